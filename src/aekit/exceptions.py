@@ -1,0 +1,22 @@
+"""Errors aekit raises on purpose. Each carries one line that says what was
+expected and what came, so the CLI can print it as is."""
+
+
+class AekitError(Exception):
+    """Base class of every error aekit raises on purpose."""
+
+
+class DataError(AekitError, ValueError):
+    """Input data is unusable: NaN/inf, wrong shape, empty, non-numeric, ..."""
+
+
+class DatasetUnavailableError(AekitError, RuntimeError):
+    """A named dataset cannot be had on this machine (and says how to get it)."""
+
+
+class ModelFileError(AekitError, ValueError):
+    """A model file is not a valid aekit model (truncated, tampered, pickle, ...)."""
+
+
+class TrainingDivergedError(AekitError, RuntimeError):
+    """The loss became NaN or infinite during training."""
