@@ -1,0 +1,7 @@
+"""aekit: autoencoders of every kind, with numbers you can trust."""
+
+from aekit._version import __version__
+from aekit.estimators import Autoencoder
+from aekit.io import load
+
+__all__ = ["Autoencoder", "__version__", "load"]

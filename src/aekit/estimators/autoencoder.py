@@ -1,0 +1,132 @@
+"""``aekit.Autoencoder``: the dense autoencoder family behind a
+scikit-learn transformer."""
+
+from __future__ import annotations
+
+from aekit.estimators.base import AutoencoderEstimator
+from aekit.models import AutoencoderConfig
+
+
+class Autoencoder(AutoencoderEstimator):
+    """A fully connected autoencoder: plain, deep, tied, sparse, denoising or contractive.
+
+    Parameters
+    ----------
+    latent_dim : int, default=32
+        Size of the code.
+    hidden : tuple of int, default=(256,)
+        Hidden layer sizes of the encoder; the decoder mirrors them.
+    activation : str, default="relu"
+        Hidden-layer activation (relu, elu, gelu, tanh, sigmoid, leaky_relu).
+    latent_activation : str, default="auto"
+        Activation of the code: sigmoid for KL sparsity, relu for L1, else identity.
+    output_activation : {"auto", "sigmoid", "identity"}, default="auto"
+        "auto" is sigmoid when the data are scaled to [0, 1] (images), identity otherwise.
+    loss : {"mse", "bce"}, default="mse"
+        Reconstruction loss; "bce" needs outputs in (0, 1).
+    tied : bool, default=False
+        Decoder reuses the encoder's weights, transposed.
+    noise : {None, "gaussian", "masking", "salt_pepper"}, default=None
+        Corruption applied to inputs while training (denoising autoencoder).
+        The target is always the clean input.
+    noise_level : float, default=0.0
+        Gaussian sigma, or the masking / salt-and-pepper probability.
+    sparsity : {None, "l1", "kl"}, default=None
+        L1 penalty on code activations, or KL divergence of the mean
+        activation from ``sparsity_target``.
+    sparsity_weight : float, default=1e-3
+        Weight of the sparsity penalty (beta for KL).
+    sparsity_target : float, default=0.05
+        Target mean activation rho for KL sparsity.
+    contractive_weight : float, default=0.0
+        Weight of the squared Frobenius norm of the encoder Jacobian.
+    weight_decay : float, default=0.0
+        L2 weight decay.
+    scaling : {"auto", "minmax", "standard", "none"}, default="auto"
+        Fitted on the training data and stored with the model. "auto" scales
+        image-like data (values in [0, 1] or integers 0..255) to [0, 1] with
+        one global min/max, and standardises tables column by column.
+    learning_rate, batch_size, max_epochs : training settings (Adam).
+    validation_fraction : float, default=0.1
+        Rows held out for early stopping (0 to train on everything).
+    patience : int, default=5
+        Epochs without improvement of the validation loss before stopping.
+        The best epoch's weights are restored.
+    random_state : int or None
+        Seed for initialisation, the validation split, shuffling and noise.
+    verbose : int, default=0
+        0 silent, 1 progress bar, 2 also Lightning's own messages.
+    checkpoint_dir : str or None
+        Where to keep checkpoints (``last.ckpt``, ``best.ckpt``); needed for ``resume``.
+    resume : bool, default=False
+        Continue an interrupted fit from ``checkpoint_dir/last.ckpt``.
+    log_dir : str or None
+        Write per-epoch losses to ``log_dir/metrics.csv``.
+
+    Attributes
+    ----------
+    model_ : DenseAutoencoder
+        The trained torch module.
+    scaler_ : aekit.data.Scaler
+    n_features_in_ : int
+    history_ : pandas.DataFrame
+        Per-epoch ``train_loss`` and ``val_loss``.
+    best_epoch_, n_epochs_ : int
+    stopped_early_ : bool
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from aekit import Autoencoder
+    >>> X = load_digits().data / 16
+    >>> ae = Autoencoder(latent_dim=8, noise="masking", noise_level=0.2,
+    ...                  max_epochs=5, random_state=0).fit(X)
+    >>> ae.transform(X[:3]).shape
+    (3, 8)
+    """
+
+    family = "autoencoder"
+
+    def __init__(self, latent_dim=32, hidden=(256,), activation="relu", latent_activation="auto",
+                 output_activation="auto", loss="mse", tied=False, noise=None, noise_level=0.0,
+                 sparsity=None, sparsity_weight=1e-3, sparsity_target=0.05, contractive_weight=0.0,
+                 weight_decay=0.0, scaling="auto", learning_rate=1e-3, batch_size=128, max_epochs=50,
+                 validation_fraction=0.1, patience=5, random_state=None, verbose=0,
+                 checkpoint_dir=None, resume=False, log_dir=None):
+        self.latent_dim = latent_dim
+        self.hidden = hidden
+        self.activation = activation
+        self.latent_activation = latent_activation
+        self.output_activation = output_activation
+        self.loss = loss
+        self.tied = tied
+        self.noise = noise
+        self.noise_level = noise_level
+        self.sparsity = sparsity
+        self.sparsity_weight = sparsity_weight
+        self.sparsity_target = sparsity_target
+        self.contractive_weight = contractive_weight
+        self.weight_decay = weight_decay
+        self.scaling = scaling
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.random_state = random_state
+        self.verbose = verbose
+        self.checkpoint_dir = checkpoint_dir
+        self.resume = resume
+        self.log_dir = log_dir
+
+    def _model_config(self, n_features: int, scaling: str) -> AutoencoderConfig:
+        output_activation = self.output_activation
+        if output_activation == "auto":
+            output_activation = "sigmoid" if scaling == "minmax" else "identity"
+        return AutoencoderConfig(
+            input_dim=n_features, latent_dim=self.latent_dim, hidden=tuple(self.hidden),
+            activation=self.activation, latent_activation=self.latent_activation,
+            output_activation=output_activation, reconstruction_loss=self.loss, tied=self.tied,
+            noise=self.noise, noise_level=self.noise_level, sparsity=self.sparsity,
+            sparsity_weight=self.sparsity_weight, sparsity_target=self.sparsity_target,
+            contractive_weight=self.contractive_weight)

@@ -1,0 +1,138 @@
+"""The scikit-learn side shared by every autoencoder estimator.
+
+A subclass names its model family and says how its parameters make a model
+config; fitting, scaling, encoding, scoring and saving live here once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from aekit.data import Scaler, check_data, choose_scaling, feature_names_of
+from aekit.models import MODEL_FAMILIES, BaseAutoencoder, ModelConfig
+from aekit.training import TrainConfig, fit_model
+
+SCALINGS = ("auto", "minmax", "standard", "none")
+PREDICT_BATCH = 4096
+
+
+class AutoencoderEstimator(TransformerMixin, BaseEstimator):
+    """Base of aekit's estimators. Subclasses define ``family`` and
+    ``_model_config(n_features, scaling)``; their ``__init__`` stores the
+    parameters and does nothing else (scikit-learn convention)."""
+
+    family: ClassVar[str]
+
+    # -- what subclasses provide -------------------------------------------
+    def _model_config(self, n_features: int, scaling: str) -> ModelConfig:
+        raise NotImplementedError
+
+    def _train_config(self) -> TrainConfig:
+        seed = self.random_state if isinstance(self.random_state, int) else \
+            int(check_random_state(self.random_state).randint(2**31 - 1))
+        return TrainConfig(
+            max_epochs=self.max_epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
+            weight_decay=self.weight_decay, validation_fraction=self.validation_fraction,
+            patience=self.patience, seed=seed, verbose=self.verbose,
+            checkpoint_dir=self.checkpoint_dir, resume=self.resume, log_dir=self.log_dir)
+
+    # -- fitting -------------------------------------------------------------
+    def fit(self, X, y=None):
+        """Fit the autoencoder on ``X`` (n_samples, n_features); ``y`` is ignored."""
+        names = feature_names_of(X)
+        X = check_data(X, name="X", estimator_name=type(self).__name__)
+        if self.scaling not in SCALINGS:
+            raise ValueError(f"scaling must be one of {SCALINGS}, got {self.scaling!r}")
+        train_cfg = self._train_config()
+        train_cfg.validate()
+        scaling = choose_scaling(X) if self.scaling == "auto" else self.scaling
+        model_cfg = self._model_config(X.shape[1], scaling)
+        model_cfg.validate()
+
+        self.scaler_ = Scaler(scaling).fit(X)
+        with torch.random.fork_rng():  # seeded initial weights, global RNG untouched
+            torch.manual_seed(train_cfg.seed)
+            self.model_ = MODEL_FAMILIES[self.family](model_cfg)
+        result = fit_model(self.model_, self.scaler_.transform(X), train_cfg)
+        self.model_.eval()
+        self.n_features_in_ = X.shape[1]
+        if names is not None:
+            self.feature_names_in_ = names
+        self.history_ = result.history
+        self.best_epoch_ = result.best_epoch
+        self.n_epochs_ = result.epochs_run
+        self.stopped_early_ = result.stopped_early
+        return self
+
+    # -- using a fitted model --------------------------------------------------
+    def _checked(self, X, name: str = "X", n_features: int | None = None) -> np.ndarray:
+        check_is_fitted(self, "model_")
+        if n_features is None:
+            n_features = self.n_features_in_
+        return check_data(X, name=name, n_features=n_features, estimator_name=type(self).__name__)
+
+    @torch.no_grad()
+    def _batched(self, fn, X: np.ndarray) -> np.ndarray:
+        self.model_.eval()
+        parts = [fn(torch.from_numpy(X[i:i + PREDICT_BATCH])).numpy()
+                 for i in range(0, len(X), PREDICT_BATCH)]
+        return np.concatenate(parts).astype(np.float32, copy=False)
+
+    def transform(self, X) -> np.ndarray:
+        """Codes of ``X``, shape (n_samples, latent_dim). Deterministic: no noise."""
+        X = self.scaler_.transform(self._checked(X))
+        return self._batched(self.model_.encode, X)
+
+    def inverse_transform(self, Z) -> np.ndarray:
+        """Decode codes back to input space (in the units of the training data)."""
+        Z = self._checked(Z, name="Z", n_features=self.model_.config.latent_dim)
+        return self.scaler_.inverse_transform(self._batched(self.model_.decode, Z))
+
+    def reconstruct(self, X) -> np.ndarray:
+        """``inverse_transform(transform(X))`` in one pass."""
+        X = self.scaler_.transform(self._checked(X))
+        return self.scaler_.inverse_transform(self._batched(self.model_, X))
+
+    def score_samples(self, X) -> np.ndarray:
+        """Per-sample reconstruction error: mean squared error over features,
+        measured on the scaled data (so every feature counts alike)."""
+        X = self.scaler_.transform(self._checked(X))
+        return self._batched(self.model_.reconstruction_error, X)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        check_is_fitted(self, "model_")
+        return np.asarray([f"{type(self).__name__.lower()}{i}"
+                           for i in range(self.model_.config.latent_dim)], dtype=object)
+
+    # -- files -------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Write the fitted model to one ``.safetensors`` file (see :mod:`aekit.io`)."""
+        from aekit.io import save_estimator
+        return save_estimator(self, path)
+
+    def _fitted_state(self) -> dict[str, Any]:
+        """Plain, JSON-able fitted attributes stored in model files."""
+        return {"n_features_in_": self.n_features_in_, "best_epoch_": self.best_epoch_,
+                "n_epochs_": self.n_epochs_, "stopped_early_": self.stopped_early_,
+                "history_": self.history_.to_dict(orient="list"),
+                "feature_names_in_": list(getattr(self, "feature_names_in_", [])) or None}
+
+    def _restore(self, model: BaseAutoencoder, scaler: Scaler, fitted: dict[str, Any]):
+        self.model_ = model.eval()
+        self.scaler_ = scaler
+        self.n_features_in_ = int(fitted["n_features_in_"])
+        self.best_epoch_ = int(fitted["best_epoch_"])
+        self.n_epochs_ = int(fitted["n_epochs_"])
+        self.stopped_early_ = bool(fitted["stopped_early_"])
+        self.history_ = pd.DataFrame(fitted["history_"])
+        if fitted.get("feature_names_in_"):
+            self.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
+        return self

@@ -1,0 +1,132 @@
+"""Model files: one ``.safetensors`` file per model.
+
+The tensors are the model's weights. The metadata (strings only) hold:
+
+- ``format``: ``"aekit-model"`` and ``format_version``
+- ``family``: the model family (a key of ``aekit.models.MODEL_FAMILIES``)
+- ``estimator``: the estimator class (a key of ``aekit.estimators.ESTIMATORS``)
+- ``aekit_version``
+- ``config``: the model config as JSON
+- ``params``: the estimator's ``get_params()`` as JSON
+- ``scaler``: the fitted scaler's state as JSON
+- ``fitted``: other fitted attributes (history, best epoch, ...) as JSON
+
+Loading reads JSON and raw tensors only: it never unpickles, so a model file
+cannot run code. Anything that does not fit together is refused with one
+:class:`~aekit.exceptions.ModelFileError`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
+
+from aekit._version import __version__
+from aekit.exceptions import ModelFileError
+
+FORMAT = "aekit-model"
+FORMAT_VERSION = "1"
+REQUIRED_KEYS = ("format", "format_version", "family", "estimator", "config", "params", "scaler", "fitted")
+
+
+def save_estimator(estimator, path: str | Path) -> Path:
+    """Write a fitted estimator to ``path`` atomically (temp file, then rename)."""
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(estimator, "model_")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model = estimator.model_
+    tensors = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+    metadata = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "family": model.family,
+        "estimator": type(estimator).__name__,
+        "aekit_version": __version__,
+        "config": json.dumps(model.config.to_dict()),
+        "params": json.dumps(estimator.get_params(deep=False), default=str),
+        "scaler": json.dumps(estimator.scaler_.to_dict()),
+        "fitted": json.dumps(estimator._fitted_state()),
+    }
+    tmp = path.with_name(path.name + ".tmp")
+    save_file(tensors, str(tmp), metadata=metadata)
+    os.replace(tmp, path)
+    return path
+
+
+def read_model_file(path: str | Path) -> tuple[dict[str, str], dict[str, torch.Tensor]]:
+    """Return (metadata, tensors) of a safetensors file, or raise ModelFileError."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"no such model file: {path}")
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            metadata = f.metadata() or {}
+            tensors = {key: f.get_tensor(key) for key in f.keys()}
+    except (SafetensorError, OSError, ValueError, RuntimeError) as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ModelFileError(
+            f"{path} is not a readable .safetensors model file ({reason}); it may be truncated, "
+            "or another format such as a pickle, which aekit never loads") from None
+    missing = [k for k in REQUIRED_KEYS if k not in metadata]
+    if metadata.get("format") != FORMAT or missing:
+        raise ModelFileError(f"{path} is a safetensors file but not an aekit model "
+                             f"(format={metadata.get('format')!r}, missing metadata {missing})")
+    return metadata, tensors
+
+
+def _json_field(metadata: dict[str, str], key: str, path: Path) -> Any:
+    try:
+        return json.loads(metadata[key])
+    except json.JSONDecodeError as err:
+        raise ModelFileError(f"{path}: metadata field {key!r} is not valid JSON ({err})") from None
+
+
+def load(path: str | Path):
+    """Load an estimator saved with ``.save(path)``; outputs are identical to the saved one.
+
+    Raises ModelFileError for anything that is not an intact aekit model file.
+    """
+    from aekit.data import Scaler
+    from aekit.estimators import ESTIMATORS
+    from aekit.models import MODEL_FAMILIES
+
+    path = Path(path)
+    metadata, tensors = read_model_file(path)
+    if metadata["format_version"] != FORMAT_VERSION:
+        raise ModelFileError(f"{path}: model file format version {metadata['format_version']!r} "
+                             f"is not supported (this aekit reads version {FORMAT_VERSION})")
+    family, name = metadata["family"], metadata["estimator"]
+    if family not in MODEL_FAMILIES or name not in ESTIMATORS:
+        raise ModelFileError(f"{path}: unknown model family {family!r} or estimator {name!r}; "
+                             f"known: {sorted(MODEL_FAMILIES)} / {sorted(ESTIMATORS)}")
+    model_class = MODEL_FAMILIES[family]
+    try:
+        config = model_class.config_class.from_dict(_json_field(metadata, "config", path))
+        model = model_class(config)
+        model.load_state_dict(tensors, strict=True)
+        scaler = Scaler.from_dict(_json_field(metadata, "scaler", path))
+        params = {k: tuple(v) if isinstance(v, list) else v
+                  for k, v in _json_field(metadata, "params", path).items()}
+        estimator = ESTIMATORS[name](**params)
+    except (TypeError, ValueError, RuntimeError, KeyError) as err:
+        reason = " ".join(str(err).split())[:300]
+        raise ModelFileError(f"{path}: the weights and metadata do not fit together ({reason})") from None
+    _check_consistent(path, model, scaler, tensors)
+    return estimator._restore(model, scaler, _json_field(metadata, "fitted", path))
+
+
+def _check_consistent(path: Path, model, scaler, tensors: dict[str, torch.Tensor]) -> None:
+    if scaler.n_features_ != model.config.input_dim:
+        raise ModelFileError(f"{path}: scaler expects {scaler.n_features_} features but the model "
+                             f"config says input_dim={model.config.input_dim}")
+    bad = [k for k, t in tensors.items() if t.is_floating_point() and not torch.isfinite(t).all()]
+    if bad:
+        raise ModelFileError(f"{path}: weights contain NaN or inf in {bad[:3]}")

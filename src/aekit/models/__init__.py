@@ -1,0 +1,14 @@
+"""Model families: torch modules with a config dataclass and a ``loss()``.
+
+``MODEL_FAMILIES`` maps a family name (as stored in model files) to its
+model class; adding a family is one module here plus an entry below.
+"""
+
+from aekit.models.autoencoder import AutoencoderConfig, DenseAutoencoder
+from aekit.models.base import BaseAutoencoder, ModelConfig
+
+MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
+    DenseAutoencoder.family: DenseAutoencoder,
+}
+
+__all__ = ["MODEL_FAMILIES", "AutoencoderConfig", "BaseAutoencoder", "DenseAutoencoder", "ModelConfig"]

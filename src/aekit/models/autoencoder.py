@@ -1,0 +1,128 @@
+"""The dense autoencoder family: plain, deep, tied, sparse (L1 / KL),
+denoising (Gaussian / masking / salt-and-pepper) and contractive.
+
+The options combine: a tied, denoising autoencoder with a KL sparsity
+penalty is one config. Training minimises
+
+    reconstruction(decode(encode(corrupt(x))), x)
+    + sparsity_weight * sparsity(code)
+    + contractive_weight * ||d code / d x||_F^2
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+from torch.func import jacrev, vmap
+
+from aekit.data.noise import NOISE_KINDS, corrupt
+from aekit.models.base import RECONSTRUCTION_LOSSES, BaseAutoencoder, ModelConfig, reconstruction_loss
+from aekit.nn import ACTIVATIONS, MLPDecoder, MLPEncoder, TiedMLPDecoder
+
+SPARSITY_KINDS = ("l1", "kl")
+
+
+@dataclasses.dataclass
+class AutoencoderConfig(ModelConfig):
+    """Everything that defines a dense autoencoder.
+
+    ``latent_activation="auto"`` means sigmoid for KL sparsity (the code must
+    be a firing rate in (0, 1)), ReLU for L1 sparsity and identity otherwise.
+    """
+
+    input_dim: int
+    latent_dim: int = 32
+    hidden: tuple[int, ...] = (256,)
+    activation: str = "relu"
+    latent_activation: str = "auto"
+    output_activation: str = "identity"
+    reconstruction_loss: str = "mse"
+    tied: bool = False
+    noise: str | None = None
+    noise_level: float = 0.0
+    sparsity: str | None = None
+    sparsity_weight: float = 1e-3
+    sparsity_target: float = 0.05
+    contractive_weight: float = 0.0
+
+    def validate(self) -> None:
+        if self.input_dim < 1 or self.latent_dim < 1 or any(h < 1 for h in self.hidden):
+            raise ValueError(f"layer sizes must be >= 1, got input_dim={self.input_dim}, "
+                             f"hidden={self.hidden}, latent_dim={self.latent_dim}")
+        for name in ("activation", "output_activation"):
+            if getattr(self, name) not in ACTIVATIONS:
+                raise ValueError(f"{name} must be one of {sorted(ACTIVATIONS)}, got {getattr(self, name)!r}")
+        if self.latent_activation not in (*ACTIVATIONS, "auto"):
+            raise ValueError(f"latent_activation must be 'auto' or one of {sorted(ACTIVATIONS)}, "
+                             f"got {self.latent_activation!r}")
+        if self.reconstruction_loss not in RECONSTRUCTION_LOSSES:
+            raise ValueError(f"reconstruction_loss must be one of {RECONSTRUCTION_LOSSES}, "
+                             f"got {self.reconstruction_loss!r}")
+        if self.reconstruction_loss == "bce" and self.output_activation != "sigmoid":
+            raise ValueError("reconstruction_loss='bce' needs output_activation='sigmoid' "
+                             f"(outputs in (0, 1)), got {self.output_activation!r}")
+        if self.noise is not None and self.noise not in NOISE_KINDS:
+            raise ValueError(f"noise must be None or one of {NOISE_KINDS}, got {self.noise!r}")
+        if self.sparsity is not None and self.sparsity not in SPARSITY_KINDS:
+            raise ValueError(f"sparsity must be None or one of {SPARSITY_KINDS}, got {self.sparsity!r}")
+        if not 0.0 < self.sparsity_target < 1.0:
+            raise ValueError(f"sparsity_target (rho) must be in (0, 1), got {self.sparsity_target}")
+        for name in ("noise_level", "sparsity_weight", "contractive_weight"):
+            if not getattr(self, name) >= 0:  # also refuses NaN
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+
+    @property
+    def resolved_latent_activation(self) -> str:
+        if self.latent_activation != "auto":
+            return self.latent_activation
+        return {"kl": "sigmoid", "l1": "relu"}.get(self.sparsity, "identity")
+
+
+class DenseAutoencoder(BaseAutoencoder):
+    """A fully connected autoencoder with optional sparse, denoising,
+    contractive and tied-weight behaviour (see :class:`AutoencoderConfig`)."""
+
+    family = "autoencoder"
+    config_class = AutoencoderConfig
+
+    def __init__(self, config: AutoencoderConfig):
+        super().__init__(config)
+        c = config
+        self.encoder = MLPEncoder(c.input_dim, c.hidden, c.latent_dim, c.activation,
+                                  c.resolved_latent_activation)
+        if c.tied:
+            self.decoder = TiedMLPDecoder(self.encoder, c.activation, c.output_activation)
+        else:
+            self.decoder = MLPDecoder(c.latent_dim, c.hidden, c.input_dim, c.activation,
+                                      c.output_activation)
+
+    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        c = self.config
+        x_in = corrupt(x, c.noise, c.noise_level) if (self.training and c.noise) else x
+        code = self.encode(x_in)
+        recon = reconstruction_loss(self.decode(code), x, c.reconstruction_loss).mean()
+        terms = {"reconstruction": recon}
+        if c.sparsity is not None:
+            terms["sparsity"] = c.sparsity_weight * self.sparsity_penalty(code)
+        if c.contractive_weight > 0:
+            terms["contractive"] = c.contractive_weight * self.jacobian_norm(x_in).mean()
+        terms["loss"] = sum(terms.values())
+        return terms
+
+    def sparsity_penalty(self, code: torch.Tensor) -> torch.Tensor:
+        """L1: mean |code|. KL: sum over units of KL(rho || mean activation)."""
+        if self.config.sparsity == "l1":
+            return code.abs().mean()
+        rho = self.config.sparsity_target
+        rho_hat = code.mean(dim=0).clamp(1e-6, 1 - 1e-6)
+        kl = rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))
+        return kl.sum()
+
+    def jacobian_norm(self, x: torch.Tensor) -> torch.Tensor:
+        """Per-sample squared Frobenius norm of the encoder's Jacobian d code / d x."""
+        def encode_one(sample: torch.Tensor) -> torch.Tensor:
+            return self.encode(sample.unsqueeze(0)).squeeze(0)
+
+        jacobians = vmap(jacrev(encode_one))(x)  # (n, latent_dim, input_dim)
+        return jacobians.pow(2).sum(dim=(1, 2))

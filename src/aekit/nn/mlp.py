@@ -1,0 +1,72 @@
+"""Multi-layer perceptron encoder and decoders (plain and weight-tied)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from aekit.nn.layers import TiedLinear, make_activation
+
+
+class MLPEncoder(nn.Module):
+    """``input_dim -> hidden[0] -> ... -> latent_dim``.
+
+    Hidden layers use ``activation``; the code layer uses
+    ``latent_activation`` (identity for a linear code).
+    """
+
+    def __init__(self, input_dim: int, hidden: Sequence[int], latent_dim: int,
+                 activation: str = "relu", latent_activation: str = "identity"):
+        super().__init__()
+        sizes = [input_dim, *hidden, latent_dim]
+        self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+        self.activations = nn.ModuleList(
+            make_activation(activation if i < len(hidden) else latent_activation)
+            for i in range(len(self.linears))
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for linear, act in zip(self.linears, self.activations):
+            x = act(linear(x))
+        return x
+
+
+class MLPDecoder(nn.Module):
+    """``latent_dim -> hidden[::-1] -> output_dim`` with its own weights."""
+
+    def __init__(self, latent_dim: int, hidden: Sequence[int], output_dim: int,
+                 activation: str = "relu", output_activation: str = "identity"):
+        super().__init__()
+        sizes = [latent_dim, *reversed(list(hidden)), output_dim]
+        layers: list[nn.Module] = []
+        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+            is_last = i == len(sizes) - 2
+            layers += [nn.Linear(a, b), make_activation(output_activation if is_last else activation)]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)
+
+
+class TiedMLPDecoder(nn.Module):
+    """The mirror of an :class:`MLPEncoder` that reuses its weights, transposed.
+
+    Only biases are new parameters, so tying removes every decoder weight
+    matrix from the parameter count.
+    """
+
+    def __init__(self, encoder: MLPEncoder, activation: str = "relu",
+                 output_activation: str = "identity"):
+        super().__init__()
+        self.linears = nn.ModuleList(TiedLinear(layer) for layer in reversed(encoder.linears))
+        n = len(self.linears)
+        self.activations = nn.ModuleList(
+            make_activation(output_activation if i == n - 1 else activation) for i in range(n)
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        for linear, act in zip(self.linears, self.activations):
+            z = act(linear(z))
+        return z

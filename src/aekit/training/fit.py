@@ -1,0 +1,155 @@
+"""Fit any model family with Lightning: validation split, early stopping,
+best-weight restore, NaN guard, CSV log, progress bar and resumable
+checkpoints. Nothing here knows about a particular family."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import tempfile
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+
+import lightning.pytorch as pl
+import numpy as np
+import pandas as pd
+import torch
+from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+from lightning.pytorch.loggers import CSVLogger
+
+from aekit.models.base import BaseAutoencoder
+from aekit.training.batches import TensorBatches
+from aekit.training.callbacks import NaNGuard
+from aekit.training.module import AutoencoderModule
+
+LAST_CHECKPOINT = "last.ckpt"
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """How to train (as opposed to what to train: that is the model config)."""
+
+    max_epochs: int = 50
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    weight_decay: float = 0.0
+    validation_fraction: float = 0.1
+    patience: int = 5
+    seed: int = 0
+    verbose: int = 0
+    checkpoint_dir: str | Path | None = None
+    resume: bool = False
+    log_dir: str | Path | None = None
+
+    def validate(self) -> None:
+        if self.max_epochs < 1:
+            raise ValueError(f"max_epochs must be >= 1, got {self.max_epochs}")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
+        if not self.weight_decay >= 0:
+            raise ValueError(f"weight_decay must be >= 0, got {self.weight_decay}")
+        if not 0 <= self.validation_fraction < 1:
+            raise ValueError(f"validation_fraction must be in [0, 1), got {self.validation_fraction}")
+        if self.patience < 1:
+            raise ValueError(f"patience must be >= 1, got {self.patience}")
+        if self.resume and self.checkpoint_dir is None:
+            raise ValueError("resume=True needs a checkpoint_dir to resume from")
+
+
+@dataclasses.dataclass
+class TrainResult:
+    history: pd.DataFrame  # epoch, train_loss[, val_loss]
+    best_epoch: int
+    epochs_run: int
+    stopped_early: bool
+
+
+def split_validation(X: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Hold out ``fraction`` of the rows (at least one, when fraction > 0 and n >= 10)."""
+    n_val = int(round(len(X) * fraction))
+    if fraction == 0 or n_val < 1 or len(X) - n_val < 1 or len(X) < 10:
+        return X, None
+    order = np.random.default_rng(seed).permutation(len(X))
+    return X[order[n_val:]], X[order[:n_val]]
+
+
+@contextmanager
+def _quiet_lightning(verbose: int):
+    """Hide Lightning's start-up chatter and CPU-only hints unless verbose >= 2."""
+    loggers = [logging.getLogger(n) for n in ("lightning.pytorch", "lightning.fabric", "lightning")]
+    levels = [lg.level for lg in loggers]
+    with warnings.catch_warnings():
+        if verbose < 2:
+            for lg in loggers:
+                lg.setLevel(logging.WARNING)
+            warnings.filterwarnings("ignore", message=".*(num_workers|GPU available|TPU available"
+                                    "|does not have many workers|LitLogger|litlogger|log_every_n_steps).*")
+        try:
+            yield
+        finally:
+            for lg, level in zip(loggers, levels):
+                lg.setLevel(level)
+
+
+def _callbacks(cfg: TrainConfig, monitor: str, checkpoint_dir: Path) -> list[pl.Callback]:
+    return [
+        NaNGuard(),
+        EarlyStopping(monitor=monitor, patience=cfg.patience, mode="min"),
+        ModelCheckpoint(dirpath=checkpoint_dir, filename="best", monitor=monitor, mode="min",
+                        save_top_k=1, save_last=True, enable_version_counter=False),
+    ]
+
+
+def fit_model(model: BaseAutoencoder, X: np.ndarray, cfg: TrainConfig) -> TrainResult:
+    """Train ``model`` in place on the float32 array ``X``; restore its best weights.
+
+    ``cfg.seed`` fixes the validation split, the batch order and torch's
+    random numbers (noise) during training; the caller's global torch RNG
+    state is left as it was.
+    """
+    cfg.validate()
+    with torch.random.fork_rng():
+        torch.manual_seed(cfg.seed)
+        return _fit(model, X, cfg)
+
+
+def _fit(model: BaseAutoencoder, X: np.ndarray, cfg: TrainConfig) -> TrainResult:
+    X_train, X_val = split_validation(X, cfg.validation_fraction, cfg.seed)
+    train_batches = TensorBatches(torch.from_numpy(X_train), cfg.batch_size, shuffle=True, seed=cfg.seed)
+    val_batches = None if X_val is None else TensorBatches(torch.from_numpy(X_val), 4 * cfg.batch_size)
+    monitor = "train_loss" if X_val is None else "val_loss"
+    module = AutoencoderModule(model, cfg.learning_rate, cfg.weight_decay)
+
+    with tempfile.TemporaryDirectory(prefix="aekit-ckpt-") as tmp, _quiet_lightning(cfg.verbose):
+        checkpoint_dir = Path(cfg.checkpoint_dir) if cfg.checkpoint_dir else Path(tmp)
+        trainer = pl.Trainer(
+            max_epochs=cfg.max_epochs, accelerator="cpu", devices=1,
+            callbacks=_callbacks(cfg, monitor, checkpoint_dir),
+            logger=CSVLogger(cfg.log_dir, name="", version="") if cfg.log_dir else False,
+            enable_progress_bar=cfg.verbose > 0, enable_model_summary=cfg.verbose > 1,
+            num_sanity_val_steps=0, log_every_n_steps=1, deterministic=False,
+        )
+        ckpt_path = _resume_path(checkpoint_dir) if cfg.resume else None
+        trainer.fit(module, train_batches, val_batches, ckpt_path=ckpt_path, weights_only=True)
+        best_epoch = _restore_best(module, trainer)
+
+    stopped = trainer.early_stopping_callback is not None and trainer.early_stopping_callback.stopped_epoch > 0
+    return TrainResult(pd.DataFrame(module.history), best_epoch, len(module.history), stopped)
+
+
+def _resume_path(checkpoint_dir: Path) -> str | None:
+    last = checkpoint_dir / LAST_CHECKPOINT
+    return str(last) if last.exists() else None
+
+
+def _restore_best(module: AutoencoderModule, trainer: pl.Trainer) -> int:
+    """Load the best checkpoint's weights (weights only, no pickle) into ``module``."""
+    best_path = trainer.checkpoint_callback.best_model_path
+    if not best_path:
+        return len(module.history)
+    checkpoint = torch.load(best_path, map_location="cpu", weights_only=True)
+    module.load_state_dict(checkpoint["state_dict"])
+    return int(checkpoint["epoch"]) + 1

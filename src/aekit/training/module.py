@@ -1,0 +1,68 @@
+"""The one LightningModule: it wraps any model that has a ``loss()``."""
+
+from __future__ import annotations
+
+import lightning.pytorch as pl
+import torch
+
+from aekit.models.base import BaseAutoencoder
+
+
+class AutoencoderModule(pl.LightningModule):
+    """Train any :class:`BaseAutoencoder` by minimising ``model.loss(batch)["loss"]``.
+
+    Per-epoch means of the training and validation loss are logged as
+    ``train_loss`` / ``val_loss`` and kept in ``history`` (saved in
+    checkpoints, so a resumed run keeps the whole curve).
+    """
+
+    def __init__(self, model: BaseAutoencoder, learning_rate: float = 1e-3, weight_decay: float = 0.0):
+        super().__init__()
+        self.model = model
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.history: list[dict[str, float]] = []
+        self._sums = {"train": [0.0, 0], "val": [0.0, 0]}
+
+    def configure_optimizers(self):
+        # Adam's weight_decay adds weight_decay * w to the gradient: classic L2 weight decay.
+        return torch.optim.Adam(self.model.parameters(), lr=self.learning_rate,
+                                weight_decay=self.weight_decay)
+
+    def _accumulate(self, stage: str, loss: torch.Tensor, n: int) -> None:
+        total = self._sums[stage]
+        total[0] += float(loss.detach()) * n
+        total[1] += n
+
+    def _epoch_mean(self, stage: str) -> float:
+        total, count = self._sums[stage]
+        self._sums[stage] = [0.0, 0]
+        return total / max(count, 1)
+
+    def training_step(self, batch: torch.Tensor, batch_idx: int):
+        terms = self.model.loss(batch)
+        self._accumulate("train", terms["loss"], len(batch))
+        return terms["loss"]
+
+    def validation_step(self, batch: torch.Tensor, batch_idx: int) -> None:
+        self._accumulate("val", self.model.loss(batch)["loss"], len(batch))
+
+    def on_validation_epoch_end(self) -> None:
+        if self.trainer.sanity_checking:
+            self._epoch_mean("val")
+            return
+        self.log("val_loss", self._epoch_mean("val"), prog_bar=True)
+
+    def on_train_epoch_end(self) -> None:
+        row = {"epoch": self.current_epoch + 1, "train_loss": self._epoch_mean("train")}
+        val = self.trainer.callback_metrics.get("val_loss")
+        if val is not None and self.trainer.val_dataloaders is not None:
+            row["val_loss"] = float(val)
+        self.history.append(row)
+        self.log("train_loss", row["train_loss"], prog_bar=True)
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint["aekit_history"] = list(self.history)
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        self.history = list(checkpoint.get("aekit_history", []))

@@ -1,0 +1,27 @@
+"""Shared fixtures: small real datasets, loaded once per session."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_breast_cancer, load_digits
+from sklearn.model_selection import train_test_split
+
+torch.set_num_threads(2)
+
+
+@pytest.fixture(scope="session")
+def digits():
+    """scikit-learn's 8x8 digits in [0, 1]: (X_train, X_test, y_train, y_test)."""
+    data = load_digits()
+    X = (data.data / 16.0).astype(np.float32)
+    return train_test_split(X, data.target, test_size=0.25, random_state=0, stratify=data.target)
+
+
+@pytest.fixture(scope="session")
+def cancer():
+    """Breast cancer table (raw units): (X_train, X_test, y_train, y_test)."""
+    data = load_breast_cancer()
+    X = data.data.astype(np.float32)
+    return train_test_split(X, data.target, test_size=0.25, random_state=0, stratify=data.target)
