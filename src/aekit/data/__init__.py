@@ -1,0 +1,42 @@
+"""Data for aekit: validation, scaling, corruption, loaders and named datasets.
+
+- :func:`check_data` turns user input into a clean float32 matrix, or says in
+  one line what is wrong with it.
+- :class:`Scaler` and :func:`choose_scaling`: scaling stored with the model.
+- :func:`corrupt` / :func:`corrupt_array`: noise for denoising autoencoders.
+- :func:`load_table`, :func:`load_image_folder`, :func:`load_any`,
+  :func:`save_table`: the user's own files.
+- :func:`list_datasets`, :func:`load_dataset`: named datasets (bundled, from
+  Debian packages, or downloaded with :func:`fetch_file` and pinned hashes).
+"""
+
+from aekit.data.download import default_data_home, fetch_file
+from aekit.data.loaders import load_any, load_image_folder, load_table, save_table
+from aekit.data.noise import NOISE_KINDS, check_noise, corrupt, corrupt_array
+from aekit.data.registry import DATASET_NAMES, Dataset, DatasetInfo, list_datasets, load_dataset, read_idx
+from aekit.data.scaling import SCALING_KINDS, Scaler, choose_scaling
+from aekit.data.validation import check_data, feature_names_of
+
+__all__ = [
+    "DATASET_NAMES",
+    "NOISE_KINDS",
+    "SCALING_KINDS",
+    "Dataset",
+    "DatasetInfo",
+    "Scaler",
+    "check_data",
+    "check_noise",
+    "choose_scaling",
+    "corrupt",
+    "corrupt_array",
+    "default_data_home",
+    "feature_names_of",
+    "fetch_file",
+    "list_datasets",
+    "load_any",
+    "load_dataset",
+    "load_image_folder",
+    "load_table",
+    "read_idx",
+    "save_table",
+]

@@ -1,0 +1,188 @@
+"""Scaling fitted on the training data and stored with the model.
+
+Two kinds cover what autoencoders meet: images get one global min-max map to
+[0, 1] (so a sigmoid output and a binary cross-entropy loss make sense, and
+constant border pixels cause no division by zero); tables get per-column
+standardisation. The fitted state is a small JSON-able dict, saved in the model
+file's metadata.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from aekit.data.validation import check_data
+from aekit.exceptions import DataError
+
+__all__ = ["SCALING_KINDS", "Scaler", "choose_scaling"]
+
+SCALING_KINDS = ("minmax", "standard", "none")
+
+
+class Scaler:
+    """Affine scaling ``(X - offset) / scale`` learned from training data.
+
+    Parameters
+    ----------
+    kind : {"minmax", "standard", "none"}, default="standard"
+        ``"minmax"``: one global minimum and maximum over all values, mapped
+        to [0, 1] (for images). ``"standard"``: per-column mean and standard
+        deviation (for tables); a constant column gets scale 1.
+        ``"none"``: identity.
+
+    Attributes
+    ----------
+    n_features_ : int
+        Number of columns seen in :meth:`fit`.
+    offset_ : numpy.ndarray
+        Subtracted before scaling: shape () for "minmax"/"none", (n_features,)
+        for "standard".
+    scale_ : numpy.ndarray
+        Divided by after subtracting ``offset_``; same shape as ``offset_``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> scaler = Scaler("minmax").fit(np.array([[0.0, 255.0], [0.0, 51.0]]))
+    >>> scaler.transform(np.array([[255.0, 0.0]]))
+    array([[1., 0.]], dtype=float32)
+    >>> Scaler.from_dict(scaler.to_dict()).n_features_
+    2
+    """
+
+    def __init__(self, kind: str = "standard"):
+        if kind not in SCALING_KINDS:
+            raise DataError(f"scaling kind must be one of {', '.join(SCALING_KINDS)}; got {kind!r}.")
+        self.kind = kind
+
+    def fit(self, X: Any) -> Scaler:
+        """Learn the offset and scale from ``X``; return self."""
+        X = check_data(X, name="X", estimator_name="Scaler").astype(np.float64)
+        if self.kind == "minmax":
+            self._set_minmax(float(X.min()), float(X.max()))
+        elif self.kind == "standard":
+            self._set(X.mean(axis=0), X.std(axis=0))
+        else:
+            self._set(np.float64(0.0), np.float64(1.0))
+        self.n_features_ = X.shape[1]
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Scale ``X`` with the fitted statistics (float32 out)."""
+        X = self._checked(X)
+        return (X - self.offset_.astype(np.float32)) / self.scale_.astype(np.float32)
+
+    def inverse_transform(self, X: Any) -> np.ndarray:
+        """Undo :meth:`transform` (float32 out)."""
+        X = self._checked(X)
+        return X * self.scale_.astype(np.float32) + self.offset_.astype(np.float32)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fitted state as plain JSON types (str, int, float, lists of floats)."""
+        self._require_fitted()
+        state: dict[str, Any] = {"kind": self.kind, "n_features": int(self.n_features_)}
+        if self.kind == "minmax":
+            state["min"] = float(self.offset_)
+            state["max"] = self._data_max
+        elif self.kind == "standard":
+            state["mean"] = [float(v) for v in self.offset_]
+            state["std"] = [float(v) for v in self.scale_]
+        return state
+
+    @classmethod
+    def from_dict(cls, state: dict[str, Any]) -> Scaler:
+        """Rebuild a fitted scaler from :meth:`to_dict` output, checking every field."""
+        if not isinstance(state, dict):
+            raise DataError(f"scaler state must be a dict; got {type(state).__name__}.")
+        scaler = cls(state.get("kind"))
+        n_features = _positive_int(state, "n_features")
+        if scaler.kind == "minmax":
+            low, high = _finite_float(state, "min"), _finite_float(state, "max")
+            if high < low:
+                raise DataError(f"scaler state has max < min; got min={low}, max={high}.")
+            scaler._set_minmax(low, high)
+        elif scaler.kind == "standard":
+            mean = _finite_vector(state, "mean", n_features)
+            std = _finite_vector(state, "std", n_features)
+            if (std < 0).any():
+                raise DataError("scaler state has a negative std; expected std >= 0.")
+            scaler._set(mean, std)
+        else:
+            scaler._set(np.float64(0.0), np.float64(1.0))
+        scaler.n_features_ = n_features
+        return scaler
+
+    def __repr__(self) -> str:
+        return f"Scaler(kind={self.kind!r})"
+
+    def _set_minmax(self, low: float, high: float) -> None:
+        self._data_max = high  # kept as is so that to_dict/from_dict round-trip exactly
+        self._set(np.float64(low), np.float64(high - low))
+
+    def _set(self, offset: np.ndarray, spread: np.ndarray) -> None:
+        # A zero spread (constant image, constant column) maps to scale 1.
+        self.offset_ = np.asarray(offset, dtype=np.float64)
+        self.scale_ = np.where(np.asarray(spread) > 0, spread, 1.0).astype(np.float64)
+
+    def _checked(self, X: Any) -> np.ndarray:
+        self._require_fitted()
+        return check_data(X, name="X", n_features=self.n_features_, estimator_name="Scaler")
+
+    def _require_fitted(self) -> None:
+        if not hasattr(self, "n_features_"):
+            from sklearn.exceptions import NotFittedError
+
+            raise NotFittedError("This Scaler is not fitted yet; call fit(X) or Scaler.from_dict(state) first.")
+
+
+def choose_scaling(X: Any) -> str:
+    """Pick a scaling kind for ``X``: "minmax" if it looks like images, else "standard".
+
+    Data look like images when every value lies in [0, 1], or every value is
+    a non-negative integer no larger than 255 (8-bit pixels).
+    """
+    values = np.asarray(X, dtype=np.float64)
+    if values.size == 0 or not np.isfinite(values).all():
+        return "standard"
+    low, high = values.min(), values.max()
+    if low >= 0 and high <= 1:
+        return "minmax"
+    if low >= 0 and high <= 255 and np.array_equal(values, np.round(values)):
+        return "minmax"
+    return "standard"
+
+
+def _positive_int(state: dict[str, Any], key: str) -> int:
+    value = state.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise DataError(f"scaler state field {key!r} must be a positive integer; got {value!r}.")
+    return value
+
+
+def _finite_float(state: dict[str, Any], key: str) -> float:
+    value = state.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise DataError(f"scaler state field {key!r} must be a finite number; got {value!r}.")
+    return float(value)
+
+
+def _finite_vector(state: dict[str, Any], key: str, length: int) -> np.ndarray:
+    value = state.get(key)
+    if not isinstance(value, list):
+        raise DataError(
+            f"scaler state field {key!r} must be a list of {length} numbers; got {type(value).__name__}."
+        )
+    if len(value) != length:
+        raise DataError(
+            f"scaler state field {key!r} must have n_features={length} values; got {len(value)}."
+        )
+    try:
+        vector = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataError(f"scaler state field {key!r} must hold numbers only; got {value[:3]!r}...") from None
+    if vector.ndim != 1 or not np.isfinite(vector).all():
+        raise DataError(f"scaler state field {key!r} must hold finite numbers; got NaN, inf or nesting.")
+    return vector
