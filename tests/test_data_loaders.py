@@ -222,3 +222,14 @@ def test_load_any_unknown(tmp_path):
         load_any(tmp_path / "nope.csv")
     with pytest.raises(DataError, match="no such file, folder or dataset: cifar"):
         load_any("cifar")
+
+
+def test_csv_with_pandas_default_header_is_read_as_header(tmp_path):
+    import pandas as pd
+
+    from aekit.data import load_table
+
+    path = tmp_path / "frame.csv"
+    pd.DataFrame(np.arange(6.0).reshape(3, 2)).to_csv(path, index=False)  # header line "0,1"
+    X, columns = load_table(path)
+    assert X.shape == (3, 2) and columns == ["0", "1"]

@@ -21,7 +21,8 @@ def load_table(path: str | Path) -> tuple[np.ndarray, list[str] | None]:
     """Read a numeric table from .csv (.csv.gz), .parquet, .npy or .npz.
 
     A CSV's first line is taken as a header unless every field in it is a
-    number. An .npz must hold a single array or one named "X" (or "x").
+    number (except the labels 0, 1, ..., n-1 that pandas writes by default,
+    which are a header). An .npz must hold a single array or one named "X" (or "x").
 
     Returns
     -------
@@ -165,7 +166,10 @@ def _read_csv(path: Path):
 
     try:
         first_row = pd.read_csv(path, header=None, nrows=1, dtype=str)
-        has_header = not all(_is_number(v) for v in first_row.iloc[0])
+        fields = [str(v).strip() for v in first_row.iloc[0]]
+        # pandas writes default column labels 0, 1, ..., n-1 as a header: that is a header too.
+        is_default_labels = fields == [str(i) for i in range(len(fields))]
+        has_header = is_default_labels or not all(_is_number(v) for v in fields)
         return pd.read_csv(path, header=0 if has_header else None)
     except pd.errors.EmptyDataError:
         raise DataError(f"{path.name} is empty; expected a CSV table of numbers.") from None

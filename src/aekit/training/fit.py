@@ -87,6 +87,7 @@ def _quiet_lightning(verbose: int):
                 lg.setLevel(logging.WARNING)
             warnings.filterwarnings("ignore", message=".*(num_workers|GPU available|TPU available"
                                     "|does not have many workers|LitLogger|litlogger|log_every_n_steps).*")
+            warnings.filterwarnings("ignore", message=".*LeafSpec.*")  # torch deprecation inside Lightning
         try:
             yield
         finally:

@@ -18,6 +18,9 @@ class AutoencoderModule(pl.LightningModule):
 
     def __init__(self, model: BaseAutoencoder, learning_rate: float = 1e-3, weight_decay: float = 0.0):
         super().__init__()
+        # One optimizer, one step per batch: stepping by hand skips Lightning's
+        # closure machinery, which costs about 5% of throughput on small CPU models.
+        self.automatic_optimization = False
         self.model = model
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
@@ -39,8 +42,20 @@ class AutoencoderModule(pl.LightningModule):
         self._sums[stage] = [0.0, 0]
         return total / max(count, 1)
 
+    def __setattr__(self, name: str, value) -> None:
+        # Lightning records the running hook's name several times per batch;
+        # nn.Module.__setattr__ is slow for such plain attributes.
+        if name == "_current_fx_name":
+            object.__setattr__(self, name, value)
+        else:
+            super().__setattr__(name, value)
+
     def training_step(self, batch: torch.Tensor, batch_idx: int):
+        optimizer = self.optimizers()  # the Lightning wrapper counts global steps for checkpoints
         terms = self.model.loss(batch)
+        optimizer.zero_grad()
+        self.manual_backward(terms["loss"])
+        optimizer.step()
         self._accumulate("train", terms["loss"], len(batch))
         return terms["loss"]
 

@@ -1,0 +1,227 @@
+"""Side-by-side experiments: train several models on the same split and
+seed, measure them beside PCA, draw what they learned, write a report.
+
+This is the experiment of the classic denoising-autoencoder papers
+(reconstruction, robustness to corrupted inputs, quality of the codes for a
+classifier, a 2-D map of the codes), made reproducible by one command.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import platform
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from aekit._version import __version__
+from aekit.data import Dataset, Scaler, choose_scaling, corrupt_array
+from aekit.estimators.base import AutoencoderEstimator
+from aekit.estimators.presets import BASELINES, PRESETS, make_estimator
+from aekit.evaluation import (code_quality, pca_baseline, reconstruction_metrics, results_table,
+                              table_to_markdown, throughput)
+from aekit.viz import plot_code_map, plot_denoising, plot_loss_curves, plot_reconstructions
+from aekit.viz.report import write_report
+
+TEST_NOISE = ("masking", 0.3)  # how test inputs are corrupted for the robustness column
+BETTER = {"test_mse": "min", "test_mae": "min", "psnr": "max", "ssim": "max", "masked_mse": "min",
+          "linear_probe": "max", "knn": "max", "silhouette": "max", "fit_seconds": "min",
+          "encode_per_second": "max"}
+COLUMN_NOTES = {
+    "test_mse": "mean squared reconstruction error on the test set (scaled units)",
+    "masked_mse": f"error reconstructing clean test inputs from {int(TEST_NOISE[1] * 100)}%-masked ones",
+    "linear_probe": "accuracy of logistic regression on the codes",
+    "knn": "accuracy of 5-nearest-neighbours on the codes",
+    "silhouette": "silhouette of the test codes by true label",
+}
+
+
+@dataclasses.dataclass
+class Evaluation:
+    """One model's measurements and the arrays the figures need."""
+
+    name: str
+    row: dict[str, Any]
+    Z_test: np.ndarray
+    X_rec: np.ndarray
+    X_masked_rec: np.ndarray
+    history: pd.DataFrame | None = None
+
+
+@dataclasses.dataclass
+class ComparisonResult:
+    table: pd.DataFrame
+    report: Path
+    out_dir: Path
+    estimators: dict[str, AutoencoderEstimator]
+
+
+class _Scaled:
+    """The test data in the scaled units every model is measured in."""
+
+    def __init__(self, dataset: Dataset, seed: int):
+        self.dataset = dataset
+        self.scaler = Scaler(choose_scaling(dataset.X_train)).fit(dataset.X_train)
+        self.X_train = self.scaler.transform(dataset.X_train)
+        self.X_test = self.scaler.transform(dataset.X_test)
+        self.X_masked = corrupt_array(dataset.X_test, *TEST_NOISE, random_state=seed)
+
+    def measure(self, X_rec_raw: np.ndarray) -> dict[str, float]:
+        metrics = reconstruction_metrics(self.X_test, self.scaler.transform(X_rec_raw),
+                                         self.dataset.image_shape if self.scaler.kind == "minmax" else None)
+        return {f"test_{k}" if k in ("mse", "mae") else k: v for k, v in metrics.items()}
+
+    def masked_mse(self, X_rec_raw: np.ndarray) -> float:
+        return float(np.mean((self.scaler.transform(X_rec_raw) - self.X_test) ** 2))
+
+
+def _code_columns(scaled: _Scaled, Z_train: np.ndarray, Z_test: np.ndarray, seed: int) -> dict[str, float]:
+    d = scaled.dataset
+    if d.y_train is None or d.y_test is None:
+        return {}
+    return code_quality(Z_train, d.y_train, Z_test, d.y_test, random_state=seed)
+
+
+def evaluate_pca(scaled: _Scaled, n_components: int, seed: int) -> Evaluation:
+    """PCA with ``n_components``, fitted on the scaled training data."""
+    start = time.perf_counter()
+    base = pca_baseline(scaled.X_train, scaled.X_test, n_components, random_state=seed)
+    fit_seconds = time.perf_counter() - start
+    pca = base["model"]
+    to_raw = scaled.scaler.inverse_transform
+    X_rec = to_raw(base["X_test_rec"].astype(np.float32))
+    masked_rec = to_raw(pca.inverse_transform(pca.transform(scaled.scaler.transform(scaled.X_masked)))
+                        .astype(np.float32))
+    row = {"model": "pca", **scaled.measure(X_rec), "masked_mse": scaled.masked_mse(masked_rec),
+           **_code_columns(scaled, base["Z_train"], base["Z_test"], seed),
+           "fit_seconds": fit_seconds, "encode_per_second": throughput(pca.transform, scaled.X_test),
+           "params": int(pca.components_.size + pca.mean_.size), "epochs": 0}
+    return Evaluation("pca", row, base["Z_test"], X_rec, masked_rec)
+
+
+def evaluate_estimator(name: str, estimator: AutoencoderEstimator, scaled: _Scaled, seed: int,
+                       fit_seconds: float | None = None) -> Evaluation:
+    """Measure a fitted autoencoder on the comparison's test data."""
+    d = scaled.dataset
+    Z_test = estimator.transform(d.X_test)
+    X_rec = estimator.reconstruct(d.X_test)
+    masked_rec = estimator.reconstruct(scaled.X_masked)
+    row = {"model": name, **scaled.measure(X_rec), "masked_mse": scaled.masked_mse(masked_rec),
+           **_code_columns(scaled, estimator.transform(d.X_train), Z_test, seed),
+           "fit_seconds": fit_seconds if fit_seconds is not None else float("nan"),
+           "encode_per_second": throughput(estimator.transform, d.X_test),
+           "params": sum(p.numel() for p in estimator.model_.parameters()),
+           "epochs": estimator.n_epochs_}
+    return Evaluation(name, row, Z_test, X_rec, masked_rec, estimator.history_)
+
+
+def _figures(evaluations: list[Evaluation], scaled: _Scaled, fig_dir: Path, seed: int,
+             code_map_method: str) -> list[tuple[str, str]]:
+    d = scaled.dataset
+    figures: list[tuple[str, str]] = []
+    shown = d.X_test[:10]
+    for ev in evaluations:
+        if d.image_shape is not None:
+            path = plot_reconstructions(shown, ev.X_rec[:10], d.image_shape, fig_dir / f"reconstructions_{ev.name}.png",
+                                        title=f"{ev.name}: test originals (top) and reconstructions (bottom)")
+            figures.append((str(path), f"{ev.name}: look for blur and lost strokes in the bottom row."))
+    for ev in evaluations:
+        if d.image_shape is not None:
+            path = plot_denoising(scaled.X_masked[:10], ev.X_masked_rec[:10], shown, d.image_shape,
+                                  fig_dir / f"denoising_{ev.name}.png",
+                                  title=f"{ev.name}: {int(TEST_NOISE[1] * 100)}%-masked input, output, clean target")
+            figures.append((str(path), f"{ev.name}: how much of the masked strokes does it fill back in?"))
+    for ev in evaluations:
+        if d.y_test is not None:
+            path = plot_code_map(ev.Z_test, d.y_test, fig_dir / f"codes_{ev.name}.png", method=code_map_method,
+                                 max_points=1000, random_state=seed, title=f"{ev.name}: test codes in 2-D")
+            figures.append((str(path), f"{ev.name}: well-separated colours mean the codes keep the classes apart."))
+    for ev in evaluations:
+        if ev.history is not None and len(ev.history):
+            path = plot_loss_curves(ev.history, fig_dir / f"loss_{ev.name}.png", title=f"{ev.name}: loss per epoch")
+            figures.append((str(path), f"{ev.name}: validation loss should flatten, not climb (overfitting)."))
+    return figures
+
+
+def _meta(dataset: Dataset, seed: int, command: str | None, settings: dict[str, Any]) -> dict[str, str]:
+    import sklearn
+    import torch
+
+    return {
+        "command": command or "(called from Python)",
+        "data": f"{dataset.name}: {len(dataset.X_train):,} train / {len(dataset.X_test):,} test rows, "
+                f"{dataset.X_train.shape[1]} features; {dataset.source}",
+        "seed": str(seed),
+        "settings": ", ".join(f"{k}={v}" for k, v in settings.items()),
+        "columns": "; ".join(f"{k}: {v}" for k, v in COLUMN_NOTES.items()),
+        "versions": f"aekit {__version__}, torch {torch.__version__}, scikit-learn {sklearn.__version__}, "
+                    f"Python {platform.python_version()}",
+        "machine": f"{platform.machine()}, {platform.system()}, torch threads {torch.get_num_threads()}",
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+    }
+
+
+def write_outputs(evaluations: list[Evaluation], scaled: _Scaled, out_dir: Path, *, title: str, seed: int,
+                  command: str | None, settings: dict[str, Any], code_map_method: str = "tsne") -> tuple[pd.DataFrame, Path]:
+    """results.csv, results.md, the figures and report.html for these evaluations."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    table = results_table([ev.row for ev in evaluations])
+    table.to_csv(out_dir / "results.csv", index=False)
+    (out_dir / "results.md").write_text(table_to_markdown(table) + "\n")
+    figures = _figures(evaluations, scaled, out_dir / "figures", seed, code_map_method)
+    d = scaled.dataset
+    intro = (f"Each model was trained on the same {len(d.X_train):,} rows of {d.name} with seed {seed} and "
+             f"measured on the same {len(d.X_test):,} held-out rows, beside PCA with the same number of "
+             "components.")
+    report = write_report(out_dir / "report.html", title=title, table=table, figures=figures,
+                          meta=_meta(d, seed, command, settings), intro=intro, better=BETTER)
+    return table, report
+
+
+def compare_models(dataset: Dataset, models: list[str], out_dir: str | Path, *, latent_dim: int = 32,
+                   hidden: tuple[int, ...] = (256,), max_epochs: int = 30, batch_size: int = 128,
+                   seed: int = 0, verbose: int = 0, command: str | None = None, code_map_method: str = "tsne",
+                   on_model: Callable[[str], None] | None = None) -> ComparisonResult:
+    """Train every model in ``models`` (names from ``aekit.estimators.presets``)
+    on ``dataset`` and write the comparison into ``out_dir``."""
+    unknown = [m for m in models if m not in PRESETS and m not in BASELINES]
+    if unknown or not models:
+        raise ValueError(f"unknown models {unknown or '(none given)'}; expected some of "
+                         f"{', '.join([*BASELINES, *PRESETS])}")
+    out_dir = Path(out_dir)
+    scaled = _Scaled(dataset, seed)
+    evaluations, estimators = [], {}
+    for name in models:
+        if on_model:
+            on_model(name)
+        if name == "pca":
+            evaluations.append(evaluate_pca(scaled, latent_dim, seed))
+            continue
+        estimator = make_estimator(name, latent_dim=latent_dim, hidden=hidden, max_epochs=max_epochs,
+                                   batch_size=batch_size, random_state=seed, verbose=verbose)
+        start = time.perf_counter()
+        estimator.fit(dataset.X_train)
+        evaluations.append(evaluate_estimator(name, estimator, scaled, seed, time.perf_counter() - start))
+        estimators[name] = estimator
+        estimator.save(out_dir / "models" / f"{name}.safetensors")
+    settings = {"latent_dim": latent_dim, "hidden": hidden, "max_epochs": max_epochs, "batch_size": batch_size,
+                "test corruption": f"{TEST_NOISE[0]} {TEST_NOISE[1]}"}
+    table, report = write_outputs(evaluations, scaled, out_dir, title=f"aekit comparison on {dataset.name}",
+                                  seed=seed, command=command, settings=settings, code_map_method=code_map_method)
+    return ComparisonResult(table, report, out_dir, estimators)
+
+
+def evaluate_fitted(name: str, estimator: AutoencoderEstimator, dataset: Dataset, out_dir: str | Path, *,
+                    seed: int = 0, command: str | None = None, code_map_method: str = "tsne") -> ComparisonResult:
+    """Measure one trained model beside PCA with as many components as its code."""
+    out_dir = Path(out_dir)
+    scaled = _Scaled(dataset, seed)
+    latent_dim = estimator.model_.config.latent_dim
+    evaluations = [evaluate_pca(scaled, latent_dim, seed), evaluate_estimator(name, estimator, scaled, seed)]
+    settings = {"latent_dim": latent_dim, "test corruption": f"{TEST_NOISE[0]} {TEST_NOISE[1]}"}
+    table, report = write_outputs(evaluations, scaled, out_dir, title=f"aekit evaluation: {name} on {dataset.name}",
+                                  seed=seed, command=command, settings=settings, code_map_method=code_map_method)
+    return ComparisonResult(table, report, out_dir, {name: estimator})

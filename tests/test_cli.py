@@ -1,0 +1,98 @@
+"""The aekit command: train, encode, reconstruct, datasets, evaluate; one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import aekit
+from aekit.cli import main
+
+
+def run(args, capsys):
+    """Run the CLI in-process; return (exit code, stdout, stderr)."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    out, err = capsys.readouterr()
+    return exit_info.value.code or 0, out, err
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--model", "dae", "--data", "digits", "--latent", "8", "--hidden", "32",
+              "--epochs", "3", "--out", str(out), "--quiet"])
+    assert exit_info.value.code in (0, None)
+    return out
+
+
+def test_train_writes_model_loss_log_and_reconstructions(trained_run):
+    assert (trained_run / "model.safetensors").is_file()
+    log = pd.read_csv(trained_run / "metrics.csv")
+    assert log["train_loss"].notna().sum() == 3
+    png = (trained_run / "reconstructions.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    run_info = json.loads((trained_run / "run.json").read_text())
+    assert run_info["model"] == "dae" and run_info["epochs_run"] == 3
+    assert aekit.load(trained_run / "model.safetensors").noise == "masking"
+
+
+@pytest.mark.parametrize("command,suffix", [("encode", ".csv"), ("reconstruct", ".npy")])
+def test_encode_and_reconstruct_files(trained_run, tmp_path, capsys, command, suffix, digits):
+    X_test = digits[1][:20]
+    source = tmp_path / "input.csv"
+    pd.DataFrame(X_test).to_csv(source, index=False)
+    target = tmp_path / f"out{suffix}"
+    code, out, err = run([command, str(trained_run / "model.safetensors"), str(source), "-o", str(target)], capsys)
+    assert code == 0, err
+    model = aekit.load(trained_run / "model.safetensors")
+    expected = model.transform(X_test) if command == "encode" else model.reconstruct(X_test)
+    got = pd.read_csv(target).to_numpy() if suffix == ".csv" else np.load(target)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_datasets_lists_each_with_availability(capsys):
+    code, out, _ = run(["datasets"], capsys)
+    assert code == 0
+    for name in ("digits", "mnist-5k", "fashion-mnist", "mnist", "breast-cancer"):
+        assert name in out
+
+
+def test_errors_are_one_line_with_nonzero_exit(tmp_path, capsys, trained_run):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n3,4\n")
+    code, _, err = run(["encode", str(trained_run / "model.safetensors"), str(bad), "-o", str(tmp_path / "o.csv")],
+                       capsys)
+    assert code == 1
+    assert err.count("\n") == 1 and err.startswith("aekit: error: ")
+    assert "expecting 64 features" in err
+
+
+def test_unknown_dataset_is_one_line(capsys, tmp_path):
+    code, _, err = run(["train", "--data", "no-such-data", "--out", str(tmp_path)], capsys)
+    assert code == 1 and err.count("\n") == 1 and "no-such-data" in err
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    pickle_file = tmp_path / "model.safetensors"
+    pickle_file.write_bytes(b"\x80\x04not a model")
+    result = subprocess.run([sys.executable, "-m", "aekit", "--debug", "encode", str(pickle_file),
+                             str(pickle_file), "-o", str(tmp_path / "o.csv")], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "Traceback" in result.stderr and "ModelFileError" in result.stderr
+    quiet = subprocess.run([sys.executable, "-m", "aekit", "encode", str(pickle_file),
+                            str(pickle_file), "-o", str(tmp_path / "o.csv")], capture_output=True, text=True)
+    assert quiet.returncode == 1 and "Traceback" not in quiet.stderr
+    assert quiet.stderr.strip().startswith("aekit: error:") and "pickle" in quiet.stderr
+
+
+def test_every_command_has_help(capsys):
+    for command in ("datasets", "train", "encode", "reconstruct", "compare", "evaluate", "demo"):
+        code, out, _ = run([command, "--help"], capsys)
+        assert code == 0 and "Usage" in out
