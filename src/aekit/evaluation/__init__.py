@@ -1,0 +1,24 @@
+"""Numbers that say how good an autoencoder is, computed on plain numpy arrays.
+
+Reconstruction (MSE, MAE, PSNR, SSIM), usefulness of codes (linear and k-NN
+probes, silhouette, next to a PCA baseline of the same size), anomaly ranking
+(AUROC, average precision), speed, and results tables.
+"""
+
+from aekit.evaluation.codes import code_quality, pca_baseline, probe_accuracy
+from aekit.evaluation.metrics import anomaly_metrics, reconstruction_metrics
+from aekit.evaluation.tables import format_value, results_table, table_to_markdown
+from aekit.evaluation.timing import throughput, timed
+
+__all__ = [
+    "anomaly_metrics",
+    "code_quality",
+    "format_value",
+    "pca_baseline",
+    "probe_accuracy",
+    "reconstruction_metrics",
+    "results_table",
+    "table_to_markdown",
+    "throughput",
+    "timed",
+]

@@ -1,0 +1,113 @@
+"""How useful codes are: linear / k-NN probes, clustering, and the PCA baseline."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import silhouette_score
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from aekit.evaluation._validation import as_matrix, as_vector, check_same_length
+from aekit.exceptions import DataError
+
+PROBE_KINDS = ("linear", "knn")
+SILHOUETTE_MAX_SAMPLES = 2000
+
+
+def probe_accuracy(Z_train, y_train, Z_test, y_test, kind: str = "linear", random_state=0) -> float:
+    """Test accuracy of a simple classifier trained on codes.
+
+    Parameters
+    ----------
+    Z_train, Z_test : array-like of shape (n_samples, n_codes)
+    y_train, y_test : array-like of shape (n_samples,)
+    kind : {"linear", "knn"}
+        ``"linear"``: StandardScaler + LogisticRegression(max_iter=1000);
+        ``"knn"``: StandardScaler + KNeighborsClassifier(5).
+    random_state : int
+
+    Returns
+    -------
+    float
+        Accuracy on ``(Z_test, y_test)``, in [0, 1].
+    """
+    Z_train, y_train, Z_test, y_test = _check_split(Z_train, y_train, Z_test, y_test)
+    if kind == "linear":
+        classifier = LogisticRegression(max_iter=1000, random_state=random_state)
+    elif kind == "knn":
+        classifier = KNeighborsClassifier(n_neighbors=min(5, len(Z_train)))
+    else:
+        raise DataError(f"kind: expected one of {PROBE_KINDS}, got {kind!r}")
+    probe = make_pipeline(StandardScaler(), classifier).fit(Z_train, y_train)
+    return float(probe.score(Z_test, y_test))
+
+
+def code_quality(Z_train, y_train, Z_test, y_test, random_state=0) -> dict[str, float]:
+    """Linear-probe and k-NN accuracy, and silhouette of the test codes by label.
+
+    The silhouette is computed on a random subsample of at most
+    2000 test codes; it is NaN when the labels do not form 2..n-1 groups.
+
+    Returns
+    -------
+    dict
+        ``"linear_probe"``, ``"knn"``, ``"silhouette"``.
+    """
+    Z_train, y_train, Z_test, y_test = _check_split(Z_train, y_train, Z_test, y_test)
+    return {
+        "linear_probe": probe_accuracy(Z_train, y_train, Z_test, y_test, "linear", random_state),
+        "knn": probe_accuracy(Z_train, y_train, Z_test, y_test, "knn", random_state),
+        "silhouette": _silhouette(Z_test, y_test, random_state),
+    }
+
+
+def _silhouette(Z: np.ndarray, y: np.ndarray, random_state) -> float:
+    if len(Z) > SILHOUETTE_MAX_SAMPLES:
+        keep = np.random.default_rng(random_state).choice(len(Z), SILHOUETTE_MAX_SAMPLES, replace=False)
+        Z, y = Z[keep], y[keep]
+    if not 2 <= len(np.unique(y)) <= len(Z) - 1:
+        return float("nan")
+    return float(silhouette_score(Z, y))
+
+
+def pca_baseline(X_train, X_test, n_components: int, random_state=0) -> dict:
+    """PCA with as many components as a model's code, for a fair comparison.
+
+    Returns
+    -------
+    dict
+        ``"Z_train"``, ``"Z_test"`` (codes), ``"X_test_rec"`` (reconstruction
+        of ``X_test``) and ``"model"`` (the fitted ``sklearn.decomposition.PCA``).
+    """
+    X_train = as_matrix(X_train, "X_train")
+    X_test = as_matrix(X_test, "X_test")
+    if X_train.shape[1] != X_test.shape[1]:
+        raise DataError(
+            f"X_test: expected {X_train.shape[1]} features like X_train, got {X_test.shape[1]}"
+        )
+    limit = min(X_train.shape)
+    if not 1 <= int(n_components) <= limit:
+        raise DataError(f"n_components: expected an integer in [1, {limit}], got {n_components}")
+    pca = PCA(n_components=int(n_components), random_state=random_state).fit(X_train)
+    Z_test = pca.transform(X_test)
+    return {
+        "Z_train": pca.transform(X_train),
+        "Z_test": Z_test,
+        "X_test_rec": pca.inverse_transform(Z_test),
+        "model": pca,
+    }
+
+
+def _check_split(Z_train, y_train, Z_test, y_test):
+    Z_train = as_matrix(Z_train, "Z_train")
+    Z_test = as_matrix(Z_test, "Z_test")
+    y_train = as_vector(y_train, "y_train")
+    y_test = as_vector(y_test, "y_test")
+    check_same_length(Z_train, y_train, "Z_train", "y_train")
+    check_same_length(Z_test, y_test, "Z_test", "y_test")
+    if Z_train.shape[1] != Z_test.shape[1]:
+        raise DataError(f"Z_test: expected {Z_train.shape[1]} code dimensions like Z_train, got {Z_test.shape[1]}")
+    return Z_train, y_train, Z_test, y_test

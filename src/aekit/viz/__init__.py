@@ -1,0 +1,26 @@
+"""Figures (PNG, via matplotlib's object API) and the self-contained HTML report.
+
+Headless-Chromium helpers live in :mod:`aekit.viz.browser`.
+"""
+
+from aekit.viz.figures import (
+    plot_code_map,
+    plot_denoising,
+    plot_latent_manifold,
+    plot_loss_curves,
+    plot_reconstructions,
+    plot_samples,
+    plot_score_histogram,
+)
+from aekit.viz.report import write_report
+
+__all__ = [
+    "plot_code_map",
+    "plot_denoising",
+    "plot_latent_manifold",
+    "plot_loss_curves",
+    "plot_reconstructions",
+    "plot_samples",
+    "plot_score_histogram",
+    "write_report",
+]

@@ -1,0 +1,287 @@
+"""Figures of what an autoencoder learned, each written to one PNG.
+
+Every function builds a ``matplotlib.figure.Figure`` (no global pyplot
+state), saves it at dpi 100 with ``bbox_inches=None`` so the pixel size is
+exactly ``figsize * 100``, and returns the path as a ``Path``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from pathlib import Path
+from typing import Callable
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from aekit.evaluation._validation import as_matrix, as_vector, check_same_length
+from aekit.exceptions import DataError
+from aekit.viz._images import display_range, grid_rows, image_rows, mosaic, row_centers, show, to_pixels
+
+DPI = 100
+CODE_MAP_METHODS = ("tsne", "umap", "pca")
+MAX_LEGEND_CLASSES = 20
+
+
+# ---------------------------------------------------------------- images
+
+
+def plot_reconstructions(
+    X, X_rec, image_shape, path, n: int = 10,
+    title: str = "Originals (top) and their reconstructions (bottom)", figsize=(10, 2.5),
+) -> Path:
+    """Two rows of images: the first ``n`` originals above, their reconstructions below.
+
+    ``image_shape`` is (c, h, w) with c = 1 (gray) or 3 (RGB). Both rows share
+    the originals' value range. Default size: figsize (10, 2.5) → 1000x250 px.
+    """
+    X, shape = image_rows(X, image_shape, "X")
+    X_rec, _ = image_rows(X_rec, image_shape, "X_rec")
+    _check_same_shape(X, X_rec, "X", "X_rec")
+    n = min(n, len(X))
+    return _labelled_rows([X[:n], X_rec[:n]], ["original", "reconstruction"], shape, path, title, figsize)
+
+
+def plot_denoising(
+    X_noisy, X_denoised, X_clean, image_shape, path, n: int = 10,
+    title: str = "Denoising: corrupted input, model output, clean target", figsize=(10, 3.3),
+) -> Path:
+    """Three rows: corrupted / denoised / clean, for the first ``n`` images.
+
+    All rows share the clean images' value range (noise beyond it is clipped).
+    Default size: figsize (10, 3.3) → 1000x330 px.
+    """
+    X_noisy, shape = image_rows(X_noisy, image_shape, "X_noisy")
+    X_denoised, _ = image_rows(X_denoised, image_shape, "X_denoised")
+    X_clean, _ = image_rows(X_clean, image_shape, "X_clean")
+    _check_same_shape(X_clean, X_noisy, "X_clean", "X_noisy")
+    _check_same_shape(X_clean, X_denoised, "X_clean", "X_denoised")
+    n = min(n, len(X_clean))
+    rows = [X_noisy[:n], X_denoised[:n], X_clean[:n]]
+    return _labelled_rows(rows, ["corrupted", "denoised", "clean"], shape, path, title, figsize, reference=2)
+
+
+def plot_samples(
+    X_samples, image_shape, path, n: int = 64, title: str = "Generated samples", figsize=(8, 8),
+) -> Path:
+    """A square-ish grid of the first ``n`` samples. Default: (8, 8) → 800x800 px."""
+    X, shape = image_rows(X_samples, image_shape, "X_samples")
+    images = to_pixels(X[:n], shape, display_range(X[:n]))
+    fig, ax = _figure(figsize, title)
+    show(ax, mosaic(grid_rows(images, math.ceil(math.sqrt(len(images))))))
+    ax.set_axis_off()
+    return _save(fig, path)
+
+
+def plot_latent_manifold(
+    decode_fn: Callable[[np.ndarray], np.ndarray], image_shape, path, n: int = 15, lim: float = 3.0,
+    title: str = "Decoded images over a grid of 2-D codes", figsize=(8, 8),
+) -> Path:
+    """Decode an n x n grid over [-lim, lim]^2 and tile the images at their codes.
+
+    ``decode_fn`` takes an (m, 2) float array and returns (m, c*h*w). The
+    axes show the code values (z1 right, z2 up). Default: (8, 8) → 800x800 px.
+    """
+    if n < 2 or lim <= 0:
+        raise DataError(f"n, lim: expected n >= 2 and lim > 0, got n={n}, lim={lim}")
+    z1 = np.linspace(-lim, lim, n)
+    z2 = np.linspace(lim, -lim, n)  # top row = largest z2, so "up" means up
+    codes = np.array([[a, b] for b in z2 for a in z1], dtype=np.float32)
+    decoded, shape = image_rows(decode_fn(codes), image_shape, "decode_fn(codes)")
+    if len(decoded) != len(codes):
+        raise DataError(f"decode_fn: expected {len(codes)} decoded rows, got {len(decoded)}")
+    images = to_pixels(decoded, shape, display_range(decoded))
+    half_step = lim / (n - 1)
+    fig, ax = _figure(figsize, title)
+    extent = (-lim - half_step, lim + half_step, -lim - half_step, lim + half_step)
+    show(ax, mosaic(grid_rows(images, n)), extent=extent)
+    ax.set_xlabel("z1")
+    ax.set_ylabel("z2")
+    return _save(fig, path)
+
+
+def _labelled_rows(rows, labels, shape, path, title, figsize, reference: int = 0) -> Path:
+    value_range = display_range(rows[reference])
+    canvas = mosaic([to_pixels(r, shape, value_range) for r in rows])
+    fig, ax = _figure(figsize, title)
+    show(ax, canvas)
+    ax.set_xticks([])
+    ax.set_yticks(row_centers(len(rows), shape[1]), labels=labels, fontsize=11)
+    ax.tick_params(left=False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    return _save(fig, path)
+
+
+# ---------------------------------------------------------------- codes
+
+
+def plot_code_map(
+    Z, y, path, method: str = "tsne", max_points: int = 2000, random_state=0,
+    title: str | None = None, figsize=(8, 6),
+) -> Path:
+    """A 2-D map of codes, one dot per sample, coloured by label.
+
+    Codes with exactly 2 columns are drawn as they are; otherwise a random
+    subsample of at most ``max_points`` is embedded with t-SNE (scikit-learn),
+    UMAP (if umap-learn is installed; else t-SNE with a warning) or PCA.
+    Up to 20 distinct labels get a legend, more (or float labels) a colorbar;
+    ``y=None`` draws one colour. Default: (8, 6) → 800x600 px.
+    """
+    Z = as_matrix(Z, "Z")
+    if Z.shape[1] < 2:
+        raise DataError(f"Z: expected at least 2 code dimensions for a 2-D map, got {Z.shape[1]}")
+    if method not in CODE_MAP_METHODS:
+        raise DataError(f"method: expected one of {CODE_MAP_METHODS}, got {method!r}")
+    if y is not None:
+        y = as_vector(y, "y")
+        check_same_length(Z, y, "Z", "y")
+    rng = np.random.default_rng(random_state)
+    if len(Z) > max_points:
+        keep = np.sort(rng.choice(len(Z), max_points, replace=False))
+        Z, y = Z[keep], (None if y is None else y[keep])
+    points, axis_name = embed_2d(Z, method, random_state)
+    fig, ax = _figure(figsize, title or f"Codes ({Z.shape[1]}-D, {len(Z)} points) by {axis_name}, coloured by label")
+    _scatter_by_label(fig, ax, points, y)
+    ax.set_xlabel(f"{axis_name} 1")
+    ax.set_ylabel(f"{axis_name} 2")
+    return _save(fig, path)
+
+
+def embed_2d(Z: np.ndarray, method: str, random_state) -> tuple[np.ndarray, str]:
+    """Project codes to 2-D; return the points and the axis name to show."""
+    if Z.shape[1] == 2:
+        return Z, "z"
+    if method == "umap":
+        try:
+            import umap  # optional extra: pip install 'aekit[umap]'
+        except ImportError:
+            warnings.warn("umap-learn is not installed; using t-SNE instead", stacklevel=3)
+            method = "tsne"
+        else:
+            return umap.UMAP(n_components=2, random_state=random_state).fit_transform(Z), "UMAP"
+    if method == "pca":
+        from sklearn.decomposition import PCA
+
+        return PCA(n_components=2, random_state=random_state).fit_transform(Z), "PC"
+    from sklearn.manifold import TSNE
+
+    perplexity = float(min(30.0, max(1.0, (len(Z) - 1) / 3)))
+    tsne = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=random_state)
+    return tsne.fit_transform(Z), "t-SNE"
+
+
+def _scatter_by_label(fig, ax, points: np.ndarray, y) -> None:
+    style = {"s": 10, "alpha": 0.8, "linewidths": 0}
+    if y is None:
+        ax.scatter(points[:, 0], points[:, 1], **style)
+        return
+    classes = np.unique(y)
+    continuous = np.issubdtype(y.dtype, np.floating) and not np.all(np.mod(classes, 1) == 0)
+    if continuous or len(classes) > MAX_LEGEND_CLASSES:
+        values = y if np.issubdtype(y.dtype, np.number) else np.searchsorted(classes, y)
+        dots = ax.scatter(points[:, 0], points[:, 1], c=values, cmap="viridis", **style)
+        fig.colorbar(dots, ax=ax, label="label")
+        return
+    palette = "tab10" if len(classes) <= 10 else "tab20"
+    colours = matplotlib.colormaps[palette].colors
+    for i, label in enumerate(classes):
+        mask = y == label
+        ax.scatter(points[mask, 0], points[mask, 1], color=colours[i], label=_label_text(label), **style)
+    ax.legend(title="label", loc="center left", bbox_to_anchor=(1.0, 0.5), markerscale=2, frameon=False)
+
+
+def _label_text(label) -> str:
+    if isinstance(label, (float, np.floating)) and float(label).is_integer():
+        return str(int(label))
+    return str(label)
+
+
+# ---------------------------------------------------------------- training and scores
+
+
+def plot_loss_curves(history: pd.DataFrame, path, title: str = "Loss per epoch", figsize=(8, 5)) -> Path:
+    """Training (and validation, if present) loss against epoch.
+
+    ``history`` needs columns "epoch" and "train_loss"; "val_loss" is
+    optional. The y axis is logarithmic when the losses span more than two
+    decades. Default: (8, 5) → 800x500 px.
+    """
+    missing = {"epoch", "train_loss"} - set(history.columns)
+    if missing:
+        raise DataError(f"history: expected columns 'epoch' and 'train_loss', missing {sorted(missing)}")
+    if len(history) == 0:
+        raise DataError("history: expected at least one epoch, got an empty table")
+    fig, ax = _figure(figsize, title)
+    curves = [c for c in ("train_loss", "val_loss") if c in history.columns]
+    for column in curves:
+        rows = history[["epoch", column]].dropna()
+        ax.plot(rows["epoch"], rows[column], marker="o" if len(rows) <= 30 else None,
+                markersize=3, label=column.replace("_", " "))
+    losses = history[curves].to_numpy(dtype=float)
+    losses = losses[np.isfinite(losses)]
+    if losses.size and losses.min() > 0 and losses.max() / losses.min() > 100:
+        ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    return _save(fig, path)
+
+
+def plot_score_histogram(
+    scores, path, threshold: float | None = None, labels=None,
+    title: str = "Anomaly scores", figsize=(8, 5),
+) -> Path:
+    """Histogram of anomaly scores, split into normal (0) and anomaly (1) when
+    ``labels`` is given, with a dashed vertical line at ``threshold``.
+
+    Default: (8, 5) → 800x500 px.
+    """
+    scores = as_vector(np.asarray(scores, dtype=float), "scores")
+    if not np.isfinite(scores).all():
+        raise DataError("scores: expected finite values, got NaN/inf")
+    edges = np.histogram_bin_edges(scores, bins=min(60, max(10, int(np.sqrt(len(scores))))))
+    fig, ax = _figure(figsize, title)
+    if labels is None:
+        ax.hist(scores, bins=edges, color="tab:blue", alpha=0.8, label="all samples")
+    else:
+        labels = as_vector(labels, "labels")
+        check_same_length(scores, labels, "scores", "labels")
+        for value, name, colour in ((0, "normal", "tab:blue"), (1, "anomaly", "tab:red")):
+            part = scores[labels == value]
+            ax.hist(part, bins=edges, color=colour, alpha=0.6, label=f"{name} (n={len(part)})")
+    if threshold is not None:
+        ax.axvline(float(threshold), color="black", linestyle="--", linewidth=1.5,
+                   label=f"threshold = {float(threshold):.4g}")
+    ax.set_xlabel("anomaly score (higher = more anomalous)")
+    ax.set_ylabel("samples")
+    ax.legend()
+    return _save(fig, path)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _figure(figsize, title: str):
+    fig = Figure(figsize=figsize, dpi=DPI, layout="constrained")
+    ax = fig.add_subplot()
+    ax.set_title(title, fontsize=12)
+    return fig, ax
+
+
+def _save(fig: Figure, path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=DPI, format="png", bbox_inches=None)
+    return path
+
+
+def _check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
+    if a.shape != b.shape:
+        raise DataError(f"{name_b}: expected the shape of {name_a} {a.shape}, got {b.shape}")
