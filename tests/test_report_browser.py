@@ -6,7 +6,6 @@ which case a missing browser is a failure.
 
 import os
 import re
-from html.parser import HTMLParser
 
 import numpy as np
 import pandas as pd
@@ -62,29 +61,6 @@ def report(tmp_path_factory):
     return path, table, figures
 
 
-class _ResultRows(HTMLParser):
-    """Counts <tr> inside <table id="results"><tbody>."""
-
-    def __init__(self):
-        super().__init__()
-        self.in_results = self.in_body = False
-        self.rows = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table" and dict(attrs).get("id") == "results":
-            self.in_results = True
-        elif tag == "tbody" and self.in_results:
-            self.in_body = True
-        elif tag == "tr" and self.in_body:
-            self.rows += 1
-
-    def handle_endtag(self, tag):
-        if tag == "tbody":
-            self.in_body = False
-        elif tag == "table":
-            self.in_results = False
-
-
 def test_report_is_self_contained(report):
     path, table, figures = report
     text = path.read_text(encoding="utf-8")
@@ -112,9 +88,7 @@ def test_every_image_loads_and_table_has_one_row_per_model(report):
     assert all(w > 0 for w in widths), widths
     assert widths == [1000, 800, 800]  # natural sizes of the three PNGs
 
-    parser = _ResultRows()
-    parser.feed(browser.dump_dom(path))
-    assert parser.rows == len(table)
+    assert browser.count_result_rows(browser.dump_dom(path)) == len(table)
 
 
 def test_image_check_detects_a_broken_image(tmp_path):

@@ -138,3 +138,26 @@ def test_mismatched_images_raise(digits, tmp_path):
         plot_reconstructions(X, X[:, :60], DIGIT_SHAPE, tmp_path / "x.png")
     with pytest.raises(DataError):
         plot_samples(X, (2, 8, 4), tmp_path / "x.png")
+
+
+def test_multi_model_figures_have_expected_sizes(tmp_path):
+    import pandas as pd
+    from sklearn.datasets import load_digits
+
+    from aekit.viz import plot_code_maps, plot_image_rows, plot_loss_comparison
+
+    data = load_digits()
+    X, y = data.data[:200] / 16.0, data.target[:200]
+    rows = {"original": X, "model a": X * 0.5, "model b": X[::-1]}
+    path = plot_image_rows(rows, (1, 8, 8), tmp_path / "rows.png")
+    with Image.open(path) as image:
+        assert image.size == (1000, round(100 * (0.9 * 3 + 0.6)))
+    codes = {"a": X[:, :4], "b": X[:, 4:10], "c": X[:, 10:12], "d": X[:, 12:20]}
+    path = plot_code_maps(codes, y, tmp_path / "maps.png", method="pca", n_cols=3)
+    with Image.open(path) as image:
+        assert image.size == (round(100 * (4 * 3 + 1.2)), round(100 * (3.6 * 2 + 0.5)))
+    histories = {"a": pd.DataFrame({"epoch": [1, 2, 3], "train_loss": [3, 2, 1], "val_loss": [3.5, 2.5, 2]}),
+                 "b": pd.DataFrame({"epoch": [1, 2], "train_loss": [1.0, 0.5]})}
+    path = plot_loss_comparison(histories, tmp_path / "loss.png")
+    with Image.open(path) as image:
+        assert image.size == (800, 500)

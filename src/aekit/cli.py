@@ -162,11 +162,16 @@ def _run_compare(data: str, models: str, latent: int, hidden: str, epochs: int, 
     console.print(f"wrote {out}/results.csv, {out}/results.md, {out}/figures/ and [bold]{result.report}[/]")
 
 
+TERMINAL_COLUMNS = ("model", "test_mse", "masked_mse", "ssim", "linear_probe", "knn", "fit_seconds")
+
+
 def _print_table(table) -> None:
+    """The key columns on the terminal; every column is in results.csv / .md and the report."""
     from aekit.evaluation import format_value
 
-    shown = Table(*[str(c) for c in table.columns])
-    for _, row in table.iterrows():
+    columns = [c for c in TERMINAL_COLUMNS if c in table.columns]
+    shown = Table(*columns)
+    for _, row in table[columns].iterrows():
         shown.add_row(*[format_value(v) for v in row])
     console.print(shown)
 

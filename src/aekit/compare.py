@@ -23,7 +23,7 @@ from aekit.estimators.base import AutoencoderEstimator
 from aekit.estimators.presets import BASELINES, PRESETS, make_estimator
 from aekit.evaluation import (code_quality, pca_baseline, reconstruction_metrics, results_table,
                               table_to_markdown, throughput)
-from aekit.viz import plot_code_map, plot_denoising, plot_loss_curves, plot_reconstructions
+from aekit.viz import plot_code_maps, plot_image_rows, plot_latent_manifold, plot_loss_comparison
 from aekit.viz.report import write_report
 
 TEST_NOISE = ("masking", 0.3)  # how test inputs are corrupted for the robustness column
@@ -49,6 +49,7 @@ class Evaluation:
     X_rec: np.ndarray
     X_masked_rec: np.ndarray
     history: pd.DataFrame | None = None
+    decode: Callable[[np.ndarray], np.ndarray] | None = None  # for 2-D codes: the manifold figure
 
 
 @dataclasses.dataclass
@@ -115,34 +116,43 @@ def evaluate_estimator(name: str, estimator: AutoencoderEstimator, scaled: _Scal
            "encode_per_second": throughput(estimator.transform, d.X_test),
            "params": sum(p.numel() for p in estimator.model_.parameters()),
            "epochs": estimator.n_epochs_}
-    return Evaluation(name, row, Z_test, X_rec, masked_rec, estimator.history_)
+    decode = estimator.inverse_transform if Z_test.shape[1] == 2 else None
+    return Evaluation(name, row, Z_test, X_rec, masked_rec, estimator.history_, decode)
 
 
 def _figures(evaluations: list[Evaluation], scaled: _Scaled, fig_dir: Path, seed: int,
              code_map_method: str) -> list[tuple[str, str]]:
+    """A few figures that put every model side by side, each with its caption."""
     d = scaled.dataset
     figures: list[tuple[str, str]] = []
-    shown = d.X_test[:10]
+    if d.image_shape is not None:
+        rows = {"original": d.X_test[:10], **{ev.name: ev.X_rec[:10] for ev in evaluations}}
+        path = plot_image_rows(rows, d.image_shape, fig_dir / "reconstructions.png",
+                               title="Test images (top) and each model's reconstruction")
+        figures.append((str(path), "Reconstructions: look for blur and lost strokes compared with the top row."))
+        masked_label = f"{int(TEST_NOISE[1] * 100)}% masked"
+        rows = {masked_label: scaled.X_masked[:10], **{ev.name: ev.X_masked_rec[:10] for ev in evaluations},
+                "clean": d.X_test[:10]}
+        path = plot_image_rows(rows, d.image_shape, fig_dir / "denoising.png", reference="clean",
+                               title="Masked test images, each model's output, and the clean target")
+        figures.append((str(path), "Denoising: which models fill the masked strokes back in? "
+                                   "Denoising autoencoders were trained for exactly this."))
+    if d.y_test is not None:
+        path = plot_code_maps({ev.name: ev.Z_test for ev in evaluations}, d.y_test, fig_dir / "codes.png",
+                              method=code_map_method, random_state=seed)
+        figures.append((str(path), "Codes in 2-D: separate, compact colour clusters mean the codes keep the "
+                                   "classes apart without ever seeing a label."))
     for ev in evaluations:
-        if d.image_shape is not None:
-            path = plot_reconstructions(shown, ev.X_rec[:10], d.image_shape, fig_dir / f"reconstructions_{ev.name}.png",
-                                        title=f"{ev.name}: test originals (top) and reconstructions (bottom)")
-            figures.append((str(path), f"{ev.name}: look for blur and lost strokes in the bottom row."))
-    for ev in evaluations:
-        if d.image_shape is not None:
-            path = plot_denoising(scaled.X_masked[:10], ev.X_masked_rec[:10], shown, d.image_shape,
-                                  fig_dir / f"denoising_{ev.name}.png",
-                                  title=f"{ev.name}: {int(TEST_NOISE[1] * 100)}%-masked input, output, clean target")
-            figures.append((str(path), f"{ev.name}: how much of the masked strokes does it fill back in?"))
-    for ev in evaluations:
-        if d.y_test is not None:
-            path = plot_code_map(ev.Z_test, d.y_test, fig_dir / f"codes_{ev.name}.png", method=code_map_method,
-                                 max_points=1000, random_state=seed, title=f"{ev.name}: test codes in 2-D")
-            figures.append((str(path), f"{ev.name}: well-separated colours mean the codes keep the classes apart."))
-    for ev in evaluations:
-        if ev.history is not None and len(ev.history):
-            path = plot_loss_curves(ev.history, fig_dir / f"loss_{ev.name}.png", title=f"{ev.name}: loss per epoch")
-            figures.append((str(path), f"{ev.name}: validation loss should flatten, not climb (overfitting)."))
+        if ev.decode is not None and d.image_shape is not None:
+            lim = float(np.percentile(np.abs(ev.Z_test), 98)) or 1.0  # span where the test codes lie
+            path = plot_latent_manifold(ev.decode, d.image_shape, fig_dir / f"manifold_{ev.name}.png", lim=lim,
+                                        title=f"{ev.name}: images decoded from a grid of 2-D codes")
+            figures.append((str(path), f"{ev.name}: a smooth, varied grid means the 2-D code space is well used."))
+    histories = {ev.name: ev.history for ev in evaluations if ev.history is not None and len(ev.history)}
+    if histories:
+        path = plot_loss_comparison(histories, fig_dir / "loss.png")
+        figures.append((str(path), "Training curves: validation loss should flatten, not climb (overfitting); "
+                                   "penalised models report reconstruction plus penalty."))
     return figures
 
 

@@ -17,8 +17,8 @@ PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
     "dae": ("denoising autoencoder (30% masking noise)", {"noise": "masking", "noise_level": 0.3}),
     "dae-gaussian": ("denoising autoencoder (Gaussian noise, sigma 0.2)",
                      {"noise": "gaussian", "noise_level": 0.2}),
-    "sparse": ("sparse autoencoder (KL, rho 0.05)",
-               {"sparsity": "kl", "sparsity_weight": 0.05, "sparsity_target": 0.05}),
+    "sparse": ("sparse autoencoder (KL, rho 0.1)",
+               {"sparsity": "kl", "sparsity_weight": 0.01, "sparsity_target": 0.1}),
     "sparse-l1": ("sparse autoencoder (L1 on codes)", {"sparsity": "l1", "sparsity_weight": 1e-3}),
     "contractive": ("contractive autoencoder", {"contractive_weight": 1e-4}),
 }

@@ -5,8 +5,11 @@ Headless-Chromium helpers live in :mod:`aekit.viz.browser`.
 
 from aekit.viz.figures import (
     plot_code_map,
+    plot_code_maps,
     plot_denoising,
+    plot_image_rows,
     plot_latent_manifold,
+    plot_loss_comparison,
     plot_loss_curves,
     plot_reconstructions,
     plot_samples,
@@ -16,8 +19,11 @@ from aekit.viz.report import write_report
 
 __all__ = [
     "plot_code_map",
+    "plot_code_maps",
     "plot_denoising",
+    "plot_image_rows",
     "plot_latent_manifold",
+    "plot_loss_comparison",
     "plot_loss_curves",
     "plot_reconstructions",
     "plot_samples",

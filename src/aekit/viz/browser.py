@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 TIMEOUT_SECONDS = 60
@@ -108,3 +109,33 @@ def _run_chromium(extra_args: list[str], html_path) -> subprocess.CompletedProce
             )
         except subprocess.TimeoutExpired:
             raise BrowserError(f"chromium: expected to finish within {TIMEOUT_SECONDS} s, timed out") from None
+
+
+class _ResultRows(HTMLParser):
+    """Counts <tr> inside <table id="results"><tbody>."""
+
+    def __init__(self):
+        super().__init__()
+        self.in_results = self.in_body = False
+        self.rows = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table" and dict(attrs).get("id") == "results":
+            self.in_results = True
+        elif tag == "tbody" and self.in_results:
+            self.in_body = True
+        elif tag == "tr" and self.in_body:
+            self.rows += 1
+
+    def handle_endtag(self, tag):
+        if tag == "tbody":
+            self.in_body = False
+        elif tag == "table":
+            self.in_results = False
+
+
+def count_result_rows(dom: str) -> int:
+    """Number of body rows of the report's results table in a rendered DOM."""
+    parser = _ResultRows()
+    parser.feed(dom)
+    return parser.rows

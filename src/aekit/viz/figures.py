@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from aekit.evaluation._validation import as_matrix, as_vector, check_same_length
+from aekit.evaluation._validation import as_matrix, as_vector, check_image_shape, check_same_length
 from aekit.exceptions import DataError
 from aekit.viz._images import display_range, grid_rows, image_rows, mosaic, row_centers, show, to_pixels
 
@@ -104,6 +104,28 @@ def plot_latent_manifold(
     return _save(fig, path)
 
 
+def plot_image_rows(
+    rows: dict, image_shape, path, n: int = 10, title: str = "Images", reference: str | None = None,
+    figsize=None,
+) -> Path:
+    """One labelled row of images per entry of ``rows`` (label -> (m, c*h*w) array).
+
+    Used to put several models' reconstructions under the same originals.
+    All rows share the value range of ``rows[reference]`` (default: the
+    first). Default size: 10 inches wide, 0.9 inch a row plus 0.6 for the
+    title, at dpi 100 (e.g. 4 rows → 1000x420 px).
+    """
+    if not rows:
+        raise DataError("rows: expected at least one row of images, got none")
+    checked = {label: image_rows(X, image_shape, f"rows[{label!r}]")[0] for label, X in rows.items()}
+    shape = check_image_shape(image_shape, next(iter(checked.values())).shape[1])
+    n = min([n, *(len(X) for X in checked.values())])
+    labels = list(checked)
+    reference_index = labels.index(reference) if reference is not None else 0
+    size = figsize or (10, 0.9 * len(labels) + 0.6)
+    return _labelled_rows([checked[k][:n] for k in labels], labels, shape, path, title, size, reference_index)
+
+
 def _labelled_rows(rows, labels, shape, path, title, figsize, reference: int = 0) -> Path:
     value_range = display_range(rows[reference])
     canvas = mosaic([to_pixels(r, shape, value_range) for r in rows])
@@ -152,6 +174,42 @@ def plot_code_map(
     return _save(fig, path)
 
 
+def plot_code_maps(
+    codes: dict, y, path, method: str = "tsne", max_points: int = 1000, random_state=0,
+    title: str = "Test codes in 2-D, coloured by label", n_cols: int = 3,
+) -> Path:
+    """Small multiples: one 2-D map per model (name -> codes), same points and colours.
+
+    The same random subsample of at most ``max_points`` rows is used for
+    every model. Size: 4 x 3.6 inches a panel (+ a legend column) at dpi 100.
+    """
+    if not codes:
+        raise DataError("codes: expected at least one model's codes, got none")
+    if method not in CODE_MAP_METHODS:
+        raise DataError(f"method: expected one of {CODE_MAP_METHODS}, got {method!r}")
+    checked = {name: as_matrix(Z, f"codes[{name!r}]") for name, Z in codes.items()}
+    n_rows_data = len(next(iter(checked.values())))
+    y = None if y is None else as_vector(y, "y")
+    for name, Z in checked.items():
+        check_same_length(next(iter(checked.values())), Z, "the first codes", f"codes[{name!r}]")
+    keep = np.arange(n_rows_data)
+    if n_rows_data > max_points:
+        keep = np.sort(np.random.default_rng(random_state).choice(n_rows_data, max_points, replace=False))
+    labels = None if y is None else y[keep]
+    n_cols = min(n_cols, len(checked))
+    n_rows = math.ceil(len(checked) / n_cols)
+    fig = Figure(figsize=(4 * n_cols + 1.2, 3.6 * n_rows + 0.5), dpi=DPI, layout="constrained")
+    fig.suptitle(title, fontsize=13)
+    for i, (name, Z) in enumerate(checked.items()):
+        ax = fig.add_subplot(n_rows, n_cols, i + 1)
+        points, axis_name = embed_2d(Z[keep], method, random_state)
+        _scatter_by_label(fig, ax, points, labels, legend=(i == n_cols - 1 or len(checked) == 1))
+        ax.set_title(f"{name} ({Z.shape[1]}-D, {axis_name})", fontsize=11)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return _save(fig, path)
+
+
 def embed_2d(Z: np.ndarray, method: str, random_state) -> tuple[np.ndarray, str]:
     """Project codes to 2-D; return the points and the axis name to show."""
     if Z.shape[1] == 2:
@@ -175,7 +233,7 @@ def embed_2d(Z: np.ndarray, method: str, random_state) -> tuple[np.ndarray, str]
     return tsne.fit_transform(Z), "t-SNE"
 
 
-def _scatter_by_label(fig, ax, points: np.ndarray, y) -> None:
+def _scatter_by_label(fig, ax, points: np.ndarray, y, legend: bool = True) -> None:
     style = {"s": 10, "alpha": 0.8, "linewidths": 0}
     if y is None:
         ax.scatter(points[:, 0], points[:, 1], **style)
@@ -192,7 +250,8 @@ def _scatter_by_label(fig, ax, points: np.ndarray, y) -> None:
     for i, label in enumerate(classes):
         mask = y == label
         ax.scatter(points[mask, 0], points[mask, 1], color=colours[i], label=_label_text(label), **style)
-    ax.legend(title="label", loc="center left", bbox_to_anchor=(1.0, 0.5), markerscale=2, frameon=False)
+    if legend:
+        ax.legend(title="label", loc="center left", bbox_to_anchor=(1.0, 0.5), markerscale=2, frameon=False)
 
 
 def _label_text(label) -> str:
@@ -231,6 +290,35 @@ def plot_loss_curves(history: pd.DataFrame, path, title: str = "Loss per epoch",
     ax.set_ylabel("loss")
     ax.grid(True, alpha=0.3)
     ax.legend()
+    return _save(fig, path)
+
+
+def plot_loss_comparison(
+    histories: dict, path, title: str = "Validation loss per epoch", figsize=(8, 5),
+) -> Path:
+    """One curve per model (name -> history with "epoch" and "val_loss" or
+    "train_loss"): validation loss where recorded, else training loss (dashed).
+    Log y axis when the losses span more than two decades. Default 800x500 px.
+    """
+    if not histories:
+        raise DataError("histories: expected at least one model's history, got none")
+    fig, ax = _figure(figsize, title)
+    finite = []
+    for name, history in histories.items():
+        column = "val_loss" if "val_loss" in history.columns and history["val_loss"].notna().any() else "train_loss"
+        if column not in history.columns or "epoch" not in history.columns:
+            raise DataError(f"histories[{name!r}]: expected columns 'epoch' and 'train_loss' or 'val_loss'")
+        rows = history[["epoch", column]].dropna()
+        ax.plot(rows["epoch"], rows[column], linestyle="-" if column == "val_loss" else "--",
+                label=name if column == "val_loss" else f"{name} (train)")
+        finite.extend(v for v in rows[column].to_numpy(dtype=float) if np.isfinite(v))
+    if finite and min(finite) > 0 and max(finite) / min(finite) > 100:
+        ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=9)
     return _save(fig, path)
 
 

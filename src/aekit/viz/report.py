@@ -36,8 +36,10 @@ h1 { font-size: 1.8em; margin: 0.2em 0 0.4em; }
 h2 { font-size: 1.3em; margin: 1.6em 0 0.6em; border-bottom: 1px solid #e3e3e3; padding-bottom: 0.2em; }
 p.intro { font-size: 1.05em; color: #333; max-width: 80ch; }
 table { border-collapse: collapse; }
-#results { font-size: 0.95em; min-width: 50%; }
-#results th, #results td { padding: 6px 14px; border-bottom: 1px solid #e6e6e6; }
+#results { font-size: 0.9em; min-width: 50%; }
+div.table-wrap { overflow-x: auto; }
+#results th, #results td { padding: 5px 10px; border-bottom: 1px solid #e6e6e6; }
+#results thead th { vertical-align: bottom; }
 #results thead th { border-bottom: 2px solid #999; text-align: left; background: #f3f4f6; }
 #results tbody tr:nth-child(even) { background: #fafbfc; }
 #results th.num, #results td.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -170,7 +172,7 @@ def _results_table(table: pd.DataFrame, directions: dict[str, str]) -> str:
     numeric = {c: is_numeric_column(table[c]) for c in table.columns}
     best = {c: _best_rows(table[c], d) for c, d in directions.items()}
     head = "".join(
-        f'<th scope="col"{_num_class(numeric[c])}>{_esc(c)}</th>' for c in table.columns
+        f'<th scope="col"{_num_class(numeric[c])}>{_breakable(c)}</th>' for c in table.columns
     )
     rows = []
     for i, row in enumerate(table.itertuples(index=False)):
@@ -181,9 +183,14 @@ def _results_table(table: pd.DataFrame, directions: dict[str, str]) -> str:
             cells.append(f"<td{attr}>{_esc(format_value(value))}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return (
-        f'<table id="results">\n<thead><tr>{head}</tr></thead>\n'
-        f"<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>"
+        f'<div class="table-wrap"><table id="results">\n<thead><tr>{head}</tr></thead>\n'
+        f"<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table></div>"
     )
+
+
+def _breakable(name) -> str:
+    """A column name that may wrap after its underscores, so wide tables fit."""
+    return _esc(name).replace("_", "_<wbr>")
 
 
 def _num_class(is_numeric: bool) -> str:

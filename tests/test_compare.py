@@ -1,0 +1,97 @@
+"""`aekit compare` / `aekit evaluate` end to end on real data, report checked in Chromium."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+from sklearn.decomposition import PCA
+
+from aekit.cli import main
+from aekit.compare import compare_models
+from aekit.data import load_dataset
+from aekit.evaluation import probe_accuracy
+from aekit.viz import browser
+
+MODELS = ["pca", "ae", "dae"]
+
+
+@pytest.fixture(scope="module")
+def digits_data():
+    return load_dataset("digits", random_state=0)
+
+
+@pytest.fixture(scope="module")
+def comparison(digits_data, tmp_path_factory):
+    out = tmp_path_factory.mktemp("compare")
+    return compare_models(digits_data, MODELS, out, latent_dim=8, hidden=(64,), max_epochs=25, seed=0,
+                          code_map_method="pca")
+
+
+def test_writes_table_figures_and_report(comparison):
+    out = comparison.out_dir
+    table = pd.read_csv(out / "results.csv")
+    assert list(table["model"]) == MODELS
+    assert (out / "results.md").read_text().count("\n") == len(MODELS) + 2
+    for name in ("reconstructions", "denoising", "codes", "loss"):
+        with Image.open(out / "figures" / f"{name}.png") as image:
+            assert image.size[0] >= 800 and image.size[1] >= 300
+    for name in MODELS[1:]:
+        assert (out / "models" / f"{name}.safetensors").is_file()
+
+
+def test_pca_row_matches_scikit_learn(comparison, digits_data):
+    pca = PCA(8, random_state=0).fit(digits_data.X_train)
+    expected = np.mean((pca.inverse_transform(pca.transform(digits_data.X_test)) - digits_data.X_test) ** 2)
+    row = comparison.table.set_index("model").loc["pca"]
+    assert row["test_mse"] == pytest.approx(expected, rel=1e-5)
+
+
+def test_trained_codes_beat_random_codes(comparison, digits_data):
+    ae = comparison.estimators["ae"]
+    d = digits_data
+    trained = probe_accuracy(ae.transform(d.X_train), d.y_train, ae.transform(d.X_test), d.y_test)
+    rng = np.random.default_rng(0)
+    random = probe_accuracy(rng.normal(size=(len(d.X_train), 8)), d.y_train,
+                            rng.normal(size=(len(d.X_test), 8)), d.y_test)
+    assert trained > random + 0.5
+    assert comparison.table.set_index("model").loc["ae", "linear_probe"] == pytest.approx(trained)
+
+
+def test_unknown_model_is_refused(digits_data, tmp_path):
+    with pytest.raises(ValueError, match="unknown models \\['vae2'\\]"):
+        compare_models(digits_data, ["pca", "vae2"], tmp_path)
+
+
+@pytest.mark.browser
+def test_report_renders_in_chromium(comparison, tmp_path):
+    if browser.chromium_path() is None:
+        if os.environ.get("AEKIT_REQUIRE_BROWSER") == "1":
+            pytest.fail("AEKIT_REQUIRE_BROWSER=1 but headless Chromium is not installed")
+        pytest.skip("headless Chromium not found (apt install chromium)")
+    report = comparison.report
+    shot = browser.screenshot(report, tmp_path / "report.png", width=1280, height=2400)
+    with Image.open(shot) as image:
+        assert image.size == (1280, 2400)
+        assert image.convert("L").getextrema()[0] < 50  # text and figures drawn, not a blank page
+    widths = browser.image_load_report(report)
+    assert len(widths) == 4 and all(w > 0 for w in widths), widths
+    assert browser.count_result_rows(browser.dump_dom(report)) == len(MODELS)
+
+
+def test_cli_train_then_evaluate(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    for args in (["train", "--model", "ae", "--data", "digits", "--latent", "2", "--hidden", "32",
+                  "--epochs", "3", "--out", str(run_dir), "--quiet"],
+                 ["evaluate", str(run_dir), "--code-map", "pca"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(args)
+        assert exit_info.value.code in (0, None), capsys.readouterr().err
+    evaluation = run_dir / "evaluation"
+    table = pd.read_csv(evaluation / "results.csv")
+    assert list(table["model"]) == ["pca", "ae"]
+    assert (evaluation / "figures" / "manifold_ae.png").is_file()  # 2-D codes get the manifold grid
+    assert (evaluation / "report.html").stat().st_size > 10_000
