@@ -64,19 +64,37 @@ def test_early_stopping_stops_and_restores_best(digits):
     assert ae.history_["val_loss"].iloc[ae.best_epoch_ - 1] == best_val
 
 
-def test_resume_reaches_the_same_weights(digits, tmp_path):
+class Crash(RuntimeError):
+    """Stands for a killed process: raised at the start of a given epoch."""
+
+
+def crash_at_epoch(epoch: int):
+    import lightning.pytorch as pl
+
+    class CrashCallback(pl.Callback):
+        def on_train_epoch_start(self, trainer, pl_module):
+            if trainer.current_epoch == epoch:
+                raise Crash(f"simulated crash at epoch {epoch + 1}")
+
+    return CrashCallback()
+
+
+def test_resume_after_a_crash_reaches_the_same_weights(digits, tmp_path, monkeypatch):
+    import aekit.training.fit as fit
+
     X_train, X_test, *_ = digits
     params = dict(FAST, max_epochs=6, patience=100)
     straight = Autoencoder(**params).fit(X_train)
 
-    class Interrupt(Exception):
-        pass
-
-    interrupted = Autoencoder(**{**params, "max_epochs": 3}, checkpoint_dir=str(tmp_path))
-    interrupted.fit(X_train)  # stops after epoch 3 with last.ckpt written
+    make_callbacks = fit._callbacks
+    monkeypatch.setattr(fit, "_callbacks", lambda *a: [*make_callbacks(*a), crash_at_epoch(3)])
+    with pytest.raises(Crash):
+        Autoencoder(**params, checkpoint_dir=str(tmp_path)).fit(X_train)
+    monkeypatch.setattr(fit, "_callbacks", make_callbacks)
     assert (tmp_path / "last.ckpt").exists()
+
     resumed = Autoencoder(**params, checkpoint_dir=str(tmp_path), resume=True).fit(X_train)
-    assert resumed.n_epochs_ == 6
+    assert resumed.n_epochs_ == 6  # the 3 epochs before the crash are in the history too
     np.testing.assert_allclose(resumed.transform(X_test), straight.transform(X_test), atol=1e-5)
     np.testing.assert_allclose(resumed.history_["train_loss"], straight.history_["train_loss"], rtol=1e-5)
 

@@ -62,7 +62,7 @@ def test_contractive_penalty_lowers_jacobian_norm(digits):
     x = torch.from_numpy(X_test[:200])
 
     def mean_jacobian_norm(model):
-        return float(model.model_.jacobian_norm(x).mean())
+        return float(model.model_.jacobian_norm(x).mean().detach())
 
     assert mean_jacobian_norm(cae) < 0.5 * mean_jacobian_norm(plain)
 

@@ -86,7 +86,7 @@ def _quiet_lightning(verbose: int):
             for lg in loggers:
                 lg.setLevel(logging.WARNING)
             warnings.filterwarnings("ignore", message=".*(num_workers|GPU available|TPU available"
-                                    "|does not have many workers|LitLogger|litlogger|log_every_n_steps).*")
+                                    "|does not have many workers|LitLogger|litlogger|log_every_n_steps|exists and is not empty).*")
             warnings.filterwarnings("ignore", message=".*LeafSpec.*")  # torch deprecation inside Lightning
         try:
             yield
