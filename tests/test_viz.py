@@ -10,8 +10,11 @@ from sklearn.decomposition import PCA
 from aekit.exceptions import DataError
 from aekit.viz import (
     plot_code_map,
+    plot_code_maps,
     plot_denoising,
+    plot_image_rows,
     plot_latent_manifold,
+    plot_loss_comparison,
     plot_loss_curves,
     plot_reconstructions,
     plot_samples,
@@ -68,7 +71,7 @@ def test_image_figures_accept_custom_size(digits, tmp_path):
 def test_code_map(method, digits, tmp_path):
     X, y = digits
     Z = PCA(n_components=10, random_state=0).fit_transform(X)
-    path = plot_code_map(Z, y, tmp_path / f"{method}.png", method=method, max_points=250)
+    path = plot_code_map(Z, y, tmp_path / f"{method}.png", method=method, max_points=200)
     assert png_size(path) == (800, 600)
 
 
@@ -141,11 +144,6 @@ def test_mismatched_images_raise(digits, tmp_path):
 
 
 def test_multi_model_figures_have_expected_sizes(tmp_path):
-    import pandas as pd
-    from sklearn.datasets import load_digits
-
-    from aekit.viz import plot_code_maps, plot_image_rows, plot_loss_comparison
-
     data = load_digits()
     X, y = data.data[:200] / 16.0, data.target[:200]
     rows = {"original": X, "model a": X * 0.5, "model b": X[::-1]}
@@ -161,3 +159,13 @@ def test_multi_model_figures_have_expected_sizes(tmp_path):
     path = plot_loss_comparison(histories, tmp_path / "loss.png")
     with Image.open(path) as image:
         assert image.size == (800, 500)
+
+
+def test_multi_model_figures_reject_bad_input(tmp_path):
+    X = np.zeros((5, 64))
+    with pytest.raises(DataError):
+        plot_image_rows({"original": X}, (1, 8, 8), tmp_path / "r.png", reference="clean")
+    with pytest.raises(DataError):
+        plot_code_maps({"a": X[:, :3]}, np.zeros(4), tmp_path / "m.png", method="pca")
+    with pytest.raises(DataError):
+        plot_loss_comparison({"a": pd.DataFrame({"epoch": [1]})}, tmp_path / "l.png")

@@ -121,6 +121,8 @@ def plot_image_rows(
     shape = check_image_shape(image_shape, next(iter(checked.values())).shape[1])
     n = min([n, *(len(X) for X in checked.values())])
     labels = list(checked)
+    if reference is not None and reference not in checked:
+        raise DataError(f"reference: expected one of the row labels {labels}, got {reference!r}")
     reference_index = labels.index(reference) if reference is not None else 0
     size = figsize or (10, 0.9 * len(labels) + 0.6)
     return _labelled_rows([checked[k][:n] for k in labels], labels, shape, path, title, size, reference_index)
@@ -190,8 +192,11 @@ def plot_code_maps(
     checked = {name: as_matrix(Z, f"codes[{name!r}]") for name, Z in codes.items()}
     n_rows_data = len(next(iter(checked.values())))
     y = None if y is None else as_vector(y, "y")
+    first = next(iter(checked.values()))
     for name, Z in checked.items():
-        check_same_length(next(iter(checked.values())), Z, "the first codes", f"codes[{name!r}]")
+        check_same_length(first, Z, "the first codes", f"codes[{name!r}]")
+    if y is not None:
+        check_same_length(first, y, "codes", "y")
     keep = np.arange(n_rows_data)
     if n_rows_data > max_points:
         keep = np.sort(np.random.default_rng(random_state).choice(n_rows_data, max_points, replace=False))
