@@ -19,7 +19,8 @@ class AutoencoderModule(pl.LightningModule):
     def __init__(self, model: BaseAutoencoder, learning_rate: float = 1e-3, weight_decay: float = 0.0):
         super().__init__()
         # One optimizer, one step per batch: stepping by hand skips Lightning's
-        # closure machinery, which costs about 5% of throughput on small CPU models.
+        # closure machinery, a measurable cost per step on small CPU models
+        # (see benchmarks/README.md).
         self.automatic_optimization = False
         self.model = model
         self.learning_rate = learning_rate
