@@ -96,3 +96,23 @@ def test_every_command_has_help(capsys):
     for command in ("datasets", "train", "encode", "reconstruct", "compare", "evaluate", "demo"):
         code, out, _ = run([command, "--help"], capsys)
         assert code == 0 and "Usage" in out
+
+
+def test_train_on_an_image_folder(tmp_path, capsys, digits):
+    from PIL import Image
+
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for i, image in enumerate(digits[0][:40]):
+        Image.fromarray((image.reshape(8, 8) * 255).astype("uint8")).resize((12, 12)).save(folder / f"{i:03}.png")
+    out = tmp_path / "run"
+    code, _, err = run(["train", "--data", str(folder), "--image-size", "10x10", "--latent", "4", "--hidden", "16",
+                        "--epochs", "2", "--out", str(out), "--quiet"], capsys)
+    assert code == 0, err
+    assert aekit.load(out / "model.safetensors").n_features_in_ == 100
+    assert (out / "reconstructions.png").is_file()
+
+
+def test_bad_image_size_is_a_usage_error(tmp_path, capsys):
+    code, _, err = run(["train", "--data", "digits", "--image-size", "ten", "--out", str(tmp_path)], capsys)
+    assert code != 0 and "WIDTHxHEIGHT" in err

@@ -104,7 +104,7 @@ def test_weight_decay_shrinks_weights(digits):
     decayed = Autoencoder(**{**FAST, "max_epochs": 15}, weight_decay=0.05).fit(X_train)
 
     def weight_norm(model):
-        return sum(float(p.pow(2).sum()) for n, p in model.model_.named_parameters() if "weight" in n)
+        return sum(float(p.detach().pow(2).sum()) for n, p in model.model_.named_parameters() if "weight" in n)
 
     assert weight_norm(decayed) < 0.7 * weight_norm(free)
 
