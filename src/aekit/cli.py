@@ -62,7 +62,8 @@ def datasets() -> None:
     """List the named datasets: what they are, whether they are here, how to get them."""
     from aekit.data import list_datasets
 
-    table = Table("name", "samples", "available", "source / how to get it")
+    table = Table("name", "samples", "available")
+    table.add_column("source / how to get it", overflow="fold")  # fold long URLs, never cut them
     for info in list_datasets():
         where = info.source if info.available else info.how_to_get
         table.add_row(info.name, info.n_samples, "yes" if info.available else "no", where)
