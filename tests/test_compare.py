@@ -95,3 +95,30 @@ def test_cli_train_then_evaluate(tmp_path, capsys):
     assert list(table["model"]) == ["pca", "ae"]
     assert (evaluation / "figures" / "manifold_ae.png").is_file()  # 2-D codes get the manifold grid
     assert (evaluation / "report.html").stat().st_size > 10_000
+
+
+def test_compare_on_a_table_without_image_columns(tmp_path):
+    """Breast cancer: a standardised table; no PSNR/SSIM, no image figures, probes still there."""
+    data = load_dataset("breast-cancer", random_state=0)
+    result = compare_models(data, ["pca", "ae"], tmp_path, latent_dim=4, hidden=(16,), max_epochs=5,
+                            code_map_method="pca")
+    table = result.table.set_index("model")
+    assert "psnr" not in table.columns and "linear_probe" in table.columns
+    # the PCA row is measured in standardised units, like the autoencoder's
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(data.X_train)
+    train, test = scaler.transform(data.X_train), scaler.transform(data.X_test)
+    pca = PCA(4, random_state=0).fit(train)
+    expected = np.mean((pca.inverse_transform(pca.transform(test)) - test) ** 2)
+    assert table.loc["pca", "test_mse"] == pytest.approx(expected, rel=1e-4)
+    assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == ["codes.png", "loss.png"]
+
+
+def test_compare_on_unlabelled_user_data(tmp_path, digits_data):
+    from aekit.data import Dataset
+
+    unlabelled = Dataset("rows", digits_data.X_train, None, digits_data.X_test, None, None, "test rows")
+    result = compare_models(unlabelled, ["pca", "ae"], tmp_path, latent_dim=4, hidden=(16,), max_epochs=3)
+    assert "linear_probe" not in result.table.columns
+    assert result.report.is_file()

@@ -230,6 +230,9 @@ def test_csv_with_pandas_default_header_is_read_as_header(tmp_path):
     from aekit.data import load_table
 
     path = tmp_path / "frame.csv"
-    pd.DataFrame(np.arange(6.0).reshape(3, 2)).to_csv(path, index=False)  # header line "0,1"
+    pd.DataFrame(np.arange(12.0).reshape(3, 4)).to_csv(path, index=False)  # header line "0,1,2,3"
     X, columns = load_table(path)
-    assert X.shape == (3, 2) and columns == ["0", "1"]
+    assert X.shape == (3, 4) and columns == ["0", "1", "2", "3"]
+    binary = tmp_path / "binary.csv"
+    binary.write_text("0,1\n1,0\n1,1\n")  # two columns: the first line is data
+    assert load_table(binary)[0].shape == (3, 2)

@@ -83,20 +83,45 @@ def test_resume_after_a_crash_reaches_the_same_weights(digits, tmp_path, monkeyp
     import aekit.training.fit as fit
 
     X_train, X_test, *_ = digits
-    params = dict(FAST, max_epochs=6, patience=100)
+    params = dict(FAST, max_epochs=6, patience=100, noise="masking", noise_level=0.3)
     straight = Autoencoder(**params).fit(X_train)
 
     make_callbacks = fit._callbacks
     monkeypatch.setattr(fit, "_callbacks", lambda *a: [*make_callbacks(*a), crash_at_epoch(3)])
     with pytest.raises(Crash):
-        Autoencoder(**params, checkpoint_dir=str(tmp_path)).fit(X_train)
+        Autoencoder(**params, checkpoint_dir=str(tmp_path), log_dir=str(tmp_path)).fit(X_train)
     monkeypatch.setattr(fit, "_callbacks", make_callbacks)
     assert (tmp_path / "last.ckpt").exists()
 
-    resumed = Autoencoder(**params, checkpoint_dir=str(tmp_path), resume=True).fit(X_train)
+    resumed = Autoencoder(**params, checkpoint_dir=str(tmp_path), log_dir=str(tmp_path), resume=True).fit(X_train)
     assert resumed.n_epochs_ == 6  # the 3 epochs before the crash are in the history too
+    # same batches and the same noise draws (the RNG state is in the checkpoint): same weights
     np.testing.assert_allclose(resumed.transform(X_test), straight.transform(X_test), atol=1e-5)
     np.testing.assert_allclose(resumed.history_["train_loss"], straight.history_["train_loss"], rtol=1e-5)
+    log = pd.read_csv(tmp_path / "metrics.csv")
+    assert list(log["epoch"]) == [1, 2, 3, 4, 5, 6]
+
+
+def test_resume_refuses_a_checkpoint_of_another_run(digits, tmp_path):
+    from aekit.exceptions import CheckpointError
+
+    X_train, *_ = digits
+    params = dict(FAST, max_epochs=4, checkpoint_dir=str(tmp_path))
+    first = Autoencoder(**{**params, "max_epochs": 2}).fit(X_train)
+    with pytest.raises(CheckpointError, match="different run .*data_blake2b"):
+        Autoencoder(**params, resume=True).fit(X_train[:-50])
+    with pytest.raises(CheckpointError, match="config"):
+        Autoencoder(**{**params, "latent_dim": 3}, resume=True).fit(X_train)
+    assert first.n_epochs_ == 2
+
+
+def test_a_failed_refit_keeps_the_previous_model(digits):
+    X_train, X_test, *_ = digits
+    ae = Autoencoder(**FAST, scaling="none").fit(X_train)
+    codes = ae.transform(X_test)
+    with pytest.raises(TrainingDivergedError):
+        ae.set_params(learning_rate=10.0).fit(X_train * 1e25)
+    np.testing.assert_array_equal(ae.transform(X_test), codes)
 
 
 def test_resume_without_checkpoint_dir_is_refused(digits):
@@ -114,8 +139,28 @@ def test_divergence_names_the_epoch_and_suggests_a_lower_rate(digits):
 def test_csv_log_has_one_row_per_epoch(digits, tmp_path):
     ae = Autoencoder(**FAST, log_dir=str(tmp_path)).fit(digits[0])
     log = pd.read_csv(tmp_path / "metrics.csv")
-    assert log["train_loss"].notna().sum() == ae.n_epochs_
-    assert log["val_loss"].notna().sum() == ae.n_epochs_
+    assert list(log.columns) == ["epoch", "train_loss", "val_loss"]
+    assert list(log["epoch"]) == list(range(1, ae.n_epochs_ + 1))
+    pd.testing.assert_frame_equal(log, ae.history_, check_dtype=False)
+
+
+def test_dataframe_columns_must_match_fit(cancer):
+    X_train, X_test, *_ = cancer
+    columns = [f"f{i}" for i in range(X_train.shape[1])]
+    ae = Autoencoder(**FAST).fit(pd.DataFrame(X_train, columns=columns))
+    same = ae.transform(pd.DataFrame(X_test, columns=columns))
+    np.testing.assert_array_equal(same, ae.transform(X_test))  # a plain array is taken in fit order
+    with pytest.raises(DataError, match="another order"):
+        ae.transform(pd.DataFrame(X_test, columns=columns)[columns[::-1]])
+    with pytest.raises(DataError, match="missing"):
+        ae.transform(pd.DataFrame(X_test, columns=[f"g{i}" for i in range(len(columns))]))
+
+
+def test_numpy_integer_seed_is_the_same_seed(digits):
+    X_train, X_test, *_ = digits
+    a = Autoencoder(**{**FAST, "max_epochs": 2, "random_state": 3}).fit(X_train).transform(X_test)
+    b = Autoencoder(**{**FAST, "max_epochs": 2, "random_state": np.int64(3)}).fit(X_train).transform(X_test)
+    np.testing.assert_array_equal(a, b)
 
 
 def test_standardises_tables_and_reconstructs_in_original_units(cancer):

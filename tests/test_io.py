@@ -91,7 +91,13 @@ def test_metadata_edited_to_a_wrong_shape_is_refused(model_file):
     ("config", "{not json", "not valid JSON"),
     ("family", "gan", "unknown model family"),
     ("format", "something-else", "not an aekit model"),
-    ("scaler", json.dumps({"kind": "minmax", "min": 0.0, "max": 1.0, "n_features": 3}), "."),
+    ("scaler", json.dumps({"kind": "minmax", "min": 0.0, "max": 1.0, "n_features": 3}), "scaler expects 3"),
+    ("fitted", json.dumps({"n_features_in_": 64}), "do not fit together"),
+    ("fitted", json.dumps({"n_features_in_": 10, "best_epoch_": 1}), "fitted state 10"),
+    ("fitted", "[]", "must be a JSON object"),
+    ("params", "[]", "must be a JSON object"),
+    ("params", json.dumps({"latent_dim": 8, "no_such_param": 1}), "do not fit together"),
+    ("config", "[]", "must be a JSON object"),
 ])
 def test_tampered_metadata_is_refused(model_file, field, value, match):
     _rewrite_metadata(model_file, **{field: value})
@@ -125,3 +131,12 @@ def test_save_before_fit_is_refused(tmp_path):
 
     with pytest.raises(NotFittedError):
         Autoencoder().save(tmp_path / "x.safetensors")
+
+
+def test_machine_local_training_settings_are_not_saved(digits, tmp_path):
+    ae = Autoencoder(latent_dim=4, hidden=(16,), max_epochs=2, random_state=np.random.RandomState(0),
+                     checkpoint_dir=str(tmp_path / "ck"), log_dir=str(tmp_path / "log"), verbose=1)
+    path = ae.fit(digits[0]).save(tmp_path / "m.safetensors")
+    params = aekit.load(path).get_params()
+    assert params["checkpoint_dir"] is None and params["log_dir"] is None
+    assert params["resume"] is False and params["verbose"] == 0 and params["random_state"] is None

@@ -100,7 +100,7 @@ def train(
         checkpoint_dir=str(out / "checkpoints"), resume=resume, log_dir=str(out))
     estimator.fit(dataset.X_train)
     estimator.save(out / "model.safetensors")
-    test_mse = float(np.mean(estimator.score_samples(dataset.X_test))) if len(dataset.X_test) else float("nan")
+    test_mse = float(np.mean(estimator.score_samples(dataset.X_test))) if len(dataset.X_test) else None
     run = {"model": model, "data": data, "latent": latent, "hidden": list(hidden_sizes), "seed": seed,
            "image_size": image_size, "epochs_run": estimator.n_epochs_, "best_epoch": estimator.best_epoch_,
            "test_mse_scaled": test_mse, "command": "aekit " + shlex.join(sys.argv[1:])}
@@ -109,8 +109,9 @@ def train(
         sample = dataset.X_test[:10]
         plot_reconstructions(sample, estimator.reconstruct(sample), dataset.image_shape,
                              out / "reconstructions.png", title=f"{model}: originals (top) and reconstructions")
+    measured = f"test MSE {test_mse:.5f} (scaled units)" if test_mse is not None else "no test rows to measure"
     console.print(f"trained {model} on {dataset.name}: {estimator.n_epochs_} epochs (best {estimator.best_epoch_}), "
-                  f"test MSE {test_mse:.5f} (scaled units); wrote {out}/model.safetensors")
+                  f"{measured}; wrote {out}/model.safetensors")
 
 
 # -- using a model -------------------------------------------------------------------
@@ -217,6 +218,8 @@ def evaluate(
     run = json.loads(run_file.read_text())
     estimator = load(run_dir / "model.safetensors")
     dataset = load_data(run["data"], run.get("image_size"), run.get("seed", 0))
+    if len(dataset.X_test) == 0:
+        raise ValueError(f"{run['data']} has too few rows for a test split (need at least 5); nothing to evaluate on")
     result = evaluate_fitted(run["model"], estimator, dataset, run_dir / "evaluation", seed=run.get("seed", 0),
                              command="aekit " + shlex.join(sys.argv[1:]), code_map_method=code_map)
     _print_table(result.table)

@@ -68,7 +68,9 @@ class _Scaled:
         self.scaler = Scaler(choose_scaling(dataset.X_train)).fit(dataset.X_train)
         self.X_train = self.scaler.transform(dataset.X_train)
         self.X_test = self.scaler.transform(dataset.X_test)
-        self.X_masked = corrupt_array(dataset.X_test, *TEST_NOISE, random_state=seed)
+        # Mask in scaled units (where a denoising model is trained), then back to raw units.
+        masked = corrupt_array(self.X_test, *TEST_NOISE, random_state=seed)
+        self.X_masked = self.scaler.inverse_transform(masked)
 
     def measure(self, X_rec_raw: np.ndarray) -> dict[str, float]:
         metrics = reconstruction_metrics(self.X_test, self.scaler.transform(X_rec_raw),
@@ -187,7 +189,8 @@ def write_outputs(evaluations: list[Evaluation], scaled: _Scaled, out_dir: Path,
              f"measured on the same {len(d.X_test):,} held-out rows, beside PCA with the same number of "
              "components.")
     report = write_report(out_dir / "report.html", title=title, table=table, figures=figures,
-                          meta=_meta(d, seed, command, settings), intro=intro, better=BETTER)
+                          meta=_meta(d, seed, command, settings), intro=intro,
+                          better={k: v for k, v in BETTER.items() if k in table.columns})
     return table, report
 
 

@@ -20,3 +20,7 @@ class ModelFileError(AekitError, ValueError):
 
 class TrainingDivergedError(AekitError, RuntimeError):
     """The loss became NaN or infinite during training."""
+
+
+class CheckpointError(AekitError, ValueError):
+    """A training checkpoint cannot be resumed (written by another run or config)."""

@@ -51,7 +51,7 @@ def save_estimator(estimator, path: str | Path) -> Path:
         "estimator": type(estimator).__name__,
         "aekit_version": __version__,
         "config": json.dumps(model.config.to_dict()),
-        "params": json.dumps(estimator.get_params(deep=False), default=str),
+        "params": json.dumps(_portable_params(estimator)),
         "scaler": json.dumps(estimator.scaler_.to_dict()),
         "fitted": json.dumps(estimator._fitted_state()),
     }
@@ -59,6 +59,22 @@ def save_estimator(estimator, path: str | Path) -> Path:
     save_file(tensors, str(tmp), metadata=metadata)
     os.replace(tmp, path)
     return path
+
+
+# Training-time settings that belong to the machine and run that made the file,
+# not to the model: a loaded model must not resume from, or write into, them.
+MACHINE_LOCAL_PARAMS = {"checkpoint_dir": None, "log_dir": None, "resume": False, "verbose": 0}
+
+
+def _portable_params(estimator) -> dict[str, Any]:
+    params = {**estimator.get_params(deep=False), **MACHINE_LOCAL_PARAMS}
+    if not isinstance(params.get("random_state"), (int, type(None))):
+        params["random_state"] = None  # a RandomState object cannot be stored as JSON
+    try:
+        json.dumps(params)
+    except TypeError as err:
+        raise ValueError(f"cannot save {type(estimator).__name__}: a parameter is not JSON-serialisable ({err})") from None
+    return params
 
 
 def read_model_file(path: str | Path) -> tuple[dict[str, str], dict[str, torch.Tensor]]:
@@ -82,13 +98,6 @@ def read_model_file(path: str | Path) -> tuple[dict[str, str], dict[str, torch.T
     return metadata, tensors
 
 
-def _json_field(metadata: dict[str, str], key: str, path: Path) -> Any:
-    try:
-        return json.loads(metadata[key])
-    except json.JSONDecodeError as err:
-        raise ModelFileError(f"{path}: metadata field {key!r} is not valid JSON ({err})") from None
-
-
 def load(path: str | Path):
     """Load an estimator saved with ``.save(path)``; outputs are identical to the saved one.
 
@@ -108,25 +117,39 @@ def load(path: str | Path):
         raise ModelFileError(f"{path}: unknown model family {family!r} or estimator {name!r}; "
                              f"known: {sorted(MODEL_FAMILIES)} / {sorted(ESTIMATORS)}")
     model_class = MODEL_FAMILIES[family]
+    config, params, scaler_state, fitted = (_json_object(metadata, key, path)
+                                            for key in ("config", "params", "scaler", "fitted"))
     try:
-        config = model_class.config_class.from_dict(_json_field(metadata, "config", path))
-        model = model_class(config)
+        model = model_class(model_class.config_class.from_dict(config))
         model.load_state_dict(tensors, strict=True)
-        scaler = Scaler.from_dict(_json_field(metadata, "scaler", path))
-        params = {k: tuple(v) if isinstance(v, list) else v
-                  for k, v in _json_field(metadata, "params", path).items()}
-        estimator = ESTIMATORS[name](**params)
-    except (TypeError, ValueError, RuntimeError, KeyError) as err:
+        scaler = Scaler.from_dict(scaler_state)
+        _check_consistent(path, model, scaler, tensors, fitted)
+        params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+        return ESTIMATORS[name](**params)._restore(model, scaler, fitted)
+    except ModelFileError:
+        raise
+    except (TypeError, ValueError, RuntimeError, KeyError, AttributeError) as err:
         reason = " ".join(str(err).split())[:300]
         raise ModelFileError(f"{path}: the weights and metadata do not fit together ({reason})") from None
-    _check_consistent(path, model, scaler, tensors)
-    return estimator._restore(model, scaler, _json_field(metadata, "fitted", path))
 
 
-def _check_consistent(path: Path, model, scaler, tensors: dict[str, torch.Tensor]) -> None:
-    if scaler.n_features_ != model.config.input_dim:
-        raise ModelFileError(f"{path}: scaler expects {scaler.n_features_} features but the model "
-                             f"config says input_dim={model.config.input_dim}")
+def _json_object(metadata: dict[str, str], key: str, path: Path) -> dict[str, Any]:
+    """A metadata field that must hold a JSON object."""
+    try:
+        value = json.loads(metadata[key])
+    except json.JSONDecodeError as err:
+        raise ModelFileError(f"{path}: metadata field {key!r} is not valid JSON ({err})") from None
+    if not isinstance(value, dict):
+        raise ModelFileError(f"{path}: metadata field {key!r} must be a JSON object, got {type(value).__name__}")
+    return value
+
+
+def _check_consistent(path: Path, model, scaler, tensors: dict[str, torch.Tensor], fitted: dict) -> None:
+    input_dim = model.config.input_dim
+    if scaler.n_features_ != input_dim or fitted.get("n_features_in_") != input_dim:
+        raise ModelFileError(f"{path}: the model config says input_dim={input_dim}, but the scaler expects "
+                             f"{scaler.n_features_} features and the fitted state "
+                             f"{fitted.get('n_features_in_')}")
     bad = [k for k, t in tensors.items() if t.is_floating_point() and not torch.isfinite(t).all()]
     if bad:
         raise ModelFileError(f"{path}: weights contain NaN or inf in {bad[:3]}")

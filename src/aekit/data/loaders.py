@@ -22,7 +22,7 @@ def load_table(path: str | Path) -> tuple[np.ndarray, list[str] | None]:
 
     A CSV's first line is taken as a header unless every field in it is a
     number (except the labels 0, 1, ..., n-1 that pandas writes by default,
-    which are a header). An .npz must hold a single array or one named "X" (or "x").
+    which are a header when there are 3 or more columns). An .npz must hold a single array or one named "X" (or "x").
 
     Returns
     -------
@@ -167,8 +167,9 @@ def _read_csv(path: Path):
     try:
         first_row = pd.read_csv(path, header=None, nrows=1, dtype=str)
         fields = [str(v).strip() for v in first_row.iloc[0]]
-        # pandas writes default column labels 0, 1, ..., n-1 as a header: that is a header too.
-        is_default_labels = fields == [str(i) for i in range(len(fields))]
+        # pandas writes default column labels 0, 1, ..., n-1 as a header: with 3 or more
+        # columns that is taken as a header too (a data row of exactly 0, 1, 2, ... is unlikely).
+        is_default_labels = len(fields) >= 3 and fields == [str(i) for i in range(len(fields))]
         has_header = is_default_labels or not all(_is_number(v) for v in fields)
         return pd.read_csv(path, header=0 if has_header else None)
     except pd.errors.EmptyDataError:

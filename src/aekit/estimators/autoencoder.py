@@ -70,7 +70,8 @@ class Autoencoder(AutoencoderEstimator):
     scaler_ : aekit.data.Scaler
     n_features_in_ : int
     history_ : pandas.DataFrame
-        Per-epoch ``train_loss`` and ``val_loss``.
+        Per-epoch ``train_loss``, and ``val_loss`` when there was a
+        validation split (``validation_fraction > 0`` and at least 10 rows).
     best_epoch_, n_epochs_ : int
     stopped_early_ : bool
 

@@ -6,6 +6,7 @@ config; fitting, scaling, encoding, scoring and saving live here once.
 
 from __future__ import annotations
 
+import numbers
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -17,6 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from aekit.data import Scaler, check_data, choose_scaling, feature_names_of
+from aekit.exceptions import DataError
 from aekit.models import MODEL_FAMILIES, BaseAutoencoder, ModelConfig
 from aekit.training import TrainConfig, fit_model
 
@@ -36,8 +38,10 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         raise NotImplementedError
 
     def _train_config(self) -> TrainConfig:
-        seed = self.random_state if isinstance(self.random_state, int) else \
-            int(check_random_state(self.random_state).randint(2**31 - 1))
+        if isinstance(self.random_state, numbers.Integral):
+            seed = int(self.random_state)
+        else:
+            seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         return TrainConfig(
             max_epochs=self.max_epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
             weight_decay=self.weight_decay, validation_fraction=self.validation_fraction,
@@ -57,15 +61,18 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         model_cfg = self._model_config(X.shape[1], scaling)
         model_cfg.validate()
 
-        self.scaler_ = Scaler(scaling).fit(X)
+        scaler = Scaler(scaling).fit(X)
         with torch.random.fork_rng():  # seeded initial weights, global RNG untouched
             torch.manual_seed(train_cfg.seed)
-            self.model_ = MODEL_FAMILIES[self.family](model_cfg)
-        result = fit_model(self.model_, self.scaler_.transform(X), train_cfg)
-        self.model_.eval()
+            model = MODEL_FAMILIES[self.family](model_cfg)
+        result = fit_model(model, scaler.transform(X), train_cfg)
+        # Only a fit that finished replaces the fitted state: a crash leaves the old one intact.
+        self.scaler_, self.model_ = scaler, model.eval()
         self.n_features_in_ = X.shape[1]
         if names is not None:
             self.feature_names_in_ = names
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
         self.history_ = result.history
         self.best_epoch_ = result.best_epoch
         self.n_epochs_ = result.epochs_run
@@ -77,7 +84,18 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "model_")
         if n_features is None:
             n_features = self.n_features_in_
+            self._check_feature_names(X)
         return check_data(X, name=name, n_features=n_features, estimator_name=type(self).__name__)
+
+    def _check_feature_names(self, X) -> None:
+        """A DataFrame must bring the columns seen in fit, in the same order."""
+        fitted, given = getattr(self, "feature_names_in_", None), feature_names_of(X)
+        if fitted is None or given is None or list(fitted) == list(given):
+            return
+        missing = [c for c in fitted if c not in set(given)]
+        detail = f"missing {missing[:5]}" if missing else "the same names in another order"
+        raise DataError(f"X has columns {list(given)[:5]}..., but {type(self).__name__} was fitted on "
+                        f"{list(fitted)[:5]}... ({detail}); pass the columns seen in fit, in that order")
 
     @torch.no_grad()
     def _batched(self, fn, X: np.ndarray) -> np.ndarray:

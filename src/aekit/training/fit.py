@@ -5,6 +5,8 @@ checkpoints. Nothing here knows about a particular family."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import logging
 import tempfile
 import warnings
@@ -16,7 +18,6 @@ import numpy as np
 import pandas as pd
 import torch
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
-from lightning.pytorch.loggers import CSVLogger
 
 from aekit.models.base import BaseAutoencoder
 from aekit.training.batches import TensorBatches
@@ -24,6 +25,7 @@ from aekit.training.callbacks import NaNGuard
 from aekit.training.module import AutoencoderModule
 
 LAST_CHECKPOINT = "last.ckpt"
+HISTORY_CSV = "metrics.csv"
 
 
 @dataclasses.dataclass
@@ -65,6 +67,16 @@ class TrainResult:
     best_epoch: int
     epochs_run: int
     stopped_early: bool
+
+
+def run_fingerprint(model: BaseAutoencoder, X: np.ndarray, cfg: TrainConfig) -> dict:
+    """What a checkpoint must match to be resumed: the model, the data and the training settings."""
+    settings = {k: getattr(cfg, k) for k in ("batch_size", "learning_rate", "weight_decay",
+                                             "validation_fraction", "seed")}
+    return json.loads(json.dumps({  # plain JSON types only, so weights_only loading accepts them
+        "family": model.family, "config": model.config.to_dict(), "data_shape": list(X.shape),
+        "data_blake2b": hashlib.blake2b(np.ascontiguousarray(X).data, digest_size=16).hexdigest(),
+        **settings}))
 
 
 def split_validation(X: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
@@ -122,14 +134,19 @@ def _fit(model: BaseAutoencoder, X: np.ndarray, cfg: TrainConfig) -> TrainResult
     train_batches = TensorBatches(torch.from_numpy(X_train), cfg.batch_size, shuffle=True, seed=cfg.seed)
     val_batches = None if X_val is None else TensorBatches(torch.from_numpy(X_val), 4 * cfg.batch_size)
     monitor = "train_loss" if X_val is None else "val_loss"
-    module = AutoencoderModule(model, cfg.learning_rate, cfg.weight_decay)
+    history_csv = None
+    if cfg.log_dir is not None:
+        Path(cfg.log_dir).mkdir(parents=True, exist_ok=True)
+        history_csv = Path(cfg.log_dir) / HISTORY_CSV
+    fingerprint = run_fingerprint(model, X, cfg) if cfg.checkpoint_dir else None
+    module = AutoencoderModule(model, cfg.learning_rate, cfg.weight_decay, fingerprint, history_csv)
 
     with tempfile.TemporaryDirectory(prefix="aekit-ckpt-") as tmp, _quiet_lightning(cfg.verbose):
         checkpoint_dir = Path(cfg.checkpoint_dir) if cfg.checkpoint_dir else Path(tmp)
         trainer = pl.Trainer(
             max_epochs=cfg.max_epochs, accelerator="cpu", devices=1,
             callbacks=_callbacks(cfg, monitor, checkpoint_dir),
-            logger=CSVLogger(cfg.log_dir, name="", version="") if cfg.log_dir else False,
+            logger=False,  # the per-epoch history is written by the module (it survives resume)
             enable_progress_bar=cfg.verbose > 0, enable_model_summary=cfg.verbose > 1,
             num_sanity_val_steps=0, log_every_n_steps=1, deterministic=False,
         )

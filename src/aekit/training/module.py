@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import lightning.pytorch as pl
+import pandas as pd
 import torch
 
+from aekit.exceptions import CheckpointError
 from aekit.models.base import BaseAutoencoder
 
 
@@ -16,8 +21,11 @@ class AutoencoderModule(pl.LightningModule):
     checkpoints, so a resumed run keeps the whole curve).
     """
 
-    def __init__(self, model: BaseAutoencoder, learning_rate: float = 1e-3, weight_decay: float = 0.0):
+    def __init__(self, model: BaseAutoencoder, learning_rate: float = 1e-3, weight_decay: float = 0.0,
+                 fingerprint: dict | None = None, history_csv: Path | None = None):
         super().__init__()
+        self.fingerprint = fingerprint  # what a checkpoint must match to be resumed
+        self.history_csv = history_csv
         # One optimizer, one step per batch: stepping by hand skips Lightning's
         # closure machinery, a measurable cost per step on small CPU models
         # (see benchmarks/README.md).
@@ -76,9 +84,30 @@ class AutoencoderModule(pl.LightningModule):
             row["val_loss"] = float(val)
         self.history.append(row)
         self.log("train_loss", row["train_loss"], prog_bar=True)
+        if self.history_csv is not None:
+            self._write_history()
+
+    def _write_history(self) -> None:
+        """The whole history (resumed epochs included), replaced atomically each epoch."""
+        tmp = self.history_csv.with_name(self.history_csv.name + ".tmp")
+        pd.DataFrame(self.history).to_csv(tmp, index=False)
+        os.replace(tmp, self.history_csv)
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint["aekit_history"] = list(self.history)
+        checkpoint["aekit_fingerprint"] = self.fingerprint
+        # Noise for denoising models comes from torch's RNG: keep its state, so a
+        # resumed run draws the same corruption as an uninterrupted one.
+        checkpoint["aekit_torch_rng"] = torch.get_rng_state()
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
+        saved = checkpoint.get("aekit_fingerprint")
+        if self.fingerprint is not None and saved != self.fingerprint:
+            differing = sorted(k for k in set(saved or {}) | set(self.fingerprint)
+                               if (saved or {}).get(k) != self.fingerprint.get(k))
+            raise CheckpointError(
+                f"the checkpoint was written by a different run (differs in {differing}); "
+                "use a new checkpoint directory, or resume=False to start over")
         self.history = list(checkpoint.get("aekit_history", []))
+        if "aekit_torch_rng" in checkpoint:
+            torch.set_rng_state(checkpoint["aekit_torch_rng"])
