@@ -164,6 +164,9 @@ def main() -> None:
               f"(target <= 0.65; {ae.n_epochs_} epochs, best {ae.best_epoch_}, {seconds:.0f} s)")
 
     RESULTS.parent.mkdir(exist_ok=True)
+    if args.skip_quality or args.skip_speed:  # keep the sections this run did not redo
+        previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        result = {**{k: previous[k] for k in ("speed", "overhead", "quality") if k in previous}, **result}
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {RESULTS}")
 
