@@ -33,5 +33,9 @@ test-slow: install
 bench: install
 	$(PY) benchmarks/reconstruction.py
 
+lint: install
+	$(PY) -m pip install --quiet --disable-pip-version-check ruff
+	$(VENV)/bin/ruff check --select F,E9 src tests benchmarks
+
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache
