@@ -69,8 +69,8 @@ class _Scaled:
         self.X_train = self.scaler.transform(dataset.X_train)
         self.X_test = self.scaler.transform(dataset.X_test)
         # Mask in scaled units (where a denoising model is trained), then back to raw units.
-        masked = corrupt_array(self.X_test, *TEST_NOISE, random_state=seed)
-        self.X_masked = self.scaler.inverse_transform(masked)
+        self.X_masked_scaled = corrupt_array(self.X_test, *TEST_NOISE, random_state=seed)
+        self.X_masked = self.scaler.inverse_transform(self.X_masked_scaled)
 
     def measure(self, X_rec_raw: np.ndarray) -> dict[str, float]:
         metrics = reconstruction_metrics(self.X_test, self.scaler.transform(X_rec_raw),
@@ -96,8 +96,7 @@ def evaluate_pca(scaled: _Scaled, n_components: int, seed: int) -> Evaluation:
     pca = base["model"]
     to_raw = scaled.scaler.inverse_transform
     X_rec = to_raw(base["X_test_rec"].astype(np.float32))
-    masked_rec = to_raw(pca.inverse_transform(pca.transform(scaled.scaler.transform(scaled.X_masked)))
-                        .astype(np.float32))
+    masked_rec = to_raw(pca.inverse_transform(pca.transform(scaled.X_masked_scaled)).astype(np.float32))
     row = {"model": "pca", **scaled.measure(X_rec), "masked_mse": scaled.masked_mse(masked_rec),
            **_code_columns(scaled, base["Z_train"], base["Z_test"], seed),
            "fit_seconds": fit_seconds, "encode_per_second": throughput(pca.transform, scaled.X_test),

@@ -148,7 +148,7 @@ def _fit(model: BaseAutoencoder, X: np.ndarray, cfg: TrainConfig) -> TrainResult
             callbacks=_callbacks(cfg, monitor, checkpoint_dir),
             logger=False,  # the per-epoch history is written by the module (it survives resume)
             enable_progress_bar=cfg.verbose > 0, enable_model_summary=cfg.verbose > 1,
-            num_sanity_val_steps=0, log_every_n_steps=1, deterministic=False,
+            num_sanity_val_steps=0, deterministic=False,
         )
         ckpt_path = _resume_path(checkpoint_dir) if cfg.resume else None
         trainer.fit(module, train_batches, val_batches, ckpt_path=ckpt_path, weights_only=True)
