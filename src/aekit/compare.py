@@ -215,7 +215,7 @@ def compare_models(dataset: Dataset, models: list[str], out_dir: str | Path, *, 
         estimator = make_estimator(name, latent_dim=latent_dim, hidden=hidden, max_epochs=max_epochs,
                                    batch_size=batch_size, random_state=seed, verbose=verbose)
         start = time.perf_counter()
-        estimator.fit(dataset.X_train)
+        estimator.fit(dataset.X_train, dataset.y_train)  # unsupervised families ignore y
         evaluations.append(evaluate_estimator(name, estimator, scaled, seed, time.perf_counter() - start))
         estimators[name] = estimator
         estimator.save(out_dir / "models" / f"{name}.safetensors")

@@ -1,26 +1,41 @@
 """Named model settings used by the CLI (``--model``) and ``aekit compare``.
 
-Each name maps to estimator parameters; the caller adds the shared ones
-(latent size, epochs, seed). ``pca`` is the linear baseline, not an
+Each name maps to an estimator class and its parameters; the caller adds
+the shared ones (latent size, epochs, seed), and ``make_estimator`` passes
+on only those the estimator accepts. ``pca`` is the linear baseline, not an
 autoencoder, and is handled by the comparison code.
+
+A new family registers here with one ``Preset`` line per named setting. The
+estimator is named as ``"module:Class"`` inside ``aekit.estimators`` and
+imported only when a model is built, so listing the names stays cheap
+(``aekit --help`` must not import torch).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 from typing import Any
 
-from aekit.estimators.autoencoder import Autoencoder
 
-PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
-    "ae": ("plain autoencoder", {}),
-    "tied": ("autoencoder with tied weights", {"tied": True}),
-    "dae": ("denoising autoencoder (30% masking noise)", {"noise": "masking", "noise_level": 0.3}),
-    "dae-gaussian": ("denoising autoencoder (Gaussian noise, sigma 0.2)",
-                     {"noise": "gaussian", "noise_level": 0.2}),
-    "sparse": ("sparse autoencoder (KL, rho 0.1)",
-               {"sparsity": "kl", "sparsity_weight": 0.01, "sparsity_target": 0.1}),
-    "sparse-l1": ("sparse autoencoder (L1 on codes)", {"sparsity": "l1", "sparsity_weight": 1e-3}),
-    "contractive": ("contractive autoencoder", {"contractive_weight": 1e-4}),
+@dataclasses.dataclass(frozen=True)
+class Preset:
+    description: str
+    estimator: str  # "module:Class" inside aekit.estimators
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+AE = "autoencoder:Autoencoder"
+PRESETS: dict[str, Preset] = {
+    "ae": Preset("plain autoencoder", AE),
+    "tied": Preset("autoencoder with tied weights", AE, {"tied": True}),
+    "dae": Preset("denoising autoencoder (30% masking noise)", AE, {"noise": "masking", "noise_level": 0.3}),
+    "dae-gaussian": Preset("denoising autoencoder (Gaussian noise, sigma 0.2)", AE,
+                           {"noise": "gaussian", "noise_level": 0.2}),
+    "sparse": Preset("sparse autoencoder (KL, rho 0.1)", AE,
+                     {"sparsity": "kl", "sparsity_weight": 0.01, "sparsity_target": 0.1}),
+    "sparse-l1": Preset("sparse autoencoder (L1 on codes)", AE, {"sparsity": "l1", "sparsity_weight": 1e-3}),
+    "contractive": Preset("contractive autoencoder", AE, {"contractive_weight": 1e-4}),
 }
 BASELINES = {"pca": "PCA with the same number of components"}
 
@@ -29,8 +44,22 @@ def model_names() -> list[str]:
     return [*BASELINES, *PRESETS]
 
 
-def make_estimator(name: str, **shared: Any) -> Autoencoder:
-    """Build the estimator for preset ``name`` with the shared parameters."""
+def estimator_class(name: str) -> type:
+    """The estimator class behind preset ``name`` (imported on demand)."""
     if name not in PRESETS:
         raise ValueError(f"unknown model {name!r}; expected one of {sorted(PRESETS)}")
-    return Autoencoder(**{**PRESETS[name][1], **shared})
+    module, cls = PRESETS[name].estimator.split(":")
+    return getattr(importlib.import_module(f"aekit.estimators.{module}"), cls)
+
+
+def make_estimator(name: str, **shared: Any):
+    """Build the estimator for preset ``name`` with the shared parameters it accepts.
+
+    Shared settings a family has no use for (``hidden`` for a convolutional
+    model, say) are dropped; the preset's own parameters win over shared ones
+    only where the caller did not set them.
+    """
+    cls = estimator_class(name)
+    accepted = set(cls._get_param_names())
+    params = {**PRESETS[name].params, **{k: v for k, v in shared.items() if k in accepted}}
+    return cls(**params)
