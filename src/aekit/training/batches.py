@@ -2,6 +2,9 @@
 
 A DataLoader over a TensorDataset collates every sample one by one; for data
 that already sit in one tensor, slicing a shuffled index is much cheaper.
+Supervised and masked models train on several aligned tensors (inputs and
+labels, series and lengths): pass a tuple, and each batch is a tuple of
+the same rows of each.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ import torch
 
 
 class TensorBatches:
-    """Iterate over ``data`` in batches of ``batch_size`` rows.
+    """Iterate over ``data`` (a tensor, or a tuple of tensors with the same
+    number of rows) in batches of ``batch_size`` rows.
 
     With ``shuffle``, the order of epoch ``e`` is a permutation drawn from
     ``seed`` and ``e`` alone, so a resumed run sees the same batches as an
@@ -20,9 +24,13 @@ class TensorBatches:
     epoch; this object is its own sampler for that purpose.
     """
 
-    def __init__(self, data: torch.Tensor, batch_size: int, shuffle: bool = False, seed: int = 0):
+    def __init__(self, data: torch.Tensor | tuple[torch.Tensor, ...], batch_size: int,
+                 shuffle: bool = False, seed: int = 0):
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if isinstance(data, tuple) and len({len(t) for t in data}) != 1:
+            raise ValueError(f"tensors in a batch tuple must have the same number of rows, "
+                             f"got {[len(t) for t in data]}")
         self.data = data
         self.batch_size = batch_size
         self.shuffle = shuffle
@@ -34,16 +42,19 @@ class TensorBatches:
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
+    @property
+    def n_rows(self) -> int:
+        return len(self.data[0]) if isinstance(self.data, tuple) else len(self.data)
+
     def __len__(self) -> int:
-        return math.ceil(len(self.data) / self.batch_size)
+        return math.ceil(self.n_rows / self.batch_size)
 
     def __iter__(self):
-        n = len(self.data)
+        tensors = self.data if isinstance(self.data, tuple) else (self.data,)
         if self.shuffle:
             generator = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
-            order = torch.randperm(n, generator=generator)
-            data = self.data[order]
-        else:
-            data = self.data
-        for start in range(0, n, self.batch_size):
-            yield data[start:start + self.batch_size]
+            order = torch.randperm(self.n_rows, generator=generator)
+            tensors = tuple(t[order] for t in tensors)
+        for start in range(0, self.n_rows, self.batch_size):
+            batch = tuple(t[start:start + self.batch_size] for t in tensors)
+            yield batch if isinstance(self.data, tuple) else batch[0]

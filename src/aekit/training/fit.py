@@ -12,6 +12,7 @@ import tempfile
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Union
 
 import lightning.pytorch as pl
 import numpy as np
@@ -69,23 +70,46 @@ class TrainResult:
     stopped_early: bool
 
 
-def run_fingerprint(model: BaseAutoencoder, X: np.ndarray, cfg: TrainConfig) -> dict:
+# What a model trains on: one array, or a tuple of arrays with the same rows
+# (inputs and labels, series and lengths); ``model.loss`` gets the same shape.
+TrainData = Union[np.ndarray, tuple[np.ndarray, ...]]
+
+
+def _arrays(data: TrainData) -> tuple[np.ndarray, ...]:
+    return data if isinstance(data, tuple) else (data,)
+
+
+def _take(data: TrainData, rows: np.ndarray) -> TrainData:
+    taken = tuple(a[rows] for a in _arrays(data))
+    return taken if isinstance(data, tuple) else taken[0]
+
+
+def _to_tensors(data: TrainData):
+    tensors = tuple(torch.from_numpy(np.ascontiguousarray(a)) for a in _arrays(data))
+    return tensors if isinstance(data, tuple) else tensors[0]
+
+
+def run_fingerprint(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> dict:
     """What a checkpoint must match to be resumed: the model, the data and the training settings."""
     settings = {k: getattr(cfg, k) for k in ("batch_size", "learning_rate", "weight_decay",
                                              "validation_fraction", "seed")}
+    digest = hashlib.blake2b(digest_size=16)
+    for array in _arrays(X):
+        digest.update(np.ascontiguousarray(array).data)
     return json.loads(json.dumps({  # plain JSON types only, so weights_only loading accepts them
-        "family": model.family, "config": model.config.to_dict(), "data_shape": list(X.shape),
-        "data_blake2b": hashlib.blake2b(np.ascontiguousarray(X).data, digest_size=16).hexdigest(),
-        **settings}))
+        "family": model.family, "config": model.config.to_dict(),
+        "data_shape": [list(a.shape) for a in _arrays(X)] if isinstance(X, tuple) else list(X.shape),
+        "data_blake2b": digest.hexdigest(), **settings}))
 
 
-def split_validation(X: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
+def split_validation(X: TrainData, fraction: float, seed: int) -> tuple[TrainData, TrainData | None]:
     """Hold out ``fraction`` of the rows (at least one, when fraction > 0 and n >= 10)."""
-    n_val = int(round(len(X) * fraction))
-    if fraction == 0 or n_val < 1 or len(X) - n_val < 1 or len(X) < 10:
+    n = len(_arrays(X)[0])
+    n_val = int(round(n * fraction))
+    if fraction == 0 or n_val < 1 or n - n_val < 1 or n < 10:
         return X, None
-    order = np.random.default_rng(seed).permutation(len(X))
-    return X[order[n_val:]], X[order[:n_val]]
+    order = np.random.default_rng(seed).permutation(n)
+    return _take(X, order[n_val:]), _take(X, order[:n_val])
 
 
 @contextmanager
@@ -116,8 +140,10 @@ def _callbacks(cfg: TrainConfig, monitor: str, checkpoint_dir: Path) -> list[pl.
     ]
 
 
-def fit_model(model: BaseAutoencoder, X: np.ndarray, cfg: TrainConfig) -> TrainResult:
-    """Train ``model`` in place on the float32 array ``X``; restore its best weights.
+def fit_model(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> TrainResult:
+    """Train ``model`` in place on the float32 array ``X`` (or a tuple of arrays
+    with the same rows, passed to ``model.loss`` as a tuple of tensors);
+    restore its best weights.
 
     ``cfg.seed`` fixes the validation split, the batch order and torch's
     random numbers (noise) during training; the caller's global torch RNG
@@ -129,10 +155,10 @@ def fit_model(model: BaseAutoencoder, X: np.ndarray, cfg: TrainConfig) -> TrainR
         return _fit(model, X, cfg)
 
 
-def _fit(model: BaseAutoencoder, X: np.ndarray, cfg: TrainConfig) -> TrainResult:
+def _fit(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> TrainResult:
     X_train, X_val = split_validation(X, cfg.validation_fraction, cfg.seed)
-    train_batches = TensorBatches(torch.from_numpy(X_train), cfg.batch_size, shuffle=True, seed=cfg.seed)
-    val_batches = None if X_val is None else TensorBatches(torch.from_numpy(X_val), 4 * cfg.batch_size)
+    train_batches = TensorBatches(_to_tensors(X_train), cfg.batch_size, shuffle=True, seed=cfg.seed)
+    val_batches = None if X_val is None else TensorBatches(_to_tensors(X_val), 4 * cfg.batch_size)
     monitor = "train_loss" if X_val is None else "val_loss"
     history_csv = None
     if cfg.log_dir is not None:

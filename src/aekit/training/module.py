@@ -59,17 +59,21 @@ class AutoencoderModule(pl.LightningModule):
         else:
             super().__setattr__(name, value)
 
+    @staticmethod
+    def _rows(batch) -> int:
+        return len(batch[0]) if isinstance(batch, (tuple, list)) else len(batch)
+
     def training_step(self, batch: torch.Tensor, batch_idx: int):
         optimizer = self.optimizers()  # the Lightning wrapper counts global steps for checkpoints
         terms = self.model.loss(batch)
         optimizer.zero_grad()
         self.manual_backward(terms["loss"])
         optimizer.step()
-        self._accumulate("train", terms["loss"], len(batch))
+        self._accumulate("train", terms["loss"], self._rows(batch))
         return terms["loss"]
 
     def validation_step(self, batch: torch.Tensor, batch_idx: int) -> None:
-        self._accumulate("val", self.model.loss(batch)["loss"], len(batch))
+        self._accumulate("val", self.model.loss(batch)["loss"], self._rows(batch))
 
     def on_validation_epoch_end(self) -> None:
         if self.trainer.sanity_checking:
