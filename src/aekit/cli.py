@@ -70,6 +70,25 @@ def datasets() -> None:
     console.print(table)
 
 
+# -- where training runs (devices, distributed, precision) ---------------------------
+# Shared by `train` and `compare`; the values go to the estimators as they are.
+
+ACCELERATOR = typer.Option("auto", "--accelerator", help="auto (a GPU when there is one), cpu or gpu.")
+DEVICES = typer.Option("1", "--devices", help="Devices per node (GPUs, or CPU processes); >1 trains with DDP.")
+NUM_NODES = typer.Option(1, "--num-nodes", help="Machines for distributed training (torchrun / SLURM).")
+STRATEGY = typer.Option("auto", "--strategy", help="auto, ddp or ddp_spawn.")
+PRECISION = typer.Option("32", "--precision", help="32, bf16-mixed or 16-mixed (GPU only).")
+NUM_THREADS = typer.Option(None, "--num-threads", help="torch threads while training (default: torch's).")
+
+
+def device_settings(accelerator: str, devices: str, num_nodes: int, strategy: str, precision: str,
+                    num_threads: Optional[int]) -> dict:
+    if not (devices == "auto" or devices.isdigit()):
+        raise typer.BadParameter(f"--devices expects a positive integer or 'auto', got {devices!r}")
+    return {"accelerator": accelerator, "devices": devices if devices == "auto" else int(devices),
+            "num_nodes": num_nodes, "strategy": strategy, "precision": precision, "num_threads": num_threads}
+
+
 # -- training ---------------------------------------------------------------------
 
 @app.command()
@@ -87,6 +106,8 @@ def train(
     out: Path = typer.Option(Path("runs/model"), "--out", "-o", help="Output directory."),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in --out."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    accelerator: str = ACCELERATOR, devices: str = DEVICES, num_nodes: int = NUM_NODES,
+    strategy: str = STRATEGY, precision: str = PRECISION, num_threads: Optional[int] = NUM_THREADS,
 ) -> None:
     """Train an autoencoder; write the model file, the loss log and a reconstructions image."""
     from aekit.viz import plot_reconstructions
@@ -97,8 +118,11 @@ def train(
     estimator = make_estimator(
         model, latent_dim=latent, hidden=hidden_sizes, max_epochs=epochs, batch_size=batch_size,
         learning_rate=learning_rate, patience=patience, random_state=seed, verbose=0 if quiet else 1,
-        checkpoint_dir=str(out / "checkpoints"), resume=resume, log_dir=str(out))
+        checkpoint_dir=str(out / "checkpoints"), resume=resume, log_dir=str(out),
+        **device_settings(accelerator, devices, num_nodes, strategy, precision, num_threads))
     estimator.fit(dataset.X_train)
+    if getattr(estimator, "_global_rank", 0) != 0:
+        return  # distributed training: rank 0 writes the model file and the run's outputs
     estimator.save(out / "model.safetensors")
     test_mse = float(np.mean(estimator.score_samples(dataset.X_test))) if len(dataset.X_test) else None
     run = {"model": model, "data": data, "latent": latent, "hidden": list(hidden_sizes), "seed": seed,
@@ -149,7 +173,7 @@ def reconstruct(model: Path = typer.Argument(..., help="A .safetensors model fil
 # -- comparison, evaluation, demo ---------------------------------------------------
 
 def _run_compare(data: str, models: str, latent: int, hidden: str, epochs: int, seed: int, out: Path,
-                 code_map: str, quiet: bool, n_train: Optional[int] = None) -> None:
+                 code_map: str, quiet: bool, n_train: Optional[int] = None, training: Optional[dict] = None) -> None:
     from aekit.compare import compare_models
 
     dataset = load_data(data, None, seed)
@@ -158,7 +182,7 @@ def _run_compare(data: str, models: str, latent: int, hidden: str, epochs: int, 
     names = [m.strip() for m in models.split(",") if m.strip()]
     result = compare_models(
         dataset, names, out, latent_dim=latent, hidden=_parse_hidden(hidden), max_epochs=epochs, seed=seed,
-        command="aekit " + shlex.join(sys.argv[1:]), code_map_method=code_map,
+        command="aekit " + shlex.join(sys.argv[1:]), code_map_method=code_map, training=training,
         on_model=None if quiet else (lambda name: console.print(f"[bold]training {name}[/] ...")))
     _print_table(result.table)
     console.print(f"wrote {out}/results.csv, {out}/results.md, {out}/figures/ and [bold]{result.report}[/]")
@@ -198,9 +222,12 @@ def compare(
     code_map: str = typer.Option("tsne", "--code-map", help="2-D map of codes: tsne, umap or pca."),
     out: Path = typer.Option(Path("runs/compare"), "--out", "-o", help="Output directory."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
+    accelerator: str = ACCELERATOR, devices: str = DEVICES, num_nodes: int = NUM_NODES,
+    strategy: str = STRATEGY, precision: str = PRECISION, num_threads: Optional[int] = NUM_THREADS,
 ) -> None:
     """Train several models on one split and seed; write results.csv/.md, figures and report.html."""
-    _run_compare(data, models, latent, hidden, epochs, seed, out, code_map, quiet, n_train)
+    _run_compare(data, models, latent, hidden, epochs, seed, out, code_map, quiet, n_train,
+                 device_settings(accelerator, devices, num_nodes, strategy, precision, num_threads))
 
 
 @app.command()

@@ -196,9 +196,12 @@ def write_outputs(evaluations: list[Evaluation], scaled: _Scaled, out_dir: Path,
 def compare_models(dataset: Dataset, models: list[str], out_dir: str | Path, *, latent_dim: int = 32,
                    hidden: tuple[int, ...] = (256,), max_epochs: int = 30, batch_size: int = 128,
                    seed: int = 0, verbose: int = 0, command: str | None = None, code_map_method: str = "tsne",
-                   on_model: Callable[[str], None] | None = None) -> ComparisonResult:
+                   on_model: Callable[[str], None] | None = None,
+                   training: dict[str, Any] | None = None) -> ComparisonResult:
     """Train every model in ``models`` (names from ``aekit.estimators.presets``)
-    on ``dataset`` and write the comparison into ``out_dir``."""
+    on ``dataset`` and write the comparison into ``out_dir``. ``training``
+    holds further estimator settings for every model (accelerator, devices,
+    precision, num_threads, ...)."""
     unknown = [m for m in models if m not in PRESETS and m not in BASELINES]
     if unknown or not models:
         raise ValueError(f"unknown models {unknown or '(none given)'}; expected some of "
@@ -213,7 +216,7 @@ def compare_models(dataset: Dataset, models: list[str], out_dir: str | Path, *, 
             evaluations.append(evaluate_pca(scaled, latent_dim, seed))
             continue
         estimator = make_estimator(name, latent_dim=latent_dim, hidden=hidden, max_epochs=max_epochs,
-                                   batch_size=batch_size, random_state=seed, verbose=verbose)
+                                   batch_size=batch_size, random_state=seed, verbose=verbose, **(training or {}))
         start = time.perf_counter()
         estimator.fit(dataset.X_train, dataset.y_train)  # unsupervised families ignore y
         evaluations.append(evaluate_estimator(name, estimator, scaled, seed, time.perf_counter() - start))

@@ -41,6 +41,8 @@ def save_estimator(estimator, path: str | Path) -> Path:
 
     check_is_fitted(estimator, "model_")
     path = Path(path)
+    if getattr(estimator, "_global_rank", 0) != 0:
+        return path  # distributed training: rank 0 writes the one file
     path.parent.mkdir(parents=True, exist_ok=True)
     model = estimator.model_
     tensors = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
@@ -67,7 +69,11 @@ MACHINE_LOCAL_PARAMS = {"checkpoint_dir": None, "log_dir": None, "resume": False
 
 
 def _portable_params(estimator) -> dict[str, Any]:
-    params = {**estimator.get_params(deep=False), **MACHINE_LOCAL_PARAMS}
+    from aekit.training.devices import DEVICE_PARAMS
+
+    given = estimator.get_params(deep=False)
+    device_defaults = {k: v for k, v in DEVICE_PARAMS.items() if k in given}
+    params = {**given, **MACHINE_LOCAL_PARAMS, **device_defaults}
     if not isinstance(params.get("random_state"), (int, type(None))):
         params["random_state"] = None  # a RandomState object cannot be stored as JSON
     try:

@@ -62,6 +62,20 @@ class Autoencoder(AutoencoderEstimator):
         Continue an interrupted fit from ``checkpoint_dir/last.ckpt``.
     log_dir : str or None
         Write per-epoch losses to ``log_dir/metrics.csv``.
+    accelerator : {"auto", "cpu", "gpu"}, default="auto"
+        Where to train; "auto" picks a GPU when there is one. Codes, scores
+        and reconstructions are computed where the model was trained.
+    devices : int or "auto", default=1
+        Devices (GPUs, or CPU processes) per node; more than one trains with DDP.
+    num_nodes : int, default=1
+        Machines for distributed training (started by torchrun or SLURM).
+    strategy : {"auto", "ddp", "ddp_spawn"}, default="auto"
+        Lightning's distribution strategy. ``batch_size`` is the global batch,
+        split evenly over the processes.
+    precision : {"32", "bf16-mixed", "16-mixed"}, default="32"
+        Training precision ("16-mixed" needs a GPU).
+    num_threads : int or None, default=None
+        torch's intra-op threads while training (None: torch's setting).
 
     Attributes
     ----------
@@ -93,7 +107,8 @@ class Autoencoder(AutoencoderEstimator):
                  sparsity=None, sparsity_weight=1e-3, sparsity_target=0.05, contractive_weight=0.0,
                  weight_decay=0.0, scaling="auto", learning_rate=1e-3, batch_size=128, max_epochs=50,
                  validation_fraction=0.1, patience=5, random_state=None, verbose=0,
-                 checkpoint_dir=None, resume=False, log_dir=None):
+                 checkpoint_dir=None, resume=False, log_dir=None, accelerator="auto", devices=1,
+                 num_nodes=1, strategy="auto", precision="32", num_threads=None):
         self.latent_dim = latent_dim
         self.hidden = hidden
         self.activation = activation
@@ -119,6 +134,12 @@ class Autoencoder(AutoencoderEstimator):
         self.checkpoint_dir = checkpoint_dir
         self.resume = resume
         self.log_dir = log_dir
+        self.accelerator = accelerator
+        self.devices = devices
+        self.num_nodes = num_nodes
+        self.strategy = strategy
+        self.precision = precision
+        self.num_threads = num_threads
 
     def _model_config(self, n_features: int, scaling: str) -> AutoencoderConfig:
         output_activation = self.output_activation

@@ -21,9 +21,10 @@ from aekit.data import Scaler, check_data, choose_scaling, feature_names_of
 from aekit.exceptions import DataError
 from aekit.models import MODEL_FAMILIES, BaseAutoencoder, ModelConfig
 from aekit.training import TrainConfig, fit_model
+from aekit.training.devices import DEVICE_PARAMS, model_device
 
 SCALINGS = ("auto", "minmax", "standard", "none")
-PREDICT_BATCH = 4096
+PREDICT_BATCH = 16384
 
 
 class AutoencoderEstimator(TransformerMixin, BaseEstimator):
@@ -46,7 +47,8 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
             max_epochs=self.max_epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
             weight_decay=self.weight_decay, validation_fraction=self.validation_fraction,
             patience=self.patience, seed=seed, verbose=self.verbose,
-            checkpoint_dir=self.checkpoint_dir, resume=self.resume, log_dir=self.log_dir)
+            checkpoint_dir=self.checkpoint_dir, resume=self.resume, log_dir=self.log_dir,
+            **{name: getattr(self, name, default) for name, default in DEVICE_PARAMS.items()})
 
     # -- fitting -------------------------------------------------------------
     def fit(self, X, y=None):
@@ -68,6 +70,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         result = fit_model(model, scaler.transform(X), train_cfg)
         # Only a fit that finished replaces the fitted state: a crash leaves the old one intact.
         self.scaler_, self.model_ = scaler, model.eval()
+        self._global_rank = result.global_rank  # distributed training: only rank 0 saves
         self.n_features_in_ = X.shape[1]
         if names is not None:
             self.feature_names_in_ = names
@@ -97,10 +100,12 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         raise DataError(f"X has columns {list(given)[:5]}..., but {type(self).__name__} was fitted on "
                         f"{list(fitted)[:5]}... ({detail}); pass the columns seen in fit, in that order")
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def _batched(self, fn, X: np.ndarray) -> np.ndarray:
+        """``fn`` over ``X`` in large batches, on the device the model is on."""
         self.model_.eval()
-        parts = [fn(torch.from_numpy(X[i:i + PREDICT_BATCH])).numpy()
+        device = model_device(self.model_)
+        parts = [fn(torch.from_numpy(X[i:i + PREDICT_BATCH]).to(device)).cpu().numpy()
                  for i in range(0, len(X), PREDICT_BATCH)]
         return np.concatenate(parts).astype(np.float32, copy=False)
 

@@ -23,6 +23,7 @@ from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from aekit.models.base import BaseAutoencoder
 from aekit.training.batches import TensorBatches
 from aekit.training.callbacks import NaNGuard
+from aekit.training.devices import intra_op_threads, steps_per_call, trainer_device_options, validate_device_settings
 from aekit.training.module import AutoencoderModule
 
 LAST_CHECKPOINT = "last.ckpt"
@@ -44,6 +45,17 @@ class TrainConfig:
     checkpoint_dir: str | Path | None = None
     resume: bool = False
     log_dir: str | Path | None = None
+    # Where and how to run (see aekit.training.devices): "auto" picks a GPU when there is one.
+    accelerator: str = "auto"
+    devices: int | str = 1
+    num_nodes: int = 1
+    strategy: str = "auto"
+    precision: str = "32"
+    num_threads: int | None = None  # torch's intra-op threads while training (None: leave as is)
+    # Optimiser steps per Lightning step (consecutive slices of one larger batch),
+    # which spreads Lightning's per-step cost; None picks it from the batch size.
+    steps_per_call: int | None = None
+    compile: bool = False  # torch.compile the model's loss (pays off only for long runs)
 
     def validate(self) -> None:
         if self.max_epochs < 1:
@@ -60,6 +72,9 @@ class TrainConfig:
             raise ValueError(f"patience must be >= 1, got {self.patience}")
         if self.resume and self.checkpoint_dir is None:
             raise ValueError("resume=True needs a checkpoint_dir to resume from")
+        if self.steps_per_call is not None and self.steps_per_call < 1:
+            raise ValueError(f"steps_per_call must be >= 1 or None, got {self.steps_per_call}")
+        validate_device_settings(self)
 
 
 @dataclasses.dataclass
@@ -68,6 +83,8 @@ class TrainResult:
     best_epoch: int
     epochs_run: int
     stopped_early: bool
+    device: str = "cpu"  # where the model was trained (and is left, for fast inference)
+    global_rank: int = 0  # in distributed training, only rank 0 writes files
 
 
 # What a model trains on: one array, or a tuple of arrays with the same rows
@@ -150,14 +167,15 @@ def fit_model(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> TrainRe
     state is left as it was.
     """
     cfg.validate()
-    with torch.random.fork_rng():
+    with torch.random.fork_rng(), intra_op_threads(cfg.num_threads):
         torch.manual_seed(cfg.seed)
         return _fit(model, X, cfg)
 
 
 def _fit(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> TrainResult:
     X_train, X_val = split_validation(X, cfg.validation_fraction, cfg.seed)
-    train_batches = TensorBatches(_to_tensors(X_train), cfg.batch_size, shuffle=True, seed=cfg.seed)
+    steps = steps_per_call(cfg)
+    train_batches = TensorBatches(_to_tensors(X_train), steps * cfg.batch_size, shuffle=True, seed=cfg.seed)
     val_batches = None if X_val is None else TensorBatches(_to_tensors(X_val), 4 * cfg.batch_size)
     monitor = "train_loss" if X_val is None else "val_loss"
     history_csv = None
@@ -165,12 +183,13 @@ def _fit(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> TrainResult:
         Path(cfg.log_dir).mkdir(parents=True, exist_ok=True)
         history_csv = Path(cfg.log_dir) / HISTORY_CSV
     fingerprint = run_fingerprint(model, X, cfg) if cfg.checkpoint_dir else None
-    module = AutoencoderModule(model, cfg.learning_rate, cfg.weight_decay, fingerprint, history_csv)
+    module = AutoencoderModule(model, cfg.learning_rate, cfg.weight_decay, fingerprint, history_csv,
+                               step_rows=cfg.batch_size, compile_loss=cfg.compile)
 
     with tempfile.TemporaryDirectory(prefix="aekit-ckpt-") as tmp, _quiet_lightning(cfg.verbose):
         checkpoint_dir = Path(cfg.checkpoint_dir) if cfg.checkpoint_dir else Path(tmp)
         trainer = pl.Trainer(
-            max_epochs=cfg.max_epochs, accelerator="cpu", devices=1,
+            max_epochs=cfg.max_epochs, **trainer_device_options(cfg),
             callbacks=_callbacks(cfg, monitor, checkpoint_dir),
             logger=False,  # the per-epoch history is written by the module (it survives resume)
             enable_progress_bar=cfg.verbose > 0, enable_model_summary=cfg.verbose > 1,
@@ -180,8 +199,11 @@ def _fit(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> TrainResult:
         trainer.fit(module, train_batches, val_batches, ckpt_path=ckpt_path, weights_only=True)
         best_epoch = _restore_best(module, trainer)
 
+    device = trainer.strategy.root_device
+    model.to(device)  # Lightning hands the model back on the CPU; inference runs where it trained
     stopped = trainer.early_stopping_callback is not None and trainer.early_stopping_callback.stopped_epoch > 0
-    return TrainResult(pd.DataFrame(module.history), best_epoch, len(module.history), stopped)
+    return TrainResult(pd.DataFrame(module.history), best_epoch, len(module.history), stopped,
+                       device=str(device), global_rank=trainer.global_rank)
 
 
 def _resume_path(checkpoint_dir: Path) -> str | None:

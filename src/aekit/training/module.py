@@ -22,7 +22,8 @@ class AutoencoderModule(pl.LightningModule):
     """
 
     def __init__(self, model: BaseAutoencoder, learning_rate: float = 1e-3, weight_decay: float = 0.0,
-                 fingerprint: dict | None = None, history_csv: Path | None = None):
+                 fingerprint: dict | None = None, history_csv: Path | None = None,
+                 step_rows: int | None = None, compile_loss: bool = False):
         super().__init__()
         self.fingerprint = fingerprint  # what a checkpoint must match to be resumed
         self.history_csv = history_csv
@@ -31,6 +32,10 @@ class AutoencoderModule(pl.LightningModule):
         # (see benchmarks/README.md).
         self.automatic_optimization = False
         self.model = model
+        # A batch of more than step_rows rows is stepped through in consecutive
+        # slices of step_rows: several optimiser steps for one Lightning step.
+        self.step_rows = step_rows
+        self._loss = torch.compile(model.loss) if compile_loss else model.loss
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
         self.history: list[dict[str, float]] = []
@@ -43,13 +48,13 @@ class AutoencoderModule(pl.LightningModule):
 
     def _accumulate(self, stage: str, loss: torch.Tensor, n: int) -> None:
         total = self._sums[stage]
-        total[0] += float(loss.detach()) * n
+        total[0] += loss.detach().float() * n  # a tensor: no host sync per step on a GPU
         total[1] += n
 
     def _epoch_mean(self, stage: str) -> float:
         total, count = self._sums[stage]
         self._sums[stage] = [0.0, 0]
-        return total / max(count, 1)
+        return float(total) / max(count, 1)
 
     def __setattr__(self, name: str, value) -> None:
         # Lightning records the running hook's name several times per batch;
@@ -63,17 +68,28 @@ class AutoencoderModule(pl.LightningModule):
     def _rows(batch) -> int:
         return len(batch[0]) if isinstance(batch, (tuple, list)) else len(batch)
 
+    def _slices(self, batch):
+        """Consecutive ``step_rows``-row slices of ``batch`` (a tensor or a tuple of tensors)."""
+        n = self._rows(batch)
+        size = self.step_rows or n
+        for start in range(0, n, size):
+            if isinstance(batch, (tuple, list)):
+                yield tuple(t[start:start + size] for t in batch)
+            else:
+                yield batch[start:start + size]
+
     def training_step(self, batch: torch.Tensor, batch_idx: int):
         optimizer = self.optimizers()  # the Lightning wrapper counts global steps for checkpoints
-        terms = self.model.loss(batch)
-        optimizer.zero_grad()
-        self.manual_backward(terms["loss"])
-        optimizer.step()
-        self._accumulate("train", terms["loss"], self._rows(batch))
-        return terms["loss"]
+        for part in self._slices(batch):
+            loss = self._loss(part)["loss"]
+            optimizer.zero_grad()
+            self.manual_backward(loss)
+            optimizer.step()
+            self._accumulate("train", loss, self._rows(part))
+        return loss  # a NaN or inf in any slice carries into the last one, which the NaN guard checks
 
     def validation_step(self, batch: torch.Tensor, batch_idx: int) -> None:
-        self._accumulate("val", self.model.loss(batch)["loss"], self._rows(batch))
+        self._accumulate("val", self._loss(batch)["loss"], self._rows(batch))
 
     def on_validation_epoch_end(self) -> None:
         if self.trainer.sanity_checking:
