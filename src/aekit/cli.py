@@ -140,11 +140,20 @@ def train(
 
 # -- using a model -------------------------------------------------------------------
 
+STREAMED_INPUTS = (".npy", ".parquet")
+
+
 def _apply_model(model_path: Path, input_path: Path, output: Path, method: str) -> None:
     from aekit.data import load_table, save_table
     from aekit.io import load
 
     estimator = load(model_path)
+    if input_path.suffix.lower() in STREAMED_INPUTS:  # possibly larger than memory: block by block
+        from aekit.estimators.blocks import apply_by_blocks
+
+        n_rows, width = apply_by_blocks(estimator, input_path, method, output)
+        console.print(f"wrote {n_rows} rows x {width} columns to {output}")
+        return
     X, columns = load_table(input_path)
     if method == "transform":
         result, names = estimator.transform(X), list(estimator.get_feature_names_out())
@@ -157,8 +166,10 @@ def _apply_model(model_path: Path, input_path: Path, output: Path, method: str) 
 @app.command()
 def encode(model: Path = typer.Argument(..., help="A .safetensors model file."),
            input: Path = typer.Argument(..., help="CSV/Parquet/NPY/NPZ input."),
-           output: Path = typer.Option(..., "--output", "-o", help="Output .csv or .npy.")) -> None:
-    """Write the codes of INPUT's rows."""
+           output: Path = typer.Option(..., "--output", "-o", help="Output .csv or .npy (.parquet too "
+                                       "for .npy/.parquet input).")) -> None:
+    """Write the codes of INPUT's rows (.npy and Parquet input is read and written block by block,
+    so it may be larger than memory)."""
     _apply_model(model, input, output, "transform")
 
 
@@ -168,6 +179,22 @@ def reconstruct(model: Path = typer.Argument(..., help="A .safetensors model fil
                 output: Path = typer.Option(..., "--output", "-o", help="Output .csv or .npy.")) -> None:
     """Write the reconstructions of INPUT's rows."""
     _apply_model(model, input, output, "reconstruct")
+
+
+# -- export ----------------------------------------------------------------------------
+
+@app.command()
+def export(model: Path = typer.Argument(..., help="A .safetensors model file."),
+           onnx: Path = typer.Option(..., "--onnx", help="The ONNX file to write."),
+           part: str = typer.Option("encoder", "--part",
+                                    help="encoder (transform), decoder (inverse_transform), "
+                                         "autoencoder (reconstruct) or scores (score_samples).")) -> None:
+    """Export a model to ONNX, fitted input scaling included (it takes the same raw rows)."""
+    from aekit.export import export_onnx
+    from aekit.io import load
+
+    written = export_onnx(load(model), onnx, part)
+    console.print(f"wrote the {part} of {model} to {written} (input 'input', output 'output')")
 
 
 # -- comparison, evaluation, demo ---------------------------------------------------

@@ -18,6 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from aekit.data import Scaler, check_data, choose_scaling, feature_names_of
+from aekit.data.blocks import fit_scaler_by_blocks, is_block_source, open_blocks
 from aekit.exceptions import DataError
 from aekit.models import MODEL_FAMILIES, BaseAutoencoder, ModelConfig
 from aekit.training import TrainConfig, fit_model
@@ -52,26 +53,43 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
     # -- fitting -------------------------------------------------------------
     def fit(self, X, y=None):
-        """Fit the autoencoder on ``X`` (n_samples, n_features); ``y`` is ignored."""
-        names = feature_names_of(X)
-        X = check_data(X, name="X", estimator_name=type(self).__name__)
+        """Fit the autoencoder on ``X`` (n_samples, n_features); ``y`` is ignored.
+
+        ``X`` may also be larger than memory: a BlockSource
+        (:func:`aekit.data.blocks.open_blocks` of a ``.npy`` or Parquet file)
+        or a large ``np.memmap``, read one block at a time.
+        """
         if self.scaling not in SCALINGS:
             raise ValueError(f"scaling must be one of {SCALINGS}, got {self.scaling!r}")
+        if is_block_source(X):
+            self._train_config().validate()  # before a pass over data larger than memory
+            return self._fit_blocks(open_blocks(X))
+        names = feature_names_of(X)
+        X = check_data(X, name="X", estimator_name=type(self).__name__)
+        scaling = choose_scaling(X) if self.scaling == "auto" else self.scaling
+        scaler = Scaler(scaling).fit(X)
+        return self._fit_scaled(scaler.transform(X), scaler, X.shape[1], names)
+
+    def _fit_blocks(self, source):
+        """Fit on data read block by block: scaling fitted in one pass, then trained on scaled blocks."""
+        scaler = fit_scaler_by_blocks(source, self.scaling)
+        names = np.asarray(source.columns, dtype=object) if source.columns else None
+        return self._fit_scaled(source.map(scaler.transform), scaler, source.n_features, names)
+
+    def _fit_scaled(self, data, scaler: Scaler, n_features: int, names):
         train_cfg = self._train_config()
         train_cfg.validate()
-        scaling = choose_scaling(X) if self.scaling == "auto" else self.scaling
-        model_cfg = self._model_config(X.shape[1], scaling)
+        model_cfg = self._model_config(n_features, scaler.kind)
         model_cfg.validate()
 
-        scaler = Scaler(scaling).fit(X)
         with torch.random.fork_rng():  # seeded initial weights, global RNG untouched
             torch.manual_seed(train_cfg.seed)
             model = MODEL_FAMILIES[self.family](model_cfg)
-        result = fit_model(model, scaler.transform(X), train_cfg)
+        result = fit_model(model, data, train_cfg)
         # Only a fit that finished replaces the fitted state: a crash leaves the old one intact.
         self.scaler_, self.model_ = scaler, model.eval()
         self._global_rank = result.global_rank  # distributed training: only rank 0 saves
-        self.n_features_in_ = X.shape[1]
+        self.n_features_in_ = n_features
         if names is not None:
             self.feature_names_in_ = names
         elif hasattr(self, "feature_names_in_"):

@@ -58,3 +58,42 @@ class TensorBatches:
         for start in range(0, self.n_rows, self.batch_size):
             batch = tuple(t[start:start + self.batch_size] for t in tensors)
             yield batch if isinstance(self.data, tuple) else batch[0]
+
+
+class BlockBatches:
+    """Batches read block by block from an :class:`aekit.data.blocks.BlockSource`
+    (data larger than memory): one block in memory at a time.
+
+    With ``shuffle``, epoch ``e`` visits the blocks in an order drawn from
+    ``seed`` and ``e``, and the rows of each block in a random order: block
+    shuffling, which needs no more memory than one block.
+    """
+
+    def __init__(self, source, blocks: list[int], batch_size: int, shuffle: bool = False, seed: int = 0):
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.source, self.blocks = source, list(blocks)
+        self.batch_size, self.shuffle, self.seed, self.epoch = batch_size, shuffle, seed, 0
+        self.sampler, self.batch_sampler = self, None  # see TensorBatches
+        self._lengths = source.block_lengths()
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    @property
+    def n_rows(self) -> int:
+        return sum(self._lengths[b] for b in self.blocks)
+
+    def __len__(self) -> int:
+        return sum(math.ceil(self._lengths[b] / self.batch_size) for b in self.blocks)
+
+    def __iter__(self):
+        generator = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
+        order = ([self.blocks[i] for i in torch.randperm(len(self.blocks), generator=generator)]
+                 if self.shuffle else self.blocks)
+        for block in order:
+            rows = torch.from_numpy(self.source.read(block))
+            if self.shuffle:
+                rows = rows[torch.randperm(len(rows), generator=generator)]
+            for start in range(0, len(rows), self.batch_size):
+                yield rows[start:start + self.batch_size]

@@ -20,8 +20,9 @@ import pandas as pd
 import torch
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 
+from aekit.data.blocks import BlockSource
 from aekit.models.base import BaseAutoencoder
-from aekit.training.batches import TensorBatches
+from aekit.training.batches import BlockBatches, TensorBatches
 from aekit.training.callbacks import NaNGuard
 from aekit.training.devices import intra_op_threads, steps_per_call, trainer_device_options, validate_device_settings
 from aekit.training.module import AutoencoderModule
@@ -89,7 +90,8 @@ class TrainResult:
 
 # What a model trains on: one array, or a tuple of arrays with the same rows
 # (inputs and labels, series and lengths); ``model.loss`` gets the same shape.
-TrainData = Union[np.ndarray, tuple[np.ndarray, ...]]
+# A BlockSource (data larger than memory) is read one block at a time.
+TrainData = Union[np.ndarray, tuple[np.ndarray, ...], BlockSource]
 
 
 def _arrays(data: TrainData) -> tuple[np.ndarray, ...]:
@@ -110,6 +112,9 @@ def run_fingerprint(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> d
     """What a checkpoint must match to be resumed: the model, the data and the training settings."""
     settings = {k: getattr(cfg, k) for k in ("batch_size", "learning_rate", "weight_decay",
                                              "validation_fraction", "seed")}
+    if isinstance(X, BlockSource):  # too large to hash: its file's path, size and time of change
+        return json.loads(json.dumps({"family": model.family, "config": model.config.to_dict(),
+                                      "data": X.fingerprint(), **settings}))
     digest = hashlib.blake2b(digest_size=16)
     for array in _arrays(X):
         digest.update(np.ascontiguousarray(array).data)
@@ -172,12 +177,27 @@ def fit_model(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> TrainRe
         return _fit(model, X, cfg)
 
 
-def _fit(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> TrainResult:
+def _batches(X: TrainData, cfg: TrainConfig, rows_per_call: int):
+    """Training and validation batches (None when there is no validation split)."""
+    if isinstance(X, BlockSource):
+        train_blocks, val_blocks = split_validation_blocks(X.n_blocks, cfg.validation_fraction, cfg.seed)
+        return (BlockBatches(X, train_blocks, rows_per_call, shuffle=True, seed=cfg.seed),
+                BlockBatches(X, val_blocks, 4 * cfg.batch_size) if val_blocks else None)
     X_train, X_val = split_validation(X, cfg.validation_fraction, cfg.seed)
-    steps = steps_per_call(cfg)
-    train_batches = TensorBatches(_to_tensors(X_train), steps * cfg.batch_size, shuffle=True, seed=cfg.seed)
-    val_batches = None if X_val is None else TensorBatches(_to_tensors(X_val), 4 * cfg.batch_size)
-    monitor = "train_loss" if X_val is None else "val_loss"
+    train_batches = TensorBatches(_to_tensors(X_train), rows_per_call, shuffle=True, seed=cfg.seed)
+    return train_batches, None if X_val is None else TensorBatches(_to_tensors(X_val), 4 * cfg.batch_size)
+
+
+def split_validation_blocks(n_blocks: int, fraction: float, seed: int) -> tuple[list[int], list[int]]:
+    """Hold out ``fraction`` of the blocks (at least one, when fraction > 0 and there are 2 or more)."""
+    n_val = max(1, int(round(n_blocks * fraction))) if fraction > 0 and n_blocks >= 2 else 0
+    order = np.random.default_rng(seed).permutation(n_blocks)
+    return sorted(order[n_val:].tolist()), sorted(order[:n_val].tolist())
+
+
+def _fit(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> TrainResult:
+    train_batches, val_batches = _batches(X, cfg, steps_per_call(cfg) * cfg.batch_size)
+    monitor = "train_loss" if val_batches is None else "val_loss"
     history_csv = None
     if cfg.log_dir is not None:
         Path(cfg.log_dir).mkdir(parents=True, exist_ok=True)

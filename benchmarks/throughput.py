@@ -1,0 +1,202 @@
+"""Training throughput of the dense autoencoder, and what it takes past one core and one memory.
+
+Sections (``--sections``, all by default):
+
+ratio   samples/s of ``aekit.Autoencoder.fit`` for the dense Fashion-MNIST model
+        (784-256-32, batch 256, no validation split) divided by a hand-written
+        PyTorch loop over the same network, batches and data, in the same
+        process, interleaved, median of ``--repeats`` runs. Target >= 0.95.
+flops   the same model's forward+backward FLOP rate during ``fit`` (FLOPs a
+        sample counted by torch's FlopCounterMode x samples/s) divided by the
+        machine's ``torch.mm`` FLOP rate measured in the same run.
+memmap  training on a ``--memmap-rows`` x 784 float32 memory-mapped .npy file
+        (2,000,000 rows = 6.3 GB by default; rows are Fashion-MNIST images),
+        in a child process whose peak RSS is measured. Target < 2 GB. The file
+        is deleted afterwards.
+
+Run:  python benchmarks/throughput.py [--sections ratio,flops,memmap,ddp] [--seed 0]
+Writes benchmarks/results/throughput.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import reconstruction  # noqa: E402 - the same hand-written loop and network as the speed figure there
+
+RESULTS = Path(__file__).parent / "results" / "throughput.json"
+SRC = Path(__file__).resolve().parent.parent / "src"
+HIDDEN, LATENT, BATCH = (256,), 32, 256
+
+
+def hand_written_loop(X: np.ndarray, epochs: int, seed: int) -> float:
+    return reconstruction.hand_written_loop(X, epochs, BATCH, seed)
+
+
+def estimator_fit(X: np.ndarray, epochs: int, seed: int, **options) -> float:
+    """``Autoencoder.fit`` as a user calls it (validation, scaling, Lightning and all),
+    with no validation split so that both loops see the same rows."""
+    from aekit import Autoencoder
+
+    ae = Autoencoder(latent_dim=LATENT, hidden=HIDDEN, batch_size=BATCH, max_epochs=epochs,
+                     validation_fraction=0.0, patience=epochs + 1, random_state=seed, **options)
+    start = time.perf_counter()
+    ae.fit(X)
+    return len(X) * epochs / (time.perf_counter() - start)
+
+
+def throughput_ratio(X: np.ndarray, epochs: int, seed: int, repeats: int) -> dict:
+    estimator_fit(X[:5000], 1, seed)  # warm-up: imports, first Trainer, allocator
+    fit_rates, hand_rates = [], []
+    for _ in range(repeats):  # interleaved, so that load from other users hits both alike
+        hand_rates.append(hand_written_loop(X, epochs, seed))
+        fit_rates.append(estimator_fit(X, epochs, seed))
+    ratios = [a / h for a, h in zip(fit_rates, hand_rates)]
+    return {"fit_samples_per_s": fit_rates, "hand_samples_per_s": hand_rates, "ratios": ratios,
+            "median_ratio": statistics.median(ratios), "target": 0.95,
+            "met": statistics.median(ratios) >= 0.95}
+
+
+def compile_ratio(X: np.ndarray, epochs: int, seed: int) -> dict:
+    """``torch.compile`` of the loss against the eager model, both through fit_model."""
+    from aekit.training import TrainConfig, fit_model
+
+    def rate(compile_loss: bool) -> float:
+        cfg = TrainConfig(max_epochs=epochs, batch_size=BATCH, validation_fraction=0.0,
+                          patience=epochs + 1, seed=seed, compile=compile_loss)
+        start = time.perf_counter()
+        fit_model(reconstruction.network(seed), X, cfg)
+        return len(X) * epochs / (time.perf_counter() - start)
+
+    eager, compiled = rate(False), rate(True)
+    return {"eager_samples_per_s": eager, "compiled_samples_per_s": compiled, "ratio": compiled / eager,
+            "note": "compile time included: it is what a user pays in one fit"}
+
+
+def flops_per_sample() -> float:
+    """Forward + backward FLOPs of one training step, per sample (torch's own counter)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model = reconstruction.network(0)
+    batch = torch.rand(BATCH, 784)
+    with FlopCounterMode(display=False) as counter:
+        model.loss(batch)["loss"].backward()
+    return counter.get_total_flops() / BATCH
+
+
+def mm_flop_rate(size: int = 2048, repeats: int = 10) -> float:
+    """The machine's matrix-multiply FLOP rate (float32, torch.mm), best of ``repeats``."""
+    a, b = torch.rand(size, size), torch.rand(size, size)
+    torch.mm(a, b)
+    best = min(_timed(lambda: torch.mm(a, b)) for _ in range(repeats))
+    return 2 * size ** 3 / best
+
+
+def _timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def flop_fraction(fit_samples_per_s: float) -> dict:
+    per_sample = flops_per_sample()
+    mm_rate = mm_flop_rate()
+    training_rate = per_sample * fit_samples_per_s
+    return {"flops_per_sample": per_sample, "training_flop_per_s": training_rate,
+            "mm_flop_per_s": mm_rate, "fraction_of_mm": training_rate / mm_rate}
+
+
+MEMMAP_CHILD = """
+import json, resource, sys, time
+import numpy as np
+from aekit import Autoencoder
+from aekit.data.blocks import open_blocks
+
+path, epochs, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+source = open_blocks(np.load(path, mmap_mode="r"))
+ae = Autoencoder(latent_dim=32, hidden=(256,), batch_size=256, max_epochs=epochs, validation_fraction=0.02,
+                 random_state=seed)
+start = time.perf_counter()
+ae.fit(source)
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "samples_per_s": source.n_rows * epochs / seconds,
+                  "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
+                  "history": ae.history_.to_dict(orient="list"), "block_rows": source.block_rows}))
+"""
+
+
+def memmap_training(X: np.ndarray, rows: int, epochs: int, seed: int) -> dict:
+    """Train on a ``rows`` x 784 float32 .npy file in a child process; its peak RSS is the figure."""
+    from aekit.data.blocks import BlockWriter
+
+    with tempfile.TemporaryDirectory(prefix="aekit-memmap-", dir=Path(__file__).parent) as tmp:
+        path = Path(tmp) / "big.npy"
+        with BlockWriter(path, rows, [f"x{i}" for i in range(784)]) as writer:
+            for start in range(0, rows, len(X)):  # Fashion-MNIST's training images, repeated
+                writer.write(X[:min(len(X), rows - start)])
+        size_gb = path.stat().st_size / 2**30
+        done = subprocess.run([sys.executable, "-c", MEMMAP_CHILD, str(path), str(epochs), str(seed)],
+                              capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(SRC)})
+    if done.returncode != 0:
+        raise RuntimeError(f"memmap training failed: {done.stderr[-3000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result.update(rows=rows, file_gb=size_gb, target_peak_rss_gb=2.0, met=result["peak_rss_gb"] < 2.0)
+    print(f"memmap training on {rows:,} x 784 ({size_gb:.1f} GB): peak RSS {result['peak_rss_gb']:.2f} GB "
+          f"(target < 2 GB), {result['samples_per_s']:.0f} samples/s")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sections", default="ratio,flops,compile,memmap")
+    parser.add_argument("--epochs", type=int, default=2, help="epochs per timed run")
+    parser.add_argument("--repeats", type=int, default=5, help="interleaved runs of each loop")
+    parser.add_argument("--memmap-rows", type=int, default=2_000_000)
+    parser.add_argument("--memmap-epochs", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    sections = set(args.sections.split(","))
+
+    from aekit.data import load_dataset
+
+    X = load_dataset("fashion-mnist").X_train
+    result = {"command": "python benchmarks/throughput.py " + " ".join(sys.argv[1:]),
+              "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads, "
+                         f"torch {torch.__version__}, shared with other users",
+              "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "seed": args.seed}
+    if sections & {"ratio", "flops"}:
+        result["ratio"] = throughput_ratio(X, args.epochs, args.seed, args.repeats)
+        ratio = result["ratio"]
+        print(f"Autoencoder.fit / hand-written loop: median {ratio['median_ratio']:.3f} "
+              f"(runs {', '.join(f'{r:.3f}' for r in ratio['ratios'])}; target >= 0.95)")
+    if "flops" in sections:
+        result["flops"] = flop_fraction(statistics.median(result["ratio"]["fit_samples_per_s"]))
+        f = result["flops"]
+        print(f"training {f['training_flop_per_s'] / 1e9:.1f} GFLOP/s, torch.mm {f['mm_flop_per_s'] / 1e9:.1f} "
+              f"GFLOP/s: {f['fraction_of_mm']:.2f} of the matrix-multiply rate")
+    if "compile" in sections:
+        result["compile"] = compile_ratio(X, args.epochs, args.seed)
+        print(f"torch.compile / eager: {result['compile']['ratio']:.3f}")
+    if "memmap" in sections:
+        result["memmap"] = memmap_training(X, args.memmap_rows, args.memmap_epochs, args.seed)
+
+    RESULTS.parent.mkdir(exist_ok=True)
+    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    RESULTS.write_text(json.dumps({**previous, **result}, indent=2) + "\n")
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""Data larger than memory: training from .npy / Parquet blocks, chunked inference
+written as it comes, and peak memory measured in a separate process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from aekit import Autoencoder
+from aekit.data import Scaler
+from aekit.data.blocks import BlockWriter, NpyBlocks, fit_scaler_by_blocks, open_blocks
+from aekit.estimators.blocks import apply_by_blocks
+from aekit.exceptions import DataError
+
+SRC = Path(__file__).resolve().parent.parent / "src"
+FAST = dict(latent_dim=8, hidden=(32,), max_epochs=3, batch_size=64, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def digits_npy(tmp_path_factory, digits):
+    path = tmp_path_factory.mktemp("blocks") / "digits.npy"
+    np.save(path, digits[0])
+    return path
+
+
+@pytest.mark.parametrize("kind", ["auto", "standard", "minmax"])
+def test_scaler_fitted_by_blocks_equals_the_in_memory_one(cancer, tmp_path, kind):
+    X = cancer[0]
+    np.save(tmp_path / "x.npy", X)
+    by_blocks = fit_scaler_by_blocks(NpyBlocks(tmp_path / "x.npy", block_rows=37), kind)
+    whole = Scaler("standard" if kind == "auto" else kind).fit(X)
+    np.testing.assert_allclose(by_blocks.transform(X), whole.transform(X), rtol=1e-5, atol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def block_model(digits_npy):
+    source = open_blocks(np.load(digits_npy, mmap_mode="r"), block_rows=200)  # an np.memmap
+    assert source.n_blocks == -(-source.n_rows // 200)
+    return Autoencoder(**FAST).fit(source)
+
+
+def test_training_from_npy_blocks_learns_and_chunked_transform_equals_in_memory(digits, digits_npy, block_model,
+                                                                               tmp_path):
+    X_train, X_test, *_ = digits
+    ae = block_model
+    assert ae.history_["val_loss"].iloc[-1] < 0.7 * ae.history_["val_loss"].iloc[0]
+    assert ae.scaler_.kind == "minmax"
+    in_memory = Autoencoder(**FAST).fit(X_train)  # same model quality reading the whole array
+    assert ae.score_samples(X_test).mean() < 1.3 * in_memory.score_samples(X_test).mean()
+
+    for method in ("transform", "reconstruct", "score_samples"):
+        out = tmp_path / f"{method}.npy"
+        apply_by_blocks(ae, digits_npy, method, out, block_rows=150)
+        expected = getattr(ae, method)(X_train)
+        np.testing.assert_array_equal(np.load(out), expected.reshape(len(X_train), -1))
+
+
+def test_parquet_row_groups_train_and_stream_to_csv(cancer, tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    X = cancer[0]
+    columns = [f"f{i}" for i in range(X.shape[1])]
+    pq.write_table(pa.table({c: X[:, i] for i, c in enumerate(columns)}), tmp_path / "t.parquet",
+                   row_group_size=64)
+    source = open_blocks(tmp_path / "t.parquet")
+    assert source.n_blocks == -(-len(X) // 64)
+    ae = Autoencoder(**FAST).fit(source)
+    assert list(ae.feature_names_in_) == columns and ae.scaler_.kind == "standard"
+    assert ae.history_["val_loss"].iloc[-1] < ae.history_["val_loss"].iloc[0]
+    apply_by_blocks(ae, tmp_path / "t.parquet", "transform", tmp_path / "codes.csv")
+    np.testing.assert_allclose(pd.read_csv(tmp_path / "codes.csv").to_numpy(), ae.transform(X), rtol=1e-6)
+
+
+def test_cli_encode_streams_a_npy_file(digits, digits_npy, block_model, tmp_path, capsys):
+    from aekit.cli import main
+
+    model = block_model
+    model_path = model.save(tmp_path / "m.safetensors")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["encode", str(model_path), str(digits_npy), "-o", str(tmp_path / "codes.parquet")])
+    assert (exit_info.value.code or 0) == 0, capsys.readouterr().err
+    codes = pd.read_parquet(tmp_path / "codes.parquet").to_numpy()
+    np.testing.assert_array_equal(codes, model.transform(digits[0]))
+
+
+def test_bad_blocks_give_one_clear_error(tmp_path):
+    bad = np.ones((50, 3), dtype=np.float32)
+    bad[40, 1] = np.nan
+    np.save(tmp_path / "nan.npy", bad)
+    with pytest.raises(DataError, match=r"nan.npy \(block 2 of 2\) contains NaN"):
+        Autoencoder(**FAST).fit(open_blocks(tmp_path / "nan.npy", block_rows=25))
+    np.save(tmp_path / "flat.npy", np.ones(10))
+    with pytest.raises(DataError, match="expected a non-empty 2-D array"):
+        open_blocks(tmp_path / "flat.npy")
+    with pytest.raises(DataError, match="expected a .npy or .parquet"):
+        open_blocks(tmp_path / "x.csv")
+    with pytest.raises(DataError, match="wrote 1 rows to out.npy, expected 2"):
+        with BlockWriter(tmp_path / "out.npy", 2, ["a"]) as writer:
+            writer.write(np.zeros((1, 1)))
+    assert not (tmp_path / "out.npy").exists()
+
+
+CHILD = """
+import json, resource, sys
+import numpy as np
+from aekit import Autoencoder
+from aekit.data.blocks import open_blocks
+
+options = dict(latent_dim=8, hidden=(32,), max_epochs=1, batch_size=256, random_state=0)
+Autoencoder(**options).fit(np.random.default_rng(0).random((512, 784), dtype=np.float32))  # imports, first Trainer
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+ae = Autoencoder(**options).fit(open_blocks(np.load(sys.argv[1], mmap_mode="r"), block_rows=2048))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"growth_mb": (peak - before) / 1024, "rows": int(ae.history_.shape[0])}))
+"""
+
+
+def test_training_on_a_memory_map_does_not_load_it(tmp_path):
+    """Peak memory of a separate process grows by far less than the file it trains on."""
+    from aekit.data import load_dataset
+
+    images = load_dataset("mnist-5k").X_train
+    path = tmp_path / "big.npy"
+    rows = 40_000  # 125 MB of float32 pixels: mnist-5k repeated
+    big = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(rows, 784))
+    for start in range(0, rows, len(images)):
+        big[start:start + len(images)] = images[:rows - start]
+    big.flush()
+    del big
+    file_mb = os.path.getsize(path) / 2**20
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    done = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, env=env,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["rows"] == 1
+    assert result["growth_mb"] < 0.4 * file_mb, (result, file_mb)
