@@ -13,6 +13,8 @@ memmap  training on a ``--memmap-rows`` x 784 float32 memory-mapped .npy file
         (2,000,000 rows = 6.3 GB by default; rows are Fashion-MNIST images),
         in a child process whose peak RSS is measured. Target < 2 GB. The file
         is deleted afterwards.
+ddp     samples/s of 2 DDP processes (torchrun, gloo, 1 thread each) against
+        1 process (1 thread, and 2 threads), same global batch size (256).
 
 Run:  python benchmarks/throughput.py [--sections ratio,flops,memmap,ddp] [--seed 0]
 Writes benchmarks/results/throughput.json.
@@ -158,13 +160,56 @@ def memmap_training(X: np.ndarray, rows: int, epochs: int, seed: int) -> dict:
     return result
 
 
+DDP_CHILD = """
+import json, sys, time
+from aekit import Autoencoder
+from aekit.data import load_dataset
+
+rows, epochs, devices, threads, seed = (int(a) for a in sys.argv[1:6])
+X = load_dataset("fashion-mnist").X_train[:rows]
+ae = Autoencoder(latent_dim=32, hidden=(256,), batch_size=256, max_epochs=epochs, validation_fraction=0.1,
+                 patience=epochs + 1, random_state=seed, accelerator="cpu", devices=devices,
+                 strategy="ddp" if devices > 1 else "auto", num_threads=threads)
+start = time.perf_counter()
+ae.fit(X)
+seconds = time.perf_counter() - start
+if getattr(ae, "_global_rank", 0) == 0:
+    print(json.dumps({"seconds": seconds, "samples_per_s": 0.9 * rows * epochs / seconds,
+                      "final_val_loss": float(ae.history_["val_loss"].iloc[-1])}))
+"""
+
+
+def ddp_speedup(rows: int, epochs: int, seed: int) -> dict:
+    """samples/s of 2 DDP processes (gloo, 1 thread each) against 1 process with 1 and with 2 threads."""
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    torchrun = str(Path(sys.executable).parent / "torchrun")
+
+    def run(devices: int, threads: int) -> dict:
+        child = [sys.executable, "-c", DDP_CHILD, *(str(v) for v in (rows, epochs, devices, threads, seed))]
+        launcher = [torchrun, "--standalone", "--nproc-per-node", str(devices), "--no-python"] if devices > 1 else []
+        done = subprocess.run([*launcher, *child], capture_output=True, text=True, env=env)
+        if done.returncode != 0:
+            raise RuntimeError(f"DDP run failed: {done.stderr[-3000:]}")
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    two, one_1, one_2 = run(2, 1), run(1, 1), run(1, 2)
+    result = {"rows": rows, "epochs": epochs, "ddp_2_processes_1_thread": two, "one_process_1_thread": one_1,
+              "one_process_2_threads": one_2,
+              "ratio_vs_1_thread": two["samples_per_s"] / one_1["samples_per_s"],
+              "ratio_vs_2_threads": two["samples_per_s"] / one_2["samples_per_s"]}
+    print(f"DDP 2 processes / 1 process: {result['ratio_vs_1_thread']:.2f} (1 thread), "
+          f"{result['ratio_vs_2_threads']:.2f} (2 threads)")
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sections", default="ratio,flops,compile,memmap")
+    parser.add_argument("--sections", default="ratio,flops,compile,memmap,ddp")
     parser.add_argument("--epochs", type=int, default=2, help="epochs per timed run")
     parser.add_argument("--repeats", type=int, default=5, help="interleaved runs of each loop")
     parser.add_argument("--memmap-rows", type=int, default=2_000_000)
     parser.add_argument("--memmap-epochs", type=int, default=1)
+    parser.add_argument("--ddp-rows", type=int, default=60_000)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     sections = set(args.sections.split(","))
@@ -191,6 +236,8 @@ def main() -> None:
         print(f"torch.compile / eager: {result['compile']['ratio']:.3f}")
     if "memmap" in sections:
         result["memmap"] = memmap_training(X, args.memmap_rows, args.memmap_epochs, args.seed)
+    if "ddp" in sections:
+        result["ddp"] = ddp_speedup(args.ddp_rows, args.epochs, args.seed)
 
     RESULTS.parent.mkdir(exist_ok=True)
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}

@@ -90,7 +90,7 @@ def datasets() -> None:
 ACCELERATOR = typer.Option("auto", "--accelerator", help="auto (a GPU when there is one), cpu or gpu.")
 DEVICES = typer.Option("1", "--devices", help="Devices per node (GPUs, or CPU processes); >1 trains with DDP.")
 NUM_NODES = typer.Option(1, "--num-nodes", help="Machines for distributed training (torchrun / SLURM).")
-STRATEGY = typer.Option("auto", "--strategy", help="auto, ddp or ddp_spawn.")
+STRATEGY = typer.Option("auto", "--strategy", help="auto or ddp (torchrun or SLURM start the processes).")
 PRECISION = typer.Option("32", "--precision", help="32, bf16-mixed or 16-mixed (GPU only).")
 NUM_THREADS = typer.Option(None, "--num-threads", help="torch threads while training (default: torch's).")
 

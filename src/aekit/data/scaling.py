@@ -60,11 +60,12 @@ class Scaler:
 
     def fit(self, X: Any) -> Scaler:
         """Learn the offset and scale from ``X``; return self."""
-        X = check_data(X, name="X", estimator_name="Scaler").astype(np.float64)
+        # float32 in, statistics accumulated in float64 (no float64 copy of a large X)
+        X = check_data(X, name="X", estimator_name="Scaler")
         if self.kind == "minmax":
             self._set_minmax(float(X.min()), float(X.max()))
         elif self.kind == "standard":
-            self._set(X.mean(axis=0), X.std(axis=0))
+            self._set(X.mean(axis=0, dtype=np.float64), X.std(axis=0, dtype=np.float64))
         else:
             self._set(np.float64(0.0), np.float64(1.0))
         self.n_features_ = X.shape[1]
@@ -73,7 +74,9 @@ class Scaler:
     def transform(self, X: Any) -> np.ndarray:
         """Scale ``X`` with the fitted statistics (float32 out)."""
         X = self._checked(X)
-        return (X - self.offset_.astype(np.float32)) / self.scale_.astype(np.float32)
+        scaled = X - self.offset_.astype(np.float32)
+        scaled /= self.scale_.astype(np.float32)  # in place: one new array, not two
+        return scaled
 
     def inverse_transform(self, X: Any) -> np.ndarray:
         """Undo :meth:`transform` (float32 out)."""
@@ -144,13 +147,17 @@ def choose_scaling(X: Any) -> str:
     Data look like images when every value lies in [0, 1], or every value is
     a non-negative integer no larger than 255 (8-bit pixels).
     """
-    values = np.asarray(X, dtype=np.float64)
-    if values.size == 0 or not np.isfinite(values).all():
+    values = np.asarray(X)
+    if values.dtype.kind not in "biuf":
+        values = values.astype(np.float64)
+    if values.size == 0:
         return "standard"
-    low, high = values.min(), values.max()
+    low, high = float(values.min()), float(values.max())  # NaN or inf in X shows in these two
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "standard"
     if low >= 0 and high <= 1:
         return "minmax"
-    if low >= 0 and high <= 255 and np.array_equal(values, np.round(values)):
+    if low >= 0 and high <= 255 and (values.dtype.kind != "f" or np.array_equal(values, np.round(values))):
         return "minmax"
     return "standard"
 

@@ -69,7 +69,7 @@ class Autoencoder(AutoencoderEstimator):
         Devices (GPUs, or CPU processes) per node; more than one trains with DDP.
     num_nodes : int, default=1
         Machines for distributed training (started by torchrun or SLURM).
-    strategy : {"auto", "ddp", "ddp_spawn"}, default="auto"
+    strategy : {"auto", "ddp"}, default="auto"
         Lightning's distribution strategy. ``batch_size`` is the global batch,
         split evenly over the processes.
     precision : {"32", "bf16-mixed", "16-mixed"}, default="32"

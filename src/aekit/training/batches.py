@@ -38,6 +38,13 @@ class TensorBatches:
         self.epoch = 0
         self.sampler = self  # Lightning looks for .sampler.set_epoch and .batch_sampler
         self.batch_sampler = None
+        self.rank, self.world_size = 0, 1
+
+    def shard(self, rank: int, world_size: int) -> None:
+        """Distributed training: this process takes every ``world_size``-th row of each
+        (global) batch, starting at ``rank``; every process sees the same number of
+        batches of equal size, so averaging their gradients gives the global batch's."""
+        self.rank, self.world_size = rank, world_size
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -47,7 +54,7 @@ class TensorBatches:
         return len(self.data[0]) if isinstance(self.data, tuple) else len(self.data)
 
     def __len__(self) -> int:
-        return math.ceil(self.n_rows / self.batch_size)
+        return math.ceil(_whole_shards(self.n_rows, self.world_size) / self.batch_size)
 
     def __iter__(self):
         tensors = self.data if isinstance(self.data, tuple) else (self.data,)
@@ -55,9 +62,17 @@ class TensorBatches:
             generator = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
             order = torch.randperm(self.n_rows, generator=generator)
             tensors = tuple(t[order] for t in tensors)
-        for start in range(0, self.n_rows, self.batch_size):
-            batch = tuple(t[start:start + self.batch_size] for t in tensors)
+        n_rows = _whole_shards(self.n_rows, self.world_size)
+        for start in range(0, n_rows, self.batch_size):
+            batch = tuple(t[start:min(start + self.batch_size, n_rows)][self.rank::self.world_size]
+                          for t in tensors)
             yield batch if isinstance(self.data, tuple) else batch[0]
+
+
+def _whole_shards(n_rows: int, world_size: int) -> int:
+    """Rows used in distributed training: a multiple of the number of processes
+    (at most ``world_size - 1`` rows an epoch are left out, a different few each epoch)."""
+    return n_rows - n_rows % world_size
 
 
 class BlockBatches:
@@ -76,6 +91,9 @@ class BlockBatches:
         self.batch_size, self.shuffle, self.seed, self.epoch = batch_size, shuffle, seed, 0
         self.sampler, self.batch_sampler = self, None  # see TensorBatches
         self._lengths = source.block_lengths()
+        self.rank, self.world_size = 0, 1
+
+    shard = TensorBatches.shard  # every process reads each block and keeps its share of each batch
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -85,7 +103,8 @@ class BlockBatches:
         return sum(self._lengths[b] for b in self.blocks)
 
     def __len__(self) -> int:
-        return sum(math.ceil(self._lengths[b] / self.batch_size) for b in self.blocks)
+        return sum(math.ceil(_whole_shards(self._lengths[b], self.world_size) / self.batch_size)
+                   for b in self.blocks)
 
     def __iter__(self):
         generator = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
@@ -95,5 +114,6 @@ class BlockBatches:
             rows = torch.from_numpy(self.source.read(block))
             if self.shuffle:
                 rows = rows[torch.randperm(len(rows), generator=generator)]
+            rows = rows[:_whole_shards(len(rows), self.world_size)]
             for start in range(0, len(rows), self.batch_size):
-                yield rows[start:start + self.batch_size]
+                yield rows[start:start + self.batch_size][self.rank::self.world_size]

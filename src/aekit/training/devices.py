@@ -20,7 +20,7 @@ DEVICE_PARAMS = {"accelerator": "auto", "devices": 1, "num_nodes": 1, "strategy"
                  "precision": "32", "num_threads": None}
 ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps")
 PRECISIONS = ("32", "bf16-mixed", "16-mixed")
-STRATEGIES = ("auto", "ddp", "ddp_spawn", "ddp_find_unused_parameters_true")
+STRATEGIES = ("auto", "ddp", "ddp_find_unused_parameters_true")
 # Rows one Lightning step covers when steps_per_call is left to aekit: large
 # enough that Lightning's per-step cost (about half a millisecond) is spread
 # over many optimiser steps, small enough to be a view of the shuffled epoch.

@@ -8,7 +8,6 @@ import dataclasses
 import hashlib
 import json
 import logging
-import tempfile
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +22,7 @@ from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from aekit.data.blocks import BlockSource
 from aekit.models.base import BaseAutoencoder
 from aekit.training.batches import BlockBatches, TensorBatches
-from aekit.training.callbacks import NaNGuard
+from aekit.training.callbacks import BestWeights, NaNGuard, ShardBatches
 from aekit.training.devices import intra_op_threads, steps_per_call, trainer_device_options, validate_device_settings
 from aekit.training.module import AutoencoderModule
 
@@ -144,7 +143,8 @@ def _quiet_lightning(verbose: int):
             for lg in loggers:
                 lg.setLevel(logging.WARNING)
             warnings.filterwarnings("ignore", message=".*(num_workers|GPU available|TPU available"
-                                    "|does not have many workers|LitLogger|litlogger|log_every_n_steps|exists and is not empty).*")
+                                    "|does not have many workers|LitLogger|litlogger|log_every_n_steps|exists and is not empty"
+                                    "|no `val_dataloader`).*")
             warnings.filterwarnings("ignore", message=".*LeafSpec.*")  # torch deprecation inside Lightning
         try:
             yield
@@ -153,13 +153,15 @@ def _quiet_lightning(verbose: int):
                 lg.setLevel(level)
 
 
-def _callbacks(cfg: TrainConfig, monitor: str, checkpoint_dir: Path) -> list[pl.Callback]:
-    return [
-        NaNGuard(),
-        EarlyStopping(monitor=monitor, patience=cfg.patience, mode="min"),
-        ModelCheckpoint(dirpath=checkpoint_dir, filename="best", monitor=monitor, mode="min",
-                        save_top_k=1, save_last=True, enable_version_counter=False),
-    ]
+def _callbacks(cfg: TrainConfig, monitor: str, checkpoint_dir: Path | None) -> list[pl.Callback]:
+    """Without a checkpoint directory the best weights stay in memory and no file is
+    written each epoch (a measurable cost per epoch, see benchmarks/README.md)."""
+    callbacks = [NaNGuard(), EarlyStopping(monitor=monitor, patience=cfg.patience, mode="min"),
+                 BestWeights(monitor, in_memory=checkpoint_dir is None)]
+    if checkpoint_dir is not None:
+        callbacks.append(ModelCheckpoint(dirpath=checkpoint_dir, filename="best", monitor=monitor, mode="min",
+                                         save_top_k=1, save_last=True, enable_version_counter=False))
+    return callbacks
 
 
 def fit_model(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> TrainResult:
@@ -206,18 +208,20 @@ def _fit(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> TrainResult:
     module = AutoencoderModule(model, cfg.learning_rate, cfg.weight_decay, fingerprint, history_csv,
                                step_rows=cfg.batch_size, compile_loss=cfg.compile)
 
-    with tempfile.TemporaryDirectory(prefix="aekit-ckpt-") as tmp, _quiet_lightning(cfg.verbose):
-        checkpoint_dir = Path(cfg.checkpoint_dir) if cfg.checkpoint_dir else Path(tmp)
+    with _quiet_lightning(cfg.verbose):
+        checkpoint_dir = Path(cfg.checkpoint_dir) if cfg.checkpoint_dir else None
+        callbacks = [*_callbacks(cfg, monitor, checkpoint_dir), ShardBatches(train_batches)]
         trainer = pl.Trainer(
             max_epochs=cfg.max_epochs, **trainer_device_options(cfg),
-            callbacks=_callbacks(cfg, monitor, checkpoint_dir),
+            callbacks=callbacks,
             logger=False,  # the per-epoch history is written by the module (it survives resume)
             enable_progress_bar=cfg.verbose > 0, enable_model_summary=cfg.verbose > 1,
             num_sanity_val_steps=0, deterministic=False,
         )
         ckpt_path = _resume_path(checkpoint_dir) if cfg.resume else None
         trainer.fit(module, train_batches, val_batches, ckpt_path=ckpt_path, weights_only=True)
-        best_epoch = _restore_best(module, trainer)
+        restored = next(c for c in trainer.callbacks if isinstance(c, BestWeights))
+        best_epoch = restored.best_epoch or len(module.history)
 
     device = trainer.strategy.root_device
     model.to(device)  # Lightning hands the model back on the CPU; inference runs where it trained
@@ -229,13 +233,3 @@ def _fit(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> TrainResult:
 def _resume_path(checkpoint_dir: Path) -> str | None:
     last = checkpoint_dir / LAST_CHECKPOINT
     return str(last) if last.exists() else None
-
-
-def _restore_best(module: AutoencoderModule, trainer: pl.Trainer) -> int:
-    """Load the best checkpoint's weights (weights only, no pickle) into ``module``."""
-    best_path = trainer.checkpoint_callback.best_model_path
-    if not best_path:
-        return len(module.history)
-    checkpoint = torch.load(best_path, map_location="cpu", weights_only=True)
-    module.load_state_dict(checkpoint["state_dict"])
-    return int(checkpoint["epoch"]) + 1

@@ -98,13 +98,16 @@ class AutoencoderModule(pl.LightningModule):
         self.log("val_loss", self._epoch_mean("val"), prog_bar=True)
 
     def on_train_epoch_end(self) -> None:
-        row = {"epoch": self.current_epoch + 1, "train_loss": self._epoch_mean("train")}
+        train_loss = self._epoch_mean("train")
+        if self.trainer.world_size > 1:  # each process saw its share of the rows: average them
+            train_loss = float(self.trainer.strategy.reduce(torch.tensor(train_loss), reduce_op="mean"))
+        row = {"epoch": self.current_epoch + 1, "train_loss": train_loss}
         val = self.trainer.callback_metrics.get("val_loss")
         if val is not None and self.trainer.val_dataloaders is not None:
             row["val_loss"] = float(val)
         self.history.append(row)
         self.log("train_loss", row["train_loss"], prog_bar=True)
-        if self.history_csv is not None:
+        if self.history_csv is not None and self.trainer.is_global_zero:
             self._write_history()
 
     def _write_history(self) -> None:
