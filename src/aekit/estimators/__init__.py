@@ -2,7 +2,9 @@
 
 from aekit.estimators.autoencoder import Autoencoder
 from aekit.estimators.base import AutoencoderEstimator
+from aekit.estimators.sequence import SequenceAutoencoder
 
 ESTIMATORS: dict[str, type[AutoencoderEstimator]] = {"Autoencoder": Autoencoder}
+ESTIMATORS["SequenceAutoencoder"] = SequenceAutoencoder
 
-__all__ = ["ESTIMATORS", "Autoencoder", "AutoencoderEstimator"]
+__all__ = ["ESTIMATORS", "Autoencoder", "AutoencoderEstimator", "SequenceAutoencoder"]
