@@ -171,3 +171,33 @@ def test_variable_length_japanese_vowels_train_in_masked_batches():
     ae = SequenceAutoencoder(encoder="lstm", latent_dim=4, **FAST).fit(split.train[:60])
     assert ae.series_length_ == max(lengths[:60])
     assert torch.isfinite(torch.as_tensor(ae.score_samples(split.test[:20]))).all()
+
+
+def test_windows_map_back_and_a_planted_spike_is_flagged_at_its_step(tmp_path):
+    from aekit import SeriesAnomalyDetector
+    from aekit.data import read_anomaly_series, sliding_windows, windows_to_steps
+    from aekit.viz import plot_series_anomalies
+
+    series = np.arange(10.0)
+    windows = sliding_windows(series, window=4, stride=3)  # starts 0, 3, 6 (the last one ends at 10)
+    assert windows[:, 0].tolist() == [0.0, 3.0, 6.0]
+    np.testing.assert_allclose(windows_to_steps(windows, 10, 4, 3), series)  # identity round trip
+    with pytest.raises(DataError, match="window \\(20\\) is longer than the series \\(10 steps\\)"):
+        sliding_windows(series, window=20)
+
+    long = read_anomaly_series("kdd-tsad-135")
+    train = long.values[: long.train_end]
+    test = long.values[long.train_end: long.train_end + 1500].copy()
+    spike_at = 700
+    test[spike_at] += 8 * train.std()
+    det = SeriesAnomalyDetector(window=32, stride=4, latent_dim=4, max_epochs=15, random_state=0)
+    det.set_params(model=SequenceAutoencoder(encoder="conv1d", latent_dim=4, **{**FAST, "max_epochs": 15}))
+    det.fit(train)
+    scores = det.score_steps(test)
+    assert scores.shape == (1500,) and int(np.argmax(scores)) == spike_at
+    segments = det.segments(test)
+    assert any(start <= spike_at < end for start, end in segments)
+    path = plot_series_anomalies(test, scores, det.threshold_, segments, tmp_path / "anomalies.png")
+    assert path.stat().st_size > 10_000
+    with pytest.raises(DataError, match="fitted on 1"):
+        det.score_steps(np.zeros((100, 2)))

@@ -16,6 +16,7 @@ from aekit._version import __version__
 _LAZY = {
     "Autoencoder": "aekit.estimators",
     "SequenceAutoencoder": "aekit.estimators",
+    "SeriesAnomalyDetector": "aekit.estimators.series_detector",
     "load": "aekit.io",
 }
 

@@ -16,7 +16,7 @@ import numpy as np
 from aekit.data.validation import check_data
 from aekit.exceptions import DataError
 
-__all__ = ["SeriesData", "check_series", "load_series", "sliding_windows", "window_starts", "windows_to_steps"]
+__all__ = ["SeriesData", "check_series", "flagged_segments", "load_series", "sliding_windows", "window_starts", "windows_to_steps"]
 
 
 # ----------------------------------------------------------------- validation
@@ -163,6 +163,13 @@ def windows_to_steps(values: Any, n_steps: int, window: int, stride: int = 1) ->
         total[start:start + window] += row
         count[start:start + window] += 1
     return total / count
+
+
+def flagged_segments(flags: Any) -> list[tuple[int, int]]:
+    """Runs of consecutive flagged (nonzero) steps as ``(start, end)``, ``end`` exclusive."""
+    flags = np.asarray(flags, dtype=bool).astype(np.int8)
+    edges = np.diff(np.r_[0, flags, 0])
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
 
 
 def _long_series(series: Any) -> np.ndarray:

@@ -37,6 +37,10 @@ PRESETS: dict[str, Preset] = {
     "sparse-l1": Preset("sparse autoencoder (L1 on codes)", AE, {"sparsity": "l1", "sparsity_weight": 1e-3}),
     "contractive": Preset("contractive autoencoder", AE, {"contractive_weight": 1e-4}),
 }
+SEQ = "sequence:SequenceAutoencoder"
+PRESETS["lstm-ae"] = Preset("sequence autoencoder, LSTM encoder and decoder (time series)", SEQ, {"encoder": "lstm"})
+PRESETS["conv1d-ae"] = Preset("sequence autoencoder, 1-D convolutions (time series)", SEQ, {"encoder": "conv1d"})
+PRESETS["attention-ae"] = Preset("sequence autoencoder, self-attention (time series)", SEQ, {"encoder": "attention"})
 BASELINES = {"pca": "PCA with the same number of components"}
 
 

@@ -9,6 +9,9 @@ squared error over real steps only,
     mean_t,c (decode(encode(corrupt(x)))[t, c] - x[t, c])^2,
 
 with optional denoising noise on the input (the target stays clean).
+
+:class:`SequenceVAEModel` puts the same encoders and decoders around the
+shared Gaussian-latent machinery of :mod:`aekit.models.latent`.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import torch
 
 from aekit.data.noise import NOISE_KINDS, corrupt
 from aekit.models.base import BaseAutoencoder, ModelConfig
+from aekit.models.latent import LOG_2PI, LOGVAR_MAX, LOGVAR_MIN, VariationalAutoencoder, VariationalConfig
 from aekit.nn import ACTIVATIONS
 from aekit.nn.sequence import SEQUENCE_ENCODERS, SequenceDecoder, SequenceEncoder, length_mask
 
@@ -138,3 +142,91 @@ class SequenceAutoencoderModel(SequenceModel):
         x_hat = self.decoder(self.encode(self.corrupt_input(x), lengths), mask)
         recon = per_series_mean(step_squared_error(x_hat, x, mask), mask).mean()
         return {"reconstruction": recon, "loss": recon}
+
+
+# -- the sequence VAE: the shared Gaussian-latent machinery around the same encoders ----------
+
+@dataclasses.dataclass(kw_only=True)
+class SequenceVAEConfig(VariationalConfig, SequenceAutoencoderConfig):
+    """A :class:`SequenceAutoencoderConfig` plus the latent / objective settings
+    of :class:`aekit.models.latent.VariationalConfig` (Gaussian likelihood on
+    the scaled series, one learned or fixed std per channel)."""
+
+    likelihood: str = "gaussian"
+
+    def validate(self) -> None:
+        SequenceAutoencoderConfig.validate(self)
+        VariationalConfig.validate(self)
+        if self.likelihood != "gaussian":
+            raise ValueError(f"a sequence VAE models standardised series: likelihood must be 'gaussian', "
+                             f"got {self.likelihood!r}")
+
+
+class SequenceVAEModel(VariationalAutoencoder):
+    """A VAE over series: q(z | x) from a sequence encoder, p(x | z) Gaussian per
+    real step and channel from the matching decoder. A batch is ``(x, lengths)``."""
+
+    family = "sequence-vae"
+    config_class = SequenceVAEConfig
+
+    def __init__(self, config: SequenceVAEConfig):
+        c = config
+        encoder = SequenceEncoder(c.encoder, c.n_channels, c.hidden, c.kernel_size, c.n_heads, c.activation)
+        decoder = SequenceDecoder(c.encoder, c.latent_dim, c.hidden, c.n_channels, c.kernel_size, c.n_heads,
+                                  c.activation)
+        super().__init__(config, encoder, decoder, encoder_dim=encoder.feature_dim, n_outputs=c.n_channels)
+
+    mask_of = staticmethod(SequenceModel.mask_of)
+
+    def _mask(self, batch) -> torch.Tensor:
+        x, lengths = batch
+        return self.mask_of(x, lengths)
+
+    def encoder_features(self, batch) -> torch.Tensor:
+        x, lengths = batch
+        return self.encoder(self.corrupt_input(x) if self.training else x, self._mask(batch))
+
+    corrupt_input = SequenceModel.corrupt_input
+
+    def decoder_params(self, z: torch.Tensor, batch=None) -> torch.Tensor:
+        """Step means (B, T, C); ``batch`` is ``(x, lengths)`` or a number of steps."""
+        if batch is None or isinstance(batch, int):
+            steps = 1 if batch is None else batch
+            return self.decoder(z, torch.ones(len(z), steps, dtype=torch.bool, device=z.device))
+        return self.decoder(z, self._mask(batch))
+
+    def log_px(self, params: torch.Tensor, batch) -> torch.Tensor:
+        """Gaussian log-likelihood summed over real steps and channels, (B,)."""
+        x, _ = batch
+        log_var = (2 * self.likelihood.log_sigma).clamp(LOGVAR_MIN, LOGVAR_MAX)
+        per_value = -0.5 * (LOG_2PI + log_var + (x - params).pow(2) / log_var.exp())
+        return (per_value.sum(dim=-1) * self._mask(batch).to(x.dtype)).sum(dim=1)
+
+    # the estimator's interface, shared with the deterministic model
+    def encode(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """Posterior means: deterministic codes."""
+        return self.posterior_params((x, self._lengths(x, lengths)))[0]
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        batch = (x, self._lengths(x, lengths))
+        return self.decoder_params(self.encode(*batch), batch)
+
+    def decode(self, z: torch.Tensor, length=1, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        if isinstance(length, tuple):  # the base class passes a batch
+            return self.decoder_params(z, length)
+        if lengths is None:
+            return self.decoder_params(z, int(length))
+        return self.decoder(z, length_mask(lengths, int(lengths.max())))
+
+    @staticmethod
+    def _lengths(x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
+        return torch.full((len(x),), x.shape[1], dtype=torch.long) if lengths is None else lengths
+
+    step_errors = SequenceModel.step_errors
+    reconstruction_error = SequenceModel.reconstruction_error
+
+    @torch.no_grad()
+    def negative_elbo(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """-ELBO per series (nats, one posterior draw per call of a seeded generator)."""
+        generator = torch.Generator().manual_seed(0)
+        return -self.elbo((x, self._lengths(x, lengths)), generator=generator)
