@@ -18,7 +18,7 @@ from torch import nn
 
 from aekit.models.latent import VariationalAutoencoder, VariationalConfig
 from aekit.nn import ACTIVATIONS, MLPDecoder, MLPEncoder
-from aekit.nn.conv import ConvDecoder, ConvFeatures
+from aekit.nn.conv import ConvDecoder, ConvFeatures, check_image_shape
 
 ARCHITECTURES = ("dense", "conv")
 
@@ -56,17 +56,6 @@ class VAEConfig(VariationalConfig):
             raise ValueError("dynamic_binarization needs likelihood='bernoulli'")
         if self.architecture == "conv":
             check_image_shape(self.image_shape, self.input_dim, self.channels)
-
-
-def check_image_shape(image_shape, input_dim: int, channels) -> None:
-    """A conv model needs (C, H, W) with C*H*W == input_dim and at least one block."""
-    if image_shape is None or len(image_shape) != 3 or any(s < 1 for s in image_shape):
-        raise ValueError(f"a convolutional model needs image_shape=(channels, height, width), got {image_shape}")
-    c, h, w = image_shape
-    if c * h * w != input_dim:
-        raise ValueError(f"image_shape {tuple(image_shape)} has {c * h * w} values, but input_dim is {input_dim}")
-    if not channels:
-        raise ValueError("a convolutional model needs at least one conv block (channels=(...))")
 
 
 def _networks(c: VAEConfig) -> tuple[nn.Module, nn.Module, int]:

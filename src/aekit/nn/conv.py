@@ -27,6 +27,17 @@ def downsampled_sizes(size: int, n_blocks: int) -> list[int]:
     return sizes
 
 
+def check_image_shape(image_shape, input_dim: int, channels) -> None:
+    """A conv model needs (C, H, W) with C*H*W == input_dim and at least one block."""
+    if image_shape is None or len(image_shape) != 3 or any(s < 1 for s in image_shape):
+        raise ValueError(f"a convolutional model needs image_shape=(channels, height, width), got {image_shape}")
+    c, h, w = image_shape
+    if c * h * w != input_dim:
+        raise ValueError(f"image_shape {tuple(image_shape)} has {c * h * w} values, but input_dim is {input_dim}")
+    if not channels:
+        raise ValueError("a convolutional model needs at least one conv block (channels=(...))")
+
+
 def _block(conv: nn.Module, channels: int, activation: str, batch_norm: bool) -> list[nn.Module]:
     return [conv, *([nn.BatchNorm2d(channels)] if batch_norm else []), make_activation(activation)]
 
