@@ -38,7 +38,6 @@ from aekit.data import load_dataset
 from aekit.evaluation import code_quality, pca_baseline
 
 RESULTS = Path(__file__).parent / "results"
-CONV_CHANNELS = (32, 64)
 # Burda et al. 2016, 1 stochastic layer: two deterministic layers of 200 tanh units, 50 latent units.
 BURDA = dict(hidden=(200, 200), latent_dim=50, activation="tanh")
 
@@ -61,8 +60,8 @@ def autoencoders(data, args) -> dict:
     models = {
         "dense-ae 784-256-32": Autoencoder(latent_dim=32, hidden=(256,), max_epochs=args.epochs,
                                            batch_size=args.batch_size, patience=args.epochs, random_state=args.seed),
-        f"conv-ae {'-'.join(map(str, CONV_CHANNELS))}-32": ConvAutoencoder(
-            latent_dim=32, channels=CONV_CHANNELS, image_shape=data.image_shape, max_epochs=args.epochs,
+        f"conv-ae {'-'.join(map(str, args.channels))}-32": ConvAutoencoder(
+            latent_dim=32, channels=args.channels, image_shape=data.image_shape, max_epochs=args.epochs,
             batch_size=args.batch_size, patience=args.epochs, random_state=args.seed),
     }
     for name, model in models.items():
@@ -90,8 +89,8 @@ def vaes(data, args) -> dict:
     models = {
         f"vae dense {'-'.join(map(str, dense['hidden']))}-{dense['latent_dim']} {dense['activation']}": VAE(
             architecture="dense", **dense, **common),
-        f"vae conv {'-'.join(map(str, CONV_CHANNELS))}-32": VAE(
-            architecture="conv", channels=CONV_CHANNELS, latent_dim=32, image_shape=data.image_shape, **common),
+        f"vae conv {'-'.join(map(str, args.channels))}-32": VAE(
+            architecture="conv", channels=args.channels, latent_dim=32, image_shape=data.image_shape, **common),
     }
     rows = {}
     for name, model in models.items():
@@ -116,8 +115,10 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    parser.add_argument("--channels", default="32,64", help="conv blocks of the ConvAE and the conv VAE")
     parser.add_argument("--n-train", type=int, default=None, help="REDUCED run: a random subset of train rows")
     args = parser.parse_args()
+    args.channels = tuple(int(c) for c in args.channels.split(","))
     if args.threads:
         torch.set_num_threads(args.threads)
 
@@ -125,7 +126,8 @@ def main() -> None:
     data = load_dataset(args.data)
     if args.n_train:
         data = data.subsample(args.n_train, None, random_state=args.seed)
-    flags = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if v is not None)
+    flags = " ".join(f"--{k.replace('_', '-')} {','.join(map(str, v)) if isinstance(v, tuple) else v}"
+                     for k, v in vars(args).items() if v is not None)
     result = {"command": f"python benchmarks/generative.py {flags}", "data": data.source,
               "n_train": len(data.X_train), "n_test": len(data.X_test),
               "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}",
