@@ -84,7 +84,7 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
     >>> vae = VAE(latent_dim=4, hidden=(64,), max_epochs=3, random_state=0).fit(X)
     >>> vae.transform(X[:2]).shape, vae.sample(5, random_state=0).shape
     ((2, 4), (5, 64))
-    >>> bool(vae.log_likelihood(X[:10], n_samples=100).mean() >= vae.elbo(X[:10]).mean())
+    >>> bool(vae.log_likelihood(X[:10], n_samples=100).mean() >= vae.elbo(X[:10], n_samples=100).mean())
     True
     """
 
