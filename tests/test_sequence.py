@@ -201,3 +201,18 @@ def test_windows_map_back_and_a_planted_spike_is_flagged_at_its_step(tmp_path):
     assert path.stat().st_size > 10_000
     with pytest.raises(DataError, match="fitted on 1"):
         det.score_steps(np.zeros((100, 2)))
+
+
+def test_sequence_vae_elbo_improves_samples_and_reloads(italy, tmp_path):
+    from aekit import SequenceVAE
+
+    X_train, X_test = italy
+    vae = SequenceVAE(encoder="gru", latent_dim=2, **{**FAST, "max_epochs": 8}).fit(X_train)
+    assert vae.history_["train_loss"].iloc[-1] < vae.history_["train_loss"].iloc[0]
+    elbo = vae.elbo(X_test)
+    assert elbo.shape == (len(X_test),) and np.isfinite(elbo).all()
+    np.testing.assert_allclose(vae.score_samples(X_test), -elbo)
+    assert vae.sample(3, length=30, random_state=0).shape == (3, 30, 1)
+    same = load(vae.save(tmp_path / "vae.safetensors"))
+    np.testing.assert_array_equal(same.score_samples(X_test), vae.score_samples(X_test))
+    np.testing.assert_array_equal(same.sample(2, random_state=1), vae.sample(2, random_state=1))

@@ -16,7 +16,10 @@ from aekit._version import __version__
 _LAZY = {
     "Autoencoder": "aekit.estimators",
     "SequenceAutoencoder": "aekit.estimators",
+    "SequenceVAE": "aekit.estimators",
     "SeriesAnomalyDetector": "aekit.estimators.series_detector",
+    "ConvAutoencoder": "aekit.estimators",
+    "VAE": "aekit.estimators",
     "load": "aekit.io",
 }
 

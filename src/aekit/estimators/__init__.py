@@ -16,6 +16,9 @@ from typing import Any
 _CLASSES: dict[str, str] = {
     "Autoencoder": "autoencoder",
     "SequenceAutoencoder": "sequence",
+    "SequenceVAE": "sequence",
+    "ConvAutoencoder": "conv",
+    "VAE": "vae",
 }
 _BASES = {"AutoencoderEstimator": "base"}
 
