@@ -18,7 +18,7 @@ from aekit.data.loaders import load_any, load_image_folder, load_table, save_tab
 from aekit.data.noise import NOISE_KINDS, check_noise, corrupt, corrupt_array
 from aekit.data.registry import DATASET_NAMES, Dataset, DatasetInfo, list_datasets, load_dataset, read_idx
 from aekit.data.scaling import SCALING_KINDS, Scaler, choose_scaling
-from aekit.data.series import SeriesData, check_series, load_series, sliding_windows, windows_to_steps
+from aekit.data.series import SeriesData, check_series, flagged_segments, load_series, sliding_windows, windows_to_steps
 from aekit.data.ucr import LongSeries, SeriesSplit, load_series_dataset, read_anomaly_series
 from aekit.data.validation import check_data, feature_names_of
 
@@ -49,6 +49,7 @@ __all__ = [
     "SeriesData",
     "SeriesSplit",
     "check_series",
+    "flagged_segments",
     "load_series",
     "load_series_dataset",
     "read_anomaly_series",
