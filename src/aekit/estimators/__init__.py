@@ -15,6 +15,10 @@ from typing import Any
 # class name -> module inside aekit.estimators
 _CLASSES: dict[str, str] = {
     "Autoencoder": "autoencoder",
+    "SequenceAutoencoder": "sequence",
+    "SequenceVAE": "sequence",
+    "ConvAutoencoder": "conv",
+    "VAE": "vae",
 }
 _BASES = {"AutoencoderEstimator": "base"}
 

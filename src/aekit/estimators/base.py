@@ -39,6 +39,10 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
     def _model_config(self, n_features: int, scaling: str) -> ModelConfig:
         raise NotImplementedError
 
+    def _check_scaled(self, X_scaled: np.ndarray, name: str) -> np.ndarray:
+        """Refuse scaled data the model cannot take (a Bernoulli VAE needs [0, 1]); default: all."""
+        return X_scaled
+
     def _train_config(self) -> TrainConfig:
         if isinstance(self.random_state, numbers.Integral):
             seed = int(self.random_state)
@@ -68,13 +72,14 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         X = check_data(X, name="X", estimator_name=type(self).__name__)
         scaling = choose_scaling(X) if self.scaling == "auto" else self.scaling
         scaler = Scaler(scaling).fit(X)
-        return self._fit_scaled(scaler.transform(X), scaler, X.shape[1], names)
+        return self._fit_scaled(self._check_scaled(scaler.transform(X), "X"), scaler, X.shape[1], names)
 
     def _fit_blocks(self, source):
         """Fit on data read block by block: scaling fitted in one pass, then trained on scaled blocks."""
         scaler = fit_scaler_by_blocks(source, self.scaling)
         names = np.asarray(source.columns, dtype=object) if source.columns else None
-        return self._fit_scaled(source.map(scaler.transform), scaler, source.n_features, names)
+        scaled = source.map(lambda block: self._check_scaled(scaler.transform(block), "X"))
+        return self._fit_scaled(scaled, scaler, source.n_features, names)
 
     def _fit_scaled(self, data, scaler: Scaler, n_features: int, names):
         train_cfg = self._train_config()

@@ -97,6 +97,9 @@ class AutoencoderModule(pl.LightningModule):
             return
         self.log("val_loss", self._epoch_mean("val"), prog_bar=True)
 
+    def on_train_epoch_start(self) -> None:
+        self.model.set_epoch(self.current_epoch)  # schedules (KL warm-up) follow resumed epochs too
+
     def on_train_epoch_end(self) -> None:
         train_loss = self._epoch_mean("train")
         if self.trainer.world_size > 1:  # each process saw its share of the rows: average them
