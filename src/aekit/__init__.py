@@ -2,6 +2,10 @@
 
 from aekit._version import __version__
 from aekit.estimators import Autoencoder
+from aekit.estimators import (MarginalizedDenoisingAutoencoder, StackedAutoencoder, StackedAutoencoderClassifier,
+                              StackedAutoencoderRegressor)
 from aekit.io import load
 
 __all__ = ["Autoencoder", "__version__", "load"]
+__all__ += ["MarginalizedDenoisingAutoencoder", "StackedAutoencoder", "StackedAutoencoderClassifier",
+            "StackedAutoencoderRegressor"]

@@ -37,6 +37,11 @@ PRESETS: dict[str, Preset] = {
     "sparse-l1": Preset("sparse autoencoder (L1 on codes)", AE, {"sparsity": "l1", "sparsity_weight": 1e-3}),
     "contractive": Preset("contractive autoencoder", AE, {"contractive_weight": 1e-4}),
 }
+STACKED, MSDA = "stacked:StackedAutoencoder", "msda:MarginalizedDenoisingAutoencoder"
+PRESETS["stacked"] = Preset("stacked autoencoders: greedy layer-wise pretraining, then fine-tuning", STACKED)
+PRESETS["sda"] = Preset("stacked denoising autoencoders (SdA, 25% masking per layer)", STACKED,
+                        {"noise": "masking", "noise_level": 0.25})
+PRESETS["msda"] = Preset("marginalized stacked denoising autoencoder (closed form, 3 layers, p=0.5)", MSDA)
 BASELINES = {"pca": "PCA with the same number of components"}
 
 
