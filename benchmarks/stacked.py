@@ -61,10 +61,14 @@ def stack_rows(d, args) -> dict:
     rows = {}
     for key, params in (("a_mlp_random_init", {"pretrain": False}), ("b_stacked_ae_finetuned", {}),
                         ("c_sda_finetuned", sda)):
+        if key[0] not in args.rows:
+            continue
         clf, seconds = timed_fit(StackedAutoencoderClassifier(**shared, **params), d.X_train, d.y_train)
         rows[key] = {"test_accuracy": float(clf.score(d.X_test, d.y_test)), "fit_seconds": seconds,
                      "fine_tune_epochs": clf.n_epochs_, "best_epoch": clf.best_epoch_}
         log(f"{d.name} {key}: {rows[key]}")
+    if "d" not in args.rows:
+        return rows
     frozen, seconds = timed_fit(StackedAutoencoder(**{**shared, **sda, "fine_tune": False}), d.X_train)
     accuracy = probe_accuracy(frozen.transform(d.X_train), d.y_train, frozen.transform(d.X_test), d.y_test)
     rows["d_frozen_sda_logreg"] = {"test_accuracy": accuracy, "fit_seconds": seconds}
@@ -73,6 +77,8 @@ def stack_rows(d, args) -> dict:
 
 
 def msda_rows(d, args) -> dict:
+    if "e" not in args.rows:
+        return {}
     msda, seconds = timed_fit(MarginalizedDenoisingAutoencoder(n_layers=args.msda_layers, noise_level=args.noise_level,
                                                                output=args.msda_output), d.X_train)
     accuracy = probe_accuracy(msda.transform(d.X_train), d.y_train, msda.transform(d.X_test), d.y_test)
@@ -122,6 +128,7 @@ def main() -> None:
     parser.add_argument("--verbose", type=int, default=0)
     parser.add_argument("--reduced", default="", help="say what this run reduced from the full protocol")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--rows", default="abcdes", help="which rows to run: letters a-e (e includes f), s = speed")
     parser.add_argument("--n-train", type=int, default=None, help="a random subset of training rows (reduced runs)")
     args = parser.parse_args()
     torch.manual_seed(args.seed)
@@ -136,7 +143,7 @@ def main() -> None:
             d = d.subsample(args.n_train, None, random_state=args.seed)
         log(f"{name}: {len(d.X_train)} train / {len(d.X_test)} test")
         results["datasets"][name] = {"rows": {**stack_rows(d, args), **msda_rows(d, args)},
-                                     "speed": speed_comparison(d, args)}
+                                     "speed": speed_comparison(d, args) if "s" in args.rows else None}
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2, default=str))  # after each dataset, so a long run keeps its part
     print(markdown(results))
@@ -155,6 +162,8 @@ def markdown(results: dict) -> str:
             seconds = values.get("fit_seconds")
             lines.append(f"| {row} | {values['test_accuracy']:.4f} | {'' if seconds is None else f'{seconds:.1f}'} |")
         s = part["speed"]
+        if s is None:
+            continue
         lines += ["", f"mDA {s['mda_fit_seconds']:.2f} s vs DAE {s['dae_fit_seconds']:.1f} s: {s['speedup']:.0f}x; "
                       f"probe mDA {s['mda_probe']:.4f} vs DAE {s['dae_probe']:.4f}", ""]
     return "\n".join(lines)
