@@ -334,7 +334,8 @@ class StackedAutoencoderClassifier(ClassifierMixin, _StackedEstimator):
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, columns in the order of ``classes_``."""
-        X = self.scaler_.transform(self._checked(X))
+        X = self._checked(X)  # first: unfitted means NotFittedError
+        X = self.scaler_.transform(X)
         return self._batched(lambda x: torch.softmax(self.model_.predict_head(x), dim=1), X)
 
     def predict(self, X) -> np.ndarray:
@@ -393,8 +394,8 @@ class StackedAutoencoderRegressor(RegressorMixin, _StackedEstimator):
         return ((y2 - self.y_mean_) / self.y_scale_).astype(np.float32), y2.shape[1]
 
     def predict(self, X) -> np.ndarray:
-        X = self.scaler_.transform(self._checked(X))
-        scaled = self._batched(self.model_.predict_head, X).astype(np.float64)
+        X = self._checked(X)
+        scaled = self._batched(self.model_.predict_head, self.scaler_.transform(X)).astype(np.float64)
         y = scaled * self.y_scale_ + self.y_mean_
         return y.ravel() if self._y_is_1d else y
 
