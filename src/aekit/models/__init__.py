@@ -6,14 +6,21 @@ model class; adding a family is one module here plus an entry below.
 
 from aekit.models.autoencoder import AutoencoderConfig, DenseAutoencoder
 from aekit.models.base import BaseAutoencoder, ModelConfig
+from aekit.models.conv import ConvAutoencoderConfig, ConvAutoencoderModel
+from aekit.models.latent import VariationalAutoencoder, VariationalConfig
 from aekit.models.msda import MSDA, MSDAConfig
 from aekit.models.stacked import AutoencoderStack, StackedConfig
+from aekit.models.vae import VAEConfig, VAEModel
 
 MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
     DenseAutoencoder.family: DenseAutoencoder,
+    VAEModel.family: VAEModel,
+    ConvAutoencoderModel.family: ConvAutoencoderModel,
     AutoencoderStack.family: AutoencoderStack,
     MSDA.family: MSDA,
 }
 
-__all__ = ["MODEL_FAMILIES", "AutoencoderConfig", "BaseAutoencoder", "DenseAutoencoder", "ModelConfig",
+__all__ = ["MODEL_FAMILIES", "AutoencoderConfig", "BaseAutoencoder", "ConvAutoencoderConfig", "ConvAutoencoderModel",
+           "DenseAutoencoder", "ModelConfig",
+           "VAEConfig", "VAEModel", "VariationalAutoencoder", "VariationalConfig",
            "MSDA", "MSDAConfig", "AutoencoderStack", "StackedConfig"]
