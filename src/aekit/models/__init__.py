@@ -8,6 +8,7 @@ from aekit.models.autoencoder import AutoencoderConfig, DenseAutoencoder
 from aekit.models.base import BaseAutoencoder, ModelConfig
 from aekit.models.conv import ConvAutoencoderConfig, ConvAutoencoderModel
 from aekit.models.latent import VariationalAutoencoder, VariationalConfig
+from aekit.models.sequence import SequenceAutoencoderConfig, SequenceAutoencoderModel, SequenceVAEConfig, SequenceVAEModel
 from aekit.models.msda import MSDA, MSDAConfig
 from aekit.models.stacked import AutoencoderStack, StackedConfig
 from aekit.models.vae import VAEConfig, VAEModel
@@ -16,6 +17,8 @@ MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
     DenseAutoencoder.family: DenseAutoencoder,
     VAEModel.family: VAEModel,
     ConvAutoencoderModel.family: ConvAutoencoderModel,
+    SequenceAutoencoderModel.family: SequenceAutoencoderModel,
+    SequenceVAEModel.family: SequenceVAEModel,
     AutoencoderStack.family: AutoencoderStack,
     MSDA.family: MSDA,
 }
@@ -23,4 +26,5 @@ MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
 __all__ = ["MODEL_FAMILIES", "AutoencoderConfig", "BaseAutoencoder", "ConvAutoencoderConfig", "ConvAutoencoderModel",
            "DenseAutoencoder", "ModelConfig",
            "VAEConfig", "VAEModel", "VariationalAutoencoder", "VariationalConfig",
+           "SequenceAutoencoderConfig", "SequenceAutoencoderModel", "SequenceVAEConfig", "SequenceVAEModel",
            "MSDA", "MSDAConfig", "AutoencoderStack", "StackedConfig"]
