@@ -13,6 +13,7 @@ import pandas as pd
 import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d
 
 from aekit.data import Scaler, check_data, choose_scaling, feature_names_of
 from aekit.estimators.base import PREDICT_BATCH, SCALINGS, AutoencoderEstimator
@@ -276,8 +277,6 @@ def _check_y(y, n_rows: int, estimator: str) -> np.ndarray:
     if y is None:
         raise ValueError(f"{estimator} requires y to be passed, but the target y is None")
     y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y.ravel()
     if len(y) != n_rows:
         raise DataError(f"y has {len(y)} rows, but X has {n_rows}; expected one target per row of X")
     if y.size == 0:
@@ -323,8 +322,9 @@ class StackedAutoencoderClassifier(ClassifierMixin, _StackedEstimator):
 
     def _targets(self, y, n_rows: int):
         y = _check_y(y, n_rows, type(self).__name__)
-        if y.ndim != 1:
+        if y.ndim != 1 and not (y.ndim == 2 and y.shape[1] == 1):
             raise DataError(f"y must be one label per row (1-D), got shape {y.shape}")
+        y = column_or_1d(y, warn=True)  # a column vector is accepted with scikit-learn's warning
         check_classification_targets(y)
         classes, codes = np.unique(y, return_inverse=True)
         if len(classes) < 2:
@@ -339,7 +339,8 @@ class StackedAutoencoderClassifier(ClassifierMixin, _StackedEstimator):
         return self._batched(lambda x: torch.softmax(self.model_.predict_head(x), dim=1), X)
 
     def predict(self, X) -> np.ndarray:
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)  # first: unfitted means NotFittedError
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def _fitted_state(self) -> dict[str, Any]:
         return {**super()._fitted_state(), "classes_": self.classes_.tolist()}
@@ -379,6 +380,11 @@ class StackedAutoencoderRegressor(RegressorMixin, _StackedEstimator):
     """
 
     task = "regress"
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # y of shape (n, n_targets) gets one output per target
+        return tags
 
     def _targets(self, y, n_rows: int):
         y = _check_y(y, n_rows, type(self).__name__)
