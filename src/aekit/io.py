@@ -71,9 +71,9 @@ MACHINE_LOCAL_PARAMS = {"checkpoint_dir": None, "log_dir": None, "resume": False
 def _portable_params(estimator) -> dict[str, Any]:
     from aekit.training.devices import DEVICE_PARAMS
 
-    given = estimator.get_params(deep=False)
-    device_defaults = {k: v for k, v in DEVICE_PARAMS.items() if k in given}
-    params = {**given, **MACHINE_LOCAL_PARAMS, **device_defaults}
+    params = estimator.get_params(deep=False)
+    params.update({k: v for k, v in MACHINE_LOCAL_PARAMS.items() if k in params})  # closed-form models have none
+    params.update({k: v for k, v in DEVICE_PARAMS.items() if k in params})
     if not isinstance(params.get("random_state"), (int, type(None))):
         params["random_state"] = None  # a RandomState object cannot be stored as JSON
     try:
