@@ -55,20 +55,47 @@ def parse_size(text: Optional[str]) -> Optional[tuple[int, int]]:
     return int(parts[0]), int(parts[1])
 
 
-def load_data(name_or_path: str, image_size: Optional[str] = None, seed: int = 0):
-    """A registry dataset by name, or a user file / image folder split 80/20 at random."""
+def label_option():
+    """``--label COLUMN``: reuse in every command that reads a table (``label: Optional[str] = label_option()``)."""
+    return typer.Option(None, "--label", help="Column holding the label (used for probes and colours, "
+                        "never as a feature); a 0-based position for files without a header.")
+
+
+def drop_option():
+    """``--drop COL[,COL]``: reuse in every command that reads a table."""
+    return typer.Option(None, "--drop", help="Columns to leave out (ids, free text), comma-separated.")
+
+
+def load_data(name_or_path: str, image_size: Optional[str] = None, seed: int = 0,
+              label: Optional[str] = None, drop: Optional[str] = None):
+    """A registry dataset by name, or a user file / image folder split 80/20 at random.
+
+    ``label`` / ``drop`` name a table's label column and columns to leave out
+    (see :func:`aekit.data.load_table`); an .npz's ``y`` array is the label.
+    """
     import dataclasses
 
     from aekit.data import DATASET_NAMES, load_any
 
-    options = {"random_state": seed} if name_or_path in DATASET_NAMES else {}
+    options = {"random_state": seed} if name_or_path in DATASET_NAMES else {"label": label, "drop": drop}
     dataset = load_any(name_or_path, image_size=parse_size(image_size), **options)
     if dataset.X_test is not None:
         return dataset
     order = np.random.default_rng(seed).permutation(len(dataset.X_train))
     n_test = len(order) // 5
-    X = dataset.X_train
-    return dataclasses.replace(dataset, X_train=X[order[n_test:]], X_test=X[order[:n_test]])
+    X, y = dataset.X_train, dataset.y_train
+    return dataclasses.replace(dataset, X_train=X[order[n_test:]], X_test=X[order[:n_test]],
+                               y_train=None if y is None else y[order[n_test:]],
+                               y_test=None if y is None else y[order[:n_test]])
+
+
+def features(X, feature_names):
+    """``X`` as a DataFrame when its columns have names, so the model stores and checks them."""
+    if feature_names is None:
+        return X
+    import pandas as pd
+
+    return pd.DataFrame(X, columns=list(feature_names), copy=False)
 
 
 @app.command()
@@ -92,32 +119,36 @@ def train(
     data: str = typer.Option("digits", "--data", "-d", help="Dataset name or a CSV/Parquet/NPY/NPZ file or image folder."),
     latent: int = typer.Option(32, "--latent", help="Code size."),
     hidden: str = typer.Option("256", "--hidden", help="Hidden layer sizes, comma-separated."),
-    epochs: int = typer.Option(50, "--epochs", help="Maximum number of epochs."),
-    batch_size: int = typer.Option(128, "--batch-size"),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Maximum number of epochs "
+                                         "[default: auto, enough for 4000 optimiser steps, 50 to 500]."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="[default: auto, rows/20 in 16..128]"),
     learning_rate: float = typer.Option(1e-3, "--lr", help="Adam learning rate."),
-    patience: int = typer.Option(5, "--patience", help="Early-stopping patience (epochs)."),
+    patience: Optional[int] = typer.Option(None, "--patience", help="Early-stopping patience in epochs "
+                                           "[default: auto, 500 optimiser steps, at least 5]."),
     seed: int = typer.Option(0, "--seed"),
     image_size: Optional[str] = typer.Option(None, "--image-size", help="Resize images to WxH (image folders)."),
     out: Path = typer.Option(Path("runs/model"), "--out", "-o", help="Output directory."),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in --out."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    label: Optional[str] = label_option(),
+    drop: Optional[str] = drop_option(),
 ) -> None:
     """Train an autoencoder; write the model file, the loss log and a reconstructions image."""
     from aekit.viz import plot_reconstructions
 
     hidden_sizes = _parse_hidden(hidden)
-    dataset = load_data(data, image_size, seed)
+    dataset = load_data(data, image_size, seed, label, drop)
     out.mkdir(parents=True, exist_ok=True)
     estimator = make_estimator(
-        model, latent_dim=latent, hidden=hidden_sizes, max_epochs=epochs, batch_size=batch_size,
-        learning_rate=learning_rate, patience=patience, random_state=seed, verbose=0 if quiet else 1,
+        model, latent_dim=latent, hidden=hidden_sizes, max_epochs=epochs or "auto",
+        batch_size=batch_size or "auto", learning_rate=learning_rate, patience=patience or "auto", random_state=seed, verbose=0 if quiet else 1,
         checkpoint_dir=str(out / "checkpoints"), resume=resume, log_dir=str(out))
-    estimator.fit(dataset.X_train)
+    estimator.fit(features(dataset.X_train, dataset.feature_names), dataset.y_train)
     estimator.save(out / "model.safetensors")
     test_mse = float(np.mean(estimator.score_samples(dataset.X_test))) if len(dataset.X_test) else None
     run = {"model": model, "data": data, "latent": latent, "hidden": list(hidden_sizes), "seed": seed,
            "image_size": image_size, "epochs_run": estimator.n_epochs_, "best_epoch": estimator.best_epoch_,
-           "test_mse_scaled": test_mse, "command": "aekit " + shlex.join(sys.argv[1:])}
+           "test_mse_scaled": test_mse, "label": label, "drop": drop, "command": "aekit " + shlex.join(sys.argv[1:])}
     (out / "run.json").write_text(json.dumps(run, indent=2))
     if dataset.image_shape is not None and len(dataset.X_test):
         sample = dataset.X_test[:10]
@@ -130,16 +161,20 @@ def train(
 
 # -- using a model -------------------------------------------------------------------
 
-def _apply_model(model_path: Path, input_path: Path, output: Path, method: str) -> None:
+def _apply_model(model_path: Path, input_path: Path, output: Path, method: str,
+                 label: Optional[str] = None, drop: Optional[str] = None) -> None:
     from aekit.data import load_table, save_table
     from aekit.io import load
 
     estimator = load(model_path)
-    X, columns = load_table(input_path)
+    table = load_table(input_path, label=label, drop=drop)
+    X = table.features()  # named columns are checked against the model's, as in Python
     if method == "transform":
         result, names = estimator.transform(X), list(estimator.get_feature_names_out())
     else:
-        result, names = estimator.reconstruct(X), columns or [f"x{i}" for i in range(X.shape[1])]
+        fitted = getattr(estimator, "feature_names_in_", None)
+        names = list(fitted) if fitted is not None else table.columns or [f"x{i}" for i in range(table.X.shape[1])]
+        result = estimator.reconstruct(X)
     save_table(output, result, columns=names)
     console.print(f"wrote {result.shape[0]} rows x {result.shape[1]} columns to {output}")
 
@@ -147,26 +182,29 @@ def _apply_model(model_path: Path, input_path: Path, output: Path, method: str) 
 @app.command()
 def encode(model: Path = typer.Argument(..., help="A .safetensors model file."),
            input: Path = typer.Argument(..., help="CSV/Parquet/NPY/NPZ input."),
-           output: Path = typer.Option(..., "--output", "-o", help="Output .csv or .npy.")) -> None:
-    """Write the codes of INPUT's rows."""
-    _apply_model(model, input, output, "transform")
+           output: Path = typer.Option(..., "--output", "-o", help="Output .csv or .npy."),
+           label: Optional[str] = label_option(), drop: Optional[str] = drop_option()) -> None:
+    """Write the codes of INPUT's rows (its columns must be the model's, in the same order)."""
+    _apply_model(model, input, output, "transform", label, drop)
 
 
 @app.command()
 def reconstruct(model: Path = typer.Argument(..., help="A .safetensors model file."),
                 input: Path = typer.Argument(..., help="CSV/Parquet/NPY/NPZ input."),
-                output: Path = typer.Option(..., "--output", "-o", help="Output .csv or .npy.")) -> None:
-    """Write the reconstructions of INPUT's rows."""
-    _apply_model(model, input, output, "reconstruct")
+                output: Path = typer.Option(..., "--output", "-o", help="Output .csv or .npy."),
+                label: Optional[str] = label_option(), drop: Optional[str] = drop_option()) -> None:
+    """Write the reconstructions of INPUT's rows (its columns must be the model's, in the same order)."""
+    _apply_model(model, input, output, "reconstruct", label, drop)
 
 
 # -- comparison, evaluation, demo ---------------------------------------------------
 
 def _run_compare(data: str, models: str, latent: int, hidden: str, epochs: int, seed: int, out: Path,
-                 code_map: str, quiet: bool, n_train: Optional[int] = None) -> None:
+                 code_map: str, quiet: bool, n_train: Optional[int] = None,
+                 label: Optional[str] = None, drop: Optional[str] = None) -> None:
     from aekit.compare import compare_models
 
-    dataset = load_data(data, None, seed)
+    dataset = load_data(data, None, seed, label, drop)
     if n_train:
         dataset = dataset.subsample(n_train, max(1, n_train // 4), random_state=seed)
     names = [m.strip() for m in models.split(",") if m.strip()]
@@ -212,9 +250,11 @@ def compare(
     code_map: str = typer.Option("tsne", "--code-map", help="2-D map of codes: tsne, umap or pca."),
     out: Path = typer.Option(Path("runs/compare"), "--out", "-o", help="Output directory."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
+    label: Optional[str] = label_option(),
+    drop: Optional[str] = drop_option(),
 ) -> None:
     """Train several models on one split and seed; write results.csv/.md, figures and report.html."""
-    _run_compare(data, models, latent, hidden, epochs, seed, out, code_map, quiet, n_train)
+    _run_compare(data, models, latent, hidden, epochs, seed, out, code_map, quiet, n_train, label, drop)
 
 
 @app.command()
@@ -231,7 +271,7 @@ def evaluate(
         raise FileNotFoundError(f"{run_dir} is not a run directory: expected {run_file} (written by `aekit train`)")
     run = json.loads(run_file.read_text())
     estimator = load(run_dir / "model.safetensors")
-    dataset = load_data(run["data"], run.get("image_size"), run.get("seed", 0))
+    dataset = load_data(run["data"], run.get("image_size"), run.get("seed", 0), run.get("label"), run.get("drop"))
     if len(dataset.X_test) == 0:
         raise ValueError(f"{run['data']} has too few rows for a test split (need at least 5); nothing to evaluate on")
     result = evaluate_fitted(run["model"], estimator, dataset, run_dir / "evaluation", seed=run.get("seed", 0),
@@ -262,6 +302,11 @@ def _one_line(err: BaseException) -> str:
     return text if len(text) < 500 else text[:497] + "..."
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings (an id-like column, training still improving, ...) as one line each."""
+    print(f"aekit: warning: {_one_line(message)}", file=sys.stderr)
+
+
 def main(argv: Optional[list[str]] = None) -> None:
     """Console entry point: one clear line on error, the traceback only with --debug.
 
@@ -269,8 +314,12 @@ def main(argv: Optional[list[str]] = None) -> None:
     exception a command raises is turned into one line here.
     """
     args = sys.argv[1:] if argv is None else argv
+    import warnings
+
     try:
-        app(args=args, prog_name="aekit")
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            app(args=args, prog_name="aekit")
     except KeyboardInterrupt:
         print("aekit: interrupted", file=sys.stderr)
         sys.exit(130)

@@ -29,23 +29,64 @@ LAST_CHECKPOINT = "last.ckpt"
 HISTORY_CSV = "metrics.csv"
 
 
+AUTO = "auto"
+# What "auto" means (see TrainConfig.sized_for): small data get small batches
+# and more epochs, so that training is counted in optimiser steps, not passes.
+AUTO_BATCH_ROWS = 20  # batch = training rows / 20, clipped to [16, 128]
+AUTO_BATCH_RANGE = (16, 128)
+AUTO_MIN_STEPS = 4000  # epochs: at least 50, and enough for this many steps, at most 500
+AUTO_EPOCH_RANGE = (50, 500)
+AUTO_PATIENCE_STEPS = 500  # patience: at least 5 epochs, and at least this many steps
+
+
 @dataclasses.dataclass
 class TrainConfig:
-    """How to train (as opposed to what to train: that is the model config)."""
+    """How to train (as opposed to what to train: that is the model config).
 
-    max_epochs: int = 50
-    batch_size: int = 128
+    ``max_epochs``, ``batch_size`` and ``patience`` may be ``"auto"``: then
+    :meth:`sized_for` picks them from the number of training rows.
+    """
+
+    max_epochs: int | str = 50
+    batch_size: int | str = 128
     learning_rate: float = 1e-3
     weight_decay: float = 0.0
     validation_fraction: float = 0.1
-    patience: int = 5
+    patience: int | str = 5
     seed: int = 0
     verbose: int = 0
     checkpoint_dir: str | Path | None = None
     resume: bool = False
     log_dir: str | Path | None = None
 
+    def sized_for(self, n_rows: int) -> TrainConfig:
+        """A copy with every ``"auto"`` setting chosen for ``n_rows`` rows of data.
+
+        batch_size: rows / 20 in [16, 128]; max_epochs: enough epochs for
+        4000 optimiser steps, in [50, 500]; patience: 500 steps, at least 5
+        epochs. A 400-row table thus trains with batches of 18 for about 190
+        epochs instead of 50 epochs of 3 steps; big data keep 128 and 50.
+        """
+        for key in ("max_epochs", "batch_size", "patience"):
+            value = getattr(self, key)
+            if isinstance(value, str) and value != AUTO:
+                raise ValueError(f"{key} must be a positive integer or 'auto', got {value!r}")
+        n_fit = max(1, n_rows - int(round(n_rows * self.validation_fraction)))
+        batch = self.batch_size
+        if batch == AUTO:
+            batch = int(np.clip(n_fit // AUTO_BATCH_ROWS, *AUTO_BATCH_RANGE))
+        steps_per_epoch = max(1, -(-n_fit // batch))
+        epochs = self.max_epochs
+        if epochs == AUTO:
+            epochs = int(np.clip(-(-AUTO_MIN_STEPS // steps_per_epoch), *AUTO_EPOCH_RANGE))
+        patience = self.patience
+        if patience == AUTO:
+            patience = max(5, -(-AUTO_PATIENCE_STEPS // steps_per_epoch))
+        return dataclasses.replace(self, max_epochs=epochs, batch_size=batch, patience=patience)
+
     def validate(self) -> None:
+        if any(v == AUTO for v in (self.max_epochs, self.batch_size, self.patience)):
+            raise ValueError("resolve 'auto' training settings with TrainConfig.sized_for(n_rows) first")
         if self.max_epochs < 1:
             raise ValueError(f"max_epochs must be >= 1, got {self.max_epochs}")
         if self.batch_size < 1:
@@ -145,10 +186,12 @@ def fit_model(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> TrainRe
     with the same rows, passed to ``model.loss`` as a tuple of tensors);
     restore its best weights.
 
+    ``"auto"`` settings in ``cfg`` are resolved with :meth:`TrainConfig.sized_for`.
     ``cfg.seed`` fixes the validation split, the batch order and torch's
     random numbers (noise) during training; the caller's global torch RNG
     state is left as it was.
     """
+    cfg = cfg.sized_for(len(_arrays(X)[0]))
     cfg.validate()
     with torch.random.fork_rng():
         torch.manual_seed(cfg.seed)
