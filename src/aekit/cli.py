@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import shutil
 import sys
 from pathlib import Path
 from typing import Optional
@@ -67,26 +68,31 @@ def drop_option():
 
 
 def load_data(name_or_path: str, image_size: Optional[str] = None, seed: int = 0,
-              label: Optional[str] = None, drop: Optional[str] = None):
+              label: Optional[str] = None, drop: Optional[str] = None, test_rows: Optional[list[int]] = None):
     """A registry dataset by name, or a user file / image folder split 80/20 at random.
 
     ``label`` / ``drop`` name a table's label column and columns to leave out
     (see :func:`aekit.data.load_table`); an .npz's ``y`` array is the label.
+    ``test_rows`` (user data only) fixes the test rows, as recorded in run.json.
     """
     import dataclasses
 
     from aekit.data import DATASET_NAMES, load_any
+    from aekit.runs import split_rows
 
     options = {"random_state": seed} if name_or_path in DATASET_NAMES else {"label": label, "drop": drop}
     dataset = load_any(name_or_path, image_size=parse_size(image_size), **options)
     if dataset.X_test is not None:
         return dataset
-    order = np.random.default_rng(seed).permutation(len(dataset.X_train))
-    n_test = len(order) // 5
+    n = len(dataset.X_train)
+    train_rows, test_idx = split_rows(n, seed)
+    if test_rows is not None:
+        test_idx = np.asarray(test_rows, dtype=np.int64)
+        train_rows = np.setdiff1d(np.arange(n), test_idx)
     X, y = dataset.X_train, dataset.y_train
-    return dataclasses.replace(dataset, X_train=X[order[n_test:]], X_test=X[order[:n_test]],
-                               y_train=None if y is None else y[order[n_test:]],
-                               y_test=None if y is None else y[order[:n_test]])
+    return dataclasses.replace(dataset, X_train=X[train_rows], X_test=X[test_idx],
+                               y_train=None if y is None else y[train_rows],
+                               y_test=None if y is None else y[test_idx])
 
 
 def features(X, feature_names):
@@ -137,8 +143,11 @@ def train(
     from aekit.viz import plot_reconstructions
 
     hidden_sizes = _parse_hidden(hidden)
+    from aekit.runs import data_record
+
     dataset = load_data(data, image_size, seed, label, drop)
     out.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(out / "evaluation", ignore_errors=True)  # it described the model this run replaces
     estimator = make_estimator(
         model, latent_dim=latent, hidden=hidden_sizes, max_epochs=epochs or "auto",
         batch_size=batch_size or "auto", learning_rate=learning_rate, patience=patience or "auto", random_state=seed, verbose=0 if quiet else 1,
@@ -148,7 +157,8 @@ def train(
     test_mse = float(np.mean(estimator.score_samples(dataset.X_test))) if len(dataset.X_test) else None
     run = {"model": model, "data": data, "latent": latent, "hidden": list(hidden_sizes), "seed": seed,
            "image_size": image_size, "epochs_run": estimator.n_epochs_, "best_epoch": estimator.best_epoch_,
-           "test_mse_scaled": test_mse, "label": label, "drop": drop, "command": "aekit " + shlex.join(sys.argv[1:])}
+           "test_mse_scaled": test_mse, "label": label, "drop": drop,
+           **data_record(data, len(dataset.X_train) + len(dataset.X_test), seed), "command": "aekit " + shlex.join(sys.argv[1:])}
     (out / "run.json").write_text(json.dumps(run, indent=2))
     if dataset.image_shape is not None and len(dataset.X_test):
         sample = dataset.X_test[:10]
@@ -162,11 +172,15 @@ def train(
 # -- using a model -------------------------------------------------------------------
 
 def _apply_model(model_path: Path, input_path: Path, output: Path, method: str,
-                 label: Optional[str] = None, drop: Optional[str] = None) -> None:
-    from aekit.data import load_table, save_table
+                 label: Optional[str] = None, drop: Optional[str] = None, image_size: Optional[str] = None) -> None:
     from aekit.io import load
 
     estimator = load(model_path)
+    if input_path.is_dir():
+        _apply_to_images(estimator, input_path, output, method, image_size)
+        return
+    from aekit.data import load_table, save_table
+
     table = load_table(input_path, label=label, drop=drop)
     X = table.features()  # named columns are checked against the model's, as in Python
     if method == "transform":
@@ -179,22 +193,50 @@ def _apply_model(model_path: Path, input_path: Path, output: Path, method: str,
     console.print(f"wrote {result.shape[0]} rows x {result.shape[1]} columns to {output}")
 
 
+def _apply_to_images(estimator, folder: Path, output: Path, method: str, image_size: Optional[str]) -> None:
+    """Codes of a folder's images as a table (one row per file), or reconstructions as images."""
+    from aekit.data import list_images, load_image_folder, save_image_folder, save_table
+
+    X, image_shape = load_image_folder(folder, size=parse_size(image_size))
+    names = [p.name for p in list_images(folder)]
+    if method == "transform":
+        save_table(output, estimator.transform(X), columns=list(estimator.get_feature_names_out()))
+        console.print(f"wrote the codes of {len(X)} images to {output} (rows in file-name order)")
+    elif output.suffix:
+        save_table(output, estimator.reconstruct(X))
+        console.print(f"wrote {len(X)} reconstructed images as rows to {output}")
+    else:
+        save_image_folder(output, estimator.reconstruct(X), image_shape, names)
+        console.print(f"wrote {len(X)} reconstructed images to {output}/")
+
+
+MODEL_HELP = "A .safetensors model file or a run folder written by `aekit train`."
+INPUT_HELP = "CSV/Parquet/NPY/NPZ table, or a folder of images."
+
+
+def image_size_option():
+    return typer.Option(None, "--image-size", help="Resize images to WxH (as in training).")
+
+
 @app.command()
-def encode(model: Path = typer.Argument(..., help="A .safetensors model file."),
-           input: Path = typer.Argument(..., help="CSV/Parquet/NPY/NPZ input."),
+def encode(model: Path = typer.Argument(..., help=MODEL_HELP),
+           input: Path = typer.Argument(..., help=INPUT_HELP),
            output: Path = typer.Option(..., "--output", "-o", help="Output .csv or .npy."),
-           label: Optional[str] = label_option(), drop: Optional[str] = drop_option()) -> None:
+           label: Optional[str] = label_option(), drop: Optional[str] = drop_option(),
+           image_size: Optional[str] = image_size_option()) -> None:
     """Write the codes of INPUT's rows (its columns must be the model's, in the same order)."""
-    _apply_model(model, input, output, "transform", label, drop)
+    _apply_model(model, input, output, "transform", label, drop, image_size)
 
 
 @app.command()
-def reconstruct(model: Path = typer.Argument(..., help="A .safetensors model file."),
-                input: Path = typer.Argument(..., help="CSV/Parquet/NPY/NPZ input."),
-                output: Path = typer.Option(..., "--output", "-o", help="Output .csv or .npy."),
-                label: Optional[str] = label_option(), drop: Optional[str] = drop_option()) -> None:
+def reconstruct(model: Path = typer.Argument(..., help=MODEL_HELP),
+                input: Path = typer.Argument(..., help=INPUT_HELP),
+                output: Path = typer.Option(..., "--output", "-o",
+                                            help="Output .csv or .npy; for images also a folder (PNGs)."),
+                label: Optional[str] = label_option(), drop: Optional[str] = drop_option(),
+                image_size: Optional[str] = image_size_option()) -> None:
     """Write the reconstructions of INPUT's rows (its columns must be the model's, in the same order)."""
-    _apply_model(model, input, output, "reconstruct", label, drop)
+    _apply_model(model, input, output, "reconstruct", label, drop, image_size)
 
 
 # -- comparison, evaluation, demo ---------------------------------------------------
@@ -259,7 +301,7 @@ def compare(
 
 @app.command()
 def evaluate(
-    run_dir: Path = typer.Argument(..., help="A directory written by `aekit train`."),
+    run_dir: Path = typer.Argument(..., help="A directory written by `aekit train` (its data must be unchanged)."),
     code_map: str = typer.Option("tsne", "--code-map", help="2-D map of codes: tsne, umap or pca."),
 ) -> None:
     """Measure a trained model beside PCA; write results and report.html into RUN_DIR/evaluation."""
@@ -269,9 +311,13 @@ def evaluate(
     run_file = run_dir / "run.json"
     if not run_file.is_file():
         raise FileNotFoundError(f"{run_dir} is not a run directory: expected {run_file} (written by `aekit train`)")
+    from aekit.runs import check_unchanged
+
     run = json.loads(run_file.read_text())
     estimator = load(run_dir / "model.safetensors")
-    dataset = load_data(run["data"], run.get("image_size"), run.get("seed", 0), run.get("label"), run.get("drop"))
+    check_unchanged(run)
+    dataset = load_data(run.get("data_path") or run["data"], run.get("image_size"), run.get("seed", 0),
+                        run.get("label"), run.get("drop"), run.get("test_indices"))
     if len(dataset.X_test) == 0:
         raise ValueError(f"{run['data']} has too few rows for a test split (need at least 5); nothing to evaluate on")
     result = evaluate_fitted(run["model"], estimator, dataset, run_dir / "evaluation", seed=run.get("seed", 0),

@@ -11,7 +11,15 @@
 """
 
 from aekit.data.download import default_data_home, fetch_file
-from aekit.data.loaders import load_any, load_image_folder, load_table, save_table
+from aekit.data.loaders import (
+    Table,
+    list_images,
+    load_any,
+    load_image_folder,
+    load_table,
+    save_image_folder,
+    save_table,
+)
 from aekit.data.noise import NOISE_KINDS, check_noise, corrupt, corrupt_array
 from aekit.data.registry import DATASET_NAMES, Dataset, DatasetInfo, list_datasets, load_dataset, read_idx
 from aekit.data.scaling import SCALING_KINDS, Scaler, choose_scaling
@@ -21,6 +29,7 @@ __all__ = [
     "DATASET_NAMES",
     "NOISE_KINDS",
     "SCALING_KINDS",
+    "Table",
     "Dataset",
     "DatasetInfo",
     "Scaler",
@@ -33,10 +42,12 @@ __all__ = [
     "feature_names_of",
     "fetch_file",
     "list_datasets",
+    "list_images",
     "load_any",
     "load_dataset",
     "load_image_folder",
     "load_table",
     "read_idx",
+    "save_image_folder",
     "save_table",
 ]

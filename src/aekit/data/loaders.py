@@ -12,7 +12,8 @@ import numpy as np
 from aekit.data.validation import check_data
 from aekit.exceptions import DataError
 
-__all__ = ["IMAGE_SUFFIXES", "TABLE_SUFFIXES", "Table", "load_any", "load_image_folder", "load_table", "save_table"]
+__all__ = ["IMAGE_SUFFIXES", "TABLE_SUFFIXES", "Table", "list_images", "load_any", "load_image_folder", "load_table",
+           "save_image_folder", "save_table"]
 
 TABLE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".npy", ".npz")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -234,15 +235,36 @@ def load_image_folder(
         raise DataError(f"image mode must be one of {', '.join(IMAGE_MODES)}; got {mode!r}.")
     if size is not None:
         size = _checked_size(size)
-    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise DataError(f"found no .png/.jpg/.jpeg files in {folder}")
+    files = list_images(folder)
     images = [_read_image(f, mode, size) for f in files]
     _check_same_size(files, images)
     stacked = np.stack(images).reshape(len(images), *images[0].shape[:2], IMAGE_MODES[mode])
     channels_first = stacked.transpose(0, 3, 1, 2)
     X = np.ascontiguousarray(channels_first.reshape(len(images), -1), dtype=np.float32) / np.float32(255)
     return X, channels_first.shape[1:]
+
+
+def list_images(folder: str | Path) -> list[Path]:
+    """The .png/.jpg/.jpeg files directly in ``folder``, sorted by name (rows of :func:`load_image_folder`)."""
+    folder = Path(folder)
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise DataError(f"found no .png/.jpg/.jpeg files in {folder}")
+    return files
+
+
+def save_image_folder(folder: str | Path, X: Any, image_shape: tuple[int, int, int], names: list[str]) -> Path:
+    """Write each row of ``X`` (values in [0, 1], channel-first as read) as a PNG named ``names[i]``."""
+    from PIL import Image
+
+    folder = Path(folder)
+    channels, height, width = image_shape
+    pixels = np.clip(np.asarray(X, dtype=np.float32), 0, 1).reshape(len(X), channels, height, width)
+    pixels = np.round(pixels.transpose(0, 2, 3, 1) * 255).astype(np.uint8)
+    folder.mkdir(parents=True, exist_ok=True)
+    for image, name in zip(pixels, names):
+        Image.fromarray(image[..., 0] if channels == 1 else image).save(folder / (Path(name).stem + ".png"))
+    return folder
 
 
 def load_any(
