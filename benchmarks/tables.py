@@ -8,10 +8,13 @@ setting at its default, divided by PCA's with k components (target <= 1.00),
 and the accuracy of a logistic-regression probe on each one's codes.
 
 Then the wall time of ``aekit --help``, ``aekit --version`` and
-``aekit datasets`` in a fresh interpreter (median of 5; target < 1 s).
+``aekit datasets`` in a fresh interpreter (median of 5; target < 1 s),
+beside a bare ``python -c pass`` and ``import torch, lightning`` measured in
+the same run (the machine's load changes absolute times a lot).
 
     python benchmarks/tables.py                  # full: seeds 0 1 2
     python benchmarks/tables.py --seeds 0        # reduced
+    python benchmarks/tables.py --startup-only   # only re-time the CLI
 
 Writes benchmarks/results/tables.json and prints a markdown summary.
 """
@@ -70,12 +73,16 @@ def one_case(loader, code: int, seed: int) -> dict:
             "still_improving_warning": any("still improving" in str(w.message) for w in caught)}
 
 
-def cli_seconds(args: list[str], repeats: int) -> float:
+# References measured in the same run: a bare interpreter, and one that imports torch.
+REFERENCES = {"python -c pass": ["-c", "pass"], "python -c 'import torch, lightning'": ["-c", "import torch, lightning"]}
+
+
+def seconds(python_args: list[str], repeats: int) -> float:
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "aekit", *args], env=env, check=True, capture_output=True)
+        subprocess.run([sys.executable, *python_args], env=env, check=True, capture_output=True)
         times.append(time.perf_counter() - start)
     return float(np.median(times))
 
@@ -84,23 +91,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--cli-repeats", type=int, default=5)
+    parser.add_argument("--startup-only", action="store_true", help="Only time the CLI (keep stored table rows).")
     args = parser.parse_args()
     torch.set_num_threads(1)
 
-    rows = []
-    for name, (loader, codes) in TABLES.items():
+    rows = [] if not args.startup_only else json.loads(RESULTS.read_text())["cases"]
+    for name, (loader, codes) in TABLES.items() if not args.startup_only else ():
         for code in codes:
             for seed in args.seeds:
                 row = {"data": name, **one_case(loader, code, seed)}
                 rows.append(row)
                 print(f"{name} code {code} seed {seed}: ratio {row['ratio']:.3f}, probe {row['ae_probe']:.3f} "
                       f"(PCA {row['pca_probe']:.3f}), {row['epochs']} epochs, {row['fit_seconds']:.1f} s", flush=True)
-    startup = {" ".join(call): cli_seconds(call, args.cli_repeats) for call in CLI_CALLS}
-    for call, seconds in startup.items():
-        print(f"aekit {call}: {seconds:.2f} s (median of {args.cli_repeats})")
+    startup = {"aekit " + " ".join(call): seconds(["-m", "aekit", *call], args.cli_repeats) for call in CLI_CALLS}
+    startup.update({name: seconds(call, args.cli_repeats) for name, call in REFERENCES.items()})
+    for call, taken in startup.items():
+        print(f"{call}: {taken:.2f} s (median of {args.cli_repeats})")
 
     result = {
         "command": "python benchmarks/tables.py " + " ".join(sys.argv[1:]),
+        "load_average": os.getloadavg(),
         "seeds": args.seeds, "cases": rows, "cli_startup_seconds": startup,
         "max_ratio": max(r["ratio"] for r in rows), "target_ratio": 1.0, "target_startup_seconds": 1.0,
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs ({platform.processor() or 'unknown'}), "

@@ -61,3 +61,16 @@ def test_bad_loss_names_the_parameter(digits):
         Autoencoder(loss="bce", output_activation="identity", max_epochs=1).fit(digits[0][:50])
     with pytest.raises(ValueError, match="hidden must"):
         Autoencoder(hidden="wide", max_epochs=1).fit(digits[0][:50])
+
+
+def test_integer_table_with_different_ranges_is_standardised(digits):
+    from aekit.data import Scaler, choose_scaling
+
+    rng = np.random.default_rng(0)
+    table = np.column_stack([rng.integers(18, 90, 200), rng.integers(0, 6, 200), rng.integers(1, 6, 200)])
+    assert choose_scaling(table) == "standard"
+    assert choose_scaling(np.round(digits[0] * 16)) == "minmax"  # 8x8 digit pixels 0..16
+    assert choose_scaling(np.round(digits[0] * 255).astype(np.uint8)) == "minmax"
+    scaler = Scaler("standard").fit(table)
+    np.testing.assert_allclose(scaler.offset_, table.mean(axis=0))
+    np.testing.assert_allclose(scaler.scale_, table.std(axis=0))

@@ -82,3 +82,14 @@ def test_model_file_mode_follows_umask(tmp_path, digits):
     finally:
         os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_train_takes_model_parameters_and_set(tmp_path, capsys):
+    out = tmp_path / "run"
+    _train(["--data", "digits", "--model", "dae", "--noise-level", "0.1", "--weight-decay", "1e-4", "--tied",
+            "--set", "sparsity=l1", "--set", "sparsity_weight=0.002", "--out", str(out)])
+    model = aekit.load(out)
+    assert (model.noise, model.noise_level, model.weight_decay, model.tied) == ("masking", 0.1, 1e-4, True)
+    assert (model.sparsity, model.sparsity_weight) == ("l1", 0.002)
+    code, _, err = run(["train", "--set", "nope=1", "--out", str(tmp_path / "x")], capsys)
+    assert code == 2 and "--set expects KEY=VALUE" in err

@@ -138,20 +138,37 @@ def train(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     label: Optional[str] = label_option(),
     drop: Optional[str] = drop_option(),
+    noise_level: Optional[float] = typer.Option(None, "--noise-level", help="Corruption level (denoising models)."),
+    sparsity_weight: Optional[float] = typer.Option(None, "--sparsity-weight"),
+    sparsity_target: Optional[float] = typer.Option(None, "--sparsity-target", help="Target activation (KL)."),
+    contractive_weight: Optional[float] = typer.Option(None, "--contractive-weight"),
+    weight_decay: Optional[float] = typer.Option(None, "--weight-decay"),
+    tied: Optional[bool] = typer.Option(None, "--tied/--untied", help="Decoder reuses the encoder's weights."),
+    activation: Optional[str] = typer.Option(None, "--activation", help="relu, elu, gelu, tanh, sigmoid, ..."),
+    validation_fraction: Optional[float] = typer.Option(None, "--validation-fraction"),
+    settings: Optional[list[str]] = typer.Option(None, "--set", help="Any other estimator parameter, "
+                                                 "KEY=VALUE (VALUE as JSON, else text); repeatable."),
 ) -> None:
     """Train an autoencoder; write the model file, the loss log and a reconstructions image."""
     from aekit.viz import plot_reconstructions
 
     hidden_sizes = _parse_hidden(hidden)
+    chosen = {k: v for k, v in dict(
+        noise_level=noise_level, sparsity_weight=sparsity_weight, sparsity_target=sparsity_target,
+        contractive_weight=contractive_weight, weight_decay=weight_decay, tied=tied, activation=activation,
+        validation_fraction=validation_fraction).items() if v is not None}
+    extra = parse_settings(model, settings or [])
     from aekit.runs import data_record
 
     dataset = load_data(data, image_size, seed, label, drop)
     out.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(out / "evaluation", ignore_errors=True)  # it described the model this run replaces
-    estimator = make_estimator(
-        model, latent_dim=latent, hidden=hidden_sizes, max_epochs=epochs or "auto",
+    params = dict(
+        latent_dim=latent, hidden=hidden_sizes, max_epochs=epochs or "auto",
         batch_size=batch_size or "auto", learning_rate=learning_rate, patience=patience or "auto", random_state=seed, verbose=0 if quiet else 1,
-        checkpoint_dir=str(out / "checkpoints"), resume=resume, log_dir=str(out))
+        checkpoint_dir=str(out / "checkpoints"), resume=resume, log_dir=str(out),
+        scaling="minmax" if dataset.image_shape is not None else "auto")  # image scaling for images only
+    estimator = make_estimator(model, **{**params, **chosen, **extra})
     estimator.fit(features(dataset.X_train, dataset.feature_names), dataset.y_train)
     estimator.save(out / "model.safetensors")
     test_mse = float(np.mean(estimator.score_samples(dataset.X_test))) if len(dataset.X_test) else None
@@ -167,6 +184,24 @@ def train(
     measured = f"test MSE {test_mse:.5f} (scaled units)" if test_mse is not None else "no test rows to measure"
     console.print(f"trained {model} on {dataset.name}: {estimator.n_epochs_} epochs (best {estimator.best_epoch_}), "
                   f"{measured}; wrote {out}/model.safetensors")
+
+
+def parse_settings(model: str, settings: list[str]) -> dict:
+    """``--set key=value`` pairs, checked against the parameters of ``model``'s estimator."""
+    from aekit.estimators.presets import estimator_class
+
+    accepted = set(estimator_class(model)._get_param_names())
+    parsed = {}
+    for item in settings:
+        key, sep, text = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or key not in accepted:
+            raise typer.BadParameter(f"--set expects KEY=VALUE with KEY one of {sorted(accepted)}; got {item!r}")
+        try:
+            parsed[key] = json.loads(text)
+        except json.JSONDecodeError:
+            parsed[key] = text
+    return parsed
 
 
 # -- using a model -------------------------------------------------------------------
