@@ -305,7 +305,9 @@ def _print_table(table) -> None:
     from aekit.evaluation import format_value
 
     columns = [c for c in TERMINAL_COLUMNS if c in table.columns]
-    shown = Table(*columns)
+    shown = Table(padding=(0, 1), collapse_padding=True)
+    for name in columns:  # a column is never narrower than its name: values fold, names are never cut
+        shown.add_column(name, min_width=len(name), overflow="fold")
     for _, row in table[columns].iterrows():
         shown.add_row(*[format_value(v) for v in row])
     console.print(shown)
