@@ -74,3 +74,12 @@ def test_integer_table_with_different_ranges_is_standardised(digits):
     scaler = Scaler("standard").fit(table)
     np.testing.assert_allclose(scaler.offset_, table.mean(axis=0))
     np.testing.assert_allclose(scaler.scale_, table.std(axis=0))
+
+
+def test_progress_counts_epochs_from_one_and_tiny_data_is_quiet(capfd):
+    X = np.random.default_rng(0).random((3, 5)).astype(np.float32)  # too few rows for a validation split
+    with pytest.warns(StillImprovingWarning) as caught:
+        Autoencoder(latent_dim=2, hidden=4, max_epochs=3, verbose=1, random_state=0).fit(X)
+    out = capfd.readouterr().out
+    assert "Epoch 3/3" in out and "Epoch 2/2" not in out
+    assert not [w for w in caught if "val_dataloader" in str(w.message)]

@@ -22,7 +22,7 @@ from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 
 from aekit.models.base import BaseAutoencoder
 from aekit.training.batches import TensorBatches
-from aekit.training.callbacks import NaNGuard
+from aekit.training.callbacks import EpochProgressBar, NaNGuard
 from aekit.training.module import AutoencoderModule
 
 LAST_CHECKPOINT = "last.ckpt"
@@ -163,7 +163,8 @@ def _quiet_lightning(verbose: int):
             for lg in loggers:
                 lg.setLevel(logging.WARNING)
             warnings.filterwarnings("ignore", message=".*(num_workers|GPU available|TPU available"
-                                    "|does not have many workers|LitLogger|litlogger|log_every_n_steps|exists and is not empty).*")
+                                    "|does not have many workers|LitLogger|litlogger|log_every_n_steps|exists and is not empty"
+                                    "|no `val_dataloader`).*")  # no validation split: tiny data or fraction 0
             warnings.filterwarnings("ignore", message=".*LeafSpec.*")  # torch deprecation inside Lightning
         try:
             yield
@@ -178,6 +179,7 @@ def _callbacks(cfg: TrainConfig, monitor: str, checkpoint_dir: Path) -> list[pl.
         EarlyStopping(monitor=monitor, patience=cfg.patience, mode="min"),
         ModelCheckpoint(dirpath=checkpoint_dir, filename="best", monitor=monitor, mode="min",
                         save_top_k=1, save_last=True, enable_version_counter=False),
+        *([EpochProgressBar()] if cfg.verbose > 0 else []),
     ]
 
 
