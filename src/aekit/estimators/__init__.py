@@ -15,6 +15,8 @@ from typing import Any
 # class name -> module inside aekit.estimators
 _CLASSES: dict[str, str] = {
     "Autoencoder": "autoencoder",
+    "SequenceAutoencoder": "sequence",
+    "SequenceVAE": "sequence",
     "ConvAutoencoder": "conv",
     "VAE": "vae",
 }
