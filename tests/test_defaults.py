@@ -83,3 +83,9 @@ def test_progress_counts_epochs_from_one_and_tiny_data_is_quiet(capfd):
     out = capfd.readouterr().out
     assert "Epoch 3/3" in out and "Epoch 2/2" not in out
     assert not [w for w in caught if "val_dataloader" in str(w.message)]
+
+
+def test_auto_settings_pass_validation_before_sizing():
+    TrainConfig(max_epochs="auto", batch_size="auto", patience="auto").validate()  # families validate early
+    with pytest.raises(ValueError, match="learning_rate must be > 0"):
+        TrainConfig(max_epochs="auto", learning_rate=0).validate()

@@ -125,12 +125,13 @@ def train(
     data: str = typer.Option("digits", "--data", "-d", help="Dataset name or a CSV/Parquet/NPY/NPZ file or image folder."),
     latent: int = typer.Option(32, "--latent", help="Code size."),
     hidden: str = typer.Option("256", "--hidden", help="Hidden layer sizes, comma-separated."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", help="Maximum number of epochs "
-                                         "[default: auto, enough for 4000 optimiser steps, 50 to 500]."),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="[default: auto, rows/20 in 16..128]"),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Maximum number of epochs [default: the "
+                                         "model's; ae: auto, enough for 4000 optimiser steps, 50 to 500]."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="[default: the model's; ae: auto, "
+                                             "rows/20 in 16..128]"),
     learning_rate: float = typer.Option(1e-3, "--lr", help="Adam learning rate."),
     patience: Optional[int] = typer.Option(None, "--patience", help="Early-stopping patience in epochs "
-                                           "[default: auto, 500 optimiser steps, at least 5]."),
+                                           "[default: the model's; ae: auto, 500 optimiser steps, at least 5]."),
     seed: int = typer.Option(0, "--seed"),
     image_size: Optional[str] = typer.Option(None, "--image-size", help="Resize images to WxH (image folders)."),
     out: Path = typer.Option(Path("runs/model"), "--out", "-o", help="Output directory."),
@@ -163,9 +164,11 @@ def train(
     dataset = load_data(data, image_size, seed, label, drop)
     out.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(out / "evaluation", ignore_errors=True)  # it described the model this run replaces
+    budget = {k: v for k, v in dict(max_epochs=epochs, batch_size=batch_size, patience=patience).items()
+              if v is not None}  # unset: the model's own defaults ("auto" for Autoencoder)
     params = dict(
-        latent_dim=latent, hidden=hidden_sizes, max_epochs=epochs or "auto",
-        batch_size=batch_size or "auto", learning_rate=learning_rate, patience=patience or "auto", random_state=seed, verbose=0 if quiet else 1,
+        latent_dim=latent, hidden=hidden_sizes, **budget, learning_rate=learning_rate,
+        random_state=seed, verbose=0 if quiet else 1,
         checkpoint_dir=str(out / "checkpoints"), resume=resume, log_dir=str(out), image_shape=dataset.image_shape,
         n_channels=dataset.series_shape[1] if dataset.series_shape else None,
         scaling="minmax" if dataset.image_shape is not None else "auto")  # image scaling for images only

@@ -85,8 +85,11 @@ class TrainConfig:
         return dataclasses.replace(self, max_epochs=epochs, batch_size=batch, patience=patience)
 
     def validate(self) -> None:
+        """Check the settings; ``"auto"`` ones are checked once :meth:`sized_for` (or
+        :func:`fit_model`, which calls it) has chosen them."""
         if any(v == AUTO for v in (self.max_epochs, self.batch_size, self.patience)):
-            raise ValueError("resolve 'auto' training settings with TrainConfig.sized_for(n_rows) first")
+            self.sized_for(1).validate()  # the other settings, and that "auto" is spelled right
+            return
         if self.max_epochs < 1:
             raise ValueError(f"max_epochs must be >= 1, got {self.max_epochs}")
         if self.batch_size < 1:
