@@ -149,6 +149,8 @@ def train(
     validation_fraction: Optional[float] = typer.Option(None, "--validation-fraction"),
     settings: Optional[list[str]] = typer.Option(None, "--set", help="Any other estimator parameter, "
                                                  "KEY=VALUE (VALUE as JSON, else text); repeatable."),
+    task: Optional[str] = typer.Option(None, "--task", help="classify or regress: fine-tune a stacked model "
+                                       "(stacked, sda) on the data's labels, with a softmax / linear head."),
 ) -> None:
     """Train an autoencoder; write the model file, the loss log and a reconstructions image."""
     from aekit.viz import plot_reconstructions
@@ -173,7 +175,9 @@ def train(
         n_channels=dataset.series_shape[1] if dataset.series_shape else None,
         scaling="minmax" if dataset.image_shape is not None else "auto")  # image scaling for images only
     estimator = make_estimator(model, **{**params, **chosen, **extra})
-    estimator.fit(features(dataset.X_train, dataset.feature_names), dataset.y_train)
+    if task:
+        estimator, y_train = _supervised(estimator, task, dataset)
+    estimator.fit(features(dataset.X_train, dataset.feature_names), y_train if task else None)
     estimator.save(out / "model.safetensors")
     is_vae = hasattr(estimator, "elbo")  # a VAE's score_samples is -ELBO: report the ELBO itself
     test_mse = float(np.mean(estimator.score_samples(dataset.X_test))) if len(dataset.X_test) and not is_vae else None
@@ -182,6 +186,8 @@ def train(
            "image_size": image_size, "epochs_run": estimator.n_epochs_, "best_epoch": estimator.best_epoch_,
            "test_mse_scaled": test_mse, "test_elbo_nats": test_elbo, "label": label, "drop": drop,
            **data_record(data, len(dataset.X_train) + len(dataset.X_test), seed), "command": "aekit " + shlex.join(sys.argv[1:])}
+    if task and dataset.y_test is not None and len(dataset.X_test):
+        run["task"], run["test_score"] = task, float(estimator.score(dataset.X_test, dataset.y_test))
     (out / "run.json").write_text(json.dumps(run, indent=2))
     if dataset.image_shape is not None and len(dataset.X_test):
         sample = dataset.X_test[:10]
@@ -216,6 +222,15 @@ def parse_settings(model: str, settings: list[str]) -> dict:
         except json.JSONDecodeError:
             parsed[key] = text
     return parsed
+
+
+def _supervised(estimator, task: str, dataset):
+    """The supervised form of a stacked model, and the labels it trains on."""
+    from aekit.estimators.stacked import supervised_form
+
+    if dataset.y_train is None:
+        raise ValueError(f"--task {task} needs labels, but {dataset.name} has none")
+    return supervised_form(estimator, task), dataset.y_train
 
 
 # -- using a model -------------------------------------------------------------------
