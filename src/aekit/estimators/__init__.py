@@ -1,14 +1,45 @@
-"""The public, scikit-learn style classes users touch."""
+"""The public, scikit-learn style classes users touch.
 
-from aekit.estimators.autoencoder import Autoencoder
-from aekit.estimators.autorec import AutoRec
-from aekit.estimators.base import AutoencoderEstimator
-from aekit.estimators.ease import EASE
-from aekit.estimators.multvae import MultDAE, MultVAE
-from aekit.estimators.recommender import RecommenderEstimator
+Classes are imported on first use (PEP 562) so that importing
+``aekit.estimators.presets`` (the CLI's help does) does not load torch.
+A new estimator registers with one line in ``_CLASSES``; it is then in
+``ESTIMATORS`` (class name -> class, used by :func:`aekit.io.load`) and
+importable as ``aekit.estimators.Name``.
+"""
 
-ESTIMATORS: dict[str, type] = {"Autoencoder": Autoencoder}
-ESTIMATORS.update({"AutoRec": AutoRec, "MultVAE": MultVAE, "MultDAE": MultDAE, "EASE": EASE})
+from __future__ import annotations
 
-__all__ = ["ESTIMATORS", "Autoencoder", "AutoencoderEstimator"]
-__all__ += ["AutoRec", "EASE", "MultDAE", "MultVAE", "RecommenderEstimator"]
+import importlib
+from typing import Any
+
+# class name -> module inside aekit.estimators
+_CLASSES: dict[str, str] = {
+    "Autoencoder": "autoencoder",
+    "AutoRec": "autorec",
+    "MultVAE": "multvae",
+    "MultDAE": "multvae",
+    "EASE": "ease",
+}
+_BASES = {"AutoencoderEstimator": "base", "RecommenderEstimator": "recommender"}
+
+__all__ = ["ESTIMATORS", *_CLASSES, *_BASES]
+
+
+def _import(name: str) -> type:
+    module = {**_CLASSES, **_BASES}[name]
+    return getattr(importlib.import_module(f"aekit.estimators.{module}"), name)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ESTIMATORS":
+        value: Any = {cls: _import(cls) for cls in _CLASSES}
+    elif name in _CLASSES or name in _BASES:
+        value = _import(name)
+    else:
+        raise AttributeError(f"module 'aekit.estimators' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
