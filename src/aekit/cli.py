@@ -255,6 +255,12 @@ def demo(
     _run_compare(data, DEMO_MODELS, 32, "256", epochs, 0, out, "tsne", quiet)
 
 
+# -- sub-apps (each in its own module) ------------------------------------------------
+
+from aekit.cli_recommend import app as recommend_app  # noqa: E402  (typer and rich only)
+app.add_typer(recommend_app, name="recommend")
+
+
 # -- entry point ----------------------------------------------------------------------
 
 def _one_line(err: BaseException) -> str:

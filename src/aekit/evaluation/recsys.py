@@ -13,7 +13,7 @@ from sklearn.metrics import mean_absolute_error, root_mean_squared_error
 
 from aekit.exceptions import DataError
 
-__all__ = ["StrongSplit", "coverage", "evaluate_popularity", "evaluate_topn", "popularity_scores", "random_split", "rating_metrics",
+__all__ = ["StrongSplit", "coverage", "evaluate_popularity", "evaluate_ratings", "evaluate_topn", "popularity_scores", "random_split", "rating_metrics",
            "split_rows_items", "strong_generalization_split", "topn_metrics"]
 
 
@@ -139,10 +139,14 @@ def popularity_scores(interactions: pd.DataFrame) -> pd.Series:
     return interactions.groupby("item")["user"].nunique().sort_values(ascending=False, kind="stable")
 
 
-def evaluate_topn(estimator, split: StrongSplit, ks=(20, 50, 100)) -> dict:
-    """Fold in each held-out user's input and score their targets (strong generalisation)."""
+def evaluate_topn(estimator, split: StrongSplit, ks=(20, 50, 100), with_ratings: bool = False) -> dict:
+    """Fold in each held-out user's input and score their targets (strong generalisation).
+
+    ``with_ratings`` folds in {item: rating} histories (for rating models such as U-AutoRec).
+    """
     users = split.heldout_users
-    histories = [list(g["item"]) for _, g in split.fold_in.groupby("user", sort=True)]
+    groups = split.fold_in.groupby("user", sort=True)
+    histories = [dict(zip(g["item"], g["rating"])) if with_ratings else list(g["item"]) for _, g in groups]
     targets = {u: set(g["item"]) for u, g in split.target.groupby("user", sort=True)}
     recommended = estimator.recommend_batch(histories, n=max(ks))
     return topn_metrics(recommended, [targets.get(u, set()) for u in users], ks, n_items=estimator.n_items_)
@@ -159,3 +163,10 @@ def evaluate_popularity(split: StrongSplit, ks=(20, 50, 100)) -> dict:
         recommended.append([i for i in ranking[:n + len(seen)] if i not in seen][:n])
         relevant.append(target.get(user, set()))
     return topn_metrics(np.asarray(recommended), relevant, ks, n_items=len(ranking))
+
+
+def evaluate_ratings(estimator, test: pd.DataFrame) -> dict:
+    """RMSE / MAE of a rating predictor on test pairs, and how many of them were cold-start."""
+    predicted = estimator.predict(test["user"].to_numpy(), test["item"].to_numpy())
+    cold = estimator.cold_start_mask(test["user"].to_numpy(), test["item"].to_numpy())
+    return {**rating_metrics(test["rating"], predicted), "n_test": len(test), "n_cold_start": int(cold.sum())}

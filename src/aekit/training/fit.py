@@ -45,6 +45,7 @@ class TrainConfig:
     resume: bool = False
     log_dir: str | Path | None = None
     optimizer: str = "adam"  # "adam", "rprop" or "lbfgs" (the last two are meant for full batches)
+    limit_batches: int | None = None  # run only this many batches per epoch (measurements, smoke runs)
 
     def validate(self) -> None:
         if self.max_epochs < 1:
@@ -204,6 +205,7 @@ def _fit(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig, validation: Tra
             logger=False,  # the per-epoch history is written by the module (it survives resume)
             enable_progress_bar=cfg.verbose > 0, enable_model_summary=cfg.verbose > 1,
             num_sanity_val_steps=0, deterministic=False,
+            limit_train_batches=cfg.limit_batches or 1.0, limit_val_batches=cfg.limit_batches or 1.0,
         )
         ckpt_path = _resume_path(checkpoint_dir) if cfg.resume else None
         trainer.fit(module, train_batches, val_batches, ckpt_path=ckpt_path, weights_only=True)
