@@ -15,6 +15,8 @@ from aekit._version import __version__
 # public name -> module that defines it; add a line per new public class
 _LAZY = {
     "Autoencoder": "aekit.estimators",
+    "ConvAutoencoder": "aekit.estimators",
+    "VAE": "aekit.estimators",
     "load": "aekit.io",
     "AutoRec": "aekit.estimators",
     "MultVAE": "aekit.estimators",

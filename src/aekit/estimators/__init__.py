@@ -15,6 +15,8 @@ from typing import Any
 # class name -> module inside aekit.estimators
 _CLASSES: dict[str, str] = {
     "Autoencoder": "autoencoder",
+    "ConvAutoencoder": "conv",
+    "VAE": "vae",
     "AutoRec": "autorec",
     "MultVAE": "multvae",
     "MultDAE": "multvae",

@@ -7,15 +7,22 @@ model class; adding a family is one module here plus an entry below.
 from aekit.models.autoencoder import AutoencoderConfig, DenseAutoencoder
 from aekit.models.autorec import AutoRec, AutoRecConfig
 from aekit.models.base import BaseAutoencoder, ModelConfig
+from aekit.models.conv import ConvAutoencoderConfig, ConvAutoencoderModel
 from aekit.models.ease import EASE, EASEConfig
+from aekit.models.latent import VariationalAutoencoder, VariationalConfig
 from aekit.models.multvae import MultVAE, MultVAEConfig
+from aekit.models.vae import VAEConfig, VAEModel
 
 MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
     DenseAutoencoder.family: DenseAutoencoder,
+    VAEModel.family: VAEModel,
+    ConvAutoencoderModel.family: ConvAutoencoderModel,
     AutoRec.family: AutoRec,
     MultVAE.family: MultVAE,
     EASE.family: EASE,
 }
 
-__all__ = ["MODEL_FAMILIES", "AutoencoderConfig", "BaseAutoencoder", "DenseAutoencoder", "ModelConfig",
-           "AutoRec", "AutoRecConfig", "EASE", "EASEConfig", "MultVAE", "MultVAEConfig"]
+__all__ = ["MODEL_FAMILIES", "AutoencoderConfig", "BaseAutoencoder", "ConvAutoencoderConfig", "ConvAutoencoderModel",
+           "DenseAutoencoder", "ModelConfig",
+           "VAEConfig", "VAEModel", "VariationalAutoencoder", "VariationalConfig"]
+__all__ += ["AutoRec", "AutoRecConfig", "EASE", "EASEConfig", "MultVAE", "MultVAEConfig"]

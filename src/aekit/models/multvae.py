@@ -21,6 +21,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from aekit.models.latent import gaussian_kl, reparameterize
 from aekit.models.recommender import RecommenderConfig, RecommenderModel
 from aekit.nn.mlp import MLPDecoder, MLPEncoder
 
@@ -48,11 +49,6 @@ class MultVAEConfig(RecommenderConfig):
             raise ValueError(f"anneal_cap must be >= 0 and anneal_steps >= 1, got {self.anneal_cap}, {self.anneal_steps}")
         if not self.l2 >= 0:
             raise ValueError(f"l2 must be >= 0, got {self.l2}")
-
-
-def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """KL(N(mu, exp(logvar)) || N(0, I)) per sample, shape (n,)."""
-    return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(dim=1)
 
 
 class MultVAE(RecommenderModel):
@@ -92,13 +88,13 @@ class MultVAE(RecommenderModel):
         mu, logvar = self._posterior(x)
         z = mu
         if logvar is not None and self.training:
-            z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+            z = reparameterize(mu, logvar)
         nll = -(F.log_softmax(self.decode(z), dim=1) * targets).sum(dim=1).mean()
         terms = {"nll": nll}
         loss = nll
         if self.training:
             if logvar is not None:
-                terms["kl"] = gaussian_kl(mu, logvar).mean()
+                terms["kl"] = gaussian_kl(mu, logvar).sum(dim=1).mean()
                 loss = loss + self.beta * terms["kl"]
                 self.step += 1
             if self.config.l2 > 0:
