@@ -15,9 +15,16 @@ from aekit._version import __version__
 # public name -> module that defines it; add a line per new public class
 _LAZY = {
     "Autoencoder": "aekit.estimators",
+    "SequenceAutoencoder": "aekit.estimators",
+    "SequenceVAE": "aekit.estimators",
+    "SeriesAnomalyDetector": "aekit.estimators.series_detector",
     "ConvAutoencoder": "aekit.estimators",
     "VAE": "aekit.estimators",
     "load": "aekit.io",
+    "StackedAutoencoder": "aekit.estimators",
+    "StackedAutoencoderClassifier": "aekit.estimators",
+    "StackedAutoencoderRegressor": "aekit.estimators",
+    "MarginalizedDenoisingAutoencoder": "aekit.estimators",
     "AutoRec": "aekit.estimators",
     "MultVAE": "aekit.estimators",
     "MultDAE": "aekit.estimators",

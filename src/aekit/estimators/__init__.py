@@ -15,8 +15,14 @@ from typing import Any
 # class name -> module inside aekit.estimators
 _CLASSES: dict[str, str] = {
     "Autoencoder": "autoencoder",
+    "SequenceAutoencoder": "sequence",
+    "SequenceVAE": "sequence",
     "ConvAutoencoder": "conv",
     "VAE": "vae",
+    "StackedAutoencoder": "stacked",
+    "StackedAutoencoderClassifier": "stacked",
+    "StackedAutoencoderRegressor": "stacked",
+    "MarginalizedDenoisingAutoencoder": "msda",
     "AutoRec": "autorec",
     "MultVAE": "multvae",
     "MultDAE": "multvae",

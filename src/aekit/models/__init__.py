@@ -10,6 +10,9 @@ from aekit.models.base import BaseAutoencoder, ModelConfig
 from aekit.models.conv import ConvAutoencoderConfig, ConvAutoencoderModel
 from aekit.models.ease import EASE, EASEConfig
 from aekit.models.latent import VariationalAutoencoder, VariationalConfig
+from aekit.models.sequence import SequenceAutoencoderConfig, SequenceAutoencoderModel, SequenceVAEConfig, SequenceVAEModel
+from aekit.models.msda import MSDA, MSDAConfig
+from aekit.models.stacked import AutoencoderStack, StackedConfig
 from aekit.models.multvae import MultVAE, MultVAEConfig
 from aekit.models.vae import VAEConfig, VAEModel
 
@@ -17,6 +20,10 @@ MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
     DenseAutoencoder.family: DenseAutoencoder,
     VAEModel.family: VAEModel,
     ConvAutoencoderModel.family: ConvAutoencoderModel,
+    SequenceAutoencoderModel.family: SequenceAutoencoderModel,
+    SequenceVAEModel.family: SequenceVAEModel,
+    AutoencoderStack.family: AutoencoderStack,
+    MSDA.family: MSDA,
     AutoRec.family: AutoRec,
     MultVAE.family: MultVAE,
     EASE.family: EASE,
@@ -24,5 +31,7 @@ MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
 
 __all__ = ["MODEL_FAMILIES", "AutoencoderConfig", "BaseAutoencoder", "ConvAutoencoderConfig", "ConvAutoencoderModel",
            "DenseAutoencoder", "ModelConfig",
-           "VAEConfig", "VAEModel", "VariationalAutoencoder", "VariationalConfig"]
+           "VAEConfig", "VAEModel", "VariationalAutoencoder", "VariationalConfig",
+           "SequenceAutoencoderConfig", "SequenceAutoencoderModel", "SequenceVAEConfig", "SequenceVAEModel",
+           "MSDA", "MSDAConfig", "AutoencoderStack", "StackedConfig"]
 __all__ += ["AutoRec", "AutoRecConfig", "EASE", "EASEConfig", "MultVAE", "MultVAEConfig"]
