@@ -10,6 +10,7 @@ and writes each result as it comes (:class:`BlockWriter`).
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Callable, Iterator
@@ -303,11 +304,14 @@ class _BlockStats:
     def __init__(self):
         self.count, self.mean, self.m2 = 0, 0.0, 0.0
         self.low, self.high, self.integers = np.inf, -np.inf, True
+        self.col_low, self.col_high = np.inf, -np.inf  # per-column ranges, for the shared-range rule
 
     def add(self, block: np.ndarray) -> None:
         values = block.astype(np.float64)
         self.low, self.high = min(self.low, float(values.min())), max(self.high, float(values.max()))
         self.integers = self.integers and bool(np.array_equal(values, np.round(values)))
+        self.col_low = np.minimum(self.col_low, values.min(axis=0))
+        self.col_high = np.maximum(self.col_high, values.max(axis=0))
         n, mean = len(values), values.mean(axis=0)
         m2 = ((values - mean) ** 2).sum(axis=0)
         total = self.count + n
@@ -317,6 +321,13 @@ class _BlockStats:
         self.count = total
 
     def choose_scaling(self) -> str:
-        if self.low >= 0 and (self.high <= 1 or (self.high <= 255 and self.integers)):
+        # the rule of aekit.data.scaling.choose_scaling, from statistics merged over blocks
+        if not (math.isfinite(self.low) and math.isfinite(self.high)):
+            return "standard"
+        if self.low >= 0 and self.high <= 1:
             return "minmax"
+        if self.low >= 0 and self.high <= 255 and self.integers:
+            varying = self.col_high > self.col_low
+            if varying.any() and float(np.mean(self.col_high[varying] >= self.high / 2)) >= 0.75:
+                return "minmax"
         return "standard"

@@ -1,5 +1,6 @@
 """Callbacks Lightning does not ship: a guard that stops on NaN/inf loss,
-sharding of aekit's batches over processes, best weights restored on every process."""
+sharding of aekit's batches over processes, best weights restored on every process,
+and a progress bar that counts epochs from 1."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import math
 
 import lightning.pytorch as pl
 import torch
-from lightning.pytorch.callbacks import Checkpoint, ModelCheckpoint
+from lightning.pytorch.callbacks import Checkpoint, ModelCheckpoint, RichProgressBar
 
 from aekit.exceptions import TrainingDivergedError
 
@@ -86,3 +87,12 @@ class BestWeights(Checkpoint):
             return None
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
         return checkpoint["state_dict"], int(checkpoint["epoch"]) + 1
+
+
+class EpochProgressBar(RichProgressBar):
+    """Lightning's rich progress bar, counting epochs from 1: "Epoch 3/3" on the
+    last of three epochs (Lightning itself shows "Epoch 2/2")."""
+
+    def _get_train_description(self, current_epoch: int) -> str:
+        text = f"Epoch {current_epoch + 1}/{self.trainer.max_epochs}"
+        return f"{text:{len(self.validation_description)}}"

@@ -21,25 +21,39 @@ from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 
 from aekit.data.blocks import BlockSource
 from aekit.models.base import BaseAutoencoder
-from aekit.training.batches import BlockBatches, TensorBatches
-from aekit.training.callbacks import BestWeights, NaNGuard, ShardBatches
+from aekit.training.batches import BlockBatches, SparseRowBatches, TensorBatches
+from aekit.training.callbacks import BestWeights, EpochProgressBar, NaNGuard, ShardBatches
 from aekit.training.devices import intra_op_threads, steps_per_call, trainer_device_options, validate_device_settings
-from aekit.training.module import AutoencoderModule
+from aekit.training.module import OPTIMIZERS, AutoencoderModule
 
 LAST_CHECKPOINT = "last.ckpt"
 HISTORY_CSV = "metrics.csv"
 
 
+AUTO = "auto"
+# What "auto" means (see TrainConfig.sized_for): small data get small batches
+# and more epochs, so that training is counted in optimiser steps, not passes.
+AUTO_BATCH_ROWS = 20  # batch = training rows / 20, clipped to [16, 128]
+AUTO_BATCH_RANGE = (16, 128)
+AUTO_MIN_STEPS = 4000  # epochs: at least 50, and enough for this many steps, at most 500
+AUTO_EPOCH_RANGE = (50, 500)
+AUTO_PATIENCE_STEPS = 500  # patience: at least 5 epochs, and at least this many steps
+
+
 @dataclasses.dataclass
 class TrainConfig:
-    """How to train (as opposed to what to train: that is the model config)."""
+    """How to train (as opposed to what to train: that is the model config).
 
-    max_epochs: int = 50
-    batch_size: int = 128
+    ``max_epochs``, ``batch_size`` and ``patience`` may be ``"auto"``: then
+    :meth:`sized_for` picks them from the number of training rows.
+    """
+
+    max_epochs: int | str = 50
+    batch_size: int | str = 128
     learning_rate: float = 1e-3
     weight_decay: float = 0.0
     validation_fraction: float = 0.1
-    patience: int = 5
+    patience: int | str = 5
     seed: int = 0
     verbose: int = 0
     checkpoint_dir: str | Path | None = None
@@ -56,8 +70,40 @@ class TrainConfig:
     # which spreads Lightning's per-step cost; None picks it from the batch size.
     steps_per_call: int | None = None
     compile: bool = False  # torch.compile the model's loss (pays off only for long runs)
+    optimizer: str = "adam"  # "adam", "rprop" or "lbfgs" (the last two are meant for full batches)
+    limit_batches: int | None = None  # run only this many batches per epoch (measurements, smoke runs)
+
+    def sized_for(self, n_rows: int) -> TrainConfig:
+        """A copy with every ``"auto"`` setting chosen for ``n_rows`` rows of data.
+
+        batch_size: rows / 20 in [16, 128]; max_epochs: enough epochs for
+        4000 optimiser steps, in [50, 500]; patience: 500 steps, at least 5
+        epochs. A 400-row table thus trains with batches of 18 for about 190
+        epochs instead of 50 epochs of 3 steps; big data keep 128 and 50.
+        """
+        for key in ("max_epochs", "batch_size", "patience"):
+            value = getattr(self, key)
+            if isinstance(value, str) and value != AUTO:
+                raise ValueError(f"{key} must be a positive integer or 'auto', got {value!r}")
+        n_fit = max(1, n_rows - int(round(n_rows * self.validation_fraction)))
+        batch = self.batch_size
+        if batch == AUTO:
+            batch = int(np.clip(n_fit // AUTO_BATCH_ROWS, *AUTO_BATCH_RANGE))
+        steps_per_epoch = max(1, -(-n_fit // batch))
+        epochs = self.max_epochs
+        if epochs == AUTO:
+            epochs = int(np.clip(-(-AUTO_MIN_STEPS // steps_per_epoch), *AUTO_EPOCH_RANGE))
+        patience = self.patience
+        if patience == AUTO:
+            patience = max(5, -(-AUTO_PATIENCE_STEPS // steps_per_epoch))
+        return dataclasses.replace(self, max_epochs=epochs, batch_size=batch, patience=patience)
 
     def validate(self) -> None:
+        """Check the settings; ``"auto"`` ones are checked once :meth:`sized_for` (or
+        :func:`fit_model`, which calls it) has chosen them."""
+        if any(v == AUTO for v in (self.max_epochs, self.batch_size, self.patience)):
+            self.sized_for(1).validate()  # the other settings, and that "auto" is spelled right
+            return
         if self.max_epochs < 1:
             raise ValueError(f"max_epochs must be >= 1, got {self.max_epochs}")
         if self.batch_size < 1:
@@ -70,6 +116,8 @@ class TrainConfig:
             raise ValueError(f"validation_fraction must be in [0, 1), got {self.validation_fraction}")
         if self.patience < 1:
             raise ValueError(f"patience must be >= 1, got {self.patience}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
         if self.resume and self.checkpoint_dir is None:
             raise ValueError("resume=True needs a checkpoint_dir to resume from")
         if self.steps_per_call is not None and self.steps_per_call < 1:
@@ -90,6 +138,8 @@ class TrainResult:
 # What a model trains on: one array, or a tuple of arrays with the same rows
 # (inputs and labels, series and lengths); ``model.loss`` gets the same shape.
 # A BlockSource (data larger than memory) is read one block at a time.
+# Scipy sparse matrices (or a tuple of them) are batched by SparseRowBatches:
+# ``model.loss`` then gets (values, mask) per matrix.
 TrainData = Union[np.ndarray, tuple[np.ndarray, ...], BlockSource]
 
 
@@ -100,6 +150,20 @@ def _arrays(data: TrainData) -> tuple[np.ndarray, ...]:
 def _take(data: TrainData, rows: np.ndarray) -> TrainData:
     taken = tuple(a[rows] for a in _arrays(data))
     return taken if isinstance(data, tuple) else taken[0]
+
+
+def _is_sparse(data: TrainData) -> bool:
+    return hasattr(_arrays(data)[0], "tocsr")
+
+
+def _n_rows(data: TrainData) -> int:
+    return len(data) if isinstance(data, BlockSource) else _arrays(data)[0].shape[0]
+
+
+def _row_batches(data: TrainData, batch_size: int, shuffle: bool = False, seed: int = 0) -> TensorBatches:
+    if _is_sparse(data):
+        return SparseRowBatches(data, batch_size, shuffle=shuffle, seed=seed)
+    return TensorBatches(_to_tensors(data), batch_size, shuffle=shuffle, seed=seed)
 
 
 def _to_tensors(data: TrainData):
@@ -116,7 +180,9 @@ def run_fingerprint(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> d
                                       "data": X.fingerprint(), **settings}))
     digest = hashlib.blake2b(digest_size=16)
     for array in _arrays(X):
-        digest.update(np.ascontiguousarray(array).data)
+        parts = (array.data, array.indices, array.indptr) if hasattr(array, "indptr") else (array,)
+        for part in parts:
+            digest.update(np.ascontiguousarray(part).data)
     return json.loads(json.dumps({  # plain JSON types only, so weights_only loading accepts them
         "family": model.family, "config": model.config.to_dict(),
         "data_shape": [list(a.shape) for a in _arrays(X)] if isinstance(X, tuple) else list(X.shape),
@@ -125,7 +191,7 @@ def run_fingerprint(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> d
 
 def split_validation(X: TrainData, fraction: float, seed: int) -> tuple[TrainData, TrainData | None]:
     """Hold out ``fraction`` of the rows (at least one, when fraction > 0 and n >= 10)."""
-    n = len(_arrays(X)[0])
+    n = _n_rows(X)
     n_val = int(round(n * fraction))
     if fraction == 0 or n_val < 1 or n - n_val < 1 or n < 10:
         return X, None
@@ -144,7 +210,7 @@ def _quiet_lightning(verbose: int):
                 lg.setLevel(logging.WARNING)
             warnings.filterwarnings("ignore", message=".*(num_workers|GPU available|TPU available"
                                     "|does not have many workers|LitLogger|litlogger|log_every_n_steps|exists and is not empty"
-                                    "|no `val_dataloader`).*")
+                                    "|no `val_dataloader`).*")  # no validation split: tiny data or fraction 0
             warnings.filterwarnings("ignore", message=".*LeafSpec.*")  # torch deprecation inside Lightning
         try:
             yield
@@ -161,33 +227,55 @@ def _callbacks(cfg: TrainConfig, monitor: str, checkpoint_dir: Path | None) -> l
     if checkpoint_dir is not None:
         callbacks.append(ModelCheckpoint(dirpath=checkpoint_dir, filename="best", monitor=monitor, mode="min",
                                          save_top_k=1, save_last=True, enable_version_counter=False))
+    if cfg.verbose > 0:
+        callbacks.append(EpochProgressBar())
     return callbacks
 
 
-def fit_model(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> TrainResult:
+def fit_model(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig,
+              validation: TrainData | None = None) -> TrainResult:
     """Train ``model`` in place on the float32 array ``X`` (or a tuple of arrays
     with the same rows, passed to ``model.loss`` as a tuple of tensors);
     restore its best weights.
+
+    ``"auto"`` settings in ``cfg`` are resolved with :meth:`TrainConfig.sized_for`.
+    ``validation``, when given, is the data early stopping watches, used as
+    is instead of a split of ``X`` (e.g. held-out ratings of the same rows).
 
     ``cfg.seed`` fixes the validation split, the batch order and torch's
     random numbers (noise) during training; the caller's global torch RNG
     state is left as it was.
     """
+    cfg = cfg.sized_for(_n_rows(X))
     cfg.validate()
     with torch.random.fork_rng(), intra_op_threads(cfg.num_threads):
         torch.manual_seed(cfg.seed)
-        return _fit(model, X, cfg)
+        return _fit(model, X, cfg, validation)
 
 
-def _batches(X: TrainData, cfg: TrainConfig, rows_per_call: int):
+def _amortised(X: TrainData, cfg: TrainConfig) -> bool:
+    """Several optimiser steps per Lightning step only where that is the same training:
+    dense (or block) batches, a per-batch optimiser (Adam), and no limit on batches per epoch.
+    Sparse batches, Rprop / L-BFGS (full-batch optimisers, L-BFGS with its closure) and
+    limit_batches take one step per call."""
+    return cfg.optimizer == "adam" and cfg.limit_batches is None and not _is_sparse(X)
+
+
+def _batches(X: TrainData, cfg: TrainConfig, rows_per_call: int, validation: TrainData | None = None):
     """Training and validation batches (None when there is no validation split)."""
     if isinstance(X, BlockSource):
+        if validation is not None:
+            raise ValueError("validation= is not supported with block sources: the validation blocks "
+                             "are held out of the source itself (validation_fraction)")
         train_blocks, val_blocks = split_validation_blocks(X.n_blocks, cfg.validation_fraction, cfg.seed)
         return (BlockBatches(X, train_blocks, rows_per_call, shuffle=True, seed=cfg.seed),
                 BlockBatches(X, val_blocks, 4 * cfg.batch_size) if val_blocks else None)
-    X_train, X_val = split_validation(X, cfg.validation_fraction, cfg.seed)
-    train_batches = TensorBatches(_to_tensors(X_train), rows_per_call, shuffle=True, seed=cfg.seed)
-    return train_batches, None if X_val is None else TensorBatches(_to_tensors(X_val), 4 * cfg.batch_size)
+    if validation is None:
+        X_train, X_val = split_validation(X, cfg.validation_fraction, cfg.seed)
+    else:
+        X_train, X_val = X, validation
+    return (_row_batches(X_train, rows_per_call, shuffle=True, seed=cfg.seed),
+            None if X_val is None else _row_batches(X_val, 4 * cfg.batch_size))
 
 
 def split_validation_blocks(n_blocks: int, fraction: float, seed: int) -> tuple[list[int], list[int]]:
@@ -197,8 +285,10 @@ def split_validation_blocks(n_blocks: int, fraction: float, seed: int) -> tuple[
     return sorted(order[n_val:].tolist()), sorted(order[:n_val].tolist())
 
 
-def _fit(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> TrainResult:
-    train_batches, val_batches = _batches(X, cfg, steps_per_call(cfg) * cfg.batch_size)
+def _fit(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig, validation: TrainData | None) -> TrainResult:
+    amortised = _amortised(X, cfg)
+    rows_per_call = (steps_per_call(cfg) if amortised else 1) * cfg.batch_size
+    train_batches, val_batches = _batches(X, cfg, rows_per_call, validation)
     monitor = "train_loss" if val_batches is None else "val_loss"
     history_csv = None
     if cfg.log_dir is not None:
@@ -206,7 +296,8 @@ def _fit(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> TrainResult:
         history_csv = Path(cfg.log_dir) / HISTORY_CSV
     fingerprint = run_fingerprint(model, X, cfg) if cfg.checkpoint_dir else None
     module = AutoencoderModule(model, cfg.learning_rate, cfg.weight_decay, fingerprint, history_csv,
-                               step_rows=cfg.batch_size, compile_loss=cfg.compile)
+                               step_rows=cfg.batch_size if amortised else None, compile_loss=cfg.compile,
+                               optimizer=cfg.optimizer)
 
     with _quiet_lightning(cfg.verbose):
         checkpoint_dir = Path(cfg.checkpoint_dir) if cfg.checkpoint_dir else None
@@ -217,6 +308,7 @@ def _fit(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> TrainResult:
             logger=False,  # the per-epoch history is written by the module (it survives resume)
             enable_progress_bar=cfg.verbose > 0, enable_model_summary=cfg.verbose > 1,
             num_sanity_val_steps=0, deterministic=False,
+            limit_train_batches=cfg.limit_batches or 1.0, limit_val_batches=cfg.limit_batches or 1.0,
         )
         ckpt_path = _resume_path(checkpoint_dir) if cfg.resume else None
         trainer.fit(module, train_batches, val_batches, ckpt_path=ckpt_path, weights_only=True)

@@ -12,6 +12,8 @@ import torch
 from aekit.exceptions import CheckpointError
 from aekit.models.base import BaseAutoencoder
 
+OPTIMIZERS = ("adam", "rprop", "lbfgs")
+
 
 class AutoencoderModule(pl.LightningModule):
     """Train any :class:`BaseAutoencoder` by minimising ``model.loss(batch)["loss"]``.
@@ -23,7 +25,7 @@ class AutoencoderModule(pl.LightningModule):
 
     def __init__(self, model: BaseAutoencoder, learning_rate: float = 1e-3, weight_decay: float = 0.0,
                  fingerprint: dict | None = None, history_csv: Path | None = None,
-                 step_rows: int | None = None, compile_loss: bool = False):
+                 step_rows: int | None = None, compile_loss: bool = False, optimizer: str = "adam"):
         super().__init__()
         self.fingerprint = fingerprint  # what a checkpoint must match to be resumed
         self.history_csv = history_csv
@@ -38,10 +40,18 @@ class AutoencoderModule(pl.LightningModule):
         self._loss = torch.compile(model.loss) if compile_loss else model.loss
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
+        self.optimizer_name = optimizer
         self.history: list[dict[str, float]] = []
         self._sums = {"train": [0.0, 0], "val": [0.0, 0]}
 
     def configure_optimizers(self):
+        # Rprop and L-BFGS (AutoRec's full-batch optimisers) take no weight decay:
+        # such models put their L2 term in the loss.
+        if self.optimizer_name == "rprop":
+            return torch.optim.Rprop(self.model.parameters(), lr=self.learning_rate)
+        if self.optimizer_name == "lbfgs":
+            return torch.optim.LBFGS(self.model.parameters(), lr=self.learning_rate, max_iter=20,
+                                     line_search_fn="strong_wolfe")
         # Adam's weight_decay adds weight_decay * w to the gradient: classic L2 weight decay.
         return torch.optim.Adam(self.model.parameters(), lr=self.learning_rate,
                                 weight_decay=self.weight_decay)
@@ -80,6 +90,10 @@ class AutoencoderModule(pl.LightningModule):
 
     def training_step(self, batch: torch.Tensor, batch_idx: int):
         optimizer = self.optimizers()  # the Lightning wrapper counts global steps for checkpoints
+        if self.optimizer_name == "lbfgs":  # one closure-driven step on the whole batch
+            terms = self._lbfgs_step(optimizer, batch)
+            self._accumulate("train", terms["loss"], self._rows(batch))
+            return terms["loss"]
         for part in self._slices(batch):
             loss = self._loss(part)["loss"]
             optimizer.zero_grad()
@@ -87,6 +101,18 @@ class AutoencoderModule(pl.LightningModule):
             optimizer.step()
             self._accumulate("train", loss, self._rows(part))
         return loss  # a NaN or inf in any slice carries into the last one, which the NaN guard checks
+
+    def _lbfgs_step(self, optimizer, batch) -> dict[str, torch.Tensor]:
+        """L-BFGS re-evaluates the loss inside its line search: it needs a closure."""
+        def closure():
+            optimizer.zero_grad()
+            loss = self.model.loss(batch)["loss"]
+            self.manual_backward(loss)
+            return loss
+
+        optimizer.step(closure=closure)
+        with torch.no_grad():
+            return self.model.loss(batch)
 
     def validation_step(self, batch: torch.Tensor, batch_idx: int) -> None:
         self._accumulate("val", self._loss(batch)["loss"], self._rows(batch))
