@@ -1,7 +1,33 @@
-"""aekit: autoencoders of every kind, with numbers you can trust."""
+"""aekit: autoencoders of every kind, with numbers you can trust.
+
+The public names are imported on first use (PEP 562), so ``import aekit`` and
+``aekit --help`` stay fast: torch and Lightning load only when a model is
+built, trained or loaded.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 from aekit._version import __version__
-from aekit.estimators import Autoencoder
-from aekit.io import load
 
-__all__ = ["Autoencoder", "__version__", "load"]
+# public name -> module that defines it; add a line per new public class
+_LAZY = {
+    "Autoencoder": "aekit.estimators",
+    "load": "aekit.io",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'aekit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value  # next access is a plain lookup
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

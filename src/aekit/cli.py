@@ -2,6 +2,10 @@
 
 Every command has ``--help``; errors print one line to stderr and exit
 non-zero (``aekit --debug ...`` shows the traceback instead).
+
+Start-up must stay fast (``aekit --help`` well under a second): at module
+level import only typer, rich, numpy and ``aekit.estimators.presets``; import
+torch, Lightning, estimators, models, compare and viz inside the commands.
 """
 
 from __future__ import annotations
@@ -24,8 +28,18 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 console = Console()
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from aekit._version import __version__
+
+        console.print(f"aekit {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors.")) -> None:
+def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
+          version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                       help="Print the aekit version and exit.")) -> None:
     """aekit: train, use and inspect autoencoders."""
 
 
