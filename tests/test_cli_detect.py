@@ -80,3 +80,18 @@ def test_bad_files_get_one_line(tables, detector_file, tmp_path, capsys):
     assert code == 1 and "31 features" in err and "expecting 30" in err
     code, _, err = run(["detect", "fit", "--data", str(folder / "normal.csv"), "--threshold", "median"], capsys)
     assert code != 0 and "median" in err
+
+
+def test_report_on_images_has_histogram_curves_and_heat_maps(tmp_path, capsys):
+    det = tmp_path / "digits.safetensors"
+    code, _, err = run(["detect", "fit", "--data", "digits", "--latent", "8", "--hidden", "32", "--epochs", "3",
+                        "--out", str(det), "--quiet"], capsys)
+    assert code == 0, err
+    code, out, err = run(["detect", "report", str(det), "--data", "digits", "--normal", "0",
+                          "-o", str(tmp_path / "report")], capsys)
+    assert code == 0, err
+    html = (tmp_path / "report" / "report.html").read_text()
+    assert html.count("<img") == 3 and "IsolationForest" in html and "threshold" in html
+    results = pd.read_csv(tmp_path / "report" / "results.csv")
+    assert list(results["detector"]) == ["ae", "IsolationForest", "PCA"]
+    assert (results["auroc"] > 0.5).all()

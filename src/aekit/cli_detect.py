@@ -168,3 +168,30 @@ def _print_summary(detector, tally: dict, output: Path) -> None:
         shown = ", ".join(map(str, tally["nan_rows"][:10])) + (" ..." if len(tally["nan_rows"]) > 10 else "")
         err_console.print(f"[yellow]not scored: {len(tally['nan_rows'])} rows with missing values "
                           f"(rows {shown}); their score and label are empty[/]")
+
+
+@detect_app.command("report")
+def report(
+    model: Path = typer.Argument(..., help="A detector file written by `aekit detect fit`."),
+    data: str = typer.Option(..., "--data", "-d", help="A labelled dataset name (digits, breast-cancer, ...)."),
+    normal: int = typer.Option(..., "--normal", help="The label of normal samples; every other label is an anomaly."),
+    seed: int = typer.Option(0, "--seed"),
+    out: Path = typer.Option(Path("runs/detect-report"), "--out", "-o", help="Output directory."),
+) -> None:
+    """Score a labelled test set; write report.html with IsolationForest and PCA beside the detector."""
+    import shlex
+    import sys
+
+    from aekit.data import load_dataset
+    from aekit.detect_report import detector_report
+    from aekit.io import load
+
+    detector = load(model)
+    dataset = load_dataset(data, random_state=seed)
+    X_train = dataset.X_train[dataset.y_train == normal]
+    if len(X_train) == 0:
+        raise ValueError(f"no training samples of {data} have label {normal}; labels are {np.unique(dataset.y_train)}")
+    path = detector_report(detector, dataset.X_test, (dataset.y_test != normal).astype(int), out, X_train=X_train,
+                           image_shape=dataset.image_shape, name=detector.model, seed=seed,
+                           command="aekit " + shlex.join(sys.argv[1:]))
+    console.print(f"wrote [bold]{path}[/]")
