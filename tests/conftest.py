@@ -8,7 +8,9 @@ import torch
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.model_selection import train_test_split
 
-torch.set_num_threads(2)
+# One thread: on a shared, oversubscribed machine two threads make small conv models
+# 10x slower (OpenMP barriers wait on descheduled threads); tests use small models.
+torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="session")

@@ -177,3 +177,12 @@ def test_fixed_threshold_and_empty_input(digits, detector):
     assert det.threshold_ == 0.05 and det.threshold_rule_ == "fixed"
     with pytest.raises(DataError, match="0 sample"):
         detector.decision_function(np.empty((0, 64), np.float32))
+
+
+@pytest.mark.parametrize("params", [{"model": "conv", "image_shape": (1, 8, 8)}, {"model": "vae", "score": "elbo"}])
+def test_other_families_by_preset_name(params, digits, tmp_path):
+    X_train, X_test, y_train, y_test = digits
+    det = AnomalyDetector(**params, max_epochs=5, random_state=0).fit(X_train[y_train == 0])
+    scores = det.decision_function(X_test)
+    assert roc_auc_score(y_test != 0, scores) > 0.9  # other digits are anomalies of the zeros
+    np.testing.assert_array_equal(aekit.load(det.save(tmp_path / "d.safetensors")).decision_function(X_test), scores)

@@ -16,6 +16,8 @@ from aekit._version import __version__
 _LAZY = {
     "Autoencoder": "aekit.estimators",
     "AnomalyDetector": "aekit.estimators",
+    "ConvAutoencoder": "aekit.estimators",
+    "VAE": "aekit.estimators",
     "load": "aekit.io",
 }
 

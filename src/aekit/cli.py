@@ -111,19 +111,23 @@ def train(
     estimator = make_estimator(
         model, latent_dim=latent, hidden=hidden_sizes, max_epochs=epochs, batch_size=batch_size,
         learning_rate=learning_rate, patience=patience, random_state=seed, verbose=0 if quiet else 1,
-        checkpoint_dir=str(out / "checkpoints"), resume=resume, log_dir=str(out))
+        checkpoint_dir=str(out / "checkpoints"), resume=resume, log_dir=str(out), image_shape=dataset.image_shape)
     estimator.fit(dataset.X_train)
     estimator.save(out / "model.safetensors")
-    test_mse = float(np.mean(estimator.score_samples(dataset.X_test))) if len(dataset.X_test) else None
+    is_vae = hasattr(estimator, "elbo")  # a VAE's score_samples is -ELBO: report the ELBO itself
+    test_mse = float(np.mean(estimator.score_samples(dataset.X_test))) if len(dataset.X_test) and not is_vae else None
+    test_elbo = float(np.mean(estimator.elbo(dataset.X_test))) if len(dataset.X_test) and is_vae else None
     run = {"model": model, "data": data, "latent": latent, "hidden": list(hidden_sizes), "seed": seed,
            "image_size": image_size, "epochs_run": estimator.n_epochs_, "best_epoch": estimator.best_epoch_,
-           "test_mse_scaled": test_mse, "command": "aekit " + shlex.join(sys.argv[1:])}
+           "test_mse_scaled": test_mse, "test_elbo_nats": test_elbo, "command": "aekit " + shlex.join(sys.argv[1:])}
     (out / "run.json").write_text(json.dumps(run, indent=2))
     if dataset.image_shape is not None and len(dataset.X_test):
         sample = dataset.X_test[:10]
         plot_reconstructions(sample, estimator.reconstruct(sample), dataset.image_shape,
                              out / "reconstructions.png", title=f"{model}: originals (top) and reconstructions")
     measured = f"test MSE {test_mse:.5f} (scaled units)" if test_mse is not None else "no test rows to measure"
+    if test_elbo is not None:
+        measured = f"test ELBO {test_elbo:.2f} nats per sample"
     console.print(f"trained {model} on {dataset.name}: {estimator.n_epochs_} epochs (best {estimator.best_epoch_}), "
                   f"{measured}; wrote {out}/model.safetensors")
 
@@ -259,6 +263,12 @@ def demo(
 from aekit.cli_detect import detect_app  # noqa: E402
 
 app.add_typer(detect_app, name="detect")
+
+# -- generation (issue 7) ----------------------------------------------------------------
+
+from aekit.cli_generate import generate  # noqa: E402
+
+app.command()(generate)
 
 
 # -- entry point ----------------------------------------------------------------------

@@ -23,19 +23,21 @@ from aekit.estimators.base import AutoencoderEstimator
 from aekit.estimators.presets import BASELINES, PRESETS, make_estimator
 from aekit.evaluation import (code_quality, pca_baseline, reconstruction_metrics, results_table,
                               table_to_markdown, throughput)
-from aekit.viz import plot_code_maps, plot_image_rows, plot_latent_manifold, plot_loss_comparison
+from aekit.viz import plot_code_maps, plot_image_rows, plot_latent_manifold, plot_loss_comparison, plot_samples
 from aekit.viz.report import write_report
 
-TEST_NOISE = ("masking", 0.3)  # how test inputs are corrupted for the robustness column
+TEST_NOISE = ("masking", 0.3)
+N_SAMPLES = 64  # drawn from each generative model for its sample grid  # how test inputs are corrupted for the robustness column
 BETTER = {"test_mse": "min", "test_mae": "min", "psnr": "max", "ssim": "max", "masked_mse": "min",
           "linear_probe": "max", "knn": "max", "silhouette": "max", "fit_seconds": "min",
-          "encode_per_second": "max"}
+          "encode_per_second": "max", "test_elbo": "max"}
 COLUMN_NOTES = {
     "test_mse": "mean squared reconstruction error on the test set (scaled units)",
     "masked_mse": f"error reconstructing clean test inputs from {int(TEST_NOISE[1] * 100)}%-masked ones",
     "linear_probe": "accuracy of logistic regression on the codes",
     "knn": "accuracy of 5-nearest-neighbours on the codes",
     "silhouette": "silhouette of the test codes by true label",
+    "test_elbo": "generative models: mean evidence lower bound of the test rows, nats (higher is better)",
 }
 
 
@@ -50,6 +52,7 @@ class Evaluation:
     X_masked_rec: np.ndarray
     history: pd.DataFrame | None = None
     decode: Callable[[np.ndarray], np.ndarray] | None = None  # for 2-D codes: the manifold figure
+    samples: np.ndarray | None = None  # generative models: rows drawn from the prior
 
 
 @dataclasses.dataclass
@@ -118,7 +121,11 @@ def evaluate_estimator(name: str, estimator: AutoencoderEstimator, scaled: _Scal
            "params": sum(p.numel() for p in estimator.model_.parameters()),
            "epochs": estimator.n_epochs_}
     decode = estimator.inverse_transform if Z_test.shape[1] == 2 else None
-    return Evaluation(name, row, Z_test, X_rec, masked_rec, estimator.history_, decode)
+    samples = None
+    if hasattr(estimator, "sample"):  # generative: its test ELBO and a grid of samples
+        row["test_elbo"] = float(np.mean(estimator.elbo(d.X_test)))
+        samples = estimator.sample(N_SAMPLES, random_state=seed)
+    return Evaluation(name, row, Z_test, X_rec, masked_rec, estimator.history_, decode, samples)
 
 
 def _figures(evaluations: list[Evaluation], scaled: _Scaled, fig_dir: Path, seed: int,
@@ -149,6 +156,12 @@ def _figures(evaluations: list[Evaluation], scaled: _Scaled, fig_dir: Path, seed
             path = plot_latent_manifold(ev.decode, d.image_shape, fig_dir / f"manifold_{ev.name}.png", lim=lim,
                                         title=f"{ev.name}: images decoded from a grid of 2-D codes")
             figures.append((str(path), f"{ev.name}: a smooth, varied grid means the 2-D code space is well used."))
+    for ev in evaluations:
+        if ev.samples is not None and d.image_shape is not None:
+            path = plot_samples(ev.samples, d.image_shape, fig_dir / f"samples_{ev.name}.png",
+                                title=f"{ev.name}: {len(ev.samples)} samples from the prior")
+            figures.append((str(path), f"{ev.name}: new images decoded from random codes; sharp, varied samples "
+                                       "mean the model learned the data, not just to copy it."))
     histories = {ev.name: ev.history for ev in evaluations if ev.history is not None and len(ev.history)}
     if histories:
         path = plot_loss_comparison(histories, fig_dir / "loss.png")
@@ -213,7 +226,8 @@ def compare_models(dataset: Dataset, models: list[str], out_dir: str | Path, *, 
             evaluations.append(evaluate_pca(scaled, latent_dim, seed))
             continue
         estimator = make_estimator(name, latent_dim=latent_dim, hidden=hidden, max_epochs=max_epochs,
-                                   batch_size=batch_size, random_state=seed, verbose=verbose)
+                                   batch_size=batch_size, random_state=seed, verbose=verbose,
+                                   image_shape=dataset.image_shape)
         start = time.perf_counter()
         estimator.fit(dataset.X_train, dataset.y_train)  # unsupervised families ignore y
         evaluations.append(evaluate_estimator(name, estimator, scaled, seed, time.perf_counter() - start))

@@ -16,6 +16,8 @@ from typing import Any
 _CLASSES: dict[str, str] = {
     "Autoencoder": "autoencoder",
     "AnomalyDetector": "detector",
+    "ConvAutoencoder": "conv",
+    "VAE": "vae",
 }
 _BASES = {"AutoencoderEstimator": "base"}
 

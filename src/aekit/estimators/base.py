@@ -37,6 +37,10 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
     def _model_config(self, n_features: int, scaling: str) -> ModelConfig:
         raise NotImplementedError
 
+    def _check_scaled(self, X_scaled: np.ndarray, name: str) -> np.ndarray:
+        """Refuse scaled data the model cannot take (a Bernoulli VAE needs [0, 1]); default: all."""
+        return X_scaled
+
     def _train_config(self) -> TrainConfig:
         if isinstance(self.random_state, numbers.Integral):
             seed = int(self.random_state)
@@ -62,10 +66,11 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         model_cfg.validate()
 
         scaler = Scaler(scaling).fit(X)
+        X_scaled = self._check_scaled(scaler.transform(X), "X")
         with torch.random.fork_rng():  # seeded initial weights, global RNG untouched
             torch.manual_seed(train_cfg.seed)
             model = MODEL_FAMILIES[self.family](model_cfg)
-        result = fit_model(model, scaler.transform(X), train_cfg)
+        result = fit_model(model, X_scaled, train_cfg)
         # Only a fit that finished replaces the fitted state: a crash leaves the old one intact.
         self.scaler_, self.model_ = scaler, model.eval()
         self.n_features_in_ = X.shape[1]

@@ -23,7 +23,8 @@ from aekit.estimators.presets import PRESETS, estimator_class
 from aekit.exceptions import DataError
 
 RECONSTRUCTION_SCORES = ("mse", "mae")
-VARIATIONAL_SCORES = ("elbo", "reconstruction_probability")
+VARIATIONAL_SCORES = ("elbo",)
+ELBO_SAMPLES = 10  # draws of z per sample for the "elbo" score, from a fixed seed so scores repeat
 PROBA_METHODS = ("linear", "unify")
 OWN_PARAMS = ("model", "threshold", "contamination", "score", "threshold_k")
 
@@ -44,11 +45,11 @@ class AnomalyDetector(BaseEstimator):
     contamination : float in (0, 0.5] or None, default=None
         Expected share of anomalies in the training data; with the
         ``"contamination"`` rule that share of training samples is flagged.
-    score : {"mse", "mae", "elbo", "reconstruction_probability"}, default="mse"
+    score : {"mse", "mae", "elbo"}, default="mse"
         Per-sample score: mean squared or absolute reconstruction error over
         features (on the model's scaled data, so every feature counts
-        alike). Variational models also offer the negative ELBO and the
-        negative reconstruction probability (An & Cho, 2015).
+        alike). Variational models (``"vae"``, ``"conv-vae"``, ...) also offer
+        the negative ELBO (10 draws of z from a fixed seed).
     threshold_k : float or None, default=None
         Width of the ``"auto"`` (3) or ``"iqr"`` (1.5) rule.
     **model_params
@@ -278,7 +279,7 @@ class AnomalyDetector(BaseEstimator):
 
     def _scores(self, estimator, X) -> np.ndarray:
         if self.score in VARIATIONAL_SCORES:
-            return -np.asarray(estimator.elbo(X, kind=self.score), dtype=np.float64)
+            return -np.asarray(estimator.elbo(X, n_samples=ELBO_SAMPLES, random_state=0), dtype=np.float64)
         return self._feature_errors(estimator, X).astype(np.float64).mean(axis=1)
 
     def _require_reconstruction_score(self, what: str) -> None:

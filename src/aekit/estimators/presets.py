@@ -37,6 +37,11 @@ PRESETS: dict[str, Preset] = {
     "sparse-l1": Preset("sparse autoencoder (L1 on codes)", AE, {"sparsity": "l1", "sparsity_weight": 1e-3}),
     "contractive": Preset("contractive autoencoder", AE, {"contractive_weight": 1e-4}),
 }
+CONV, VAE = "conv:ConvAutoencoder", "vae:VAE"
+PRESETS["conv"] = Preset("convolutional autoencoder (conv 32-64, stride 2)", CONV)
+PRESETS["vae"] = Preset("variational autoencoder (dense, Bernoulli likelihood)", VAE)
+PRESETS["beta-vae"] = Preset("beta-VAE (dense, beta 4, KL warm-up 5 epochs)", VAE, {"beta": 4.0, "warmup_epochs": 5})
+PRESETS["conv-vae"] = Preset("variational autoencoder (convolutional)", VAE, {"architecture": "conv"})
 BASELINES = {"pca": "PCA with the same number of components"}
 
 

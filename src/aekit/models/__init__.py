@@ -6,9 +6,16 @@ model class; adding a family is one module here plus an entry below.
 
 from aekit.models.autoencoder import AutoencoderConfig, DenseAutoencoder
 from aekit.models.base import BaseAutoencoder, ModelConfig
+from aekit.models.conv import ConvAutoencoderConfig, ConvAutoencoderModel
+from aekit.models.latent import VariationalAutoencoder, VariationalConfig
+from aekit.models.vae import VAEConfig, VAEModel
 
 MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
     DenseAutoencoder.family: DenseAutoencoder,
+    VAEModel.family: VAEModel,
+    ConvAutoencoderModel.family: ConvAutoencoderModel,
 }
 
-__all__ = ["MODEL_FAMILIES", "AutoencoderConfig", "BaseAutoencoder", "DenseAutoencoder", "ModelConfig"]
+__all__ = ["MODEL_FAMILIES", "AutoencoderConfig", "BaseAutoencoder", "ConvAutoencoderConfig", "ConvAutoencoderModel",
+           "DenseAutoencoder", "ModelConfig",
+           "VAEConfig", "VAEModel", "VariationalAutoencoder", "VariationalConfig"]

@@ -88,14 +88,14 @@ class DenseAutoencoder(BaseAutoencoder):
 
     def __init__(self, config: AutoencoderConfig):
         super().__init__(config)
-        c = config
-        self.encoder = MLPEncoder(c.input_dim, c.hidden, c.latent_dim, c.activation,
-                                  c.resolved_latent_activation)
+        self.encoder, self.decoder = self.build_networks(config)
+
+    def build_networks(self, c: AutoencoderConfig) -> tuple[torch.nn.Module, torch.nn.Module]:
+        """The encoder and decoder; other architectures (conv) override this and keep the loss."""
+        encoder = MLPEncoder(c.input_dim, c.hidden, c.latent_dim, c.activation, c.resolved_latent_activation)
         if c.tied:
-            self.decoder = TiedMLPDecoder(self.encoder, c.activation, c.output_activation)
-        else:
-            self.decoder = MLPDecoder(c.latent_dim, c.hidden, c.input_dim, c.activation,
-                                      c.output_activation)
+            return encoder, TiedMLPDecoder(encoder, c.activation, c.output_activation)
+        return encoder, MLPDecoder(c.latent_dim, c.hidden, c.input_dim, c.activation, c.output_activation)
 
     def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         c = self.config

@@ -74,6 +74,10 @@ class BaseAutoencoder(nn.Module):
     def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         raise NotImplementedError
 
+    def set_epoch(self, epoch: int) -> None:
+        """Called by training at the start of each epoch (0-based); schedules
+        such as a VAE's KL warm-up use it. Most families ignore it."""
+
     @torch.no_grad()
     def reconstruction_error(self, x: torch.Tensor) -> torch.Tensor:
         """Per-sample mean squared error of the (uncorrupted) reconstruction."""

@@ -81,6 +81,9 @@ class AutoencoderModule(pl.LightningModule):
             return
         self.log("val_loss", self._epoch_mean("val"), prog_bar=True)
 
+    def on_train_epoch_start(self) -> None:
+        self.model.set_epoch(self.current_epoch)  # schedules (KL warm-up) follow resumed epochs too
+
     def on_train_epoch_end(self) -> None:
         row = {"epoch": self.current_epoch + 1, "train_loss": self._epoch_mean("train")}
         val = self.trainer.callback_metrics.get("val_loss")

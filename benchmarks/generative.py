@@ -1,0 +1,156 @@
+"""Convolutional autoencoder and VAE on full Fashion-MNIST (or MNIST).
+
+Figures (all in one process, one seed):
+
+1. ConvAE, code size 32: test MSE / PCA-32 test MSE (target <= 0.50) and
+   linear-probe accuracy on its codes (target >= 0.86), beside the dense
+   784-256-32 autoencoder and PCA-32.
+2. VAE, dense and conv: test ELBO and importance-sampled log-likelihood
+   (Burda et al. 2016, k = ``--ll-samples``), in nats, with the protocol:
+   Bernoulli likelihood, training images dynamically binarised (a fresh
+   x ~ Bernoulli(pixel) every batch), test images binarised once with
+   ``--seed`` (the same binary test set for both models), official
+   train/test split, 10% of train held out for early stopping.
+3. Fit time per epoch of each model as a ratio to the dense AE's.
+
+``--data mnist`` follows Burda et al.'s 1-stochastic-layer setting for the
+dense VAE (784-200-200-50, tanh, dynamic binarisation), where they report
+-86.76 nats (k = 5000). It needs MNIST, a download (aekit.data, pinned hashes).
+
+Run:  python benchmarks/generative.py [--data fashion-mnist] [--epochs 20] [--vae-epochs 50]
+      [--ll-samples 1000] [--ll-rows 10000] [--seed 0]
+Writes benchmarks/results/generative[-mnist].json and prints a summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from aekit import VAE, Autoencoder, ConvAutoencoder
+from aekit.data import load_dataset
+from aekit.evaluation import code_quality, pca_baseline
+
+RESULTS = Path(__file__).parent / "results"
+# Burda et al. 2016, 1 stochastic layer: two deterministic layers of 200 tanh units, 50 latent units.
+BURDA = dict(hidden=(200, 200), latent_dim=50, activation="tanh")
+
+
+def timed_fit(estimator, X_train, y_train=None) -> dict:
+    start = time.perf_counter()
+    estimator.fit(X_train)
+    seconds = time.perf_counter() - start
+    return {"fit_seconds": seconds, "epochs_run": estimator.n_epochs_, "best_epoch": estimator.best_epoch_,
+            "seconds_per_epoch": seconds / estimator.n_epochs_}
+
+
+def autoencoders(data, args) -> dict:
+    """PCA-32, the dense 784-256-32 AE and the ConvAE-32: MSE ratio, probe, time."""
+    X_train, X_test, y_train, y_test = data.X_train, data.X_test, data.y_train, data.y_test
+    pca = pca_baseline(X_train, X_test, 32, random_state=args.seed)
+    pca_mse = float(np.mean((pca["X_test_rec"] - X_test) ** 2))
+    rows = {"pca-32": {"test_mse": pca_mse, "mse_ratio_to_pca": 1.0,
+                       "linear_probe": probe(pca["Z_train"], y_train, pca["Z_test"], y_test, args.seed)}}
+    models = {
+        "dense-ae 784-256-32": Autoencoder(latent_dim=32, hidden=(256,), max_epochs=args.epochs,
+                                           batch_size=args.batch_size, patience=args.epochs, random_state=args.seed),
+        f"conv-ae {'-'.join(map(str, args.channels))}-32": ConvAutoencoder(
+            latent_dim=32, channels=args.channels, image_shape=data.image_shape, max_epochs=args.epochs,
+            batch_size=args.batch_size, patience=args.epochs, random_state=args.seed),
+    }
+    for name, model in models.items():
+        row = timed_fit(model, X_train)
+        mse = float(np.mean((model.reconstruct(X_test) - X_test) ** 2))
+        row.update(test_mse=mse, mse_ratio_to_pca=mse / pca_mse,
+                   linear_probe=probe(model.transform(X_train), y_train, model.transform(X_test), y_test, args.seed))
+        rows[name] = row
+        print(f"{name}: MSE/PCA {row['mse_ratio_to_pca']:.3f}, probe {row['linear_probe']:.3f}, "
+              f"{row['seconds_per_epoch']:.1f} s/epoch", flush=True)
+    return rows
+
+
+def probe(Z_train, y_train, Z_test, y_test, seed: int) -> float:
+    return float(code_quality(Z_train, y_train, Z_test, y_test, random_state=seed)["linear_probe"])
+
+
+def vaes(data, args) -> dict:
+    """Dense and conv VAE: test ELBO and IS log-likelihood on a statically binarised test set."""
+    rng = np.random.default_rng(args.seed)
+    X_test = (rng.random(data.X_test.shape) < data.X_test).astype(np.float32)[: args.ll_rows]
+    dense = BURDA if args.data == "mnist" else dict(hidden=(256,), latent_dim=32, activation="relu")
+    common = dict(likelihood="bernoulli", dynamic_binarization=True, scaling="none", max_epochs=args.vae_epochs,
+                  batch_size=args.batch_size, patience=10, random_state=args.seed)
+    models = {
+        f"vae dense {'-'.join(map(str, dense['hidden']))}-{dense['latent_dim']} {dense['activation']}": VAE(
+            architecture="dense", **dense, **common),
+        f"vae conv {'-'.join(map(str, args.channels))}-32": VAE(
+            architecture="conv", channels=args.channels, latent_dim=32, image_shape=data.image_shape, **common),
+    }
+    rows = {}
+    for name, model in models.items():
+        row = timed_fit(model, data.X_train)
+        row["test_elbo_nats"] = float(model.elbo(X_test, n_samples=1).mean())
+        start = time.perf_counter()
+        row["test_log_likelihood_nats"] = float(model.log_likelihood(X_test, n_samples=args.ll_samples).mean())
+        row["log_likelihood_seconds"] = time.perf_counter() - start
+        rows[name] = row
+        print(f"{name}: test ELBO {row['test_elbo_nats']:.2f}, log p(x) (k={args.ll_samples}) "
+              f"{row['test_log_likelihood_nats']:.2f} nats, {row['seconds_per_epoch']:.1f} s/epoch", flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", choices=("fashion-mnist", "mnist"), default="fashion-mnist")
+    parser.add_argument("--epochs", type=int, default=20, help="epochs of the dense AE and the ConvAE")
+    parser.add_argument("--vae-epochs", type=int, default=50, help="maximum epochs of each VAE")
+    parser.add_argument("--ll-samples", type=int, default=1000, help="importance samples k per test image")
+    parser.add_argument("--ll-rows", type=int, default=10_000, help="test images scored (first N)")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    parser.add_argument("--channels", default="32,64", help="conv blocks of the ConvAE and the conv VAE")
+    parser.add_argument("--n-train", type=int, default=None, help="REDUCED run: a random subset of train rows")
+    args = parser.parse_args()
+    args.channels = tuple(int(c) for c in args.channels.split(","))
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+    torch.manual_seed(args.seed)
+    data = load_dataset(args.data)
+    if args.n_train:
+        data = data.subsample(args.n_train, None, random_state=args.seed)
+    flags = " ".join(f"--{k.replace('_', '-')} {','.join(map(str, v)) if isinstance(v, tuple) else v}"
+                     for k, v in vars(args).items() if v is not None)
+    result = {"command": f"python benchmarks/generative.py {flags}", "data": data.source,
+              "n_train": len(data.X_train), "n_test": len(data.X_test),
+              "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}",
+              "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+              "protocol": {"vae_binarization": "train: dynamic (x ~ Bernoulli(pixel) per batch); test: static, "
+                                               f"drawn once with seed {args.seed}",
+                           "split": "official train/test; 10% of train held out for early stopping (patience 10)",
+                           "likelihood": "Bernoulli; nats per image; log p(x) by importance sampling, "
+                                         f"k={args.ll_samples}, on the first {args.ll_rows} test images"}}
+    result["autoencoders"] = autoencoders(data, args)
+    result["vaes"] = vaes(data, args)
+    reference = next(v for k, v in result["autoencoders"].items() if k.startswith("dense-ae"))
+    for group in ("autoencoders", "vaes"):
+        for row in result[group].values():
+            if "seconds_per_epoch" in row:
+                row["time_per_epoch_ratio_to_dense_ae"] = row["seconds_per_epoch"] / reference["seconds_per_epoch"]
+    suffix = "" if args.data == "fashion-mnist" else f"-{args.data}"
+    out = RESULTS / f"generative{suffix}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps({g: result[g] for g in ("autoencoders", "vaes")}, indent=1))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

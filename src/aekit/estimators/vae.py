@@ -1,0 +1,189 @@
+"""``aekit.VAE``: the variational autoencoder (and beta-VAE), dense or
+convolutional, behind a scikit-learn transformer with sampling and
+likelihoods."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import torch
+from sklearn.utils.validation import check_is_fitted
+
+from aekit.estimators.base import PREDICT_BATCH, AutoencoderEstimator
+from aekit.estimators.images import ImageInputMixin, store_params
+from aekit.exceptions import DataError
+from aekit.models import VAEConfig
+
+# Rows per importance-sampling pass: k samples of each are decoded in chunks.
+LIKELIHOOD_BATCH = 256
+
+
+def seed_of(random_state, default: int = 0) -> int:
+    """An int seed from None / int / RandomState (None gives ``default``: reproducible)."""
+    if random_state is None:
+        return default
+    if isinstance(random_state, numbers.Integral):
+        return int(random_state)
+    return int(random_state.randint(2**31 - 1))
+
+
+class VAE(ImageInputMixin, AutoencoderEstimator):
+    """A variational autoencoder: dense or convolutional, VAE or beta-VAE.
+
+    The encoder gives a diagonal Gaussian q(z | x) (log-variance clamped to
+    [-10, 10]), the prior is N(0, I), and training maximises the ELBO
+    ``E_q[log p(x | z)] - beta * KL(q || prior)`` with the reparameterisation
+    trick. Likelihoods are in nats, on the scaled data.
+
+    Parameters
+    ----------
+    latent_dim : int, default=16
+    architecture : {"dense", "conv"}, default="dense"
+        "conv" takes images: (N, H, W), (N, C, H, W), or flat rows with ``image_shape``.
+    hidden : tuple of int, default=(256,)
+        Dense layers (architecture="dense"); the decoder mirrors them.
+    channels : tuple of int, default=(32, 64)
+        Conv blocks (architecture="conv").
+    batch_norm : bool, default=False
+    image_shape : tuple (C, H, W) or (H, W), or None
+    activation : str, default="relu"
+    likelihood : {"bernoulli", "gaussian"}, default="bernoulli"
+        Bernoulli needs data in [0, 1] after scaling (images); Gaussian takes any data.
+    gaussian_variance : {"fixed", "learned"}, default="fixed"
+        Fixed std ``sigma``, or one std per feature learned from ``sigma``.
+    sigma : float, default=1.0
+    beta : float, default=1.0
+        Weight of the KL term; > 1 is a beta-VAE (more disentangled, blurrier).
+    warmup_epochs : int, default=0
+        The KL weight rises linearly from beta/W to beta over the first W epochs.
+    free_bits : float, default=0.0
+        Minimum KL per latent unit (nats, batch average) charged in training,
+        so units are not pushed to the prior early (posterior collapse).
+    dynamic_binarization : bool, default=False
+        Train on x ~ Bernoulli(pixel), redrawn every batch (Bernoulli only).
+    weight_decay, scaling, learning_rate, batch_size, max_epochs,
+    validation_fraction, patience, random_state, verbose, checkpoint_dir,
+    resume, log_dir :
+        As for :class:`aekit.Autoencoder`. ``random_state`` also seeds the
+        Monte-Carlo draws of ``elbo`` / ``score_samples`` (0 when None).
+
+    Attributes
+    ----------
+    model_ : VAEModel
+    image_shape_ : tuple (C, H, W) or None
+    scaler_, n_features_in_, history_, best_epoch_, n_epochs_, stopped_early_ :
+        As for :class:`aekit.Autoencoder`; ``history_`` holds the negative
+        ELBO (with beta) per epoch.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from aekit import VAE
+    >>> X = load_digits().data / 16
+    >>> vae = VAE(latent_dim=4, hidden=(64,), max_epochs=3, random_state=0).fit(X)
+    >>> vae.transform(X[:2]).shape, vae.sample(5, random_state=0).shape
+    ((2, 4), (5, 64))
+    >>> bool(vae.log_likelihood(X[:10], n_samples=100).mean() >= vae.elbo(X[:10], n_samples=100).mean())
+    True
+    """
+
+    family = "vae"
+
+    def __init__(self, latent_dim=16, architecture="dense", hidden=(256,), channels=(32, 64), batch_norm=False,
+                 image_shape=None, activation="relu", likelihood="bernoulli", gaussian_variance="fixed",
+                 sigma=1.0, beta=1.0, warmup_epochs=0, free_bits=0.0, dynamic_binarization=False,
+                 weight_decay=0.0, scaling="auto", learning_rate=1e-3, batch_size=128, max_epochs=50,
+                 validation_fraction=0.1, patience=5, random_state=None, verbose=0, checkpoint_dir=None,
+                 resume=False, log_dir=None):
+        store_params(self, locals())
+
+    def _requires_image_shape(self) -> bool:
+        return self.architecture == "conv"
+
+    def _model_config(self, n_features: int, scaling: str) -> VAEConfig:
+        conv = self.architecture == "conv"
+        return VAEConfig(
+            input_dim=n_features, latent_dim=self.latent_dim, architecture=self.architecture,
+            hidden=tuple(self.hidden), activation=self.activation,
+            image_shape=self._fit_image_shape if conv else None, channels=tuple(self.channels),
+            batch_norm=self.batch_norm, likelihood=self.likelihood, gaussian_variance=self.gaussian_variance,
+            sigma=self.sigma, beta=self.beta, warmup_epochs=self.warmup_epochs, free_bits=self.free_bits,
+            dynamic_binarization=self.dynamic_binarization)
+
+    def _check_scaled(self, X_scaled: np.ndarray, name: str) -> np.ndarray:
+        if self.likelihood == "bernoulli":
+            low, high = float(X_scaled.min()), float(X_scaled.max())
+            if low < 0.0 or high > 1.0:
+                raise DataError(
+                    f"{name} has values in [{low:.4g}, {high:.4g}] after scaling, but likelihood='bernoulli' "
+                    "needs data in [0, 1] (pixel intensities); scale the data to [0, 1] "
+                    "(scaling='minmax') or use likelihood='gaussian'")
+        return X_scaled
+
+    # -- likelihoods -----------------------------------------------------------------------
+    def _scaled(self, X) -> np.ndarray:
+        return self._check_scaled(self.scaler_.transform(self._checked(X)), "X")
+
+    def _generator(self, random_state) -> torch.Generator:
+        return torch.Generator().manual_seed(seed_of(random_state, seed_of(self.random_state)))
+
+    @torch.no_grad()
+    def _per_row(self, fn, X: np.ndarray, batch: int = PREDICT_BATCH) -> np.ndarray:
+        self.model_.eval()
+        parts = [fn(torch.from_numpy(X[i:i + batch])) for i in range(0, len(X), batch)]
+        return torch.cat(parts).numpy().astype(np.float64)
+
+    def elbo(self, X, n_samples: int = 1, random_state=None) -> np.ndarray:
+        """Evidence lower bound per sample, in nats (beta = 1, no free bits):
+        ``E_q[log p(x|z)]`` from ``n_samples`` draws, minus the analytic KL."""
+        _check_n_samples(n_samples)
+        X, generator = self._scaled(X), self._generator(random_state)
+        return self._per_row(lambda x: self.model_.elbo(x, n_samples, generator), X)
+
+    def log_likelihood(self, X, n_samples: int = 1000, random_state=None) -> np.ndarray:
+        """log p(x) per sample, in nats, by importance sampling with ``n_samples``
+        draws from q(z | x) (Burda et al. 2016); >= the ELBO on average and
+        tighter as ``n_samples`` grows. Memory does not grow with ``n_samples``."""
+        _check_n_samples(n_samples)
+        X, generator = self._scaled(X), self._generator(random_state)
+        return self._per_row(lambda x: self.model_.importance_log_likelihood(x, n_samples, generator),
+                             X, LIKELIHOOD_BATCH)
+
+    def score_samples(self, X) -> np.ndarray:
+        """Negative ELBO per sample (nats): high for data the model finds unlikely."""
+        return -self.elbo(X)
+
+    # -- generation ---------------------------------------------------------------------------
+    def sample(self, n: int = 1, random_state=None) -> np.ndarray:
+        """``n`` new rows: means of p(x | z) for z ~ N(0, I), in the training data's units."""
+        check_is_fitted(self, "model_")
+        if not isinstance(n, numbers.Integral) or n < 1:
+            raise ValueError(f"n must be a positive integer, got {n!r}")
+        self.model_.eval()
+        X = self.model_.sample(int(n), self._generator(random_state)).numpy()
+        return self.scaler_.inverse_transform(X.astype(np.float32, copy=False))
+
+    def interpolate(self, x1, x2, steps: int = 10) -> np.ndarray:
+        """``steps`` rows decoded along the line between the codes of x1 and x2 (one sample each)."""
+        if not isinstance(steps, numbers.Integral) or steps < 2:
+            raise ValueError(f"steps must be an integer >= 2, got {steps!r}")
+        ends = [self.scaler_.transform(self._checked(_one_row(x, self))) for x in (x1, x2)]
+        self.model_.eval()
+        path = self.model_.interpolate(*(torch.from_numpy(e) for e in ends), int(steps)).numpy()
+        return self.scaler_.inverse_transform(path.astype(np.float32, copy=False))
+
+
+def _check_n_samples(n_samples) -> None:
+    if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+
+
+def _one_row(x, estimator: VAE) -> np.ndarray:
+    """One sample (a flat row or one image) as a batch of one."""
+    check_is_fitted(estimator, "model_")
+    x = np.asarray(x, dtype=np.float32)
+    shape = estimator.image_shape_
+    if shape is not None and x.shape in (shape, shape[1:]):
+        return x.reshape(1, -1)
+    return x.reshape(1, -1) if x.ndim == 1 else x

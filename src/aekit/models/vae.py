@@ -1,0 +1,88 @@
+"""The variational autoencoder (Kingma & Welling 2014) and beta-VAE
+(Higgins et al. 2017), with a dense or a convolutional encoder/decoder.
+
+Training minimises, per sample,
+
+    -E_q[log p(x | z)] + beta * w(epoch) * KL(q(z | x) || N(0, I))
+
+with the warm-up weight w and free bits of :mod:`aekit.models.latent`, where
+all the shared VAE machinery lives. This module only builds the networks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+from torch import nn
+
+from aekit.models.latent import VariationalAutoencoder, VariationalConfig
+from aekit.nn import ACTIVATIONS, MLPDecoder, MLPEncoder
+from aekit.nn.conv import ConvDecoder, ConvFeatures, check_image_shape
+
+ARCHITECTURES = ("dense", "conv")
+
+
+@dataclasses.dataclass(kw_only=True)
+class VAEConfig(VariationalConfig):
+    """A VAE on flat rows of ``input_dim`` features.
+
+    ``architecture="dense"``: an MLP with ``hidden`` layers (the decoder
+    mirrors them). ``architecture="conv"``: stride-2 conv blocks with
+    ``channels`` on images of ``image_shape`` (C, H, W), C*H*W = input_dim.
+    ``dynamic_binarization`` draws x ~ Bernoulli(pixel) afresh for every
+    training batch (the protocol of the MNIST likelihood papers).
+    """
+
+    input_dim: int
+    architecture: str = "dense"
+    hidden: tuple[int, ...] = (256,)
+    activation: str = "relu"
+    image_shape: tuple[int, ...] | None = None
+    channels: tuple[int, ...] = (32, 64)
+    batch_norm: bool = False
+    dynamic_binarization: bool = False
+
+    def validate(self) -> None:
+        super().validate()
+        if self.architecture not in ARCHITECTURES:
+            raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {self.architecture!r}")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
+        if self.input_dim < 1 or any(h < 1 for h in self.hidden) or any(c < 1 for c in self.channels):
+            raise ValueError(f"layer sizes must be >= 1, got input_dim={self.input_dim}, "
+                             f"hidden={self.hidden}, channels={self.channels}")
+        if self.dynamic_binarization and self.likelihood != "bernoulli":
+            raise ValueError("dynamic_binarization needs likelihood='bernoulli'")
+        if self.architecture == "conv":
+            check_image_shape(self.image_shape, self.input_dim, self.channels)
+
+
+def _networks(c: VAEConfig) -> tuple[nn.Module, nn.Module, int]:
+    """(encoder -> features, decoder -> likelihood parameters, number of features)."""
+    if c.architecture == "conv":
+        encoder = ConvFeatures(c.image_shape, c.channels, c.activation, c.batch_norm)
+        decoder = ConvDecoder(c.latent_dim, c.image_shape, c.channels, c.activation, "identity", c.batch_norm)
+        return encoder, decoder, encoder.out_features
+    if not c.hidden:
+        return nn.Identity(), nn.Linear(c.latent_dim, c.input_dim), c.input_dim
+    encoder = MLPEncoder(c.input_dim, c.hidden[:-1], c.hidden[-1], c.activation, c.activation)
+    decoder = MLPDecoder(c.latent_dim, c.hidden, c.input_dim, c.activation, "identity")
+    return encoder, decoder, c.hidden[-1]
+
+
+class VAEModel(VariationalAutoencoder):
+    """A VAE / beta-VAE with a dense or convolutional encoder and decoder."""
+
+    family = "vae"
+    config_class = VAEConfig
+
+    def __init__(self, config: VAEConfig):
+        config.validate()
+        encoder, decoder, n_features = _networks(config)
+        super().__init__(config, encoder, decoder, encoder_dim=n_features, n_outputs=config.input_dim)
+
+    def loss(self, batch) -> dict[str, torch.Tensor]:
+        if self.training and self.config.dynamic_binarization:
+            batch = torch.bernoulli(batch)
+        return super().loss(batch)
