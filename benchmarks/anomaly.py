@@ -65,7 +65,9 @@ def pyod_autoencoder(X_train, X_test, seed, epochs):
 
 def aekit_detector(preset: str, **params):
     def fit_score(X_train, X_test, seed, epochs):
-        detector = AnomalyDetector(preset, max_epochs=epochs, random_state=seed, **params).fit(X_train)
+        side = int(round(np.sqrt(X_train.shape[1])))
+        images = {"image_shape": (1, side, side)} if preset.startswith("conv") else {}
+        detector = AnomalyDetector(preset, max_epochs=epochs, random_state=seed, **params, **images).fit(X_train)
         return detector.decision_function(X_test)
     return fit_score
 
@@ -180,6 +182,7 @@ def main() -> None:
     parser.add_argument("--latent", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-fashion", action="store_true", help="Only the tabular part.")
+    parser.add_argument("--skip-tabular", action="store_true", help="Only Fashion-MNIST.")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (PyOD and aekit alike).")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
@@ -192,8 +195,9 @@ def main() -> None:
     if not args.skip_fashion:
         scenarios["fashion-mnist (one-class)"] = lambda: one_class_scenarios(
             load_dataset("fashion-mnist"), args.n_train, args.n_test, args.seed)
-    scenarios["breast-cancer"] = lambda: list(breast_cancer_scenario(args.seed))
-    scenarios["digits (one-class)"] = lambda: list(one_class_scenarios(load_dataset("digits", random_state=args.seed),
+    if not args.skip_tabular:
+        scenarios["breast-cancer"] = lambda: list(breast_cancer_scenario(args.seed))
+        scenarios["digits (one-class)"] = lambda: list(one_class_scenarios(load_dataset("digits", random_state=args.seed),
                                                                        None, None, args.seed))
     results = {"command": "python benchmarks/anomaly.py " + " ".join(
                    f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()
