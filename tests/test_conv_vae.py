@@ -3,14 +3,18 @@ model files and bad input, on real data (digits' 8x8 images)."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
 from sklearn.base import clone
 
 from aekit import VAE, Autoencoder, ConvAutoencoder, load
 from aekit.data import load_dataset
-from aekit.exceptions import DataError
+from aekit.exceptions import DataError, ModelFileError
 from aekit.models import ConvAutoencoderConfig, ConvAutoencoderModel, VAEConfig, VAEModel
 
 CONV_FAST = dict(latent_dim=8, channels=(16, 32), batch_size=64, random_state=0)
@@ -147,3 +151,14 @@ def test_negative_beta_and_bad_settings_are_refused(images):
         VAE(architecture="rnn", max_epochs=1).fit(images[0])
     with pytest.raises(DataError, match="NaN"):
         ConvAutoencoder(max_epochs=1).fit(np.full((20, 8, 8), np.nan))
+
+
+def test_a_model_file_with_a_tampered_image_shape_is_refused(conv_ae, tmp_path):
+    path = conv_ae.save(tmp_path / "m.safetensors")
+    with safe_open(str(path), framework="pt") as f:
+        metadata, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
+    fitted = json.loads(metadata["fitted"])
+    fitted["image_shape_"] = [1, 4, 16]  # same number of pixels, another layout
+    save_file(tensors, str(path), metadata={**metadata, "fitted": json.dumps(fitted)})
+    with pytest.raises(ModelFileError, match=r"image_shape_ \(1, 4, 16\) does not fit the model"):
+        load(path)

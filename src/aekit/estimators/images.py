@@ -106,5 +106,11 @@ class ImageInputMixin:
 
     def _restore(self, model, scaler, fitted: dict[str, Any]):
         shape = fitted.get("image_shape_")
-        self.image_shape_ = tuple(int(s) for s in shape) if shape else None
+        shape = tuple(int(s) for s in shape) if shape else None
+        config_shape = getattr(model.config, "image_shape", None)
+        if (shape is not None and int(np.prod(shape)) != model.config.input_dim) or (
+                config_shape is not None and tuple(config_shape) != shape):
+            raise ValueError(f"the fitted image_shape_ {shape} does not fit the model "
+                             f"(input_dim {model.config.input_dim}, image_shape {config_shape})")
+        self.image_shape_ = shape
         return super()._restore(model, scaler, fitted)
