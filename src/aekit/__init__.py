@@ -16,6 +16,9 @@ from aekit._version import __version__
 _LAZY = {
     "Autoencoder": "aekit.estimators",
     "AnomalyDetector": "aekit.estimators",
+    "SequenceAutoencoder": "aekit.estimators",
+    "SequenceVAE": "aekit.estimators",
+    "SeriesAnomalyDetector": "aekit.estimators.series_detector",
     "ConvAutoencoder": "aekit.estimators",
     "VAE": "aekit.estimators",
     "load": "aekit.io",

@@ -111,7 +111,8 @@ def train(
     estimator = make_estimator(
         model, latent_dim=latent, hidden=hidden_sizes, max_epochs=epochs, batch_size=batch_size,
         learning_rate=learning_rate, patience=patience, random_state=seed, verbose=0 if quiet else 1,
-        checkpoint_dir=str(out / "checkpoints"), resume=resume, log_dir=str(out), image_shape=dataset.image_shape)
+        checkpoint_dir=str(out / "checkpoints"), resume=resume, log_dir=str(out), image_shape=dataset.image_shape,
+        n_channels=dataset.series_shape[1] if dataset.series_shape else None)
     estimator.fit(dataset.X_train)
     estimator.save(out / "model.safetensors")
     is_vae = hasattr(estimator, "elbo")  # a VAE's score_samples is -ELBO: report the ELBO itself
@@ -125,6 +126,12 @@ def train(
         sample = dataset.X_test[:10]
         plot_reconstructions(sample, estimator.reconstruct(sample), dataset.image_shape,
                              out / "reconstructions.png", title=f"{model}: originals (top) and reconstructions")
+    if dataset.series_shape is not None and len(dataset.X_test):
+        from aekit.viz import plot_series_rows
+
+        sample = dataset.X_test[:4]
+        plot_series_rows({"original": sample, model: estimator.reconstruct(sample)}, dataset.series_shape,
+                         out / "reconstructions.png", title=f"{model}: test series and reconstructions")
     measured = f"test MSE {test_mse:.5f} (scaled units)" if test_mse is not None else "no test rows to measure"
     if test_elbo is not None:
         measured = f"test ELBO {test_elbo:.2f} nats per sample"

@@ -84,6 +84,11 @@ class _Scaled:
         return float(np.mean((self.scaler.transform(X_rec_raw) - self.X_test) ** 2))
 
 
+def series_channels(dataset: Dataset) -> int | None:
+    """Channels of a time-series dataset (its rows are series flattened time-major), else None."""
+    return dataset.series_shape[1] if getattr(dataset, "series_shape", None) else None
+
+
 def _code_columns(scaled: _Scaled, Z_train: np.ndarray, Z_test: np.ndarray, seed: int) -> dict[str, float]:
     d = scaled.dataset
     if d.y_train is None or d.y_test is None:
@@ -145,6 +150,13 @@ def _figures(evaluations: list[Evaluation], scaled: _Scaled, fig_dir: Path, seed
                                title="Masked test images, each model's output, and the clean target")
         figures.append((str(path), "Denoising: which models fill the masked strokes back in? "
                                    "Denoising autoencoders were trained for exactly this."))
+    if d.series_shape is not None:
+        from aekit.viz import plot_series_rows
+
+        rows = {"original": d.X_test[:4], **{ev.name: ev.X_rec[:4] for ev in evaluations}}
+        path = plot_series_rows(rows, d.series_shape, fig_dir / "series.png",
+                                title="Test series (black) and each model's reconstruction")
+        figures.append((str(path), "Series reconstructions: look for lost peaks, lag and smoothing."))
     if d.y_test is not None:
         path = plot_code_maps({ev.name: ev.Z_test for ev in evaluations}, d.y_test, fig_dir / "codes.png",
                               method=code_map_method, random_state=seed)
@@ -227,7 +239,7 @@ def compare_models(dataset: Dataset, models: list[str], out_dir: str | Path, *, 
             continue
         estimator = make_estimator(name, latent_dim=latent_dim, hidden=hidden, max_epochs=max_epochs,
                                    batch_size=batch_size, random_state=seed, verbose=verbose,
-                                   image_shape=dataset.image_shape)
+                                   image_shape=dataset.image_shape, n_channels=series_channels(dataset))
         start = time.perf_counter()
         estimator.fit(dataset.X_train, dataset.y_train)  # unsupervised families ignore y
         evaluations.append(evaluate_estimator(name, estimator, scaled, seed, time.perf_counter() - start))

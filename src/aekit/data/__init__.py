@@ -8,6 +8,9 @@
   :func:`save_table`: the user's own files.
 - :func:`list_datasets`, :func:`load_dataset`: named datasets (bundled, from
   Debian packages, or downloaded with :func:`fetch_file` and pinned hashes).
+- :func:`check_series`, :func:`sliding_windows` / :func:`windows_to_steps`,
+  :func:`load_series`, :func:`load_series_dataset`, :func:`read_anomaly_series`:
+  time series (the bundled ones come with aeon, extra ``aekit[series]``).
 """
 
 from aekit.data.download import default_data_home, fetch_file
@@ -15,6 +18,8 @@ from aekit.data.loaders import load_any, load_image_folder, load_table, save_tab
 from aekit.data.noise import NOISE_KINDS, check_noise, corrupt, corrupt_array
 from aekit.data.registry import DATASET_NAMES, Dataset, DatasetInfo, list_datasets, load_dataset, read_idx
 from aekit.data.scaling import SCALING_KINDS, Scaler, choose_scaling
+from aekit.data.series import SeriesData, check_series, flagged_segments, load_series, sliding_windows, windows_to_steps
+from aekit.data.ucr import LongSeries, SeriesSplit, load_series_dataset, read_anomaly_series
 from aekit.data.validation import check_data, feature_names_of
 
 __all__ = [
@@ -39,4 +44,15 @@ __all__ = [
     "load_table",
     "read_idx",
     "save_table",
+    # time series
+    "LongSeries",
+    "SeriesData",
+    "SeriesSplit",
+    "check_series",
+    "flagged_segments",
+    "load_series",
+    "load_series_dataset",
+    "read_anomaly_series",
+    "sliding_windows",
+    "windows_to_steps",
 ]

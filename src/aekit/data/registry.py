@@ -7,9 +7,11 @@
 | `fashion-mnist` | 60,000 + 10,000 28x28 clothes     | Debian `dataset-fashion-mnist`, else download |
 | `mnist`         | 60,000 + 10,000 28x28 digits      | download                                   |
 | `breast-cancer` | 569 x 30 table                    | scikit-learn (bundled)                     |
+| `gunpoint`, ... | UCR/UEA time series, anomaly series | aeon (bundled; extra `aekit[series]`)     |
 
 Images come as float32 rows scaled to [0, 1], flattened channel-first so that
-``X.reshape(-1, *image_shape)`` restores them; tables come as raw float32.
+``X.reshape(-1, *image_shape)`` restores them; tables come as raw float32; time series as rows flattened time-major
+(``series_shape`` gives (T, C)).
 Downloads go through :func:`aekit.data.download.fetch_file` with pinned
 SHA-256 hashes.
 """
@@ -91,6 +93,9 @@ class Dataset:
         One line saying where the data came from.
     feature_names : tuple of str or None
         Column names of a table, when known.
+    series_shape : (steps, channels) or None
+        For time series: each row is one series flattened time-major, so
+        ``X.reshape(-1, *series_shape)`` gives (n, T, C).
     """
 
     name: str
@@ -101,6 +106,7 @@ class Dataset:
     image_shape: tuple[int, int, int] | None
     source: str
     feature_names: tuple[str, ...] | None = None
+    series_shape: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         _check_part(self.name, "train", self.X_train, self.y_train)
@@ -117,9 +123,17 @@ class Dataset:
                 f"values; expected {self.n_features} (the number of features)."
             )
 
+        if self.series_shape is not None and int(np.prod(self.series_shape)) != self.n_features:
+            raise DataError(
+                f"dataset {self.name}: series_shape {self.series_shape} holds {int(np.prod(self.series_shape))} "
+                f"values; expected {self.n_features} (the number of features)."
+            )
+
     @property
     def kind(self) -> str:
-        """``"image"`` when ``image_shape`` is known, else ``"table"``."""
+        """``"image"`` when ``image_shape`` is known, ``"series"`` for ``series_shape``, else ``"table"``."""
+        if self.series_shape is not None:
+            return "series"
         return "image" if self.image_shape is not None else "table"
 
     @property
@@ -497,4 +511,55 @@ _REGISTRY: dict[str, _Entry] = {
     ),
 }
 
+
+
+# Time series bundled with aeon (optional extra aekit[series]); see aekit.data.ucr.
+
+ANOMALY_WINDOW = 64  # window length of the long anomaly series when loaded as a Dataset
+ANOMALY_STRIDE = 16
+
+
+def _series_dataset(name: str, options: _LoadOptions) -> Dataset:
+    """A UCR/UEA set: each row one series flattened time-major, labels 0..k-1."""
+    from aekit.data import ucr
+
+    split = ucr.load_series_dataset(name)
+    X_train, X_test = np.stack(split.train), np.stack(split.test)
+    shape = X_train.shape[1:]
+    return Dataset(name, X_train.reshape(len(X_train), -1), split.y_train, X_test.reshape(len(X_test), -1),
+                   split.y_test, None, split.source, series_shape=(int(shape[0]), int(shape[1])))
+
+
+def _anomaly_dataset(name: str, options: _LoadOptions) -> Dataset:
+    """A long series cut into windows: the normal part for training, the rest for testing."""
+    from aekit.data import ucr
+    from aekit.data.series import sliding_windows
+
+    long = ucr.read_anomaly_series(name)
+    parts = [sliding_windows(part, ANOMALY_WINDOW, ANOMALY_STRIDE)
+             for part in (long.values[: long.train_end], long.values[long.train_end:])]
+    flat = [p.reshape(len(p), -1) for p in parts]
+    source = f"{long.source}; windows of {ANOMALY_WINDOW} steps every {ANOMALY_STRIDE}"
+    return Dataset(name, flat[0], None, flat[1], None, None, source,
+                   series_shape=(ANOMALY_WINDOW, long.values.shape[1]))
+
+
+def _series_entry(name: str, description: str, n_samples: str, load) -> _Entry:
+    from aekit.data import ucr
+
+    return _Entry(description, n_samples, "bundled in aeon (pip install 'aekit[series]')",
+                  lambda home: ucr.is_available(name), lambda home: ucr.HOW_TO_GET,
+                  lambda options: load(name, options))
+
+
+def _register_series() -> None:
+    from aekit.data import ucr
+
+    for name, (_, _, description, n_samples) in ucr.CLASSIFICATION_SETS.items():
+        _REGISTRY[name] = _series_entry(name, description, n_samples, _series_dataset)
+    for name, (_, description) in ucr.ANOMALY_SERIES.items():
+        _REGISTRY[name] = _series_entry(name, description, "one long series", _anomaly_dataset)
+
+
+_register_series()
 DATASET_NAMES = tuple(_REGISTRY)

@@ -16,6 +16,8 @@ from typing import Any
 _CLASSES: dict[str, str] = {
     "Autoencoder": "autoencoder",
     "AnomalyDetector": "detector",
+    "SequenceAutoencoder": "sequence",
+    "SequenceVAE": "sequence",
     "ConvAutoencoder": "conv",
     "VAE": "vae",
 }

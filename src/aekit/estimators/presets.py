@@ -42,6 +42,11 @@ PRESETS["conv"] = Preset("convolutional autoencoder (conv 32-64, stride 2)", CON
 PRESETS["vae"] = Preset("variational autoencoder (dense, Bernoulli likelihood)", VAE)
 PRESETS["beta-vae"] = Preset("beta-VAE (dense, beta 4, KL warm-up 5 epochs)", VAE, {"beta": 4.0, "warmup_epochs": 5})
 PRESETS["conv-vae"] = Preset("variational autoencoder (convolutional)", VAE, {"architecture": "conv"})
+SEQ = "sequence:SequenceAutoencoder"
+PRESETS["lstm-ae"] = Preset("sequence autoencoder, LSTM encoder and decoder (time series)", SEQ, {"encoder": "lstm"})
+PRESETS["conv1d-ae"] = Preset("sequence autoencoder, 1-D convolutions (time series)", SEQ, {"encoder": "conv1d"})
+PRESETS["seq-vae"] = Preset("sequence VAE, GRU encoder and decoder (time series)", "sequence:SequenceVAE", {"encoder": "gru"})
+PRESETS["attention-ae"] = Preset("sequence autoencoder, self-attention (time series)", SEQ, {"encoder": "attention"})
 BASELINES = {"pca": "PCA with the same number of components"}
 
 

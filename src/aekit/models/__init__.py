@@ -8,14 +8,18 @@ from aekit.models.autoencoder import AutoencoderConfig, DenseAutoencoder
 from aekit.models.base import BaseAutoencoder, ModelConfig
 from aekit.models.conv import ConvAutoencoderConfig, ConvAutoencoderModel
 from aekit.models.latent import VariationalAutoencoder, VariationalConfig
+from aekit.models.sequence import SequenceAutoencoderConfig, SequenceAutoencoderModel, SequenceVAEConfig, SequenceVAEModel
 from aekit.models.vae import VAEConfig, VAEModel
 
 MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
     DenseAutoencoder.family: DenseAutoencoder,
     VAEModel.family: VAEModel,
     ConvAutoencoderModel.family: ConvAutoencoderModel,
+    SequenceAutoencoderModel.family: SequenceAutoencoderModel,
+    SequenceVAEModel.family: SequenceVAEModel,
 }
 
 __all__ = ["MODEL_FAMILIES", "AutoencoderConfig", "BaseAutoencoder", "ConvAutoencoderConfig", "ConvAutoencoderModel",
            "DenseAutoencoder", "ModelConfig",
-           "VAEConfig", "VAEModel", "VariationalAutoencoder", "VariationalConfig"]
+           "VAEConfig", "VAEModel", "VariationalAutoencoder", "VariationalConfig",
+           "SequenceAutoencoderConfig", "SequenceAutoencoderModel", "SequenceVAEConfig", "SequenceVAEModel"]

@@ -16,6 +16,7 @@ from aekit.viz.figures import (
     plot_score_histogram,
 )
 from aekit.viz.report import write_report
+from aekit.viz.series import plot_series_anomalies, plot_series_rows
 
 __all__ = [
     "plot_code_map",
@@ -29,4 +30,6 @@ __all__ = [
     "plot_samples",
     "plot_score_histogram",
     "write_report",
+    "plot_series_anomalies",
+    "plot_series_rows",
 ]

@@ -1,0 +1,344 @@
+"""``aekit.SequenceAutoencoder``: LSTM / GRU / 1-D conv / self-attention
+autoencoders for time series behind a scikit-learn transformer.
+
+Series come as (N, T, C), (N, T) for one channel (or C channels flattened
+time-major, given ``n_channels``), or a list of arrays of different
+lengths; ``lengths=`` marks the real steps of zero- or NaN-padded rows.
+Scaling is per channel, fitted on the real steps of the training series
+and stored in the model file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.utils.validation import check_is_fitted
+
+from aekit.data import Scaler
+from aekit.data.series import check_series
+from aekit.estimators.base import AutoencoderEstimator
+from aekit.models.sequence import SequenceAutoencoderConfig
+from aekit.training import fit_model
+
+SERIES_SCALINGS = ("standard", "none")
+PREDICT_SERIES = 512  # series per forward pass when predicting
+
+
+class SequenceEstimator(AutoencoderEstimator):
+    """What the sequence estimators share: series validation, per-channel
+    scaling, masked batches and outputs shaped like the input."""
+
+    # -- fitting -------------------------------------------------------------
+    def fit(self, X, y=None, lengths=None):
+        """Fit on series ``X`` (see the class docstring); ``y`` is ignored.
+
+        ``lengths`` (n,) gives the number of real steps of each row of a padded ``X``.
+        """
+        X, lengths = check_series(X, lengths, n_channels=self.n_channels, estimator_name=type(self).__name__)
+        if self.scaling not in SERIES_SCALINGS:
+            raise ValueError(f"scaling must be one of {SERIES_SCALINGS}, got {self.scaling!r}")
+        train_cfg = self._train_config()
+        train_cfg.validate()
+        model_cfg = self._model_config(X.shape[2], self.scaling)
+        model_cfg.validate()
+        scaler = Scaler(self.scaling).fit(X[_real(lengths, X.shape[1])])
+        with torch.random.fork_rng():
+            torch.manual_seed(train_cfg.seed)
+            model = self._model_class()(model_cfg)
+        result = fit_model(model, (_scale(scaler, X, lengths), lengths), train_cfg)
+        self.scaler_, self.model_ = scaler, model.eval()
+        self.n_features_in_ = self.n_channels_ = X.shape[2]
+        self.series_length_ = X.shape[1]
+        self.history_ = result.history
+        self.best_epoch_ = result.best_epoch
+        self.n_epochs_ = result.epochs_run
+        self.stopped_early_ = result.stopped_early
+        return self
+
+    def _model_class(self):
+        from aekit.models import MODEL_FAMILIES
+        return MODEL_FAMILIES[self.family]
+
+    # -- using a fitted model --------------------------------------------------
+    def _series(self, X, lengths, name: str = "X") -> tuple[np.ndarray, np.ndarray]:
+        """Validated series in scaled units, and their lengths."""
+        check_is_fitted(self, "model_")
+        X, lengths = check_series(X, lengths, n_channels=self.n_channels_, name=name,
+                                  estimator_name=type(self).__name__)
+        return _scale(self.scaler_, X, lengths), lengths
+
+    @torch.no_grad()
+    def _predict(self, fn, X: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        self.model_.eval()
+        parts = []
+        for i in range(0, len(X), PREDICT_SERIES):
+            rows = lengths[i:i + PREDICT_SERIES]
+            x = torch.from_numpy(X[i:i + PREDICT_SERIES, : int(rows.max())])
+            parts.append(fn(x, torch.from_numpy(rows)).numpy())
+        if parts[0].ndim == 1 or all(p.shape[1:] == parts[0].shape[1:] for p in parts):
+            return np.concatenate(parts).astype(np.float32, copy=False)
+        return np.concatenate([_pad_steps(p, X.shape[1]) for p in parts]).astype(np.float32, copy=False)
+
+    def transform(self, X, lengths=None) -> np.ndarray:
+        """Codes of the series, shape (n_series, latent_dim). Deterministic: no noise."""
+        X, lengths = self._series(X, lengths)
+        return self._predict(self.model_.encode, X, lengths)
+
+    def reconstruct(self, X, lengths=None):
+        """Reconstructions in the units of the data, shaped like ``X`` (a list
+        of arrays for a list input; padded steps are zero)."""
+        original = X
+        X, lengths = self._series(X, lengths)
+        X_rec = _pad_steps(self._predict(self.model_, X, lengths), X.shape[1])
+        return self._like_input(_unscale(self.scaler_, X_rec, lengths), lengths, original)
+
+    def inverse_transform(self, Z, length: int | None = None) -> np.ndarray:
+        """Decode codes into series of ``length`` steps (default: the training
+        length), shape (n, length, n_channels), in the units of the data."""
+        check_is_fitted(self, "model_")
+        from aekit.data import check_data
+        Z = check_data(Z, name="Z", n_features=self.model_.config.latent_dim, estimator_name=type(self).__name__)
+        length = self.series_length_ if length is None else int(length)
+        if length < 1:
+            raise ValueError(f"length must be >= 1, got {length}")
+        with torch.no_grad():
+            X = self.model_.eval().decode(torch.from_numpy(Z), length).numpy()
+        return _unscale(self.scaler_, X, np.full(len(Z), length))
+
+    def score_samples(self, X, lengths=None) -> np.ndarray:
+        """Per-series reconstruction error: mean squared error over the real
+        steps and channels, in scaled units."""
+        X, lengths = self._series(X, lengths)
+        return self._predict(self.model_.reconstruction_error, X, lengths)
+
+    def score_steps(self, X, lengths=None) -> np.ndarray:
+        """Per-time-step reconstruction error (mean over channels, scaled
+        units), shape (n_series, T); NaN after each series' end."""
+        X, lengths = self._series(X, lengths)
+        errors = _pad_steps(self._predict(self.model_.step_errors, X, lengths), X.shape[1])
+        errors[~_real(lengths, X.shape[1])] = np.nan
+        return errors
+
+    def _like_input(self, X: np.ndarray, lengths: np.ndarray, original) -> Any:
+        if isinstance(original, (list, tuple)) and len({np.shape(s)[0] for s in original}) > 1:
+            return [x[:n, 0] if np.ndim(s) == 1 else x[:n] for x, n, s in zip(X, lengths, original)]
+        return X.reshape(len(X), -1) if np.ndim(original) == 2 else X
+
+    # -- files -------------------------------------------------------------------
+    def _fitted_state(self) -> dict[str, Any]:
+        return {**super()._fitted_state(), "series_length_": int(self.series_length_)}
+
+    def _restore(self, model, scaler, fitted):
+        super()._restore(model, scaler, fitted)
+        self.n_channels_ = self.n_features_in_
+        self.series_length_ = int(fitted["series_length_"])
+        return self
+
+
+def _real(lengths: np.ndarray, steps: int) -> np.ndarray:
+    return np.arange(steps)[None, :] < lengths[:, None]
+
+
+def _scale(scaler: Scaler, X: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Per-channel scaling of the real steps; padding stays zero."""
+    out = np.zeros_like(X)
+    real = _real(lengths, X.shape[1])
+    out[real] = scaler.transform(X[real])
+    return out
+
+
+def _unscale(scaler: Scaler, X: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    out = np.zeros_like(X)
+    real = _real(lengths, X.shape[1])
+    out[real] = scaler.inverse_transform(X[real])
+    return out
+
+
+def _pad_steps(values: np.ndarray, steps: int) -> np.ndarray:
+    """Zero-pad axis 1 of (n, t, ...) to ``steps``."""
+    if values.shape[1] == steps:
+        return values
+    pad = [(0, 0), (0, steps - values.shape[1])] + [(0, 0)] * (values.ndim - 2)
+    return np.pad(values, pad)
+
+
+class SequenceAutoencoder(SequenceEstimator):
+    """An autoencoder for time series with an LSTM, GRU, 1-D convolution or
+    self-attention encoder and a matching decoder.
+
+    Parameters
+    ----------
+    encoder : {"lstm", "gru", "conv1d", "attention"}, default="lstm"
+        "attention" is a small Transformer encoder (self-attention with
+        sinusoidal positions) averaged over time.
+    latent_dim : int, default=16
+        Size of the code of each series.
+    hidden : tuple of int, default=(64,)
+        Recurrent sizes / convolution channels per layer; for "attention"
+        ``hidden[0]`` is the width and ``len(hidden)`` the number of layers.
+    kernel_size : int, default=5
+        Width of the 1-D convolutions (odd).
+    n_heads : int, default=4
+        Attention heads (must divide ``hidden[0]``).
+    activation : str, default="relu"
+        Activation of the convolution layers.
+    noise : {None, "gaussian", "masking", "salt_pepper"}, default=None
+        Denoising: corruption of the (scaled) inputs while training.
+    noise_level : float, default=0.0
+    weight_decay : float, default=0.0
+        L2 weight decay.
+    scaling : {"standard", "none"}, default="standard"
+        Per-channel standardisation fitted on the training series' real steps.
+    n_channels : int or None, default=None
+        Channels of 2-D input flattened time-major, ``X.reshape(n, T * C)``;
+        None reads 2-D input as one channel.
+    learning_rate, batch_size, max_epochs, validation_fraction, patience :
+        Training settings (Adam, early stopping on the validation loss).
+    random_state : int or None
+    verbose : int, default=0
+    checkpoint_dir, resume, log_dir : as for :class:`aekit.Autoencoder`.
+
+    Attributes
+    ----------
+    model_ : aekit.models.SequenceAutoencoderModel
+    scaler_ : aekit.data.Scaler
+        Per-channel statistics.
+    n_channels_, n_features_in_ : int
+        Channels per time step.
+    series_length_ : int
+        Longest training series (the default length of ``inverse_transform``).
+    history_ : pandas.DataFrame
+    best_epoch_, n_epochs_ : int
+    stopped_early_ : bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from aekit import SequenceAutoencoder
+    >>> t = np.linspace(0, 6.28, 40)
+    >>> X = np.sin(t[None, :] + np.random.default_rng(0).uniform(0, 3, (64, 1)))
+    >>> ae = SequenceAutoencoder(encoder="gru", latent_dim=4, hidden=(16,), max_epochs=2,
+    ...                          random_state=0).fit(X)
+    >>> ae.transform(X[:3]).shape, ae.reconstruct(X[:3]).shape
+    ((3, 4), (3, 40))
+    """
+
+    family = "sequence"
+
+    def __init__(self, encoder="lstm", latent_dim=16, hidden=(64,), kernel_size=5, n_heads=4,
+                 activation="relu", noise=None, noise_level=0.0, weight_decay=0.0, scaling="standard",
+                 n_channels=None, learning_rate=1e-3, batch_size=32, max_epochs=50, validation_fraction=0.1,
+                 patience=5, random_state=None, verbose=0, checkpoint_dir=None, resume=False, log_dir=None):
+        self.encoder = encoder
+        self.latent_dim = latent_dim
+        self.hidden = hidden
+        self.kernel_size = kernel_size
+        self.n_heads = n_heads
+        self.activation = activation
+        self.noise = noise
+        self.noise_level = noise_level
+        self.weight_decay = weight_decay
+        self.scaling = scaling
+        self.n_channels = n_channels
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.random_state = random_state
+        self.verbose = verbose
+        self.checkpoint_dir = checkpoint_dir
+        self.resume = resume
+        self.log_dir = log_dir
+
+    def _model_config(self, n_channels: int, scaling: str) -> SequenceAutoencoderConfig:
+        hidden = (self.hidden,) if isinstance(self.hidden, int) else tuple(self.hidden)
+        return SequenceAutoencoderConfig(
+            n_channels=n_channels, latent_dim=self.latent_dim, encoder=self.encoder, hidden=hidden,
+            kernel_size=self.kernel_size, n_heads=self.n_heads, activation=self.activation,
+            noise=self.noise, noise_level=self.noise_level)
+
+
+class SequenceVAE(SequenceAutoencoder):
+    """A variational autoencoder for time series: the encoders of
+    :class:`SequenceAutoencoder` give a Gaussian posterior q(z | x) (the shared
+    machinery of :mod:`aekit.models.latent`), the decoder a Gaussian p(x | z)
+    per step and channel of the standardised series.
+
+    Parameters
+    ----------
+    encoder, latent_dim, hidden, kernel_size, n_heads, activation, noise, noise_level :
+        As for :class:`SequenceAutoencoder`.
+    beta : float, default=1.0
+        Weight of the KL term (> 1: beta-VAE).
+    warmup_epochs : int, default=0
+        The KL weight ramps up linearly over these first epochs.
+    free_bits : float, default=0.0
+        Minimum KL per latent unit charged in training (nats).
+    gaussian_variance : {"fixed", "learned"}, default="learned"
+        One std per channel, fixed at ``sigma`` or learned from it.
+    sigma : float, default=1.0
+    weight_decay, scaling, n_channels, learning_rate, batch_size, max_epochs,
+    validation_fraction, patience, random_state, verbose, checkpoint_dir, resume, log_dir :
+        As for :class:`SequenceAutoencoder`.
+
+    Attributes
+    ----------
+    As for :class:`SequenceAutoencoder`; ``model_`` is a
+    :class:`aekit.models.SequenceVAEModel`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from aekit import SequenceVAE
+    >>> t = np.linspace(0, 6.28, 40)
+    >>> X = np.sin(t[None, :] + np.random.default_rng(0).uniform(0, 3, (64, 1)))
+    >>> vae = SequenceVAE(encoder="gru", latent_dim=2, hidden=(16,), max_epochs=2, random_state=0).fit(X)
+    >>> vae.sample(3, length=50, random_state=0).shape
+    (3, 50, 1)
+    """
+
+    family = "sequence-vae"
+
+    def __init__(self, encoder="lstm", latent_dim=16, hidden=(64,), kernel_size=5, n_heads=4,
+                 activation="relu", noise=None, noise_level=0.0, beta=1.0, warmup_epochs=0, free_bits=0.0,
+                 gaussian_variance="learned", sigma=1.0, weight_decay=0.0, scaling="standard",
+                 n_channels=None, learning_rate=1e-3, batch_size=32, max_epochs=50, validation_fraction=0.1,
+                 patience=5, random_state=None, verbose=0, checkpoint_dir=None, resume=False, log_dir=None):
+        super().__init__(encoder, latent_dim, hidden, kernel_size, n_heads, activation, noise, noise_level,
+                         weight_decay, scaling, n_channels, learning_rate, batch_size, max_epochs,
+                         validation_fraction, patience, random_state, verbose, checkpoint_dir, resume, log_dir)
+        self.beta = beta
+        self.warmup_epochs = warmup_epochs
+        self.free_bits = free_bits
+        self.gaussian_variance = gaussian_variance
+        self.sigma = sigma
+
+    def _model_config(self, n_channels: int, scaling: str):
+        from aekit.models import SequenceVAEConfig
+
+        base = super()._model_config(n_channels, scaling).to_dict()
+        return SequenceVAEConfig(**base, beta=self.beta, warmup_epochs=self.warmup_epochs,
+                                 free_bits=self.free_bits, gaussian_variance=self.gaussian_variance,
+                                 sigma=self.sigma)
+
+    def elbo(self, X, lengths=None) -> np.ndarray:
+        """ELBO per series in nats (on the scaled series; one seeded posterior draw)."""
+        return -self.score_samples(X, lengths)
+
+    def score_samples(self, X, lengths=None) -> np.ndarray:
+        """Negative ELBO per series (nats): higher = more anomalous."""
+        X, lengths = self._series(X, lengths)
+        return self._predict(self.model_.negative_elbo, X, lengths)
+
+    def sample(self, n: int = 1, length: int | None = None, random_state=None) -> np.ndarray:
+        """``n`` series of ``length`` steps (default: the training length) decoded
+        from z ~ N(0, I), shape (n, length, n_channels), in the units of the data."""
+        check_is_fitted(self, "model_")
+        if int(n) < 1:
+            raise ValueError(f"n must be >= 1, got {n}")
+        seed = random_state if isinstance(random_state, int) else 0
+        z = torch.randn((int(n), self.model_.config.latent_dim), generator=torch.Generator().manual_seed(seed))
+        return self.inverse_transform(z.numpy(), length)
