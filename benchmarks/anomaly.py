@@ -200,7 +200,7 @@ def main() -> None:
         scenarios["digits (one-class)"] = lambda: list(one_class_scenarios(load_dataset("digits", random_state=args.seed),
                                                                        None, None, args.seed))
     results = {"command": "python benchmarks/anomaly.py " + " ".join(
-                   f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()
+                   f"--{k.replace('_', '-')}" + ("" if v is True else f" {v}") for k, v in vars(args).items()
                    if v not in (None, False) and k != "out"),
                "reduced": args.n_train is not None or args.n_test is not None or args.epochs < 50,
                "date": started, "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, "
