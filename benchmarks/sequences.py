@@ -115,7 +115,7 @@ def long_series(model: str, latent: int, hidden: int, epochs: int, seed: int, wi
     def overlaps(a, b):
         return a[0] < b[1] and b[0] < a[1]
 
-    found = {kind: any(overlaps((s, e), seg) for seg in segments) for s, e, kind in planted}
+    found = {f"{kind} at {s}": any(overlaps((s, e), seg) for seg in segments) for s, e, kind in planted}
     found_labelled = [any(overlaps(t, seg) for seg in segments) for t in labelled]
     true_segments = [seg for seg in segments if any(overlaps(seg, t) for t in truth)]
     recall = (sum(found.values()) + sum(found_labelled)) / len(truth)

@@ -22,6 +22,10 @@ _LAZY = {
     "ConvAutoencoder": "aekit.estimators",
     "VAE": "aekit.estimators",
     "load": "aekit.io",
+    "StackedAutoencoder": "aekit.estimators",
+    "StackedAutoencoderClassifier": "aekit.estimators",
+    "StackedAutoencoderRegressor": "aekit.estimators",
+    "MarginalizedDenoisingAutoencoder": "aekit.estimators",
 }
 
 __all__ = ["__version__", *_LAZY]

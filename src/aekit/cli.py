@@ -101,6 +101,8 @@ def train(
     out: Path = typer.Option(Path("runs/model"), "--out", "-o", help="Output directory."),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in --out."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    task: Optional[str] = typer.Option(None, "--task", help="classify or regress: fine-tune a stacked model "
+                                       "(stacked, sda) on the data's labels, with a softmax / linear head."),
 ) -> None:
     """Train an autoencoder; write the model file, the loss log and a reconstructions image."""
     from aekit.viz import plot_reconstructions
@@ -113,7 +115,9 @@ def train(
         learning_rate=learning_rate, patience=patience, random_state=seed, verbose=0 if quiet else 1,
         checkpoint_dir=str(out / "checkpoints"), resume=resume, log_dir=str(out), image_shape=dataset.image_shape,
         n_channels=dataset.series_shape[1] if dataset.series_shape else None)
-    estimator.fit(dataset.X_train)
+    if task:
+        estimator, y_train = _supervised(estimator, task, dataset)
+    estimator.fit(dataset.X_train, y_train if task else None)
     estimator.save(out / "model.safetensors")
     is_vae = hasattr(estimator, "elbo")  # a VAE's score_samples is -ELBO: report the ELBO itself
     test_mse = float(np.mean(estimator.score_samples(dataset.X_test))) if len(dataset.X_test) and not is_vae else None
@@ -121,6 +125,8 @@ def train(
     run = {"model": model, "data": data, "latent": latent, "hidden": list(hidden_sizes), "seed": seed,
            "image_size": image_size, "epochs_run": estimator.n_epochs_, "best_epoch": estimator.best_epoch_,
            "test_mse_scaled": test_mse, "test_elbo_nats": test_elbo, "command": "aekit " + shlex.join(sys.argv[1:])}
+    if task and dataset.y_test is not None and len(dataset.X_test):
+        run["task"], run["test_score"] = task, float(estimator.score(dataset.X_test, dataset.y_test))
     (out / "run.json").write_text(json.dumps(run, indent=2))
     if dataset.image_shape is not None and len(dataset.X_test):
         sample = dataset.X_test[:10]
@@ -137,6 +143,15 @@ def train(
         measured = f"test ELBO {test_elbo:.2f} nats per sample"
     console.print(f"trained {model} on {dataset.name}: {estimator.n_epochs_} epochs (best {estimator.best_epoch_}), "
                   f"{measured}; wrote {out}/model.safetensors")
+
+
+def _supervised(estimator, task: str, dataset):
+    """The supervised form of a stacked model, and the labels it trains on."""
+    from aekit.estimators.stacked import supervised_form
+
+    if dataset.y_train is None:
+        raise ValueError(f"--task {task} needs labels, but {dataset.name} has none")
+    return supervised_form(estimator, task), dataset.y_train
 
 
 # -- using a model -------------------------------------------------------------------

@@ -257,7 +257,7 @@ def evaluate_fitted(name: str, estimator: AutoencoderEstimator, dataset: Dataset
     """Measure one trained model beside PCA with as many components as its code."""
     out_dir = Path(out_dir)
     scaled = _Scaled(dataset, seed)
-    latent_dim = estimator.model_.config.latent_dim
+    latent_dim = min(estimator.model_.config.latent_dim, dataset.X_train.shape[1])  # mSDA codes can be wider
     evaluations = [evaluate_pca(scaled, latent_dim, seed), evaluate_estimator(name, estimator, scaled, seed)]
     settings = {"latent_dim": latent_dim, "test corruption": f"{TEST_NOISE[0]} {TEST_NOISE[1]}"}
     table, report = write_outputs(evaluations, scaled, out_dir, title=f"aekit evaluation: {name} on {dataset.name}",

@@ -79,7 +79,7 @@ MACHINE_LOCAL_PARAMS = {"checkpoint_dir": None, "log_dir": None, "resume": False
 
 def _portable_params(estimator) -> dict[str, Any]:
     params = estimator.get_params(deep=False)
-    params.update({k: v for k, v in MACHINE_LOCAL_PARAMS.items() if k in params})
+    params.update({k: v for k, v in MACHINE_LOCAL_PARAMS.items() if k in params})  # closed-form models have none
     if not isinstance(params.get("random_state"), (int, type(None))):
         params["random_state"] = None  # a RandomState object cannot be stored as JSON
     try:

@@ -20,6 +20,10 @@ _CLASSES: dict[str, str] = {
     "SequenceVAE": "sequence",
     "ConvAutoencoder": "conv",
     "VAE": "vae",
+    "StackedAutoencoder": "stacked",
+    "StackedAutoencoderClassifier": "stacked",
+    "StackedAutoencoderRegressor": "stacked",
+    "MarginalizedDenoisingAutoencoder": "msda",
 }
 _BASES = {"AutoencoderEstimator": "base"}
 

@@ -73,16 +73,20 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         result = fit_model(model, X_scaled, train_cfg)
         # Only a fit that finished replaces the fitted state: a crash leaves the old one intact.
         self.scaler_, self.model_ = scaler, model.eval()
-        self.n_features_in_ = X.shape[1]
-        if names is not None:
-            self.feature_names_in_ = names
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
+        self._remember_input(X.shape[1], names)
         self.history_ = result.history
         self.best_epoch_ = result.best_epoch
         self.n_epochs_ = result.epochs_run
         self.stopped_early_ = result.stopped_early
         return self
+
+    def _remember_input(self, n_features: int, names) -> None:
+        """``n_features_in_``, and ``feature_names_in_`` when fitted on a DataFrame."""
+        self.n_features_in_ = n_features
+        if names is not None:
+            self.feature_names_in_ = names
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
 
     # -- using a fitted model --------------------------------------------------
     def _checked(self, X, name: str = "X", n_features: int | None = None) -> np.ndarray:

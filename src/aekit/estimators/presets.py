@@ -47,6 +47,11 @@ PRESETS["lstm-ae"] = Preset("sequence autoencoder, LSTM encoder and decoder (tim
 PRESETS["conv1d-ae"] = Preset("sequence autoencoder, 1-D convolutions (time series)", SEQ, {"encoder": "conv1d"})
 PRESETS["seq-vae"] = Preset("sequence VAE, GRU encoder and decoder (time series)", "sequence:SequenceVAE", {"encoder": "gru"})
 PRESETS["attention-ae"] = Preset("sequence autoencoder, self-attention (time series)", SEQ, {"encoder": "attention"})
+STACKED, MSDA = "stacked:StackedAutoencoder", "msda:MarginalizedDenoisingAutoencoder"
+PRESETS["stacked"] = Preset("stacked autoencoders: greedy layer-wise pretraining, then fine-tuning", STACKED)
+PRESETS["sda"] = Preset("stacked denoising autoencoders (SdA, 25% masking per layer)", STACKED,
+                        {"noise": "masking", "noise_level": 0.25})
+PRESETS["msda"] = Preset("marginalized stacked denoising autoencoder (closed form, 3 layers, p=0.5)", MSDA)
 BASELINES = {"pca": "PCA with the same number of components"}
 
 

@@ -9,6 +9,8 @@ from aekit.models.base import BaseAutoencoder, ModelConfig
 from aekit.models.conv import ConvAutoencoderConfig, ConvAutoencoderModel
 from aekit.models.latent import VariationalAutoencoder, VariationalConfig
 from aekit.models.sequence import SequenceAutoencoderConfig, SequenceAutoencoderModel, SequenceVAEConfig, SequenceVAEModel
+from aekit.models.msda import MSDA, MSDAConfig
+from aekit.models.stacked import AutoencoderStack, StackedConfig
 from aekit.models.vae import VAEConfig, VAEModel
 
 MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
@@ -17,9 +19,12 @@ MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
     ConvAutoencoderModel.family: ConvAutoencoderModel,
     SequenceAutoencoderModel.family: SequenceAutoencoderModel,
     SequenceVAEModel.family: SequenceVAEModel,
+    AutoencoderStack.family: AutoencoderStack,
+    MSDA.family: MSDA,
 }
 
 __all__ = ["MODEL_FAMILIES", "AutoencoderConfig", "BaseAutoencoder", "ConvAutoencoderConfig", "ConvAutoencoderModel",
            "DenseAutoencoder", "ModelConfig",
            "VAEConfig", "VAEModel", "VariationalAutoencoder", "VariationalConfig",
-           "SequenceAutoencoderConfig", "SequenceAutoencoderModel", "SequenceVAEConfig", "SequenceVAEModel"]
+           "SequenceAutoencoderConfig", "SequenceAutoencoderModel", "SequenceVAEConfig", "SequenceVAEModel",
+           "MSDA", "MSDAConfig", "AutoencoderStack", "StackedConfig"]

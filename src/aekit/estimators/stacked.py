@@ -1,0 +1,433 @@
+"""``aekit.StackedAutoencoder`` and its supervised forms: greedy layer-wise
+pretraining of a stack of dense autoencoders, then fine-tuning end to end
+(as a deep autoencoder, or through a softmax / linear head)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d
+
+from aekit.data import Scaler, check_data, choose_scaling, feature_names_of
+from aekit.estimators.base import PREDICT_BATCH, SCALINGS, AutoencoderEstimator
+from aekit.exceptions import DataError
+from aekit.models import AutoencoderConfig, AutoencoderStack, StackedConfig
+from aekit.training import TrainConfig, TrainResult, fit_model
+
+# Options of the dense family that each layer takes, shared or per layer (``layer_params``).
+LAYER_OPTIONS = ("activation", "loss", "tied", "noise", "noise_level", "sparsity", "sparsity_weight",
+                 "sparsity_target", "contractive_weight")
+
+
+class _StackedEstimator(AutoencoderEstimator):
+    """Fitting shared by the unsupervised and supervised stacks; subclasses
+    say how ``y`` becomes training targets (``_targets``)."""
+
+    family = "stacked"
+    task: ClassVar[str | None] = None
+
+    def __init__(self, hidden=(500, 250, 100), latent_dim=None, activation="relu", output_activation="auto",
+                 loss="mse", tied=False, noise=None, noise_level=0.0, sparsity=None, sparsity_weight=1e-3,
+                 sparsity_target=0.05, contractive_weight=0.0, layer_params=None, pretrain=True,
+                 pretrain_epochs=10, fine_tune=True, weight_decay=0.0, scaling="auto", learning_rate=1e-3,
+                 batch_size=128, max_epochs=50, validation_fraction=0.1, patience=5, random_state=None,
+                 verbose=0, checkpoint_dir=None, resume=False, log_dir=None):
+        self.hidden = hidden
+        self.latent_dim = latent_dim
+        self.activation = activation
+        self.output_activation = output_activation
+        self.loss = loss
+        self.tied = tied
+        self.noise = noise
+        self.noise_level = noise_level
+        self.sparsity = sparsity
+        self.sparsity_weight = sparsity_weight
+        self.sparsity_target = sparsity_target
+        self.contractive_weight = contractive_weight
+        self.layer_params = layer_params
+        self.pretrain = pretrain
+        self.pretrain_epochs = pretrain_epochs
+        self.fine_tune = fine_tune
+        self.weight_decay = weight_decay
+        self.scaling = scaling
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.random_state = random_state
+        self.verbose = verbose
+        self.checkpoint_dir = checkpoint_dir
+        self.resume = resume
+        self.log_dir = log_dir
+
+    # -- the network ----------------------------------------------------------------
+    def layer_sizes(self) -> tuple[int, ...]:
+        """Code sizes of the layers, bottom to top (``hidden``, then ``latent_dim`` if set)."""
+        sizes = tuple(self.hidden) + (() if self.latent_dim is None else (self.latent_dim,))
+        if not sizes or any(int(s) < 1 for s in sizes):
+            raise ValueError(f"layer sizes must be >= 1 and there must be at least one, got hidden={self.hidden}, "
+                             f"latent_dim={self.latent_dim}")
+        return tuple(int(s) for s in sizes)
+
+    def _layer_options(self, n_layers: int) -> list[dict[str, Any]]:
+        per_layer = list(self.layer_params) if self.layer_params is not None else [{}] * n_layers
+        if len(per_layer) != n_layers:
+            raise ValueError(f"layer_params has {len(per_layer)} entries, expected one per layer ({n_layers})")
+        shared = {name: getattr(self, name) for name in LAYER_OPTIONS}
+        for k, options in enumerate(per_layer):
+            unknown = sorted(set(options) - set(LAYER_OPTIONS))
+            if unknown:
+                raise ValueError(f"layer_params[{k}] has unknown options {unknown}; expected some of {LAYER_OPTIONS}")
+        return [{**shared, **options} for options in per_layer]
+
+    def _model_config(self, n_features: int, scaling: str, n_outputs: int = 0) -> StackedConfig:
+        sizes = (n_features, *self.layer_sizes())
+        first_output = self.output_activation
+        if first_output == "auto":
+            first_output = "sigmoid" if scaling == "minmax" else "identity"
+        options = self._layer_options(len(sizes) - 1)
+        layers = []
+        for k, o in enumerate(options):
+            # Layer k reconstructs the codes of layer k-1: sigmoid codes get a sigmoid output.
+            below = options[k - 1]["activation"] if k else None
+            output = first_output if k == 0 else ("sigmoid" if below == "sigmoid" else "identity")
+            layers.append(AutoencoderConfig(
+                input_dim=sizes[k], latent_dim=sizes[k + 1], hidden=(), activation=o["activation"],
+                latent_activation=o["activation"], output_activation=output,
+                reconstruction_loss=o["loss"] if k == 0 else "mse", tied=o["tied"], noise=o["noise"],
+                noise_level=o["noise_level"], sparsity=o["sparsity"], sparsity_weight=o["sparsity_weight"],
+                sparsity_target=o["sparsity_target"], contractive_weight=o["contractive_weight"]).to_dict())
+        return StackedConfig(input_dim=n_features, layers=tuple(layers), task=self.task, n_outputs=n_outputs)
+
+    def _pretrain_epochs(self, n_layers: int) -> list[int]:
+        epochs = self.pretrain_epochs
+        epochs = [epochs] * n_layers if np.isscalar(epochs) else list(epochs)
+        if len(epochs) != n_layers or any(int(e) < 1 for e in epochs):
+            raise ValueError(f"pretrain_epochs must be an int >= 1 or one per layer ({n_layers}), got "
+                             f"{self.pretrain_epochs}")
+        return [int(e) for e in epochs]
+
+    # -- fitting ---------------------------------------------------------------------------
+    def _targets(self, y, n_rows: int) -> tuple[np.ndarray | None, int]:
+        """Training targets and the number of head outputs (unsupervised: none)."""
+        return None, 0
+
+    def fit(self, X, y=None):
+        """Pretrain the layers greedily on ``X``, then fine-tune the whole stack."""
+        names = feature_names_of(X)
+        X = check_data(X, name="X", estimator_name=type(self).__name__)
+        targets, n_outputs = self._targets(y, len(X))
+        if self.scaling not in SCALINGS:
+            raise ValueError(f"scaling must be one of {SCALINGS}, got {self.scaling!r}")
+        if not (self.pretrain or self.fine_tune):
+            raise ValueError("pretrain=False and fine_tune=False would leave the stack untrained; "
+                             "set at least one of them")
+        train_cfg = self._train_config()
+        train_cfg.validate()
+        scaling = choose_scaling(X) if self.scaling == "auto" else self.scaling
+        model_cfg = self._model_config(X.shape[1], scaling, n_outputs)
+        model_cfg.validate()
+        epochs = self._pretrain_epochs(len(model_cfg.layers))
+
+        scaler = Scaler(scaling).fit(X)
+        X = scaler.transform(X)
+        with torch.random.fork_rng():
+            torch.manual_seed(train_cfg.seed)
+            model = AutoencoderStack(model_cfg)
+        pretrain_results = self._pretrain(model, X, train_cfg, epochs) if self.pretrain else []
+        result = self._fine_tune(model, X, targets, train_cfg) if self._has_fine_tune_phase() else pretrain_results[-1]
+
+        self.scaler_, self.model_ = scaler, model.eval()
+        self._remember_input(X.shape[1], names)
+        self.pretrain_history_ = [r.history for r in pretrain_results]
+        self.history_, self.best_epoch_ = result.history, result.best_epoch
+        self.n_epochs_, self.stopped_early_ = result.epochs_run, result.stopped_early
+        return self
+
+    def _has_fine_tune_phase(self) -> bool:
+        # A supervised stack always trains its head; frozen features keep the layers fixed meanwhile.
+        return self.fine_tune or self.task is not None
+
+    def _phase_config(self, cfg: TrainConfig, phase: str, **changes) -> TrainConfig:
+        """Each phase keeps its own checkpoints and loss log (a subfolder named after it)."""
+        sub = {key: str(Path(getattr(cfg, key)) / phase) if getattr(cfg, key) is not None else None
+               for key in ("checkpoint_dir", "log_dir")}
+        return dataclasses.replace(cfg, **sub, **changes)
+
+    def _pretrain(self, model: AutoencoderStack, X: np.ndarray, cfg: TrainConfig,
+                  epochs: list[int]) -> list[TrainResult]:
+        """Greedy layer-wise: layer k learns to reconstruct the codes of the frozen layers below."""
+        results, codes = [], X
+        for k, layer in enumerate(model.layers):
+            layer_cfg = self._phase_config(cfg, f"pretrain-layer{k + 1}", max_epochs=epochs[k], seed=cfg.seed + k)
+            results.append(fit_model(layer, codes, layer_cfg))
+            codes = _encoded(layer, codes)
+        return results
+
+    def _fine_tune(self, model: AutoencoderStack, X: np.ndarray, targets, cfg: TrainConfig) -> TrainResult:
+        data = X if targets is None else (X, targets)
+        model.train()
+        frozen = [] if self.fine_tune else list(model.layers.parameters())
+        for p in frozen:
+            p.requires_grad_(False)
+        try:
+            return fit_model(model, data, cfg)
+        finally:
+            for p in frozen:
+                p.requires_grad_(True)
+
+    # -- files -------------------------------------------------------------------------------
+    def _fitted_state(self) -> dict[str, Any]:
+        return {**super()._fitted_state(),
+                "pretrain_history_": [h.to_dict(orient="list") for h in self.pretrain_history_]}
+
+    def _restore(self, model, scaler, fitted: dict[str, Any]):
+        super()._restore(model, scaler, fitted)
+        self.pretrain_history_ = [pd.DataFrame(h) for h in fitted.get("pretrain_history_", [])]
+        return self
+
+
+@torch.no_grad()
+def _encoded(layer: torch.nn.Module, X: np.ndarray) -> np.ndarray:
+    """Clean (uncorrupted) codes of a trained layer, computed in batches."""
+    was_training = layer.training
+    layer.eval()
+    parts = [layer.encode(torch.from_numpy(X[i:i + PREDICT_BATCH])).numpy() for i in range(0, len(X), PREDICT_BATCH)]
+    layer.train(was_training)
+    return np.concatenate(parts)
+
+
+class StackedAutoencoder(_StackedEstimator):
+    """A stack of dense autoencoders, pretrained greedily layer by layer and
+    optionally fine-tuned end to end as a deep autoencoder.
+
+    Layer k (k >= 2) learns to reconstruct the codes of layers 1..k-1, which
+    stay frozen while it trains; a denoising layer corrupts its own input
+    (Vincent et al. 2010, stacked denoising autoencoders). ``transform``
+    gives the top codes; the unrolled stack (encoders, then the decoders in
+    reverse) reconstructs the input.
+
+    Parameters
+    ----------
+    hidden : tuple of int, default=(500, 250, 100)
+        Code size of each layer, bottom to top.
+    latent_dim : int or None, default=None
+        If set, one more layer of this size on top of ``hidden``.
+    activation : str, default="relu"
+        Activation of every layer's codes (``"sigmoid"`` as in the papers).
+    output_activation : {"auto", "sigmoid", "identity"}, default="auto"
+        Output of the first layer's decoder: sigmoid for data scaled to [0, 1].
+    loss : {"mse", "bce"}, default="mse"
+        Reconstruction loss of the first layer (upper layers use MSE).
+    tied, noise, noise_level, sparsity, sparsity_weight, sparsity_target, contractive_weight
+        Dense-family options of every layer, as in :class:`aekit.Autoencoder`.
+    layer_params : list of dict or None, default=None
+        One dict per layer overriding the shared options above for that layer,
+        e.g. ``[{"noise": "masking", "noise_level": 0.3}, {}, {"sparsity": "l1"}]``.
+    pretrain : bool, default=True
+        Greedy layer-wise pretraining; ``False`` trains the same network from
+        random initialisation.
+    pretrain_epochs : int or tuple of int, default=10
+        Pretraining epochs, for every layer or one per layer.
+    fine_tune : bool, default=True
+        Train the whole stack end to end after pretraining (for this
+        unsupervised class: as a deep autoencoder).
+    max_epochs : int, default=50
+        Epochs of the fine-tuning phase.
+    weight_decay, scaling, learning_rate, batch_size, validation_fraction, patience,
+    random_state, verbose, checkpoint_dir, resume, log_dir
+        As in :class:`aekit.Autoencoder`; every phase (each pretrained layer,
+        fine-tuning) uses early stopping and keeps its checkpoints and log in
+        a subfolder of ``checkpoint_dir`` / ``log_dir`` named after it.
+
+    Attributes
+    ----------
+    model_ : aekit.models.AutoencoderStack
+    scaler_ : aekit.data.Scaler
+    n_features_in_ : int
+    pretrain_history_ : list of pandas.DataFrame
+        Per-epoch losses of each layer's pretraining.
+    history_ : pandas.DataFrame
+        Per-epoch losses of the last phase (fine-tuning, or the top layer's
+        pretraining when ``fine_tune=False``).
+    best_epoch_, n_epochs_ : int
+    stopped_early_ : bool
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from aekit import StackedAutoencoder
+    >>> X = load_digits().data / 16
+    >>> sae = StackedAutoencoder(hidden=(32, 8), noise="masking", noise_level=0.2,
+    ...                          pretrain_epochs=2, max_epochs=2, random_state=0).fit(X)
+    >>> sae.transform(X[:3]).shape
+    (3, 8)
+    """
+
+
+def _check_y(y, n_rows: int, estimator: str) -> np.ndarray:
+    if y is None:
+        raise ValueError(f"{estimator} requires y to be passed, but the target y is None")
+    y = np.asarray(y)
+    if len(y) != n_rows:
+        raise DataError(f"y has {len(y)} rows, but X has {n_rows}; expected one target per row of X")
+    if y.size == 0:
+        raise DataError("y is empty; expected one target per row of X")
+    if pd.isna(y).any():
+        raise DataError(f"y contains NaN or missing values in {int(pd.isna(y).sum())} rows; "
+                        "expected a target for every row")
+    return y
+
+
+class StackedAutoencoderClassifier(ClassifierMixin, _StackedEstimator):
+    """A stacked autoencoder with a softmax head: greedy layer-wise
+    pretraining, then supervised fine-tuning of the whole network
+    (Vincent et al. 2010). Labels may be any values (strings too);
+    ``predict`` returns them as given.
+
+    Parameters
+    ----------
+    Those of :class:`StackedAutoencoder`. ``fine_tune=False`` keeps the
+    pretrained layers frozen and trains only the head (frozen features);
+    ``pretrain=False`` trains the same network from random initialisation
+    (an MLP). ``max_epochs`` / ``patience`` apply to the supervised phase,
+    with early stopping on the cross-entropy of a validation split.
+
+    Attributes
+    ----------
+    classes_ : numpy.ndarray
+        The labels seen in ``fit``, sorted.
+    Those of :class:`StackedAutoencoder`.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from aekit import StackedAutoencoderClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = StackedAutoencoderClassifier(hidden=(32, 16), pretrain_epochs=2, max_epochs=3,
+    ...                                    random_state=0).fit(X / 16, y)
+    >>> clf.predict(X[:2] / 16).shape
+    (2,)
+    """
+
+    task = "classify"
+
+    def _targets(self, y, n_rows: int):
+        y = _check_y(y, n_rows, type(self).__name__)
+        if y.ndim != 1 and not (y.ndim == 2 and y.shape[1] == 1):
+            raise DataError(f"y must be one label per row (1-D), got shape {y.shape}")
+        y = column_or_1d(y, warn=True)  # a column vector is accepted with scikit-learn's warning
+        check_classification_targets(y)
+        classes, codes = np.unique(y, return_inverse=True)
+        if len(classes) < 2:
+            raise DataError(f"y has a single class ({classes[0]!r}); a classifier needs at least 2 classes")
+        self.classes_ = classes
+        return codes.astype(np.int64), len(classes)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, columns in the order of ``classes_``."""
+        X = self._checked(X)  # first: unfitted means NotFittedError
+        X = self.scaler_.transform(X)
+        return self._batched(lambda x: torch.softmax(self.model_.predict_head(x), dim=1), X)
+
+    def predict(self, X) -> np.ndarray:
+        proba = self.predict_proba(X)  # first: unfitted means NotFittedError
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def _fitted_state(self) -> dict[str, Any]:
+        return {**super()._fitted_state(), "classes_": self.classes_.tolist()}
+
+    def _restore(self, model, scaler, fitted: dict[str, Any]):
+        super()._restore(model, scaler, fitted)
+        self.classes_ = np.asarray(fitted["classes_"])
+        if len(self.classes_) != model.config.n_outputs:
+            raise ValueError(f"{len(self.classes_)} classes stored for a head with {model.config.n_outputs} outputs")
+        return self
+
+
+class StackedAutoencoderRegressor(RegressorMixin, _StackedEstimator):
+    """A stacked autoencoder with a linear head: greedy layer-wise
+    pretraining, then supervised fine-tuning on the mean squared error of
+    the (standardised) targets.
+
+    Parameters
+    ----------
+    Those of :class:`StackedAutoencoderClassifier`.
+
+    Attributes
+    ----------
+    y_mean_, y_scale_ : numpy.ndarray
+        Statistics the targets were standardised with.
+    Those of :class:`StackedAutoencoder`.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from aekit import StackedAutoencoderRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = StackedAutoencoderRegressor(hidden=(16, 8), pretrain_epochs=2, max_epochs=3,
+    ...                                   random_state=0).fit(X, y)
+    >>> reg.predict(X[:2]).shape
+    (2,)
+    """
+
+    task = "regress"
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # y of shape (n, n_targets) gets one output per target
+        return tags
+
+    def _targets(self, y, n_rows: int):
+        y = _check_y(y, n_rows, type(self).__name__)
+        try:
+            y = y.astype(np.float64)
+        except (TypeError, ValueError):
+            raise DataError(f"y must be numbers for regression, got dtype {y.dtype}") from None
+        if not np.isfinite(y).all():
+            raise DataError("y contains infinity; expected finite targets")
+        self._y_is_1d = y.ndim == 1
+        y2 = y.reshape(len(y), -1)
+        self.y_mean_, self.y_scale_ = y2.mean(axis=0), np.where(y2.std(axis=0) > 0, y2.std(axis=0), 1.0)
+        return ((y2 - self.y_mean_) / self.y_scale_).astype(np.float32), y2.shape[1]
+
+    def predict(self, X) -> np.ndarray:
+        X = self._checked(X)
+        scaled = self._batched(self.model_.predict_head, self.scaler_.transform(X)).astype(np.float64)
+        y = scaled * self.y_scale_ + self.y_mean_
+        return y.ravel() if self._y_is_1d else y
+
+    def _fitted_state(self) -> dict[str, Any]:
+        return {**super()._fitted_state(), "y_mean_": self.y_mean_.tolist(), "y_scale_": self.y_scale_.tolist(),
+                "y_is_1d": self._y_is_1d}
+
+    def _restore(self, model, scaler, fitted: dict[str, Any]):
+        super()._restore(model, scaler, fitted)
+        self.y_mean_ = np.asarray(fitted["y_mean_"], dtype=np.float64)
+        self.y_scale_ = np.asarray(fitted["y_scale_"], dtype=np.float64)
+        self._y_is_1d = bool(fitted["y_is_1d"])
+        if self.y_mean_.shape != (model.config.n_outputs,) or self.y_scale_.shape != self.y_mean_.shape:
+            raise ValueError(f"target statistics of shape {self.y_mean_.shape} for a head with "
+                             f"{model.config.n_outputs} outputs")
+        return self
+
+
+SUPERVISED = {"classify": StackedAutoencoderClassifier, "regress": StackedAutoencoderRegressor}
+
+
+def supervised_form(estimator: _StackedEstimator, task: str) -> _StackedEstimator:
+    """The classifier or regressor with ``estimator``'s parameters (for ``--task``)."""
+    if task not in SUPERVISED:
+        raise ValueError(f"task must be one of {sorted(SUPERVISED)}, got {task!r}")
+    if not isinstance(estimator, _StackedEstimator):
+        raise ValueError(f"--task {task} needs a stacked model (stacked, sda), got {type(estimator).__name__}")
+    return SUPERVISED[task](**estimator.get_params(deep=False))
+

@@ -1,0 +1,143 @@
+"""The marginalized (stacked) denoising autoencoder, mDA / mSDA
+(Chen, Xu, Weinberger and Sha, ICML 2012).
+
+A linear denoiser ``W`` (d x (d + 1), the last column a bias) that maps
+masked inputs back to clean ones, with the masking marginalized out: for
+masking probability ``p`` and ``q = [1 - p, ..., 1 - p, 1]`` (the bias is
+never masked), with ``S = [X; 1][X; 1]^T``,
+
+    Q = S * (q q^T), except diag(Q) = q * diag(S)     (E[x~ x~^T])
+    P = S[:d] * q^T                                   (E[x x~^T])
+    W = P Q^-1
+
+computed in float64 as ``solve(Q + ridge, P^T)^T`` (no inverse). Each
+layer's code is ``activation(W [h; 1])``; layers stack on the previous
+layer's codes. No training loop: :func:`solve_layer` is the whole fit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse
+import torch
+from torch import nn
+
+from aekit.models.base import BaseAutoencoder, ModelConfig
+from aekit.nn import ACTIVATIONS, make_activation
+
+OUTPUTS = ("concat", "top")
+
+
+@dataclasses.dataclass
+class MSDAConfig(ModelConfig):
+    """``n_layers`` mDA layers of width ``input_dim``; ``output="concat"``
+    gives the input and every layer's codes side by side, ``"top"`` the last
+    layer's codes."""
+
+    input_dim: int
+    n_layers: int = 3
+    noise_level: float = 0.5
+    ridge: float = 1e-5
+    activation: str = "tanh"
+    output: str = "concat"
+
+    def validate(self) -> None:
+        if self.input_dim < 1 or self.n_layers < 1:
+            raise ValueError(f"input_dim and n_layers must be >= 1, got {self.input_dim}, {self.n_layers}")
+        if not 0 <= self.noise_level < 1:  # also refuses NaN
+            raise ValueError(f"noise_level (masking probability p) must be in [0, 1), got {self.noise_level}")
+        if not self.ridge >= 0:
+            raise ValueError(f"ridge must be >= 0, got {self.ridge}")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
+        if self.output not in OUTPUTS:
+            raise ValueError(f"output must be one of {OUTPUTS}, got {self.output!r}")
+
+    @property
+    def latent_dim(self) -> int:
+        """Width of the codes ``encode`` returns."""
+        return self.input_dim * (self.n_layers + 1 if self.output == "concat" else 1)
+
+
+def scatter_with_bias(X) -> np.ndarray:
+    """``S = [X, 1]^T [X, 1]`` in float64, shape (d + 1, d + 1); X (n, d) dense or
+    scipy sparse (kept sparse: only the d x d product is dense)."""
+    n, d = X.shape
+    S = np.empty((d + 1, d + 1))
+    if scipy.sparse.issparse(X):
+        X = scipy.sparse.csr_matrix(X, dtype=np.float64)
+        S[:d, :d] = (X.T @ X).toarray()
+        column_sums = np.asarray(X.sum(axis=0)).ravel()
+    else:
+        X = np.asarray(X, dtype=np.float64)
+        S[:d, :d] = X.T @ X
+        column_sums = X.sum(axis=0)
+    S[:d, d] = S[d, :d] = column_sums
+    S[d, d] = n
+    return S
+
+
+def solve_layer(S: np.ndarray, noise_level: float, ridge: float) -> np.ndarray:
+    """The mDA weights ``W`` (d, d + 1) from the scatter matrix ``S`` (d + 1, d + 1)."""
+    d = S.shape[0] - 1
+    q = np.full(d + 1, 1.0 - noise_level)
+    q[d] = 1.0
+    Q = S * np.outer(q, q)
+    np.fill_diagonal(Q, q * np.diag(S))
+    P = S[:d, :] * q[None, :]
+    regulariser = np.full(d + 1, ridge)
+    regulariser[d] = 0.0  # the bias is not shrunk
+    Q[np.diag_indices_from(Q)] += regulariser
+    return scipy.linalg.solve(Q, P.T).T
+
+
+class MSDA(BaseAutoencoder):
+    """Stacked mDA layers; weights are set by :meth:`fit_closed_form`."""
+
+    family = "msda"
+    config_class = MSDAConfig
+
+    def __init__(self, config: MSDAConfig):
+        super().__init__(config)
+        d = config.input_dim
+        self.weights = nn.ParameterList(nn.Parameter(torch.zeros(d, d + 1), requires_grad=False)
+                                        for _ in range(config.n_layers))
+        self.activation = make_activation(config.activation)
+
+    @torch.no_grad()
+    def fit_closed_form(self, X) -> MSDA:
+        """Solve every layer on ``X`` (n, d), dense or scipy sparse, in float64."""
+        c = self.config
+        h = X
+        for weight in self.weights:
+            W = solve_layer(scatter_with_bias(h), c.noise_level, c.ridge)
+            weight.copy_(torch.from_numpy(W))
+            h = self._layer_output(W, h)
+        return self
+
+    def _layer_output(self, W: np.ndarray, h) -> np.ndarray:
+        linear = h @ W[:, :-1].T + W[:, -1]  # sparse @ dense gives a dense array
+        return self.activation(torch.from_numpy(np.asarray(linear))).numpy()
+
+    def layer_codes(self, x: torch.Tensor) -> list[torch.Tensor]:
+        codes = []
+        for weight in self.weights:
+            x = self.activation(x @ weight[:, :-1].T + weight[:, -1])
+            codes.append(x)
+        return codes
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        codes = self.layer_codes(x)
+        return torch.cat([x, *codes], dim=1) if self.config.output == "concat" else codes[-1]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The first layer's denoised reconstruction ``W [x; 1]`` (what mDA is solved for)."""
+        weight = self.weights[0]
+        return x @ weight[:, :-1].T + weight[:, -1]
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError("mSDA codes cannot be decoded back to inputs; use forward(x) "
+                                  "for the first layer's denoised reconstruction")
