@@ -78,6 +78,7 @@ def test_list_datasets_is_fast_and_honest(tmp_path):
     assert time.perf_counter() - start < 0.5
     assert list(infos)[:5] == ["digits", "mnist-5k", "fashion-mnist", "mnist", "breast-cancer"]
     assert {"gunpoint", "italy-power-demand", "kdd-tsad-135"} <= set(infos)  # time series (aeon)
+    assert {"movielens-small", "ml-100k", "ml-1m"} <= set(infos)  # ratings (recommendation)
     assert infos["digits"].available and infos["mnist-5k"].available and infos["breast-cancer"].available
     assert infos["digits"].n_samples == "1,797" and infos["breast-cancer"].n_samples == "569"
     assert not infos["mnist"].available

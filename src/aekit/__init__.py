@@ -26,6 +26,10 @@ _LAZY = {
     "StackedAutoencoderClassifier": "aekit.estimators",
     "StackedAutoencoderRegressor": "aekit.estimators",
     "MarginalizedDenoisingAutoencoder": "aekit.estimators",
+    "AutoRec": "aekit.estimators",
+    "MultVAE": "aekit.estimators",
+    "MultDAE": "aekit.estimators",
+    "EASE": "aekit.estimators",
 }
 
 __all__ = ["__version__", *_LAZY]

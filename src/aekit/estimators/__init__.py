@@ -24,8 +24,12 @@ _CLASSES: dict[str, str] = {
     "StackedAutoencoderClassifier": "stacked",
     "StackedAutoencoderRegressor": "stacked",
     "MarginalizedDenoisingAutoencoder": "msda",
+    "AutoRec": "autorec",
+    "MultVAE": "multvae",
+    "MultDAE": "multvae",
+    "EASE": "ease",
 }
-_BASES = {"AutoencoderEstimator": "base"}
+_BASES = {"AutoencoderEstimator": "base", "RecommenderEstimator": "recommender"}
 
 __all__ = ["ESTIMATORS", *_CLASSES, *_BASES]
 

@@ -5,12 +5,15 @@ model class; adding a family is one module here plus an entry below.
 """
 
 from aekit.models.autoencoder import AutoencoderConfig, DenseAutoencoder
+from aekit.models.autorec import AutoRec, AutoRecConfig
 from aekit.models.base import BaseAutoencoder, ModelConfig
 from aekit.models.conv import ConvAutoencoderConfig, ConvAutoencoderModel
+from aekit.models.ease import EASE, EASEConfig
 from aekit.models.latent import VariationalAutoencoder, VariationalConfig
 from aekit.models.sequence import SequenceAutoencoderConfig, SequenceAutoencoderModel, SequenceVAEConfig, SequenceVAEModel
 from aekit.models.msda import MSDA, MSDAConfig
 from aekit.models.stacked import AutoencoderStack, StackedConfig
+from aekit.models.multvae import MultVAE, MultVAEConfig
 from aekit.models.vae import VAEConfig, VAEModel
 
 MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
@@ -21,6 +24,9 @@ MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
     SequenceVAEModel.family: SequenceVAEModel,
     AutoencoderStack.family: AutoencoderStack,
     MSDA.family: MSDA,
+    AutoRec.family: AutoRec,
+    MultVAE.family: MultVAE,
+    EASE.family: EASE,
 }
 
 __all__ = ["MODEL_FAMILIES", "AutoencoderConfig", "BaseAutoencoder", "ConvAutoencoderConfig", "ConvAutoencoderModel",
@@ -28,3 +34,4 @@ __all__ = ["MODEL_FAMILIES", "AutoencoderConfig", "BaseAutoencoder", "ConvAutoen
            "VAEConfig", "VAEModel", "VariationalAutoencoder", "VariationalConfig",
            "SequenceAutoencoderConfig", "SequenceAutoencoderModel", "SequenceVAEConfig", "SequenceVAEModel",
            "MSDA", "MSDAConfig", "AutoencoderStack", "StackedConfig"]
+__all__ += ["AutoRec", "AutoRecConfig", "EASE", "EASEConfig", "MultVAE", "MultVAEConfig"]

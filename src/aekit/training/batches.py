@@ -58,3 +58,47 @@ class TensorBatches:
         for start in range(0, self.n_rows, self.batch_size):
             batch = tuple(t[start:start + self.batch_size] for t in tensors)
             yield batch if isinstance(self.data, tuple) else batch[0]
+
+
+class SparseRowBatches(TensorBatches):
+    """Batches of rows of sparse matrices, densified one batch at a time.
+
+    ``data`` is a scipy sparse matrix (or a tuple of them with the same number
+    of rows); the whole matrix is never made dense. Each batch holds, for every
+    matrix, the dense rows (float32) followed by a mask that is 1 where an
+    entry is stored and 0 elsewhere, so a model can tell an observed 0 from a
+    missing value: one matrix gives ``(values, mask)``, two give
+    ``(values_a, mask_a, values_b, mask_b)``.
+    """
+
+    def __init__(self, data, batch_size: int, shuffle: bool = False, seed: int = 0):
+        matrices = data if isinstance(data, tuple) else (data,)
+        if len({m.shape[0] for m in matrices}) != 1:
+            raise ValueError(f"sparse matrices in a batch tuple must have the same number of rows, "
+                             f"got {[m.shape[0] for m in matrices]}")
+        super().__init__(torch.empty(0), batch_size, shuffle, seed)
+        self.data = tuple(m.tocsr() for m in matrices)
+
+    @property
+    def n_rows(self) -> int:
+        return self.data[0].shape[0]
+
+    def __iter__(self):
+        if self.shuffle:
+            generator = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
+            order = torch.randperm(self.n_rows, generator=generator).numpy()
+        else:
+            order = None
+        for start in range(0, self.n_rows, self.batch_size):
+            rows = slice(start, start + self.batch_size) if order is None else order[start:start + self.batch_size]
+            yield tuple(tensor for m in self.data for tensor in _dense_with_mask(m[rows]))
+
+
+def _dense_with_mask(block) -> tuple[torch.Tensor, torch.Tensor]:
+    import numpy as np
+
+    values = torch.from_numpy(block.toarray().astype(np.float32, copy=False))
+    mask = torch.zeros_like(values)
+    rows = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
+    mask[torch.from_numpy(rows), torch.from_numpy(block.indices.astype(np.int64))] = 1.0
+    return values, mask

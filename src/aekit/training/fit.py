@@ -21,9 +21,9 @@ import torch
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 
 from aekit.models.base import BaseAutoencoder
-from aekit.training.batches import TensorBatches
+from aekit.training.batches import SparseRowBatches, TensorBatches
 from aekit.training.callbacks import NaNGuard
-from aekit.training.module import AutoencoderModule
+from aekit.training.module import OPTIMIZERS, AutoencoderModule
 
 LAST_CHECKPOINT = "last.ckpt"
 HISTORY_CSV = "metrics.csv"
@@ -44,6 +44,8 @@ class TrainConfig:
     checkpoint_dir: str | Path | None = None
     resume: bool = False
     log_dir: str | Path | None = None
+    optimizer: str = "adam"  # "adam", "rprop" or "lbfgs" (the last two are meant for full batches)
+    limit_batches: int | None = None  # run only this many batches per epoch (measurements, smoke runs)
 
     def validate(self) -> None:
         if self.max_epochs < 1:
@@ -58,6 +60,8 @@ class TrainConfig:
             raise ValueError(f"validation_fraction must be in [0, 1), got {self.validation_fraction}")
         if self.patience < 1:
             raise ValueError(f"patience must be >= 1, got {self.patience}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
         if self.resume and self.checkpoint_dir is None:
             raise ValueError("resume=True needs a checkpoint_dir to resume from")
 
@@ -72,6 +76,8 @@ class TrainResult:
 
 # What a model trains on: one array, or a tuple of arrays with the same rows
 # (inputs and labels, series and lengths); ``model.loss`` gets the same shape.
+# Scipy sparse matrices (or a tuple of them) are batched by SparseRowBatches:
+# ``model.loss`` then gets (values, mask) per matrix.
 TrainData = Union[np.ndarray, tuple[np.ndarray, ...]]
 
 
@@ -82,6 +88,20 @@ def _arrays(data: TrainData) -> tuple[np.ndarray, ...]:
 def _take(data: TrainData, rows: np.ndarray) -> TrainData:
     taken = tuple(a[rows] for a in _arrays(data))
     return taken if isinstance(data, tuple) else taken[0]
+
+
+def _is_sparse(data: TrainData) -> bool:
+    return hasattr(_arrays(data)[0], "tocsr")
+
+
+def _n_rows(data: TrainData) -> int:
+    return _arrays(data)[0].shape[0]
+
+
+def _batches(data: TrainData, batch_size: int, shuffle: bool = False, seed: int = 0) -> TensorBatches:
+    if _is_sparse(data):
+        return SparseRowBatches(data, batch_size, shuffle=shuffle, seed=seed)
+    return TensorBatches(_to_tensors(data), batch_size, shuffle=shuffle, seed=seed)
 
 
 def _to_tensors(data: TrainData):
@@ -95,7 +115,9 @@ def run_fingerprint(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> d
                                              "validation_fraction", "seed")}
     digest = hashlib.blake2b(digest_size=16)
     for array in _arrays(X):
-        digest.update(np.ascontiguousarray(array).data)
+        parts = (array.data, array.indices, array.indptr) if hasattr(array, "indptr") else (array,)
+        for part in parts:
+            digest.update(np.ascontiguousarray(part).data)
     return json.loads(json.dumps({  # plain JSON types only, so weights_only loading accepts them
         "family": model.family, "config": model.config.to_dict(),
         "data_shape": [list(a.shape) for a in _arrays(X)] if isinstance(X, tuple) else list(X.shape),
@@ -104,7 +126,7 @@ def run_fingerprint(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> d
 
 def split_validation(X: TrainData, fraction: float, seed: int) -> tuple[TrainData, TrainData | None]:
     """Hold out ``fraction`` of the rows (at least one, when fraction > 0 and n >= 10)."""
-    n = len(_arrays(X)[0])
+    n = _n_rows(X)
     n_val = int(round(n * fraction))
     if fraction == 0 or n_val < 1 or n - n_val < 1 or n < 10:
         return X, None
@@ -140,10 +162,14 @@ def _callbacks(cfg: TrainConfig, monitor: str, checkpoint_dir: Path) -> list[pl.
     ]
 
 
-def fit_model(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> TrainResult:
+def fit_model(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig,
+              validation: TrainData | None = None) -> TrainResult:
     """Train ``model`` in place on the float32 array ``X`` (or a tuple of arrays
     with the same rows, passed to ``model.loss`` as a tuple of tensors);
     restore its best weights.
+
+    ``validation``, when given, is the data early stopping watches, used as
+    is instead of a split of ``X`` (e.g. held-out ratings of the same rows).
 
     ``cfg.seed`` fixes the validation split, the batch order and torch's
     random numbers (noise) during training; the caller's global torch RNG
@@ -152,20 +178,24 @@ def fit_model(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> TrainRe
     cfg.validate()
     with torch.random.fork_rng():
         torch.manual_seed(cfg.seed)
-        return _fit(model, X, cfg)
+        return _fit(model, X, cfg, validation)
 
 
-def _fit(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> TrainResult:
-    X_train, X_val = split_validation(X, cfg.validation_fraction, cfg.seed)
-    train_batches = TensorBatches(_to_tensors(X_train), cfg.batch_size, shuffle=True, seed=cfg.seed)
-    val_batches = None if X_val is None else TensorBatches(_to_tensors(X_val), 4 * cfg.batch_size)
+def _fit(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig, validation: TrainData | None) -> TrainResult:
+    if validation is None:
+        X_train, X_val = split_validation(X, cfg.validation_fraction, cfg.seed)
+    else:
+        X_train, X_val = X, validation
+    train_batches = _batches(X_train, cfg.batch_size, shuffle=True, seed=cfg.seed)
+    val_batches = None if X_val is None else _batches(X_val, 4 * cfg.batch_size)
     monitor = "train_loss" if X_val is None else "val_loss"
     history_csv = None
     if cfg.log_dir is not None:
         Path(cfg.log_dir).mkdir(parents=True, exist_ok=True)
         history_csv = Path(cfg.log_dir) / HISTORY_CSV
     fingerprint = run_fingerprint(model, X, cfg) if cfg.checkpoint_dir else None
-    module = AutoencoderModule(model, cfg.learning_rate, cfg.weight_decay, fingerprint, history_csv)
+    module = AutoencoderModule(model, cfg.learning_rate, cfg.weight_decay, fingerprint, history_csv,
+                               optimizer=cfg.optimizer)
 
     with tempfile.TemporaryDirectory(prefix="aekit-ckpt-") as tmp, _quiet_lightning(cfg.verbose):
         checkpoint_dir = Path(cfg.checkpoint_dir) if cfg.checkpoint_dir else Path(tmp)
@@ -175,6 +205,7 @@ def _fit(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> TrainResult:
             logger=False,  # the per-epoch history is written by the module (it survives resume)
             enable_progress_bar=cfg.verbose > 0, enable_model_summary=cfg.verbose > 1,
             num_sanity_val_steps=0, deterministic=False,
+            limit_train_batches=cfg.limit_batches or 1.0, limit_val_batches=cfg.limit_batches or 1.0,
         )
         ckpt_path = _resume_path(checkpoint_dir) if cfg.resume else None
         trainer.fit(module, train_batches, val_batches, ckpt_path=ckpt_path, weights_only=True)

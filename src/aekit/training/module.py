@@ -12,6 +12,8 @@ import torch
 from aekit.exceptions import CheckpointError
 from aekit.models.base import BaseAutoencoder
 
+OPTIMIZERS = ("adam", "rprop", "lbfgs")
+
 
 class AutoencoderModule(pl.LightningModule):
     """Train any :class:`BaseAutoencoder` by minimising ``model.loss(batch)["loss"]``.
@@ -22,7 +24,7 @@ class AutoencoderModule(pl.LightningModule):
     """
 
     def __init__(self, model: BaseAutoencoder, learning_rate: float = 1e-3, weight_decay: float = 0.0,
-                 fingerprint: dict | None = None, history_csv: Path | None = None):
+                 fingerprint: dict | None = None, history_csv: Path | None = None, optimizer: str = "adam"):
         super().__init__()
         self.fingerprint = fingerprint  # what a checkpoint must match to be resumed
         self.history_csv = history_csv
@@ -33,10 +35,18 @@ class AutoencoderModule(pl.LightningModule):
         self.model = model
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
+        self.optimizer_name = optimizer
         self.history: list[dict[str, float]] = []
         self._sums = {"train": [0.0, 0], "val": [0.0, 0]}
 
     def configure_optimizers(self):
+        # Rprop and L-BFGS (AutoRec's full-batch optimisers) take no weight decay:
+        # such models put their L2 term in the loss.
+        if self.optimizer_name == "rprop":
+            return torch.optim.Rprop(self.model.parameters(), lr=self.learning_rate)
+        if self.optimizer_name == "lbfgs":
+            return torch.optim.LBFGS(self.model.parameters(), lr=self.learning_rate, max_iter=20,
+                                     line_search_fn="strong_wolfe")
         # Adam's weight_decay adds weight_decay * w to the gradient: classic L2 weight decay.
         return torch.optim.Adam(self.model.parameters(), lr=self.learning_rate,
                                 weight_decay=self.weight_decay)
@@ -65,12 +75,27 @@ class AutoencoderModule(pl.LightningModule):
 
     def training_step(self, batch: torch.Tensor, batch_idx: int):
         optimizer = self.optimizers()  # the Lightning wrapper counts global steps for checkpoints
-        terms = self.model.loss(batch)
-        optimizer.zero_grad()
-        self.manual_backward(terms["loss"])
-        optimizer.step()
+        if self.optimizer_name == "lbfgs":
+            terms = self._lbfgs_step(optimizer, batch)
+        else:
+            terms = self.model.loss(batch)
+            optimizer.zero_grad()
+            self.manual_backward(terms["loss"])
+            optimizer.step()
         self._accumulate("train", terms["loss"], self._rows(batch))
         return terms["loss"]
+
+    def _lbfgs_step(self, optimizer, batch) -> dict[str, torch.Tensor]:
+        """L-BFGS re-evaluates the loss inside its line search: it needs a closure."""
+        def closure():
+            optimizer.zero_grad()
+            loss = self.model.loss(batch)["loss"]
+            self.manual_backward(loss)
+            return loss
+
+        optimizer.step(closure=closure)
+        with torch.no_grad():
+            return self.model.loss(batch)
 
     def validation_step(self, batch: torch.Tensor, batch_idx: int) -> None:
         self._accumulate("val", self.model.loss(batch)["loss"], self._rows(batch))

@@ -1,0 +1,279 @@
+"""AutoRec: rating prediction with an autoencoder of partially observed rating vectors."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from aekit.data.ratings import RATING_COLUMNS
+from aekit.estimators.recommender import SCORE_BATCH, TrainedRecommender
+from aekit.exceptions import DataError
+from aekit.models.autorec import AutoRec as AutoRecModel
+from aekit.models.autorec import AutoRecConfig
+from aekit.training import TrainConfig, fit_model
+
+COLD_START_POLICIES = ("baseline", "global_mean")
+BASELINE_REG = (10.0, 15.0)  # shrinkage of the item and user biases (Koren's defaults)
+
+
+class AutoRec(TrainedRecommender):
+    """AutoRec (Sedhain et al., WWW 2015): I-AutoRec or U-AutoRec.
+
+    Parameters
+    ----------
+    kind : {"item", "user"}, default="item"
+        I-AutoRec reconstructs each item's ratings by all users; U-AutoRec
+        each user's ratings of all items.
+    hidden : int, default=500
+        Units of the hidden layer.
+    activation, output_activation : str, default="sigmoid", "identity"
+    input_dropout : float, default=0.0
+        Dropout on the input vectors while training.
+    l2 : float, default=1.0
+        lambda of the L2 weight decay (lambda / 2) * ||W||^2.
+    optimizer : {"adam", "rprop", "lbfgs"}, default="adam"
+        Adam with mini-batches, or the paper's full-batch Rprop / L-BFGS
+        (give a ``batch_size`` at least the number of rows for full batches).
+    learning_rate, max_epochs, batch_size, patience : training settings
+    validation_fraction : float, default=0.1
+        Fraction of the training *ratings* held out for early stopping.
+    cold_start : "baseline", "global_mean" or a number, default="baseline"
+        Prediction for a pair whose user or item was not seen in fit:
+        mu + b_u + b_i (the biases that are known), the global mean, or a constant.
+    rating_scale : (min, max) or None
+        Declared scale: ratings outside it are refused and predictions are
+        clipped to it. None: the range of the training ratings.
+    user_col, item_col, rating_col : str
+        Column names of the ratings table.
+    duplicates : {"last", "error"}, default="last"
+        Repeated (user, item) pairs: the last one wins, or an error.
+    random_state : int or None
+    verbose : int
+
+    Attributes
+    ----------
+    model_ : aekit.models.AutoRec
+    user_ids_, item_ids_ : numpy.ndarray
+        The ids seen in fit, in row / column order of the rating matrix.
+    rating_scale_ : (float, float)
+    global_mean_ : float
+    user_bias_, item_bias_ : numpy.ndarray
+        Baseline biases b_u and b_i (regularised means).
+    history_ : pandas.DataFrame
+        Per-epoch ``train_loss`` and ``val_loss`` (validation MSE).
+
+    Examples
+    --------
+    >>> from aekit import AutoRec
+    >>> rec = AutoRec(kind="item", hidden=100, max_epochs=5).fit("movielens-small")  # doctest: +SKIP
+    >>> rec.predict([1, 2], [31, 1029])                                                # doctest: +SKIP
+    """
+
+    family = AutoRecModel.family
+    implicit = False
+
+    def __init__(self, kind: str = "item", hidden: int = 500, activation: str = "sigmoid",
+                 output_activation: str = "identity", input_dropout: float = 0.0, l2: float = 1.0,
+                 optimizer: str = "adam", learning_rate: float = 1e-3, max_epochs: int = 100,
+                 batch_size: int = 64, validation_fraction: float = 0.1, patience: int = 10,
+                 cold_start: Any = "baseline", rating_scale: tuple[float, float] | None = None,
+                 user_col: str = "user", item_col: str = "item", rating_col: str = "rating",
+                 duplicates: str = "last", random_state: int | None = None, verbose: int = 0):
+        self.kind = kind
+        self.hidden = hidden
+        self.activation = activation
+        self.output_activation = output_activation
+        self.input_dropout = input_dropout
+        self.l2 = l2
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.cold_start = cold_start
+        self.rating_scale = rating_scale
+        self.user_col = user_col
+        self.item_col = item_col
+        self.rating_col = rating_col
+        self.duplicates = duplicates
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- fitting -------------------------------------------------------------------
+    def _check_cold_start(self) -> None:
+        ok = self.cold_start in COLD_START_POLICIES or (
+            isinstance(self.cold_start, numbers.Real) and not isinstance(self.cold_start, bool)
+            and np.isfinite(self.cold_start))
+        if not ok:
+            raise ValueError(f"cold_start must be one of {COLD_START_POLICIES} or a number, got {self.cold_start!r}")
+
+    def _fit_matrix(self, matrix):
+        self._check_cold_start()
+        seed = self._seed()
+        train, val = _split_entries(matrix, self.validation_fraction, seed)
+        data = data_val = None
+        oriented = (lambda m: m.T.tocsr()) if self.kind == "item" else (lambda m: m.tocsr())
+        data = oriented(train)
+        if val is not None:
+            rows = np.unique(oriented(val).nonzero()[0])
+            data_val = (data[rows], oriented(val)[rows])
+        scale = self._scale(matrix)
+        n_users, n_items = matrix.shape
+        config = AutoRecConfig(n_users=n_users, n_items=n_items, n_interactions=matrix.nnz, kind=self.kind,
+                               input_dim=n_users if self.kind == "item" else n_items, hidden=self.hidden,
+                               activation=self.activation, output_activation=self.output_activation,
+                               input_dropout=self.input_dropout, l2=self.l2,
+                               rating_min=scale[0], rating_max=scale[1])
+        train_cfg = TrainConfig(max_epochs=self.max_epochs, batch_size=self.batch_size,
+                                learning_rate=self.learning_rate, validation_fraction=0.0,
+                                patience=self.patience, seed=seed, verbose=self.verbose, optimizer=self.optimizer)
+        import torch
+
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            model = AutoRecModel(config)
+        self._keep_training(fit_model(model, data, train_cfg, validation=data_val))
+        return model
+
+    def _scale(self, matrix) -> tuple[float, float]:
+        if self.rating_scale is not None:
+            low, high = (float(v) for v in self.rating_scale)
+            return low, high
+        low, high = float(matrix.data.min()), float(matrix.data.max())
+        return (low, high) if low < high else (low, low + 1.0)
+
+    def _after_fit(self, frame: pd.DataFrame) -> None:
+        super()._after_fit(frame)
+        self.rating_scale_ = (self.model_.config.rating_min, self.model_.config.rating_max)
+        self.global_mean_, self.user_bias_, self.item_bias_ = _baseline(self._interactions.matrix)
+
+    # -- predicting -------------------------------------------------------------------
+    def predict(self, users, items=None) -> np.ndarray:
+        """Predicted ratings of (user, item) pairs, clipped to the rating scale.
+
+        ``users`` and ``items`` are sequences of ids of the same length, or
+        ``users`` is a DataFrame with the user and item columns. Pairs whose
+        user or item was not seen in fit get the ``cold_start`` prediction
+        (see :meth:`cold_start_mask`).
+        """
+        rows, cols = self._pair_positions(users, items)
+        out = np.empty(len(rows), dtype=np.float64)
+        known = (rows >= 0) & (cols >= 0)
+        out[known] = self._predict_known(rows[known], cols[known])
+        out[~known] = self._cold_start_values(rows[~known], cols[~known])
+        return np.clip(out, *self.rating_scale_)
+
+    def cold_start_mask(self, users, items=None) -> np.ndarray:
+        """True for each pair whose user or item was not seen in fit."""
+        rows, cols = self._pair_positions(users, items)
+        return (rows < 0) | (cols < 0)
+
+    def _pair_positions(self, users, items) -> tuple[np.ndarray, np.ndarray]:
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "model_")
+        if items is None:
+            if not isinstance(users, pd.DataFrame):
+                raise DataError("predict needs users and items, or one DataFrame with both columns")
+            frame = users.rename(columns={self.user_col: "user", self.item_col: "item"})
+            missing = [c for c in RATING_COLUMNS[:2] if c not in frame.columns]
+            if missing:
+                raise DataError(f"the pairs table has no column(s) {missing}; its columns are {list(users.columns)}")
+            users, items = frame["user"].to_numpy(), frame["item"].to_numpy()
+        users, items = np.asarray(users), np.asarray(items)
+        if users.ndim != 1 or users.shape != items.shape:
+            raise DataError(f"users and items must be 1-D of the same length, got shapes {users.shape} and {items.shape}")
+        if pd.isna(users).any() or pd.isna(items).any():
+            raise DataError("users and items must not contain missing ids (NaN)")
+        matrix = self._interactions
+        return matrix.rows_of(users), matrix.columns_of(items)
+
+    def _predict_known(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Reconstruct each needed input vector once; read the pair's entry from it."""
+        inputs, outputs = (cols, rows) if self.kind == "item" else (rows, cols)
+        X = self._oriented_matrix()
+        needed, position = np.unique(inputs, return_inverse=True)
+        out = np.empty(len(rows), dtype=np.float64)
+        for start in range(0, len(needed), SCORE_BATCH):
+            chunk = needed[start:start + SCORE_BATCH]
+            recon = self._forward_dense(X[chunk])
+            pick = (position >= start) & (position < start + len(chunk))
+            out[pick] = recon[position[pick] - start, outputs[pick]]
+        return out
+
+    def _oriented_matrix(self):
+        matrix = self._interactions.matrix
+        return matrix.T.tocsr() if self.kind == "item" else matrix
+
+    def _cold_start_values(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        if self.cold_start == "global_mean":
+            return np.full(len(rows), self.global_mean_)
+        if self.cold_start != "baseline":
+            return np.full(len(rows), float(self.cold_start))
+        user = np.where(rows >= 0, self.user_bias_[np.maximum(rows, 0)], 0.0)
+        item = np.where(cols >= 0, self.item_bias_[np.maximum(cols, 0)], 0.0)
+        return self.global_mean_ + user + item
+
+    # -- ranking ---------------------------------------------------------------------
+    def _score_rows(self, X, user_rows: np.ndarray) -> np.ndarray:
+        if self.kind == "user":
+            return self._forward_dense(X)
+        if (user_rows < 0).any():
+            raise DataError("I-AutoRec cannot fold in a new user's history (each user is an input of the "
+                            "model); use AutoRec(kind='user') or MultVAE / EASE for new users")
+        items = self._oriented_matrix()
+        scores = np.empty((len(user_rows), self.n_items_), dtype=np.float32)
+        for start in range(0, self.n_items_, SCORE_BATCH):
+            recon = self._forward_dense(items[start:start + SCORE_BATCH])
+            scores[:, start:start + recon.shape[0]] = recon[:, user_rows].T
+        return scores
+
+    # -- files -------------------------------------------------------------------------
+    def _fitted_state(self) -> dict[str, Any]:
+        return {**super()._fitted_state(), "global_mean_": self.global_mean_, "user_bias_": self.user_bias_.tolist(),
+                "item_bias_": self.item_bias_.tolist()}
+
+    def _restore(self, model, scaler, fitted: dict[str, Any]):
+        super()._restore(model, scaler, fitted)
+        self.rating_scale_ = (model.config.rating_min, model.config.rating_max)
+        self.global_mean_ = float(fitted["global_mean_"])
+        self.user_bias_ = np.asarray(fitted["user_bias_"], dtype=np.float64)
+        self.item_bias_ = np.asarray(fitted["item_bias_"], dtype=np.float64)
+        if self.user_bias_.shape != (self.n_users_,) or self.item_bias_.shape != (self.n_items_,):
+            raise ValueError("baseline biases do not match the id maps")
+        return self
+
+
+def _split_entries(matrix, fraction: float, seed: int):
+    """Hold out ``fraction`` of the stored entries: (train, validation or None)."""
+    from scipy import sparse
+
+    if not 0 <= fraction < 1:
+        raise ValueError(f"validation_fraction must be in [0, 1), got {fraction}")
+    n_val = int(round(matrix.nnz * fraction))
+    if n_val < 1:
+        return matrix, None
+    coo = matrix.tocoo()
+    held = np.zeros(matrix.nnz, dtype=bool)
+    held[np.random.default_rng(seed).permutation(matrix.nnz)[:n_val]] = True
+
+    def part(keep):
+        return sparse.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=matrix.shape)
+
+    return part(~held), part(held)
+
+
+def _baseline(matrix) -> tuple[float, np.ndarray, np.ndarray]:
+    """mu, b_u, b_i as regularised means: b_i first, then b_u on what b_i leaves."""
+    coo = matrix.tocoo()
+    mu = float(coo.data.mean())
+    reg_item, reg_user = BASELINE_REG
+    residual = coo.data - mu
+    item_bias = np.bincount(coo.col, residual, matrix.shape[1]) / (reg_item + np.bincount(coo.col, None, matrix.shape[1]))
+    residual = residual - item_bias[coo.col]
+    user_bias = np.bincount(coo.row, residual, matrix.shape[0]) / (reg_user + np.bincount(coo.row, None, matrix.shape[0]))
+    return mu, user_bias, item_bias

@@ -1,0 +1,240 @@
+"""The scikit-learn side shared by the recommenders (AutoRec, Mult-VAE /
+Mult-DAE, EASE).
+
+``fit`` takes a ratings table (DataFrame, CSV / Parquet path or dataset
+name), validates it, maps user and item ids to rows and columns (the maps go
+into the model file's JSON metadata) and hands the sparse users x items
+matrix to the subclass. Ranking is shared: ``recommend`` for one user id or
+one history (fold-in), ``recommend_batch`` for many.
+"""
+
+from __future__ import annotations
+
+import numbers
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from aekit.data import Scaler
+from aekit.data.ratings import InteractionMatrix, check_ratings, load_ratings
+from aekit.exceptions import DataError
+from aekit.models.recommender import RecommenderModel
+
+SCORE_BATCH = 1024
+
+
+class RecommenderEstimator(BaseEstimator):
+    """Base of aekit's recommenders. Subclasses set ``family`` and implement
+    ``_fit_matrix(matrix)`` (returning the fitted model) and ``_score_rows(X)``
+    (scores of every item for each row of a users x items sparse matrix)."""
+
+    family: ClassVar[str]
+    implicit: ClassVar[bool] = True  # binarise ratings >= threshold before fitting
+
+    # -- what subclasses provide ---------------------------------------------
+    def _fit_matrix(self, matrix) -> RecommenderModel:
+        raise NotImplementedError
+
+    def _score_rows(self, X, user_rows: np.ndarray) -> np.ndarray:
+        """Scores of every item for each row of ``X``; ``user_rows`` gives each
+        row's training user index, or -1 for a folded-in history."""
+        raise NotImplementedError
+
+    # -- shared helpers ------------------------------------------------------
+    def _seed(self) -> int:
+        if isinstance(self.random_state, numbers.Integral):
+            return int(self.random_state)
+        return int(check_random_state(self.random_state).randint(2**31 - 1))
+
+    def _ratings(self, ratings) -> pd.DataFrame:
+        frame = load_ratings(ratings, user_col=self.user_col, item_col=self.item_col, rating_col=self.rating_col)
+        scale = getattr(self, "rating_scale", None)
+        frame = check_ratings(frame, scale=tuple(scale) if scale is not None else None,
+                              duplicates=self.duplicates, name=type(self).__name__ + " ratings")
+        if self.implicit and self.rating_col is not None:
+            frame = frame.loc[frame["rating"] >= self.threshold].assign(rating=1.0)
+            if frame.empty:
+                raise DataError(f"no rating reaches threshold={self.threshold}; nothing to learn from")
+        return frame
+
+    # -- fitting ---------------------------------------------------------------
+    def fit(self, ratings, y=None):
+        """Fit on a ratings table with columns ``user_col, item_col, rating_col``
+        (extra columns are ignored); ``y`` is ignored."""
+        frame = self._ratings(ratings)
+        interactions = InteractionMatrix.from_ratings(frame)
+        model = self._fit_matrix(interactions.matrix)
+        model.interactions.store(interactions.matrix)
+        self.model_ = model.eval()
+        self.user_ids_, self.item_ids_ = interactions.users, interactions.items
+        self.n_users_, self.n_items_ = interactions.matrix.shape
+        self.scaler_ = Scaler("none").fit(np.zeros((1, model.config.input_dim), dtype=np.float32))
+        self._after_fit(frame)
+        return self
+
+    def _after_fit(self, frame: pd.DataFrame) -> None:
+        """Hook for fitted attributes beyond the model (AutoRec's baseline)."""
+
+    @property
+    def _interactions(self) -> InteractionMatrix:
+        """The training matrix with its id maps (rebuilt from the model's buffers once per fitted model)."""
+        cached = getattr(self, "_interactions_cache", None)
+        if cached is None or cached[0] is not self.model_:
+            matrix = InteractionMatrix(self.model_.interactions.matrix(), self.user_ids_, self.item_ids_)
+            self._interactions_cache = cached = (self.model_, matrix)
+        return cached[1]
+
+    # -- ranking ---------------------------------------------------------------
+    def recommend(self, user, n: int = 10, exclude_seen: bool = True) -> np.ndarray:
+        """The ``n`` best item ids for one user.
+
+        ``user`` is a user id seen in ``fit``, or a history: a list of item
+        ids (or a dict item id -> rating) of a user never seen in training,
+        folded in without retraining. Unknown item ids in a history are ignored.
+        """
+        return self.recommend_batch([user], n=n, exclude_seen=exclude_seen)[0]
+
+    def recommend_batch(self, users, n: int = 10, exclude_seen: bool = True) -> np.ndarray:
+        """Item ids, shape (len(users), n), best first, for many users at once
+        (each a known user id or a history, as in :meth:`recommend`)."""
+        check_is_fitted(self, "model_")
+        if not isinstance(n, numbers.Integral) or n < 1:
+            raise ValueError(f"n must be a positive integer, got {n!r}")
+        rows, user_rows = self._input_rows(list(users))
+        top = []
+        for start in range(0, rows.shape[0], SCORE_BATCH):
+            block = rows[start:start + SCORE_BATCH]
+            scores = self._score_rows(block, user_rows[start:start + SCORE_BATCH])
+            if exclude_seen:
+                scores[_nonzero_positions(block)] = -np.inf
+            top.append(_top_n(scores, min(n, self.n_items_)))
+        return self.item_ids_[np.concatenate(top)]
+
+    def scores(self, users) -> np.ndarray:
+        """Scores of every item (columns in the order of ``item_ids_``) for
+        each user id or history; higher is better."""
+        check_is_fitted(self, "model_")
+        return self._score_rows(*self._input_rows(list(users)))
+
+    def _input_rows(self, users: list) -> tuple[Any, np.ndarray]:
+        """A users x items CSR matrix (a known user's training row, or a history
+        folded in) and each row's training user index (-1 for a history)."""
+        from scipy import sparse
+
+        if not users:
+            raise DataError("no users given; expected at least one user id or history")
+        known = self._interactions
+        histories = [u for u in users if _is_history(u)]
+        ids = np.asarray([u for u in users if not _is_history(u)])
+        rows = known.rows_of(ids) if len(ids) else np.empty(0, dtype=np.int64)
+        if (rows < 0).any():
+            unknown = ids[rows < 0][:5].tolist()
+            raise DataError(f"unknown user id(s) {unknown} with no history: {type(self).__name__} was not fitted "
+                            "on them; pass their history (a list of item ids) to fold them in")
+        out, user_rows, it_rows, it_hist = [], [], iter(rows), iter(histories)
+        for u in users:
+            row = -1 if _is_history(u) else next(it_rows)
+            out.append(self._history_row(next(it_hist)) if row < 0 else known.matrix[row])
+            user_rows.append(row)
+        return sparse.vstack(out, format="csr"), np.asarray(user_rows, dtype=np.int64)
+
+    def _history_row(self, history):
+        from scipy import sparse
+
+        items = list(history.keys()) if isinstance(history, dict) else list(history)
+        values = (np.asarray(list(history.values()), dtype=np.float32) if isinstance(history, dict)
+                  else np.ones(len(items), dtype=np.float32))
+        if self.implicit:
+            values = np.ones_like(values)
+        cols = self._interactions.columns_of(np.asarray(items)) if items else np.empty(0, dtype=np.int64)
+        if not (cols >= 0).any():
+            raise DataError(f"a history of {len(items)} item(s) with none known to {type(self).__name__} "
+                            f"(e.g. {items[:3]}): nothing to fold in")
+        keep = cols >= 0
+        return sparse.csr_matrix((values[keep], (np.zeros(keep.sum(), dtype=np.int64), cols[keep])),
+                                 shape=(1, self.n_items_))
+
+    @torch.no_grad()
+    def _forward_dense(self, X, fn=None) -> np.ndarray:
+        """Run ``fn`` (default the model) over the rows of sparse ``X``, one dense batch at a time."""
+        fn = fn or self.model_
+        self.model_.eval()
+        parts = [fn(torch.from_numpy(X[i:i + SCORE_BATCH].toarray().astype(np.float32))).numpy()
+                 for i in range(0, X.shape[0], SCORE_BATCH)]
+        return np.concatenate(parts).astype(np.float32, copy=False)
+
+    # -- files -------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Write the fitted model, its id maps and training interactions to one ``.safetensors`` file."""
+        from aekit.io import save_estimator
+
+        return save_estimator(self, path)
+
+    def _fitted_state(self) -> dict[str, Any]:
+        return {"n_features_in_": int(self.model_.config.input_dim),
+                "user_ids_": _json_ids(self.user_ids_), "item_ids_": _json_ids(self.item_ids_)}
+
+    def _restore(self, model: RecommenderModel, scaler: Scaler, fitted: dict[str, Any]):
+        self.model_ = model.eval()
+        self.scaler_ = scaler
+        self.user_ids_ = np.asarray(fitted["user_ids_"])
+        self.item_ids_ = np.asarray(fitted["item_ids_"])
+        self.n_users_, self.n_items_ = len(self.user_ids_), len(self.item_ids_)
+        if (self.n_users_, self.n_items_) != model.interactions.shape:
+            raise ValueError(f"id maps of {self.n_users_} users and {self.n_items_} items do not fit the "
+                             f"stored {model.interactions.shape} interaction matrix")
+        if (np.any(self.user_ids_[1:] <= self.user_ids_[:-1]) or np.any(self.item_ids_[1:] <= self.item_ids_[:-1])):
+            raise ValueError("id maps must be sorted and unique")
+        model.interactions.matrix()  # checks the stored CSR structure
+        return self
+
+
+def _is_history(user) -> bool:
+    return isinstance(user, (list, tuple, dict, set, np.ndarray, pd.Series))
+
+
+def _json_ids(ids: np.ndarray) -> list:
+    return [v.item() if hasattr(v, "item") else v for v in ids]
+
+
+def _nonzero_positions(X) -> tuple[np.ndarray, np.ndarray]:
+    X = X.tocsr()
+    return np.repeat(np.arange(X.shape[0]), np.diff(X.indptr)), X.indices
+
+
+def _top_n(scores: np.ndarray, n: int) -> np.ndarray:
+    """Column indices of the ``n`` largest scores per row, best first."""
+    part = np.argpartition(-scores, n - 1, axis=1)[:, :n]
+    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1)
+
+
+class TrainedRecommender(RecommenderEstimator):
+    """A recommender trained by :func:`aekit.training.fit_model`: it keeps the
+    per-epoch history, best epoch and early-stopping outcome, in the model file too."""
+
+    def _keep_training(self, result) -> None:
+        self._training = result
+
+    def _after_fit(self, frame: pd.DataFrame) -> None:
+        result = self._training
+        del self._training
+        self.history_ = result.history
+        self.best_epoch_, self.n_epochs_, self.stopped_early_ = result.best_epoch, result.epochs_run, result.stopped_early
+
+    def _fitted_state(self) -> dict[str, Any]:
+        return {**super()._fitted_state(), "history_": self.history_.to_dict(orient="list"),
+                "best_epoch_": self.best_epoch_, "n_epochs_": self.n_epochs_, "stopped_early_": self.stopped_early_}
+
+    def _restore(self, model: RecommenderModel, scaler: Scaler, fitted: dict[str, Any]):
+        super()._restore(model, scaler, fitted)
+        self.history_ = pd.DataFrame(fitted["history_"])
+        self.best_epoch_, self.n_epochs_ = int(fitted["best_epoch_"]), int(fitted["n_epochs_"])
+        self.stopped_early_ = bool(fitted["stopped_early_"])
+        return self

@@ -1,0 +1,81 @@
+"""EASE (Steck, WWW 2019): the closed-form linear autoencoder of implicit feedback.
+
+The item-item weights are ``B = I - P / diag(P)`` with ``P = (X^T X + lambda I)^-1``
+and a zero diagonal, so an item never recommends itself. ``X^T X`` is built
+from the sparse interaction matrix; only the n_items x n_items matrices are
+dense, and :func:`ease_memory_bytes` says how much they need before anything
+is allocated. There is no training loop: ``solve`` fills the weights.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import torch
+
+from aekit.models.recommender import RecommenderConfig, RecommenderModel
+
+# Peak of the dense n_items x n_items matrices while solving: the Gram matrix and
+# its inverse in float64, and the float32 weights B.
+EASE_BYTES_PER_CELL = 20  # float64 Gram + float64 inverse + float32 weights
+
+
+def ease_memory_bytes(n_items: int) -> int:
+    """Peak memory of the dense matrices EASE needs for ``n_items`` items."""
+    return EASE_BYTES_PER_CELL * n_items * n_items
+
+
+def item_gram(X, users_per_block: int = 2048) -> np.ndarray:
+    """Dense ``X^T X`` (float64) summed over blocks of users: the sparse product
+    of the whole matrix can hold far more entries than the dense result."""
+    gram = np.zeros((X.shape[1], X.shape[1]), dtype=np.float64)
+    for start in range(0, X.shape[0], users_per_block):
+        block = X[start:start + users_per_block]
+        product = (block.T @ block).tocoo()
+        np.add.at(gram, (product.row, product.col), product.data)
+    return gram
+
+
+@dataclasses.dataclass
+class EASEConfig(RecommenderConfig):
+    input_dim: int = 1  # n_items
+    l2: float = 500.0  # lambda
+
+    def validate(self) -> None:
+        super().validate()
+        if self.input_dim != self.n_items:
+            raise ValueError(f"EASE reads vectors of n_items={self.n_items}, got input_dim={self.input_dim}")
+        if not self.l2 > 0:
+            raise ValueError(f"l2 (lambda) must be > 0, got {self.l2}")
+
+
+class EASE(RecommenderModel):
+    family = "ease"
+    config_class = EASEConfig
+    config: EASEConfig
+
+    def __init__(self, config: EASEConfig):
+        super().__init__(config)
+        self.register_buffer("weights", torch.zeros(config.n_items, config.n_items))
+
+    def solve(self, X) -> None:
+        """Fill ``weights`` from the binary users x items sparse matrix ``X``."""
+        gram = item_gram(X)
+        gram[np.diag_indices_from(gram)] += self.config.l2
+        P = np.linalg.inv(gram)
+        del gram
+        P /= -np.diag(P)  # column j divided by -P_jj
+        P[np.diag_indices_from(P)] = 0.0
+        self.weights.copy_(torch.from_numpy(P))  # converts to float32 without a numpy copy
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x @ self.weights
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self(x)
+
+    def loss(self, batch) -> dict[str, torch.Tensor]:
+        x = batch[0]
+        loss = (self(x) - x).pow(2).sum(dim=1).mean()
+        return {"loss": loss}

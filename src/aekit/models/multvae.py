@@ -1,0 +1,104 @@
+"""Mult-VAE and Mult-DAE (Liang et al., WWW 2018) for implicit feedback.
+
+A user's binary interaction vector is L2-normalised, dropped out (input
+dropout, training only), encoded by a tanh MLP and decoded to one logit per
+item; the loss is the multinomial log-likelihood of the user's items under
+the softmax of the logits. Mult-VAE encodes to a Gaussian posterior and adds
+beta * KL, with beta annealed linearly from 0 to ``anneal_cap`` over
+``anneal_steps`` training steps; Mult-DAE is the same network with a
+deterministic code and no KL.
+
+Batches come as ``(x, mask)`` (train: reconstruct the user's own items) or
+``(x, mask, targets, target_mask)`` (validation: the likelihood of held-out
+items given the others, as in the strong-generalisation protocol).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from aekit.models.latent import gaussian_kl, reparameterize
+from aekit.models.recommender import RecommenderConfig, RecommenderModel
+from aekit.nn.mlp import MLPDecoder, MLPEncoder
+
+
+@dataclasses.dataclass
+class MultVAEConfig(RecommenderConfig):
+    input_dim: int = 1  # n_items
+    hidden: tuple[int, ...] = (600,)
+    latent_dim: int = 200
+    variational: bool = True  # False: Mult-DAE
+    input_dropout: float = 0.5
+    anneal_cap: float = 0.2
+    anneal_steps: int = 1
+    l2: float = 0.0  # (lambda / 2) * ||W||^2, added per batch (Mult-DAE uses it instead of the KL)
+
+    def validate(self) -> None:
+        super().validate()
+        if self.input_dim != self.n_items:
+            raise ValueError(f"Mult-VAE reads vectors of n_items={self.n_items}, got input_dim={self.input_dim}")
+        if self.latent_dim < 1 or any(h < 1 for h in self.hidden):
+            raise ValueError(f"latent_dim and hidden sizes must be >= 1, got {self.latent_dim}, {self.hidden}")
+        if not 0 <= self.input_dropout < 1:
+            raise ValueError(f"input_dropout must be in [0, 1), got {self.input_dropout}")
+        if not self.anneal_cap >= 0 or self.anneal_steps < 1:
+            raise ValueError(f"anneal_cap must be >= 0 and anneal_steps >= 1, got {self.anneal_cap}, {self.anneal_steps}")
+        if not self.l2 >= 0:
+            raise ValueError(f"l2 must be >= 0, got {self.l2}")
+
+
+class MultVAE(RecommenderModel):
+    family = "multvae"
+    config_class = MultVAEConfig
+    config: MultVAEConfig
+
+    def __init__(self, config: MultVAEConfig):
+        super().__init__(config)
+        code_size = 2 * config.latent_dim if config.variational else config.latent_dim
+        self.dropout = nn.Dropout(config.input_dropout)
+        self.encoder = MLPEncoder(config.input_dim, config.hidden, code_size, activation="tanh")
+        self.decoder = MLPDecoder(config.latent_dim, config.hidden, config.input_dim, activation="tanh")
+        self.register_buffer("step", torch.zeros((), dtype=torch.int64))  # drives the KL annealing
+
+    def _posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        h = self.encoder(self.dropout(F.normalize(x, dim=1)))
+        if not self.config.variational:
+            return h, None
+        mu, logvar = h.chunk(2, dim=1)
+        return mu, logvar
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """The code of each user (the posterior mean for Mult-VAE)."""
+        return self._posterior(x)[0]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Item logits from the posterior mean: the scores used for ranking."""
+        return self.decode(self.encode(x))
+
+    @property
+    def beta(self) -> float:
+        return self.config.anneal_cap * min(1.0, float(self.step) / self.config.anneal_steps)
+
+    def loss(self, batch) -> dict[str, torch.Tensor]:
+        x, targets = (batch[0], batch[2]) if len(batch) == 4 else (batch[0], batch[0])
+        mu, logvar = self._posterior(x)
+        z = mu
+        if logvar is not None and self.training:
+            z = reparameterize(mu, logvar)
+        nll = -(F.log_softmax(self.decode(z), dim=1) * targets).sum(dim=1).mean()
+        terms = {"nll": nll}
+        loss = nll
+        if self.training:
+            if logvar is not None:
+                terms["kl"] = gaussian_kl(mu, logvar).sum(dim=1).mean()
+                loss = loss + self.beta * terms["kl"]
+                self.step += 1
+            if self.config.l2 > 0:
+                loss = loss + 0.5 * self.config.l2 * sum(p.pow(2).sum() for n, p in self.named_parameters()
+                                                         if n.endswith("weight"))
+        terms["loss"] = loss
+        return terms
