@@ -99,7 +99,8 @@ def test_transform_checks_feature_count_and_fitting(table):
 
 def test_choose_scaling(pixels, table):
     assert choose_scaling(pixels / 16.0) == "minmax"
-    assert choose_scaling(np.array([[0, 255], [17, 3]], dtype=np.uint8)) == "minmax"
+    assert choose_scaling(np.array([[0, 255], [170, 3]], dtype=np.uint8)) == "minmax"  # columns share 0..255
+    assert choose_scaling(np.array([[0, 255], [17, 3]], dtype=np.uint8)) == "standard"  # ranges differ
     assert choose_scaling(pixels) == "minmax"  # small non-negative integers look like pixels
     assert choose_scaling(table) == "standard"
     assert choose_scaling(np.array([[-0.5, 0.5]])) == "standard"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import shutil
 import sys
 from pathlib import Path
 from typing import Optional
@@ -55,20 +56,52 @@ def parse_size(text: Optional[str]) -> Optional[tuple[int, int]]:
     return int(parts[0]), int(parts[1])
 
 
-def load_data(name_or_path: str, image_size: Optional[str] = None, seed: int = 0):
-    """A registry dataset by name, or a user file / image folder split 80/20 at random."""
+def label_option():
+    """``--label COLUMN``: reuse in every command that reads a table (``label: Optional[str] = label_option()``)."""
+    return typer.Option(None, "--label", help="Column holding the label (used for probes and colours, "
+                        "never as a feature); a 0-based position for files without a header.")
+
+
+def drop_option():
+    """``--drop COL[,COL]``: reuse in every command that reads a table."""
+    return typer.Option(None, "--drop", help="Columns to leave out (ids, free text), comma-separated.")
+
+
+def load_data(name_or_path: str, image_size: Optional[str] = None, seed: int = 0,
+              label: Optional[str] = None, drop: Optional[str] = None, test_rows: Optional[list[int]] = None):
+    """A registry dataset by name, or a user file / image folder split 80/20 at random.
+
+    ``label`` / ``drop`` name a table's label column and columns to leave out
+    (see :func:`aekit.data.load_table`); an .npz's ``y`` array is the label.
+    ``test_rows`` (user data only) fixes the test rows, as recorded in run.json.
+    """
     import dataclasses
 
     from aekit.data import DATASET_NAMES, load_any
+    from aekit.runs import split_rows
 
-    options = {"random_state": seed} if name_or_path in DATASET_NAMES else {}
+    options = {"random_state": seed} if name_or_path in DATASET_NAMES else {"label": label, "drop": drop}
     dataset = load_any(name_or_path, image_size=parse_size(image_size), **options)
     if dataset.X_test is not None:
         return dataset
-    order = np.random.default_rng(seed).permutation(len(dataset.X_train))
-    n_test = len(order) // 5
-    X = dataset.X_train
-    return dataclasses.replace(dataset, X_train=X[order[n_test:]], X_test=X[order[:n_test]])
+    n = len(dataset.X_train)
+    train_rows, test_idx = split_rows(n, seed)
+    if test_rows is not None:
+        test_idx = np.asarray(test_rows, dtype=np.int64)
+        train_rows = np.setdiff1d(np.arange(n), test_idx)
+    X, y = dataset.X_train, dataset.y_train
+    return dataclasses.replace(dataset, X_train=X[train_rows], X_test=X[test_idx],
+                               y_train=None if y is None else y[train_rows],
+                               y_test=None if y is None else y[test_idx])
+
+
+def features(X, feature_names):
+    """``X`` as a DataFrame when its columns have names, so the model stores and checks them."""
+    if feature_names is None:
+        return X
+    import pandas as pd
+
+    return pd.DataFrame(X, columns=list(feature_names), copy=False)
 
 
 @app.command()
@@ -92,15 +125,30 @@ def train(
     data: str = typer.Option("digits", "--data", "-d", help="Dataset name or a CSV/Parquet/NPY/NPZ file or image folder."),
     latent: int = typer.Option(32, "--latent", help="Code size."),
     hidden: str = typer.Option("256", "--hidden", help="Hidden layer sizes, comma-separated."),
-    epochs: int = typer.Option(50, "--epochs", help="Maximum number of epochs."),
-    batch_size: int = typer.Option(128, "--batch-size"),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Maximum number of epochs [default: the "
+                                         "model's; ae: auto, enough for 4000 optimiser steps, 50 to 500]."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="[default: the model's; ae: auto, "
+                                             "rows/20 in 16..128]"),
     learning_rate: float = typer.Option(1e-3, "--lr", help="Adam learning rate."),
-    patience: int = typer.Option(5, "--patience", help="Early-stopping patience (epochs)."),
+    patience: Optional[int] = typer.Option(None, "--patience", help="Early-stopping patience in epochs "
+                                           "[default: the model's; ae: auto, 500 optimiser steps, at least 5]."),
     seed: int = typer.Option(0, "--seed"),
     image_size: Optional[str] = typer.Option(None, "--image-size", help="Resize images to WxH (image folders)."),
     out: Path = typer.Option(Path("runs/model"), "--out", "-o", help="Output directory."),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in --out."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    label: Optional[str] = label_option(),
+    drop: Optional[str] = drop_option(),
+    noise_level: Optional[float] = typer.Option(None, "--noise-level", help="Corruption level (denoising models)."),
+    sparsity_weight: Optional[float] = typer.Option(None, "--sparsity-weight"),
+    sparsity_target: Optional[float] = typer.Option(None, "--sparsity-target", help="Target activation (KL)."),
+    contractive_weight: Optional[float] = typer.Option(None, "--contractive-weight"),
+    weight_decay: Optional[float] = typer.Option(None, "--weight-decay"),
+    tied: Optional[bool] = typer.Option(None, "--tied/--untied", help="Decoder reuses the encoder's weights."),
+    activation: Optional[str] = typer.Option(None, "--activation", help="relu, elu, gelu, tanh, sigmoid, ..."),
+    validation_fraction: Optional[float] = typer.Option(None, "--validation-fraction"),
+    settings: Optional[list[str]] = typer.Option(None, "--set", help="Any other estimator parameter, "
+                                                 "KEY=VALUE (VALUE as JSON, else text); repeatable."),
     task: Optional[str] = typer.Option(None, "--task", help="classify or regress: fine-tune a stacked model "
                                        "(stacked, sda) on the data's labels, with a softmax / linear head."),
 ) -> None:
@@ -108,23 +156,36 @@ def train(
     from aekit.viz import plot_reconstructions
 
     hidden_sizes = _parse_hidden(hidden)
-    dataset = load_data(data, image_size, seed)
+    chosen = {k: v for k, v in dict(
+        noise_level=noise_level, sparsity_weight=sparsity_weight, sparsity_target=sparsity_target,
+        contractive_weight=contractive_weight, weight_decay=weight_decay, tied=tied, activation=activation,
+        validation_fraction=validation_fraction).items() if v is not None}
+    extra = parse_settings(model, settings or [])
+    from aekit.runs import data_record
+
+    dataset = load_data(data, image_size, seed, label, drop)
     out.mkdir(parents=True, exist_ok=True)
-    estimator = make_estimator(
-        model, latent_dim=latent, hidden=hidden_sizes, max_epochs=epochs, batch_size=batch_size,
-        learning_rate=learning_rate, patience=patience, random_state=seed, verbose=0 if quiet else 1,
+    shutil.rmtree(out / "evaluation", ignore_errors=True)  # it described the model this run replaces
+    budget = {k: v for k, v in dict(max_epochs=epochs, batch_size=batch_size, patience=patience).items()
+              if v is not None}  # unset: the model's own defaults ("auto" for Autoencoder)
+    params = dict(
+        latent_dim=latent, hidden=hidden_sizes, **budget, learning_rate=learning_rate,
+        random_state=seed, verbose=0 if quiet else 1,
         checkpoint_dir=str(out / "checkpoints"), resume=resume, log_dir=str(out), image_shape=dataset.image_shape,
-        n_channels=dataset.series_shape[1] if dataset.series_shape else None)
+        n_channels=dataset.series_shape[1] if dataset.series_shape else None,
+        scaling="minmax" if dataset.image_shape is not None else "auto")  # image scaling for images only
+    estimator = make_estimator(model, **{**params, **chosen, **extra})
     if task:
         estimator, y_train = _supervised(estimator, task, dataset)
-    estimator.fit(dataset.X_train, y_train if task else None)
+    estimator.fit(features(dataset.X_train, dataset.feature_names), y_train if task else None)
     estimator.save(out / "model.safetensors")
     is_vae = hasattr(estimator, "elbo")  # a VAE's score_samples is -ELBO: report the ELBO itself
     test_mse = float(np.mean(estimator.score_samples(dataset.X_test))) if len(dataset.X_test) and not is_vae else None
     test_elbo = float(np.mean(estimator.elbo(dataset.X_test))) if len(dataset.X_test) and is_vae else None
     run = {"model": model, "data": data, "latent": latent, "hidden": list(hidden_sizes), "seed": seed,
            "image_size": image_size, "epochs_run": estimator.n_epochs_, "best_epoch": estimator.best_epoch_,
-           "test_mse_scaled": test_mse, "test_elbo_nats": test_elbo, "command": "aekit " + shlex.join(sys.argv[1:])}
+           "test_mse_scaled": test_mse, "test_elbo_nats": test_elbo, "label": label, "drop": drop,
+           **data_record(data, len(dataset.X_train) + len(dataset.X_test), seed), "command": "aekit " + shlex.join(sys.argv[1:])}
     if task and dataset.y_test is not None and len(dataset.X_test):
         run["task"], run["test_score"] = task, float(estimator.score(dataset.X_test, dataset.y_test))
     (out / "run.json").write_text(json.dumps(run, indent=2))
@@ -145,6 +206,24 @@ def train(
                   f"{measured}; wrote {out}/model.safetensors")
 
 
+def parse_settings(model: str, settings: list[str]) -> dict:
+    """``--set key=value`` pairs, checked against the parameters of ``model``'s estimator."""
+    from aekit.estimators.presets import estimator_class
+
+    accepted = set(estimator_class(model)._get_param_names())
+    parsed = {}
+    for item in settings:
+        key, sep, text = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or key not in accepted:
+            raise typer.BadParameter(f"--set expects KEY=VALUE with KEY one of {sorted(accepted)}; got {item!r}")
+        try:
+            parsed[key] = json.loads(text)
+        except json.JSONDecodeError:
+            parsed[key] = text
+    return parsed
+
+
 def _supervised(estimator, task: str, dataset):
     """The supervised form of a stacked model, and the labels it trains on."""
     from aekit.estimators.stacked import supervised_form
@@ -156,43 +235,82 @@ def _supervised(estimator, task: str, dataset):
 
 # -- using a model -------------------------------------------------------------------
 
-def _apply_model(model_path: Path, input_path: Path, output: Path, method: str) -> None:
-    from aekit.data import load_table, save_table
+def _apply_model(model_path: Path, input_path: Path, output: Path, method: str,
+                 label: Optional[str] = None, drop: Optional[str] = None, image_size: Optional[str] = None) -> None:
     from aekit.io import load
 
     estimator = load(model_path)
-    X, columns = load_table(input_path)
+    if input_path.is_dir():
+        _apply_to_images(estimator, input_path, output, method, image_size)
+        return
+    from aekit.data import load_table, save_table
+
+    table = load_table(input_path, label=label, drop=drop)
+    X = table.features()  # named columns are checked against the model's, as in Python
     if method == "transform":
         result, names = estimator.transform(X), list(estimator.get_feature_names_out())
     else:
-        result, names = estimator.reconstruct(X), columns or [f"x{i}" for i in range(X.shape[1])]
+        fitted = getattr(estimator, "feature_names_in_", None)
+        names = list(fitted) if fitted is not None else table.columns or [f"x{i}" for i in range(table.X.shape[1])]
+        result = estimator.reconstruct(X)
     save_table(output, result, columns=names)
     console.print(f"wrote {result.shape[0]} rows x {result.shape[1]} columns to {output}")
 
 
-@app.command()
-def encode(model: Path = typer.Argument(..., help="A .safetensors model file."),
-           input: Path = typer.Argument(..., help="CSV/Parquet/NPY/NPZ input."),
-           output: Path = typer.Option(..., "--output", "-o", help="Output .csv or .npy.")) -> None:
-    """Write the codes of INPUT's rows."""
-    _apply_model(model, input, output, "transform")
+def _apply_to_images(estimator, folder: Path, output: Path, method: str, image_size: Optional[str]) -> None:
+    """Codes of a folder's images as a table (one row per file), or reconstructions as images."""
+    from aekit.data import list_images, load_image_folder, save_image_folder, save_table
+
+    X, image_shape = load_image_folder(folder, size=parse_size(image_size))
+    names = [p.name for p in list_images(folder)]
+    if method == "transform":
+        save_table(output, estimator.transform(X), columns=list(estimator.get_feature_names_out()))
+        console.print(f"wrote the codes of {len(X)} images to {output} (rows in file-name order)")
+    elif output.suffix:
+        save_table(output, estimator.reconstruct(X))
+        console.print(f"wrote {len(X)} reconstructed images as rows to {output}")
+    else:
+        save_image_folder(output, estimator.reconstruct(X), image_shape, names)
+        console.print(f"wrote {len(X)} reconstructed images to {output}/")
+
+
+MODEL_HELP = "A .safetensors model file or a run folder written by `aekit train`."
+INPUT_HELP = "CSV/Parquet/NPY/NPZ table, or a folder of images."
+
+
+def image_size_option():
+    return typer.Option(None, "--image-size", help="Resize images to WxH (as in training).")
 
 
 @app.command()
-def reconstruct(model: Path = typer.Argument(..., help="A .safetensors model file."),
-                input: Path = typer.Argument(..., help="CSV/Parquet/NPY/NPZ input."),
-                output: Path = typer.Option(..., "--output", "-o", help="Output .csv or .npy.")) -> None:
-    """Write the reconstructions of INPUT's rows."""
-    _apply_model(model, input, output, "reconstruct")
+def encode(model: Path = typer.Argument(..., help=MODEL_HELP),
+           input: Path = typer.Argument(..., help=INPUT_HELP),
+           output: Path = typer.Option(..., "--output", "-o", help="Output .csv or .npy."),
+           label: Optional[str] = label_option(), drop: Optional[str] = drop_option(),
+           image_size: Optional[str] = image_size_option()) -> None:
+    """Write the codes of INPUT's rows (its columns must be the model's, in the same order)."""
+    _apply_model(model, input, output, "transform", label, drop, image_size)
+
+
+@app.command()
+def reconstruct(model: Path = typer.Argument(..., help=MODEL_HELP),
+                input: Path = typer.Argument(..., help=INPUT_HELP),
+                output: Path = typer.Option(..., "--output", "-o",
+                                            help="Output .csv or .npy; for images also a folder (PNGs)."),
+                label: Optional[str] = label_option(), drop: Optional[str] = drop_option(),
+                image_size: Optional[str] = image_size_option()) -> None:
+    """Write the reconstructions of INPUT's rows (its columns must be the model's, in the same order)."""
+    _apply_model(model, input, output, "reconstruct", label, drop, image_size)
 
 
 # -- comparison, evaluation, demo ---------------------------------------------------
 
 def _run_compare(data: str, models: str, latent: int, hidden: str, epochs: int, seed: int, out: Path,
-                 code_map: str, quiet: bool, n_train: Optional[int] = None) -> None:
+                 code_map: str, quiet: bool, n_train: Optional[int] = None,
+                 label: Optional[str] = None, drop: Optional[str] = None) -> None:
     from aekit.compare import compare_models
 
-    dataset = load_data(data, None, seed)
+    dataset = load_data(data, None, seed, label, drop)
     if n_train:
         dataset = dataset.subsample(n_train, max(1, n_train // 4), random_state=seed)
     names = [m.strip() for m in models.split(",") if m.strip()]
@@ -212,7 +330,9 @@ def _print_table(table) -> None:
     from aekit.evaluation import format_value
 
     columns = [c for c in TERMINAL_COLUMNS if c in table.columns]
-    shown = Table(*columns)
+    shown = Table(padding=(0, 1), collapse_padding=True)
+    for name in columns:  # a column is never narrower than its name: values fold, names are never cut
+        shown.add_column(name, min_width=len(name), overflow="fold")
     for _, row in table[columns].iterrows():
         shown.add_row(*[format_value(v) for v in row])
     console.print(shown)
@@ -238,14 +358,16 @@ def compare(
     code_map: str = typer.Option("tsne", "--code-map", help="2-D map of codes: tsne, umap or pca."),
     out: Path = typer.Option(Path("runs/compare"), "--out", "-o", help="Output directory."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
+    label: Optional[str] = label_option(),
+    drop: Optional[str] = drop_option(),
 ) -> None:
     """Train several models on one split and seed; write results.csv/.md, figures and report.html."""
-    _run_compare(data, models, latent, hidden, epochs, seed, out, code_map, quiet, n_train)
+    _run_compare(data, models, latent, hidden, epochs, seed, out, code_map, quiet, n_train, label, drop)
 
 
 @app.command()
 def evaluate(
-    run_dir: Path = typer.Argument(..., help="A directory written by `aekit train`."),
+    run_dir: Path = typer.Argument(..., help="A directory written by `aekit train` (its data must be unchanged)."),
     code_map: str = typer.Option("tsne", "--code-map", help="2-D map of codes: tsne, umap or pca."),
 ) -> None:
     """Measure a trained model beside PCA; write results and report.html into RUN_DIR/evaluation."""
@@ -255,9 +377,13 @@ def evaluate(
     run_file = run_dir / "run.json"
     if not run_file.is_file():
         raise FileNotFoundError(f"{run_dir} is not a run directory: expected {run_file} (written by `aekit train`)")
+    from aekit.runs import check_unchanged
+
     run = json.loads(run_file.read_text())
     estimator = load(run_dir / "model.safetensors")
-    dataset = load_data(run["data"], run.get("image_size"), run.get("seed", 0))
+    check_unchanged(run)
+    dataset = load_data(run.get("data_path") or run["data"], run.get("image_size"), run.get("seed", 0),
+                        run.get("label"), run.get("drop"), run.get("test_indices"))
     if len(dataset.X_test) == 0:
         raise ValueError(f"{run['data']} has too few rows for a test split (need at least 5); nothing to evaluate on")
     result = evaluate_fitted(run["model"], estimator, dataset, run_dir / "evaluation", seed=run.get("seed", 0),
@@ -305,6 +431,11 @@ def _one_line(err: BaseException) -> str:
     return text if len(text) < 500 else text[:497] + "..."
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings (an id-like column, training still improving, ...) as one line each."""
+    print(f"aekit: warning: {_one_line(message)}", file=sys.stderr)
+
+
 def main(argv: Optional[list[str]] = None) -> None:
     """Console entry point: one clear line on error, the traceback only with --debug.
 
@@ -312,8 +443,12 @@ def main(argv: Optional[list[str]] = None) -> None:
     exception a command raises is turned into one line here.
     """
     args = sys.argv[1:] if argv is None else argv
+    import warnings
+
     try:
-        app(args=args, prog_name="aekit")
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            app(args=args, prog_name="aekit")
     except KeyboardInterrupt:
         print("aekit: interrupted", file=sys.stderr)
         sys.exit(130)

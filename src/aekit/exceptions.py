@@ -24,3 +24,7 @@ class TrainingDivergedError(AekitError, RuntimeError):
 
 class CheckpointError(AekitError, ValueError):
     """A training checkpoint cannot be resumed (written by another run or config)."""
+
+
+class StillImprovingWarning(UserWarning):
+    """Training ended on its best epoch: more epochs would very likely help."""

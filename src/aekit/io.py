@@ -68,8 +68,15 @@ def save_estimator(estimator, path: str | Path, wrapper=None) -> Path:
                         wrapper_fitted=json.dumps(wrapper._fitted_state()))
     tmp = path.with_name(path.name + ".tmp")
     save_file(tensors, str(tmp), metadata=metadata)
+    os.chmod(tmp, 0o666 & ~_umask())  # as any new file, not the writer's private 600
     os.replace(tmp, path)
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 # Training-time settings that belong to the machine and run that made the file,
@@ -89,9 +96,26 @@ def _portable_params(estimator) -> dict[str, Any]:
     return params
 
 
-def read_model_file(path: str | Path) -> tuple[dict[str, str], dict[str, torch.Tensor]]:
-    """Return (metadata, tensors) of a safetensors file, or raise ModelFileError."""
+RUN_MODEL_FILE = "model.safetensors"
+
+
+def model_file_of(path: str | Path) -> Path:
+    """``path`` itself, or the model file inside a run folder."""
     path = Path(path)
+    if path.is_dir():
+        if not (path / RUN_MODEL_FILE).is_file():
+            raise ModelFileError(f"{path} is a folder without a {RUN_MODEL_FILE}; expected a model file "
+                                 "or a run folder written by `aekit train`")
+        return path / RUN_MODEL_FILE
+    return path
+
+
+def read_model_file(path: str | Path) -> tuple[dict[str, str], dict[str, torch.Tensor]]:
+    """Return (metadata, tensors) of a safetensors file, or raise ModelFileError.
+
+    A run folder written by ``aekit train`` stands for its ``model.safetensors``.
+    """
+    path = model_file_of(path)
     if not path.is_file():
         raise ModelFileError(f"no such model file: {path}")
     try:
@@ -119,7 +143,7 @@ def load(path: str | Path):
     from aekit.estimators import ESTIMATORS
     from aekit.models import MODEL_FAMILIES
 
-    path = Path(path)
+    path = model_file_of(path)
     metadata, tensors = read_model_file(path)
     if metadata["format_version"] != FORMAT_VERSION:
         raise ModelFileError(f"{path}: model file format version {metadata['format_version']!r} "

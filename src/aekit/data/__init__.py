@@ -14,7 +14,15 @@
 """
 
 from aekit.data.download import default_data_home, fetch_file
-from aekit.data.loaders import load_any, load_image_folder, load_table, save_table
+from aekit.data.loaders import (
+    Table,
+    list_images,
+    load_any,
+    load_image_folder,
+    load_table,
+    save_image_folder,
+    save_table,
+)
 from aekit.data.noise import NOISE_KINDS, check_noise, corrupt, corrupt_array
 from aekit.data.registry import DATASET_NAMES, Dataset, DatasetInfo, list_datasets, load_dataset, read_idx
 from aekit.data.scaling import SCALING_KINDS, Scaler, choose_scaling
@@ -26,6 +34,7 @@ __all__ = [
     "DATASET_NAMES",
     "NOISE_KINDS",
     "SCALING_KINDS",
+    "Table",
     "Dataset",
     "DatasetInfo",
     "Scaler",
@@ -38,11 +47,13 @@ __all__ = [
     "feature_names_of",
     "fetch_file",
     "list_datasets",
+    "list_images",
     "load_any",
     "load_dataset",
     "load_image_folder",
     "load_table",
     "read_idx",
+    "save_image_folder",
     "save_table",
     # time series
     "LongSeries",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -10,30 +12,96 @@ import numpy as np
 from aekit.data.validation import check_data
 from aekit.exceptions import DataError
 
-__all__ = ["IMAGE_SUFFIXES", "TABLE_SUFFIXES", "load_any", "load_image_folder", "load_table", "save_table"]
+__all__ = ["IMAGE_SUFFIXES", "TABLE_SUFFIXES", "Table", "list_images", "load_any", "load_image_folder", "load_table",
+           "save_image_folder", "save_table"]
 
 TABLE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".npy", ".npz")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 IMAGE_MODES = {"L": 1, "RGB": 3}  # Pillow mode -> number of channels
+MAX_LABEL_CLASSES = 50  # a label with more distinct values is taken as continuous (no classes)
+MIN_ROWS_FOR_ID_CHECK = 20  # below this, a column of distinct values is no sign of an id
 
 
-def load_table(path: str | Path) -> tuple[np.ndarray, list[str] | None]:
+@dataclass(frozen=True)
+class Table:
+    """A table read by :func:`load_table`: the features, their names and the labels.
+
+    Unpacks and indexes as ``(X, columns)``, the pair it always returned.
+
+    Attributes
+    ----------
+    X : numpy.ndarray of shape (n_samples, n_features), float32
+        The feature columns only: never the label or a dropped column.
+    columns : list of str or None
+        Names of the columns of ``X`` (None when the file has no header).
+    y : numpy.ndarray of shape (n_samples,), int64, or None
+        Class indices of the label (``label=`` column, or ``y`` in an .npz).
+    classes : tuple of str or None
+        ``classes[y[i]]`` is the label value of row ``i`` as written in the file.
+    """
+
+    X: np.ndarray
+    columns: list[str] | None
+    y: np.ndarray | None = None
+    classes: tuple[str, ...] | None = None
+
+    def __iter__(self):
+        return iter((self.X, self.columns))
+
+    def __getitem__(self, index):
+        return (self.X, self.columns)[index]
+
+    def __len__(self) -> int:
+        return 2
+
+    def features(self):
+        """``X`` as a DataFrame with its column names (so estimators check them), or ``X``."""
+        if self.columns is None:
+            return self.X
+        import pandas as pd
+
+        return pd.DataFrame(self.X, columns=self.columns, copy=False)
+
+
+def load_table(path: str | Path, label: str | int | None = None,
+               drop: str | list[str] | tuple[str, ...] | None = None) -> Table:
     """Read a numeric table from .csv (.csv.gz), .parquet, .npy or .npz.
 
     A CSV's first line is taken as a header unless every field in it is a
     number (except the labels 0, 1, ..., n-1 that pandas writes by default,
-    which are a header when there are 3 or more columns). An .npz must hold a single array or one named "X" (or "x").
+    which are a header when there are 3 or more columns). An .npz must hold
+    a single array or one named "X" (or "x"); an array named "y" beside it
+    holds the labels.
+
+    Parameters
+    ----------
+    path : str or Path
+    label : str or int, optional
+        The column holding the label (a name, or a 0-based position for files
+        without a header). It is taken out of the features.
+    drop : str or list of str, optional
+        Columns to leave out (ids, free text, ...); a string may list several,
+        comma-separated.
 
     Returns
     -------
-    X : numpy.ndarray of shape (n_samples, n_features), float32
-    columns : list of str, or None when the file has no column names
+    Table
+        ``X`` (float32 features), ``columns``, ``y`` and ``classes``; unpacks
+        as ``X, columns``.
+
+    Warns
+    -----
+    UserWarning
+        For an integer or text column whose values differ on every row (it
+        looks like an id: pass it to ``drop``), and for a label with too many
+        distinct values to be classes.
 
     Raises
     ------
     DataError
         Missing file, unsupported extension, unreadable or non-numeric
-        content, NaN/inf (see :func:`aekit.data.check_data`).
+        content, NaN/inf (see :func:`aekit.data.check_data`), an unknown
+        label or drop column.
     """
     path = Path(path)
     if not path.is_file():
@@ -44,9 +112,71 @@ def load_table(path: str | Path) -> tuple[np.ndarray, list[str] | None]:
     elif suffix == ".parquet":
         frame = _read_parquet(path)
     else:
-        return check_data(_read_numpy(path, suffix), name=path.name), None
-    columns = [str(c) for c in frame.columns] if _has_names(frame) else None
-    return check_data(frame, name=path.name), columns
+        frame = _numpy_frame(path, suffix, label)
+    return _split_table(frame, path.name, label, _column_list(drop))
+
+
+def _split_table(frame, name: str, label: str | int | None, drop: list[str]) -> Table:
+    """Take the label and dropped columns out of ``frame``; check what is left."""
+    named = _has_names(frame)
+    npz_labels = frame.attrs.pop("npz_labels", None)
+    unknown = [c for c in drop if _find_column(frame, c) is None]
+    label_column = None if label is None else _find_column(frame, label)
+    if unknown or (label is not None and label_column is None):
+        asked = unknown + ([str(label)] if label is not None and label_column is None else [])
+        known = [str(c) for c in frame.columns] if named else f"positions 0..{frame.shape[1] - 1} (no header)"
+        raise DataError(f"{name} has no column {asked}; its columns are {known}")
+    y, classes = _labels(frame[label_column], f"{name} column {label_column!r}") if label_column is not None \
+        else (_labels(npz_labels, f"{name} array 'y'") if npz_labels is not None else (None, None))
+    features = frame.drop(columns=[_find_column(frame, c) for c in drop]
+                          + ([label_column] if label_column is not None else []))
+    _warn_id_like(features, name)
+    columns = [str(c) for c in features.columns] if named else None
+    return Table(check_data(features, name=name), columns, y, classes)
+
+
+def _column_list(drop) -> list[str]:
+    if drop is None:
+        return []
+    items = drop.split(",") if isinstance(drop, str) else list(drop)
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def _find_column(frame, wanted: str | int):
+    """The frame's column called ``wanted``; for files without a header, a position."""
+    if _has_names(frame):
+        return wanted if wanted in frame.columns else None
+    text = str(wanted).strip()
+    if text.isdigit() and int(text) < frame.shape[1]:
+        return frame.columns[int(text)]
+    return None
+
+
+def _labels(values, what: str) -> tuple[np.ndarray | None, tuple[str, ...] | None]:
+    """Class indices 0..k-1 and the class names, or (None, None) for a continuous target."""
+    import pandas as pd
+
+    series = pd.Series(np.asarray(values).ravel() if not isinstance(values, pd.Series) else values)
+    if series.isna().any():
+        raise DataError(f"{what} has {int(series.isna().sum())} missing labels; expected a label on every row")
+    codes, uniques = pd.factorize(series, sort=True)
+    if len(uniques) > MAX_LABEL_CLASSES and pd.api.types.is_float_dtype(series):
+        warnings.warn(f"{what} has {len(uniques)} distinct values: taken as a continuous target, "
+                      "kept out of the features but not used as classes (probes, colours)", stacklevel=3)
+        return None, None
+    return codes.astype(np.int64), tuple(str(u) for u in uniques)
+
+
+def _warn_id_like(frame, name: str) -> None:
+    import pandas as pd
+
+    if len(frame) < MIN_ROWS_FOR_ID_CHECK:
+        return
+    for column, dtype in frame.dtypes.items():
+        discrete = pd.api.types.is_integer_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype)
+        if discrete and frame[column].nunique() == len(frame):
+            warnings.warn(f"{name}: column {column!r} has a different value on every row, like an id; "
+                          f"if it is one, leave it out with --drop {column} (drop= in Python)", stacklevel=4)
 
 
 def save_table(path: str | Path, X: Any, columns: list[str] | None = None) -> Path:
@@ -105,9 +235,7 @@ def load_image_folder(
         raise DataError(f"image mode must be one of {', '.join(IMAGE_MODES)}; got {mode!r}.")
     if size is not None:
         size = _checked_size(size)
-    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise DataError(f"found no .png/.jpg/.jpeg files in {folder}")
+    files = list_images(folder)
     images = [_read_image(f, mode, size) for f in files]
     _check_same_size(files, images)
     stacked = np.stack(images).reshape(len(images), *images[0].shape[:2], IMAGE_MODES[mode])
@@ -116,17 +244,44 @@ def load_image_folder(
     return X, channels_first.shape[1:]
 
 
+def list_images(folder: str | Path) -> list[Path]:
+    """The .png/.jpg/.jpeg files directly in ``folder``, sorted by name (rows of :func:`load_image_folder`)."""
+    folder = Path(folder)
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise DataError(f"found no .png/.jpg/.jpeg files in {folder}")
+    return files
+
+
+def save_image_folder(folder: str | Path, X: Any, image_shape: tuple[int, int, int], names: list[str]) -> Path:
+    """Write each row of ``X`` (values in [0, 1], channel-first as read) as a PNG named ``names[i]``."""
+    from PIL import Image
+
+    folder = Path(folder)
+    channels, height, width = image_shape
+    pixels = np.clip(np.asarray(X, dtype=np.float32), 0, 1).reshape(len(X), channels, height, width)
+    pixels = np.round(pixels.transpose(0, 2, 3, 1) * 255).astype(np.uint8)
+    folder.mkdir(parents=True, exist_ok=True)
+    for image, name in zip(pixels, names):
+        Image.fromarray(image[..., 0] if channels == 1 else image).save(folder / (Path(name).stem + ".png"))
+    return folder
+
+
 def load_any(
     path_or_name: str | Path,
     *,
     image_size: tuple[int, int] | None = None,
     image_mode: str = "L",
+    label: str | int | None = None,
+    drop: str | list[str] | None = None,
     **dataset_options: Any,
 ):
     """Load what the CLI's ``--data`` names: a folder of images, a table file, or a dataset name.
 
     Folders and files give a :class:`~aekit.data.registry.Dataset` whose
     ``X_train`` holds every row in file order and whose test part is None;
+    for a table, ``label`` / ``drop`` are passed to :func:`load_table` and the
+    labels become ``y_train``;
     any other string is looked up with :func:`aekit.data.load_dataset`,
     which receives ``dataset_options`` (data_home, download, test_size,
     random_state).
@@ -139,9 +294,11 @@ def load_any(
         source = f"{len(X)} images in {path}"
         return Dataset(path.name or str(path), X, None, None, None, image_shape, source)
     if path.is_file():
-        X, columns = load_table(path)
-        names = tuple(columns) if columns is not None else None
-        return Dataset(path.name, X, None, None, None, None, f"table {path}", feature_names=names)
+        table = load_table(path, label=label, drop=drop)
+        names = tuple(table.columns) if table.columns is not None else None
+        return Dataset(path.name, table.X, table.y, None, None, None, f"table {path}", feature_names=names)
+    if label is not None or drop:
+        raise DataError(f"label / drop columns apply to table files; {path_or_name} is not a file")
     name = str(path_or_name).strip().lower().replace("_", "-")
     if name not in DATASET_NAMES:
         raise DataError(
@@ -202,7 +359,24 @@ def _read_parquet(path: Path):
         raise DataError(f"could not read {path.name} as Parquet: {' '.join(str(exc).split())}") from None
 
 
-def _read_numpy(path: Path, suffix: str) -> np.ndarray:
+def _numpy_frame(path: Path, suffix: str, label):
+    """A headerless frame of an .npy / .npz file; an .npz's "y" rides along in ``attrs``."""
+    import pandas as pd
+
+    array, labels = _read_numpy(path, suffix)
+    if labels is not None and label is not None:
+        raise DataError(f"{path.name} holds labels in its array 'y' and a label column was named too; "
+                        "use one or the other")
+    frame = pd.DataFrame(check_data(array, name=path.name), copy=False)
+    if labels is not None:
+        if np.shape(labels) != (len(frame),):
+            raise DataError(f"{path.name}: array 'y' has shape {np.shape(labels)}; "
+                            f"expected ({len(frame)},), one label per row of X")
+        frame.attrs["npz_labels"] = labels
+    return frame
+
+
+def _read_numpy(path: Path, suffix: str) -> tuple[np.ndarray, np.ndarray | None]:
     try:
         loaded = np.load(path, allow_pickle=False)
     except ValueError as exc:
@@ -210,9 +384,10 @@ def _read_numpy(path: Path, suffix: str) -> np.ndarray:
     except (OSError, EOFError) as exc:
         raise DataError(f"could not read {path.name} as {suffix}: {exc}") from None
     if suffix == ".npy":
-        return loaded
+        return loaded, None
     with loaded:
-        return _pick_npz_array(path, loaded)
+        labels = _npz_array(path, loaded, "y") if "y" in loaded.files and len(loaded.files) > 1 else None
+        return _pick_npz_array(path, loaded), labels
 
 
 def _pick_npz_array(path: Path, archive) -> np.ndarray:
@@ -225,6 +400,10 @@ def _pick_npz_array(path: Path, archive) -> np.ndarray:
         raise DataError(
             f"{path.name} holds arrays {keys}; expected a single array or one named 'X' or 'x'."
         )
+    return _npz_array(path, archive, key)
+
+
+def _npz_array(path: Path, archive, key: str) -> np.ndarray:
     try:
         return archive[key]
     except ValueError as exc:

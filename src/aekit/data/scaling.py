@@ -60,11 +60,11 @@ class Scaler:
 
     def fit(self, X: Any) -> Scaler:
         """Learn the offset and scale from ``X``; return self."""
-        X = check_data(X, name="X", estimator_name="Scaler").astype(np.float64)
+        X = check_data(X, name="X", estimator_name="Scaler")  # float32; no float64 copy of the data
         if self.kind == "minmax":
             self._set_minmax(float(X.min()), float(X.max()))
         elif self.kind == "standard":
-            self._set(X.mean(axis=0), X.std(axis=0))
+            self._set(*_column_mean_std(X))
         else:
             self._set(np.float64(0.0), np.float64(1.0))
         self.n_features_ = X.shape[1]
@@ -73,12 +73,16 @@ class Scaler:
     def transform(self, X: Any) -> np.ndarray:
         """Scale ``X`` with the fitted statistics (float32 out)."""
         X = self._checked(X)
-        return (X - self.offset_.astype(np.float32)) / self.scale_.astype(np.float32)
+        scaled = X - self.offset_.astype(np.float32)  # one new array, then scaled in place
+        scaled /= self.scale_.astype(np.float32)
+        return scaled
 
     def inverse_transform(self, X: Any) -> np.ndarray:
         """Undo :meth:`transform` (float32 out)."""
         X = self._checked(X)
-        return X * self.scale_.astype(np.float32) + self.offset_.astype(np.float32)
+        restored = X * self.scale_.astype(np.float32)
+        restored += self.offset_.astype(np.float32)
+        return restored
 
     def to_dict(self) -> dict[str, Any]:
         """The fitted state as plain JSON types (str, int, float, lists of floats)."""
@@ -141,18 +145,49 @@ class Scaler:
 def choose_scaling(X: Any) -> str:
     """Pick a scaling kind for ``X``: "minmax" if it looks like images, else "standard".
 
-    Data look like images when every value lies in [0, 1], or every value is
-    a non-negative integer no larger than 255 (8-bit pixels).
+    Data look like images when every value lies in [0, 1], or when every
+    value is a non-negative integer no larger than 255 (8-bit pixels) and the
+    columns share one range: at least 3 in 4 of the non-constant columns
+    reach half the overall maximum. An integer table whose columns have
+    different ranges (age, counts, ratings) is standardised column by column.
+    Data known to be images (an image folder, a named image dataset) should
+    say so with ``scaling="minmax"`` rather than rely on this guess.
     """
-    values = np.asarray(X, dtype=np.float64)
-    if values.size == 0 or not np.isfinite(values).all():
+    values = np.asarray(X)
+    if values.size == 0 or values.ndim != 2 or values.dtype.kind not in "biuf":
         return "standard"
     low, high = values.min(), values.max()
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return "standard"
     if low >= 0 and high <= 1:
         return "minmax"
-    if low >= 0 and high <= 255 and np.array_equal(values, np.round(values)):
+    if low >= 0 and high <= 255 and _is_integral(values) and _columns_share_range(values, high):
         return "minmax"
     return "standard"
+
+
+ROW_CHUNK = 4096  # rows processed at once, so statistics need no copy of the whole data
+
+
+def _row_chunks(X: np.ndarray):
+    return (X[i:i + ROW_CHUNK] for i in range(0, len(X), ROW_CHUNK))
+
+
+def _is_integral(X: np.ndarray) -> bool:
+    return X.dtype.kind in "biu" or all(np.array_equal(chunk, np.round(chunk)) for chunk in _row_chunks(X))
+
+
+def _columns_share_range(X: np.ndarray, high: float) -> bool:
+    col_max, col_min = X.max(axis=0), X.min(axis=0)
+    varying = col_max > col_min
+    return bool(varying.any()) and float(np.mean(col_max[varying] >= high / 2)) >= 0.75
+
+
+def _column_mean_std(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column mean and standard deviation, accumulated in float64 chunk by chunk (two passes)."""
+    mean = sum(chunk.sum(axis=0, dtype=np.float64) for chunk in _row_chunks(X)) / len(X)
+    squares = sum(np.square(chunk - mean).sum(axis=0) for chunk in _row_chunks(X))
+    return mean, np.sqrt(squares / len(X))
 
 
 def _positive_int(state: dict[str, Any], key: str) -> int:

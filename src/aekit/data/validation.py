@@ -14,7 +14,7 @@ import numpy as np
 
 from aekit.exceptions import DataError
 
-__all__ = ["NonNumericDataError", "check_data", "feature_names_of"]
+__all__ = ["NonNumericDataError", "check_data", "column_mismatch", "feature_names_of"]
 
 _MAX_LISTED = 5  # how many offending rows/columns a message names
 
@@ -88,6 +88,28 @@ def feature_names_of(X: Any) -> np.ndarray | None:
     if len(columns) == 0 or not all(isinstance(col, str) for col in columns):
         return None
     return np.asarray(list(columns), dtype=object)
+
+
+def column_mismatch(given: Any, expected: Any) -> str | None:
+    """What differs between the ``given`` column names and the ``expected`` ones, or None.
+
+    Names the missing, the extra and (when the names are the same) the first
+    columns found in another order.
+    """
+    given, expected = [str(c) for c in given], [str(c) for c in expected]
+    if given == expected:
+        return None
+    missing = [c for c in expected if c not in set(given)]
+    extra = [c for c in given if c not in set(expected)]
+    parts = []
+    if missing:
+        parts.append(f"missing {_short_list(missing)}")
+    if extra:
+        parts.append(f"extra {_short_list(extra)} (leave them out: drop= / --drop)")
+    if not parts:
+        moved = [f"{c!r} at {i} (expected {expected.index(c)})" for i, c in enumerate(given) if expected[i] != c]
+        parts.append(f"the same columns in another order: {', '.join(moved[:_MAX_LISTED])}")
+    return "; ".join(parts)
 
 
 def _is_dataframe(X: Any) -> bool:

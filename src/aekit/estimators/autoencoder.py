@@ -3,8 +3,9 @@ scikit-learn transformer."""
 
 from __future__ import annotations
 
-from aekit.estimators.base import AutoencoderEstimator
+from aekit.estimators.base import AutoencoderEstimator, hidden_sizes
 from aekit.models import AutoencoderConfig
+from aekit.models.base import RECONSTRUCTION_LOSSES
 
 
 class Autoencoder(AutoencoderEstimator):
@@ -14,8 +15,8 @@ class Autoencoder(AutoencoderEstimator):
     ----------
     latent_dim : int, default=32
         Size of the code.
-    hidden : tuple of int, default=(256,)
-        Hidden layer sizes of the encoder; the decoder mirrors them.
+    hidden : int or tuple of int, default=(256,)
+        Hidden layer sizes of the encoder (``64`` means ``(64,)``); the decoder mirrors them.
     activation : str, default="relu"
         Hidden-layer activation (relu, elu, gelu, tanh, sigmoid, leaky_relu).
     latent_activation : str, default="auto"
@@ -46,12 +47,22 @@ class Autoencoder(AutoencoderEstimator):
         Fitted on the training data and stored with the model. "auto" scales
         image-like data (values in [0, 1] or integers 0..255) to [0, 1] with
         one global min/max, and standardises tables column by column.
-    learning_rate, batch_size, max_epochs : training settings (Adam).
+    learning_rate : float, default=1e-3
+        Adam's learning rate.
+    batch_size : int or "auto", default="auto"
+        "auto": training rows / 20, clipped to [16, 128], so that a small
+        table still gets many optimiser steps per epoch.
+    max_epochs : int or "auto", default="auto"
+        "auto": enough epochs for 4000 optimiser steps, at least 50 and at
+        most 500 (a 400-row table: about 190 epochs; Fashion-MNIST: 50).
+        When training ends on its best epoch a ``StillImprovingWarning`` says
+        the model is likely undertrained.
     validation_fraction : float, default=0.1
         Rows held out for early stopping (0 to train on everything).
-    patience : int, default=5
-        Epochs without improvement of the validation loss before stopping.
-        The best epoch's weights are restored.
+    patience : int or "auto", default="auto"
+        Epochs without improvement of the validation loss before stopping
+        ("auto": 500 optimiser steps, at least 5 epochs). The best epoch's
+        weights are restored.
     random_state : int or None
         Seed for initialisation, the validation split, shuffling and noise.
     verbose : int, default=0
@@ -74,6 +85,8 @@ class Autoencoder(AutoencoderEstimator):
         validation split (``validation_fraction > 0`` and at least 10 rows).
     best_epoch_, n_epochs_ : int
     stopped_early_ : bool
+    still_improving_ : bool
+        Training ended on its best epoch (more epochs would likely help).
 
     Examples
     --------
@@ -91,8 +104,8 @@ class Autoencoder(AutoencoderEstimator):
     def __init__(self, latent_dim=32, hidden=(256,), activation="relu", latent_activation="auto",
                  output_activation="auto", loss="mse", tied=False, noise=None, noise_level=0.0,
                  sparsity=None, sparsity_weight=1e-3, sparsity_target=0.05, contractive_weight=0.0,
-                 weight_decay=0.0, scaling="auto", learning_rate=1e-3, batch_size=128, max_epochs=50,
-                 validation_fraction=0.1, patience=5, random_state=None, verbose=0,
+                 weight_decay=0.0, scaling="auto", learning_rate=1e-3, batch_size="auto", max_epochs="auto",
+                 validation_fraction=0.1, patience="auto", random_state=None, verbose=0,
                  checkpoint_dir=None, resume=False, log_dir=None):
         self.latent_dim = latent_dim
         self.hidden = hidden
@@ -124,10 +137,19 @@ class Autoencoder(AutoencoderEstimator):
         output_activation = self.output_activation
         if output_activation == "auto":
             output_activation = "sigmoid" if scaling == "minmax" else "identity"
+        self._check_loss(output_activation, scaling)
         return AutoencoderConfig(
-            input_dim=n_features, latent_dim=self.latent_dim, hidden=tuple(self.hidden),
+            input_dim=n_features, latent_dim=self.latent_dim, hidden=hidden_sizes(self.hidden),
             activation=self.activation, latent_activation=self.latent_activation,
             output_activation=output_activation, reconstruction_loss=self.loss, tied=self.tied,
             noise=self.noise, noise_level=self.noise_level, sparsity=self.sparsity,
             sparsity_weight=self.sparsity_weight, sparsity_target=self.sparsity_target,
             contractive_weight=self.contractive_weight)
+
+    def _check_loss(self, output_activation: str, scaling: str) -> None:
+        if self.loss not in RECONSTRUCTION_LOSSES:
+            raise ValueError(f"loss must be one of {RECONSTRUCTION_LOSSES}, got {self.loss!r}")
+        if self.loss == "bce" and output_activation != "sigmoid":
+            raise ValueError(f"loss='bce' needs outputs in (0, 1), i.e. output_activation='sigmoid' (the 'auto' "
+                             f"choice for data scaled to [0, 1] such as images); got output_activation="
+                             f"{output_activation!r} with scaling={scaling!r}")

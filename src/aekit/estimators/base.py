@@ -7,6 +7,7 @@ config; fitting, scaling, encoding, scoring and saving live here once.
 from __future__ import annotations
 
 import numbers
+import warnings
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -18,12 +19,26 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from aekit.data import Scaler, check_data, choose_scaling, feature_names_of
-from aekit.exceptions import DataError
+from aekit.data.validation import column_mismatch
+from aekit.exceptions import DataError, StillImprovingWarning
 from aekit.models import MODEL_FAMILIES, BaseAutoencoder, ModelConfig
 from aekit.training import TrainConfig, fit_model
 
 SCALINGS = ("auto", "minmax", "standard", "none")
 PREDICT_BATCH = 4096
+
+
+def hidden_sizes(hidden) -> tuple[int, ...]:
+    """``hidden`` as a tuple of layer sizes: ``64`` means ``(64,)``, ``()`` no hidden layer."""
+    if isinstance(hidden, numbers.Integral) and not isinstance(hidden, bool):
+        return (int(hidden),)
+    try:
+        sizes = tuple(hidden)
+    except TypeError:
+        raise ValueError(f"hidden must be an int or a sequence of ints (layer sizes), got {hidden!r}") from None
+    if not all(isinstance(h, numbers.Integral) and not isinstance(h, bool) and h > 0 for h in sizes):
+        raise ValueError(f"hidden must hold positive ints (layer sizes), got {hidden!r}")
+    return tuple(int(h) for h in sizes)
 
 
 class AutoencoderEstimator(TransformerMixin, BaseEstimator):
@@ -59,7 +74,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         X = check_data(X, name="X", estimator_name=type(self).__name__)
         if self.scaling not in SCALINGS:
             raise ValueError(f"scaling must be one of {SCALINGS}, got {self.scaling!r}")
-        train_cfg = self._train_config()
+        train_cfg = self._train_config().sized_for(len(X))
         train_cfg.validate()
         scaling = choose_scaling(X) if self.scaling == "auto" else self.scaling
         model_cfg = self._model_config(X.shape[1], scaling)
@@ -78,7 +93,22 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         self.best_epoch_ = result.best_epoch
         self.n_epochs_ = result.epochs_run
         self.stopped_early_ = result.stopped_early
+        self._warn_if_still_improving()
         return self
+
+    def _warn_if_still_improving(self) -> None:
+        """Training that ends on its best epoch had more to learn: say so."""
+        if self.still_improving_:
+            warnings.warn(StillImprovingWarning(
+                f"{type(self).__name__} stopped at max_epochs={self.n_epochs_} while the loss was still "
+                "improving (the last epoch was the best); the model is likely undertrained: "
+                "raise max_epochs (CLI: --epochs) or use max_epochs='auto'"), stacklevel=3)
+
+    @property
+    def still_improving_(self) -> bool:
+        """True when training ended on its best epoch (it ran out of epochs, not of progress)."""
+        check_is_fitted(self, "model_")
+        return not self.stopped_early_ and self.best_epoch_ >= self.n_epochs_ > 0
 
     def _remember_input(self, n_features: int, names) -> None:
         """``n_features_in_``, and ``feature_names_in_`` when fitted on a DataFrame."""
@@ -99,12 +129,12 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
     def _check_feature_names(self, X) -> None:
         """A DataFrame must bring the columns seen in fit, in the same order."""
         fitted, given = getattr(self, "feature_names_in_", None), feature_names_of(X)
-        if fitted is None or given is None or list(fitted) == list(given):
+        if fitted is None or given is None:
             return
-        missing = [c for c in fitted if c not in set(given)]
-        detail = f"missing {missing[:5]}" if missing else "the same names in another order"
-        raise DataError(f"X has columns {list(given)[:5]}..., but {type(self).__name__} was fitted on "
-                        f"{list(fitted)[:5]}... ({detail}); pass the columns seen in fit, in that order")
+        detail = column_mismatch(given, fitted)
+        if detail:
+            raise DataError(f"X's columns do not match the {len(fitted)} columns {type(self).__name__} "
+                            f"was fitted on: {detail}; pass the columns seen in fit, in that order")
 
     @torch.no_grad()
     def _batched(self, fn, X: np.ndarray) -> np.ndarray:
@@ -115,24 +145,25 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
     def transform(self, X) -> np.ndarray:
         """Codes of ``X``, shape (n_samples, latent_dim). Deterministic: no noise."""
-        X = self.scaler_.transform(self._checked(X))
-        return self._batched(self.model_.encode, X)
+        X = self._checked(X)  # first: an unfitted model raises NotFittedError
+        return self._batched(self.model_.encode, self.scaler_.transform(X))
 
     def inverse_transform(self, Z) -> np.ndarray:
         """Decode codes back to input space (in the units of the training data)."""
+        check_is_fitted(self, "model_")
         Z = self._checked(Z, name="Z", n_features=self.model_.config.latent_dim)
         return self.scaler_.inverse_transform(self._batched(self.model_.decode, Z))
 
     def reconstruct(self, X) -> np.ndarray:
         """``inverse_transform(transform(X))`` in one pass."""
-        X = self.scaler_.transform(self._checked(X))
-        return self.scaler_.inverse_transform(self._batched(self.model_, X))
+        X = self._checked(X)
+        return self.scaler_.inverse_transform(self._batched(self.model_, self.scaler_.transform(X)))
 
     def score_samples(self, X) -> np.ndarray:
         """Per-sample reconstruction error: mean squared error over features,
         measured on the scaled data (so every feature counts alike)."""
-        X = self.scaler_.transform(self._checked(X))
-        return self._batched(self.model_.reconstruction_error, X)
+        X = self._checked(X)
+        return self._batched(self.model_.reconstruction_error, self.scaler_.transform(X))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         check_is_fitted(self, "model_")

@@ -22,23 +22,37 @@ from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 
 from aekit.models.base import BaseAutoencoder
 from aekit.training.batches import SparseRowBatches, TensorBatches
-from aekit.training.callbacks import NaNGuard
+from aekit.training.callbacks import EpochProgressBar, NaNGuard
 from aekit.training.module import OPTIMIZERS, AutoencoderModule
 
 LAST_CHECKPOINT = "last.ckpt"
 HISTORY_CSV = "metrics.csv"
 
 
+AUTO = "auto"
+# What "auto" means (see TrainConfig.sized_for): small data get small batches
+# and more epochs, so that training is counted in optimiser steps, not passes.
+AUTO_BATCH_ROWS = 20  # batch = training rows / 20, clipped to [16, 128]
+AUTO_BATCH_RANGE = (16, 128)
+AUTO_MIN_STEPS = 4000  # epochs: at least 50, and enough for this many steps, at most 500
+AUTO_EPOCH_RANGE = (50, 500)
+AUTO_PATIENCE_STEPS = 500  # patience: at least 5 epochs, and at least this many steps
+
+
 @dataclasses.dataclass
 class TrainConfig:
-    """How to train (as opposed to what to train: that is the model config)."""
+    """How to train (as opposed to what to train: that is the model config).
 
-    max_epochs: int = 50
-    batch_size: int = 128
+    ``max_epochs``, ``batch_size`` and ``patience`` may be ``"auto"``: then
+    :meth:`sized_for` picks them from the number of training rows.
+    """
+
+    max_epochs: int | str = 50
+    batch_size: int | str = 128
     learning_rate: float = 1e-3
     weight_decay: float = 0.0
     validation_fraction: float = 0.1
-    patience: int = 5
+    patience: int | str = 5
     seed: int = 0
     verbose: int = 0
     checkpoint_dir: str | Path | None = None
@@ -47,7 +61,37 @@ class TrainConfig:
     optimizer: str = "adam"  # "adam", "rprop" or "lbfgs" (the last two are meant for full batches)
     limit_batches: int | None = None  # run only this many batches per epoch (measurements, smoke runs)
 
+    def sized_for(self, n_rows: int) -> TrainConfig:
+        """A copy with every ``"auto"`` setting chosen for ``n_rows`` rows of data.
+
+        batch_size: rows / 20 in [16, 128]; max_epochs: enough epochs for
+        4000 optimiser steps, in [50, 500]; patience: 500 steps, at least 5
+        epochs. A 400-row table thus trains with batches of 18 for about 190
+        epochs instead of 50 epochs of 3 steps; big data keep 128 and 50.
+        """
+        for key in ("max_epochs", "batch_size", "patience"):
+            value = getattr(self, key)
+            if isinstance(value, str) and value != AUTO:
+                raise ValueError(f"{key} must be a positive integer or 'auto', got {value!r}")
+        n_fit = max(1, n_rows - int(round(n_rows * self.validation_fraction)))
+        batch = self.batch_size
+        if batch == AUTO:
+            batch = int(np.clip(n_fit // AUTO_BATCH_ROWS, *AUTO_BATCH_RANGE))
+        steps_per_epoch = max(1, -(-n_fit // batch))
+        epochs = self.max_epochs
+        if epochs == AUTO:
+            epochs = int(np.clip(-(-AUTO_MIN_STEPS // steps_per_epoch), *AUTO_EPOCH_RANGE))
+        patience = self.patience
+        if patience == AUTO:
+            patience = max(5, -(-AUTO_PATIENCE_STEPS // steps_per_epoch))
+        return dataclasses.replace(self, max_epochs=epochs, batch_size=batch, patience=patience)
+
     def validate(self) -> None:
+        """Check the settings; ``"auto"`` ones are checked once :meth:`sized_for` (or
+        :func:`fit_model`, which calls it) has chosen them."""
+        if any(v == AUTO for v in (self.max_epochs, self.batch_size, self.patience)):
+            self.sized_for(1).validate()  # the other settings, and that "auto" is spelled right
+            return
         if self.max_epochs < 1:
             raise ValueError(f"max_epochs must be >= 1, got {self.max_epochs}")
         if self.batch_size < 1:
@@ -144,7 +188,8 @@ def _quiet_lightning(verbose: int):
             for lg in loggers:
                 lg.setLevel(logging.WARNING)
             warnings.filterwarnings("ignore", message=".*(num_workers|GPU available|TPU available"
-                                    "|does not have many workers|LitLogger|litlogger|log_every_n_steps|exists and is not empty).*")
+                                    "|does not have many workers|LitLogger|litlogger|log_every_n_steps|exists and is not empty"
+                                    "|no `val_dataloader`).*")  # no validation split: tiny data or fraction 0
             warnings.filterwarnings("ignore", message=".*LeafSpec.*")  # torch deprecation inside Lightning
         try:
             yield
@@ -159,6 +204,7 @@ def _callbacks(cfg: TrainConfig, monitor: str, checkpoint_dir: Path) -> list[pl.
         EarlyStopping(monitor=monitor, patience=cfg.patience, mode="min"),
         ModelCheckpoint(dirpath=checkpoint_dir, filename="best", monitor=monitor, mode="min",
                         save_top_k=1, save_last=True, enable_version_counter=False),
+        *([EpochProgressBar()] if cfg.verbose > 0 else []),
     ]
 
 
@@ -168,6 +214,7 @@ def fit_model(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig,
     with the same rows, passed to ``model.loss`` as a tuple of tensors);
     restore its best weights.
 
+    ``"auto"`` settings in ``cfg`` are resolved with :meth:`TrainConfig.sized_for`.
     ``validation``, when given, is the data early stopping watches, used as
     is instead of a split of ``X`` (e.g. held-out ratings of the same rows).
 
@@ -175,6 +222,7 @@ def fit_model(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig,
     random numbers (noise) during training; the caller's global torch RNG
     state is left as it was.
     """
+    cfg = cfg.sized_for(_arrays(X)[0].shape[0])
     cfg.validate()
     with torch.random.fork_rng():
         torch.manual_seed(cfg.seed)

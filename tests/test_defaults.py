@@ -1,0 +1,91 @@
+"""Defaults that do not lose to PCA on small tables, and a model that says when it is undertrained."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_iris
+from sklearn.decomposition import PCA
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from aekit import Autoencoder
+from aekit.exceptions import StillImprovingWarning
+from aekit.training import TrainConfig
+
+
+@pytest.mark.parametrize("n_rows,batch,epochs,patience", [
+    (398, 17, 182, 23),     # breast-cancer training part: many small steps
+    (105, 16, 500, 84),     # iris: capped at 500 epochs
+    (60000, 128, 50, 5),    # Fashion-MNIST keeps the usual settings
+])
+def test_auto_training_budget_counts_optimiser_steps(n_rows, batch, epochs, patience):
+    cfg = TrainConfig(max_epochs="auto", batch_size="auto", patience="auto").sized_for(n_rows)
+    assert (cfg.batch_size, cfg.max_epochs, cfg.patience) == (batch, epochs, patience)
+    fixed = TrainConfig(max_epochs=7, batch_size=32, patience=3).sized_for(n_rows)
+    assert (fixed.batch_size, fixed.max_epochs, fixed.patience) == (32, 7, 3)
+    with pytest.raises(ValueError, match="max_epochs must be a positive integer or 'auto'"):
+        TrainConfig(max_epochs="many").sized_for(n_rows)
+
+
+def test_defaults_do_not_lose_to_pca_on_iris():
+    X = load_iris().data
+    X_train, X_test = train_test_split(X, test_size=0.3, random_state=0)
+    scaler = StandardScaler().fit(X_train)
+    X_train, X_test = (scaler.transform(a).astype(np.float32) for a in (X_train, X_test))
+    pca = PCA(2).fit(X_train)
+    pca_mse = np.mean((pca.inverse_transform(pca.transform(X_test)) - X_test) ** 2)
+    ae = Autoencoder(latent_dim=2, random_state=0).fit(X_train)
+    ae_mse = np.mean((ae.reconstruct(X_test) - X_test) ** 2)
+    assert ae_mse <= pca_mse, (ae_mse, pca_mse)
+
+
+def test_still_improving_warning(digits):
+    X_train = digits[0][:300]
+    with pytest.warns(StillImprovingWarning, match="max_epochs=2 while the loss was still improving"):
+        ae = Autoencoder(latent_dim=4, hidden=16, max_epochs=2, random_state=0).fit(X_train)
+    assert ae.still_improving_ and ae.model_.config.hidden == (16,)  # hidden=16 means (16,)
+
+
+def test_transform_before_fit_is_not_fitted_error(digits):
+    for method in ("transform", "reconstruct", "score_samples", "inverse_transform"):
+        with pytest.raises(NotFittedError):
+            getattr(Autoencoder(), method)(digits[1])
+
+
+def test_bad_loss_names_the_parameter(digits):
+    with pytest.raises(ValueError, match=r"^loss must be one of"):
+        Autoencoder(loss="l2", max_epochs=1).fit(digits[0][:50])
+    with pytest.raises(ValueError, match=r"^loss='bce' needs outputs in \(0, 1\)"):
+        Autoencoder(loss="bce", output_activation="identity", max_epochs=1).fit(digits[0][:50])
+    with pytest.raises(ValueError, match="hidden must"):
+        Autoencoder(hidden="wide", max_epochs=1).fit(digits[0][:50])
+
+
+def test_integer_table_with_different_ranges_is_standardised(digits):
+    from aekit.data import Scaler, choose_scaling
+
+    rng = np.random.default_rng(0)
+    table = np.column_stack([rng.integers(18, 90, 200), rng.integers(0, 6, 200), rng.integers(1, 6, 200)])
+    assert choose_scaling(table) == "standard"
+    assert choose_scaling(np.round(digits[0] * 16)) == "minmax"  # 8x8 digit pixels 0..16
+    assert choose_scaling(np.round(digits[0] * 255).astype(np.uint8)) == "minmax"
+    scaler = Scaler("standard").fit(table)
+    np.testing.assert_allclose(scaler.offset_, table.mean(axis=0))
+    np.testing.assert_allclose(scaler.scale_, table.std(axis=0))
+
+
+def test_progress_counts_epochs_from_one_and_tiny_data_is_quiet(capfd):
+    X = np.random.default_rng(0).random((3, 5)).astype(np.float32)  # too few rows for a validation split
+    with pytest.warns(StillImprovingWarning) as caught:
+        Autoencoder(latent_dim=2, hidden=4, max_epochs=3, verbose=1, random_state=0).fit(X)
+    out = capfd.readouterr().out
+    assert "Epoch 3/3" in out and "Epoch 2/2" not in out
+    assert not [w for w in caught if "val_dataloader" in str(w.message)]
+
+
+def test_auto_settings_pass_validation_before_sizing():
+    TrainConfig(max_epochs="auto", batch_size="auto", patience="auto").validate()  # families validate early
+    with pytest.raises(ValueError, match="learning_rate must be > 0"):
+        TrainConfig(max_epochs="auto", learning_rate=0).validate()
