@@ -15,6 +15,7 @@ from aekit._version import __version__
 # public name -> module that defines it; add a line per new public class
 _LAZY = {
     "Autoencoder": "aekit.estimators",
+    "AnomalyDetector": "aekit.estimators",
     "SequenceAutoencoder": "aekit.estimators",
     "SequenceVAE": "aekit.estimators",
     "SeriesAnomalyDetector": "aekit.estimators.series_detector",

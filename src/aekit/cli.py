@@ -471,6 +471,11 @@ def demo(
     _run_compare(data, DEMO_MODELS, 32, "256", epochs, 0, out, "tsne", quiet)
 
 
+# -- anomaly detection (aekit/cli_detect.py) ---------------------------------------------
+from aekit.cli_detect import detect_app  # noqa: E402
+
+app.add_typer(detect_app, name="detect")
+
 # -- generation (issue 7) ----------------------------------------------------------------
 
 from aekit.cli_generate import generate  # noqa: E402

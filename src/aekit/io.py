@@ -10,6 +10,10 @@ The tensors are the model's weights. The metadata (strings only) hold:
 - ``params``: the estimator's ``get_params()`` as JSON
 - ``scaler``: the fitted scaler's state as JSON
 - ``fitted``: other fitted attributes (history, best epoch, ...) as JSON
+- optionally ``wrapper``, ``wrapper_params``, ``wrapper_fitted``: an estimator
+  built around the model (e.g. ``AnomalyDetector``: its threshold and
+  training scores), its class name in ``ESTIMATORS``, parameters and fitted
+  state as JSON; :func:`load` then returns the wrapper
 
 Loading reads JSON and raw tensors only: it never unpickles, so a model file
 cannot run code. Anything that does not fit together is refused with one
@@ -35,8 +39,12 @@ FORMAT_VERSION = "1"
 REQUIRED_KEYS = ("format", "format_version", "family", "estimator", "config", "params", "scaler", "fitted")
 
 
-def save_estimator(estimator, path: str | Path) -> Path:
-    """Write a fitted estimator to ``path`` atomically (temp file, then rename)."""
+def save_estimator(estimator, path: str | Path, wrapper=None) -> Path:
+    """Write a fitted estimator to ``path`` atomically (temp file, then rename).
+
+    ``wrapper``: a fitted estimator built around ``estimator`` (it provides
+    ``_fitted_state()`` and ``_restore_wrapped(estimator, fitted)``), stored too.
+    """
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(estimator, "model_")
@@ -57,6 +65,9 @@ def save_estimator(estimator, path: str | Path) -> Path:
         "scaler": json.dumps(estimator.scaler_.to_dict()),
         "fitted": json.dumps(estimator._fitted_state()),
     }
+    if wrapper is not None:
+        metadata.update(wrapper=type(wrapper).__name__, wrapper_params=json.dumps(_portable_params(wrapper)),
+                        wrapper_fitted=json.dumps(wrapper._fitted_state()))
     tmp = path.with_name(path.name + ".tmp")
     save_file(tensors, str(tmp), metadata=metadata)
     os.chmod(tmp, 0o666 & ~_umask())  # as any new file, not the writer's private 600
@@ -155,12 +166,25 @@ def load(path: str | Path):
         scaler = Scaler.from_dict(scaler_state)
         _check_consistent(path, model, scaler, tensors, fitted)
         params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
-        return ESTIMATORS[name](**params)._restore(model, scaler, fitted)
+        estimator = ESTIMATORS[name](**params)._restore(model, scaler, fitted)
+        return _wrapped(estimator, metadata, path) if "wrapper" in metadata else estimator
     except ModelFileError:
         raise
     except (TypeError, ValueError, RuntimeError, KeyError, AttributeError) as err:
         reason = " ".join(str(err).split())[:300]
         raise ModelFileError(f"{path}: the weights and metadata do not fit together ({reason})") from None
+
+
+def _wrapped(estimator, metadata: dict[str, str], path: Path):
+    """The estimator built around ``estimator`` that the file describes (see the module doc)."""
+    from aekit.estimators import ESTIMATORS
+
+    name = metadata["wrapper"]
+    if name not in ESTIMATORS or not hasattr(ESTIMATORS[name], "_restore_wrapped"):
+        raise ModelFileError(f"{path}: unknown wrapper estimator {name!r}")
+    params, fitted = (_json_object(metadata, key, path) for key in ("wrapper_params", "wrapper_fitted"))
+    params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+    return ESTIMATORS[name](**params)._restore_wrapped(estimator, fitted)
 
 
 def _json_object(metadata: dict[str, str], key: str, path: Path) -> dict[str, Any]:

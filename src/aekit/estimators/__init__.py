@@ -15,6 +15,7 @@ from typing import Any
 # class name -> module inside aekit.estimators
 _CLASSES: dict[str, str] = {
     "Autoencoder": "autoencoder",
+    "AnomalyDetector": "detector",
     "SequenceAutoencoder": "sequence",
     "SequenceVAE": "sequence",
     "ConvAutoencoder": "conv",

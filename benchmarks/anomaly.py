@@ -1,0 +1,229 @@
+"""Anomaly detection: aekit's AnomalyDetector against IsolationForest, PCA
+reconstruction error and PyOD's AutoEncoder, all on the same data in one run.
+
+1. One-class Fashion-MNIST: train on one class's training images, score the
+   test set (that class normal, the other nine anomalous), each of the 10
+   classes in turn; mean AUROC. Target: best aekit detector >= 0.935 (GEOM,
+   Golan & El-Yaniv 2018) and ahead of PyOD's AutoEncoder at its defaults.
+2. Tabular: breast-cancer (benign normal, malignant anomalous; 60% of the
+   benign rows train, the rest and all malignant rows test) and one-class
+   digits (as 1.), the same methods.
+3. Thresholds: on each tabular scenario, train on normal rows mixed with 5%
+   anomalies, and compare the precision and recall (on those training rows)
+   of the "auto" rule with the contamination rule given the true rate.
+
+Fit times are ratios to IsolationForest's fit time on the same data.
+
+Full protocol (the default):  python benchmarks/anomaly.py
+Reduced run:  python benchmarks/anomaly.py --n-train 1500 --n-test 2000 --epochs 20
+Writes benchmarks/results/anomaly.json and prints a markdown summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.datasets import load_breast_cancer
+from sklearn.decomposition import PCA
+from sklearn.ensemble import IsolationForest
+from sklearn.metrics import average_precision_score, precision_score, recall_score, roc_auc_score
+from sklearn.preprocessing import StandardScaler
+
+from aekit import AnomalyDetector
+from aekit.data import load_dataset
+from aekit.detection import compute_threshold
+
+RESULTS = Path(__file__).parent / "results" / "anomaly.json"
+CONTAMINATION = 0.05
+
+
+# -- the methods: each fits on normal rows and returns the test rows' scores ---------
+
+def isolation_forest(X_train, X_test, seed, epochs):
+    return -IsolationForest(random_state=seed).fit(X_train).score_samples(X_test)
+
+
+def pca_error(X_train, X_test, seed, epochs):
+    scaler = StandardScaler().fit(X_train) if X_train.shape[1] < 100 else None  # tables: standardise
+    if scaler is not None:
+        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    pca = PCA(min(32, X_train.shape[1] // 2), random_state=seed).fit(X_train)
+    return np.mean((pca.inverse_transform(pca.transform(X_test)) - X_test) ** 2, axis=1)
+
+
+def pyod_autoencoder(X_train, X_test, seed, epochs):
+    from pyod.models.auto_encoder import AutoEncoder
+
+    return AutoEncoder(random_state=seed, verbose=0).fit(X_train).decision_function(X_test)
+
+
+def aekit_detector(preset: str, **params):
+    def fit_score(X_train, X_test, seed, epochs):
+        side = int(round(np.sqrt(X_train.shape[1])))
+        images = {"image_shape": (1, side, side)} if preset.startswith("conv") else {}
+        detector = AnomalyDetector(preset, max_epochs=epochs, random_state=seed, **params, **images).fit(X_train)
+        return detector.decision_function(X_test)
+    return fit_score
+
+
+def methods(aekit_presets: list[str], latent_dim: int) -> dict:
+    table = {"IsolationForest": isolation_forest, "PCA": pca_error, "PyOD AutoEncoder": pyod_autoencoder}
+    for preset in aekit_presets:
+        table[f"aekit {preset}"] = aekit_detector(preset, latent_dim=latent_dim)
+    return table
+
+
+# -- data --------------------------------------------------------------------------------
+
+def subsample(rng, X, n):
+    return X if n is None or n >= len(X) else X[rng.choice(len(X), n, replace=False)]
+
+
+def one_class_scenarios(dataset, n_train, n_test, seed):
+    """(name, X_train of one class, X_test, y_test with 1 = another class) per class."""
+    rng = np.random.default_rng(seed)
+    if n_test is not None and n_test < len(dataset.X_test):
+        keep = rng.choice(len(dataset.X_test), n_test, replace=False)
+        X_test, y_test = dataset.X_test[keep], dataset.y_test[keep]
+    else:
+        X_test, y_test = dataset.X_test, dataset.y_test
+    for label in np.unique(dataset.y_train):
+        X_train = subsample(rng, dataset.X_train[dataset.y_train == label], n_train)
+        yield f"class {label}", X_train, X_test, (y_test != label).astype(int)
+
+
+def breast_cancer_scenario(seed):
+    X, y = load_breast_cancer(return_X_y=True)
+    X = X.astype(np.float32)
+    benign = np.flatnonzero(y == 1)
+    train = np.random.default_rng(seed).permutation(benign)[: int(0.6 * len(benign))]
+    test = np.setdiff1d(np.arange(len(y)), train)
+    yield "benign", X[train], X[test], (y[test] == 0).astype(int)
+
+
+# -- running -------------------------------------------------------------------------------
+
+def run_scenarios(scenarios, table, seed, epochs, on_row=None) -> list[dict]:
+    rows = []
+    for scenario, X_train, X_test, y_test in scenarios:
+        for method, fit_score in table.items():
+            start = time.perf_counter()
+            scores = fit_score(X_train, X_test, seed, epochs)
+            seconds = time.perf_counter() - start
+            rows.append({"scenario": scenario, "method": method, "auroc": float(roc_auc_score(y_test, scores)),
+                         "average_precision": float(average_precision_score(y_test, scores)),
+                         "fit_score_seconds": seconds, "n_train": len(X_train), "n_test": len(X_test)})
+            print(f"  {scenario:10s} {method:22s} AUROC {rows[-1]['auroc']:.3f}  {seconds:6.1f} s", flush=True)
+            if on_row is not None:
+                on_row(rows)
+    return rows
+
+
+def summarise(rows: list[dict]) -> dict:
+    by_method: dict[str, list[dict]] = {}
+    for row in rows:
+        by_method.setdefault(row["method"], []).append(row)
+    reference = sum(r["fit_score_seconds"] for r in by_method["IsolationForest"])
+    return {method: {"mean_auroc": float(np.mean([r["auroc"] for r in rs])),
+                     "mean_average_precision": float(np.mean([r["average_precision"] for r in rs])),
+                     "time_ratio_to_isolation_forest": sum(r["fit_score_seconds"] for r in rs) / reference}
+            for method, rs in by_method.items()}
+
+
+def threshold_rules(scenarios, preset, latent_dim, seed, epochs) -> list[dict]:
+    """Precision / recall on contaminated training rows: "auto" vs contamination = true rate."""
+    rows = []
+    rng = np.random.default_rng(seed)
+    for scenario, X_normal, X_test, y_test in scenarios:
+        n_anomalies = max(1, round(CONTAMINATION / (1 - CONTAMINATION) * len(X_normal)))
+        anomalies = subsample(rng, X_test[y_test == 1], n_anomalies)
+        X = np.vstack([X_normal, anomalies])
+        y = np.r_[np.zeros(len(X_normal), int), np.ones(len(anomalies), int)]
+        detector = AnomalyDetector(preset, max_epochs=epochs, random_state=seed, latent_dim=latent_dim).fit(X)
+        for rule, cut in (("auto", detector.threshold_),
+                          ("contamination", compute_threshold(detector.decision_scores_,
+                                                              contamination=len(anomalies) / len(X)))):
+            flagged = (detector.decision_scores_ > cut).astype(int)
+            rows.append({"scenario": scenario, "rule": rule, "flagged": float(flagged.mean()),
+                         "precision": float(precision_score(y, flagged, zero_division=0)),
+                         "recall": float(recall_score(y, flagged))})
+    return rows
+
+
+def markdown(results: dict) -> str:
+    lines = []
+    for data, part in results["datasets"].items():
+        lines += [f"\n### {data}\n", "| method | mean AUROC | mean AP | time / IsolationForest |", "|---|---|---|---|"]
+        for method, s in part["summary"].items():
+            lines.append(f"| {method} | {s['mean_auroc']:.3f} | {s['mean_average_precision']:.3f} | "
+                         f"{s['time_ratio_to_isolation_forest']:.1f} |")
+    lines += ["\n### thresholds (5% contamination in training)\n",
+              "| data | rule | flagged | precision | recall |", "|---|---|---|---|---|"]
+    for data, rows in results["thresholds"].items():
+        for rule in ("auto", "contamination"):
+            mine = [r for r in rows if r["rule"] == rule]
+            lines.append(f"| {data} | {rule} | {np.mean([r['flagged'] for r in mine]):.3f} | "
+                         f"{np.mean([r['precision'] for r in mine]):.3f} | {np.mean([r['recall'] for r in mine]):.3f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n-train", type=int, default=None, help="Training images per class (default: all 6,000).")
+    parser.add_argument("--n-test", type=int, default=None, help="Test images (default: all 10,000).")
+    parser.add_argument("--epochs", type=int, default=50, help="Maximum epochs of aekit's detectors.")
+    parser.add_argument("--aekit", default="ae,dae", help="aekit presets to run (the best is reported).")
+    parser.add_argument("--latent", type=int, default=32)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--skip-fashion", action="store_true", help="Only the tabular part.")
+    parser.add_argument("--skip-tabular", action="store_true", help="Only Fashion-MNIST.")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (PyOD and aekit alike).")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    # One thread: on a busy shared machine two intra-op threads wait on each other (25x slower here).
+    torch.set_num_threads(args.threads)
+    presets = [p.strip() for p in args.aekit.split(",") if p.strip()]
+    table = methods(presets, args.latent)
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    scenarios = {}
+    if not args.skip_fashion:
+        scenarios["fashion-mnist (one-class)"] = lambda: one_class_scenarios(
+            load_dataset("fashion-mnist"), args.n_train, args.n_test, args.seed)
+    if not args.skip_tabular:
+        scenarios["breast-cancer"] = lambda: list(breast_cancer_scenario(args.seed))
+        scenarios["digits (one-class)"] = lambda: list(one_class_scenarios(load_dataset("digits", random_state=args.seed),
+                                                                       None, None, args.seed))
+    results = {"command": "python benchmarks/anomaly.py " + " ".join(
+                   f"--{k.replace('_', '-')}" + ("" if v is True else f" {v}") for k, v in vars(args).items()
+                   if v not in (None, False) and k != "out"),
+               "reduced": args.n_train is not None or args.n_test is not None or args.epochs < 50,
+               "date": started, "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, "
+                                           f"torch {torch.__version__}, {torch.get_num_threads()} threads",
+               "datasets": {}, "thresholds": {}}
+    for data, make in scenarios.items():
+        print(f"{data}:", flush=True)
+        def save_partial(rows, data=data):  # what is done survives an interrupted run
+            results["datasets"][data] = {"rows": rows, "partial": True}
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps(results, indent=2))
+
+        rows = run_scenarios(make(), table, args.seed, args.epochs, save_partial)
+        summary = summarise(rows)
+        best = max((m for m in summary if m.startswith("aekit")), key=lambda m: summary[m]["mean_auroc"])
+        results["datasets"][data] = {"rows": rows, "summary": summary, "best_aekit": best}
+        if data != "fashion-mnist (one-class)":
+            results["thresholds"][data] = threshold_rules(make(), best.split(" ", 1)[1], args.latent,
+                                                          args.seed, args.epochs)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2))  # keep what is done if a later part fails
+    print(markdown(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+"""``aekit detect``: fit an anomaly detector, score files with it.
+
+Registered in :mod:`aekit.cli` as a sub-command; like the rest of the CLI it
+imports torch and the estimators only inside the commands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from aekit.estimators.presets import PRESETS
+
+detect_app = typer.Typer(no_args_is_help=True, help="Anomaly detection by reconstruction error.")
+console = Console()
+err_console = Console(stderr=True)
+SHOWN_FLAGGED = 20  # flagged rows listed on the terminal with their top features
+
+
+def parse_threshold(text: Optional[str]):
+    """None, a rule name, or a number."""
+    if text is None or text in ("auto", "contamination", "iqr"):
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise typer.BadParameter(f"expected auto, contamination, iqr or a number, got {text!r}") from None
+
+
+@detect_app.command("fit")
+def fit(
+    data: str = typer.Option(..., "--data", "-d", help="Normal data: a dataset name or a CSV/Parquet/NPY file."),
+    model: str = typer.Option("ae", "--model", "-m", help=f"One of: {', '.join(PRESETS)}."),
+    threshold: Optional[str] = typer.Option(None, "--threshold",
+                                            help="auto (median + k*MAD), contamination, iqr or a number."),
+    contamination: Optional[float] = typer.Option(None, "--contamination",
+                                                  help="Expected anomaly share of the data (0-0.5]."),
+    threshold_k: Optional[float] = typer.Option(None, "--threshold-k", help="Width of the auto / iqr rule."),
+    score: str = typer.Option("mse", "--score", help="mse or mae (or elbo for VAEs)."),
+    latent: int = typer.Option(32, "--latent", help="Code size."),
+    hidden: str = typer.Option("256", "--hidden", help="Hidden layer sizes, comma-separated."),
+    epochs: int = typer.Option(50, "--epochs", help="Maximum number of epochs."),
+    seed: int = typer.Option(0, "--seed"),
+    out: Path = typer.Option(Path("detector.safetensors"), "--out", "-o", help="Model file to write."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Fit a detector on (mostly) normal data and write its model file."""
+    import pandas as pd
+
+    from aekit import AnomalyDetector
+    from aekit.cli import _parse_hidden
+    from aekit.data import load_any
+
+    dataset = load_any(data, random_state=seed)
+    X = dataset.X_train
+    if dataset.feature_names is not None:
+        X = pd.DataFrame(X, columns=list(dataset.feature_names))
+    detector = AnomalyDetector(model, threshold=parse_threshold(threshold), contamination=contamination,
+                               score=score, threshold_k=threshold_k, latent_dim=latent, hidden=_parse_hidden(hidden),
+                               max_epochs=epochs, random_state=seed, verbose=0 if quiet else 1)
+    detector.fit(X)
+    detector.save(out)
+    console.print(f"fitted {model} on {len(X)} rows of {dataset.name}: threshold {detector.threshold_:.6g} "
+                  f"({detector.threshold_rule_}), {detector.labels_.mean():.1%} of training rows flagged; wrote {out}")
+
+
+@detect_app.command("score")
+def score(
+    model: Path = typer.Argument(..., help="A detector file written by `aekit detect fit`."),
+    input: Path = typer.Argument(..., help="CSV, CSV.GZ, Parquet or NPY file; read in chunks."),
+    output: Path = typer.Option(..., "--output", "-o", help="Output CSV: row, score, label, top_features."),
+    chunk_size: int = typer.Option(10_000, "--chunk-size", min=1, help="Rows scored at a time."),
+    top: int = typer.Option(3, "--top", min=0, help="Top features listed per row."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Score every row of INPUT, streaming it in chunks at constant memory.
+
+    Rows with missing values are not scored: their score and label are left
+    empty and their row numbers are reported.
+    """
+    from aekit.detection.streaming import count_rows, iter_chunks
+    from aekit.estimators import AnomalyDetector
+    from aekit.io import load
+
+    detector = load(model)
+    if not isinstance(detector, AnomalyDetector):
+        raise ValueError(f"{model} holds a {type(detector).__name__}, not an anomaly detector; "
+                         "write one with `aekit detect fit`")
+    total = count_rows(input)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(output.name + ".tmp")
+    tally = {"rows": 0, "flagged": 0, "nan_rows": [], "shown": []}
+    with _progress(quiet) as progress:
+        task = progress.add_task(f"scoring {input.name}", total=total)
+        for number, chunk in enumerate(iter_chunks(input, chunk_size)):
+            frame = _score_chunk(detector, chunk, tally, top)
+            frame.to_csv(tmp, mode="w" if number == 0 else "a", header=number == 0, index=False)
+            progress.advance(task, len(frame))
+    if tally["rows"] == 0:
+        tmp.unlink(missing_ok=True)
+        raise ValueError(f"{input} has no data rows; expected at least one row to score")
+    tmp.replace(output)
+    _print_summary(detector, tally, output)
+
+
+def _progress(quiet: bool):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=err_console, disable=quiet, transient=True)
+
+
+def _chunk_matrix(detector, chunk) -> np.ndarray:
+    """The model's columns of a chunk, in fit order, as float64 (NaN kept)."""
+    from aekit.data import check_data
+    from aekit.exceptions import DataError
+
+    names = getattr(detector, "feature_names_in_", None)
+    if hasattr(chunk, "columns") and names is not None and all(isinstance(c, str) for c in chunk.columns):
+        missing = [c for c in names if c not in set(chunk.columns)]
+        if missing:
+            raise DataError(f"the input lacks columns {missing[:5]} that the detector was fitted on "
+                            f"(expected {len(names)} columns: {list(names)[:5]}...)")
+        chunk = chunk[list(names)]
+    return check_data(chunk, name="input", n_features=detector.n_features_in_,
+                      estimator_name="the detector", allow_nan=True)
+
+
+def _score_chunk(detector, chunk, tally: dict, top: int):
+    import pandas as pd
+
+    X = _chunk_matrix(detector, chunk)
+    rows = tally["rows"] + np.arange(len(X))
+    complete = ~np.isnan(X).any(axis=1)
+    scores = np.full(len(X), np.nan)
+    labels = pd.array([pd.NA] * len(X), dtype="Int64")
+    tops = [""] * len(X)
+    if complete.any():
+        scores[complete] = detector.decision_function(X[complete])
+        labels[complete] = (scores[complete] > detector.threshold_).astype(int)
+        if top and detector.score in ("mse", "mae"):
+            for i, features in zip(np.flatnonzero(complete), detector.top_features(X[complete], n=top)):
+                tops[i] = ";".join(f"{name}={share:.4g}" for name, share in features)
+    flagged = np.flatnonzero(complete & (scores > detector.threshold_))
+    tally["rows"] += len(X)
+    tally["flagged"] += len(flagged)
+    tally["nan_rows"].extend(rows[~complete].tolist())
+    room = SHOWN_FLAGGED - len(tally["shown"])
+    tally["shown"].extend((int(rows[i]), float(scores[i]), tops[i]) for i in flagged[:max(room, 0)])
+    return pd.DataFrame({"row": rows, "score": scores, "label": labels, "top_features": tops})
+
+
+def _print_summary(detector, tally: dict, output: Path) -> None:
+    if tally["shown"]:
+        table = Table("row", "score", "top features (share of the score)", title="flagged rows")
+        for row, value, tops in tally["shown"]:
+            table.add_row(str(row), f"{value:.4g}", tops)
+        console.print(table)
+    scored = tally["rows"] - len(tally["nan_rows"])
+    console.print(f"scored {scored} of {tally['rows']} rows: {tally['flagged']} flagged above threshold "
+                  f"{detector.threshold_:.6g}; wrote {output}")
+    if tally["nan_rows"]:
+        shown = ", ".join(map(str, tally["nan_rows"][:10])) + (" ..." if len(tally["nan_rows"]) > 10 else "")
+        err_console.print(f"[yellow]not scored: {len(tally['nan_rows'])} rows with missing values "
+                          f"(rows {shown}); their score and label are empty[/]")
+
+
+@detect_app.command("report")
+def report(
+    model: Path = typer.Argument(..., help="A detector file written by `aekit detect fit`."),
+    data: str = typer.Option(..., "--data", "-d", help="A labelled dataset name (digits, breast-cancer, ...)."),
+    normal: int = typer.Option(..., "--normal", help="The label of normal samples; every other label is an anomaly."),
+    seed: int = typer.Option(0, "--seed"),
+    out: Path = typer.Option(Path("runs/detect-report"), "--out", "-o", help="Output directory."),
+) -> None:
+    """Score a labelled test set; write report.html with IsolationForest and PCA beside the detector."""
+    import shlex
+    import sys
+
+    from aekit.data import load_dataset
+    from aekit.detect_report import detector_report
+    from aekit.io import load
+
+    detector = load(model)
+    dataset = load_dataset(data, random_state=seed)
+    X_train = dataset.X_train[dataset.y_train == normal]
+    if len(X_train) == 0:
+        raise ValueError(f"no training samples of {data} have label {normal}; labels are {np.unique(dataset.y_train)}")
+    path = detector_report(detector, dataset.X_test, (dataset.y_test != normal).astype(int), out, X_train=X_train,
+                           image_shape=dataset.image_shape, name=detector.model, seed=seed,
+                           command="aekit " + shlex.join(sys.argv[1:]))
+    console.print(f"wrote [bold]{path}[/]")

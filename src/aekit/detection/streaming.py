@@ -1,0 +1,73 @@
+"""Reading a large table in chunks at constant memory, for scoring.
+
+CSV goes through pandas' chunked reader, Parquet through pyarrow's record
+batches, ``.npy`` through a memory map; each chunk is a DataFrame (or an
+array for ``.npy``) of at most ``chunk_size`` rows. :func:`count_rows` gives
+the total for a progress bar without loading the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from aekit.data.loaders import _is_number  # the header rule of load_table
+from aekit.exceptions import DataError
+
+STREAMABLE = (".csv", ".csv.gz", ".parquet", ".npy")
+
+
+def table_kind(path: Path) -> str:
+    name = path.name.lower()
+    kind = next((s for s in STREAMABLE if name.endswith(s)), None)
+    if kind is None:
+        raise DataError(f"cannot stream {path.name}; expected one of {', '.join(STREAMABLE)}")
+    if not path.is_file():
+        raise DataError(f"no such file: {path}")
+    if path.stat().st_size == 0:
+        raise DataError(f"{path.name} is empty; expected a table with at least one row")
+    return kind
+
+
+def csv_has_header(path: Path) -> bool:
+    """True unless every field of the first line is a number (as :func:`aekit.data.load_table`)."""
+    import pandas as pd
+
+    first = pd.read_csv(path, header=None, nrows=1, dtype=str).iloc[0]
+    return not all(_is_number(v) for v in first)
+
+
+def count_rows(path: Path) -> int:
+    """Data rows in the file, read without loading it (for a progress bar)."""
+    kind = table_kind(path)
+    if kind == ".parquet":
+        import pyarrow.parquet as pq
+        return pq.ParquetFile(path).metadata.num_rows
+    if kind == ".npy":
+        return np.load(path, mmap_mode="r", allow_pickle=False).shape[0]
+    import gzip
+    opener = gzip.open if kind == ".csv.gz" else open
+    with opener(path, "rb") as f:
+        lines = sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b""))
+    return max(0, lines - (1 if csv_has_header(path) else 0))
+
+
+def iter_chunks(path: str | Path, chunk_size: int = 10_000) -> Iterator:
+    """Chunks of at most ``chunk_size`` rows: DataFrames (CSV, Parquet) or arrays (.npy)."""
+    path = Path(path)
+    kind = table_kind(path)
+    if kind == ".parquet":
+        import pyarrow.parquet as pq
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_size):
+            yield batch.to_pandas()
+    elif kind == ".npy":
+        array = np.load(path, mmap_mode="r", allow_pickle=False)
+        for start in range(0, len(array), chunk_size):
+            yield np.asarray(array[start:start + chunk_size])
+    else:
+        import pandas as pd
+        header = 0 if csv_has_header(path) else None
+        with pd.read_csv(path, header=header, chunksize=chunk_size) as reader:
+            yield from reader

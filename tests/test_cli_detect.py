@@ -1,0 +1,97 @@
+"""aekit detect fit / score: chunked scoring equals in-memory scoring; bad files get one line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import aekit
+from aekit.cli import main
+from test_cli import run
+
+
+@pytest.fixture(scope="module")
+def tables(cancer, tmp_path_factory):
+    """Benign training rows as a CSV with a header, and the test rows as CSV and Parquet."""
+    folder = tmp_path_factory.mktemp("detect")
+    X_train, X_test, y_train, _ = cancer
+    names = [f"f{i}" for i in range(X_train.shape[1])]
+    pd.DataFrame(X_train[y_train == 1], columns=names).to_csv(folder / "normal.csv", index=False)
+    test = pd.DataFrame(X_test, columns=names)
+    test.insert(0, "id", np.arange(len(test)))  # extra columns are left out by name
+    test.loc[[4, 77], "f3"] = np.nan
+    test.to_csv(folder / "test.csv", index=False)
+    test.to_parquet(folder / "test.parquet", row_group_size=25)
+    return folder, test
+
+
+@pytest.fixture(scope="module")
+def detector_file(tables):
+    folder, _ = tables
+    path = folder / "det.safetensors"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["detect", "fit", "--data", str(folder / "normal.csv"), "--model", "dae", "--contamination", "0.1",
+              "--latent", "4", "--hidden", "16", "--epochs", "3", "--out", str(path), "--quiet"])
+    assert exit_info.value.code in (0, None)
+    return path
+
+
+@pytest.mark.parametrize("name", ["test.csv", "test.parquet"])
+def test_chunked_scores_equal_in_memory_scores(tables, detector_file, name, capsys):
+    folder, test = tables
+    out = folder / f"scores-{name}.csv"
+    code, stdout, err = run(["detect", "score", str(detector_file), str(folder / name), "-o", str(out),
+                             "--chunk-size", "40", "--quiet"], capsys)
+    assert code == 0, err
+    scores = pd.read_csv(out)
+    detector = aekit.load(detector_file)
+    complete = test.drop(columns="id").dropna()
+    assert scores["row"].tolist() == list(range(len(test)))
+    np.testing.assert_allclose(scores["score"].dropna().to_numpy(), detector.decision_function(complete),
+                               rtol=1e-6)
+    np.testing.assert_array_equal(scores["label"].dropna().astype(int), detector.predict(complete))
+    assert scores.loc[[4, 77], ["score", "label"]].isna().all().all()  # NaN rows are not scored ...
+    assert "2 rows with missing values (rows 4, 77)" in " ".join(err.split())  # ... and are reported
+    assert scores["top_features"].dropna().str.match(r"^f\d+=[\d.e-]+;f\d+=").all()
+    assert "flagged above threshold" in stdout
+
+
+def test_fit_reports_threshold_and_flags_contamination(detector_file):
+    detector = aekit.load(detector_file)
+    assert detector.threshold_rule_ == "contamination"
+    assert detector.labels_.mean() == pytest.approx(0.1, abs=0.01)
+    assert list(detector.feature_names_in_) == [f"f{i}" for i in range(30)]
+
+
+def test_bad_files_get_one_line(tables, detector_file, tmp_path, capsys):
+    folder, test = tables
+    (tmp_path / "empty.csv").write_text("")
+    code, _, err = run(["detect", "score", str(detector_file), str(tmp_path / "empty.csv"), "-o",
+                        str(tmp_path / "o.csv")], capsys)
+    assert code == 1 and "empty" in err and len(err.strip().splitlines()) == 1
+    test.drop(columns=["id", "f5"]).to_csv(tmp_path / "narrow.csv", index=False)
+    code, _, err = run(["detect", "score", str(detector_file), str(tmp_path / "narrow.csv"), "-o",
+                        str(tmp_path / "o.csv")], capsys)
+    assert code == 1 and "lacks columns ['f5']" in err
+    np.save(tmp_path / "wide.npy", np.zeros((5, 31), np.float32))
+    code, _, err = run(["detect", "score", str(detector_file), str(tmp_path / "wide.npy"), "-o",
+                        str(tmp_path / "o.csv")], capsys)
+    assert code == 1 and "31 features" in err and "expecting 30" in err
+    code, _, err = run(["detect", "fit", "--data", str(folder / "normal.csv"), "--threshold", "median"], capsys)
+    assert code != 0 and "median" in err
+
+
+def test_report_on_images_has_histogram_curves_and_heat_maps(tmp_path, capsys):
+    det = tmp_path / "digits.safetensors"
+    code, _, err = run(["detect", "fit", "--data", "digits", "--latent", "8", "--hidden", "32", "--epochs", "3",
+                        "--out", str(det), "--quiet"], capsys)
+    assert code == 0, err
+    code, out, err = run(["detect", "report", str(det), "--data", "digits", "--normal", "0",
+                          "-o", str(tmp_path / "report")], capsys)
+    assert code == 0, err
+    html = (tmp_path / "report" / "report.html").read_text()
+    assert html.count("<img") == 3 and "IsolationForest" in html and "threshold" in html
+    results = pd.read_csv(tmp_path / "report" / "results.csv")
+    assert list(results["detector"]) == ["ae", "IsolationForest", "PCA"]
+    assert (results["auroc"] > 0.5).all()

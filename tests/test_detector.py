@@ -1,0 +1,188 @@
+"""aekit.AnomalyDetector on real data: separation, thresholds, files, explanations, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from safetensors import safe_open
+from safetensors.torch import save_file
+from sklearn.base import clone
+from sklearn.metrics import roc_auc_score
+
+import aekit
+from aekit import AnomalyDetector
+from aekit.exceptions import DataError, ModelFileError
+
+SMALL = {"latent_dim": 8, "hidden": (32,), "max_epochs": 8, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def planted(digits):
+    """Digits test rows (normal) plus 40 rows of random pixels (anomalies)."""
+    X_test = digits[1]
+    noise = np.random.default_rng(0).uniform(0, 1, (40, X_test.shape[1])).astype(np.float32)
+    return np.vstack([X_test, noise]), np.r_[np.zeros(len(X_test), int), np.ones(40, int)]
+
+
+@pytest.fixture(scope="module")
+def detector(digits):
+    return AnomalyDetector("dae", **SMALL).fit(digits[0])
+
+
+@pytest.fixture(scope="module")
+def cancer_detector(cancer):
+    X_train, _, y_train, _ = cancer
+    names = [f"f{i}" for i in range(X_train.shape[1])]
+    return AnomalyDetector("ae", contamination=0.05, **SMALL).fit(pd.DataFrame(X_train[y_train == 1], columns=names))
+
+
+def test_scores_separate_planted_anomalies(detector, planted):
+    X, y = planted
+    assert roc_auc_score(y, detector.decision_function(X)) > 0.95
+    assert detector.predict(X)[y == 1].mean() > 0.9  # the "auto" threshold catches them
+
+
+def test_malignant_tumours_score_higher_than_benign(cancer_detector, cancer):
+    _, X_test, _, y_test = cancer
+    frame = pd.DataFrame(X_test, columns=cancer_detector.feature_names_in_)
+    assert roc_auc_score(y_test == 0, cancer_detector.decision_function(frame)) > 0.85
+
+
+def test_contamination_rule_flags_that_fraction_of_training_rows(cancer_detector):
+    assert cancer_detector.threshold_rule_ == "contamination"
+    assert cancer_detector.labels_.mean() == pytest.approx(0.05, abs=0.005)
+    np.testing.assert_array_equal(cancer_detector.labels_,
+                                  cancer_detector.decision_scores_ > cancer_detector.threshold_)
+
+
+def test_auto_flags_a_small_fraction_of_clean_data(detector, digits):
+    assert detector.threshold_rule_ == "auto"
+    assert 0.002 < detector.labels_.mean() < 0.08
+    assert detector.predict(digits[1]).mean() < 0.15
+
+
+def test_pyod_surface(detector, planted):
+    X, y = planted
+    for method in ("linear", "unify"):
+        proba = detector.predict_proba(X, method=method)
+        assert proba.shape == (len(X), 2) and np.allclose(proba.sum(axis=1), 1)
+        assert ((proba >= 0) & (proba <= 1)).all()
+        assert roc_auc_score(y, proba[:, 1]) > 0.95
+    confidence = detector.predict_confidence(X)
+    assert ((confidence >= 0) & (confidence <= 1)).all()
+    assert confidence[y == 1].mean() > 0.9  # far-out noise is confidently anomalous
+    with pytest.raises(ValueError, match="method: expected one of"):
+        detector.predict_proba(X, method="softmax")
+
+
+def test_fit_predict_and_params_follow_scikit_learn(digits):
+    det = AnomalyDetector("ae", contamination=0.1, **{**SMALL, "max_epochs": 2})
+    assert det.get_params()["latent_dim"] == 8
+    copy = clone(det)
+    assert copy.get_params() == det.get_params() and copy.model_params is not det.model_params
+    copy.set_params(latent_dim=4, threshold="iqr")
+    assert copy.model_params["latent_dim"] == 4 and copy.threshold == "iqr"
+    labels = det.fit_predict(digits[0])
+    np.testing.assert_array_equal(labels, det.labels_)
+
+
+def test_fit_threshold_on_a_few_labels(detector, planted):
+    X, y = planted
+    tuned = clone(detector).set_params()  # same parameters; reuse the fitted state below
+    tuned.__dict__.update({k: v for k, v in detector.__dict__.items() if k.endswith("_")})
+    tuned.fit_threshold(X[::2], y[::2], metric="f1")
+    assert tuned.threshold_rule_ == "labels:f1"
+    predicted = tuned.predict(X[1::2])
+    assert (predicted == y[1::2]).mean() > 0.95
+
+
+def test_explain_shares_sum_to_the_score(cancer_detector, cancer):
+    X = pd.DataFrame(cancer[1][:20], columns=cancer_detector.feature_names_in_)
+    shares = cancer_detector.explain(X)
+    assert shares.shape == (20, 30) and (shares >= 0).all()
+    np.testing.assert_allclose(shares.sum(axis=1), cancer_detector.decision_function(X), rtol=1e-5)
+    top = cancer_detector.top_features(X, n=3)
+    assert [name for name, _ in top[0]][0] == f"f{int(np.argmax(shares[0]))}"
+    assert top[0][0][1] >= top[0][1][1] >= top[0][2][1]
+
+
+def test_reloaded_detector_gives_identical_scores_and_labels(cancer_detector, cancer, tmp_path):
+    path = cancer_detector.save(tmp_path / "det.safetensors")
+    same = aekit.load(path)
+    assert type(same) is AnomalyDetector
+    assert same.get_params() == cancer_detector.get_params()
+    X = pd.DataFrame(cancer[1], columns=cancer_detector.feature_names_in_)
+    np.testing.assert_array_equal(same.decision_function(X), cancer_detector.decision_function(X))
+    np.testing.assert_array_equal(same.predict(X), cancer_detector.predict(X))
+    np.testing.assert_array_equal(same.predict_proba(X, "unify"), cancer_detector.predict_proba(X, "unify"))
+    assert same.threshold_ == cancer_detector.threshold_
+    assert same.threshold_rule_ == "contamination"
+    np.testing.assert_array_equal(same.labels_, cancer_detector.labels_)
+
+
+def _rewrite(path, **changes):
+    with safe_open(str(path), framework="pt") as f:
+        meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
+    save_file(tensors, str(path), metadata={**meta, **changes})
+
+
+@pytest.mark.parametrize("field, value, match", [
+    ("wrapper", "Pickler", "unknown wrapper"),
+    ("wrapper_fitted", json.dumps({"threshold_": "NaN"}), "do not fit together"),
+    ("wrapper_fitted", "[1, 2]", "must be a JSON object"),
+    ("wrapper_params", json.dumps({"model": "ae", "no_such_param": 1}), "do not fit together"),
+])
+def test_tampered_detector_file_is_refused(cancer_detector, tmp_path, field, value, match):
+    path = cancer_detector.save(tmp_path / "det.safetensors")
+    _rewrite(path, **{field: value})
+    with pytest.raises(ModelFileError, match=match):
+        aekit.load(path)
+
+
+def test_nan_rows_are_reported_by_index(detector, digits):
+    X = digits[1][:10].copy()
+    X[[3, 7], 5] = np.nan
+    with pytest.raises(DataError, match=r"rows \[3, 7\]"):
+        detector.decision_function(X)
+
+
+def test_wrong_feature_count_says_expected_and_got(detector, digits):
+    with pytest.raises(DataError, match="has 63 features, but .* expecting 64"):
+        detector.predict(digits[1][:, :63])
+
+
+def test_constant_training_data_is_refused(digits):
+    with pytest.raises(DataError, match="identical"):
+        AnomalyDetector("ae", **SMALL).fit(np.ones((50, 64), np.float32))
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"model": "no-such-model"}, "expected a preset name"),
+    ({"model": "ae", "latent": 3}, r"\['latent'\] are not parameters"),
+    ({"model": "ae", "score": "elbo"}, "needs a variational model"),
+    ({"model": "ae", "score": "rmse"}, "score: expected one of"),
+    ({"model": "ae", "threshold": "median"}, "expected None, a number or one of"),
+    ({"model": "ae", "contamination": 0.7}, "fraction in"),
+])
+def test_bad_parameters_fail_before_training(params, match, digits):
+    with pytest.raises(ValueError, match=match):
+        AnomalyDetector(**params).fit(digits[0])
+
+
+def test_fixed_threshold_and_empty_input(digits, detector):
+    det = AnomalyDetector("ae", threshold=0.05, **{**SMALL, "max_epochs": 1}).fit(digits[0])
+    assert det.threshold_ == 0.05 and det.threshold_rule_ == "fixed"
+    with pytest.raises(DataError, match="0 sample"):
+        detector.decision_function(np.empty((0, 64), np.float32))
+
+
+@pytest.mark.parametrize("params", [{"model": "conv", "image_shape": (1, 8, 8)}, {"model": "vae", "score": "elbo"}])
+def test_other_families_by_preset_name(params, digits, tmp_path):
+    X_train, X_test, y_train, y_test = digits
+    det = AnomalyDetector(**params, max_epochs=5, random_state=0).fit(X_train[y_train == 0])
+    scores = det.decision_function(X_test)
+    assert roc_auc_score(y_test != 0, scores) > 0.9  # other digits are anomalies of the zeros
+    np.testing.assert_array_equal(aekit.load(det.save(tmp_path / "d.safetensors")).decision_function(X_test), scores)
