@@ -109,7 +109,7 @@ def test_regressor_learns_and_reloads(tmp_path):
 
 @pytest.mark.parametrize("y,match", [
     (lambda y: np.where(np.arange(len(y)) == 3, np.nan, y), "NaN"),
-    (lambda y: np.zeros_like(y), "single class"),
+    (lambda y: np.zeros_like(y), "only one class"),
     (lambda y: y[:-1], "y has .* rows, but X has"),
     (lambda y: None, "requires y"),
 ])

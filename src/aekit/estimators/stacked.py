@@ -328,7 +328,7 @@ class StackedAutoencoderClassifier(ClassifierMixin, _StackedEstimator):
         check_classification_targets(y)
         classes, codes = np.unique(y, return_inverse=True)
         if len(classes) < 2:
-            raise DataError(f"y has a single class ({classes[0]!r}); a classifier needs at least 2 classes")
+            raise DataError(f"y has only one class ({classes[0]}); a classifier needs at least 2 classes")
         self.classes_ = classes
         return codes.astype(np.int64), len(classes)
 
