@@ -13,23 +13,8 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from aekit.data.series import flagged_segments, sliding_windows, windows_to_steps
+from aekit.detection.thresholds import compute_threshold
 from aekit.exceptions import DataError
-
-
-def compute_threshold(scores, threshold=None, *, contamination=None) -> float:
-    """The detector's threshold rules (aekit.detection.thresholds) when present;
-    until that module lands, a minimal copy of its "auto" / contamination / fixed rules."""
-    try:
-        from aekit.detection.thresholds import compute_threshold as shared
-    except ImportError:
-        scores = np.asarray(scores, dtype=np.float64)
-        if threshold is None and contamination is not None or threshold == "contamination":
-            return float(np.quantile(scores, 1 - contamination))
-        if threshold is None or threshold == "auto":
-            median = np.median(scores)
-            return float(median + 3 * 1.4826 * np.median(np.abs(scores - median)))
-        return float(threshold)
-    return shared(scores, threshold, contamination=contamination)
 
 
 class SeriesAnomalyDetector(BaseEstimator):
