@@ -43,6 +43,14 @@ def hidden_sizes(hidden) -> tuple[int, ...]:
     return tuple(int(h) for h in sizes)
 
 
+def seed_from(random_state) -> int:
+    """The int seed training uses: an int as given, else one drawn from
+    ``check_random_state(random_state)`` (None: a fresh one each fit)."""
+    if isinstance(random_state, numbers.Integral):
+        return int(random_state)
+    return int(check_random_state(random_state).randint(2**31 - 1))
+
+
 class AutoencoderEstimator(TransformerMixin, BaseEstimator):
     """Base of aekit's estimators. Subclasses define ``family`` and
     ``_model_config(n_features, scaling)``; their ``__init__`` stores the
@@ -59,10 +67,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         return X_scaled
 
     def _train_config(self) -> TrainConfig:
-        if isinstance(self.random_state, numbers.Integral):
-            seed = int(self.random_state)
-        else:
-            seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+        seed = seed_from(self.random_state)
         return TrainConfig(
             max_epochs=self.max_epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
             weight_decay=self.weight_decay, validation_fraction=self.validation_fraction,

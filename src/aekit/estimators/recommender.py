@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from aekit.data import Scaler
 from aekit.data.ratings import InteractionMatrix, check_ratings, load_ratings
+from aekit.estimators.base import seed_from
 from aekit.exceptions import DataError
 from aekit.models.recommender import RecommenderModel
 
@@ -48,9 +48,7 @@ class RecommenderEstimator(BaseEstimator):
 
     # -- shared helpers ------------------------------------------------------
     def _seed(self) -> int:
-        if isinstance(self.random_state, numbers.Integral):
-            return int(self.random_state)
-        return int(check_random_state(self.random_state).randint(2**31 - 1))
+        return seed_from(self.random_state)
 
     def _ratings(self, ratings) -> pd.DataFrame:
         frame = load_ratings(ratings, user_col=self.user_col, item_col=self.item_col, rating_col=self.rating_col)
