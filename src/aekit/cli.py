@@ -207,15 +207,19 @@ def train(
         scaling="minmax" if dataset.image_shape is not None else "auto",  # image scaling for images only
         **device_settings(accelerator, devices, num_nodes, strategy, precision, num_threads))
     estimator = make_estimator(model, **{**params, **chosen, **extra})
+    y_fit = None
     if task:
-        estimator, y_train = _supervised(estimator, task, dataset)
-    estimator.fit(features(dataset.X_train, dataset.feature_names), y_train if task else None)
+        estimator, y_fit = _supervised(estimator, task, dataset)
+    elif getattr(estimator, "fits_on_labels", False):  # cvae; aae with a class-mixture prior
+        y_fit = dataset.y_train
+    estimator.fit(features(dataset.X_train, dataset.feature_names), y_fit)
     if getattr(estimator, "_global_rank", 0) != 0:
         return  # distributed training: rank 0 writes the model file and the run's outputs
     estimator.save(out / "model.safetensors")
     is_vae = hasattr(estimator, "elbo")  # a VAE's score_samples is -ELBO: report the ELBO itself
     test_mse = float(np.mean(estimator.score_samples(dataset.X_test))) if len(dataset.X_test) and not is_vae else None
-    test_elbo = float(np.mean(estimator.elbo(dataset.X_test))) if len(dataset.X_test) and is_vae else None
+    test_labels = {"y": dataset.y_test} if getattr(estimator, "conditional", False) else {}  # cvae
+    test_elbo = float(np.mean(estimator.elbo(dataset.X_test, **test_labels))) if len(dataset.X_test) and is_vae else None
     run = {"model": model, "data": data, "latent": latent, "hidden": list(hidden_sizes), "seed": seed,
            "image_size": image_size, "epochs_run": estimator.n_epochs_, "best_epoch": estimator.best_epoch_,
            "test_mse_scaled": test_mse, "test_elbo_nats": test_elbo, "label": label, "drop": drop,
@@ -225,7 +229,8 @@ def train(
     (out / "run.json").write_text(json.dumps(run, indent=2))
     if dataset.image_shape is not None and len(dataset.X_test):
         sample = dataset.X_test[:10]
-        plot_reconstructions(sample, estimator.reconstruct(sample), dataset.image_shape,
+        sample_labels = {"y": dataset.y_test[:10]} if test_labels else {}
+        plot_reconstructions(sample, estimator.reconstruct(sample, **sample_labels), dataset.image_shape,
                              out / "reconstructions.png", title=f"{model}: originals (top) and reconstructions")
     if dataset.series_shape is not None and len(dataset.X_test):
         from aekit.viz import plot_series_rows

@@ -28,6 +28,7 @@ _CLASSES: dict[str, str] = {
     "MultVAE": "multvae",
     "MultDAE": "multvae",
     "EASE": "ease",
+    "ConditionalVAE": "cvae",
 }
 _BASES = {"AutoencoderEstimator": "base", "RecommenderEstimator": "recommender"}
 

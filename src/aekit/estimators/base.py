@@ -52,6 +52,15 @@ def seed_from(random_state) -> int:
     return int(check_random_state(random_state).randint(2**31 - 1))
 
 
+def tensor_batches(data: np.ndarray | tuple[np.ndarray, ...], size: int, device=None):
+    """Consecutive ``size``-row batches of an array, as tensors, or of a tuple of
+    aligned arrays, as tuples of tensors."""
+    arrays = data if isinstance(data, tuple) else (data,)
+    for i in range(0, len(arrays[0]), size):
+        batch = tuple(torch.from_numpy(a[i:i + size]).to(device) for a in arrays)
+        yield batch if isinstance(data, tuple) else batch[0]
+
+
 class AutoencoderEstimator(TransformerMixin, BaseEstimator):
     """Base of aekit's estimators. Subclasses define ``family`` and
     ``_model_config(n_features, scaling)``; their ``__init__`` stores the
@@ -109,7 +118,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         return getattr(self, "handle_unknown", "ignore")
 
     def _fit_scaled(self, data, scaler: Scaler, n_features: int, names):
-        train_cfg = self._train_config().sized_for(len(data))
+        train_cfg = self._train_config().sized_for(len(data[0]) if isinstance(data, tuple) else len(data))
         train_cfg.validate()
         model_cfg = self._model_config(n_features, scaler.kind)
         model_cfg.validate()
@@ -173,12 +182,12 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
                             f"was fitted on: {detail}; pass the columns seen in fit, in that order")
 
     @torch.inference_mode()
-    def _batched(self, fn, X: np.ndarray) -> np.ndarray:
-        """``fn`` over ``X`` in large batches, on the device the model is on."""
+    def _batched(self, fn, X: np.ndarray | tuple[np.ndarray, ...]) -> np.ndarray:
+        """``fn`` over ``X`` (or a tuple of aligned arrays, e.g. rows and one-hot labels)
+        in large batches, on the device the model is on."""
         self.model_.eval()
         device = model_device(self.model_)
-        parts = [fn(torch.from_numpy(X[i:i + PREDICT_BATCH]).to(device)).cpu().numpy()
-                 for i in range(0, len(X), PREDICT_BATCH)]
+        parts = [fn(batch).cpu().numpy() for batch in tensor_batches(X, PREDICT_BATCH, device)]
         return np.concatenate(parts).astype(np.float32, copy=False)
 
     def transform(self, X) -> np.ndarray:
