@@ -133,6 +133,18 @@ def generators(args) -> dict:
             "aae-mixture": AdversarialAutoencoder(**common, prior="mixture")}
 
 
+def code_diagnostics(model, X_test, y_test) -> dict:
+    """How well an AAE's test codes match its prior: Gaussian, |mean| and |cov - I|_F;
+    class mixture, the share of codes nearest to their own class's component."""
+    Z = model.transform(X_test)
+    if model.prior == "gaussian":
+        return {"code_mean_norm": float(np.linalg.norm(Z.mean(axis=0))),
+                "code_cov_minus_identity_fro": float(np.linalg.norm(np.cov(Z, rowvar=False) - np.eye(Z.shape[1])))}
+    means = model.model_.component_means().numpy()
+    nearest = ((Z[:, None, :] - means[None]) ** 2).sum(axis=2).argmin(axis=1)
+    return {"codes_in_own_class_component": float(np.mean(model.classes_[nearest] == y_test))}
+
+
 def sampling(data, args) -> dict:
     """Fréchet distance of each model's samples, class accuracy of conditional samples, the grid."""
     X_train, X_test, y_train, y_test = data.X_train, data.X_test, data.y_train, data.y_test
@@ -160,6 +172,8 @@ def sampling(data, args) -> dict:
             per_class = scorer.per_class_accuracy(model.sample(len(wanted), y=wanted, random_state=args.seed), wanted)
             row["class_accuracy"] = {str(k): v for k, v in per_class.items()}
             row["class_accuracy_mean"] = float(np.mean(list(per_class.values())))
+        if isinstance(model, AdversarialAutoencoder):
+            row.update(code_diagnostics(model, X_test, y_test))
         rows[name] = row
         grid[name] = samples[:10]
         accuracy = f", class accuracy {row['class_accuracy_mean']:.3f}" if "class_accuracy_mean" in row else ""
