@@ -41,7 +41,7 @@ def fit(
     contamination: Optional[float] = typer.Option(None, "--contamination",
                                                   help="Expected anomaly share of the data (0-0.5]."),
     threshold_k: Optional[float] = typer.Option(None, "--threshold-k", help="Width of the auto / iqr rule."),
-    score: str = typer.Option("mse", "--score", help="mse or mae (or elbo for VAEs)."),
+    score: str = typer.Option("mse", "--score", help="mse or mae (or elbo, reconstruction_probability for VAEs)."),
     latent: int = typer.Option(32, "--latent", help="Code size."),
     hidden: str = typer.Option("256", "--hidden", help="Hidden layer sizes, comma-separated."),
     epochs: int = typer.Option(50, "--epochs", help="Maximum number of epochs."),
