@@ -30,6 +30,8 @@ _LAZY = {
     "MultVAE": "aekit.estimators",
     "MultDAE": "aekit.estimators",
     "EASE": "aekit.estimators",
+    "ConditionalVAE": "aekit.estimators",
+    "AdversarialAutoencoder": "aekit.estimators",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -28,6 +28,8 @@ _CLASSES: dict[str, str] = {
     "MultVAE": "multvae",
     "MultDAE": "multvae",
     "EASE": "ease",
+    "ConditionalVAE": "cvae",
+    "AdversarialAutoencoder": "aae",
 }
 _BASES = {"AutoencoderEstimator": "base", "RecommenderEstimator": "recommender"}
 
