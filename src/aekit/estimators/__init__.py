@@ -28,6 +28,7 @@ _CLASSES: dict[str, str] = {
     "MultVAE": "multvae",
     "MultDAE": "multvae",
     "EASE": "ease",
+    "SeriesAnomalyDetector": "series_detector",
 }
 _BASES = {"AutoencoderEstimator": "base", "RecommenderEstimator": "recommender"}
 
