@@ -38,11 +38,16 @@ def test_csv_without_header_has_no_column_names(tmp_path):
     np.testing.assert_allclose(loaded, X, rtol=1e-6)
 
 
-def test_csv_with_text_columns_names_them(tmp_path):
+def test_csv_with_text_columns_keeps_them_as_categories(tmp_path):
     path = tmp_path / "people.csv"
     path.write_text("age,city,height\n30,Oslo,1.8\n41,Rome,1.7\n")
-    with pytest.raises(DataError, match=r"people.csv has non-numeric columns \['city'\]"):
-        load_table(path)
+    table = load_table(path)
+    assert list(table.X.columns) == ["age", "city", "height"] and list(table.X["city"]) == ["Oslo", "Rome"]
+    assert table.features() is table.X
+    holes = tmp_path / "holes.csv"
+    holes.write_text("age,city,height\n30,Oslo,\n41,Rome,1.7\n")
+    with pytest.raises(DataError, match=r"holes.csv contains NaN"):
+        load_table(holes)
 
 
 def test_csv_with_missing_values_names_file_rows_and_columns(tmp_path):

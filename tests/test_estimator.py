@@ -184,7 +184,7 @@ def test_dataframe_input_keeps_feature_names(cancer):
     (np.empty((0, 4)), "0 sample"),
     (np.array([[1.0, np.nan], [2.0, 3.0]]), "NaN"),
     (np.array([[1.0, np.inf], [2.0, 3.0]]), "inf"),
-    (pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]}), "b"),
+    (pd.DataFrame({"a": [1.0, 2.0], "b": ["x", None]}), r"missing values in categorical columns \{.b.: 1\}"),
 ])
 def test_bad_training_data_gives_one_clear_error(X, match):
     with pytest.raises(DataError, match=match):

@@ -30,6 +30,7 @@ _LAZY = {
     "MultVAE": "aekit.estimators",
     "MultDAE": "aekit.estimators",
     "EASE": "aekit.estimators",
+    "ConditionalVAE": "aekit.estimators",
 }
 
 __all__ = ["__version__", *_LAZY]

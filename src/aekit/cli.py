@@ -67,6 +67,13 @@ def drop_option():
     return typer.Option(None, "--drop", help="Columns to leave out (ids, free text), comma-separated.")
 
 
+def handle_unknown_option(default: Optional[str] = None):
+    """``--handle-unknown ignore|error``: a category of a table column not seen in training."""
+    return typer.Option(default, "--handle-unknown", help="A category not seen in training: 'ignore' encodes "
+                        "it as all zeros with a warning, 'error' refuses it" + ("" if default else
+                        " [default: the model's, ignore]") + ".")
+
+
 def load_data(name_or_path: str, image_size: Optional[str] = None, seed: int = 0,
               label: Optional[str] = None, drop: Optional[str] = None, test_rows: Optional[list[int]] = None):
     """A registry dataset by name, or a user file / image folder split 80/20 at random.
@@ -89,15 +96,17 @@ def load_data(name_or_path: str, image_size: Optional[str] = None, seed: int = 0
     if test_rows is not None:
         test_idx = np.asarray(test_rows, dtype=np.int64)
         train_rows = np.setdiff1d(np.arange(n), test_idx)
+    from aekit.data.tabular import take_rows
+
     X, y = dataset.X_train, dataset.y_train
-    return dataclasses.replace(dataset, X_train=X[train_rows], X_test=X[test_idx],
+    return dataclasses.replace(dataset, X_train=take_rows(X, train_rows), X_test=take_rows(X, test_idx),
                                y_train=None if y is None else y[train_rows],
                                y_test=None if y is None else y[test_idx])
 
 
 def features(X, feature_names):
     """``X`` as a DataFrame when its columns have names, so the model stores and checks them."""
-    if feature_names is None:
+    if feature_names is None or not isinstance(X, np.ndarray):
         return X
     import pandas as pd
 
@@ -166,6 +175,7 @@ def train(
     tied: Optional[bool] = typer.Option(None, "--tied/--untied", help="Decoder reuses the encoder's weights."),
     activation: Optional[str] = typer.Option(None, "--activation", help="relu, elu, gelu, tanh, sigmoid, ..."),
     validation_fraction: Optional[float] = typer.Option(None, "--validation-fraction"),
+    handle_unknown: Optional[str] = handle_unknown_option(),
     settings: Optional[list[str]] = typer.Option(None, "--set", help="Any other estimator parameter, "
                                                  "KEY=VALUE (VALUE as JSON, else text); repeatable."),
     task: Optional[str] = typer.Option(None, "--task", help="classify or regress: fine-tune a stacked model "
@@ -180,7 +190,7 @@ def train(
     chosen = {k: v for k, v in dict(
         noise_level=noise_level, sparsity_weight=sparsity_weight, sparsity_target=sparsity_target,
         contractive_weight=contractive_weight, weight_decay=weight_decay, tied=tied, activation=activation,
-        validation_fraction=validation_fraction).items() if v is not None}
+        validation_fraction=validation_fraction, handle_unknown=handle_unknown).items() if v is not None}
     extra = parse_settings(model, settings or [])
     from aekit.runs import data_record
 
@@ -197,15 +207,19 @@ def train(
         scaling="minmax" if dataset.image_shape is not None else "auto",  # image scaling for images only
         **device_settings(accelerator, devices, num_nodes, strategy, precision, num_threads))
     estimator = make_estimator(model, **{**params, **chosen, **extra})
+    y_fit = None
     if task:
-        estimator, y_train = _supervised(estimator, task, dataset)
-    estimator.fit(features(dataset.X_train, dataset.feature_names), y_train if task else None)
+        estimator, y_fit = _supervised(estimator, task, dataset)
+    elif getattr(estimator, "fits_on_labels", False):  # cvae; aae with a class-mixture prior
+        y_fit = dataset.y_train
+    estimator.fit(features(dataset.X_train, dataset.feature_names), y_fit)
     if getattr(estimator, "_global_rank", 0) != 0:
         return  # distributed training: rank 0 writes the model file and the run's outputs
     estimator.save(out / "model.safetensors")
     is_vae = hasattr(estimator, "elbo")  # a VAE's score_samples is -ELBO: report the ELBO itself
     test_mse = float(np.mean(estimator.score_samples(dataset.X_test))) if len(dataset.X_test) and not is_vae else None
-    test_elbo = float(np.mean(estimator.elbo(dataset.X_test))) if len(dataset.X_test) and is_vae else None
+    test_labels = {"y": dataset.y_test} if getattr(estimator, "conditional", False) else {}  # cvae
+    test_elbo = float(np.mean(estimator.elbo(dataset.X_test, **test_labels))) if len(dataset.X_test) and is_vae else None
     run = {"model": model, "data": data, "latent": latent, "hidden": list(hidden_sizes), "seed": seed,
            "image_size": image_size, "epochs_run": estimator.n_epochs_, "best_epoch": estimator.best_epoch_,
            "test_mse_scaled": test_mse, "test_elbo_nats": test_elbo, "label": label, "drop": drop,
@@ -215,7 +229,8 @@ def train(
     (out / "run.json").write_text(json.dumps(run, indent=2))
     if dataset.image_shape is not None and len(dataset.X_test):
         sample = dataset.X_test[:10]
-        plot_reconstructions(sample, estimator.reconstruct(sample), dataset.image_shape,
+        sample_labels = {"y": dataset.y_test[:10]} if test_labels else {}
+        plot_reconstructions(sample, estimator.reconstruct(sample, **sample_labels), dataset.image_shape,
                              out / "reconstructions.png", title=f"{model}: originals (top) and reconstructions")
     if dataset.series_shape is not None and len(dataset.X_test):
         from aekit.viz import plot_series_rows
@@ -263,10 +278,13 @@ STREAMED_INPUTS = (".npy", ".parquet")
 
 
 def _apply_model(model_path: Path, input_path: Path, output: Path, method: str,
-                 label: Optional[str] = None, drop: Optional[str] = None, image_size: Optional[str] = None) -> None:
+                 label: Optional[str] = None, drop: Optional[str] = None, image_size: Optional[str] = None,
+                 handle_unknown: Optional[str] = None) -> None:
     from aekit.io import load
 
     estimator = load(model_path)
+    if handle_unknown is not None and "handle_unknown" in estimator.get_params():
+        estimator.set_params(handle_unknown=handle_unknown)
     if input_path.is_dir():
         _apply_to_images(estimator, input_path, output, method, image_size)
         return
@@ -332,9 +350,10 @@ def encode(model: Path = typer.Argument(..., help=MODEL_HELP),
            input: Path = typer.Argument(..., help=INPUT_HELP),
            output: Path = typer.Option(..., "--output", "-o", help="Output .csv or .npy."),
            label: Optional[str] = label_option(), drop: Optional[str] = drop_option(),
-           image_size: Optional[str] = image_size_option()) -> None:
+           image_size: Optional[str] = image_size_option(),
+           handle_unknown: Optional[str] = handle_unknown_option()) -> None:
     """Write the codes of INPUT's rows (its columns must be the model's, in the same order)."""
-    _apply_model(model, input, output, "transform", label, drop, image_size)
+    _apply_model(model, input, output, "transform", label, drop, image_size, handle_unknown)
 
 
 @app.command()
@@ -343,9 +362,11 @@ def reconstruct(model: Path = typer.Argument(..., help=MODEL_HELP),
                 output: Path = typer.Option(..., "--output", "-o",
                                             help="Output .csv or .npy; for images also a folder (PNGs)."),
                 label: Optional[str] = label_option(), drop: Optional[str] = drop_option(),
-                image_size: Optional[str] = image_size_option()) -> None:
-    """Write the reconstructions of INPUT's rows (its columns must be the model's, in the same order)."""
-    _apply_model(model, input, output, "reconstruct", label, drop, image_size)
+                image_size: Optional[str] = image_size_option(),
+                handle_unknown: Optional[str] = handle_unknown_option()) -> None:
+    """Write the reconstructions of INPUT's rows (its columns must be the model's, in the same order);
+    a table's categorical columns come back as categories."""
+    _apply_model(model, input, output, "reconstruct", label, drop, image_size, handle_unknown)
 
 
 # -- export ----------------------------------------------------------------------------

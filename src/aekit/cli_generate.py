@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 import typer
 
@@ -14,6 +15,8 @@ def generate(
     output: Path = typer.Option(Path("samples.png"), "--output", "-o", help="The sample grid (.png)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the draws: the same seed gives the same samples."),
     npy: bool = typer.Option(False, "--npy", help="Also write the samples as OUTPUT with suffix .npy."),
+    label: Optional[str] = typer.Option(None, "--label", help="Class to generate (models trained with labels: "
+                                        "cvae, aae-mixture); default: the classes take turns."),
 ) -> None:
     """Write a grid of N samples drawn from MODEL (and the raw samples with --npy)."""
     import numpy as np
@@ -30,7 +33,8 @@ def generate(
     if image_shape is None and not npy:
         raise ValueError(f"{model} was not trained on images, so there is no grid to draw; "
                          "pass --npy to write the samples as an array")
-    samples = estimator.sample(n, random_state=seed)
+    by_class = {} if label is None else {"y": class_of(estimator, label)}
+    samples = estimator.sample(n, random_state=seed, **by_class)
     written = []
     if image_shape is not None:
         written.append(plot_samples(samples, image_shape, output, n=n, title=f"{n} samples, seed {seed}"))
@@ -38,3 +42,15 @@ def generate(
         np.save(output.with_suffix(".npy"), samples)
         written.append(output.with_suffix(".npy"))
     Console().print(f"drew {n} samples from {model}; wrote {', '.join(map(str, written))}")
+
+
+def class_of(estimator, label: str):
+    """The class of ``estimator`` that ``--label`` names (labels arrive as text; classes may be numbers)."""
+    classes = getattr(estimator, "classes_", None)
+    if classes is None:
+        raise ValueError(f"--label {label}: this {type(estimator).__name__} was not trained with class labels, "
+                         "so it cannot generate a chosen class (train cvae or aae-mixture with labels)")
+    named = [c for c in classes.tolist() if str(c) == label]
+    if not named:
+        raise ValueError(f"--label {label} is not one of the model's classes {classes.tolist()}")
+    return named[0]

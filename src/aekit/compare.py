@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from aekit._version import __version__
-from aekit.data import Dataset, Scaler, choose_scaling, corrupt_array
+from aekit.data import Dataset, corrupt_array
+from aekit.data.tabular import fit_preprocessing
 from aekit.estimators.base import AutoencoderEstimator
 from aekit.estimators.presets import BASELINES, PRESETS, make_estimator
 from aekit.evaluation import (code_quality, pca_baseline, reconstruction_metrics, results_table,
@@ -68,8 +69,8 @@ class _Scaled:
 
     def __init__(self, dataset: Dataset, seed: int):
         self.dataset = dataset
-        self.scaler = Scaler(choose_scaling(dataset.X_train)).fit(dataset.X_train)
-        self.X_train = self.scaler.transform(dataset.X_train)
+        # Tables with categorical columns: numbers scaled, categories one-hot (as the estimators do).
+        self.scaler, self.X_train = fit_preprocessing(dataset.X_train)
         self.X_test = self.scaler.transform(dataset.X_test)
         # Mask in scaled units (where a denoising model is trained), then back to raw units.
         self.X_masked_scaled = corrupt_array(self.X_test, *TEST_NOISE, random_state=seed)

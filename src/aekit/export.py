@@ -78,6 +78,9 @@ def export_onnx(estimator, path: str | Path, part: str = "encoder") -> Path:
     if part not in PARTS:
         raise ValueError(f"part must be one of {PARTS}, got {part!r}")
     check_is_fitted(estimator, "model_")
+    if not hasattr(estimator.scaler_, "offset_"):  # one-hot encoding of text columns is not a graph
+        raise ValueError(f"{type(estimator).__name__} was fitted on a table with categorical columns "
+                         f"{estimator.scaler_.categorical_}; ONNX export covers numeric inputs only")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     from aekit.training.devices import model_device

@@ -145,7 +145,7 @@ def load(path: str | Path):
 
     Raises ModelFileError for anything that is not an intact aekit model file.
     """
-    from aekit.data import Scaler
+    from aekit.data.tabular import preprocessing_from_dict
     from aekit.estimators import ESTIMATORS
     from aekit.models import MODEL_FAMILIES
 
@@ -164,7 +164,7 @@ def load(path: str | Path):
     try:
         model = model_class(model_class.config_class.from_dict(config))
         model.load_state_dict(tensors, strict=True)
-        scaler = Scaler.from_dict(scaler_state)
+        scaler = preprocessing_from_dict(scaler_state)
         _check_consistent(path, model, scaler, tensors, fitted)
         params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
         estimator = ESTIMATORS[name](**params)._restore(model, scaler, fitted)
@@ -201,9 +201,10 @@ def _json_object(metadata: dict[str, str], key: str, path: Path) -> dict[str, An
 
 def _check_consistent(path: Path, model, scaler, tensors: dict[str, torch.Tensor], fitted: dict) -> None:
     input_dim = model.config.input_dim
-    if scaler.n_features_ != input_dim or fitted.get("n_features_in_") != input_dim:
+    n_columns = getattr(scaler, "n_features_in_", scaler.n_features_)  # a table's columns before one-hot
+    if scaler.n_features_ != input_dim or fitted.get("n_features_in_") != n_columns:
         raise ModelFileError(f"{path}: the model config says input_dim={input_dim}, but the scaler expects "
-                             f"{scaler.n_features_} features and the fitted state "
+                             f"{scaler.n_features_} features from {n_columns} columns and the fitted state "
                              f"{fitted.get('n_features_in_')}")
     bad = [k for k, t in tensors.items() if t.is_floating_point() and not torch.isfinite(t).all()]
     if bad:

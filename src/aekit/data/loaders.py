@@ -30,8 +30,10 @@ class Table:
 
     Attributes
     ----------
-    X : numpy.ndarray of shape (n_samples, n_features), float32
-        The feature columns only: never the label or a dropped column.
+    X : numpy.ndarray of shape (n_samples, n_features), float32, or pandas.DataFrame
+        The feature columns only: never the label or a dropped column. A
+        table with categorical columns (text, booleans) stays a DataFrame;
+        estimators one-hot encode those columns.
     columns : list of str or None
         Names of the columns of ``X`` (None when the file has no header).
     y : numpy.ndarray of shape (n_samples,), int64, or None
@@ -56,7 +58,7 @@ class Table:
 
     def features(self):
         """``X`` as a DataFrame with its column names (so estimators check them), or ``X``."""
-        if self.columns is None:
+        if self.columns is None or not isinstance(self.X, np.ndarray):
             return self.X
         import pandas as pd
 
@@ -65,7 +67,11 @@ class Table:
 
 def load_table(path: str | Path, label: str | int | None = None,
                drop: str | list[str] | tuple[str, ...] | None = None) -> Table:
-    """Read a numeric table from .csv (.csv.gz), .parquet, .npy or .npz.
+    """Read a table from .csv (.csv.gz), .parquet, .npy or .npz.
+
+    Numeric tables come back as float32. A table with text, category or
+    boolean columns keeps them: its ``X`` is then a DataFrame, which the
+    estimators one-hot encode (categories learned in fit).
 
     A CSV's first line is taken as a header unless every field in it is a
     number (except the labels 0, 1, ..., n-1 that pandas writes by default,
@@ -132,7 +138,21 @@ def _split_table(frame, name: str, label: str | int | None, drop: list[str]) -> 
                           + ([label_column] if label_column is not None else []))
     _warn_id_like(features, name)
     columns = [str(c) for c in features.columns] if named else None
-    return Table(check_data(features, name=name), columns, y, classes)
+    return Table(_feature_values(features, name), columns, y, classes)
+
+
+def _feature_values(features, name: str):
+    """The features as float32, or, when some columns hold categories (text, booleans), as the
+    DataFrame itself (named columns only), its numeric columns checked."""
+    from aekit.data.tabular import categorical_columns
+
+    categorical = categorical_columns(features)
+    if not categorical or not _has_names(features):
+        return check_data(features, name=name)
+    numeric = [c for c in features.columns if c not in set(categorical)]
+    if numeric:
+        check_data(features[numeric], name=name)  # NaN / inf reported here, with the file's name
+    return features.reset_index(drop=True)
 
 
 def _column_list(drop) -> list[str]:

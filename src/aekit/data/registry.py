@@ -315,7 +315,10 @@ def _data_home(data_home: str | Path | None) -> Path:
 
 
 def _check_part(name: str, part: str, X: np.ndarray, y: np.ndarray | None) -> None:
-    if not isinstance(X, np.ndarray) or X.ndim != 2 or X.dtype != np.float32:
+    from aekit.data.tabular import categorical_columns
+
+    mixed_table = bool(categorical_columns(X))  # a user table with categorical columns stays a DataFrame
+    if not mixed_table and (not isinstance(X, np.ndarray) or X.ndim != 2 or X.dtype != np.float32):
         got = f"{X.dtype} array of shape {X.shape}" if isinstance(X, np.ndarray) else type(X).__name__
         raise DataError(f"dataset {name}: X_{part} must be a 2-D float32 array; got {got}.")
     if y is not None and (y.shape != (len(X),) or y.dtype != np.int64):
@@ -327,8 +330,10 @@ def _check_part(name: str, part: str, X: np.ndarray, y: np.ndarray | None) -> No
 def _take_random(X: np.ndarray, y: np.ndarray | None, n: int, rng: np.random.Generator):
     if n < 1:
         raise DataError(f"subsample size must be at least 1; got {n}.")
+    from aekit.data.tabular import take_rows
+
     rows = np.sort(rng.choice(len(X), size=min(n, len(X)), replace=False))
-    return X[rows], (y[rows] if y is not None else None)
+    return take_rows(X, rows), (y[rows] if y is not None else None)
 
 
 def _split(

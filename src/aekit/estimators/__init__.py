@@ -29,6 +29,7 @@ _CLASSES: dict[str, str] = {
     "MultDAE": "multvae",
     "EASE": "ease",
     "SeriesAnomalyDetector": "series_detector",
+    "ConditionalVAE": "cvae",
 }
 _BASES = {"AutoencoderEstimator": "base", "RecommenderEstimator": "recommender"}
 

@@ -47,6 +47,13 @@ class Autoencoder(AutoencoderEstimator):
         Fitted on the training data and stored with the model. "auto" scales
         image-like data (values in [0, 1] or integers 0..255) to [0, 1] with
         one global min/max, and standardises tables column by column.
+        Categorical columns (string, category or boolean columns of a
+        DataFrame) are one-hot encoded instead (scikit-learn's OneHotEncoder),
+        their categories stored in the model file.
+    handle_unknown : {"ignore", "error"}, default="ignore"
+        A category not seen in fit: "ignore" encodes it as all zeros (no
+        category) and warns (``UnknownCategoryWarning``); "error" raises a
+        DataError naming the column and values.
     learning_rate : float, default=1e-3
         Adam's learning rate.
     batch_size : int or "auto", default="auto"
@@ -92,7 +99,9 @@ class Autoencoder(AutoencoderEstimator):
     ----------
     model_ : DenseAutoencoder
         The trained torch module.
-    scaler_ : aekit.data.Scaler
+    scaler_ : aekit.data.Scaler or aekit.data.tabular.TabularPreprocessor
+        The scaling (and, for a table with categorical columns, the one-hot
+        encoding) fitted on the training data.
     n_features_in_ : int
     history_ : pandas.DataFrame
         Per-epoch ``train_loss``, and ``val_loss`` when there was a
@@ -118,7 +127,7 @@ class Autoencoder(AutoencoderEstimator):
     def __init__(self, latent_dim=32, hidden=(256,), activation="relu", latent_activation="auto",
                  output_activation="auto", loss="mse", tied=False, noise=None, noise_level=0.0,
                  sparsity=None, sparsity_weight=1e-3, sparsity_target=0.05, contractive_weight=0.0,
-                 weight_decay=0.0, scaling="auto", learning_rate=1e-3, batch_size="auto", max_epochs="auto",
+                 weight_decay=0.0, scaling="auto", handle_unknown="ignore", learning_rate=1e-3, batch_size="auto", max_epochs="auto",
                  validation_fraction=0.1, patience="auto", random_state=None, verbose=0,
                  checkpoint_dir=None, resume=False, log_dir=None, accelerator="auto", devices=1,
                  num_nodes=1, strategy="auto", precision="32", num_threads=None):
@@ -137,6 +146,7 @@ class Autoencoder(AutoencoderEstimator):
         self.contractive_weight = contractive_weight
         self.weight_decay = weight_decay
         self.scaling = scaling
+        self.handle_unknown = handle_unknown
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.max_epochs = max_epochs

@@ -18,8 +18,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from aekit.data import Scaler, check_data, choose_scaling, feature_names_of
+from aekit.data import Scaler, check_data, feature_names_of
 from aekit.data.blocks import fit_scaler_by_blocks, is_block_source, open_blocks
+from aekit.data.tabular import TabularPreprocessor, fit_preprocessing
 from aekit.data.validation import column_mismatch
 from aekit.exceptions import DataError, StillImprovingWarning
 from aekit.models import MODEL_FAMILIES, BaseAutoencoder, ModelConfig
@@ -49,6 +50,15 @@ def seed_from(random_state) -> int:
     if isinstance(random_state, numbers.Integral):
         return int(random_state)
     return int(check_random_state(random_state).randint(2**31 - 1))
+
+
+def tensor_batches(data: np.ndarray | tuple[np.ndarray, ...], size: int, device=None):
+    """Consecutive ``size``-row batches of an array, as tensors, or of a tuple of
+    aligned arrays, as tuples of tensors."""
+    arrays = data if isinstance(data, tuple) else (data,)
+    for i in range(0, len(arrays[0]), size):
+        batch = tuple(torch.from_numpy(a[i:i + size]).to(device) for a in arrays)
+        yield batch if isinstance(data, tuple) else batch[0]
 
 
 class AutoencoderEstimator(TransformerMixin, BaseEstimator):
@@ -91,10 +101,8 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
             self._fit_blocks(source)
         else:
             names = feature_names_of(X)
-            X = check_data(X, name="X", estimator_name=type(self).__name__)
-            scaling = choose_scaling(X) if self.scaling == "auto" else self.scaling
-            scaler = Scaler(scaling).fit(X)
-            self._fit_scaled(self._check_scaled(scaler.transform(X), "X"), scaler, X.shape[1], names)
+            scaler, X_scaled = fit_preprocessing(X, self.scaling, type(self).__name__, self._unknown_policy())
+            self._fit_scaled(self._check_scaled(X_scaled, "X"), scaler, X_scaled.shape[1], names)
         self._warn_if_still_improving()
         return self
 
@@ -105,8 +113,12 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         scaled = source.map(lambda block: self._check_scaled(scaler.transform(block), "X"))
         return self._fit_scaled(scaled, scaler, source.n_features, names)
 
+    def _unknown_policy(self) -> str:
+        """What to do with a category not seen in fit (``handle_unknown``; "ignore" for estimators without it)."""
+        return getattr(self, "handle_unknown", "ignore")
+
     def _fit_scaled(self, data, scaler: Scaler, n_features: int, names):
-        train_cfg = self._train_config().sized_for(len(data))
+        train_cfg = self._train_config().sized_for(len(data[0]) if isinstance(data, tuple) else len(data))
         train_cfg.validate()
         model_cfg = self._model_config(n_features, scaler.kind)
         model_cfg.validate()
@@ -118,7 +130,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         # Only a fit that finished replaces the fitted state: a crash leaves the old one intact.
         self.scaler_, self.model_ = scaler, model.eval()
         self._global_rank = result.global_rank  # distributed training: only rank 0 saves
-        self._remember_input(n_features, names)
+        self._remember_input(getattr(scaler, "n_features_in_", n_features), names)
         self.history_ = result.history
         self.best_epoch_ = result.best_epoch
         self.n_epochs_ = result.epochs_run
@@ -149,10 +161,14 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
     # -- using a fitted model --------------------------------------------------
     def _checked(self, X, name: str = "X", n_features: int | None = None) -> np.ndarray:
+        """``X`` checked for ``scaler_.transform`` (a table with categories stays a DataFrame)."""
         check_is_fitted(self, "model_")
         if n_features is None:
             n_features = self.n_features_in_
             self._check_feature_names(X)
+            if self._has_categories():
+                self.scaler_.handle_unknown = self._unknown_policy()  # set_params after fit applies
+                return self.scaler_.checked_frame(X)
         return check_data(X, name=name, n_features=n_features, estimator_name=type(self).__name__)
 
     def _check_feature_names(self, X) -> None:
@@ -166,12 +182,12 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
                             f"was fitted on: {detail}; pass the columns seen in fit, in that order")
 
     @torch.inference_mode()
-    def _batched(self, fn, X: np.ndarray) -> np.ndarray:
-        """``fn`` over ``X`` in large batches, on the device the model is on."""
+    def _batched(self, fn, X: np.ndarray | tuple[np.ndarray, ...]) -> np.ndarray:
+        """``fn`` over ``X`` (or a tuple of aligned arrays, e.g. rows and one-hot labels)
+        in large batches, on the device the model is on."""
         self.model_.eval()
         device = model_device(self.model_)
-        parts = [fn(torch.from_numpy(X[i:i + PREDICT_BATCH]).to(device)).cpu().numpy()
-                 for i in range(0, len(X), PREDICT_BATCH)]
+        parts = [fn(batch).cpu().numpy() for batch in tensor_batches(X, PREDICT_BATCH, device)]
         return np.concatenate(parts).astype(np.float32, copy=False)
 
     def transform(self, X) -> np.ndarray:
@@ -195,6 +211,36 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         measured on the scaled data (so every feature counts alike)."""
         X = self._checked(X)
         return self._batched(self.model_.reconstruction_error, self.scaler_.transform(X))
+
+    def column_errors(self, X) -> pd.DataFrame:
+        """Squared reconstruction error of each ORIGINAL column, one row per sample.
+
+        A categorical column's error is the sum over its one-hot block. Every
+        error is divided by the width the model sees, so that each row sums to
+        the mean squared error over features, i.e. :meth:`score_samples` for a
+        model scored by its MSE (``Autoencoder`` with ``loss="mse"``).
+
+        Returns
+        -------
+        pandas.DataFrame of shape (n_samples, n_features_in_)
+            Columns named as in fit (``x0``, ``x1``, ... without names).
+        """
+        X_scaled = self.scaler_.transform(self._checked(X))
+        squared = np.square(self._batched(self.model_, X_scaled) - X_scaled) / np.float32(X_scaled.shape[1])
+        index = X.index if hasattr(X, "index") and len(getattr(X, "index", ())) == len(X_scaled) else None
+        return pd.DataFrame({name: squared[:, part].sum(axis=1) for name, part in self._column_slices().items()},
+                            index=index)
+
+    def _column_slices(self) -> dict[str, slice]:
+        """Which of the model's inputs each original column became."""
+        if self._has_categories():
+            return self.scaler_.column_slices()
+        names = getattr(self, "feature_names_in_", None)
+        names = list(names) if names is not None else [f"x{i}" for i in range(self.n_features_in_)]
+        return {name: slice(i, i + 1) for i, name in enumerate(names)}
+
+    def _has_categories(self) -> bool:
+        return isinstance(getattr(self, "scaler_", None), TabularPreprocessor)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         check_is_fitted(self, "model_")

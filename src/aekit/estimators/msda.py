@@ -10,7 +10,8 @@ import scipy.sparse
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from aekit.data import Scaler, check_data, choose_scaling, feature_names_of
+from aekit.data import Scaler, feature_names_of
+from aekit.data.tabular import fit_preprocessing
 from aekit.estimators.base import PREDICT_BATCH, SCALINGS, AutoencoderEstimator
 from aekit.exceptions import DataError
 from aekit.models import MSDA, MSDAConfig
@@ -114,14 +115,12 @@ class MarginalizedDenoisingAutoencoder(AutoencoderEstimator):
             # Scaling "none" ignores the data; a zero row gives it the width.
             scaler = Scaler("none").fit(np.zeros((1, X.shape[1])))
         else:
-            X = check_data(X, name="X", estimator_name=type(self).__name__)
-            scaler = Scaler(choose_scaling(X) if self.scaling == "auto" else self.scaling).fit(X)
-            X = scaler.transform(X)
+            scaler, X = fit_preprocessing(X, self.scaling, type(self).__name__)
         config = self._model_config(X.shape[1], scaler.kind)
         config.validate()
         self.model_ = MSDA(config).fit_closed_form(X).eval()
         self.scaler_ = scaler
-        self._remember_input(X.shape[1], names)
+        self._remember_input(getattr(scaler, "n_features_in_", X.shape[1]), names)
         self.history_ = pd.DataFrame({"epoch": [], "train_loss": []})
         self.best_epoch_ = self.n_epochs_ = 0
         self.stopped_early_ = False

@@ -52,6 +52,8 @@ PRESETS["stacked"] = Preset("stacked autoencoders: greedy layer-wise pretraining
 PRESETS["sda"] = Preset("stacked denoising autoencoders (SdA, 25% masking per layer)", STACKED,
                         {"noise": "masking", "noise_level": 0.25})
 PRESETS["msda"] = Preset("marginalized stacked denoising autoencoder (closed form, 3 layers, p=0.5)", MSDA)
+PRESETS["cvae"] = Preset("conditional VAE (dense; class labels into encoder and decoder; needs labels)",
+                         "cvae:ConditionalVAE")
 BASELINES = {"pca": "PCA with the same number of components"}
 
 

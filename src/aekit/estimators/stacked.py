@@ -15,7 +15,8 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
-from aekit.data import Scaler, check_data, choose_scaling, feature_names_of
+from aekit.data import feature_names_of
+from aekit.data.tabular import fit_preprocessing
 from aekit.estimators.base import PREDICT_BATCH, SCALINGS, AutoencoderEstimator
 from aekit.exceptions import DataError
 from aekit.models import AutoencoderConfig, AutoencoderStack, StackedConfig
@@ -123,22 +124,18 @@ class _StackedEstimator(AutoencoderEstimator):
     def fit(self, X, y=None):
         """Pretrain the layers greedily on ``X``, then fine-tune the whole stack."""
         names = feature_names_of(X)
-        X = check_data(X, name="X", estimator_name=type(self).__name__)
-        targets, n_outputs = self._targets(y, len(X))
         if self.scaling not in SCALINGS:
             raise ValueError(f"scaling must be one of {SCALINGS}, got {self.scaling!r}")
+        scaler, X = fit_preprocessing(X, self.scaling, type(self).__name__, self._unknown_policy())
+        targets, n_outputs = self._targets(y, len(X))
         if not (self.pretrain or self.fine_tune):
             raise ValueError("pretrain=False and fine_tune=False would leave the stack untrained; "
                              "set at least one of them")
         train_cfg = self._train_config()
         train_cfg.validate()
-        scaling = choose_scaling(X) if self.scaling == "auto" else self.scaling
-        model_cfg = self._model_config(X.shape[1], scaling, n_outputs)
+        model_cfg = self._model_config(X.shape[1], scaler.kind, n_outputs)
         model_cfg.validate()
         epochs = self._pretrain_epochs(len(model_cfg.layers))
-
-        scaler = Scaler(scaling).fit(X)
-        X = scaler.transform(X)
         with torch.random.fork_rng():
             torch.manual_seed(train_cfg.seed)
             model = AutoencoderStack(model_cfg)
@@ -146,7 +143,7 @@ class _StackedEstimator(AutoencoderEstimator):
         result = self._fine_tune(model, X, targets, train_cfg) if self._has_fine_tune_phase() else pretrain_results[-1]
 
         self.scaler_, self.model_ = scaler, model.eval()
-        self._remember_input(X.shape[1], names)
+        self._remember_input(getattr(scaler, "n_features_in_", X.shape[1]), names)
         self.pretrain_history_ = [r.history for r in pretrain_results]
         self.history_, self.best_epoch_ = result.history, result.best_epoch
         self.n_epochs_, self.stopped_early_ = result.epochs_run, result.stopped_early
@@ -251,7 +248,7 @@ class StackedAutoencoder(_StackedEstimator):
     Attributes
     ----------
     model_ : aekit.models.AutoencoderStack
-    scaler_ : aekit.data.Scaler
+    scaler_ : aekit.data.Scaler or aekit.data.tabular.TabularPreprocessor
     n_features_in_ : int
     pretrain_history_ : list of pandas.DataFrame
         Per-epoch losses of each layer's pretraining.

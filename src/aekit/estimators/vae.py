@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from aekit.estimators.base import PREDICT_BATCH, AutoencoderEstimator
+from aekit.estimators.base import PREDICT_BATCH, AutoencoderEstimator, tensor_batches
 from aekit.estimators.images import ImageInputMixin, store_params
 from aekit.exceptions import DataError
 from aekit.models import VAEConfig
@@ -125,30 +125,39 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
     def _scaled(self, X) -> np.ndarray:
         return self._check_scaled(self.scaler_.transform(self._checked(X)), "X")
 
+    def _model_input(self, X, y=None):
+        """What the model takes for rows X: the scaled rows (a conditional model adds its labels)."""
+        return self._scaled(X)
+
     def _generator(self, random_state) -> torch.Generator:
         return torch.Generator().manual_seed(seed_of(random_state, seed_of(self.random_state)))
 
     @torch.no_grad()
-    def _per_row(self, fn, X: np.ndarray, batch: int = PREDICT_BATCH) -> np.ndarray:
+    def _per_row(self, fn, data, batch: int = PREDICT_BATCH) -> np.ndarray:
         self.model_.eval()
-        parts = [fn(torch.from_numpy(X[i:i + batch])) for i in range(0, len(X), batch)]
-        return torch.cat(parts).numpy().astype(np.float64)
+        return torch.cat([fn(b) for b in tensor_batches(data, batch)]).numpy().astype(np.float64)
 
     def elbo(self, X, n_samples: int = 1, random_state=None) -> np.ndarray:
         """Evidence lower bound per sample, in nats (beta = 1, no free bits):
         ``E_q[log p(x|z)]`` from ``n_samples`` draws, minus the analytic KL."""
+        return self._elbo(self._model_input(X), n_samples, random_state)
+
+    def _elbo(self, data, n_samples, random_state) -> np.ndarray:
         _check_n_samples(n_samples)
-        X, generator = self._scaled(X), self._generator(random_state)
-        return self._per_row(lambda x: self.model_.elbo(x, n_samples, generator), X)
+        generator = self._generator(random_state)
+        return self._per_row(lambda b: self.model_.elbo(b, n_samples, generator), data)
 
     def log_likelihood(self, X, n_samples: int = 1000, random_state=None) -> np.ndarray:
         """log p(x) per sample, in nats, by importance sampling with ``n_samples``
         draws from q(z | x) (Burda et al. 2016); >= the ELBO on average and
         tighter as ``n_samples`` grows. Memory does not grow with ``n_samples``."""
+        return self._log_likelihood(self._model_input(X), n_samples, random_state)
+
+    def _log_likelihood(self, data, n_samples, random_state) -> np.ndarray:
         _check_n_samples(n_samples)
-        X, generator = self._scaled(X), self._generator(random_state)
-        return self._per_row(lambda x: self.model_.importance_log_likelihood(x, n_samples, generator),
-                             X, LIKELIHOOD_BATCH)
+        generator = self._generator(random_state)
+        return self._per_row(lambda b: self.model_.importance_log_likelihood(b, n_samples, generator),
+                             data, LIKELIHOOD_BATCH)
 
     def score_samples(self, X) -> np.ndarray:
         """Negative ELBO per sample (nats): high for data the model finds unlikely."""
@@ -157,21 +166,30 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
     # -- generation ---------------------------------------------------------------------------
     def sample(self, n: int = 1, random_state=None) -> np.ndarray:
         """``n`` new rows: means of p(x | z) for z ~ N(0, I), in the training data's units."""
+        return self._sample(n, random_state)
+
+    def _sample(self, n, random_state, condition=None) -> np.ndarray:
         check_is_fitted(self, "model_")
-        if not isinstance(n, numbers.Integral) or n < 1:
-            raise ValueError(f"n must be a positive integer, got {n!r}")
+        check_n_draws(n)
         self.model_.eval()
-        X = self.model_.sample(int(n), self._generator(random_state)).numpy()
+        X = self.model_.sample(int(n), self._generator(random_state), condition).numpy()
         return self.scaler_.inverse_transform(X.astype(np.float32, copy=False))
 
     def interpolate(self, x1, x2, steps: int = 10) -> np.ndarray:
         """``steps`` rows decoded along the line between the codes of x1 and x2 (one sample each)."""
+        return self._interpolate([self._model_input(_one_row(x, self)) for x in (x1, x2)], steps)
+
+    def _interpolate(self, ends: list, steps) -> np.ndarray:
         if not isinstance(steps, numbers.Integral) or steps < 2:
             raise ValueError(f"steps must be an integer >= 2, got {steps!r}")
-        ends = [self.scaler_.transform(self._checked(_one_row(x, self))) for x in (x1, x2)]
         self.model_.eval()
-        path = self.model_.interpolate(*(torch.from_numpy(e) for e in ends), int(steps)).numpy()
+        path = self.model_.interpolate(*(next(tensor_batches(e, 1)) for e in ends), int(steps)).numpy()
         return self.scaler_.inverse_transform(path.astype(np.float32, copy=False))
+
+
+def check_n_draws(n) -> None:
+    if not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
 
 
 def _check_n_samples(n_samples) -> None:

@@ -15,6 +15,7 @@ from aekit.models.msda import MSDA, MSDAConfig
 from aekit.models.stacked import AutoencoderStack, StackedConfig
 from aekit.models.multvae import MultVAE, MultVAEConfig
 from aekit.models.vae import VAEConfig, VAEModel
+from aekit.models.cvae import ConditionalVAEConfig, ConditionalVAEModel
 
 MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
     DenseAutoencoder.family: DenseAutoencoder,
@@ -27,6 +28,7 @@ MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
     AutoRec.family: AutoRec,
     MultVAE.family: MultVAE,
     EASE.family: EASE,
+    ConditionalVAEModel.family: ConditionalVAEModel,
 }
 
 __all__ = ["MODEL_FAMILIES", "AutoencoderConfig", "BaseAutoencoder", "ConvAutoencoderConfig", "ConvAutoencoderModel",
@@ -34,4 +36,5 @@ __all__ = ["MODEL_FAMILIES", "AutoencoderConfig", "BaseAutoencoder", "ConvAutoen
            "VAEConfig", "VAEModel", "VariationalAutoencoder", "VariationalConfig",
            "SequenceAutoencoderConfig", "SequenceAutoencoderModel", "SequenceVAEConfig", "SequenceVAEModel",
            "MSDA", "MSDAConfig", "AutoencoderStack", "StackedConfig"]
+__all__ += ["ConditionalVAEConfig", "ConditionalVAEModel"]
 __all__ += ["AutoRec", "AutoRecConfig", "EASE", "EASEConfig", "MultVAE", "MultVAEConfig"]

@@ -333,7 +333,8 @@ class VariationalAutoencoder(BaseAutoencoder):
 
     @torch.no_grad()
     def interpolate(self, x1, x2, steps: int) -> torch.Tensor:
-        """Decode ``steps`` codes on the straight line between the posterior means of x1 and x2."""
+        """Decode ``steps`` codes on the straight line between the posterior means of x1 and x2
+        (a conditional variant decodes them all with x1's condition)."""
         z1, z2 = self.encode(x1), self.encode(x2)  # (1, d) each
         t = torch.linspace(0.0, 1.0, steps, dtype=z1.dtype).unsqueeze(1)
-        return self.decode((1 - t) * z1 + t * z2)
+        return self.decode((1 - t) * z1 + t * z2, repeat_rows(x1, steps))  # a condition follows x1

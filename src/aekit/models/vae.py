@@ -58,16 +58,21 @@ class VAEConfig(VariationalConfig):
             check_image_shape(self.image_shape, self.input_dim, self.channels)
 
 
-def _networks(c: VAEConfig) -> tuple[nn.Module, nn.Module, int]:
-    """(encoder -> features, decoder -> likelihood parameters, number of features)."""
+def _networks(c: VAEConfig, n_conditions: int = 0) -> tuple[nn.Module, nn.Module, int]:
+    """(encoder -> features, decoder -> likelihood parameters, number of features).
+
+    ``n_conditions`` extra inputs (a conditional VAE's one-hot label) join the
+    decoder's input; the encoder's features are left for the caller to extend.
+    """
+    z_dim = c.latent_dim + n_conditions
     if c.architecture == "conv":
         encoder = ConvFeatures(c.image_shape, c.channels, c.activation, c.batch_norm)
-        decoder = ConvDecoder(c.latent_dim, c.image_shape, c.channels, c.activation, "identity", c.batch_norm)
+        decoder = ConvDecoder(z_dim, c.image_shape, c.channels, c.activation, "identity", c.batch_norm)
         return encoder, decoder, encoder.out_features
     if not c.hidden:
-        return nn.Identity(), nn.Linear(c.latent_dim, c.input_dim), c.input_dim
+        return nn.Identity(), nn.Linear(z_dim, c.input_dim), c.input_dim
     encoder = MLPEncoder(c.input_dim, c.hidden[:-1], c.hidden[-1], c.activation, c.activation)
-    decoder = MLPDecoder(c.latent_dim, c.hidden, c.input_dim, c.activation, "identity")
+    decoder = MLPDecoder(z_dim, c.hidden, c.input_dim, c.activation, "identity")
     return encoder, decoder, c.hidden[-1]
 
 
@@ -79,10 +84,19 @@ class VAEModel(VariationalAutoencoder):
 
     def __init__(self, config: VAEConfig):
         config.validate()
-        encoder, decoder, n_features = _networks(config)
-        super().__init__(config, encoder, decoder, encoder_dim=n_features, n_outputs=config.input_dim)
+        encoder, decoder, n_features = _networks(config, self.n_conditions_of(config))
+        super().__init__(config, encoder, decoder, encoder_dim=n_features + self.n_conditions_of(config),
+                         n_outputs=config.input_dim)
+
+    @staticmethod
+    def n_conditions_of(config: VAEConfig) -> int:
+        """Inputs besides x that join the encoder's features and the decoder's input (none here)."""
+        return 0
 
     def loss(self, batch) -> dict[str, torch.Tensor]:
         if self.training and self.config.dynamic_binarization:
-            batch = torch.bernoulli(batch)
+            if isinstance(batch, (tuple, list)):  # (x, condition): binarise x only
+                batch = (torch.bernoulli(batch[0]), *batch[1:])
+            else:
+                batch = torch.bernoulli(batch)
         return super().loss(batch)

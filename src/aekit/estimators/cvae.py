@@ -1,0 +1,122 @@
+"""``aekit.ConditionalVAE``: a VAE conditioned on class labels, dense or
+convolutional; it generates the classes asked for."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.utils.validation import check_is_fitted
+
+from aekit.estimators.images import store_params
+from aekit.estimators.labels import ClassLabelsMixin
+from aekit.estimators.vae import VAE, _one_row, check_n_draws
+from aekit.models.cvae import ConditionalVAEConfig
+
+
+class ConditionalVAE(ClassLabelsMixin, VAE):
+    """A conditional variational autoencoder (Sohn et al. 2015).
+
+    The class label, one-hot encoded, is an input of both the encoder
+    (q(z | x, y)) and the decoder (p(x | z, y)); so the code holds what the
+    label does not (style, thickness, slant), and ``sample(n, y=c)`` draws
+    new examples of class c. Every method that looks at data takes the labels
+    too: ``transform(X, y)``, ``reconstruct(X, y)``, ``elbo(X, y)``,
+    ``log_likelihood(X, y)``, ``score_samples(X, y)``. A label never seen in
+    ``fit``, or labels missing, is one clear error.
+
+    Parameters
+    ----------
+    latent_dim, architecture, hidden, channels, batch_norm, image_shape,
+    activation, likelihood, gaussian_variance, sigma, beta, warmup_epochs,
+    free_bits, dynamic_binarization, weight_decay, scaling, learning_rate,
+    batch_size, max_epochs, validation_fraction, patience, random_state,
+    verbose, checkpoint_dir, resume, log_dir :
+        As for :class:`aekit.VAE`. With ``architecture="conv"`` the label
+        joins the flattened conv features (encoder) and the code (decoder).
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        The sorted class labels seen in ``fit`` (stored in the model file).
+    model_ : ConditionalVAEModel
+    image_shape_, scaler_, n_features_in_, history_, best_epoch_, n_epochs_, stopped_early_ :
+        As for :class:`aekit.VAE`.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from aekit import ConditionalVAE
+    >>> digits = load_digits()
+    >>> cvae = ConditionalVAE(latent_dim=4, hidden=(64,), max_epochs=3, random_state=0)
+    >>> cvae = cvae.fit(digits.data / 16, digits.target)
+    >>> cvae.sample(5, y=3, random_state=0).shape, cvae.classes_.tolist()[:3]
+    ((5, 64), [0, 1, 2])
+    >>> cvae.transform(digits.data[:2] / 16, digits.target[:2]).shape
+    (2, 4)
+    """
+
+    family = "cvae"
+    conditional = True
+
+    def __init__(self, latent_dim=16, architecture="dense", hidden=(256,), channels=(32, 64), batch_norm=False,
+                 image_shape=None, activation="relu", likelihood="bernoulli", gaussian_variance="fixed",
+                 sigma=1.0, beta=1.0, warmup_epochs=0, free_bits=0.0, dynamic_binarization=False,
+                 weight_decay=0.0, scaling="auto", learning_rate=1e-3, batch_size=128, max_epochs=50,
+                 validation_fraction=0.1, patience=5, random_state=None, verbose=0, checkpoint_dir=None,
+                 resume=False, log_dir=None):
+        store_params(self, locals())
+
+    def _model_config(self, n_features: int, scaling: str) -> ConditionalVAEConfig:
+        vae = super()._model_config(n_features, scaling)
+        return ConditionalVAEConfig(**vae.to_dict(), n_classes=len(self._fit_classes))
+
+    def _model_input(self, X, y=None, what: str = "this"):
+        X = self._scaled(X)
+        return X, self.onehot(y, len(X), what)
+
+    # -- the VAE's API, with labels ---------------------------------------------------------
+    def fit_transform(self, X, y=None, **fit_params):
+        return self.fit(X, y, **fit_params).transform(X, y)
+
+    def transform(self, X, y=None) -> np.ndarray:
+        """Posterior means of q(z | x, y), shape (n_samples, latent_dim)."""
+        return self._batched(self.model_.encode, self._model_input(X, y, "transform"))
+
+    def reconstruct(self, X, y=None) -> np.ndarray:
+        """Decode the posterior means with the same labels, in the training data's units."""
+        return self.scaler_.inverse_transform(self._batched(self.model_, self._model_input(X, y, "reconstruct")))
+
+    def inverse_transform(self, Z, y=None) -> np.ndarray:
+        """Decode codes ``Z`` as examples of the classes ``y``."""
+        Z = self._checked(Z, name="Z", n_features=self.model_.config.latent_dim)
+        labels = self.onehot(y, len(Z), "inverse_transform")
+        return self.scaler_.inverse_transform(
+            self._batched(lambda b: self.model_.decode(b[0], b), (Z, labels)))
+
+    def elbo(self, X, y=None, n_samples: int = 1, random_state=None) -> np.ndarray:
+        """ELBO of log p(x | y) per sample, in nats (see :meth:`aekit.VAE.elbo`)."""
+        return self._elbo(self._model_input(X, y, "elbo"), n_samples, random_state)
+
+    def log_likelihood(self, X, y=None, n_samples: int = 1000, random_state=None) -> np.ndarray:
+        """log p(x | y) per sample by importance sampling (see :meth:`aekit.VAE.log_likelihood`)."""
+        return self._log_likelihood(self._model_input(X, y, "log_likelihood"), n_samples, random_state)
+
+    def score_samples(self, X, y=None) -> np.ndarray:
+        """Negative ELBO per sample given its label (nats)."""
+        return -self.elbo(X, y)
+
+    def sample(self, n: int = 1, y=None, random_state=None) -> np.ndarray:
+        """``n`` new rows of the classes ``y``: one label for all, or one per row.
+        With ``y=None`` the classes take turns (``classes_`` repeated), so a grid
+        of n samples shows every class."""
+        check_is_fitted(self, "model_")
+        check_n_draws(n)
+        if y is None:
+            y = np.resize(self.classes_, int(n))
+        labels = self.onehot(y, int(n), "sample")
+        return self._sample(n, random_state, condition=(None, torch.from_numpy(labels)))
+
+    def interpolate(self, x1, x2, steps: int = 10, y=None) -> np.ndarray:
+        """``steps`` rows decoded along the line between the codes of x1 and x2, all as class ``y``."""
+        return self._interpolate([self._model_input(_one_row(x, self), None if y is None else [y], "interpolate") for x in (x1, x2)],
+                                 steps)

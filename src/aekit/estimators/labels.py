@@ -1,0 +1,114 @@
+"""Class labels for estimators that condition on them (the conditional VAE,
+the adversarial autoencoder's class-mixture prior).
+
+:class:`ClassLabelsMixin` checks ``y`` in ``fit``, keeps the sorted class
+list as ``classes_`` (stored in the model file), one-hot encodes labels with
+scikit-learn's ``OneHotEncoder`` and hands ``(rows, one-hot)`` to training.
+Every later label is checked against ``classes_``: a label never seen in fit,
+or labels missing where the model needs them, is one clear error. Put it
+first in the bases.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.preprocessing import OneHotEncoder
+from sklearn.utils.validation import check_is_fitted
+
+from aekit.exceptions import DataError
+
+
+def check_labels(y, n_rows: int, owner: str) -> np.ndarray:
+    """``y`` as a 1-D array of ``n_rows`` labels without missing values, or one clear error."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y.ravel()
+    if y.ndim != 1 or len(y) != n_rows:
+        raise DataError(f"{owner} expected y as {n_rows} class labels (one per row of X), got an array of "
+                        f"shape {y.shape}")
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        raise DataError(f"{owner} got labels with NaN or inf; every row needs a class label")
+    if y.dtype == object and any(v is None for v in y):
+        raise DataError(f"{owner} got labels with missing values (None); every row needs a class label")
+    return y
+
+
+class ClassLabelsMixin:
+    """Fit with class labels; ``classes_`` and one-hot encoding for every later call.
+
+    ``fits_on_labels`` tells callers (the CLI, ``aekit compare``) to pass the
+    data's labels to ``fit``; ``conditional`` that every method reading data
+    (transform, reconstruct, elbo, ...) takes them too.
+    """
+
+    fits_on_labels = True
+    conditional = False
+
+    def _needs_labels(self, y) -> bool:
+        """Whether this fit conditions on ``y`` (a model may use labels only in some settings)."""
+        return True
+
+    def fit(self, X, y=None):
+        owner = type(self).__name__
+        self._fit_classes, self._fit_onehot = None, None
+        if self._needs_labels(y):
+            if y is None:
+                raise DataError(f"{owner} is conditioned on class labels: call fit(X, y) with one label per "
+                                "row (CLI: --label COLUMN)")
+            y = check_labels(y, len(X), owner)
+            self._fit_classes = np.unique(y)
+            self._fit_onehot = _encoder(self._fit_classes).transform(y.reshape(-1, 1))
+        super().fit(X, y)
+        self.classes_ = self._fit_classes
+        return self
+
+    @property
+    def n_classes_(self) -> int:
+        check_is_fitted(self, "model_")
+        return 0 if self.classes_ is None else len(self.classes_)
+
+    def _fit_scaled(self, data, scaler, n_features, names):
+        if self._fit_onehot is not None:
+            data = (data, self._fit_onehot)
+        return super()._fit_scaled(data, scaler, n_features, names)
+
+    def onehot(self, y, n_rows: int, what: str = "this") -> np.ndarray:
+        """One-hot rows (float32) of ``y`` (a label for all ``n_rows`` rows, or one label per row)."""
+        check_is_fitted(self, "model_")
+        owner = type(self).__name__
+        if self.classes_ is None:
+            raise DataError(f"{owner} was fitted without class labels, so {what} takes none (y=None)")
+        if y is None:
+            raise DataError(f"{owner} is conditioned on class labels: {what} needs y, one of the "
+                            f"{len(self.classes_)} classes {_short(self.classes_)} (or one per row)")
+        if np.ndim(y) == 0:
+            y = np.full(n_rows, y, dtype=np.asarray(y).dtype)
+        y = check_labels(y, n_rows, owner)
+        unknown = np.unique(y[~np.isin(y, self.classes_)])
+        if len(unknown):
+            raise DataError(f"{owner} got labels {_short(unknown)} never seen in fit; expected one of the "
+                            f"{len(self.classes_)} classes {_short(self.classes_)}")
+        return _encoder(self.classes_).transform(y.reshape(-1, 1))
+
+    def _fitted_state(self) -> dict[str, Any]:
+        classes = None if self.classes_ is None else self.classes_.tolist()
+        return {**super()._fitted_state(), "classes_": classes}
+
+    def _restore(self, model, scaler, fitted: dict[str, Any]):
+        classes = fitted.get("classes_")
+        self.classes_ = None if classes is None else np.asarray(classes)
+        stored, expected = 0 if classes is None else len(classes), getattr(model.config, "n_classes", 0)
+        if stored != expected:
+            raise ValueError(f"the stored class list has {stored} classes but the model was built for {expected}")
+        return super()._restore(model, scaler, fitted)
+
+
+def _encoder(classes: np.ndarray) -> OneHotEncoder:
+    return OneHotEncoder(categories=[classes], sparse_output=False, dtype=np.float32).fit(classes.reshape(-1, 1))
+
+
+def _short(values) -> str:
+    values = list(np.asarray(values).tolist())
+    return str(values) if len(values) <= 12 else f"[{', '.join(map(str, values[:12]))}, ...]"
