@@ -30,6 +30,7 @@ _CLASSES: dict[str, str] = {
     "EASE": "ease",
     "SeriesAnomalyDetector": "series_detector",
     "ConditionalVAE": "cvae",
+    "AdversarialAutoencoder": "aae",
 }
 _BASES = {"AutoencoderEstimator": "base", "RecommenderEstimator": "recommender"}
 
