@@ -292,3 +292,16 @@ def test_anomaly_detector_takes_a_sequence_preset_and_its_default_training_is_si
         det.explain(X_test[:2])
     with pytest.raises(ValueError, match="score='mae' is not offered"):
         AnomalyDetector(model="lstm-ae", score="mae").fit(normal)
+
+
+def test_aekit_train_fits_a_sequence_preset(tmp_path, capsys):
+    """`aekit train` asks every family for scaling="auto"; the sequence families take it."""
+    from aekit.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--model", "conv1d-ae", "--data", "italy-power-demand", "--latent", "4", "--hidden", "16",
+              "--epochs", "2", "--out", str(tmp_path), "--quiet"])
+    assert exit_info.value.code in (0, None), capsys.readouterr().err
+    ae = load(tmp_path / "model.safetensors")
+    assert isinstance(ae, SequenceAutoencoder) and ae.scaling == "auto" and ae.n_epochs_ == 2
+    assert (tmp_path / "reconstructions.png").stat().st_size > 10_000

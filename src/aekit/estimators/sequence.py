@@ -22,7 +22,7 @@ from aekit.estimators.base import AutoencoderEstimator
 from aekit.models.sequence import SequenceAutoencoderConfig
 from aekit.training import fit_model
 
-SERIES_SCALINGS = ("standard", "none")
+SERIES_SCALINGS = ("auto", "standard", "none")  # "auto": per-channel standardisation
 PREDICT_SERIES = 512  # series per forward pass when predicting
 
 
@@ -41,9 +41,10 @@ class SequenceEstimator(AutoencoderEstimator):
             raise ValueError(f"scaling must be one of {SERIES_SCALINGS}, got {self.scaling!r}")
         train_cfg = self._train_config()
         train_cfg.validate()
-        model_cfg = self._model_config(X.shape[2], self.scaling)
+        scaling = "standard" if self.scaling == "auto" else self.scaling
+        model_cfg = self._model_config(X.shape[2], scaling)
         model_cfg.validate()
-        scaler = Scaler(self.scaling).fit(X[_real(lengths, X.shape[1])])
+        scaler = Scaler(scaling).fit(X[_real(lengths, X.shape[1])])
         with torch.random.fork_rng():
             torch.manual_seed(train_cfg.seed)
             model = self._model_class()(model_cfg)
@@ -193,8 +194,9 @@ class SequenceAutoencoder(SequenceEstimator):
     noise_level : float, default=0.0
     weight_decay : float, default=0.0
         L2 weight decay.
-    scaling : {"standard", "none"}, default="standard"
-        Per-channel standardisation fitted on the training series' real steps.
+    scaling : {"standard", "auto", "none"}, default="standard"
+        Per-channel standardisation fitted on the training series' real steps
+        ("auto" is the same: what `aekit train` asks every family for).
     n_channels : int or None, default=None
         Channels of 2-D input flattened time-major, ``X.reshape(n, T * C)``;
         None reads 2-D input as one channel.
