@@ -429,7 +429,7 @@ def _run_compare(data: str, models: str, latent: int, hidden: str, epochs: int, 
     console.print(f"wrote {out}/results.csv, {out}/results.md, {out}/figures/ and [bold]{result.report}[/]")
 
 
-TERMINAL_COLUMNS = ("model", "test_mse", "masked_mse", "ssim", "linear_probe", "knn", "fit_seconds")
+TERMINAL_COLUMNS = ("model", "test_mse", "masked_mse", "ssim", "linear_probe", "knn", "fit_seconds", "sample_fd")
 
 
 def _print_table(table) -> None:
