@@ -78,7 +78,8 @@ def test_report_renders_in_chromium(comparison, tmp_path):
         assert image.size == (1280, 2400)
         assert image.convert("L").getextrema()[0] < 50  # text and figures drawn, not a blank page
     widths = browser.image_load_report(report)
-    assert len(widths) == 4 and all(w > 0 for w in widths), widths
+    # reconstructions, denoising, codes, loss; the samples of ae and dae side by side, and each one's grid
+    assert len(widths) == 7 and all(w > 0 for w in widths), widths
     assert browser.count_result_rows(browser.dump_dom(report)) == len(MODELS)
 
 

@@ -31,6 +31,7 @@ _LAZY = {
     "MultDAE": "aekit.estimators",
     "EASE": "aekit.estimators",
     "ConditionalVAE": "aekit.estimators",
+    "AdversarialAutoencoder": "aekit.estimators",
 }
 
 __all__ = ["__version__", *_LAZY]

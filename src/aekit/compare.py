@@ -21,7 +21,7 @@ from aekit._version import __version__
 from aekit.data import Dataset, corrupt_array
 from aekit.data.tabular import fit_preprocessing
 from aekit.estimators.base import AutoencoderEstimator
-from aekit.estimators.presets import BASELINES, PRESETS, make_estimator
+from aekit.estimators.presets import BASELINES, PRESETS, estimator_class, make_estimator
 from aekit.evaluation import (code_quality, pca_baseline, reconstruction_metrics, results_table,
                               table_to_markdown, throughput)
 from aekit.viz import plot_code_maps, plot_image_rows, plot_latent_manifold, plot_loss_comparison, plot_samples
@@ -32,7 +32,7 @@ TEST_NOISE = ("masking", 0.3)
 N_SAMPLES = 64  # drawn from each generative model for its sample grid  # how test inputs are corrupted for the robustness column
 BETTER = {"test_mse": "min", "test_mae": "min", "psnr": "max", "ssim": "max", "masked_mse": "min",
           "linear_probe": "max", "knn": "max", "silhouette": "max", "fit_seconds": "min",
-          "encode_per_second": "max", "test_elbo": "max"}
+          "encode_per_second": "max", "test_elbo": "max", "sample_fd": "min", "sample_class_accuracy": "max"}
 COLUMN_NOTES = {
     "test_mse": "mean squared reconstruction error on the test set (scaled units)",
     "masked_mse": f"error reconstructing clean test inputs from {int(TEST_NOISE[1] * 100)}%-masked ones",
@@ -40,7 +40,12 @@ COLUMN_NOTES = {
     "knn": "accuracy of 5-nearest-neighbours on the codes",
     "silhouette": "silhouette of the test codes by true label",
     "test_elbo": "generative models: mean evidence lower bound of the test rows, nats (higher is better)",
+    "sample_fd": "models that sample: Fréchet distance between test rows and as many samples, in the hidden "
+                 "features of an MLP classifier trained on the training rows (lower is better)",
+    "sample_class_accuracy": "class-conditional models: share of samples asked for as class c that the "
+                             "classifier puts in class c",
 }
+GRID_SAMPLES = 10  # per model in the side-by-side sample grid
 
 
 @dataclasses.dataclass
@@ -161,26 +166,56 @@ def evaluate_pca(scaled: _Scaled, n_components: int, seed: int) -> Evaluation:
     return Evaluation("pca", row, base["Z_test"], X_rec, masked_rec)
 
 
+def _labels(estimator, y) -> dict[str, Any]:
+    """``{"y": y}`` for a model whose every method takes the labels (a conditional VAE), else nothing."""
+    return {"y": y} if getattr(estimator, "conditional", False) else {}
+
+
 def evaluate_estimator(name: str, estimator: AutoencoderEstimator, scaled: _Scaled, seed: int,
-                       fit_seconds: float | None = None) -> Evaluation:
-    """Measure a fitted autoencoder on the comparison's test data."""
+                       fit_seconds: float | None = None, scorer=None) -> Evaluation:
+    """Measure a fitted autoencoder on the comparison's test data (and its samples
+    with ``scorer``, a fitted :class:`aekit.evaluation.SampleQualityScorer`)."""
     d = scaled.dataset
-    Z_test = estimator.transform(d.X_test)
-    X_rec = estimator.reconstruct(d.X_test)
-    masked_rec = estimator.reconstruct(scaled.X_masked)
+    test_labels = _labels(estimator, d.y_test)
+    Z_test = estimator.transform(d.X_test, **test_labels)
+    X_rec = estimator.reconstruct(d.X_test, **test_labels)
+    masked_rec = estimator.reconstruct(scaled.X_masked, **test_labels)
     row = {"model": name, **scaled.measure(X_rec), "masked_mse": scaled.masked_mse(masked_rec),
-           **_code_columns(scaled, estimator.transform(d.X_train), Z_test, seed),
+           **_code_columns(scaled, estimator.transform(d.X_train, **_labels(estimator, d.y_train)), Z_test, seed),
            "fit_seconds": fit_seconds if fit_seconds is not None else float("nan"),
-           "encode_per_second": throughput(estimator.transform, d.X_test),
+           "encode_per_second": throughput(lambda X: estimator.transform(X, **test_labels), d.X_test),
            "params": sum(p.numel() for p in estimator.model_.parameters()),
            "epochs": estimator.n_epochs_}
-    decode = estimator.inverse_transform if Z_test.shape[1] == 2 else None
+    decode = estimator.inverse_transform if Z_test.shape[1] == 2 and not test_labels else None
     samples = None
-    if hasattr(estimator, "sample"):  # generative: its test ELBO and a grid of samples
-        row["test_elbo"] = float(np.mean(estimator.elbo(d.X_test)))
+    if hasattr(estimator, "elbo"):  # a VAE: its test ELBO
+        row["test_elbo"] = float(np.mean(estimator.elbo(d.X_test, **test_labels)))
+    if hasattr(estimator, "sample"):  # generative: a grid of samples, and their quality
         samples = estimator.sample(N_SAMPLES, random_state=seed)
+        if scorer is not None:
+            row.update(sample_quality(estimator, scorer, d.X_test, seed))
     return Evaluation(name, row, Z_test, X_rec, masked_rec, estimator.history_, decode, samples,
                       still_improving=bool(getattr(estimator, "still_improving_", False)))
+
+
+def sample_quality(estimator, scorer, X_real: np.ndarray, seed: int) -> dict[str, float]:
+    """Fréchet distance of as many samples as real rows; for a model with classes, the
+    classifier's accuracy on samples asked for class by class (the classes take turns)."""
+    samples = estimator.sample(len(X_real), random_state=seed)
+    row = {"sample_fd": scorer.frechet_distance(X_real, samples)}
+    classes = getattr(estimator, "classes_", None)
+    if classes is not None:
+        row["sample_class_accuracy"] = scorer.accuracy(samples, np.resize(classes, len(samples)))
+    return row
+
+
+def fit_sample_scorer(dataset: Dataset, seed: int):
+    """The classifier whose features score samples, trained on the training rows (None without labels)."""
+    if dataset.y_train is None or len(dataset.X_test) < 2:
+        return None
+    from aekit.evaluation import SampleQualityScorer
+
+    return SampleQualityScorer(random_state=seed).fit(dataset.X_train, dataset.y_train)
 
 
 def _figures(evaluations: list[Evaluation], scaled: _Scaled, fig_dir: Path, seed: int,
@@ -225,10 +260,17 @@ def _figures(evaluations: list[Evaluation], scaled: _Scaled, fig_dir: Path, seed
             path = plot_latent_manifold(ev.decode, d.image_shape, fig_dir / f"manifold_{ev.name}.png", lim=lim,
                                         title=f"{ev.name}: images decoded from a grid of 2-D codes")
             figures.append((str(path), f"{ev.name}: a smooth, varied grid means the 2-D code space is well used."))
+    sampled = {ev.name: ev.samples[:GRID_SAMPLES] for ev in evaluations if ev.samples is not None}
+    if len(sampled) > 1 and d.image_shape is not None:
+        path = plot_image_rows(sampled, d.image_shape, fig_dir / "samples_side_by_side.png",
+                               title="Samples of each model side by side (class-conditional models: classes in turn)")
+        figures.append((str(path), "Generation compared: a plain autoencoder decodes codes drawn from a Gaussian "
+                                   "fitted to its training codes; VAEs and AAEs decode prior samples; "
+                                   "conditional models draw the classes in turn."))
     for ev in evaluations:
         if ev.samples is not None and d.image_shape is not None:
             path = plot_samples(ev.samples, d.image_shape, fig_dir / f"samples_{ev.name}.png",
-                                title=f"{ev.name}: {len(ev.samples)} samples from the prior")
+                                title=f"{ev.name}: {len(ev.samples)} samples")
             figures.append((str(path), f"{ev.name}: new images decoded from random codes; sharp, varied samples "
                                        "mean the model learned the data, not just to copy it."))
     histories = {ev.name: ev.history for ev in evaluations if ev.history is not None and len(ev.history)}
@@ -299,6 +341,8 @@ def compare_models(dataset: Dataset, models: list[str], out_dir: str | Path, *, 
                          f"{', '.join([*BASELINES, *PRESETS])}")
     out_dir = Path(out_dir)
     scaled = _Scaled(dataset, seed)
+    can_sample = any(name in PRESETS and hasattr(estimator_class(name), "sample") for name in models)
+    scorer = fit_sample_scorer(dataset, seed) if can_sample else None
     evaluations, estimators = [], {}
     for name in models:
         if on_model:
@@ -312,11 +356,14 @@ def compare_models(dataset: Dataset, models: list[str], out_dir: str | Path, *, 
                                    **(training or {}))
         start = time.perf_counter()
         estimator.fit(dataset.X_train, dataset.y_train)  # unsupervised families ignore y
-        evaluations.append(evaluate_estimator(name, estimator, scaled, seed, time.perf_counter() - start))
+        evaluations.append(evaluate_estimator(name, estimator, scaled, seed, time.perf_counter() - start, scorer))
         estimators[name] = estimator
         estimator.save(out_dir / "models" / f"{name}.safetensors")
     settings = {"latent_dim": latent_dim, "hidden": hidden, "max_epochs": max_epochs, "batch_size": batch_size,
                 "test corruption": f"{TEST_NOISE[0]} {TEST_NOISE[1]}"}
+    if scorer is not None:
+        settings["sample scorer"] = (f"MLP {tuple(scorer.hidden)}, test accuracy "
+                                     f"{scorer.accuracy(dataset.X_test, dataset.y_test):.3f}")
     table, report = write_outputs(evaluations, scaled, out_dir, title=f"aekit comparison on {dataset.name}",
                                   seed=seed, command=command, settings=settings, code_map_method=code_map_method)
     return ComparisonResult(table, report, out_dir, estimators)

@@ -29,6 +29,7 @@ _CLASSES: dict[str, str] = {
     "MultDAE": "multvae",
     "EASE": "ease",
     "ConditionalVAE": "cvae",
+    "AdversarialAutoencoder": "aae",
 }
 _BASES = {"AutoencoderEstimator": "base", "RecommenderEstimator": "recommender"}
 

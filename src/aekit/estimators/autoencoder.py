@@ -4,11 +4,12 @@ scikit-learn transformer."""
 from __future__ import annotations
 
 from aekit.estimators.base import AutoencoderEstimator, hidden_sizes
+from aekit.estimators.sampling import GaussianCodeSampler
 from aekit.models import AutoencoderConfig
 from aekit.models.base import RECONSTRUCTION_LOSSES
 
 
-class Autoencoder(AutoencoderEstimator):
+class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
     """A fully connected autoencoder: plain, deep, tied, sparse, denoising or contractive.
 
     Parameters
@@ -110,6 +111,9 @@ class Autoencoder(AutoencoderEstimator):
     stopped_early_ : bool
     still_improving_ : bool
         Training ended on its best epoch (more epochs would likely help).
+    code_mean_, code_cov_ : ndarray
+        Mean and full covariance of the training codes: ``sample(n)`` decodes
+        codes drawn from this Gaussian (stored in the model file).
 
     Examples
     --------

@@ -9,7 +9,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from aekit.estimators.images import store_params
 from aekit.estimators.labels import ClassLabelsMixin
-from aekit.estimators.vae import VAE, _one_row, check_n_draws
+from aekit.estimators.sampling import check_n_draws
+from aekit.estimators.vae import VAE, _one_row
 from aekit.models.cvae import ConditionalVAEConfig
 
 

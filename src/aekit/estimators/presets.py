@@ -54,6 +54,10 @@ PRESETS["sda"] = Preset("stacked denoising autoencoders (SdA, 25% masking per la
 PRESETS["msda"] = Preset("marginalized stacked denoising autoencoder (closed form, 3 layers, p=0.5)", MSDA)
 PRESETS["cvae"] = Preset("conditional VAE (dense; class labels into encoder and decoder; needs labels)",
                          "cvae:ConditionalVAE")
+AAE = "aae:AdversarialAutoencoder"
+PRESETS["aae"] = Preset("adversarial autoencoder (dense; codes matched to N(0, I) by a discriminator)", AAE)
+PRESETS["aae-mixture"] = Preset("adversarial autoencoder, mixture-of-Gaussians prior, one component per class "
+                                "when labels are given", AAE, {"prior": "mixture"})
 BASELINES = {"pca": "PCA with the same number of components"}
 
 

@@ -12,20 +12,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from aekit.estimators.base import PREDICT_BATCH, AutoencoderEstimator, tensor_batches
 from aekit.estimators.images import ImageInputMixin, store_params
+from aekit.estimators.sampling import check_n_draws, seed_of
 from aekit.exceptions import DataError
 from aekit.models import VAEConfig
 
 # Rows per importance-sampling pass: k samples of each are decoded in chunks.
 LIKELIHOOD_BATCH = 256
-
-
-def seed_of(random_state, default: int = 0) -> int:
-    """An int seed from None / int / RandomState (None gives ``default``: reproducible)."""
-    if random_state is None:
-        return default
-    if isinstance(random_state, numbers.Integral):
-        return int(random_state)
-    return int(random_state.randint(2**31 - 1))
 
 
 class VAE(ImageInputMixin, AutoencoderEstimator):
@@ -185,11 +177,6 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
         self.model_.eval()
         path = self.model_.interpolate(*(next(tensor_batches(e, 1)) for e in ends), int(steps)).numpy()
         return self.scaler_.inverse_transform(path.astype(np.float32, copy=False))
-
-
-def check_n_draws(n) -> None:
-    if not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
 
 
 def _check_n_samples(n_samples) -> None:

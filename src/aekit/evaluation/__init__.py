@@ -2,15 +2,20 @@
 
 Reconstruction (MSE, MAE, PSNR, SSIM), usefulness of codes (linear and k-NN
 probes, silhouette, next to a PCA baseline of the same size), anomaly ranking
-(AUROC, average precision), speed, and results tables.
+(AUROC, average precision), quality of generated samples (Fréchet distance
+in a classifier's feature space, accuracy of class-conditional samples),
+speed, and results tables.
 """
 
 from aekit.evaluation.codes import code_quality, pca_baseline, probe_accuracy
+from aekit.evaluation.generation import SampleQualityScorer, frechet_distance
 from aekit.evaluation.metrics import anomaly_metrics, reconstruction_metrics
 from aekit.evaluation.tables import format_value, results_table, table_to_markdown
 from aekit.evaluation.timing import throughput, timed
 
 __all__ = [
+    "SampleQualityScorer",
+    "frechet_distance",
     "anomaly_metrics",
     "code_quality",
     "format_value",

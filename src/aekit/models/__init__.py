@@ -16,6 +16,7 @@ from aekit.models.stacked import AutoencoderStack, StackedConfig
 from aekit.models.multvae import MultVAE, MultVAEConfig
 from aekit.models.vae import VAEConfig, VAEModel
 from aekit.models.cvae import ConditionalVAEConfig, ConditionalVAEModel
+from aekit.models.aae import AdversarialAutoencoderConfig, AdversarialAutoencoderModel
 
 MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
     DenseAutoencoder.family: DenseAutoencoder,
@@ -29,6 +30,7 @@ MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
     MultVAE.family: MultVAE,
     EASE.family: EASE,
     ConditionalVAEModel.family: ConditionalVAEModel,
+    AdversarialAutoencoderModel.family: AdversarialAutoencoderModel,
 }
 
 __all__ = ["MODEL_FAMILIES", "AutoencoderConfig", "BaseAutoencoder", "ConvAutoencoderConfig", "ConvAutoencoderModel",
@@ -36,5 +38,5 @@ __all__ = ["MODEL_FAMILIES", "AutoencoderConfig", "BaseAutoencoder", "ConvAutoen
            "VAEConfig", "VAEModel", "VariationalAutoencoder", "VariationalConfig",
            "SequenceAutoencoderConfig", "SequenceAutoencoderModel", "SequenceVAEConfig", "SequenceVAEModel",
            "MSDA", "MSDAConfig", "AutoencoderStack", "StackedConfig"]
-__all__ += ["ConditionalVAEConfig", "ConditionalVAEModel"]
+__all__ += ["ConditionalVAEConfig", "ConditionalVAEModel", "AdversarialAutoencoderConfig", "AdversarialAutoencoderModel"]
 __all__ += ["AutoRec", "AutoRecConfig", "EASE", "EASEConfig", "MultVAE", "MultVAEConfig"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -17,6 +18,12 @@ OPTIMIZERS = ("adam", "rprop", "lbfgs")
 
 class AutoencoderModule(pl.LightningModule):
     """Train any :class:`BaseAutoencoder` by minimising ``model.loss(batch)["loss"]``.
+
+    A model with ``phases`` (the adversarial autoencoder) is trained in
+    alternating phases instead: one optimiser per phase over
+    ``model.parameters_of(phase)``, each stepped in turn on every batch to
+    minimise ``model.phase_loss(phase, batch)["loss"]``; the first phase's
+    loss is the one reported (and ``model.loss`` the one validated).
 
     Per-epoch means of the training and validation loss are logged as
     ``train_loss`` / ``val_loss`` and kept in ``history`` (saved in
@@ -44,7 +51,15 @@ class AutoencoderModule(pl.LightningModule):
         self.history: list[dict[str, float]] = []
         self._sums = {"train": [0.0, 0], "val": [0.0, 0]}
 
+    @property
+    def phases(self) -> tuple[str, ...]:
+        return tuple(getattr(self.model, "phases", ()))
+
     def configure_optimizers(self):
+        if self.phases:  # weight decay on the first phase's (reconstruction's) parameters only
+            return [torch.optim.Adam(self.model.parameters_of(phase), lr=self.learning_rate,
+                                     weight_decay=self.weight_decay if i == 0 else 0.0)
+                    for i, phase in enumerate(self.phases)]
         # Rprop and L-BFGS (AutoRec's full-batch optimisers) take no weight decay:
         # such models put their L2 term in the loss.
         if self.optimizer_name == "rprop":
@@ -95,12 +110,22 @@ class AutoencoderModule(pl.LightningModule):
             self._accumulate("train", terms["loss"], self._rows(batch))
             return terms["loss"]
         for part in self._slices(batch):
-            loss = self._loss(part)["loss"]
-            optimizer.zero_grad()
-            self.manual_backward(loss)
-            optimizer.step()
+            loss = self._phase_steps(optimizer, part) if self.phases else self._step(optimizer, self._loss, part)
             self._accumulate("train", loss, self._rows(part))
         return loss  # a NaN or inf in any slice carries into the last one, which the NaN guard checks
+
+    def _step(self, optimizer, loss_of, batch) -> torch.Tensor:
+        loss = loss_of(batch)["loss"]
+        optimizer.zero_grad()
+        self.manual_backward(loss)
+        optimizer.step()
+        return loss
+
+    def _phase_steps(self, optimizers, batch) -> torch.Tensor:
+        """One step of every phase in turn; the first phase's loss is reported."""
+        losses = [self._step(optimizer, functools.partial(self.model.phase_loss, phase), batch)
+                  for phase, optimizer in zip(self.phases, optimizers)]
+        return losses[0]
 
     def _lbfgs_step(self, optimizer, batch) -> dict[str, torch.Tensor]:
         """L-BFGS re-evaluates the loss inside its line search: it needs a closure."""

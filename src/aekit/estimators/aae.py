@@ -1,0 +1,132 @@
+"""``aekit.AdversarialAutoencoder``: an autoencoder whose codes are matched to a
+prior by a discriminator (Makhzani et al. 2016), so that decoding prior
+samples generates new data."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import torch
+from sklearn.utils.validation import check_is_fitted
+
+from aekit.estimators.autoencoder import Autoencoder
+from aekit.estimators.images import ImageInputMixin, store_params
+from aekit.estimators.labels import ClassLabelsMixin
+from aekit.estimators.sampling import check_n_draws, seed_of
+from aekit.models.aae import AdversarialAutoencoderConfig
+
+DEFAULT_COMPONENTS = 10  # mixture components when no labels say how many
+
+
+class AdversarialAutoencoder(ClassLabelsMixin, ImageInputMixin, Autoencoder):
+    """An adversarial autoencoder (AAE): a deterministic encoder, a decoder, and a
+    discriminator on the code that makes the codes look like prior samples.
+
+    Training alternates, on every batch, a reconstruction phase (encoder and
+    decoder), a discriminator phase (prior samples vs codes) and a generator
+    phase (the encoder fools the discriminator), each with its own Adam
+    optimiser. ``sample(n)`` decodes prior samples.
+
+    With ``prior="mixture"`` and labels (``fit(X, y)``), class i is matched to
+    mixture component i (the discriminator sees the one-hot label, Makhzani et
+    al.'s figure 6), so ``sample(n, y=c)`` generates class c; the mixture then
+    needs at least as many components as classes. Without labels ``y`` is
+    ignored.
+
+    Parameters
+    ----------
+    latent_dim : int, default=8
+    architecture : {"dense", "conv"}, default="dense"
+    hidden : tuple of int, default=(256,)
+        Dense layers (architecture="dense"); the decoder mirrors them.
+    channels : tuple of int, default=(32, 64)
+        Conv blocks (architecture="conv").
+    batch_norm : bool, default=False
+    image_shape : tuple (C, H, W) or (H, W), or None
+    prior : {"gaussian", "mixture"}, default="gaussian"
+        N(0, I), or a mixture of Gaussians with means on a circle of radius
+        ``component_radius`` in the first two code dimensions.
+    n_components : int or None, default=None
+        Mixture components; None: one per class when labels are given, else 10.
+    component_radius : float, default=4.0
+    component_std : float, default=0.5
+        Standard deviation of each mixture component, in every dimension.
+    discriminator_hidden : tuple of int, default=(256, 256)
+        Hidden layers of the discriminator (leaky ReLU).
+    activation, output_activation, loss, noise, noise_level, weight_decay,
+    scaling, learning_rate, batch_size, max_epochs, validation_fraction,
+    patience, random_state, verbose, checkpoint_dir, resume, log_dir :
+        As for :class:`aekit.Autoencoder` (weight decay applies to the
+        autoencoder's optimiser only). Early stopping watches the
+        reconstruction loss.
+
+    Attributes
+    ----------
+    classes_ : ndarray or None
+        Class labels the mixture components stand for (None without labels).
+    model_ : AdversarialAutoencoderModel
+    image_shape_, scaler_, n_features_in_, history_, best_epoch_, n_epochs_, stopped_early_ :
+        As for :class:`aekit.ConvAutoencoder`; ``history_`` holds the
+        reconstruction loss per epoch.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from aekit import AdversarialAutoencoder
+    >>> digits = load_digits()
+    >>> aae = AdversarialAutoencoder(latent_dim=2, hidden=(64,), prior="mixture", max_epochs=2, random_state=0)
+    >>> aae = aae.fit(digits.data / 16, digits.target)
+    >>> aae.transform(digits.data[:3] / 16).shape, aae.sample(4, y=7, random_state=0).shape
+    ((3, 2), (4, 64))
+    """
+
+    family = "aae"
+    # Autoencoder options that do not apply here (not parameters of this class)
+    tied, latent_activation, sparsity, contractive_weight = False, "identity", None, 0.0
+    sparsity_weight, sparsity_target = 1e-3, 0.05
+
+    def __init__(self, latent_dim=8, architecture="dense", hidden=(256,), channels=(32, 64), batch_norm=False,
+                 image_shape=None, prior="gaussian", n_components=None, component_radius=4.0, component_std=0.5,
+                 discriminator_hidden=(256, 256), activation="relu", output_activation="auto", loss="mse",
+                 noise=None, noise_level=0.0, weight_decay=0.0, scaling="auto", learning_rate=1e-3,
+                 batch_size=128, max_epochs=50, validation_fraction=0.1, patience=5, random_state=None,
+                 verbose=0, checkpoint_dir=None, resume=False, log_dir=None):
+        store_params(self, locals())
+
+    def _requires_image_shape(self) -> bool:
+        return self.architecture == "conv"
+
+    def _needs_labels(self, y) -> bool:
+        return self.prior == "mixture" and y is not None
+
+    def _model_config(self, n_features: int, scaling: str) -> AdversarialAutoencoderConfig:
+        dense = super()._model_config(n_features, scaling)
+        n_classes = 0 if self._fit_classes is None else len(self._fit_classes)
+        conv = self.architecture == "conv"
+        return AdversarialAutoencoderConfig(
+            **dataclasses.asdict(dense), architecture=self.architecture,
+            image_shape=self._fit_image_shape if conv else None, channels=tuple(self.channels),
+            batch_norm=self.batch_norm, prior=self.prior,
+            n_components=self.n_components or n_classes or DEFAULT_COMPONENTS,
+            component_radius=self.component_radius, component_std=self.component_std, n_classes=n_classes,
+            discriminator_hidden=tuple(self.discriminator_hidden))
+
+    def sample(self, n: int = 1, y=None, random_state=None) -> np.ndarray:
+        """``n`` new rows decoded from prior samples, in the training data's units.
+
+        ``y`` (models fitted with labels): the class of each sample, one for
+        all or one per row; with ``y=None`` the classes take turns. Without
+        labels the mixture's components are drawn uniformly.
+        """
+        check_is_fitted(self, "model_")
+        check_n_draws(n)
+        components = None
+        if self.classes_ is not None:
+            labels = np.resize(self.classes_, int(n)) if y is None else y
+            components = torch.from_numpy(self.onehot(labels, int(n), "sample").argmax(axis=1))
+        elif y is not None:
+            self.onehot(y, int(n), "sample")  # explains that this model has no classes
+        generator = torch.Generator().manual_seed(seed_of(random_state, seed_of(self.random_state)))
+        codes = self.model_.sample_prior(int(n), components, generator)
+        return self.inverse_transform(codes.numpy())

@@ -1,0 +1,82 @@
+"""Generation from a plain (deterministic) autoencoder, the way the tutorials
+do it: fit a full-covariance Gaussian to the training codes, draw codes from
+it, decode them.
+
+:class:`GaussianCodeSampler` computes the codes' mean and covariance at the
+end of ``fit`` (block by block for data larger than memory), stores them in
+the model file, and gives the estimator ``sample(n, random_state=...)``.
+Put it before :class:`~aekit.estimators.base.AutoencoderEstimator`.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from aekit.data.blocks import BlockSource
+
+
+def seed_of(random_state, default: int = 0) -> int:
+    """An int seed from None / int / RandomState (None gives ``default``: reproducible)."""
+    if random_state is None:
+        return default
+    if isinstance(random_state, numbers.Integral):
+        return int(random_state)
+    return int(random_state.randint(2**31 - 1))
+
+
+def check_n_draws(n) -> None:
+    if not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+
+
+class GaussianCodeSampler:
+    """``sample(n)`` from N(mean, covariance) of the training codes (``code_mean_``, ``code_cov_``)."""
+
+    def _fit_scaled(self, data, scaler, n_features, names):
+        super()._fit_scaled(data, scaler, n_features, names)
+        rows = data[0] if isinstance(data, tuple) else data  # (rows, labels): the rows
+        self.code_mean_, self.code_cov_ = self._code_moments(rows if isinstance(rows, BlockSource) else [rows])
+        return self
+
+    def _code_moments(self, blocks) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and covariance of the codes of scaled row blocks, in one pass (float64 sums)."""
+        n, total, outer = 0, 0.0, 0.0
+        for block in blocks:
+            codes = self._batched(self.model_.encode, np.asarray(block, dtype=np.float32)).astype(np.float64)
+            n, total, outer = n + len(codes), total + codes.sum(axis=0), outer + codes.T @ codes
+        mean = total / n
+        return mean, outer / n - np.outer(mean, mean)
+
+    def sample(self, n: int = 1, random_state=None) -> np.ndarray:
+        """``n`` new rows: codes drawn from the Gaussian fitted to the training codes
+        (full covariance), decoded, in the training data's units. The same
+        ``random_state`` gives the same samples (None: the estimator's ``random_state``, or 0)."""
+        check_is_fitted(self, "model_")
+        check_n_draws(n)
+        if getattr(self, "code_mean_", None) is None:
+            raise ValueError(f"this {type(self).__name__} was saved before aekit stored the code distribution "
+                             "in model files, so it cannot sample; fit it again")
+        rng = np.random.default_rng(seed_of(random_state, seed_of(self.random_state)))
+        codes = rng.multivariate_normal(self.code_mean_, self.code_cov_, size=int(n), method="eigh")
+        return self.inverse_transform(codes.astype(np.float32))
+
+    def _fitted_state(self) -> dict[str, Any]:
+        mean, cov = getattr(self, "code_mean_", None), getattr(self, "code_cov_", None)
+        return {**super()._fitted_state(), "code_mean_": None if mean is None else mean.tolist(),
+                "code_cov_": None if cov is None else cov.tolist()}
+
+    def _restore(self, model, scaler, fitted: dict[str, Any]):
+        mean, cov = fitted.get("code_mean_"), fitted.get("code_cov_")
+        d = model.config.latent_dim
+        if mean is None:
+            self.code_mean_ = self.code_cov_ = None
+        else:
+            self.code_mean_, self.code_cov_ = np.asarray(mean, dtype=np.float64), np.asarray(cov, dtype=np.float64)
+            if self.code_mean_.shape != (d,) or self.code_cov_.shape != (d, d):
+                raise ValueError(f"the stored code distribution has shapes {self.code_mean_.shape} and "
+                                 f"{self.code_cov_.shape}, expected ({d},) and ({d}, {d})")
+        return super()._restore(model, scaler, fitted)

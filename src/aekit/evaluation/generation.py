@@ -1,0 +1,126 @@
+"""How good are generated samples? Two numbers that work offline.
+
+Inception weights cannot be downloaded here, so the feature space of the
+Fréchet distance (Heusel et al. 2017's FID, with another network) is the
+last hidden layer of a classifier trained on the real training data: a
+scikit-learn ``MLPClassifier``. The same classifier gives the accuracy of
+class-conditional samples (does a sample asked for as class c look like a c?).
+
+Numbers from different classifiers are not comparable: compare models with
+one fitted :class:`SampleQualityScorer` and the same number of samples (the
+distance's estimate is biased upwards for few samples).
+
+>>> from sklearn.datasets import load_digits
+>>> from aekit.evaluation import SampleQualityScorer
+>>> digits = load_digits()
+>>> X, y = digits.data / 16, digits.target
+>>> scorer = SampleQualityScorer(max_iter=50, random_state=0).fit(X[:1000], y[:1000])
+>>> bool(scorer.frechet_distance(X[1000:1400], X[1400:]) < scorer.frechet_distance(X[1000:1400], X[1400:] * 0.3))
+True
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+from sklearn.utils.validation import check_is_fitted
+
+from aekit.evaluation._validation import as_matrix, as_vector, check_same_length
+from aekit.exceptions import DataError
+
+
+def frechet_distance(features_a, features_b) -> float:
+    """Fréchet distance between Gaussians fitted to two sets of feature rows:
+    ``|mu_a - mu_b|^2 + Tr(C_a + C_b - 2 (C_a C_b)^(1/2))``; 0 for identical sets."""
+    a, b = as_matrix(features_a, "features_a"), as_matrix(features_b, "features_b")
+    if a.shape[1] != b.shape[1] or min(len(a), len(b)) < 2:
+        raise DataError(f"expected two sets of at least 2 rows with the same number of features, got "
+                        f"shapes {a.shape} and {b.shape}")
+    mean_a, mean_b = a.mean(axis=0), b.mean(axis=0)
+    cov_a, cov_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
+    distance = np.sum((mean_a - mean_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2 * _trace_sqrt_product(cov_a, cov_b)
+    return float(max(distance, 0.0))
+
+
+def _trace_sqrt_product(cov_a: np.ndarray, cov_b: np.ndarray) -> float:
+    """Tr((C_a C_b)^(1/2)) = Tr((S C_b S)^(1/2)) with S = C_a^(1/2): a symmetric eigenproblem,
+    so singular covariances (dead ReLU units) give no complex round-off."""
+    values, vectors = np.linalg.eigh(cov_a)
+    root_a = (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
+    return float(np.sqrt(np.clip(np.linalg.eigvalsh(root_a @ cov_b @ root_a), 0, None)).sum())
+
+
+class SampleQualityScorer(BaseEstimator):
+    """A classifier of the real data whose hidden features measure generated samples.
+
+    Parameters
+    ----------
+    hidden : tuple of int, default=(256, 128)
+        Hidden layers of the MLP; the last one is the feature space.
+    max_iter : int, default=30
+        Training epochs (early stopping on 10% of the rows may stop it sooner).
+    random_state : int or None, default=0
+
+    Attributes
+    ----------
+    classifier_ : sklearn.neural_network.MLPClassifier
+    classes_ : ndarray
+    n_features_in_ : int
+    """
+
+    def __init__(self, hidden=(256, 128), max_iter: int = 30, random_state=0):
+        self.hidden = hidden
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    def fit(self, X, y) -> SampleQualityScorer:
+        """Train the classifier on real rows ``X`` (flat images, in the units samples will come in)."""
+        X, y = as_matrix(X, "X"), as_vector(y, "y")
+        check_same_length(X, y, "X", "y")
+        self.classifier_ = MLPClassifier(hidden_layer_sizes=tuple(self.hidden), max_iter=self.max_iter,
+                                         early_stopping=len(X) >= 100, random_state=self.random_state)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # few epochs on purpose
+            self.classifier_.fit(X, y)
+        self.classes_ = self.classifier_.classes_
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def _rows(self, X, name: str) -> np.ndarray:
+        check_is_fitted(self, "classifier_")
+        X = as_matrix(X, name)
+        if X.shape[1] != self.n_features_in_:
+            raise DataError(f"{name}: expected rows of {self.n_features_in_} features (as in fit), "
+                            f"got {X.shape[1]}")
+        return X
+
+    def features(self, X) -> np.ndarray:
+        """The last hidden layer's activations (ReLU), shape (n, hidden[-1])."""
+        h = self._rows(X, "X")
+        clf = self.classifier_
+        for weights, bias in zip(clf.coefs_[:-1], clf.intercepts_[:-1]):
+            h = np.maximum(h @ weights + bias, 0.0)
+        return h
+
+    def accuracy(self, X, y) -> float:
+        """Share of rows ``X`` the classifier puts in class ``y`` (real data: its test accuracy;
+        class-conditional samples: how recognisable the asked-for classes are)."""
+        X, y = self._rows(X, "X"), as_vector(y, "y")
+        check_same_length(X, y, "X", "y")
+        return float(np.mean(self.classifier_.predict(X) == y))
+
+    def per_class_accuracy(self, X, y) -> dict:
+        """:meth:`accuracy` for each class in ``y``."""
+        X, y = self._rows(X, "X"), as_vector(y, "y")
+        check_same_length(X, y, "X", "y")
+        predicted = self.classifier_.predict(X)
+        return {c.item() if hasattr(c, "item") else c: float(np.mean(predicted[y == c] == c)) for c in np.unique(y)}
+
+    def frechet_distance(self, X_real, X_generated) -> float:
+        """Fréchet distance between real and generated rows in the classifier's feature space."""
+        real, generated = self._rows(X_real, "X_real"), self._rows(X_generated, "X_generated")
+        return frechet_distance(self.features(real), self.features(generated))

@@ -1,0 +1,160 @@
+"""The adversarial autoencoder (Makhzani et al. 2016).
+
+A deterministic autoencoder whose codes are pushed towards a prior by a
+discriminator on the code space instead of a KL term. Each batch goes through
+three phases, each with its own optimiser (:mod:`aekit.training` steps them
+in turn, using ``phases``, ``parameters_of`` and ``phase_loss``):
+
+1. reconstruction: encoder and decoder minimise the reconstruction loss;
+2. discriminator: learns to tell prior samples (real) from codes (fake);
+3. generator: the encoder learns to make its codes pass as prior samples.
+
+Priors: a standard Gaussian, or a mixture of Gaussians whose component means
+lie on a circle in the first two code dimensions (as in the paper's figures),
+each with std ``component_std`` in every dimension. With class labels
+(``n_classes > 0``) the discriminator also sees the one-hot label and the
+real samples of a row come from the component of its class, so each class
+fills its own component and ``sample`` can generate a chosen class.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import torch
+from torch.nn import functional as F
+
+from aekit.models.autoencoder import AutoencoderConfig, DenseAutoencoder
+from aekit.models.conv import ConvAutoencoderModel
+from aekit.nn import MLPEncoder
+from aekit.nn.conv import check_image_shape
+
+PRIORS = ("gaussian", "mixture")
+ARCHITECTURES = ("dense", "conv")
+
+
+@dataclasses.dataclass
+class AdversarialAutoencoderConfig(AutoencoderConfig):
+    """:class:`AutoencoderConfig` plus the architecture, the prior and the discriminator.
+
+    ``n_classes`` > 0 conditions the discriminator on one-hot labels (class i
+    is matched to mixture component i), so it needs ``prior="mixture"`` and
+    ``n_components >= n_classes``.
+    """
+
+    architecture: str = "dense"
+    image_shape: tuple[int, ...] | None = None
+    channels: tuple[int, ...] = (32, 64)
+    batch_norm: bool = False
+    prior: str = "gaussian"
+    n_components: int = 10
+    component_radius: float = 4.0
+    component_std: float = 0.5
+    n_classes: int = 0
+    discriminator_hidden: tuple[int, ...] = (256, 256)
+
+    def validate(self) -> None:
+        super().validate()
+        if self.architecture not in ARCHITECTURES:
+            raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {self.architecture!r}")
+        if self.architecture == "conv":
+            check_image_shape(self.image_shape, self.input_dim, self.channels)
+            if self.tied:
+                raise ValueError("tied=True is not available with architecture='conv'")
+        if self.prior not in PRIORS:
+            raise ValueError(f"prior must be one of {PRIORS}, got {self.prior!r}")
+        if any(h < 1 for h in self.discriminator_hidden):
+            raise ValueError(f"discriminator_hidden sizes must be >= 1, got {self.discriminator_hidden}")
+        if not (self.component_std > 0 and self.component_radius >= 0):
+            raise ValueError(f"component_std must be > 0 and component_radius >= 0, got {self.component_std} "
+                             f"and {self.component_radius}")
+        if self.prior == "mixture":
+            self._validate_mixture()
+        elif self.n_classes:
+            raise ValueError(f"class labels (n_classes={self.n_classes}) need prior='mixture', got 'gaussian'")
+
+    def _validate_mixture(self) -> None:
+        if self.latent_dim < 2:
+            raise ValueError(f"the mixture prior lies in the first two code dimensions: latent_dim must be >= 2, "
+                             f"got {self.latent_dim}")
+        if self.n_components < 1:
+            raise ValueError(f"n_components must be >= 1, got {self.n_components}")
+        if self.n_classes > self.n_components:
+            raise ValueError(f"the mixture prior has {self.n_components} components but the labels have "
+                             f"{self.n_classes} classes; expected n_components >= {self.n_classes} "
+                             "(one component per class)")
+
+
+class AdversarialAutoencoderModel(DenseAutoencoder):
+    """A dense or conv autoencoder, a code discriminator and a prior to match."""
+
+    family = "aae"
+    config_class = AdversarialAutoencoderConfig
+    phases = ("reconstruction", "discriminator", "generator")
+
+    def __init__(self, config: AdversarialAutoencoderConfig):
+        super().__init__(config)
+        self.discriminator = MLPEncoder(config.latent_dim + config.n_classes, config.discriminator_hidden, 1,
+                                        "leaky_relu", "identity")
+
+    def build_networks(self, c: AdversarialAutoencoderConfig):
+        if c.architecture == "conv":
+            return ConvAutoencoderModel.build_networks(self, c)
+        return super().build_networks(c)
+
+    # -- the prior -----------------------------------------------------------------------
+    def component_means(self) -> torch.Tensor:
+        """(n_components, latent_dim): evenly spaced on a circle in the first two dimensions."""
+        c = self.config
+        angles = 2 * math.pi * torch.arange(c.n_components) / c.n_components
+        means = torch.zeros(c.n_components, c.latent_dim)
+        means[:, 0], means[:, 1] = c.component_radius * torch.cos(angles), c.component_radius * torch.sin(angles)
+        return means
+
+    def sample_prior(self, n: int, components: torch.Tensor | None = None,
+                     generator: torch.Generator | None = None) -> torch.Tensor:
+        """n codes from the prior; for the mixture, from ``components`` (one index per row,
+        drawn uniformly when None)."""
+        c = self.config
+        noise = torch.randn((n, c.latent_dim), generator=generator)
+        if c.prior == "gaussian":
+            return noise
+        if components is None:
+            components = torch.randint(c.n_components, (n,), generator=generator)
+        return self.component_means()[components] + c.component_std * noise
+
+    # -- training ------------------------------------------------------------------------
+    @staticmethod
+    def _split(batch) -> tuple[torch.Tensor, torch.Tensor | None]:
+        return (batch[0], batch[1]) if isinstance(batch, (tuple, list)) else (batch, None)
+
+    def discriminate(self, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        """Logit that ``z`` came from the prior (given the label, when the model has classes)."""
+        return self.discriminator(z if labels is None else torch.cat([z, labels], dim=1)).squeeze(1)
+
+    def parameters_of(self, phase: str) -> list[torch.nn.Parameter]:
+        if phase == "reconstruction":
+            return [*self.encoder.parameters(), *self.decoder.parameters()]
+        if phase == "discriminator":
+            return list(self.discriminator.parameters())
+        return list(self.encoder.parameters())
+
+    def phase_loss(self, phase: str, batch) -> dict[str, torch.Tensor]:
+        x, labels = self._split(batch)
+        if phase == "reconstruction":
+            return super().loss(x)
+        codes = self.encode(x)
+        if phase == "discriminator":
+            components = None if labels is None else labels.argmax(dim=1)
+            real = self.discriminate(self.sample_prior(len(x), components).to(x.device), labels)
+            fake = self.discriminate(codes.detach(), labels)
+            loss = (F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
+                    + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
+            return {"loss": loss}
+        fooled = self.discriminate(codes, labels)
+        return {"loss": F.binary_cross_entropy_with_logits(fooled, torch.ones_like(fooled))}
+
+    def loss(self, batch) -> dict[str, torch.Tensor]:
+        """The reconstruction phase's loss: what validation and early stopping watch."""
+        return self.phase_loss("reconstruction", batch)
