@@ -12,14 +12,29 @@ Figures (all in one process, one seed):
    ``--seed`` (the same binary test set for both models), official
    train/test split, 10% of train held out for early stopping.
 3. Fit time per epoch of each model as a ratio to the dense AE's.
+4. ``--sections sampling``: generation compared (issue 11). A plain AE with
+   a full-covariance Gaussian fitted to its training codes, a VAE, a
+   conditional VAE, an AAE (Gaussian prior) and a class-mixture AAE, all
+   dense with the same layers and code size, trained on the same rows. Each
+   draws as many samples as there are test images; the Fréchet distance to
+   the test images is measured in the hidden features of one MLP classifier
+   trained on the real training images (aekit.evaluation.SampleQualityScorer),
+   next to two references: the real training images themselves (the floor)
+   and the test images with Gaussian noise. For the class-conditional models
+   the classifier's accuracy on samples asked for class by class (per class
+   and mean; target for the CVAE: mean >= 0.90). The side-by-side sample
+   grid is written to benchmarks/generative_samples.png.
 
 ``--data mnist`` follows Burda et al.'s 1-stochastic-layer setting for the
 dense VAE (784-200-200-50, tanh, dynamic binarisation), where they report
 -86.76 nats (k = 5000). It needs MNIST, a download (aekit.data, pinned hashes).
 
 Run:  python benchmarks/generative.py [--data fashion-mnist] [--epochs 20] [--vae-epochs 50]
-      [--ll-samples 1000] [--ll-rows 10000] [--seed 0]
-Writes benchmarks/results/generative[-mnist].json and prints a summary.
+      [--ll-samples 1000] [--ll-rows 10000] [--seed 0] [--sections autoencoders,vaes]
+      python benchmarks/generative.py --sections sampling [--gen-epochs 30] [--gen-hidden 512,256]
+      [--gen-latent 16] [--scorer-epochs 30]
+Writes benchmarks/results/generative[-mnist].json (sections autoencoders, vaes) or
+benchmarks/results/generative-sampling[-mnist].json (section sampling) and prints a summary.
 """
 
 from __future__ import annotations
@@ -33,9 +48,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from aekit import VAE, Autoencoder, ConvAutoencoder
+from aekit import VAE, AdversarialAutoencoder, Autoencoder, ConditionalVAE, ConvAutoencoder
 from aekit.data import load_dataset
-from aekit.evaluation import code_quality, pca_baseline
+from aekit.evaluation import SampleQualityScorer, code_quality, pca_baseline
+from aekit.viz import plot_image_rows
 
 RESULTS = Path(__file__).parent / "results"
 # Burda et al. 2016, 1 stochastic layer: two deterministic layers of 200 tanh units, 50 latent units.
@@ -44,7 +60,7 @@ BURDA = dict(hidden=(200, 200), latent_dim=50, activation="tanh")
 
 def timed_fit(estimator, X_train, y_train=None) -> dict:
     start = time.perf_counter()
-    estimator.fit(X_train)
+    estimator.fit(X_train, y_train)
     seconds = time.perf_counter() - start
     return {"fit_seconds": seconds, "epochs_run": estimator.n_epochs_, "best_epoch": estimator.best_epoch_,
             "seconds_per_epoch": seconds / estimator.n_epochs_}
@@ -105,6 +121,72 @@ def vaes(data, args) -> dict:
     return rows
 
 
+def generators(args) -> dict:
+    """The models compared in the sampling section: same dense layers, code size and budget."""
+    common = dict(latent_dim=args.gen_latent, hidden=args.gen_hidden, max_epochs=args.gen_epochs,
+                  batch_size=args.batch_size, patience=args.gen_epochs, random_state=args.seed)
+    common["scaling"] = "minmax"  # images in [0, 1]: sigmoid outputs, Bernoulli likelihood
+    return {"ae + gaussian": Autoencoder(**common),
+            "vae": VAE(**common),
+            "cvae": ConditionalVAE(**common),
+            "aae": AdversarialAutoencoder(**common),
+            "aae-mixture": AdversarialAutoencoder(**common, prior="mixture")}
+
+
+def code_diagnostics(model, X_test, y_test) -> dict:
+    """How well an AAE's test codes match its prior: Gaussian, |mean| and |cov - I|_F;
+    class mixture, the share of codes nearest to their own class's component."""
+    Z = model.transform(X_test)
+    if model.prior == "gaussian":
+        return {"code_mean_norm": float(np.linalg.norm(Z.mean(axis=0))),
+                "code_cov_minus_identity_fro": float(np.linalg.norm(np.cov(Z, rowvar=False) - np.eye(Z.shape[1])))}
+    means = model.model_.component_means().numpy()
+    nearest = ((Z[:, None, :] - means[None]) ** 2).sum(axis=2).argmin(axis=1)
+    return {"codes_in_own_class_component": float(np.mean(model.classes_[nearest] == y_test))}
+
+
+def sampling(data, args) -> dict:
+    """Fréchet distance of each model's samples, class accuracy of conditional samples, the grid."""
+    X_train, X_test, y_train, y_test = data.X_train, data.X_test, data.y_train, data.y_test
+    start = time.perf_counter()
+    scorer = SampleQualityScorer(max_iter=args.scorer_epochs, random_state=args.seed).fit(X_train, y_train)
+    rng = np.random.default_rng(args.seed)
+    real = X_train[rng.choice(len(X_train), min(len(X_train), len(X_test)), replace=False)]
+    result = {"scorer": {"classifier": f"sklearn MLPClassifier {scorer.hidden}, early stopping, "
+                                       f"max {args.scorer_epochs} epochs, trained on the {len(X_train)} training images",
+                         "test_accuracy": scorer.accuracy(X_test, y_test),
+                         "fit_seconds": time.perf_counter() - start},
+              "references": {"real training images": scorer.frechet_distance(X_test, real)}}
+    for sigma in (0.1, 0.3):
+        noisy = np.clip(X_test + rng.normal(0, sigma, X_test.shape), 0, 1).astype(np.float32)
+        result["references"][f"test images + N(0, {sigma}^2) noise"] = scorer.frechet_distance(X_test, noisy)
+    print(f"scorer: test accuracy {result['scorer']['test_accuracy']:.3f}; references {result['references']}",
+          flush=True)
+    rows, grid = {}, {}
+    for name, model in generators(args).items():
+        row = timed_fit(model, X_train, y_train)
+        samples = model.sample(len(X_test), random_state=args.seed)
+        row["frechet_distance"] = scorer.frechet_distance(X_test, samples)
+        if getattr(model, "classes_", None) is not None:
+            wanted = np.repeat(model.classes_, args.per_class)
+            per_class = scorer.per_class_accuracy(model.sample(len(wanted), y=wanted, random_state=args.seed), wanted)
+            row["class_accuracy"] = {str(k): v for k, v in per_class.items()}
+            row["class_accuracy_mean"] = float(np.mean(list(per_class.values())))
+        if isinstance(model, AdversarialAutoencoder):
+            row.update(code_diagnostics(model, X_test, y_test))
+        rows[name] = row
+        grid[name] = samples[:10]
+        accuracy = f", class accuracy {row['class_accuracy_mean']:.3f}" if "class_accuracy_mean" in row else ""
+        print(f"{name}: FD {row['frechet_distance']:.2f}{accuracy}, {row['seconds_per_epoch']:.1f} s/epoch",
+              flush=True)
+    result["models"] = rows
+    grid = {"real (test)": X_test[np.argsort(y_test, kind="stable")][:: len(X_test) // 10][:10], **grid}
+    title = "Samples side by side (cvae, aae-mixture: classes 0-9 in turn; top: real test images)"
+    plot_image_rows(grid, data.image_shape, Path(__file__).parent / args.grid, title=title)
+    result["grid"] = args.grid
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", choices=("fashion-mnist", "mnist"), default="fashion-mnist")
@@ -117,8 +199,21 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     parser.add_argument("--channels", default="32,64", help="conv blocks of the ConvAE and the conv VAE")
     parser.add_argument("--n-train", type=int, default=None, help="REDUCED run: a random subset of train rows")
+    parser.add_argument("--sections", default="autoencoders,vaes",
+                        help="comma-separated: autoencoders, vaes (issue 7), sampling (issue 11)")
+    parser.add_argument("--gen-epochs", type=int, default=30, help="sampling: epochs of every generative model")
+    parser.add_argument("--gen-hidden", default="512,256", help="sampling: dense layers of every model")
+    parser.add_argument("--gen-latent", type=int, default=16, help="sampling: code size of every model")
+    parser.add_argument("--scorer-epochs", type=int, default=30, help="sampling: max epochs of the MLP classifier")
+    parser.add_argument("--per-class", type=int, default=1000, help="sampling: samples per class for the accuracy")
+    parser.add_argument("--grid", default="generative_samples.png", help="sampling: the grid, under benchmarks/")
     args = parser.parse_args()
     args.channels = tuple(int(c) for c in args.channels.split(","))
+    args.gen_hidden = tuple(int(c) for c in args.gen_hidden.split(","))
+    sections = set(args.sections.split(","))
+    unknown = sections - {"autoencoders", "vaes", "sampling"}
+    if unknown or ("sampling" in sections and len(sections) > 1):
+        parser.error(f"--sections: autoencoders and/or vaes, or sampling alone; got {args.sections}")
     if args.threads:
         torch.set_num_threads(args.threads)
 
@@ -137,18 +232,27 @@ def main() -> None:
                            "split": "official train/test; 10% of train held out for early stopping (patience 10)",
                            "likelihood": "Bernoulli; nats per image; log p(x) by importance sampling, "
                                          f"k={args.ll_samples}, on the first {args.ll_rows} test images"}}
-    result["autoencoders"] = autoencoders(data, args)
-    result["vaes"] = vaes(data, args)
-    reference = next(v for k, v in result["autoencoders"].items() if k.startswith("dense-ae"))
-    for group in ("autoencoders", "vaes"):
-        for row in result[group].values():
-            if "seconds_per_epoch" in row:
-                row["time_per_epoch_ratio_to_dense_ae"] = row["seconds_per_epoch"] / reference["seconds_per_epoch"]
     suffix = "" if args.data == "fashion-mnist" else f"-{args.data}"
-    out = RESULTS / f"generative{suffix}.json"
+    if sections == {"sampling"}:
+        result["sampling"] = sampling(data, args)
+        write(result, RESULTS / f"generative-sampling{suffix}.json", ["sampling"])
+        return
+    for group, run in (("autoencoders", autoencoders), ("vaes", vaes)):
+        if group in sections:
+            result[group] = run(data, args)
+    if "autoencoders" in result:
+        reference = next(v for k, v in result["autoencoders"].items() if k.startswith("dense-ae"))
+        for group in ("autoencoders", "vaes"):
+            for row in result.get(group, {}).values():
+                if "seconds_per_epoch" in row:
+                    row["time_per_epoch_ratio_to_dense_ae"] = row["seconds_per_epoch"] / reference["seconds_per_epoch"]
+    write(result, RESULTS / f"generative{suffix}.json", [g for g in ("autoencoders", "vaes") if g in result])
+
+
+def write(result: dict, out: Path, groups: list[str]) -> None:
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps({g: result[g] for g in ("autoencoders", "vaes")}, indent=1))
+    print(json.dumps({g: result[g] for g in groups}, indent=1))
     print(f"wrote {out}")
 
 

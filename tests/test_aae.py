@@ -94,3 +94,17 @@ def test_bad_input_gets_one_clear_error(digits, gaussian_aae, mixture_aae):
         mixture_aae.sample(3, y=10)
     with pytest.raises(ValueError, match="prior must be one of"):
         AdversarialAutoencoder(prior="laplace", max_epochs=1).fit(X_train)
+
+
+def test_train_and_generate_from_the_cli(tmp_path, capsys):
+    from test_cli import run  # the CLI in-process: (exit code, stdout, stderr)
+
+    code, out, err = run(["train", "--model", "aae-mixture", "--data", "digits", "--latent", "2", "--hidden", "32",
+                          "--epochs", "1", "--out", str(tmp_path), "--quiet"], capsys)
+    assert code == 0, err
+    model = aekit.load(tmp_path / "model.safetensors")
+    assert model.prior == "mixture" and model.classes_.tolist() == list(range(10))  # the data's labels were used
+    code, out, err = run(["generate", str(tmp_path / "model.safetensors"), "-n", "6", "--label", "2",
+                          "-o", str(tmp_path / "twos.png"), "--npy"], capsys)
+    assert code == 0, err
+    assert np.array_equal(np.load(tmp_path / "twos.npy"), model.sample(6, y=2, random_state=0))

@@ -10,7 +10,8 @@ import typer
 
 
 def generate(
-    model: Path = typer.Argument(..., help="A .safetensors file of a generative model (vae, beta-vae, conv-vae)."),
+    model: Path = typer.Argument(..., help="A .safetensors file of a model that samples (vae, beta-vae, conv-vae, cvae, aae, "
+                               "aae-mixture; ae and conv via a Gaussian on their codes)."),
     n: int = typer.Option(64, "-n", "--n-samples", min=1, help="How many samples."),
     output: Path = typer.Option(Path("samples.png"), "--output", "-o", help="The sample grid (.png)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the draws: the same seed gives the same samples."),

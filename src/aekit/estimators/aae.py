@@ -45,8 +45,10 @@ class AdversarialAutoencoder(ClassLabelsMixin, ImageInputMixin, Autoencoder):
     batch_norm : bool, default=False
     image_shape : tuple (C, H, W) or (H, W), or None
     prior : {"gaussian", "mixture"}, default="gaussian"
-        N(0, I), or a mixture of Gaussians with means on a circle of radius
-        ``component_radius`` in the first two code dimensions.
+        N(0, I), or a mixture of Gaussians with means at ``component_radius``
+        on the code axes (component k at +radius on axis k, then -radius), or
+        on a circle in the first two code dimensions when there are more than
+        2 * latent_dim components.
     n_components : int or None, default=None
         Mixture components; None: one per class when labels are given, else 10.
     component_radius : float, default=4.0

@@ -21,7 +21,8 @@ class AutoencoderModule(pl.LightningModule):
 
     A model with ``phases`` (the adversarial autoencoder) is trained in
     alternating phases instead: one optimiser per phase over
-    ``model.parameters_of(phase)``, each stepped in turn on every batch to
+    ``model.parameters_of(phase)`` (Adam, with the model's ``phase_adam_betas``
+    where it gives them), each stepped in turn on every batch to
     minimise ``model.phase_loss(phase, batch)["loss"]``; the first phase's
     loss is the one reported (and ``model.loss`` the one validated).
 
@@ -57,7 +58,9 @@ class AutoencoderModule(pl.LightningModule):
 
     def configure_optimizers(self):
         if self.phases:  # weight decay on the first phase's (reconstruction's) parameters only
+            betas = getattr(self.model, "phase_adam_betas", {})
             return [torch.optim.Adam(self.model.parameters_of(phase), lr=self.learning_rate,
+                                     betas=betas.get(phase, (0.9, 0.999)),
                                      weight_decay=self.weight_decay if i == 0 else 0.0)
                     for i, phase in enumerate(self.phases)]
         # Rprop and L-BFGS (AutoRec's full-batch optimisers) take no weight decay:
