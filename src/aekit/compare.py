@@ -19,7 +19,7 @@ import pandas as pd
 
 from aekit._version import __version__
 from aekit.data import Dataset, corrupt_array
-from aekit.data.tabular import fit_preprocessing
+from aekit.data.tabular import categorical_columns, fit_preprocessing
 from aekit.estimators.base import AutoencoderEstimator
 from aekit.estimators.presets import BASELINES, PRESETS, estimator_class, make_estimator
 from aekit.evaluation import (code_quality, pca_baseline, reconstruction_metrics, results_table,
@@ -211,8 +211,8 @@ def sample_quality(estimator, scorer, X_real: np.ndarray, seed: int) -> dict[str
 
 def fit_sample_scorer(dataset: Dataset, seed: int):
     """The classifier whose features score samples, trained on the training rows (None without labels)."""
-    if dataset.y_train is None or len(dataset.X_test) < 2:
-        return None
+    if dataset.y_train is None or len(dataset.X_test) < 2 or categorical_columns(dataset.X_train):
+        return None  # (a table with categories: its samples are not a numeric matrix to score)
     from aekit.evaluation import SampleQualityScorer
 
     return SampleQualityScorer(random_state=seed).fit(dataset.X_train, dataset.y_train)
