@@ -95,3 +95,59 @@ def test_report_on_images_has_histogram_curves_and_heat_maps(tmp_path, capsys):
     results = pd.read_csv(tmp_path / "report" / "results.csv")
     assert list(results["detector"]) == ["ae", "IsolationForest", "PCA"]
     assert (results["auroc"] > 0.5).all()
+
+
+@pytest.fixture(scope="module")
+def labelled_table(cancer, tmp_path_factory):
+    """Every breast-cancer row in one CSV, with an id column and a text diagnosis column."""
+    X = np.vstack([cancer[0], cancer[1]])
+    y = np.r_[cancer[2], cancer[3]]
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    frame.insert(0, "id", np.arange(len(frame)) + 1000)
+    frame.insert(5, "diagnosis", np.where(y == 1, "benign", "malignant"))
+    path = tmp_path_factory.mktemp("labelled") / "cancer.csv"
+    frame.to_csv(path, index=False)
+    return path, frame
+
+
+def test_label_is_the_truth_never_a_feature_in_fit_score_and_report(labelled_table, tmp_path, capsys):
+    path, frame = labelled_table
+    det = tmp_path / "det.safetensors"
+    columns = ["--label", "diagnosis", "--drop", "id"]
+    code, _, err = run(["detect", "fit", "--data", str(path), *columns, "--normal", "benign", "--latent", "4",
+                        "--hidden", "16", "--epochs", "20", "--out", str(det), "--quiet"], capsys)
+    assert code == 0, err
+    detector = aekit.load(det)
+    assert list(detector.feature_names_in_) == [f"f{i}" for i in range(30)]  # no id, no diagnosis
+    assert len(detector.decision_scores_) == (frame["diagnosis"] == "benign").sum()  # fitted on benign rows only
+
+    scores_csv = tmp_path / "scores.csv"
+    code, _, err = run(["detect", "score", str(det), str(path), "-o", str(scores_csv), *columns, "--quiet",
+                        "--chunk-size", "100"], capsys)
+    assert code == 0, err
+    scores = pd.read_csv(scores_csv)
+    assert scores["true_label"].tolist() == frame["diagnosis"].tolist()
+    np.testing.assert_allclose(scores["score"], detector.decision_function(frame.drop(columns=["id", "diagnosis"])),
+                               rtol=1e-6)
+    from sklearn.metrics import roc_auc_score
+    assert roc_auc_score(scores["true_label"] == "malignant", scores["score"]) > 0.85
+
+    code, _, err = run(["detect", "report", str(det), "--data", str(path), *columns, "--normal", "benign",
+                        "-o", str(tmp_path / "report")], capsys)
+    assert code == 0, err
+    results = pd.read_csv(tmp_path / "report" / "results.csv")
+    assert results.loc[0, "detector"] == "ae" and results.loc[0, "auroc"] > 0.85
+    assert (tmp_path / "report" / "report.html").is_file()
+
+
+def test_bad_label_options_get_one_line(labelled_table, detector_file, tmp_path, capsys):
+    path, _ = labelled_table
+    code, _, err = run(["detect", "fit", "--data", str(path), "--label", "diagnosis", "--drop", "id",
+                        "--normal", "healthy", "--epochs", "1", "--out", str(tmp_path / "d.safetensors")], capsys)
+    assert code != 0 and "'healthy' is not a label" in err and "benign" in err
+    code, _, err = run(["detect", "fit", "--data", str(path), "--label", "no_such_column"], capsys)
+    assert code == 1 and "no column ['no_such_column']" in err
+    np.save(tmp_path / "rows.npy", np.zeros((5, 31), np.float32))
+    code, _, err = run(["detect", "score", str(detector_file), str(tmp_path / "rows.npy"), "-o",
+                        str(tmp_path / "o.csv"), "--label", "0"], capsys)
+    assert code == 1 and "need a CSV or Parquet table" in err

@@ -163,6 +163,7 @@ def test_constant_training_data_is_refused(digits):
     ({"model": "no-such-model"}, "expected a preset name"),
     ({"model": "ae", "latent": 3}, r"\['latent'\] are not parameters"),
     ({"model": "ae", "score": "elbo"}, "needs a variational model"),
+    ({"model": "dae", "score": "reconstruction_probability"}, "needs a variational model"),
     ({"model": "ae", "score": "rmse"}, "score: expected one of"),
     ({"model": "ae", "threshold": "median"}, "expected None, a number or one of"),
     ({"model": "ae", "contamination": 0.7}, "fraction in"),
@@ -186,3 +187,34 @@ def test_other_families_by_preset_name(params, digits, tmp_path):
     scores = det.decision_function(X_test)
     assert roc_auc_score(y_test != 0, scores) > 0.9  # other digits are anomalies of the zeros
     np.testing.assert_array_equal(aekit.load(det.save(tmp_path / "d.safetensors")).decision_function(X_test), scores)
+
+
+@pytest.fixture(scope="module")
+def reconstruction_probability_detector(digits):
+    """A VAE detector scoring by An & Cho's reconstruction probability, fitted on the zeros."""
+    X_train, _, y_train, _ = digits
+    return AnomalyDetector("vae", score="reconstruction_probability", latent_dim=4, hidden=(64,),
+                           max_epochs=10, random_state=0).fit(X_train[y_train == 0])
+
+
+def test_reconstruction_probability_separates_planted_anomalies(reconstruction_probability_detector, digits,
+                                                                 planted):
+    det = reconstruction_probability_detector
+    _, X_test, _, y_test = digits
+    assert roc_auc_score(y_test != 0, det.decision_function(X_test)) > 0.9  # other digits vs the zeros
+    X, y = planted
+    assert roc_auc_score(y, det.decision_function(X)) > 0.95  # random pixels
+    expected = -det.estimator_.reconstruction_log_prob(X_test, n_samples=10, random_state=0)
+    np.testing.assert_allclose(det.decision_function(X_test), expected, rtol=1e-6)
+    assert (det.decision_function(X_test) < -det.estimator_.elbo(X_test, n_samples=10, random_state=0)).all()
+
+
+def test_reloaded_reconstruction_probability_detector_is_identical(reconstruction_probability_detector, digits,
+                                                                   tmp_path):
+    det = reconstruction_probability_detector
+    X_test = digits[1]
+    same = aekit.load(det.save(tmp_path / "rp.safetensors"))
+    assert same.score == "reconstruction_probability"
+    np.testing.assert_array_equal(same.decision_function(X_test), det.decision_function(X_test))
+    np.testing.assert_array_equal(same.predict(X_test), det.predict(X_test))
+    assert same.threshold_ == det.threshold_

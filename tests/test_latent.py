@@ -57,6 +57,15 @@ def test_importance_sampled_likelihood_is_above_the_elbo_and_rises_with_k(traine
     assert ll[200] - elbo > 0.1  # a real gap, not noise
 
 
+def test_reconstruction_log_prob_is_the_elbo_without_its_kl(trained_vae):
+    model, X = trained_vae
+    mean, log_var = model.posterior_params(X)
+    rec = model.reconstruction_log_prob(X, n_samples=5, generator=seeded(3))
+    elbo = model.elbo(X, n_samples=5, generator=seeded(3))  # the same draws of z
+    torch.testing.assert_close(rec - elbo, gaussian_kl(mean, log_var).sum(dim=1).detach())
+    assert (rec < 0).all()  # a Bernoulli log-likelihood of non-binary pixels
+
+
 def test_importance_sampling_in_chunks_gives_the_same_estimate(trained_vae):
     model, X = trained_vae
     whole = model.importance_log_likelihood(X[:20], n_samples=300, generator=seeded())

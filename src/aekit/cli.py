@@ -75,8 +75,10 @@ def handle_unknown_option(default: Optional[str] = None):
 
 
 def load_data(name_or_path: str, image_size: Optional[str] = None, seed: int = 0,
-              label: Optional[str] = None, drop: Optional[str] = None, test_rows: Optional[list[int]] = None):
-    """A registry dataset by name, or a user file / image folder split 80/20 at random.
+              label: Optional[str] = None, drop: Optional[str] = None, test_rows: Optional[list[int]] = None,
+              whole: bool = False):
+    """A registry dataset by name, or a user file / image folder split 80/20 at random
+    (``whole=True``: not split, every row in ``X_train``).
 
     ``label`` / ``drop`` name a table's label column and columns to leave out
     (see :func:`aekit.data.load_table`); an .npz's ``y`` array is the label.
@@ -89,7 +91,7 @@ def load_data(name_or_path: str, image_size: Optional[str] = None, seed: int = 0
 
     options = {"random_state": seed} if name_or_path in DATASET_NAMES else {"label": label, "drop": drop}
     dataset = load_any(name_or_path, image_size=parse_size(image_size), **options)
-    if dataset.X_test is not None:
+    if dataset.X_test is not None or whole:
         return dataset
     n = len(dataset.X_train)
     train_rows, test_idx = split_rows(n, seed)

@@ -22,6 +22,35 @@ err_console = Console(stderr=True)
 SHOWN_FLAGGED = 20  # flagged rows listed on the terminal with their top features
 
 
+def label_option():
+    """``--label COLUMN`` of the detect commands: the ground truth, never a feature."""
+    return typer.Option(None, "--label", help="Column holding the label: left out of the features; the truth "
+                        "for --normal and the report's curves. A 0-based position for files without a header.")
+
+
+def drop_option():
+    return typer.Option(None, "--drop", help="Columns to leave out (ids, free text), comma-separated.")
+
+
+def normal_rows(y, classes, normal: str, data: str) -> np.ndarray:
+    """Boolean mask of the rows whose label is ``normal`` (a class name as written in the file,
+    or a named dataset's integer label)."""
+    if y is None:
+        raise typer.BadParameter(f"--normal needs labels, but {data} has none: name the label column with --label")
+    if classes is not None:
+        if normal not in classes:
+            raise typer.BadParameter(f"--normal {normal!r} is not a label of {data}; its labels are {list(classes)}")
+        return np.asarray(y) == classes.index(normal)
+    try:
+        code = int(normal)
+    except ValueError:
+        raise typer.BadParameter(f"--normal expects one of {data}'s labels {np.unique(y).tolist()}, "
+                                 f"got {normal!r}") from None
+    if not (np.asarray(y) == code).any():
+        raise typer.BadParameter(f"no rows of {data} have label {code}; its labels are {np.unique(y).tolist()}")
+    return np.asarray(y) == code
+
+
 def parse_threshold(text: Optional[str]):
     """None, a rule name, or a number."""
     if text is None or text in ("auto", "contamination", "iqr"):
@@ -41,25 +70,32 @@ def fit(
     contamination: Optional[float] = typer.Option(None, "--contamination",
                                                   help="Expected anomaly share of the data (0-0.5]."),
     threshold_k: Optional[float] = typer.Option(None, "--threshold-k", help="Width of the auto / iqr rule."),
-    score: str = typer.Option("mse", "--score", help="mse or mae (or elbo for VAEs)."),
+    score: str = typer.Option("mse", "--score", help="mse or mae (or elbo, reconstruction_probability for VAEs)."),
     latent: int = typer.Option(32, "--latent", help="Code size."),
     hidden: str = typer.Option("256", "--hidden", help="Hidden layer sizes, comma-separated."),
     epochs: int = typer.Option(50, "--epochs", help="Maximum number of epochs."),
     seed: int = typer.Option(0, "--seed"),
     out: Path = typer.Option(Path("detector.safetensors"), "--out", "-o", help="Model file to write."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    label: Optional[str] = label_option(),
+    drop: Optional[str] = drop_option(),
+    normal: Optional[str] = typer.Option(None, "--normal", help="Fit only on the rows whose label (--label, "
+                                         "or a named dataset's) is this value."),
 ) -> None:
-    """Fit a detector on (mostly) normal data and write its model file."""
-    import pandas as pd
+    """Fit a detector on (mostly) normal data and write its model file.
 
+    Every row of a file is used (a named dataset: its training part); the
+    --label column is never a feature.
+    """
     from aekit import AnomalyDetector
-    from aekit.cli import _parse_hidden
-    from aekit.data import load_any
+    from aekit.cli import _parse_hidden, features, load_data
+    from aekit.data.tabular import take_rows
 
-    dataset = load_any(data, random_state=seed)
+    dataset = load_data(data, seed=seed, label=label, drop=drop, whole=True)
     X = dataset.X_train
-    if dataset.feature_names is not None:
-        X = pd.DataFrame(X, columns=list(dataset.feature_names))
+    if normal is not None:
+        X = take_rows(X, np.flatnonzero(normal_rows(dataset.y_train, dataset.classes, normal, data)))
+    X = features(X, dataset.feature_names)
     detector = AnomalyDetector(model, threshold=parse_threshold(threshold), contamination=contamination,
                                score=score, threshold_k=threshold_k, latent_dim=latent, hidden=_parse_hidden(hidden),
                                max_epochs=epochs, random_state=seed, verbose=0 if quiet else 1)
@@ -77,11 +113,14 @@ def score(
     chunk_size: int = typer.Option(10_000, "--chunk-size", min=1, help="Rows scored at a time."),
     top: int = typer.Option(3, "--top", min=0, help="Top features listed per row."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    label: Optional[str] = label_option(),
+    drop: Optional[str] = drop_option(),
 ) -> None:
     """Score every row of INPUT, streaming it in chunks at constant memory.
 
     Rows with missing values are not scored: their score and label are left
-    empty and their row numbers are reported.
+    empty and their row numbers are reported. The --label column is copied
+    to the output as true_label, beside the detector's label.
     """
     from aekit.detection.streaming import count_rows, iter_chunks
     from aekit.estimators import AnomalyDetector
@@ -98,7 +137,10 @@ def score(
     with _progress(quiet) as progress:
         task = progress.add_task(f"scoring {input.name}", total=total)
         for number, chunk in enumerate(iter_chunks(input, chunk_size)):
+            truth, chunk = _take_out_columns(chunk, label, drop, input.name)
             frame = _score_chunk(detector, chunk, tally, top)
+            if truth is not None:
+                frame["true_label"] = truth
             frame.to_csv(tmp, mode="w" if number == 0 else "a", header=number == 0, index=False)
             progress.advance(task, len(frame))
     if tally["rows"] == 0:
@@ -113,6 +155,25 @@ def _progress(quiet: bool):
 
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                     console=err_console, disable=quiet, transient=True)
+
+
+def _take_out_columns(chunk, label: Optional[str], drop: Optional[str], name: str):
+    """(the label column's values or None, the chunk without the label and dropped columns),
+    the columns found as :func:`aekit.data.load_table` finds them."""
+    from aekit.data.loaders import _column_list, _find_column
+    from aekit.exceptions import DataError
+
+    wanted = _column_list(drop) + ([label] if label is not None else [])
+    if not wanted:
+        return None, chunk
+    if not hasattr(chunk, "columns"):
+        raise DataError(f"--label / --drop need a CSV or Parquet table; {name} is an array without columns")
+    found = [_find_column(chunk, column) for column in wanted]
+    missing = [str(w) for w, f in zip(wanted, found) if f is None]
+    if missing:
+        raise DataError(f"{name} has no column {missing}; its columns are {[str(c) for c in chunk.columns]}")
+    truth = chunk[found[-1]].to_numpy() if label is not None else None
+    return truth, chunk.drop(columns=found)
 
 
 def _chunk_matrix(detector, chunk) -> np.ndarray:
@@ -173,25 +234,34 @@ def _print_summary(detector, tally: dict, output: Path) -> None:
 @detect_app.command("report")
 def report(
     model: Path = typer.Argument(..., help="A detector file written by `aekit detect fit`."),
-    data: str = typer.Option(..., "--data", "-d", help="A labelled dataset name (digits, breast-cancer, ...)."),
-    normal: int = typer.Option(..., "--normal", help="The label of normal samples; every other label is an anomaly."),
+    data: str = typer.Option(..., "--data", "-d", help="A labelled dataset name (digits, breast-cancer, ...), "
+                             "or a table file with --label."),
+    normal: str = typer.Option(..., "--normal", help="The label of normal samples; every other label is an anomaly."),
     seed: int = typer.Option(0, "--seed"),
     out: Path = typer.Option(Path("runs/detect-report"), "--out", "-o", help="Output directory."),
+    label: Optional[str] = label_option(),
+    drop: Optional[str] = drop_option(),
 ) -> None:
-    """Score a labelled test set; write report.html with IsolationForest and PCA beside the detector."""
+    """Score a labelled test set; write report.html with IsolationForest and PCA beside the detector.
+
+    A file is split 80/20 at random (--seed) as `aekit train` splits it; the
+    baselines fit on the normal rows of the 80%, every method is scored on
+    the 20%, with the --label column as the truth.
+    """
     import shlex
     import sys
 
-    from aekit.data import load_dataset
+    from aekit.cli import features, load_data
+    from aekit.data.tabular import take_rows
     from aekit.detect_report import detector_report
     from aekit.io import load
 
     detector = load(model)
-    dataset = load_dataset(data, random_state=seed)
-    X_train = dataset.X_train[dataset.y_train == normal]
-    if len(X_train) == 0:
-        raise ValueError(f"no training samples of {data} have label {normal}; labels are {np.unique(dataset.y_train)}")
-    path = detector_report(detector, dataset.X_test, (dataset.y_test != normal).astype(int), out, X_train=X_train,
+    dataset = load_data(data, seed=seed, label=label, drop=drop)
+    X_train = take_rows(dataset.X_train, np.flatnonzero(normal_rows(dataset.y_train, dataset.classes, normal, data)))
+    anomalous = ~normal_rows(dataset.y_test, dataset.classes, normal, data)
+    X_test = features(dataset.X_test, dataset.feature_names)
+    path = detector_report(detector, X_test, anomalous.astype(int), out, X_train=X_train,
                            image_shape=dataset.image_shape, name=detector.model, seed=seed,
                            command="aekit " + shlex.join(sys.argv[1:]))
     console.print(f"wrote [bold]{path}[/]")

@@ -316,7 +316,8 @@ def load_any(
     if path.is_file():
         table = load_table(path, label=label, drop=drop)
         names = tuple(table.columns) if table.columns is not None else None
-        return Dataset(path.name, table.X, table.y, None, None, None, f"table {path}", feature_names=names)
+        return Dataset(path.name, table.X, table.y, None, None, None, f"table {path}", feature_names=names,
+                       classes=table.classes)
     if label is not None or drop:
         raise DataError(f"label / drop columns apply to table files; {path_or_name} is not a file")
     name = str(path_or_name).strip().lower().replace("_", "-")

@@ -109,6 +109,7 @@ class Dataset:
     source: str
     feature_names: tuple[str, ...] | None = None
     series_shape: tuple[int, int] | None = None
+    classes: tuple[str, ...] | None = None  # a table's label values, as written, for the codes in y
 
     def __post_init__(self) -> None:
         _check_part(self.name, "train", self.X_train, self.y_train)

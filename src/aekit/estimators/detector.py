@@ -23,8 +23,8 @@ from aekit.estimators.presets import PRESETS, estimator_class
 from aekit.exceptions import DataError
 
 RECONSTRUCTION_SCORES = ("mse", "mae")
-VARIATIONAL_SCORES = ("elbo",)
-ELBO_SAMPLES = 10  # draws of z per sample for the "elbo" score, from a fixed seed so scores repeat
+VARIATIONAL_SCORES = ("elbo", "reconstruction_probability")
+ELBO_SAMPLES = 10  # draws of z per sample for the variational scores, from a fixed seed so scores repeat
 PROBA_METHODS = ("linear", "unify")
 OWN_PARAMS = ("model", "threshold", "contamination", "score", "threshold_k")
 
@@ -45,11 +45,16 @@ class AnomalyDetector(BaseEstimator):
     contamination : float in (0, 0.5] or None, default=None
         Expected share of anomalies in the training data; with the
         ``"contamination"`` rule that share of training samples is flagged.
-    score : {"mse", "mae", "elbo"}, default="mse"
+    score : {"mse", "mae", "elbo", "reconstruction_probability"}, default="mse"
         Per-sample score: mean squared or absolute reconstruction error over
         features (on the model's scaled data, so every feature counts
         alike). Variational models (``"vae"``, ``"conv-vae"``, ...) also offer
-        the negative ELBO (10 draws of z from a fixed seed).
+        the negative ELBO, and the reconstruction probability of An & Cho
+        (2015): ``-(1/L) sum_l log p(x | z_l)`` over L = 10 draws
+        ``z_l ~ q(z | x)`` (the negative ELBO without its KL term, so a
+        sample is judged by how well its likely codes explain it, not by how
+        far its code lies from the prior). Draws come from a fixed seed, so
+        scores repeat exactly, also after reloading.
     threshold_k : float or None, default=None
         Width of the ``"auto"`` (3) or ``"iqr"`` (1.5) rule.
     **model_params
@@ -263,7 +268,7 @@ class AnomalyDetector(BaseEstimator):
         if self.score not in RECONSTRUCTION_SCORES + VARIATIONAL_SCORES:
             raise ValueError(f"score: expected one of {RECONSTRUCTION_SCORES + VARIATIONAL_SCORES}, "
                              f"got {self.score!r}")
-        if self.score in VARIATIONAL_SCORES and not hasattr(cls, "elbo"):
+        if self.score in VARIATIONAL_SCORES and not hasattr(cls, "reconstruction_log_prob"):
             raise ValueError(f"score={self.score!r} needs a variational model (with an ELBO), "
                              f"but {self.model!r} is a {cls.__name__}; use 'mse' or 'mae'")
         return cls
@@ -279,7 +284,8 @@ class AnomalyDetector(BaseEstimator):
 
     def _scores(self, estimator, X) -> np.ndarray:
         if self.score in VARIATIONAL_SCORES:
-            return -np.asarray(estimator.elbo(X, n_samples=ELBO_SAMPLES, random_state=0), dtype=np.float64)
+            per_sample = estimator.elbo if self.score == "elbo" else estimator.reconstruction_log_prob
+            return -np.asarray(per_sample(X, n_samples=ELBO_SAMPLES, random_state=0), dtype=np.float64)
         return self._feature_errors(estimator, X).astype(np.float64).mean(axis=1)
 
     def _require_reconstruction_score(self, what: str) -> None:

@@ -135,9 +135,23 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
         return self._elbo(self._model_input(X), n_samples, random_state)
 
     def _elbo(self, data, n_samples, random_state) -> np.ndarray:
+        return self._monte_carlo_per_row(self.model_.elbo, data, n_samples, random_state)
+
+    def _monte_carlo_per_row(self, model_method, data, n_samples, random_state,
+                             batch: int = PREDICT_BATCH) -> np.ndarray:
+        """``model_method(batch, n_samples, generator)`` on every batch of ``data``, seeded by ``random_state``."""
         _check_n_samples(n_samples)
         generator = self._generator(random_state)
-        return self._per_row(lambda b: self.model_.elbo(b, n_samples, generator), data)
+        return self._per_row(lambda b: model_method(b, n_samples, generator), data, batch)
+
+    def reconstruction_log_prob(self, X, n_samples: int = 10, random_state=None) -> np.ndarray:
+        """``E_q[log p(x|z)]`` per sample, in nats, from ``n_samples`` draws z ~ q(z | x):
+        the reconstruction probability of An & Cho (2015), on the log scale (the
+        ELBO without its KL term; low for anomalies)."""
+        return self._reconstruction_log_prob(self._model_input(X), n_samples, random_state)
+
+    def _reconstruction_log_prob(self, data, n_samples, random_state) -> np.ndarray:
+        return self._monte_carlo_per_row(self.model_.reconstruction_log_prob, data, n_samples, random_state)
 
     def log_likelihood(self, X, n_samples: int = 1000, random_state=None) -> np.ndarray:
         """log p(x) per sample, in nats, by importance sampling with ``n_samples``
@@ -146,10 +160,8 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
         return self._log_likelihood(self._model_input(X), n_samples, random_state)
 
     def _log_likelihood(self, data, n_samples, random_state) -> np.ndarray:
-        _check_n_samples(n_samples)
-        generator = self._generator(random_state)
-        return self._per_row(lambda b: self.model_.importance_log_likelihood(b, n_samples, generator),
-                             data, LIKELIHOOD_BATCH)
+        return self._monte_carlo_per_row(self.model_.importance_log_likelihood, data, n_samples, random_state,
+                                         LIKELIHOOD_BATCH)
 
     def score_samples(self, X) -> np.ndarray:
         """Negative ELBO per sample (nats): high for data the model finds unlikely."""

@@ -15,8 +15,8 @@ conditional, sequence and adversarial variants):
 - :class:`VariationalConfig`: the latent / objective settings (keyword-only
   fields, so a family's config can subclass it and add required fields).
 - :class:`VariationalAutoencoder`: the family base, with ``loss`` (the
-  beta-weighted negative ELBO with warm-up and free bits), ``elbo`` per
-  sample, ``importance_log_likelihood`` (Burda et al. 2016, batched so
+  beta-weighted negative ELBO with warm-up and free bits), ``elbo`` and
+  ``reconstruction_log_prob`` (An & Cho 2015) per sample, ``importance_log_likelihood`` (Burda et al. 2016, batched so
   k = 1000 fits in memory), ``sample`` and ``interpolate``.
 
 Building a new VAE variant
@@ -295,9 +295,20 @@ class VariationalAutoencoder(BaseAutoencoder):
         """The ELBO per sample (nats), shape (n,): E_q[log p(x|z)] (``n_samples``
         Monte-Carlo draws) minus the analytic KL. No beta, no free bits."""
         mean, log_var = self.posterior_params(batch)
-        log_px = torch.stack([self.log_px(self.decoder_params(reparameterize(mean, log_var, generator), batch),
-                                          batch) for _ in range(n_samples)]).mean(dim=0)
-        return log_px - gaussian_kl(mean, log_var).sum(dim=1)
+        return self._expected_log_px(mean, log_var, batch, n_samples, generator) - gaussian_kl(mean, log_var).sum(dim=1)
+
+    @torch.no_grad()
+    def reconstruction_log_prob(self, batch, n_samples: int = 1,
+                                generator: torch.Generator | None = None) -> torch.Tensor:
+        """E_q[log p(x | z)] per sample (nats), shape (n,), from ``n_samples`` draws
+        z ~ q(z | x): minus An & Cho's (2015) anomaly score, the "reconstruction
+        probability" (the ELBO without its KL term)."""
+        mean, log_var = self.posterior_params(batch)
+        return self._expected_log_px(mean, log_var, batch, n_samples, generator)
+
+    def _expected_log_px(self, mean, log_var, batch, n_samples, generator) -> torch.Tensor:
+        return torch.stack([self.log_px(self.decoder_params(reparameterize(mean, log_var, generator), batch),
+                                        batch) for _ in range(n_samples)]).mean(dim=0)
 
     @torch.no_grad()
     def importance_log_likelihood(self, batch, n_samples: int = 1000,
