@@ -182,6 +182,11 @@ def train(
                                                  "KEY=VALUE (VALUE as JSON, else text); repeatable."),
     task: Optional[str] = typer.Option(None, "--task", help="classify or regress: fine-tune a stacked model "
                                        "(stacked, sda) on the data's labels, with a softmax / linear head."),
+    beta: Optional[float] = typer.Option(None, "--beta", help="Weight of the KL term (VAEs; > 1: beta-VAE)."),
+    likelihood: Optional[str] = typer.Option(None, "--likelihood", help="p(x|z) of a VAE: bernoulli (data in "
+                                             "[0, 1]) or gaussian."),
+    channels: Optional[str] = typer.Option(None, "--channels", help="Conv channel widths, comma-separated, "
+                                           "e.g. 32,64 (conv, conv-vae, ...)."),
     accelerator: str = ACCELERATOR, devices: str = DEVICES, num_nodes: int = NUM_NODES,
     strategy: str = STRATEGY, precision: str = PRECISION, num_threads: Optional[int] = NUM_THREADS,
 ) -> None:
@@ -192,8 +197,10 @@ def train(
     chosen = {k: v for k, v in dict(
         noise_level=noise_level, sparsity_weight=sparsity_weight, sparsity_target=sparsity_target,
         contractive_weight=contractive_weight, weight_decay=weight_decay, tied=tied, activation=activation,
-        validation_fraction=validation_fraction, handle_unknown=handle_unknown).items() if v is not None}
+        validation_fraction=validation_fraction, handle_unknown=handle_unknown, beta=beta, likelihood=likelihood,
+        channels=_parse_sizes(channels, "--channels") if channels else None).items() if v is not None}
     extra = parse_settings(model, settings or [])
+    check_named_options(model, chosen, extra)
     from aekit.runs import data_record
 
     dataset = load_data(data, image_size, seed, label, drop)
@@ -263,6 +270,22 @@ def parse_settings(model: str, settings: list[str]) -> dict:
         except json.JSONDecodeError:
             parsed[key] = text
     return parsed
+
+
+def check_named_options(model: str, chosen: dict, settings: dict) -> None:
+    """The named model options (``--beta``, ``--channels``, ...) must be parameters of
+    ``model``'s estimator, as ``--set`` keys are, and not also given with ``--set``."""
+    from aekit.estimators.presets import estimator_class
+
+    cls = estimator_class(model)
+    accepted = set(cls._get_param_names())
+    for key in chosen:
+        option = "--" + key.replace("_", "-")
+        if key not in accepted:
+            raise typer.BadParameter(f"{option} does not apply to --model {model} ({cls.__name__}), which has no "
+                                     f"parameter {key!r}; its parameters are {sorted(accepted)}")
+        if key in settings:
+            raise typer.BadParameter(f"{option} and --set {key}=... both set {key!r}; give it once")
 
 
 def _supervised(estimator, task: str, dataset):
@@ -423,10 +446,15 @@ def _print_table(table) -> None:
 
 
 def _parse_hidden(hidden: str) -> tuple[int, ...]:
+    return _parse_sizes(hidden, "--hidden")
+
+
+def _parse_sizes(text: str, option: str) -> tuple[int, ...]:
+    """'256,128' -> (256, 128): layer sizes or channel widths."""
     try:
-        return tuple(int(h) for h in hidden.split(",") if h.strip())
+        return tuple(int(h) for h in text.split(",") if h.strip())
     except ValueError:
-        raise typer.BadParameter(f"--hidden expects comma-separated integers, got {hidden!r}") from None
+        raise typer.BadParameter(f"{option} expects comma-separated integers, got {text!r}") from None
 
 
 @app.command()
