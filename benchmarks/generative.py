@@ -164,6 +164,8 @@ def sampling(data, args) -> dict:
           flush=True)
     rows, grid = {}, {}
     for name, model in generators(args).items():
+        if args.models and name not in args.models:
+            continue
         row = timed_fit(model, X_train, y_train)
         samples = model.sample(len(X_test), random_state=args.seed)
         row["frechet_distance"] = scorer.frechet_distance(X_test, samples)
@@ -207,6 +209,8 @@ def main() -> None:
     parser.add_argument("--scorer-epochs", type=int, default=30, help="sampling: max epochs of the MLP classifier")
     parser.add_argument("--per-class", type=int, default=1000, help="sampling: samples per class for the accuracy")
     parser.add_argument("--grid", default="generative_samples.png", help="sampling: the grid, under benchmarks/")
+    parser.add_argument("--models", default=None, help="sampling: only these of 'ae + gaussian', vae, cvae, aae, "
+                        "aae-mixture (comma-separated); results go to generative-sampling-<models>.json")
     args = parser.parse_args()
     args.channels = tuple(int(c) for c in args.channels.split(","))
     args.gen_hidden = tuple(int(c) for c in args.gen_hidden.split(","))
@@ -234,8 +238,10 @@ def main() -> None:
                                          f"k={args.ll_samples}, on the first {args.ll_rows} test images"}}
     suffix = "" if args.data == "fashion-mnist" else f"-{args.data}"
     if sections == {"sampling"}:
+        args.models = args.models.split(",") if args.models else None
         result["sampling"] = sampling(data, args)
-        write(result, RESULTS / f"generative-sampling{suffix}.json", ["sampling"])
+        subset = f"-{'+'.join(args.models)}" if args.models else ""
+        write(result, RESULTS / f"generative-sampling{subset}{suffix}.json", ["sampling"])
         return
     for group, run in (("autoencoders", autoencoders), ("vaes", vaes)):
         if group in sections:

@@ -99,3 +99,20 @@ def test_train_and_generate_a_class_from_the_cli(tmp_path, capsys):
     assert np.array_equal(np.load(tmp_path / "s.npy"), aekit.load(model).sample(8, y=3, random_state=0))
     code, _, err = run(["generate", model, "--label", "12", "-o", str(tmp_path / "t.png")], capsys)
     assert code == 1 and "not one of the model's classes" in err
+
+
+def test_a_tampered_class_list_is_one_model_file_error(cvae, tmp_path):
+    import json
+
+    from safetensors.torch import load_file, save_file
+
+    from aekit.exceptions import ModelFileError
+    from aekit.io import read_model_file
+
+    path = cvae.save(tmp_path / "cvae.safetensors")
+    metadata, _ = read_model_file(path)
+    fitted = json.loads(metadata["fitted"])
+    fitted["classes_"] = fitted["classes_"][:9]  # one class fewer than the model's one-hot inputs
+    save_file(load_file(str(path)), str(path), metadata={**metadata, "fitted": json.dumps(fitted)})
+    with pytest.raises(ModelFileError, match="9 classes but the model was built for 10"):
+        aekit.load(path)

@@ -50,3 +50,45 @@ def test_compare_has_stacked_and_msda_rows_with_probes(tmp_path):
     assert list(table.index) == ["pca", "stacked", "msda"]
     assert table.loc["msda", "linear_probe"] > 0.9 and table.loc["stacked", "linear_probe"] > 0.5
     assert (tmp_path / "figures" / "codes.png").is_file() and result.report.is_file()
+
+
+def test_task_takes_its_target_from_the_label_column_never_a_feature(cancer, tmp_path, capsys):
+    import numpy as np
+
+    X = np.vstack([cancer[0], cancer[1]])
+    y = np.r_[cancer[2], cancer[3]]
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    frame.insert(3, "diagnosis", np.where(y == 1, "benign", "malignant"))
+    frame.insert(0, "id", np.arange(len(frame)))
+    frame.to_csv(tmp_path / "cancer.csv", index=False)
+    out = tmp_path / "clf"
+    _ok(["train", "--model", "stacked", "--task", "classify", "--data", str(tmp_path / "cancer.csv"),
+         "--label", "diagnosis", "--drop", "id", "--hidden", "16", "--latent", "8", "--epochs", "30",
+         "--out", str(out), "--quiet"], capsys)
+    model = load(out / "model.safetensors")
+    assert list(model.feature_names_in_) == [f"f{i}" for i in range(30)]
+    assert list(model.classes_) == ["benign", "malignant"]  # the labels as written in the file
+    assert set(model.predict(frame.drop(columns=["id", "diagnosis"]).iloc[:20])) <= {"benign", "malignant"}
+    assert json.loads((out / "run.json").read_text())["test_score"] > 0.85
+
+
+def test_task_regress_on_a_continuous_label_column(tmp_path, capsys):
+    from sklearn.datasets import load_diabetes
+
+    data = load_diabetes(as_frame=True)
+    frame = data.data.copy()
+    frame.insert(4, "progression", data.target)  # 214 distinct values: a continuous target, not classes
+    frame.to_csv(tmp_path / "diabetes.csv", index=False)
+    out = tmp_path / "reg"
+    _ok(["train", "--model", "stacked", "--task", "regress", "--data", str(tmp_path / "diabetes.csv"),
+         "--label", "progression", "--hidden", "16", "--latent", "8", "--epochs", "60", "--out", str(out),
+         "--quiet"], capsys)
+    model = load(out / "model.safetensors")
+    assert "progression" not in list(model.feature_names_in_) and model.n_features_in_ == 10
+    r2 = json.loads((out / "run.json").read_text())["test_score"]
+    assert 0.15 < r2 < 0.8  # learns something; the target itself as a feature would give ~1
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--model", "stacked", "--task", "regress", "--data", str(tmp_path / "diabetes.csv"),
+              "--label", "sex", "--drop", "progression", "--out", str(tmp_path / "x"), "--epochs", "1", "--quiet"])
+    assert exit_info.value.code in (0, None)  # a 2-valued numeric column regresses on its values, not codes
+    assert load(tmp_path / "x" / "model.safetensors").n_features_in_ == 9

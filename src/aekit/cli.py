@@ -216,9 +216,9 @@ def train(
         scaling="minmax" if dataset.image_shape is not None else "auto",  # image scaling for images only
         **device_settings(accelerator, devices, num_nodes, strategy, precision, num_threads))
     estimator = make_estimator(model, **{**params, **chosen, **extra})
-    y_fit = None
+    y_fit = y_test = None
     if task:
-        estimator, y_fit = _supervised(estimator, task, dataset)
+        estimator, y_fit, y_test = _supervised(estimator, task, dataset, label, (data, image_size, seed))
     elif getattr(estimator, "fits_on_labels", False):  # cvae; aae with a class-mixture prior
         y_fit = dataset.y_train
     estimator.fit(features(dataset.X_train, dataset.feature_names), y_fit)
@@ -233,8 +233,9 @@ def train(
            "image_size": image_size, "epochs_run": estimator.n_epochs_, "best_epoch": estimator.best_epoch_,
            "test_mse_scaled": test_mse, "test_elbo_nats": test_elbo, "label": label, "drop": drop,
            **data_record(data, len(dataset.X_train) + len(dataset.X_test), seed), "command": "aekit " + shlex.join(sys.argv[1:])}
-    if task and dataset.y_test is not None and len(dataset.X_test):
-        run["task"], run["test_score"] = task, float(estimator.score(dataset.X_test, dataset.y_test))
+    if task and y_test is not None and len(dataset.X_test):
+        run["task"], run["test_score"] = task, float(estimator.score(features(dataset.X_test, dataset.feature_names),
+                                                                     y_test))
     (out / "run.json").write_text(json.dumps(run, indent=2))
     if dataset.image_shape is not None and len(dataset.X_test):
         sample = dataset.X_test[:10]
@@ -288,13 +289,45 @@ def check_named_options(model: str, chosen: dict, settings: dict) -> None:
             raise typer.BadParameter(f"{option} and --set {key}=... both set {key!r}; give it once")
 
 
-def _supervised(estimator, task: str, dataset):
-    """The supervised form of a stacked model, and the labels it trains on."""
+def _supervised(estimator, task: str, dataset, label: Optional[str], source: tuple):
+    """The supervised form of a stacked model, and its training and test targets: the --label
+    column of a file (class names as written; numbers for regress), or a named dataset's labels."""
     from aekit.estimators.stacked import supervised_form
 
+    supervised = supervised_form(estimator, task)
+    if task == "regress" and label is not None:
+        return (supervised, *_numeric_label(label, *source))
     if dataset.y_train is None:
-        raise ValueError(f"--task {task} needs labels, but {dataset.name} has none")
-    return supervised_form(estimator, task), dataset.y_train
+        raise ValueError(f"--task {task} needs labels, but {dataset.name} has none"
+                         + ("" if label is not None else ": name the target column with --label"))
+    if dataset.classes is None:
+        return supervised, dataset.y_train, dataset.y_test
+    classes = np.asarray(dataset.classes, dtype=object)
+    return supervised, classes[dataset.y_train], None if dataset.y_test is None else classes[dataset.y_test]
+
+
+def _numeric_label(label: str, data: str, image_size: Optional[str], seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A regression target: the --label column's values in the train / test rows of the same split.
+
+    The label loader keeps a continuous label out of the classes, so the column is read
+    with the features here (every column, the same rows) and taken out by name or position.
+    """
+    full = load_data(data, image_size, seed)
+    names = [str(c) for c in full.feature_names] if full.feature_names is not None else None
+    if names is not None and label not in names or names is None and not label.isdigit():
+        raise ValueError(f"{data} has no column {label!r} to regress on; its columns are {names}")
+
+    def column(X) -> np.ndarray:
+        if hasattr(X, "columns"):
+            values = X[label]
+        else:
+            values = np.asarray(X)[:, names.index(label) if names is not None else int(label)]
+        try:
+            return np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"--task regress needs a numeric --label column; {label!r} holds text") from None
+
+    return column(full.X_train), column(full.X_test)
 
 
 # -- using a model -------------------------------------------------------------------
@@ -429,7 +462,7 @@ def _run_compare(data: str, models: str, latent: int, hidden: str, epochs: int, 
     console.print(f"wrote {out}/results.csv, {out}/results.md, {out}/figures/ and [bold]{result.report}[/]")
 
 
-TERMINAL_COLUMNS = ("model", "test_mse", "masked_mse", "ssim", "linear_probe", "knn", "fit_seconds")
+TERMINAL_COLUMNS = ("model", "test_mse", "masked_mse", "ssim", "linear_probe", "knn", "fit_seconds", "sample_fd")
 
 
 def _print_table(table) -> None:

@@ -18,7 +18,7 @@ from sklearn.utils.validation import column_or_1d
 from aekit.data import feature_names_of
 from aekit.data.tabular import fit_preprocessing
 from aekit.estimators.base import PREDICT_BATCH, SCALINGS, AutoencoderEstimator
-from aekit.exceptions import DataError
+from aekit.exceptions import CheckpointError, DataError
 from aekit.models import AutoencoderConfig, AutoencoderStack, StackedConfig
 from aekit.training import TrainConfig, TrainResult, fit_model
 
@@ -165,18 +165,19 @@ class _StackedEstimator(AutoencoderEstimator):
         results, codes = [], X
         for k, layer in enumerate(model.layers):
             layer_cfg = self._phase_config(cfg, f"pretrain-layer{k + 1}", max_epochs=epochs[k], seed=cfg.seed + k)
-            results.append(fit_model(layer, codes, layer_cfg))
+            results.append(_fit_phase(layer, codes, layer_cfg, f"the pretraining of layer {k + 1}"))
             codes = _encoded(layer, codes)
         return results
 
     def _fine_tune(self, model: AutoencoderStack, X: np.ndarray, targets, cfg: TrainConfig) -> TrainResult:
         data = X if targets is None else (X, targets)
+        _check_fine_tuning_start(model, cfg)
         model.train()
         frozen = [] if self.fine_tune else list(model.layers.parameters())
         for p in frozen:
             p.requires_grad_(False)
         try:
-            return fit_model(model, data, cfg)
+            return _fit_phase(model, data, cfg, "fine-tuning")
         finally:
             for p in frozen:
                 p.requires_grad_(True)
@@ -190,6 +191,45 @@ class _StackedEstimator(AutoencoderEstimator):
         super()._restore(model, scaler, fitted)
         self.pretrain_history_ = [pd.DataFrame(h) for h in fitted.get("pretrain_history_", [])]
         return self
+
+
+def _fit_phase(model, data, cfg: TrainConfig, phase: str) -> TrainResult:
+    """``fit_model`` for one phase; a checkpoint that cannot be resumed says which phase it belongs to."""
+    try:
+        return fit_model(model, data, cfg)
+    except CheckpointError as err:
+        raise CheckpointError(
+            f"cannot resume {phase} from {cfg.checkpoint_dir}: {err} (a later phase's checkpoint no longer fits "
+            "once the layers below it or the settings have changed)") from err
+
+
+FINE_TUNING_START = "fine-tune-start.json"  # beside fine-tuning's checkpoints: the weights it started from
+
+
+def _check_fine_tuning_start(model: AutoencoderStack, cfg: TrainConfig) -> None:
+    """Fine-tuning resumes only from the pretrained weights it started from: its checkpoint
+    holds every layer, so resuming it after the pretraining changed would silently undo that."""
+    if cfg.checkpoint_dir is None:
+        return
+    import hashlib
+    import json
+
+    from aekit.training.fit import LAST_CHECKPOINT
+
+    digest = hashlib.blake2b(digest_size=16)
+    for tensor in model.state_dict().values():
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    folder = Path(cfg.checkpoint_dir)
+    marker = folder / FINE_TUNING_START
+    if cfg.resume and (folder / LAST_CHECKPOINT).exists() and marker.exists():
+        if json.loads(marker.read_text()).get("weights_blake2b") != digest.hexdigest():
+            raise CheckpointError(
+                f"cannot resume fine-tuning from {folder}: it started from other pretrained weights (the "
+                "pretraining has changed since, e.g. more pretrain_epochs); use a new checkpoint directory, "
+                "or resume=False to start over")
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps({"weights_blake2b": digest.hexdigest()}))
 
 
 @torch.no_grad()
@@ -241,9 +281,17 @@ class StackedAutoencoder(_StackedEstimator):
         Epochs of the fine-tuning phase.
     weight_decay, scaling, learning_rate, batch_size, validation_fraction, patience,
     random_state, verbose, checkpoint_dir, resume, log_dir
-        As in :class:`aekit.Autoencoder`; every phase (each pretrained layer,
-        fine-tuning) uses early stopping and keeps its checkpoints and log in
-        a subfolder of ``checkpoint_dir`` / ``log_dir`` named after it.
+        As in :class:`aekit.Autoencoder`; every phase uses early stopping.
+        Each pretrained layer keeps its checkpoints and log in a subfolder
+        ``pretrain-layer<k>`` of ``checkpoint_dir`` / ``log_dir``, fine-tuning
+        in ``checkpoint_dir`` / ``log_dir`` itself. ``resume=True`` after an
+        interruption keeps the finished phases (their best weights are read
+        back), continues the interrupted one from its last epoch and runs
+        the rest: the same model as an uninterrupted fit. A phase whose
+        checkpoint was written with other settings or from other input (a
+        layer's codes, or fine-tuning's pretrained start, changed because a
+        lower phase trained further) is refused with a ``CheckpointError``
+        naming that phase.
 
     Attributes
     ----------

@@ -1,9 +1,13 @@
 """The conditional VAE (Sohn et al. 2015; Kingma et al. 2014, M2 without the
 classifier): a VAE whose encoder and decoder both see the class label.
 
-Batches are ``(x, one-hot label)``. The label joins the encoder's features
-(dense or conv) before the posterior head, and the code before the decoder,
-so ``p(x | z, y)`` generates a chosen class: fix y, draw z ~ N(0, I).
+Batches are ``(x, one-hot label)``. The label joins the dense encoder's
+input (the conv encoder's flattened features), the features again before the
+posterior head, and the code before the decoder, so ``p(x | z, y)``
+generates a chosen class: fix y, draw z ~ N(0, I). Seeing the label at its
+input lets the encoder leave the class out of z, so the decoder must take it
+from y (with the label only at the posterior head, samples of a class were
+recognised as that class far less often).
 Everything else (ELBO, warm-up, free bits, importance sampling) is the
 shared machinery of :mod:`aekit.models.latent`, reached through its hooks.
 """
@@ -41,6 +45,8 @@ class ConditionalVAEModel(VAEModel):
 
     def encoder_features(self, batch) -> torch.Tensor:
         x, label = batch
+        if self.config.architecture == "dense":
+            x = torch.cat([x, label], dim=1)
         return torch.cat([self.encoder(x), label], dim=1)
 
     def decoder_params(self, z: torch.Tensor, batch=None) -> torch.Tensor:

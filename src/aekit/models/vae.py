@@ -62,7 +62,8 @@ def _networks(c: VAEConfig, n_conditions: int = 0) -> tuple[nn.Module, nn.Module
     """(encoder -> features, decoder -> likelihood parameters, number of features).
 
     ``n_conditions`` extra inputs (a conditional VAE's one-hot label) join the
-    decoder's input; the encoder's features are left for the caller to extend.
+    decoder's input and, for the dense encoder, its input too (the conv
+    encoder takes images only: the caller joins them to its features).
     """
     z_dim = c.latent_dim + n_conditions
     if c.architecture == "conv":
@@ -70,8 +71,8 @@ def _networks(c: VAEConfig, n_conditions: int = 0) -> tuple[nn.Module, nn.Module
         decoder = ConvDecoder(z_dim, c.image_shape, c.channels, c.activation, "identity", c.batch_norm)
         return encoder, decoder, encoder.out_features
     if not c.hidden:
-        return nn.Identity(), nn.Linear(z_dim, c.input_dim), c.input_dim
-    encoder = MLPEncoder(c.input_dim, c.hidden[:-1], c.hidden[-1], c.activation, c.activation)
+        return nn.Identity(), nn.Linear(z_dim, c.input_dim), c.input_dim + n_conditions
+    encoder = MLPEncoder(c.input_dim + n_conditions, c.hidden[:-1], c.hidden[-1], c.activation, c.activation)
     decoder = MLPDecoder(z_dim, c.hidden, c.input_dim, c.activation, "identity")
     return encoder, decoder, c.hidden[-1]
 
