@@ -44,10 +44,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 ML20M_SHAPE = (138_493, 26_744, 20_000_263)
-I_AUTOREC = dict(kind="item", hidden=500, l2=100.0, optimizer="rprop", learning_rate=0.01,
-                 batch_size=100_000, max_epochs=300, patience=20)
-U_AUTOREC = dict(kind="user", hidden=500, l2=100.0, optimizer="rprop", learning_rate=0.01,
-                 batch_size=100_000, max_epochs=300, patience=20)
+I_AUTOREC = dict(kind="item")  # AutoRec's defaults: hidden 500, lambda 100, full-batch Rprop, early stopping
+U_AUTOREC = dict(kind="user")
 THRESHOLD = 3.5
 
 
@@ -171,7 +169,8 @@ def memory_autorec(batches: int | None) -> dict:
     if batches:  # a reduced run: stop each epoch after this many batches
         base = autorec_module.TrainConfig
         autorec_module.TrainConfig = lambda **kw: base(**kw, limit_batches=batches)
-    model = AutoRec(kind="item", hidden=500, max_epochs=1, batch_size=256, rating_scale=(0.5, 5.0), random_state=0)
+    model = AutoRec(kind="item", hidden=500, optimizer="adam", learning_rate=1e-3, max_epochs=1, batch_size=256,
+                    rating_scale=(0.5, 5.0), random_state=0)
     _, seconds = timed(lambda: model.fit(ratings))
     n_batches = int(np.ceil(n_items * 0.99 / 256))
     return {"ratings": len(ratings), "users": int(ratings["user"].nunique()), "items": n_items,

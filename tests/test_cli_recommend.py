@@ -32,7 +32,7 @@ def _train(model, ratings_csv, out, capsys, *extra):
 
 def test_autorec_train_evaluate_predict(ratings_csv, tmp_path, capsys):
     out = tmp_path / "autorec"
-    _train("autorec", ratings_csv, out, capsys, "--epochs", "3")
+    _train("autorec", ratings_csv, out, capsys, "--epochs", "20")
     assert json.loads((out / "run.json").read_text())["model"] == "autorec"
     code, stdout, err = run(["recommend", "evaluate", str(out)], capsys)
     assert code == 0, err
@@ -71,3 +71,23 @@ def test_recommend_errors_are_one_line(ratings_csv, tmp_path, capsys):
     assert code == 1 and "no column(s)" in err and len(err.strip().splitlines()) == 1
     code, _, err = run(["recommend", "evaluate", str(tmp_path)], capsys)
     assert code == 1 and "not a run directory" in err
+
+
+def test_compare_puts_each_recommender_beside_its_baseline(ratings_csv, tmp_path, capsys):
+    out = tmp_path / "compare"
+    code, _, err = run(["recommend", "compare", "--data", str(ratings_csv), "--user-col", "uid", "--item-col", "movie",
+                        "--rating-col", "stars", "--models", "autorec,ease", "--epochs", "2", "--out", str(out)],
+                       capsys)
+    assert code == 0, err
+    table = pd.read_csv(out / "results.csv").set_index("model")
+    assert list(table.index) == ["autorec", "baseline (mu + b_u + b_i)", "ease", "popularity"]
+    assert table.loc["ease", "ndcg@100"] > table.loc["popularity", "ndcg@100"]
+    assert 0.5 < table.loc["baseline (mu + b_u + b_i)", "rmse"] < 1.1 and table.loc["autorec", "fit_seconds"] > 0
+    html = (out / "report.html").read_text()
+    assert "popularity" in html and html.count("<img") == 1  # AutoRec's learning curves (EASE has none)
+
+
+def test_compare_refuses_an_unknown_model(ratings_csv, tmp_path, capsys):
+    code, _, err = run(["recommend", "compare", "--data", str(ratings_csv), "--models", "autorec,svd",
+                        "--out", str(tmp_path)], capsys)
+    assert code != 0 and "svd" in err

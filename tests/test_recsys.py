@@ -281,3 +281,29 @@ def test_interaction_matrix_maps_ids_both_ways():
     assert matrix.users.tolist() == ["a", "b"] and matrix.items.tolist() == [10, 30]
     assert matrix.matrix.toarray().tolist() == [[2.0, 0.0], [3.0, 1.0]]
     assert matrix.rows_of(["b", "zz"]).tolist() == [1, -1]
+
+
+def test_multvae_validation_loss_is_minus_the_ndcg_of_held_out_items(strong):
+    """Model selection watches NDCG@100 of the held-out 20% (input items not ranked), as Liang et al."""
+    from aekit.models.multvae import ranking_ndcg
+
+    rng = np.random.default_rng(0)
+    scores = rng.normal(size=(30, 150)).astype(np.float32)
+    targets = (rng.random((30, 150)) < 0.05).astype(np.float32)
+    targets[0] = 0
+    targets[0, :3] = 1  # at least one user with targets
+    top = np.argsort(-scores, axis=1)[:, :100]
+    relevant = [set(np.flatnonzero(t)) for t in targets]
+    expected = topn_metrics(top, relevant, (100,))["ndcg@100"]
+    assert ranking_ndcg(torch.from_numpy(scores), torch.from_numpy(targets), 100).item() == pytest.approx(expected,
+                                                                                                         rel=1e-5)
+
+
+def test_baseline_prediction_is_the_cold_start_rule(item_autorec, split):
+    test = split[1]
+    users = np.concatenate([test["user"].to_numpy(), [-1, -2]])  # two users never seen: cold start
+    items = np.concatenate([test["item"].to_numpy(), test["item"].to_numpy()[:2]])
+    baseline = item_autorec.predict_baseline(users, items)
+    cold = item_autorec.cold_start_mask(users, items)
+    assert cold.sum() >= 2 and np.allclose(baseline[cold], item_autorec.predict(users, items)[cold])
+    assert 0.8 < rating_metrics(test["rating"], baseline[:len(test)])["rmse"] < 1.0

@@ -33,9 +33,12 @@ class MultVAE(TrainedRecommender):
     l2 : float, default=0.0
         (l2 / 2) * ||W||^2 added to each batch's loss.
     learning_rate, max_epochs, batch_size, patience : training settings
+        Adam; defaults 1e-3, 100, 128, 20.
     validation_fraction : float, default=0.1
-        Fraction of users held out for early stopping: 80% of each one's items
-        are the input, and the likelihood of the other 20% is watched.
+        Fraction of users held out for model selection: 80% of each one's
+        items are the input, and the NDCG@100 of the other 20% is watched
+        (early stopping after ``patience`` epochs without a better one; the
+        best epoch's weights are kept), as Liang et al. select models.
     threshold : float, default=3.5
         Ratings at or above it count as interactions (ignored when
         ``rating_col`` is None: every row is an interaction).
@@ -60,8 +63,8 @@ class MultVAE(TrainedRecommender):
 
     def __init__(self, hidden: tuple[int, ...] = (600,), latent_dim: int = 200, input_dropout: float = 0.5,
                  anneal_cap: float = 0.2, anneal_steps: int | None = None, l2: float = 0.0,
-                 learning_rate: float = 1e-3, max_epochs: int = 50, batch_size: int = 128,
-                 validation_fraction: float = 0.1, patience: int = 5, threshold: float = 3.5,
+                 learning_rate: float = 1e-3, max_epochs: int = 100, batch_size: int = 128,
+                 validation_fraction: float = 0.1, patience: int = 20, threshold: float = 3.5,
                  user_col: str = "user", item_col: str = "item", rating_col: str | None = "rating",
                  duplicates: str = "last", random_state: int | None = None, verbose: int = 0):
         self.hidden = hidden
@@ -126,8 +129,8 @@ class MultDAE(MultVAE):
 
     def __init__(self, hidden: tuple[int, ...] = (600,), latent_dim: int = 200, input_dropout: float = 0.5,
                  anneal_cap: float = 0.2, anneal_steps: int | None = None, l2: float = 0.02,
-                 learning_rate: float = 1e-3, max_epochs: int = 50, batch_size: int = 128,
-                 validation_fraction: float = 0.1, patience: int = 5, threshold: float = 3.5,
+                 learning_rate: float = 1e-3, max_epochs: int = 100, batch_size: int = 128,
+                 validation_fraction: float = 0.1, patience: int = 20, threshold: float = 3.5,
                  user_col: str = "user", item_col: str = "item", rating_col: str | None = "rating",
                  duplicates: str = "last", random_state: int | None = None, verbose: int = 0):
         super().__init__(hidden, latent_dim, input_dropout, anneal_cap, anneal_steps, l2, learning_rate,
