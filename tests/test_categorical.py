@@ -152,3 +152,8 @@ def test_cli_train_encode_reconstruct_with_a_text_column(tmp_path, capsys):
     assert code != 0 and "orchid" in err and "Traceback" not in err
     code, _, _ = run(["evaluate", str(out), "--code-map", "pca"], capsys)
     assert code == 0 and (out / "evaluation" / "report.html").is_file()
+    code, _, err = run(["compare", "--data", str(data), "--label", "label", "--models", "pca,ae", "--latent", "2",
+                        "--hidden", "8", "--epochs", "2", "--code-map", "pca", "--out", str(tmp_path / "cmp"), "-q"],
+                       capsys)
+    assert code == 0, err
+    assert (tmp_path / "cmp" / "figures" / "feature_errors.png").is_file()

@@ -535,7 +535,8 @@ def evaluate(
     if len(dataset.X_test) == 0:
         raise ValueError(f"{run['data']} has too few rows for a test split (need at least 5); nothing to evaluate on")
     result = evaluate_fitted(run["model"], estimator, dataset, run_dir / "evaluation", seed=run.get("seed", 0),
-                             command="aekit " + shlex.join(sys.argv[1:]), code_map_method=code_map)
+                             command="aekit " + shlex.join(sys.argv[1:]), code_map_method=code_map,
+                             test_rows=run.get("test_indices"))
     _print_table(result.table)
     console.print(f"wrote [bold]{result.report}[/]")
 
