@@ -369,7 +369,10 @@ def _apply_model(model_path: Path, input_path: Path, output: Path, method: str,
 
 def _streamable(estimator, input_path: Path) -> bool:
     """A Parquet file is read block by block only when its columns are the model's (in order);
-    otherwise it is loaded whole, so that the mismatch is reported as in Python."""
+    otherwise it is loaded whole, so that the mismatch is reported as in Python. A model with
+    categorical columns always reads the whole table (blocks are numeric)."""
+    if getattr(estimator, "_has_categories", lambda: False)():
+        return False
     fitted = getattr(estimator, "feature_names_in_", None)
     if input_path.suffix.lower() != ".parquet" or fitted is None:
         return True
