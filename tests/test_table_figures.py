@@ -64,4 +64,4 @@ def test_evaluate_lists_the_rows_reconstructed_worst(unlabelled_comparison, tmp_
     assert len(worst) == 10 and worst["row"].iloc[0] == file_rows[np.argmax(scores)]
     np.testing.assert_allclose(worst["error"], np.sort(scores)[::-1][:10], rtol=1e-3)
     html = result.report.read_text()
-    assert "Rows ae reconstructs worst" in html and f"<td class=\"num\">{file_rows[np.argmax(scores)]:,}</td>" in html
+    assert "Rows ae reconstructs worst" in html and f">{file_rows[np.argmax(scores)]}</td>" in html  # no "1,030"

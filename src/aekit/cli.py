@@ -448,7 +448,7 @@ def export(model: Path = typer.Argument(..., help="A .safetensors model file."),
 
 # -- comparison, evaluation, demo ---------------------------------------------------
 
-def _run_compare(data: str, models: str, latent: int, hidden: str, epochs: int, seed: int, out: Path,
+def _run_compare(data: str, models: str, latent: int, hidden: str, epochs: Optional[int], seed: int, out: Path,
                  code_map: str, quiet: bool, n_train: Optional[int] = None,
                  label: Optional[str] = None, drop: Optional[str] = None, training: Optional[dict] = None) -> None:
     from aekit.compare import compare_models
@@ -458,7 +458,7 @@ def _run_compare(data: str, models: str, latent: int, hidden: str, epochs: int, 
         dataset = dataset.subsample(n_train, max(1, n_train // 4), random_state=seed)
     names = [m.strip() for m in models.split(",") if m.strip()]
     result = compare_models(
-        dataset, names, out, latent_dim=latent, hidden=_parse_hidden(hidden), max_epochs=epochs, seed=seed,
+        dataset, names, out, latent_dim=latent, hidden=_parse_hidden(hidden), max_epochs=epochs or "auto", seed=seed,
         command="aekit " + shlex.join(sys.argv[1:]), code_map_method=code_map, training=training,
         on_model=None if quiet else (lambda name: console.print(f"[bold]training {name}[/] ...")))
     _print_table(result.table)
@@ -500,7 +500,8 @@ def compare(
                                help=f"Comma-separated, from: {', '.join(model_names())}."),
     latent: int = typer.Option(32, "--latent", help="Code size (and PCA components)."),
     hidden: str = typer.Option("256", "--hidden", help="Hidden layer sizes, comma-separated."),
-    epochs: int = typer.Option(30, "--epochs", help="Maximum epochs per model."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Maximum epochs per model [default: 'auto', "
+                                         "sized in optimiser steps for the data]."),
     seed: int = typer.Option(0, "--seed"),
     n_train: Optional[int] = typer.Option(None, "--n-train", help="Use a random subset of this many training rows."),
     code_map: str = typer.Option("tsne", "--code-map", help="2-D map of codes: tsne, umap or pca."),

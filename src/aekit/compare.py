@@ -136,7 +136,9 @@ def worst_rows(evaluation: Evaluation, scaled: _Scaled, row_ids=None, n: int = W
     rows = []
     for i in order:
         worst = errors.iloc[i].sort_values(ascending=False).index[:3]
-        rows.append({"row": int(row_ids[i]) if row_ids is not None else int(i), "error": float(per_row.iloc[i]),
+        row = int(row_ids[i]) if row_ids is not None else int(i)
+        # the row number is an identifier, shown without a thousands separator
+        rows.append({"row": str(row), "error": float(per_row.iloc[i]),
                      "worst columns (data -> reconstruction)": "; ".join(
                          f"{c}: {_short(original[c].iloc[i])} -> {_short(rec[c].iloc[i])}" for c in worst)})
     return pd.DataFrame(rows)
@@ -327,12 +329,15 @@ def write_outputs(evaluations: list[Evaluation], scaled: _Scaled, out_dir: Path,
 
 
 def compare_models(dataset: Dataset, models: list[str], out_dir: str | Path, *, latent_dim: int = 32,
-                   hidden: tuple[int, ...] = (256,), max_epochs: int = 30, batch_size: int = 128,
+                   hidden: tuple[int, ...] = (256,), max_epochs: int | str = "auto", batch_size: int | str = "auto",
                    seed: int = 0, verbose: int = 0, command: str | None = None, code_map_method: str = "tsne",
                    on_model: Callable[[str], None] | None = None,
                    training: dict[str, Any] | None = None) -> ComparisonResult:
     """Train every model in ``models`` (names from ``aekit.estimators.presets``)
-    on ``dataset`` and write the comparison into ``out_dir``. ``training``
+    on ``dataset`` and write the comparison into ``out_dir``. ``max_epochs`` and
+    ``batch_size`` default to ``"auto"``: each model's budget is sized in
+    optimiser steps for the data (``aekit.training.TrainConfig.sized_for``), so
+    small data sets and slow families are not left undertrained. ``training``
     holds further estimator settings for every model (accelerator, devices,
     precision, num_threads, ...)."""
     unknown = [m for m in models if m not in PRESETS and m not in BASELINES]
