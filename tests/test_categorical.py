@@ -152,3 +152,20 @@ def test_cli_train_encode_reconstruct_with_a_text_column(tmp_path, capsys):
     assert code != 0 and "orchid" in err and "Traceback" not in err
     code, _, _ = run(["evaluate", str(out), "--code-map", "pca"], capsys)
     assert code == 0 and (out / "evaluation" / "report.html").is_file()
+    code, _, err = run(["compare", "--data", str(data), "--label", "label", "--models", "pca,ae", "--latent", "2",
+                        "--hidden", "8", "--epochs", "2", "--code-map", "pca", "--out", str(tmp_path / "cmp"), "-q"],
+                       capsys)
+    assert code == 0, err
+    assert (tmp_path / "cmp" / "figures" / "feature_errors.png").is_file()
+
+
+def test_cli_encodes_a_parquet_file_with_a_category_column(fitted, tmp_path, capsys):
+    pytest.importorskip("pyarrow")
+    ae, frame = fitted
+    model = ae.save(tmp_path / "mixed.safetensors")
+    rows = frame.head(5).copy()
+    rows["species"] = rows["species"].astype("category")  # Parquet keeps the dtype
+    rows.to_parquet(tmp_path / "rows.parquet")
+    code, _, err = run(["encode", str(model), str(tmp_path / "rows.parquet"), "-o", str(tmp_path / "z.csv")], capsys)
+    assert code == 0, err
+    np.testing.assert_allclose(pd.read_csv(tmp_path / "z.csv").to_numpy(), ae.transform(frame.head(5)), rtol=1e-5)

@@ -113,7 +113,7 @@ def test_compare_on_a_table_without_image_columns(tmp_path):
     pca = PCA(4, random_state=0).fit(train)
     expected = np.mean((pca.inverse_transform(pca.transform(test)) - test) ** 2)
     assert table.loc["pca", "test_mse"] == pytest.approx(expected, rel=1e-4)
-    assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == ["codes.png", "loss.png"]
+    assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == ["codes.png", "feature_errors.png", "loss.png"]
 
 
 def test_compare_on_unlabelled_user_data(tmp_path, digits_data):

@@ -51,6 +51,8 @@ def test_every_data_method_takes_the_labels(digits, cvae):
     wrong = (y_test[:200] + 1) % 10
     assert cvae.elbo(X_test[:200], y_test[:200]).mean() > cvae.elbo(X_test[:200], wrong).mean() + 5
     assert cvae.interpolate(X_test[0], X_test[1], 4, y=3).shape == (4, 64)
+    assert (cvae.reconstruction_log_prob(X_test[:5], y_test[:5], random_state=0)
+            > cvae.elbo(X_test[:5], y_test[:5], n_samples=10, random_state=0)).all()  # the ELBO minus a KL >= 0
 
 
 def test_save_and_load_give_identical_outputs_and_keep_the_classes(digits, cvae, tmp_path):

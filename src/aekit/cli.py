@@ -369,7 +369,10 @@ def _apply_model(model_path: Path, input_path: Path, output: Path, method: str,
 
 def _streamable(estimator, input_path: Path) -> bool:
     """A Parquet file is read block by block only when its columns are the model's (in order);
-    otherwise it is loaded whole, so that the mismatch is reported as in Python."""
+    otherwise it is loaded whole, so that the mismatch is reported as in Python. A model with
+    categorical columns always reads the whole table (blocks are numeric)."""
+    if getattr(estimator, "_has_categories", lambda: False)():
+        return False
     fitted = getattr(estimator, "feature_names_in_", None)
     if input_path.suffix.lower() != ".parquet" or fitted is None:
         return True
@@ -445,7 +448,7 @@ def export(model: Path = typer.Argument(..., help="A .safetensors model file."),
 
 # -- comparison, evaluation, demo ---------------------------------------------------
 
-def _run_compare(data: str, models: str, latent: int, hidden: str, epochs: int, seed: int, out: Path,
+def _run_compare(data: str, models: str, latent: int, hidden: str, epochs: Optional[int], seed: int, out: Path,
                  code_map: str, quiet: bool, n_train: Optional[int] = None,
                  label: Optional[str] = None, drop: Optional[str] = None, training: Optional[dict] = None) -> None:
     from aekit.compare import compare_models
@@ -455,7 +458,7 @@ def _run_compare(data: str, models: str, latent: int, hidden: str, epochs: int, 
         dataset = dataset.subsample(n_train, max(1, n_train // 4), random_state=seed)
     names = [m.strip() for m in models.split(",") if m.strip()]
     result = compare_models(
-        dataset, names, out, latent_dim=latent, hidden=_parse_hidden(hidden), max_epochs=epochs, seed=seed,
+        dataset, names, out, latent_dim=latent, hidden=_parse_hidden(hidden), max_epochs=epochs or "auto", seed=seed,
         command="aekit " + shlex.join(sys.argv[1:]), code_map_method=code_map, training=training,
         on_model=None if quiet else (lambda name: console.print(f"[bold]training {name}[/] ...")))
     _print_table(result.table)
@@ -497,7 +500,8 @@ def compare(
                                help=f"Comma-separated, from: {', '.join(model_names())}."),
     latent: int = typer.Option(32, "--latent", help="Code size (and PCA components)."),
     hidden: str = typer.Option("256", "--hidden", help="Hidden layer sizes, comma-separated."),
-    epochs: int = typer.Option(30, "--epochs", help="Maximum epochs per model."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Maximum epochs per model [default: 'auto', "
+                                         "sized in optimiser steps for the data]."),
     seed: int = typer.Option(0, "--seed"),
     n_train: Optional[int] = typer.Option(None, "--n-train", help="Use a random subset of this many training rows."),
     code_map: str = typer.Option("tsne", "--code-map", help="2-D map of codes: tsne, umap or pca."),
@@ -535,7 +539,8 @@ def evaluate(
     if len(dataset.X_test) == 0:
         raise ValueError(f"{run['data']} has too few rows for a test split (need at least 5); nothing to evaluate on")
     result = evaluate_fitted(run["model"], estimator, dataset, run_dir / "evaluation", seed=run.get("seed", 0),
-                             command="aekit " + shlex.join(sys.argv[1:]), code_map_method=code_map)
+                             command="aekit " + shlex.join(sys.argv[1:]), code_map_method=code_map,
+                             test_rows=run.get("test_indices"))
     _print_table(result.table)
     console.print(f"wrote [bold]{result.report}[/]")
 

@@ -19,13 +19,14 @@ import pandas as pd
 
 from aekit._version import __version__
 from aekit.data import Dataset, corrupt_array
-from aekit.data.tabular import fit_preprocessing
+from aekit.data.tabular import categorical_columns, fit_preprocessing
 from aekit.estimators.base import AutoencoderEstimator
 from aekit.estimators.presets import BASELINES, PRESETS, estimator_class, make_estimator
 from aekit.evaluation import (code_quality, pca_baseline, reconstruction_metrics, results_table,
                               table_to_markdown, throughput)
 from aekit.viz import plot_code_maps, plot_image_rows, plot_latent_manifold, plot_loss_comparison, plot_samples
 from aekit.viz.report import write_report
+from aekit.viz.tables import plot_feature_errors
 
 TEST_NOISE = ("masking", 0.3)
 N_SAMPLES = 64  # drawn from each generative model for its sample grid  # how test inputs are corrupted for the robustness column
@@ -59,6 +60,7 @@ class Evaluation:
     history: pd.DataFrame | None = None
     decode: Callable[[np.ndarray], np.ndarray] | None = None  # for 2-D codes: the manifold figure
     samples: np.ndarray | None = None  # generative models: rows drawn from the prior
+    still_improving: bool = False  # training ended on its best epoch: likely undertrained
 
 
 @dataclasses.dataclass
@@ -100,6 +102,54 @@ def _code_columns(scaled: _Scaled, Z_train: np.ndarray, Z_test: np.ndarray, seed
     if d.y_train is None or d.y_test is None:
         return {}
     return code_quality(Z_train, d.y_train, Z_test, d.y_test, random_state=seed)
+
+
+def _column_slices(scaled: _Scaled) -> dict[str, slice]:
+    """Which scaled columns each original column of the data became (one-hot blocks for categories)."""
+    if hasattr(scaled.scaler, "column_slices"):
+        return scaled.scaler.column_slices()
+    names = scaled.dataset.feature_names or [f"x{i}" for i in range(scaled.X_test.shape[1])]
+    return {str(name): slice(i, i + 1) for i, name in enumerate(names)}
+
+
+def _squared_errors(scaled: _Scaled, X_rec_raw) -> pd.DataFrame:
+    """Squared error of each test row and ORIGINAL column, scaled units (a category: its block's sum)."""
+    squared = np.square(scaled.scaler.transform(X_rec_raw) - scaled.X_test)
+    return pd.DataFrame({name: squared[:, part].sum(axis=1) for name, part in _column_slices(scaled).items()})
+
+
+def feature_errors(evaluations: list[Evaluation], scaled: _Scaled) -> pd.DataFrame:
+    """Mean squared test error per original column (rows) and model (columns)."""
+    return pd.DataFrame({ev.name: _squared_errors(scaled, ev.X_rec).mean(axis=0) for ev in evaluations})
+
+
+WORST_ROWS = 10
+
+
+def worst_rows(evaluation: Evaluation, scaled: _Scaled, row_ids=None, n: int = WORST_ROWS) -> pd.DataFrame:
+    """The test rows ``evaluation``'s model reconstructs worst, each with its three worst columns
+    (value in the data -> reconstruction). ``row_ids``: the test rows' numbers in the data file."""
+    errors = _squared_errors(scaled, evaluation.X_rec)
+    per_row = errors.sum(axis=1) / scaled.X_test.shape[1]  # mean over the model's inputs, as test_mse
+    order = np.argsort(-per_row.to_numpy(), kind="stable")[:n]
+    original, rec = _as_frame(scaled.dataset.X_test, errors.columns), _as_frame(evaluation.X_rec, errors.columns)
+    rows = []
+    for i in order:
+        worst = errors.iloc[i].sort_values(ascending=False).index[:3]
+        row = int(row_ids[i]) if row_ids is not None else int(i)
+        # the row number is an identifier, shown without a thousands separator
+        rows.append({"row": str(row), "error": float(per_row.iloc[i]),
+                     "worst columns (data -> reconstruction)": "; ".join(
+                         f"{c}: {_short(original[c].iloc[i])} -> {_short(rec[c].iloc[i])}" for c in worst)})
+    return pd.DataFrame(rows)
+
+
+def _as_frame(X, columns) -> pd.DataFrame:
+    return X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X), columns=list(columns))
+
+
+def _short(value) -> str:
+    return f"{value:.4g}" if isinstance(value, (float, np.floating)) else str(value)
 
 
 def evaluate_pca(scaled: _Scaled, n_components: int, seed: int) -> Evaluation:
@@ -146,7 +196,8 @@ def evaluate_estimator(name: str, estimator: AutoencoderEstimator, scaled: _Scal
         samples = estimator.sample(N_SAMPLES, random_state=seed)
         if scorer is not None:
             row.update(sample_quality(estimator, scorer, d.X_test, seed))
-    return Evaluation(name, row, Z_test, X_rec, masked_rec, estimator.history_, decode, samples)
+    return Evaluation(name, row, Z_test, X_rec, masked_rec, estimator.history_, decode, samples,
+                      still_improving=bool(getattr(estimator, "still_improving_", False)))
 
 
 def sample_quality(estimator, scorer, X_real: np.ndarray, seed: int) -> dict[str, float]:
@@ -162,8 +213,8 @@ def sample_quality(estimator, scorer, X_real: np.ndarray, seed: int) -> dict[str
 
 def fit_sample_scorer(dataset: Dataset, seed: int):
     """The classifier whose features score samples, trained on the training rows (None without labels)."""
-    if dataset.y_train is None or len(dataset.X_test) < 2:
-        return None
+    if dataset.y_train is None or len(dataset.X_test) < 2 or categorical_columns(dataset.X_train):
+        return None  # (a table with categories: its samples are not a numeric matrix to score)
     from aekit.evaluation import SampleQualityScorer
 
     return SampleQualityScorer(random_state=seed).fit(dataset.X_train, dataset.y_train)
@@ -193,11 +244,18 @@ def _figures(evaluations: list[Evaluation], scaled: _Scaled, fig_dir: Path, seed
         path = plot_series_rows(rows, d.series_shape, fig_dir / "series.png",
                                 title="Test series (black) and each model's reconstruction")
         figures.append((str(path), "Series reconstructions: look for lost peaks, lag and smoothing."))
-    if d.y_test is not None:
+    if d.y_test is not None or d.kind == "table":
         path = plot_code_maps({ev.name: ev.Z_test for ev in evaluations}, d.y_test, fig_dir / "codes.png",
-                              method=code_map_method, random_state=seed)
+                              method=code_map_method, random_state=seed,
+                              title="Test codes in 2-D" + (", coloured by label" if d.y_test is not None else ""))
         figures.append((str(path), "Codes in 2-D: separate, compact colour clusters mean the codes keep the "
-                                   "classes apart without ever seeing a label."))
+                                   "classes apart without ever seeing a label." if d.y_test is not None else
+                                   "Codes in 2-D (2-D codes as they are, wider ones mapped): clusters and "
+                                   "outliers of the test rows; pass --label to colour them."))
+    if d.kind == "table":
+        path = plot_feature_errors(feature_errors(evaluations, scaled), fig_dir / "feature_errors.png")
+        figures.append((str(path), "Error per column: columns that every model reconstructs badly carry "
+                                   "information the code does not keep (or noise)."))
     for ev in evaluations:
         if ev.decode is not None and d.image_shape is not None:
             lim = float(np.percentile(np.abs(ev.Z_test), 98)) or 1.0  # span where the test codes lie
@@ -243,8 +301,16 @@ def _meta(dataset: Dataset, seed: int, command: str | None, settings: dict[str, 
     }
 
 
+def still_improving_notes(evaluations: list[Evaluation]) -> list[str]:
+    """One line per model whose training ended on its best epoch."""
+    return [f"{ev.name} was still improving when training stopped (its last epoch, {ev.row.get('epochs')}, was "
+            "its best): it is likely undertrained; more epochs (--epochs, or max_epochs='auto') should help."
+            for ev in evaluations if ev.still_improving]
+
+
 def write_outputs(evaluations: list[Evaluation], scaled: _Scaled, out_dir: Path, *, title: str, seed: int,
-                  command: str | None, settings: dict[str, Any], code_map_method: str = "tsne") -> tuple[pd.DataFrame, Path]:
+                  command: str | None, settings: dict[str, Any], code_map_method: str = "tsne",
+                  tables: list[tuple[str, pd.DataFrame, str]] | None = None) -> tuple[pd.DataFrame, Path]:
     """results.csv, results.md, the figures and report.html for these evaluations."""
     out_dir.mkdir(parents=True, exist_ok=True)
     table = results_table([ev.row for ev in evaluations])
@@ -257,17 +323,21 @@ def write_outputs(evaluations: list[Evaluation], scaled: _Scaled, out_dir: Path,
              "components.")
     report = write_report(out_dir / "report.html", title=title, table=table, figures=figures,
                           meta=_meta(d, seed, command, settings), intro=intro,
-                          better={k: v for k, v in BETTER.items() if k in table.columns})
+                          better={k: v for k, v in BETTER.items() if k in table.columns},
+                          notes=still_improving_notes(evaluations), tables=tables)
     return table, report
 
 
 def compare_models(dataset: Dataset, models: list[str], out_dir: str | Path, *, latent_dim: int = 32,
-                   hidden: tuple[int, ...] = (256,), max_epochs: int = 30, batch_size: int = 128,
+                   hidden: tuple[int, ...] = (256,), max_epochs: int | str = "auto", batch_size: int | str = "auto",
                    seed: int = 0, verbose: int = 0, command: str | None = None, code_map_method: str = "tsne",
                    on_model: Callable[[str], None] | None = None,
                    training: dict[str, Any] | None = None) -> ComparisonResult:
     """Train every model in ``models`` (names from ``aekit.estimators.presets``)
-    on ``dataset`` and write the comparison into ``out_dir``. ``training``
+    on ``dataset`` and write the comparison into ``out_dir``. ``max_epochs`` and
+    ``batch_size`` default to ``"auto"``: each model's budget is sized in
+    optimiser steps for the data (``aekit.training.TrainConfig.sized_for``), so
+    small data sets and slow families are not left undertrained. ``training``
     holds further estimator settings for every model (accelerator, devices,
     precision, num_threads, ...)."""
     unknown = [m for m in models if m not in PRESETS and m not in BASELINES]
@@ -305,13 +375,23 @@ def compare_models(dataset: Dataset, models: list[str], out_dir: str | Path, *, 
 
 
 def evaluate_fitted(name: str, estimator: AutoencoderEstimator, dataset: Dataset, out_dir: str | Path, *,
-                    seed: int = 0, command: str | None = None, code_map_method: str = "tsne") -> ComparisonResult:
-    """Measure one trained model beside PCA with as many components as its code."""
+                    seed: int = 0, command: str | None = None, code_map_method: str = "tsne",
+                    test_rows=None) -> ComparisonResult:
+    """Measure one trained model beside PCA with as many components as its code; the report also
+    lists the test rows it reconstructs worst (``test_rows``: their numbers in the data file)."""
     out_dir = Path(out_dir)
     scaled = _Scaled(dataset, seed)
     latent_dim = min(estimator.model_.config.latent_dim, dataset.X_train.shape[1])  # mSDA codes can be wider
     evaluations = [evaluate_pca(scaled, latent_dim, seed), evaluate_estimator(name, estimator, scaled, seed)]
     settings = {"latent_dim": latent_dim, "test corruption": f"{TEST_NOISE[0]} {TEST_NOISE[1]}"}
+    worst = worst_rows(evaluations[1], scaled, test_rows)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    worst.to_csv(out_dir / "worst_rows.csv", index=False)
+    where = "row number in the data file, 0 = first data row" if test_rows is not None else "position in the test set"
+    tables = [(f"Rows {name} reconstructs worst", worst,
+               f"The {len(worst)} test rows with the largest reconstruction error (mean squared, scaled units); "
+               f"'row' is the {where}. Look for data errors, rare categories or true outliers.")]
     table, report = write_outputs(evaluations, scaled, out_dir, title=f"aekit evaluation: {name} on {dataset.name}",
-                                  seed=seed, command=command, settings=settings, code_map_method=code_map_method)
+                                  seed=seed, command=command, settings=settings, code_map_method=code_map_method,
+                                  tables=tables)
     return ComparisonResult(table, report, out_dir, {name: estimator})

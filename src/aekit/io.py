@@ -89,7 +89,8 @@ MACHINE_LOCAL_PARAMS = {"checkpoint_dir": None, "log_dir": None, "resume": False
 def _portable_params(estimator) -> dict[str, Any]:
     from aekit.training.devices import DEVICE_PARAMS
 
-    params = estimator.get_params(deep=False)
+    # an estimator may say how its parameters are stored (e.g. a wrapped model given as an object)
+    params = estimator._saved_params() if hasattr(estimator, "_saved_params") else estimator.get_params(deep=False)
     params.update({k: v for k, v in MACHINE_LOCAL_PARAMS.items() if k in params})  # closed-form models have none
     params.update({k: v for k, v in DEVICE_PARAMS.items() if k in params})
     if not isinstance(params.get("random_state"), (int, type(None))):

@@ -28,6 +28,7 @@ _CLASSES: dict[str, str] = {
     "MultVAE": "multvae",
     "MultDAE": "multvae",
     "EASE": "ease",
+    "SeriesAnomalyDetector": "series_detector",
     "ConditionalVAE": "cvae",
     "AdversarialAutoencoder": "aae",
 }

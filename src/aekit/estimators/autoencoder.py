@@ -3,10 +3,16 @@ scikit-learn transformer."""
 
 from __future__ import annotations
 
+import numpy as np
+import torch
+
 from aekit.estimators.base import AutoencoderEstimator, hidden_sizes
 from aekit.estimators.sampling import GaussianCodeSampler
 from aekit.models import AutoencoderConfig
 from aekit.models.base import RECONSTRUCTION_LOSSES
+
+
+PCA_ROWS = 20_000  # rows the linear path's PCA initialisation is fitted on
 
 
 class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
@@ -44,6 +50,15 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
         Weight of the squared Frobenius norm of the encoder Jacobian.
     weight_decay : float, default=0.0
         L2 weight decay.
+    linear_path : bool or "auto", default="auto"
+        Add a linear encoder and decoder beside the networks (code =
+        network(x) + A x, output = network(code) + B code), set to PCA's
+        solution on the training data before training, with the networks'
+        last layers starting at zero: training starts where PCA ends and
+        adds what is nonlinear, so on small tables the default does not
+        end worse than PCA. "auto": on when the code and the output are
+        linear and the decoder is not tied (tables; not images, whose
+        output is a sigmoid).
     scaling : {"auto", "minmax", "standard", "none"}, default="auto"
         Fitted on the training data and stored with the model. "auto" scales
         image-like data (values in [0, 1] or integers 0..255) to [0, 1] with
@@ -65,8 +80,11 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
         most 500 (a 400-row table: about 190 epochs; Fashion-MNIST: 50).
         When training ends on its best epoch a ``StillImprovingWarning`` says
         the model is likely undertrained.
-    validation_fraction : float, default=0.1
+    validation_fraction : float or "auto", default="auto"
         Rows held out for early stopping (0 to train on everything).
+        "auto": 0.2 for fewer than 1000 rows (so that early stopping, and
+        the choice between the trained model and its PCA start, watch enough
+        rows), else 0.1.
     patience : int or "auto", default="auto"
         Epochs without improvement of the validation loss before stopping
         ("auto": 500 optimiser steps, at least 5 epochs). The best epoch's
@@ -131,8 +149,8 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
     def __init__(self, latent_dim=32, hidden=(256,), activation="relu", latent_activation="auto",
                  output_activation="auto", loss="mse", tied=False, noise=None, noise_level=0.0,
                  sparsity=None, sparsity_weight=1e-3, sparsity_target=0.05, contractive_weight=0.0,
-                 weight_decay=0.0, scaling="auto", handle_unknown="ignore", learning_rate=1e-3, batch_size="auto", max_epochs="auto",
-                 validation_fraction=0.1, patience="auto", random_state=None, verbose=0,
+                 weight_decay=0.0, linear_path="auto", scaling="auto", handle_unknown="ignore", learning_rate=1e-3, batch_size="auto", max_epochs="auto",
+                 validation_fraction="auto", patience="auto", random_state=None, verbose=0,
                  checkpoint_dir=None, resume=False, log_dir=None, accelerator="auto", devices=1,
                  num_nodes=1, strategy="auto", precision="32", num_threads=None):
         self.latent_dim = latent_dim
@@ -149,6 +167,7 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
         self.sparsity_target = sparsity_target
         self.contractive_weight = contractive_weight
         self.weight_decay = weight_decay
+        self.linear_path = linear_path
         self.scaling = scaling
         self.handle_unknown = handle_unknown
         self.learning_rate = learning_rate
@@ -179,7 +198,53 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
             output_activation=output_activation, reconstruction_loss=self.loss, tied=self.tied,
             noise=self.noise, noise_level=self.noise_level, sparsity=self.sparsity,
             sparsity_weight=self.sparsity_weight, sparsity_target=self.sparsity_target,
-            contractive_weight=self.contractive_weight)
+            contractive_weight=self.contractive_weight,
+            linear_path=self._linear_path(output_activation))
+
+    def _linear_path(self, output_activation: str) -> bool:
+        """``linear_path`` resolved: "auto" is on for a dense model with a linear code and output."""
+        chosen = getattr(self, "linear_path", False)  # subclasses without the parameter: off
+        if chosen != "auto":
+            if not isinstance(chosen, (bool, np.bool_)):
+                raise ValueError(f"linear_path must be True, False or 'auto', got {chosen!r}")
+            return bool(chosen)
+        linear_code = self.latent_activation in ("auto", "identity") and self.sparsity is None
+        return (self.family == "autoencoder" and output_activation == "identity" and linear_code
+                and not self.tied)
+
+    def _initialise(self, model, data, cfg) -> None:
+        """The linear path starts as PCA of the training rows (at most 20,000 of them)."""
+        if not model._has_linear_path() or not isinstance(data, np.ndarray):
+            return
+        from sklearn.decomposition import PCA
+
+        rows = data if len(data) <= PCA_ROWS else data[np.random.default_rng(cfg.seed).choice(
+            len(data), PCA_ROWS, replace=False)]
+        pca = PCA(min(self.latent_dim, *rows.shape), random_state=cfg.seed).fit(rows)
+        model.init_linear_path(torch.as_tensor(pca.components_, dtype=torch.float32),
+                               torch.as_tensor(pca.mean_, dtype=torch.float32))
+        self._start_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+    def _keep_start(self, model, data, cfg) -> bool:
+        """The PCA start is a candidate too: kept when training did not beat it on the validation rows."""
+        start, self._start_state = getattr(self, "_start_state", None), None
+        if start is None:
+            return False
+        from aekit.training.fit import validation_rows
+
+        _, rows = validation_rows(len(data), cfg.validation_fraction, cfg.seed)
+        if rows is None:
+            return False
+        X_val = data[rows]  # the rows early stopping watched
+        trained = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        errors = []
+        for state in (start, trained):
+            model.load_state_dict(state)
+            errors.append(_mean_error(model.eval(), X_val))
+        if errors[0] <= errors[1]:
+            model.load_state_dict(start)
+            return True
+        return False
 
     def _check_loss(self, output_activation: str, scaling: str) -> None:
         if self.loss not in RECONSTRUCTION_LOSSES:
@@ -188,3 +253,15 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
             raise ValueError(f"loss='bce' needs outputs in (0, 1), i.e. output_activation='sigmoid' (the 'auto' "
                              f"choice for data scaled to [0, 1] such as images); got output_activation="
                              f"{output_activation!r} with scaling={scaling!r}")
+
+
+@torch.inference_mode()
+def _mean_error(model, X: np.ndarray) -> float:
+    """Mean reconstruction error of ``model`` on the rows of ``X``, in large batches."""
+    from aekit.estimators.base import PREDICT_BATCH
+    from aekit.training.devices import model_device
+
+    device = model_device(model)
+    total = sum(float(model.reconstruction_error(torch.from_numpy(X[i:i + PREDICT_BATCH]).to(device)).sum())
+                for i in range(0, len(X), PREDICT_BATCH))
+    return total / len(X)

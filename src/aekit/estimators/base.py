@@ -6,6 +6,7 @@ config; fitting, scaling, encoding, scoring and saving live here once.
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 import warnings
 from pathlib import Path
@@ -126,7 +127,10 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         with torch.random.fork_rng():  # seeded initial weights, global RNG untouched
             torch.manual_seed(train_cfg.seed)
             model = MODEL_FAMILIES[self.family](model_cfg)
+        self._initialise(model, data, train_cfg)
         result = fit_model(model, data, train_cfg)
+        if self._keep_start(model, data, train_cfg):
+            result = dataclasses.replace(result, best_epoch=0)
         # Only a fit that finished replaces the fitted state: a crash leaves the old one intact.
         self.scaler_, self.model_ = scaler, model.eval()
         self._global_rank = result.global_rank  # distributed training: only rank 0 saves
@@ -136,6 +140,13 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         self.n_epochs_ = result.epochs_run
         self.stopped_early_ = result.stopped_early
         return self
+
+    def _initialise(self, model: BaseAutoencoder, data, cfg: TrainConfig) -> None:
+        """Set initial weights from the (scaled) training data before training; default: nothing."""
+
+    def _keep_start(self, model: BaseAutoencoder, data, cfg: TrainConfig) -> bool:
+        """After training: go back to the initial weights if they were better (then True); default: no."""
+        return False
 
     def _warn_if_still_improving(self) -> None:
         """Training that ends on its best epoch had more to learn: say so."""

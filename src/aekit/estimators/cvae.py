@@ -22,8 +22,9 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
     label does not (style, thickness, slant), and ``sample(n, y=c)`` draws
     new examples of class c. Every method that looks at data takes the labels
     too: ``transform(X, y)``, ``reconstruct(X, y)``, ``elbo(X, y)``,
-    ``log_likelihood(X, y)``, ``score_samples(X, y)``. A label never seen in
-    ``fit``, or labels missing, is one clear error.
+    ``log_likelihood(X, y)``, ``reconstruction_log_prob(X, y)``,
+    ``score_samples(X, y)``. A label never seen in ``fit``, or labels
+    missing, is one clear error.
 
     Parameters
     ----------
@@ -101,6 +102,11 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
     def log_likelihood(self, X, y=None, n_samples: int = 1000, random_state=None) -> np.ndarray:
         """log p(x | y) per sample by importance sampling (see :meth:`aekit.VAE.log_likelihood`)."""
         return self._log_likelihood(self._model_input(X, y, "log_likelihood"), n_samples, random_state)
+
+    def reconstruction_log_prob(self, X, y=None, n_samples: int = 10, random_state=None) -> np.ndarray:
+        """``E_q[log p(x | z, y)]`` per sample (see :meth:`aekit.VAE.reconstruction_log_prob`)."""
+        return self._reconstruction_log_prob(self._model_input(X, y, "reconstruction_log_prob"), n_samples,
+                                             random_state)
 
     def score_samples(self, X, y=None) -> np.ndarray:
         """Negative ELBO per sample given its label (nats)."""

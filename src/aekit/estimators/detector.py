@@ -2,7 +2,9 @@
 PyOD's surface so a PyOD user switches by changing the import.
 
 Any autoencoder family is used by its preset name (``"ae"``, ``"dae"``,
-``"conv"``, ``"vae"``, ...; see :mod:`aekit.estimators.presets`). The
+``"conv"``, ``"vae"``, ...; see :mod:`aekit.estimators.presets`), the
+sequence families too (``"lstm-ae"``, ``"conv1d-ae"``, ``"attention-ae"``,
+``"seq-vae"``: one score per series of shape (n, T) or (n, T, C)). The
 detector fits it on (mostly) normal data, scores each sample by how badly it
 is reconstructed, and picks a threshold with one of the rules of
 :mod:`aekit.detection.thresholds`.
@@ -122,6 +124,8 @@ class AnomalyDetector(BaseEstimator):
         """
         rule = resolve_threshold_rule(self.threshold, self.contamination)
         estimator = self._make_estimator()
+        if _is_sequence_model(estimator):
+            return self._fit_series(estimator, X, rule)
         names = feature_names_of(X)
         X_checked = check_data(X, name="X", estimator_name=type(self).__name__)
         if np.ptp(X_checked, axis=0).max() == 0:
@@ -135,6 +139,16 @@ class AnomalyDetector(BaseEstimator):
         self.estimator_ = estimator
         self.n_features_in_ = X_checked.shape[1]
         self._set_feature_names(names)
+        return self
+
+    def _fit_series(self, estimator, X, rule) -> AnomalyDetector:
+        """Fit a sequence autoencoder on series ``X``: one score per series."""
+        estimator.fit(X)
+        scores = self._scores(estimator, X)
+        self._set_threshold(scores, compute_threshold(scores, rule, contamination=self.contamination,
+                                                      k=self.threshold_k),
+                            "fixed" if isinstance(rule, float) else rule)
+        self.estimator_, self.n_features_in_ = estimator, estimator.n_channels_
         return self
 
     def fit_predict(self, X, y=None) -> np.ndarray:
@@ -268,7 +282,11 @@ class AnomalyDetector(BaseEstimator):
         if self.score not in RECONSTRUCTION_SCORES + VARIATIONAL_SCORES:
             raise ValueError(f"score: expected one of {RECONSTRUCTION_SCORES + VARIATIONAL_SCORES}, "
                              f"got {self.score!r}")
-        if self.score in VARIATIONAL_SCORES and not hasattr(cls, "reconstruction_log_prob"):
+        sequence = _is_sequence_model(cls)
+        if sequence and self.score not in ("mse", "elbo"):
+            raise ValueError(f"score={self.score!r} is not offered for the sequence model {self.model!r}; use 'mse'"
+                             f"{' or elbo' if hasattr(cls, 'elbo') else ''}")
+        if self.score in VARIATIONAL_SCORES and not hasattr(cls, "elbo" if sequence else "reconstruction_log_prob"):
             raise ValueError(f"score={self.score!r} needs a variational model (with an ELBO), "
                              f"but {self.model!r} is a {cls.__name__}; use 'mse' or 'mae'")
         return cls
@@ -278,11 +296,17 @@ class AnomalyDetector(BaseEstimator):
 
     def _feature_errors(self, estimator, X) -> np.ndarray:
         """Per-feature reconstruction errors on the scaled data, (n_samples, n_features)."""
+        if _is_sequence_model(estimator):
+            raise ValueError(f"per-feature errors need a tabular model, {self.model!r} is a sequence model; "
+                             "use detector.estimator_.score_steps(X) for per-time-step errors")
         X_scaled = estimator.scaler_.transform(estimator._checked(X))
         residual = X_scaled - estimator.scaler_.transform(estimator.reconstruct(X))
         return np.square(residual) if self.score == "mse" else np.abs(residual)
 
     def _scores(self, estimator, X) -> np.ndarray:
+        if _is_sequence_model(estimator):
+            scores = estimator.reconstruction_error(X) if self.score == "mse" else -estimator.elbo(X)
+            return np.asarray(scores, dtype=np.float64)
         if self.score in VARIATIONAL_SCORES:
             per_sample = estimator.elbo if self.score == "elbo" else estimator.reconstruction_log_prob
             return -np.asarray(per_sample(X, n_samples=ELBO_SAMPLES, random_state=0), dtype=np.float64)
@@ -306,3 +330,10 @@ class AnomalyDetector(BaseEstimator):
             self.feature_names_in_ = np.asarray(list(names), dtype=object)
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
+
+
+def _is_sequence_model(model) -> bool:
+    """Whether ``model`` (an estimator or its class) is a sequence autoencoder."""
+    from aekit.estimators.sequence import SequenceEstimator
+
+    return isinstance(model, SequenceEstimator) or (isinstance(model, type) and issubclass(model, SequenceEstimator))

@@ -22,7 +22,7 @@ from aekit.estimators.base import AutoencoderEstimator
 from aekit.models.sequence import SequenceAutoencoderConfig
 from aekit.training import fit_model
 
-SERIES_SCALINGS = ("standard", "none")
+SERIES_SCALINGS = ("auto", "standard", "none")  # "auto": per-channel standardisation
 PREDICT_SERIES = 512  # series per forward pass when predicting
 
 
@@ -41,9 +41,10 @@ class SequenceEstimator(AutoencoderEstimator):
             raise ValueError(f"scaling must be one of {SERIES_SCALINGS}, got {self.scaling!r}")
         train_cfg = self._train_config()
         train_cfg.validate()
-        model_cfg = self._model_config(X.shape[2], self.scaling)
+        scaling = "standard" if self.scaling == "auto" else self.scaling
+        model_cfg = self._model_config(X.shape[2], scaling)
         model_cfg.validate()
-        scaler = Scaler(self.scaling).fit(X[_real(lengths, X.shape[1])])
+        scaler = Scaler(scaling).fit(X[_real(lengths, X.shape[1])])
         with torch.random.fork_rng():
             torch.manual_seed(train_cfg.seed)
             model = self._model_class()(model_cfg)
@@ -107,11 +108,15 @@ class SequenceEstimator(AutoencoderEstimator):
             X = self.model_.eval().decode(torch.from_numpy(Z), length).numpy()
         return _unscale(self.scaler_, X, np.full(len(Z), length))
 
-    def score_samples(self, X, lengths=None) -> np.ndarray:
+    def reconstruction_error(self, X, lengths=None) -> np.ndarray:
         """Per-series reconstruction error: mean squared error over the real
         steps and channels, in scaled units."""
         X, lengths = self._series(X, lengths)
         return self._predict(self.model_.reconstruction_error, X, lengths)
+
+    def score_samples(self, X, lengths=None) -> np.ndarray:
+        """Anomaly score per series: :meth:`reconstruction_error` (the VAE: the negative ELBO)."""
+        return self.reconstruction_error(X, lengths)
 
     def score_steps(self, X, lengths=None) -> np.ndarray:
         """Per-time-step reconstruction error (mean over channels, scaled
@@ -189,13 +194,19 @@ class SequenceAutoencoder(SequenceEstimator):
     noise_level : float, default=0.0
     weight_decay : float, default=0.0
         L2 weight decay.
-    scaling : {"standard", "none"}, default="standard"
-        Per-channel standardisation fitted on the training series' real steps.
+    scaling : {"standard", "auto", "none"}, default="standard"
+        Per-channel standardisation fitted on the training series' real steps
+        ("auto" is the same: what `aekit train` asks every family for).
     n_channels : int or None, default=None
         Channels of 2-D input flattened time-major, ``X.reshape(n, T * C)``;
         None reads 2-D input as one channel.
     learning_rate, batch_size, max_epochs, validation_fraction, patience :
         Training settings (Adam, early stopping on the validation loss).
+        ``"auto"`` (the default of batch_size, max_epochs and patience) counts
+        training in optimiser steps, as for :class:`aekit.Autoencoder`:
+        batches of training series / 20 in [16, 128], enough epochs for
+        about 4,000 steps (50 to 500), patience of 500 steps. A UCR training
+        split of 30 series thus gets 500 epochs of 2 steps, not 50 epochs.
     random_state : int or None
     verbose : int, default=0
     checkpoint_dir, resume, log_dir : as for :class:`aekit.Autoencoder`.
@@ -229,8 +240,9 @@ class SequenceAutoencoder(SequenceEstimator):
 
     def __init__(self, encoder="lstm", latent_dim=16, hidden=(64,), kernel_size=5, n_heads=4,
                  activation="relu", noise=None, noise_level=0.0, weight_decay=0.0, scaling="standard",
-                 n_channels=None, learning_rate=1e-3, batch_size=32, max_epochs=50, validation_fraction=0.1,
-                 patience=5, random_state=None, verbose=0, checkpoint_dir=None, resume=False, log_dir=None):
+                 n_channels=None, learning_rate=1e-3, batch_size="auto", max_epochs="auto",
+                 validation_fraction=0.1, patience="auto", random_state=None, verbose=0, checkpoint_dir=None,
+                 resume=False, log_dir=None):
         self.encoder = encoder
         self.latent_dim = latent_dim
         self.hidden = hidden
@@ -305,8 +317,9 @@ class SequenceVAE(SequenceAutoencoder):
     def __init__(self, encoder="lstm", latent_dim=16, hidden=(64,), kernel_size=5, n_heads=4,
                  activation="relu", noise=None, noise_level=0.0, beta=1.0, warmup_epochs=0, free_bits=0.0,
                  gaussian_variance="learned", sigma=1.0, weight_decay=0.0, scaling="standard",
-                 n_channels=None, learning_rate=1e-3, batch_size=32, max_epochs=50, validation_fraction=0.1,
-                 patience=5, random_state=None, verbose=0, checkpoint_dir=None, resume=False, log_dir=None):
+                 n_channels=None, learning_rate=1e-3, batch_size="auto", max_epochs="auto",
+                 validation_fraction=0.1, patience="auto", random_state=None, verbose=0, checkpoint_dir=None,
+                 resume=False, log_dir=None):
         super().__init__(encoder, latent_dim, hidden, kernel_size, n_heads, activation, noise, noise_level,
                          weight_decay, scaling, n_channels, learning_rate, batch_size, max_epochs,
                          validation_fraction, patience, random_state, verbose, checkpoint_dir, resume, log_dir)

@@ -3,18 +3,31 @@ windows of normal data, per-time-step scores, a threshold and flagged segments.
 
 Each window's per-step reconstruction errors are mapped back to the steps of
 the long series by averaging the windows that cover each step, so a spike at
-step t raises the score at t (not over a whole window).
+step t raises the error at t (not over a whole window): :meth:`step_errors`.
+
+Those per-step squared errors are heavy-tailed: thresholding them directly
+flags hundreds of one-step blips in normal stretches. The anomaly score of a
+step (:meth:`score_steps`) is therefore their moving average over ``smooth``
+steps centred on it, and the "auto" / "iqr" rules are applied to the
+logarithm of the training scores (a multiplicative, robust scale for
+positive, skewed scores), then mapped back: ``threshold_`` is in score units.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import numpy as np
+from scipy.ndimage import uniform_filter1d
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from aekit.data.series import flagged_segments, sliding_windows, windows_to_steps
-from aekit.detection.thresholds import compute_threshold
+from aekit.detection.thresholds import compute_threshold, resolve_threshold_rule
 from aekit.exceptions import DataError
+
+LOG_SCALE_RULES = ("auto", "iqr")  # rules on spread: applied to log scores
 
 
 class SeriesAnomalyDetector(BaseEstimator):
@@ -30,10 +43,15 @@ class SeriesAnomalyDetector(BaseEstimator):
         Window length in steps.
     stride : int, default=8
         Steps between window starts (smaller: smoother scores, slower).
+    smooth : int or "auto", default="auto"
+        Width (steps) of the centred moving average that turns per-step
+        errors into scores; "auto" is ``window // 4``, 1 turns it off.
     threshold : None, "auto", "contamination", "iqr" or float, default=None
-        The same rules as :class:`aekit.AnomalyDetector`, applied to the
-        per-step scores of the training series. None means "auto" (median +
-        3 * 1.4826 * MAD) unless ``contamination`` is given.
+        The rules of :class:`aekit.AnomalyDetector`, applied to the scores of
+        the training series: "auto" and "iqr" on their logarithm (then
+        exponentiated), "contamination" as the quantile, a float as is.
+        None means "auto" (a factor exp(3 * 1.4826 * MAD) of log scores
+        above their median) unless ``contamination`` is given.
     contamination : float or None
         Expected anomaly fraction for the "contamination" rule.
     latent_dim, max_epochs, random_state, verbose :
@@ -44,6 +62,8 @@ class SeriesAnomalyDetector(BaseEstimator):
     model_ : the fitted sequence estimator
     threshold_ : float
     train_scores_ : numpy.ndarray of shape (T_train,)
+    smooth_ : int
+        The moving-average width used.
     n_channels_ : int
 
     Examples
@@ -55,13 +75,16 @@ class SeriesAnomalyDetector(BaseEstimator):
     >>> det = det.fit(series[:1500])
     >>> det.score_steps(series).shape
     (2000,)
+    >>> det.save("series-detector.safetensors").name  # doctest: +SKIP
+    'series-detector.safetensors'
     """
 
-    def __init__(self, model="conv1d-ae", window=64, stride=8, threshold=None, contamination=None,
-                 latent_dim=8, max_epochs=30, random_state=None, verbose=0):
+    def __init__(self, model="conv1d-ae", window=64, stride=8, smooth="auto", threshold=None, contamination=None,
+                 latent_dim=8, max_epochs="auto", random_state=None, verbose=0):
         self.model = model
         self.window = window
         self.stride = stride
+        self.smooth = smooth
         self.threshold = threshold
         self.contamination = contamination
         self.latent_dim = latent_dim
@@ -78,25 +101,38 @@ class SeriesAnomalyDetector(BaseEstimator):
 
     def fit(self, series, y=None):
         """Fit on one long, (mostly) normal series (T,) or (T, C)."""
-        windows = sliding_windows(series, self.window, self.stride)
-        windows = windows[..., None] if windows.ndim == 2 else windows
+        rule = resolve_threshold_rule(self.threshold, self.contamination)
+        self.smooth_ = self._smooth_width()
+        windows = _windows(series, self.window, self.stride)
         self.model_ = self._new_model().fit(windows)
         self.n_channels_ = windows.shape[2]
         self.train_scores_ = self.score_steps(series)
-        self.threshold_ = compute_threshold(self.train_scores_, self.threshold, contamination=self.contamination)
+        self.threshold_ = threshold_of(self.train_scores_, rule, self.contamination)
         return self
 
-    def score_steps(self, series) -> np.ndarray:
-        """Anomaly score of every time step (T,): the mean over the windows
-        covering it of that step's reconstruction error."""
+    def _smooth_width(self) -> int:
+        if self.smooth == "auto":
+            return max(1, int(self.window) // 4)
+        if isinstance(self.smooth, bool) or not isinstance(self.smooth, (int, np.integer)) or self.smooth < 1:
+            raise ValueError(f"smooth must be 'auto' or an integer >= 1 (steps), got {self.smooth!r}")
+        return int(self.smooth)
+
+    def step_errors(self, series) -> np.ndarray:
+        """Reconstruction error of every time step (T,): the mean, over the
+        windows covering it, of that step's squared error (scaled units)."""
         check_is_fitted(self, "model_")
-        windows = sliding_windows(series, self.window, self.stride)
-        windows = windows[..., None] if windows.ndim == 2 else windows
+        windows = _windows(series, self.window, self.stride)
         if windows.shape[2] != self.n_channels_:
             raise DataError(f"series has {windows.shape[2]} channels, but the detector was fitted on "
                             f"{self.n_channels_}; expected shape (T, {self.n_channels_})")
         errors = self.model_.score_steps(windows)
         return windows_to_steps(errors, len(np.asarray(series)), self.window, self.stride)
+
+    def score_steps(self, series) -> np.ndarray:
+        """Anomaly score of every time step (T,): :meth:`step_errors`
+        averaged over the ``smooth_`` steps centred on it."""
+        errors = self.step_errors(series)
+        return uniform_filter1d(errors, self.smooth_, mode="nearest") if self.smooth_ > 1 else errors
 
     def predict(self, series) -> np.ndarray:
         """1 for each step whose score is above ``threshold_``, else 0."""
@@ -105,3 +141,58 @@ class SeriesAnomalyDetector(BaseEstimator):
     def segments(self, series) -> list[tuple[int, int]]:
         """Flagged stretches as ``(start, end)`` step ranges (end exclusive)."""
         return flagged_segments(self.predict(series))
+
+    # -- files ---------------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Write the detector (its sequence autoencoder, threshold and training
+        scores) to one ``.safetensors`` file; :func:`aekit.load` gives it back
+        with identical scores and segments."""
+        from aekit.io import save_estimator
+
+        check_is_fitted(self, "model_")
+        return save_estimator(self.model_, path, wrapper=self)
+
+    def _saved_params(self) -> dict[str, Any]:
+        """Parameters for the model file: a model given as an estimator is
+        stored by the file's own model (see :meth:`_restore_wrapped`)."""
+        params = self.get_params(deep=False)
+        return params if isinstance(self.model, str) else {**params, "model": None}
+
+    def _fitted_state(self) -> dict[str, Any]:
+        return {"threshold_": self.threshold_, "train_scores_": self.train_scores_.tolist(),
+                "smooth_": self.smooth_, "n_channels_": self.n_channels_}
+
+    def _restore_wrapped(self, estimator, fitted: dict[str, Any]) -> SeriesAnomalyDetector:
+        from aekit.estimators.sequence import SequenceEstimator
+
+        scores = np.asarray(fitted["train_scores_"], dtype=np.float64)
+        threshold = float(fitted["threshold_"])
+        if scores.ndim != 1 or scores.size == 0 or not np.isfinite(scores).all() or not np.isfinite(threshold):
+            raise ValueError("the series detector's training scores or threshold are not finite numbers")
+        if not isinstance(estimator, SequenceEstimator):
+            raise ValueError(f"the file holds a {type(estimator).__name__}, not a sequence autoencoder")
+        if int(fitted["n_channels_"]) != estimator.n_channels_:
+            raise ValueError(f"the detector expects {fitted['n_channels_']} channels, its model "
+                             f"{estimator.n_channels_}")
+        if int(fitted["smooth_"]) < 1:
+            raise ValueError(f"smooth_ must be >= 1, got {fitted['smooth_']}")
+        if self.model is None:
+            self.model = clone(estimator)
+        self.model_, self.n_channels_ = estimator, estimator.n_channels_
+        self.train_scores_, self.threshold_, self.smooth_ = scores, threshold, int(fitted["smooth_"])
+        return self
+
+
+def _windows(series, window: int, stride: int) -> np.ndarray:
+    """Windows (n, window, C) of a long series (T,) or (T, C)."""
+    windows = sliding_windows(series, window, stride)
+    return windows[..., None] if windows.ndim == 2 else windows
+
+
+def threshold_of(scores: np.ndarray, rule, contamination: float | None) -> float:
+    """The cut-off of a resolved threshold rule for positive, skewed step
+    scores: spread rules work on log scores (see the module doc)."""
+    if rule not in LOG_SCALE_RULES:
+        return compute_threshold(scores, rule, contamination=contamination)
+    floor = max(float(np.max(scores)) * 1e-12, np.finfo(np.float64).tiny)
+    return float(np.exp(compute_threshold(np.log(np.maximum(scores, floor)), rule)))

@@ -45,6 +45,7 @@ class AutoencoderConfig(ModelConfig):
     sparsity_weight: float = 1e-3
     sparsity_target: float = 0.05
     contractive_weight: float = 0.0
+    linear_path: bool = False
 
     def validate(self) -> None:
         if self.input_dim < 1 or self.latent_dim < 1 or any(h < 1 for h in self.hidden):
@@ -71,6 +72,12 @@ class AutoencoderConfig(ModelConfig):
         for name in ("noise_level", "sparsity_weight", "contractive_weight"):
             if not getattr(self, name) >= 0:  # also refuses NaN
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.linear_path and (self.tied or self.output_activation != "identity"
+                                 or self.resolved_latent_activation != "identity"):
+            raise ValueError("linear_path=True adds a linear map to a linear code and a linear output: it needs "
+                             "tied=False, output_activation='identity' and an identity code activation; got "
+                             f"tied={self.tied}, output_activation={self.output_activation!r}, code activation "
+                             f"{self.resolved_latent_activation!r}")
 
     @property
     def resolved_latent_activation(self) -> str:
@@ -89,6 +96,43 @@ class DenseAutoencoder(BaseAutoencoder):
     def __init__(self, config: AutoencoderConfig):
         super().__init__(config)
         self.encoder, self.decoder = self.build_networks(config)
+        if self._has_linear_path():
+            self._add_linear_path(config)
+
+    # -- the linear path ------------------------------------------------------------
+    # code = a * encoder(x) + A x + c,  output = b * decoder(code) + B code: a PCA-like linear
+    # autoencoder beside the nonlinear one, whose share starts at a = b = 0. With A, B set to
+    # PCA's (init_linear_path), training starts from PCA's solution and the networks come in
+    # only as fast as they help (Adam moves a and b by about the learning rate per step).
+    def _has_linear_path(self) -> bool:
+        return bool(getattr(self.config, "linear_path", False))
+
+    def _add_linear_path(self, c: AutoencoderConfig) -> None:
+        self.linear_encoder = torch.nn.Linear(c.input_dim, c.latent_dim)
+        self.linear_decoder = torch.nn.Linear(c.latent_dim, c.input_dim)
+        self.network_share = torch.nn.Parameter(torch.zeros(2))  # (encoder, decoder)
+
+    @torch.no_grad()
+    def init_linear_path(self, components: torch.Tensor, mean: torch.Tensor) -> None:
+        """Set the linear path to PCA's: ``components`` (k, input_dim) orthonormal rows,
+        ``mean`` (input_dim,). Code units beyond the k components start at zero."""
+        k = min(len(components), self.config.latent_dim)
+        weight = torch.zeros_like(self.linear_encoder.weight)
+        weight[:k] = components[:k]
+        self.linear_encoder.weight.copy_(weight)
+        self.linear_encoder.bias.copy_(-weight @ mean)
+        self.linear_decoder.weight.copy_(weight.T)
+        self.linear_decoder.bias.copy_(mean)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        if not self._has_linear_path():
+            return self.encoder(x)
+        return self.network_share[0] * self.encoder(x) + self.linear_encoder(x)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        if not self._has_linear_path():
+            return self.decoder(z)
+        return self.network_share[1] * self.decoder(z) + self.linear_decoder(z)
 
     def build_networks(self, c: AutoencoderConfig) -> tuple[torch.nn.Module, torch.nn.Module]:
         """The encoder and decoder; other architectures (conv) override this and keep the loss."""

@@ -22,16 +22,20 @@ class TensorBatches:
     ``seed`` and ``e`` alone, so a resumed run sees the same batches as an
     uninterrupted one. Lightning calls ``sampler.set_epoch(e)`` before each
     epoch; this object is its own sampler for that purpose.
+
+    ``rows`` (int64 indices) restricts the batches to those rows of ``data``,
+    in that order (shuffled with ``shuffle``), without copying them.
     """
 
     def __init__(self, data: torch.Tensor | tuple[torch.Tensor, ...], batch_size: int,
-                 shuffle: bool = False, seed: int = 0):
+                 shuffle: bool = False, seed: int = 0, rows: torch.Tensor | None = None):
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         if isinstance(data, tuple) and len({len(t) for t in data}) != 1:
             raise ValueError(f"tensors in a batch tuple must have the same number of rows, "
                              f"got {[len(t) for t in data]}")
         self.data = data
+        self.rows = rows
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.seed = seed
@@ -51,6 +55,8 @@ class TensorBatches:
 
     @property
     def n_rows(self) -> int:
+        if self.rows is not None:
+            return len(self.rows)
         return len(self.data[0]) if isinstance(self.data, tuple) else len(self.data)
 
     def __len__(self) -> int:
@@ -58,14 +64,18 @@ class TensorBatches:
 
     def __iter__(self):
         tensors = self.data if isinstance(self.data, tuple) else (self.data,)
+        order = self.rows
         if self.shuffle:
             generator = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
-            order = torch.randperm(self.n_rows, generator=generator)
-            tensors = tuple(t[order] for t in tensors)
+            permutation = torch.randperm(self.n_rows, generator=generator)
+            order = permutation if order is None else order[permutation]
         n_rows = _whole_shards(self.n_rows, self.world_size)
         for start in range(0, n_rows, self.batch_size):
-            batch = tuple(t[start:min(start + self.batch_size, n_rows)][self.rank::self.world_size]
-                          for t in tensors)
+            part = slice(start, min(start + self.batch_size, n_rows))
+            if order is None:
+                batch = tuple(t[part][self.rank::self.world_size] for t in tensors)
+            else:  # gather this batch's rows only
+                batch = tuple(t[order[part][self.rank::self.world_size]] for t in tensors)
             yield batch if isinstance(self.data, tuple) else batch[0]
 
 

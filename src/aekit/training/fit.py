@@ -38,21 +38,26 @@ AUTO_BATCH_RANGE = (16, 128)
 AUTO_MIN_STEPS = 4000  # epochs: at least 50, and enough for this many steps, at most 500
 AUTO_EPOCH_RANGE = (50, 500)
 AUTO_PATIENCE_STEPS = 500  # patience: at least 5 epochs, and at least this many steps
+# validation_fraction "auto": a fifth of a small table (its early stopping then watches
+# enough rows to be trusted), a tenth of anything with at least AUTO_SMALL_ROWS rows.
+AUTO_SMALL_ROWS = 1000
+AUTO_VALIDATION = (0.2, 0.1)
 
 
 @dataclasses.dataclass
 class TrainConfig:
     """How to train (as opposed to what to train: that is the model config).
 
-    ``max_epochs``, ``batch_size`` and ``patience`` may be ``"auto"``: then
-    :meth:`sized_for` picks them from the number of training rows.
+    ``max_epochs``, ``batch_size``, ``patience`` and ``validation_fraction``
+    may be ``"auto"``: then :meth:`sized_for` picks them from the number of
+    training rows.
     """
 
     max_epochs: int | str = 50
     batch_size: int | str = 128
     learning_rate: float = 1e-3
     weight_decay: float = 0.0
-    validation_fraction: float = 0.1
+    validation_fraction: float | str = 0.1
     patience: int | str = 5
     seed: int = 0
     verbose: int = 0
@@ -85,7 +90,12 @@ class TrainConfig:
             value = getattr(self, key)
             if isinstance(value, str) and value != AUTO:
                 raise ValueError(f"{key} must be a positive integer or 'auto', got {value!r}")
-        n_fit = max(1, n_rows - int(round(n_rows * self.validation_fraction)))
+        fraction = self.validation_fraction
+        if isinstance(fraction, str):
+            if fraction != AUTO:
+                raise ValueError(f"validation_fraction must be a number in [0, 1) or 'auto', got {fraction!r}")
+            fraction = AUTO_VALIDATION[0] if n_rows < AUTO_SMALL_ROWS else AUTO_VALIDATION[1]
+        n_fit = max(1, n_rows - int(round(n_rows * fraction)))
         batch = self.batch_size
         if batch == AUTO:
             batch = int(np.clip(n_fit // AUTO_BATCH_ROWS, *AUTO_BATCH_RANGE))
@@ -96,12 +106,13 @@ class TrainConfig:
         patience = self.patience
         if patience == AUTO:
             patience = max(5, -(-AUTO_PATIENCE_STEPS // steps_per_epoch))
-        return dataclasses.replace(self, max_epochs=epochs, batch_size=batch, patience=patience)
+        return dataclasses.replace(self, max_epochs=epochs, batch_size=batch, patience=patience,
+                                   validation_fraction=fraction)
 
     def validate(self) -> None:
         """Check the settings; ``"auto"`` ones are checked once :meth:`sized_for` (or
         :func:`fit_model`, which calls it) has chosen them."""
-        if any(v == AUTO for v in (self.max_epochs, self.batch_size, self.patience)):
+        if any(v == AUTO for v in (self.max_epochs, self.batch_size, self.patience, self.validation_fraction)):
             self.sized_for(1).validate()  # the other settings, and that "auto" is spelled right
             return
         if self.max_epochs < 1:
@@ -191,12 +202,20 @@ def run_fingerprint(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig) -> d
 
 def split_validation(X: TrainData, fraction: float, seed: int) -> tuple[TrainData, TrainData | None]:
     """Hold out ``fraction`` of the rows (at least one, when fraction > 0 and n >= 10)."""
-    n = _n_rows(X)
+    train_rows, val_rows = validation_rows(_n_rows(X), fraction, seed)
+    if val_rows is None:
+        return X, None
+    return _take(X, train_rows), _take(X, val_rows)
+
+
+def validation_rows(n: int, fraction: float, seed: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(training rows, validation rows) of :func:`split_validation`, as indices; (None, None)
+    when nothing is held out."""
     n_val = int(round(n * fraction))
     if fraction == 0 or n_val < 1 or n - n_val < 1 or n < 10:
-        return X, None
+        return None, None
     order = np.random.default_rng(seed).permutation(n)
-    return _take(X, order[n_val:]), _take(X, order[:n_val])
+    return order[n_val:], order[:n_val]
 
 
 @contextmanager
@@ -270,6 +289,12 @@ def _batches(X: TrainData, cfg: TrainConfig, rows_per_call: int, validation: Tra
         train_blocks, val_blocks = split_validation_blocks(X.n_blocks, cfg.validation_fraction, cfg.seed)
         return (BlockBatches(X, train_blocks, rows_per_call, shuffle=True, seed=cfg.seed),
                 BlockBatches(X, val_blocks, 4 * cfg.batch_size) if val_blocks else None)
+    if validation is None and not _is_sparse(X):  # the split as row indices: no copy of either part
+        tensors = _to_tensors(X)
+        train_rows, val_rows = (None if r is None else torch.from_numpy(r)
+                                for r in validation_rows(_n_rows(X), cfg.validation_fraction, cfg.seed))
+        return (TensorBatches(tensors, rows_per_call, shuffle=True, seed=cfg.seed, rows=train_rows),
+                None if val_rows is None else TensorBatches(tensors, 4 * cfg.batch_size, rows=val_rows))
     if validation is None:
         X_train, X_val = split_validation(X, cfg.validation_fraction, cfg.seed)
     else:

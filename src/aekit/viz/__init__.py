@@ -17,6 +17,7 @@ from aekit.viz.figures import (
 )
 from aekit.viz.report import write_report
 from aekit.viz.series import plot_series_anomalies, plot_series_rows
+from aekit.viz.tables import plot_feature_errors
 
 __all__ = [
     "plot_code_map",
@@ -32,4 +33,5 @@ __all__ = [
     "write_report",
     "plot_series_anomalies",
     "plot_series_rows",
+    "plot_feature_errors",
 ]

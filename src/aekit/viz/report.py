@@ -45,6 +45,12 @@ div.table-wrap { overflow-x: auto; }
 #results th.num, #results td.num { text-align: right; font-variant-numeric: tabular-nums; }
 #results td.best { font-weight: 700; }
 p.note { font-size: 0.88em; color: #555; margin-top: 0.5em; }
+p.note.warn { color: #8a4b00; background: #fff7e6; border-left: 3px solid #e0a030; padding: 4px 8px; }
+table.results:not(#results) { font-size: 0.85em; }
+table.results:not(#results) th, table.results:not(#results) td { padding: 4px 10px;
+  border-bottom: 1px solid #e6e6e6; text-align: left; vertical-align: top; }
+table.results:not(#results) thead th { border-bottom: 2px solid #999; background: #f3f4f6; }
+table.results:not(#results) td.num { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 0 0 2em; }
 figure img { display: block; max-width: 100%; height: auto; border: 1px solid #e3e3e3; }
 figcaption { margin-top: 0.4em; color: #333; }
@@ -65,6 +71,8 @@ def write_report(
     meta: dict[str, str],
     intro: str = "",
     better: dict[str, str] | None = None,
+    notes: list[str] | None = None,
+    tables: list[tuple[str, pd.DataFrame, str]] | None = None,
 ) -> Path:
     """Write the report and return its path.
 
@@ -89,6 +97,12 @@ def write_report(
         from their names (mse, loss, time → min; accuracy, psnr, ssim, auroc,
         throughput → max); columns with no direction get no bold. The
         directions used are stated under the table.
+    notes : list of str, optional
+        Lines shown under the results table, highlighted (e.g. a model that
+        stopped while still improving).
+    tables : list of (heading, DataFrame, caption), optional
+        More tables, each under its own heading after the results (e.g. the
+        rows reconstructed worst).
 
     Returns
     -------
@@ -117,6 +131,10 @@ def write_report(
     if intro:
         parts.append(f'<p class="intro">{_esc(intro)}</p>')
     parts += ["<h2>Results</h2>", _results_table(table, directions), _direction_note(directions)]
+    parts += [f'<p class="note warn">{_esc(note)}</p>' for note in notes or []]
+    for heading, extra, caption in tables or []:
+        parts += [f"<h2>{_esc(heading)}</h2>", _results_table(extra, {}, table_id=_slug(heading)),
+                  f'<p class="note">{_esc(caption)}</p>' if caption else ""]
     if figures:
         parts.append("<h2>Figures</h2>")
         parts += [_figure(png, caption) for png, caption in figures]
@@ -168,7 +186,11 @@ def _best_rows(series: pd.Series, direction: str) -> set[int]:
     return {i for i, v in enumerate(values) if v == best}
 
 
-def _results_table(table: pd.DataFrame, directions: dict[str, str]) -> str:
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "table"
+
+
+def _results_table(table: pd.DataFrame, directions: dict[str, str], table_id: str = "results") -> str:
     numeric = {c: is_numeric_column(table[c]) for c in table.columns}
     best = {c: _best_rows(table[c], d) for c, d in directions.items()}
     head = "".join(
@@ -183,7 +205,7 @@ def _results_table(table: pd.DataFrame, directions: dict[str, str]) -> str:
             cells.append(f"<td{attr}>{_esc(format_value(value))}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return (
-        f'<div class="table-wrap"><table id="results">\n<thead><tr>{head}</tr></thead>\n'
+        f'<div class="table-wrap"><table id="{_esc(table_id)}" class="results">\n<thead><tr>{head}</tr></thead>\n'
         f"<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table></div>"
     )
 
