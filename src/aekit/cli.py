@@ -472,13 +472,28 @@ def _print_table(table) -> None:
     """The key columns on the terminal; every column is in results.csv / .md and the report."""
     from aekit.evaluation import format_value
 
-    columns = [c for c in TERMINAL_COLUMNS if c in table.columns]
+    cells = {c: [format_value(v) for v in table[c]] for c in TERMINAL_COLUMNS if c in table.columns}
+    columns = _columns_that_fit(cells, console.width)
     shown = Table(padding=(0, 1), collapse_padding=True)
     for name in columns:  # a column is never narrower than its name: values fold, names are never cut
         shown.add_column(name, min_width=len(name), overflow="fold")
-    for _, row in table[columns].iterrows():
-        shown.add_row(*[format_value(v) for v in row])
+    for values in zip(*(cells[c] for c in columns)):
+        shown.add_row(*values)
     console.print(shown)
+    if len(columns) < len(cells):
+        console.print(f"(not shown for the terminal's width: {', '.join(c for c in cells if c not in columns)}; "
+                      "every column is in results.csv and the report)")
+
+
+def _columns_that_fit(cells: dict[str, list[str]], width: int) -> list[str]:
+    """The leading columns whose names and values fit ``width`` characters
+    (each column: its widest cell, a space either side and a border); the
+    first column is always kept."""
+    columns = list(cells)
+    needed = {c: max([len(c), *(len(v) for v in values)]) + 3 for c, values in cells.items()}
+    while len(columns) > 1 and 1 + sum(needed[c] for c in columns) > width:
+        columns.pop()
+    return columns
 
 
 def _parse_hidden(hidden: str) -> tuple[int, ...]:
