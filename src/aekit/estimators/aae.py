@@ -11,8 +11,9 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 
 from aekit.estimators.autoencoder import Autoencoder
-from aekit.estimators.images import ImageInputMixin, store_params
+from aekit.estimators.images import ImageInputMixin
 from aekit.estimators.labels import ClassLabelsMixin
+from aekit.estimators.params import store_params
 from aekit.estimators.sampling import check_n_draws, seed_of
 from aekit.models.aae import AdversarialAutoencoderConfig
 

@@ -7,10 +7,10 @@ import numpy as np
 import torch
 
 from aekit.estimators.base import AutoencoderEstimator, hidden_sizes
+from aekit.estimators.params import store_params
 from aekit.estimators.sampling import GaussianCodeSampler
 from aekit.models import AutoencoderConfig
 from aekit.models.base import RECONSTRUCTION_LOSSES
-
 
 PCA_ROWS = 20_000  # rows the linear path's PCA initialisation is fitted on
 
@@ -153,39 +153,7 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
                  validation_fraction="auto", patience="auto", random_state=None, verbose=0,
                  checkpoint_dir=None, resume=False, log_dir=None, accelerator="auto", devices=1,
                  num_nodes=1, strategy="auto", precision="32", num_threads=None):
-        self.latent_dim = latent_dim
-        self.hidden = hidden
-        self.activation = activation
-        self.latent_activation = latent_activation
-        self.output_activation = output_activation
-        self.loss = loss
-        self.tied = tied
-        self.noise = noise
-        self.noise_level = noise_level
-        self.sparsity = sparsity
-        self.sparsity_weight = sparsity_weight
-        self.sparsity_target = sparsity_target
-        self.contractive_weight = contractive_weight
-        self.weight_decay = weight_decay
-        self.linear_path = linear_path
-        self.scaling = scaling
-        self.handle_unknown = handle_unknown
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.random_state = random_state
-        self.verbose = verbose
-        self.checkpoint_dir = checkpoint_dir
-        self.resume = resume
-        self.log_dir = log_dir
-        self.accelerator = accelerator
-        self.devices = devices
-        self.num_nodes = num_nodes
-        self.strategy = strategy
-        self.precision = precision
-        self.num_threads = num_threads
+        store_params(self, locals())
 
     def _model_config(self, n_features: int, scaling: str) -> AutoencoderConfig:
         output_activation = self.output_activation

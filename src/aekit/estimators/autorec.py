@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from aekit.data.ratings import RATING_COLUMNS
+from aekit.estimators.params import store_params
 from aekit.estimators.recommender import SCORE_BATCH, TrainedRecommender
 from aekit.exceptions import DataError
 from aekit.models.autorec import AutoRec as AutoRecModel
@@ -93,26 +94,7 @@ class AutoRec(TrainedRecommender):
                  cold_start: Any = "baseline", rating_scale: tuple[float, float] | None = None,
                  user_col: str = "user", item_col: str = "item", rating_col: str = "rating",
                  duplicates: str = "last", random_state: int | None = None, verbose: int = 0):
-        self.kind = kind
-        self.hidden = hidden
-        self.activation = activation
-        self.output_activation = output_activation
-        self.input_dropout = input_dropout
-        self.l2 = l2
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.cold_start = cold_start
-        self.rating_scale = rating_scale
-        self.user_col = user_col
-        self.item_col = item_col
-        self.rating_col = rating_col
-        self.duplicates = duplicates
-        self.random_state = random_state
-        self.verbose = verbose
+        store_params(self, locals())
 
     # -- fitting -------------------------------------------------------------------
     def _check_cold_start(self) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import dataclasses
 
 from aekit.estimators.autoencoder import Autoencoder
-from aekit.estimators.images import ImageInputMixin, store_params
+from aekit.estimators.images import ImageInputMixin
+from aekit.estimators.params import store_params
 from aekit.models import ConvAutoencoderConfig
 
 

@@ -7,8 +7,8 @@ import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from aekit.estimators.images import store_params
 from aekit.estimators.labels import ClassLabelsMixin
+from aekit.estimators.params import store_params
 from aekit.estimators.sampling import check_n_draws
 from aekit.estimators.vae import VAE, _one_row
 from aekit.models.cvae import ConditionalVAEConfig

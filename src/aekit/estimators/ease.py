@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 
+from aekit.estimators.params import store_params
 from aekit.estimators.recommender import RecommenderEstimator
 from aekit.exceptions import DataError
 from aekit.models.ease import EASE as EASEModel
@@ -49,13 +50,7 @@ class EASE(RecommenderEstimator):
     def __init__(self, l2: float = 500.0, threshold: float = 3.5, max_memory_gb: float = 8.0,
                  user_col: str = "user", item_col: str = "item", rating_col: str | None = "rating",
                  duplicates: str = "last"):
-        self.l2 = l2
-        self.threshold = threshold
-        self.max_memory_gb = max_memory_gb
-        self.user_col = user_col
-        self.item_col = item_col
-        self.rating_col = rating_col
-        self.duplicates = duplicates
+        store_params(self, locals())
 
     def _fit_matrix(self, matrix):
         check_ease_memory(matrix.shape[1], self.max_memory_gb)

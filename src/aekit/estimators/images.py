@@ -16,13 +16,6 @@ import numpy as np
 from aekit.exceptions import DataError
 
 
-def store_params(estimator, params: dict[str, Any]) -> None:
-    """Set each ``__init__`` argument (``locals()`` of ``__init__``) as is: scikit-learn's convention."""
-    for name, value in params.items():
-        if name not in ("self", "__class__"):
-            setattr(estimator, name, value)
-
-
 def _ndim(X: Any) -> int:
     if hasattr(X, "ndim"):
         return int(X.ndim)

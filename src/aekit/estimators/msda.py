@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 from aekit.data import Scaler, feature_names_of
 from aekit.data.tabular import fit_preprocessing
 from aekit.estimators.base import PREDICT_BATCH, SCALINGS, AutoencoderEstimator
+from aekit.estimators.params import store_params
 from aekit.exceptions import DataError
 from aekit.models import MSDA, MSDAConfig
 
@@ -87,12 +88,7 @@ class MarginalizedDenoisingAutoencoder(AutoencoderEstimator):
 
     def __init__(self, n_layers=3, noise_level=0.5, ridge=1e-5, activation="tanh", output="concat",
                  scaling="auto"):
-        self.n_layers = n_layers
-        self.noise_level = noise_level
-        self.ridge = ridge
-        self.activation = activation
-        self.output = output
-        self.scaling = scaling
+        store_params(self, locals())
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+
 import numpy as np
 
+from aekit.estimators.params import store_params
 from aekit.estimators.recommender import TrainedRecommender
 from aekit.models.multvae import MultVAE as MultVAEModel
 from aekit.models.multvae import MultVAEConfig
@@ -67,24 +69,7 @@ class MultVAE(TrainedRecommender):
                  validation_fraction: float = 0.1, patience: int = 20, threshold: float = 3.5,
                  user_col: str = "user", item_col: str = "item", rating_col: str | None = "rating",
                  duplicates: str = "last", random_state: int | None = None, verbose: int = 0):
-        self.hidden = hidden
-        self.latent_dim = latent_dim
-        self.input_dropout = input_dropout
-        self.anneal_cap = anneal_cap
-        self.anneal_steps = anneal_steps
-        self.l2 = l2
-        self.learning_rate = learning_rate
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.threshold = threshold
-        self.user_col = user_col
-        self.item_col = item_col
-        self.rating_col = rating_col
-        self.duplicates = duplicates
-        self.random_state = random_state
-        self.verbose = verbose
+        store_params(self, locals())
 
     def _fit_matrix(self, matrix):
         import torch

@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 from aekit.data import Scaler
 from aekit.data.series import check_series
 from aekit.estimators.base import AutoencoderEstimator
+from aekit.estimators.params import store_params
 from aekit.models.sequence import SequenceAutoencoderConfig
 from aekit.training import fit_model
 
@@ -243,27 +244,7 @@ class SequenceAutoencoder(SequenceEstimator):
                  n_channels=None, learning_rate=1e-3, batch_size="auto", max_epochs="auto",
                  validation_fraction=0.1, patience="auto", random_state=None, verbose=0, checkpoint_dir=None,
                  resume=False, log_dir=None):
-        self.encoder = encoder
-        self.latent_dim = latent_dim
-        self.hidden = hidden
-        self.kernel_size = kernel_size
-        self.n_heads = n_heads
-        self.activation = activation
-        self.noise = noise
-        self.noise_level = noise_level
-        self.weight_decay = weight_decay
-        self.scaling = scaling
-        self.n_channels = n_channels
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.random_state = random_state
-        self.verbose = verbose
-        self.checkpoint_dir = checkpoint_dir
-        self.resume = resume
-        self.log_dir = log_dir
+        store_params(self, locals())
 
     def _model_config(self, n_channels: int, scaling: str) -> SequenceAutoencoderConfig:
         hidden = (self.hidden,) if isinstance(self.hidden, int) else tuple(self.hidden)

@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from aekit.data.series import flagged_segments, sliding_windows, windows_to_steps
 from aekit.detection.thresholds import compute_threshold, resolve_threshold_rule
+from aekit.estimators.params import store_params
 from aekit.exceptions import DataError
 
 LOG_SCALE_RULES = ("auto", "iqr")  # rules on spread: applied to log scores
@@ -81,16 +82,7 @@ class SeriesAnomalyDetector(BaseEstimator):
 
     def __init__(self, model="conv1d-ae", window=64, stride=8, smooth="auto", threshold=None, contamination=None,
                  latent_dim=8, max_epochs="auto", random_state=None, verbose=0):
-        self.model = model
-        self.window = window
-        self.stride = stride
-        self.smooth = smooth
-        self.threshold = threshold
-        self.contamination = contamination
-        self.latent_dim = latent_dim
-        self.max_epochs = max_epochs
-        self.random_state = random_state
-        self.verbose = verbose
+        store_params(self, locals())
 
     def _new_model(self):
         if not isinstance(self.model, str):

@@ -18,6 +18,7 @@ from sklearn.utils.validation import column_or_1d
 from aekit.data import feature_names_of
 from aekit.data.tabular import fit_preprocessing
 from aekit.estimators.base import PREDICT_BATCH, SCALINGS, AutoencoderEstimator
+from aekit.estimators.params import store_params
 from aekit.exceptions import CheckpointError, DataError
 from aekit.models import AutoencoderConfig, AutoencoderStack, StackedConfig
 from aekit.training import TrainConfig, TrainResult, fit_model
@@ -40,34 +41,7 @@ class _StackedEstimator(AutoencoderEstimator):
                  pretrain_epochs=10, fine_tune=True, weight_decay=0.0, scaling="auto", learning_rate=1e-3,
                  batch_size=128, max_epochs=50, validation_fraction=0.1, patience=5, random_state=None,
                  verbose=0, checkpoint_dir=None, resume=False, log_dir=None):
-        self.hidden = hidden
-        self.latent_dim = latent_dim
-        self.activation = activation
-        self.output_activation = output_activation
-        self.loss = loss
-        self.tied = tied
-        self.noise = noise
-        self.noise_level = noise_level
-        self.sparsity = sparsity
-        self.sparsity_weight = sparsity_weight
-        self.sparsity_target = sparsity_target
-        self.contractive_weight = contractive_weight
-        self.layer_params = layer_params
-        self.pretrain = pretrain
-        self.pretrain_epochs = pretrain_epochs
-        self.fine_tune = fine_tune
-        self.weight_decay = weight_decay
-        self.scaling = scaling
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.random_state = random_state
-        self.verbose = verbose
-        self.checkpoint_dir = checkpoint_dir
-        self.resume = resume
-        self.log_dir = log_dir
+        store_params(self, locals())
 
     # -- the network ----------------------------------------------------------------
     def layer_sizes(self) -> tuple[int, ...]:

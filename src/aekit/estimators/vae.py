@@ -11,7 +11,8 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 
 from aekit.estimators.base import PREDICT_BATCH, AutoencoderEstimator, tensor_batches
-from aekit.estimators.images import ImageInputMixin, store_params
+from aekit.estimators.images import ImageInputMixin
+from aekit.estimators.params import store_params
 from aekit.estimators.sampling import check_n_draws, seed_of
 from aekit.exceptions import DataError
 from aekit.models import VAEConfig
