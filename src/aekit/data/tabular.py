@@ -55,14 +55,19 @@ def fit_preprocessing(X: Any, scaling: str = "auto", estimator_name: str = "Auto
     :class:`TabularPreprocessor` for a DataFrame with categorical columns;
     ``X_scaled`` is the float32 matrix the model trains on.
     """
-    if handle_unknown not in HANDLE_UNKNOWN:
-        raise ValueError(f"handle_unknown must be one of {HANDLE_UNKNOWN}, got {handle_unknown!r}")
+    check_handle_unknown(handle_unknown)
     if categorical_columns(X):
         prep = TabularPreprocessor(scaling, handle_unknown).fit(X)
         return prep, prep.transform(X)
     X = check_data(X, name="X", estimator_name=estimator_name)
     scaler = Scaler(choose_scaling(X) if scaling == "auto" else scaling).fit(X)
     return scaler, scaler.transform(X)
+
+
+def check_handle_unknown(handle_unknown: str) -> None:
+    """Refuse a policy for unseen categories other than "ignore" or "error"."""
+    if handle_unknown not in HANDLE_UNKNOWN:
+        raise ValueError(f"handle_unknown must be one of {HANDLE_UNKNOWN}, got {handle_unknown!r}")
 
 
 def preprocessing_from_dict(state: dict[str, Any]):
@@ -177,18 +182,15 @@ class TabularPreprocessor:
 
         self._require_fitted()
         X = check_data(X, name="X", n_features=self.n_features_, estimator_name="TabularPreprocessor")
-        n_numeric = len(self.numeric_)
         decoded = {}
-        if n_numeric:
-            numbers = self.scaler_.inverse_transform(X[:, :n_numeric])
+        if self.numeric_:
+            numbers = self.scaler_.inverse_transform(X[:, :len(self.numeric_)])
             decoded.update({c: numbers[:, i] for i, c in enumerate(self.numeric_)})
-        start = n_numeric
+        slices = self.column_slices()
         for column in self.categorical_:
             categories = np.asarray(self.categories_[column], dtype=object)
-            block = X[:, start:start + len(categories)]
-            values = categories[np.argmax(block, axis=1)]
+            values = categories[np.argmax(X[:, slices[column]], axis=1)]
             decoded[column] = values == "True" if column in self.booleans_ else values.astype(str)
-            start += len(categories)
         return pd.DataFrame({c: decoded[c] for c in self.columns_})
 
     def column_slices(self) -> dict[str, slice]:
@@ -291,8 +293,7 @@ class TabularPreprocessor:
                       stacklevel=4)
 
     def _check_policy(self) -> None:
-        if self.handle_unknown not in HANDLE_UNKNOWN:
-            raise ValueError(f"handle_unknown must be one of {HANDLE_UNKNOWN}, got {self.handle_unknown!r}")
+        check_handle_unknown(self.handle_unknown)
 
     def _require_fitted(self) -> None:
         if not hasattr(self, "encoder_"):
