@@ -57,7 +57,7 @@ class TensorBatches:
     def n_rows(self) -> int:
         if self.rows is not None:
             return len(self.rows)
-        return len(self.data[0]) if isinstance(self.data, tuple) else len(self.data)
+        return batch_rows(self.data)
 
     def __len__(self) -> int:
         return math.ceil(_whole_shards(self.n_rows, self.world_size) / self.batch_size)
@@ -77,6 +77,16 @@ class TensorBatches:
             else:  # gather this batch's rows only
                 batch = tuple(t[order[part][self.rank::self.world_size]] for t in tensors)
             yield batch if isinstance(self.data, tuple) else batch[0]
+
+
+def batch_rows(batch) -> int:
+    """Rows of a batch: one tensor, or a tuple (or list) of aligned tensors."""
+    return len(batch[0]) if isinstance(batch, (tuple, list)) else len(batch)
+
+
+def slice_batch(batch, part: slice):
+    """Rows ``part`` of a batch, in the batch's own form (a tensor or a tuple of tensors)."""
+    return tuple(t[part] for t in batch) if isinstance(batch, (tuple, list)) else batch[part]
 
 
 def _whole_shards(n_rows: int, world_size: int) -> int:

@@ -12,6 +12,7 @@ import torch
 
 from aekit.exceptions import CheckpointError
 from aekit.models.base import BaseAutoencoder
+from aekit.training.batches import batch_rows, slice_batch
 
 OPTIMIZERS = ("adam", "rprop", "lbfgs")
 
@@ -92,29 +93,22 @@ class AutoencoderModule(pl.LightningModule):
         else:
             super().__setattr__(name, value)
 
-    @staticmethod
-    def _rows(batch) -> int:
-        return len(batch[0]) if isinstance(batch, (tuple, list)) else len(batch)
-
     def _slices(self, batch):
         """Consecutive ``step_rows``-row slices of ``batch`` (a tensor or a tuple of tensors)."""
-        n = self._rows(batch)
+        n = batch_rows(batch)
         size = self.step_rows or n
         for start in range(0, n, size):
-            if isinstance(batch, (tuple, list)):
-                yield tuple(t[start:start + size] for t in batch)
-            else:
-                yield batch[start:start + size]
+            yield slice_batch(batch, slice(start, start + size))
 
     def training_step(self, batch: torch.Tensor, batch_idx: int):
         optimizer = self.optimizers()  # the Lightning wrapper counts global steps for checkpoints
         if self.optimizer_name == "lbfgs":  # one closure-driven step on the whole batch
             terms = self._lbfgs_step(optimizer, batch)
-            self._accumulate("train", terms["loss"], self._rows(batch))
+            self._accumulate("train", terms["loss"], batch_rows(batch))
             return terms["loss"]
         for part in self._slices(batch):
             loss = self._phase_steps(optimizer, part) if self.phases else self._step(optimizer, self._loss, part)
-            self._accumulate("train", loss, self._rows(part))
+            self._accumulate("train", loss, batch_rows(part))
         return loss  # a NaN or inf in any slice carries into the last one, which the NaN guard checks
 
     def _step(self, optimizer, loss_of, batch) -> torch.Tensor:
@@ -143,7 +137,7 @@ class AutoencoderModule(pl.LightningModule):
             return self.model.loss(batch)
 
     def validation_step(self, batch: torch.Tensor, batch_idx: int) -> None:
-        self._accumulate("val", self._loss(batch)["loss"], self._rows(batch))
+        self._accumulate("val", self._loss(batch)["loss"], batch_rows(batch))
 
     def on_validation_epoch_end(self) -> None:
         if self.trainer.sanity_checking:
