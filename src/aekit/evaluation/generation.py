@@ -130,15 +130,19 @@ class SampleQualityScorer(BaseEstimator):
         return self
 
     def _fit_cnn(self, X: np.ndarray, y: np.ndarray) -> None:
+        import torch
+
         from aekit.evaluation._classifier import ConvClassifier
         from aekit.training import TrainConfig, fit_model
 
         self.classes_, target = np.unique(y, return_inverse=True)
-        self.classifier_ = ConvClassifier(self._image_shape(), tuple(self.channels), tuple(self.hidden),
-                                          len(self.classes_))
         cfg = TrainConfig(max_epochs=self.max_iter, batch_size=128, patience=CNN_PATIENCE,
                           validation_fraction=0.1 if len(X) >= 100 else 0.0,
                           seed=0 if self.random_state is None else self.random_state)
+        with torch.random.fork_rng():  # seeded initial weights, global RNG untouched
+            torch.manual_seed(cfg.seed)
+            self.classifier_ = ConvClassifier(self._image_shape(), tuple(self.channels), tuple(self.hidden),
+                                              len(self.classes_))
         result = fit_model(self.classifier_, (X.astype(np.float32), target.astype(np.int64)), cfg)
         self.n_epochs_ = result.epochs_run
         self.classifier_.eval()
