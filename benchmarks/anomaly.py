@@ -3,7 +3,7 @@ reconstruction error and PyOD's AutoEncoder, all on the same data in one run.
 
 1. One-class Fashion-MNIST: train on one class's training images, score the
    test set (that class normal, the other nine anomalous), each of the 10
-   classes in turn; mean AUROC. Target: best aekit detector >= 0.935 (GEOM,
+   classes in turn; mean AUROC. Target: the aekit detector >= 0.935 (GEOM,
    Golan & El-Yaniv 2018) and ahead of PyOD's AutoEncoder at its defaults.
 2. Tabular: breast-cancer (benign normal, malignant anomalous; 60% of the
    benign rows train, the rest and all malignant rows test) and one-class
@@ -15,6 +15,8 @@ reconstruction error and PyOD's AutoEncoder, all on the same data in one run.
 Fit times are ratios to IsolationForest's fit time on the same data.
 
 Full protocol (the default):  python benchmarks/anomaly.py
+In two parts:  --classes 0-4 --out a.json; --classes 5-9 --skip-tabular --out b.json; then
+               python benchmarks/anomaly.py --merge a.json b.json
 Reduced run:  python benchmarks/anomaly.py --n-train 1500 --n-test 2000 --epochs 20
 Writes benchmarks/results/anomaly.json and prints a markdown summary.
 """
@@ -41,6 +43,9 @@ from aekit.detection import compute_threshold
 
 RESULTS = Path(__file__).parent / "results" / "anomaly.json"
 CONTAMINATION = 0.05
+# The headline detector first: chosen on a validation split of the training images (see README).
+AEKIT_SPECS = ("ae:standardized_mse+latent", "ae", "ae:mse+latent", "ae:standardized_mse", "dae",
+               "dae:standardized_mse+latent")
 
 
 # -- the methods: each fits on normal rows and returns the test rows' scores ---------
@@ -160,8 +165,10 @@ def summarise(rows: list[dict]) -> dict:
             for method, rs in by_method.items()}
 
 
-def best_aekit(summary: dict) -> str:
-    return max((m for m in summary if m.startswith("aekit")), key=lambda m: summary[m]["mean_auroc"])
+def headline_aekit(summary: dict) -> str:
+    """The first aekit method: the configuration chosen beforehand on validation data (never
+    the best on the test labels); the others are shown for comparison."""
+    return next(m for m in summary if m.startswith("aekit"))
 
 
 def threshold_rules(scenarios, spec, latent_dim, seed, epochs) -> list[dict]:
@@ -196,7 +203,7 @@ def merge(parts: list[dict]) -> dict:
             merged["datasets"].setdefault(data, {"rows": []})["rows"] += result["rows"]
     for result in merged["datasets"].values():
         result["summary"] = summarise(result["rows"])
-        result["best_aekit"] = best_aekit(result["summary"])
+        result["headline_aekit"] = headline_aekit(result["summary"])
     return merged
 
 
@@ -232,8 +239,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n-train", type=int, default=None, help="Training images per class (default: all 6,000).")
     parser.add_argument("--n-test", type=int, default=None, help="Test images (default: all 10,000).")
-    parser.add_argument("--epochs", type=int, default=50, help="Maximum epochs of aekit's detectors.")
-    parser.add_argument("--aekit", default="ae,dae", help="aekit presets to run (the best is reported).")
+    parser.add_argument("--epochs", type=int, default=10,
+                        help="Maximum epochs of aekit's detectors (10: chosen on validation data, see README).")
+    parser.add_argument("--aekit", default=",".join(AEKIT_SPECS),
+                        help="aekit detectors as preset or preset:score; the first is the headline detector, "
+                             "chosen beforehand on validation data; the others are shown for comparison.")
     parser.add_argument("--latent", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-fashion", action="store_true", help="Only the tabular part.")
@@ -267,7 +277,7 @@ def main() -> None:
     results = {"command": "python benchmarks/anomaly.py " + " ".join(
                    f"--{k.replace('_', '-')}" + ("" if v is True else f" {v}") for k, v in vars(args).items()
                    if v not in (None, False) and k not in ("out", "merge")),
-               "reduced": args.n_train is not None or args.n_test is not None or args.epochs < 50,
+               "reduced": args.n_train is not None or args.n_test is not None,
                "date": started, "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, "
                                            f"torch {torch.__version__}, {torch.get_num_threads()} threads",
                "datasets": {}, "thresholds": {}}
@@ -280,8 +290,8 @@ def main() -> None:
 
         rows = run_scenarios(make(), table, args.seed, args.epochs, save_partial)
         summary = summarise(rows)
-        best = best_aekit(summary)
-        results["datasets"][data] = {"rows": rows, "summary": summary, "best_aekit": best}
+        best = headline_aekit(summary)
+        results["datasets"][data] = {"rows": rows, "summary": summary, "headline_aekit": best}
         if data != "fashion-mnist (one-class)":
             results["thresholds"][data] = threshold_rules(make(), best.split(" ", 1)[1], args.latent,
                                                           args.seed, args.epochs)
