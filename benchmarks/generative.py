@@ -66,16 +66,25 @@ def timed_fit(estimator, X_train, y_train=None) -> dict:
             "seconds_per_epoch": seconds / estimator.n_epochs_}
 
 
-def autoencoders(data, args) -> dict:
-    """PCA-32, the dense 784-256-32 AE and the ConvAE-32: MSE ratio, probe, time."""
+DENSE_AE = "dense-ae 784-256-32"
+
+
+def dense_ae(args) -> Autoencoder:
+    """The reference of the fit-time ratios (and the dense baseline of the ConvAE)."""
+    return Autoencoder(latent_dim=32, hidden=(256,), max_epochs=args.epochs, batch_size=args.batch_size,
+                       patience=args.epochs, random_state=args.seed)
+
+
+def autoencoders(data, args, rows: dict, save) -> dict:
+    """PCA-32, the dense 784-256-32 AE and the ConvAE-32: MSE ratio, probe, time.
+    ``rows`` fills as it goes; ``save()`` writes the results so far after each model."""
     X_train, X_test, y_train, y_test = data.X_train, data.X_test, data.y_train, data.y_test
     pca = pca_baseline(X_train, X_test, 32, random_state=args.seed)
     pca_mse = float(np.mean((pca["X_test_rec"] - X_test) ** 2))
-    rows = {"pca-32": {"test_mse": pca_mse, "mse_ratio_to_pca": 1.0,
-                       "linear_probe": probe(pca["Z_train"], y_train, pca["Z_test"], y_test, args.seed)}}
+    rows["pca-32"] = {"test_mse": pca_mse, "mse_ratio_to_pca": 1.0,
+                      "linear_probe": probe(pca["Z_train"], y_train, pca["Z_test"], y_test, args.seed)}
     models = {
-        "dense-ae 784-256-32": Autoencoder(latent_dim=32, hidden=(256,), max_epochs=args.epochs,
-                                           batch_size=args.batch_size, patience=args.epochs, random_state=args.seed),
+        DENSE_AE: dense_ae(args),
         f"conv-ae {'-'.join(map(str, args.channels))}-32": ConvAutoencoder(
             latent_dim=32, channels=args.channels, image_shape=data.image_shape, max_epochs=args.epochs,
             batch_size=args.batch_size, patience=args.epochs, random_state=args.seed),
@@ -86,6 +95,7 @@ def autoencoders(data, args) -> dict:
         row.update(test_mse=mse, mse_ratio_to_pca=mse / pca_mse,
                    linear_probe=probe(model.transform(X_train), y_train, model.transform(X_test), y_test, args.seed))
         rows[name] = row
+        save()
         print(f"{name}: MSE/PCA {row['mse_ratio_to_pca']:.3f}, probe {row['linear_probe']:.3f}, "
               f"{row['seconds_per_epoch']:.1f} s/epoch", flush=True)
     return rows
@@ -95,10 +105,11 @@ def probe(Z_train, y_train, Z_test, y_test, seed: int) -> float:
     return float(code_quality(Z_train, y_train, Z_test, y_test, random_state=seed)["linear_probe"])
 
 
-def vaes(data, args) -> dict:
-    """Dense and conv VAE: test ELBO and IS log-likelihood on a statically binarised test set."""
+def vaes(data, args, rows: dict, save) -> dict:
+    """Dense and conv VAE: test ELBO (all test images) and IS log-likelihood (the first
+    ``--ll-rows``, ``--conv-ll-rows`` for the conv VAE) on a statically binarised test set."""
     rng = np.random.default_rng(args.seed)
-    X_test = (rng.random(data.X_test.shape) < data.X_test).astype(np.float32)[: args.ll_rows]
+    X_test = (rng.random(data.X_test.shape) < data.X_test).astype(np.float32)
     dense = BURDA if args.data == "mnist" else dict(hidden=(256,), latent_dim=32, activation="relu")
     common = dict(likelihood="bernoulli", dynamic_binarization=True, scaling="none", max_epochs=args.vae_epochs,
                   batch_size=args.batch_size, patience=10, random_state=args.seed)
@@ -108,14 +119,18 @@ def vaes(data, args) -> dict:
         f"vae conv {'-'.join(map(str, args.channels))}-32": VAE(
             architecture="conv", channels=args.channels, latent_dim=32, image_shape=data.image_shape, **common),
     }
-    rows = {}
     for name, model in models.items():
-        row = timed_fit(model, data.X_train)
-        row["test_elbo_nats"] = float(model.elbo(X_test, n_samples=1).mean())
+        row = rows[name] = timed_fit(model, data.X_train)
+        elbo = model.elbo(X_test, n_samples=1)
+        n_ll = args.conv_ll_rows if args.conv_ll_rows and name.startswith("vae conv") else args.ll_rows
+        row.update(test_elbo_nats=float(elbo.mean()), test_elbo_rows=len(X_test),
+                   log_likelihood_rows=min(n_ll, len(X_test)))
+        save()
         start = time.perf_counter()
-        row["test_log_likelihood_nats"] = float(model.log_likelihood(X_test, n_samples=args.ll_samples).mean())
+        row["test_log_likelihood_nats"] = float(model.log_likelihood(X_test[:n_ll], n_samples=args.ll_samples).mean())
         row["log_likelihood_seconds"] = time.perf_counter() - start
-        rows[name] = row
+        row["test_elbo_nats_same_rows"] = float(elbo[:n_ll].mean())
+        save()
         print(f"{name}: test ELBO {row['test_elbo_nats']:.2f}, log p(x) (k={args.ll_samples}) "
               f"{row['test_log_likelihood_nats']:.2f} nats, {row['seconds_per_epoch']:.1f} s/epoch", flush=True)
     return rows
@@ -196,6 +211,10 @@ def main() -> None:
     parser.add_argument("--vae-epochs", type=int, default=50, help="maximum epochs of each VAE")
     parser.add_argument("--ll-samples", type=int, default=1000, help="importance samples k per test image")
     parser.add_argument("--ll-rows", type=int, default=10_000, help="test images scored (first N)")
+    parser.add_argument("--conv-ll-rows", type=int, default=None,
+                        help="REDUCED: fewer test images for the conv VAE's log-likelihood (default: --ll-rows)")
+    parser.add_argument("--out", default=None, help="autoencoders/vaes: results file under benchmarks/results/ "
+                        "(default generative[-mnist].json)")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
@@ -235,7 +254,9 @@ def main() -> None:
                                                f"drawn once with seed {args.seed}",
                            "split": "official train/test; 10% of train held out for early stopping (patience 10)",
                            "likelihood": "Bernoulli; nats per image; log p(x) by importance sampling, "
-                                         f"k={args.ll_samples}, on the first {args.ll_rows} test images"}}
+                                         f"k={args.ll_samples}, on the first {args.ll_rows} test images"
+                                         + (f" ({args.conv_ll_rows} for the conv VAE)" if args.conv_ll_rows else "")
+                                         + "; ELBO (one posterior sample) on all test images"}}
     suffix = "" if args.data == "fashion-mnist" else f"-{args.data}"
     if sections == {"sampling"}:
         args.models = args.models.split(",") if args.models else None
@@ -243,22 +264,39 @@ def main() -> None:
         subset = f"-{'+'.join(args.models)}" if args.models else ""
         write(result, RESULTS / f"generative-sampling{subset}{suffix}.json", ["sampling"])
         return
+    out = RESULTS / (args.out or f"generative{suffix}.json")
+    groups = [g for g in ("autoencoders", "vaes") if g in sections]
+    if "autoencoders" not in sections:  # the fit-time reference, fitted in this same run
+        result["time_reference"] = {DENSE_AE: timed_fit(dense_ae(args), data.X_train)}
+
+    def save():
+        add_time_ratios(result)
+        write(result, out, groups, quiet=True)
+
     for group, run in (("autoencoders", autoencoders), ("vaes", vaes)):
         if group in sections:
-            result[group] = run(data, args)
-    if "autoencoders" in result:
-        reference = next(v for k, v in result["autoencoders"].items() if k.startswith("dense-ae"))
-        for group in ("autoencoders", "vaes"):
-            for row in result.get(group, {}).values():
-                if "seconds_per_epoch" in row:
-                    row["time_per_epoch_ratio_to_dense_ae"] = row["seconds_per_epoch"] / reference["seconds_per_epoch"]
-    write(result, RESULTS / f"generative{suffix}.json", [g for g in ("autoencoders", "vaes") if g in result])
+            run(data, args, result.setdefault(group, {}), save)
+    add_time_ratios(result)
+    write(result, out, groups)
 
 
-def write(result: dict, out: Path, groups: list[str]) -> None:
+def add_time_ratios(result: dict) -> None:
+    """Each model's seconds per epoch over the dense AE's, fitted in the same run."""
+    reference = result.get("time_reference", result.get("autoencoders", {})).get(DENSE_AE)
+    if reference is None:
+        return
+    for group in ("autoencoders", "vaes"):
+        for row in result.get(group, {}).values():
+            if "seconds_per_epoch" in row:
+                row["time_per_epoch_ratio_to_dense_ae"] = row["seconds_per_epoch"] / reference["seconds_per_epoch"]
+
+
+def write(result: dict, out: Path, groups: list[str], quiet: bool = False) -> None:
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps({g: result[g] for g in groups}, indent=1))
+    if quiet:
+        return
+    print(json.dumps({g: result.get(g) for g in groups}, indent=1))
     print(f"wrote {out}")
 
 
