@@ -83,12 +83,12 @@ def autoencoders(data, args, rows: dict, save) -> dict:
     pca_mse = float(np.mean((pca["X_test_rec"] - X_test) ** 2))
     rows["pca-32"] = {"test_mse": pca_mse, "mse_ratio_to_pca": 1.0,
                       "linear_probe": probe(pca["Z_train"], y_train, pca["Z_test"], y_test, args.seed)}
-    models = {
-        DENSE_AE: dense_ae(args),
-        f"conv-ae {'-'.join(map(str, args.channels))}-32": ConvAutoencoder(
-            latent_dim=32, channels=args.channels, image_shape=data.image_shape, max_epochs=args.epochs,
-            batch_size=args.batch_size, patience=args.epochs, random_state=args.seed),
-    }
+    models = {DENSE_AE: dense_ae(args)}
+    for batch_norm in {"off": [False], "on": [True], "both": [False, True]}[args.conv_batch_norm]:
+        name = f"conv-ae {'-'.join(map(str, args.channels))}-32{' batch-norm' if batch_norm else ''}"
+        models[name] = ConvAutoencoder(
+            latent_dim=32, channels=args.channels, batch_norm=batch_norm, image_shape=data.image_shape,
+            max_epochs=args.epochs, batch_size=args.batch_size, patience=args.epochs, random_state=args.seed)
     for name, model in models.items():
         row = timed_fit(model, X_train)
         mse = float(np.mean((model.reconstruct(X_test) - X_test) ** 2))
@@ -219,6 +219,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     parser.add_argument("--channels", default="32,64", help="conv blocks of the ConvAE and the conv VAE")
+    parser.add_argument("--conv-batch-norm", choices=("off", "on", "both"), default="both",
+                        help="autoencoders: the ConvAE without and/or with batch norm after each hidden conv")
     parser.add_argument("--n-train", type=int, default=None, help="REDUCED run: a random subset of train rows")
     parser.add_argument("--sections", default="autoencoders,vaes",
                         help="comma-separated: autoencoders, vaes (issue 7), sampling (issue 11)")
