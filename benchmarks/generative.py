@@ -123,6 +123,8 @@ def vaes(data, args, rows: dict, save) -> dict:
             **{**common, "max_epochs": args.conv_vae_epochs or args.vae_epochs}),
     }
     for name, model in models.items():
+        if name.split()[1] not in args.vae_models:
+            continue
         row = rows[name] = timed_fit(model, data.X_train)
         elbo = model.elbo(X_test, n_samples=1)
         n_ll = args.conv_ll_rows if args.conv_ll_rows and name.startswith("vae conv") else args.ll_rows
@@ -214,6 +216,7 @@ def main() -> None:
     parser.add_argument("--vae-epochs", type=int, default=50, help="maximum epochs of each VAE")
     parser.add_argument("--ll-samples", type=int, default=1000, help="importance samples k per test image")
     parser.add_argument("--ll-rows", type=int, default=10_000, help="test images scored (first N)")
+    parser.add_argument("--vae-models", default="dense,conv", help="vaes: which of dense, conv (comma-separated)")
     parser.add_argument("--conv-vae-epochs", type=int, default=None,
                         help="REDUCED: fewer maximum epochs for the conv VAE (default: --vae-epochs)")
     parser.add_argument("--conv-ll-rows", type=int, default=None,
