@@ -90,9 +90,14 @@ def autoencoders(data, args, rows: dict, save) -> dict:
     models = {DENSE_AE: dense_ae(args)}
     for batch_norm in {"off": [False], "on": [True], "both": [False, True]}[args.conv_batch_norm]:
         name = f"conv-ae {'-'.join(map(str, args.channels))}-32{' batch-norm' if batch_norm else ''}"
+        denoising = {}
+        if args.conv_masking:  # denoising: a share of the input pixels set to 0, the clean image the target
+            name += f" masking {args.conv_masking}"
+            denoising = dict(noise="masking", noise_level=args.conv_masking)
         models[name] = ConvAutoencoder(
             latent_dim=32, channels=args.channels, batch_norm=batch_norm, image_shape=data.image_shape,
-            max_epochs=args.epochs, batch_size=args.batch_size, patience=args.epochs, random_state=args.seed)
+            max_epochs=args.epochs, batch_size=args.batch_size, patience=args.epochs, random_state=args.seed,
+            **denoising)
     for name, model in models.items():
         row = timed_fit(model, X_train)
         mse = float(np.mean((model.reconstruct(X_test) - X_test) ** 2))
@@ -280,6 +285,8 @@ def main() -> None:
     parser.add_argument("--channels", default="32,64", help="conv blocks of the ConvAE and the conv VAE")
     parser.add_argument("--conv-batch-norm", choices=("off", "on", "both"), default="both",
                         help="autoencoders: the ConvAE without and/or with batch norm after each hidden conv")
+    parser.add_argument("--conv-masking", type=float, default=0.0,
+                        help="autoencoders: a denoising ConvAE (this share of input pixels masked to 0 in training)")
     parser.add_argument("--n-train", type=int, default=None, help="REDUCED run: a random subset of train rows")
     parser.add_argument("--sections", default="autoencoders,vaes",
                         help="comma-separated: autoencoders, vaes (issue 7), sampling (issue 11)")
