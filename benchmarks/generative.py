@@ -32,6 +32,8 @@ dense VAE (784-200-200-50, tanh, dynamic binarisation), where they report
 
 Run:  python benchmarks/generative.py [--data fashion-mnist] [--epochs 20] [--vae-epochs 50]
       [--ll-samples 1000] [--ll-rows 10000] [--seed 0] [--sections autoencoders,vaes]
+      [--conv-batch-norm both] [--conv-masking P] [--vae-models dense,conv] [--out FILE.json]
+      (REDUCED, labelled in the results: [--conv-vae-epochs N] [--conv-ll-rows N] [--n-train N])
       python benchmarks/generative.py --sections sampling [--gen-epochs 30] [--gen-hidden 512,256]
       [--gen-latent 16] [--scorer cnn] [--scorer-epochs 20] [--models cvae,aae]
       python benchmarks/generative.py --sections sampling --merge A.json,B.json   (runs of other models)
