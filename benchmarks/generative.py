@@ -133,8 +133,8 @@ def generators(args) -> dict:
               "cvae": ConditionalVAE(**common),
               "aae": AdversarialAutoencoder(**common),
               "aae-mixture": AdversarialAutoencoder(**common, prior="mixture")}
-    if args.models:
-        models = {name: model for name, model in models.items() if name in args.models}
+    if args.models:  # in the order asked for (the most wanted first: results are saved model by model)
+        models = {name: models[name] for name in args.models if name in models}
     for changes in json.loads(args.cvae_variants):  # attempts at the CVAE's class-accuracy target
         name = "cvae (" + ", ".join(f"{k}={v}" for k, v in changes.items()) + ")"
         conv = {"image_shape": args.image_shape} if changes.get("architecture") == "conv" else {}
@@ -228,7 +228,10 @@ def merge_sampling(paths: list[Path], out: Path, grid_png: Path) -> None:
         raise SystemExit(f"--merge: the runs used different scorers (test accuracies {sorted(scorers)})")
     merged = {**runs[0], "merged_from": [{"file": p.name, "command": r["command"], "date": r["date"],
                                           "machine": r["machine"]} for p, r in zip(paths, runs)]}
-    merged["sampling"] = {**runs[0]["sampling"], "models": {k: v for r in runs for k, v in r["sampling"]["models"].items()}}
+    models = {k: v for r in runs for k, v in r["sampling"]["models"].items()}
+    order = ["ae + gaussian", "vae", "cvae", "aae", "aae-mixture"]
+    models = dict(sorted(models.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
+    merged["sampling"] = {**runs[0]["sampling"], "models": models}
     grid = {}
     for p in paths:
         with np.load(p.with_suffix(".grid.npz")) as rows:
