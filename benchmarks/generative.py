@@ -33,7 +33,7 @@ dense VAE (784-200-200-50, tanh, dynamic binarisation), where they report
 Run:  python benchmarks/generative.py [--data fashion-mnist] [--epochs 20] [--vae-epochs 50]
       [--ll-samples 1000] [--ll-rows 10000] [--seed 0] [--sections autoencoders,vaes]
       python benchmarks/generative.py --sections sampling [--gen-epochs 30] [--gen-hidden 512,256]
-      [--gen-latent 16] [--scorer cnn] [--scorer-epochs 20] [--models cvae,aae]
+      [--gen-latent 16] [--scorer cnn] [--scorer-epochs 10] [--models cvae,aae]
       python benchmarks/generative.py --sections sampling --merge A.json,B.json   (runs of other models)
 Writes benchmarks/results/generative[-mnist].json (sections autoencoders, vaes) or
 benchmarks/results/generative-sampling[-mnist].json (section sampling) and prints a summary.
@@ -262,7 +262,7 @@ def main() -> None:
     parser.add_argument("--gen-latent", type=int, default=16, help="sampling: code size of every model")
     parser.add_argument("--scorer", choices=("cnn", "mlp"), default="cnn",
                         help="sampling: the classifier of SampleQualityScorer")
-    parser.add_argument("--scorer-epochs", type=int, default=20, help="sampling: max epochs of the classifier")
+    parser.add_argument("--scorer-epochs", type=int, default=10, help="sampling: max epochs of the classifier")
     parser.add_argument("--per-class", type=int, default=1000, help="sampling: samples per class for the accuracy")
     parser.add_argument("--grid", default="generative_samples.png", help="sampling: the grid, under benchmarks/")
     parser.add_argument("--models", default=None, help="sampling: only these of 'ae + gaussian', vae, cvae, aae, "
