@@ -17,8 +17,9 @@ Figures (all in one process, one seed):
    conditional VAE, an AAE (Gaussian prior) and a class-mixture AAE, all
    dense with the same layers and code size, trained on the same rows. Each
    draws as many samples as there are test images; the Fréchet distance to
-   the test images is measured in the hidden features of one MLP classifier
-   trained on the real training images (aekit.evaluation.SampleQualityScorer),
+   the test images is measured in the hidden features of one classifier
+   trained on the real training images (aekit.evaluation.SampleQualityScorer;
+   ``--scorer cnn``, the default, or ``mlp``; its own test accuracy is reported),
    next to two references: the real training images themselves (the floor)
    and the test images with Gaussian noise. For the class-conditional models
    the classifier's accuracy on samples asked for class by class (per class
@@ -32,7 +33,8 @@ dense VAE (784-200-200-50, tanh, dynamic binarisation), where they report
 Run:  python benchmarks/generative.py [--data fashion-mnist] [--epochs 20] [--vae-epochs 50]
       [--ll-samples 1000] [--ll-rows 10000] [--seed 0] [--sections autoencoders,vaes]
       python benchmarks/generative.py --sections sampling [--gen-epochs 30] [--gen-hidden 512,256]
-      [--gen-latent 16] [--scorer-epochs 30]
+      [--gen-latent 16] [--scorer cnn] [--scorer-epochs 20] [--models cvae,aae]
+      python benchmarks/generative.py --sections sampling --merge A.json,B.json   (runs of other models)
 Writes benchmarks/results/generative[-mnist].json (sections autoencoders, vaes) or
 benchmarks/results/generative-sampling[-mnist].json (section sampling) and prints a summary.
 """
@@ -126,11 +128,18 @@ def generators(args) -> dict:
     common = dict(latent_dim=args.gen_latent, hidden=args.gen_hidden, max_epochs=args.gen_epochs,
                   batch_size=args.batch_size, patience=args.gen_epochs, random_state=args.seed)
     common["scaling"] = "minmax"  # images in [0, 1]: sigmoid outputs, Bernoulli likelihood
-    return {"ae + gaussian": Autoencoder(**common),
-            "vae": VAE(**common),
-            "cvae": ConditionalVAE(**common),
-            "aae": AdversarialAutoencoder(**common),
-            "aae-mixture": AdversarialAutoencoder(**common, prior="mixture")}
+    models = {"ae + gaussian": Autoencoder(**common),
+              "vae": VAE(**common),
+              "cvae": ConditionalVAE(**common),
+              "aae": AdversarialAutoencoder(**common),
+              "aae-mixture": AdversarialAutoencoder(**common, prior="mixture")}
+    if args.models:
+        models = {name: model for name, model in models.items() if name in args.models}
+    for changes in json.loads(args.cvae_variants):  # attempts at the CVAE's class-accuracy target
+        name = "cvae (" + ", ".join(f"{k}={v}" for k, v in changes.items()) + ")"
+        conv = {"image_shape": args.image_shape} if changes.get("architecture") == "conv" else {}
+        models[name] = ConditionalVAE(**{**common, **conv, **changes})
+    return models
 
 
 def code_diagnostics(model, X_test, y_test) -> dict:
@@ -145,48 +154,90 @@ def code_diagnostics(model, X_test, y_test) -> dict:
     return {"codes_in_own_class_component": float(np.mean(model.classes_[nearest] == y_test))}
 
 
-def sampling(data, args) -> dict:
-    """Fréchet distance of each model's samples, class accuracy of conditional samples, the grid."""
-    X_train, X_test, y_train, y_test = data.X_train, data.X_test, data.y_train, data.y_test
+def fit_scorer(data, args) -> tuple[SampleQualityScorer, dict]:
+    """The one classifier every model's samples are scored with, and its own test accuracy."""
     start = time.perf_counter()
-    scorer = SampleQualityScorer(max_iter=args.scorer_epochs, random_state=args.seed).fit(X_train, y_train)
+    scorer = SampleQualityScorer(args.scorer, max_iter=args.scorer_epochs, image_shape=data.image_shape,
+                                 random_state=args.seed).fit(data.X_train, data.y_train)
+    kind = ("CNN: conv blocks (32, 64), stride 2, batch norm, dense (256, 128), dropout 0.3; Adam, early "
+            "stopping on 10% of train (patience 5)" if args.scorer == "cnn"
+            else "sklearn MLPClassifier (256, 128), early stopping")
+    info = {"classifier": f"{kind}, max {args.scorer_epochs} epochs, trained on the {len(data.X_train)} "
+                          "training images",
+            "epochs_run": scorer.n_epochs_, "test_accuracy": scorer.accuracy(data.X_test, data.y_test),
+            "fit_seconds": time.perf_counter() - start}
+    return scorer, info
+
+
+def score_model(model, scorer, X_test, y_test, args) -> tuple[dict, np.ndarray]:
+    """FD of as many samples as test images; per-class accuracy of class-conditional samples."""
+    samples = model.sample(len(X_test), random_state=args.seed)
+    row = {"frechet_distance": scorer.frechet_distance(X_test, samples)}
+    if getattr(model, "classes_", None) is not None:
+        wanted = np.repeat(model.classes_, args.per_class)
+        per_class = scorer.per_class_accuracy(model.sample(len(wanted), y=wanted, random_state=args.seed), wanted)
+        row["class_accuracy"] = {str(k): v for k, v in per_class.items()}
+        row["class_accuracy_mean"] = float(np.mean(list(per_class.values())))
+    if isinstance(model, AdversarialAutoencoder):
+        row.update(code_diagnostics(model, X_test, y_test))
+    return row, samples[:10]
+
+
+def sampling(data, args, save) -> dict:
+    """Fréchet distance of each model's samples, class accuracy of conditional samples, the grid.
+    ``save(result, grid)`` is called after the scorer and after each model (partial results)."""
+    X_train, X_test, y_train, y_test = data.X_train, data.X_test, data.y_train, data.y_test
+    scorer, info = fit_scorer(data, args)
     rng = np.random.default_rng(args.seed)
     real = X_train[rng.choice(len(X_train), min(len(X_train), len(X_test)), replace=False)]
-    result = {"scorer": {"classifier": f"sklearn MLPClassifier {scorer.hidden}, early stopping, "
-                                       f"max {args.scorer_epochs} epochs, trained on the {len(X_train)} training images",
-                         "test_accuracy": scorer.accuracy(X_test, y_test),
-                         "fit_seconds": time.perf_counter() - start},
-              "references": {"real training images": scorer.frechet_distance(X_test, real)}}
+    result = {"scorer": info, "references": {"real training images": scorer.frechet_distance(X_test, real)},
+              "models": {}}
     for sigma in (0.1, 0.3):
         noisy = np.clip(X_test + rng.normal(0, sigma, X_test.shape), 0, 1).astype(np.float32)
         result["references"][f"test images + N(0, {sigma}^2) noise"] = scorer.frechet_distance(X_test, noisy)
-    print(f"scorer: test accuracy {result['scorer']['test_accuracy']:.3f}; references {result['references']}",
-          flush=True)
-    rows, grid = {}, {}
+    print(f"scorer: test accuracy {info['test_accuracy']:.4f} ({info['fit_seconds']:.0f} s); "
+          f"references {result['references']}", flush=True)
+    grid = {"real (test)": X_test[np.argsort(y_test, kind="stable")][:: len(X_test) // 10][:10]}
+    save(result, grid)
     for name, model in generators(args).items():
-        if args.models and name not in args.models:
-            continue
         row = timed_fit(model, X_train, y_train)
-        samples = model.sample(len(X_test), random_state=args.seed)
-        row["frechet_distance"] = scorer.frechet_distance(X_test, samples)
-        if getattr(model, "classes_", None) is not None:
-            wanted = np.repeat(model.classes_, args.per_class)
-            per_class = scorer.per_class_accuracy(model.sample(len(wanted), y=wanted, random_state=args.seed), wanted)
-            row["class_accuracy"] = {str(k): v for k, v in per_class.items()}
-            row["class_accuracy_mean"] = float(np.mean(list(per_class.values())))
-        if isinstance(model, AdversarialAutoencoder):
-            row.update(code_diagnostics(model, X_test, y_test))
-        rows[name] = row
-        grid[name] = samples[:10]
+        scores, grid[name] = score_model(model, scorer, X_test, y_test, args)
+        result["models"][name] = row = {**row, **scores}
         accuracy = f", class accuracy {row['class_accuracy_mean']:.3f}" if "class_accuracy_mean" in row else ""
         print(f"{name}: FD {row['frechet_distance']:.2f}{accuracy}, {row['seconds_per_epoch']:.1f} s/epoch",
               flush=True)
-    result["models"] = rows
-    grid = {"real (test)": X_test[np.argsort(y_test, kind="stable")][:: len(X_test) // 10][:10], **grid}
-    title = "Samples side by side (cvae, aae-mixture: classes 0-9 in turn; top: real test images)"
-    plot_image_rows(grid, data.image_shape, Path(__file__).parent / args.grid, title=title)
-    result["grid"] = args.grid
+        save(result, grid)
     return result
+
+
+GRID_TITLE = "Samples side by side (cvae, aae-mixture: classes 0-9 in turn; top: real test images)"
+
+
+def save_grid(grid: dict, out: Path, image_shape, grid_png: Path) -> None:
+    """The grid rows as 8-bit images next to the results (so runs can be merged), and the figure."""
+    np.savez_compressed(out.with_suffix(".grid.npz"),
+                        **{name: np.round(np.clip(rows, 0, 1) * 255).astype(np.uint8) for name, rows in grid.items()})
+    plot_image_rows(grid, image_shape, grid_png, title=GRID_TITLE)
+
+
+def merge_sampling(paths: list[Path], out: Path, grid_png: Path) -> None:
+    """One results file and one grid from runs of different models with the same scorer."""
+    runs = [json.loads(p.read_text()) for p in paths]
+    scorers = {json.dumps(r["sampling"]["scorer"]["test_accuracy"]) for r in runs}
+    if len(scorers) != 1:
+        raise SystemExit(f"--merge: the runs used different scorers (test accuracies {sorted(scorers)})")
+    merged = {**runs[0], "merged_from": [{"file": p.name, "command": r["command"], "date": r["date"],
+                                          "machine": r["machine"]} for p, r in zip(paths, runs)]}
+    merged["sampling"] = {**runs[0]["sampling"], "models": {k: v for r in runs for k, v in r["sampling"]["models"].items()}}
+    grid = {}
+    for p in paths:
+        with np.load(p.with_suffix(".grid.npz")) as rows:
+            grid.update({name: rows[name].astype(np.float32) / 255 for name in rows.files})
+    grid = {"real (test)": grid.pop("real (test)"), **{k: grid[k] for k in merged["sampling"]["models"]}}
+    merged["sampling"]["grid"] = grid_png.name
+    write(merged, out, ["sampling"])
+    side = int(np.sqrt(grid["real (test)"].shape[1]))
+    plot_image_rows(grid, (1, side, side), grid_png, title=GRID_TITLE)
 
 
 def main() -> None:
@@ -206,11 +257,18 @@ def main() -> None:
     parser.add_argument("--gen-epochs", type=int, default=30, help="sampling: epochs of every generative model")
     parser.add_argument("--gen-hidden", default="512,256", help="sampling: dense layers of every model")
     parser.add_argument("--gen-latent", type=int, default=16, help="sampling: code size of every model")
-    parser.add_argument("--scorer-epochs", type=int, default=30, help="sampling: max epochs of the MLP classifier")
+    parser.add_argument("--scorer", choices=("cnn", "mlp"), default="cnn",
+                        help="sampling: the classifier of SampleQualityScorer")
+    parser.add_argument("--scorer-epochs", type=int, default=20, help="sampling: max epochs of the classifier")
     parser.add_argument("--per-class", type=int, default=1000, help="sampling: samples per class for the accuracy")
     parser.add_argument("--grid", default="generative_samples.png", help="sampling: the grid, under benchmarks/")
     parser.add_argument("--models", default=None, help="sampling: only these of 'ae + gaussian', vae, cvae, aae, "
                         "aae-mixture (comma-separated); results go to generative-sampling-<models>.json")
+    parser.add_argument("--cvae-variants", default="[]", help='sampling: also these CVAEs, a JSON list of '
+                        'parameter changes, e.g. \'[{"architecture": "conv"}]\' (run whatever --models says)')
+    parser.add_argument("--merge", default=None, help="sampling: merge these results files (comma-separated, "
+                        "under benchmarks/results/, runs of other models with the same scorer) into "
+                        "generative-sampling.json and the grid; trains nothing")
     args = parser.parse_args()
     args.channels = tuple(int(c) for c in args.channels.split(","))
     args.gen_hidden = tuple(int(c) for c in args.gen_hidden.split(","))
@@ -220,6 +278,10 @@ def main() -> None:
         parser.error(f"--sections: autoencoders and/or vaes, or sampling alone; got {args.sections}")
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.merge:
+        merge_sampling([RESULTS / f for f in args.merge.split(",")], RESULTS / "generative-sampling.json",
+                       Path(__file__).parent / args.grid)
+        return
 
     torch.manual_seed(args.seed)
     data = load_dataset(args.data)
@@ -239,9 +301,19 @@ def main() -> None:
     suffix = "" if args.data == "fashion-mnist" else f"-{args.data}"
     if sections == {"sampling"}:
         args.models = args.models.split(",") if args.models else None
-        result["sampling"] = sampling(data, args)
-        subset = f"-{'+'.join(args.models)}" if args.models else ""
-        write(result, RESULTS / f"generative-sampling{subset}{suffix}.json", ["sampling"])
+        args.image_shape = data.image_shape
+        subset = f"-{'+'.join(m.replace(' + ', '-') for m in args.models)}" if args.models else ""
+        subset += "+cvae-variants" if json.loads(args.cvae_variants) else ""
+        out = RESULTS / f"generative-sampling{subset}{suffix}.json"
+
+        def save(sampling_result: dict, grid: dict) -> None:
+            result["sampling"] = {**sampling_result, "grid": args.grid}
+            out.parent.mkdir(exist_ok=True)
+            out.write_text(json.dumps(result, indent=2) + "\n")
+            save_grid(grid, out, data.image_shape, Path(__file__).parent / args.grid)
+
+        sampling(data, args, save)
+        write(result, out, ["sampling"])
         return
     for group, run in (("autoencoders", autoencoders), ("vaes", vaes)):
         if group in sections:

@@ -64,6 +64,25 @@ def test_fit_reports_threshold_and_flags_contamination(detector_file):
     assert list(detector.feature_names_in_) == [f"f{i}" for i in range(30)]
 
 
+def test_summed_score_option_is_saved_and_scores_files_as_in_memory(tables, tmp_path, capsys):
+    folder, test = tables
+    path = tmp_path / "sum.safetensors"
+    code, _, err = run(["detect", "fit", "--data", str(folder / "normal.csv"), "--model", "ae",
+                        "--score", "standardized_mse+latent", "--latent", "4", "--hidden", "16", "--epochs", "3",
+                        "--out", str(path), "--quiet"], capsys)
+    assert code == 0, err
+    detector = aekit.load(path)
+    assert detector.score == "standardized_mse+latent" and set(detector.part_scalers_) == {"standardized_mse",
+                                                                                          "latent"}
+    code, _, err = run(["detect", "score", str(path), str(folder / "test.csv"), "-o", str(tmp_path / "s.csv"),
+                        "--chunk-size", "50", "--quiet"], capsys)
+    assert code == 0, err
+    scores = pd.read_csv(tmp_path / "s.csv")
+    np.testing.assert_allclose(scores["score"].dropna().to_numpy(),
+                               detector.decision_function(test.drop(columns="id").dropna()), rtol=1e-6, atol=1e-6)
+    assert scores["top_features"].isna().all()  # a summed score is not a sum over features: no shares
+
+
 def test_bad_files_get_one_line(tables, detector_file, tmp_path, capsys):
     folder, test = tables
     (tmp_path / "empty.csv").write_text("")

@@ -218,3 +218,93 @@ def test_reloaded_reconstruction_probability_detector_is_identical(reconstructio
     np.testing.assert_array_equal(same.decision_function(X_test), det.decision_function(X_test))
     np.testing.assert_array_equal(same.predict(X_test), det.predict(X_test))
     assert same.threshold_ == det.threshold_
+
+
+# -- scores beyond the raw reconstruction error ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def zeros_detectors(digits):
+    """One detector per new score, each fitted on the zeros of digits."""
+    X_train, _, y_train, _ = digits
+    return {score: AnomalyDetector("ae", score=score, **SMALL).fit(X_train[y_train == 0])
+            for score in ("mse", "standardized_mse", "latent", "standardized_mse+latent")}
+
+
+@pytest.mark.parametrize("score", ["standardized_mse", "latent", "standardized_mse+latent"])
+def test_new_scores_separate_other_digits_and_reload_identically(zeros_detectors, digits, planted, score,
+                                                                 tmp_path):
+    det = zeros_detectors[score]
+    _, X_test, _, y_test = digits
+    scores = det.decision_function(X_test)
+    assert roc_auc_score(y_test != 0, scores) > 0.9
+    if "mse" in score:  # random pixels: the code alone can land among normal codes; the error cannot
+        X, y = planted
+        assert roc_auc_score(y, det.decision_function(X)) > 0.9
+    same = aekit.load(det.save(tmp_path / "d.safetensors"))
+    assert same.score == score
+    np.testing.assert_array_equal(same.decision_function(X_test), scores)
+    np.testing.assert_array_equal(same.predict(X_test), det.predict(X_test))
+    assert same.threshold_ == det.threshold_
+
+
+def test_standardized_mse_divides_each_pixels_error_by_its_training_mean(zeros_detectors, digits):
+    plain, det = zeros_detectors["mse"], zeros_detectors["standardized_mse"]
+    X_train, X_test, y_train, _ = digits
+    assert det.feature_scale_.shape == (64,) and (det.feature_scale_ > 0).all()
+    errors = det._feature_errors(det.estimator_, X_train[y_train == 0], "mse")
+    np.testing.assert_allclose(det.feature_scale_, np.maximum(errors.mean(axis=0), 1e-3 * errors.mean()))
+    shares = det.explain(X_test[:20])  # a sum over pixels: explain still adds up to the score
+    np.testing.assert_allclose(shares.sum(axis=1), det.decision_function(X_test[:20]), rtol=1e-6)
+    expected = (plain.explain(X_test[:20]) * 64 / det.feature_scale_).mean(axis=1)  # same model, same seed
+    np.testing.assert_allclose(det.decision_function(X_test[:20]), expected, rtol=1e-5)
+
+
+def test_latent_score_is_the_mahalanobis_distance_of_the_code(zeros_detectors, digits):
+    det = zeros_detectors["latent"]
+    X_train, X_test, y_train, _ = digits
+    codes = det.estimator_.transform(X_train[y_train == 0])
+    np.testing.assert_allclose(det.code_gaussian_.mean, codes.mean(axis=0), rtol=1e-4, atol=1e-5)
+    z = det.estimator_.transform(X_test[:5]) - det.code_gaussian_.mean
+    expected = np.sqrt(np.einsum("ij,jk,ik->i", z, det.code_gaussian_.precision, z))
+    np.testing.assert_allclose(det.decision_function(X_test[:5]), expected, rtol=1e-6)
+    with pytest.raises(ValueError, match="needs score='mse', 'mae' or 'standardized_mse'"):
+        det.explain(X_test[:5])
+
+
+def test_summed_score_adds_the_parts_standardised_on_training_logs(zeros_detectors, digits):
+    det = zeros_detectors["standardized_mse+latent"]
+    X_train, X_test, y_train, _ = digits
+    parts = {name: zeros_detectors[name].decision_function(X_test) for name in ("standardized_mse", "latent")}
+    for name, part in parts.items():
+        train_logs = np.log(zeros_detectors[name].decision_scores_)
+        center = np.median(train_logs)
+        assert det.part_scalers_[name].center == pytest.approx(center)
+        assert det.part_scalers_[name].scale == pytest.approx(1.4826 * np.median(np.abs(train_logs - center)))
+    expected = sum((np.log(part) - det.part_scalers_[name].center) / det.part_scalers_[name].scale
+                   for name, part in parts.items())
+    np.testing.assert_allclose(det.decision_function(X_test), expected, rtol=1e-6, atol=1e-9)
+    assert det.labels_.mean() < 0.1  # "auto" on the summed score flags few clean training rows
+
+
+@pytest.mark.parametrize("score", ["mse+mse", "mse+elbo", "latent+"])
+def test_bad_summed_scores_fail_before_training(score, digits):
+    with pytest.raises(ValueError, match="distinct parts of"):
+        AnomalyDetector("ae", score=score, **SMALL).fit(digits[0])
+
+
+@pytest.mark.parametrize("field, value, match", [
+    ("code_gaussian_", None, "code_gaussian_"),
+    ("code_gaussian_", {"mean": [0.0, 1.0], "precision": [[1.0, 0.0], [0.0, 1.0]]}, "precision matrix"),
+    ("feature_scale_", [1.0] * 63, "feature_scale_"),
+    ("part_scalers_", {"standardized_mse": [0.0, -1.0], "latent": [0.0, 1.0]}, "part_scalers_"),
+])
+def test_tampered_score_state_is_refused(zeros_detectors, tmp_path, field, value, match):
+    path = zeros_detectors["standardized_mse+latent"].save(tmp_path / "det.safetensors")
+    with safe_open(str(path), framework="pt") as f:
+        fitted = json.loads(f.metadata()["wrapper_fitted"])
+    fitted[field] = value
+    if value is None:
+        del fitted[field]
+    _rewrite(path, wrapper_fitted=json.dumps(fitted))
+    with pytest.raises(ModelFileError):
+        aekit.load(path)

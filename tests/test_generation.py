@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 
 import aekit
 from aekit import Autoencoder, ConvAutoencoder
@@ -23,6 +24,12 @@ def scorer(digits):
 
 
 @pytest.fixture(scope="module")
+def cnn_scorer(digits):
+    X_train, _, y_train, _ = digits
+    return SampleQualityScorer("cnn", channels=(16, 32), max_iter=15, random_state=0).fit(X_train, y_train)
+
+
+@pytest.fixture(scope="module")
 def ae(digits):
     return Autoencoder(latent_dim=6, hidden=(64,), max_epochs=20, batch_size=64, random_state=0).fit(digits[0])
 
@@ -33,8 +40,18 @@ def test_the_scorer_is_a_good_classifier_of_real_data(digits, scorer):
     assert scorer.features(X_test).shape == (len(X_test), 128)
 
 
-def test_frechet_distance_of_real_data_is_about_zero_and_grows_with_noise(digits, scorer):
+def test_the_cnn_scorer_classifies_real_images_as_well_and_keeps_its_settings(digits, cnn_scorer, scorer):
+    _, X_test, _, y_test = digits
+    assert cnn_scorer.accuracy(X_test, y_test) > 0.9
+    assert cnn_scorer.features(X_test).shape == (len(X_test), 128)
+    assert set(cnn_scorer.per_class_accuracy(X_test, y_test)) == set(range(10))
+    assert clone(cnn_scorer).get_params()["classifier"] == "cnn" and 1 <= cnn_scorer.n_epochs_ <= 15
+
+
+@pytest.mark.parametrize("kind", ["scorer", "cnn_scorer"])
+def test_frechet_distance_of_real_data_is_about_zero_and_grows_with_noise(digits, kind, request):
     _, X_test, _, _ = digits
+    scorer = request.getfixturevalue(kind)
     assert scorer.frechet_distance(X_test, X_test) == pytest.approx(0.0, abs=1e-6)
     half_a, half_b = X_test[::2], X_test[1::2]
     rng = np.random.default_rng(0)
@@ -87,6 +104,10 @@ def test_bad_input_gets_one_clear_error(digits, scorer, ae):
         scorer.accuracy(X_test, y_test[:5])
     with pytest.raises(ValueError, match="n must be a positive integer"):
         ae.sample(0)
+    with pytest.raises(ValueError, match="classifier must be one of"):
+        SampleQualityScorer("svm").fit(X_test, y_test)
+    with pytest.raises(DataError, match="needs image_shape"):
+        SampleQualityScorer("cnn").fit(X_test[:, :60], y_test)
 
 
 def test_compare_gives_every_sampler_a_frechet_distance_and_a_side_by_side_grid(tmp_path):

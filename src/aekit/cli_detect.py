@@ -70,7 +70,9 @@ def fit(
     contamination: Optional[float] = typer.Option(None, "--contamination",
                                                   help="Expected anomaly share of the data (0-0.5]."),
     threshold_k: Optional[float] = typer.Option(None, "--threshold-k", help="Width of the auto / iqr rule."),
-    score: str = typer.Option("mse", "--score", help="mse or mae (or elbo, reconstruction_probability for VAEs)."),
+    score: str = typer.Option("mse", "--score", help="mse, mae, standardized_mse (each feature's error over its training mean), latent "
+                                    "(Mahalanobis distance of the code) or parts joined by '+', e.g. "
+                                    "standardized_mse+latent (or elbo, reconstruction_probability for VAEs)."),
     latent: int = typer.Option(32, "--latent", help="Code size."),
     hidden: str = typer.Option("256", "--hidden", help="Hidden layer sizes, comma-separated."),
     epochs: int = typer.Option(50, "--epochs", help="Maximum number of epochs."),
@@ -195,6 +197,8 @@ def _chunk_matrix(detector, chunk) -> np.ndarray:
 def _score_chunk(detector, chunk, tally: dict, top: int):
     import pandas as pd
 
+    from aekit.estimators.detector import FEATURE_SCORES
+
     X = _chunk_matrix(detector, chunk)
     rows = tally["rows"] + np.arange(len(X))
     complete = ~np.isnan(X).any(axis=1)
@@ -204,7 +208,7 @@ def _score_chunk(detector, chunk, tally: dict, top: int):
     if complete.any():
         scores[complete] = detector.decision_function(X[complete])
         labels[complete] = (scores[complete] > detector.threshold_).astype(int)
-        if top and detector.score in ("mse", "mae"):
+        if top and detector.score in FEATURE_SCORES:
             for i, features in zip(np.flatnonzero(complete), detector.top_features(X[complete], n=top)):
                 tops[i] = ";".join(f"{name}={share:.4g}" for name, share in features)
     flagged = np.flatnonzero(complete & (scores > detector.threshold_))

@@ -20,14 +20,18 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from aekit.data import check_data, feature_names_of
+from aekit.detection.scoring import CodeGaussian, RobustStandardiser, feature_error_scale
 from aekit.detection.thresholds import best_threshold, compute_threshold, resolve_threshold_rule
 from aekit.estimators.presets import PRESETS, estimator_class
 from aekit.exceptions import DataError
 
 RECONSTRUCTION_SCORES = ("mse", "mae")
+FEATURE_SCORES = RECONSTRUCTION_SCORES + ("standardized_mse",)  # sums over features: explain() works
+SCORE_PARTS = FEATURE_SCORES + ("latent",)  # may be summed, e.g. "standardized_mse+latent"
 VARIATIONAL_SCORES = ("elbo", "reconstruction_probability")
 ELBO_SAMPLES = 10  # draws of z per sample for the variational scores, from a fixed seed so scores repeat
 PROBA_METHODS = ("linear", "unify")
+SCORE_STATE = ("feature_scale_", "code_gaussian_", "part_scalers_")  # fitted by the score, saved with it
 OWN_PARAMS = ("model", "threshold", "contamination", "score", "threshold_k")
 
 
@@ -47,10 +51,17 @@ class AnomalyDetector(BaseEstimator):
     contamination : float in (0, 0.5] or None, default=None
         Expected share of anomalies in the training data; with the
         ``"contamination"`` rule that share of training samples is flagged.
-    score : {"mse", "mae", "elbo", "reconstruction_probability"}, default="mse"
-        Per-sample score: mean squared or absolute reconstruction error over
-        features (on the model's scaled data, so every feature counts
-        alike). Variational models (``"vae"``, ``"conv-vae"``, ...) also offer
+    score : str, default="mse"
+        Per-sample score: ``"mse"`` / ``"mae"``, the mean squared or absolute
+        reconstruction error over features (on the model's scaled data, so
+        every feature counts alike); ``"standardized_mse"``, each feature's
+        squared error divided by its mean on the training rows (errors where
+        normal data has none weigh more); ``"latent"``, the Mahalanobis
+        distance of the code under a Gaussian fitted to the training codes;
+        or a sum of these parts joined by ``"+"`` (e.g.
+        ``"standardized_mse+latent"``), each part's log score first
+        standardised by the median and MAD of its training scores. See
+        :mod:`aekit.detection.scoring`. Variational models (``"vae"``, ``"conv-vae"``, ...) also offer
         the negative ELBO, and the reconstruction probability of An & Cho
         (2015): ``-(1/L) sum_l log p(x | z_l)`` over L = 10 draws
         ``z_l ~ q(z | x)`` (the negative ELBO without its KL term, so a
@@ -71,6 +82,12 @@ class AnomalyDetector(BaseEstimator):
         Scores of the training samples.
     threshold_ : float
         Samples scoring above it are anomalies.
+    feature_scale_ : numpy.ndarray of shape (n_features,)
+        Mean squared training error of each feature (``"standardized_mse"`` only).
+    code_gaussian_ : aekit.detection.scoring.CodeGaussian
+        Mean and precision of the training codes (``"latent"`` only).
+    part_scalers_ : dict of str to RobustStandardiser
+        Median and MAD of each part's log training scores (sums only).
     threshold_rule_ : str
         The rule that set ``threshold_`` ("auto", "contamination", "iqr",
         "fixed", or "labels:f1" / "labels:precision@recall" after
@@ -132,7 +149,7 @@ class AnomalyDetector(BaseEstimator):
             raise DataError(f"X: all {len(X_checked)} training rows are identical (every column is constant); "
                             "expected varied normal data, there is nothing to learn a normal range from")
         estimator.fit(X if names is not None else X_checked)
-        scores = self._scores(estimator, X_checked)
+        scores = self._calibrate(estimator, X_checked)
         self._set_threshold(scores, compute_threshold(scores, rule, contamination=self.contamination,
                                                       k=self.threshold_k),
                             "fixed" if isinstance(rule, float) else rule)
@@ -216,13 +233,13 @@ class AnomalyDetector(BaseEstimator):
     def explain(self, X) -> np.ndarray:
         """Each feature's (pixel's) share of each sample's score, shape (n_samples, n_features).
 
-        Rows sum to :meth:`decision_function` (for the ``"mse"`` / ``"mae"``
-        scores: the feature's squared / absolute error divided by the number
-        of features).
+        Rows sum to :meth:`decision_function` (for the ``"mse"`` / ``"mae"`` /
+        ``"standardized_mse"`` scores: the feature's squared / absolute /
+        standardised squared error divided by the number of features).
         """
         check_is_fitted(self, "estimator_")
         self._require_reconstruction_score("explain")
-        return self._feature_errors(self.estimator_, X) / self.n_features_in_
+        return self._feature_errors(self.estimator_, X, self.score) / self.n_features_in_
 
     def top_features(self, X, n: int = 3) -> list[list[tuple[str, float]]]:
         """The ``n`` features with the largest share of each sample's score, largest first."""
@@ -250,7 +267,46 @@ class AnomalyDetector(BaseEstimator):
     def _fitted_state(self) -> dict[str, Any]:
         return {"threshold_": self.threshold_, "threshold_rule_": self.threshold_rule_,
                 "decision_scores_": self.decision_scores_.tolist(), "n_features_in_": self.n_features_in_,
-                "feature_names_in_": list(getattr(self, "feature_names_in_", [])) or None}
+                "feature_names_in_": list(getattr(self, "feature_names_in_", [])) or None,
+                **self._score_state()}
+
+    def _score_state(self) -> dict[str, Any]:
+        """What the score needs besides the model: feature scales, code Gaussian, part scalings."""
+        state: dict[str, Any] = {}
+        if hasattr(self, "feature_scale_"):
+            state["feature_scale_"] = self.feature_scale_.tolist()
+        if hasattr(self, "code_gaussian_"):
+            state["code_gaussian_"] = self.code_gaussian_.to_state()
+        if hasattr(self, "part_scalers_"):
+            state["part_scalers_"] = {part: scaler.to_state() for part, scaler in self.part_scalers_.items()}
+        return state
+
+    def _forget_score_state(self) -> None:
+        for name in SCORE_STATE:
+            if hasattr(self, name):
+                delattr(self, name)
+
+    def _restore_score_state(self, fitted: dict[str, Any], n_features: int, latent_dim: int | None) -> None:
+        """Set the score's fitted parts from the file, checking each is there and has its shape."""
+        parts = self._score_parts()
+        self._forget_score_state()
+        if "standardized_mse" in parts:
+            scale = np.asarray(fitted["feature_scale_"], dtype=np.float64)
+            if scale.shape != (n_features,) or not np.isfinite(scale).all() or (scale <= 0).any():
+                raise ValueError(f"feature_scale_: expected {n_features} positive numbers")
+            self.feature_scale_ = scale
+        if "latent" in parts:
+            gaussian = CodeGaussian.from_state(fitted["code_gaussian_"])
+            if gaussian.mean.shape != (latent_dim,) or gaussian.precision.shape != (latent_dim, latent_dim) \
+                    or not (np.isfinite(gaussian.mean).all() and np.isfinite(gaussian.precision).all()):
+                raise ValueError(f"code_gaussian_: expected a finite mean of {latent_dim} and a "
+                                 f"{latent_dim}x{latent_dim} precision matrix")
+            self.code_gaussian_ = gaussian
+        if len(parts) > 1:
+            scalers = {part: RobustStandardiser(*fitted["part_scalers_"][part]) for part in parts}
+            if not all(np.isfinite([s.center, s.scale]).all() and s.scale > 0 for s in scalers.values()):
+                raise ValueError("part_scalers_: expected a finite centre and a positive scale per part")
+            self.part_scalers_ = scalers
 
     def _restore_wrapped(self, estimator, fitted: dict[str, Any]) -> AnomalyDetector:
         scores = np.asarray(fitted["decision_scores_"], dtype=np.float64)
@@ -264,6 +320,8 @@ class AnomalyDetector(BaseEstimator):
                              f"its model {estimator.n_features_in_}")
         self.estimator_ = estimator
         self.n_features_in_ = estimator.n_features_in_
+        if not _is_sequence_model(estimator):
+            self._restore_score_state(fitted, estimator.n_features_in_, estimator.model_.config.latent_dim)
         self._set_threshold(scores, threshold, str(fitted["threshold_rule_"]))
         self._set_feature_names(fitted.get("feature_names_in_"))
         return self
@@ -279,9 +337,7 @@ class AnomalyDetector(BaseEstimator):
         if unknown:
             raise ValueError(f"{unknown} are not parameters of model {self.model!r} ({cls.__name__}); "
                              f"expected some of {sorted(accepted)}")
-        if self.score not in RECONSTRUCTION_SCORES + VARIATIONAL_SCORES:
-            raise ValueError(f"score: expected one of {RECONSTRUCTION_SCORES + VARIATIONAL_SCORES}, "
-                             f"got {self.score!r}")
+        self._score_parts()
         sequence = _is_sequence_model(cls)
         if sequence and self.score not in ("mse", "elbo"):
             raise ValueError(f"score={self.score!r} is not offered for the sequence model {self.model!r}; use 'mse'"
@@ -294,14 +350,45 @@ class AnomalyDetector(BaseEstimator):
     def _make_estimator(self):
         return self._estimator_class()(**{**PRESETS[self.model].params, **self.model_params})
 
-    def _feature_errors(self, estimator, X) -> np.ndarray:
+    def _score_parts(self) -> tuple[str, ...]:
+        """The parts of ``score`` ("a+b" -> ("a", "b")), checked."""
+        if self.score in VARIATIONAL_SCORES:
+            return (self.score,)
+        parts = tuple(str(self.score).split("+"))
+        if not all(part in SCORE_PARTS for part in parts) or len(set(parts)) != len(parts):
+            raise ValueError(f"score: expected one of {SCORE_PARTS + VARIATIONAL_SCORES}, or distinct parts of "
+                             f"{SCORE_PARTS} joined by '+' (e.g. 'standardized_mse+latent'); got {self.score!r}")
+        return parts
+
+    def _feature_errors(self, estimator, X, part: str) -> np.ndarray:
         """Per-feature reconstruction errors on the scaled data, (n_samples, n_features)."""
         if _is_sequence_model(estimator):
             raise ValueError(f"per-feature errors need a tabular model, {self.model!r} is a sequence model; "
                              "use detector.estimator_.score_steps(X) for per-time-step errors")
         X_scaled = estimator.scaler_.transform(estimator._checked(X))
-        residual = X_scaled - estimator.scaler_.transform(estimator.reconstruct(X))
-        return np.square(residual) if self.score == "mse" else np.abs(residual)
+        residual = (X_scaled - estimator.scaler_.transform(estimator.reconstruct(X))).astype(np.float64)
+        if part == "mae":
+            return np.abs(residual)
+        squared = np.square(residual)
+        return squared / self.feature_scale_ if part == "standardized_mse" else squared
+
+    def _part_score(self, estimator, X, part: str) -> np.ndarray:
+        if part == "latent":
+            return self.code_gaussian_.distance(estimator.transform(X))
+        return self._feature_errors(estimator, X, part).mean(axis=1)
+
+    def _calibrate(self, estimator, X) -> np.ndarray:
+        """Fit what the score needs on the training rows ``X``; return their scores."""
+        self._forget_score_state()
+        parts = self._score_parts()
+        if "standardized_mse" in parts:
+            self.feature_scale_ = feature_error_scale(self._feature_errors(estimator, X, "mse"))
+        if "latent" in parts:
+            self.code_gaussian_ = CodeGaussian.fit(estimator.transform(X))
+        if len(parts) > 1:
+            self.part_scalers_ = {part: RobustStandardiser.fit(self._part_score(estimator, X, part))
+                                  for part in parts}
+        return self._scores(estimator, X)
 
     def _scores(self, estimator, X) -> np.ndarray:
         if _is_sequence_model(estimator):
@@ -310,11 +397,15 @@ class AnomalyDetector(BaseEstimator):
         if self.score in VARIATIONAL_SCORES:
             per_sample = estimator.elbo if self.score == "elbo" else estimator.reconstruction_log_prob
             return -np.asarray(per_sample(X, n_samples=ELBO_SAMPLES, random_state=0), dtype=np.float64)
-        return self._feature_errors(estimator, X).astype(np.float64).mean(axis=1)
+        parts = self._score_parts()
+        if len(parts) == 1:
+            return self._part_score(estimator, X, parts[0])
+        return sum(self.part_scalers_[part](self._part_score(estimator, X, part)) for part in parts)
 
     def _require_reconstruction_score(self, what: str) -> None:
-        if self.score not in RECONSTRUCTION_SCORES:
-            raise ValueError(f"{what} needs score='mse' or 'mae' (a sum over features), got {self.score!r}")
+        if self.score not in FEATURE_SCORES:
+            raise ValueError(f"{what} needs score='mse', 'mae' or 'standardized_mse' (a sum over features), "
+                             f"got {self.score!r}")
 
     def _set_threshold(self, scores: np.ndarray, threshold: float, rule: str) -> None:
         self.decision_scores_ = np.asarray(scores, dtype=np.float64)
