@@ -5,18 +5,28 @@ Sections (``--sections``, all by default):
 ratio   samples/s of ``aekit.Autoencoder.fit`` for the dense Fashion-MNIST model
         (784-256-32, batch 256, no validation split) divided by a hand-written
         PyTorch loop over the same network, batches and data, in the same
-        process, interleaved, median of ``--repeats`` runs. Target >= 0.95.
+        process: both warmed up with a whole untimed run, then ``--repeats``
+        pairs, the order inside a pair alternating (hand first, then fit
+        first), so that a trend in the machine's load hits both sides alike;
+        the figure is the median of the pairs' ratios. Target >= 0.95.
 flops   the same model's forward+backward FLOP rate during ``fit`` (FLOPs a
-        sample counted by torch's FlopCounterMode x samples/s) divided by the
-        machine's ``torch.mm`` FLOP rate measured in the same run.
+        sample counted by torch's FlopCounterMode x median samples/s of the
+        ratio runs) divided by the machine's ``torch.mm`` FLOP rate measured
+        in the same run.
+compile ``torch.compile`` of the loss against eager, through ``fit_model``.
 memmap  training on a ``--memmap-rows`` x 784 float32 memory-mapped .npy file
-        (2,000,000 rows = 6.3 GB by default; rows are Fashion-MNIST images),
+        (2,000,000 rows = 5.8 GiB by default; rows are Fashion-MNIST images),
         in a child process whose peak RSS is measured. Target < 2 GB. The file
         is deleted afterwards.
 ddp     samples/s of 2 DDP processes (torchrun, gloo, 1 thread each) against
         1 process (1 thread, and 2 threads), same global batch size (256).
+        Needs both cores: run it alone.
 
-Run:  python benchmarks/throughput.py [--sections ratio,flops,memmap,ddp] [--seed 0]
+Each section's record carries its own command, date and load average (before
+and after), and the results file is written after every section, so a long
+run that stops keeps what it measured; sections not run keep their last record.
+
+Run:  python benchmarks/throughput.py [--sections ratio,flops,compile,memmap,ddp] [--seed 0]
 Writes benchmarks/results/throughput.json.
 """
 
@@ -24,9 +34,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
-import statistics
 import os
+import platform
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -60,15 +71,42 @@ def estimator_fit(X: np.ndarray, epochs: int, seed: int, **options) -> float:
 
 
 def throughput_ratio(X: np.ndarray, epochs: int, seed: int, repeats: int) -> dict:
-    estimator_fit(X[:5000], 1, seed)  # warm-up: imports, first Trainer, allocator
-    fit_rates, hand_rates = [], []
-    for _ in range(repeats):  # interleaved, so that load from other users hits both alike
-        hand_rates.append(hand_written_loop(X, epochs, seed))
-        fit_rates.append(estimator_fit(X, epochs, seed))
+    hand_written_loop(X, epochs, seed)  # warm-up, whole runs: imports, first Trainer, allocator, caches
+    estimator_fit(X, epochs, seed)
+    fit_rates, hand_rates, loads = [], [], []
+    for i in range(repeats):  # pairs, the order alternating, so that a trend in load hits both alike
+        loads.append(os.getloadavg()[0])
+        if i % 2 == 0:
+            hand_rates.append(hand_written_loop(X, epochs, seed))
+            fit_rates.append(estimator_fit(X, epochs, seed))
+        else:
+            fit_rates.append(estimator_fit(X, epochs, seed))
+            hand_rates.append(hand_written_loop(X, epochs, seed))
+        print(f"  pair {i + 1}/{repeats}: fit {fit_rates[-1]:.0f}, hand {hand_rates[-1]:.0f} samples/s, "
+              f"ratio {fit_rates[-1] / hand_rates[-1]:.3f} (load {loads[-1]:.2f})", flush=True)
     ratios = [a / h for a, h in zip(fit_rates, hand_rates)]
-    return {"fit_samples_per_s": fit_rates, "hand_samples_per_s": hand_rates, "ratios": ratios,
-            "median_ratio": statistics.median(ratios), "target": 0.95,
-            "met": statistics.median(ratios) >= 0.95}
+    median = statistics.median(ratios)
+    quartiles = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else [median, median, median]
+    return {"epochs": epochs, "repeats": repeats, "fit_samples_per_s": fit_rates, "hand_samples_per_s": hand_rates,
+            "ratios": ratios, "load_average_1min_per_pair": loads, "median_ratio": median,
+            "ratio_quartiles": [quartiles[0], quartiles[2]],
+            "ratio_of_median_rates": statistics.median(fit_rates) / statistics.median(hand_rates),
+            "target": 0.95, "met": median >= 0.95}
+
+
+def fixed_costs(X: np.ndarray, seed: int, repeats: int = 3) -> dict:
+    """Seconds of the passes over the data that ``fit`` makes besides training (best of
+    ``repeats``): input checks and scaling, and the encoding of every training row for the
+    Gaussian that ``sample`` draws codes from."""
+    from aekit import Autoencoder
+    from aekit.data.tabular import fit_preprocessing
+
+    ae = Autoencoder(latent_dim=LATENT, hidden=HIDDEN, batch_size=BATCH, max_epochs=1, random_state=seed)
+    ae.fit(X[:2048])
+    _, X_scaled = fit_preprocessing(X, "auto", "Autoencoder")
+    return {"checks_and_scaling": min(_timed(lambda: fit_preprocessing(X, "auto", "Autoencoder"))
+                                      for _ in range(repeats)),
+            "code_moments": min(_timed(lambda: ae._code_moments([X_scaled])) for _ in range(repeats))}
 
 
 def compile_ratio(X: np.ndarray, epochs: int, seed: int) -> dict:
@@ -134,7 +172,7 @@ start = time.perf_counter()
 ae.fit(source)
 seconds = time.perf_counter() - start
 print(json.dumps({"seconds": seconds, "samples_per_s": source.n_rows * epochs / seconds,
-                  "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
+                  "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9,
                   "history": ae.history_.to_dict(orient="list"), "block_rows": source.block_rows}))
 """
 
@@ -143,18 +181,26 @@ def memmap_training(X: np.ndarray, rows: int, epochs: int, seed: int) -> dict:
     """Train on a ``rows`` x 784 float32 .npy file in a child process; its peak RSS is the figure."""
     from aekit.data.blocks import BlockWriter
 
+    needed = rows * 784 * 4
+    free = shutil.disk_usage(Path(__file__).parent).free
+    if free < needed + (2 << 30):
+        raise RuntimeError(f"the memmap section writes {needed / 1e9:.1f} GB next to the script; "
+                           f"only {free / 1e9:.1f} GB are free there")
     with tempfile.TemporaryDirectory(prefix="aekit-memmap-", dir=Path(__file__).parent) as tmp:
         path = Path(tmp) / "big.npy"
+        start_writing = time.perf_counter()
         with BlockWriter(path, rows, [f"x{i}" for i in range(784)]) as writer:
             for start in range(0, rows, len(X)):  # Fashion-MNIST's training images, repeated
                 writer.write(X[:min(len(X), rows - start)])
-        size_gb = path.stat().st_size / 2**30
+        size_gb = path.stat().st_size / 1e9
+        written = time.perf_counter() - start_writing
         done = subprocess.run([sys.executable, "-c", MEMMAP_CHILD, str(path), str(epochs), str(seed)],
                               capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(SRC)})
     if done.returncode != 0:
         raise RuntimeError(f"memmap training failed: {done.stderr[-3000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    result.update(rows=rows, file_gb=size_gb, target_peak_rss_gb=2.0, met=result["peak_rss_gb"] < 2.0)
+    result.update(rows=rows, file_gb=size_gb, seconds_writing_file=written, target_peak_rss_gb=2.0,
+                  met=result["peak_rss_gb"] < 2.0, units="GB = 10^9 bytes")
     print(f"memmap training on {rows:,} x 784 ({size_gb:.1f} GB): peak RSS {result['peak_rss_gb']:.2f} GB "
           f"(target < 2 GB), {result['samples_per_s']:.0f} samples/s")
     return result
@@ -206,43 +252,71 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sections", default="ratio,flops,compile,memmap,ddp")
     parser.add_argument("--epochs", type=int, default=2, help="epochs per timed run")
-    parser.add_argument("--repeats", type=int, default=5, help="interleaved runs of each loop")
+    parser.add_argument("--repeats", type=int, default=11, help="interleaved pairs of runs (fit, hand-written)")
     parser.add_argument("--memmap-rows", type=int, default=2_000_000)
     parser.add_argument("--memmap-epochs", type=int, default=1)
     parser.add_argument("--ddp-rows", type=int, default=60_000)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads of this process")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    sections = set(args.sections.split(","))
+    sections = args.sections.split(",")
+    unknown = set(sections) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections {sorted(unknown)}; choose from {','.join(SECTIONS)}")
+    if "flops" in sections and "ratio" not in sections:
+        sections.append("ratio")  # the FLOP rate is that of the ratio runs: keep them too
+    torch.set_num_threads(args.threads)
 
     from aekit.data import load_dataset
 
     X = load_dataset("fashion-mnist").X_train
-    result = {"command": "python benchmarks/throughput.py " + " ".join(sys.argv[1:]),
-              "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads, "
-                         f"torch {torch.__version__}, shared with other users",
-              "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "seed": args.seed}
-    if sections & {"ratio", "flops"}:
-        result["ratio"] = throughput_ratio(X, args.epochs, args.seed, args.repeats)
-        ratio = result["ratio"]
-        print(f"Autoencoder.fit / hand-written loop: median {ratio['median_ratio']:.3f} "
-              f"(runs {', '.join(f'{r:.3f}' for r in ratio['ratios'])}; target >= 0.95)")
-    if "flops" in sections:
-        result["flops"] = flop_fraction(statistics.median(result["ratio"]["fit_samples_per_s"]))
-        f = result["flops"]
-        print(f"training {f['training_flop_per_s'] / 1e9:.1f} GFLOP/s, torch.mm {f['mm_flop_per_s'] / 1e9:.1f} "
-              f"GFLOP/s: {f['fraction_of_mm']:.2f} of the matrix-multiply rate")
-    if "compile" in sections:
-        result["compile"] = compile_ratio(X, args.epochs, args.seed)
-        print(f"torch.compile / eager: {result['compile']['ratio']:.3f}")
-    if "memmap" in sections:
-        result["memmap"] = memmap_training(X, args.memmap_rows, args.memmap_epochs, args.seed)
-    if "ddp" in sections:
-        result["ddp"] = ddp_speedup(args.ddp_rows, args.epochs, args.seed)
+    command = "python benchmarks/throughput.py " + " ".join(sys.argv[1:])
+    measured = {}
+    for name in SECTIONS:  # in this order: flops uses the ratio runs
+        if name not in sections:
+            continue
+        record = {"command": command, "seed": args.seed, "machine": machine(),
+                  "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "load_average_before": os.getloadavg()}
+        if name == "ratio":
+            measured["ratio"] = throughput_ratio(X, args.epochs, args.seed, args.repeats)
+            ratio = measured["ratio"]
+            ratio["fixed_costs_s"] = fixed_costs(X, args.seed)
+            ratio["seconds_per_fit_median"] = len(X) * args.epochs / statistics.median(ratio["fit_samples_per_s"])
+            print(f"passes of fit besides training: {ratio['fixed_costs_s']} s, "
+                  f"of a {ratio['seconds_per_fit_median']:.2f} s fit")
+            print(f"Autoencoder.fit / hand-written loop: median {ratio['median_ratio']:.3f} "
+                  f"(runs {', '.join(f'{r:.3f}' for r in ratio['ratios'])}; target >= 0.95)")
+        elif name == "flops":
+            measured[name] = flop_fraction(statistics.median(measured["ratio"]["fit_samples_per_s"]))
+            f = measured[name]
+            print(f"training {f['training_flop_per_s'] / 1e9:.1f} GFLOP/s, torch.mm {f['mm_flop_per_s'] / 1e9:.1f} "
+                  f"GFLOP/s: {f['fraction_of_mm']:.2f} of the matrix-multiply rate")
+        elif name == "compile":
+            measured[name] = compile_ratio(X, args.epochs, args.seed)
+            print(f"torch.compile / eager: {measured[name]['ratio']:.3f}")
+        elif name == "memmap":
+            measured[name] = memmap_training(X, args.memmap_rows, args.memmap_epochs, args.seed)
+        elif name == "ddp":
+            measured[name] = ddp_speedup(args.ddp_rows, args.epochs, args.seed)
+        measured[name] = {**measured[name], **record, "load_average_after": os.getloadavg()}
+        write_section(name, measured[name])
 
+
+SECTIONS = ("ratio", "flops", "compile", "memmap", "ddp")
+
+
+def machine() -> str:
+    return (f"{platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads, "
+            f"torch {torch.__version__}, shared with other users")
+
+
+def write_section(name: str, record: dict) -> None:
+    """Put one section's record in the results file (the other sections' records are kept)."""
     RESULTS.parent.mkdir(exist_ok=True)
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    RESULTS.write_text(json.dumps({**previous, **result}, indent=2) + "\n")
-    print(f"wrote {RESULTS}")
+    previous = {k: v for k, v in previous.items() if k in SECTIONS}  # drop the old run-wide keys
+    RESULTS.write_text(json.dumps({**previous, name: record}, indent=2) + "\n")
+    print(f"wrote the {name} section of {RESULTS}", flush=True)
 
 
 if __name__ == "__main__":

@@ -101,6 +101,18 @@ def test_values_too_large_for_float32_count_as_inf():
         check_data(np.array([[1e300, 1.0]]))
 
 
+def test_finite_values_whose_sum_overflows_are_accepted_and_a_lone_nan_is_found():
+    big = np.full((4, 3), 3e38, dtype=np.float32)  # finite, but their float32 sum is inf
+    assert check_data(big) is not None
+    big[2, 1] = np.nan
+    with pytest.raises(DataError, match=r"1 cells \(rows \[2\], columns \[1\]\)"):
+        check_data(big)
+    X = np.random.default_rng(0).random((1000, 50), dtype=np.float32)
+    X[999, 49] = -np.inf
+    with pytest.raises(DataError, match=r"rows \[999\], columns \[49\]"):
+        check_data(X)
+
+
 def test_allow_nan_lets_nan_through_but_not_inf():
     out = check_data(np.array([[np.nan, 1.0]]), allow_nan=True)
     assert np.isnan(out[0, 0])

@@ -45,8 +45,11 @@ def test_two_ddp_processes_match_one_process_and_write_the_model_once(tmp_path, 
     two_log, one_log = pd.read_csv(two / "metrics.csv"), pd.read_csv(one / "metrics.csv")
     assert list(two_log["epoch"]) == [1, 2, 3, 4]
     assert two_log["val_loss"].iloc[-1] < 0.6 * two_log["val_loss"].iloc[0]  # it learned
-    # Same global batches (each process takes half of each), gradients averaged: the same run.
-    assert two_log["val_loss"].iloc[-1] == pytest.approx(one_log["val_loss"].iloc[-1], rel=0.02)
+    # Same global batches (each process takes half of each), gradients averaged: the same run, epoch
+    # by epoch, up to the order of float sums (measured: within 0.11%). Without the gradient averaging
+    # each process would train on its half-batches alone: 1.2 to 1.6% off from epoch 2 on, which 0.5% catches.
+    for column in ("train_loss", "val_loss"):
+        assert list(two_log[column]) == pytest.approx(list(one_log[column]), rel=0.005), column
     model = aekit.load(two / "model.safetensors")
     assert model.n_epochs_ == 4 and model.devices == 1  # device settings are not stored
     assert sorted(p.name for p in two.iterdir()) == ["checkpoints", "metrics.csv", "model.safetensors",
