@@ -32,8 +32,10 @@ dense VAE (784-200-200-50, tanh, dynamic binarisation), where they report
 
 Run:  python benchmarks/generative.py [--data fashion-mnist] [--epochs 20] [--vae-epochs 50]
       [--ll-samples 1000] [--ll-rows 10000] [--seed 0] [--sections autoencoders,vaes]
+      [--conv-batch-norm both] [--conv-masking P] [--vae-models dense,conv] [--out FILE.json]
+      (REDUCED, labelled in the results: [--conv-vae-epochs N] [--conv-ll-rows N] [--n-train N])
       python benchmarks/generative.py --sections sampling [--gen-epochs 30] [--gen-hidden 512,256]
-      [--gen-latent 16] [--scorer cnn] [--scorer-epochs 20] [--models cvae,aae]
+      [--gen-latent 16] [--scorer cnn] [--scorer-epochs 10] [--models cvae,aae]
       python benchmarks/generative.py --sections sampling --merge A.json,B.json   (runs of other models)
 Writes benchmarks/results/generative[-mnist].json (sections autoencoders, vaes) or
 benchmarks/results/generative-sampling[-mnist].json (section sampling) and prints a summary.
@@ -68,26 +70,43 @@ def timed_fit(estimator, X_train, y_train=None) -> dict:
             "seconds_per_epoch": seconds / estimator.n_epochs_}
 
 
-def autoencoders(data, args) -> dict:
-    """PCA-32, the dense 784-256-32 AE and the ConvAE-32: MSE ratio, probe, time."""
+DENSE_AE = "dense-ae 784-256-32"
+REFERENCE_EPOCHS = 3  # epochs of the dense AE timed as the reference when the autoencoders section is not run
+
+
+def dense_ae(args, epochs: int | None = None) -> Autoencoder:
+    """The reference of the fit-time ratios (and the dense baseline of the ConvAE)."""
+    epochs = epochs or args.epochs
+    return Autoencoder(latent_dim=32, hidden=(256,), max_epochs=epochs, batch_size=args.batch_size,
+                       patience=epochs, random_state=args.seed)
+
+
+def autoencoders(data, args, rows: dict, save) -> dict:
+    """PCA-32, the dense 784-256-32 AE and the ConvAE-32: MSE ratio, probe, time.
+    ``rows`` fills as it goes; ``save()`` writes the results so far after each model."""
     X_train, X_test, y_train, y_test = data.X_train, data.X_test, data.y_train, data.y_test
     pca = pca_baseline(X_train, X_test, 32, random_state=args.seed)
     pca_mse = float(np.mean((pca["X_test_rec"] - X_test) ** 2))
-    rows = {"pca-32": {"test_mse": pca_mse, "mse_ratio_to_pca": 1.0,
-                       "linear_probe": probe(pca["Z_train"], y_train, pca["Z_test"], y_test, args.seed)}}
-    models = {
-        "dense-ae 784-256-32": Autoencoder(latent_dim=32, hidden=(256,), max_epochs=args.epochs,
-                                           batch_size=args.batch_size, patience=args.epochs, random_state=args.seed),
-        f"conv-ae {'-'.join(map(str, args.channels))}-32": ConvAutoencoder(
-            latent_dim=32, channels=args.channels, image_shape=data.image_shape, max_epochs=args.epochs,
-            batch_size=args.batch_size, patience=args.epochs, random_state=args.seed),
-    }
+    rows["pca-32"] = {"test_mse": pca_mse, "mse_ratio_to_pca": 1.0,
+                      "linear_probe": probe(pca["Z_train"], y_train, pca["Z_test"], y_test, args.seed)}
+    models = {DENSE_AE: dense_ae(args)}
+    for batch_norm in {"off": [False], "on": [True], "both": [False, True]}[args.conv_batch_norm]:
+        name = f"conv-ae {'-'.join(map(str, args.channels))}-32{' batch-norm' if batch_norm else ''}"
+        denoising = {}
+        if args.conv_masking:  # denoising: a share of the input pixels set to 0, the clean image the target
+            name += f" masking {args.conv_masking}"
+            denoising = dict(noise="masking", noise_level=args.conv_masking)
+        models[name] = ConvAutoencoder(
+            latent_dim=32, channels=args.channels, batch_norm=batch_norm, image_shape=data.image_shape,
+            max_epochs=args.epochs, batch_size=args.batch_size, patience=args.epochs, random_state=args.seed,
+            **denoising)
     for name, model in models.items():
         row = timed_fit(model, X_train)
         mse = float(np.mean((model.reconstruct(X_test) - X_test) ** 2))
         row.update(test_mse=mse, mse_ratio_to_pca=mse / pca_mse,
                    linear_probe=probe(model.transform(X_train), y_train, model.transform(X_test), y_test, args.seed))
         rows[name] = row
+        save()
         print(f"{name}: MSE/PCA {row['mse_ratio_to_pca']:.3f}, probe {row['linear_probe']:.3f}, "
               f"{row['seconds_per_epoch']:.1f} s/epoch", flush=True)
     return rows
@@ -97,10 +116,11 @@ def probe(Z_train, y_train, Z_test, y_test, seed: int) -> float:
     return float(code_quality(Z_train, y_train, Z_test, y_test, random_state=seed)["linear_probe"])
 
 
-def vaes(data, args) -> dict:
-    """Dense and conv VAE: test ELBO and IS log-likelihood on a statically binarised test set."""
+def vaes(data, args, rows: dict, save) -> dict:
+    """Dense and conv VAE: test ELBO (all test images) and IS log-likelihood (the first
+    ``--ll-rows``, ``--conv-ll-rows`` for the conv VAE) on a statically binarised test set."""
     rng = np.random.default_rng(args.seed)
-    X_test = (rng.random(data.X_test.shape) < data.X_test).astype(np.float32)[: args.ll_rows]
+    X_test = (rng.random(data.X_test.shape) < data.X_test).astype(np.float32)
     dense = BURDA if args.data == "mnist" else dict(hidden=(256,), latent_dim=32, activation="relu")
     common = dict(likelihood="bernoulli", dynamic_binarization=True, scaling="none", max_epochs=args.vae_epochs,
                   batch_size=args.batch_size, patience=10, random_state=args.seed)
@@ -108,16 +128,23 @@ def vaes(data, args) -> dict:
         f"vae dense {'-'.join(map(str, dense['hidden']))}-{dense['latent_dim']} {dense['activation']}": VAE(
             architecture="dense", **dense, **common),
         f"vae conv {'-'.join(map(str, args.channels))}-32": VAE(
-            architecture="conv", channels=args.channels, latent_dim=32, image_shape=data.image_shape, **common),
+            architecture="conv", channels=args.channels, latent_dim=32, image_shape=data.image_shape,
+            **{**common, "max_epochs": args.conv_vae_epochs or args.vae_epochs}),
     }
-    rows = {}
     for name, model in models.items():
-        row = timed_fit(model, data.X_train)
-        row["test_elbo_nats"] = float(model.elbo(X_test, n_samples=1).mean())
+        if name.split()[1] not in args.vae_models:
+            continue
+        row = rows[name] = timed_fit(model, data.X_train)
+        elbo = model.elbo(X_test, n_samples=1)
+        n_ll = args.conv_ll_rows if args.conv_ll_rows and name.startswith("vae conv") else args.ll_rows
+        row.update(test_elbo_nats=float(elbo.mean()), test_elbo_rows=len(X_test),
+                   log_likelihood_rows=min(n_ll, len(X_test)))
+        save()
         start = time.perf_counter()
-        row["test_log_likelihood_nats"] = float(model.log_likelihood(X_test, n_samples=args.ll_samples).mean())
+        row["test_log_likelihood_nats"] = float(model.log_likelihood(X_test[:n_ll], n_samples=args.ll_samples).mean())
         row["log_likelihood_seconds"] = time.perf_counter() - start
-        rows[name] = row
+        row["test_elbo_nats_same_rows"] = float(elbo[:n_ll].mean())
+        save()
         print(f"{name}: test ELBO {row['test_elbo_nats']:.2f}, log p(x) (k={args.ll_samples}) "
               f"{row['test_log_likelihood_nats']:.2f} nats, {row['seconds_per_epoch']:.1f} s/epoch", flush=True)
     return rows
@@ -133,8 +160,8 @@ def generators(args) -> dict:
               "cvae": ConditionalVAE(**common),
               "aae": AdversarialAutoencoder(**common),
               "aae-mixture": AdversarialAutoencoder(**common, prior="mixture")}
-    if args.models:
-        models = {name: model for name, model in models.items() if name in args.models}
+    if args.models:  # in the order asked for (the most wanted first: results are saved model by model)
+        models = {name: models[name] for name in args.models if name in models}
     for changes in json.loads(args.cvae_variants):  # attempts at the CVAE's class-accuracy target
         name = "cvae (" + ", ".join(f"{k}={v}" for k, v in changes.items()) + ")"
         conv = {"image_shape": args.image_shape} if changes.get("architecture") == "conv" else {}
@@ -228,7 +255,10 @@ def merge_sampling(paths: list[Path], out: Path, grid_png: Path) -> None:
         raise SystemExit(f"--merge: the runs used different scorers (test accuracies {sorted(scorers)})")
     merged = {**runs[0], "merged_from": [{"file": p.name, "command": r["command"], "date": r["date"],
                                           "machine": r["machine"]} for p, r in zip(paths, runs)]}
-    merged["sampling"] = {**runs[0]["sampling"], "models": {k: v for r in runs for k, v in r["sampling"]["models"].items()}}
+    models = {k: v for r in runs for k, v in r["sampling"]["models"].items()}
+    order = ["ae + gaussian", "vae", "cvae", "aae", "aae-mixture"]
+    models = dict(sorted(models.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
+    merged["sampling"] = {**runs[0]["sampling"], "models": models}
     grid = {}
     for p in paths:
         with np.load(p.with_suffix(".grid.npz")) as rows:
@@ -247,10 +277,21 @@ def main() -> None:
     parser.add_argument("--vae-epochs", type=int, default=50, help="maximum epochs of each VAE")
     parser.add_argument("--ll-samples", type=int, default=1000, help="importance samples k per test image")
     parser.add_argument("--ll-rows", type=int, default=10_000, help="test images scored (first N)")
+    parser.add_argument("--vae-models", default="dense,conv", help="vaes: which of dense, conv (comma-separated)")
+    parser.add_argument("--conv-vae-epochs", type=int, default=None,
+                        help="REDUCED: fewer maximum epochs for the conv VAE (default: --vae-epochs)")
+    parser.add_argument("--conv-ll-rows", type=int, default=None,
+                        help="REDUCED: fewer test images for the conv VAE's log-likelihood (default: --ll-rows)")
+    parser.add_argument("--out", default=None, help="autoencoders/vaes: results file under benchmarks/results/ "
+                        "(default generative[-mnist].json)")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     parser.add_argument("--channels", default="32,64", help="conv blocks of the ConvAE and the conv VAE")
+    parser.add_argument("--conv-batch-norm", choices=("off", "on", "both"), default="both",
+                        help="autoencoders: the ConvAE without and/or with batch norm after each hidden conv")
+    parser.add_argument("--conv-masking", type=float, default=0.0,
+                        help="autoencoders: a denoising ConvAE (this share of input pixels masked to 0 in training)")
     parser.add_argument("--n-train", type=int, default=None, help="REDUCED run: a random subset of train rows")
     parser.add_argument("--sections", default="autoencoders,vaes",
                         help="comma-separated: autoencoders, vaes (issue 7), sampling (issue 11)")
@@ -259,7 +300,7 @@ def main() -> None:
     parser.add_argument("--gen-latent", type=int, default=16, help="sampling: code size of every model")
     parser.add_argument("--scorer", choices=("cnn", "mlp"), default="cnn",
                         help="sampling: the classifier of SampleQualityScorer")
-    parser.add_argument("--scorer-epochs", type=int, default=20, help="sampling: max epochs of the classifier")
+    parser.add_argument("--scorer-epochs", type=int, default=10, help="sampling: max epochs of the classifier")
     parser.add_argument("--per-class", type=int, default=1000, help="sampling: samples per class for the accuracy")
     parser.add_argument("--grid", default="generative_samples.png", help="sampling: the grid, under benchmarks/")
     parser.add_argument("--models", default=None, help="sampling: only these of 'ae + gaussian', vae, cvae, aae, "
@@ -297,7 +338,9 @@ def main() -> None:
                                                f"drawn once with seed {args.seed}",
                            "split": "official train/test; 10% of train held out for early stopping (patience 10)",
                            "likelihood": "Bernoulli; nats per image; log p(x) by importance sampling, "
-                                         f"k={args.ll_samples}, on the first {args.ll_rows} test images"}}
+                                         f"k={args.ll_samples}, on the first {args.ll_rows} test images"
+                                         + (f" ({args.conv_ll_rows} for the conv VAE)" if args.conv_ll_rows else "")
+                                         + "; ELBO (one posterior sample) on all test images"}}
     suffix = "" if args.data == "fashion-mnist" else f"-{args.data}"
     if sections == {"sampling"}:
         args.models = args.models.split(",") if args.models else None
@@ -315,22 +358,39 @@ def main() -> None:
         sampling(data, args, save)
         write(result, out, ["sampling"])
         return
+    out = RESULTS / (args.out or f"generative{suffix}.json")
+    groups = [g for g in ("autoencoders", "vaes") if g in sections]
+    if "autoencoders" not in sections:  # the fit-time reference, fitted in this same run
+        result["time_reference"] = {DENSE_AE: timed_fit(dense_ae(args, REFERENCE_EPOCHS), data.X_train)}
+
+    def save():
+        add_time_ratios(result)
+        write(result, out, groups, quiet=True)
+
     for group, run in (("autoencoders", autoencoders), ("vaes", vaes)):
         if group in sections:
-            result[group] = run(data, args)
-    if "autoencoders" in result:
-        reference = next(v for k, v in result["autoencoders"].items() if k.startswith("dense-ae"))
-        for group in ("autoencoders", "vaes"):
-            for row in result.get(group, {}).values():
-                if "seconds_per_epoch" in row:
-                    row["time_per_epoch_ratio_to_dense_ae"] = row["seconds_per_epoch"] / reference["seconds_per_epoch"]
-    write(result, RESULTS / f"generative{suffix}.json", [g for g in ("autoencoders", "vaes") if g in result])
+            run(data, args, result.setdefault(group, {}), save)
+    add_time_ratios(result)
+    write(result, out, groups)
 
 
-def write(result: dict, out: Path, groups: list[str]) -> None:
+def add_time_ratios(result: dict) -> None:
+    """Each model's seconds per epoch over the dense AE's, fitted in the same run."""
+    reference = result.get("time_reference", result.get("autoencoders", {})).get(DENSE_AE)
+    if reference is None:
+        return
+    for group in ("autoencoders", "vaes"):
+        for row in result.get(group, {}).values():
+            if "seconds_per_epoch" in row:
+                row["time_per_epoch_ratio_to_dense_ae"] = row["seconds_per_epoch"] / reference["seconds_per_epoch"]
+
+
+def write(result: dict, out: Path, groups: list[str], quiet: bool = False) -> None:
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps({g: result[g] for g in groups}, indent=1))
+    if quiet:
+        return
+    print(json.dumps({g: result.get(g) for g in groups}, indent=1))
     print(f"wrote {out}")
 
 

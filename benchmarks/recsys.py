@@ -33,8 +33,10 @@ import platform
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -75,7 +77,7 @@ def run_surprise(algo, train: pd.DataFrame, test: pd.DataFrame, scale) -> tuple[
     return predicted, seconds
 
 
-def rating_part(ratings: pd.DataFrame, seeds: list[int], scale) -> list[dict]:
+def rating_part(ratings: pd.DataFrame, seeds: list[int], scale, keep) -> list[dict]:
     from aekit import AutoRec
     from aekit.evaluation.recsys import evaluate_ratings, random_split, rating_metrics
 
@@ -85,13 +87,13 @@ def rating_part(ratings: pd.DataFrame, seeds: list[int], scale) -> list[dict]:
         for name, algo in surprise_models(seed).items():
             predicted, seconds = run_surprise(algo, train, test, scale)
             rows.append({"seed": seed, "model": name, **rating_metrics(test["rating"], predicted), "fit_seconds": seconds})
-            print(rows[-1], flush=True)
+            keep(rows)
         for name, params in (("I-AutoRec", I_AUTOREC), ("U-AutoRec", U_AUTOREC)):
             model = AutoRec(**params, rating_scale=scale, random_state=seed)
             _, seconds = timed(lambda: model.fit(train))
             rows.append({"seed": seed, "model": name, **evaluate_ratings(model, test), "fit_seconds": seconds,
                          "epochs": model.n_epochs_, "best_epoch": model.best_epoch_})
-            print(rows[-1], flush=True)
+            keep(rows)
     return rows
 
 
@@ -107,13 +109,13 @@ def summarise_ratings(rows: list[dict]) -> dict:
     ratio = float(stats.loc["I-AutoRec", "rmse_ratio_to_svd_default"])
     return {"table": stats.reset_index().to_dict(orient="records"),
             "target": "I-AutoRec RMSE <= 0.97 x SVD-default", "i_autorec_ratio": ratio,
-            "met": bool(ratio <= 0.97)}
+            "met": bool(ratio <= 0.97), "rows": rows}
 
 
 # --- 2. top-N -----------------------------------------------------------------------------------------
 
 
-def topn_part(ratings: pd.DataFrame, seeds: list[int], epochs: int | None) -> list[dict]:
+def topn_part(ratings: pd.DataFrame, seeds: list[int], epochs: int | None, keep) -> list[dict]:
     from aekit import EASE, AutoRec, MultDAE, MultVAE
     from aekit.evaluation.recsys import evaluate_popularity, evaluate_topn, strong_generalization_split
 
@@ -130,7 +132,7 @@ def topn_part(ratings: pd.DataFrame, seeds: list[int], epochs: int | None) -> li
             _, seconds = timed(lambda: model.fit(split.train))
             metrics = evaluate_topn(model, split, with_ratings=name.startswith("U-AutoRec"))
             rows.append({"seed": seed, "model": name, **metrics, "fit_seconds": seconds})
-            print(rows[-1], flush=True)
+            keep(rows)
     return rows
 
 
@@ -144,7 +146,7 @@ def summarise_topn(rows: list[dict]) -> dict:
     targets = {m: bool(stats.loc[m, "ndcg@100_ratio_to_popularity"] >= 1.5) for m in ("Mult-VAE", "Mult-DAE", "EASE")
                if m in stats.index}
     return {"table": stats.reset_index().to_dict(orient="records"),
-            "target": "NDCG@100 >= 1.5 x popularity", "met": targets}
+            "target": "NDCG@100 >= 1.5 x popularity", "met": targets, "rows": rows}
 
 
 # --- 3. memory (each measurement in a fresh process) ---------------------------------------------------
@@ -217,13 +219,14 @@ def main() -> None:
                         help="reduced memory run: batches of the AutoRec epoch actually run (default all)")
     parser.add_argument("--ease-items", type=int, default=10_000, help="item count of the EASE fit that fits")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: ratings,topn,memory")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "recsys.json")
     parser.add_argument("--part", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     import torch
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     if args.part == "memory-autorec":
         print(json.dumps(memory_autorec(args.memory_batches)))
         return
@@ -238,7 +241,7 @@ def main() -> None:
     ratings = check_ratings(load_ratings(args.data), scale=scale)
     results = {"command": "python benchmarks/recsys.py " + " ".join(sys.argv[1:]), "data": args.data,
                "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-               "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, torch threads 2, "
+               "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, torch threads {args.threads}, "
                           "shared 2-core machine", "reduced": {}}
     if args.seeds < 5:
         results["reduced"]["rating_seeds"] = f"{args.seeds} seeds instead of 5"
@@ -247,23 +250,59 @@ def main() -> None:
     if args.topn_epochs:
         results["reduced"]["topn_epochs"] = f"Mult-VAE / Mult-DAE / U-AutoRec trained for at most {args.topn_epochs} epochs"
     if "ratings" not in skip:
-        results["ratings"] = summarise_ratings(rating_part(ratings, list(range(args.seeds)), scale))
+        results["ratings"] = summarise_ratings(rating_part(ratings, list(range(args.seeds)), scale,
+                                                           partial(keep_rows, results, "ratings", args.out)))
+        write(results, args.out)
     if "topn" not in skip:
-        results["topn"] = summarise_topn(topn_part(ratings, list(range(args.topn_seeds)), args.topn_epochs))
+        results["topn"] = summarise_topn(topn_part(ratings, list(range(args.topn_seeds)), args.topn_epochs,
+                                                   partial(keep_rows, results, "topn", args.out)))
+        write(results, args.out)
     if "memory" not in skip:
         if args.memory_batches:
             results["reduced"]["memory"] = (f"AutoRec epoch stopped after {args.memory_batches} batches; "
                                             "time extrapolated to the whole epoch")
         extra = ["--memory-batches", str(args.memory_batches)] if args.memory_batches else []
-        autorec = in_subprocess("memory-autorec", *extra)
+        extra += ["--threads", str(args.threads)]
+        memory = results["memory"] = {"target": "peak RSS < 6 GB"}
+        autorec = memory["autorec_one_epoch"] = in_subprocess("memory-autorec", *extra)
         autorec["met"] = bool(autorec.get("peak_rss_gb", 99) < 6)
-        results["memory"] = {"autorec_one_epoch": autorec, "target": "peak RSS < 6 GB",
-                             "ease_full_items": in_subprocess("memory-ease", "--ease-items", "0"),
-                             "ease_reduced_items": in_subprocess("memory-ease", "--ease-items", str(args.ease_items))}
-        print(results["memory"], flush=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2))
+        write(results, args.out)
+        memory["ease_full_items"] = in_subprocess("memory-ease", "--ease-items", "0", *extra)
+        memory["ease_reduced_items"] = in_subprocess("memory-ease", "--ease-items", str(args.ease_items), *extra)
+        write(results, args.out)
     print(json.dumps({k: v for k, v in results.items() if k in ("ratings", "topn", "memory")}, indent=1, default=str))
+
+
+def keep_rows(results: dict, part: str, out: Path, rows: list[dict]) -> None:
+    """Print the newest row and write the rows so far (a long run is not lost if it stops)."""
+    print(rows[-1], flush=True)
+    results[part] = {"partial": True, "rows": rows}
+    write(results, out)
+
+
+def write(results: dict, out: Path) -> None:
+    """Write ``results`` into ``out``, keeping the parts of an earlier run that this run skipped
+    (parts may run at the same time in separate processes: the file is locked while merged)."""
+    import fcntl
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(Path(tempfile.gettempdir()) / f"{out.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _merge_into(results, out)
+
+
+def _merge_into(results: dict, out: Path) -> None:
+    merged = json.loads(out.read_text()) if out.exists() else {}
+    if merged.get("data", results["data"]) != results["data"]:
+        merged = {}
+    runs = merged.get("runs", {})
+    for part in ("ratings", "topn", "memory"):
+        if part in results:
+            runs[part] = {k: results[k] for k in ("command", "date", "machine")}
+    merged.update(results)
+    merged["runs"] = runs
+    merged["reduced"] = {**merged.get("reduced", {}), **results["reduced"]}
+    out.write_text(json.dumps(merged, indent=2, default=float))
 
 
 if __name__ == "__main__":

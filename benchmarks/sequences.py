@@ -3,16 +3,26 @@
 1. One-class detection on bundled UCR sets (aeon): each class in turn is
    "normal"; models train on the official train split's series of that
    class and score every series of the official test split (anomaly = any
-   other class). Reported: mean AUROC over classes per set and model, and
-   fit time as a ratio to PCA's fit time in the same run.
+   other class). Every method (IsolationForest too) runs once per seed
+   (default 0-4); reported per set: the mean AUROC over classes for each
+   seed, then its mean, standard deviation, min and max over the seeds. The
+   target (best aekit family >= both baselines) is judged on the means.
+   Also reported, from the same runs: each family's seed ensemble (the mean
+   of its per-seed models' scores) and fit time as a ratio to PCA's.
 2. A long series (TSAD 135, bundled with aeon) with anomalies planted in
    its test part (spikes, a level shift, a stretch with a changed period):
-   precision and recall of the flagged segments at the "auto" threshold.
+   precision and recall of the flagged segments at the "auto" threshold,
+   once per seed.
 
 Models train with the estimators' default "auto" budget (sized in optimiser
 steps: hundreds of epochs on a UCR class of 12-34 series); code 8, width 32.
 
-Full protocol (the default):
+Each (set, seed) result is written to --runs-dir as soon as it finishes, so a
+long run keeps what it did; a rerun skips the pairs already there (--rerun
+redoes them) and --no-run only summarises them into --out. Disjoint --sets or
+--seeds can thus run as separate processes.
+
+Full protocol (the default: three sets, four families, seeds 0-4, both parts):
     PYTHONPATH=src python benchmarks/sequences.py
 One part only (the other part's entry in the results file is kept):
     PYTHONPATH=src python benchmarks/sequences.py --parts long
@@ -40,7 +50,9 @@ from aekit.estimators.series_detector import SeriesAnomalyDetector
 SETS = ("italy-power-demand", "gunpoint", "arrowhead")
 MODELS = ("lstm-ae", "conv1d-ae", "attention-ae", "seq-vae")
 BASELINES = ("pca", "isolation-forest")
+SEEDS = (0, 1, 2, 3, 4)
 RESULTS = Path(__file__).parent / "results" / "sequences.json"
+RUNS = Path(__file__).parent / "results" / "sequences_runs"
 
 
 def flat(series: list[np.ndarray]) -> np.ndarray:
@@ -62,10 +74,10 @@ def baseline_scores(train: np.ndarray, test: np.ndarray, latent: int, seed: int)
 
 
 def one_class(name: str, models: list[str], latent: int, hidden: int, epochs, seed: int) -> dict:
+    """One seed on one set: AUROC, test scores and fit seconds per class and method."""
     split = load_series_dataset(name)
     X_train, X_test = np.stack(split.train), np.stack(split.test)
-    auroc: dict[str, list[float]] = {}
-    seconds: dict[str, list[float]] = {}
+    per_class: dict[str, dict[str, list]] = {}
     for label in np.unique(split.y_train):
         normal = X_train[split.y_train == label]
         y_true = (split.y_test != label).astype(int)
@@ -77,14 +89,48 @@ def one_class(name: str, models: list[str], latent: int, hidden: int, epochs, se
             est.fit(normal)
             results[model] = (est.score_samples(X_test), time.perf_counter() - start)
         for key, (scores, fit_s) in results.items():
-            auroc.setdefault(key, []).append(float(roc_auc_score(y_true, scores)))
-            seconds.setdefault(key, []).append(fit_s)
-        print(f"{name} class {label}: " + ", ".join(f"{k} {v[-1]:.3f}" for k, v in auroc.items()), flush=True)
-    pca_time = float(np.sum(seconds["pca"]))
-    return {"mean_auroc": {k: float(np.mean(v)) for k, v in auroc.items()},
-            "auroc_per_class": auroc,
-            "fit_time_ratio_to_pca": {k: float(np.sum(v)) / pca_time for k, v in seconds.items()},
-            "n_classes": int(len(np.unique(split.y_train)))}
+            entry = per_class.setdefault(key, {"auroc": [], "fit_seconds": [], "scores": []})
+            entry["auroc"].append(float(roc_auc_score(y_true, scores)))
+            entry["fit_seconds"].append(float(fit_s))
+            entry["scores"].append([float(f"{v:.6g}") for v in scores])
+        print(f"{name} seed {seed} class {label}: "
+              + ", ".join(f"{k} {v['auroc'][-1]:.3f}" for k, v in per_class.items()), flush=True)
+    return {"set": name, "seed": seed, "classes": [int(c) for c in np.unique(split.y_train)],
+            "y_test": [int(v) for v in split.y_test], "methods": per_class}
+
+
+def summarize_set(runs: list[dict], ensembles: bool) -> dict:
+    """Mean over classes per seed, then mean / spread over seeds; the target on the means.
+
+    With ``ensembles``, each aekit family also gets one "<family> x<n seeds>" row:
+    the mean of its members' test scores over the seeds (the ensemble's score)."""
+    methods = list(runs[0]["methods"])
+    per_seed = {m: [float(np.mean(r["methods"][m]["auroc"])) for r in runs] for m in methods}
+    seconds = {m: float(sum(np.sum(r["methods"][m]["fit_seconds"]) for r in runs)) for m in methods}
+    out = {"seeds": [r["seed"] for r in runs], "n_classes": len(runs[0]["classes"]),
+           "mean_auroc": {m: float(np.mean(v)) for m, v in per_seed.items()},
+           "std_auroc": {m: float(np.std(v, ddof=1)) if len(v) > 1 else 0.0 for m, v in per_seed.items()},
+           "min_auroc": {m: min(v) for m, v in per_seed.items()},
+           "max_auroc": {m: max(v) for m, v in per_seed.items()},
+           "auroc_per_seed": per_seed,
+           "fit_time_ratio_to_pca": {m: s / seconds["pca"] for m, s in seconds.items()}}
+    out["target_best_aekit_beats_both_baselines"] = beats_both_baselines(out["mean_auroc"])
+    if ensembles and len(runs) > 1:
+        out["ensemble_auroc"] = {f"{m} x{len(runs)}": seed_ensemble_auroc(runs, m)
+                                 for m in methods if m not in BASELINES}
+        out["target_best_ensemble_beats_both_baselines"] = bool(
+            max(out["ensemble_auroc"].values()) >= max(out["mean_auroc"][b] for b in BASELINES))
+    return out
+
+
+def seed_ensemble_auroc(runs: list[dict], method: str) -> float:
+    """AUROC (mean over classes) of the mean score of one family's models over the seeds."""
+    y_test = np.asarray(runs[0]["y_test"])
+    aurocs = []
+    for i, label in enumerate(runs[0]["classes"]):
+        scores = np.mean([r["methods"][method]["scores"][i] for r in runs], axis=0)
+        aurocs.append(roc_auc_score((y_test != label).astype(int), scores))
+    return float(np.mean(aurocs))
 
 
 def plant_anomalies(values: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, list[tuple[int, int, str]]]:
@@ -119,7 +165,7 @@ def long_series(model: str, latent: int, hidden: int, epochs, seed: int, window:
     # the rule before this fix, on the same model: raw step errors, median + 3 MAD on the linear scale
     raw_flags = det.step_errors(test) > compute_threshold(det.step_errors(train), "auto")
     before = segment_scores(flagged_segments(raw_flags), truth, [])
-    return {"model": model, "window": window, "stride": stride, "smooth": det.smooth_,
+    return {"seed": seed, "model": model, "window": window, "stride": stride, "smooth": det.smooth_,
             "threshold": float(det.threshold_), "epochs_run": int(det.model_.n_epochs_),
             "planted": [[s, e, k] for s, e, k in planted], "labelled": [list(t) for t in labelled], **result,
             "unsmoothed_linear_auto": {k: before[k] for k in ("precision", "recall", "n_flagged_segments")}}
@@ -149,35 +195,87 @@ def main() -> None:
                         help='"auto" (training sized in optimiser steps, the estimators\' default) or a number')
     parser.add_argument("--parts", default="one-class,long",
                         help="one-class, long or both; a part not run keeps its entry in the results file")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", default=",".join(map(str, SEEDS)),
+                        help="every method (IsolationForest too) runs once per seed; the target is judged "
+                             "on the mean over seeds")
+    parser.add_argument("--no-run", action="store_true",
+                        help="run nothing: summarise the runs already in --runs-dir for --seeds")
+    parser.add_argument("--rerun", action="store_true", help="rerun (set, seed) pairs already in --runs-dir")
     parser.add_argument("--long-model", default="conv1d-ae")
     parser.add_argument("--window", type=int, default=64)
     parser.add_argument("--stride", type=int, default=8)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--runs-dir", type=Path, default=RUNS,
+                        help="one JSON per (set, seed) and per long-series seed, written as each finishes")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     models = [m for m in args.models.split(",") if m]
+    sets = [s for s in args.sets.split(",") if s]
+    seeds = [int(s) for s in args.seeds.split(",") if s]
     parts = set(args.parts.split(","))
     run = {"command": "PYTHONPATH=src python benchmarks/sequences.py " + " ".join(
-               f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if k != "out"),
+               f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()
+               if k not in ("out", "runs_dir", "no_run", "rerun")),
            "machine": f"{platform.machine()} {platform.system()}, torch threads {args.threads}",
            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    args.runs_dir.mkdir(parents=True, exist_ok=True)
+    if not args.no_run:
+        for seed in seeds:  # seeds outermost: every finished seed covers every set
+            if "one-class" in parts:
+                for name in sets:
+                    run_once(args.runs_dir / f"{name}-seed{seed}.json", args.rerun, run,
+                             lambda: one_class(name, models, args.latent, args.hidden, args.epochs, seed))
+            if "long" in parts:
+                run_once(args.runs_dir / f"long-seed{seed}.json", args.rerun, run,
+                         lambda: long_series(args.long_model, args.latent, args.hidden, args.epochs, seed,
+                                             args.window, args.stride))
     results = json.loads(args.out.read_text()) if args.out.is_file() else {}
     if "one-class" in parts:
-        results["one_class"] = {"run": run}
-        for name in [s for s in args.sets.split(",") if s]:
-            r = one_class(name, models, args.latent, args.hidden, args.epochs, args.seed)
-            r["target_best_aekit_beats_both_baselines"] = beats_both_baselines(r["mean_auroc"])
-            results["one_class"][name] = r
-            print(name, json.dumps(r["mean_auroc"]), flush=True)
+        results["one_class"] = summarize_one_class(args.runs_dir, sets, seeds)
     if "long" in parts:
-        results["long_series"] = {"run": run, **long_series(args.long_model, args.latent, args.hidden, args.epochs,
-                                                             args.seed, args.window, args.stride)}
-        print({k: results["long_series"][k] for k in ("precision", "recall", "found", "n_flagged_segments")})
+        results["long_series"] = summarize_long(args.runs_dir, seeds)
     results = {k: v for k, v in results.items() if k in ("one_class", "long_series")}  # older layout's keys go
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
+
+
+def run_once(path: Path, rerun: bool, run: dict, compute) -> None:
+    """Compute one (set, seed) result and write it at once (a long run keeps what it finished)."""
+    if path.is_file() and not rerun:
+        print(f"{path.name}: kept from an earlier run", flush=True)
+        return
+    start = time.perf_counter()
+    result = compute()
+    result["run"] = {**run, "wall_seconds": round(time.perf_counter() - start, 1)}
+    path.write_text(json.dumps(result))
+    print(f"{path.name}: written ({result['run']['wall_seconds']} s)", flush=True)
+
+
+def load_runs(runs_dir: Path, prefix: str, seeds: list[int]) -> list[dict]:
+    paths = [runs_dir / f"{prefix}-seed{seed}.json" for seed in seeds]
+    return [json.loads(p.read_text()) for p in paths if p.is_file()]
+
+
+def summarize_one_class(runs_dir: Path, sets: list[str], seeds: list[int]) -> dict:
+    out = {}
+    for name in sets:
+        runs = load_runs(runs_dir, name, seeds)
+        if runs:
+            out[name] = {"runs": [r["run"] for r in runs], **summarize_set(runs, ensembles=True)}
+            print(name, json.dumps({m: round(v, 3) for m, v in out[name]["mean_auroc"].items()}), flush=True)
+    return out
+
+
+def summarize_long(runs_dir: Path, seeds: list[int]) -> dict:
+    runs = load_runs(runs_dir, "long", seeds)
+    if not runs:
+        return {}
+    keys = ("precision", "recall", "n_flagged_segments")
+    summary = {f"mean_{k}": float(np.mean([r[k] for r in runs])) for k in keys}
+    summary["before_mean_precision"] = float(np.mean([r["unsmoothed_linear_auto"]["precision"] for r in runs]))
+    print("long series", summary, flush=True)
+    return {**summary, "seeds": [r["seed"] for r in runs], "per_seed": runs}
 
 
 def epochs_arg(value: str) -> int | str:

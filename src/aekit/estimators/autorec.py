@@ -18,7 +18,7 @@ from aekit.training import TrainConfig, fit_model
 
 COLD_START_POLICIES = ("baseline", "global_mean")
 BASELINE_REG = (10.0, 15.0)  # shrinkage of the item and user biases (Koren's defaults)
-FULL_BATCH_CELLS = 2**28  # dense cells of one full batch (1 GB of float32)
+FULL_BATCH_CELLS = 2**26  # dense cells of one full batch (256 MB of float32; all of movielens-small / ml-1m)
 
 
 class AutoRec(TrainedRecommender):
@@ -32,8 +32,9 @@ class AutoRec(TrainedRecommender):
     hidden : int, default=500
         Units of the hidden layer.
     activation, output_activation : str, default="sigmoid", "identity"
-    input_dropout : float, default=0.0
-        Dropout on the input vectors while training.
+    input_dropout : float, default=0.25
+        Dropout on the input vectors while training (tuned on validation
+        ratings of movielens-small: 0.25 beats 0, see benchmarks/README.md).
     l2 : float, default=100.0
         lambda of the L2 weight decay (lambda / 2) * ||W||^2 (the loss is the
         squared error summed over observed ratings, both divided by their count).
@@ -45,9 +46,9 @@ class AutoRec(TrainedRecommender):
         Rprop's initial step (Adam's / L-BFGS's learning rate otherwise).
     batch_size : int or None, default=None
         Rows (items for I-AutoRec) per step. None: full batches, capped at
-        ``FULL_BATCH_CELLS`` dense cells (1 GB of float32) so a matrix of
-        MovieLens-20M's shape still trains in a few GB (Rprop then steps
-        per batch of about 2,000 rows).
+        ``FULL_BATCH_CELLS`` dense cells (256 MB of float32: one batch for
+        movielens-small and ml-1m) so a matrix of MovieLens-20M's shape still
+        trains in a few GB (Rprop then steps per batch of about 480 items).
     max_epochs, patience : int, default=300, 20
         Early stopping on the validation ratings, the best epoch's weights kept.
     validation_fraction : float, default=0.1
@@ -88,7 +89,7 @@ class AutoRec(TrainedRecommender):
     implicit = False
 
     def __init__(self, kind: str = "item", hidden: int = 500, activation: str = "sigmoid",
-                 output_activation: str = "identity", input_dropout: float = 0.0, l2: float = 100.0,
+                 output_activation: str = "identity", input_dropout: float = 0.25, l2: float = 100.0,
                  optimizer: str = "rprop", learning_rate: float = 0.01, max_epochs: int = 300,
                  batch_size: int | None = None, validation_fraction: float = 0.1, patience: int = 20,
                  cold_start: Any = "baseline", rating_scale: tuple[float, float] | None = None,
@@ -145,8 +146,8 @@ class AutoRec(TrainedRecommender):
         low, high = float(matrix.data.min()), float(matrix.data.max())
         return (low, high) if low < high else (low, low + 1.0)
 
-    def _after_fit(self, frame: pd.DataFrame) -> None:
-        super()._after_fit(frame)
+    def _after_fit(self) -> None:
+        super()._after_fit()
         self.rating_scale_ = (self.model_.config.rating_min, self.model_.config.rating_max)
         self.global_mean_, self.user_bias_, self.item_bias_ = _baseline(self._interactions.matrix)
 

@@ -101,8 +101,13 @@ class MultDAE(MultVAE):
     with a deterministic code, no KL term, and L2 weight decay instead.
 
     Parameters are those of :class:`MultVAE` (``anneal_cap`` and
-    ``anneal_steps`` are ignored); ``l2`` defaults to 0.02, the paper's
-    lambda = 0.01 on ||W||^2.
+    ``anneal_steps`` are ignored) with other defaults: no hidden layer
+    (``hidden=()``, the [I -> code -> I] network of Liang et al.'s Mult-DAE
+    code), a code of ``latent_dim=400`` units, ``l2=0.02`` (the paper's
+    lambda = 0.01 on ||W||^2) and at most ``max_epochs=200``. Chosen on
+    validation users of movielens-small (never test users): NDCG@100 1.63 x
+    popularity against 1.44 x for the 600-200-600 network with a code of 200
+    (benchmarks/README.md lists what was tried).
 
     Examples
     --------
@@ -112,9 +117,9 @@ class MultDAE(MultVAE):
 
     variational = False
 
-    def __init__(self, hidden: tuple[int, ...] = (600,), latent_dim: int = 200, input_dropout: float = 0.5,
+    def __init__(self, hidden: tuple[int, ...] = (), latent_dim: int = 400, input_dropout: float = 0.5,
                  anneal_cap: float = 0.2, anneal_steps: int | None = None, l2: float = 0.02,
-                 learning_rate: float = 1e-3, max_epochs: int = 100, batch_size: int = 128,
+                 learning_rate: float = 1e-3, max_epochs: int = 200, batch_size: int = 128,
                  validation_fraction: float = 0.1, patience: int = 20, threshold: float = 3.5,
                  user_col: str = "user", item_col: str = "item", rating_col: str | None = "rating",
                  duplicates: str = "last", random_state: int | None = None, verbose: int = 0):

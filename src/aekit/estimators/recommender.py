@@ -65,18 +65,17 @@ class RecommenderEstimator(BaseEstimator):
     def fit(self, ratings, y=None):
         """Fit on a ratings table with columns ``user_col, item_col, rating_col``
         (extra columns are ignored); ``y`` is ignored."""
-        frame = self._ratings(ratings)
-        interactions = InteractionMatrix.from_ratings(frame)
+        interactions = InteractionMatrix.from_ratings(self._ratings(ratings))  # no table kept while training
         model = self._fit_matrix(interactions.matrix)
         model.interactions.store(interactions.matrix)
         self.model_ = model.eval()
         self.user_ids_, self.item_ids_ = interactions.users, interactions.items
         self.n_users_, self.n_items_ = interactions.matrix.shape
         self.scaler_ = Scaler("none").fit(np.zeros((1, model.config.input_dim), dtype=np.float32))
-        self._after_fit(frame)
+        self._after_fit()
         return self
 
-    def _after_fit(self, frame: pd.DataFrame) -> None:
+    def _after_fit(self) -> None:
         """Hook for fitted attributes beyond the model (AutoRec's baseline)."""
 
     @property
@@ -220,7 +219,7 @@ class TrainedRecommender(RecommenderEstimator):
     def _keep_training(self, result) -> None:
         self._training = result
 
-    def _after_fit(self, frame: pd.DataFrame) -> None:
+    def _after_fit(self) -> None:
         result = self._training
         del self._training
         self.history_ = result.history

@@ -112,15 +112,17 @@ class MSDA(BaseAutoencoder):
         """Solve every layer on ``X`` (n, d), dense or scipy sparse, in float64."""
         c = self.config
         h = X
-        for weight in self.weights:
-            W = solve_layer(scatter_with_bias(h), c.noise_level, c.ridge)
-            weight.copy_(torch.from_numpy(W))
-            h = self._layer_output(W, h)
+        for k, weight in enumerate(self.weights):
+            weight.copy_(torch.from_numpy(solve_layer(scatter_with_bias(h), c.noise_level, c.ridge)))
+            if k + 1 < len(self.weights):  # the next layer's input; the top layer's codes are not needed
+                h = self._layer_output(weight, h)
         return self
 
-    def _layer_output(self, W: np.ndarray, h) -> np.ndarray:
+    def _layer_output(self, weight: torch.Tensor, h) -> np.ndarray:
+        """Codes of one layer in float32, as ``encode`` computes them (the solve alone is float64)."""
+        W = weight.numpy()
         linear = h @ W[:, :-1].T + W[:, -1]  # sparse @ dense gives a dense array
-        return self.activation(torch.from_numpy(np.asarray(linear))).numpy()
+        return self.activation(torch.from_numpy(np.asarray(linear, dtype=np.float32))).numpy()
 
     def layer_codes(self, x: torch.Tensor) -> list[torch.Tensor]:
         codes = []

@@ -299,8 +299,11 @@ def _batches(X: TrainData, cfg: TrainConfig, rows_per_call: int, validation: Tra
         X_train, X_val = split_validation(X, cfg.validation_fraction, cfg.seed)
     else:
         X_train, X_val = X, validation
+    # sparse rows are densified per batch (wide rows: a recommender's users or items), so validation
+    # batches keep the training batch's size instead of four times it
+    val_rows = rows_per_call if _is_sparse(X_train) else 4 * cfg.batch_size
     return (_row_batches(X_train, rows_per_call, shuffle=True, seed=cfg.seed),
-            None if X_val is None else _row_batches(X_val, 4 * cfg.batch_size))
+            None if X_val is None else _row_batches(X_val, val_rows))
 
 
 def split_validation_blocks(n_blocks: int, fraction: float, seed: int) -> tuple[list[int], list[int]]:
