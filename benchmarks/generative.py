@@ -35,7 +35,7 @@ Run:  python benchmarks/generative.py [--data fashion-mnist] [--epochs 20] [--va
       [--conv-batch-norm both] [--conv-masking P] [--vae-models dense,conv] [--out FILE.json]
       (REDUCED, labelled in the results: [--conv-vae-epochs N] [--conv-ll-rows N] [--n-train N])
       python benchmarks/generative.py --sections sampling [--gen-epochs 30] [--gen-hidden 512,256]
-      [--gen-latent 16] [--scorer cnn] [--scorer-epochs 20] [--models cvae,aae]
+      [--gen-latent 16] [--scorer cnn] [--scorer-epochs 10] [--models cvae,aae]
       python benchmarks/generative.py --sections sampling --merge A.json,B.json   (runs of other models)
 Writes benchmarks/results/generative[-mnist].json (sections autoencoders, vaes) or
 benchmarks/results/generative-sampling[-mnist].json (section sampling) and prints a summary.
@@ -160,8 +160,8 @@ def generators(args) -> dict:
               "cvae": ConditionalVAE(**common),
               "aae": AdversarialAutoencoder(**common),
               "aae-mixture": AdversarialAutoencoder(**common, prior="mixture")}
-    if args.models:
-        models = {name: model for name, model in models.items() if name in args.models}
+    if args.models:  # in the order asked for (the most wanted first: results are saved model by model)
+        models = {name: models[name] for name in args.models if name in models}
     for changes in json.loads(args.cvae_variants):  # attempts at the CVAE's class-accuracy target
         name = "cvae (" + ", ".join(f"{k}={v}" for k, v in changes.items()) + ")"
         conv = {"image_shape": args.image_shape} if changes.get("architecture") == "conv" else {}
@@ -255,7 +255,10 @@ def merge_sampling(paths: list[Path], out: Path, grid_png: Path) -> None:
         raise SystemExit(f"--merge: the runs used different scorers (test accuracies {sorted(scorers)})")
     merged = {**runs[0], "merged_from": [{"file": p.name, "command": r["command"], "date": r["date"],
                                           "machine": r["machine"]} for p, r in zip(paths, runs)]}
-    merged["sampling"] = {**runs[0]["sampling"], "models": {k: v for r in runs for k, v in r["sampling"]["models"].items()}}
+    models = {k: v for r in runs for k, v in r["sampling"]["models"].items()}
+    order = ["ae + gaussian", "vae", "cvae", "aae", "aae-mixture"]
+    models = dict(sorted(models.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
+    merged["sampling"] = {**runs[0]["sampling"], "models": models}
     grid = {}
     for p in paths:
         with np.load(p.with_suffix(".grid.npz")) as rows:
@@ -297,7 +300,7 @@ def main() -> None:
     parser.add_argument("--gen-latent", type=int, default=16, help="sampling: code size of every model")
     parser.add_argument("--scorer", choices=("cnn", "mlp"), default="cnn",
                         help="sampling: the classifier of SampleQualityScorer")
-    parser.add_argument("--scorer-epochs", type=int, default=20, help="sampling: max epochs of the classifier")
+    parser.add_argument("--scorer-epochs", type=int, default=10, help="sampling: max epochs of the classifier")
     parser.add_argument("--per-class", type=int, default=1000, help="sampling: samples per class for the accuracy")
     parser.add_argument("--grid", default="generative_samples.png", help="sampling: the grid, under benchmarks/")
     parser.add_argument("--models", default=None, help="sampling: only these of 'ae + gaussian', vae, cvae, aae, "

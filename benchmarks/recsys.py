@@ -221,6 +221,8 @@ def main() -> None:
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: ratings,topn,memory")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "recsys.json")
+    parser.add_argument("--summarise", action="store_true",
+                        help="only summarise the rows already in --out (a run stopped early: the seeds it finished)")
     parser.add_argument("--part", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -234,6 +236,9 @@ def main() -> None:
         print(json.dumps(memory_ease(args.ease_items or None)))
         return
 
+    if args.summarise:
+        summarise_saved(args.out)
+        return
     from aekit.data.ratings import check_ratings, load_ratings
 
     skip = set(filter(None, args.skip.split(",")))
@@ -271,6 +276,19 @@ def main() -> None:
         memory["ease_reduced_items"] = in_subprocess("memory-ease", "--ease-items", str(args.ease_items), *extra)
         write(results, args.out)
     print(json.dumps({k: v for k, v in results.items() if k in ("ratings", "topn", "memory")}, indent=1, default=str))
+
+
+def summarise_saved(out: Path) -> None:
+    """Summarise parts that stopped before their last seed, saying which seeds they finished."""
+    results = json.loads(out.read_text())
+    for part, summarise in (("ratings", summarise_ratings), ("topn", summarise_topn)):
+        if results.get(part, {}).get("partial"):
+            rows = results[part]["rows"]
+            per_seed = pd.Series([r["seed"] for r in rows]).value_counts()
+            seeds = sorted(int(s) for s in per_seed.index[per_seed == per_seed.max()])
+            results[part] = summarise([r for r in rows if r["seed"] in seeds])
+            results["reduced"][part] = f"stopped early: seeds {seeds} finished (an unfinished seed's rows left out)"
+    out.write_text(json.dumps(results, indent=2, default=float))
 
 
 def keep_rows(results: dict, part: str, out: Path, rows: list[dict]) -> None:

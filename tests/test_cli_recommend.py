@@ -91,3 +91,9 @@ def test_compare_refuses_an_unknown_model(ratings_csv, tmp_path, capsys):
     code, _, err = run(["recommend", "compare", "--data", str(ratings_csv), "--models", "autorec,svd",
                         "--out", str(tmp_path)], capsys)
     assert code != 0 and "svd" in err
+
+
+def test_train_of_a_recommender_points_to_recommend_train(capsys):
+    code, _, err = run(["train", "--model", "autorec"], capsys)
+    assert code != 0
+    assert "aekit recommend train --model autorec" in err

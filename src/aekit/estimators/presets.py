@@ -61,6 +61,17 @@ PRESETS["aae-mixture"] = Preset("adversarial autoencoder, mixture-of-Gaussians p
 BASELINES = {"pca": "PCA with the same number of components"}
 
 
+# Recommenders read ratings tables, not feature arrays: `aekit recommend train|compare` trains them.
+RECOMMENDER_MODELS = ("autorec", "u-autorec", "multvae", "multdae", "ease")
+
+
+def recommender_hint(name: str) -> str:
+    """Where a recommender's name belongs, for the error of `aekit train` / `aekit compare`."""
+    if name.strip().lower() not in RECOMMENDER_MODELS:
+        return ""
+    return f"; {name} is a recommender (it reads ratings): train it with `aekit recommend train --model {name}`"
+
+
 def model_names() -> list[str]:
     return [*BASELINES, *PRESETS]
 
@@ -68,7 +79,7 @@ def model_names() -> list[str]:
 def estimator_class(name: str) -> type:
     """The estimator class behind preset ``name`` (imported on demand)."""
     if name not in PRESETS:
-        raise ValueError(f"unknown model {name!r}; expected one of {sorted(PRESETS)}")
+        raise ValueError(f"unknown model {name!r}; expected one of {sorted(PRESETS)}{recommender_hint(name)}")
     module, cls = PRESETS[name].estimator.split(":")
     return getattr(importlib.import_module(f"aekit.estimators.{module}"), cls)
 

@@ -6,10 +6,10 @@ last hidden layer of a classifier trained on the real training data: a
 scikit-learn ``MLPClassifier`` (``classifier="mlp"``, any rows), or for
 images a small CNN (``classifier="cnn"``: strided conv blocks, then the same
 dense layers; trained by :func:`aekit.training.fit_model`), which classifies
-real images better (Fashion-MNIST test accuracy about 0.92 against 0.89), so
-its accuracy on samples leaves more room. The same classifier gives the
-accuracy of class-conditional samples (does a sample asked for as class c
-look like a c?).
+real images better, so its accuracy on class-conditional samples (does a
+sample asked for as class c look like a c?) is not capped as low. That
+accuracy cannot exceed the classifier's own accuracy on real images: report
+the two side by side.
 
 Numbers from different classifiers are not comparable: compare models with
 one fitted :class:`SampleQualityScorer` and the same number of samples (the
