@@ -14,6 +14,12 @@ reconstruction error and PyOD's AutoEncoder, all on the same data in one run.
 
 Fit times are ratios to IsolationForest's fit time on the same data.
 
+aekit detectors are given as preset or preset:score (--aekit). The first is the
+headline detector, chosen beforehand on a validation split of the training
+images (conv, score standardized_mse+latent, code 32, 10 epochs); the others
+are shown for comparison. Convolutional ones run on images only, so the
+tables' headline is the first dense one (ae, standardized_mse+latent).
+
 Full protocol (the default):  python benchmarks/anomaly.py
 In two parts:  --classes 0-4 --out a.json; --classes 5-9 --skip-tabular --out b.json; then
                python benchmarks/anomaly.py --merge a.json b.json
