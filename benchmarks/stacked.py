@@ -70,6 +70,7 @@ def stack_rows(d, args, record) -> None:
     shared = dict(hidden=tuple(args.hidden), activation=args.activation, pretrain_epochs=args.pretrain_epochs,
                   max_epochs=args.epochs, patience=args.patience, batch_size=args.batch_size,
                   learning_rate=args.lr, random_state=args.seed, verbose=args.verbose)
+    suffix = f"_dropout{args.dropout:g}" if args.dropout else ""  # kept apart from the protocol's rows
     sda = dict(noise="masking", noise_level=args.noise_level)
     with tempfile.TemporaryDirectory() as folder:
         pretrained = {}
@@ -81,10 +82,11 @@ def stack_rows(d, args, record) -> None:
                             ("c_sda_finetuned", {**sda, **pretrained})):
             if key[0] not in args.rows:
                 continue
-            clf, seconds = timed_fit(StackedAutoencoderClassifier(**shared, **params), d.X_train, d.y_train)
-            record(key, {"test_accuracy": float(clf.score(d.X_test, d.y_test)), "fit_seconds": seconds,
-                         "pretraining_resumed_from_d": bool(params.get("resume")),
-                         "fine_tune_epochs": clf.n_epochs_, "best_epoch": clf.best_epoch_})
+            clf, seconds = timed_fit(StackedAutoencoderClassifier(**shared, dropout=args.dropout, **params),
+                                     d.X_train, d.y_train)
+            record(key + suffix, {"test_accuracy": float(clf.score(d.X_test, d.y_test)), "fit_seconds": seconds,
+                                  "pretraining_resumed_from_d": bool(params.get("resume")),
+                                  "fine_tune_epochs": clf.n_epochs_, "best_epoch": clf.best_epoch_})
     if "d" in args.rows:  # probed last: the slow logistic regression waits for the fine-tuned rows
         accuracy = probe_accuracy(frozen.transform(d.X_train), d.y_train, frozen.transform(d.X_test), d.y_test)
         record("d_frozen_sda_logreg", {"test_accuracy": accuracy, "fit_seconds": frozen_seconds})
@@ -210,6 +212,9 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--noise-level", type=float, default=0.25, help="masking probability (SdA and mSDA)")
+    parser.add_argument("--dropout", type=float, default=0.0,
+                        help="dropout of every layer's codes in the fine-tuning of rows (a)-(c) (not in the "
+                             "protocol; its rows are named with a _dropout suffix)")
     parser.add_argument("--msda-layers", type=int, default=3)
     parser.add_argument("--msda-output", default="concat", choices=["concat", "top"])
     parser.add_argument("--seed", type=int, default=0)
