@@ -117,8 +117,9 @@ def probe(Z_train, y_train, Z_test, y_test, seed: int) -> float:
 
 
 def vaes(data, args, rows: dict, save) -> dict:
-    """Dense and conv VAE: test ELBO (all test images) and IS log-likelihood (the first
-    ``--ll-rows``, ``--conv-ll-rows`` for the conv VAE) on a statically binarised test set."""
+    """Dense and conv VAE: test ELBO (all test images) and IS log-likelihood (``--ll-rows``,
+    ``--conv-ll-rows`` for the conv VAE: all test images, or a fixed random subset) on a
+    statically binarised test set, each with its standard error over images."""
     rng = np.random.default_rng(args.seed)
     X_test = (rng.random(data.X_test.shape) < data.X_test).astype(np.float32)
     dense = BURDA if args.data == "mnist" else dict(hidden=(256,), latent_dim=32, activation="relu")
@@ -137,17 +138,33 @@ def vaes(data, args, rows: dict, save) -> dict:
         row = rows[name] = timed_fit(model, data.X_train)
         elbo = model.elbo(X_test, n_samples=1)
         n_ll = args.conv_ll_rows if args.conv_ll_rows and name.startswith("vae conv") else args.ll_rows
-        row.update(test_elbo_nats=float(elbo.mean()), test_elbo_rows=len(X_test),
-                   log_likelihood_rows=min(n_ll, len(X_test)))
+        ll_rows = likelihood_rows(len(X_test), n_ll, args.seed)
+        row.update(test_elbo_nats=float(elbo.mean()), test_elbo_se=standard_error(elbo), test_elbo_rows=len(X_test),
+                   log_likelihood_rows=len(ll_rows),
+                   log_likelihood_subset="all test images" if len(ll_rows) == len(X_test) else
+                   f"a fixed random subset of {len(ll_rows)} test images (seed {args.seed}, without replacement)")
         save()
         start = time.perf_counter()
-        row["test_log_likelihood_nats"] = float(model.log_likelihood(X_test[:n_ll], n_samples=args.ll_samples).mean())
-        row["log_likelihood_seconds"] = time.perf_counter() - start
-        row["test_elbo_nats_same_rows"] = float(elbo[:n_ll].mean())
+        log_p = model.log_likelihood(X_test[ll_rows], n_samples=args.ll_samples)
+        row.update(test_log_likelihood_nats=float(log_p.mean()), test_log_likelihood_se=standard_error(log_p),
+                   log_likelihood_seconds=time.perf_counter() - start,
+                   test_elbo_nats_same_rows=float(elbo[ll_rows].mean()))
         save()
         print(f"{name}: test ELBO {row['test_elbo_nats']:.2f}, log p(x) (k={args.ll_samples}) "
               f"{row['test_log_likelihood_nats']:.2f} nats, {row['seconds_per_epoch']:.1f} s/epoch", flush=True)
     return rows
+
+
+def likelihood_rows(n_test: int, n: int, seed: int) -> np.ndarray:
+    """All test rows, or a fixed random subset of ``n`` of them (sorted), drawn with ``seed``."""
+    if n >= n_test:
+        return np.arange(n_test)
+    return np.sort(np.random.default_rng(seed).choice(n_test, n, replace=False))
+
+
+def standard_error(values: np.ndarray) -> float:
+    """Standard error of the mean over test images."""
+    return float(values.std(ddof=1) / np.sqrt(len(values)))
 
 
 def generators(args) -> dict:
@@ -276,12 +293,14 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=20, help="epochs of the dense AE and the ConvAE")
     parser.add_argument("--vae-epochs", type=int, default=50, help="maximum epochs of each VAE")
     parser.add_argument("--ll-samples", type=int, default=1000, help="importance samples k per test image")
-    parser.add_argument("--ll-rows", type=int, default=10_000, help="test images scored (first N)")
+    parser.add_argument("--ll-rows", type=int, default=10_000,
+                        help="test images scored (all, or a fixed random subset of N)")
     parser.add_argument("--vae-models", default="dense,conv", help="vaes: which of dense, conv (comma-separated)")
     parser.add_argument("--conv-vae-epochs", type=int, default=None,
                         help="REDUCED: fewer maximum epochs for the conv VAE (default: --vae-epochs)")
     parser.add_argument("--conv-ll-rows", type=int, default=None,
-                        help="REDUCED: fewer test images for the conv VAE's log-likelihood (default: --ll-rows)")
+                        help="REDUCED: fewer test images (a fixed random subset) for the conv VAE's log-likelihood "
+                        "(default: --ll-rows)")
     parser.add_argument("--out", default=None, help="autoencoders/vaes: results file under benchmarks/results/ "
                         "(default generative[-mnist].json)")
     parser.add_argument("--batch-size", type=int, default=128)
@@ -338,8 +357,11 @@ def main() -> None:
                                                f"drawn once with seed {args.seed}",
                            "split": "official train/test; 10% of train held out for early stopping (patience 10)",
                            "likelihood": "Bernoulli; nats per image; log p(x) by importance sampling, "
-                                         f"k={args.ll_samples}, on the first {args.ll_rows} test images"
+                                         f"k={args.ll_samples}, on {min(args.ll_rows, len(data.X_test))} test images"
                                          + (f" ({args.conv_ll_rows} for the conv VAE)" if args.conv_ll_rows else "")
+                                         + (f" (a subset: drawn at random once with seed {args.seed})"
+                                            if min(args.ll_rows, args.conv_ll_rows or args.ll_rows) < len(data.X_test)
+                                            else "")
                                          + "; ELBO (one posterior sample) on all test images"}}
     suffix = "" if args.data == "fashion-mnist" else f"-{args.data}"
     if sections == {"sampling"}:
