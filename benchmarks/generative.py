@@ -254,7 +254,7 @@ def sampling(data, args, save) -> dict:
     return result
 
 
-GRID_TITLE = "Samples side by side (cvae, aae-mixture: classes 0-9 in turn; top: real test images)"
+GRID_TITLE = "Samples side by side (class-conditional models: classes 0-9 in turn; top: real test images)"
 
 
 def save_grid(grid: dict, out: Path, image_shape, grid_png: Path) -> None:

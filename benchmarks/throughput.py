@@ -11,6 +11,9 @@ ratio   samples/s of ``aekit.Autoencoder.fit`` for the dense Fashion-MNIST model
         the figure is the median of the pairs' ratios. Target >= 0.95. The
         same ratio per CPU-second of the process is reported beside it (one
         thread: less disturbed by other users' jobs than the wall clock).
+        Then the passes ``fit`` makes besides training, timed alone, and an
+        ablation: ``--ablation-repeats`` rounds of ``fit`` as it is and with
+        each change made to close the gap undone alone (CHANGES), interleaved.
 flops   the same model's forward+backward FLOP rate during ``fit`` (FLOPs a
         sample counted by torch's FlopCounterMode x median samples/s of the
         ratio runs) divided by the machine's ``torch.mm`` FLOP rate measured
@@ -35,6 +38,7 @@ Writes benchmarks/results/throughput.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -112,17 +116,75 @@ def _rates(run, X: np.ndarray, epochs: int, seed: int) -> tuple[float, float]:
 
 def fixed_costs(X: np.ndarray, seed: int, repeats: int = 3) -> dict:
     """Seconds of the passes over the data that ``fit`` makes besides training (best of
-    ``repeats``): input checks and scaling, and the encoding of every training row for the
-    Gaussian that ``sample`` draws codes from."""
+    ``repeats``), as ``fit`` makes them: input checks and scaling (no copy: these images
+    are already in [0, 1]), and the encoding of the at most CODE_MOMENT_ROWS training rows
+    the Gaussian that ``sample`` draws codes from is fitted on."""
     from aekit import Autoencoder
     from aekit.data.tabular import fit_preprocessing
+    from aekit.estimators.sampling import moment_rows
 
     ae = Autoencoder(latent_dim=LATENT, hidden=HIDDEN, batch_size=BATCH, max_epochs=1, random_state=seed)
     ae.fit(X[:2048])
-    _, X_scaled = fit_preprocessing(X, "auto", "Autoencoder")
-    return {"checks_and_scaling": min(_timed(lambda: fit_preprocessing(X, "auto", "Autoencoder"))
-                                      for _ in range(repeats)),
-            "code_moments": min(_timed(lambda: ae._code_moments([X_scaled])) for _ in range(repeats))}
+
+    def preprocessing():
+        return fit_preprocessing(X, "auto", "Autoencoder", copy=False)
+
+    X_scaled = preprocessing()[1]
+    return {"checks_and_scaling": min(_timed(preprocessing) for _ in range(repeats)),
+            "code_moments": min(_timed(lambda: ae._code_moments(moment_rows(X_scaled, seed)))
+                                for _ in range(repeats))}
+
+
+# What was done this session to close the gap, each undone in turn by ablation_runs.
+CHANGES = {
+    "scaled_copy": "train on the checked array itself when the scaling changes nothing (no scaled copy)",
+    "all_code_rows": "fit the sampling Gaussian on at most 10,000 training rows' codes, not all 60,000",
+    "lightning_every_slice": "plain backward/step for the slices before the last of a Lightning step",
+}
+
+
+@contextlib.contextmanager
+def _undone(change: str | None):
+    """``fit`` as it was before ``change`` (None: as it is)."""
+    import aekit.estimators.base as base
+    import aekit.estimators.sampling as sampling
+    import aekit.training.fit as training
+
+    if change is None:
+        yield
+        return
+    target, name, original = {"scaled_copy": (base, "fit_preprocessing", base.fit_preprocessing),
+                              "all_code_rows": (sampling, "CODE_MOMENT_ROWS", sampling.CODE_MOMENT_ROWS),
+                              "lightning_every_slice": (training, "AutoencoderModule",
+                                                        training.AutoencoderModule)}[change]
+    replacement = {"scaled_copy": lambda *a, **k: original(*a, **{**k, "copy": True}),
+                   "all_code_rows": sys.maxsize,
+                   "lightning_every_slice": lambda *a, **k: original(*a, **{**k, "plain_inner_steps": False})}
+    setattr(target, name, replacement[change])
+    try:
+        yield
+    finally:
+        setattr(target, name, original)
+
+
+def ablation_runs(X: np.ndarray, epochs: int, seed: int, repeats: int) -> dict:
+    """Seconds of ``fit`` as it is, and with each of this session's changes undone alone,
+    ``repeats`` rounds, the variants interleaved; a change's gain is the difference of medians."""
+    variants = ["as_is", *CHANGES]
+    wall, cpu = ({v: [] for v in variants} for _ in range(2))
+    for round_ in range(repeats):  # the order reversed every other round, as for the pairs
+        for variant in variants if round_ % 2 == 0 else variants[::-1]:
+            with _undone(None if variant == "as_is" else variant):
+                rate, cpu_rate = _rates(estimator_fit, X, epochs, seed)
+            wall[variant].append(len(X) * epochs / rate)
+            cpu[variant].append(len(X) * epochs / cpu_rate)
+    gain = {c: statistics.median(wall[c]) - statistics.median(wall["as_is"]) for c in CHANGES}
+    cpu_gain = {c: statistics.median(cpu[c]) - statistics.median(cpu["as_is"]) for c in CHANGES}
+    for change in CHANGES:
+        print(f"  undoing {change}: fit {gain[change]:+.3f} s ({cpu_gain[change]:+.3f} CPU-s) slower "
+              f"than as is ({statistics.median(wall['as_is']):.3f} s)", flush=True)
+    return {"repeats": repeats, "changes": CHANGES, "seconds_per_fit": wall, "cpu_seconds_per_fit": cpu,
+            "gain_s": gain, "gain_cpu_s": cpu_gain}
 
 
 def compile_ratio(X: np.ndarray, epochs: int, seed: int) -> dict:
@@ -269,6 +331,8 @@ def main() -> None:
     parser.add_argument("--sections", default="ratio,flops,compile,memmap,ddp")
     parser.add_argument("--epochs", type=int, default=2, help="epochs per timed run")
     parser.add_argument("--repeats", type=int, default=11, help="interleaved pairs of runs (fit, hand-written)")
+    parser.add_argument("--ablation-repeats", type=int, default=3,
+                        help="rounds of fit with each of this session's changes undone in turn (0: none)")
     parser.add_argument("--memmap-rows", type=int, default=2_000_000)
     parser.add_argument("--memmap-epochs", type=int, default=1)
     parser.add_argument("--ddp-rows", type=int, default=60_000)
@@ -297,6 +361,8 @@ def main() -> None:
             measured["ratio"] = throughput_ratio(X, args.epochs, args.seed, args.repeats)
             ratio = measured["ratio"]
             ratio["fixed_costs_s"] = fixed_costs(X, args.seed)
+            if args.ablation_repeats:
+                ratio["ablation"] = ablation_runs(X, args.epochs, args.seed, args.ablation_repeats)
             ratio["seconds_per_fit_median"] = len(X) * args.epochs / statistics.median(ratio["fit_samples_per_s"])
             print(f"passes of fit besides training: {ratio['fixed_costs_s']} s, "
                   f"of a {ratio['seconds_per_fit_median']:.2f} s fit")

@@ -97,6 +97,22 @@ def test_transform_checks_feature_count_and_fitting(table):
         Scaler("zscore")
 
 
+def test_fit_preprocessing_without_copy_shares_the_data_only_when_scaling_changes_nothing(pixels):
+    from aekit.data.tabular import fit_preprocessing
+
+    images = pixels / np.float32(16)  # float32 in [0, 1], minimum 0 and maximum 1: the identity
+    scaler, scaled = fit_preprocessing(images, copy=False)
+    assert scaler.kind == "minmax" and scaler.is_identity and scaled is images
+    assert fit_preprocessing(images)[1] is not images  # copy=True (the default): always a new array
+    scaler, scaled = fit_preprocessing(pixels, copy=False)  # 0..16: scaled into a new array
+    assert not scaler.is_identity and not np.shares_memory(scaled, pixels)
+    np.testing.assert_array_equal(scaled, images)
+    read_only = images.copy()
+    read_only.flags.writeable = False  # torch cannot wrap it without a warning: copied
+    assert not np.shares_memory(fit_preprocessing(read_only, copy=False)[1], read_only)
+    assert not Scaler("standard").fit(pixels).is_identity and Scaler("none").fit(pixels).is_identity
+
+
 def test_choose_scaling(pixels, table):
     assert choose_scaling(pixels / 16.0) == "minmax"
     assert choose_scaling(np.array([[0, 255], [170, 3]], dtype=np.uint8)) == "minmax"  # columns share 0..255

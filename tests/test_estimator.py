@@ -209,3 +209,16 @@ EXPECTED_FAILED_CHECKS = {
 def test_scikit_learn_check_estimator():
     estimator = Autoencoder(latent_dim=2, hidden=(8,), max_epochs=2, batch_size=32, random_state=0)
     check_estimator(estimator, expected_failed_checks=EXPECTED_FAILED_CHECKS)
+
+
+def test_fit_trains_on_unscaled_images_in_place_without_changing_them(digits):
+    """Images already in [0, 1] are trained on as given (no scaled copy): the array is left
+    bit for bit as it was, and the model equals one fitted on a copied, read-only array."""
+    X_train, X_test, _, _ = digits
+    X = X_train.copy()
+    shared = Autoencoder(**{**FAST, "noise": "masking", "noise_level": 0.3}).fit(X)
+    np.testing.assert_array_equal(X, X_train)
+    read_only = X_train.copy()
+    read_only.flags.writeable = False
+    copied = Autoencoder(**{**FAST, "noise": "masking", "noise_level": 0.3}).fit(read_only)
+    np.testing.assert_array_equal(shared.transform(X_test), copied.transform(X_test))

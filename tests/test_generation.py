@@ -119,3 +119,41 @@ def test_compare_gives_every_sampler_a_frechet_distance_and_a_side_by_side_grid(
     assert 0 <= table.loc["cvae", "sample_class_accuracy"] <= 1 and np.isnan(table.loc["ae", "sample_class_accuracy"])
     assert (tmp_path / "figures" / "samples_side_by_side.png").is_file()
     assert "Generation compared" in result.report.read_text()  # the grid, with its caption
+
+
+def test_the_code_gaussian_is_fitted_on_a_seeded_sample_of_the_training_rows(digits, ae, scorer, monkeypatch):
+    """Above CODE_MOMENT_ROWS training rows the Gaussian is fitted on that many, drawn at
+    random (here 400 of 1347): the moments of exactly those codes, close to those of all
+    codes, and samples as good as from the Gaussian of all codes."""
+    from aekit.estimators import sampling
+
+    X_train, X_test, _, _ = digits
+    monkeypatch.setattr(sampling, "CODE_MOMENT_ROWS", 400)
+    sub = clone(ae).fit(X_train)  # the same training (same seed) as the module's ae, which used every row
+    picked = np.concatenate(list(sampling.moment_rows(np.arange(len(X_train)), seed=0)))
+    assert len(np.unique(picked)) == 400
+    codes = sub.transform(X_train)
+    assert np.allclose(sub.code_mean_, codes[picked].mean(axis=0), atol=1e-4)
+    assert np.allclose(sub.code_cov_, np.cov(codes[picked], rowvar=False, bias=True), atol=1e-4)
+    assert not np.allclose(sub.code_mean_, ae.code_mean_, atol=1e-4)  # not all rows
+    standard_error = codes.std(axis=0) / np.sqrt(400)
+    assert np.all(np.abs(sub.code_mean_ - ae.code_mean_) < 4 * standard_error)
+    assert np.linalg.norm(sub.code_cov_ - ae.code_cov_) < 0.25 * np.linalg.norm(ae.code_cov_)
+    fd_sub = scorer.frechet_distance(X_test, sub.sample(len(X_test), random_state=0))
+    fd_all = scorer.frechet_distance(X_test, ae.sample(len(X_test), random_state=0))
+    assert fd_sub < 1.15 * fd_all, (fd_sub, fd_all)
+
+
+def test_moment_rows_takes_every_blocks_share_of_data_larger_than_memory(tmp_path):
+    from aekit.data.blocks import open_blocks
+    from aekit.estimators.sampling import moment_rows
+
+    path = tmp_path / "rows.npy"
+    np.save(path, np.arange(5000, dtype=np.float32).reshape(-1, 1))
+    blocks = list(moment_rows(open_blocks(path, block_rows=1000), seed=3, limit=500))
+    assert [len(b) for b in blocks] == [100] * 5
+    for i, block in enumerate(blocks):  # distinct rows of block i, in file order
+        assert np.all(np.diff(block[:, 0]) > 0) and 1000 * i <= block[0, 0] and block[-1, 0] < 1000 * (i + 1)
+    again = list(moment_rows(open_blocks(path, block_rows=1000), seed=3, limit=500))
+    assert all(np.array_equal(a, b) for a, b in zip(blocks, again))
+    assert len(list(moment_rows(np.ones((300, 2), np.float32), seed=0, limit=500))[0]) == 300  # fewer: all

@@ -126,3 +126,22 @@ def test_cli_compare_offers_the_device_settings(capsys):
     assert code == 0
     assert all(flag in out for flag in ("--accelerator", "--devices", "--num-nodes", "--strategy",
                                         "--precision", "--num-threads"))
+
+
+def test_slices_before_the_last_skip_lightnings_backward_plumbing_in_32_bit(digits, monkeypatch):
+    """In 32-bit precision on one process, Lightning's backward (precision plugin, hooks)
+    runs once per Lightning step, on its last slice; the others are stepped plainly (the
+    weights are the same as with one step per call: see above). Mixed precision keeps
+    Lightning's path for every slice."""
+    from aekit.training.module import AutoencoderModule
+
+    calls = []
+    original = AutoencoderModule.manual_backward
+    monkeypatch.setattr(AutoencoderModule, "manual_backward",
+                        lambda self, loss, *a, **k: (calls.append(1), original(self, loss, *a, **k))[1])
+    X = digits[0][:1024]  # 32 batches of 32 rows: 4 Lightning steps of 8 slices per epoch
+    _trained_weights(X, steps_per_call=8, validation_fraction=0.0)
+    assert len(calls) == 3 * 4
+    calls.clear()
+    _trained_weights(X, steps_per_call=8, validation_fraction=0.0, precision="bf16-mixed")
+    assert len(calls) == 3 * 32

@@ -60,7 +60,10 @@ class Scaler:
 
     def fit(self, X: Any) -> Scaler:
         """Learn the offset and scale from ``X``; return self."""
-        X = check_data(X, name="X", estimator_name="Scaler")  # float32; no float64 copy of the data
+        return self._fit_checked(check_data(X, name="X", estimator_name="Scaler"))
+
+    def _fit_checked(self, X: np.ndarray) -> Scaler:
+        """:meth:`fit` on an array ``check_data`` has already passed (float32, finite)."""
         if self.kind == "minmax":
             self._set_minmax(float(X.min()), float(X.max()))
         elif self.kind == "standard":
@@ -72,10 +75,20 @@ class Scaler:
 
     def transform(self, X: Any) -> np.ndarray:
         """Scale ``X`` with the fitted statistics (float32 out)."""
-        X = self._checked(X)
+        return self._scaled(self._checked(X))
+
+    def _scaled(self, X: np.ndarray) -> np.ndarray:
+        """``X`` (already checked) scaled into a new float32 array."""
         scaled = X - self.offset_.astype(np.float32)  # one new array, then scaled in place
         scaled /= self.scale_.astype(np.float32)
         return scaled
+
+    @property
+    def is_identity(self) -> bool:
+        """True when :meth:`transform` leaves every value as it is (offset 0, scale 1):
+        e.g. "minmax" fitted on data whose minimum is 0 and maximum 1, or "none"."""
+        self._require_fitted()
+        return bool(np.all(self.offset_ == 0) and np.all(self.scale_ == 1))
 
     def inverse_transform(self, X: Any) -> np.ndarray:
         """Undo :meth:`transform` (float32 out)."""

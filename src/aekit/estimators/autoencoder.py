@@ -130,8 +130,10 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
     still_improving_ : bool
         Training ended on its best epoch (more epochs would likely help).
     code_mean_, code_cov_ : ndarray
-        Mean and full covariance of the training codes: ``sample(n)`` decodes
-        codes drawn from this Gaussian (stored in the model file).
+        Mean and full covariance of the training codes (of at most 10,000
+        training rows drawn at random, seeded by ``random_state``):
+        ``sample(n)`` decodes codes drawn from this Gaussian (stored in the
+        model file).
 
     Examples
     --------

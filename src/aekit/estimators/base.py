@@ -102,7 +102,8 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
             self._fit_blocks(source)
         else:
             names = feature_names_of(X)
-            scaler, X_scaled = fit_preprocessing(X, self.scaling, type(self).__name__, self._unknown_policy())
+            scaler, X_scaled = fit_preprocessing(X, self.scaling, type(self).__name__, self._unknown_policy(),
+                                                  copy=False)  # training only reads X_scaled
             self._fit_scaled(self._check_scaled(X_scaled, "X"), scaler, X_scaled.shape[1], names)
         self._warn_if_still_improving()
         return self

@@ -3,8 +3,9 @@ do it: fit a full-covariance Gaussian to the training codes, draw codes from
 it, decode them.
 
 :class:`GaussianCodeSampler` computes the codes' mean and covariance at the
-end of ``fit`` (block by block for data larger than memory), stores them in
-the model file, and gives the estimator ``sample(n, random_state=...)``.
+end of ``fit`` from at most ``CODE_MOMENT_ROWS`` training rows drawn at random
+(a seeded, uniform sample; block by block for data larger than memory), stores
+them in the model file, and gives the estimator ``sample(n, random_state=...)``.
 Put it before :class:`~aekit.estimators.base.AutoencoderEstimator`.
 """
 
@@ -17,6 +18,11 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from aekit.data.blocks import BlockSource
+
+# Rows whose codes the Gaussian is fitted on. 10,000 rows estimate a 32-d mean to
+# 1% of a code's spread and each covariance entry to about 1.4% (sqrt(2 / n));
+# encoding all 60,000 Fashion-MNIST rows instead cost 0.3 s of a 5 s fit.
+CODE_MOMENT_ROWS = 10_000
 
 
 def seed_of(random_state, default: int = 0) -> int:
@@ -33,19 +39,37 @@ def check_n_draws(n) -> None:
         raise ValueError(f"n must be a positive integer, got {n!r}")
 
 
+def moment_rows(rows, seed: int, limit: int | None = None):
+    """Blocks of at most ``limit`` (default ``CODE_MOMENT_ROWS``) rows drawn uniformly
+    at random without replacement from ``rows`` (an array or a BlockSource), with a
+    generator seeded by ``seed``; all rows when there are no more than that. From a
+    BlockSource every block gives its share of the rows (one block read at a time)."""
+    limit = CODE_MOMENT_ROWS if limit is None else limit
+    blocks = rows if isinstance(rows, BlockSource) else [rows]
+    share = min(1.0, limit / max(len(rows), 1))
+    rng = np.random.default_rng(seed)
+    for block in blocks:
+        if share < 1.0:
+            block = block[np.sort(rng.choice(len(block), round(len(block) * share), replace=False))]
+        yield block
+
+
 class GaussianCodeSampler:
-    """``sample(n)`` from N(mean, covariance) of the training codes (``code_mean_``, ``code_cov_``)."""
+    """``sample(n)`` from N(mean, covariance) of the training codes (``code_mean_``, ``code_cov_``,
+    fitted on at most ``CODE_MOMENT_ROWS`` of them, see :func:`moment_rows`)."""
 
     def _fit_scaled(self, data, scaler, n_features, names):
         super()._fit_scaled(data, scaler, n_features, names)
         rows = data[0] if isinstance(data, tuple) else data  # (rows, labels): the rows
-        self.code_mean_, self.code_cov_ = self._code_moments(rows if isinstance(rows, BlockSource) else [rows])
+        self.code_mean_, self.code_cov_ = self._code_moments(moment_rows(rows, seed_of(self.random_state)))
         return self
 
     def _code_moments(self, blocks) -> tuple[np.ndarray, np.ndarray]:
         """Mean and covariance of the codes of scaled row blocks, in one pass (float64 sums)."""
         n, total, outer = 0, 0.0, 0.0
         for block in blocks:
+            if not len(block):
+                continue
             codes = self._batched(self.model_.encode, np.asarray(block, dtype=np.float32)).astype(np.float64)
             n, total, outer = n + len(codes), total + codes.sum(axis=0), outer + codes.T @ codes
         mean = total / n

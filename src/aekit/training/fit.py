@@ -325,7 +325,7 @@ def _fit(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig, validation: Tra
     fingerprint = run_fingerprint(model, X, cfg) if cfg.checkpoint_dir else None
     module = AutoencoderModule(model, cfg.learning_rate, cfg.weight_decay, fingerprint, history_csv,
                                step_rows=cfg.batch_size if amortised else None, compile_loss=cfg.compile,
-                               optimizer=cfg.optimizer)
+                               optimizer=cfg.optimizer, plain_inner_steps=amortised and str(cfg.precision) == "32")
 
     with _quiet_lightning(cfg.verbose):
         checkpoint_dir = Path(cfg.checkpoint_dir) if cfg.checkpoint_dir else None
