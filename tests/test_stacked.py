@@ -126,10 +126,31 @@ def test_bad_targets_are_one_clear_error(digits, y, match):
     ({"layer_params": [{"noise": "masking"}]}, "one per layer"),
     ({"layer_params": [{}, {"colour": 1}]}, "unknown options"),
     ({"pretrain_epochs": (2,)}, "one per layer"),
+    ({"dropout": 1.0}, "dropout must be in"),
 ])
 def test_bad_settings_are_one_clear_error(digits, params, match):
     with pytest.raises(ValueError, match=match):
         StackedAutoencoder(**{**FAST, **params}).fit(digits[0])
+
+
+def test_dropout_only_while_the_stack_trains(recorded_fit, digits, tmp_path):
+    X_train, X_test, y_train, y_test = digits
+    clf = StackedAutoencoderClassifier(**FAST, dropout=0.3).fit(X_train, NAMES[y_train])
+    plain, _ = recorded_fit  # the same settings without dropout
+    assert clf.score(X_test, NAMES[y_test]) > 0.9
+    assert not np.array_equal(clf.predict_proba(X_test), plain.predict_proba(X_test))  # it trained differently
+    np.testing.assert_array_equal(clf.predict_proba(X_test), clf.predict_proba(X_test))  # never drops in predict
+    x = torch.from_numpy(clf.scaler_.transform(X_test[:50]).astype(np.float32))
+    clf.model_.train()
+    dropped = clf.model_.encode(x)
+    clf.model_.eval()
+    kept = clf.model_.encode(x)
+    active = kept > 0
+    share = float((dropped[active] == 0).float().mean())
+    assert 0.2 < share < 0.6, share  # 0.3 at the top layer, more from the layers below
+    same = load(clf.save(tmp_path / "dropout.safetensors"))
+    assert same.model_.config.dropout == 0.3
+    np.testing.assert_array_equal(same.predict_proba(X_test), clf.predict_proba(X_test))
 
 
 def test_per_layer_options_reach_each_layer(digits):

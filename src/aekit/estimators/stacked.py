@@ -38,8 +38,8 @@ class _StackedEstimator(AutoencoderEstimator):
     def __init__(self, hidden=(500, 250, 100), latent_dim=None, activation="relu", output_activation="auto",
                  loss="mse", tied=False, noise=None, noise_level=0.0, sparsity=None, sparsity_weight=1e-3,
                  sparsity_target=0.05, contractive_weight=0.0, layer_params=None, pretrain=True,
-                 pretrain_epochs=10, fine_tune=True, weight_decay=0.0, scaling="auto", learning_rate=1e-3,
-                 batch_size=128, max_epochs=50, validation_fraction=0.1, patience=5, random_state=None,
+                 pretrain_epochs=10, fine_tune=True, dropout=0.0, weight_decay=0.0, scaling="auto",
+                 learning_rate=1e-3, batch_size=128, max_epochs=50, validation_fraction=0.1, patience=5, random_state=None,
                  verbose=0, checkpoint_dir=None, resume=False, log_dir=None):
         store_params(self, locals())
 
@@ -80,7 +80,8 @@ class _StackedEstimator(AutoencoderEstimator):
                 reconstruction_loss=o["loss"] if k == 0 else "mse", tied=o["tied"], noise=o["noise"],
                 noise_level=o["noise_level"], sparsity=o["sparsity"], sparsity_weight=o["sparsity_weight"],
                 sparsity_target=o["sparsity_target"], contractive_weight=o["contractive_weight"]).to_dict())
-        return StackedConfig(input_dim=n_features, layers=tuple(layers), task=self.task, n_outputs=n_outputs)
+        return StackedConfig(input_dim=n_features, layers=tuple(layers), task=self.task, n_outputs=n_outputs,
+                             dropout=self.dropout)
 
     def _pretrain_epochs(self, n_layers: int) -> list[int]:
         epochs = self.pretrain_epochs
@@ -251,6 +252,10 @@ class StackedAutoencoder(_StackedEstimator):
     fine_tune : bool, default=True
         Train the whole stack end to end after pretraining (for this
         unsupervised class: as a deep autoencoder).
+    dropout : float, default=0.0
+        Dropout on every layer's codes during fine-tuning (a regulariser of
+        the end-to-end phase; pretraining, ``transform`` and ``predict``
+        never drop).
     max_epochs : int, default=50
         Epochs of the fine-tuning phase.
     weight_decay, scaling, learning_rate, batch_size, validation_fraction, patience,

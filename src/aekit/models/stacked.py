@@ -38,13 +38,16 @@ class StackedConfig(ModelConfig):
     ``layers`` holds one :class:`AutoencoderConfig` (as a dict) per layer;
     layer k's ``input_dim`` is layer k-1's ``latent_dim``. ``task`` is None
     (no head), ``"classify"`` (``n_outputs`` classes) or ``"regress"``
-    (``n_outputs`` targets).
+    (``n_outputs`` targets). ``dropout`` is the probability of dropping each
+    layer's codes while the whole stack trains (fine-tuning); pretraining and
+    ``eval()`` never drop.
     """
 
     input_dim: int
     layers: tuple[dict[str, Any], ...] = ()
     task: str | None = None
     n_outputs: int = 0
+    dropout: float = 0.0
 
     def validate(self) -> None:
         if not self.layers:
@@ -58,6 +61,8 @@ class StackedConfig(ModelConfig):
             if layer.hidden:
                 raise ValueError(f"each layer of a stack is one encoder layer; layer {k + 1} has hidden={layer.hidden}")
             below = layer.latent_dim
+        if not 0 <= self.dropout < 1:  # also refuses NaN
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
         if self.task is not None and self.task not in TASKS:
             raise ValueError(f"task must be None or one of {TASKS}, got {self.task!r}")
         least = {"classify": 2, "regress": 1}.get(self.task, 0)
@@ -85,9 +90,12 @@ class AutoencoderStack(BaseAutoencoder):
         self.head = nn.Linear(config.latent_dim, config.n_outputs) if config.task else None
 
     def encode(self, x: torch.Tensor, depth: int | None = None) -> torch.Tensor:
-        """Codes of the first ``depth`` layers (all of them by default)."""
+        """Codes of the first ``depth`` layers (all of them by default), each
+        dropped out with probability ``dropout`` in training mode."""
         for layer in self.layers[:depth]:
             x = layer.encode(x)
+            if self.training and self.config.dropout:
+                x = F.dropout(x, self.config.dropout)
         return x
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
