@@ -127,3 +127,23 @@ def test_terminal_table_drops_columns_that_do_not_fit_instead_of_cutting_names()
     narrow = _columns_that_fit(cells, 44)  # model 14 + test_mse 11 + linear_probe 15 + 1 = 41; sample_fd needs 12
     assert narrow == ["model", "test_mse", "linear_probe"]
     assert _columns_that_fit(cells, 5) == ["model"]  # the model names always stay
+
+
+def test_demo_gathers_still_improving_warnings_into_one_note(monkeypatch, tmp_path, capsys):
+    """The demo's short budget: one note for all still-improving models; other warnings still shown."""
+    import warnings
+
+    import aekit.cli as cli
+    from aekit.exceptions import StillImprovingWarning
+
+    def fake_compare(*args, **kwargs):
+        for _ in range(2):
+            warnings.warn(StillImprovingWarning("Autoencoder stopped at max_epochs=30 while the loss was still improving"))
+        warnings.warn(UserWarning("column 'id' looks like an identifier"))
+
+    monkeypatch.setattr(cli, "_run_compare", fake_compare)
+    code, out, err = run(["demo", "--out", str(tmp_path), "--quiet"], capsys)
+    assert code == 0
+    assert "still improving" not in err
+    assert err.count("looks like an identifier") == 1
+    assert "2 model(s) were still improving after the demo's 30 epochs" in " ".join(out.split())
