@@ -129,21 +129,29 @@ def test_terminal_table_drops_columns_that_do_not_fit_instead_of_cutting_names()
     assert _columns_that_fit(cells, 5) == ["model"]  # the model names always stay
 
 
-def test_demo_gathers_still_improving_warnings_into_one_note(monkeypatch, tmp_path, capsys):
-    """The demo's short budget: one note for all still-improving models; other warnings still shown."""
+def test_compare_gathers_still_improving_warnings_into_one_note(monkeypatch, tmp_path, capsys):
+    """demo and compare: one note naming every still-improving model; other warnings still shown."""
     import warnings
+    from types import SimpleNamespace
 
-    import aekit.cli as cli
+    import pandas as pd
+
+    import aekit.compare
     from aekit.exceptions import StillImprovingWarning
 
-    def fake_compare(*args, **kwargs):
+    def fake_compare_models(*args, **kwargs):
         for _ in range(2):
             warnings.warn(StillImprovingWarning("Autoencoder stopped at max_epochs=30 while the loss was still improving"))
         warnings.warn(UserWarning("column 'id' looks like an identifier"))
+        estimators = {"pca": object(), "ae": SimpleNamespace(still_improving_=True),
+                      "dae": SimpleNamespace(still_improving_=True), "tied": SimpleNamespace(still_improving_=False)}
+        return SimpleNamespace(table=pd.DataFrame({"model": list(estimators)}), report=tmp_path / "report.html",
+                               estimators=estimators)
 
-    monkeypatch.setattr(cli, "_run_compare", fake_compare)
+    monkeypatch.setattr(aekit.compare, "compare_models", fake_compare_models)
     code, out, err = run(["demo", "--out", str(tmp_path), "--quiet"], capsys)
     assert code == 0
     assert "still improving" not in err
     assert err.count("looks like an identifier") == 1
-    assert "2 model(s) were still improving after the demo's 30 epochs" in " ".join(out.split())
+    assert "2 model(s) were still improving when training stopped (ae, dae: the last of 30 epochs was the best)" \
+        in " ".join(out.split())

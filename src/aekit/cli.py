@@ -451,18 +451,28 @@ def export(model: Path = typer.Argument(..., help="A .safetensors model file."),
 def _run_compare(data: str, models: str, latent: int, hidden: str, epochs: Optional[int], seed: int, out: Path,
                  code_map: str, quiet: bool, n_train: Optional[int] = None,
                  label: Optional[str] = None, drop: Optional[str] = None, training: Optional[dict] = None) -> None:
+    import warnings
+
     from aekit.compare import compare_models
+    from aekit.exceptions import StillImprovingWarning
 
     dataset = load_data(data, None, seed, label, drop)
     if n_train:
         dataset = dataset.subsample(n_train, max(1, n_train // 4), random_state=seed)
     names = [m.strip() for m in models.split(",") if m.strip()]
-    result = compare_models(
-        dataset, names, out, latent_dim=latent, hidden=_parse_hidden(hidden), max_epochs=epochs or "auto", seed=seed,
-        command="aekit " + shlex.join(sys.argv[1:]), code_map_method=code_map, training=training,
-        on_model=None if quiet else (lambda name: console.print(f"[bold]training {name}[/] ...")))
+    with warnings.catch_warnings():  # one line for all such models below, not one warning each
+        warnings.simplefilter("ignore", StillImprovingWarning)
+        result = compare_models(
+            dataset, names, out, latent_dim=latent, hidden=_parse_hidden(hidden), max_epochs=epochs or "auto",
+            seed=seed, command="aekit " + shlex.join(sys.argv[1:]), code_map_method=code_map, training=training,
+            on_model=None if quiet else (lambda name: console.print(f"[bold]training {name}[/] ...")))
     _print_table(result.table)
     console.print(f"wrote {out}/results.csv, {out}/results.md, {out}/figures/ and [bold]{result.report}[/]")
+    still = [name for name, est in result.estimators.items() if getattr(est, "still_improving_", False)]
+    if still:
+        console.print(f"note: {len(still)} model(s) were still improving when training stopped ({', '.join(still)}: "
+                      f"the last of {epochs or 'their'} epochs was the best); more epochs should help "
+                      "(--epochs N, or no --epochs for each model's 'auto' budget).")
 
 
 TERMINAL_COLUMNS = ("model", "test_mse", "masked_mse", "ssim", "linear_probe", "knn", "fit_seconds", "sample_fd")
@@ -571,32 +581,8 @@ def demo(
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     """The main job on embedded data: every dense autoencoder against PCA, with a report."""
-    import warnings
-
-    from aekit.exceptions import StillImprovingWarning
-
     console.print(f"aekit demo: {DEMO_MODELS} on {data}, code size 32, seed 0")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", StillImprovingWarning)
-        _run_compare(data, DEMO_MODELS, 32, "256", epochs, 0, out, "tsne", quiet)
-    _replay_demo_warnings(caught, epochs, data)
-
-
-def _replay_demo_warnings(caught, epochs: int, data: str) -> None:
-    """The demo's short fixed budget leaves most models still improving: one note
-    for all of them instead of one warning per model; other warnings as they came."""
-    import warnings
-
-    from aekit.exceptions import StillImprovingWarning
-
-    still = [w for w in caught if issubclass(w.category, StillImprovingWarning)]
-    for w in caught:
-        if not issubclass(w.category, StillImprovingWarning):
-            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
-    if still:
-        console.print(f"note: {len(still)} model(s) were still improving after the demo's {epochs} epochs "
-                      f"(a short budget, to stay quick); `aekit compare --data {data} --models {DEMO_MODELS}` "
-                      "without --epochs trains each one to convergence.")
+    _run_compare(data, DEMO_MODELS, 32, "256", epochs, 0, out, "tsne", quiet)
 
 
 # -- anomaly detection (aekit/cli_detect.py) ---------------------------------------------
