@@ -17,6 +17,7 @@ from aekit.models.multvae import MultVAE, MultVAEConfig
 from aekit.models.vae import VAEConfig, VAEModel
 from aekit.models.cvae import ConditionalVAEConfig, ConditionalVAEModel
 from aekit.models.aae import AdversarialAutoencoderConfig, AdversarialAutoencoderModel
+from aekit.models.imputation import MaskedDenoisingImputer, MIWAEImputer, NotMIWAEImputer
 
 MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
     DenseAutoencoder.family: DenseAutoencoder,
@@ -31,6 +32,9 @@ MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
     EASE.family: EASE,
     ConditionalVAEModel.family: ConditionalVAEModel,
     AdversarialAutoencoderModel.family: AdversarialAutoencoderModel,
+    MaskedDenoisingImputer.family: MaskedDenoisingImputer,
+    MIWAEImputer.family: MIWAEImputer,
+    NotMIWAEImputer.family: NotMIWAEImputer,
 }
 
 __all__ = ["MODEL_FAMILIES", "AutoencoderConfig", "BaseAutoencoder", "ConvAutoencoderConfig", "ConvAutoencoderModel",
