@@ -186,8 +186,13 @@ class TableImputer(BaseAutoencoder):
 
     config_class = ImputerConfig
 
-    def __init__(self, config: ImputerConfig):
+    def __init__(self, config: ImputerConfig, scales: bool):
+        """The output side every imputer shares: ``head`` (Gaussian ``scales`` or not) and the
+        decoder from the code to it; subclasses add the encoder."""
         super().__init__(config)
+        c = config
+        self.head = TableHead(c.n_numeric, c.category_sizes, scales=scales)
+        self.decoder = MLPDecoder(c.latent_dim, c.hidden, self.head.n_outputs, c.activation, "identity")
         sizes = [1] * config.n_numeric + list(config.category_sizes)
         column = torch.repeat_interleave(torch.arange(len(sizes)), torch.tensor(sizes, dtype=torch.long))
         self.register_buffer("column_of", column, persistent=False)  # encoded col -> original col
@@ -237,11 +242,9 @@ class MaskedDenoisingImputer(TableImputer):
     config_class = MaskedDAEConfig
 
     def __init__(self, config: MaskedDAEConfig):
-        super().__init__(config)
+        super().__init__(config, scales=False)
         c = config
-        self.head = TableHead(c.n_numeric, c.category_sizes, scales=False)
         self.encoder = MLPEncoder(2 * c.input_dim, c.hidden, c.latent_dim, c.activation, c.activation)
-        self.decoder = MLPDecoder(c.latent_dim, c.hidden, self.head.n_outputs, c.activation, "identity")
         self.skip = nn.Linear(2 * c.input_dim, self.head.n_outputs) if c.linear_skip else None
 
     def outputs(self, x: torch.Tensor, observed: torch.Tensor) -> torch.Tensor:
@@ -276,12 +279,10 @@ class MIWAEImputer(TableImputer):
     config_class = MIWAEConfig
 
     def __init__(self, config: MIWAEConfig):
-        super().__init__(config)
+        super().__init__(config, scales=True)
         c = config
-        self.head = TableHead(c.n_numeric, c.category_sizes, scales=True)
         self.encoder = MLPEncoder(2 * c.input_dim, c.hidden[:-1], c.hidden[-1], c.activation, c.activation)
         self.posterior = GaussianPosterior(c.hidden[-1], c.latent_dim)
-        self.decoder = MLPDecoder(c.latent_dim, c.hidden, self.head.n_outputs, c.activation, "identity")
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.posterior(self.encoder(self.network_input(x, torch.ones_like(x))))[0]
