@@ -214,6 +214,7 @@ def finish(points: list[dict], original_u8: np.ndarray, classifier=None, labels=
     """Add PSNR, SSIM (and classifier accuracy) to each point; drop the decoded images."""
     for p in points:
         decoded = p.pop("decoded")
+        p["examples"] = decoded[:8]  # for the strips figure; not written to the JSON
         p["psnr"] = psnr(decoded, original_u8) if p.get("setting") != "lossless" else float("inf")
         p["ssim"] = ssim(decoded, original_u8)
         if classifier is not None:
@@ -358,6 +359,59 @@ def photos(args) -> dict:
     return folds
 
 
+def _all_curves(result: dict) -> dict[str, dict]:
+    found = {}
+    if "fashion_mnist" in result:
+        found["Fashion-MNIST"] = result["fashion_mnist"]["curves"]
+    for fold, data in result.get("photos", {}).items():
+        found[fold] = data["curves"]
+    return found
+
+
+def figures(result: dict, stem: Path) -> None:
+    """Rate-distortion curves, and strips of originals and decoded images at about equal bpp
+    (``stem``-rd.png, ``stem``-strips.png); the example images leave the result here."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = _all_curves(result)
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
+    for ax, (title, curves) in zip(axes[0], panels.items()):
+        for name, points in curves.items():
+            if name == "png" or name == "jpeg-optimized":
+                continue
+            rate, quality = zip(*sorted((p["bpp"], p["psnr"]) for p in points))
+            ax.plot(rate, quality, "o-" if name.startswith("aekit") else ".-", label=name, ms=3)
+        ax.set(title=title, xlabel="bits per pixel (whole files)", ylabel="PSNR (dB)", xscale="log")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(f"{stem}-rd.png", dpi=110)
+    plt.close(fig)
+    rows = []
+    for title, curves in panels.items():
+        ours = [k for k in curves if k.startswith("aekit")][0]
+        target = sorted(p["bpp"] for p in curves[ours])[len(curves[ours]) // 2]
+        for name in (ours, "jpeg", "webp"):
+            best = min(curves[name], key=lambda p: abs(np.log(p["bpp"] / target)))
+            rows.append((f"{title[:24]} {name} {best['bpp']:.2f} bpp, {best['psnr']:.1f} dB", best["examples"]))
+    fig, axes = plt.subplots(len(rows), 1, figsize=(12, 1.6 * len(rows)), squeeze=False)
+    for ax, (label, images) in zip(axes[:, 0], rows):
+        if images.ndim == 4:  # a photograph: a crop at full resolution shows the artefacts
+            images = images[:, 150:278, 200:456]
+        ax.imshow(np.concatenate(list(images[:8]), axis=1), cmap="gray")
+        ax.set_title(label, fontsize=8)
+        ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(f"{stem}-strips.png", dpi=110)
+    plt.close(fig)
+    for curves in panels.values():
+        for points in curves.values():
+            for p in points:
+                p.pop("examples", None)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="the reduced protocol (see REDUCED)")
@@ -399,6 +453,7 @@ def main() -> None:
         result["photos"] = photos(args)
     result["seconds"] = time.perf_counter() - t
     out.parent.mkdir(parents=True, exist_ok=True)
+    figures(result, out.with_suffix(""))
     out.write_text(json.dumps(result, indent=1, default=float))
     print(json.dumps({k: v for k, v in result.get("fashion_mnist", {}).items() if k == "summary"}, indent=1,
                      default=float))
