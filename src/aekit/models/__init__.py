@@ -18,6 +18,7 @@ from aekit.models.vae import VAEConfig, VAEModel
 from aekit.models.cvae import ConditionalVAEConfig, ConditionalVAEModel
 from aekit.models.aae import AdversarialAutoencoderConfig, AdversarialAutoencoderModel
 from aekit.models.imputation import MaskedDenoisingImputer, MIWAEImputer, NotMIWAEImputer
+from aekit.models.codec import ImageCodecConfig, ImageCodecModel
 
 MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
     DenseAutoencoder.family: DenseAutoencoder,
@@ -35,6 +36,7 @@ MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
     MaskedDenoisingImputer.family: MaskedDenoisingImputer,
     MIWAEImputer.family: MIWAEImputer,
     NotMIWAEImputer.family: NotMIWAEImputer,
+    ImageCodecModel.family: ImageCodecModel,
 }
 
 __all__ = ["MODEL_FAMILIES", "AutoencoderConfig", "BaseAutoencoder", "ConvAutoencoderConfig", "ConvAutoencoderModel",
@@ -44,3 +46,4 @@ __all__ = ["MODEL_FAMILIES", "AutoencoderConfig", "BaseAutoencoder", "ConvAutoen
            "MSDA", "MSDAConfig", "AutoencoderStack", "StackedConfig"]
 __all__ += ["ConditionalVAEConfig", "ConditionalVAEModel", "AdversarialAutoencoderConfig", "AdversarialAutoencoderModel"]
 __all__ += ["AutoRec", "AutoRecConfig", "EASE", "EASEConfig", "MultVAE", "MultVAEConfig"]
+__all__ += ["ImageCodecConfig", "ImageCodecModel"]
