@@ -33,6 +33,7 @@ _LAZY = {
     "ConditionalVAE": "aekit.estimators",
     "AdversarialAutoencoder": "aekit.estimators",
     "AutoencoderImputer": "aekit.estimators",
+    "ImageCompleter": "aekit.estimators",
     "ImageCodec": "aekit.estimators",
 }
 

@@ -32,6 +32,7 @@ _CLASSES: dict[str, str] = {
     "ConditionalVAE": "cvae",
     "AdversarialAutoencoder": "aae",
     "AutoencoderImputer": "imputer",
+    "ImageCompleter": "image_completer",
     "ImageCodec": "codec",
 }
 _BASES = {"AutoencoderEstimator": "base", "RecommenderEstimator": "recommender"}

@@ -17,7 +17,7 @@ from aekit.models.multvae import MultVAE, MultVAEConfig
 from aekit.models.vae import VAEConfig, VAEModel
 from aekit.models.cvae import ConditionalVAEConfig, ConditionalVAEModel
 from aekit.models.aae import AdversarialAutoencoderConfig, AdversarialAutoencoderModel
-from aekit.models.imputation import MaskedDenoisingImputer, MIWAEImputer, NotMIWAEImputer
+from aekit.models.imputation import ConvMaskedImputer, MaskedDenoisingImputer, MIWAEImputer, NotMIWAEImputer
 from aekit.models.codec import ImageCodecConfig, ImageCodecModel
 
 MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
@@ -36,6 +36,7 @@ MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
     MaskedDenoisingImputer.family: MaskedDenoisingImputer,
     MIWAEImputer.family: MIWAEImputer,
     NotMIWAEImputer.family: NotMIWAEImputer,
+    ConvMaskedImputer.family: ConvMaskedImputer,
     ImageCodecModel.family: ImageCodecModel,
 }
 

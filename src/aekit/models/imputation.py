@@ -39,6 +39,7 @@ from torch.nn import functional as F
 from aekit.models.base import BaseAutoencoder, ModelConfig
 from aekit.models.latent import GaussianPosterior, diagonal_gaussian_log_prob
 from aekit.nn import ACTIVATIONS, MLPDecoder, MLPEncoder
+from aekit.nn.conv import ConvDecoder, ConvEncoder, check_image_shape
 
 VALIDATION_SEED = 27  # the hidden cells of the masked DAE's validation loss
 MIN_SCALE = 1e-2  # floor of a numeric column's Gaussian scale (standardised units)
@@ -192,10 +193,14 @@ class TableImputer(BaseAutoencoder):
         super().__init__(config)
         c = config
         self.head = TableHead(c.n_numeric, c.category_sizes, scales=scales)
-        self.decoder = MLPDecoder(c.latent_dim, c.hidden, self.head.n_outputs, c.activation, "identity")
+        self.decoder = self.build_decoder(c)
         sizes = [1] * config.n_numeric + list(config.category_sizes)
         column = torch.repeat_interleave(torch.arange(len(sizes)), torch.tensor(sizes, dtype=torch.long))
         self.register_buffer("column_of", column, persistent=False)  # encoded col -> original col
+
+    def build_decoder(self, c: ImputerConfig) -> nn.Module:
+        """Code -> the head's outputs (an MLP mirroring ``hidden``)."""
+        return MLPDecoder(c.latent_dim, c.hidden, self.head.n_outputs, c.activation, "identity")
 
     def column_mask(self, observed: torch.Tensor) -> torch.Tensor:
         """(n, n_columns) 1 where an original column was observed (a block counts once)."""
@@ -244,8 +249,17 @@ class MaskedDenoisingImputer(TableImputer):
     def __init__(self, config: MaskedDAEConfig):
         super().__init__(config, scales=False)
         c = config
-        self.encoder = MLPEncoder(2 * c.input_dim, c.hidden, c.latent_dim, c.activation, c.activation)
+        self.encoder = self.build_encoder(c)
         self.skip = nn.Linear(2 * c.input_dim, self.head.n_outputs) if c.linear_skip else None
+
+    def build_encoder(self, c: MaskedDAEConfig) -> nn.Module:
+        """(values, mask) -> code."""
+        return MLPEncoder(2 * c.input_dim, c.hidden, c.latent_dim, c.activation, c.activation)
+
+    def hide(self, seen: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+        """Which observed columns to hide this step: each with probability ``mask_rate``."""
+        draws = torch.rand(seen.shape, device=seen.device, generator=generator)
+        return seen * (draws < self.config.mask_rate)
 
     def outputs(self, x: torch.Tensor, observed: torch.Tensor) -> torch.Tensor:
         inputs = self.network_input(x, observed)
@@ -260,8 +274,7 @@ class MaskedDenoisingImputer(TableImputer):
         seen = self.column_mask(observed)
         # validation hides the same cells every epoch, so early stopping compares like with like
         generator = None if self.training else torch.Generator(seen.device).manual_seed(VALIDATION_SEED)
-        draws = torch.rand(seen.shape, device=seen.device, generator=generator)
-        hidden = seen * (draws < self.config.mask_rate)
+        hidden = self.hide(seen, generator)
         kept = seen - hidden
         out = self.outputs(x, self.cells(kept))
         errors = self.head.cell_errors(out, x)
@@ -348,3 +361,70 @@ class NotMIWAEImputer(MIWAEImputer):
         missing = (1.0 - observed[..., :k]).expand_as(logits)
         log_ps = -F.binary_cross_entropy_with_logits(logits, missing, reduction="none").sum(-1)
         return torch.cat([numbers, self.head.prediction(out)[..., k:]], dim=-1), log_ps
+
+
+# -- images ----------------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class ConvImputerConfig(MaskedDAEConfig):
+    """A masked denoising autoencoder on images of ``image_shape`` (C, H, W): stride-2 conv
+    blocks with ``channels`` see the image and its mask (2C channels) and a transposed-conv
+    decoder rebuilds the image. Training hides random blocks (a rectangle with sides from a
+    quarter to three quarters of the image's, or one half of it) or, for the other
+    ``1 - block_share`` of the images, random pixels at a rate drawn from [0.2, 0.9]."""
+
+    hidden: tuple[int, ...] = (1,)  # not used: the conv layers are ``channels``
+    latent_dim: int = 64
+    image_shape: tuple[int, ...] = (1, 28, 28)
+    channels: tuple[int, ...] = (32, 64)
+    output_activation: str = "sigmoid"
+    block_share: float = 0.6
+    linear_skip: bool = False
+
+    def validate(self) -> None:
+        super().validate()
+        check_image_shape(self.image_shape, self.input_dim, self.channels)
+        if self.linear_skip:
+            raise ValueError("linear_skip does not apply to the convolutional imputer")
+        if not 0 <= self.block_share <= 1:
+            raise ValueError(f"block_share must be in [0, 1], got {self.block_share}")
+        if self.output_activation not in ACTIVATIONS:
+            raise ValueError(f"output_activation must be one of {sorted(ACTIVATIONS)}, "
+                             f"got {self.output_activation!r}")
+
+
+class ConvMaskedImputer(MaskedDenoisingImputer):
+    """The masked denoising autoencoder with conv networks and block / pixel masks (image holes)."""
+
+    family = "masked-conv"
+    config_class = ConvImputerConfig
+
+    def build_encoder(self, c: ConvImputerConfig) -> nn.Module:
+        channels, height, width = c.image_shape
+        return ConvEncoder((2 * channels, height, width), c.channels, c.latent_dim, c.activation, c.activation)
+
+    def build_decoder(self, c: ConvImputerConfig) -> nn.Module:
+        return ConvDecoder(c.latent_dim, tuple(c.image_shape), c.channels, c.activation, c.output_activation)
+
+    def hide(self, seen: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+        n = seen.shape[0]
+        channels, height, width = self.config.image_shape
+        kw = dict(device=seen.device, generator=generator)
+        rows = torch.arange(height, device=seen.device).view(1, -1, 1)
+        cols = torch.arange(width, device=seen.device).view(1, 1, -1)
+        # rectangles: sides in [1/4, 3/4] of the image's, anywhere inside it
+        h = (height * (0.25 + 0.5 * torch.rand(n, **kw))).long().clamp_min(1).view(-1, 1, 1)
+        w = (width * (0.25 + 0.5 * torch.rand(n, **kw))).long().clamp_min(1).view(-1, 1, 1)
+        top = (torch.rand(n, 1, 1, **kw) * (height - h + 1)).long()
+        left = (torch.rand(n, 1, 1, **kw) * (width - w + 1)).long()
+        block = (rows >= top) & (rows < top + h) & (cols >= left) & (cols < left + w)
+        # halves: top, bottom, left or right
+        side = torch.randint(0, 4, (n, 1, 1), **kw)
+        half = torch.where(side == 0, rows < height // 2, torch.where(side == 1, rows >= height // 2,
+                           torch.where(side == 2, cols < width // 2, cols >= width // 2)))
+        rate = 0.2 + 0.7 * torch.rand(n, 1, 1, **kw)
+        pixels = torch.rand(n, height, width, **kw) < rate
+        kind = torch.rand(n, 1, 1, **kw)
+        share = self.config.block_share
+        hidden = torch.where(kind < share * 0.7, block, torch.where(kind < share, half, pixels))
+        return seen * hidden.unsqueeze(1).expand(n, channels, height, width).reshape(n, -1)
