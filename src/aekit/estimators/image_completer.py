@@ -55,8 +55,8 @@ class ImageCompleter(ImageInputMixin, AutoencoderEstimator):
     >>> import numpy as np
     >>> from sklearn.datasets import load_digits
     >>> from aekit import ImageCompleter
-    >>> images = load_digits().images / 16
-    >>> completer = ImageCompleter(channels=(8, 16), max_epochs=2, random_state=0).fit(images)
+    >>> images = load_digits().images[:200] / 16
+    >>> completer = ImageCompleter(channels=(8, 16), max_epochs=1, random_state=0).fit(images)
     >>> hole = np.zeros(images.shape, dtype=bool); hole[:, 2:6, 2:6] = True
     >>> filled = completer.complete(images[:3], hole[:3])
     >>> bool(np.array_equal(filled[~hole[:3]], images[:3][~hole[:3]]))
