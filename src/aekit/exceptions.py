@@ -28,3 +28,7 @@ class CheckpointError(AekitError, ValueError):
 
 class StillImprovingWarning(UserWarning):
     """Training ended on its best epoch: more epochs would very likely help."""
+
+
+class UnverifiedModelFileWarning(UserWarning):
+    """A model file has no checksum (written before aekit stored one): it loads, unverified."""
