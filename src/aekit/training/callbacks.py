@@ -1,6 +1,6 @@
 """Callbacks Lightning does not ship: a guard that stops on NaN/inf loss,
 sharding of aekit's batches over processes, best weights restored on every process,
-and a progress bar that counts epochs from 1."""
+a progress bar that counts epochs from 1, and checkpoints written atomically and durably."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import math
 import lightning.pytorch as pl
 import torch
 from lightning.pytorch.callbacks import Checkpoint, ModelCheckpoint, RichProgressBar
+from lightning.pytorch.plugins.io import TorchCheckpointIO
 
 from aekit.exceptions import TrainingDivergedError
+from aekit.files import atomic_write
 
 
 class NaNGuard(pl.Callback):
@@ -96,3 +98,16 @@ class EpochProgressBar(RichProgressBar):
     def _get_train_description(self, current_epoch: int) -> str:
         text = f"Epoch {current_epoch + 1}/{self.trainer.max_epochs}"
         return f"{text:{len(self.validation_description)}}"
+
+
+class DurableCheckpointIO(TorchCheckpointIO):
+    """Lightning's checkpoint writer, through :func:`aekit.files.atomic_write`: a temp file
+    in the same folder, fsynced, renamed, the folder fsynced. Lightning's own writer renames
+    too, but fsyncs nothing, so a power cut could leave an empty ``last.ckpt``. Remote
+    paths (``s3://``, ...) keep Lightning's writer."""
+
+    def save_checkpoint(self, checkpoint, path, storage_options=None) -> None:
+        if "://" in str(path) or storage_options is not None:
+            return super().save_checkpoint(checkpoint, path, storage_options)
+        with atomic_write(path) as f:
+            torch.save(checkpoint, f)

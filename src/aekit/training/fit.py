@@ -22,7 +22,7 @@ from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from aekit.data.blocks import BlockSource
 from aekit.models.base import BaseAutoencoder
 from aekit.training.batches import BlockBatches, SparseRowBatches, TensorBatches
-from aekit.training.callbacks import BestWeights, EpochProgressBar, NaNGuard, ShardBatches
+from aekit.training.callbacks import BestWeights, DurableCheckpointIO, EpochProgressBar, NaNGuard, ShardBatches
 from aekit.training.devices import intra_op_threads, steps_per_call, trainer_device_options, validate_device_settings
 from aekit.training.module import OPTIMIZERS, AutoencoderModule
 
@@ -332,7 +332,7 @@ def _fit(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig, validation: Tra
         callbacks = [*_callbacks(cfg, monitor, checkpoint_dir), ShardBatches(train_batches)]
         trainer = pl.Trainer(
             max_epochs=cfg.max_epochs, **trainer_device_options(cfg),
-            callbacks=callbacks,
+            callbacks=callbacks, plugins=[DurableCheckpointIO()],
             logger=False,  # the per-epoch history is written by the module (it survives resume)
             enable_progress_bar=cfg.verbose > 0, enable_model_summary=cfg.verbose > 1,
             num_sanity_val_steps=0, deterministic=False,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 
 import lightning.pytorch as pl
@@ -11,6 +10,7 @@ import pandas as pd
 import torch
 
 from aekit.exceptions import CheckpointError
+from aekit.files import atomic_write
 from aekit.models.base import BaseAutoencoder
 from aekit.training.batches import batch_rows, slice_batch
 
@@ -181,9 +181,8 @@ class AutoencoderModule(pl.LightningModule):
 
     def _write_history(self) -> None:
         """The whole history (resumed epochs included), replaced atomically each epoch."""
-        tmp = self.history_csv.with_name(self.history_csv.name + ".tmp")
-        pd.DataFrame(self.history).to_csv(tmp, index=False)
-        os.replace(tmp, self.history_csv)
+        with atomic_write(self.history_csv, "w") as f:
+            pd.DataFrame(self.history).to_csv(f, index=False)
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint["aekit_history"] = list(self.history)
