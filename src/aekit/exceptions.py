@@ -32,3 +32,7 @@ class StillImprovingWarning(UserWarning):
 
 class UnverifiedModelFileWarning(UserWarning):
     """A model file has no checksum (written before aekit stored one): it loads, unverified."""
+
+
+class StreamError(AekitError, ValueError):
+    """A compressed stream cannot be decoded (truncated, altered, another model's, another format)."""
