@@ -12,7 +12,8 @@ import pandas as pd
 from aekit.estimators.presets import PRESETS, estimator_class, make_estimator
 
 TINY = dict(latent_dim=2, hidden=(8,), max_epochs=2, batch_size=32, random_state=0, validation_fraction=0.0,
-            channels=(4,), pretrain_epochs=1)
+            channels=(4,), pretrain_epochs=1, filters=4, latent_channels=4, hyper_filters=4)
+IMAGE_PRESETS = ("conv", "conv-vae", "codec", "codec-hyperprior")
 
 
 def tables(seed: int = 0, n: int = 64, d: int = 16) -> np.ndarray:
@@ -23,7 +24,7 @@ def tables(seed: int = 0, n: int = 64, d: int = 16) -> np.ndarray:
 
 
 def images(seed: int = 0, n: int = 48) -> np.ndarray:
-    return tables(seed, n, 64).reshape(n, 8, 8)
+    return tables(seed, n, 256).reshape(n, 16, 16)
 
 
 def series(seed: int = 0, n: int = 40, length: int = 16) -> np.ndarray:
@@ -43,7 +44,7 @@ def ratings(seed: int = 0, users: int = 30, items: int = 20) -> pd.DataFrame:
 
 def _kind(name: str) -> str:
     cls = estimator_class(name).__name__
-    if name in ("conv", "conv-vae"):
+    if name in IMAGE_PRESETS or cls.endswith("Codec"):
         return "images"
     if cls.startswith("Sequence"):
         return "series"
