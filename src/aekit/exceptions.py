@@ -36,3 +36,7 @@ class UnverifiedModelFileWarning(UserWarning):
 
 class StreamError(AekitError, ValueError):
     """A compressed stream cannot be decoded (truncated, altered, another model's, another format)."""
+
+
+class TrainingDivergedWarning(UserWarning):
+    """Training diverged after some good epochs: it stopped and kept the best of them."""

@@ -121,6 +121,8 @@ class AutoencoderModule(pl.LightningModule):
             loss = (self._phase_steps(optimizer, part, plain) if self.phases
                     else self._step(optimizer, self._loss, part, plain))
             self._accumulate("train", loss, batch_rows(part))
+            if i == 0:
+                self.first_slice_loss = loss.detach()  # before this call's first step (divergence guard)
         return loss  # a NaN or inf in any slice carries into the last one, which the NaN guard checks
 
     def _step(self, optimizer, loss_of, batch, plain: bool = False) -> torch.Tensor:
