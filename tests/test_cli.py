@@ -118,17 +118,6 @@ def test_bad_image_size_is_a_usage_error(tmp_path, capsys):
     assert code != 0 and "WIDTHxHEIGHT" in err
 
 
-def test_terminal_table_drops_columns_that_do_not_fit_instead_of_cutting_names():
-    from aekit.cli._common import columns_that_fit as _columns_that_fit
-
-    cells = {"model": ["contractive", "sparse-l1"], "test_mse": ["0.01505"], "linear_probe": ["0.89"],
-             "sample_fd": ["12.93"]}
-    assert _columns_that_fit(cells, 200) == list(cells)
-    narrow = _columns_that_fit(cells, 44)  # model 14 + test_mse 11 + linear_probe 15 + 1 = 41; sample_fd needs 12
-    assert narrow == ["model", "test_mse", "linear_probe"]
-    assert _columns_that_fit(cells, 5) == ["model"]  # the model names always stay
-
-
 def test_compare_gathers_still_improving_warnings_into_one_note(monkeypatch, tmp_path, capsys):
     """demo and compare: one note naming every still-improving model; other warnings still shown."""
     import warnings

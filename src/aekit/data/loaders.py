@@ -436,7 +436,8 @@ def _image_files(folder: Path) -> tuple[list[Path], tuple[str, ...] | None]:
 
 
 def save_image_folder(folder: str | Path, X: Any, image_shape: tuple[int, int, int], names: list[str]) -> Path:
-    """Write each row of ``X`` (values in [0, 1], channel-first as read) as a PNG named ``names[i]``."""
+    """Write each row of ``X`` (values in [0, 1], channel-first as read) as a PNG named ``names[i]``
+    (a relative path such as ``cat/1.jpg`` keeps its subfolder; the suffix becomes .png)."""
     from PIL import Image
 
     folder = Path(folder)
@@ -445,7 +446,9 @@ def save_image_folder(folder: str | Path, X: Any, image_shape: tuple[int, int, i
     pixels = np.round(pixels.transpose(0, 2, 3, 1) * 255).astype(np.uint8)
     folder.mkdir(parents=True, exist_ok=True)
     for image, name in zip(pixels, names):
-        Image.fromarray(image[..., 0] if channels == 1 else image).save(folder / (Path(name).stem + ".png"))
+        target = folder / Path(name).with_suffix(".png")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(image[..., 0] if channels == 1 else image).save(target)
     return folder
 
 
@@ -458,13 +461,14 @@ def load_any(
     drop: str | list[str] | None = None,
     ids: str | list[str] | None = None,
     skip_unreadable: bool = False,
+    contract=None,
     **dataset_options: Any,
 ):
     """Load what the CLI's ``--data`` names: a folder of images, a table file, or a dataset name.
 
     Folders and files give a :class:`~aekit.data.registry.Dataset` whose
     ``X_train`` holds every row in file order and whose test part is None;
-    for a table, ``label`` / ``drop`` / ``ids`` are passed to :func:`load_table`,
+    for a table, ``label`` / ``drop`` / ``ids`` / ``contract`` are passed to :func:`load_table`,
     the labels become ``y_train`` and the table's layout ``contract``; a folder
     is read by :func:`read_image_folder` (class subfolders become ``y_train``
     and ``classes``; ``skip_unreadable`` as there);
@@ -482,12 +486,12 @@ def load_any(
         return Dataset(path.name or str(path), images.X, images.y, None, None, images.image_shape, source,
                        classes=images.classes)
     if path.is_file():
-        table = load_table(path, label=label, drop=drop, ids=ids)
+        table = load_table(path, label=label, drop=drop, ids=ids, contract=contract)
         names = tuple(table.columns) if table.columns is not None else None
         return Dataset(path.name, table.X, table.y, None, None, None, f"table {path}", feature_names=names,
                        classes=table.classes, contract=table.contract)
     if label is not None or drop or ids:
-        raise DataError(f"label / drop columns apply to table files; {path_or_name} is not a file")
+        raise DataError(f"label / drop / id columns apply to table files; {path_or_name} is not a file")
     name = str(path_or_name).strip().lower().replace("_", "-")
     if name not in DATASET_NAMES:
         raise DataError(
