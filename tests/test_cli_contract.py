@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from test_cli import run  # in-process CLI run: (exit code, stdout, stderr)
+from test_data_contract import digit_folders  # noqa: F401  (a fixture: digits in class folders, 2 corrupt files)
 
 import aekit
 
@@ -101,39 +102,25 @@ def test_detect_fit_takes_text_columns_and_score_carries_ids_and_truth(cars, tmp
     assert [row["Make"] for row in flagged] == scores.loc[scores["label"] == 1, "Make"].tolist()
 
 
-@pytest.fixture()
-def digit_folders(tmp_path):
-    from PIL import Image
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    root = tmp_path / "digits"
-    for label in (0, 3, 8):
-        (root / f"class-{label}").mkdir(parents=True)
-        for i in np.flatnonzero(digits.target == label)[:15]:
-            Image.fromarray((digits.images[i] * 15).astype(np.uint8)).save(root / f"class-{label}" / f"{i}.png")
-    (root / "class-3" / "corrupt.png").write_bytes(b"not a png")
-    return root
-
-
-def test_image_class_folders_with_a_corrupt_file(digit_folders, tmp_path, capsys):
+def test_image_class_folders_with_corrupt_files(digit_folders, tmp_path, capsys):  # noqa: F811
     out = tmp_path / "run"
     args = ["train", "--data", str(digit_folders), "--latent", "4", "--hidden", "16", "--epochs", "2", "--out",
             str(out), "--quiet"]
     code, _, err = run(args, capsys)
-    assert code == 1 and "1 of 46 files" in err and "class-3/corrupt.png" in err and "--skip-unreadable" in err
+    assert code == 1 and "2 of 26 files" in err and "digit-4/broken.png" in err and "digit-7/truncated.jpg" in err
+    assert "--skip-unreadable" in err and len(err.strip().splitlines()) == 1
     code, _, err = run(args + ["--skip-unreadable"], capsys)
-    assert code == 0 and "skipped 1 unreadable file" in err
+    assert code == 0 and "skipped 2 unreadable file" in err
     code, _, err = run(["encode", str(out), str(digit_folders), "-o", str(tmp_path / "codes.csv"),
                         "--skip-unreadable"], capsys)
     assert code == 0, err
     codes = pd.read_csv(tmp_path / "codes.csv")
-    assert list(codes.columns[:2]) == ["file", "class"] and len(codes) == 45
+    assert list(codes.columns[:2]) == ["file", "class"] and len(codes) == 24
     assert (codes["file"].str.split("/").str[0] == codes["class"]).all()
-    assert codes["class"].value_counts().to_dict() == {"class-0": 15, "class-3": 15, "class-8": 15}
+    assert codes["class"].value_counts().to_dict() == {"digit-1": 8, "digit-4": 8, "digit-7": 8}
     code, _, err = run(["reconstruct", str(out), str(digit_folders), "-o", str(tmp_path / "rec"),
                         "--skip-unreadable"], capsys)
-    assert code == 0 and len(list((tmp_path / "rec" / "class-8").glob("*.png"))) == 15
+    assert code == 0 and len(list((tmp_path / "rec" / "digit-7").glob("*.png"))) == 8
     code, stdout, err = run(["evaluate", str(out), "--code-map", "pca", "--format", "json"], capsys)
     assert code == 0, err
     assert all(0 <= row["linear_probe"] <= 1 for row in json.loads(stdout))  # folder names are the labels

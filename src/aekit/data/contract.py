@@ -209,7 +209,8 @@ class DataContract:
         if width == self.n_features:
             return Selection(self._named(frame, name))
         laid_out = (f"{len(self.file_columns)} columns laid out as the training file's, or "
-                    if self.file_columns is not None and layout is not None else "")
+                    if self.file_columns is not None and layout is not None
+                    and len(self.file_columns) != self.n_features else "")
         raise DataError(f"{name} has {width} columns{' and no header' if not named else ''}; expected "
                         f"{laid_out}the model's {self.n_features} feature columns"
                         + ("" if named else " (a file without a header is matched by position)"))
