@@ -58,7 +58,7 @@ def print_table(table, fmt: str = "table", *, columns=None, console=None, title:
 
 def render_table(table, width: int, title: Optional[str] = None) -> list[str]:
     """The lines of ``table`` as text no wider than ``width`` where it can be (see the module doc)."""
-    from aekit.evaluation.tables import format_value
+    from aekit.formatting import format_value
 
     names = [str(c) for c in table.columns]
     cells = [[format_value(v) for v in table[c]] for c in table.columns]
