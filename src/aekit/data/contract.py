@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from aekit.data.validation import _short_list
+from aekit.data.validation import short_list
 from aekit.exceptions import DataError
 
 __all__ = ["KINDS", "DataContract", "IgnoredColumnsWarning", "Selection", "column_list", "contract_of", "find_column",
@@ -175,20 +175,20 @@ class DataContract:
         unknown = [c for c in sum(asked.values(), []) if c not in set(columns)]
         if unknown:
             raise DataError(f"{name} has no column {unknown} (named by --label / --drop / --id); "
-                            f"its columns are {_short_list(columns)}")
+                            f"its columns are {short_list(columns)}")
         missing = [c for c in self.features if c not in set(columns)]
         label = asked["label"][0] if asked["label"] else self.label
         ids = [c for c in dict.fromkeys([*self.ids, *asked["ids"]]) if c in set(columns)]
         known = {*self.features, *self.drop, *asked["drop"], *ids, *([label] if label else [])}
         extra = [c for c in columns if c not in known]
         if missing:
-            hint = f"; columns it has that the model does not know: {_short_list(extra)}" if extra else ""
+            hint = f"; columns it has that the model does not know: {short_list(extra)}" if extra else ""
             raise DataError(f"{name} lacks {len(missing)} of the model's {self.n_features} feature columns: "
-                            f"{_short_list(missing)}{hint}; expected every column the model was trained on "
+                            f"{short_list(missing)}{hint}; expected every column the model was trained on "
                             "(in any order)")
         if extra:
             warnings.warn(IgnoredColumnsWarning(f"{name}: columns the model does not read are ignored: "
-                                                f"{_short_list(extra)}"), stacklevel=3)
+                                                f"{short_list(extra)}"), stacklevel=3)
         X = self._typed(frame[list(self.features)].reset_index(drop=True), name)
         return Selection(X, frame[ids].reset_index(drop=True) if ids else None,
                          frame[label].to_numpy() if label is not None and label in set(columns) else None, extra)
@@ -303,7 +303,7 @@ class DataContract:
     def describe(self) -> str:
         """One line: what the model reads and carries."""
         parts = [f"{self.n_features} feature columns"
-                 + (f" ({_short_list(list(self.features))})" if self.features is not None else " (by position)")]
+                 + (f" ({short_list(list(self.features))})" if self.features is not None else " (by position)")]
         if self.label is not None:
             parts.append(f"label {self.label!r}")
         if self.ids:

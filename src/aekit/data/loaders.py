@@ -139,8 +139,8 @@ def load_table(path: str | Path, label: str | int | None = None,
     else:
         frame = _numpy_frame(path, suffix, label)
     if contract is not None:
-        return _select_table(frame, path.name, contract, label, _column_list(drop), _column_list(ids))
-    return _split_table(frame, path.name, label, _column_list(drop), _column_list(ids))
+        return _select_table(frame, path.name, contract, label, column_list(drop), column_list(ids))
+    return _split_table(frame, path.name, label, column_list(drop), column_list(ids))
 
 
 def _select_table(frame, name: str, contract, label, drop: list[str], ids: list[str]) -> Table:
@@ -158,27 +158,27 @@ def _split_table(frame, name: str, label: str | int | None, drop: list[str], ids
     named = _has_names(frame)
     npz_labels = frame.attrs.pop("npz_labels", None)
     drop = [*drop, *ids]
-    unknown = [c for c in drop if _find_column(frame, c) is None]
-    label_column = None if label is None else _find_column(frame, label)
+    unknown = [c for c in drop if find_column(frame, c) is None]
+    label_column = None if label is None else find_column(frame, label)
     if unknown or (label is not None and label_column is None):
         asked = unknown + ([str(label)] if label is not None and label_column is None else [])
         known = [str(c) for c in frame.columns] if named else f"positions 0..{frame.shape[1] - 1} (no header)"
         raise DataError(f"{name} has no column {asked}; its columns are {known}")
     y, classes = _labels(frame[label_column], f"{name} column {label_column!r}") if label_column is not None \
         else (_labels(npz_labels, f"{name} array 'y'") if npz_labels is not None else (None, None))
-    features = frame.drop(columns=[_find_column(frame, c) for c in drop]
+    features = frame.drop(columns=[find_column(frame, c) for c in drop]
                           + ([label_column] if label_column is not None else []))
     _warn_id_like(features, name)
     columns = [str(c) for c in features.columns] if named else None
-    id_columns = [_find_column(frame, c) for c in ids]
+    id_columns = [find_column(frame, c) for c in ids]
     id_frame = frame[id_columns].set_axis([str(c) for c in ids], axis=1).reset_index(drop=True) if ids else None
     X = _feature_values(features, name)
     kinds = _kinds(features) if named else None
     contract = DataContract(
         features=tuple(columns) if columns is not None else None, n_features=features.shape[1], kinds=kinds,
         label=None if label_column is None else str(label_column if named else _position(frame, label_column)),
-        drop=tuple(str(c if named else _position(frame, _find_column(frame, c))) for c in drop if c not in ids),
-        ids=tuple(str(c if named else _position(frame, _find_column(frame, c))) for c in ids),
+        drop=tuple(str(c if named else _position(frame, find_column(frame, c))) for c in drop if c not in ids),
+        ids=tuple(str(c if named else _position(frame, find_column(frame, c))) for c in ids),
         file_columns=tuple(str(c) for c in frame.columns))
     return Table(X, columns, y, classes, id_frame, contract)
 
@@ -210,11 +210,6 @@ def _feature_values(features, name: str):
     if numeric:
         check_data(features[numeric], name=name)  # NaN / inf reported here, with the file's name
     return features.reset_index(drop=True)
-
-
-# the column rules live with the data contract; these names are kept for older callers
-_column_list = column_list
-_find_column = find_column
 
 
 def _labels(values, what: str) -> tuple[np.ndarray | None, tuple[str, ...] | None]:
