@@ -71,7 +71,7 @@ def test_errors_are_one_line_with_nonzero_exit(tmp_path, capsys, trained_run):
                        capsys)
     assert code == 1
     assert err.count("\n") == 1 and err.startswith("aekit: error: ")
-    assert "expecting 64 features" in err
+    assert "bad.csv has 2 columns; expected the model's 64 feature columns" in err
 
 
 def test_unknown_dataset_is_one_line(capsys, tmp_path):
