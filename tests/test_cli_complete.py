@@ -36,7 +36,7 @@ def table_csv(tmp_path_factory):
 def test_complete_a_table_carries_ids_and_labels_and_adds_indicators(table_csv, tmp_path, capsys):
     path, table = table_csv
     out = tmp_path / "filled.csv"
-    code, stdout, err = run(["complete", "--data", str(path), "--out", str(out), "--drop", "id",
+    code, stdout, err = run(["complete", "--data", str(path), "--out", str(out), "--id", "id",
                              "--label", "target", "--indicator", "--epochs", "3"], capsys)
     assert code == 0, err
     filled = pd.read_csv(out)

@@ -12,6 +12,7 @@ from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_diabetes
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import Ridge
+from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import check_estimator
 
@@ -90,6 +91,8 @@ def test_pipeline_clone_indicator_and_feature_names(diabetes_missing):
     assert out.shape == (len(X), 20) and set(np.unique(out[:, 10:])) == {0.0, 1.0}
     assert list(imputer.get_feature_names_out()[10:12]) == ["missingindicator_x0", "missingindicator_x1"]
     assert imputer.score(X) < 0  # minus the error on hidden observed cells
+    search = GridSearchCV(AutoencoderImputer(**QUICK), {"latent_dim": [2, 8]}, cv=2).fit(X)
+    assert search.best_params_["latent_dim"] in (2, 8) and np.isfinite(search.best_score_)
 
 
 def test_empty_columns_follow_keep_empty_features_and_empty_rows_warn(diabetes_missing):

@@ -3,7 +3,8 @@
 Tables: ``aekit complete --data table.csv --out filled.csv`` reads a CSV
 (first line: the header; empty fields and ``NA`` are missing), fits an
 :class:`aekit.AutoencoderImputer` on it and writes the table with every gap
-filled; label and ``--drop`` columns (ids) are carried through untouched.
+filled; ``--label``, ``--id`` and ``--drop`` columns are no features and are
+carried through untouched, in their place.
 Images: ``aekit complete --images FOLDER --masks FOLDER --out FOLDER`` fits
 an :class:`aekit.ImageCompleter` (or loads ``--model``) and writes each image
 with its hole filled; a mask is an image of the same name and size whose
@@ -18,7 +19,7 @@ from typing import Optional
 import numpy as np
 import typer
 
-from aekit.cli._common import console, drop_option, label_option
+from aekit.cli._common import console, drop_option, id_option, label_option
 
 
 def complete(
@@ -28,6 +29,7 @@ def complete(
                                          "image (same file name and size), white where the image is missing."),
     out: Path = typer.Option(..., "--out", help="The filled table (CSV), or a folder for the filled images."),
     label: Optional[str] = label_option(),
+    ids: Optional[str] = id_option(),
     drop: Optional[str] = drop_option(),
     indicator: bool = typer.Option(False, "--indicator", help="Add a 0/1 was-missing column per column with gaps."),
     n_imputations: int = typer.Option(1, "--n-imputations", min=1, help="Write K plausible completions "
@@ -45,7 +47,8 @@ def complete(
         raise typer.BadParameter("give either --data TABLE.csv or --images FOLDER (with --masks FOLDER)")
     max_epochs = epochs if epochs == "auto" else int(epochs)
     if data is not None:
-        _complete_table(data, out, label, drop, indicator, n_imputations, model, missing, max_epochs, seed, save)
+        carried = ",".join(c for c in (ids, drop) if c)
+        _complete_table(data, out, label, carried, indicator, n_imputations, model, missing, max_epochs, seed, save)
     else:
         if masks is None:
             raise typer.BadParameter("--images needs --masks FOLDER (white where the image is missing)")
