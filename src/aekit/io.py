@@ -13,7 +13,9 @@ The tensors are the model's weights. The metadata (strings only) hold:
 - optionally ``wrapper``, ``wrapper_params``, ``wrapper_fitted``: an estimator
   built around the model (e.g. ``AnomalyDetector``: its threshold and
   training scores), its class name in ``ESTIMATORS``, parameters and fitted
-  state as JSON; :func:`load` then returns the wrapper
+  state as JSON; :func:`load` then returns the wrapper. A wrapper's arrays
+  (e.g. a clustering's labels and centres) are tensors named
+  ``wrapper/<name>`` beside the weights
 
 Loading reads JSON and raw tensors only: it never unpickles, so a model file
 cannot run code. Anything that does not fit together is refused with one
@@ -43,7 +45,9 @@ def save_estimator(estimator, path: str | Path, wrapper=None) -> Path:
     """Write a fitted estimator to ``path`` atomically (temp file, then rename).
 
     ``wrapper``: a fitted estimator built around ``estimator`` (it provides
-    ``_fitted_state()`` and ``_restore_wrapped(estimator, fitted)``), stored too.
+    ``_fitted_state()`` and ``_restore_wrapped(estimator, fitted)``), stored too;
+    one with ``_fitted_tensors()`` (name -> tensor) also stores those, and gets
+    them back as ``_restore_wrapped(estimator, fitted, tensors)``.
     """
     from sklearn.utils.validation import check_is_fitted
 
@@ -54,6 +58,9 @@ def save_estimator(estimator, path: str | Path, wrapper=None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     model = estimator.model_
     tensors = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+    if wrapper is not None and hasattr(wrapper, "_fitted_tensors"):
+        tensors.update({WRAPPER_TENSOR + k: v.detach().contiguous().cpu()
+                        for k, v in wrapper._fitted_tensors().items()})
     metadata = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -103,6 +110,7 @@ def _portable_params(estimator) -> dict[str, Any]:
 
 
 RUN_MODEL_FILE = "model.safetensors"
+WRAPPER_TENSOR = "wrapper/"  # prefix of a wrapper's own tensors
 
 
 def model_file_of(path: str | Path) -> Path:
@@ -151,6 +159,7 @@ def load(path: str | Path):
 
     path = model_file_of(path)
     metadata, tensors = read_model_file(path)
+    wrapper_tensors = {k[len(WRAPPER_TENSOR):]: tensors.pop(k) for k in list(tensors) if k.startswith(WRAPPER_TENSOR)}
     if metadata["format_version"] != FORMAT_VERSION:
         raise ModelFileError(f"{path}: model file format version {metadata['format_version']!r} "
                              f"is not supported (this aekit reads version {FORMAT_VERSION})")
@@ -168,7 +177,7 @@ def load(path: str | Path):
         _check_consistent(path, model, scaler, tensors, fitted)
         params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
         estimator = ESTIMATORS[name](**params)._restore(model, scaler, fitted)
-        return _wrapped(estimator, metadata, path) if "wrapper" in metadata else estimator
+        return _wrapped(estimator, metadata, path, wrapper_tensors) if "wrapper" in metadata else estimator
     except ModelFileError:
         raise
     except (TypeError, ValueError, RuntimeError, KeyError, AttributeError) as err:
@@ -176,7 +185,7 @@ def load(path: str | Path):
         raise ModelFileError(f"{path}: the weights and metadata do not fit together ({reason})") from None
 
 
-def _wrapped(estimator, metadata: dict[str, str], path: Path):
+def _wrapped(estimator, metadata: dict[str, str], path: Path, tensors: dict[str, torch.Tensor]):
     """The estimator built around ``estimator`` that the file describes (see the module doc)."""
     from aekit.estimators import ESTIMATORS
 
@@ -185,7 +194,10 @@ def _wrapped(estimator, metadata: dict[str, str], path: Path):
         raise ModelFileError(f"{path}: unknown wrapper estimator {name!r}")
     params, fitted = (_json_object(metadata, key, path) for key in ("wrapper_params", "wrapper_fitted"))
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
-    return ESTIMATORS[name](**params)._restore_wrapped(estimator, fitted)
+    wrapper = ESTIMATORS[name](**params)
+    if tensors:
+        return wrapper._restore_wrapped(estimator, fitted, tensors)
+    return wrapper._restore_wrapped(estimator, fitted)
 
 
 def _json_object(metadata: dict[str, str], key: str, path: Path) -> dict[str, Any]:
