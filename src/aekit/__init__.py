@@ -33,6 +33,7 @@ _LAZY = {
     "ConditionalVAE": "aekit.estimators",
     "AdversarialAutoencoder": "aekit.estimators",
     "DeepClustering": "aekit.estimators",
+    "ImageCodec": "aekit.estimators",
 }
 
 __all__ = ["__version__", *_LAZY]

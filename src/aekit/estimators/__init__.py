@@ -32,6 +32,7 @@ _CLASSES: dict[str, str] = {
     "ConditionalVAE": "cvae",
     "AdversarialAutoencoder": "aae",
     "DeepClustering": "clustering",
+    "ImageCodec": "codec",
 }
 _BASES = {"AutoencoderEstimator": "base", "RecommenderEstimator": "recommender"}
 

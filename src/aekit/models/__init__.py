@@ -18,6 +18,7 @@ from aekit.models.vae import VAEConfig, VAEModel
 from aekit.models.cvae import ConditionalVAEConfig, ConditionalVAEModel
 from aekit.models.aae import AdversarialAutoencoderConfig, AdversarialAutoencoderModel
 from aekit.models.dec import DECConfig, DECModel
+from aekit.models.codec import ImageCodecConfig, ImageCodecModel
 
 MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
     DenseAutoencoder.family: DenseAutoencoder,
@@ -33,6 +34,7 @@ MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
     ConditionalVAEModel.family: ConditionalVAEModel,
     AdversarialAutoencoderModel.family: AdversarialAutoencoderModel,
     DECModel.family: DECModel,
+    ImageCodecModel.family: ImageCodecModel,
 }
 
 __all__ = ["MODEL_FAMILIES", "AutoencoderConfig", "BaseAutoencoder", "ConvAutoencoderConfig", "ConvAutoencoderModel",
@@ -43,3 +45,4 @@ __all__ = ["MODEL_FAMILIES", "AutoencoderConfig", "BaseAutoencoder", "ConvAutoen
 __all__ += ["ConditionalVAEConfig", "ConditionalVAEModel", "AdversarialAutoencoderConfig", "AdversarialAutoencoderModel"]
 __all__ += ["AutoRec", "AutoRecConfig", "EASE", "EASEConfig", "MultVAE", "MultVAEConfig"]
 __all__ += ["DECConfig", "DECModel"]
+__all__ += ["ImageCodecConfig", "ImageCodecModel"]
