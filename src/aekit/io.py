@@ -75,6 +75,9 @@ def save_estimator(estimator, path: str | Path, wrapper=None) -> Path:
     if wrapper is not None:
         metadata.update(wrapper=type(wrapper).__name__, wrapper_params=json.dumps(_portable_params(wrapper)),
                         wrapper_fitted=json.dumps(wrapper._fitted_state()))
+    contract = getattr(wrapper if wrapper is not None else estimator, "data_contract_", None)
+    if contract is not None:
+        metadata["data_contract"] = contract.to_json()
     tmp = path.with_name(path.name + ".tmp")
     save_file(tensors, str(tmp), metadata=metadata)
     os.chmod(tmp, 0o666 & ~_umask())  # as any new file, not the writer's private 600
@@ -177,7 +180,10 @@ def load(path: str | Path):
         _check_consistent(path, model, scaler, tensors, fitted)
         params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
         estimator = ESTIMATORS[name](**params)._restore(model, scaler, fitted)
-        return _wrapped(estimator, metadata, path, wrapper_tensors) if "wrapper" in metadata else estimator
+        loaded = _wrapped(estimator, metadata, path, wrapper_tensors) if "wrapper" in metadata else estimator
+        if "data_contract" in metadata:
+            loaded.data_contract_ = _contract(metadata["data_contract"], fitted, path)
+        return loaded
     except ModelFileError:
         raise
     except (TypeError, ValueError, RuntimeError, KeyError, AttributeError) as err:
@@ -198,6 +204,23 @@ def _wrapped(estimator, metadata: dict[str, str], path: Path, tensors: dict[str,
     if tensors:
         return wrapper._restore_wrapped(estimator, fitted, tensors)
     return wrapper._restore_wrapped(estimator, fitted)
+
+
+def _contract(text: str, fitted: dict[str, Any], path: Path):
+    """The stored data contract, checked against the model's columns."""
+    from aekit.data.contract import DataContract
+    from aekit.exceptions import DataError
+
+    try:
+        contract = DataContract.from_json(text)
+    except DataError as err:
+        raise ModelFileError(f"{path}: metadata field 'data_contract' is not valid ({err})") from None
+    names = fitted.get("feature_names_in_")
+    if contract.n_features != fitted.get("n_features_in_") or (
+            names and contract.features is not None and list(contract.features) != list(names)):
+        raise ModelFileError(f"{path}: the data contract's {contract.n_features} columns do not match the "
+                             f"model's {fitted.get('n_features_in_')} ({names})")
+    return contract
 
 
 def _json_object(metadata: dict[str, str], key: str, path: Path) -> dict[str, Any]:
