@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from safetensors import safe_open
-from safetensors.torch import save_file
 
 import aekit
+from aekit.io import write_model_file
 from aekit import AnomalyDetector, Autoencoder
 from aekit.data import DataContract, contract_of, load_any, load_table, read_image_folder
 from aekit.data.contract import IgnoredColumnsWarning, with_categories
@@ -69,14 +69,14 @@ def test_model_file_stores_the_contract_and_old_files_still_load(cars_model, tmp
     with safe_open(str(path), framework="pt") as f:
         metadata, tensors = dict(f.metadata()), {k: f.get_tensor(k) for k in f.keys()}
     del metadata["data_contract"]
-    save_file(tensors, str(tmp_path / "old.safetensors"), metadata=metadata)
+    write_model_file(tmp_path / "old.safetensors", metadata, tensors)
     old = aekit.load(tmp_path / "old.safetensors")
     assert not hasattr(old, "data_contract_")
     derived = contract_of(old)
     assert derived.features == contract.features and derived.kinds == contract.kinds and derived.ids == ()
     # a damaged contract is refused as a model file error
     metadata["data_contract"] = json.dumps({**contract.to_dict(), "n_features": 3})
-    save_file(tensors, str(tmp_path / "bad.safetensors"), metadata=metadata)
+    write_model_file(tmp_path / "bad.safetensors", metadata, tensors)  # re-signed: the contract check itself refuses it
     with pytest.raises(ModelFileError, match="data contract"):
         aekit.load(tmp_path / "bad.safetensors")
 

@@ -256,13 +256,15 @@ def save_table(path: str | Path, X: Any, columns: list[str] | None = None) -> Pa
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".npy"):
         raise DataError(f"cannot save {path.name}: expected a .csv or .npy file name, got {suffix or 'no extension'}.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".npy":
-        np.save(path, array)
-    else:
-        import pandas as pd
+    from aekit.files import atomic_write
 
-        pd.DataFrame(array, columns=columns).to_csv(path, index=False, header=columns is not None)
+    with atomic_write(path, "wb" if suffix == ".npy" else "w") as f:
+        if suffix == ".npy":
+            np.save(f, array)
+        else:
+            import pandas as pd
+
+            pd.DataFrame(array, columns=columns).to_csv(f, index=False, header=columns is not None)
     return path
 
 
