@@ -34,6 +34,7 @@ _LAZY = {
     "AdversarialAutoencoder": "aekit.estimators",
     "AutoencoderImputer": "aekit.estimators",
     "ImageCompleter": "aekit.estimators",
+    "DeepClustering": "aekit.estimators",
     "ImageCodec": "aekit.estimators",
 }
 

@@ -33,6 +33,7 @@ _CLASSES: dict[str, str] = {
     "AdversarialAutoencoder": "aae",
     "AutoencoderImputer": "imputer",
     "ImageCompleter": "image_completer",
+    "DeepClustering": "clustering",
     "ImageCodec": "codec",
 }
 _BASES = {"AutoencoderEstimator": "base", "RecommenderEstimator": "recommender"}

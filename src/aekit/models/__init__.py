@@ -18,6 +18,7 @@ from aekit.models.vae import VAEConfig, VAEModel
 from aekit.models.cvae import ConditionalVAEConfig, ConditionalVAEModel
 from aekit.models.aae import AdversarialAutoencoderConfig, AdversarialAutoencoderModel
 from aekit.models.imputation import ConvMaskedImputer, MaskedDenoisingImputer, MIWAEImputer, NotMIWAEImputer
+from aekit.models.dec import DECConfig, DECModel
 from aekit.models.codec import ImageCodecConfig, ImageCodecModel
 
 MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
@@ -37,6 +38,7 @@ MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
     MIWAEImputer.family: MIWAEImputer,
     NotMIWAEImputer.family: NotMIWAEImputer,
     ConvMaskedImputer.family: ConvMaskedImputer,
+    DECModel.family: DECModel,
     ImageCodecModel.family: ImageCodecModel,
 }
 
@@ -47,4 +49,5 @@ __all__ = ["MODEL_FAMILIES", "AutoencoderConfig", "BaseAutoencoder", "ConvAutoen
            "MSDA", "MSDAConfig", "AutoencoderStack", "StackedConfig"]
 __all__ += ["ConditionalVAEConfig", "ConditionalVAEModel", "AdversarialAutoencoderConfig", "AdversarialAutoencoderModel"]
 __all__ += ["AutoRec", "AutoRecConfig", "EASE", "EASEConfig", "MultVAE", "MultVAEConfig"]
+__all__ += ["DECConfig", "DECModel"]
 __all__ += ["ImageCodecConfig", "ImageCodecModel"]
