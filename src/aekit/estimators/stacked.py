@@ -46,8 +46,14 @@ class _StackedEstimator(AutoencoderEstimator):
 
     # -- the network ----------------------------------------------------------------
     def layer_sizes(self) -> tuple[int, ...]:
-        """Code sizes of the layers, bottom to top (``hidden``, then ``latent_dim`` if set)."""
-        sizes = tuple(self.hidden) + (() if self.latent_dim is None else (self.latent_dim,))
+        """Code sizes of the layers, bottom to top (``hidden``, then ``latent_dim`` if set; "auto" is
+        chosen from the data in ``fit``, see :mod:`aekit.estimators.sizing`)."""
+        top = self.latent_dim
+        if isinstance(top, str) and top == "auto":
+            top = getattr(self, "_fit_latent", None) or getattr(self, "latent_dim_", None)
+            if top is None:
+                raise ValueError("latent_dim='auto' is chosen from the training data: fit first")
+        sizes = tuple(self.hidden) + (() if top is None else (top,))
         if not sizes or any(int(s) < 1 for s in sizes):
             raise ValueError(f"layer sizes must be >= 1 and there must be at least one, got hidden={self.hidden}, "
                              f"latent_dim={self.latent_dim}")
@@ -111,7 +117,11 @@ class _StackedEstimator(AutoencoderEstimator):
                              "set at least one of them")
         train_cfg = self._train_config()
         train_cfg.validate()
-        model_cfg = self._model_config(X.shape[1], scaler.kind, n_outputs)
+        self._fit_latent = None if self.latent_dim is None else self._choose_latent_dim(X, X.shape[1], train_cfg.seed)
+        try:
+            model_cfg = self._model_config(X.shape[1], scaler.kind, n_outputs)
+        finally:
+            self._fit_latent = None
         model_cfg.validate()
         epochs = self._pretrain_epochs(len(model_cfg.layers))
         with torch.random.fork_rng():
@@ -235,8 +245,9 @@ class StackedAutoencoder(_StackedEstimator):
     ----------
     hidden : tuple of int, default=(500, 250, 100)
         Code size of each layer, bottom to top.
-    latent_dim : int or None, default=None
-        If set, one more layer of this size on top of ``hidden``.
+    latent_dim : int, "auto" or None, default=None
+        If set, one more layer of this size on top of ``hidden``; "auto" as
+        for :class:`aekit.Autoencoder` (the CLI's default).
     activation : str, default="relu"
         Activation of every layer's codes (``"sigmoid"`` as in the papers).
     output_activation : {"auto", "sigmoid", "identity"}, default="auto"
