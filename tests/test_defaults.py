@@ -216,3 +216,20 @@ def test_stacked_classifier_defaults_match_logistic_regression_on_wine(seed):
     baseline = logistic.score(scaler.transform(X_test), y_test)
     clf = StackedAutoencoderClassifier(random_state=seed).fit(X_train, y_train)
     assert clf.score(X_test, y_test) >= baseline - 0.02, (clf.score(X_test, y_test), baseline)
+
+
+@pytest.mark.slow  # thousands of small steps: the point of the rule
+def test_recommenders_take_the_shared_auto_budget():
+    import pandas as pd
+
+    from aekit import AutoRec, MultVAE
+
+    rng = np.random.default_rng(0)
+    ratings = pd.DataFrame({"user": rng.integers(0, 60, 1500), "item": rng.integers(0, 80, 1500),
+                            "rating": rng.integers(1, 6, 1500).astype(float)})
+    auto = dict(max_epochs="auto", batch_size="auto", patience="auto", random_state=0)
+    vae = MultVAE(hidden=(16,), latent_dim=4, **auto).fit(ratings)
+    rule = TrainConfig(**{k: "auto" for k in ("max_epochs", "batch_size", "patience")}, validation_fraction=0.0)
+    assert 50 < len(vae.history_) <= rule.sized_for(54).max_epochs  # 54 training users: 16-row batches, not 50 epochs
+    rec = AutoRec(hidden=8, optimizer="adam", **auto).fit(ratings)
+    assert len(rec.history_) > 50
