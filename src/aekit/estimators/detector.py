@@ -107,8 +107,8 @@ class AnomalyDetector(BaseEstimator):
     >>> from aekit import AnomalyDetector
     >>> X, y = load_breast_cancer(return_X_y=True)          # y == 0: malignant
     >>> det = AnomalyDetector("ae", contamination=0.05, hidden=(16,), random_state=0).fit(X[y == 1])
-    >>> round(float(det.labels_.mean()), 2), det.estimator_.latent_dim_  # "auto": 7 of 30 columns
-    (0.05, 7)
+    >>> round(float(det.labels_.mean()), 2), det.estimator_.latent_dim_  # "auto": 8 of 30 columns
+    (0.05, 8)
     >>> bool(roc_auc_score(y == 0, det.decision_function(X)) > 0.9)   # malignant rows score higher
     True
     >>> bool(det.predict(X[y == 0]).mean() > 4 * det.labels_.mean())  # and are flagged far more often

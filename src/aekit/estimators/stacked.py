@@ -354,11 +354,11 @@ class StackedAutoencoderClassifier(ClassifierMixin, _StackedEstimator):
     >>> from sklearn.datasets import load_digits
     >>> from aekit import StackedAutoencoderClassifier
     >>> X, y = load_digits(return_X_y=True)
-    >>> clf = StackedAutoencoderClassifier(hidden=(32, 16), pretrain_epochs=2, max_epochs=3,
+    >>> clf = StackedAutoencoderClassifier(hidden=(32, 16), pretrain_epochs=2, max_epochs=10,
     ...                                    random_state=0).fit(X / 16, y)
     >>> clf.predict(X[:2] / 16).shape
     (2,)
-    >>> bool(clf.score(X / 16, y) > 0.5)   # far above chance (0.1) after a few epochs
+    >>> bool(clf.score(X / 16, y) > 0.7)   # far above chance (0.1) after a few epochs
     True
     """
 
