@@ -36,3 +36,7 @@ class WideCodeWarning(UserWarning):
 
 class DegenerateModelError(AekitError, ValueError):
     """A fitted model is useless for its job (e.g. a detector whose scores are round-off)."""
+
+
+class StreamError(AekitError, ValueError):
+    """A compressed stream cannot be decoded (truncated, altered, another model's, another format)."""

@@ -142,12 +142,14 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         self.scaler_, self.model_ = scaler, model.eval()
         self._global_rank = result.global_rank  # distributed training: only rank 0 saves
         self._remember_input(getattr(scaler, "n_features_in_", n_features), names)
-        self._remember_training(result, model_cfg.latent_dim, train_cfg)
+        self._remember_training(result, getattr(model_cfg, "latent_dim", None), train_cfg)
         return self
 
     def _choose_latent_dim(self, data, n_features: int, seed: int) -> int:
         """``latent_dim`` as an int for this fit (see :mod:`aekit.estimators.sizing`), from the
         scaled training rows (the first array of a tuple; the first block of a block source)."""
+        if not hasattr(self, "latent_dim"):  # a family without a code size parameter (the image codec)
+            return None
         rows = data[0] if isinstance(data, tuple) else data
         if is_block_source(rows):
             rows = rows.read(0)
@@ -169,9 +171,11 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         self.best_epoch_ = result.best_epoch
         self.n_epochs_ = result.epochs_run
         self.stopped_early_ = result.stopped_early
-        self.latent_dim_ = int(latent_dim)
-        self.training_settings_ = {"latent_dim": int(latent_dim), "max_epochs": int(cfg.max_epochs),
-                                   "batch_size": int(cfg.batch_size), "patience": int(cfg.patience)}
+        self.training_settings_ = {"max_epochs": int(cfg.max_epochs), "batch_size": int(cfg.batch_size),
+                                   "patience": int(cfg.patience)}
+        if latent_dim is not None:
+            self.latent_dim_ = int(latent_dim)
+            self.training_settings_ = {"latent_dim": int(latent_dim), **self.training_settings_}
 
     def _initialise(self, model: BaseAutoencoder, data, cfg: TrainConfig) -> None:
         """Set initial weights from the (scaled) training data before training; default: nothing."""
@@ -312,7 +316,8 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         self.n_epochs_ = int(fitted["n_epochs_"])
         self.stopped_early_ = bool(fitted["stopped_early_"])
         self.history_ = pd.DataFrame(fitted["history_"])
-        self.latent_dim_ = int(model.config.latent_dim)
+        if hasattr(model.config, "latent_dim"):
+            self.latent_dim_ = int(model.config.latent_dim)
         if fitted.get("training_settings_"):
             self.training_settings_ = dict(fitted["training_settings_"])
         if fitted.get("feature_names_in_"):
