@@ -38,7 +38,8 @@ Jobs and baselines (each with every aekit default: ``latent_dim``,
   within 0.005.
 
     python benchmarks/defaults.py                 # full: seeds 0 1 2, every row
-    python benchmarks/defaults.py --quick         # seeds 0 1, at most 600 rows per table (what fits here)
+    python benchmarks/defaults.py --quick         # seeds 0 1, at most 600 rows per table, aae and the
+                                                  # stacked classifier on 6 tables only, 1000 images
     python benchmarks/defaults.py --jobs reduction,detection --sets biopsy,crabs
 
 Writes benchmarks/results/defaults[_quick].json (one record per dataset,
@@ -84,7 +85,9 @@ TABLES = {
     "boston": ("MASS", "Boston", None, []),
     "college": ("ISLR", "College", None, ["Private"]),
 }
-TUNING_TABLES = ("breast-cancer", "wine")  # scikit-learn's; and digits for images
+TUNING_TABLES = ("breast-cancer", "wine")
+# --quick: the costly families (aae, the stacked classifier) on these tables only; ae, dae and the detector on all
+QUICK_FAMILY_SETS = ("crabs", "glass", "penguins", "skulls", "ais", "wine")  # scikit-learn's; and digits for images
 HELD_OUT = ("caravan", "pd-speech", "ais", "skulls", "spam7", "japanese-vowels", "instEval")
 SERIES = ("basic-motions", "japanese-vowels", "osuleaf")
 IMAGES = ("mnist-5k",)
@@ -251,17 +254,18 @@ def series_detection(name, seed) -> list[dict]:
     from aekit import AnomalyDetector
     from aekit.data.ucr import load_series_dataset
 
-    data = load_series_dataset(name)
+    data = load_series_dataset(name)  # equal lengths: lists of (T, C) arrays of one shape
     normal = np.unique(data.y_train)[0]
-    X_train = data.X_train[data.y_train == normal]
+    X_train = np.stack([s for s, label in zip(data.train, data.y_train) if label == normal])
+    X_test = np.stack(data.test)
     truth = (data.y_test != normal).astype(int)
-    flat_train, flat_test = X_train.reshape(len(X_train), -1), data.X_test.reshape(len(data.X_test), -1)
+    flat_train, flat_test = X_train.reshape(len(X_train), -1), X_test.reshape(len(X_test), -1)
     forest = roc_auc_score(truth, -IsolationForest(random_state=seed).fit(flat_train).score_samples(flat_test))
     rows = []
     for model in ("conv1d-ae", "lstm-ae"):
         start = time.perf_counter()
         detector = AnomalyDetector(model, random_state=seed).fit(X_train)
-        auroc = roc_auc_score(truth, detector.decision_function(data.X_test))
+        auroc = roc_auc_score(truth, detector.decision_function(X_test))
         rows.append(dict(dataset=name, job="series", model=model, baseline="isolation-forest", seed=seed,
                          metric="auroc_diff", value=auroc - forest, model_score=auroc, baseline_score=forest,
                          chosen=detector.estimator_.training_settings_, seconds=time.perf_counter() - start))
@@ -369,47 +373,52 @@ def main(argv=None) -> None:
     def wanted(name: str) -> bool:
         return chosen_sets is None or name in chosen_sets
 
-    for seed in seeds:
-        for name in [*TUNING_TABLES, *TABLES]:
-            if not wanted(name):
-                continue
-            X, y = load_table(name)
+    # datasets outer, seeds inner: a run stopped early has every seed of the sets it finished
+    for name in [*TABLES, *TUNING_TABLES]:
+        if not wanted(name):
+            continue
+        X, y = load_table(name)
+        families = not args.quick or name in QUICK_FAMILY_SETS  # the costly families on a subset
+        for seed in seeds:
             log(f"{name} {X.shape} seed {seed}")
             X_train, X_test, y_train, y_test = split(X, y, seed, max_rows)
             if "reduction" in jobs:
-                records += reduction(name, X_train, X_test, seed, ("ae", "dae", "aae"))
-            if y is not None and "classification" in jobs:
-                records += classification(name, X_train, X_test, y_train, y_test, seed)
+                records += reduction(name, X_train, X_test, seed, ("ae", "dae", "aae") if families else ("ae", "dae"))
             if y is not None and "detection" in jobs:
                 records += detection(name, X, y, seed, max_rows and 2 * max_rows)
+            if y is not None and "classification" in jobs and families:
+                records += classification(name, X_train, X_test, y_train, y_test, seed)
             _save(out, records, args, seeds)
-        for name in IMAGES:
-            if not wanted(name):
-                continue
-            from aekit.data import load_dataset
+    for name in SERIES:
+        for seed in seeds:
+            if wanted(name) and "series" in jobs:
+                log(f"{name} seed {seed}")
+                records += series_detection(name, seed)
+                _save(out, records, args, seeds)
+    for name in RATINGS:
+        for seed in seeds:
+            if wanted(name) and "ratings" in jobs:
+                log(f"{name} seed {seed}")
+                records += ratings(name, seed, 20000 if args.quick else None)
+                _save(out, records, args, seeds)
+    for name in IMAGES:
+        if not wanted(name):
+            continue
+        from aekit.data import load_dataset
 
+        for seed in seeds:
             data = load_dataset(name, random_state=seed)
-            n_train = 1000 if args.quick else 4000
+            n_train = 1000 if args.quick else len(data.X_train)
             X_train, y_train = data.X_train[:n_train], data.y_train[:n_train]
             X_test, y_test = data.X_test[:500], data.y_test[:500]
             log(f"{name} {X_train.shape} seed {seed}")
             if "reduction" in jobs:
                 records += reduction(name, X_train, X_test, seed, ("ae", "conv", "vae"), image=True)
-            if "classification" in jobs:
-                records += classification(name, X_train, X_test, y_train, y_test, seed)
             if "detection" in jobs:
                 records += detection(name, np.r_[X_train, X_test], np.r_[y_train, y_test], seed, None)
+            if "classification" in jobs:
+                records += classification(name, X_train, X_test, y_train, y_test, seed)
             _save(out, records, args, seeds)
-        for name in SERIES:
-            if wanted(name) and "series" in jobs:
-                log(f"{name} seed {seed}")
-                records += series_detection(name, seed)
-                _save(out, records, args, seeds)
-        for name in RATINGS:
-            if wanted(name) and "ratings" in jobs:
-                log(f"{name} seed {seed}")
-                records += ratings(name, seed, 20000 if args.quick else None)
-                _save(out, records, args, seeds)
     print(summarise(records))
 
 
