@@ -317,6 +317,7 @@ def main(argv=None) -> None:
         print(markdown(result["tables_benchmark"]["summary"]))
     if args.part in ("images", "all"):
         result["images_benchmark"] = image_benchmark(args)
+        print(image_markdown(result["images_benchmark"]["rows"]))
     out.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(out.read_text()) if out.exists() else {}
     out.write_text(json.dumps({**previous, **result}, indent=1))
@@ -410,6 +411,26 @@ def image_benchmark(args) -> dict:
                 line = ", ".join(f"{r['method']} {r['masked_mse']:.4f}" for r in rows[-len(fills):])
                 print(f"{name:14s} {kind:12s} seed {seed}: {line}", flush=True)
     return {"rows": rows}
+
+
+def image_markdown(rows: list[dict]) -> str:
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    lines = []
+    for name, part in frame.groupby("dataset"):
+        mse = part.groupby(["mask", "method"])["masked_mse"].mean().unstack()
+        psnr = part.groupby(["mask", "method"])["psnr"].mean().unstack()
+        methods = list(mse.columns)
+        lines.append(f"\n### {name} ({part['train_images'].iloc[0]} training images, {part['test_images'].iloc[0]} test "
+                     f"images, ImageCompleter {part['epochs'].iloc[0]} epochs, {part['fit_seconds'].iloc[0]:.0f} s)\n")
+        lines.append("| mask | " + " | ".join(f"{m} MSE / PSNR" for m in methods) + " |")
+        lines.append("|---|" + "---|" * len(methods))
+        for kind in IMAGE_MASKS:
+            if kind in mse.index:
+                lines.append(f"| {kind} | " + " | ".join(f"{mse.loc[kind, m]:.4f} / {psnr.loc[kind, m]:.2f}"
+                                                       for m in methods) + " |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
