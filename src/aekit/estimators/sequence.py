@@ -279,8 +279,9 @@ class SequenceVAE(SequenceAutoencoder):
 
     Attributes
     ----------
-    As for :class:`SequenceAutoencoder`; ``model_`` is a
-    :class:`aekit.models.SequenceVAEModel`.
+    model_ : aekit.models.SequenceVAEModel
+        The fitted model; the other fitted attributes are those of
+        :class:`SequenceAutoencoder`.
 
     Examples
     --------
