@@ -119,7 +119,7 @@ def test_bad_image_size_is_a_usage_error(tmp_path, capsys):
 
 
 def test_terminal_table_drops_columns_that_do_not_fit_instead_of_cutting_names():
-    from aekit.cli import _columns_that_fit
+    from aekit.cli._common import columns_that_fit as _columns_that_fit
 
     cells = {"model": ["contractive", "sparse-l1"], "test_mse": ["0.01505"], "linear_probe": ["0.89"],
              "sample_fd": ["12.93"]}

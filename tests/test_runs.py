@@ -98,12 +98,12 @@ def test_train_takes_model_parameters_and_set(tmp_path, capsys):
 def test_terminal_table_fits_80_columns_without_cutting_names(monkeypatch):
     from rich.console import Console
 
-    import aekit.cli as cli
+    import aekit.cli._common as cli
 
     monkeypatch.setattr(cli, "console", Console(width=80, record=True))
     row = {"model": "contractive-long-name", "test_mse": 0.0123456, "masked_mse": 0.0234, "ssim": 0.91,
            "linear_probe": 0.95, "knn": 0.96, "fit_seconds": 12.3}
-    cli._print_table(pd.DataFrame([row]))
+    cli.print_table(pd.DataFrame([row]))
     text = cli.console.export_text()
     assert max(len(line) for line in text.splitlines()) <= 80
     assert all(name in text for name in row)

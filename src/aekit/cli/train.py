@@ -1,11 +1,6 @@
-"""The ``aekit`` command.
-
-Every command has ``--help``; errors print one line to stderr and exit
-non-zero (``aekit --debug ...`` shows the traceback instead).
-
-Start-up must stay fast (``aekit --help`` well under a second): at module
-level import only typer, rich, numpy and ``aekit.estimators.presets``; import
-torch, Lightning, estimators, models, compare and viz inside the commands.
+"""``aekit datasets``, ``train``, ``encode``, ``reconstruct``, ``export`` and
+``evaluate``: one model, from training to using and measuring it
+(registered in :mod:`aekit.cli`; torch is imported inside the commands only).
 """
 
 from __future__ import annotations
@@ -19,103 +14,15 @@ from typing import Optional
 
 import numpy as np
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from aekit.estimators.presets import PRESETS, make_estimator, model_names
-
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Autoencoders of every kind: train, use and inspect them.")
-console = Console()
-
-
-def _print_version(value: bool) -> None:
-    if value:
-        from aekit._version import __version__
-
-        console.print(f"aekit {__version__}")
-        raise typer.Exit()
+from aekit.cli._common import (ACCELERATOR, DEVICES, INPUT_HELP, MODEL_HELP, NUM_NODES, NUM_THREADS, PRECISION,
+                               STRATEGY, console, device_settings, drop_option, features, handle_unknown_option,
+                               image_size_option, label_option, load_data, parse_hidden, parse_size, parse_sizes,
+                               print_table)
+from aekit.estimators.presets import PRESETS, make_estimator
 
 
-@app.callback()
-def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
-          version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
-                                       help="Print the aekit version and exit.")) -> None:
-    """aekit: train, use and inspect autoencoders."""
-
-
-# -- data -----------------------------------------------------------------------
-
-def parse_size(text: Optional[str]) -> Optional[tuple[int, int]]:
-    """'28x28' or '28,28' -> (28, 28)."""
-    if not text:
-        return None
-    parts = text.lower().replace(",", "x").split("x")
-    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
-        raise typer.BadParameter(f"expected WIDTHxHEIGHT such as 28x28, got {text!r}")
-    return int(parts[0]), int(parts[1])
-
-
-def label_option():
-    """``--label COLUMN``: reuse in every command that reads a table (``label: Optional[str] = label_option()``)."""
-    return typer.Option(None, "--label", help="Column holding the label (used for probes and colours, "
-                        "never as a feature); a 0-based position for files without a header.")
-
-
-def drop_option():
-    """``--drop COL[,COL]``: reuse in every command that reads a table."""
-    return typer.Option(None, "--drop", help="Columns to leave out (ids, free text), comma-separated.")
-
-
-def handle_unknown_option(default: Optional[str] = None):
-    """``--handle-unknown ignore|error``: a category of a table column not seen in training."""
-    return typer.Option(default, "--handle-unknown", help="A category not seen in training: 'ignore' encodes "
-                        "it as all zeros with a warning, 'error' refuses it" + ("" if default else
-                        " [default: the model's, ignore]") + ".")
-
-
-def load_data(name_or_path: str, image_size: Optional[str] = None, seed: int = 0,
-              label: Optional[str] = None, drop: Optional[str] = None, test_rows: Optional[list[int]] = None,
-              whole: bool = False):
-    """A registry dataset by name, or a user file / image folder split 80/20 at random
-    (``whole=True``: not split, every row in ``X_train``).
-
-    ``label`` / ``drop`` name a table's label column and columns to leave out
-    (see :func:`aekit.data.load_table`); an .npz's ``y`` array is the label.
-    ``test_rows`` (user data only) fixes the test rows, as recorded in run.json.
-    """
-    import dataclasses
-
-    from aekit.data import DATASET_NAMES, load_any
-    from aekit.runs import split_rows
-
-    options = {"random_state": seed} if name_or_path in DATASET_NAMES else {"label": label, "drop": drop}
-    dataset = load_any(name_or_path, image_size=parse_size(image_size), **options)
-    if dataset.X_test is not None or whole:
-        return dataset
-    n = len(dataset.X_train)
-    train_rows, test_idx = split_rows(n, seed)
-    if test_rows is not None:
-        test_idx = np.asarray(test_rows, dtype=np.int64)
-        train_rows = np.setdiff1d(np.arange(n), test_idx)
-    from aekit.data.tabular import take_rows
-
-    X, y = dataset.X_train, dataset.y_train
-    return dataclasses.replace(dataset, X_train=take_rows(X, train_rows), X_test=take_rows(X, test_idx),
-                               y_train=None if y is None else y[train_rows],
-                               y_test=None if y is None else y[test_idx])
-
-
-def features(X, feature_names):
-    """``X`` as a DataFrame when its columns have names, so the model stores and checks them."""
-    if feature_names is None or not isinstance(X, np.ndarray):
-        return X
-    import pandas as pd
-
-    return pd.DataFrame(X, columns=list(feature_names), copy=False)
-
-
-@app.command()
 def datasets() -> None:
     """List the named datasets: what they are, whether they are here, how to get them."""
     from aekit.data import list_datasets
@@ -128,28 +35,8 @@ def datasets() -> None:
     console.print(table)
 
 
-# -- where training runs (devices, distributed, precision) ---------------------------
-# Shared by `train` and `compare`; the values go to the estimators as they are.
-
-ACCELERATOR = typer.Option("auto", "--accelerator", help="auto (a GPU when there is one), cpu or gpu.")
-DEVICES = typer.Option("1", "--devices", help="Devices per node (GPUs, or CPU processes); >1 trains with DDP.")
-NUM_NODES = typer.Option(1, "--num-nodes", help="Machines for distributed training (torchrun / SLURM).")
-STRATEGY = typer.Option("auto", "--strategy", help="auto or ddp (torchrun or SLURM start the processes).")
-PRECISION = typer.Option("32", "--precision", help="32, bf16-mixed or 16-mixed (GPU only).")
-NUM_THREADS = typer.Option(None, "--num-threads", help="torch threads while training (default: torch's).")
-
-
-def device_settings(accelerator: str, devices: str, num_nodes: int, strategy: str, precision: str,
-                    num_threads: Optional[int]) -> dict:
-    if not (devices == "auto" or devices.isdigit()):
-        raise typer.BadParameter(f"--devices expects a positive integer or 'auto', got {devices!r}")
-    return {"accelerator": accelerator, "devices": devices if devices == "auto" else int(devices),
-            "num_nodes": num_nodes, "strategy": strategy, "precision": precision, "num_threads": num_threads}
-
-
 # -- training ---------------------------------------------------------------------
 
-@app.command()
 def train(
     model: str = typer.Option("ae", "--model", "-m", help=f"One of: {', '.join(PRESETS)}."),
     data: str = typer.Option("digits", "--data", "-d", help="Dataset name or a CSV/Parquet/NPY/NPZ file or image folder."),
@@ -193,12 +80,12 @@ def train(
     """Train an autoencoder; write the model file, the loss log and a reconstructions image."""
     from aekit.viz import plot_reconstructions
 
-    hidden_sizes = _parse_hidden(hidden)
+    hidden_sizes = parse_hidden(hidden)
     chosen = {k: v for k, v in dict(
         noise_level=noise_level, sparsity_weight=sparsity_weight, sparsity_target=sparsity_target,
         contractive_weight=contractive_weight, weight_decay=weight_decay, tied=tied, activation=activation,
         validation_fraction=validation_fraction, handle_unknown=handle_unknown, beta=beta, likelihood=likelihood,
-        channels=_parse_sizes(channels, "--channels") if channels else None).items() if v is not None}
+        channels=parse_sizes(channels, "--channels") if channels else None).items() if v is not None}
     extra = parse_settings(model, settings or [])
     check_named_options(model, chosen, extra)
     from aekit.runs import data_record
@@ -398,15 +285,6 @@ def _apply_to_images(estimator, folder: Path, output: Path, method: str, image_s
         console.print(f"wrote {len(X)} reconstructed images to {output}/")
 
 
-MODEL_HELP = "A .safetensors model file or a run folder written by `aekit train`."
-INPUT_HELP = "CSV/Parquet/NPY/NPZ table, or a folder of images."
-
-
-def image_size_option():
-    return typer.Option(None, "--image-size", help="Resize images to WxH (as in training).")
-
-
-@app.command()
 def encode(model: Path = typer.Argument(..., help=MODEL_HELP),
            input: Path = typer.Argument(..., help=INPUT_HELP),
            output: Path = typer.Option(..., "--output", "-o", help="Output .csv or .npy."),
@@ -417,7 +295,6 @@ def encode(model: Path = typer.Argument(..., help=MODEL_HELP),
     _apply_model(model, input, output, "transform", label, drop, image_size, handle_unknown)
 
 
-@app.command()
 def reconstruct(model: Path = typer.Argument(..., help=MODEL_HELP),
                 input: Path = typer.Argument(..., help=INPUT_HELP),
                 output: Path = typer.Option(..., "--output", "-o",
@@ -432,7 +309,6 @@ def reconstruct(model: Path = typer.Argument(..., help=MODEL_HELP),
 
 # -- export ----------------------------------------------------------------------------
 
-@app.command()
 def export(model: Path = typer.Argument(..., help="A .safetensors model file."),
            onnx: Path = typer.Option(..., "--onnx", help="The ONNX file to write."),
            part: str = typer.Option("encoder", "--part",
@@ -446,103 +322,6 @@ def export(model: Path = typer.Argument(..., help="A .safetensors model file."),
     console.print(f"wrote the {part} of {model} to {written} (input 'input', output 'output')")
 
 
-# -- comparison, evaluation, demo ---------------------------------------------------
-
-def _run_compare(data: str, models: str, latent: int, hidden: str, epochs: Optional[int], seed: int, out: Path,
-                 code_map: str, quiet: bool, n_train: Optional[int] = None,
-                 label: Optional[str] = None, drop: Optional[str] = None, training: Optional[dict] = None) -> None:
-    import warnings
-
-    from aekit.compare import compare_models
-    from aekit.exceptions import StillImprovingWarning
-
-    dataset = load_data(data, None, seed, label, drop)
-    if n_train:
-        dataset = dataset.subsample(n_train, max(1, n_train // 4), random_state=seed)
-    names = [m.strip() for m in models.split(",") if m.strip()]
-    with warnings.catch_warnings():  # one line for all such models below, not one warning each
-        warnings.simplefilter("ignore", StillImprovingWarning)
-        result = compare_models(
-            dataset, names, out, latent_dim=latent, hidden=_parse_hidden(hidden), max_epochs=epochs or "auto",
-            seed=seed, command="aekit " + shlex.join(sys.argv[1:]), code_map_method=code_map, training=training,
-            on_model=None if quiet else (lambda name: console.print(f"[bold]training {name}[/] ...")))
-    _print_table(result.table)
-    console.print(f"wrote {out}/results.csv, {out}/results.md, {out}/figures/ and [bold]{result.report}[/]")
-    still = [name for name, est in result.estimators.items() if getattr(est, "still_improving_", False)]
-    if still:
-        console.print(f"note: {len(still)} model(s) were still improving when training stopped ({', '.join(still)}: "
-                      f"the last of {epochs or 'their'} epochs was the best); more epochs should help "
-                      "(--epochs N, or no --epochs for each model's 'auto' budget).")
-
-
-TERMINAL_COLUMNS = ("model", "test_mse", "masked_mse", "ssim", "linear_probe", "knn", "fit_seconds", "sample_fd")
-
-
-def _print_table(table) -> None:
-    """The key columns on the terminal; every column is in results.csv / .md and the report."""
-    from aekit.evaluation import format_value
-
-    cells = {c: [format_value(v) for v in table[c]] for c in TERMINAL_COLUMNS if c in table.columns}
-    columns = _columns_that_fit(cells, console.width)
-    shown = Table(padding=(0, 1), collapse_padding=True)
-    for name in columns:  # a column is never narrower than its name: values fold, names are never cut
-        shown.add_column(name, min_width=len(name), overflow="fold")
-    for values in zip(*(cells[c] for c in columns)):
-        shown.add_row(*values)
-    console.print(shown)
-    if len(columns) < len(cells):
-        console.print(f"(not shown for the terminal's width: {', '.join(c for c in cells if c not in columns)}; "
-                      "every column is in results.csv and the report)")
-
-
-def _columns_that_fit(cells: dict[str, list[str]], width: int) -> list[str]:
-    """The leading columns whose names and values fit ``width`` characters
-    (each column: its widest cell, a space either side and a border); the
-    first column is always kept."""
-    columns = list(cells)
-    needed = {c: max([len(c), *(len(v) for v in values)]) + 3 for c, values in cells.items()}
-    while len(columns) > 1 and 1 + sum(needed[c] for c in columns) > width:
-        columns.pop()
-    return columns
-
-
-def _parse_hidden(hidden: str) -> tuple[int, ...]:
-    return _parse_sizes(hidden, "--hidden")
-
-
-def _parse_sizes(text: str, option: str) -> tuple[int, ...]:
-    """'256,128' -> (256, 128): layer sizes or channel widths."""
-    try:
-        return tuple(int(h) for h in text.split(",") if h.strip())
-    except ValueError:
-        raise typer.BadParameter(f"{option} expects comma-separated integers, got {text!r}") from None
-
-
-@app.command()
-def compare(
-    data: str = typer.Option("digits", "--data", "-d", help="Dataset name or a file / image folder."),
-    models: str = typer.Option("pca,ae,dae,sparse,contractive", "--models",
-                               help=f"Comma-separated, from: {', '.join(model_names())}."),
-    latent: int = typer.Option(32, "--latent", help="Code size (and PCA components)."),
-    hidden: str = typer.Option("256", "--hidden", help="Hidden layer sizes, comma-separated."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", help="Maximum epochs per model [default: 'auto', "
-                                         "sized in optimiser steps for the data]."),
-    seed: int = typer.Option(0, "--seed"),
-    n_train: Optional[int] = typer.Option(None, "--n-train", help="Use a random subset of this many training rows."),
-    code_map: str = typer.Option("tsne", "--code-map", help="2-D map of codes: tsne, umap or pca."),
-    out: Path = typer.Option(Path("runs/compare"), "--out", "-o", help="Output directory."),
-    quiet: bool = typer.Option(False, "--quiet", "-q"),
-    label: Optional[str] = label_option(),
-    drop: Optional[str] = drop_option(),
-    accelerator: str = ACCELERATOR, devices: str = DEVICES, num_nodes: int = NUM_NODES,
-    strategy: str = STRATEGY, precision: str = PRECISION, num_threads: Optional[int] = NUM_THREADS,
-) -> None:
-    """Train several models on one split and seed; write results.csv/.md, figures and report.html."""
-    _run_compare(data, models, latent, hidden, epochs, seed, out, code_map, quiet, n_train, label, drop,
-                 device_settings(accelerator, devices, num_nodes, strategy, precision, num_threads))
-
-
-@app.command()
 def evaluate(
     run_dir: Path = typer.Argument(..., help="A directory written by `aekit train` (its data must be unchanged)."),
     code_map: str = typer.Option("tsne", "--code-map", help="2-D map of codes: tsne, umap or pca."),
@@ -566,72 +345,6 @@ def evaluate(
     result = evaluate_fitted(run["model"], estimator, dataset, run_dir / "evaluation", seed=run.get("seed", 0),
                              command="aekit " + shlex.join(sys.argv[1:]), code_map_method=code_map,
                              test_rows=run.get("test_indices"))
-    _print_table(result.table)
+    print_table(result.table)
     console.print(f"wrote [bold]{result.report}[/]")
 
-
-DEMO_MODELS = "pca,ae,tied,dae,sparse,sparse-l1,contractive"
-
-
-@app.command()
-def demo(
-    out: Path = typer.Option(Path("demo-out"), "--out", "-o", help="Output directory."),
-    data: str = typer.Option("mnist-5k", "--data", help="Embedded dataset to use."),
-    epochs: int = typer.Option(30, "--epochs"),
-    quiet: bool = typer.Option(False, "--quiet", "-q"),
-) -> None:
-    """The main job on embedded data: every dense autoencoder against PCA, with a report."""
-    console.print(f"aekit demo: {DEMO_MODELS} on {data}, code size 32, seed 0")
-    _run_compare(data, DEMO_MODELS, 32, "256", epochs, 0, out, "tsne", quiet)
-
-
-# -- anomaly detection (aekit/cli_detect.py) ---------------------------------------------
-from aekit.cli_detect import detect_app  # noqa: E402
-
-app.add_typer(detect_app, name="detect")
-
-# -- generation (issue 7) ----------------------------------------------------------------
-
-from aekit.cli_generate import generate  # noqa: E402
-
-app.command()(generate)
-
-# -- sub-apps (each in its own module) ------------------------------------------------
-
-from aekit.cli_recommend import app as recommend_app  # noqa: E402  (typer and rich only)
-app.add_typer(recommend_app, name="recommend")
-
-
-# -- entry point ----------------------------------------------------------------------
-
-def _one_line(err: BaseException) -> str:
-    text = " ".join(str(err).split()) or type(err).__name__
-    return text if len(text) < 500 else text[:497] + "..."
-
-
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """Warnings (an id-like column, training still improving, ...) as one line each."""
-    print(f"aekit: warning: {_one_line(message)}", file=sys.stderr)
-
-
-def main(argv: Optional[list[str]] = None) -> None:
-    """Console entry point: one clear line on error, the traceback only with --debug.
-
-    Typer handles usage errors and ``--help`` itself (and exits); any other
-    exception a command raises is turned into one line here.
-    """
-    args = sys.argv[1:] if argv is None else argv
-    import warnings
-
-    try:
-        with warnings.catch_warnings():
-            warnings.showwarning = _show_warning
-            app(args=args, prog_name="aekit")
-    except KeyboardInterrupt:
-        print("aekit: interrupted", file=sys.stderr)
-        sys.exit(130)
-    except Exception as err:  # noqa: BLE001 - the CLI's one place that turns errors into a line
-        if "--debug" in args:
-            raise
-        print(f"aekit: error: {_one_line(err)}", file=sys.stderr)
-        sys.exit(1)

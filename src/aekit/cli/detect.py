@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from aekit.cli._common import drop_option, features, load_data, parse_hidden
 from aekit.estimators.presets import PRESETS
 
 detect_app = typer.Typer(no_args_is_help=True, help="Anomaly detection by reconstruction error.")
@@ -26,10 +27,6 @@ def label_option():
     """``--label COLUMN`` of the detect commands: the ground truth, never a feature."""
     return typer.Option(None, "--label", help="Column holding the label: left out of the features; the truth "
                         "for --normal and the report's curves. A 0-based position for files without a header.")
-
-
-def drop_option():
-    return typer.Option(None, "--drop", help="Columns to leave out (ids, free text), comma-separated.")
 
 
 def normal_rows(y, classes, normal: str, data: str) -> np.ndarray:
@@ -90,7 +87,6 @@ def fit(
     --label column is never a feature.
     """
     from aekit import AnomalyDetector
-    from aekit.cli import _parse_hidden, features, load_data
     from aekit.data.tabular import take_rows
 
     dataset = load_data(data, seed=seed, label=label, drop=drop, whole=True)
@@ -99,7 +95,7 @@ def fit(
         X = take_rows(X, np.flatnonzero(normal_rows(dataset.y_train, dataset.classes, normal, data)))
     X = features(X, dataset.feature_names)
     detector = AnomalyDetector(model, threshold=parse_threshold(threshold), contamination=contamination,
-                               score=score, threshold_k=threshold_k, latent_dim=latent, hidden=_parse_hidden(hidden),
+                               score=score, threshold_k=threshold_k, latent_dim=latent, hidden=parse_hidden(hidden),
                                max_epochs=epochs, random_state=seed, verbose=0 if quiet else 1)
     detector.fit(X)
     detector.save(out)
@@ -255,9 +251,8 @@ def report(
     import shlex
     import sys
 
-    from aekit.cli import features, load_data
     from aekit.data.tabular import take_rows
-    from aekit.detect_report import detector_report
+    from aekit.viz.detect_report import detector_report
     from aekit.io import load
 
     detector = load(model)

@@ -1,0 +1,164 @@
+"""What every ``aekit`` command shares: the console, the reusable options and
+loading a dataset or a user file.
+
+Start-up must stay fast: at module level import only typer, rich and numpy;
+the data loaders are imported inside :func:`load_data`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Optional
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+
+MODEL_HELP = "A .safetensors model file or a run folder written by `aekit train`."
+INPUT_HELP = "CSV/Parquet/NPY/NPZ table, or a folder of images."
+
+
+# -- options ------------------------------------------------------------------------
+
+def label_option():
+    """``--label COLUMN``: reuse in every command that reads a table (``label: Optional[str] = label_option()``)."""
+    return typer.Option(None, "--label", help="Column holding the label (used for probes and colours, "
+                        "never as a feature); a 0-based position for files without a header.")
+
+
+def drop_option():
+    """``--drop COL[,COL]``: reuse in every command that reads a table."""
+    return typer.Option(None, "--drop", help="Columns to leave out (ids, free text), comma-separated.")
+
+
+def handle_unknown_option(default: Optional[str] = None):
+    """``--handle-unknown ignore|error``: a category of a table column not seen in training."""
+    return typer.Option(default, "--handle-unknown", help="A category not seen in training: 'ignore' encodes "
+                        "it as all zeros with a warning, 'error' refuses it" + ("" if default else
+                        " [default: the model's, ignore]") + ".")
+
+
+def image_size_option():
+    """``--image-size WxH`` of the commands that apply a model to images."""
+    return typer.Option(None, "--image-size", help="Resize images to WxH (as in training).")
+
+
+# Where training runs (devices, distributed, precision): shared by `train` and `compare`;
+# the values go to the estimators as they are.
+ACCELERATOR = typer.Option("auto", "--accelerator", help="auto (a GPU when there is one), cpu or gpu.")
+DEVICES = typer.Option("1", "--devices", help="Devices per node (GPUs, or CPU processes); >1 trains with DDP.")
+NUM_NODES = typer.Option(1, "--num-nodes", help="Machines for distributed training (torchrun / SLURM).")
+STRATEGY = typer.Option("auto", "--strategy", help="auto or ddp (torchrun or SLURM start the processes).")
+PRECISION = typer.Option("32", "--precision", help="32, bf16-mixed or 16-mixed (GPU only).")
+NUM_THREADS = typer.Option(None, "--num-threads", help="torch threads while training (default: torch's).")
+
+
+def device_settings(accelerator: str, devices: str, num_nodes: int, strategy: str, precision: str,
+                    num_threads: Optional[int]) -> dict:
+    """The estimator parameters of the device options, ``--devices`` checked."""
+    if not (devices == "auto" or devices.isdigit()):
+        raise typer.BadParameter(f"--devices expects a positive integer or 'auto', got {devices!r}")
+    return {"accelerator": accelerator, "devices": devices if devices == "auto" else int(devices),
+            "num_nodes": num_nodes, "strategy": strategy, "precision": precision, "num_threads": num_threads}
+
+
+# -- parsing ------------------------------------------------------------------------
+
+def parse_size(text: Optional[str]) -> Optional[tuple[int, int]]:
+    """'28x28' or '28,28' -> (28, 28)."""
+    if not text:
+        return None
+    parts = text.lower().replace(",", "x").split("x")
+    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+        raise typer.BadParameter(f"expected WIDTHxHEIGHT such as 28x28, got {text!r}")
+    return int(parts[0]), int(parts[1])
+
+
+def parse_hidden(hidden: str) -> tuple[int, ...]:
+    """``--hidden 256,128`` -> (256, 128)."""
+    return parse_sizes(hidden, "--hidden")
+
+
+def parse_sizes(text: str, option: str) -> tuple[int, ...]:
+    """'256,128' -> (256, 128): layer sizes or channel widths."""
+    try:
+        return tuple(int(h) for h in text.split(",") if h.strip())
+    except ValueError:
+        raise typer.BadParameter(f"{option} expects comma-separated integers, got {text!r}") from None
+
+
+# -- data -----------------------------------------------------------------------------
+
+def load_data(name_or_path: str, image_size: Optional[str] = None, seed: int = 0,
+              label: Optional[str] = None, drop: Optional[str] = None, test_rows: Optional[list[int]] = None,
+              whole: bool = False):
+    """A registry dataset by name, or a user file / image folder split 80/20 at random
+    (``whole=True``: not split, every row in ``X_train``).
+
+    ``label`` / ``drop`` name a table's label column and columns to leave out
+    (see :func:`aekit.data.load_table`); an .npz's ``y`` array is the label.
+    ``test_rows`` (user data only) fixes the test rows, as recorded in run.json.
+    """
+    from aekit.data import DATASET_NAMES, load_any
+    from aekit.runs import split_rows
+
+    options = {"random_state": seed} if name_or_path in DATASET_NAMES else {"label": label, "drop": drop}
+    dataset = load_any(name_or_path, image_size=parse_size(image_size), **options)
+    if dataset.X_test is not None or whole:
+        return dataset
+    n = len(dataset.X_train)
+    train_rows, test_idx = split_rows(n, seed)
+    if test_rows is not None:
+        test_idx = np.asarray(test_rows, dtype=np.int64)
+        train_rows = np.setdiff1d(np.arange(n), test_idx)
+    from aekit.data.tabular import take_rows
+
+    X, y = dataset.X_train, dataset.y_train
+    return dataclasses.replace(dataset, X_train=take_rows(X, train_rows), X_test=take_rows(X, test_idx),
+                               y_train=None if y is None else y[train_rows],
+                               y_test=None if y is None else y[test_idx])
+
+
+def features(X, feature_names):
+    """``X`` as a DataFrame when its columns have names, so the model stores and checks them."""
+    if feature_names is None or not isinstance(X, np.ndarray):
+        return X
+    import pandas as pd
+
+    return pd.DataFrame(X, columns=list(feature_names), copy=False)
+
+
+# -- the results table on the terminal ------------------------------------------------
+
+TERMINAL_COLUMNS = ("model", "test_mse", "masked_mse", "ssim", "linear_probe", "knn", "fit_seconds", "sample_fd")
+
+
+def print_table(table) -> None:
+    """The key columns on the terminal; every column is in results.csv / .md and the report."""
+    from aekit.evaluation import format_value
+
+    cells = {c: [format_value(v) for v in table[c]] for c in TERMINAL_COLUMNS if c in table.columns}
+    columns = columns_that_fit(cells, console.width)
+    shown = Table(padding=(0, 1), collapse_padding=True)
+    for name in columns:  # a column is never narrower than its name: values fold, names are never cut
+        shown.add_column(name, min_width=len(name), overflow="fold")
+    for values in zip(*(cells[c] for c in columns)):
+        shown.add_row(*values)
+    console.print(shown)
+    if len(columns) < len(cells):
+        console.print(f"(not shown for the terminal's width: {', '.join(c for c in cells if c not in columns)}; "
+                      "every column is in results.csv and the report)")
+
+
+def columns_that_fit(cells: dict[str, list[str]], width: int) -> list[str]:
+    """The leading columns whose names and values fit ``width`` characters
+    (each column: its widest cell, a space either side and a border); the
+    first column is always kept."""
+    columns = list(cells)
+    needed = {c: max([len(c), *(len(v) for v in values)]) + 3 for c, values in cells.items()}
+    while len(columns) > 1 and 1 + sum(needed[c] for c in columns) > width:
+        columns.pop()
+    return columns

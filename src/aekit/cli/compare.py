@@ -1,0 +1,83 @@
+"""``aekit compare`` and ``aekit demo``: several models on one split and seed,
+side by side in a table and an HTML report (registered in :mod:`aekit.cli`;
+the training and the report, :mod:`aekit.compare`, are imported inside the commands).
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from aekit.cli._common import (ACCELERATOR, DEVICES, NUM_NODES, NUM_THREADS, PRECISION, STRATEGY, console,
+                               device_settings, drop_option, label_option, load_data, parse_hidden, print_table)
+from aekit.estimators.presets import model_names
+
+
+def _run_compare(data: str, models: str, latent: int, hidden: str, epochs: Optional[int], seed: int, out: Path,
+                 code_map: str, quiet: bool, n_train: Optional[int] = None,
+                 label: Optional[str] = None, drop: Optional[str] = None, training: Optional[dict] = None) -> None:
+    import warnings
+
+    from aekit.compare import compare_models
+    from aekit.exceptions import StillImprovingWarning
+
+    dataset = load_data(data, None, seed, label, drop)
+    if n_train:
+        dataset = dataset.subsample(n_train, max(1, n_train // 4), random_state=seed)
+    names = [m.strip() for m in models.split(",") if m.strip()]
+    with warnings.catch_warnings():  # one line for all such models below, not one warning each
+        warnings.simplefilter("ignore", StillImprovingWarning)
+        result = compare_models(
+            dataset, names, out, latent_dim=latent, hidden=parse_hidden(hidden), max_epochs=epochs or "auto",
+            seed=seed, command="aekit " + shlex.join(sys.argv[1:]), code_map_method=code_map, training=training,
+            on_model=None if quiet else (lambda name: console.print(f"[bold]training {name}[/] ...")))
+    print_table(result.table)
+    console.print(f"wrote {out}/results.csv, {out}/results.md, {out}/figures/ and [bold]{result.report}[/]")
+    still = [name for name, est in result.estimators.items() if getattr(est, "still_improving_", False)]
+    if still:
+        console.print(f"note: {len(still)} model(s) were still improving when training stopped ({', '.join(still)}: "
+                      f"the last of {epochs or 'their'} epochs was the best); more epochs should help "
+                      "(--epochs N, or no --epochs for each model's 'auto' budget).")
+
+
+
+def compare(
+    data: str = typer.Option("digits", "--data", "-d", help="Dataset name or a file / image folder."),
+    models: str = typer.Option("pca,ae,dae,sparse,contractive", "--models",
+                               help=f"Comma-separated, from: {', '.join(model_names())}."),
+    latent: int = typer.Option(32, "--latent", help="Code size (and PCA components)."),
+    hidden: str = typer.Option("256", "--hidden", help="Hidden layer sizes, comma-separated."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Maximum epochs per model [default: 'auto', "
+                                         "sized in optimiser steps for the data]."),
+    seed: int = typer.Option(0, "--seed"),
+    n_train: Optional[int] = typer.Option(None, "--n-train", help="Use a random subset of this many training rows."),
+    code_map: str = typer.Option("tsne", "--code-map", help="2-D map of codes: tsne, umap or pca."),
+    out: Path = typer.Option(Path("runs/compare"), "--out", "-o", help="Output directory."),
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+    label: Optional[str] = label_option(),
+    drop: Optional[str] = drop_option(),
+    accelerator: str = ACCELERATOR, devices: str = DEVICES, num_nodes: int = NUM_NODES,
+    strategy: str = STRATEGY, precision: str = PRECISION, num_threads: Optional[int] = NUM_THREADS,
+) -> None:
+    """Train several models on one split and seed; write results.csv/.md, figures and report.html."""
+    _run_compare(data, models, latent, hidden, epochs, seed, out, code_map, quiet, n_train, label, drop,
+                 device_settings(accelerator, devices, num_nodes, strategy, precision, num_threads))
+
+
+
+DEMO_MODELS = "pca,ae,tied,dae,sparse,sparse-l1,contractive"
+
+
+def demo(
+    out: Path = typer.Option(Path("demo-out"), "--out", "-o", help="Output directory."),
+    data: str = typer.Option("mnist-5k", "--data", help="Embedded dataset to use."),
+    epochs: int = typer.Option(30, "--epochs"),
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+) -> None:
+    """The main job on embedded data: every dense autoencoder against PCA, with a report."""
+    console.print(f"aekit demo: {DEMO_MODELS} on {data}, code size 32, seed 0")
+    _run_compare(data, DEMO_MODELS, 32, "256", epochs, 0, out, "tsne", quiet)
