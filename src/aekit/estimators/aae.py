@@ -73,6 +73,18 @@ class AdversarialAutoencoder(ClassLabelsMixin, ImageInputMixin, Autoencoder):
         As for :class:`aekit.ConvAutoencoder`; ``history_`` holds the
         reconstruction loss per epoch.
 
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        From ``fit`` and every method taking data: empty or non-numeric data,
+        NaN or infinite values, or another number of features than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
+    aekit.exceptions.DataError
+        A mixture prior with fewer components than classes, or a label never seen in ``fit``.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits

@@ -78,6 +78,13 @@ class AutoRec(TrainedRecommender):
     history_ : pandas.DataFrame
         Per-epoch ``train_loss`` and ``val_loss`` (validation MSE).
 
+    Raises
+    ------
+    aekit.exceptions.DataError
+        From ``fit``: ratings that are not numbers, NaN, outside
+        ``rating_scale``, or repeated with ``duplicates="error"``; from the
+        ranking methods: an unknown user with no history.
+
     Examples
     --------
     >>> from aekit import AutoRec

@@ -455,6 +455,16 @@ class SequenceAutoencoder(SequenceEstimator):
     best_epoch_, n_epochs_ : int
     stopped_early_ : bool
 
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        NaN or inf inside a series, NaN padding without ``lengths``, a ragged
+        table without a length column, or another channel count than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
+
     Examples
     --------
     >>> import numpy as np
@@ -512,6 +522,16 @@ class SequenceVAE(SequenceAutoencoder):
     model_ : aekit.models.SequenceVAEModel
         The fitted model; the other fitted attributes are those of
         :class:`SequenceAutoencoder`.
+
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        NaN or inf inside a series, NaN padding without ``lengths``, a ragged
+        table without a length column, or another channel count than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
 
     Examples
     --------

@@ -286,6 +286,18 @@ class StackedAutoencoder(_StackedEstimator):
     best_epoch_, n_epochs_ : int
     stopped_early_ : bool
 
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        From ``fit`` and every method taking data: empty or non-numeric data,
+        NaN or infinite values, or another number of features than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
+    aekit.exceptions.CheckpointError
+        From ``fit`` with ``resume=True``: a phase's checkpoint no longer fits its settings or input.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -337,6 +349,18 @@ class StackedAutoencoderClassifier(ClassifierMixin, _StackedEstimator):
     classes_ : numpy.ndarray
         The labels seen in ``fit``, sorted. The other fitted attributes are
         those of :class:`StackedAutoencoder`.
+
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        From ``fit`` and every method taking data: empty or non-numeric data,
+        NaN or infinite values, or another number of features than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
+    aekit.exceptions.CheckpointError
+        From ``fit`` with ``resume=True``: a phase's checkpoint no longer fits its settings or input.
 
     Examples
     --------
@@ -396,6 +420,18 @@ class StackedAutoencoderRegressor(RegressorMixin, _StackedEstimator):
     y_mean_, y_scale_ : numpy.ndarray
         Statistics the targets were standardised with. The other fitted
         attributes are those of :class:`StackedAutoencoder`.
+
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        From ``fit`` and every method taking data: empty or non-numeric data,
+        NaN or infinite values, or another number of features than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
+    aekit.exceptions.CheckpointError
+        From ``fit`` with ``resume=True``: a phase's checkpoint no longer fits its settings or input.
 
     Examples
     --------

@@ -69,6 +69,18 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
         As for :class:`aekit.Autoencoder`; ``history_`` holds the negative
         ELBO (with beta) per epoch.
 
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        From ``fit`` and every method taking data: empty or non-numeric data,
+        NaN or infinite values, or another number of features (or image size) than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
+    aekit.exceptions.DataError
+        Also from ``fit`` with ``likelihood="bernoulli"``: values outside [0, 1] after scaling.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
