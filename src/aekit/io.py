@@ -254,15 +254,15 @@ def read_model_file(path: str | Path) -> tuple[dict[str, str], dict[str, torch.T
     Examples
     --------
     >>> import tempfile
-    >>> from aekit import Autoencoder, load
+    >>> from aekit import MarginalizedDenoisingAutoencoder, load
     >>> from aekit.data import load_dataset
     >>> data = load_dataset("digits")
-    >>> ae = Autoencoder(latent_dim=4, max_epochs=2, random_state=0).fit(data.X_train)
-    >>> path = ae.save(f"{tempfile.mkdtemp()}/ae.safetensors")
+    >>> ae = MarginalizedDenoisingAutoencoder(n_layers=1).fit(data.X_train)   # closed form: instant
+    >>> path = ae.save(f"{tempfile.mkdtemp()}/msda.safetensors")
     >>> from aekit.io import read_model_file
     >>> metadata, tensors = read_model_file(path)
     >>> metadata["family"], metadata["estimator"]
-    ('autoencoder', 'Autoencoder')
+    ('msda', 'MarginalizedDenoisingAutoencoder')
     """
     path = model_file_of(path)
     if not path.is_file():
@@ -349,11 +349,11 @@ def load(path: str | Path):
     Examples
     --------
     >>> import tempfile
-    >>> from aekit import Autoencoder, load
+    >>> from aekit import MarginalizedDenoisingAutoencoder, load
     >>> from aekit.data import load_dataset
     >>> data = load_dataset("digits")
-    >>> ae = Autoencoder(latent_dim=4, max_epochs=2, random_state=0).fit(data.X_train)
-    >>> path = ae.save(f"{tempfile.mkdtemp()}/ae.safetensors")
+    >>> ae = MarginalizedDenoisingAutoencoder(n_layers=1).fit(data.X_train)   # closed form: instant
+    >>> path = ae.save(f"{tempfile.mkdtemp()}/msda.safetensors")
     >>> same = load(path)
     >>> bool((same.transform(data.X_test) == ae.transform(data.X_test)).all())
     True
