@@ -31,6 +31,8 @@ _CLASSES: dict[str, str] = {
     "SeriesAnomalyDetector": "series_detector",
     "ConditionalVAE": "cvae",
     "AdversarialAutoencoder": "aae",
+    "AutoencoderImputer": "imputer",
+    "ImageCompleter": "image_completer",
     "DeepClustering": "clustering",
     "ImageCodec": "codec",
 }
