@@ -158,15 +158,15 @@ def _progress(quiet: bool):
 def _take_out_columns(chunk, label: Optional[str], drop: Optional[str], name: str):
     """(the label column's values or None, the chunk without the label and dropped columns),
     the columns found as :func:`aekit.data.load_table` finds them."""
-    from aekit.data.loaders import _column_list, _find_column
+    from aekit.data.loaders import column_list, find_column
     from aekit.exceptions import DataError
 
-    wanted = _column_list(drop) + ([label] if label is not None else [])
+    wanted = column_list(drop) + ([label] if label is not None else [])
     if not wanted:
         return None, chunk
     if not hasattr(chunk, "columns"):
         raise DataError(f"--label / --drop need a CSV or Parquet table; {name} is an array without columns")
-    found = [_find_column(chunk, column) for column in wanted]
+    found = [find_column(chunk, column) for column in wanted]
     missing = [str(w) for w, f in zip(wanted, found) if f is None]
     if missing:
         raise DataError(f"{name} has no column {missing}; its columns are {[str(c) for c in chunk.columns]}")

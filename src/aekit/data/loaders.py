@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from aekit.data.files import read_parquet
 from aekit.data.validation import check_data
 from aekit.exceptions import DataError
 
@@ -116,25 +117,25 @@ def load_table(path: str | Path, label: str | int | None = None,
     if suffix in (".csv", ".csv.gz"):
         frame = _read_csv(path)
     elif suffix == ".parquet":
-        frame = _read_parquet(path)
+        frame = read_parquet(path)
     else:
         frame = _numpy_frame(path, suffix, label)
-    return _split_table(frame, path.name, label, _column_list(drop))
+    return _split_table(frame, path.name, label, column_list(drop))
 
 
 def _split_table(frame, name: str, label: str | int | None, drop: list[str]) -> Table:
     """Take the label and dropped columns out of ``frame``; check what is left."""
     named = _has_names(frame)
     npz_labels = frame.attrs.pop("npz_labels", None)
-    unknown = [c for c in drop if _find_column(frame, c) is None]
-    label_column = None if label is None else _find_column(frame, label)
+    unknown = [c for c in drop if find_column(frame, c) is None]
+    label_column = None if label is None else find_column(frame, label)
     if unknown or (label is not None and label_column is None):
         asked = unknown + ([str(label)] if label is not None and label_column is None else [])
         known = [str(c) for c in frame.columns] if named else f"positions 0..{frame.shape[1] - 1} (no header)"
         raise DataError(f"{name} has no column {asked}; its columns are {known}")
     y, classes = _labels(frame[label_column], f"{name} column {label_column!r}") if label_column is not None \
         else (_labels(npz_labels, f"{name} array 'y'") if npz_labels is not None else (None, None))
-    features = frame.drop(columns=[_find_column(frame, c) for c in drop]
+    features = frame.drop(columns=[find_column(frame, c) for c in drop]
                           + ([label_column] if label_column is not None else []))
     _warn_id_like(features, name)
     columns = [str(c) for c in features.columns] if named else None
@@ -155,14 +156,15 @@ def _feature_values(features, name: str):
     return features.reset_index(drop=True)
 
 
-def _column_list(drop) -> list[str]:
+def column_list(drop) -> list[str]:
+    """``drop=`` / ``--drop`` as a list of column names: "a, b" or ["a", "b"] -> ["a", "b"]; None -> []."""
     if drop is None:
         return []
     items = drop.split(",") if isinstance(drop, str) else list(drop)
     return [str(item).strip() for item in items if str(item).strip()]
 
 
-def _find_column(frame, wanted: str | int):
+def find_column(frame, wanted: str | int):
     """The frame's column called ``wanted``; for files without a header, a position."""
     if _has_names(frame):
         return wanted if wanted in frame.columns else None
@@ -348,7 +350,7 @@ def _read_csv(path: Path):
         # pandas writes default column labels 0, 1, ..., n-1 as a header: with 3 or more
         # columns that is taken as a header too (a data row of exactly 0, 1, 2, ... is unlikely).
         is_default_labels = len(fields) >= 3 and fields == [str(i) for i in range(len(fields))]
-        has_header = is_default_labels or not all(_is_number(v) for v in fields)
+        has_header = is_default_labels or not all(is_number(v) for v in fields)
         return pd.read_csv(path, header=0 if has_header else None)
     except pd.errors.EmptyDataError:
         raise DataError(f"{path.name} is empty; expected a CSV table of numbers.") from None
@@ -356,7 +358,8 @@ def _read_csv(path: Path):
         raise DataError(f"could not read {path.name} as CSV: {' '.join(str(exc).split())}") from None
 
 
-def _is_number(text: Any) -> bool:
+def is_number(text: Any) -> bool:
+    """Whether a field of a file's first row reads as a number (so that row is data, not a header)."""
     if not isinstance(text, str):  # a missing field reads as NaN: not a name, so data
         return True
     try:
@@ -364,20 +367,6 @@ def _is_number(text: Any) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _read_parquet(path: Path):
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise DataError(
-            f"reading {path.name} needs pyarrow, which is not installed; install aekit[parquet] "
-            "(pip install 'aekit[parquet]')."
-        ) from None
-    try:
-        return pq.read_table(path).to_pandas()
-    except Exception as exc:  # pyarrow raises its own ArrowInvalid, OSError, ...
-        raise DataError(f"could not read {path.name} as Parquet: {' '.join(str(exc).split())}") from None
 
 
 def _numpy_frame(path: Path, suffix: str, label):
