@@ -4,7 +4,7 @@ The tensors are the model's weights. The metadata (strings only) hold:
 
 - ``format``: ``"aekit-model"`` and ``format_version``
 - ``family``: the model family (a key of ``aekit.models.MODEL_FAMILIES``)
-- ``estimator``: the estimator class (a key of ``aekit.estimators.ESTIMATORS``)
+- ``estimator``: the estimator class (a key of ``aekit.registry.ESTIMATOR_MODULES``)
 - ``aekit_version``
 - ``config``: the model config as JSON
 - ``params``: the estimator's ``get_params()`` as JSON
@@ -12,7 +12,7 @@ The tensors are the model's weights. The metadata (strings only) hold:
 - ``fitted``: other fitted attributes (history, best epoch, ...) as JSON
 - optionally ``wrapper``, ``wrapper_params``, ``wrapper_fitted``: an estimator
   built around the model (e.g. ``AnomalyDetector``: its threshold and
-  training scores), its class name in ``ESTIMATORS``, parameters and fitted
+  training scores), its class name in ``aekit.registry.ESTIMATOR_MODULES``, parameters and fitted
   state as JSON; :func:`load` then returns the wrapper
 
 Loading reads JSON and raw tensors only: it never unpickles, so a model file
@@ -33,6 +33,7 @@ from safetensors.torch import save_file
 
 from aekit._version import __version__
 from aekit.exceptions import ModelFileError
+from aekit.registry import ESTIMATOR_MODULES, estimator_class
 
 FORMAT = "aekit-model"
 FORMAT_VERSION = "1"
@@ -146,7 +147,6 @@ def load(path: str | Path):
     Raises ModelFileError for anything that is not an intact aekit model file.
     """
     from aekit.data.tabular import preprocessing_from_dict
-    from aekit.estimators import ESTIMATORS
     from aekit.models import MODEL_FAMILIES
 
     path = model_file_of(path)
@@ -155,9 +155,9 @@ def load(path: str | Path):
         raise ModelFileError(f"{path}: model file format version {metadata['format_version']!r} "
                              f"is not supported (this aekit reads version {FORMAT_VERSION})")
     family, name = metadata["family"], metadata["estimator"]
-    if family not in MODEL_FAMILIES or name not in ESTIMATORS:
+    if family not in MODEL_FAMILIES or name not in ESTIMATOR_MODULES:
         raise ModelFileError(f"{path}: unknown model family {family!r} or estimator {name!r}; "
-                             f"known: {sorted(MODEL_FAMILIES)} / {sorted(ESTIMATORS)}")
+                             f"known: {sorted(MODEL_FAMILIES)} / {sorted(ESTIMATOR_MODULES)}")
     model_class = MODEL_FAMILIES[family]
     config, params, scaler_state, fitted = (_json_object(metadata, key, path)
                                             for key in ("config", "params", "scaler", "fitted"))
@@ -167,7 +167,7 @@ def load(path: str | Path):
         scaler = preprocessing_from_dict(scaler_state)
         _check_consistent(path, model, scaler, tensors, fitted)
         params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
-        estimator = ESTIMATORS[name](**params)._restore(model, scaler, fitted)
+        estimator = estimator_class(name)(**params)._restore(model, scaler, fitted)
         return _wrapped(estimator, metadata, path) if "wrapper" in metadata else estimator
     except ModelFileError:
         raise
@@ -178,14 +178,12 @@ def load(path: str | Path):
 
 def _wrapped(estimator, metadata: dict[str, str], path: Path):
     """The estimator built around ``estimator`` that the file describes (see the module doc)."""
-    from aekit.estimators import ESTIMATORS
-
     name = metadata["wrapper"]
-    if name not in ESTIMATORS or not hasattr(ESTIMATORS[name], "_restore_wrapped"):
+    if name not in ESTIMATOR_MODULES or not hasattr(estimator_class(name), "_restore_wrapped"):
         raise ModelFileError(f"{path}: unknown wrapper estimator {name!r}")
     params, fitted = (_json_object(metadata, key, path) for key in ("wrapper_params", "wrapper_fitted"))
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
-    return ESTIMATORS[name](**params)._restore_wrapped(estimator, fitted)
+    return estimator_class(name)(**params)._restore_wrapped(estimator, fitted)
 
 
 def _json_object(metadata: dict[str, str], key: str, path: Path) -> dict[str, Any]:
