@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from aekit.data.scaling import Scaler, choose_scaling
-from aekit.data.validation import _is_dataframe, _short_list, check_data, column_mismatch
+from aekit.data.validation import is_dataframe, short_list, check_data, column_mismatch
 from aekit.exceptions import DataError
 
 __all__ = ["HANDLE_UNKNOWN", "TabularPreprocessor", "UnknownCategoryWarning", "categorical_columns",
@@ -39,7 +39,7 @@ class UnknownCategoryWarning(UserWarning):
 
 def categorical_columns(X: Any) -> list[str]:
     """Names of a DataFrame's string, category and boolean columns (empty for anything else)."""
-    if not _is_dataframe(X):
+    if not is_dataframe(X):
         return []
     import pandas as pd
 
@@ -89,7 +89,7 @@ def preprocessing_from_dict(state: dict[str, Any]):
 
 def take_rows(X: Any, rows: np.ndarray):
     """Rows ``rows`` of an array or (re-indexed) DataFrame."""
-    if _is_dataframe(X):
+    if is_dataframe(X):
         return X.iloc[rows].reset_index(drop=True)
     return X[rows]
 
@@ -142,7 +142,7 @@ class TabularPreprocessor:
     # -- fitting ------------------------------------------------------------------
     def fit(self, X: Any) -> TabularPreprocessor:
         """Learn the numeric scaling and the categories of ``X`` (a DataFrame); return self."""
-        if not _is_dataframe(X):
+        if not is_dataframe(X):
             raise DataError(f"TabularPreprocessor.fit expects a DataFrame; got {type(X).__name__}")
         self._check_policy()
         categorical = categorical_columns(X)
@@ -218,7 +218,7 @@ class TabularPreprocessor:
         import pandas as pd
 
         self._require_fitted()
-        if not _is_dataframe(X):
+        if not is_dataframe(X):
             array = np.asarray(X, dtype=object)
             if array.ndim != 2 or array.shape[1] != self.n_features_in_:
                 raise DataError(f"X has shape {array.shape}; expected a DataFrame (or 2-D array) with the "
@@ -294,7 +294,7 @@ class TabularPreprocessor:
         unknown = {c: values for c, values in unknown.items() if values}
         if not unknown:
             return
-        described = "; ".join(f"{c!r}: {_short_list(v)} (known: {_short_list(self.categories_[c])})"
+        described = "; ".join(f"{c!r}: {short_list(v)} (known: {short_list(self.categories_[c])})"
                               for c, v in unknown.items())
         if self.handle_unknown == "error":
             raise DataError(f"X has categories not seen in fit: {described}; expected known categories "

@@ -34,7 +34,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils.validation import check_is_fitted
 
-from aekit.evaluation._validation import as_matrix, as_vector, check_same_length
+from aekit.evaluation.validation import as_matrix, as_vector, check_same_length
 from aekit.exceptions import DataError
 
 
