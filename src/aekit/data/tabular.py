@@ -68,10 +68,8 @@ def fit_preprocessing(X: Any, scaling: str = "auto", estimator_name: str = "Auto
         prep = TabularPreprocessor(scaling, handle_unknown).fit(X)
         return prep, prep.transform(X)
     X = check_data(X, name="X", estimator_name=estimator_name)
-    scaler = Scaler(choose_scaling(X) if scaling == "auto" else scaling)._fit_checked(X)
-    if not copy and scaler.is_identity and X.flags.writeable:
-        return scaler, X
-    return scaler, scaler._scaled(X)
+    scaler = Scaler(choose_scaling(X) if scaling == "auto" else scaling)
+    return scaler, scaler.fit_transform(X, copy=copy, check_input=False)
 
 
 def check_handle_unknown(handle_unknown: str) -> None:
