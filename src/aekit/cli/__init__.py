@@ -26,7 +26,7 @@ from typing import Optional
 import typer
 
 from aekit.cli import compare, detect, generate, recommend, train
-from aekit.cli._common import console
+from aekit.cli._common import Command, console
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Autoencoders of every kind: train, use and inspect them.")
@@ -51,8 +51,8 @@ def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on 
 
 app.command()(train.datasets)
 app.command()(train.train)
-app.command()(train.encode)
-app.command()(train.reconstruct)
+app.command(cls=Command)(train.encode)
+app.command(cls=Command)(train.reconstruct)
 app.command()(train.export)
 app.command()(compare.compare)
 app.command()(train.evaluate)

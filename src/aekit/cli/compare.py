@@ -74,7 +74,7 @@ DEMO_MODELS = "pca,ae,tied,dae,sparse,sparse-l1,contractive"
 
 def demo(
     out: Path = typer.Option(Path("demo-out"), "--out", "-o", help="Output directory."),
-    data: str = typer.Option("mnist-5k", "--data", help="Embedded dataset to use."),
+    data: str = typer.Option("mnist-5k", "--data", "-d", help="Embedded dataset to use."),
     epochs: int = typer.Option(30, "--epochs"),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:

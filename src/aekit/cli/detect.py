@@ -14,7 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from aekit.cli._common import drop_option, features, load_data, parse_hidden
+from aekit.cli._common import (Command, data_file_option, drop_option, features, load_data, old_argument, old_option,
+                               out_option, parse_hidden, renamed)
 from aekit.estimators.presets import PRESETS
 
 detect_app = typer.Typer(no_args_is_help=True, help="Anomaly detection by reconstruction error.")
@@ -103,18 +104,20 @@ def fit(
                   f"({detector.threshold_rule_}), {detector.labels_.mean():.1%} of training rows flagged; wrote {out}")
 
 
-@detect_app.command("score")
+@detect_app.command("score", cls=Command)
 def score(
     model: Path = typer.Argument(..., help="A detector file written by `aekit detect fit`."),
-    input: Path = typer.Argument(..., help="CSV, CSV.GZ, Parquet or NPY file; read in chunks."),
-    output: Path = typer.Option(..., "--output", "-o", help="Output CSV: row, score, label, top_features."),
+    data: Optional[Path] = data_file_option("CSV, CSV.GZ, Parquet or NPY file; read in chunks."),
+    out: Optional[Path] = out_option("Output CSV: row, score, label, top_features."),
     chunk_size: int = typer.Option(10_000, "--chunk-size", min=1, help="Rows scored at a time."),
     top: int = typer.Option(3, "--top", min=0, help="Top features listed per row."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     label: Optional[str] = label_option(),
     drop: Optional[str] = drop_option(),
+    old_input: Optional[Path] = old_argument(),
+    old_output: Optional[Path] = old_option("--output"),
 ) -> None:
-    """Score every row of INPUT, streaming it in chunks at constant memory.
+    """Score every row of --data, streaming it in chunks at constant memory.
 
     Rows with missing values are not scored: their score and label are left
     empty and their row numbers are reported. The --label column is copied
@@ -128,6 +131,8 @@ def score(
     if not isinstance(detector, AnomalyDetector):
         raise ValueError(f"{model} holds a {type(detector).__name__}, not an anomaly detector; "
                          "write one with `aekit detect fit`")
+    input = renamed(data, old_input, "the positional INPUT", "--data")
+    output = renamed(out, old_output, "--output", "--out")
     total = count_rows(input)
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(output.name + ".tmp")

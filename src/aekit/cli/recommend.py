@@ -19,6 +19,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from aekit.cli._common import Command, data_file_option, old_argument, old_option, out_option, renamed
+
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Recommenders: AutoRec rating prediction, Mult-VAE / Mult-DAE / EASE top-N lists.")
 console = Console()
@@ -163,15 +165,19 @@ def _print_table(table) -> None:
     console.print(shown)
 
 
-@app.command()
+@app.command(cls=Command)
 def predict(
     model: Path = typer.Argument(..., help="A .safetensors AutoRec model file."),
-    pairs: Path = typer.Argument(..., help="CSV / Parquet with user and item columns."),
-    output: Path = typer.Option(..., "--output", "-o", help="CSV to write: the pairs and a prediction column."),
-    user_col: str = typer.Option("user", "--user-col"),
-    item_col: str = typer.Option("item", "--item-col"),
+    data: Optional[Path] = data_file_option("CSV / Parquet with user and item columns."),
+    out: Optional[Path] = out_option("CSV to write: the pairs and a prediction column."),
+    user_col: str = USER_COL_OPTION,
+    item_col: str = ITEM_COL_OPTION,
+    old_pairs: Optional[Path] = old_argument(),
+    old_output: Optional[Path] = old_option("--output"),
 ) -> None:
     """Predict the ratings of (user, item) pairs; cold-start pairs are counted."""
+    pairs = renamed(data, old_pairs, "the positional PAIRS", "--data")
+    output = renamed(out, old_output, "--output", "--out")
     from aekit.data.ratings import read_ratings_file
     from aekit.io import load
 
@@ -196,7 +202,7 @@ def top(
     model: Path = typer.Argument(..., help="A .safetensors recommender model file."),
     user: Optional[str] = typer.Option(None, "--user", help="A user id seen in training."),
     history: Optional[str] = typer.Option(None, "--history", help="Comma-separated item ids of a new user (fold-in)."),
-    n: int = typer.Option(10, "-n", help="How many items."),
+    n_items: int = typer.Option(10, "-n", help="How many items."),
     include_seen: bool = typer.Option(False, "--include-seen", help="Keep items the user already has."),
 ) -> None:
     """Print the top-N items for a known user or for a new user's history."""
@@ -207,7 +213,7 @@ def top(
     estimator = load(model)
     query = _typed_ids([user], estimator.user_ids_)[0] if user is not None else \
         _typed_ids([h.strip() for h in history.split(",") if h.strip()], estimator.item_ids_)
-    for rank, item in enumerate(estimator.recommend(query, n=n, exclude_seen=not include_seen), start=1):
+    for rank, item in enumerate(estimator.recommend(query, n=n_items, exclude_seen=not include_seen), start=1):
         console.print(f"{rank}\t{item}")
 
 

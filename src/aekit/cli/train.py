@@ -16,10 +16,10 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from aekit.cli._common import (ACCELERATOR, DEVICES, INPUT_HELP, MODEL_HELP, NUM_NODES, NUM_THREADS, PRECISION,
-                               STRATEGY, console, device_settings, drop_option, features, handle_unknown_option,
-                               image_size_option, label_option, load_data, parse_hidden, parse_size, parse_sizes,
-                               print_table)
+from aekit.cli._common import (ACCELERATOR, DEVICES, MODEL_HELP, NUM_NODES, NUM_THREADS, PRECISION, STRATEGY,
+                               console, data_file_option, device_settings, drop_option, features,
+                               handle_unknown_option, image_size_option, label_option, load_data, old_argument,
+                               old_option, out_option, parse_hidden, parse_size, parse_sizes, print_table, renamed)
 from aekit.estimators.presets import PRESETS, make_estimator
 
 
@@ -286,39 +286,45 @@ def _apply_to_images(estimator, folder: Path, output: Path, method: str, image_s
 
 
 def encode(model: Path = typer.Argument(..., help=MODEL_HELP),
-           input: Path = typer.Argument(..., help=INPUT_HELP),
-           output: Path = typer.Option(..., "--output", "-o", help="Output .csv or .npy."),
+           data: Optional[Path] = data_file_option(),
+           out: Optional[Path] = out_option("Output .csv or .npy."),
            label: Optional[str] = label_option(), drop: Optional[str] = drop_option(),
            image_size: Optional[str] = image_size_option(),
-           handle_unknown: Optional[str] = handle_unknown_option()) -> None:
-    """Write the codes of INPUT's rows (its columns must be the model's, in the same order)."""
-    _apply_model(model, input, output, "transform", label, drop, image_size, handle_unknown)
+           handle_unknown: Optional[str] = handle_unknown_option(),
+           old_input: Optional[Path] = old_argument(), old_output: Optional[Path] = old_option("--output")) -> None:
+    """Write the codes of the rows of --data (its columns must be the model's, in the same order)."""
+    _apply_model(model, renamed(data, old_input, "the positional INPUT", "--data"),
+                 renamed(out, old_output, "--output", "--out"), "transform", label, drop, image_size, handle_unknown)
 
 
 def reconstruct(model: Path = typer.Argument(..., help=MODEL_HELP),
-                input: Path = typer.Argument(..., help=INPUT_HELP),
-                output: Path = typer.Option(..., "--output", "-o",
-                                            help="Output .csv or .npy; for images also a folder (PNGs)."),
+                data: Optional[Path] = data_file_option(),
+                out: Optional[Path] = out_option("Output .csv or .npy; for images also a folder (PNGs)."),
                 label: Optional[str] = label_option(), drop: Optional[str] = drop_option(),
                 image_size: Optional[str] = image_size_option(),
-                handle_unknown: Optional[str] = handle_unknown_option()) -> None:
-    """Write the reconstructions of INPUT's rows (its columns must be the model's, in the same order);
-    a table's categorical columns come back as categories."""
-    _apply_model(model, input, output, "reconstruct", label, drop, image_size, handle_unknown)
+                handle_unknown: Optional[str] = handle_unknown_option(),
+                old_input: Optional[Path] = old_argument(),
+                old_output: Optional[Path] = old_option("--output")) -> None:
+    """Write the reconstructions of the rows of --data (its columns must be the model's, in the same
+    order); a table's categorical columns come back as categories."""
+    _apply_model(model, renamed(data, old_input, "the positional INPUT", "--data"),
+                 renamed(out, old_output, "--output", "--out"), "reconstruct", label, drop, image_size,
+                 handle_unknown)
 
 
 # -- export ----------------------------------------------------------------------------
 
 def export(model: Path = typer.Argument(..., help="A .safetensors model file."),
-           onnx: Path = typer.Option(..., "--onnx", help="The ONNX file to write."),
+           out: Optional[Path] = out_option("The ONNX file to write."),
            part: str = typer.Option("encoder", "--part",
                                     help="encoder (transform), decoder (inverse_transform), "
-                                         "autoencoder (reconstruct) or scores (score_samples).")) -> None:
+                                         "autoencoder (reconstruct) or scores (score_samples)."),
+           old_onnx: Optional[Path] = old_option("--onnx")) -> None:
     """Export a model to ONNX, fitted input scaling included (it takes the same raw rows)."""
     from aekit.export import export_onnx
     from aekit.io import load
 
-    written = export_onnx(load(model), onnx, part)
+    written = export_onnx(load(model), renamed(out, old_onnx, "--onnx", "--out"), part)
     console.print(f"wrote the {part} of {model} to {written} (input 'input', output 'output')")
 
 
