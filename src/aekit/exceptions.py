@@ -28,3 +28,7 @@ class CheckpointError(AekitError, ValueError):
 
 class StillImprovingWarning(UserWarning):
     """Training ended on its best epoch: more epochs would very likely help."""
+
+
+class StreamError(AekitError, ValueError):
+    """A compressed stream cannot be decoded (truncated, altered, another model's, another format)."""

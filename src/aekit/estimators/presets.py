@@ -58,6 +58,10 @@ AAE = "aae:AdversarialAutoencoder"
 PRESETS["aae"] = Preset("adversarial autoencoder (dense; codes matched to N(0, I) by a discriminator)", AAE)
 PRESETS["aae-mixture"] = Preset("adversarial autoencoder, mixture-of-Gaussians prior, one component per class "
                                 "when labels are given", AAE, {"prior": "mixture"})
+CODEC = "codec:ImageCodec"
+PRESETS["codec"] = Preset("learned image codec, factorized prior (GDN; rate + lambda MSE; compress to bytes)", CODEC)
+PRESETS["codec-hyperprior"] = Preset("learned image codec, scale hyperprior (Balle 2018)", CODEC,
+                                     {"entropy_model": "hyperprior"})
 BASELINES = {"pca": "PCA with the same number of components"}
 
 

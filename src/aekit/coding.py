@@ -1,0 +1,198 @@
+"""The image codec's bitstream: a small header, range-coded symbols, a checksum.
+
+Layout (all integers unsigned; ``varint`` is LEB128)::
+
+    b"AE"  format version (1 byte)  flags (1 byte)  model hash (4 bytes)
+    varint n_images  varint channels  varint height  varint width
+    payload: the range coder's 32-bit words, little-endian, trailing zero
+             bytes of the last word dropped
+    CRC-32 (4 bytes) of everything before it, and of the decoder-side
+             probability-table indexes (the hyperprior's scale indexes)
+
+``flags``: bits 0-1 the array layout the images came in (0: (N, C, H, W),
+1: (N, H, W), 2: flat rows), bit 2 the hyperprior. Symbols are coded with
+constriction's range coder, in groups that share one integer frequency table
+(a channel of a factorized density, or one scale of the hyperprior), in an
+order the decoder can rebuild. The tables are integer arrays stored in the
+model file (:mod:`aekit.nn.entropy`), so the coder's probabilities do not
+depend on floating point; the hyperprior's choice of table per symbol does,
+and the checksum covers that choice: a decoder that computes other indexes
+than the encoder fails with an error instead of returning a wrong image.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import struct
+import zlib
+from collections.abc import Iterator
+
+import numpy as np
+
+from aekit.exceptions import StreamError
+from aekit.nn.entropy import TABLE_BITS
+
+MAGIC = b"AE"
+FORMAT_VERSION = 1
+LAYOUTS = ("nchw", "nhw", "rows")
+HYPERPRIOR_FLAG = 4
+
+
+@dataclasses.dataclass(frozen=True)
+class StreamHeader:
+    """What a stream says about itself."""
+
+    model_hash: bytes
+    n_images: int
+    channels: int
+    height: int
+    width: int
+    layout: str = "nchw"
+    hyperprior: bool = False
+
+    def to_bytes(self) -> bytes:
+        flags = LAYOUTS.index(self.layout) | (HYPERPRIOR_FLAG if self.hyperprior else 0)
+        sizes = b"".join(_varint(v) for v in (self.n_images, self.channels, self.height, self.width))
+        return MAGIC + bytes([FORMAT_VERSION, flags]) + self.model_hash + sizes
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
+    value = shift = 0
+    while pos < len(data) and shift < 63:
+        byte = data[pos]
+        value |= (byte & 0x7F) << shift
+        pos, shift = pos + 1, shift + 7
+        if not byte & 0x80:
+            return value, pos
+    raise StreamError("the stream ends inside its header (it is truncated or not an aekit codec stream)")
+
+
+def parse(data: bytes) -> tuple[StreamHeader, bytes, bytes]:
+    """(header, header bytes, payload) of a stream; the checksum is checked by :func:`check`."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise StreamError(f"a compressed stream must be bytes, got {type(data).__name__}")
+    data = bytes(data)
+    if len(data) < 8 + 4 + 4 or data[:2] != MAGIC:
+        raise StreamError(f"not an aekit codec stream ({len(data)} bytes, starting {data[:4]!r}; "
+                          f"expected the magic {MAGIC!r} and at least 16 bytes)")
+    if data[2] != FORMAT_VERSION:
+        raise StreamError(f"codec stream format version {data[2]} is not supported "
+                          f"(this aekit reads version {FORMAT_VERSION})")
+    flags, model_hash = data[3], data[4:8]
+    if flags & 3 >= len(LAYOUTS) or flags >> 3:
+        raise StreamError(f"the stream's header is damaged (flags {flags:#04x})")
+    pos, sizes = 8, []
+    for _ in range(4):
+        value, pos = _read_varint(data, pos)
+        sizes.append(value)
+    if pos + 4 > len(data):
+        raise StreamError("the stream ends inside its header (it is truncated)")
+    header = StreamHeader(model_hash, *sizes, layout=LAYOUTS[flags & 3], hyperprior=bool(flags & HYPERPRIOR_FLAG))
+    return header, data[:pos], data[pos:-4]
+
+
+def check(data: bytes, decoder_side: bytes = b"") -> None:
+    """Refuse a stream whose checksum does not match its contents (and the decoder's table choice)."""
+    expected = struct.unpack("<I", bytes(data[-4:]))[0]
+    if zlib.crc32(decoder_side, zlib.crc32(bytes(data[:-4]))) != expected:
+        raise StreamError("the stream's checksum does not match: it was altered or truncated, or this "
+                          "machine computes other probability tables than the one that encoded it")
+
+
+def seal(body: bytes, decoder_side: bytes = b"") -> bytes:
+    """``body`` with its checksum appended."""
+    return body + struct.pack("<I", zlib.crc32(decoder_side, zlib.crc32(body)))
+
+
+def _constriction():
+    try:
+        import constriction
+    except ImportError:
+        raise ImportError("the image codec's entropy coder needs the package constriction: "
+                          "pip install 'aekit[codec]' (or pip install constriction)") from None
+    return constriction
+
+
+class TableCoder:
+    """Range coding of integer symbols with rows of an integer frequency table.
+
+    Parameters
+    ----------
+    table : ndarray of int32, shape (n_tables, n_symbols)
+        Frequencies summing to ``2**TABLE_BITS`` per row; symbol ``s`` of row
+        ``k`` is coded with probability ``table[k, s + offset] / 2**TABLE_BITS``.
+    offset : int
+        Added to symbols to make them table positions (``max_symbol``).
+    """
+
+    def __init__(self, table: np.ndarray, offset: int):
+        self._model_class = _constriction().stream.model.Categorical
+        self.table = np.asarray(table, dtype=np.int64)
+        self.offset = offset
+        self._models: dict[int, object] = {}
+
+    def _model(self, row: int):
+        if row not in self._models:
+            probabilities = self.table[row].astype(np.float64) / float(1 << TABLE_BITS)
+            self._models[row] = self._model_class(probabilities, perfect=False)
+        return self._models[row]
+
+    def bits(self, symbols: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Ideal code length in bits of each symbol under its table row (same shapes)."""
+        freq = self.table[rows, symbols + self.offset]
+        return TABLE_BITS - np.log2(freq)
+
+
+def encode_groups(groups: Iterator[tuple[TableCoder, int, np.ndarray]]) -> bytes:
+    """Range-code ``(coder, row, symbols)`` groups in order into one payload."""
+    encoder = _constriction().stream.queue.RangeEncoder()
+    for coder, row, symbols in groups:
+        if len(symbols):
+            encoder.encode((symbols + coder.offset).astype(np.int32), coder._model(int(row)))
+    payload = encoder.get_compressed().astype("<u4").tobytes()
+    stripped = payload.rstrip(b"\0")  # at most 3 zero bytes: the decoder pads back to whole words
+    return payload[:max(len(stripped), len(payload) - 3)]
+
+
+class StreamDecoder:
+    """Decodes what :func:`encode_groups` wrote, group by group, in the same order."""
+
+    def __init__(self, payload: bytes):
+        words = np.frombuffer(payload + b"\0" * (-len(payload) % 4), dtype="<u4").astype(np.uint32)
+        self.range_decoder = _constriction().stream.queue.RangeDecoder(words)
+
+    def decode(self, coder: TableCoder, row: int, count: int) -> np.ndarray:
+        if count == 0:
+            return np.zeros(0, dtype=np.int32)
+        try:
+            symbols = self.range_decoder.decode(coder._model(int(row)), count)
+        except Exception as err:  # constriction's errors for data that are not its stream
+            raise StreamError(f"the stream's payload cannot be decoded ({err}); it was altered or truncated") \
+                from None
+        return np.asarray(symbols, dtype=np.int32) - coder.offset
+
+
+def grouped(symbols: np.ndarray, rows: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """``(row, symbols with that row)`` for each row in increasing order (stable)."""
+    order = np.argsort(rows, kind="stable")
+    counts = np.bincount(rows, minlength=1)
+    for row, part in zip(range(len(counts)), np.split(symbols[order], np.cumsum(counts)[:-1])):
+        yield row, part
+
+
+def ungroup(decoder: StreamDecoder, coder: TableCoder, rows: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`grouped`: the symbols back in the order of ``rows``."""
+    order = np.argsort(rows, kind="stable")
+    counts = np.bincount(rows, minlength=1)
+    out = np.empty(len(rows), dtype=np.int32)
+    out[order] = np.concatenate([decoder.decode(coder, row, int(n)) for row, n in enumerate(counts)])
+    return out

@@ -1,0 +1,226 @@
+"""A learned image codec: Ballé et al.'s factorized prior (2017) and scale
+hyperprior (2018).
+
+The analysis transform ``g_a`` (stride-2 5x5 convolutions with GDN) maps an
+image to latents y; coding rounds them to integer symbols, which an entropy
+coder writes with the probabilities of an entropy model; the synthesis
+transform ``g_s`` (transposed convolutions with inverse GDN) rebuilds the
+image from them. Training replaces rounding by additive uniform noise and
+minimises, per image,
+
+    rate + lmbda * 255^2 * MSE
+
+with the rate in bits per pixel, -log2 of the latents' likelihoods over the
+number of pixels (so lmbda follows CompressAI's ladder: 0.0018 .. 0.18).
+
+``entropy_model="factorized"``: one learned density per channel of y.
+``"hyperprior"``: y is Gaussian with a scale per value, predicted by a
+hyper-synthesis ``h_s`` from side information z = ``h_a(|y|)``, itself coded
+with a factorized density.
+
+Images of any size are padded (edge values repeated) to a multiple of the
+transforms' total stride and cropped back after synthesis. Rows are flat
+(C*H*W) in training, like every aekit model; coding takes (N, C, H, W).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from aekit.models.base import BaseAutoencoder, ModelConfig
+from aekit.nn.entropy import FactorizedDensity, GaussianConditional
+from aekit.nn.gdn import GDN
+
+ENTROPY_MODELS = ("factorized", "hyperprior")
+# CompressAI's MSE ladder (qualities 1-8): one model per value
+LAMBDA_LADDER = (0.0018, 0.0035, 0.0067, 0.0130, 0.0250, 0.0483, 0.0932, 0.1800)
+HYPER_DOWNSAMPLINGS = 2
+
+
+@dataclasses.dataclass
+class ImageCodecConfig(ModelConfig):
+    """What an :class:`ImageCodecModel` is.
+
+    ``image_shape`` (C, H, W) is the training images' shape (coding takes any
+    H and W with C channels); ``filters`` the hidden channels of the
+    transforms, ``latent_channels`` the channels of y, ``downsamplings`` the
+    number of stride-2 stages of g_a (y is 2**downsamplings times smaller
+    per side); ``max_symbol`` bounds the coded symbols; ``n_scales`` is the
+    number of Gaussian scales the hyperprior's coder knows.
+    """
+
+    input_dim: int
+    image_shape: tuple[int, ...]
+    entropy_model: str = "factorized"
+    filters: int = 64
+    latent_channels: int = 96
+    downsamplings: int = 2
+    hyper_filters: int = 64
+    lmbda: float = 0.013
+    max_symbol: int = 63
+    n_scales: int = 64
+
+    def validate(self) -> None:
+        if self.entropy_model not in ENTROPY_MODELS:
+            raise ValueError(f"entropy_model must be one of {ENTROPY_MODELS}, got {self.entropy_model!r}")
+        if self.image_shape is None or len(self.image_shape) != 3 or min(self.image_shape) < 1:
+            raise ValueError(f"image_shape must be (channels, height, width), got {self.image_shape}")
+        if math.prod(self.image_shape) != self.input_dim:
+            raise ValueError(f"image_shape {tuple(self.image_shape)} has {math.prod(self.image_shape)} values, "
+                             f"but input_dim is {self.input_dim}")
+        for name in ("filters", "latent_channels", "downsamplings", "hyper_filters", "max_symbol"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not 2 <= self.n_scales <= 1024:
+            raise ValueError(f"n_scales must be in [2, 1024], got {self.n_scales}")
+        if not self.lmbda > 0:
+            raise ValueError(f"lmbda must be > 0 (the weight of the distortion), got {self.lmbda}")
+
+    @property
+    def hyperprior(self) -> bool:
+        return self.entropy_model == "hyperprior"
+
+    @property
+    def stride(self) -> int:
+        """Images are padded to a multiple of this on each side."""
+        return 2 ** (self.downsamplings + (HYPER_DOWNSAMPLINGS if self.hyperprior else 0))
+
+    def latent_size(self, height: int, width: int) -> tuple[int, int]:
+        """(h, w) of y for an image of height x width."""
+        pad = self.stride
+        scale = 2 ** self.downsamplings
+        return -(-height // pad) * pad // scale, -(-width // pad) * pad // scale
+
+    @property
+    def latent_dim(self) -> int:
+        """Values of y for one training image (the length of ``transform``'s rows)."""
+        return self.latent_channels * math.prod(self.latent_size(*self.image_shape[1:]))
+
+
+def _down(c_in: int, c_out: int, kernel: int = 5) -> nn.Conv2d:
+    return nn.Conv2d(c_in, c_out, kernel, stride=2, padding=kernel // 2)
+
+
+def _up(c_in: int, c_out: int, kernel: int = 5) -> nn.ConvTranspose2d:
+    return nn.ConvTranspose2d(c_in, c_out, kernel, stride=2, padding=kernel // 2, output_padding=1)
+
+
+def _transforms(c: ImageCodecConfig) -> tuple[nn.Sequential, nn.Sequential]:
+    """g_a (image -> y) and g_s (y -> image): conv + GDN stages, mirrored."""
+    widths = [c.image_shape[0], *[c.filters] * (c.downsamplings - 1), c.latent_channels]
+    analysis: list[nn.Module] = []
+    synthesis: list[nn.Module] = []
+    for i, (c_in, c_out) in enumerate(zip(widths, widths[1:])):
+        last = i == len(widths) - 2
+        analysis += [_down(c_in, c_out), *([] if last else [GDN(c_out)])]
+        synthesis = [_up(c_out, c_in), *([] if i == 0 else [GDN(c_in, inverse=True)]), *synthesis]
+    return nn.Sequential(*analysis), nn.Sequential(*synthesis)
+
+
+def _hyper_transforms(c: ImageCodecConfig) -> tuple[nn.Sequential, nn.Sequential]:
+    """h_a (|y| -> z) and h_s (z -> scales of y), as in Ballé et al. 2018."""
+    m, n = c.latent_channels, c.hyper_filters
+    h_a = nn.Sequential(nn.Conv2d(m, n, 3, padding=1), nn.ReLU(), _down(n, n), nn.ReLU(), _down(n, n))
+    h_s = nn.Sequential(_up(n, n), nn.ReLU(), _up(n, n), nn.ReLU(), nn.Conv2d(n, m, 3, padding=1), nn.ReLU())
+    return h_a, h_s
+
+
+class ImageCodecModel(BaseAutoencoder):
+    """Analysis / synthesis transforms and an entropy model, trained on rate + lmbda * distortion."""
+
+    family = "codec"
+    config_class = ImageCodecConfig
+
+    def __init__(self, config: ImageCodecConfig):
+        super().__init__(config)
+        self.g_a, self.g_s = _transforms(config)
+        if config.hyperprior:
+            self.h_a, self.h_s = _hyper_transforms(config)
+            self.gaussian = GaussianConditional(config.n_scales, config.max_symbol)
+        side_channels = config.hyper_filters if config.hyperprior else config.latent_channels
+        self.density = FactorizedDensity(side_channels, max_symbol=config.max_symbol)
+
+    # -- transforms on (N, C, H, W) images of any size --------------------------------------
+    def analyse(self, images: torch.Tensor) -> torch.Tensor:
+        """Latents y of images (N, C, H, W), padded to a multiple of ``config.stride``."""
+        pad = self.config.stride
+        h, w = images.shape[-2:]
+        padded = F.pad(images, (0, -w % pad, 0, -h % pad), mode="replicate")
+        return self.g_a(padded)
+
+    def synthesise(self, y: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+        """Images (N, C, *size) from latents (unclipped values)."""
+        return self.g_s(y)[..., :size[0], :size[1]]
+
+    def hyper_analyse(self, y: torch.Tensor) -> torch.Tensor:
+        return self.h_a(y.abs())
+
+    def hyper_scales(self, z: torch.Tensor) -> torch.Tensor:
+        return self.h_s(z)
+
+    def symbols(self, latents: torch.Tensor) -> torch.Tensor:
+        """Latents rounded and clipped to the coder's range, as int32."""
+        m = self.config.max_symbol
+        return torch.round(latents).clamp(-m, m).to(torch.int32)
+
+    @torch.no_grad()
+    def update_tables(self) -> None:
+        """Fill the integer frequency tables the coder uses (call after training)."""
+        self.density.update_table()
+
+    # -- the flat-row interface every aekit model has (training shape) -----------------------
+    def _images(self, x: torch.Tensor) -> torch.Tensor:
+        return x.view(-1, *self.config.image_shape)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Coded symbols of y (as floats), flat: (N, latent_dim)."""
+        return self.symbols(self.analyse(self._images(x))).float().flatten(1)
+
+    def decode(self, codes: torch.Tensor) -> torch.Tensor:
+        c, h, w = self.config.image_shape
+        y = codes.view(len(codes), self.config.latent_channels, *self.config.latent_size(h, w))
+        return self.synthesise(y, (h, w)).clamp(0, 1).flatten(1)
+
+    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        images = self._images(x)
+        n_pixels = images.shape[-2] * images.shape[-1]
+        y = self.analyse(images)
+        y_noisy = y + torch.rand_like(y) - 0.5
+        if self.config.hyperprior:
+            z = self.hyper_analyse(y)
+            z_noisy = z + torch.rand_like(z) - 0.5
+            bits = _bits(self.density.likelihood(z_noisy)) + _bits(
+                self.gaussian.likelihood(y_noisy, self.hyper_scales(z_noisy)))
+        else:
+            bits = _bits(self.density.likelihood(y_noisy))
+        bpp = bits / n_pixels
+        mse = F.mse_loss(self.synthesise(y_noisy, images.shape[-2:]), images, reduction="none").flatten(1).mean(1)
+        loss = bpp + self.config.lmbda * 255.0 ** 2 * mse
+        return {"loss": loss.mean(), "bpp": bpp.mean().detach(), "mse": mse.mean().detach()}
+
+    @torch.no_grad()
+    def reconstruction_error(self, x: torch.Tensor) -> torch.Tensor:
+        return F.mse_loss(self(x), x, reduction="none").mean(dim=1)
+
+
+def _bits(likelihood: torch.Tensor) -> torch.Tensor:
+    """-log2 of the likelihoods, summed per image."""
+    return -torch.log2(likelihood).flatten(1).sum(1)
+
+
+def model_hash(model: ImageCodecModel, size: int = 4) -> bytes:
+    """A short hash of the model's config and weights (tables included): what a stream names."""
+    import hashlib
+    import json
+
+    digest = hashlib.blake2b(digest_size=size)
+    digest.update(json.dumps(model.config.to_dict(), sort_keys=True).encode())
+    for name, tensor in sorted(model.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.digest()

@@ -1,0 +1,143 @@
+"""ImageCodec: training on rate + lambda * MSE, a real bitstream that decodes exactly,
+model files, and streams or images that must be refused; on real images (digits,
+scikit-learn's sample photograph)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits, load_sample_image
+
+from aekit import ImageCodec, load
+from aekit.coding import parse
+from aekit.estimators.presets import make_estimator
+from aekit.exceptions import DataError, StreamError
+from aekit.nn.entropy import TABLE_BITS, quantize_pmf
+
+pytestmark = pytest.mark.filterwarnings("ignore::aekit.exceptions.StillImprovingWarning")
+
+TINY = dict(filters=8, latent_channels=8, batch_size=64, learning_rate=3e-3, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def digits_images():
+    return (load_digits().images / 16).astype(np.float32)  # (1797, 8, 8)
+
+
+@pytest.fixture(scope="module")
+def codec(digits_images):
+    return ImageCodec(**TINY, lmbda=0.002, max_epochs=10).fit(digits_images[:1500])
+
+
+@pytest.fixture(scope="module")
+def hyper(digits_images):
+    return ImageCodec(**TINY, entropy_model="hyperprior", hyper_filters=8, lmbda=0.002,
+                      max_epochs=4).fit(digits_images[:1500])
+
+
+def test_quantized_tables_are_exact_integers_summing_to_the_total():
+    rng = np.random.default_rng(0)
+    pmf = rng.dirichlet(np.full(127, 0.05), size=50)
+    freq = quantize_pmf(pmf)
+    assert freq.dtype == np.int32 and freq.min() >= 1
+    assert (freq.sum(1) == 2**TABLE_BITS).all()
+    assert np.array_equal(freq, quantize_pmf(pmf.copy()))  # a pure function of its input
+
+
+def test_training_lowers_the_rate_distortion_loss_and_beats_raw_pixels(codec, digits_images):
+    losses = codec.history_["train_loss"].to_numpy()
+    assert losses[-1] < 0.5 * losses[0]
+    test = digits_images[1500:]
+    stream = codec.compress(test)
+    decoded = codec.decompress(stream)
+    assert 8 * len(stream) / test.size < 4.0  # under half of 8-bit pixels
+    assert np.mean((decoded - test) ** 2) < 0.5 * test.var()  # far better than the mean image
+
+
+def test_round_trip_is_exact_over_thousands_of_images(codec, digits_images):
+    images = np.concatenate([digits_images, digits_images[:, :, ::-1]])  # 3,594 images
+    stream = codec.compress(images)
+    assert np.array_equal(codec.decompress(stream), codec.reconstruct(images))
+    one_by_one = np.stack([codec.decompress(codec.compress(images[i:i + 1]))[0] for i in range(0, 3594, 12)])
+    assert np.array_equal(one_by_one, codec.reconstruct(images[::12]))
+
+
+def test_stream_length_matches_the_tables_estimate(codec, hyper, digits_images):
+    images = digits_images[1500:]
+    for model in (codec, hyper):
+        stream = model.compress(images)
+        header, head, payload = parse(stream)
+        estimate = model.bits(images).sum()
+        assert 8 * len(payload) == pytest.approx(estimate, rel=0.01, abs=40)
+        assert len(stream) == len(head) + len(payload) + 4
+
+
+def test_hyperprior_round_trip_is_exact(hyper, digits_images):
+    images = digits_images[:1000]
+    assert np.array_equal(hyper.decompress(hyper.compress(images)), hyper.reconstruct(images))
+    assert np.array_equal(hyper.decompress(hyper.compress(images[:1])), hyper.reconstruct(images[:1]))
+
+
+def test_any_size_and_layout_and_rgb():
+    photo = load_sample_image("china.jpg").astype(np.float32) / 255  # (427, 640, 3)
+    rng = np.random.default_rng(0)
+    corners = rng.integers(0, [427 - 16, 640 - 16], size=(300, 2))
+    patches = np.stack([photo[r:r + 16, c:c + 16].transpose(2, 0, 1) for r, c in corners])
+    rgb = ImageCodec(**TINY, max_epochs=2).fit(patches)
+    crop = photo[100:137, 200:223].transpose(2, 0, 1)[None]  # 37 x 23: not a multiple of anything
+    decoded = rgb.decompress(rgb.compress(crop))
+    assert decoded.shape == (1, 3, 37, 23)
+    assert np.array_equal(decoded, rgb.reconstruct(crop))
+    rows = rgb.decompress(rgb.compress(patches[:5].reshape(5, -1)))  # flat rows of the training shape
+    assert rows.shape == (5, 3 * 16 * 16)
+
+
+def test_gray_layouts_come_back_as_given(codec, digits_images):
+    x = digits_images[:4]
+    assert codec.decompress(codec.compress(x)).shape == (4, 8, 8)
+    assert codec.decompress(codec.compress(x[:, None])).shape == (4, 1, 8, 8)
+    assert codec.decompress(codec.compress(x.reshape(4, 64))).shape == (4, 64)
+    assert codec.decompress(codec.compress(np.ones((2, 30, 17), np.float32))).shape == (2, 30, 17)
+
+
+def test_save_load_gives_identical_streams(codec, digits_images, tmp_path):
+    path = codec.save(tmp_path / "codec.safetensors")
+    again = load(path)
+    stream = codec.compress(digits_images[:50])
+    assert again.compress(digits_images[:50]) == stream
+    assert np.array_equal(again.decompress(stream), codec.decompress(stream))
+
+
+@pytest.mark.parametrize("bad, message", [
+    (np.zeros((0, 8, 8), np.float32), "empty|0 sample"),
+    (np.zeros((2, 3, 8, 8), np.float32), "3 channel"),
+    (np.full((2, 8, 8), np.nan, np.float32), "NaN"),
+    (np.full((2, 8, 8), 2.0, np.float32), r"\[0, 1\]"),
+    (np.zeros((2, 8, 8), np.uint8), "255"),
+    (np.zeros(5, np.float32), "images"),
+])
+def test_bad_images_are_refused(codec, bad, message):
+    with pytest.raises(DataError, match=message):
+        codec.compress(bad)
+
+
+def test_streams_that_cannot_be_decoded_are_refused(codec, hyper, digits_images):
+    stream = codec.compress(digits_images[:3])
+    with pytest.raises(StreamError, match="another model"):
+        hyper.decompress(stream)
+    with pytest.raises(StreamError, match="not an aekit codec stream"):
+        codec.decompress(b"")
+    for cut in (1, 5, len(stream) // 2):
+        with pytest.raises(StreamError):
+            codec.decompress(stream[:-cut])
+    for model, s in ((codec, stream), (hyper, hyper.compress(digits_images[:2]))):
+        for i in range(len(s)):  # any single flipped bit, header or payload, is caught
+            altered = bytearray(s)
+            altered[i] ^= 1 << (i % 8)
+            with pytest.raises(StreamError):
+                model.decompress(bytes(altered))
+
+
+def test_presets_build_the_codec():
+    assert isinstance(make_estimator("codec"), ImageCodec)
+    assert make_estimator("codec-hyperprior").entropy_model == "hyperprior"
