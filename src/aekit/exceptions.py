@@ -30,5 +30,13 @@ class StillImprovingWarning(UserWarning):
     """Training ended on its best epoch: more epochs would very likely help."""
 
 
+class UnverifiedModelFileWarning(UserWarning):
+    """A model file has no checksum (written before aekit stored one): it loads, unverified."""
+
+
 class StreamError(AekitError, ValueError):
     """A compressed stream cannot be decoded (truncated, altered, another model's, another format)."""
+
+
+class TrainingDivergedWarning(UserWarning):
+    """Training diverged after some good epochs: it stopped and kept the best of them."""

@@ -206,7 +206,7 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
                               hyperprior=config.hyperprior).to_bytes()
         if config.hyperprior:
             payload = _encode_two(self._coder("density"), z, self._coder("gaussian"), y, indexes)
-            return seal(header + payload, indexes.astype(np.uint8).tobytes())
+            return seal(header + payload, indexes.astype("<u2").tobytes())
         density = self._coder("density")
         return seal(header + encode_groups((density, row, part) for row, part in grouped(y.ravel(), _channel_rows(y))))
 
@@ -242,7 +242,7 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
         y_shape = (header.n_images, config.latent_channels, h, w)
         if config.hyperprior:
             y, indexes = self._decode_two(payload, header, y_shape)
-            check(stream, indexes.astype(np.uint8).tobytes())
+            check(stream, indexes.astype("<u2").tobytes())
         else:
             y = ungroup(StreamDecoder(payload), self._coder("density"), _channel_rows(np.empty(y_shape, np.int8)))
             y = y.reshape(y_shape)

@@ -1,0 +1,74 @@
+"""`aekit compress` / `aekit decompress` (and `aekit train --model codec`) on real images."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from sklearn.datasets import load_digits
+
+from aekit import ImageCodec, load
+from aekit.cli import main
+
+pytestmark = pytest.mark.filterwarnings("ignore::aekit.exceptions.StillImprovingWarning")
+
+
+def run(args, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    out, err = capsys.readouterr()
+    return exit_info.value.code or 0, out, err
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """A trained tiny codec file and a folder of 60 PNG digits (8x8, gray)."""
+    root = tmp_path_factory.mktemp("codec")
+    images = (load_digits().images / 16).astype(np.float32)
+    codec = ImageCodec(filters=8, latent_channels=8, lmbda=0.002, learning_rate=3e-3, max_epochs=5,
+                       random_state=0).fit(images[:1200])
+    other = ImageCodec(filters=8, latent_channels=8, max_epochs=1, random_state=1).fit(images[:300])
+    folder = root / "pngs"
+    folder.mkdir()
+    for i, image in enumerate(images[1200:1260]):
+        Image.fromarray(np.round(image * 255).astype(np.uint8)).save(folder / f"d{i:02d}.png")
+    return codec.save(root / "codec.safetensors"), other.save(root / "other.safetensors"), folder, root
+
+
+def test_compress_then_decompress_a_folder(files, capsys):
+    model, _, folder, root = files
+    code, out, err = run(["compress", str(model), "--data", str(folder), "--out", str(root / "d.aec")], capsys)
+    assert code == 0, err
+    assert "60 images" in out and "bpp" in out and "PSNR" in out
+    stream = (root / "d.aec").read_bytes()
+    assert f"{len(stream)} bytes" in out
+    code, out, err = run(["decompress", str(model), "--data", str(root / "d.aec"), "--out", str(root / "back"),
+                          "--originals", str(folder)], capsys)
+    assert code == 0, err
+    decoded = sorted((root / "back").glob("*.png"))
+    assert len(decoded) == 60 and "PSNR" in out
+    pixels = np.stack([np.asarray(Image.open(p), dtype=np.float32) / 255 for p in decoded])
+    expected = load(model).decompress(stream)[:, 0]
+    assert np.abs(pixels - expected).max() <= 0.5 / 255 + 1e-6  # the decoded images, as 8-bit PNGs
+    # the old spelling (stream first, --model) still works, with a deprecation note
+    code, out, err = run(["decompress", str(root / "d.aec"), "--model", str(model), "--out", str(root / "old")],
+                         capsys)
+    assert code == 0 and "--model is deprecated" in err and "the positional STREAM is deprecated" in err
+    assert [p.read_bytes() for p in sorted((root / "old").glob("*.png"))] == [p.read_bytes() for p in decoded]
+
+
+def test_decompress_with_another_model_is_one_clear_error(files, capsys):
+    model, other, folder, root = files
+    run(["compress", str(model), "-d", str(folder), "-o", str(root / "e.aec")], capsys)
+    code, out, err = run(["decompress", str(other), "-d", str(root / "e.aec"), "-o", str(root / "x")], capsys)
+    assert code == 1 and "another model" in err and "Traceback" not in err
+
+
+def test_train_codec_from_the_cli(tmp_path, capsys):
+    code, out, err = run(["train", "--model", "codec", "--data", "digits", "--epochs", "1", "--out",
+                          str(tmp_path / "run")], capsys)
+    assert code == 0, err
+    codec = load(tmp_path / "run")
+    assert isinstance(codec, ImageCodec)
+    images = load_digits().images[:3] / 16
+    assert codec.decompress(codec.compress(images)).shape == (3, 8, 8)
