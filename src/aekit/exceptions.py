@@ -26,6 +26,10 @@ class CheckpointError(AekitError, ValueError):
     """A training checkpoint cannot be resumed (written by another run or config)."""
 
 
+class MissingDependencyError(AekitError, ImportError):
+    """An optional dependency (an extra) is needed and not installed; says how to install it."""
+
+
 class StillImprovingWarning(UserWarning):
     """Training ended on its best epoch: more epochs would very likely help."""
 

@@ -33,6 +33,7 @@ ESTIMATOR_MODULES: dict[str, str] = {
     "SeriesAnomalyDetector": "series_detector",
     "ConditionalVAE": "cvae",
     "AdversarialAutoencoder": "aae",
+    "DeepClustering": "clustering",
     "ImageCodec": "codec",
 }
 # abstract bases, importable as aekit.estimators.Name but never in a model file

@@ -201,11 +201,9 @@ def load_data(name_or_path: str, image_size: Optional[str] = None, seed: int = 0
 def remember_contract(estimator, dataset) -> None:
     """Let ``estimator`` store the layout of the user table it was fitted on (its columns, their
     kinds and categories, the label, dropped and id columns) in its model file."""
-    contract = getattr(dataset, "contract", None)
-    if contract is not None and getattr(estimator, "n_features_in_", None) == contract.n_features:
-        from aekit.data.contract import with_categories
+    from aekit.data.contract import attach_contract
 
-        estimator.data_contract_ = with_categories(contract, estimator)
+    attach_contract(estimator, getattr(dataset, "contract", None))
 
 
 def features(X, feature_names):

@@ -366,6 +366,16 @@ def export(model: Path = typer.Argument(..., help="A .safetensors model file."),
     console.print(f"wrote the {part} of {model} to {written} (input 'input', output 'output')")
 
 
+def _test_ids(run: dict, contract):
+    """The id columns of the run's test rows (None without ids), for the report's worst rows."""
+    if contract is None or not contract.ids or not run.get("data_path") or run.get("test_indices") is None:
+        return None
+    from aekit.data import load_table
+
+    ids = load_table(run["data_path"], contract=contract).ids
+    return None if ids is None else ids.iloc[run["test_indices"]].reset_index(drop=True)
+
+
 def evaluate(
     run_dir: Path = typer.Argument(..., help="A directory written by `aekit train` (its data must be unchanged)."),
     code_map: str = typer.Option("tsne", "--code-map", help="2-D map of codes: tsne, umap or pca."),
@@ -392,7 +402,7 @@ def evaluate(
         raise ValueError(f"{run['data']} has too few rows for a test split (need at least 5); nothing to evaluate on")
     result = evaluate_fitted(run["model"], estimator, dataset, run_dir / "evaluation", seed=run.get("seed", 0),
                              command="aekit " + shlex.join(sys.argv[1:]), code_map_method=code_map,
-                             test_rows=run.get("test_indices"))
+                             test_rows=run.get("test_indices"), test_ids=_test_ids(run, contract))
     print_table(result.table, fmt)
     if fmt == "table":
         console.print(f"wrote [bold]{result.report}[/]")
