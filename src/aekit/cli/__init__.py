@@ -6,6 +6,7 @@ per command group and holds the entry point :func:`main`.
 - :mod:`aekit.cli.detect`: ``detect fit / score / report``;
 - :mod:`aekit.cli.generate`: ``generate``;
 - :mod:`aekit.cli.recommend`: ``recommend train / evaluate / predict / top / compare``;
+- :mod:`aekit.cli.cluster`: ``cluster`` (DeepClustering: labels, model file, report);
 - :mod:`aekit.cli.codec`: ``compress`` and ``decompress`` (ImageCodec streams);
 - :mod:`aekit.cli._common`: the console, the shared options and data loading.
 
@@ -26,7 +27,7 @@ from typing import Optional
 
 import typer
 
-from aekit.cli import codec, compare, detect, generate, recommend, train
+from aekit.cli import cluster, codec, compare, detect, generate, recommend, train
 from aekit.cli._common import Command, console
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -61,6 +62,7 @@ app.command()(compare.demo)
 app.add_typer(detect.detect_app, name="detect")
 app.command()(generate.generate)
 app.add_typer(recommend.app, name="recommend")
+app.command()(cluster.cluster)
 app.command(cls=Command)(codec.compress)
 app.command()(codec.decompress)
 
