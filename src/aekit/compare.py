@@ -232,7 +232,7 @@ def write_outputs(evaluations: list[Evaluation], scaled: _Scaled, out_dir: Path,
                             figures=figures, column_notes=COLUMN_NOTES, better=BETTER, tables=tables)
 
 
-def compare_models(dataset: Dataset, models: list[str], out_dir: str | Path, *, latent_dim: int = 32,
+def compare_models(dataset: Dataset, models: list[str], out_dir: str | Path, *, latent_dim: int | str = "auto",
                    hidden: tuple[int, ...] = (256,), max_epochs: int | str = "auto", batch_size: int | str = "auto",
                    seed: int = 0, verbose: int = 0, command: str | None = None, code_map_method: str = "tsne",
                    on_model: Callable[[str], None] | None = None,
@@ -241,7 +241,10 @@ def compare_models(dataset: Dataset, models: list[str], out_dir: str | Path, *, 
     on ``dataset`` and write the comparison into ``out_dir``. ``max_epochs`` and
     ``batch_size`` default to ``"auto"``: each model's budget is sized in
     optimiser steps for the data (``aekit.training.TrainConfig.sized_for``), so
-    small data sets and slow families are not left undertrained. ``training``
+    small data sets and slow families are not left undertrained. ``latent_dim``
+    "auto" is chosen once from the scaled training data
+    (:func:`aekit.estimators.sizing.auto_latent_dim`) and used by every model
+    and PCA. ``training``
     holds further estimator settings for every model (accelerator, devices,
     precision, num_threads, ...)."""
     unknown = [m for m in models if m not in PRESETS and m not in BASELINES]
@@ -250,6 +253,10 @@ def compare_models(dataset: Dataset, models: list[str], out_dir: str | Path, *, 
                          f"{', '.join([*BASELINES, *PRESETS])}")
     out_dir = Path(out_dir)
     scaled = _Scaled(dataset, seed)
+    if latent_dim == "auto":  # one code size for every model and PCA: the estimators' own rule
+        from aekit.estimators.sizing import auto_latent_dim
+
+        latent_dim = auto_latent_dim(scaled.X_train, seed)
     can_sample = any(name in PRESETS and hasattr(estimator_class(name), "sample") for name in models)
     scorer = fit_sample_scorer(dataset, seed) if can_sample else None
     evaluations, estimators = [], {}

@@ -34,6 +34,14 @@ class StillImprovingWarning(UserWarning):
     """Training ended on its best epoch: more epochs would very likely help."""
 
 
+class WideCodeWarning(UserWarning):
+    """An explicit code as wide as the input or wider: the model can learn the identity map."""
+
+
+class DegenerateModelError(AekitError, ValueError):
+    """A fitted model is useless for its job (e.g. a detector whose scores are round-off)."""
+
+
 class UnverifiedModelFileWarning(UserWarning):
     """A model file has no checksum (written before aekit stored one): it loads, unverified."""
 

@@ -149,6 +149,39 @@ def parse_size(text: Optional[str]) -> Optional[tuple[int, int]]:
     return int(parts[0]), int(parts[1])
 
 
+# The estimators' own "auto" defaults (aekit.estimators.sizing, aekit.training.TrainConfig.sized_for),
+# spelled out once for every command's help.
+LATENT_HELP = ("Code size, or auto: the fewest principal components explaining 90% of the scaled training "
+               "data's variance, at most half the columns and 32 (VAEs 16, adversarial 8).")
+EPOCHS_HELP = ("Maximum number of epochs; default auto: enough for about 4000 optimiser steps, 50 to 500, "
+               "with early stopping.")
+BATCH_HELP = "Rows per optimiser step; default auto: training rows / 20, in 16..128."
+PATIENCE_HELP = "Early-stopping patience in epochs; default auto: 500 optimiser steps, at least 5 epochs."
+
+
+def latent_option():
+    """``--latent``: default "auto", the estimators' own default."""
+    return typer.Option("auto", "--latent", help=LATENT_HELP)
+
+
+def parse_latent(text: str) -> int | str:
+    """``--latent auto`` -> "auto", ``--latent 8`` -> 8."""
+    if str(text).strip().lower() == "auto":
+        return "auto"
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise typer.BadParameter(f"--latent expects a positive integer or auto, got {text!r}")
+    return value
+
+
+def auto_choices(estimator) -> dict:
+    """What the "auto" settings chose for a fitted estimator (code size and budget), for run.json."""
+    return dict(getattr(estimator, "training_settings_", None) or {})
+
+
 def parse_hidden(hidden: str) -> tuple[int, ...]:
     """``--hidden 256,128`` -> (256, 128)."""
     return parse_sizes(hidden, "--hidden")
