@@ -290,7 +290,8 @@ def load(path: str | Path):
         _check_shapes(path, model_class, model_config, tensors)
         model = model_class(model_config)
         model.load_state_dict(tensors, strict=True)
-        scaler = preprocessing_from_dict(scaler_state)
+        # an estimator with its own preprocessing (the imputer's) says how to read it back
+        scaler = getattr(estimator_class(name), "preprocessing_from_dict", preprocessing_from_dict)(scaler_state)
         _check_consistent(path, model, scaler, tensors, fitted)
         params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
         estimator = estimator_class(name)(**params)._restore(model, scaler, fitted)

@@ -33,6 +33,8 @@ ESTIMATOR_MODULES: dict[str, str] = {
     "SeriesAnomalyDetector": "series_detector",
     "ConditionalVAE": "cvae",
     "AdversarialAutoencoder": "aae",
+    "AutoencoderImputer": "imputer",
+    "ImageCompleter": "image_completer",
     "DeepClustering": "clustering",
     "ImageCodec": "codec",
 }

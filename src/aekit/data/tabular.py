@@ -248,17 +248,17 @@ class TabularPreprocessor:
 
         prep = cls(state.get("scaling", "auto"), state.get("handle_unknown", "ignore"))
         prep._check_policy()
-        columns, numeric = _str_list(state, "columns"), _str_list(state, "numeric")
+        columns, numeric = str_list(state, "columns"), str_list(state, "numeric")
         pairs = state.get("categories")
         if not isinstance(pairs, list) or not all(
-                isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) and _is_str_list(p[1]) and p[1]
+                isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) and is_str_list(p[1]) and p[1]
                 for p in pairs):
             raise DataError("tabular state field 'categories' must be a list of [column, [category, ...]] pairs")
         categorical = [p[0] for p in pairs]
         if sorted(columns) != sorted(numeric + categorical) or len(set(columns)) != len(columns):
             raise DataError("tabular state: 'columns' must be the numeric and the categorical columns, once each")
         prep.columns_, prep.numeric_, prep.categorical_ = columns, numeric, categorical
-        prep.booleans_ = [c for c in _str_list(state, "booleans") if c in categorical]
+        prep.booleans_ = [c for c in str_list(state, "booleans") if c in categorical]
         prep.scaler_ = Scaler.from_dict(state["scaler"]) if numeric else None
         if prep.scaler_ is not None and prep.scaler_.n_features_ != len(numeric):
             raise DataError(f"tabular state: the scaler has {prep.scaler_.n_features_} columns, "
@@ -316,12 +316,14 @@ def _is_bool(series) -> bool:
     return pd.api.types.is_bool_dtype(series.dtype)
 
 
-def _is_str_list(value) -> bool:
+def is_str_list(value) -> bool:
+    """Whether a state field read from a model file is a list of strings."""
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
-def _str_list(state: dict[str, Any], key: str) -> list[str]:
+def str_list(state: dict[str, Any], key: str) -> list[str]:
+    """The list of strings under ``key`` of a stored state; a DataError names the field otherwise."""
     value = state.get(key)
-    if not _is_str_list(value):
+    if not is_str_list(value):
         raise DataError(f"tabular state field {key!r} must be a list of strings; got {value!r:.80}")
     return list(value)
