@@ -11,17 +11,14 @@ from typing import Optional
 
 import numpy as np
 import typer
-from rich.console import Console
-from aekit.cli._common import (EPOCHS_HELP, Command, auto_choices, data_file_option, drop_option, features,
-                               handle_unknown_option, id_option, latent_option, load_data, old_argument, old_option,
-                               out_option, parse_hidden, parse_latent, remember_contract, renamed,
-                               skip_unreadable_option)
+from aekit.cli._common import (EPOCHS_HELP, Command, auto_choices, console, data_file_option, drop_option,
+                               err_console, features, handle_unknown_option, id_option, latent_option, load_data,
+                               old_argument, old_option, out_option, parse_hidden, parse_latent, remember_contract,
+                               renamed, skip_unreadable_option)
 from aekit.cli._tables import format_option, print_table
 from aekit.estimators.presets import PRESETS
 
 detect_app = typer.Typer(no_args_is_help=True, help="Anomaly detection by reconstruction error.")
-console = Console()
-err_console = Console(stderr=True)
 SHOWN_FLAGGED = 20  # flagged rows listed on the terminal with their top features
 
 

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from aekit.cli._common import old_option, renamed
+from aekit.cli._common import console, old_option, renamed
 
 
 def generate(
@@ -24,7 +24,6 @@ def generate(
 ) -> None:
     """Write a grid of N samples drawn from MODEL (and the raw samples with --npy)."""
     import numpy as np
-    from rich.console import Console
 
     from aekit.io import load
     from aekit.viz import plot_samples
@@ -46,7 +45,7 @@ def generate(
     if npy:
         np.save(output.with_suffix(".npy"), samples)
         written.append(output.with_suffix(".npy"))
-    Console().print(f"drew {n} samples from {model}; wrote {', '.join(map(str, written))}")
+    console.print(f"drew {n} samples from {model}; wrote {', '.join(map(str, written))}")
 
 
 def class_of(estimator, label: str):
