@@ -49,7 +49,7 @@ def test_encode_takes_the_model_columns_by_name_and_carries_the_ids(cars, cars_r
     code, out, err = run(["encode", str(cars_run), str(folder / "shuffled.csv"), "-o", str(tmp_path / "c.csv")],
                          capsys)
     assert code == 0, err
-    assert "ignored: ['dealer', 'stock']" in err and "Make first" in out
+    assert "ignored: ['dealer', 'stock']" in err and "Make first" in " ".join(out.split())  # rich wraps lines
     codes = pd.read_csv(tmp_path / "c.csv")
     assert list(codes.columns) == ["Make", "autoencoder0", "autoencoder1", "autoencoder2"]
     assert codes["Make"].tolist() == frame["Make"].tolist()
@@ -74,11 +74,14 @@ def test_missing_and_unknown_columns_are_one_error(cars, cars_run, tmp_path, cap
     assert code == 1 and "no column ['VIN'] (named by --label / --drop / --id)" in err
 
 
-def test_evaluate_reads_the_run_through_its_contract(cars_run, capsys):
+def test_evaluate_reads_the_run_through_its_contract(cars, cars_run, capsys):
     code, out, err = run(["evaluate", str(cars_run), "--code-map", "pca", "--format", "csv"], capsys)
     assert code == 0, err
     table = pd.read_csv(io.StringIO(out))
     assert table["model"].tolist() == ["pca", "ae"] and table["linear_probe"].between(0, 1).all()
+    worst = pd.read_csv(cars_run / "evaluation" / "worst_rows.csv")  # the worst rows, named by their ids
+    assert list(worst.columns[:2]) == ["Make", "row"]
+    assert worst["Make"].tolist() == cars[1]["Make"].iloc[worst["row"]].tolist()
 
 
 def test_detect_fit_takes_text_columns_and_score_carries_ids_and_truth(cars, tmp_path, capsys):

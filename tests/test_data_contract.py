@@ -19,7 +19,7 @@ import aekit
 from aekit.io import write_model_file
 from aekit import AnomalyDetector, Autoencoder
 from aekit.data import DataContract, contract_of, load_any, load_table, read_image_folder
-from aekit.data.contract import IgnoredColumnsWarning, with_categories
+from aekit.data.contract import IgnoredColumnsWarning, attach_contract
 from aekit.data.tabular import UnknownCategoryWarning
 from aekit.exceptions import DataError, ModelFileError
 
@@ -43,7 +43,7 @@ def cars_model(cars, tmp_path_factory):
     """An autoencoder trained on the table with its contract, saved and loaded back."""
     table = load_table(cars[0], label="Type", ids="Make")
     model = Autoencoder(latent_dim=3, hidden=(16,), max_epochs=3, random_state=0).fit(table.features())
-    model.data_contract_ = with_categories(table.contract, model)
+    attach_contract(model, table.contract)
     path = tmp_path_factory.mktemp("model") / "cars.safetensors"
     model.save(path)
     return aekit.load(path), path, table

@@ -26,8 +26,20 @@ class CheckpointError(AekitError, ValueError):
     """A training checkpoint cannot be resumed (written by another run or config)."""
 
 
+class MissingDependencyError(AekitError, ImportError):
+    """An optional dependency (an extra) is needed and not installed; says how to install it."""
+
+
 class StillImprovingWarning(UserWarning):
     """Training ended on its best epoch: more epochs would very likely help."""
+
+
+class WideCodeWarning(UserWarning):
+    """An explicit code as wide as the input or wider: the model can learn the identity map."""
+
+
+class DegenerateModelError(AekitError, ValueError):
+    """A fitted model is useless for its job (e.g. a detector whose scores are round-off)."""
 
 
 class UnverifiedModelFileWarning(UserWarning):

@@ -13,7 +13,9 @@ The tensors are the model's weights. The metadata (strings only) hold:
 - optionally ``wrapper``, ``wrapper_params``, ``wrapper_fitted``: an estimator
   built around the model (e.g. ``AnomalyDetector``: its threshold and
   training scores), its class name in ``ESTIMATORS``, parameters and fitted
-  state as JSON; :func:`load` then returns the wrapper
+  state as JSON; :func:`load` then returns the wrapper. A wrapper's arrays
+  (e.g. a clustering's labels and centres) are tensors named
+  ``wrapper/<name>`` beside the weights
 - ``sha256``: the SHA-256 of everything else (see :func:`content_digest`):
   every tensor's name, dtype, shape and bytes, and every other metadata field
 
@@ -75,7 +77,9 @@ def save_estimator(estimator, path: str | Path, wrapper=None) -> Path:
     """Write a fitted estimator to ``path`` atomically and durably (see :func:`aekit.files.atomic_write`).
 
     ``wrapper``: a fitted estimator built around ``estimator`` (it provides
-    ``_fitted_state()`` and ``_restore_wrapped(estimator, fitted)``), stored too.
+    ``_fitted_state()`` and ``_restore_wrapped(estimator, fitted)``), stored too;
+    one with ``_fitted_tensors()`` (name -> tensor) also stores those, and gets
+    them back as ``_restore_wrapped(estimator, fitted, tensors)``.
 
     Raises TrainingDivergedError when a weight is NaN or infinite: such a
     model is never written.
@@ -93,6 +97,9 @@ def save_estimator(estimator, path: str | Path, wrapper=None) -> Path:
         raise TrainingDivergedError(
             f"not saving {path}: the weights contain NaN or inf (in {bad[:3]}), so the training diverged; "
             "train again with a lower learning_rate")
+    if wrapper is not None and hasattr(wrapper, "_fitted_tensors"):
+        tensors.update({WRAPPER_TENSOR + k: v.detach().contiguous().cpu()
+                        for k, v in wrapper._fitted_tensors().items()})
     metadata = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -185,6 +192,7 @@ def _portable_params(estimator) -> dict[str, Any]:
 
 
 RUN_MODEL_FILE = "model.safetensors"
+WRAPPER_TENSOR = "wrapper/"  # prefix of a wrapper's own tensors
 
 
 def model_file_of(path: str | Path) -> Path:
@@ -269,6 +277,7 @@ def load(path: str | Path):
 
     path = model_file_of(path)
     metadata, tensors = read_model_file(path)
+    wrapper_tensors = {k[len(WRAPPER_TENSOR):]: tensors.pop(k) for k in list(tensors) if k.startswith(WRAPPER_TENSOR)}
     family, name = metadata["family"], metadata["estimator"]
     if family not in MODEL_FAMILIES or name not in ESTIMATORS:
         raise ModelFileError(f"{path}: unknown model family {family!r} or estimator {name!r}; "
@@ -281,11 +290,12 @@ def load(path: str | Path):
         _check_shapes(path, model_class, model_config, tensors)
         model = model_class(model_config)
         model.load_state_dict(tensors, strict=True)
-        scaler = preprocessing_from_dict(scaler_state)
+        # an estimator with its own preprocessing (the imputer's) says how to read it back
+        scaler = getattr(ESTIMATORS[name], "preprocessing_from_dict", preprocessing_from_dict)(scaler_state)
         _check_consistent(path, model, scaler, tensors, fitted)
         params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
         estimator = ESTIMATORS[name](**params)._restore(model, scaler, fitted)
-        loaded = _wrapped(estimator, metadata, path) if "wrapper" in metadata else estimator
+        loaded = _wrapped(estimator, metadata, path, wrapper_tensors) if "wrapper" in metadata else estimator
         if "data_contract" in metadata:
             loaded.data_contract_ = _contract(metadata["data_contract"], fitted, path)
         return loaded
@@ -320,7 +330,7 @@ def _described(tensor: torch.Tensor) -> str:
     return f"{str(tensor.dtype).removeprefix('torch.')}{list(tensor.shape)}"
 
 
-def _wrapped(estimator, metadata: dict[str, str], path: Path):
+def _wrapped(estimator, metadata: dict[str, str], path: Path, tensors: dict[str, torch.Tensor]):
     """The estimator built around ``estimator`` that the file describes (see the module doc)."""
     from aekit.estimators import ESTIMATORS
 
@@ -329,7 +339,10 @@ def _wrapped(estimator, metadata: dict[str, str], path: Path):
         raise ModelFileError(f"{path}: unknown wrapper estimator {name!r}")
     params, fitted = (_json_object(metadata, key, path) for key in ("wrapper_params", "wrapper_fitted"))
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
-    return ESTIMATORS[name](**params)._restore_wrapped(estimator, fitted)
+    wrapper = ESTIMATORS[name](**params)
+    if tensors:
+        return wrapper._restore_wrapped(estimator, fitted, tensors)
+    return wrapper._restore_wrapped(estimator, fitted)
 
 
 def _contract(text: str, fitted: dict[str, Any], path: Path):

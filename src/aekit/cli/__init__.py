@@ -6,7 +6,9 @@ per command group and holds the entry point :func:`main`.
 - :mod:`aekit.cli.detect`: ``detect fit / score / report``;
 - :mod:`aekit.cli.generate`: ``generate``;
 - :mod:`aekit.cli.recommend`: ``recommend train / evaluate / predict / top / compare``;
+- :mod:`aekit.cli.cluster`: ``cluster`` (DeepClustering: labels, model file, report);
 - :mod:`aekit.cli.codec`: ``compress`` and ``decompress`` (ImageCodec streams);
+- :mod:`aekit.cli.complete`: ``complete`` (missing cells of a table, holes in images);
 - :mod:`aekit.cli._common`: the console, the shared options and data loading.
 
 A new command goes in its own module here and is registered below.
@@ -26,7 +28,7 @@ from typing import Optional
 
 import typer
 
-from aekit.cli import codec, compare, detect, generate, recommend, train
+from aekit.cli import cluster, codec, compare, complete, detect, generate, recommend, train
 from aekit.cli._common import console
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -61,8 +63,10 @@ app.command()(compare.demo)
 app.add_typer(detect.detect_app, name="detect")
 app.command()(generate.generate)
 app.add_typer(recommend.app, name="recommend")
+app.command()(cluster.cluster)
 app.command()(codec.compress)
 app.command()(codec.decompress)
+app.command()(complete.complete)
 
 
 # -- entry point ----------------------------------------------------------------------

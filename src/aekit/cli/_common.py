@@ -89,6 +89,39 @@ def parse_size(text: Optional[str]) -> Optional[tuple[int, int]]:
     return int(parts[0]), int(parts[1])
 
 
+# The estimators' own "auto" defaults (aekit.estimators.sizing, aekit.training.TrainConfig.sized_for),
+# spelled out once for every command's help.
+LATENT_HELP = ("Code size, or auto: the fewest principal components explaining 90% of the scaled training "
+               "data's variance, at most half the columns and 32 (VAEs 16, adversarial 8).")
+EPOCHS_HELP = ("Maximum number of epochs; default auto: enough for about 4000 optimiser steps, 50 to 500, "
+               "with early stopping.")
+BATCH_HELP = "Rows per optimiser step; default auto: training rows / 20, in 16..128."
+PATIENCE_HELP = "Early-stopping patience in epochs; default auto: 500 optimiser steps, at least 5 epochs."
+
+
+def latent_option():
+    """``--latent``: default "auto", the estimators' own default."""
+    return typer.Option("auto", "--latent", help=LATENT_HELP)
+
+
+def parse_latent(text: str) -> int | str:
+    """``--latent auto`` -> "auto", ``--latent 8`` -> 8."""
+    if str(text).strip().lower() == "auto":
+        return "auto"
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise typer.BadParameter(f"--latent expects a positive integer or auto, got {text!r}")
+    return value
+
+
+def auto_choices(estimator) -> dict:
+    """What the "auto" settings chose for a fitted estimator (code size and budget), for run.json."""
+    return dict(getattr(estimator, "training_settings_", None) or {})
+
+
 def parse_hidden(hidden: str) -> tuple[int, ...]:
     """``--hidden 256,128`` -> (256, 128)."""
     return parse_sizes(hidden, "--hidden")
@@ -141,11 +174,9 @@ def load_data(name_or_path: str, image_size: Optional[str] = None, seed: int = 0
 def remember_contract(estimator, dataset) -> None:
     """Let ``estimator`` store the layout of the user table it was fitted on (its columns, their
     kinds and categories, the label, dropped and id columns) in its model file."""
-    contract = getattr(dataset, "contract", None)
-    if contract is not None and getattr(estimator, "n_features_in_", None) == contract.n_features:
-        from aekit.data.contract import with_categories
+    from aekit.data.contract import attach_contract
 
-        estimator.data_contract_ = with_categories(contract, estimator)
+    attach_contract(estimator, getattr(dataset, "contract", None))
 
 
 def features(X, feature_names):

@@ -12,8 +12,9 @@ from typing import Optional
 import numpy as np
 import typer
 from rich.console import Console
-from aekit.cli._common import (drop_option, features, handle_unknown_option, id_option, load_data, parse_hidden,
-                               remember_contract, skip_unreadable_option)
+from aekit.cli._common import (EPOCHS_HELP, auto_choices, drop_option, features, handle_unknown_option, id_option,
+                               latent_option, load_data, parse_hidden, parse_latent, remember_contract,
+                               skip_unreadable_option)
 from aekit.cli._tables import format_option, print_table
 from aekit.estimators.presets import PRESETS
 
@@ -70,9 +71,9 @@ def fit(
     score: str = typer.Option("mse", "--score", help="mse, mae, standardized_mse (each feature's error over its training mean), latent "
                                     "(Mahalanobis distance of the code) or parts joined by '+', e.g. "
                                     "standardized_mse+latent (or elbo, reconstruction_probability for VAEs)."),
-    latent: int = typer.Option(32, "--latent", help="Code size."),
+    latent: str = latent_option(),
     hidden: str = typer.Option("256", "--hidden", help="Hidden layer sizes, comma-separated."),
-    epochs: int = typer.Option(50, "--epochs", help="Maximum number of epochs."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help=EPOCHS_HELP),
     seed: int = typer.Option(0, "--seed"),
     out: Path = typer.Option(Path("detector.safetensors"), "--out", "-o", help="Model file to write."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
@@ -100,12 +101,16 @@ def fit(
         X = take_rows(X, np.flatnonzero(normal_rows(dataset.y_train, dataset.classes, normal, data)))
     X = features(X, dataset.feature_names)
     detector = AnomalyDetector(model, threshold=parse_threshold(threshold), contamination=contamination,
-                               score=score, threshold_k=threshold_k, latent_dim=latent, hidden=parse_hidden(hidden),
-                               max_epochs=epochs, random_state=seed, verbose=0 if quiet else 1,
+                               score=score, threshold_k=threshold_k, latent_dim=parse_latent(latent),
+                               hidden=parse_hidden(hidden), max_epochs=epochs or "auto", random_state=seed,
+                               verbose=0 if quiet else 1,
                                **({"handle_unknown": handle_unknown} if handle_unknown is not None else {}))
     detector.fit(X)
     remember_contract(detector, dataset)
     detector.save(out)
+    chosen = auto_choices(detector.estimator_)
+    if chosen:
+        console.print("chose " + ", ".join(f"{k} {v}" for k, v in chosen.items()))
     console.print(f"fitted {model} on {len(X)} rows of {dataset.name}: threshold {detector.threshold_:.6g} "
                   f"({detector.threshold_rule_}), {detector.labels_.mean():.1%} of training rows flagged; wrote {out}")
 

@@ -15,10 +15,11 @@ from typing import Optional
 import numpy as np
 import typer
 
-from aekit.cli._common import (ACCELERATOR, DEVICES, INPUT_HELP, MODEL_HELP, NUM_NODES, NUM_THREADS, PRECISION,
-                               STRATEGY, console, device_settings, drop_option, features, handle_unknown_option,
-                               id_option, image_size_option, label_option, load_data, parse_hidden, parse_size,
-                               parse_sizes, print_table, remember_contract, skip_unreadable_option)
+from aekit.cli._common import (ACCELERATOR, BATCH_HELP, DEVICES, EPOCHS_HELP, INPUT_HELP, MODEL_HELP, NUM_NODES,
+                               NUM_THREADS, PATIENCE_HELP, PRECISION, STRATEGY, auto_choices, console,
+                               device_settings, drop_option, features, handle_unknown_option, id_option,
+                               image_size_option, label_option, latent_option, load_data, parse_hidden, parse_latent,
+                               parse_size, parse_sizes, print_table, remember_contract, skip_unreadable_option)
 from aekit.cli._tables import format_option
 from aekit.estimators.presets import PRESETS, make_estimator
 
@@ -40,15 +41,12 @@ def datasets(fmt: str = format_option()) -> None:
 def train(
     model: str = typer.Option("ae", "--model", "-m", help=f"One of: {', '.join(PRESETS)}."),
     data: str = typer.Option("digits", "--data", "-d", help="Dataset name or a CSV/Parquet/NPY/NPZ file or image folder."),
-    latent: int = typer.Option(32, "--latent", help="Code size."),
+    latent: str = latent_option(),
     hidden: str = typer.Option("256", "--hidden", help="Hidden layer sizes, comma-separated."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", help="Maximum number of epochs [default: the "
-                                         "model's; ae: auto, enough for 4000 optimiser steps, 50 to 500]."),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="[default: the model's; ae: auto, "
-                                             "rows/20 in 16..128]"),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help=EPOCHS_HELP),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help=BATCH_HELP),
     learning_rate: float = typer.Option(1e-3, "--lr", help="Adam learning rate."),
-    patience: Optional[int] = typer.Option(None, "--patience", help="Early-stopping patience in epochs "
-                                           "[default: the model's; ae: auto, 500 optimiser steps, at least 5]."),
+    patience: Optional[int] = typer.Option(None, "--patience", help=PATIENCE_HELP),
     seed: int = typer.Option(0, "--seed"),
     image_size: Optional[str] = typer.Option(None, "--image-size", help="Resize images to WxH (image folders)."),
     out: Path = typer.Option(Path("runs/model"), "--out", "-o", help="Output directory."),
@@ -83,6 +81,7 @@ def train(
     from aekit.viz import plot_reconstructions
 
     hidden_sizes = parse_hidden(hidden)
+    latent = parse_latent(latent)
     chosen = {k: v for k, v in dict(
         noise_level=noise_level, sparsity_weight=sparsity_weight, sparsity_target=sparsity_target,
         contractive_weight=contractive_weight, weight_decay=weight_decay, tied=tied, activation=activation,
@@ -96,7 +95,7 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(out / "evaluation", ignore_errors=True)  # it described the model this run replaces
     budget = {k: v for k, v in dict(max_epochs=epochs, batch_size=batch_size, patience=patience).items()
-              if v is not None}  # unset: the model's own defaults ("auto" for Autoencoder)
+              if v is not None}  # unset: the model's own defaults ("auto")
     params = dict(
         latent_dim=latent, hidden=hidden_sizes, **budget, learning_rate=learning_rate,
         random_state=seed, verbose=0 if quiet else 1,
@@ -121,6 +120,7 @@ def train(
     test_elbo = float(np.mean(estimator.elbo(dataset.X_test, **test_labels))) if len(dataset.X_test) and is_vae else None
     run = {"model": model, "data": data, "latent": latent, "hidden": list(hidden_sizes), "seed": seed,
            "image_size": image_size, "epochs_run": estimator.n_epochs_, "best_epoch": estimator.best_epoch_,
+           "chosen": auto_choices(estimator),  # what "auto" picked: latent_dim, max_epochs, batch_size, patience
            "test_mse_scaled": test_mse, "test_elbo_nats": test_elbo, "label": label, "drop": drop, "ids": ids,
            "skip_unreadable": skip_unreadable,
            **data_record(data, len(dataset.X_train) + len(dataset.X_test), seed), "command": "aekit " + shlex.join(sys.argv[1:])}
@@ -358,6 +358,16 @@ def export(model: Path = typer.Argument(..., help="A .safetensors model file."),
     console.print(f"wrote the {part} of {model} to {written} (input 'input', output 'output')")
 
 
+def _test_ids(run: dict, contract):
+    """The id columns of the run's test rows (None without ids), for the report's worst rows."""
+    if contract is None or not contract.ids or not run.get("data_path") or run.get("test_indices") is None:
+        return None
+    from aekit.data import load_table
+
+    ids = load_table(run["data_path"], contract=contract).ids
+    return None if ids is None else ids.iloc[run["test_indices"]].reset_index(drop=True)
+
+
 def evaluate(
     run_dir: Path = typer.Argument(..., help="A directory written by `aekit train` (its data must be unchanged)."),
     code_map: str = typer.Option("tsne", "--code-map", help="2-D map of codes: tsne, umap or pca."),
@@ -384,7 +394,7 @@ def evaluate(
         raise ValueError(f"{run['data']} has too few rows for a test split (need at least 5); nothing to evaluate on")
     result = evaluate_fitted(run["model"], estimator, dataset, run_dir / "evaluation", seed=run.get("seed", 0),
                              command="aekit " + shlex.join(sys.argv[1:]), code_map_method=code_map,
-                             test_rows=run.get("test_indices"))
+                             test_rows=run.get("test_indices"), test_ids=_test_ids(run, contract))
     print_table(result.table, fmt)
     if fmt == "table":
         console.print(f"wrote [bold]{result.report}[/]")

@@ -34,8 +34,8 @@ import numpy as np
 from aekit.data.validation import short_list
 from aekit.exceptions import DataError
 
-__all__ = ["KINDS", "DataContract", "IgnoredColumnsWarning", "Selection", "column_list", "contract_of", "find_column",
-           "with_categories"]
+__all__ = ["KINDS", "DataContract", "IgnoredColumnsWarning", "Selection", "attach_contract", "column_list",
+           "contract_of", "find_column", "with_categories"]
 
 KINDS = ("number", "category", "boolean")
 
@@ -331,6 +331,28 @@ def contract_of(model) -> DataContract | None:
     names = getattr(model, "feature_names_in_", None)
     names = tuple(str(c) for c in names) if names is not None else None
     return replace(DataContract(names, int(n_features)), **_categorical_state(model, names))
+
+
+def attach_contract(model, contract: DataContract | None):
+    """Let a fitted ``model`` remember ``contract`` (a :class:`~aekit.data.Table`'s, with the
+    categories the model learned); its model file then stores it. Returns ``model``.
+
+    Nothing is attached when ``contract`` is None or describes another number of columns
+    than the model reads (e.g. a sequence model's channels).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from aekit import Autoencoder
+    >>> frame = pd.DataFrame({"key": range(30), "a": np.arange(30.0), "b": np.arange(30.0) % 7})
+    >>> contract = DataContract(("a", "b"), 2, ("number", "number"), ids=("key",), file_columns=("key", "a", "b"))
+    >>> model = Autoencoder(latent_dim=1, hidden=(4,), max_epochs=1, random_state=0).fit(frame[["a", "b"]])
+    >>> attach_contract(model, contract).data_contract_.ids
+    ('key',)
+    """
+    if contract is not None and getattr(model, "n_features_in_", None) == contract.n_features:
+        model.data_contract_ = with_categories(contract, model)
+    return model
 
 
 def with_categories(contract: DataContract, model) -> DataContract:

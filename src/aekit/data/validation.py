@@ -210,7 +210,8 @@ def _check_finite(array: np.ndarray, name: str, allow_nan: bool) -> None:
     raise DataError(
         f"{name} contains {what} in {rows.size} cells (rows {_short_list(np.unique(rows))}, "
         f"columns {_short_list(np.unique(cols))}); expected finite numbers (no NaN or inf), "
-        "remove or impute them before fitting (a value too large for float32 also counts as inf)."
+        "remove or impute them before fitting (a value too large for float32 also counts as inf); "
+        "aekit.AutoencoderImputer fills missing cells (NaN) of a table."
     )
 
 

@@ -31,6 +31,9 @@ _CLASSES: dict[str, str] = {
     "SeriesAnomalyDetector": "series_detector",
     "ConditionalVAE": "cvae",
     "AdversarialAutoencoder": "aae",
+    "AutoencoderImputer": "imputer",
+    "ImageCompleter": "image_completer",
+    "DeepClustering": "clustering",
     "ImageCodec": "codec",
 }
 _BASES = {"AutoencoderEstimator": "base", "RecommenderEstimator": "recommender"}

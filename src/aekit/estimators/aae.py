@@ -37,7 +37,8 @@ class AdversarialAutoencoder(ClassLabelsMixin, ImageInputMixin, Autoencoder):
 
     Parameters
     ----------
-    latent_dim : int, default=8
+    latent_dim : int or "auto", default="auto"
+        As for :class:`aekit.Autoencoder`, at most 8 (``auto_latent_max``).
     architecture : {"dense", "conv"}, default="dense"
     hidden : tuple of int, default=(256,)
         Dense layers (architecture="dense"); the decoder mirrors them.
@@ -85,15 +86,16 @@ class AdversarialAutoencoder(ClassLabelsMixin, ImageInputMixin, Autoencoder):
     """
 
     family = "aae"
+    auto_latent_max = 8
     # Autoencoder options that do not apply here (not parameters of this class)
     tied, latent_activation, sparsity, contractive_weight = False, "identity", None, 0.0
     sparsity_weight, sparsity_target = 1e-3, 0.05
 
-    def __init__(self, latent_dim=8, architecture="dense", hidden=(256,), channels=(32, 64), batch_norm=False,
+    def __init__(self, latent_dim="auto", architecture="dense", hidden=(256,), channels=(32, 64), batch_norm=False,
                  image_shape=None, prior="gaussian", n_components=None, component_radius=4.0, component_std=0.5,
                  discriminator_hidden=(256, 256), activation="relu", output_activation="auto", loss="mse",
                  noise=None, noise_level=0.0, weight_decay=0.0, scaling="auto", learning_rate=1e-3,
-                 batch_size=128, max_epochs=50, validation_fraction=0.1, patience=5, random_state=None,
+                 batch_size="auto", max_epochs="auto", validation_fraction=0.1, patience="auto", random_state=None,
                  verbose=0, checkpoint_dir=None, resume=False, log_dir=None):
         store_params(self, locals())
 

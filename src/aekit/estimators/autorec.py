@@ -44,13 +44,17 @@ class AutoRec(TrainedRecommender):
         L-BFGS, or Adam with mini-batches.
     learning_rate : float, default=0.01
         Rprop's initial step (Adam's / L-BFGS's learning rate otherwise).
-    batch_size : int or None, default=None
+    batch_size : int, "auto" or None, default=None
         Rows (items for I-AutoRec) per step. None: full batches, capped at
         ``FULL_BATCH_CELLS`` dense cells (256 MB of float32: one batch for
         movielens-small and ml-1m) so a matrix of MovieLens-20M's shape still
         trains in a few GB (Rprop then steps per batch of about 480 items).
-    max_epochs, patience : int, default=300, 20
-        Early stopping on the validation ratings, the best epoch's weights kept.
+    max_epochs, patience : int or "auto", default=300, 20
+        Early stopping on the validation ratings, the best epoch's weights
+        kept. "auto" (and ``batch_size="auto"``, for Adam): the step-based
+        rule every family shares (:meth:`aekit.training.TrainConfig.sized_for`,
+        counted in rows of the rating matrix). The defaults are the paper's
+        full-batch Rprop budget, on which the recommender benchmarks rest.
     validation_fraction : float, default=0.1
         Fraction of the training *ratings* held out for early stopping.
     cold_start : "baseline", "global_mean" or a number, default="baseline"
@@ -133,8 +137,9 @@ class AutoRec(TrainedRecommender):
         self._keep_training(fit_model(model, data, train_cfg, validation=data_val))
         return model
 
-    def _batch_rows(self, shape: tuple[int, int]) -> int:
-        """``batch_size``, or for None all rows that fit in ``FULL_BATCH_CELLS`` dense cells."""
+    def _batch_rows(self, shape: tuple[int, int]) -> int | str:
+        """``batch_size`` ("auto": sized by the shared rule), or for None all rows that fit in
+        ``FULL_BATCH_CELLS`` dense cells."""
         if self.batch_size is not None:
             return self.batch_size
         return int(max(1, min(shape[0], FULL_BATCH_CELLS // max(shape[1], 1))))

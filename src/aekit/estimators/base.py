@@ -23,6 +23,7 @@ from aekit.data import Scaler, check_data, feature_names_of
 from aekit.data.blocks import fit_scaler_by_blocks, is_block_source, open_blocks
 from aekit.data.tabular import TabularPreprocessor, fit_preprocessing
 from aekit.data.validation import column_mismatch
+from aekit.estimators.sizing import AUTO_LATENT_MAX, resolve_latent_dim
 from aekit.exceptions import DataError, StillImprovingWarning
 from aekit.models import MODEL_FAMILIES, BaseAutoencoder, ModelConfig
 from aekit.training import TrainConfig, fit_model
@@ -80,6 +81,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
     parameters and does nothing else (scikit-learn convention)."""
 
     family: ClassVar[str]
+    auto_latent_max: ClassVar[int] = AUTO_LATENT_MAX  # the largest code latent_dim="auto" picks
 
     # -- what subclasses provide -------------------------------------------
     def _model_config(self, n_features: int, scaling: str) -> ModelConfig:
@@ -134,7 +136,11 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
     def _fit_scaled(self, data, scaler: Scaler, n_features: int, names):
         train_cfg = self._train_config().sized_for(len(data[0]) if isinstance(data, tuple) else len(data))
         train_cfg.validate()
-        model_cfg = self._model_config(n_features, scaler.kind)
+        self._fit_latent = self._choose_latent_dim(data, n_features, train_cfg.seed)
+        try:
+            model_cfg = self._model_config(n_features, scaler.kind)
+        finally:
+            self._fit_latent = None
         model_cfg.validate()
 
         with torch.random.fork_rng():  # seeded initial weights, global RNG untouched
@@ -148,11 +154,40 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         self.scaler_, self.model_ = scaler, model.eval()
         self._global_rank = result.global_rank  # distributed training: only rank 0 saves
         self._remember_input(getattr(scaler, "n_features_in_", n_features), names)
+        self._remember_training(result, getattr(model_cfg, "latent_dim", None), train_cfg)
+        return self
+
+    def _choose_latent_dim(self, data, n_features: int, seed: int) -> int:
+        """``latent_dim`` as an int for this fit (see :mod:`aekit.estimators.sizing`), from the
+        scaled training rows (the first array of a tuple; the first block of a block source)."""
+        if not hasattr(self, "latent_dim"):  # a family without a code size parameter (the image codec)
+            return None
+        rows = data[0] if isinstance(data, tuple) else data
+        if is_block_source(rows):
+            rows = rows.read(0)
+        return resolve_latent_dim(self.latent_dim, rows, n_features, type(self).__name__, seed,
+                                  self.auto_latent_max)
+
+    def _code_size(self, n_features: int) -> int:
+        """The code size a model config gets: the one chosen for the fit in progress, else
+        ``latent_dim`` (an "auto" one by the input width alone)."""
+        chosen = getattr(self, "_fit_latent", None)
+        if chosen is not None:
+            return chosen
+        return resolve_latent_dim(self.latent_dim, None, n_features, type(self).__name__,
+                                  maximum=self.auto_latent_max)
+
+    def _remember_training(self, result, latent_dim: int, cfg: TrainConfig) -> None:
+        """The fitted attributes of a finished training run, with what the "auto" settings chose."""
         self.history_ = result.history
         self.best_epoch_ = result.best_epoch
         self.n_epochs_ = result.epochs_run
         self.stopped_early_ = result.stopped_early
-        return self
+        self.training_settings_ = {"max_epochs": int(cfg.max_epochs), "batch_size": int(cfg.batch_size),
+                                   "patience": int(cfg.patience)}
+        if latent_dim is not None:
+            self.latent_dim_ = int(latent_dim)
+            self.training_settings_ = {"latent_dim": int(latent_dim), **self.training_settings_}
 
     def _initialise(self, model: BaseAutoencoder, data, cfg: TrainConfig) -> None:
         """Set initial weights from the (scaled) training data before training; default: nothing."""
@@ -213,6 +248,10 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         device = model_device(self.model_)
         parts = [fn(batch).cpu().numpy() for batch in tensor_batches(X, PREDICT_BATCH, device)]
         return finite_result(np.concatenate(parts).astype(np.float32, copy=False), type(self).__name__)
+
+    def _model_inputs(self, X) -> np.ndarray | tuple[np.ndarray, ...]:
+        """``X`` checked and scaled: what the model trains on (``model.loss``'s batch, in full)."""
+        return self.scaler_.transform(self._checked(X))
 
     def transform(self, X) -> np.ndarray:
         """Codes of ``X``, shape (n_samples, latent_dim). Deterministic: no noise."""
@@ -280,6 +319,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
     def _fitted_state(self) -> dict[str, Any]:
         """Plain, JSON-able fitted attributes stored in model files."""
         return {"n_features_in_": self.n_features_in_, "best_epoch_": self.best_epoch_,
+                "training_settings_": getattr(self, "training_settings_", None),
                 "n_epochs_": self.n_epochs_, "stopped_early_": self.stopped_early_,
                 "history_": self.history_.to_dict(orient="list"),
                 "feature_names_in_": list(getattr(self, "feature_names_in_", [])) or None}
@@ -292,6 +332,10 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         self.n_epochs_ = int(fitted["n_epochs_"])
         self.stopped_early_ = bool(fitted["stopped_early_"])
         self.history_ = pd.DataFrame(fitted["history_"])
+        if hasattr(model.config, "latent_dim"):
+            self.latent_dim_ = int(model.config.latent_dim)
+        if fitted.get("training_settings_"):
+            self.training_settings_ = dict(fitted["training_settings_"])
         if fitted.get("feature_names_in_"):
             self.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
         return self

@@ -24,12 +24,15 @@ from aekit.data.tabular import categorical_columns, fit_preprocessing
 from aekit.detection.scoring import CodeGaussian, RobustStandardiser, feature_error_scale
 from aekit.detection.thresholds import best_threshold, compute_threshold, resolve_threshold_rule
 from aekit.estimators.presets import PRESETS, estimator_class
-from aekit.exceptions import DataError
+from aekit.exceptions import DataError, DegenerateModelError
 
 RECONSTRUCTION_SCORES = ("mse", "mae")
 FEATURE_SCORES = RECONSTRUCTION_SCORES + ("standardized_mse",)  # sums over features: explain() works
 SCORE_PARTS = FEATURE_SCORES + ("latent",)  # may be summed, e.g. "standardized_mse+latent"
 VARIATIONAL_SCORES = ("elbo", "reconstruction_probability")
+# Training reconstruction errors (scaled units) below this share of the scaled data's variance are
+# floating-point round-off: the model has learnt the identity map and its scores mean nothing.
+ROUND_OFF = 1e-9
 ELBO_SAMPLES = 10  # draws of z per sample for the variational scores, from a fixed seed so scores repeat
 PROBA_METHODS = ("linear", "unify")
 SCORE_STATE = ("feature_scale_", "code_gaussian_", "part_scalers_")  # fitted by the score, saved with it
@@ -101,14 +104,15 @@ class AnomalyDetector(BaseEstimator):
     Examples
     --------
     >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.metrics import roc_auc_score
     >>> from aekit import AnomalyDetector
-    >>> X, y = load_breast_cancer(return_X_y=True)
-    >>> det = AnomalyDetector("ae", contamination=0.05, latent_dim=4, hidden=(16,),
-    ...                       max_epochs=5, random_state=0).fit(X[y == 1])
-    >>> round(float(det.labels_.mean()), 2)
-    0.05
-    >>> det.predict(X[:3]).tolist() in ([0, 0, 0], [0, 0, 1], [0, 1, 0], [0, 1, 1],
-    ...                                   [1, 0, 0], [1, 0, 1], [1, 1, 0], [1, 1, 1])
+    >>> X, y = load_breast_cancer(return_X_y=True)          # y == 0: malignant
+    >>> det = AnomalyDetector("ae", contamination=0.05, hidden=(16,), random_state=0).fit(X[y == 1])
+    >>> round(float(det.labels_.mean()), 2), det.estimator_.latent_dim_  # "auto": 8 of 30 columns
+    (0.05, 8)
+    >>> bool(roc_auc_score(y == 0, det.decision_function(X)) > 0.9)   # malignant rows score higher
+    True
+    >>> bool(det.predict(X[y == 0]).mean() > 4 * det.labels_.mean())  # and are flagged far more often
     True
     """
 
@@ -153,7 +157,9 @@ class AnomalyDetector(BaseEstimator):
         if np.ptp(X_seen, axis=0).max() == 0:
             raise DataError(f"X: all {len(X_seen)} training rows are identical (every column is constant); "
                             "expected varied normal data, there is nothing to learn a normal range from")
+        self._refuse_wide_code(X_seen.shape[1])
         estimator.fit(X_fit)
+        self._refuse_round_off(estimator, X_fit)
         scores = self._calibrate(estimator, X_fit if names is not None else X_seen)
         self._set_threshold(scores, compute_threshold(scores, rule, contamination=self.contamination,
                                                       k=self.threshold_k),
@@ -165,8 +171,13 @@ class AnomalyDetector(BaseEstimator):
 
     def _fit_series(self, estimator, X, rule) -> AnomalyDetector:
         """Fit a sequence autoencoder on series ``X``: one score per series."""
+        from aekit.data.series import check_series
+
+        series, _ = check_series(X, None, n_channels=estimator.n_channels, estimator_name=type(self).__name__)
+        self._refuse_wide_code(series.shape[1] * series.shape[2])
         estimator.fit(X)
         scores = self._scores(estimator, X)
+        self._refuse_flat(scores, "series")
         self._set_threshold(scores, compute_threshold(scores, rule, contamination=self.contamination,
                                                       k=self.threshold_k),
                             "fixed" if isinstance(rule, float) else rule)
@@ -337,6 +348,37 @@ class AnomalyDetector(BaseEstimator):
         return self
 
     # -- internals ----------------------------------------------------------------------
+    def _refuse_wide_code(self, width: int) -> None:
+        """A code as wide as the input can be the identity map: no use for telling rows apart."""
+        latent = self.model_params.get("latent_dim", "auto")
+        if not isinstance(latent, str) and latent is not None and int(latent) >= width:
+            raise DegenerateModelError(
+                f"latent_dim={latent} is as wide as the input ({width} features) or wider: the autoencoder can "
+                "learn the identity map and reconstruct anomalies as well as normal rows, so its scores would "
+                f"mean nothing; expected a code narrower than {width}: use latent_dim='auto' (the default) "
+                "or a smaller int")
+
+    def _refuse_round_off(self, estimator, X) -> None:
+        """Training errors at floating-point round-off (the identity map), or all alike, are no scores."""
+        errors = self._feature_errors(estimator, X, "mse").mean(axis=1)
+        X_scaled = estimator.scaler_.transform(estimator._checked(X))
+        variance = float(np.var(X_scaled, axis=0).mean())
+        if errors.max() < ROUND_OFF * max(variance, np.finfo(np.float32).tiny):
+            raise DegenerateModelError(
+                f"the {self.model!r} model reconstructs its {len(errors)} training rows to floating-point "
+                f"round-off (largest squared error {errors.max():.2g}, data variance {variance:.2g}): it has "
+                f"learnt the identity map (a code of {estimator.latent_dim_} for {X_scaled.shape[1]} inputs), so "
+                "every score would be noise; use a narrower code (latent_dim='auto', the default), "
+                "input noise (model='dae') or fewer epochs")
+        self._refuse_flat(errors, "rows")
+
+    def _refuse_flat(self, scores: np.ndarray, what: str) -> None:
+        if np.ptp(scores) <= 0:
+            raise DegenerateModelError(
+                f"every training {what[:-1]} gets the same score ({float(scores[0]):.6g}): the scores cannot "
+                f"tell one {what[:-1]} from another; expected varied training data and a model that "
+                "reconstructs it imperfectly (check that the data vary, or use latent_dim='auto')")
+
     def _estimator_class(self) -> type:
         """The autoencoder class of ``model``, after checking every parameter against it."""
         if self.model not in PRESETS:

@@ -35,7 +35,11 @@ class MultVAE(TrainedRecommender):
     l2 : float, default=0.0
         (l2 / 2) * ||W||^2 added to each batch's loss.
     learning_rate, max_epochs, batch_size, patience : training settings
-        Adam; defaults 1e-3, 100, 128, 20.
+        Adam; defaults 1e-3, 100, 128, 20 (chosen on movielens-small; the
+        recommender benchmarks rest on them). Each of max_epochs,
+        batch_size and patience may be "auto": the step-based rule every
+        family shares (:meth:`aekit.training.TrainConfig.sized_for`, counted
+        in training users), for ratings sets unlike movielens-small.
     validation_fraction : float, default=0.1
         Fraction of users held out for model selection: 80% of each one's
         items are the input, and the NDCG@100 of the other 20% is watched
@@ -76,16 +80,16 @@ class MultVAE(TrainedRecommender):
 
         seed = self._seed()
         train, validation = _hold_out_users(matrix, self.validation_fraction, seed)
-        steps = self.max_epochs * max(1, math.ceil(train.shape[0] / self.batch_size))
+        train_cfg = TrainConfig(max_epochs=self.max_epochs, batch_size=self.batch_size,
+                                learning_rate=self.learning_rate, validation_fraction=0.0,
+                                patience=self.patience, seed=seed, verbose=self.verbose).sized_for(train.shape[0])
+        steps = train_cfg.max_epochs * max(1, math.ceil(train.shape[0] / train_cfg.batch_size))
         n_users, n_items = matrix.shape
         config = MultVAEConfig(n_users=n_users, n_items=n_items, n_interactions=matrix.nnz, input_dim=n_items,
                                hidden=tuple(int(h) for h in np.atleast_1d(self.hidden)), latent_dim=self.latent_dim,
                                variational=self.variational, input_dropout=self.input_dropout,
                                anneal_cap=self.anneal_cap if self.variational else 0.0,
                                anneal_steps=self.anneal_steps or steps, l2=self.l2)
-        train_cfg = TrainConfig(max_epochs=self.max_epochs, batch_size=self.batch_size,
-                                learning_rate=self.learning_rate, validation_fraction=0.0,
-                                patience=self.patience, seed=seed, verbose=self.verbose)
         with torch.random.fork_rng():
             torch.manual_seed(seed)
             model = MultVAEModel(config)

@@ -45,20 +45,24 @@ class SequenceEstimator(AutoencoderEstimator):
         train_cfg = self._train_config()
         train_cfg.validate()
         scaling = "standard" if self.scaling == "auto" else self.scaling
-        model_cfg = self._model_config(X.shape[2], scaling)
-        model_cfg.validate()
         scaler = Scaler(scaling).fit(X[_real(lengths, X.shape[1])])
+        X_scaled = _scale(scaler, X, lengths)
+        # the code size looks at whole series: width = steps x channels
+        self._fit_latent = self._choose_latent_dim(X_scaled.reshape(len(X), -1), X.shape[1] * X.shape[2],
+                                                   train_cfg.seed)
+        try:
+            model_cfg = self._model_config(X.shape[2], scaling)
+        finally:
+            self._fit_latent = None
+        model_cfg.validate()
         with torch.random.fork_rng():
             torch.manual_seed(train_cfg.seed)
             model = self._model_class()(model_cfg)
-        result = fit_model(model, (_scale(scaler, X, lengths), lengths), train_cfg)
+        result = fit_model(model, (X_scaled, lengths), train_cfg)
         self.scaler_, self.model_ = scaler, model.eval()
         self.n_features_in_ = self.n_channels_ = X.shape[2]
         self.series_length_ = X.shape[1]
-        self.history_ = result.history
-        self.best_epoch_ = result.best_epoch
-        self.n_epochs_ = result.epochs_run
-        self.stopped_early_ = result.stopped_early
+        self._remember_training(result, model_cfg.latent_dim, train_cfg.sized_for(len(X)))
         return self
 
     def _model_class(self):
@@ -72,6 +76,10 @@ class SequenceEstimator(AutoencoderEstimator):
         X, lengths = check_series(X, lengths, n_channels=self.n_channels_, name=name,
                                   estimator_name=type(self).__name__)
         return _scale(self.scaler_, X, lengths), lengths
+
+    def _model_inputs(self, X, lengths=None) -> tuple[np.ndarray, np.ndarray]:
+        """Series scaled, and their lengths: what the model trains on."""
+        return self._series(X, lengths)
 
     @torch.no_grad()
     def _predict(self, fn, X: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -181,8 +189,10 @@ class SequenceAutoencoder(SequenceEstimator):
     encoder : {"lstm", "gru", "conv1d", "attention"}, default="lstm"
         "attention" is a small Transformer encoder (self-attention with
         sinusoidal positions) averaged over time.
-    latent_dim : int, default=16
-        Size of the code of each series.
+    latent_dim : int or "auto", default="auto"
+        Size of the code of each series; "auto" as for
+        :class:`aekit.Autoencoder` on the flattened scaled series (width
+        steps x channels), at most 16 (``auto_latent_max``).
     hidden : tuple of int, default=(64,)
         Recurrent sizes / convolution channels per layer; for "attention"
         ``hidden[0]`` is the width and ``len(hidden)`` the number of layers.
@@ -240,8 +250,9 @@ class SequenceAutoencoder(SequenceEstimator):
     """
 
     family = "sequence"
+    auto_latent_max = 16
 
-    def __init__(self, encoder="lstm", latent_dim=16, hidden=(64,), kernel_size=5, n_heads=4,
+    def __init__(self, encoder="lstm", latent_dim="auto", hidden=(64,), kernel_size=5, n_heads=4,
                  activation="relu", noise=None, noise_level=0.0, weight_decay=0.0, scaling="standard",
                  n_channels=None, learning_rate=1e-3, batch_size="auto", max_epochs="auto",
                  validation_fraction=0.1, patience="auto", random_state=None, verbose=0, checkpoint_dir=None,
@@ -251,7 +262,7 @@ class SequenceAutoencoder(SequenceEstimator):
     def _model_config(self, n_channels: int, scaling: str) -> SequenceAutoencoderConfig:
         hidden = (self.hidden,) if isinstance(self.hidden, int) else tuple(self.hidden)
         return SequenceAutoencoderConfig(
-            n_channels=n_channels, latent_dim=self.latent_dim, encoder=self.encoder, hidden=hidden,
+            n_channels=n_channels, latent_dim=self._code_size(n_channels), encoder=self.encoder, hidden=hidden,
             kernel_size=self.kernel_size, n_heads=self.n_heads, activation=self.activation,
             noise=self.noise, noise_level=self.noise_level)
 
@@ -297,7 +308,7 @@ class SequenceVAE(SequenceAutoencoder):
 
     family = "sequence-vae"
 
-    def __init__(self, encoder="lstm", latent_dim=16, hidden=(64,), kernel_size=5, n_heads=4,
+    def __init__(self, encoder="lstm", latent_dim="auto", hidden=(64,), kernel_size=5, n_heads=4,
                  activation="relu", noise=None, noise_level=0.0, beta=1.0, warmup_epochs=0, free_bits=0.0,
                  gaussian_variance="learned", sigma=1.0, weight_decay=0.0, scaling="standard",
                  n_channels=None, learning_rate=1e-3, batch_size="auto", max_epochs="auto",

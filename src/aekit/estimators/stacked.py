@@ -38,15 +38,22 @@ class _StackedEstimator(AutoencoderEstimator):
     def __init__(self, hidden=(500, 250, 100), latent_dim=None, activation="relu", output_activation="auto",
                  loss="mse", tied=False, noise=None, noise_level=0.0, sparsity=None, sparsity_weight=1e-3,
                  sparsity_target=0.05, contractive_weight=0.0, layer_params=None, pretrain=True,
-                 pretrain_epochs=10, fine_tune=True, dropout=0.0, weight_decay=0.0, scaling="auto",
-                 learning_rate=1e-3, batch_size=128, max_epochs=50, validation_fraction=0.1, patience=5, random_state=None,
+                 pretrain_epochs="auto", fine_tune=True, dropout=0.0, weight_decay=0.0, scaling="auto",
+                 learning_rate=1e-3, batch_size="auto", max_epochs="auto", validation_fraction=0.1, patience="auto",
+                 random_state=None,
                  verbose=0, checkpoint_dir=None, resume=False, log_dir=None):
         store_params(self, locals())
 
     # -- the network ----------------------------------------------------------------
     def layer_sizes(self) -> tuple[int, ...]:
-        """Code sizes of the layers, bottom to top (``hidden``, then ``latent_dim`` if set)."""
-        sizes = tuple(self.hidden) + (() if self.latent_dim is None else (self.latent_dim,))
+        """Code sizes of the layers, bottom to top (``hidden``, then ``latent_dim`` if set; "auto" is
+        chosen from the data in ``fit``, see :mod:`aekit.estimators.sizing`)."""
+        top = self.latent_dim
+        if isinstance(top, str) and top == "auto":
+            top = getattr(self, "_fit_latent", None) or getattr(self, "latent_dim_", None)
+            if top is None:
+                raise ValueError("latent_dim='auto' is chosen from the training data: fit first")
+        sizes = tuple(self.hidden) + (() if top is None else (top,))
         if not sizes or any(int(s) < 1 for s in sizes):
             raise ValueError(f"layer sizes must be >= 1 and there must be at least one, got hidden={self.hidden}, "
                              f"latent_dim={self.latent_dim}")
@@ -83,13 +90,15 @@ class _StackedEstimator(AutoencoderEstimator):
         return StackedConfig(input_dim=n_features, layers=tuple(layers), task=self.task, n_outputs=n_outputs,
                              dropout=self.dropout)
 
-    def _pretrain_epochs(self, n_layers: int) -> list[int]:
+    def _pretrain_epochs(self, n_layers: int) -> list[int | str]:
+        """Epochs of each layer's pretraining; "auto" is sized by the shared rule of
+        :meth:`aekit.training.TrainConfig.sized_for`, as every phase's other "auto" settings."""
         epochs = self.pretrain_epochs
         epochs = [epochs] * n_layers if np.isscalar(epochs) else list(epochs)
-        if len(epochs) != n_layers or any(int(e) < 1 for e in epochs):
-            raise ValueError(f"pretrain_epochs must be an int >= 1 or one per layer ({n_layers}), got "
-                             f"{self.pretrain_epochs}")
-        return [int(e) for e in epochs]
+        if len(epochs) != n_layers or any(e != "auto" and (isinstance(e, str) or int(e) < 1) for e in epochs):
+            raise ValueError(f"pretrain_epochs must be an int >= 1, 'auto', or one per layer ({n_layers}), got "
+                             f"{self.pretrain_epochs!r}")
+        return [e if e == "auto" else int(e) for e in epochs]
 
     # -- fitting ---------------------------------------------------------------------------
     def _targets(self, y, n_rows: int) -> tuple[np.ndarray | None, int]:
@@ -108,7 +117,11 @@ class _StackedEstimator(AutoencoderEstimator):
                              "set at least one of them")
         train_cfg = self._train_config()
         train_cfg.validate()
-        model_cfg = self._model_config(X.shape[1], scaler.kind, n_outputs)
+        self._fit_latent = None if self.latent_dim is None else self._choose_latent_dim(X, X.shape[1], train_cfg.seed)
+        try:
+            model_cfg = self._model_config(X.shape[1], scaler.kind, n_outputs)
+        finally:
+            self._fit_latent = None
         model_cfg.validate()
         epochs = self._pretrain_epochs(len(model_cfg.layers))
         with torch.random.fork_rng():
@@ -120,8 +133,9 @@ class _StackedEstimator(AutoencoderEstimator):
         self.scaler_, self.model_ = scaler, model.eval()
         self._remember_input(getattr(scaler, "n_features_in_", X.shape[1]), names)
         self.pretrain_history_ = [r.history for r in pretrain_results]
-        self.history_, self.best_epoch_ = result.history, result.best_epoch
-        self.n_epochs_, self.stopped_early_ = result.epochs_run, result.stopped_early
+        sized = train_cfg.sized_for(len(X))
+        self._remember_training(result, model_cfg.latent_dim, sized)
+        self.training_settings_["pretrain_epochs"] = [sized.max_epochs if e == "auto" else e for e in epochs]
         return self
 
     def _has_fine_tune_phase(self) -> bool:
@@ -232,8 +246,9 @@ class StackedAutoencoder(_StackedEstimator):
     ----------
     hidden : tuple of int, default=(500, 250, 100)
         Code size of each layer, bottom to top.
-    latent_dim : int or None, default=None
-        If set, one more layer of this size on top of ``hidden``.
+    latent_dim : int, "auto" or None, default=None
+        If set, one more layer of this size on top of ``hidden``; "auto" as
+        for :class:`aekit.Autoencoder` (the CLI's default).
     activation : str, default="relu"
         Activation of every layer's codes (``"sigmoid"`` as in the papers).
     output_activation : {"auto", "sigmoid", "identity"}, default="auto"
@@ -248,8 +263,11 @@ class StackedAutoencoder(_StackedEstimator):
     pretrain : bool, default=True
         Greedy layer-wise pretraining; ``False`` trains the same network from
         random initialisation.
-    pretrain_epochs : int or tuple of int, default=10
-        Pretraining epochs, for every layer or one per layer.
+    pretrain_epochs : int, "auto" or tuple of them, default="auto"
+        Pretraining epochs, for every layer or one per layer. "auto": the
+        step-based rule every family shares (``max_epochs="auto"`` of
+        :class:`aekit.Autoencoder`: about 4,000 optimiser steps, 50 to 500
+        epochs, with early stopping).
     fine_tune : bool, default=True
         Train the whole stack end to end after pretraining (for this
         unsupervised class: as a deep autoencoder).
@@ -257,8 +275,8 @@ class StackedAutoencoder(_StackedEstimator):
         Dropout on every layer's codes during fine-tuning (a regulariser of
         the end-to-end phase; pretraining, ``transform`` and ``predict``
         never drop).
-    max_epochs : int, default=50
-        Epochs of the fine-tuning phase.
+    max_epochs : int or "auto", default="auto"
+        Epochs of the fine-tuning phase ("auto": as for :class:`aekit.Autoencoder`).
     weight_decay, scaling, learning_rate, batch_size, validation_fraction, patience,
     random_state, verbose, checkpoint_dir, resume, log_dir
         As in :class:`aekit.Autoencoder`; every phase uses early stopping.
@@ -337,10 +355,12 @@ class StackedAutoencoderClassifier(ClassifierMixin, _StackedEstimator):
     >>> from sklearn.datasets import load_digits
     >>> from aekit import StackedAutoencoderClassifier
     >>> X, y = load_digits(return_X_y=True)
-    >>> clf = StackedAutoencoderClassifier(hidden=(32, 16), pretrain_epochs=2, max_epochs=3,
+    >>> clf = StackedAutoencoderClassifier(hidden=(32, 16), pretrain_epochs=2, max_epochs=10,
     ...                                    random_state=0).fit(X / 16, y)
     >>> clf.predict(X[:2] / 16).shape
     (2,)
+    >>> bool(clf.score(X / 16, y) > 0.7)   # far above chance (0.1) after a few epochs
+    True
     """
 
     task = "classify"
@@ -402,6 +422,8 @@ class StackedAutoencoderRegressor(RegressorMixin, _StackedEstimator):
     ...                                   random_state=0).fit(X, y)
     >>> reg.predict(X[:2]).shape
     (2,)
+    >>> bool(reg.score(X, y) > 0)   # R^2 above that of predicting the mean
+    True
     """
 
     task = "regress"

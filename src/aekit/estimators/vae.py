@@ -31,7 +31,8 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
 
     Parameters
     ----------
-    latent_dim : int, default=16
+    latent_dim : int or "auto", default="auto"
+        As for :class:`aekit.Autoencoder`, at most 16 (``auto_latent_max``).
     architecture : {"dense", "conv"}, default="dense"
         "conv" takes images: (N, H, W), (N, C, H, W), or flat rows with ``image_shape``.
     hidden : tuple of int, default=(256,)
@@ -82,12 +83,13 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
     """
 
     family = "vae"
+    auto_latent_max = 16
 
-    def __init__(self, latent_dim=16, architecture="dense", hidden=(256,), channels=(32, 64), batch_norm=False,
+    def __init__(self, latent_dim="auto", architecture="dense", hidden=(256,), channels=(32, 64), batch_norm=False,
                  image_shape=None, activation="relu", likelihood="bernoulli", gaussian_variance="fixed",
                  sigma=1.0, beta=1.0, warmup_epochs=0, free_bits=0.0, dynamic_binarization=False,
-                 weight_decay=0.0, scaling="auto", learning_rate=1e-3, batch_size=128, max_epochs=50,
-                 validation_fraction=0.1, patience=5, random_state=None, verbose=0, checkpoint_dir=None,
+                 weight_decay=0.0, scaling="auto", learning_rate=1e-3, batch_size="auto", max_epochs="auto",
+                 validation_fraction=0.1, patience="auto", random_state=None, verbose=0, checkpoint_dir=None,
                  resume=False, log_dir=None):
         store_params(self, locals())
 
@@ -97,7 +99,7 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
     def _model_config(self, n_features: int, scaling: str) -> VAEConfig:
         conv = self.architecture == "conv"
         return VAEConfig(
-            input_dim=n_features, latent_dim=self.latent_dim, architecture=self.architecture,
+            input_dim=n_features, latent_dim=self._code_size(n_features), architecture=self.architecture,
             hidden=tuple(self.hidden), activation=self.activation,
             image_shape=self._fit_image_shape if conv else None, channels=tuple(self.channels),
             batch_norm=self.batch_norm, likelihood=self.likelihood, gaussian_variance=self.gaussian_variance,
