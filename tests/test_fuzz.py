@@ -97,7 +97,8 @@ def clean_rows(n_features: int, rows: int = 5, seed: int = 0, tail=()) -> np.nda
 
 
 # -- every table family's methods on fuzzed arrays ----------------------------------------------------------
-TABLE_CASES = ["ae", "dae", "sparse", "contractive", "vae", "aae", "stacked", "msda", "cvae", "detector"]
+TABLE_CASES = ["ae", "dae", "sparse", "contractive", "vae", "aae", "stacked", "msda", "cvae", "detector", "imputer",
+               "clustering"]
 
 
 @pytest.fixture(scope="module")

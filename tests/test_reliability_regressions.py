@@ -88,3 +88,10 @@ def test_vae_scores_held_out_rows_just_outside_the_training_range(models, tmp_pa
     code, out = cli(["train", "--model", "vae", "--data", tmp_path / "t.csv", "--epochs", 1, "--latent", 2,
                      "--hidden", 8, "-q", "--out", tmp_path / "run"])
     assert code == 0, out
+
+
+def test_clustering_of_rows_far_outside_the_data_is_not_nan():
+    clustering = fit_zoo("clustering")
+    X = data_of("clustering")[1][0][:3].copy()
+    X[1] = 1e30  # its code's squared distances overflowed float32: q = 0 / 0 = NaN
+    assert np.isfinite(clustering.predict_proba(X)).all() and np.isfinite(clustering.score_samples(X)).all()
