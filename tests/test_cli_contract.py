@@ -192,3 +192,22 @@ def test_history_and_column_messages_name_what_is_wrong(ease_run, tmp_path, caps
     code, _, err = run(["recommend", "train", "--model", "ease", "--data", str(tmp_path / "pairs.csv"), "--out",
                         str(tmp_path / "x")], capsys)
     assert code == 1 and "no column 'user' (--user-col), 'rating' (--rating-col)" in err and "user_col" not in err
+
+
+def test_errors_name_the_options_not_the_python_parameters(cars, tmp_path, capsys):
+    code, _, err = run(["train", "--data", "digits", "--epochs", "0", "--out", str(tmp_path / "x"), "--quiet"],
+                       capsys)
+    assert code == 1 and "--epochs must be >= 1, got 0" in err and "max_epochs" not in err
+    code, _, err = run(["detect", "fit", "--data", str(cars[0] / "cars.csv"), "--label", "Type",
+                        "--contamination", "0.9", "-o", str(tmp_path / "d.safetensors"), "--quiet"], capsys)
+    assert code == 1 and "--contamination: expected a fraction in (0, 0.5], got 0.9" in err
+
+
+def test_option_names_replace_only_parameters():
+    from aekit.cli._common import with_option_names
+
+    assert with_option_names("batch_size=0 and latent_dim=40 >= input_dim") == "--batch-size=0 and --latent=40 >= input_dim"
+    kept = "raise max_epochs (CLI: --epochs) or use max_epochs='auto'"
+    assert with_option_names(kept) == kept  # the option is named already
+    prose = "the share of contamination in the data; patience: 3"
+    assert with_option_names(prose) == prose  # plain words are replaced only where a message starts with them

@@ -196,7 +196,29 @@ WRAPPER_TENSOR = "wrapper/"  # prefix of a wrapper's own tensors
 
 
 def model_file_of(path: str | Path) -> Path:
-    """``path`` itself, or the model file inside a run folder."""
+    """``path`` itself, or the model file inside a run folder.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A model file or a run folder written by ``aekit train``.
+
+    Returns
+    -------
+    pathlib.Path
+        The model file (not checked for existence when ``path`` is a file).
+
+    Raises
+    ------
+    aekit.exceptions.ModelFileError
+        ``path`` is a folder without a ``model.safetensors``.
+
+    Examples
+    --------
+    >>> from aekit.io import model_file_of
+    >>> model_file_of("ae.safetensors").name
+    'ae.safetensors'
+    """
     path = Path(path)
     if path.is_dir():
         if not (path / RUN_MODEL_FILE).is_file():
@@ -207,9 +229,40 @@ def model_file_of(path: str | Path) -> Path:
 
 
 def read_model_file(path: str | Path) -> tuple[dict[str, str], dict[str, torch.Tensor]]:
-    """Return (metadata, tensors) of a safetensors file, or raise ModelFileError.
+    """The metadata and tensors of a model file, verified.
 
     A run folder written by ``aekit train`` stands for its ``model.safetensors``.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A model file or a run folder.
+
+    Returns
+    -------
+    metadata : dict of str to str
+        The metadata fields (see the module docstring).
+    tensors : dict of str to torch.Tensor
+        The weights, by name.
+
+    Raises
+    ------
+    aekit.exceptions.ModelFileError
+        A missing, truncated or unreadable file, or one whose checksum does
+        not match its content.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from aekit import MarginalizedDenoisingAutoencoder, load
+    >>> from aekit.data import load_dataset
+    >>> data = load_dataset("digits")
+    >>> ae = MarginalizedDenoisingAutoencoder(n_layers=1).fit(data.X_train)   # closed form: instant
+    >>> path = ae.save(f"{tempfile.mkdtemp()}/msda.safetensors")
+    >>> from aekit.io import read_model_file
+    >>> metadata, tensors = read_model_file(path)
+    >>> metadata["family"], metadata["estimator"]
+    ('msda', 'MarginalizedDenoisingAutoencoder')
     """
     path = model_file_of(path)
     if not path.is_file():
@@ -267,9 +320,43 @@ def _check_checksum(path: Path, metadata: dict[str, str], tensors: dict[str, tor
 
 
 def load(path: str | Path):
-    """Load an estimator saved with ``.save(path)``; outputs are identical to the saved one.
+    """Load an estimator saved with ``.save(path)``; its outputs are identical to the saved one's.
 
-    Raises ModelFileError for anything that is not an intact aekit model file.
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A model file, or a run folder written by ``aekit train`` (its
+        ``model.safetensors``).
+
+    Returns
+    -------
+    estimator
+        The estimator of the family the file names (``Autoencoder``, ``VAE``,
+        ``AnomalyDetector``, ``AutoRec``, ...), fitted.
+
+    Raises
+    ------
+    aekit.exceptions.ModelFileError
+        Anything that is not an intact aekit model file: a missing, truncated
+        or pickled file, an unknown format version or family, tensors that do
+        not fit the config, or a checksum that does not match.
+
+    Warns
+    -----
+    aekit.exceptions.UnverifiedModelFileWarning
+        A file written before model files carried a checksum.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from aekit import MarginalizedDenoisingAutoencoder, load
+    >>> from aekit.data import load_dataset
+    >>> data = load_dataset("digits")
+    >>> ae = MarginalizedDenoisingAutoencoder(n_layers=1).fit(data.X_train)   # closed form: instant
+    >>> path = ae.save(f"{tempfile.mkdtemp()}/msda.safetensors")
+    >>> same = load(path)
+    >>> bool((same.transform(data.X_test) == ae.transform(data.X_test)).all())
+    True
     """
     from aekit.data.tabular import preprocessing_from_dict
     from aekit.estimators import ESTIMATORS

@@ -29,7 +29,7 @@ from typing import Optional
 import typer
 
 from aekit.cli import cluster, codec, compare, complete, detect, generate, recommend, train
-from aekit.cli._common import console
+from aekit.cli._common import console, with_option_names
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Autoencoders of every kind: train, use and inspect them.")
@@ -72,7 +72,7 @@ app.command()(complete.complete)
 # -- entry point ----------------------------------------------------------------------
 
 def _one_line(err: BaseException) -> str:
-    text = " ".join(str(err).split()) or type(err).__name__
+    text = with_option_names(" ".join(str(err).split())) or type(err).__name__
     return text if len(text) < 500 else text[:497] + "..."
 
 

@@ -200,3 +200,34 @@ def print_table(table, fmt: str = "table", columns=TERMINAL_COLUMNS) -> None:
     from aekit.cli._tables import print_table as print_any_table
 
     print_any_table(table, fmt, columns=columns, console=console)
+
+
+# -- messages name the options, not the Python parameters they set --------------------------
+
+# A library message names the parameter (``max_epochs must be >= 1``); on the command line the
+# user typed the option (``--epochs``). Names without an underscore are only replaced at the
+# start of a message, where they cannot be an ordinary word.
+OPTION_NAMES = {
+    "latent_dim": "--latent", "max_epochs": "--epochs", "batch_size": "--batch-size", "learning_rate": "--lr",
+    "validation_fraction": "--validation-fraction", "handle_unknown": "--handle-unknown",
+    "noise_level": "--noise-level", "weight_decay": "--weight-decay", "sparsity_weight": "--sparsity-weight",
+    "sparsity_target": "--sparsity-target", "contractive_weight": "--contractive-weight",
+    "user_col": "--user-col", "item_col": "--item-col", "rating_col": "--rating-col",
+    "threshold_k": "--threshold-k", "skip_unreadable": "--skip-unreadable", "image_size": "--image-size",
+    "num_threads": "--num-threads", "num_nodes": "--num-nodes",
+    "contamination": "--contamination", "patience": "--patience", "threshold": "--threshold", "k": "--threshold-k",
+    "score": "--score", "activation": "--activation", "likelihood": "--likelihood", "beta": "--beta",
+}
+
+
+def with_option_names(text: str) -> str:
+    """``text`` (a message) with each Python parameter it names replaced by its option, unless the
+    message names that option already (e.g. "max_epochs must be >= 1" -> "--epochs must be >= 1")."""
+    import re
+
+    for name, option in OPTION_NAMES.items():
+        if option in text:
+            continue
+        pattern = rf"(?<![\w\-.'\"]){name}(?![\w'\"])" if "_" in name else rf"^{name}(?=[:= ])"
+        text = re.sub(pattern, option, text)
+    return text

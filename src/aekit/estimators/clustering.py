@@ -92,8 +92,8 @@ class DeepClustering(ClusterMixin, BaseEstimator):
         DEC / IDEC: most training iterations.
     batch_size : int, default=256
         DEC / IDEC: rows per iteration.
-    learning_rate : float, default=1e-4
-        DEC / IDEC: Adam's step size while fine-tuning.
+    learning_rate : float, default=1e-3
+        DEC / IDEC: Adam's step size while fine-tuning (IDEC's setting, Guo et al. 2017).
     alpha : float, default=1.0
         DEC / IDEC: degrees of freedom of the Student's t kernel.
     gamma : float, default=0.1
@@ -154,7 +154,7 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
     def __init__(self, n_clusters, method="kmeans", encoder="ae", encoder_params=None, n_init=20,
                  max_clusters=20, auto_criterion="silhouette", update_interval=140, tol=1e-3, max_iter=20000,
-                 batch_size=256, learning_rate=1e-4, alpha=1.0, gamma=0.1, umap_neighbors=20, umap_min_dist=0.0,
+                 batch_size=256, learning_rate=1e-3, alpha=1.0, gamma=0.1, umap_neighbors=20, umap_min_dist=0.0,
                  random_state=None):
         self.n_clusters = n_clusters
         self.method = method

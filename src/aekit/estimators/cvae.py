@@ -44,6 +44,20 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
     image_shape_, scaler_, n_features_in_, history_, best_epoch_, n_epochs_, stopped_early_ :
         As for :class:`aekit.VAE`.
 
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        From ``fit`` and every method taking data: empty or non-numeric data,
+        NaN or infinite values, or another number of features (or image size) than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
+    aekit.exceptions.DataError
+        From ``fit`` with ``likelihood="bernoulli"``: values outside [0, 1] after scaling.
+    aekit.exceptions.DataError
+        Labels missing where the model needs them, or never seen in ``fit``.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits

@@ -74,6 +74,16 @@ class MarginalizedDenoisingAutoencoder(AutoencoderEstimator):
     best_epoch_, n_epochs_ : int
         0.
 
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    NotImplementedError
+        From ``inverse_transform``: always (the codes of an mSDA are not decoded).
+    aekit.exceptions.DataError
+        Empty or non-numeric data, NaN or infinite values, or another number
+        of features than in ``fit``.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits

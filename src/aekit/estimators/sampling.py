@@ -98,9 +98,42 @@ class GaussianCodeSampler:
         return mean, outer / n - np.outer(mean, mean)
 
     def sample(self, n: int = 1, random_state=None) -> np.ndarray:
-        """``n`` new rows: codes drawn from the Gaussian fitted to the training codes
-        (full covariance), decoded, in the training data's units. The same
-        ``random_state`` gives the same samples (None: the estimator's ``random_state``, or 0)."""
+        """New rows decoded from codes drawn from the Gaussian of the training codes.
+
+        The Gaussian (``code_mean_``, ``code_cov_``: full covariance) was fitted
+        to the training codes at the end of ``fit``; the draws are decoded and
+        returned in the training data's units.
+
+        Parameters
+        ----------
+        n : int, default=1
+            How many rows.
+        random_state : int or None, default=None
+            Seed of the draws (None: the estimator's ``random_state``, or 0); the
+            same seed gives the same samples.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n, n_features_in_)
+            The samples.
+
+        Raises
+        ------
+        ValueError
+            ``n`` is not a positive integer, or the model file predates stored
+            code distributions.
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+
+        Examples
+        --------
+        >>> from aekit import Autoencoder
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> ae = Autoencoder(latent_dim=4, max_epochs=2, random_state=0).fit(data.X_train)
+        >>> ae.sample(3, random_state=0).shape
+        (3, 64)
+        """
         check_is_fitted(self, "model_")
         check_n_draws(n, self.model_.config.input_dim)
         if getattr(self, "code_mean_", None) is None:

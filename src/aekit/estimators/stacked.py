@@ -304,6 +304,18 @@ class StackedAutoencoder(_StackedEstimator):
     best_epoch_, n_epochs_ : int
     stopped_early_ : bool
 
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        From ``fit`` and every method taking data: empty or non-numeric data,
+        NaN or infinite values, or another number of features than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
+    aekit.exceptions.CheckpointError
+        From ``fit`` with ``resume=True``: a phase's checkpoint no longer fits its settings or input.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -336,19 +348,37 @@ class StackedAutoencoderClassifier(ClassifierMixin, _StackedEstimator):
     (Vincent et al. 2010). Labels may be any values (strings too);
     ``predict`` returns them as given.
 
+    The parameters are those of :class:`StackedAutoencoder`; three of them
+    act differently here.
+
     Parameters
     ----------
-    Those of :class:`StackedAutoencoder`. ``fine_tune=False`` keeps the
-    pretrained layers frozen and trains only the head (frozen features);
-    ``pretrain=False`` trains the same network from random initialisation
-    (an MLP). ``max_epochs`` / ``patience`` apply to the supervised phase,
-    with early stopping on the cross-entropy of a validation split.
+    fine_tune : bool, default=True
+        False keeps the pretrained layers frozen and trains only the head
+        (frozen features).
+    pretrain : bool, default=True
+        False trains the same network from random initialisation (an MLP).
+    max_epochs, patience : int
+        Apply to the supervised phase, with early stopping on the
+        cross-entropy of a validation split.
 
     Attributes
     ----------
     classes_ : numpy.ndarray
-        The labels seen in ``fit``, sorted.
-    Those of :class:`StackedAutoencoder`.
+        The labels seen in ``fit``, sorted. The other fitted attributes are
+        those of :class:`StackedAutoencoder`.
+
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        From ``fit`` and every method taking data: empty or non-numeric data,
+        NaN or infinite values, or another number of features than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
+    aekit.exceptions.CheckpointError
+        From ``fit`` with ``resume=True``: a phase's checkpoint no longer fits its settings or input.
 
     Examples
     --------
@@ -403,15 +433,25 @@ class StackedAutoencoderRegressor(RegressorMixin, _StackedEstimator):
     pretraining, then supervised fine-tuning on the mean squared error of
     the (standardised) targets.
 
-    Parameters
-    ----------
-    Those of :class:`StackedAutoencoderClassifier`.
+    The parameters are those of :class:`StackedAutoencoderClassifier`.
 
     Attributes
     ----------
     y_mean_, y_scale_ : numpy.ndarray
-        Statistics the targets were standardised with.
-    Those of :class:`StackedAutoencoder`.
+        Statistics the targets were standardised with. The other fitted
+        attributes are those of :class:`StackedAutoencoder`.
+
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        From ``fit`` and every method taking data: empty or non-numeric data,
+        NaN or infinite values, or another number of features than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
+    aekit.exceptions.CheckpointError
+        From ``fit`` with ``resume=True``: a phase's checkpoint no longer fits its settings or input.
 
     Examples
     --------
