@@ -14,7 +14,10 @@ import numpy as np
 import typer
 from rich.console import Console
 
-console = Console()
+# soft_wrap: a message is never cut into lines at the terminal width (80 columns when
+# output goes to a file or a pipe), so a long path stays on one line for scripts and logs.
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 MODEL_HELP = "A .safetensors model file or a run folder written by `aekit train`."
 INPUT_HELP = "CSV/Parquet/NPY/NPZ table, or a folder of images."

@@ -11,16 +11,13 @@ from typing import Optional
 
 import numpy as np
 import typer
-from rich.console import Console
 from aekit.cli._common import (EPOCHS_HELP, auto_choices, drop_option, features, handle_unknown_option, id_option,
                                latent_option, load_data, parse_hidden, parse_latent, remember_contract,
-                               skip_unreadable_option)
+                               skip_unreadable_option, console, err_console)
 from aekit.cli._tables import format_option, print_table
 from aekit.estimators.presets import PRESETS
 
 detect_app = typer.Typer(no_args_is_help=True, help="Anomaly detection by reconstruction error.")
-console = Console()
-err_console = Console(stderr=True)
 SHOWN_FLAGGED = 20  # flagged rows listed on the terminal with their top features
 
 
@@ -245,7 +242,7 @@ def _print_summary(detector, tally: dict, output: Path, fmt: str = "table") -> N
 def report(
     model: Path = typer.Argument(..., help="A detector file written by `aekit detect fit`."),
     data: str = typer.Option(..., "--data", "-d", help="A labelled dataset name (digits, breast-cancer, ...), "
-                             "or a table file with --label."),
+                             "or a table file with a label column (the detector's, or --label)."),
     normal: str = typer.Option(..., "--normal", help="The label of normal samples; every other label is an anomaly."),
     seed: int = typer.Option(0, "--seed"),
     out: Path = typer.Option(Path("runs/detect-report"), "--out", "-o", help="Output directory."),
@@ -265,8 +262,11 @@ def report(
     from aekit.viz.detect_report import detector_report
     from aekit.io import load
 
+    from aekit.data import contract_of
+
     detector = load(model)
-    dataset = load_data(data, seed=seed, label=label, drop=drop)
+    contract = contract_of(detector) if getattr(detector, "data_contract_", None) is not None else None
+    dataset = load_data(data, seed=seed, label=label, drop=drop, contract=contract)  # the detector's columns
     X_train = take_rows(dataset.X_train, np.flatnonzero(normal_rows(dataset.y_train, dataset.classes, normal, data)))
     anomalous = ~normal_rows(dataset.y_test, dataset.classes, normal, data)
     X_test = features(dataset.X_test, dataset.feature_names)

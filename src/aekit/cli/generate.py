@@ -8,6 +8,8 @@ from typing import Optional
 
 import typer
 
+from aekit.cli._common import console
+
 
 def generate(
     model: Path = typer.Argument(..., help="A .safetensors file of a model that samples (vae, beta-vae, conv-vae, cvae, aae, "
@@ -21,7 +23,6 @@ def generate(
 ) -> None:
     """Write a grid of N samples drawn from MODEL (and the raw samples with --npy)."""
     import numpy as np
-    from rich.console import Console
 
     from aekit.io import load
     from aekit.viz import plot_samples
@@ -42,7 +43,7 @@ def generate(
     if npy:
         np.save(output.with_suffix(".npy"), samples)
         written.append(output.with_suffix(".npy"))
-    Console().print(f"drew {n} samples from {model}; wrote {', '.join(map(str, written))}")
+    console.print(f"drew {n} samples from {model}; wrote {', '.join(map(str, written))}")
 
 
 def class_of(estimator, label: str):

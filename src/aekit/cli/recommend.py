@@ -16,13 +16,11 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
-
+from aekit.cli._common import console, err_console
 from aekit.cli._tables import format_option, print_table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Recommenders: AutoRec rating prediction, Mult-VAE / Mult-DAE / EASE top-N lists.")
-console = Console()
 
 # model name -> (estimator class name, its parameters)
 MODELS = {
@@ -230,7 +228,7 @@ def top(
             raise DataError(f"--history: none of the items {_listed(unknown)} is known to the model "
                                      f"(its item ids are like {_listed(estimator.item_ids_[:3].tolist())})")
         if unknown:
-            Console(stderr=True).print(f"note: --history items unknown to the model are left out: "
+            err_console.print(f"note: --history items unknown to the model are left out: "
                                        f"{_listed(unknown)}", style="yellow", highlight=False)
         query = items
     ranked = estimator.recommend(query, n=n, exclude_seen=not include_seen)
