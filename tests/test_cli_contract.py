@@ -104,6 +104,14 @@ def test_detect_fit_takes_text_columns_and_score_carries_ids_and_truth(cars, tmp
     flagged = json.loads(out)  # stdout holds the json only
     assert [row["Make"] for row in flagged] == scores.loc[scores["label"] == 1, "Make"].tolist()
 
+    # the report needs no --label either (the detector remembers it); the baselines get the one-hot table
+    code, _, err = run(["detect", "report", str(det), "--data", str(folder / "shuffled.csv"), "--normal", "Small",
+                        "-o", str(tmp_path / "report")], capsys)
+    assert code == 0, err
+    results = pd.read_csv(tmp_path / "report" / "results.csv")
+    assert results["detector"].tolist() == ["ae", "IsolationForest", "PCA"] and results["auroc"].between(0, 1).all()
+    assert (tmp_path / "report" / "figures" / "most_anomalous.png").is_file()
+
 
 def test_image_class_folders_with_corrupt_files(digit_folders, tmp_path, capsys):  # noqa: F811
     out = tmp_path / "run"

@@ -247,7 +247,7 @@ def _print_summary(detector, tally: dict, output: Path, fmt: str = "table") -> N
 def report(
     model: Path = typer.Argument(..., help="A detector file written by `aekit detect fit`."),
     data: str = typer.Option(..., "--data", "-d", help="A labelled dataset name (digits, breast-cancer, ...), "
-                             "or a table file with --label."),
+                             "or a table file with a label column (the detector's, or --label)."),
     normal: str = typer.Option(..., "--normal", help="The label of normal samples; every other label is an anomaly."),
     seed: int = typer.Option(0, "--seed"),
     out: Path = typer.Option(Path("runs/detect-report"), "--out", "-o", help="Output directory."),
@@ -267,8 +267,11 @@ def report(
     from aekit.viz.detect_report import detector_report
     from aekit.io import load
 
+    from aekit.data import contract_of
+
     detector = load(model)
-    dataset = load_data(data, seed=seed, label=label, drop=drop)
+    contract = contract_of(detector) if getattr(detector, "data_contract_", None) is not None else None
+    dataset = load_data(data, seed=seed, label=label, drop=drop, contract=contract)  # the detector's columns
     X_train = take_rows(dataset.X_train, np.flatnonzero(normal_rows(dataset.y_train, dataset.classes, normal, data)))
     anomalous = ~normal_rows(dataset.y_test, dataset.classes, normal, data)
     X_test = features(dataset.X_test, dataset.feature_names)

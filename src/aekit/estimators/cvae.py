@@ -131,7 +131,7 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
         With ``y=None`` the classes take turns (``classes_`` repeated), so a grid
         of n samples shows every class."""
         check_is_fitted(self, "model_")
-        check_n_draws(n)
+        check_n_draws(n, self.model_.config.input_dim)
         if y is None:
             y = np.resize(self.classes_, int(n))
         labels = self.onehot(y, int(n), "sample")
