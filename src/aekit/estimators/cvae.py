@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from aekit.estimators.labels import ClassLabelsMixin
 from aekit.estimators.params import store_params
 from aekit.estimators.sampling import check_n_draws
-from aekit.estimators.vae import VAE, _one_row
+from aekit.estimators.vae import VAE, one_row
 from aekit.models.cvae import ConditionalVAEConfig
 
 
@@ -433,7 +433,7 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
         (10, 64)
         """
         check_is_fitted(self, "model_")
-        check_n_draws(n)
+        check_n_draws(n, self.model_.config.input_dim)
         if y is None:
             y = np.resize(self.classes_, int(n))
         labels = self.onehot(y, int(n), "sample")
@@ -476,5 +476,5 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
         >>> cvae.interpolate(data.X_test[0], data.X_test[1], steps=4, y=3).shape
         (4, 64)
         """
-        return self._interpolate([self._model_input(_one_row(x, self), None if y is None else [y], "interpolate") for x in (x1, x2)],
+        return self._interpolate([self._model_input(one_row(x, self), None if y is None else [y], "interpolate") for x in (x1, x2)],
                                  steps)
