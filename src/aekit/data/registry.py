@@ -30,7 +30,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from aekit.data.download import default_data_home, fetch_file
+from aekit.data.download import fetch_file, resolve_data_home
 from aekit.exceptions import DataError, DatasetUnavailableError
 
 __all__ = [
@@ -204,7 +204,7 @@ def read_idx(path: str | Path) -> np.ndarray:
 
 def list_datasets(*, data_home: str | Path | None = None) -> list[DatasetInfo]:
     """Describe every named dataset and whether it is on this machine (loads nothing)."""
-    home = _data_home(data_home)
+    home = resolve_data_home(data_home)
     return [
         DatasetInfo(
             name, entry.description, entry.n_samples, entry.is_available(home), entry.source, entry.how_to_get(home)
@@ -256,7 +256,7 @@ def load_dataset(
         raise DataError(f"unknown dataset {name!r}; expected one of {', '.join(_REGISTRY)}.")
     if not 0 < test_size < 1:
         raise DataError(f"test_size must be a fraction in (0, 1); got {test_size!r}.")
-    options = _LoadOptions(_data_home(data_home), download, test_size, random_state)
+    options = _LoadOptions(resolve_data_home(data_home), download, test_size, random_state)
     return _REGISTRY[key].load(options)
 
 
@@ -314,10 +314,6 @@ _FASHION = _IdxSource(
     (DEBIAN_FASHION_MNIST_DIR,), "Debian package dataset-fashion-mnist", "apt-get install dataset-fashion-mnist",
 )
 _MNIST = _IdxSource("mnist", "MNIST_BASE_URL", "AEKIT_MNIST_URL", "MNIST_SHA256")
-
-
-def _data_home(data_home: str | Path | None) -> Path:
-    return Path(data_home).expanduser() if data_home is not None else default_data_home()
 
 
 def _check_part(name: str, part: str, X: np.ndarray, y: np.ndarray | None) -> None:

@@ -73,6 +73,44 @@ class Scaler:
         self.n_features_ = X.shape[1]
         return self
 
+    def fit_transform(self, X: Any, *, copy: bool = True, check_input: bool = True) -> np.ndarray:
+        """Fit on ``X`` and return it scaled (float32), checking ``X`` once.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        copy : bool, default=True
+            False: when the fitted scaling changes no value (:attr:`is_identity`)
+            and ``X`` is a writeable float32 array, return ``X`` itself rather
+            than a copy (the caller must then only read it).
+        check_input : bool, default=True
+            False: ``X`` is a float32 array that :func:`aekit.data.check_data`
+            has already passed, so it is not checked again (as scikit-learn's
+            ``check_input``); a caller that checked it with its own name in the
+            messages spares a second pass over the data.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features), float32
+
+        Raises
+        ------
+        DataError
+            ``X`` is not a finite numeric matrix (with ``check_input=True``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> Scaler("minmax").fit_transform(np.array([[0.0, 2.0], [4.0, 4.0]])).tolist()
+        [[0.0, 0.5], [1.0, 1.0]]
+        """
+        if check_input:
+            X = check_data(X, name="X", estimator_name="Scaler")
+        self._fit_checked(X)
+        if not copy and self.is_identity and X.flags.writeable:
+            return X
+        return self._scaled(X)
+
     def transform(self, X: Any) -> np.ndarray:
         """Scale ``X`` with the fitted statistics (float32 out)."""
         return self._scaled(self._checked(X))

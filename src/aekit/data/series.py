@@ -61,13 +61,15 @@ def _pad_ragged(series: list, name: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _as_3d(X: Any, name: str, n_channels: int | None) -> np.ndarray:
-    if hasattr(X, "to_numpy"):
-        X = X.to_numpy(dtype=np.float64, na_value=np.nan)
     try:
+        if hasattr(X, "to_numpy"):
+            X = X.to_numpy(dtype=np.float64, na_value=np.nan)
         array = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError) as err:
         raise DataError(f"{name} could not be read as numbers (ragged series need a list of arrays or "
                         f"lengths=...): {err}") from None
+    if array.ndim == 2 and 0 in array.shape:
+        raise DataError(f"{name} is empty (shape {array.shape}); expected at least one series of one step")
     if array.ndim == 2:
         channels = n_channels or 1
         if array.shape[1] % channels:
@@ -211,10 +213,19 @@ def load_series(path: str | Path, *, layout: str = "auto", id_column: str = "id"
     path = Path(path)
     if not path.is_file():
         raise DataError(f"no such file: {path}")
+    try:
+        if path.suffix.lower() == ".npy":
+            array = np.load(path, allow_pickle=False)
+        else:
+            frame = pd.read_csv(path)
+    except (ValueError, OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError) as err:
+        # pandas' EmptyDataError and ParserError, numpy's truncated or pickled .npy
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise DataError(f"{path.name} cannot be read as series ({reason}); expected a .npy array of shape "
+                        "(N, T) or (N, T, C), or a CSV with a header") from None
     if path.suffix.lower() == ".npy":
-        X, lengths = check_series(np.load(path, allow_pickle=False), name=path.name)
+        X, lengths = check_series(array, name=path.name)
         return SeriesData(X, lengths, np.arange(len(X)))
-    frame = pd.read_csv(path)
     if layout == "auto":
         layout = "long" if {id_column, time_column} <= set(frame.columns) else "wide"
     if layout == "long":

@@ -168,7 +168,7 @@ class AdversarialAutoencoder(ClassLabelsMixin, ImageInputMixin, Autoencoder):
         (4, 64)
         """
         check_is_fitted(self, "model_")
-        check_n_draws(n)
+        check_n_draws(n, self.model_.config.input_dim)
         components = None
         if self.classes_ is not None:
             labels = np.resize(self.classes_, int(n)) if y is None else y

@@ -63,6 +63,18 @@ def tensor_batches(data: np.ndarray | tuple[np.ndarray, ...], size: int, device=
         yield batch if isinstance(data, tuple) else batch[0]
 
 
+def finite_result(values: np.ndarray, who: str) -> np.ndarray:
+    """``values`` (one row per sample), or a DataError naming the rows whose result overflowed:
+    finite inputs far outside the range seen in fit (1e30, say) overflow float32 in the network."""
+    bad = ~np.isfinite(values.reshape(len(values), -1)).all(axis=1)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        raise DataError(f"{who}: the result is NaN or inf for {len(rows)} row(s) (rows {rows[:5].tolist()}"
+                        f"{' ...' if len(rows) > 5 else ''}): their values are too far outside the range seen in "
+                        "fit for float32 arithmetic; check or clip them")
+    return values
+
+
 class AutoencoderEstimator(TransformerMixin, BaseEstimator):
     """Base of aekit's autoencoder estimators: fit, transform, reconstruct, score, save.
 
@@ -306,7 +318,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         self.model_.eval()
         device = model_device(self.model_)
         parts = [fn(batch).cpu().numpy() for batch in tensor_batches(X, PREDICT_BATCH, device)]
-        return np.concatenate(parts).astype(np.float32, copy=False)
+        return finite_result(np.concatenate(parts).astype(np.float32, copy=False), type(self).__name__)
 
     def _model_inputs(self, X) -> np.ndarray | tuple[np.ndarray, ...]:
         """``X`` checked and scaled: what the model trains on (``model.loss``'s batch, in full)."""

@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from aekit.estimators.labels import ClassLabelsMixin
 from aekit.estimators.params import store_params
 from aekit.estimators.sampling import check_n_draws
-from aekit.estimators.vae import VAE, _one_row
+from aekit.estimators.vae import VAE, one_row
 from aekit.models.cvae import ConditionalVAEConfig
 
 
@@ -131,7 +131,7 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
         With ``y=None`` the classes take turns (``classes_`` repeated), so a grid
         of n samples shows every class."""
         check_is_fitted(self, "model_")
-        check_n_draws(n)
+        check_n_draws(n, self.model_.config.input_dim)
         if y is None:
             y = np.resize(self.classes_, int(n))
         labels = self.onehot(y, int(n), "sample")
@@ -139,5 +139,5 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
 
     def interpolate(self, x1, x2, steps: int = 10, y=None) -> np.ndarray:
         """``steps`` rows decoded along the line between the codes of x1 and x2, all as class ``y``."""
-        return self._interpolate([self._model_input(_one_row(x, self), None if y is None else [y], "interpolate") for x in (x1, x2)],
+        return self._interpolate([self._model_input(one_row(x, self), None if y is None else [y], "interpolate") for x in (x1, x2)],
                                  steps)

@@ -14,7 +14,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from aekit.data.missing import MissingTableEncoder
-from aekit.data.validation import _is_dataframe, _short_list, feature_names_of
+from aekit.data.validation import feature_names_of, is_dataframe, short_list
 from aekit.estimators.base import AutoencoderEstimator, hidden_sizes, seed_from
 from aekit.estimators.params import store_params
 from aekit.exceptions import DataError
@@ -167,20 +167,20 @@ class AutoencoderImputer(AutoencoderEstimator):
         if self.keep_empty_features:
             empty_categories = [c for c in encoder.empty_ if c in _categorical_names(X)]
             if empty_categories:
-                raise DataError(f"categorical columns {_short_list(empty_categories)} have no observed value: "
+                raise DataError(f"categorical columns {short_list(empty_categories)} have no observed value: "
                                 "there is no category to fill them with; drop them or keep_empty_features=False")
         values, observed = encoder.transform(X)
         rows = observed.any(axis=1)
         if not rows.all():
             warnings.warn(EmptyRowWarning(
-                f"{int((~rows).sum())} rows of X have no observed cell (rows {_short_list(np.nonzero(~rows)[0])}); "
+                f"{int((~rows).sum())} rows of X have no observed cell (rows {short_list(np.nonzero(~rows)[0])}); "
                 "they are left out of training"), stacklevel=2)
         self._layout = (len(encoder.numeric_), encoder.category_sizes_)
         missing = encoder.missing_cells(X)
         self._fit_scaled((values[rows], observed[rows]), encoder, encoder.n_features_, feature_names_of(X))
         self.indicator_features_ = np.nonzero(missing.any(axis=0))[0]
         if encoder.empty_ and not self.keep_empty_features:
-            warnings.warn(f"Skipping features without any observed values: {_short_list(encoder.empty_)}. "
+            warnings.warn(f"Skipping features without any observed values: {short_list(encoder.empty_)}. "
                           "At least one non-missing value is needed for imputation with "
                           "keep_empty_features=False.", UserWarning, stacklevel=2)
         self._warn_if_still_improving()
@@ -191,7 +191,7 @@ class AutoencoderImputer(AutoencoderEstimator):
         marker = self.missing_values
         if marker is None or (isinstance(marker, float) and np.isnan(marker)) or marker is pd.NA:
             return X
-        if _is_dataframe(X):
+        if is_dataframe(X):
             return X.mask(X == marker)
         array = np.asarray(X)
         if array.dtype.kind in "biuf":
@@ -281,7 +281,7 @@ class AutoencoderImputer(AutoencoderEstimator):
         empty = ~observed.any(axis=1)
         if empty.any() and observed.shape[1]:
             warnings.warn(EmptyRowWarning(
-                f"{int(empty.sum())} rows of X have no observed cell (rows {_short_list(np.nonzero(empty)[0])}); "
+                f"{int(empty.sum())} rows of X have no observed cell (rows {short_list(np.nonzero(empty)[0])}); "
                 "they are filled from the model alone (close to the column means)"), stacklevel=3)
         filled = self.scaler_.decode(self._filled_values(values, observed, fill, offset))
         return self._assemble(X, filled)
@@ -306,7 +306,7 @@ class AutoencoderImputer(AutoencoderEstimator):
                 names = self._indicator_names()
                 out = pd.concat([out, pd.DataFrame(indicators.astype(np.float64), columns=names, index=out.index)],
                                 axis=1)
-            if _is_dataframe(X):
+            if is_dataframe(X):
                 out.index = X.index
             return out
         result = out.to_numpy(dtype=np.float64)

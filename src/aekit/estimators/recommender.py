@@ -237,8 +237,8 @@ class RecommenderEstimator(BaseEstimator):
         (2, 1)
         """
         check_is_fitted(self, "model_")
-        if not isinstance(n, numbers.Integral) or n < 1:
-            raise ValueError(f"n must be a positive integer, got {n!r}")
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+            raise DataError(f"n must be a positive integer, got {n!r}")
         rows, user_rows = self._input_rows(list(users))
         top = []
         for start in range(0, rows.shape[0], SCORE_BATCH):

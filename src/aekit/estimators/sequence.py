@@ -20,6 +20,8 @@ from aekit.data import Scaler
 from aekit.data.series import check_series
 from aekit.estimators.base import AutoencoderEstimator
 from aekit.estimators.params import store_params
+from aekit.estimators.sampling import check_n_draws
+from aekit.exceptions import DataError
 from aekit.models.sequence import SequenceAutoencoderConfig
 from aekit.training import fit_model
 
@@ -241,7 +243,7 @@ class SequenceEstimator(AutoencoderEstimator):
         Z = check_data(Z, name="Z", n_features=self.model_.config.latent_dim, estimator_name=type(self).__name__)
         length = self.series_length_ if length is None else int(length)
         if length < 1:
-            raise ValueError(f"length must be >= 1, got {length}")
+            raise DataError(f"length must be >= 1, got {length}")
         with torch.no_grad():
             X = self.model_.eval().decode(torch.from_numpy(Z), length).numpy()
         return _unscale(self.scaler_, X, np.full(len(Z), length))
@@ -684,8 +686,8 @@ class SequenceVAE(SequenceAutoencoder):
         (3, 50, 1)
         """
         check_is_fitted(self, "model_")
-        if int(n) < 1:
-            raise ValueError(f"n must be >= 1, got {n}")
+        steps = self.series_length_ if length is None else length
+        check_n_draws(n, (steps if isinstance(steps, int) and steps > 0 else 1) * self.model_.config.n_channels)
         seed = random_state if isinstance(random_state, int) else 0
         z = torch.randn((int(n), self.model_.config.latent_dim), generator=torch.Generator().manual_seed(seed))
         return self.inverse_transform(z.numpy(), length)

@@ -130,7 +130,13 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
 
     # -- likelihoods -----------------------------------------------------------------------
     def _scaled(self, X) -> np.ndarray:
-        return self._check_scaled(self.scaler_.transform(self._checked(X)), "X")
+        X_scaled = self.scaler_.transform(self._checked(X))
+        if self.likelihood == "bernoulli":
+            # New rows of data scaled to [0, 1] in fit step a little outside it (a held-out row
+            # beyond the training minimum): clipped. Far outside, they are refused below.
+            inside = (X_scaled >= -BERNOULLI_MARGIN) & (X_scaled <= 1 + BERNOULLI_MARGIN)
+            X_scaled = np.where(inside, np.clip(X_scaled, 0.0, 1.0), X_scaled).astype(np.float32, copy=False)
+        return self._check_scaled(X_scaled, "X")
 
     def _model_input(self, X, y=None):
         """What the model takes for rows X: the scaled rows (a conditional model adds its labels)."""
@@ -346,7 +352,7 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
 
     def _sample(self, n, random_state, condition=None) -> np.ndarray:
         check_is_fitted(self, "model_")
-        check_n_draws(n)
+        check_n_draws(n, self.model_.config.input_dim)
         self.model_.eval()
         X = self.model_.sample(int(n), self._generator(random_state), condition).numpy()
         return self.scaler_.inverse_transform(X.astype(np.float32, copy=False))
@@ -385,7 +391,7 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
         >>> vae.interpolate(data.X_test[0], data.X_test[1], steps=5).shape
         (5, 64)
         """
-        return self._interpolate([self._model_input(_one_row(x, self)) for x in (x1, x2)], steps)
+        return self._interpolate([self._model_input(one_row(x, self)) for x in (x1, x2)], steps)
 
     def _interpolate(self, ends: list, steps) -> np.ndarray:
         if not isinstance(steps, numbers.Integral) or steps < 2:
@@ -395,12 +401,15 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
         return self.scaler_.inverse_transform(path.astype(np.float32, copy=False))
 
 
+BERNOULLI_MARGIN = 0.1  # how far outside [0, 1] (after scaling) new rows may be and still be clipped
+
+
 def _check_n_samples(n_samples) -> None:
-    if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
-        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+        raise DataError(f"n_samples must be a positive integer, got {n_samples!r}")
 
 
-def _one_row(x, estimator: VAE) -> np.ndarray:
+def one_row(x, estimator: VAE) -> np.ndarray:
     """One sample (a flat row or one image) as a batch of one."""
     check_is_fitted(estimator, "model_")
     x = np.asarray(x, dtype=np.float32)
