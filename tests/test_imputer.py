@@ -130,6 +130,8 @@ def test_mixed_table_fills_categories_and_integers_and_keeps_observed_cells():
     assert np.array_equal(filled["count"], np.round(filled["count"]))  # an integer column stays whole
     observed = gaps["count"].notna()
     assert np.array_equal(filled.loc[observed, "count"], gaps.loc[observed, "count"])
+    per_column = imputer.hidden_cell_errors(gaps)
+    assert list(per_column.index) == ["size", "count", "group"] and per_column.loc["group", "error_rate"] < 0.2
     with pytest.raises(DataError, match="categories not seen in fit: 'group': \\['z'\\]"):
         imputer.transform(gaps.assign(group="z"))
 

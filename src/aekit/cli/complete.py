@@ -88,9 +88,23 @@ def _complete_table(path, out, label, drop, indicator, n_imputations, model, mis
         written.append(str(target))
     if save is not None:
         imputer.save(save)
+    _print_column_errors(imputer.hidden_cell_errors(features))
     console.print(f"filled {gaps} missing cells of {path.name} ({len(table)} rows) with {imputer.family}; "
-                  f"error on hidden observed cells {-imputer.score(features):.4f} (standardised); "
                   f"wrote {', '.join(written)}")
+
+
+def _print_column_errors(errors) -> None:
+    """Per column: how well the model fills cells it can be checked on (observed ones, hidden)."""
+    from rich.table import Table
+
+    table = Table(title="error on hidden observed cells (20% of them, standardised units)")
+    for name in ("column", "hidden cells", "RMSE / error rate"):
+        table.add_column(name)
+    for column, row in errors.iterrows():
+        value = row["rmse"] if row["rmse"] == row["rmse"] else row["error_rate"]
+        hidden = int(row["hidden_cells"])
+        table.add_row(str(column), str(hidden), f"{value:.3f}" if hidden else "-")
+    console.print(table)
 
 
 def _complete_images(folder, masks, out, model, max_epochs, seed, save):

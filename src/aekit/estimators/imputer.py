@@ -239,6 +239,31 @@ class AutoencoderImputer(AutoencoderEstimator):
         looks at a missing cell, so hyperparameters chosen by it (e.g. with
         ``GridSearchCV``) never see an evaluation mask.
         """
+        errors, hidden = self._hidden_cell_errors(X)
+        return -float((errors * hidden).sum() / max(hidden.sum(), 1))
+
+    def hidden_cell_errors(self, X) -> pd.DataFrame:
+        """Per column, the error of filling its hidden observed cells (as :meth:`score` hides them).
+
+        Returns
+        -------
+        pandas.DataFrame with one row per encoded column: ``hidden_cells`` (how
+        many were hidden), ``rmse`` (numeric columns, standardised units) or
+        ``error_rate`` (categorical columns, the share of wrong categories).
+        """
+        errors, hidden = self._hidden_cell_errors(X)
+        n_numeric = self._layout_of()[0]
+        names = self.scaler_.numeric_ + self.scaler_.categorical_
+        counts = hidden.sum(axis=0)
+        means = (errors * hidden).sum(axis=0) / np.maximum(counts, 1)
+        rows = [{"column": name, "hidden_cells": int(counts[i]),
+                 "rmse": float(np.sqrt(means[i])) if i < n_numeric else np.nan,
+                 "error_rate": float(means[i]) if i >= n_numeric else np.nan}
+                for i, name in enumerate(names)]
+        return pd.DataFrame(rows).set_index("column")
+
+    def _hidden_cell_errors(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """(error per original column and row, 1 where that cell was hidden), both (n, n_columns)."""
         check_is_fitted(self, "model_")
         X = self._with_nan(X)
         values, observed = self.scaler_.transform(X)
@@ -251,8 +276,7 @@ class AutoencoderImputer(AutoencoderEstimator):
                                      lambda x, observed, generator: self.model_.impute(x, observed, generator))
         errors = np.square(filled - values)[:, :self._layout_of()[0]]
         wrong = [np.argmax(filled[:, s], 1) != np.argmax(values[:, s], 1) for s in self._block_slices()]
-        cell_errors = np.concatenate([errors, *(w[:, None] for w in wrong)], axis=1).astype(np.float64)
-        return -float((cell_errors * hide).sum() / max(hide.sum(), 1))
+        return np.concatenate([errors, *(w[:, None] for w in wrong)], axis=1).astype(np.float64), hide
 
     def _layout_of(self) -> tuple[int, tuple[int, ...]]:
         return self.model_.config.n_numeric, tuple(self.model_.config.category_sizes)
