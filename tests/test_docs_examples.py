@@ -147,6 +147,31 @@ def test_cli_commands_are_real(command, cli_root):
             assert option in known, f"`{' '.join(path)}` has no option {option} (in: {command})"
 
 
+def test_every_public_name_has_an_api_page():
+    """A class or function exported by ``aekit`` is rendered by a ``::: module[.Name]`` line of docs/api/."""
+    import importlib
+
+    import aekit
+
+    rendered = set()
+    for page in (ROOT / "docs" / "api").rglob("*.md"):
+        rendered |= set(re.findall(r"^::: (\S+)", page.read_text(encoding="utf-8"), flags=re.M))
+    missing = []
+    for name in aekit.__all__:
+        if name.startswith("_"):
+            continue
+        module = getattr(aekit, name).__module__
+        if f"{module}.{name}" not in rendered and module not in rendered:
+            missing.append(f"{name} ({module})")
+    assert not missing, f"not in the API reference (add a `::: module.Name` line under docs/api/): {missing}"
+    for target in rendered:  # and every directive names something real
+        module, _, attr = target.rpartition(".")
+        try:
+            importlib.import_module(target)
+        except ImportError:
+            assert hasattr(importlib.import_module(module), attr), f"::: {target} names nothing"
+
+
 def test_the_pages_have_examples():
     """The runner finds what it should: the README and the guide run Python, and check commands."""
     assert any(p.id == "README.md" for p in python_pages())

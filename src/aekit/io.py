@@ -4,7 +4,7 @@ The tensors are the model's weights. The metadata (strings only) hold:
 
 - ``format``: ``"aekit-model"`` and ``format_version``
 - ``family``: the model family (a key of ``aekit.models.MODEL_FAMILIES``)
-- ``estimator``: the estimator class (a key of ``aekit.estimators.ESTIMATORS``)
+- ``estimator``: the estimator class (a key of ``aekit.registry.ESTIMATOR_MODULES``)
 - ``aekit_version``
 - ``config``: the model config as JSON
 - ``params``: the estimator's ``get_params()`` as JSON
@@ -12,7 +12,7 @@ The tensors are the model's weights. The metadata (strings only) hold:
 - ``fitted``: other fitted attributes (history, best epoch, ...) as JSON
 - optionally ``wrapper``, ``wrapper_params``, ``wrapper_fitted``: an estimator
   built around the model (e.g. ``AnomalyDetector``: its threshold and
-  training scores), its class name in ``ESTIMATORS``, parameters and fitted
+  training scores), its class name in ``aekit.registry.ESTIMATOR_MODULES``, parameters and fitted
   state as JSON; :func:`load` then returns the wrapper. A wrapper's arrays
   (e.g. a clustering's labels and centres) are tensors named
   ``wrapper/<name>`` beside the weights
@@ -47,6 +47,7 @@ from safetensors.torch import save as safetensors_bytes
 from aekit._version import __version__
 from aekit.exceptions import ModelFileError, TrainingDivergedError, UnverifiedModelFileWarning
 from aekit.files import write_bytes_atomic
+from aekit.registry import ESTIMATOR_MODULES, estimator_class
 
 FORMAT = "aekit-model"
 FORMAT_VERSION = "1"
@@ -359,16 +360,15 @@ def load(path: str | Path):
     True
     """
     from aekit.data.tabular import preprocessing_from_dict
-    from aekit.estimators import ESTIMATORS
     from aekit.models import MODEL_FAMILIES
 
     path = model_file_of(path)
     metadata, tensors = read_model_file(path)
     wrapper_tensors = {k[len(WRAPPER_TENSOR):]: tensors.pop(k) for k in list(tensors) if k.startswith(WRAPPER_TENSOR)}
     family, name = metadata["family"], metadata["estimator"]
-    if family not in MODEL_FAMILIES or name not in ESTIMATORS:
+    if family not in MODEL_FAMILIES or name not in ESTIMATOR_MODULES:
         raise ModelFileError(f"{path}: unknown model family {family!r} or estimator {name!r}; "
-                             f"known: {sorted(MODEL_FAMILIES)} / {sorted(ESTIMATORS)}")
+                             f"known: {sorted(MODEL_FAMILIES)} / {sorted(ESTIMATOR_MODULES)}")
     model_class = MODEL_FAMILIES[family]
     config, params, scaler_state, fitted = (_json_object(metadata, key, path)
                                             for key in ("config", "params", "scaler", "fitted"))
@@ -378,10 +378,10 @@ def load(path: str | Path):
         model = model_class(model_config)
         model.load_state_dict(tensors, strict=True)
         # an estimator with its own preprocessing (the imputer's) says how to read it back
-        scaler = getattr(ESTIMATORS[name], "preprocessing_from_dict", preprocessing_from_dict)(scaler_state)
+        scaler = getattr(estimator_class(name), "preprocessing_from_dict", preprocessing_from_dict)(scaler_state)
         _check_consistent(path, model, scaler, tensors, fitted)
         params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
-        estimator = ESTIMATORS[name](**params)._restore(model, scaler, fitted)
+        estimator = estimator_class(name)(**params)._restore(model, scaler, fitted)
         loaded = _wrapped(estimator, metadata, path, wrapper_tensors) if "wrapper" in metadata else estimator
         if "data_contract" in metadata:
             loaded.data_contract_ = _contract(metadata["data_contract"], fitted, path)
@@ -419,14 +419,12 @@ def _described(tensor: torch.Tensor) -> str:
 
 def _wrapped(estimator, metadata: dict[str, str], path: Path, tensors: dict[str, torch.Tensor]):
     """The estimator built around ``estimator`` that the file describes (see the module doc)."""
-    from aekit.estimators import ESTIMATORS
-
     name = metadata["wrapper"]
-    if name not in ESTIMATORS or not hasattr(ESTIMATORS[name], "_restore_wrapped"):
+    if name not in ESTIMATOR_MODULES or not hasattr(estimator_class(name), "_restore_wrapped"):
         raise ModelFileError(f"{path}: unknown wrapper estimator {name!r}")
     params, fitted = (_json_object(metadata, key, path) for key in ("wrapper_params", "wrapper_fitted"))
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
-    wrapper = ESTIMATORS[name](**params)
+    wrapper = estimator_class(name)(**params)
     if tensors:
         return wrapper._restore_wrapped(estimator, fitted, tensors)
     return wrapper._restore_wrapped(estimator, fitted)

@@ -11,9 +11,10 @@ from typing import Optional
 
 import numpy as np
 import typer
-from aekit.cli._common import (EPOCHS_HELP, auto_choices, drop_option, features, handle_unknown_option, id_option,
-                               latent_option, load_data, parse_hidden, parse_latent, remember_contract,
-                               skip_unreadable_option, console, err_console)
+from aekit.cli._common import (EPOCHS_HELP, Command, auto_choices, console, data_file_option, drop_option,
+                               err_console, features, handle_unknown_option, id_option, latent_option, load_data,
+                               old_argument, old_option, out_option, parse_hidden, parse_latent, remember_contract,
+                               renamed, skip_unreadable_option)
 from aekit.cli._tables import format_option, print_table
 from aekit.estimators.presets import PRESETS
 
@@ -112,11 +113,11 @@ def fit(
                   f"({detector.threshold_rule_}), {detector.labels_.mean():.1%} of training rows flagged; wrote {out}")
 
 
-@detect_app.command("score")
+@detect_app.command("score", cls=Command)
 def score(
     model: Path = typer.Argument(..., help="A detector file written by `aekit detect fit`."),
-    input: Path = typer.Argument(..., help="CSV, CSV.GZ, Parquet or NPY file; read in chunks."),
-    output: Path = typer.Option(..., "--output", "-o", help="Output CSV: row, score, label, top_features."),
+    data: Optional[Path] = data_file_option("CSV, CSV.GZ, Parquet or NPY file; read in chunks."),
+    out: Optional[Path] = out_option("Output CSV: row, score, label, top_features."),
     chunk_size: int = typer.Option(10_000, "--chunk-size", min=1, help="Rows scored at a time."),
     top: int = typer.Option(3, "--top", min=0, help="Top features listed per row."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
@@ -124,8 +125,10 @@ def score(
     drop: Optional[str] = drop_option(),
     ids: Optional[str] = id_option(),
     fmt: str = format_option(),
+    old_input: Optional[Path] = old_argument(),
+    old_output: Optional[Path] = old_option("--output"),
 ) -> None:
-    """Score every row of INPUT, streaming it in chunks at constant memory.
+    """Score every row of --data, streaming it in chunks at constant memory.
 
     The detector's columns are taken by name, in any order (others are
     ignored; a file without a header: by position). The id columns come
@@ -147,6 +150,8 @@ def score(
     if not isinstance(detector, AnomalyDetector):
         raise ValueError(f"{model} holds a {type(detector).__name__}, not an anomaly detector; "
                          "write one with `aekit detect fit`")
+    input = renamed(data, old_input, "the positional INPUT", "--data")
+    output = renamed(out, old_output, "--output", "--out")
     total = count_rows(input)
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(output.name + ".tmp")

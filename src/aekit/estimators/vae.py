@@ -391,7 +391,7 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
         >>> vae.interpolate(data.X_test[0], data.X_test[1], steps=5).shape
         (5, 64)
         """
-        return self._interpolate([self._model_input(_one_row(x, self)) for x in (x1, x2)], steps)
+        return self._interpolate([self._model_input(one_row(x, self)) for x in (x1, x2)], steps)
 
     def _interpolate(self, ends: list, steps) -> np.ndarray:
         if not isinstance(steps, numbers.Integral) or steps < 2:
@@ -409,7 +409,7 @@ def _check_n_samples(n_samples) -> None:
         raise DataError(f"n_samples must be a positive integer, got {n_samples!r}")
 
 
-def _one_row(x, estimator: VAE) -> np.ndarray:
+def one_row(x, estimator: VAE) -> np.ndarray:
     """One sample (a flat row or one image) as a batch of one."""
     check_is_fitted(estimator, "model_")
     x = np.asarray(x, dtype=np.float32)
