@@ -212,7 +212,9 @@ def peers(X_train_s, X_test_s, seed: int) -> dict[str, np.ndarray]:
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            pyod = PyODAutoEncoder(random_state=seed, verbose=0)
+            # PyOD's defaults, except a batch no larger than the training rows: with drop_last it
+            # would train on no batch at all (and fail) on a set of fewer than 32 normal rows
+            pyod = PyODAutoEncoder(random_state=seed, verbose=0, batch_size=min(32, len(X_train_s)))
             pyod.fit(X_train_s.astype(np.float32))  # PyOD 2.x's fit returns None: no chaining
             scores["pyod-autoencoder"] = pyod.decision_function(X_test_s.astype(np.float32))
     except ImportError:
