@@ -11,7 +11,7 @@ Hyperparameters are DeepClustering's defaults, the same for every data set,
 never chosen on labels: encoder "ae" with latent 10 and hidden (500, 500, 2000)
 (DEC's architecture), its "auto" training budget; k-means with 20 starts;
 N2D with UMAP to 10 dimensions, 20 neighbours, min_dist 0; DEC / IDEC with
-update_interval 140, tol 0.001, batch 256, Adam 1e-4, IDEC gamma 0.1.
+update_interval 140, tol 0.001, batch 256, Adam 1e-3, IDEC gamma 0.1.
 One autoencoder is pretrained per data set and seed and shared by the five
 methods. Labels are used only to score.
 

@@ -80,7 +80,7 @@ DEMO_MODELS = "pca,ae,tied,dae,sparse,sparse-l1,contractive"
 
 def demo(
     out: Path = typer.Option(Path("demo-out"), "--out", "-o", help="Output directory."),
-    data: str = typer.Option("mnist-5k", "--data", help="Embedded dataset to use."),
+    data: str = typer.Option("mnist-5k", "--data", "-d", help="Embedded dataset to use."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Maximum epochs per model; default auto, as "
                                          "in `aekit train`."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),

@@ -10,7 +10,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from aekit.evaluation._validation import as_matrix, as_vector, check_same_length
+from aekit.evaluation.validation import as_matrix, as_vector, check_same_length
 from aekit.exceptions import DataError
 
 PROBE_KINDS = ("linear", "knn")

@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from aekit.evaluation._validation import as_matrix, as_vector, check_image_shape, check_same_length
+from aekit.evaluation.validation import as_matrix, as_vector, check_image_shape, check_same_length
 from aekit.exceptions import DataError
 from aekit.viz._images import display_range, grid_rows, image_rows, mosaic, row_centers, show, to_pixels
 
@@ -71,10 +71,10 @@ def plot_samples(
     """A square-ish grid of the first ``n`` samples. Default: (8, 8) → 800x800 px."""
     X, shape = image_rows(X_samples, image_shape, "X_samples")
     images = to_pixels(X[:n], shape, display_range(X[:n]))
-    fig, ax = _figure(figsize, title)
+    fig, ax = new_figure(figsize, title)
     show(ax, mosaic(grid_rows(images, math.ceil(math.sqrt(len(images))))))
     ax.set_axis_off()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_latent_manifold(
@@ -96,12 +96,12 @@ def plot_latent_manifold(
         raise DataError(f"decode_fn: expected {len(codes)} decoded rows, got {len(decoded)}")
     images = to_pixels(decoded, shape, display_range(decoded))
     half_step = lim / (n - 1)
-    fig, ax = _figure(figsize, title)
+    fig, ax = new_figure(figsize, title)
     extent = (-lim - half_step, lim + half_step, -lim - half_step, lim + half_step)
     show(ax, mosaic(grid_rows(images, n)), extent=extent)
     ax.set_xlabel("z1")
     ax.set_ylabel("z2")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_image_rows(
@@ -131,14 +131,14 @@ def plot_image_rows(
 def _labelled_rows(rows, labels, shape, path, title, figsize, reference: int = 0) -> Path:
     value_range = display_range(rows[reference])
     canvas = mosaic([to_pixels(r, shape, value_range) for r in rows])
-    fig, ax = _figure(figsize, title)
+    fig, ax = new_figure(figsize, title)
     show(ax, canvas)
     ax.set_xticks([])
     ax.set_yticks(row_centers(len(rows), shape[1]), labels=labels, fontsize=11)
     ax.tick_params(left=False)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 # ---------------------------------------------------------------- codes
@@ -169,11 +169,11 @@ def plot_code_map(
         keep = np.sort(rng.choice(len(Z), max_points, replace=False))
         Z, y = Z[keep], (None if y is None else y[keep])
     points, axis_name = embed_2d(Z, method, random_state)
-    fig, ax = _figure(figsize, title or f"Codes ({Z.shape[1]}-D, {len(Z)} points) by {axis_name}, coloured by label")
+    fig, ax = new_figure(figsize, title or f"Codes ({Z.shape[1]}-D, {len(Z)} points) by {axis_name}, coloured by label")
     _scatter_by_label(fig, ax, points, y)
     ax.set_xlabel(f"{axis_name} 1")
     ax.set_ylabel(f"{axis_name} 2")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_code_maps(
@@ -212,7 +212,7 @@ def plot_code_maps(
         ax.set_title(f"{name} ({Z.shape[1]}-D, {axis_name})", fontsize=11)
         ax.set_xticks([])
         ax.set_yticks([])
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def embed_2d(Z: np.ndarray, method: str, random_state) -> tuple[np.ndarray, str]:
@@ -280,7 +280,7 @@ def plot_loss_curves(history: pd.DataFrame, path, title: str = "Loss per epoch",
         raise DataError(f"history: expected columns 'epoch' and 'train_loss', missing {sorted(missing)}")
     if len(history) == 0:
         raise DataError("history: expected at least one epoch, got an empty table")
-    fig, ax = _figure(figsize, title)
+    fig, ax = new_figure(figsize, title)
     curves = [c for c in ("train_loss", "val_loss") if c in history.columns]
     for column in curves:
         rows = history[["epoch", column]].dropna()
@@ -295,7 +295,7 @@ def plot_loss_curves(history: pd.DataFrame, path, title: str = "Loss per epoch",
     ax.set_ylabel("loss")
     ax.grid(True, alpha=0.3)
     ax.legend()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_loss_comparison(
@@ -307,7 +307,7 @@ def plot_loss_comparison(
     """
     if not histories:
         raise DataError("histories: expected at least one model's history, got none")
-    fig, ax = _figure(figsize, title)
+    fig, ax = new_figure(figsize, title)
     finite = []
     for name, history in histories.items():
         column = "val_loss" if "val_loss" in history.columns and history["val_loss"].notna().any() else "train_loss"
@@ -324,7 +324,7 @@ def plot_loss_comparison(
     ax.set_ylabel("loss")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=9)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_score_histogram(
@@ -340,7 +340,7 @@ def plot_score_histogram(
     if not np.isfinite(scores).all():
         raise DataError("scores: expected finite values, got NaN/inf")
     edges = np.histogram_bin_edges(scores, bins=min(60, max(10, int(np.sqrt(len(scores))))))
-    fig, ax = _figure(figsize, title)
+    fig, ax = new_figure(figsize, title)
     if labels is None:
         ax.hist(scores, bins=edges, color="tab:blue", alpha=0.8, label="all samples")
     else:
@@ -355,20 +355,22 @@ def plot_score_histogram(
     ax.set_xlabel("anomaly score (higher = more anomalous)")
     ax.set_ylabel("samples")
     ax.legend()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 # ---------------------------------------------------------------- helpers
 
 
-def _figure(figsize, title: str):
+def new_figure(figsize, title: str):
+    """A matplotlib Figure (no pyplot state) with one titled axes: ``(fig, ax)``."""
     fig = Figure(figsize=figsize, dpi=DPI, layout="constrained")
     ax = fig.add_subplot()
     ax.set_title(title, fontsize=12)
     return fig, ax
 
 
-def _save(fig: Figure, path) -> Path:
+def save_figure(fig: Figure, path) -> Path:
+    """Write ``fig`` as a PNG at ``path`` (its folder created) and return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=DPI, format="png", bbox_inches=None)
