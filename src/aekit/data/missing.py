@@ -95,7 +95,7 @@ class MissingTableEncoder:
         self.integers_ = self._integer_columns(frame, numbers)
         self.categories_ = {c: sorted(str(v) for v in frame[c].dropna().astype(str).unique())
                             for c in self.categorical_}
-        self.booleans_ = [c for c in self.categorical_ if str(frame[c].dtype) in ("bool", "boolean")]
+        self.booleans_ = [c for c in self.categorical_ if frame[c].dropna().map(type).isin([bool, np.bool_]).all()]
         mean, std = np.nanmean(numbers, axis=0), np.nanstd(numbers, axis=0)
         self.scaler_ = Scaler.from_dict({"kind": "standard", "n_features": max(len(self.numeric_), 1),
                                          "mean": [float(v) for v in mean] or [0.0],

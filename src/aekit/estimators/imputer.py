@@ -316,9 +316,14 @@ class AutoencoderImputer(AutoencoderEstimator):
         missing = frame.isna()
         out = frame.copy()
         for column in filled.columns:
-            if missing[column].any():
-                out[column] = frame[column].astype(object).where(~missing[column], filled[column]) \
-                    if column in self.scaler_.categorical_ else frame[column].astype("float64").fillna(filled[column])
+            if not missing[column].any():
+                continue
+            if column in self.scaler_.categorical_:
+                out[column] = frame[column].astype(object).where(~missing[column], filled[column])
+                continue
+            out[column] = frame[column].astype("float64").fillna(filled[column])
+            if pd.api.types.is_integer_dtype(frame[column].dtype):  # a nullable integer column stays one
+                out[column] = out[column].astype(frame[column].dtype)
         for column in self.scaler_.empty_:
             if self.keep_empty_features:
                 out[column] = 0.0
