@@ -117,19 +117,22 @@ def test_mixed_table_fills_categories_and_integers_and_keeps_observed_cells():
     n = 300
     group = rng.choice(["a", "b", "c"], n)
     size = np.where(group == "a", 1.0, np.where(group == "b", 5.0, 9.0)) + rng.normal(0, 0.3, n)
-    table = pd.DataFrame({"size": size, "count": np.round(size * 2).astype(float), "group": group})
+    table = pd.DataFrame({"size": size, "count": pd.array(np.round(size * 2).astype(int), dtype="Int64"),
+                          "group": group})
     gaps = table.copy()
     gaps.loc[rng.random(n) < 0.2, "group"] = None
-    gaps.loc[rng.random(n) < 0.2, "count"] = np.nan
+    gaps.loc[rng.random(n) < 0.2, "count"] = pd.NA
     imputer = AutoencoderImputer(max_epochs=30, random_state=0).fit(gaps)
     filled = imputer.transform(gaps)
     assert isinstance(filled, pd.DataFrame) and not filled.isna().any().any()
     blank = gaps["group"].isna()
     assert set(filled["group"]) <= {"a", "b", "c"}
     assert (filled.loc[blank, "group"] == table.loc[blank, "group"]).mean() > 0.8  # size tells the group
-    assert np.array_equal(filled["count"], np.round(filled["count"]))  # an integer column stays whole
+    assert filled["count"].dtype == "Int64"  # an integer column stays one
     observed = gaps["count"].notna()
     assert np.array_equal(filled.loc[observed, "count"], gaps.loc[observed, "count"])
+    per_column = imputer.hidden_cell_errors(gaps)
+    assert list(per_column.index) == ["size", "count", "group"] and per_column.loc["group", "error_rate"] < 0.2
     with pytest.raises(DataError, match="categories not seen in fit: 'group': \\['z'\\]"):
         imputer.transform(gaps.assign(group="z"))
 

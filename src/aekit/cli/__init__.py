@@ -29,7 +29,7 @@ from typing import Optional
 import typer
 
 from aekit.cli import cluster, codec, compare, complete, detect, generate, recommend, train
-from aekit.cli._common import console, with_option_names
+from aekit.cli._common import Command, console, with_option_names
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Autoencoders of every kind: train, use and inspect them.")
@@ -54,8 +54,8 @@ def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on 
 
 app.command()(train.datasets)
 app.command()(train.train)
-app.command()(train.encode)
-app.command()(train.reconstruct)
+app.command(cls=Command)(train.encode)
+app.command(cls=Command)(train.reconstruct)
 app.command()(train.export)
 app.command()(compare.compare)
 app.command()(train.evaluate)
@@ -64,7 +64,7 @@ app.add_typer(detect.detect_app, name="detect")
 app.command()(generate.generate)
 app.add_typer(recommend.app, name="recommend")
 app.command()(cluster.cluster)
-app.command()(codec.compress)
+app.command(cls=Command)(codec.compress)
 app.command()(codec.decompress)
 app.command()(complete.complete)
 

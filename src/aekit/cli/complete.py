@@ -23,18 +23,18 @@ from aekit.cli._common import console, drop_option, id_option, label_option
 
 
 def complete(
-    data: Optional[Path] = typer.Option(None, "--data", help="A CSV table with empty cells (or NA) to fill."),
+    data: Optional[Path] = typer.Option(None, "--data", "-d", help="A CSV table with empty cells (or NA) to fill."),
     images: Optional[Path] = typer.Option(None, "--images", help="A folder of .png/.jpg images with holes."),
     masks: Optional[Path] = typer.Option(None, "--masks", help="With --images: a folder of masks, one per "
                                          "image (same file name and size), white where the image is missing."),
-    out: Path = typer.Option(..., "--out", help="The filled table (CSV), or a folder for the filled images."),
+    out: Path = typer.Option(..., "--out", "-o", help="The filled table (CSV), or a folder for the filled images."),
     label: Optional[str] = label_option(),
     ids: Optional[str] = id_option(),
     drop: Optional[str] = drop_option(),
     indicator: bool = typer.Option(False, "--indicator", help="Add a 0/1 was-missing column per column with gaps."),
     n_imputations: int = typer.Option(1, "--n-imputations", min=1, help="Write K plausible completions "
                                       "(OUT_1.csv ... OUT_K.csv): multiple imputation."),
-    model: str = typer.Option("auto", "--model", help="Tables: auto, dae, miwae or not-miwae. Images: a saved "
+    model: str = typer.Option("auto", "--model", "-m", help="Tables: auto, dae, miwae or not-miwae. Images: a saved "
                               "ImageCompleter (.safetensors) to use instead of training one."),
     missing: str = typer.Option("mcar", "--missing", help="Tables: mcar (also MAR) or mnar (values missing "
                                 "because of their value; uses not-MIWAE)."),
@@ -88,9 +88,23 @@ def _complete_table(path, out, label, drop, indicator, n_imputations, model, mis
         written.append(str(target))
     if save is not None:
         imputer.save(save)
+    _print_column_errors(imputer.hidden_cell_errors(features))
     console.print(f"filled {gaps} missing cells of {path.name} ({len(table)} rows) with {imputer.family}; "
-                  f"error on hidden observed cells {-imputer.score(features):.4f} (standardised); "
                   f"wrote {', '.join(written)}")
+
+
+def _print_column_errors(errors) -> None:
+    """Per column: how well the model fills cells it can be checked on (observed ones, hidden)."""
+    from rich.table import Table
+
+    table = Table(title="error on hidden observed cells (20% of them, standardised units)")
+    for name in ("column", "hidden cells", "RMSE / error rate"):
+        table.add_column(name)
+    for column, row in errors.iterrows():
+        value = row["rmse"] if row["rmse"] == row["rmse"] else row["error_rate"]
+        hidden = int(row["hidden_cells"])
+        table.add_row(str(column), str(hidden), f"{value:.3f}" if hidden else "-")
+    console.print(table)
 
 
 def _complete_images(folder, masks, out, model, max_epochs, seed, save):

@@ -15,11 +15,12 @@ from typing import Optional
 import numpy as np
 import typer
 
-from aekit.cli._common import (ACCELERATOR, BATCH_HELP, DEVICES, EPOCHS_HELP, INPUT_HELP, MODEL_HELP, NUM_NODES,
-                               NUM_THREADS, PATIENCE_HELP, PRECISION, STRATEGY, auto_choices, console,
+from aekit.cli._common import (ACCELERATOR, BATCH_HELP, DEVICES, EPOCHS_HELP, MODEL_HELP, NUM_NODES, NUM_THREADS,
+                               PATIENCE_HELP, PRECISION, STRATEGY, auto_choices, console, data_file_option,
                                device_settings, drop_option, features, handle_unknown_option, id_option,
-                               image_size_option, label_option, latent_option, load_data, parse_hidden, parse_latent,
-                               parse_size, parse_sizes, print_table, remember_contract, skip_unreadable_option)
+                               image_size_option, label_option, latent_option, load_data, old_argument, old_option,
+                               out_option, parse_hidden, parse_latent, parse_size, parse_sizes, print_table,
+                               remember_contract, renamed, skip_unreadable_option)
 from aekit.cli._tables import format_option
 from aekit.estimators.presets import PRESETS, make_estimator
 
@@ -317,44 +318,51 @@ def _apply_to_images(estimator, folder: Path, output: Path, method: str, image_s
 
 
 def encode(model: Path = typer.Argument(..., help=MODEL_HELP),
-           input: Path = typer.Argument(..., help=INPUT_HELP),
-           output: Path = typer.Option(..., "--output", "-o", help="Output .csv or .npy."),
+           data: Optional[Path] = data_file_option(),
+           out: Optional[Path] = out_option("Output .csv or .npy."),
            label: Optional[str] = label_option(), drop: Optional[str] = drop_option(),
            image_size: Optional[str] = image_size_option(),
            handle_unknown: Optional[str] = handle_unknown_option(), ids: Optional[str] = id_option(),
-           skip_unreadable: bool = skip_unreadable_option()) -> None:
-    """Write the codes of INPUT's rows, its id columns (or image files) first.
+           skip_unreadable: bool = skip_unreadable_option(),
+           old_input: Optional[Path] = old_argument(), old_output: Optional[Path] = old_option("--output")) -> None:
+    """Write the codes of the rows of --data, its id columns (or image files) first.
 
     The model's columns are taken by name, in any order (other columns are
     ignored); a file without a header is matched by position."""
-    _apply_model(model, input, output, "transform", label, drop, image_size, handle_unknown, ids, skip_unreadable)
+    _apply_model(model, renamed(data, old_input, "the positional INPUT", "--data"),
+                 renamed(out, old_output, "--output", "--out"), "transform", label, drop, image_size, handle_unknown,
+                 ids, skip_unreadable)
 
 
 def reconstruct(model: Path = typer.Argument(..., help=MODEL_HELP),
-                input: Path = typer.Argument(..., help=INPUT_HELP),
-                output: Path = typer.Option(..., "--output", "-o",
-                                            help="Output .csv or .npy; for images also a folder (PNGs)."),
+                data: Optional[Path] = data_file_option(),
+                out: Optional[Path] = out_option("Output .csv or .npy; for images also a folder (PNGs)."),
                 label: Optional[str] = label_option(), drop: Optional[str] = drop_option(),
                 image_size: Optional[str] = image_size_option(),
                 handle_unknown: Optional[str] = handle_unknown_option(), ids: Optional[str] = id_option(),
-                skip_unreadable: bool = skip_unreadable_option()) -> None:
-    """Write the reconstructions of INPUT's rows, its id columns first; a table's categorical
+                skip_unreadable: bool = skip_unreadable_option(),
+                old_input: Optional[Path] = old_argument(),
+                old_output: Optional[Path] = old_option("--output")) -> None:
+    """Write the reconstructions of the rows of --data, its id columns first; a table's categorical
     columns come back as categories. Columns are taken by name as for `encode`."""
-    _apply_model(model, input, output, "reconstruct", label, drop, image_size, handle_unknown, ids, skip_unreadable)
+    _apply_model(model, renamed(data, old_input, "the positional INPUT", "--data"),
+                 renamed(out, old_output, "--output", "--out"), "reconstruct", label, drop, image_size,
+                 handle_unknown, ids, skip_unreadable)
 
 
 # -- export ----------------------------------------------------------------------------
 
 def export(model: Path = typer.Argument(..., help="A .safetensors model file."),
-           onnx: Path = typer.Option(..., "--onnx", help="The ONNX file to write."),
+           out: Optional[Path] = out_option("The ONNX file to write."),
            part: str = typer.Option("encoder", "--part",
                                     help="encoder (transform), decoder (inverse_transform), "
-                                         "autoencoder (reconstruct) or scores (score_samples).")) -> None:
+                                         "autoencoder (reconstruct) or scores (score_samples)."),
+           old_onnx: Optional[Path] = old_option("--onnx")) -> None:
     """Export a model to ONNX, fitted input scaling included (it takes the same raw rows)."""
     from aekit.export import export_onnx
     from aekit.io import load
 
-    written = export_onnx(load(model), onnx, part)
+    written = export_onnx(load(model), renamed(out, old_onnx, "--onnx", "--out"), part)
     console.print(f"wrote the {part} of {model} to {written} (input 'input', output 'output')")
 
 

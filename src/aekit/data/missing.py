@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from aekit.data.scaling import Scaler
-from aekit.data.tabular import (UnknownCategoryWarning, _is_str_list, _str_list, categorical_columns,
-                                check_handle_unknown)
-from aekit.data.validation import _is_dataframe, _short_list, check_data, column_mismatch
+from aekit.data.tabular import (UnknownCategoryWarning, categorical_columns, check_handle_unknown, is_str_list,
+                                str_list)
+from aekit.data.validation import check_data, column_mismatch, is_dataframe, short_list
 from aekit.exceptions import DataError
 
 __all__ = ["MissingTableEncoder"]
@@ -95,7 +95,7 @@ class MissingTableEncoder:
         self.integers_ = self._integer_columns(frame, numbers)
         self.categories_ = {c: sorted(str(v) for v in frame[c].dropna().astype(str).unique())
                             for c in self.categorical_}
-        self.booleans_ = [c for c in self.categorical_ if str(frame[c].dtype) in ("bool", "boolean")]
+        self.booleans_ = [c for c in self.categorical_ if frame[c].dropna().map(type).isin([bool, np.bool_]).all()]
         mean, std = np.nanmean(numbers, axis=0), np.nanstd(numbers, axis=0)
         self.scaler_ = Scaler.from_dict({"kind": "standard", "n_features": max(len(self.numeric_), 1),
                                          "mean": [float(v) for v in mean] or [0.0],
@@ -125,8 +125,8 @@ class MissingTableEncoder:
                  and 0 <= c < len(self.columns_) else str(c) for c in chosen]
         unknown = [c for c in names if c not in self.numeric_]
         if unknown:
-            raise DataError(f"integer_columns names {_short_list(unknown)}, which are not numeric columns of X; "
-                            f"expected some of {_short_list(self.numeric_)}")
+            raise DataError(f"integer_columns names {short_list(unknown)}, which are not numeric columns of X; "
+                            f"expected some of {short_list(self.numeric_)}")
         return [c for c in self.numeric_ if c in set(names)]
 
     # -- using it -------------------------------------------------------------------
@@ -154,7 +154,7 @@ class MissingTableEncoder:
         codes = np.array([index.get(t, -1) if p else -1 for t, p in zip(texts, present)])
         unknown = sorted({t for t, p, k in zip(texts, present, codes) if p and k < 0})
         if unknown:
-            described = f"{column!r}: {_short_list(unknown)} (known: {_short_list(known)})"
+            described = f"{column!r}: {short_list(unknown)} (known: {short_list(known)})"
             if self.handle_unknown == "error":
                 raise DataError(f"X has categories not seen in fit: {described}; expected known categories "
                                 "(or handle_unknown='ignore' to treat such cells as missing for the model)")
@@ -199,7 +199,7 @@ class MissingTableEncoder:
     def _as_frame(self, X: Any, fitting: bool = False):
         import pandas as pd
 
-        if _is_dataframe(X):
+        if is_dataframe(X):
             if fitting:
                 self._from_frame = True
             if len(X) == 0:
@@ -246,20 +246,20 @@ class MissingTableEncoder:
             raise DataError(f"expected a {cls.STATE_KIND!r} preprocessing state, got {str(state)[:80]}")
         enc = cls(state.get("handle_unknown", "error"))
         check_handle_unknown(enc.handle_unknown)
-        columns, numeric = _str_list(state, "columns"), _str_list(state, "numeric")
+        columns, numeric = str_list(state, "columns"), str_list(state, "numeric")
         pairs = state.get("categories")
         if not isinstance(pairs, list) or not all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], str)
-                                                  and _is_str_list(p[1]) for p in pairs):
+                                                  and is_str_list(p[1]) for p in pairs):
             raise DataError("missing-table state field 'categories' must be a list of [column, [category, ...]]")
         enc.categorical_ = [p[0] for p in pairs]
-        enc.empty_ = _str_list(state, "empty")
+        enc.empty_ = str_list(state, "empty")
         if sorted(columns) != sorted(numeric + enc.categorical_ + enc.empty_) or len(set(columns)) != len(columns):
             raise DataError("missing-table state: 'columns' must be the numeric, categorical and empty "
                             "columns, once each")
         enc.columns_, enc.numeric_ = columns, numeric
         enc.categories_ = {c: list(cats) for c, cats in pairs}
-        enc.integers_ = [c for c in _str_list(state, "integers") if c in numeric]
-        enc.booleans_ = [c for c in _str_list(state, "booleans") if c in enc.categorical_]
+        enc.integers_ = [c for c in str_list(state, "integers") if c in numeric]
+        enc.booleans_ = [c for c in str_list(state, "booleans") if c in enc.categorical_]
         enc._from_frame = bool(state.get("from_frame"))
         enc.scaler_ = Scaler.from_dict(state["scaler"])
         if enc.scaler_.n_features_ != max(len(numeric), 1):

@@ -74,6 +74,18 @@ class AdversarialAutoencoder(ClassLabelsMixin, ImageInputMixin, Autoencoder):
         As for :class:`aekit.ConvAutoencoder`; ``history_`` holds the
         reconstruction loss per epoch.
 
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        From ``fit`` and every method taking data: empty or non-numeric data,
+        NaN or infinite values, or another number of features than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
+    aekit.exceptions.DataError
+        A mixture prior with fewer components than classes, or a label never seen in ``fit``.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -118,14 +130,45 @@ class AdversarialAutoencoder(ClassLabelsMixin, ImageInputMixin, Autoencoder):
             discriminator_hidden=tuple(self.discriminator_hidden))
 
     def sample(self, n: int = 1, y=None, random_state=None) -> np.ndarray:
-        """``n`` new rows decoded from prior samples, in the training data's units.
+        """New rows decoded from prior samples, in the training data's units.
 
-        ``y`` (models fitted with labels): the class of each sample, one for
-        all or one per row; with ``y=None`` the classes take turns. Without
-        labels the mixture's components are drawn uniformly.
+        Parameters
+        ----------
+        n : int, default=1
+            How many rows.
+        y : label, array-like of labels, or None, default=None
+            For a model fitted with labels: the class of each sample, one for all
+            or one per row; with ``None`` the classes take turns. Without labels
+            the mixture's components are drawn uniformly (and ``y`` must be None).
+        random_state : int or None, default=None
+            Seed of the draws (None: the estimator's ``random_state``, or 0).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n, n_features_in_)
+            The samples.
+
+        Raises
+        ------
+        ValueError
+            ``n`` is not a positive integer.
+        aekit.exceptions.DataError
+            ``y`` given to a model fitted without labels, or a label not seen in ``fit``.
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+
+        Examples
+        --------
+        >>> from aekit import AdversarialAutoencoder
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> aae = AdversarialAutoencoder(latent_dim=4, prior="mixture", max_epochs=2,
+        ...                              random_state=0).fit(data.X_train, data.y_train)
+        >>> aae.sample(4, y=3, random_state=0).shape
+        (4, 64)
         """
         check_is_fitted(self, "model_")
-        check_n_draws(n)
+        check_n_draws(n, self.model_.config.input_dim)
         components = None
         if self.classes_ is not None:
             labels = np.resize(self.classes_, int(n)) if y is None else y

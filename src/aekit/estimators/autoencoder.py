@@ -146,6 +146,16 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
         ``sample(n)`` decodes codes drawn from this Gaussian (stored in the
         model file).
 
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        From ``fit`` and every method taking data: empty or non-numeric data,
+        NaN or infinite values, or another number of features than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits

@@ -82,6 +82,13 @@ class AutoRec(TrainedRecommender):
     history_ : pandas.DataFrame
         Per-epoch ``train_loss`` and ``val_loss`` (validation MSE).
 
+    Raises
+    ------
+    aekit.exceptions.DataError
+        From ``fit``: ratings that are not numbers, NaN, outside
+        ``rating_scale``, or repeated with ``duplicates="error"``; from the
+        ranking methods: an unknown user with no history.
+
     Examples
     --------
     >>> from aekit import AutoRec
@@ -160,10 +167,37 @@ class AutoRec(TrainedRecommender):
     def predict(self, users, items=None) -> np.ndarray:
         """Predicted ratings of (user, item) pairs, clipped to the rating scale.
 
-        ``users`` and ``items`` are sequences of ids of the same length, or
-        ``users`` is a DataFrame with the user and item columns. Pairs whose
-        user or item was not seen in fit get the ``cold_start`` prediction
-        (see :meth:`cold_start_mask`).
+        Pairs whose user or item was not seen in fit get the ``cold_start``
+        prediction (see :meth:`cold_start_mask`).
+
+        Parameters
+        ----------
+        users : sequence of user ids, or pandas.DataFrame
+            User ids, or a DataFrame with the ``user_col`` and ``item_col`` columns.
+        items : sequence of item ids, optional
+            Item ids, as many as ``users`` (not with a DataFrame).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_pairs,)
+            The predicted ratings.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            ``users`` and ``items`` of different lengths, or a DataFrame without the columns.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from aekit import AutoRec
+        >>> ratings = pd.DataFrame({"user": [1, 1, 2, 2, 3, 3, 4], "item": [10, 20, 10, 30, 20, 30, 10],
+        ...                         "rating": [5.0, 3.0, 4.0, 2.0, 3.5, 4.5, 1.0]})
+        >>> rec = AutoRec(hidden=8, max_epochs=5, validation_fraction=0.0, random_state=0).fit(ratings)
+        >>> rec.predict([1, 2, 99], [30, 20, 10]).shape
+        (3,)
         """
         rows, cols = self._pair_positions(users, items)
         out = np.empty(len(rows), dtype=np.float64)
@@ -173,7 +207,37 @@ class AutoRec(TrainedRecommender):
         return np.clip(out, *self.rating_scale_)
 
     def cold_start_mask(self, users, items=None) -> np.ndarray:
-        """True for each pair whose user or item was not seen in fit."""
+        """True for each pair whose user or item was not seen in fit.
+
+        Parameters
+        ----------
+        users : sequence of user ids, or pandas.DataFrame
+            User ids, or a DataFrame with the ``user_col`` and ``item_col`` columns.
+        items : sequence of item ids, optional
+            Item ids, as many as ``users`` (not with a DataFrame).
+
+        Returns
+        -------
+        numpy.ndarray of bool, shape (n_pairs,)
+            Which pairs get the ``cold_start`` prediction.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            As :meth:`predict`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from aekit import AutoRec
+        >>> ratings = pd.DataFrame({"user": [1, 1, 2, 2, 3, 3, 4], "item": [10, 20, 10, 30, 20, 30, 10],
+        ...                         "rating": [5.0, 3.0, 4.0, 2.0, 3.5, 4.5, 1.0]})
+        >>> rec = AutoRec(hidden=8, max_epochs=5, validation_fraction=0.0, random_state=0).fit(ratings)
+        >>> rec.cold_start_mask([1, 99], [10, 10]).tolist()
+        [False, True]
+        """
         rows, cols = self._pair_positions(users, items)
         return (rows < 0) | (cols < 0)
 
@@ -227,8 +291,39 @@ class AutoRec(TrainedRecommender):
         return self.global_mean_ + user + item
 
     def predict_baseline(self, users, items=None) -> np.ndarray:
-        """The baseline mu + b_u + b_i of (user, item) pairs (a bias is 0 for an unseen
-        id), clipped to the rating scale: the reference AutoRec should beat."""
+        """The baseline mu + b_u + b_i of (user, item) pairs: the reference AutoRec should beat.
+
+        A bias is 0 for an unseen id; the result is clipped to the rating scale.
+
+        Parameters
+        ----------
+        users : sequence of user ids, or pandas.DataFrame
+            User ids, or a DataFrame with the ``user_col`` and ``item_col`` columns.
+        items : sequence of item ids, optional
+            Item ids, as many as ``users`` (not with a DataFrame).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_pairs,)
+            The baseline ratings.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            As :meth:`predict`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from aekit import AutoRec
+        >>> ratings = pd.DataFrame({"user": [1, 1, 2, 2, 3, 3, 4], "item": [10, 20, 10, 30, 20, 30, 10],
+        ...                         "rating": [5.0, 3.0, 4.0, 2.0, 3.5, 4.5, 1.0]})
+        >>> rec = AutoRec(hidden=8, max_epochs=5, validation_fraction=0.0, random_state=0).fit(ratings)
+        >>> rec.predict_baseline([1, 2], [30, 20]).shape
+        (2,)
+        """
         return np.clip(self._baseline_values(*self._pair_positions(users, items)), *self.rating_scale_)
 
     # -- ranking ---------------------------------------------------------------------

@@ -317,9 +317,9 @@ class DeepClustering(ClusterMixin, BaseEstimator):
         self.clustering_history_ = pd.DataFrame(history, columns=["iteration", "changed", "kl_start", "kl_end"])
         return encoder
 
-    def _soft_codes(self, codes: np.ndarray, centers) -> torch.Tensor:
-        centers = torch.as_tensor(centers).detach().cpu().float()
-        return soft_assignment(torch.from_numpy(np.asarray(codes, dtype=np.float32)), centers, self.alpha)
+    def _soft_codes(self, codes: np.ndarray, centers, dtype=torch.float32) -> torch.Tensor:
+        centers = torch.as_tensor(centers).detach().cpu().to(dtype)
+        return soft_assignment(torch.from_numpy(np.asarray(codes)).to(dtype), centers, self.alpha)
 
     # -- using a fitted clustering ------------------------------------------------------
     def transform(self, X) -> np.ndarray:
@@ -338,7 +338,9 @@ class DeepClustering(ClusterMixin, BaseEstimator):
             return self.mixture_.predict_proba(codes)
         if self.method == "n2d":
             return self.mixture_.predict_proba(self._umap().transform(codes))
-        return self._soft_codes(codes, self.cluster_centers_).numpy().astype(np.float64)
+        # float64: codes of rows far outside the training data (1e30) square to inf in float32,
+        # and their soft assignment would be 0 / 0
+        return self._soft_codes(codes, self.cluster_centers_, torch.float64).numpy()
 
     def predict(self, X) -> np.ndarray:
         """Cluster of each sample of ``X`` (the most likely one under :meth:`predict_proba`)."""

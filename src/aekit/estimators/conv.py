@@ -50,6 +50,16 @@ class ConvAutoencoder(ImageInputMixin, Autoencoder):
     scaler_, n_features_in_, history_, best_epoch_, n_epochs_, stopped_early_ :
         As for :class:`aekit.Autoencoder`.
 
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        From ``fit`` and every method taking data: empty or non-numeric data,
+        NaN or infinite values, or another number of features (or image size) than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits

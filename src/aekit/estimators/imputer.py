@@ -14,7 +14,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from aekit.data.missing import MissingTableEncoder
-from aekit.data.validation import _is_dataframe, _short_list, feature_names_of
+from aekit.data.validation import feature_names_of, is_dataframe, short_list
 from aekit.estimators.base import AutoencoderEstimator, hidden_sizes, seed_from
 from aekit.estimators.params import store_params
 from aekit.exceptions import DataError
@@ -167,20 +167,20 @@ class AutoencoderImputer(AutoencoderEstimator):
         if self.keep_empty_features:
             empty_categories = [c for c in encoder.empty_ if c in _categorical_names(X)]
             if empty_categories:
-                raise DataError(f"categorical columns {_short_list(empty_categories)} have no observed value: "
+                raise DataError(f"categorical columns {short_list(empty_categories)} have no observed value: "
                                 "there is no category to fill them with; drop them or keep_empty_features=False")
         values, observed = encoder.transform(X)
         rows = observed.any(axis=1)
         if not rows.all():
             warnings.warn(EmptyRowWarning(
-                f"{int((~rows).sum())} rows of X have no observed cell (rows {_short_list(np.nonzero(~rows)[0])}); "
+                f"{int((~rows).sum())} rows of X have no observed cell (rows {short_list(np.nonzero(~rows)[0])}); "
                 "they are left out of training"), stacklevel=2)
         self._layout = (len(encoder.numeric_), encoder.category_sizes_)
         missing = encoder.missing_cells(X)
         self._fit_scaled((values[rows], observed[rows]), encoder, encoder.n_features_, feature_names_of(X))
         self.indicator_features_ = np.nonzero(missing.any(axis=0))[0]
         if encoder.empty_ and not self.keep_empty_features:
-            warnings.warn(f"Skipping features without any observed values: {_short_list(encoder.empty_)}. "
+            warnings.warn(f"Skipping features without any observed values: {short_list(encoder.empty_)}. "
                           "At least one non-missing value is needed for imputation with "
                           "keep_empty_features=False.", UserWarning, stacklevel=2)
         self._warn_if_still_improving()
@@ -191,7 +191,7 @@ class AutoencoderImputer(AutoencoderEstimator):
         marker = self.missing_values
         if marker is None or (isinstance(marker, float) and np.isnan(marker)) or marker is pd.NA:
             return X
-        if _is_dataframe(X):
+        if is_dataframe(X):
             return X.mask(X == marker)
         array = np.asarray(X)
         if array.dtype.kind in "biuf":
@@ -239,6 +239,31 @@ class AutoencoderImputer(AutoencoderEstimator):
         looks at a missing cell, so hyperparameters chosen by it (e.g. with
         ``GridSearchCV``) never see an evaluation mask.
         """
+        errors, hidden = self._hidden_cell_errors(X)
+        return -float((errors * hidden).sum() / max(hidden.sum(), 1))
+
+    def hidden_cell_errors(self, X) -> pd.DataFrame:
+        """Per column, the error of filling its hidden observed cells (as :meth:`score` hides them).
+
+        Returns
+        -------
+        pandas.DataFrame with one row per encoded column: ``hidden_cells`` (how
+        many were hidden), ``rmse`` (numeric columns, standardised units) or
+        ``error_rate`` (categorical columns, the share of wrong categories).
+        """
+        errors, hidden = self._hidden_cell_errors(X)
+        n_numeric = self._layout_of()[0]
+        names = self.scaler_.numeric_ + self.scaler_.categorical_
+        counts = hidden.sum(axis=0)
+        means = (errors * hidden).sum(axis=0) / np.maximum(counts, 1)
+        rows = [{"column": name, "hidden_cells": int(counts[i]),
+                 "rmse": float(np.sqrt(means[i])) if i < n_numeric else np.nan,
+                 "error_rate": float(means[i]) if i >= n_numeric else np.nan}
+                for i, name in enumerate(names)]
+        return pd.DataFrame(rows).set_index("column")
+
+    def _hidden_cell_errors(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """(error per original column and row, 1 where that cell was hidden), both (n, n_columns)."""
         check_is_fitted(self, "model_")
         X = self._with_nan(X)
         values, observed = self.scaler_.transform(X)
@@ -251,8 +276,7 @@ class AutoencoderImputer(AutoencoderEstimator):
                                      lambda x, observed, generator: self.model_.impute(x, observed, generator))
         errors = np.square(filled - values)[:, :self._layout_of()[0]]
         wrong = [np.argmax(filled[:, s], 1) != np.argmax(values[:, s], 1) for s in self._block_slices()]
-        cell_errors = np.concatenate([errors, *(w[:, None] for w in wrong)], axis=1).astype(np.float64)
-        return -float((cell_errors * hide).sum() / max(hide.sum(), 1))
+        return np.concatenate([errors, *(w[:, None] for w in wrong)], axis=1).astype(np.float64), hide
 
     def _layout_of(self) -> tuple[int, tuple[int, ...]]:
         return self.model_.config.n_numeric, tuple(self.model_.config.category_sizes)
@@ -281,7 +305,7 @@ class AutoencoderImputer(AutoencoderEstimator):
         empty = ~observed.any(axis=1)
         if empty.any() and observed.shape[1]:
             warnings.warn(EmptyRowWarning(
-                f"{int(empty.sum())} rows of X have no observed cell (rows {_short_list(np.nonzero(empty)[0])}); "
+                f"{int(empty.sum())} rows of X have no observed cell (rows {short_list(np.nonzero(empty)[0])}); "
                 "they are filled from the model alone (close to the column means)"), stacklevel=3)
         filled = self.scaler_.decode(self._filled_values(values, observed, fill, offset))
         return self._assemble(X, filled)
@@ -292,9 +316,14 @@ class AutoencoderImputer(AutoencoderEstimator):
         missing = frame.isna()
         out = frame.copy()
         for column in filled.columns:
-            if missing[column].any():
-                out[column] = frame[column].astype(object).where(~missing[column], filled[column]) \
-                    if column in self.scaler_.categorical_ else frame[column].astype("float64").fillna(filled[column])
+            if not missing[column].any():
+                continue
+            if column in self.scaler_.categorical_:
+                out[column] = frame[column].astype(object).where(~missing[column], filled[column])
+                continue
+            out[column] = frame[column].astype("float64").fillna(filled[column])
+            if pd.api.types.is_integer_dtype(frame[column].dtype):  # a nullable integer column stays one
+                out[column] = out[column].astype(frame[column].dtype)
         for column in self.scaler_.empty_:
             if self.keep_empty_features:
                 out[column] = 0.0
@@ -306,7 +335,7 @@ class AutoencoderImputer(AutoencoderEstimator):
                 names = self._indicator_names()
                 out = pd.concat([out, pd.DataFrame(indicators.astype(np.float64), columns=names, index=out.index)],
                                 axis=1)
-            if _is_dataframe(X):
+            if is_dataframe(X):
                 out.index = X.index
             return out
         result = out.to_numpy(dtype=np.float64)

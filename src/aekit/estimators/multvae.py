@@ -57,6 +57,13 @@ class MultVAE(TrainedRecommender):
     user_ids_, item_ids_ : numpy.ndarray
     history_ : pandas.DataFrame
 
+    Raises
+    ------
+    aekit.exceptions.DataError
+        From ``fit``: ratings that are not numbers, NaN, outside
+        ``rating_scale``, or repeated with ``duplicates="error"``; from the
+        ranking methods: an unknown user with no history.
+
     Examples
     --------
     >>> from aekit import MultVAE
@@ -111,7 +118,28 @@ class MultDAE(MultVAE):
     lambda = 0.01 on ||W||^2) and at most ``max_epochs=200``. Chosen on
     validation users of movielens-small (never test users): NDCG@100 1.63 x
     popularity against 1.44 x for the 600-200-600 network with a code of 200
-    (benchmarks/README.md lists what was tried).
+    (the [recommendation benchmark](../../benchmarks/recsys.md) lists what was tried).
+
+    Parameters
+    ----------
+    hidden : tuple of int, default=()
+        Hidden layers between the input and the code (none: I -> code -> I).
+    latent_dim : int, default=400
+        Size of the code.
+    l2 : float, default=0.02
+        L2 weight decay (the paper's lambda = 0.01 on ||W||^2).
+    max_epochs : int, default=200
+        At most this many epochs (early stopping on validation NDCG@100).
+
+    Attributes
+    ----------
+    model_, user_ids_, item_ids_, n_users_, n_items_
+        As :class:`MultVAE`.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        As :class:`MultVAE`.
 
     Examples
     --------

@@ -46,8 +46,27 @@ class _StackedEstimator(AutoencoderEstimator):
 
     # -- the network ----------------------------------------------------------------
     def layer_sizes(self) -> tuple[int, ...]:
-        """Code sizes of the layers, bottom to top (``hidden``, then ``latent_dim`` if set; "auto" is
-        chosen from the data in ``fit``, see :mod:`aekit.estimators.sizing`)."""
+        """Code sizes of the layers, bottom to top.
+
+        ``hidden``, then ``latent_dim`` if set; "auto" is chosen from the data in
+        ``fit`` (see :mod:`aekit.estimators.sizing`).
+
+        Returns
+        -------
+        tuple of int
+            One size per layer.
+
+        Raises
+        ------
+        ValueError
+            ``latent_dim="auto"`` before ``fit``, or a size below 1.
+
+        Examples
+        --------
+        >>> from aekit import StackedAutoencoder
+        >>> StackedAutoencoder(hidden=(64, 32), latent_dim=8).layer_sizes()
+        (64, 32, 8)
+        """
         top = self.latent_dim
         if isinstance(top, str) and top == "auto":
             top = getattr(self, "_fit_latent", None) or getattr(self, "latent_dim_", None)
@@ -106,7 +125,41 @@ class _StackedEstimator(AutoencoderEstimator):
         return None, 0
 
     def fit(self, X, y=None):
-        """Pretrain the layers greedily on ``X``, then fine-tune the whole stack."""
+        """Pretrain the layers greedily on ``X``, then fine-tune the whole stack.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Training rows.
+        y : array-like of shape (n_samples,) or None
+            The targets of a classifier (any labels) or a regressor (numbers);
+            ignored by the unsupervised :class:`StackedAutoencoder`.
+
+        Returns
+        -------
+        self
+            The fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            A parameter outside its allowed values, or ``pretrain=False`` with
+            ``fine_tune=False`` (nothing would be trained).
+        aekit.exceptions.DataError
+            Empty or non-numeric data, NaN values, or targets missing where needed.
+        aekit.exceptions.CheckpointError
+            With ``resume=True``: a phase's checkpoint no longer fits its settings or input.
+
+        Examples
+        --------
+        >>> from aekit import StackedAutoencoderClassifier
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> clf = StackedAutoencoderClassifier(hidden=(32, 16), pretrain_epochs=1, max_epochs=2,
+        ...                                    random_state=0).fit(data.X_train, data.y_train)
+        >>> clf.layer_sizes()
+        (32, 16)
+        """
         names = feature_names_of(X)
         if self.scaling not in SCALINGS:
             raise ValueError(f"scaling must be one of {SCALINGS}, got {self.scaling!r}")
@@ -304,6 +357,18 @@ class StackedAutoencoder(_StackedEstimator):
     best_epoch_, n_epochs_ : int
     stopped_early_ : bool
 
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        From ``fit`` and every method taking data: empty or non-numeric data,
+        NaN or infinite values, or another number of features than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
+    aekit.exceptions.CheckpointError
+        From ``fit`` with ``resume=True``: a phase's checkpoint no longer fits its settings or input.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -336,19 +401,37 @@ class StackedAutoencoderClassifier(ClassifierMixin, _StackedEstimator):
     (Vincent et al. 2010). Labels may be any values (strings too);
     ``predict`` returns them as given.
 
+    The parameters are those of :class:`StackedAutoencoder`; three of them
+    act differently here.
+
     Parameters
     ----------
-    Those of :class:`StackedAutoencoder`. ``fine_tune=False`` keeps the
-    pretrained layers frozen and trains only the head (frozen features);
-    ``pretrain=False`` trains the same network from random initialisation
-    (an MLP). ``max_epochs`` / ``patience`` apply to the supervised phase,
-    with early stopping on the cross-entropy of a validation split.
+    fine_tune : bool, default=True
+        False keeps the pretrained layers frozen and trains only the head
+        (frozen features).
+    pretrain : bool, default=True
+        False trains the same network from random initialisation (an MLP).
+    max_epochs, patience : int
+        Apply to the supervised phase, with early stopping on the
+        cross-entropy of a validation split.
 
     Attributes
     ----------
     classes_ : numpy.ndarray
-        The labels seen in ``fit``, sorted.
-    Those of :class:`StackedAutoencoder`.
+        The labels seen in ``fit``, sorted. The other fitted attributes are
+        those of :class:`StackedAutoencoder`.
+
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        From ``fit`` and every method taking data: empty or non-numeric data,
+        NaN or infinite values, or another number of features than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
+    aekit.exceptions.CheckpointError
+        From ``fit`` with ``resume=True``: a phase's checkpoint no longer fits its settings or input.
 
     Examples
     --------
@@ -378,12 +461,69 @@ class StackedAutoencoderClassifier(ClassifierMixin, _StackedEstimator):
         return codes.astype(np.int64), len(classes)
 
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities, columns in the order of ``classes_``."""
+        """Class probabilities, columns in the order of ``classes_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Rows with the features seen in ``fit``.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, n_classes)
+            Each row sums to 1.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            A wrong number of features, other columns than in ``fit``, or NaN values.
+
+        Examples
+        --------
+        >>> from aekit import StackedAutoencoderClassifier
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> clf = StackedAutoencoderClassifier(hidden=(32, 16), pretrain_epochs=1, max_epochs=2,
+        ...                                    random_state=0).fit(data.X_train, data.y_train)
+        >>> clf.predict_proba(data.X_test).shape
+        (360, 10)
+        """
         X = self._checked(X)  # first: unfitted means NotFittedError
         X = self.scaler_.transform(X)
         return self._batched(lambda x: torch.softmax(self.model_.predict_head(x), dim=1), X)
 
     def predict(self, X) -> np.ndarray:
+        """The most probable class of each sample, as the labels were given to ``fit``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Rows with the features seen in ``fit``.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            A wrong number of features, other columns than in ``fit``, or NaN values.
+
+        Examples
+        --------
+        >>> from aekit import StackedAutoencoderClassifier
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> clf = StackedAutoencoderClassifier(hidden=(32, 16), pretrain_epochs=1, max_epochs=2,
+        ...                                    random_state=0).fit(data.X_train, data.y_train)
+        >>> set(clf.predict(data.X_test)) <= set(clf.classes_)
+        True
+        """
         proba = self.predict_proba(X)  # first: unfitted means NotFittedError
         return self.classes_[np.argmax(proba, axis=1)]
 
@@ -403,15 +543,25 @@ class StackedAutoencoderRegressor(RegressorMixin, _StackedEstimator):
     pretraining, then supervised fine-tuning on the mean squared error of
     the (standardised) targets.
 
-    Parameters
-    ----------
-    Those of :class:`StackedAutoencoderClassifier`.
+    The parameters are those of :class:`StackedAutoencoderClassifier`.
 
     Attributes
     ----------
     y_mean_, y_scale_ : numpy.ndarray
-        Statistics the targets were standardised with.
-    Those of :class:`StackedAutoencoder`.
+        Statistics the targets were standardised with. The other fitted
+        attributes are those of :class:`StackedAutoencoder`.
+
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        From ``fit`` and every method taking data: empty or non-numeric data,
+        NaN or infinite values, or another number of features than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
+    aekit.exceptions.CheckpointError
+        From ``fit`` with ``resume=True``: a phase's checkpoint no longer fits its settings or input.
 
     Examples
     --------
@@ -447,6 +597,35 @@ class StackedAutoencoderRegressor(RegressorMixin, _StackedEstimator):
         return ((y2 - self.y_mean_) / self.y_scale_).astype(np.float32), y2.shape[1]
 
     def predict(self, X) -> np.ndarray:
+        """Predicted targets, in the units of the ``y`` given to ``fit``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Rows with the features seen in ``fit``.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Shaped as ``y`` was (one target: 1-d).
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            A wrong number of features, other columns than in ``fit``, or NaN values.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_diabetes
+        >>> from aekit import StackedAutoencoderRegressor
+        >>> X, y = load_diabetes(return_X_y=True)
+        >>> reg = StackedAutoencoderRegressor(hidden=(16, 8), pretrain_epochs=1, max_epochs=2,
+        ...                                   random_state=0).fit(X, y)
+        >>> reg.predict(X[:3]).shape
+        (3,)
+        """
         X = self._checked(X)
         scaled = self._batched(self.model_.predict_head, self.scaler_.transform(X)).astype(np.float64)
         y = scaled * self.y_scale_ + self.y_mean_

@@ -41,6 +41,7 @@ MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
     DECModel.family: DECModel,
     ImageCodecModel.family: ImageCodecModel,
 }
+DECModel.families = MODEL_FAMILIES  # DEC wraps any family; it cannot import this registry, which imports it
 
 __all__ = ["MODEL_FAMILIES", "AutoencoderConfig", "BaseAutoencoder", "ConvAutoencoderConfig", "ConvAutoencoderModel",
            "DenseAutoencoder", "ModelConfig",

@@ -39,6 +39,7 @@ from torch.nn import functional as F
 from aekit.models.base import BaseAutoencoder, ModelConfig
 from aekit.models.latent import GaussianPosterior, diagonal_gaussian_log_prob
 from aekit.nn import ACTIVATIONS, MLPDecoder, MLPEncoder
+from aekit.nn.layers import make_activation
 from aekit.nn.conv import ConvDecoder, ConvEncoder, check_image_shape
 
 VALIDATION_SEED = 27  # the hidden cells of the masked DAE's validation loss
@@ -369,7 +370,9 @@ class NotMIWAEImputer(MIWAEImputer):
 class ConvImputerConfig(MaskedDAEConfig):
     """A masked denoising autoencoder on images of ``image_shape`` (C, H, W): stride-2 conv
     blocks with ``channels`` see the image and its mask (2C channels) and a transposed-conv
-    decoder rebuilds the image. Training hides random blocks (a rectangle with sides from a
+    decoder rebuilds the image; beside it, ``local_channels`` > 0 adds a full-resolution path of
+    three 3x3 convolutions (no bottleneck: what the pixels next to a hole say, as the top
+    skip connection of a U-Net), summed before the output activation. Training hides random blocks (a rectangle with sides from a
     quarter to three quarters of the image's, or one half of it) or, for the other
     ``1 - block_share`` of the images, random pixels at a rate drawn from [0.2, 0.9]."""
 
@@ -380,12 +383,15 @@ class ConvImputerConfig(MaskedDAEConfig):
     output_activation: str = "sigmoid"
     block_share: float = 0.6
     linear_skip: bool = False
+    local_channels: int = 32
 
     def validate(self) -> None:
         super().validate()
         check_image_shape(self.image_shape, self.input_dim, self.channels)
         if self.linear_skip:
             raise ValueError("linear_skip does not apply to the convolutional imputer")
+        if self.local_channels < 0:
+            raise ValueError(f"local_channels must be >= 0, got {self.local_channels}")
         if not 0 <= self.block_share <= 1:
             raise ValueError(f"block_share must be in [0, 1], got {self.block_share}")
         if self.output_activation not in ACTIVATIONS:
@@ -403,8 +409,23 @@ class ConvMaskedImputer(MaskedDenoisingImputer):
         channels, height, width = c.image_shape
         return ConvEncoder((2 * channels, height, width), c.channels, c.latent_dim, c.activation, c.activation)
 
+    def __init__(self, config: ConvImputerConfig):
+        super().__init__(config)
+        channels, height, width = config.image_shape
+        k = config.local_channels
+        self.local = nn.Sequential(
+            nn.Unflatten(1, (2 * channels, height, width)), nn.Conv2d(2 * channels, k, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(k, k, 3, padding=1), nn.ReLU(), nn.Conv2d(k, channels, 3, padding=1), nn.Flatten(),
+        ) if k else None
+        self.output_activation = make_activation(config.output_activation)
+
     def build_decoder(self, c: ConvImputerConfig) -> nn.Module:
-        return ConvDecoder(c.latent_dim, tuple(c.image_shape), c.channels, c.activation, c.output_activation)
+        return ConvDecoder(c.latent_dim, tuple(c.image_shape), c.channels, c.activation, "identity")
+
+    def outputs(self, x: torch.Tensor, observed: torch.Tensor) -> torch.Tensor:
+        inputs = self.network_input(x, observed)
+        out = self.decoder(self.encoder(inputs))
+        return self.output_activation(out if self.local is None else out + self.local(inputs))
 
     def hide(self, seen: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
         n = seen.shape[0]
