@@ -114,7 +114,7 @@ class FactorizedDensity(nn.Module):
     @torch.no_grad()
     def update_table(self) -> None:
         """Fill ``table`` with each channel's quantised symbol frequencies."""
-        symbols = torch.arange(-self.max_symbol, self.max_symbol + 1, dtype=torch.float32)
+        symbols = torch.arange(-self.max_symbol, self.max_symbol + 1, dtype=torch.float32, device=self.table.device)
         values = symbols.expand(self.table.shape[0], 1, -1)
         cdf_low = torch.sigmoid(self._logits(values - 0.5).double())[:, 0]
         cdf_high = torch.sigmoid(self._logits(values + 0.5).double())[:, 0]
