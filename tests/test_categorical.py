@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from safetensors import safe_open
-from safetensors.torch import save_file
 from sklearn.base import clone
 from sklearn.datasets import load_iris
 
@@ -18,6 +17,7 @@ import aekit
 from aekit import Autoencoder
 from aekit.data.tabular import TabularPreprocessor, UnknownCategoryWarning
 from aekit.exceptions import DataError, ModelFileError
+from aekit.io import write_model_file
 from test_cli import run
 
 SPECIES = np.array(["setosa", "versicolor", "virginica"])
@@ -90,7 +90,7 @@ def test_tampered_categories_are_refused(fitted, tmp_path):
         metadata, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
     state = json.loads(metadata["scaler"])
     state["categories"][0][1].append("orchid")  # one more category than the weights have inputs for
-    save_file(tensors, str(path), metadata={**metadata, "scaler": json.dumps(state)})
+    write_model_file(path, {**metadata, "scaler": json.dumps(state)}, tensors)
     with pytest.raises(ModelFileError):
         aekit.load(path)
 

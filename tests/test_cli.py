@@ -71,7 +71,7 @@ def test_errors_are_one_line_with_nonzero_exit(tmp_path, capsys, trained_run):
                        capsys)
     assert code == 1
     assert err.count("\n") == 1 and err.startswith("aekit: error: ")
-    assert "expecting 64 features" in err
+    assert "bad.csv has 2 columns; expected the model's 64 feature columns" in err
 
 
 def test_unknown_dataset_is_one_line(capsys, tmp_path):
@@ -116,17 +116,6 @@ def test_train_on_an_image_folder(tmp_path, capsys, digits):
 def test_bad_image_size_is_a_usage_error(tmp_path, capsys):
     code, _, err = run(["train", "--data", "digits", "--image-size", "ten", "--out", str(tmp_path)], capsys)
     assert code != 0 and "WIDTHxHEIGHT" in err
-
-
-def test_terminal_table_drops_columns_that_do_not_fit_instead_of_cutting_names():
-    from aekit.cli._common import columns_that_fit as _columns_that_fit
-
-    cells = {"model": ["contractive", "sparse-l1"], "test_mse": ["0.01505"], "linear_probe": ["0.89"],
-             "sample_fd": ["12.93"]}
-    assert _columns_that_fit(cells, 200) == list(cells)
-    narrow = _columns_that_fit(cells, 44)  # model 14 + test_mse 11 + linear_probe 15 + 1 = 41; sample_fd needs 12
-    assert narrow == ["model", "test_mse", "linear_probe"]
-    assert _columns_that_fit(cells, 5) == ["model"]  # the model names always stay
 
 
 def test_compare_gathers_still_improving_warnings_into_one_note(monkeypatch, tmp_path, capsys):

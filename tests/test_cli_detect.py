@@ -92,11 +92,11 @@ def test_bad_files_get_one_line(tables, detector_file, tmp_path, capsys):
     test.drop(columns=["id", "f5"]).to_csv(tmp_path / "narrow.csv", index=False)
     code, _, err = run(["detect", "score", str(detector_file), str(tmp_path / "narrow.csv"), "-o",
                         str(tmp_path / "o.csv")], capsys)
-    assert code == 1 and "lacks columns ['f5']" in err
+    assert code == 1 and "lacks 1 of the model's 30 feature columns: ['f5']" in err
     np.save(tmp_path / "wide.npy", np.zeros((5, 31), np.float32))
     code, _, err = run(["detect", "score", str(detector_file), str(tmp_path / "wide.npy"), "-o",
                         str(tmp_path / "o.csv")], capsys)
-    assert code == 1 and "31 features" in err and "expecting 30" in err
+    assert code == 1 and "has 31 columns and no header; expected the model's 30 feature columns" in err
     code, _, err = run(["detect", "fit", "--data", str(folder / "normal.csv"), "--threshold", "median"], capsys)
     assert code != 0 and "median" in err
 
@@ -166,7 +166,11 @@ def test_bad_label_options_get_one_line(labelled_table, detector_file, tmp_path,
     assert code != 0 and "'healthy' is not a label" in err and "benign" in err
     code, _, err = run(["detect", "fit", "--data", str(path), "--label", "no_such_column"], capsys)
     assert code == 1 and "no column ['no_such_column']" in err
-    np.save(tmp_path / "rows.npy", np.zeros((5, 31), np.float32))
+    np.save(tmp_path / "rows.npy", np.zeros((5, 31), np.float32))  # no header: --label is a position
     code, _, err = run(["detect", "score", str(detector_file), str(tmp_path / "rows.npy"), "-o",
-                        str(tmp_path / "o.csv"), "--label", "0"], capsys)
-    assert code == 1 and "need a CSV or Parquet table" in err
+                        str(tmp_path / "o.csv"), "--label", "31"], capsys)
+    assert code == 1 and "rows.npy has no column ['31']; its columns are positions 0..30 (no header)" in err
+    code, _, err = run(["detect", "score", str(detector_file), str(tmp_path / "rows.npy"), "-o",
+                        str(tmp_path / "o.csv"), "--label", "0", "--quiet"], capsys)
+    assert code == 0, err
+    assert pd.read_csv(tmp_path / "o.csv")["true_label"].tolist() == [0.0] * 5

@@ -60,7 +60,8 @@ def test_ease_top_n_for_known_and_new_users_and_beats_popularity(ratings_csv, tm
     code, stdout, err = run(["recommend", "top", str(out / "model.safetensors"), "--history", "1,2,32", "-n", "5"],
                             capsys)
     assert code == 0, err
-    assert len(stdout.strip().splitlines()) == 5
+    lines = stdout.strip().splitlines()  # a header, a rule and the 5 items
+    assert len(lines) == 7 and lines[0].split() == ["rank", "item"] and lines[-1].split()[0] == "5"
     code, _, err = run(["recommend", "top", str(out / "model.safetensors"), "--user", "123456"], capsys)
     assert code == 1 and "unknown user id" in err and len(err.strip().splitlines()) == 1
 
@@ -68,7 +69,8 @@ def test_ease_top_n_for_known_and_new_users_and_beats_popularity(ratings_csv, tm
 def test_recommend_errors_are_one_line(ratings_csv, tmp_path, capsys):
     code, _, err = run(["recommend", "train", "--model", "ease", "--data", str(ratings_csv), "--out",
                         str(tmp_path / "x"), "--quiet"], capsys)
-    assert code == 1 and "no column(s)" in err and len(err.strip().splitlines()) == 1
+    assert code == 1 and "no column 'user' (--user-col), 'item' (--item-col), 'rating' (--rating-col)" in err
+    assert "name yours with --user-col / --item-col / --rating-col" in err and len(err.strip().splitlines()) == 1
     code, _, err = run(["recommend", "evaluate", str(tmp_path)], capsys)
     assert code == 1 and "not a run directory" in err
 

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 import torch
 from safetensors import safe_open
-from safetensors.torch import save_file
 from sklearn.base import clone
 
 from aekit import VAE, Autoencoder, ConvAutoencoder, load
 from aekit.data import load_dataset
 from aekit.exceptions import DataError, ModelFileError
 from aekit.models import ConvAutoencoderConfig, ConvAutoencoderModel, VAEConfig, VAEModel
+from aekit.io import write_model_file
 
 CONV_FAST = dict(latent_dim=8, channels=(16, 32), batch_size=64, random_state=0)
 
@@ -159,6 +159,6 @@ def test_a_model_file_with_a_tampered_image_shape_is_refused(conv_ae, tmp_path):
         metadata, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
     fitted = json.loads(metadata["fitted"])
     fitted["image_shape_"] = [1, 4, 16]  # same number of pixels, another layout
-    save_file(tensors, str(path), metadata={**metadata, "fitted": json.dumps(fitted)})
+    write_model_file(path, {**metadata, "fitted": json.dumps(fitted)}, tensors)
     with pytest.raises(ModelFileError, match=r"image_shape_ \(1, 4, 16\) does not fit the model"):
         load(path)

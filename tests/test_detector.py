@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from safetensors import safe_open
-from safetensors.torch import save_file
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 
 import aekit
 from aekit import AnomalyDetector
 from aekit.exceptions import DataError, ModelFileError
+from aekit.io import write_model_file
 
 SMALL = {"latent_dim": 8, "hidden": (32,), "max_epochs": 8, "random_state": 0}
 
@@ -126,7 +126,7 @@ def test_reloaded_detector_gives_identical_scores_and_labels(cancer_detector, ca
 def _rewrite(path, **changes):
     with safe_open(str(path), framework="pt") as f:
         meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
-    save_file(tensors, str(path), metadata={**meta, **changes})
+    write_model_file(path, {**meta, **changes}, tensors)
 
 
 @pytest.mark.parametrize("field, value, match", [

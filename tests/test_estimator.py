@@ -132,7 +132,7 @@ def test_resume_without_checkpoint_dir_is_refused(digits):
 def test_divergence_names_the_epoch_and_suggests_a_lower_rate(digits):
     X_train, *_ = digits
     X = X_train * 1e25  # no scaling: squared errors overflow float32 at once
-    with pytest.raises(TrainingDivergedError, match=r"epoch 1 .*lower learning rate"):
+    with pytest.raises(TrainingDivergedError, match=r"epoch 1: .*lower learning_rate than 10 \(CLI: --lr\)"):
         Autoencoder(**FAST, scaling="none", learning_rate=10.0).fit(X)
 
 

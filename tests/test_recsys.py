@@ -240,14 +240,16 @@ def test_save_load_identical_and_tampering_refused(name, request, tmp_path):
     loaded = load(path)
     assert type(loaded) is type(model)
     np.testing.assert_array_equal(loaded.scores(histories), model.scores(histories))
-    from safetensors.torch import load_file, save_file
+    from safetensors.torch import load_file
+
+    from aekit.io import write_model_file
     from safetensors import safe_open
 
     with safe_open(str(path), "pt") as f:
         metadata = f.metadata()
     tensors = load_file(str(path))
     tensors["interactions.indices"] = tensors["interactions.indices"] + 10**6
-    save_file(tensors, str(tmp_path / "bad.safetensors"), metadata=metadata)
+    write_model_file(tmp_path / "bad.safetensors", metadata, tensors)
     with pytest.raises(ModelFileError):
         load(tmp_path / "bad.safetensors")
 

@@ -39,7 +39,9 @@ def test_image_folder_encode_and_reconstruct(digit_folder, tmp_path, capsys):
     model = aekit.load(out)
     X = np.stack([np.asarray(Image.open(digit_folder / f"digit{i:02d}.png"), dtype=np.float32).ravel() / 255
                   for i in range(40)])
-    np.testing.assert_allclose(pd.read_csv(tmp_path / "codes.csv").to_numpy(), model.transform(X), atol=1e-5)
+    codes = pd.read_csv(tmp_path / "codes.csv")
+    assert codes["file"].tolist() == [f"digit{i:02d}.png" for i in range(40)]  # rows joinable to their files
+    np.testing.assert_allclose(codes.drop(columns="file").to_numpy(), model.transform(X), atol=1e-5)
 
     code, _, err = run(["reconstruct", str(out), str(digit_folder), "-o", str(tmp_path / "rec")], capsys)
     assert code == 0, err

@@ -98,7 +98,9 @@ def test_save_load_identical_and_seeded_determinism(italy, tmp_path):
 
 
 def test_tampered_model_file_is_refused(italy, tmp_path):
-    from safetensors.torch import load_file, save_file
+    from safetensors.torch import load_file
+
+    from aekit.io import write_model_file
     from safetensors import safe_open
 
     ae = SequenceAutoencoder(encoder="gru", latent_dim=3, **FAST).fit(italy[0])
@@ -106,7 +108,7 @@ def test_tampered_model_file_is_refused(italy, tmp_path):
     with safe_open(str(path), framework="pt") as f:
         metadata = f.metadata()
     metadata["config"] = metadata["config"].replace('"n_channels": 1', '"n_channels": 3')
-    save_file(load_file(str(path)), str(path), metadata=metadata)
+    write_model_file(path, metadata, load_file(str(path)))
     with pytest.raises(ModelFileError):
         load(path)
 
@@ -232,7 +234,7 @@ def test_series_detector_file_tampering_is_refused(tmp_path):
     import json
 
     from safetensors import safe_open
-    from safetensors.torch import save_file
+    from aekit.io import write_model_file
 
     from aekit import SeriesAnomalyDetector
 
@@ -246,7 +248,7 @@ def test_series_detector_file_tampering_is_refused(tmp_path):
     for field, value, match in [("threshold_", float("nan"), "not finite"), ("n_channels_", 3, "3 channels"),
                                 ("train_scores_", [], "not finite")]:
         bad = {**metadata, "wrapper_fitted": json.dumps({**fitted, field: value})}
-        save_file(tensors, str(tmp_path / "bad.safetensors"), metadata=bad)
+        write_model_file(tmp_path / "bad.safetensors", bad, tensors)
         with pytest.raises(ModelFileError, match=match):
             load(tmp_path / "bad.safetensors")
 

@@ -32,6 +32,7 @@ _LAZY = {
     "EASE": "aekit.estimators",
     "ConditionalVAE": "aekit.estimators",
     "AdversarialAutoencoder": "aekit.estimators",
+    "DeepClustering": "aekit.estimators",
     "ImageCodec": "aekit.estimators",
 }
 

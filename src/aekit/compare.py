@@ -126,9 +126,11 @@ def feature_errors(evaluations: list[Evaluation], scaled: _Scaled) -> pd.DataFra
 WORST_ROWS = 10
 
 
-def worst_rows(evaluation: Evaluation, scaled: _Scaled, row_ids=None, n: int = WORST_ROWS) -> pd.DataFrame:
+def worst_rows(evaluation: Evaluation, scaled: _Scaled, row_ids=None, n: int = WORST_ROWS,
+               ids: pd.DataFrame | None = None) -> pd.DataFrame:
     """The test rows ``evaluation``'s model reconstructs worst, each with its three worst columns
-    (value in the data -> reconstruction). ``row_ids``: the test rows' numbers in the data file."""
+    (value in the data -> reconstruction). ``row_ids``: the test rows' numbers in the data file;
+    ``ids``: their id columns (one row per test row), shown first."""
     errors = _squared_errors(scaled, evaluation.X_rec)
     per_row = errors.sum(axis=1) / scaled.X_test.shape[1]  # mean over the model's inputs, as test_mse
     order = np.argsort(-per_row.to_numpy(), kind="stable")[:n]
@@ -138,7 +140,8 @@ def worst_rows(evaluation: Evaluation, scaled: _Scaled, row_ids=None, n: int = W
         worst = errors.iloc[i].sort_values(ascending=False).index[:3]
         row = int(row_ids[i]) if row_ids is not None else int(i)
         # the row number is an identifier, shown without a thousands separator
-        rows.append({"row": str(row), "error": float(per_row.iloc[i]),
+        carried = {str(c): ids[c].iloc[i] for c in ids.columns} if ids is not None else {}
+        rows.append({**carried, "row": str(row), "error": float(per_row.iloc[i]),
                      "worst columns (data -> reconstruction)": "; ".join(
                          f"{c}: {_short(original[c].iloc[i])} -> {_short(rec[c].iloc[i])}" for c in worst)})
     return pd.DataFrame(rows)
@@ -376,15 +379,16 @@ def compare_models(dataset: Dataset, models: list[str], out_dir: str | Path, *, 
 
 def evaluate_fitted(name: str, estimator: AutoencoderEstimator, dataset: Dataset, out_dir: str | Path, *,
                     seed: int = 0, command: str | None = None, code_map_method: str = "tsne",
-                    test_rows=None) -> ComparisonResult:
+                    test_rows=None, test_ids: pd.DataFrame | None = None) -> ComparisonResult:
     """Measure one trained model beside PCA with as many components as its code; the report also
-    lists the test rows it reconstructs worst (``test_rows``: their numbers in the data file)."""
+    lists the test rows it reconstructs worst (``test_rows``: their numbers in the data file;
+    ``test_ids``: their id columns, shown first)."""
     out_dir = Path(out_dir)
     scaled = _Scaled(dataset, seed)
     latent_dim = min(estimator.model_.config.latent_dim, dataset.X_train.shape[1])  # mSDA codes can be wider
     evaluations = [evaluate_pca(scaled, latent_dim, seed), evaluate_estimator(name, estimator, scaled, seed)]
     settings = {"latent_dim": latent_dim, "test corruption": f"{TEST_NOISE[0]} {TEST_NOISE[1]}"}
-    worst = worst_rows(evaluations[1], scaled, test_rows)
+    worst = worst_rows(evaluations[1], scaled, test_rows, ids=test_ids)
     out_dir.mkdir(parents=True, exist_ok=True)
     worst.to_csv(out_dir / "worst_rows.csv", index=False)
     where = "row number in the data file, 0 = first data row" if test_rows is not None else "position in the test set"

@@ -26,9 +26,21 @@ class CheckpointError(AekitError, ValueError):
     """A training checkpoint cannot be resumed (written by another run or config)."""
 
 
+class MissingDependencyError(AekitError, ImportError):
+    """An optional dependency (an extra) is needed and not installed; says how to install it."""
+
+
 class StillImprovingWarning(UserWarning):
     """Training ended on its best epoch: more epochs would very likely help."""
 
 
+class UnverifiedModelFileWarning(UserWarning):
+    """A model file has no checksum (written before aekit stored one): it loads, unverified."""
+
+
 class StreamError(AekitError, ValueError):
     """A compressed stream cannot be decoded (truncated, altered, another model's, another format)."""
+
+
+class TrainingDivergedWarning(UserWarning):
+    """Training diverged after some good epochs: it stopped and kept the best of them."""

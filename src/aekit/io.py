@@ -13,37 +13,76 @@ The tensors are the model's weights. The metadata (strings only) hold:
 - optionally ``wrapper``, ``wrapper_params``, ``wrapper_fitted``: an estimator
   built around the model (e.g. ``AnomalyDetector``: its threshold and
   training scores), its class name in ``ESTIMATORS``, parameters and fitted
-  state as JSON; :func:`load` then returns the wrapper
+  state as JSON; :func:`load` then returns the wrapper. A wrapper's arrays
+  (e.g. a clustering's labels and centres) are tensors named
+  ``wrapper/<name>`` beside the weights
+- ``sha256``: the SHA-256 of everything else (see :func:`content_digest`):
+  every tensor's name, dtype, shape and bytes, and every other metadata field
 
 Loading reads JSON and raw tensors only: it never unpickles, so a model file
-cannot run code. Anything that does not fit together is refused with one
-:class:`~aekit.exceptions.ModelFileError`.
+cannot run code. It checks, in this order and before anything large is
+allocated: the header length against the file size, the format and its
+version, the family, the tensors' shapes against the config (on torch's
+``meta`` device, so a forged config cannot make it allocate), then the
+checksum. Anything that does not fit together is refused with one
+:class:`~aekit.exceptions.ModelFileError`. Files written before the checksum
+existed load with an :class:`~aekit.exceptions.UnverifiedModelFileWarning`.
+
+Files are written with :func:`aekit.files.atomic_write`: a reader never sees
+half a file, and a power cut after ``save`` returns does not lose it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
+import warnings
 from pathlib import Path
 from typing import Any
 
 import torch
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import save_file
+from safetensors.torch import save as safetensors_bytes
 
 from aekit._version import __version__
-from aekit.exceptions import ModelFileError
+from aekit.exceptions import ModelFileError, TrainingDivergedError, UnverifiedModelFileWarning
+from aekit.files import write_bytes_atomic
 
 FORMAT = "aekit-model"
 FORMAT_VERSION = "1"
 REQUIRED_KEYS = ("format", "format_version", "family", "estimator", "config", "params", "scaler", "fitted")
+CHECKSUM_KEY = "sha256"
+# safetensors' own limit on the JSON header; a longer claimed length is refused before reading it
+MAX_HEADER_BYTES = 100_000_000
+
+
+def content_digest(metadata: dict[str, str], tensors: dict[str, torch.Tensor]) -> str:
+    """SHA-256 (hex) of a model file's content: every metadata field but the checksum
+    itself, then every tensor's name, dtype, shape and bytes, in sorted order.
+
+    Independent of the file's layout, so it also catches a header whose
+    tensors were re-labelled (another dtype or shape over the same bytes).
+    """
+    digest = hashlib.sha256()
+    fields = {k: v for k, v in metadata.items() if k != CHECKSUM_KEY}
+    digest.update(json.dumps(fields, sort_keys=True).encode())
+    for name in sorted(tensors):
+        tensor = tensors[name].detach().cpu().contiguous()
+        digest.update(json.dumps([name, str(tensor.dtype), list(tensor.shape)]).encode())
+        digest.update(memoryview(tensor.reshape(-1).view(torch.uint8).numpy()))
+    return digest.hexdigest()
 
 
 def save_estimator(estimator, path: str | Path, wrapper=None) -> Path:
-    """Write a fitted estimator to ``path`` atomically (temp file, then rename).
+    """Write a fitted estimator to ``path`` atomically and durably (see :func:`aekit.files.atomic_write`).
 
     ``wrapper``: a fitted estimator built around ``estimator`` (it provides
-    ``_fitted_state()`` and ``_restore_wrapped(estimator, fitted)``), stored too.
+    ``_fitted_state()`` and ``_restore_wrapped(estimator, fitted)``), stored too;
+    one with ``_fitted_tensors()`` (name -> tensor) also stores those, and gets
+    them back as ``_restore_wrapped(estimator, fitted, tensors)``.
+
+    Raises TrainingDivergedError when a weight is NaN or infinite: such a
+    model is never written.
     """
     from sklearn.utils.validation import check_is_fitted
 
@@ -51,9 +90,16 @@ def save_estimator(estimator, path: str | Path, wrapper=None) -> Path:
     path = Path(path)
     if getattr(estimator, "_global_rank", 0) != 0:
         return path  # distributed training: rank 0 writes the one file
-    path.parent.mkdir(parents=True, exist_ok=True)
     model = estimator.model_
     tensors = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+    bad = _non_finite(tensors)
+    if bad:
+        raise TrainingDivergedError(
+            f"not saving {path}: the weights contain NaN or inf (in {bad[:3]}), so the training diverged; "
+            "train again with a lower learning_rate")
+    if wrapper is not None and hasattr(wrapper, "_fitted_tensors"):
+        tensors.update({WRAPPER_TENSOR + k: v.detach().contiguous().cpu()
+                        for k, v in wrapper._fitted_tensors().items()})
     metadata = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -68,17 +114,60 @@ def save_estimator(estimator, path: str | Path, wrapper=None) -> Path:
     if wrapper is not None:
         metadata.update(wrapper=type(wrapper).__name__, wrapper_params=json.dumps(_portable_params(wrapper)),
                         wrapper_fitted=json.dumps(wrapper._fitted_state()))
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp), metadata=metadata)
-    os.chmod(tmp, 0o666 & ~_umask())  # as any new file, not the writer's private 600
-    os.replace(tmp, path)
-    return path
+    contract = getattr(wrapper if wrapper is not None else estimator, "data_contract_", None)
+    if contract is not None:
+        metadata["data_contract"] = contract.to_json()
+    return write_model_file(path, metadata, tensors)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def write_model_file(path: str | Path, metadata: dict[str, str], tensors: dict[str, torch.Tensor]) -> Path:
+    """Write ``tensors`` and ``metadata`` as a ``.safetensors`` file with its checksum, atomically.
+
+    Parameters
+    ----------
+    path : str or Path
+        Target file; missing folders are created.
+    metadata : dict of str to str
+        The metadata fields (see the module doc); a ``sha256`` field is replaced.
+    tensors : dict of str to torch.Tensor
+        The weights.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, torch
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "w.safetensors"
+    >>> _ = write_model_file(path, {"note": "hi"}, {"w": torch.zeros(2)})
+    >>> sorted(read_metadata(path))
+    ['note', 'sha256']
+    """
+    tensors = {k: v.detach().contiguous().cpu() for k, v in tensors.items()}
+    metadata = {**{k: v for k, v in metadata.items() if k != CHECKSUM_KEY},
+                CHECKSUM_KEY: content_digest(metadata, tensors)}
+    return write_bytes_atomic(path, safetensors_bytes(tensors, metadata=metadata))
+
+
+def read_metadata(path: str | Path) -> dict[str, str]:
+    """The metadata of a ``.safetensors`` file, unverified (no tensor is read)."""
+    path = model_file_of(path)
+    _check_header_length(path)
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            return f.metadata() or {}
+    except (SafetensorError, OSError, ValueError, RuntimeError) as err:
+        raise ModelFileError(f"{path} is not a readable .safetensors model file ({_first_line(err)})") from None
+
+
+def _first_line(err: Exception) -> str:
+    return str(err).splitlines()[0] if str(err) else type(err).__name__
+
+
+def _non_finite(tensors: dict[str, torch.Tensor]) -> list[str]:
+    return [k for k, t in tensors.items() if t.is_floating_point() and not torch.isfinite(t).all()]
 
 
 # Training-time settings that belong to the machine and run that made the file,
@@ -103,6 +192,7 @@ def _portable_params(estimator) -> dict[str, Any]:
 
 
 RUN_MODEL_FILE = "model.safetensors"
+WRAPPER_TENSOR = "wrapper/"  # prefix of a wrapper's own tensors
 
 
 def model_file_of(path: str | Path) -> Path:
@@ -124,20 +214,56 @@ def read_model_file(path: str | Path) -> tuple[dict[str, str], dict[str, torch.T
     path = model_file_of(path)
     if not path.is_file():
         raise ModelFileError(f"no such model file: {path}")
+    _check_header_length(path)
     try:
         with safe_open(str(path), framework="pt") as f:
             metadata = f.metadata() or {}
             tensors = {key: f.get_tensor(key) for key in f.keys()}
     except (SafetensorError, OSError, ValueError, RuntimeError) as err:
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ModelFileError(
-            f"{path} is not a readable .safetensors model file ({reason}); it may be truncated, "
+            f"{path} is not a readable .safetensors model file ({_first_line(err)}); it may be truncated, "
             "or another format such as a pickle, which aekit never loads") from None
     missing = [k for k in REQUIRED_KEYS if k not in metadata]
     if metadata.get("format") != FORMAT or missing:
         raise ModelFileError(f"{path} is a safetensors file but not an aekit model "
                              f"(format={metadata.get('format')!r}, missing metadata {missing})")
+    _check_version(path, metadata["format_version"])
+    _check_checksum(path, metadata, tensors)
     return metadata, tensors
+
+
+def _check_header_length(path: Path) -> None:
+    """Refuse a file whose first 8 bytes (the JSON header's length) cannot be right,
+    before anything reads that many bytes: a pickle's opcodes read as a length of
+    petabytes, a truncated file is shorter than its header."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(8)
+    length = int.from_bytes(head, "little") if len(head) == 8 else None
+    if length is None or length > min(size - 8, MAX_HEADER_BYTES):
+        got = f"{size} bytes" if length is None else f"a header length of {length} bytes in a file of {size} bytes"
+        raise ModelFileError(f"{path} is not a readable .safetensors model file (got {got}); it may be truncated, "
+                             "or another format such as a pickle, which aekit never loads")
+
+
+def _check_version(path: Path, version: str) -> None:
+    if version == FORMAT_VERSION:
+        return
+    newer = version.isdigit() and int(version) > int(FORMAT_VERSION)
+    raise ModelFileError(f"{path}: model file format version {version!r} is not supported (this aekit "
+                         f"{__version__} reads version {FORMAT_VERSION})"
+                         + ("; it was written by a newer aekit: upgrade aekit to load it" if newer else ""))
+
+
+def _check_checksum(path: Path, metadata: dict[str, str], tensors: dict[str, torch.Tensor]) -> None:
+    expected = metadata.get(CHECKSUM_KEY)
+    if expected is None:
+        warnings.warn(f"{path} has no checksum (written by an older aekit): "
+                      "it cannot be verified; save it again to add one", UnverifiedModelFileWarning, stacklevel=3)
+        return
+    if content_digest(metadata, tensors) != expected:
+        raise ModelFileError(f"{path}: the content does not match its SHA-256 checksum: the file was corrupted "
+                             "or edited after it was saved; use a backup or train again")
 
 
 def load(path: str | Path):
@@ -151,9 +277,7 @@ def load(path: str | Path):
 
     path = model_file_of(path)
     metadata, tensors = read_model_file(path)
-    if metadata["format_version"] != FORMAT_VERSION:
-        raise ModelFileError(f"{path}: model file format version {metadata['format_version']!r} "
-                             f"is not supported (this aekit reads version {FORMAT_VERSION})")
+    wrapper_tensors = {k[len(WRAPPER_TENSOR):]: tensors.pop(k) for k in list(tensors) if k.startswith(WRAPPER_TENSOR)}
     family, name = metadata["family"], metadata["estimator"]
     if family not in MODEL_FAMILIES or name not in ESTIMATORS:
         raise ModelFileError(f"{path}: unknown model family {family!r} or estimator {name!r}; "
@@ -162,13 +286,18 @@ def load(path: str | Path):
     config, params, scaler_state, fitted = (_json_object(metadata, key, path)
                                             for key in ("config", "params", "scaler", "fitted"))
     try:
-        model = model_class(model_class.config_class.from_dict(config))
+        model_config = model_class.config_class.from_dict(config)
+        _check_shapes(path, model_class, model_config, tensors)
+        model = model_class(model_config)
         model.load_state_dict(tensors, strict=True)
         scaler = preprocessing_from_dict(scaler_state)
         _check_consistent(path, model, scaler, tensors, fitted)
         params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
         estimator = ESTIMATORS[name](**params)._restore(model, scaler, fitted)
-        return _wrapped(estimator, metadata, path) if "wrapper" in metadata else estimator
+        loaded = _wrapped(estimator, metadata, path, wrapper_tensors) if "wrapper" in metadata else estimator
+        if "data_contract" in metadata:
+            loaded.data_contract_ = _contract(metadata["data_contract"], fitted, path)
+        return loaded
     except ModelFileError:
         raise
     except (TypeError, ValueError, RuntimeError, KeyError, AttributeError) as err:
@@ -176,7 +305,31 @@ def load(path: str | Path):
         raise ModelFileError(f"{path}: the weights and metadata do not fit together ({reason})") from None
 
 
-def _wrapped(estimator, metadata: dict[str, str], path: Path):
+def _check_shapes(path: Path, model_class, config, tensors: dict[str, torch.Tensor]) -> None:
+    """The tensors the config implies, built on torch's meta device (no memory), against the file's.
+
+    A family whose constructor computes on its tensors (numpy tables) cannot be built there:
+    it is built on the CPU, as the file's tensors are (the one family-specific allocation).
+    """
+    try:
+        with torch.device("meta"):
+            model = model_class(config)
+    except (RuntimeError, NotImplementedError, TypeError):
+        model = model_class(config)
+    expected = {k: _described(v) for k, v in model.state_dict().items()}
+    got = {k: _described(v) for k, v in tensors.items()}
+    if expected != got:
+        wrong = sorted(k for k in expected.keys() | got.keys() if expected.get(k) != got.get(k))
+        first = wrong[0]
+        raise ModelFileError(f"{path}: the tensors do not match the model config ({len(wrong)} differ; "
+                             f"{first}: expected {expected.get(first, 'none')}, got {got.get(first, 'none')})")
+
+
+def _described(tensor: torch.Tensor) -> str:
+    return f"{str(tensor.dtype).removeprefix('torch.')}{list(tensor.shape)}"
+
+
+def _wrapped(estimator, metadata: dict[str, str], path: Path, tensors: dict[str, torch.Tensor]):
     """The estimator built around ``estimator`` that the file describes (see the module doc)."""
     from aekit.estimators import ESTIMATORS
 
@@ -185,7 +338,27 @@ def _wrapped(estimator, metadata: dict[str, str], path: Path):
         raise ModelFileError(f"{path}: unknown wrapper estimator {name!r}")
     params, fitted = (_json_object(metadata, key, path) for key in ("wrapper_params", "wrapper_fitted"))
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
-    return ESTIMATORS[name](**params)._restore_wrapped(estimator, fitted)
+    wrapper = ESTIMATORS[name](**params)
+    if tensors:
+        return wrapper._restore_wrapped(estimator, fitted, tensors)
+    return wrapper._restore_wrapped(estimator, fitted)
+
+
+def _contract(text: str, fitted: dict[str, Any], path: Path):
+    """The stored data contract, checked against the model's columns."""
+    from aekit.data.contract import DataContract
+    from aekit.exceptions import DataError
+
+    try:
+        contract = DataContract.from_json(text)
+    except DataError as err:
+        raise ModelFileError(f"{path}: metadata field 'data_contract' is not valid ({err})") from None
+    names = fitted.get("feature_names_in_")
+    if contract.n_features != fitted.get("n_features_in_") or (
+            names and contract.features is not None and list(contract.features) != list(names)):
+        raise ModelFileError(f"{path}: the data contract's {contract.n_features} columns do not match the "
+                             f"model's {fitted.get('n_features_in_')} ({names})")
+    return contract
 
 
 def _json_object(metadata: dict[str, str], key: str, path: Path) -> dict[str, Any]:
@@ -206,6 +379,6 @@ def _check_consistent(path: Path, model, scaler, tensors: dict[str, torch.Tensor
         raise ModelFileError(f"{path}: the model config says input_dim={input_dim}, but the scaler expects "
                              f"{scaler.n_features_} features from {n_columns} columns and the fitted state "
                              f"{fitted.get('n_features_in_')}")
-    bad = [k for k, t in tensors.items() if t.is_floating_point() and not torch.isfinite(t).all()]
+    bad = _non_finite(tensors)
     if bad:
         raise ModelFileError(f"{path}: weights contain NaN or inf in {bad[:3]}")

@@ -28,13 +28,13 @@ def split_rows(n_rows: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def content_hash(path: str | Path) -> str:
-    """SHA-256 of a file, or of a folder's file names and contents (sorted, not recursive)."""
+    """SHA-256 of a file, or of a folder's file paths (relative to it) and contents, subfolders included."""
     path = Path(path)
     digest = hashlib.sha256()
-    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     for file in files:
         if path.is_dir():
-            digest.update(file.name.encode() + b"\0")
+            digest.update(file.relative_to(path).as_posix().encode() + b"\0")
         with open(file, "rb") as handle:
             while chunk := handle.read(HASH_CHUNK):
                 digest.update(chunk)

@@ -13,7 +13,6 @@ from typing import Optional
 import numpy as np
 import typer
 from rich.console import Console
-from rich.table import Table
 
 console = Console()
 
@@ -31,7 +30,20 @@ def label_option():
 
 def drop_option():
     """``--drop COL[,COL]``: reuse in every command that reads a table."""
-    return typer.Option(None, "--drop", help="Columns to leave out (ids, free text), comma-separated.")
+    return typer.Option(None, "--drop", help="Columns to leave out (free text, ...), comma-separated; "
+                        "name id columns with --id instead, to carry them into outputs.")
+
+
+def id_option():
+    """``--id COL[,COL]``: id columns, kept out of the features and copied into every output."""
+    return typer.Option(None, "--id", help="Id columns, comma-separated: never features; the model remembers "
+                        "them and encode / reconstruct / detect score copy them into their outputs.")
+
+
+def skip_unreadable_option():
+    """``--skip-unreadable``: an image folder's unreadable files are skipped (counted), not an error."""
+    return typer.Option(False, "--skip-unreadable", help="Skip image files that cannot be read (their number "
+                        "is printed) instead of refusing the folder.")
 
 
 def handle_unknown_option(default: Optional[str] = None):
@@ -94,18 +106,22 @@ def parse_sizes(text: str, option: str) -> tuple[int, ...]:
 
 def load_data(name_or_path: str, image_size: Optional[str] = None, seed: int = 0,
               label: Optional[str] = None, drop: Optional[str] = None, test_rows: Optional[list[int]] = None,
-              whole: bool = False):
+              whole: bool = False, ids: Optional[str] = None, skip_unreadable: bool = False, contract=None):
     """A registry dataset by name, or a user file / image folder split 80/20 at random
     (``whole=True``: not split, every row in ``X_train``).
 
-    ``label`` / ``drop`` name a table's label column and columns to leave out
-    (see :func:`aekit.data.load_table`); an .npz's ``y`` array is the label.
+    ``label`` / ``drop`` / ``ids`` name a table's label column, columns to
+    leave out and id columns (see :func:`aekit.data.load_table`); an .npz's
+    ``y`` array is the label. ``contract``: a model's data contract, whose
+    columns are then selected by name. ``skip_unreadable``: an image folder's
+    unreadable files are skipped (their number is printed).
     ``test_rows`` (user data only) fixes the test rows, as recorded in run.json.
     """
     from aekit.data import DATASET_NAMES, load_any
     from aekit.runs import split_rows
 
-    options = {"random_state": seed} if name_or_path in DATASET_NAMES else {"label": label, "drop": drop}
+    options = {"random_state": seed} if name_or_path in DATASET_NAMES else {
+        "label": label, "drop": drop, "ids": ids, "skip_unreadable": skip_unreadable, "contract": contract}
     dataset = load_any(name_or_path, image_size=parse_size(image_size), **options)
     if dataset.X_test is not None or whole:
         return dataset
@@ -122,6 +138,14 @@ def load_data(name_or_path: str, image_size: Optional[str] = None, seed: int = 0
                                y_test=None if y is None else y[test_idx])
 
 
+def remember_contract(estimator, dataset) -> None:
+    """Let ``estimator`` store the layout of the user table it was fitted on (its columns, their
+    kinds and categories, the label, dropped and id columns) in its model file."""
+    from aekit.data.contract import attach_contract
+
+    attach_contract(estimator, getattr(dataset, "contract", None))
+
+
 def features(X, feature_names):
     """``X`` as a DataFrame when its columns have names, so the model stores and checks them."""
     if feature_names is None or not isinstance(X, np.ndarray):
@@ -136,29 +160,10 @@ def features(X, feature_names):
 TERMINAL_COLUMNS = ("model", "test_mse", "masked_mse", "ssim", "linear_probe", "knn", "fit_seconds", "sample_fd")
 
 
-def print_table(table) -> None:
-    """The key columns on the terminal; every column is in results.csv / .md and the report."""
-    from aekit.evaluation import format_value
+def print_table(table, fmt: str = "table", columns=TERMINAL_COLUMNS) -> None:
+    """A results table on stdout as ``fmt`` (``--format``): for ``table``, the key ``columns``,
+    transposed or one block per row when too wide (never cut); csv / json: every column.
+    Every column is also in results.csv / .md and the report."""
+    from aekit.cli._tables import print_table as print_any_table
 
-    cells = {c: [format_value(v) for v in table[c]] for c in TERMINAL_COLUMNS if c in table.columns}
-    columns = columns_that_fit(cells, console.width)
-    shown = Table(padding=(0, 1), collapse_padding=True)
-    for name in columns:  # a column is never narrower than its name: values fold, names are never cut
-        shown.add_column(name, min_width=len(name), overflow="fold")
-    for values in zip(*(cells[c] for c in columns)):
-        shown.add_row(*values)
-    console.print(shown)
-    if len(columns) < len(cells):
-        console.print(f"(not shown for the terminal's width: {', '.join(c for c in cells if c not in columns)}; "
-                      "every column is in results.csv and the report)")
-
-
-def columns_that_fit(cells: dict[str, list[str]], width: int) -> list[str]:
-    """The leading columns whose names and values fit ``width`` characters
-    (each column: its widest cell, a space either side and a border); the
-    first column is always kept."""
-    columns = list(cells)
-    needed = {c: max([len(c), *(len(v) for v in values)]) + 3 for c, values in cells.items()}
-    while len(columns) > 1 and 1 + sum(needed[c] for c in columns) > width:
-        columns.pop()
-    return columns
+    print_any_table(table, fmt, columns=columns, console=console)

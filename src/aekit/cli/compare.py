@@ -14,12 +14,14 @@ import typer
 
 from aekit.cli._common import (ACCELERATOR, DEVICES, NUM_NODES, NUM_THREADS, PRECISION, STRATEGY, console,
                                device_settings, drop_option, label_option, load_data, parse_hidden, print_table)
+from aekit.cli._tables import format_option
 from aekit.estimators.presets import model_names
 
 
 def _run_compare(data: str, models: str, latent: int, hidden: str, epochs: Optional[int], seed: int, out: Path,
                  code_map: str, quiet: bool, n_train: Optional[int] = None,
-                 label: Optional[str] = None, drop: Optional[str] = None, training: Optional[dict] = None) -> None:
+                 label: Optional[str] = None, drop: Optional[str] = None, training: Optional[dict] = None,
+                 fmt: str = "table") -> None:
     import warnings
 
     from aekit.compare import compare_models
@@ -35,7 +37,9 @@ def _run_compare(data: str, models: str, latent: int, hidden: str, epochs: Optio
             dataset, names, out, latent_dim=latent, hidden=parse_hidden(hidden), max_epochs=epochs or "auto",
             seed=seed, command="aekit " + shlex.join(sys.argv[1:]), code_map_method=code_map, training=training,
             on_model=None if quiet else (lambda name: console.print(f"[bold]training {name}[/] ...")))
-    print_table(result.table)
+    print_table(result.table, fmt)
+    if fmt != "table":  # stdout holds the csv / json only
+        return
     console.print(f"wrote {out}/results.csv, {out}/results.md, {out}/figures/ and [bold]{result.report}[/]")
     still = [name for name, est in result.estimators.items() if getattr(est, "still_improving_", False)]
     if still:
@@ -58,14 +62,15 @@ def compare(
     code_map: str = typer.Option("tsne", "--code-map", help="2-D map of codes: tsne, umap or pca."),
     out: Path = typer.Option(Path("runs/compare"), "--out", "-o", help="Output directory."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
+    fmt: str = format_option(),
     label: Optional[str] = label_option(),
     drop: Optional[str] = drop_option(),
     accelerator: str = ACCELERATOR, devices: str = DEVICES, num_nodes: int = NUM_NODES,
     strategy: str = STRATEGY, precision: str = PRECISION, num_threads: Optional[int] = NUM_THREADS,
 ) -> None:
     """Train several models on one split and seed; write results.csv/.md, figures and report.html."""
-    _run_compare(data, models, latent, hidden, epochs, seed, out, code_map, quiet, n_train, label, drop,
-                 device_settings(accelerator, devices, num_nodes, strategy, precision, num_threads))
+    _run_compare(data, models, latent, hidden, epochs, seed, out, code_map, quiet or fmt != "table", n_train, label,
+                 drop, device_settings(accelerator, devices, num_nodes, strategy, precision, num_threads), fmt=fmt)
 
 
 

@@ -12,9 +12,9 @@ from typing import Optional
 import numpy as np
 import typer
 from rich.console import Console
-from rich.table import Table
-
-from aekit.cli._common import drop_option, features, load_data, parse_hidden
+from aekit.cli._common import (drop_option, features, handle_unknown_option, id_option, load_data, parse_hidden,
+                               remember_contract, skip_unreadable_option)
+from aekit.cli._tables import format_option, print_table
 from aekit.estimators.presets import PRESETS
 
 detect_app = typer.Typer(no_args_is_help=True, help="Anomaly detection by reconstruction error.")
@@ -80,24 +80,31 @@ def fit(
     drop: Optional[str] = drop_option(),
     normal: Optional[str] = typer.Option(None, "--normal", help="Fit only on the rows whose label (--label, "
                                          "or a named dataset's) is this value."),
+    ids: Optional[str] = id_option(),
+    handle_unknown: Optional[str] = handle_unknown_option(),
+    skip_unreadable: bool = skip_unreadable_option(),
 ) -> None:
     """Fit a detector on (mostly) normal data and write its model file.
 
     Every row of a file is used (a named dataset: its training part); the
-    --label column is never a feature.
+    --label column is never a feature. Text columns are one-hot encoded as
+    by `aekit train`; the model file remembers the table's columns, so
+    `detect score` takes them by name.
     """
     from aekit import AnomalyDetector
     from aekit.data.tabular import take_rows
 
-    dataset = load_data(data, seed=seed, label=label, drop=drop, whole=True)
+    dataset = load_data(data, seed=seed, label=label, drop=drop, whole=True, ids=ids, skip_unreadable=skip_unreadable)
     X = dataset.X_train
     if normal is not None:
         X = take_rows(X, np.flatnonzero(normal_rows(dataset.y_train, dataset.classes, normal, data)))
     X = features(X, dataset.feature_names)
     detector = AnomalyDetector(model, threshold=parse_threshold(threshold), contamination=contamination,
                                score=score, threshold_k=threshold_k, latent_dim=latent, hidden=parse_hidden(hidden),
-                               max_epochs=epochs, random_state=seed, verbose=0 if quiet else 1)
+                               max_epochs=epochs, random_state=seed, verbose=0 if quiet else 1,
+                               **({"handle_unknown": handle_unknown} if handle_unknown is not None else {}))
     detector.fit(X)
+    remember_contract(detector, dataset)
     detector.save(out)
     console.print(f"fitted {model} on {len(X)} rows of {dataset.name}: threshold {detector.threshold_:.6g} "
                   f"({detector.threshold_rule_}), {detector.labels_.mean():.1%} of training rows flagged; wrote {out}")
@@ -113,13 +120,23 @@ def score(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     label: Optional[str] = label_option(),
     drop: Optional[str] = drop_option(),
+    ids: Optional[str] = id_option(),
+    fmt: str = format_option(),
 ) -> None:
     """Score every row of INPUT, streaming it in chunks at constant memory.
 
-    Rows with missing values are not scored: their score and label are left
-    empty and their row numbers are reported. The --label column is copied
-    to the output as true_label, beside the detector's label.
+    The detector's columns are taken by name, in any order (others are
+    ignored; a file without a header: by position). The id columns come
+    first in the output; the label column is copied as true_label, beside
+    the detector's label. Rows with missing values are not scored: their
+    score and label are left empty and their row numbers are reported.
     """
+    import warnings
+
+    import pandas as pd
+
+    from aekit.data import contract_of
+    from aekit.data.contract import IgnoredColumnsWarning
     from aekit.detection.streaming import count_rows, iter_chunks
     from aekit.estimators import AnomalyDetector
     from aekit.io import load
@@ -134,18 +151,24 @@ def score(
     tally = {"rows": 0, "flagged": 0, "nan_rows": [], "shown": []}
     with _progress(quiet) as progress:
         task = progress.add_task(f"scoring {input.name}", total=total)
+        contract = contract_of(detector)
         for number, chunk in enumerate(iter_chunks(input, chunk_size)):
-            truth, chunk = _take_out_columns(chunk, label, drop, input.name)
-            frame = _score_chunk(detector, chunk, tally, top)
-            if truth is not None:
-                frame["true_label"] = truth
+            with warnings.catch_warnings():
+                if number:  # ignored columns are named once, for the first chunk
+                    warnings.simplefilter("ignore", IgnoredColumnsWarning)
+                chosen = contract.select(chunk, input.name, label=label, drop=drop, ids=ids)
+            frame = _score_chunk(detector, chosen.X, tally, top, chosen.ids)
+            if chosen.ids is not None:
+                frame = pd.concat([chosen.ids, frame], axis=1)
+            if chosen.label is not None:
+                frame["true_label"] = chosen.label
             frame.to_csv(tmp, mode="w" if number == 0 else "a", header=number == 0, index=False)
             progress.advance(task, len(frame))
     if tally["rows"] == 0:
         tmp.unlink(missing_ok=True)
         raise ValueError(f"{input} has no data rows; expected at least one row to score")
     tmp.replace(output)
-    _print_summary(detector, tally, output)
+    _print_summary(detector, tally, output, fmt)
 
 
 def _progress(quiet: bool):
@@ -155,75 +178,57 @@ def _progress(quiet: bool):
                     console=err_console, disable=quiet, transient=True)
 
 
-def _take_out_columns(chunk, label: Optional[str], drop: Optional[str], name: str):
-    """(the label column's values or None, the chunk without the label and dropped columns),
-    the columns found as :func:`aekit.data.load_table` finds them."""
-    from aekit.data.loaders import _column_list, _find_column
-    from aekit.exceptions import DataError
-
-    wanted = _column_list(drop) + ([label] if label is not None else [])
-    if not wanted:
-        return None, chunk
-    if not hasattr(chunk, "columns"):
-        raise DataError(f"--label / --drop need a CSV or Parquet table; {name} is an array without columns")
-    found = [_find_column(chunk, column) for column in wanted]
-    missing = [str(w) for w, f in zip(wanted, found) if f is None]
-    if missing:
-        raise DataError(f"{name} has no column {missing}; its columns are {[str(c) for c in chunk.columns]}")
-    truth = chunk[found[-1]].to_numpy() if label is not None else None
-    return truth, chunk.drop(columns=found)
-
-
-def _chunk_matrix(detector, chunk) -> np.ndarray:
-    """The model's columns of a chunk, in fit order, as float64 (NaN kept)."""
+def _chunk_matrix(detector, X):
+    """The detector's columns of a chunk as it takes them: a table with categories stays a
+    DataFrame; numbers become a float matrix (NaN kept)."""
     from aekit.data import check_data
-    from aekit.exceptions import DataError
 
-    names = getattr(detector, "feature_names_in_", None)
-    if hasattr(chunk, "columns") and names is not None and all(isinstance(c, str) for c in chunk.columns):
-        missing = [c for c in names if c not in set(chunk.columns)]
-        if missing:
-            raise DataError(f"the input lacks columns {missing[:5]} that the detector was fitted on "
-                            f"(expected {len(names)} columns: {list(names)[:5]}...)")
-        chunk = chunk[list(names)]
-    return check_data(chunk, name="input", n_features=detector.n_features_in_,
+    if detector.estimator_._has_categories():
+        return X
+    return check_data(X, name="input", n_features=detector.n_features_in_,
                       estimator_name="the detector", allow_nan=True)
 
 
-def _score_chunk(detector, chunk, tally: dict, top: int):
+def _score_chunk(detector, chunk, tally: dict, top: int, ids=None):
     import pandas as pd
 
+    from aekit.data.tabular import take_rows
     from aekit.estimators.detector import FEATURE_SCORES
 
     X = _chunk_matrix(detector, chunk)
     rows = tally["rows"] + np.arange(len(X))
-    complete = ~np.isnan(X).any(axis=1)
+    complete = ~(X.isna().to_numpy() if hasattr(X, "isna") else np.isnan(X)).any(axis=1)
     scores = np.full(len(X), np.nan)
     labels = pd.array([pd.NA] * len(X), dtype="Int64")
     tops = [""] * len(X)
     if complete.any():
-        scores[complete] = detector.decision_function(X[complete])
+        kept = take_rows(X, np.flatnonzero(complete))
+        scores[complete] = detector.decision_function(kept)
         labels[complete] = (scores[complete] > detector.threshold_).astype(int)
         if top and detector.score in FEATURE_SCORES:
-            for i, features in zip(np.flatnonzero(complete), detector.top_features(X[complete], n=top)):
+            for i, features in zip(np.flatnonzero(complete), detector.top_features(kept, n=top)):
                 tops[i] = ";".join(f"{name}={share:.4g}" for name, share in features)
     flagged = np.flatnonzero(complete & (scores > detector.threshold_))
     tally["rows"] += len(X)
     tally["flagged"] += len(flagged)
     tally["nan_rows"].extend(rows[~complete].tolist())
     room = SHOWN_FLAGGED - len(tally["shown"])
-    tally["shown"].extend((int(rows[i]), float(scores[i]), tops[i]) for i in flagged[:max(room, 0)])
+    tally["shown"].extend({**({str(c): ids[c].iloc[i] for c in ids.columns} if ids is not None else {}),
+                           "row": int(rows[i]), "score": float(scores[i]),
+                           "top features (share of the score)": tops[i]} for i in flagged[:max(room, 0)])
     return pd.DataFrame({"row": rows, "score": scores, "label": labels, "top_features": tops})
 
 
-def _print_summary(detector, tally: dict, output: Path) -> None:
-    if tally["shown"]:
-        table = Table("row", "score", "top features (share of the score)", title="flagged rows")
-        for row, value, tops in tally["shown"]:
-            table.add_row(str(row), f"{value:.4g}", tops)
-        console.print(table)
+def _print_summary(detector, tally: dict, output: Path, fmt: str = "table") -> None:
+    import pandas as pd
+
+    if tally["shown"] or fmt != "table":
+        shown = pd.DataFrame(tally["shown"], columns=None if tally["shown"] else ["row", "score"])
+        if fmt == "table":
+            shown["row"] = shown["row"].astype(str)  # an identifier: no thousands separator
+        print_table(shown, fmt, console=console, title="flagged rows" if fmt == "table" else None)
     scored = tally["rows"] - len(tally["nan_rows"])
-    console.print(f"scored {scored} of {tally['rows']} rows: {tally['flagged']} flagged above threshold "
+    (console if fmt == "table" else err_console).print(f"scored {scored} of {tally['rows']} rows: {tally['flagged']} flagged above threshold "
                   f"{detector.threshold_:.6g}; wrote {output}")
     if tally["nan_rows"]:
         shown = ", ".join(map(str, tally["nan_rows"][:10])) + (" ..." if len(tally["nan_rows"]) > 10 else "")

@@ -17,7 +17,8 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
+
+from aekit.cli._tables import format_option, print_table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Recommenders: AutoRec rating prediction, Mult-VAE / Mult-DAE / EASE top-N lists.")
@@ -36,9 +37,10 @@ TOP_K = (10, 20, 50, 100)
 # options shared by train and compare
 DATA_OPTION = typer.Option("movielens-small", "--data", "-d",
                            help="movielens-small, ml-100k, ml-1m, or a CSV / Parquet ratings file.")
-USER_COL_OPTION = typer.Option("user", "--user-col")
-ITEM_COL_OPTION = typer.Option("item", "--item-col")
-RATING_COL_OPTION = typer.Option("rating", "--rating-col")
+USER_COL_OPTION = typer.Option("user", "--user-col", help="The ratings file's user id column.")
+ITEM_COL_OPTION = typer.Option("item", "--item-col", help="The ratings file's item id column.")
+RATING_COL_OPTION = typer.Option("rating", "--rating-col", help="The ratings file's rating column.")
+COLUMN_OPTIONS = {"user_col": "--user-col", "item_col": "--item-col", "rating_col": "--rating-col"}
 
 
 def _columns(user_col: str, item_col: str, rating_col: str) -> dict:
@@ -46,10 +48,26 @@ def _columns(user_col: str, item_col: str, rating_col: str) -> dict:
 
 
 def _load(data: str, columns: dict):
-    from aekit.data.ratings import load_ratings
+    """The ratings of ``data`` (a named set, or a file whose columns the options name)."""
+    from aekit.data.ratings import load_ratings, read_ratings_file
 
-    return load_ratings(data, user_col=columns["user_col"], item_col=columns["item_col"],
+    source = data
+    if Path(data).is_file():  # a user's file: its columns are checked here, against the options' names
+        source = read_ratings_file(Path(data))
+        check_columns(source, Path(data).name, {COLUMN_OPTIONS[k]: v for k, v in columns.items()})
+    return load_ratings(source, user_col=columns["user_col"], item_col=columns["item_col"],
                         rating_col=columns["rating_col"])
+
+
+def check_columns(frame, name: str, wanted: dict[str, str]) -> None:
+    """Refuse a file without the columns that options (``{"--user-col": "user", ...}``) name."""
+    from aekit.exceptions import DataError
+
+    missing = {option: column for option, column in wanted.items() if column not in frame.columns}
+    if missing:
+        named = ", ".join(f"{column!r} ({option})" for option, column in missing.items())
+        raise DataError(f"{name} has no column {named}; its columns are {list(frame.columns)[:10]}: "
+                                 f"name yours with {' / '.join(missing)}")
 
 
 def _split(run: dict):
@@ -106,7 +124,8 @@ def train(
 
 
 @app.command()
-def evaluate(run_dir: Path = typer.Argument(..., help="A directory written by `aekit recommend train`.")) -> None:
+def evaluate(run_dir: Path = typer.Argument(..., help="A directory written by `aekit recommend train`."),
+             fmt: str = format_option()) -> None:
     """Metrics on the run's test part (beside the popularity baseline for top-N) and report.html."""
     import pandas as pd
 
@@ -123,8 +142,9 @@ def evaluate(run_dir: Path = typer.Argument(..., help="A directory written by `a
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "results.csv", index=False)
     report = _report(run, estimator, table, out)
-    _print_table(table)
-    console.print(f"wrote [bold]{report}[/]")
+    print_table(table, fmt, console=console)
+    if fmt == "table":
+        console.print(f"wrote [bold]{report}[/]")
 
 
 def _metrics(run: dict, estimator) -> list[dict]:
@@ -156,20 +176,13 @@ def _report(run: dict, estimator, table, out: Path) -> Path:
                               "in, the other 20% to find).")
 
 
-def _print_table(table) -> None:
-    shown = Table(*[str(c) for c in table.columns])
-    for row in table.itertuples(index=False):
-        shown.add_row(*[f"{v:.4f}" if isinstance(v, float) else str(v) for v in row])
-    console.print(shown)
-
-
 @app.command()
 def predict(
     model: Path = typer.Argument(..., help="A .safetensors AutoRec model file."),
     pairs: Path = typer.Argument(..., help="CSV / Parquet with user and item columns."),
     output: Path = typer.Option(..., "--output", "-o", help="CSV to write: the pairs and a prediction column."),
-    user_col: str = typer.Option("user", "--user-col"),
-    item_col: str = typer.Option("item", "--item-col"),
+    user_col: str = USER_COL_OPTION,
+    item_col: str = ITEM_COL_OPTION,
 ) -> None:
     """Predict the ratings of (user, item) pairs; cold-start pairs are counted."""
     from aekit.data.ratings import read_ratings_file
@@ -180,9 +193,7 @@ def predict(
         raise ValueError(f"{model} holds a {type(estimator).__name__}, which ranks items but does not predict "
                          "ratings; use `aekit recommend top`")
     frame = read_ratings_file(pairs)
-    missing = [c for c in (user_col, item_col) if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{pairs.name} has no column(s) {missing}; its columns are {list(frame.columns)}")
+    check_columns(frame, pairs.name, {"--user-col": user_col, "--item-col": item_col})
     frame["prediction"] = estimator.predict(frame[user_col].to_numpy(), frame[item_col].to_numpy())
     n_cold = int(estimator.cold_start_mask(frame[user_col].to_numpy(), frame[item_col].to_numpy()).sum())
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -198,27 +209,60 @@ def top(
     history: Optional[str] = typer.Option(None, "--history", help="Comma-separated item ids of a new user (fold-in)."),
     n: int = typer.Option(10, "-n", help="How many items."),
     include_seen: bool = typer.Option(False, "--include-seen", help="Keep items the user already has."),
+    fmt: str = format_option(),
 ) -> None:
     """Print the top-N items for a known user or for a new user's history."""
+    import pandas as pd
+
+    from aekit.exceptions import DataError
     from aekit.io import load
 
     if (user is None) == (history is None):
         raise typer.BadParameter("give exactly one of --user or --history")
     estimator = load(model)
-    query = _typed_ids([user], estimator.user_ids_)[0] if user is not None else \
-        _typed_ids([h.strip() for h in history.split(",") if h.strip()], estimator.item_ids_)
-    for rank, item in enumerate(estimator.recommend(query, n=n, exclude_seen=not include_seen), start=1):
-        console.print(f"{rank}\t{item}")
+    if user is not None:
+        query = typed_ids([user], estimator.user_ids_, "--user", "user")[0]
+    else:
+        items = typed_ids([h.strip() for h in history.split(",") if h.strip()], estimator.item_ids_, "--history",
+                          "item")
+        unknown = [item for item in items if item not in set(estimator.item_ids_.tolist())]
+        if len(unknown) == len(items):
+            raise DataError(f"--history: none of the items {_listed(unknown)} is known to the model "
+                                     f"(its item ids are like {_listed(estimator.item_ids_[:3].tolist())})")
+        if unknown:
+            Console(stderr=True).print(f"note: --history items unknown to the model are left out: "
+                                       f"{_listed(unknown)}", style="yellow", highlight=False)
+        query = items
+    ranked = estimator.recommend(query, n=n, exclude_seen=not include_seen)
+    print_table(pd.DataFrame({"rank": range(1, len(ranked) + 1), "item": [str(i) for i in ranked]}), fmt,
+                console=console)
 
 
-def _typed_ids(texts: list[str], known) -> list:
-    """Ids typed on the command line, as numbers when the model's ids are numbers."""
+def typed_ids(texts: list[str], known, option: str, what: str) -> list:
+    """Ids typed for ``option``, as numbers when the model's ids are numbers; the ones that are
+    not numbers then are named."""
     if known.dtype.kind not in "iuf":
         return texts
+    from aekit.exceptions import DataError
+
+    bad = [t for t in texts if not _is_number(t)]
+    if bad:
+        raise DataError(f"{option}: {_listed(bad)} {'is' if len(bad) == 1 else 'are'} not among this model's {what} "
+                        f"ids, which are numbers (like {_listed(known[:3].tolist())})")
+    return [known.dtype.type(float(t)) for t in texts]
+
+
+def _is_number(text: str) -> bool:
     try:
-        return [known.dtype.type(float(t)) for t in texts]
+        float(text)
     except ValueError:
-        raise typer.BadParameter(f"the model's ids are numbers; got {texts[:3]}") from None
+        return False
+    return True
+
+
+def _listed(values: list) -> str:
+    shown = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in values[:5])
+    return shown + (f" and {len(values) - 5} more" if len(values) > 5 else "")
 
 
 # -- compare: every recommender and its baseline on one split --------------------------------------
@@ -234,6 +278,7 @@ def compare(
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Maximum epochs (default: each model's)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the splits and the models."),
     out: Path = typer.Option(Path("runs/recommend-compare"), "--out", "-o", help="Output directory."),
+    fmt: str = format_option(),
 ) -> None:
     """Fit the recommenders on one split each and compare them with their baselines.
 
@@ -278,9 +323,10 @@ def compare(
                                 "baseline mu + b_u + b_i. Top-N models: strong generalisation (10% of users "
                                 "held out, 80% of each one's items folded in, the other 20% to find), beside "
                                 "popularity. Higher is better for recall, NDCG, precision and coverage.")
-    _print_table(table[[c for c in ("model", "rmse", "mae", "recall@20", "recall@50", "ndcg@100", "fit_seconds")
-                        if c in table.columns]])
-    console.print(f"wrote [bold]{report}[/]")
+    print_table(table, fmt, console=console, columns=[
+        c for c in ("model", "rmse", "mae", "recall@20", "recall@50", "ndcg@100", "fit_seconds") if c in table.columns])
+    if fmt == "table":
+        console.print(f"wrote [bold]{report}[/]")
 
 
 def _baseline_row(estimator, test) -> dict:

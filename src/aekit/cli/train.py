@@ -14,25 +14,25 @@ from typing import Optional
 
 import numpy as np
 import typer
-from rich.table import Table
 
 from aekit.cli._common import (ACCELERATOR, DEVICES, INPUT_HELP, MODEL_HELP, NUM_NODES, NUM_THREADS, PRECISION,
                                STRATEGY, console, device_settings, drop_option, features, handle_unknown_option,
-                               image_size_option, label_option, load_data, parse_hidden, parse_size, parse_sizes,
-                               print_table)
+                               id_option, image_size_option, label_option, load_data, parse_hidden, parse_size,
+                               parse_sizes, print_table, remember_contract, skip_unreadable_option)
+from aekit.cli._tables import format_option
 from aekit.estimators.presets import PRESETS, make_estimator
 
 
-def datasets() -> None:
+def datasets(fmt: str = format_option()) -> None:
     """List the named datasets: what they are, whether they are here, how to get them."""
+    import pandas as pd
+
     from aekit.data import list_datasets
 
-    table = Table("name", "samples", "available")
-    table.add_column("source / how to get it", overflow="fold")  # fold long URLs, never cut them
-    for info in list_datasets():
-        where = info.source if info.available else info.how_to_get
-        table.add_row(info.name, info.n_samples, "yes" if info.available else "no", where)
-    console.print(table)
+    rows = [{"name": info.name, "samples": info.n_samples, "available": "yes" if info.available else "no",
+             "source / how to get it": info.source if info.available else info.how_to_get}
+            for info in list_datasets()]
+    print_table(pd.DataFrame(rows), fmt, columns=None)
 
 
 # -- training ---------------------------------------------------------------------
@@ -56,6 +56,8 @@ def train(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     label: Optional[str] = label_option(),
     drop: Optional[str] = drop_option(),
+    ids: Optional[str] = id_option(),
+    skip_unreadable: bool = skip_unreadable_option(),
     noise_level: Optional[float] = typer.Option(None, "--noise-level", help="Corruption level (denoising models)."),
     sparsity_weight: Optional[float] = typer.Option(None, "--sparsity-weight"),
     sparsity_target: Optional[float] = typer.Option(None, "--sparsity-target", help="Target activation (KL)."),
@@ -90,7 +92,7 @@ def train(
     check_named_options(model, chosen, extra)
     from aekit.runs import data_record
 
-    dataset = load_data(data, image_size, seed, label, drop)
+    dataset = load_data(data, image_size, seed, label, drop, ids=ids, skip_unreadable=skip_unreadable)
     out.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(out / "evaluation", ignore_errors=True)  # it described the model this run replaces
     budget = {k: v for k, v in dict(max_epochs=epochs, batch_size=batch_size, patience=patience).items()
@@ -111,6 +113,7 @@ def train(
     estimator.fit(features(dataset.X_train, dataset.feature_names), y_fit)
     if getattr(estimator, "_global_rank", 0) != 0:
         return  # distributed training: rank 0 writes the model file and the run's outputs
+    remember_contract(estimator, dataset)
     estimator.save(out / "model.safetensors")
     is_vae = hasattr(estimator, "elbo")  # a VAE's score_samples is -ELBO: report the ELBO itself
     test_mse = float(np.mean(estimator.score_samples(dataset.X_test))) if len(dataset.X_test) and not is_vae else None
@@ -118,7 +121,8 @@ def train(
     test_elbo = float(np.mean(estimator.elbo(dataset.X_test, **test_labels))) if len(dataset.X_test) and is_vae else None
     run = {"model": model, "data": data, "latent": latent, "hidden": list(hidden_sizes), "seed": seed,
            "image_size": image_size, "epochs_run": estimator.n_epochs_, "best_epoch": estimator.best_epoch_,
-           "test_mse_scaled": test_mse, "test_elbo_nats": test_elbo, "label": label, "drop": drop,
+           "test_mse_scaled": test_mse, "test_elbo_nats": test_elbo, "label": label, "drop": drop, "ids": ids,
+           "skip_unreadable": skip_unreadable,
            **data_record(data, len(dataset.X_train) + len(dataset.X_test), seed), "command": "aekit " + shlex.join(sys.argv[1:])}
     if task and y_test is not None and len(dataset.X_test):
         run["task"], run["test_score"] = task, float(estimator.score(features(dataset.X_test, dataset.feature_names),
@@ -224,64 +228,91 @@ STREAMED_INPUTS = (".npy", ".parquet")
 
 def _apply_model(model_path: Path, input_path: Path, output: Path, method: str,
                  label: Optional[str] = None, drop: Optional[str] = None, image_size: Optional[str] = None,
-                 handle_unknown: Optional[str] = None) -> None:
+                 handle_unknown: Optional[str] = None, ids: Optional[str] = None,
+                 skip_unreadable: bool = False) -> None:
+    from aekit.data import contract_of
     from aekit.io import load
 
     estimator = load(model_path)
     if handle_unknown is not None and "handle_unknown" in estimator.get_params():
         estimator.set_params(handle_unknown=handle_unknown)
     if input_path.is_dir():
-        _apply_to_images(estimator, input_path, output, method, image_size)
+        _apply_to_images(estimator, input_path, output, method, image_size, skip_unreadable)
         return
-    if (input_path.suffix.lower() in STREAMED_INPUTS and label is None and drop is None
-            and _streamable(estimator, input_path)):  # possibly larger than memory: block by block
+    contract = contract_of(estimator)
+    if (input_path.suffix.lower() in STREAMED_INPUTS and label is None and drop is None and ids is None
+            and _streamable(estimator, contract, input_path)):  # possibly larger than memory: block by block
         from aekit.estimators.blocks import apply_by_blocks
 
         n_rows, width = apply_by_blocks(estimator, input_path, method, output)
         console.print(f"wrote {n_rows} rows x {width} columns to {output}")
         return
-    from aekit.data import load_table, save_table
+    from aekit.data import load_table
 
-    table = load_table(input_path, label=label, drop=drop)
-    X = table.features()  # named columns are checked against the model's, as in Python
+    table = load_table(input_path, label=label, drop=drop, ids=ids, contract=contract)  # the model's columns
+    X = table.features()
     if method == "transform":
         result, names = estimator.transform(X), list(estimator.get_feature_names_out())
     else:
-        fitted = getattr(estimator, "feature_names_in_", None)
-        names = list(fitted) if fitted is not None else table.columns or [f"x{i}" for i in range(table.X.shape[1])]
+        names = table.columns or [f"x{i}" for i in range(table.X.shape[1])]
         result = estimator.reconstruct(X)
-    save_table(output, result, columns=names)
-    console.print(f"wrote {result.shape[0]} rows x {result.shape[1]} columns to {output}")
+    write_rows(output, result, names, table.ids)
 
 
-def _streamable(estimator, input_path: Path) -> bool:
-    """A Parquet file is read block by block only when its columns are the model's (in order);
-    otherwise it is loaded whole, so that the mismatch is reported as in Python. A model with
-    categorical columns always reads the whole table (blocks are numeric)."""
-    if getattr(estimator, "_has_categories", lambda: False)():
-        return False
-    fitted = getattr(estimator, "feature_names_in_", None)
-    if input_path.suffix.lower() != ".parquet" or fitted is None:
-        return True
+def write_rows(output: Path, result, names: list[str], ids=None) -> None:
+    """Write one output row per input row; in a .csv, the id columns (or image files) come first."""
+    import pandas as pd
+
+    from aekit.data import save_table
+
+    note = ""
+    if output.suffix.lower() != ".csv":  # .npy: numbers only (save_table names what else it accepts)
+        save_table(output, result, columns=names)
+        if ids is not None:
+            note = f" (without the id columns {list(ids.columns)}: a .npy holds numbers only; write a .csv for them)"
+    else:
+        frame = result if isinstance(result, pd.DataFrame) else pd.DataFrame(np.asarray(result), columns=names)
+        if ids is not None:
+            frame = pd.concat([ids.reset_index(drop=True), frame.reset_index(drop=True)], axis=1)
+            note = f" ({', '.join(map(str, ids.columns))} first)"
+        output.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(output, index=False)
+    console.print(f"wrote {len(result)} rows x {np.shape(result)[1]} columns to {output}{note}")
+
+
+def _streamable(estimator, contract, input_path: Path) -> bool:
+    """A file is read block by block only when its columns are the model's, in order, with
+    nothing else (otherwise it is loaded whole and its columns selected by the model's data
+    contract). A model with categorical columns always reads the whole table (blocks are numeric)."""
+    if getattr(estimator, "_has_categories", lambda: False)() or contract is None:
+        return contract is None
     from aekit.data.blocks import open_blocks
 
-    return list(open_blocks(input_path).columns or []) == [str(c) for c in fitted]
+    source = open_blocks(input_path)
+    if contract.features is None or not source.columns:
+        return source.n_features == contract.n_features
+    return list(source.columns) == list(contract.features)
 
 
-def _apply_to_images(estimator, folder: Path, output: Path, method: str, image_size: Optional[str]) -> None:
-    """Codes of a folder's images as a table (one row per file), or reconstructions as images."""
-    from aekit.data import list_images, load_image_folder, save_image_folder, save_table
+def _apply_to_images(estimator, folder: Path, output: Path, method: str, image_size: Optional[str],
+                     skip_unreadable: bool = False) -> None:
+    """Codes of a folder's images as a table (one row per file, its path and class first), or
+    reconstructions as images (in the same subfolders)."""
+    import pandas as pd
 
-    X, image_shape = load_image_folder(folder, size=parse_size(image_size))
-    names = [p.name for p in list_images(folder)]
+    from aekit.data import read_image_folder, save_image_folder
+
+    images = read_image_folder(folder, size=parse_size(image_size), skip_unreadable=skip_unreadable)
+    X = images.X
+    files = pd.DataFrame({"file": images.files})
+    if images.classes is not None:
+        files["class"] = np.asarray(images.classes, dtype=object)[images.y]
     if method == "transform":
-        save_table(output, estimator.transform(X), columns=list(estimator.get_feature_names_out()))
-        console.print(f"wrote the codes of {len(X)} images to {output} (rows in file-name order)")
+        write_rows(output, estimator.transform(X), list(estimator.get_feature_names_out()), files)
     elif output.suffix:
-        save_table(output, estimator.reconstruct(X))
-        console.print(f"wrote {len(X)} reconstructed images as rows to {output}")
+        write_rows(output, estimator.reconstruct(X), [f"x{i}" for i in range(X.shape[1])], files)
     else:
-        save_image_folder(output, estimator.reconstruct(X), image_shape, names)
+        save_image_folder(output, estimator.reconstruct(X), images.image_shape, images.files)
         console.print(f"wrote {len(X)} reconstructed images to {output}/")
 
 
@@ -290,9 +321,13 @@ def encode(model: Path = typer.Argument(..., help=MODEL_HELP),
            output: Path = typer.Option(..., "--output", "-o", help="Output .csv or .npy."),
            label: Optional[str] = label_option(), drop: Optional[str] = drop_option(),
            image_size: Optional[str] = image_size_option(),
-           handle_unknown: Optional[str] = handle_unknown_option()) -> None:
-    """Write the codes of INPUT's rows (its columns must be the model's, in the same order)."""
-    _apply_model(model, input, output, "transform", label, drop, image_size, handle_unknown)
+           handle_unknown: Optional[str] = handle_unknown_option(), ids: Optional[str] = id_option(),
+           skip_unreadable: bool = skip_unreadable_option()) -> None:
+    """Write the codes of INPUT's rows, its id columns (or image files) first.
+
+    The model's columns are taken by name, in any order (other columns are
+    ignored); a file without a header is matched by position."""
+    _apply_model(model, input, output, "transform", label, drop, image_size, handle_unknown, ids, skip_unreadable)
 
 
 def reconstruct(model: Path = typer.Argument(..., help=MODEL_HELP),
@@ -301,10 +336,11 @@ def reconstruct(model: Path = typer.Argument(..., help=MODEL_HELP),
                                             help="Output .csv or .npy; for images also a folder (PNGs)."),
                 label: Optional[str] = label_option(), drop: Optional[str] = drop_option(),
                 image_size: Optional[str] = image_size_option(),
-                handle_unknown: Optional[str] = handle_unknown_option()) -> None:
-    """Write the reconstructions of INPUT's rows (its columns must be the model's, in the same order);
-    a table's categorical columns come back as categories."""
-    _apply_model(model, input, output, "reconstruct", label, drop, image_size, handle_unknown)
+                handle_unknown: Optional[str] = handle_unknown_option(), ids: Optional[str] = id_option(),
+                skip_unreadable: bool = skip_unreadable_option()) -> None:
+    """Write the reconstructions of INPUT's rows, its id columns first; a table's categorical
+    columns come back as categories. Columns are taken by name as for `encode`."""
+    _apply_model(model, input, output, "reconstruct", label, drop, image_size, handle_unknown, ids, skip_unreadable)
 
 
 # -- export ----------------------------------------------------------------------------
@@ -322,12 +358,24 @@ def export(model: Path = typer.Argument(..., help="A .safetensors model file."),
     console.print(f"wrote the {part} of {model} to {written} (input 'input', output 'output')")
 
 
+def _test_ids(run: dict, contract):
+    """The id columns of the run's test rows (None without ids), for the report's worst rows."""
+    if contract is None or not contract.ids or not run.get("data_path") or run.get("test_indices") is None:
+        return None
+    from aekit.data import load_table
+
+    ids = load_table(run["data_path"], contract=contract).ids
+    return None if ids is None else ids.iloc[run["test_indices"]].reset_index(drop=True)
+
+
 def evaluate(
     run_dir: Path = typer.Argument(..., help="A directory written by `aekit train` (its data must be unchanged)."),
     code_map: str = typer.Option("tsne", "--code-map", help="2-D map of codes: tsne, umap or pca."),
+    fmt: str = format_option(),
 ) -> None:
     """Measure a trained model beside PCA; write results and report.html into RUN_DIR/evaluation."""
     from aekit.compare import evaluate_fitted
+    from aekit.data import contract_of
     from aekit.io import load
 
     run_file = run_dir / "run.json"
@@ -338,13 +386,16 @@ def evaluate(
     run = json.loads(run_file.read_text())
     estimator = load(run_dir / "model.safetensors")
     check_unchanged(run)
+    contract = contract_of(estimator) if getattr(estimator, "data_contract_", None) is not None else None
     dataset = load_data(run.get("data_path") or run["data"], run.get("image_size"), run.get("seed", 0),
-                        run.get("label"), run.get("drop"), run.get("test_indices"))
+                        None if contract else run.get("label"), None if contract else run.get("drop"),
+                        run.get("test_indices"), contract=contract, skip_unreadable=run.get("skip_unreadable", False))
     if len(dataset.X_test) == 0:
         raise ValueError(f"{run['data']} has too few rows for a test split (need at least 5); nothing to evaluate on")
     result = evaluate_fitted(run["model"], estimator, dataset, run_dir / "evaluation", seed=run.get("seed", 0),
                              command="aekit " + shlex.join(sys.argv[1:]), code_map_method=code_map,
-                             test_rows=run.get("test_indices"))
-    print_table(result.table)
-    console.print(f"wrote [bold]{result.report}[/]")
+                             test_rows=run.get("test_indices"), test_ids=_test_ids(run, contract))
+    print_table(result.table, fmt)
+    if fmt == "table":
+        console.print(f"wrote [bold]{result.report}[/]")
 

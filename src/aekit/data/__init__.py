@@ -4,8 +4,10 @@
   one line what is wrong with it.
 - :class:`Scaler` and :func:`choose_scaling`: scaling stored with the model.
 - :func:`corrupt` / :func:`corrupt_array`: noise for denoising autoencoders.
-- :func:`load_table`, :func:`load_image_folder`, :func:`load_any`,
-  :func:`save_table`: the user's own files.
+- :func:`load_table`, :func:`read_image_folder` (class subfolders too),
+  :func:`load_image_folder`, :func:`load_any`, :func:`save_table`: the
+  user's own files; :class:`DataContract` / :func:`contract_of`: the columns
+  a model reads from a table, selected by name in any order.
 - :func:`list_datasets`, :func:`load_dataset`: named datasets (bundled, from
   Debian packages, or downloaded with :func:`fetch_file` and pinned hashes).
 - :func:`check_series`, :func:`sliding_windows` / :func:`windows_to_steps`,
@@ -14,12 +16,15 @@
 """
 
 from aekit.data.download import default_data_home, fetch_file
+from aekit.data.contract import DataContract, contract_of
 from aekit.data.loaders import (
+    ImageFolder,
     Table,
     list_images,
     load_any,
     load_image_folder,
     load_table,
+    read_image_folder,
     save_image_folder,
     save_table,
 )
@@ -35,11 +40,14 @@ __all__ = [
     "NOISE_KINDS",
     "SCALING_KINDS",
     "Table",
+    "DataContract",
     "Dataset",
+    "ImageFolder",
     "DatasetInfo",
     "Scaler",
     "check_data",
     "check_noise",
+    "contract_of",
     "choose_scaling",
     "corrupt",
     "corrupt_array",
@@ -53,6 +61,7 @@ __all__ = [
     "load_image_folder",
     "load_table",
     "read_idx",
+    "read_image_folder",
     "save_image_folder",
     "save_table",
     # time series

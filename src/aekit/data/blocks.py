@@ -11,7 +11,6 @@ and writes each result as it comes (:class:`BlockWriter`).
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -19,6 +18,7 @@ import numpy as np
 
 from aekit.data.validation import check_data
 from aekit.exceptions import DataError
+from aekit.files import atomic_write
 
 __all__ = ["BlockSource", "BlockWriter", "NpyBlocks", "ParquetBlocks", "is_block_source", "open_blocks"]
 
@@ -233,12 +233,11 @@ class BlockWriter:
         if self.suffix not in self.SUFFIXES:
             raise DataError(f"cannot write {self.path.name}: expected one of {self.SUFFIXES}")
         self.n_rows, self.columns, self.written = n_rows, list(columns), 0
-        self.tmp = self.path.with_name(self.path.name + ".part")
         self._parquet = None
 
     def __enter__(self) -> BlockWriter:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.tmp, "wb")
+        self._writing = atomic_write(self.path)  # the file appears whole (and durable) or not at all
+        self._file = self._writing.__enter__()
         if self.suffix == ".npy":
             header = {"descr": "<f4", "fortran_order": False, "shape": (self.n_rows, len(self.columns))}
             np.lib.format.write_array_header_2_0(self._file, header)
@@ -268,14 +267,11 @@ class BlockWriter:
     def __exit__(self, exc_type, exc, tb) -> None:
         if self._parquet is not None:
             self._parquet.close()
-        self._file.close()
         if exc_type is None and self.written != self.n_rows:
-            os.remove(self.tmp)
-            raise DataError(f"wrote {self.written} rows to {self.path.name}, expected {self.n_rows}")
-        if exc_type is None:
-            os.replace(self.tmp, self.path)
-        elif self.tmp.exists():
-            os.remove(self.tmp)
+            exc = DataError(f"wrote {self.written} rows to {self.path.name}, expected {self.n_rows}")
+            self._writing.__exit__(DataError, exc, None)  # drops the temporary file
+            raise exc
+        self._writing.__exit__(exc_type, exc, tb)
 
 
 def fit_scaler_by_blocks(source: BlockSource, kind: str = "auto"):

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from aekit.data.contract import DataContract, column_list, find_column
 from aekit.data.validation import check_data
 from aekit.exceptions import DataError
 
-__all__ = ["IMAGE_SUFFIXES", "TABLE_SUFFIXES", "Table", "list_images", "load_any", "load_image_folder", "load_table",
-           "save_image_folder", "save_table"]
+__all__ = ["IMAGE_SUFFIXES", "TABLE_SUFFIXES", "ImageFolder", "Table", "list_images", "load_any", "load_image_folder",
+           "load_table", "read_image_folder", "save_image_folder", "save_table"]
 
 TABLE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".npy", ".npz")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 IMAGE_MODES = {"L": 1, "RGB": 3}  # Pillow mode -> number of channels
 MAX_LABEL_CLASSES = 50  # a label with more distinct values is taken as continuous (no classes)
 MIN_ROWS_FOR_ID_CHECK = 20  # below this, a column of distinct values is no sign of an id
+MAX_LISTED_FILES = 20  # unreadable files named in one message
 
 
 @dataclass(frozen=True)
@@ -40,12 +42,19 @@ class Table:
         Class indices of the label (``label=`` column, or ``y`` in an .npz).
     classes : tuple of str or None
         ``classes[y[i]]`` is the label value of row ``i`` as written in the file.
+    ids : pandas.DataFrame or None
+        The id columns (``ids=``), one row per row of ``X``, to carry into outputs.
+    contract : aekit.data.contract.DataContract
+        The table's layout (features, their kinds, label, dropped and id
+        columns), which a model trained on it stores and checks new files against.
     """
 
     X: np.ndarray
     columns: list[str] | None
     y: np.ndarray | None = None
     classes: tuple[str, ...] | None = None
+    ids: Any = None
+    contract: Any = None
 
     def __iter__(self):
         return iter((self.X, self.columns))
@@ -66,7 +75,8 @@ class Table:
 
 
 def load_table(path: str | Path, label: str | int | None = None,
-               drop: str | list[str] | tuple[str, ...] | None = None) -> Table:
+               drop: str | list[str] | tuple[str, ...] | None = None,
+               ids: str | list[str] | tuple[str, ...] | None = None, contract=None) -> Table:
     """Read a table from .csv (.csv.gz), .parquet, .npy or .npz.
 
     Numeric tables come back as float32. A table with text, category or
@@ -86,8 +96,16 @@ def load_table(path: str | Path, label: str | int | None = None,
         The column holding the label (a name, or a 0-based position for files
         without a header). It is taken out of the features.
     drop : str or list of str, optional
-        Columns to leave out (ids, free text, ...); a string may list several,
+        Columns to leave out (free text, ...); a string may list several,
         comma-separated.
+    ids : str or list of str, optional
+        Id columns: left out of the features like ``drop``, and kept in
+        ``Table.ids`` so that outputs can carry them.
+    contract : aekit.data.contract.DataContract, optional
+        A model's contract (:func:`aekit.data.contract.contract_of`): its
+        feature columns are then selected by name, in any order, or by
+        position for a file without a header; its label and id columns are
+        found too. ``label`` / ``drop`` / ``ids`` add to its own.
 
     Returns
     -------
@@ -107,7 +125,8 @@ def load_table(path: str | Path, label: str | int | None = None,
     DataError
         Missing file, unsupported extension, unreadable or non-numeric
         content, NaN/inf (see :func:`aekit.data.check_data`), an unknown
-        label or drop column.
+        label or drop column; with a ``contract``, missing feature columns
+        (see :meth:`~aekit.data.contract.DataContract.select`).
     """
     path = Path(path)
     if not path.is_file():
@@ -119,26 +138,64 @@ def load_table(path: str | Path, label: str | int | None = None,
         frame = _read_parquet(path)
     else:
         frame = _numpy_frame(path, suffix, label)
-    return _split_table(frame, path.name, label, _column_list(drop))
+    if contract is not None:
+        return _select_table(frame, path.name, contract, label, column_list(drop), column_list(ids))
+    return _split_table(frame, path.name, label, column_list(drop), column_list(ids))
 
 
-def _split_table(frame, name: str, label: str | int | None, drop: list[str]) -> Table:
-    """Take the label and dropped columns out of ``frame``; check what is left."""
+def _select_table(frame, name: str, contract, label, drop: list[str], ids: list[str]) -> Table:
+    """The model's columns of ``frame`` (see :meth:`aekit.data.contract.DataContract.select`)."""
+    npz_labels = frame.attrs.pop("npz_labels", None)
+    chosen = contract.select(frame, name, label=None if label is None else str(label), drop=drop, ids=ids)
+    values = chosen.label if chosen.label is not None else npz_labels
+    y, classes = _labels(values, f"{name} label") if values is not None else (None, None)
+    columns = list(contract.features) if contract.features is not None else None
+    return Table(_feature_values(chosen.X, name), columns, y, classes, chosen.ids, contract)
+
+
+def _split_table(frame, name: str, label: str | int | None, drop: list[str], ids: list[str] = ()) -> Table:
+    """Take the label, dropped and id columns out of ``frame``; check what is left."""
     named = _has_names(frame)
     npz_labels = frame.attrs.pop("npz_labels", None)
-    unknown = [c for c in drop if _find_column(frame, c) is None]
-    label_column = None if label is None else _find_column(frame, label)
+    drop = [*drop, *ids]
+    unknown = [c for c in drop if find_column(frame, c) is None]
+    label_column = None if label is None else find_column(frame, label)
     if unknown or (label is not None and label_column is None):
         asked = unknown + ([str(label)] if label is not None and label_column is None else [])
         known = [str(c) for c in frame.columns] if named else f"positions 0..{frame.shape[1] - 1} (no header)"
         raise DataError(f"{name} has no column {asked}; its columns are {known}")
     y, classes = _labels(frame[label_column], f"{name} column {label_column!r}") if label_column is not None \
         else (_labels(npz_labels, f"{name} array 'y'") if npz_labels is not None else (None, None))
-    features = frame.drop(columns=[_find_column(frame, c) for c in drop]
+    features = frame.drop(columns=[find_column(frame, c) for c in drop]
                           + ([label_column] if label_column is not None else []))
     _warn_id_like(features, name)
     columns = [str(c) for c in features.columns] if named else None
-    return Table(_feature_values(features, name), columns, y, classes)
+    id_columns = [find_column(frame, c) for c in ids]
+    id_frame = frame[id_columns].set_axis([str(c) for c in ids], axis=1).reset_index(drop=True) if ids else None
+    X = _feature_values(features, name)
+    kinds = _kinds(features) if named else None
+    contract = DataContract(
+        features=tuple(columns) if columns is not None else None, n_features=features.shape[1], kinds=kinds,
+        label=None if label_column is None else str(label_column if named else _position(frame, label_column)),
+        drop=tuple(str(c if named else _position(frame, find_column(frame, c))) for c in drop if c not in ids),
+        ids=tuple(str(c if named else _position(frame, find_column(frame, c))) for c in ids),
+        file_columns=tuple(str(c) for c in frame.columns))
+    return Table(X, columns, y, classes, id_frame, contract)
+
+
+def _position(frame, column) -> int:
+    return list(frame.columns).index(column)
+
+
+def _kinds(features) -> tuple[str, ...]:
+    """Each column's kind: "number", "category" or "boolean" (as the one-hot preprocessing sees it)."""
+    import pandas as pd
+
+    from aekit.data.tabular import categorical_columns
+
+    categorical = set(categorical_columns(features))
+    return tuple("boolean" if pd.api.types.is_bool_dtype(features[c].dtype) else
+                 "category" if str(c) in categorical else "number" for c in features.columns)
 
 
 def _feature_values(features, name: str):
@@ -153,23 +210,6 @@ def _feature_values(features, name: str):
     if numeric:
         check_data(features[numeric], name=name)  # NaN / inf reported here, with the file's name
     return features.reset_index(drop=True)
-
-
-def _column_list(drop) -> list[str]:
-    if drop is None:
-        return []
-    items = drop.split(",") if isinstance(drop, str) else list(drop)
-    return [str(item).strip() for item in items if str(item).strip()]
-
-
-def _find_column(frame, wanted: str | int):
-    """The frame's column called ``wanted``; for files without a header, a position."""
-    if _has_names(frame):
-        return wanted if wanted in frame.columns else None
-    text = str(wanted).strip()
-    if text.isdigit() and int(text) < frame.shape[1]:
-        return frame.columns[int(text)]
-    return None
 
 
 def _labels(values, what: str) -> tuple[np.ndarray | None, tuple[str, ...] | None]:
@@ -196,7 +236,8 @@ def _warn_id_like(frame, name: str) -> None:
         discrete = pd.api.types.is_integer_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype)
         if discrete and frame[column].nunique() == len(frame):
             warnings.warn(f"{name}: column {column!r} has a different value on every row, like an id; "
-                          f"if it is one, leave it out with --drop {column} (drop= in Python)", stacklevel=4)
+                          f"if it is one, name it with --id {column} (ids= in Python: left out of the features, "
+                          f"copied to outputs) or leave it out with --drop {column}", stacklevel=4)
 
 
 def save_table(path: str | Path, X: Any, columns: list[str] | None = None) -> Path:
@@ -215,14 +256,127 @@ def save_table(path: str | Path, X: Any, columns: list[str] | None = None) -> Pa
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".npy"):
         raise DataError(f"cannot save {path.name}: expected a .csv or .npy file name, got {suffix or 'no extension'}.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".npy":
-        np.save(path, array)
-    else:
-        import pandas as pd
+    from aekit.files import atomic_write
 
-        pd.DataFrame(array, columns=columns).to_csv(path, index=False, header=columns is not None)
+    with atomic_write(path, "wb" if suffix == ".npy" else "w") as f:
+        if suffix == ".npy":
+            np.save(f, array)
+        else:
+            import pandas as pd
+
+            pd.DataFrame(array, columns=columns).to_csv(f, index=False, header=columns is not None)
     return path
+
+
+@dataclass(frozen=True)
+class ImageFolder:
+    """The images of a folder, as :func:`read_image_folder` read them.
+
+    Attributes
+    ----------
+    X : numpy.ndarray of shape (n_images, channels * height * width), float32 in [0, 1]
+        Each row is one image flattened channel-first.
+    image_shape : (channels, height, width)
+    files : list of str
+        Each row's file, relative to the folder (``class/name.png`` in class subfolders).
+    y : numpy.ndarray of shape (n_images,), int64, or None
+        Class index of each image: the position of its subfolder's name in ``classes``.
+    classes : tuple of str or None
+        The class subfolders' names, sorted (None for a flat folder).
+    skipped : list of str
+        Files that could not be read and were skipped (``skip_unreadable=True``).
+    """
+
+    X: np.ndarray
+    image_shape: tuple[int, int, int]
+    files: list[str]
+    y: np.ndarray | None = None
+    classes: tuple[str, ...] | None = None
+    skipped: list[str] = field(default_factory=list)
+
+
+def read_image_folder(path: str | Path, size: tuple[int, int] | None = None, mode: str = "L",
+                      skip_unreadable: bool = False) -> ImageFolder:
+    """Read the .png/.jpg/.jpeg images of a folder: directly in it, or in class subfolders.
+
+    A folder whose images sit in subfolders (``folder/cat/1.png``,
+    ``folder/dog/7.png``: the layout torchvision's ``ImageFolder`` and Keras'
+    ``image_dataset_from_directory`` read) gives one class per subfolder,
+    named after it; images further down a class folder belong to it.
+
+    Parameters
+    ----------
+    path : str or Path
+    size : (width, height), optional
+        Resize every image to this size; required when sizes differ.
+    mode : {"L", "RGB"}, default="L"
+        Grayscale or colour.
+    skip_unreadable : bool, default=False
+        Skip files that cannot be read as images (listed in ``skipped``, with
+        a warning) instead of refusing the folder.
+
+    Returns
+    -------
+    ImageFolder
+
+    Raises
+    ------
+    DataError
+        No such folder, no images, images both directly in the folder and in
+        subfolders, unreadable files (all of them named at once) unless
+        ``skip_unreadable``, or images of different sizes without ``size``.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from PIL import Image
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for name in ("cat", "dog"):
+    ...     (root / name).mkdir()
+    ...     Image.fromarray(np.zeros((4, 4), np.uint8)).save(root / name / "a.png")
+    >>> images = read_image_folder(root)
+    >>> images.files, images.classes, images.y.tolist()
+    (['cat/a.png', 'dog/a.png'], ('cat', 'dog'), [0, 1])
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise DataError(f"no such folder: {folder}")
+    if mode not in IMAGE_MODES:
+        raise DataError(f"image mode must be one of {', '.join(IMAGE_MODES)}; got {mode!r}.")
+    if size is not None:
+        size = _checked_size(size)
+    files, classes = _image_files(folder)
+    images, unreadable = [], {}
+    for file in files:
+        try:
+            images.append(_read_image(file, mode, size))
+        except DataError as err:
+            unreadable[file] = str(err)
+    names = [f.relative_to(folder).as_posix() for f in files]
+    skipped = [f.relative_to(folder).as_posix() for f in unreadable]
+    if unreadable and not skip_unreadable:
+        listed = "; ".join(f"{f.relative_to(folder).as_posix()} ({why.split(': ', 1)[-1]})"
+                           for f, why in list(unreadable.items())[:MAX_LISTED_FILES])
+        more = f"; and {len(unreadable) - MAX_LISTED_FILES} more" if len(unreadable) > MAX_LISTED_FILES else ""
+        raise DataError(f"{len(unreadable)} of {len(files)} files in {folder} cannot be read as images: "
+                        f"{listed}{more}. Fix or remove them, or skip them with --skip-unreadable "
+                        "(skip_unreadable=True)")
+    if skipped:
+        warnings.warn(f"skipped {len(skipped)} unreadable file(s) of {len(files)} in {folder}: "
+                      f"{', '.join(skipped[:MAX_LISTED_FILES])}{' ...' if len(skipped) > MAX_LISTED_FILES else ''}",
+                      stacklevel=2)
+    kept = [f for f in files if f not in unreadable]
+    if not kept:
+        raise DataError(f"none of the {len(files)} files in {folder} could be read as an image")
+    _check_same_size([f.relative_to(folder).as_posix() for f in kept], images)
+    stacked = np.stack(images).reshape(len(images), *images[0].shape[:2], IMAGE_MODES[mode])
+    channels_first = stacked.transpose(0, 3, 1, 2)
+    X = np.ascontiguousarray(channels_first.reshape(len(images), -1), dtype=np.float32) / np.float32(255)
+    y = None
+    if classes is not None:
+        index = {name: i for i, name in enumerate(classes)}
+        y = np.asarray([index[f.relative_to(folder).parts[0]] for f in kept], dtype=np.int64)
+    return ImageFolder(X, channels_first.shape[1:], [n for n in names if n not in set(skipped)], y, classes, skipped)
 
 
 def load_image_folder(
@@ -230,12 +384,13 @@ def load_image_folder(
     size: tuple[int, int] | None = None,
     mode: str = "L",
 ) -> tuple[np.ndarray, tuple[int, int, int]]:
-    """Read every .png/.jpg/.jpeg file directly in a folder (sorted by name).
+    """``(X, image_shape)`` of the images of a folder (see :func:`read_image_folder`,
+    which also gives the files, the classes of class subfolders and the skipped files).
 
     Parameters
     ----------
     path : str or Path
-        The folder (sub-folders are not searched).
+        The folder: images directly in it, or in class subfolders.
     size : (width, height), optional
         Resize every image to this size; required when sizes differ.
     mode : {"L", "RGB"}, default="L"
@@ -248,33 +403,38 @@ def load_image_folder(
         ``X.reshape(-1, *image_shape)`` gives (n, c, h, w).
     image_shape : (channels, height, width)
     """
-    folder = Path(path)
-    if not folder.is_dir():
-        raise DataError(f"no such folder: {folder}")
-    if mode not in IMAGE_MODES:
-        raise DataError(f"image mode must be one of {', '.join(IMAGE_MODES)}; got {mode!r}.")
-    if size is not None:
-        size = _checked_size(size)
-    files = list_images(folder)
-    images = [_read_image(f, mode, size) for f in files]
-    _check_same_size(files, images)
-    stacked = np.stack(images).reshape(len(images), *images[0].shape[:2], IMAGE_MODES[mode])
-    channels_first = stacked.transpose(0, 3, 1, 2)
-    X = np.ascontiguousarray(channels_first.reshape(len(images), -1), dtype=np.float32) / np.float32(255)
-    return X, channels_first.shape[1:]
+    images = read_image_folder(path, size=size, mode=mode)
+    return images.X, images.image_shape
 
 
 def list_images(folder: str | Path) -> list[Path]:
-    """The .png/.jpg/.jpeg files directly in ``folder``, sorted by name (rows of :func:`load_image_folder`)."""
-    folder = Path(folder)
-    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-    if not files:
-        raise DataError(f"found no .png/.jpg/.jpeg files in {folder}")
-    return files
+    """The image files of ``folder`` (directly in it, or in class subfolders), in the order of
+    the rows of :func:`read_image_folder`."""
+    return _image_files(Path(folder))[0]
+
+
+def _image_files(folder: Path) -> tuple[list[Path], tuple[str, ...] | None]:
+    """(the image files, the class subfolders' names or None for a flat folder)."""
+    def is_image(p: Path) -> bool:
+        return p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+
+    direct = sorted(p for p in folder.iterdir() if is_image(p))
+    subfolders = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    in_classes = {d.name: sorted(p for p in d.rglob("*") if is_image(p)) for d in subfolders}
+    in_classes = {name: files for name, files in in_classes.items() if files}
+    if direct and in_classes:
+        raise DataError(f"{folder} has images both directly in it ({direct[0].name}, ...) and in subfolders "
+                        f"({', '.join(in_classes)}); expected one or the other: images, or one subfolder per class")
+    if in_classes:
+        return [f for files in in_classes.values() for f in files], tuple(in_classes)
+    if not direct:
+        raise DataError(f"found no .png/.jpg/.jpeg files in {folder} (nor in class subfolders)")
+    return direct, None
 
 
 def save_image_folder(folder: str | Path, X: Any, image_shape: tuple[int, int, int], names: list[str]) -> Path:
-    """Write each row of ``X`` (values in [0, 1], channel-first as read) as a PNG named ``names[i]``."""
+    """Write each row of ``X`` (values in [0, 1], channel-first as read) as a PNG named ``names[i]``
+    (a relative path such as ``cat/1.jpg`` keeps its subfolder; the suffix becomes .png)."""
     from PIL import Image
 
     folder = Path(folder)
@@ -283,7 +443,9 @@ def save_image_folder(folder: str | Path, X: Any, image_shape: tuple[int, int, i
     pixels = np.round(pixels.transpose(0, 2, 3, 1) * 255).astype(np.uint8)
     folder.mkdir(parents=True, exist_ok=True)
     for image, name in zip(pixels, names):
-        Image.fromarray(image[..., 0] if channels == 1 else image).save(folder / (Path(name).stem + ".png"))
+        target = folder / Path(name).with_suffix(".png")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(image[..., 0] if channels == 1 else image).save(target)
     return folder
 
 
@@ -294,14 +456,19 @@ def load_any(
     image_mode: str = "L",
     label: str | int | None = None,
     drop: str | list[str] | None = None,
+    ids: str | list[str] | None = None,
+    skip_unreadable: bool = False,
+    contract=None,
     **dataset_options: Any,
 ):
     """Load what the CLI's ``--data`` names: a folder of images, a table file, or a dataset name.
 
     Folders and files give a :class:`~aekit.data.registry.Dataset` whose
     ``X_train`` holds every row in file order and whose test part is None;
-    for a table, ``label`` / ``drop`` are passed to :func:`load_table` and the
-    labels become ``y_train``;
+    for a table, ``label`` / ``drop`` / ``ids`` / ``contract`` are passed to :func:`load_table`,
+    the labels become ``y_train`` and the table's layout ``contract``; a folder
+    is read by :func:`read_image_folder` (class subfolders become ``y_train``
+    and ``classes``; ``skip_unreadable`` as there);
     any other string is looked up with :func:`aekit.data.load_dataset`,
     which receives ``dataset_options`` (data_home, download, test_size,
     random_state).
@@ -310,16 +477,18 @@ def load_any(
 
     path = Path(path_or_name)
     if path.is_dir():
-        X, image_shape = load_image_folder(path, size=image_size, mode=image_mode)
-        source = f"{len(X)} images in {path}"
-        return Dataset(path.name or str(path), X, None, None, None, image_shape, source)
+        images = read_image_folder(path, size=image_size, mode=image_mode, skip_unreadable=skip_unreadable)
+        kinds = f" in {len(images.classes)} class folders" if images.classes is not None else ""
+        source = f"{len(images.X)} images{kinds} in {path}"
+        return Dataset(path.name or str(path), images.X, images.y, None, None, images.image_shape, source,
+                       classes=images.classes)
     if path.is_file():
-        table = load_table(path, label=label, drop=drop)
+        table = load_table(path, label=label, drop=drop, ids=ids, contract=contract)
         names = tuple(table.columns) if table.columns is not None else None
         return Dataset(path.name, table.X, table.y, None, None, None, f"table {path}", feature_names=names,
-                       classes=table.classes)
-    if label is not None or drop:
-        raise DataError(f"label / drop columns apply to table files; {path_or_name} is not a file")
+                       classes=table.classes, contract=table.contract)
+    if label is not None or drop or ids:
+        raise DataError(f"label / drop / id columns apply to table files; {path_or_name} is not a file")
     name = str(path_or_name).strip().lower().replace("_", "-")
     if name not in DATASET_NAMES:
         raise DataError(
@@ -458,15 +627,16 @@ def _read_image(path: Path, mode: str, size: tuple[int, int] | None) -> np.ndarr
                 image = image.resize(size, Image.Resampling.BILINEAR)
             return np.asarray(image, dtype=np.uint8)
     except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise DataError(f"cannot read image {path.name}: {' '.join(str(exc).split())}") from None
+        reason = " ".join(str(exc).replace(f"'{path}'", "").replace(str(path), "").split())
+        raise DataError(f"cannot read image {path.name}: {reason}") from None
 
 
-def _check_same_size(files: list[Path], images: list[np.ndarray]) -> None:
+def _check_same_size(files: list[str], images: list[np.ndarray]) -> None:
     first_h, first_w = images[0].shape[:2]
     for path, image in zip(files[1:], images[1:]):
         height, width = image.shape[:2]
         if (height, width) != (first_h, first_w):
             raise DataError(
-                f"images have different sizes: {files[0].name} is {first_w}x{first_h}, {path.name} is "
+                f"images have different sizes: {files[0]} is {first_w}x{first_h}, {path} is "
                 f"{width}x{height}; pass size=(w, h) / --image-size to resize them."
             )

@@ -26,7 +26,7 @@ import importlib.util
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -98,6 +98,10 @@ class Dataset:
     series_shape : (steps, channels) or None
         For time series: each row is one series flattened time-major, so
         ``X.reshape(-1, *series_shape)`` gives (n, T, C).
+    classes : tuple of str or None
+        Label values as written in the file or folder names, for the codes in ``y``.
+    contract : aekit.data.contract.DataContract or None
+        A user table's layout (features, label, dropped and id columns).
     """
 
     name: str
@@ -110,6 +114,7 @@ class Dataset:
     feature_names: tuple[str, ...] | None = None
     series_shape: tuple[int, int] | None = None
     classes: tuple[str, ...] | None = None  # a table's label values, as written, for the codes in y
+    contract: Any = None  # a user table's layout (aekit.data.contract.DataContract), stored with models
 
     def __post_init__(self) -> None:
         _check_part(self.name, "train", self.X_train, self.y_train)

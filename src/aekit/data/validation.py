@@ -14,7 +14,7 @@ import numpy as np
 
 from aekit.exceptions import DataError
 
-__all__ = ["NonNumericDataError", "check_data", "column_mismatch", "feature_names_of"]
+__all__ = ["NonNumericDataError", "check_data", "column_mismatch", "feature_names_of", "short_list"]
 
 _MAX_LISTED = 5  # how many offending rows/columns a message names
 
@@ -222,9 +222,12 @@ def _sum_is_finite(array: np.ndarray) -> bool:
         return bool(np.isfinite(array.sum()))
 
 
-def _short_list(items: Any) -> str:
-    """``[1, 2, 3, ...]`` with at most a few items, as a compact one-line string."""
+def short_list(items: Any) -> str:
+    """``[1, 2, 3, ...]`` with at most a few items, as a compact one-line string (for messages)."""
     items = [item.item() if isinstance(item, np.generic) else item for item in items]
     shown = ", ".join(repr(item) if isinstance(item, str) else str(item) for item in items[:_MAX_LISTED])
     more = f", ... ({len(items)} in all)" if len(items) > _MAX_LISTED else ""
     return f"[{shown}{more}]"
+
+
+_short_list = short_list  # its older, private name

@@ -31,6 +31,7 @@ _CLASSES: dict[str, str] = {
     "SeriesAnomalyDetector": "series_detector",
     "ConditionalVAE": "cvae",
     "AdversarialAutoencoder": "aae",
+    "DeepClustering": "clustering",
     "ImageCodec": "codec",
 }
 _BASES = {"AutoencoderEstimator": "base", "RecommenderEstimator": "recommender"}

@@ -202,6 +202,10 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         parts = [fn(batch).cpu().numpy() for batch in tensor_batches(X, PREDICT_BATCH, device)]
         return np.concatenate(parts).astype(np.float32, copy=False)
 
+    def _model_inputs(self, X) -> np.ndarray | tuple[np.ndarray, ...]:
+        """``X`` checked and scaled: what the model trains on (``model.loss``'s batch, in full)."""
+        return self.scaler_.transform(self._checked(X))
+
     def transform(self, X) -> np.ndarray:
         """Codes of ``X``, shape (n_samples, latent_dim). Deterministic: no noise."""
         X = self._checked(X)  # first: an unfitted model raises NotFittedError

@@ -20,6 +20,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from aekit.data import check_data, feature_names_of
+from aekit.data.tabular import categorical_columns, fit_preprocessing
 from aekit.detection.scoring import CodeGaussian, RobustStandardiser, feature_error_scale
 from aekit.detection.thresholds import best_threshold, compute_threshold, resolve_threshold_rule
 from aekit.estimators.presets import PRESETS, estimator_class
@@ -144,17 +145,21 @@ class AnomalyDetector(BaseEstimator):
         if _is_sequence_model(estimator):
             return self._fit_series(estimator, X, rule)
         names = feature_names_of(X)
-        X_checked = check_data(X, name="X", estimator_name=type(self).__name__)
-        if np.ptp(X_checked, axis=0).max() == 0:
-            raise DataError(f"X: all {len(X_checked)} training rows are identical (every column is constant); "
+        if categorical_columns(X):  # one-hot encoded by the model's own preprocessing, as in `train`
+            X_fit, X_seen = X, fit_preprocessing(X, "none", type(self).__name__, estimator._unknown_policy())[1]
+        else:
+            X_seen = check_data(X, name="X", estimator_name=type(self).__name__)
+            X_fit = X if names is not None else X_seen
+        if np.ptp(X_seen, axis=0).max() == 0:
+            raise DataError(f"X: all {len(X_seen)} training rows are identical (every column is constant); "
                             "expected varied normal data, there is nothing to learn a normal range from")
-        estimator.fit(X if names is not None else X_checked)
-        scores = self._calibrate(estimator, X_checked)
+        estimator.fit(X_fit)
+        scores = self._calibrate(estimator, X_fit if names is not None else X_seen)
         self._set_threshold(scores, compute_threshold(scores, rule, contamination=self.contamination,
                                                       k=self.threshold_k),
                             "fixed" if isinstance(rule, float) else rule)
         self.estimator_ = estimator
-        self.n_features_in_ = X_checked.shape[1]
+        self.n_features_in_ = estimator.n_features_in_
         self._set_feature_names(names)
         return self
 
@@ -239,7 +244,12 @@ class AnomalyDetector(BaseEstimator):
         """
         check_is_fitted(self, "estimator_")
         self._require_reconstruction_score("explain")
-        return self._feature_errors(self.estimator_, X, self.score) / self.n_features_in_
+        errors = self._feature_errors(self.estimator_, X, self.score)
+        shares = errors / errors.shape[1]  # the score is the mean over the model's (one-hot) inputs
+        if not self.estimator_._has_categories():
+            return shares
+        # a categorical column's share is the sum over its one-hot block
+        return np.column_stack([shares[:, part].sum(axis=1) for part in self.estimator_._column_slices().values()])
 
     def top_features(self, X, n: int = 3) -> list[list[tuple[str, float]]]:
         """The ``n`` features with the largest share of each sample's score, largest first."""
@@ -321,7 +331,7 @@ class AnomalyDetector(BaseEstimator):
         self.estimator_ = estimator
         self.n_features_in_ = estimator.n_features_in_
         if not _is_sequence_model(estimator):
-            self._restore_score_state(fitted, estimator.n_features_in_, estimator.model_.config.latent_dim)
+            self._restore_score_state(fitted, estimator.scaler_.n_features_, estimator.model_.config.latent_dim)
         self._set_threshold(scores, threshold, str(fitted["threshold_rule_"]))
         self._set_feature_names(fitted.get("feature_names_in_"))
         return self
@@ -366,7 +376,11 @@ class AnomalyDetector(BaseEstimator):
             raise ValueError(f"per-feature errors need a tabular model, {self.model!r} is a sequence model; "
                              "use detector.estimator_.score_steps(X) for per-time-step errors")
         X_scaled = estimator.scaler_.transform(estimator._checked(X))
-        residual = (X_scaled - estimator.scaler_.transform(estimator.reconstruct(X))).astype(np.float64)
+        if estimator._has_categories():  # the model's output itself: decoding one-hot blocks would round them
+            reconstruction = estimator._batched(estimator.model_, X_scaled)
+        else:
+            reconstruction = estimator.scaler_.transform(estimator.reconstruct(X))
+        residual = (X_scaled - reconstruction).astype(np.float64)
         if part == "mae":
             return np.abs(residual)
         squared = np.square(residual)

@@ -71,6 +71,10 @@ class SequenceEstimator(AutoencoderEstimator):
                                   estimator_name=type(self).__name__)
         return _scale(self.scaler_, X, lengths), lengths
 
+    def _model_inputs(self, X, lengths=None) -> tuple[np.ndarray, np.ndarray]:
+        """Series scaled, and their lengths: what the model trains on."""
+        return self._series(X, lengths)
+
     @torch.no_grad()
     def _predict(self, fn, X: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         self.model_.eval()

@@ -189,6 +189,7 @@ def _check_fine_tuning_start(model: AutoencoderStack, cfg: TrainConfig) -> None:
     import hashlib
     import json
 
+    from aekit.files import atomic_write
     from aekit.training.fit import LAST_CHECKPOINT
 
     digest = hashlib.blake2b(digest_size=16)
@@ -203,8 +204,8 @@ def _check_fine_tuning_start(model: AutoencoderStack, cfg: TrainConfig) -> None:
                 "pretraining has changed since, e.g. more pretrain_epochs); use a new checkpoint directory, "
                 "or resume=False to start over")
         return
-    folder.mkdir(parents=True, exist_ok=True)
-    marker.write_text(json.dumps({"weights_blake2b": digest.hexdigest()}))
+    with atomic_write(marker, "w") as f:
+        f.write(json.dumps({"weights_blake2b": digest.hexdigest()}))
 
 
 @torch.no_grad()

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import math
-import numbers
-
 import pandas as pd
 
 from aekit.exceptions import DataError
+from aekit.formatting import format_value  # noqa: F401  (public here too; light, for the CLI)
 
 
 def results_table(rows: list[dict]) -> pd.DataFrame:
@@ -31,30 +29,6 @@ def results_table(rows: list[dict]) -> pd.DataFrame:
         columns.remove("model")
         columns.insert(0, "model")
     return pd.DataFrame(rows, columns=columns)
-
-
-def format_value(value) -> str:
-    """A number as a short readable string; other values via ``str``.
-
-    Integers in full (with thousands separators), floats with 4 significant
-    digits, very small or very large ones in scientific notation, NaN as "–".
-    """
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, numbers.Integral):
-        return f"{int(value):,}"
-    if isinstance(value, numbers.Real):
-        x = float(value)
-        if math.isnan(x):
-            return "–"
-        if x == 0 or 1e-3 <= abs(x) < 1e4:
-            return f"{x:.4g}"
-        if 1e4 <= abs(x) < 1e9:
-            return f"{x:,.0f}"
-        return f"{x:.3e}"
-    return str(value)
 
 
 def is_numeric_column(series: pd.Series) -> bool:

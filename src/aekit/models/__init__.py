@@ -17,6 +17,7 @@ from aekit.models.multvae import MultVAE, MultVAEConfig
 from aekit.models.vae import VAEConfig, VAEModel
 from aekit.models.cvae import ConditionalVAEConfig, ConditionalVAEModel
 from aekit.models.aae import AdversarialAutoencoderConfig, AdversarialAutoencoderModel
+from aekit.models.dec import DECConfig, DECModel
 from aekit.models.codec import ImageCodecConfig, ImageCodecModel
 
 MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
@@ -32,6 +33,7 @@ MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
     EASE.family: EASE,
     ConditionalVAEModel.family: ConditionalVAEModel,
     AdversarialAutoencoderModel.family: AdversarialAutoencoderModel,
+    DECModel.family: DECModel,
     ImageCodecModel.family: ImageCodecModel,
 }
 
@@ -42,4 +44,5 @@ __all__ = ["MODEL_FAMILIES", "AutoencoderConfig", "BaseAutoencoder", "ConvAutoen
            "MSDA", "MSDAConfig", "AutoencoderStack", "StackedConfig"]
 __all__ += ["ConditionalVAEConfig", "ConditionalVAEModel", "AdversarialAutoencoderConfig", "AdversarialAutoencoderModel"]
 __all__ += ["AutoRec", "AutoRecConfig", "EASE", "EASEConfig", "MultVAE", "MultVAEConfig"]
+__all__ += ["DECConfig", "DECModel"]
 __all__ += ["ImageCodecConfig", "ImageCodecModel"]

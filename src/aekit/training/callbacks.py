@@ -1,6 +1,6 @@
-"""Callbacks Lightning does not ship: a guard that stops on NaN/inf loss,
+"""Callbacks Lightning does not ship: a guard that stops a diverging run,
 sharding of aekit's batches over processes, best weights restored on every process,
-and a progress bar that counts epochs from 1."""
+a progress bar that counts epochs from 1, and checkpoints written atomically and durably."""
 
 from __future__ import annotations
 
@@ -9,21 +9,54 @@ import math
 import lightning.pytorch as pl
 import torch
 from lightning.pytorch.callbacks import Checkpoint, ModelCheckpoint, RichProgressBar
+from lightning.pytorch.plugins.io import TorchCheckpointIO
 
 from aekit.exceptions import TrainingDivergedError
+from aekit.files import atomic_write
 
 
-class NaNGuard(pl.Callback):
-    """Stop training with a clear message as soon as the loss is NaN or infinite."""
+class DivergenceGuard(pl.Callback):
+    """Stop training as soon as it diverges, with a message naming the epoch and the fix.
+
+    Diverging means: the training loss is NaN or infinite, or more than
+    ``factor`` times the loss of the run's first batch (an untrained model's;
+    a learning rate far too high sends it to 1e30 within an epoch while
+    staying finite) and than ``factor`` times ``floor`` (a model can start
+    near 0: a dense autoencoder's linear path reconstructs exactly at first), or a weight of any of the model's networks (the
+    adversarial autoencoder's discriminator too) is NaN or infinite at the
+    end of an epoch. Raises :class:`~aekit.exceptions.TrainingDivergedError`;
+    :func:`aekit.training.fit.fit_model` then keeps the best epoch's weights
+    when there is one.
+    """
+
+    def __init__(self, factor: float = 1e4, floor: float = 1.0):
+        self.factor, self.floor = factor, floor
+        self.first_loss: float | None = None
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         loss = float(outputs["loss"] if isinstance(outputs, dict) else outputs)
-        if not math.isfinite(loss):
-            lr = getattr(pl_module, "learning_rate", "?")
-            raise TrainingDivergedError(
-                f"training diverged: the loss became {loss} at epoch {trainer.current_epoch + 1} "
-                f"(batch {batch_idx + 1}); try a lower learning rate than {lr} "
-                "or check the input scaling")
+        if self.first_loss is None:  # the untrained model's loss: before the first step of several
+            first = float(getattr(pl_module, "first_slice_loss", loss))
+            self.first_loss = abs(first) if math.isfinite(first) else None
+        exploded = self.first_loss is not None and abs(loss) > self.factor * max(self.first_loss, self.floor)
+        if not math.isfinite(loss) or exploded:
+            self._raise(trainer, pl_module, f"the loss became {loss:.3g} (batch {batch_idx + 1}"
+                        + (f"; it was {self.first_loss:.3g} at the start)" if self.first_loss is not None else ")"))
+
+    def on_train_epoch_end(self, trainer, pl_module) -> None:
+        bad = [name for name, p in pl_module.named_parameters() if not torch.isfinite(p).all()]
+        if bad:
+            self._raise(trainer, pl_module, f"weights became NaN or inf (in {bad[:2]})")
+
+    @staticmethod
+    def _raise(trainer, pl_module, what: str) -> None:
+        lr = getattr(pl_module, "learning_rate", None)
+        lower = f"a lower learning_rate than {lr:g} (CLI: --lr), e.g. {lr / 10:g}" if lr else "a lower learning rate"
+        raise TrainingDivergedError(f"training diverged at epoch {trainer.current_epoch + 1}: {what}; "
+                                    f"use {lower}, or check the input scaling")
+
+
+NaNGuard = DivergenceGuard  # its former name
 
 
 class ShardBatches(pl.Callback):
@@ -67,6 +100,11 @@ class BestWeights(Checkpoint):
             self._best, self.best_epoch = (float(value), weights), trainer.current_epoch + 1
 
     def on_train_end(self, trainer, pl_module) -> None:
+        self.restore(trainer, pl_module)
+
+    def restore(self, trainer, pl_module) -> bool:
+        """Give ``pl_module`` the best weights seen (also after training was stopped by an
+        error); False when no epoch has ended yet."""
         best = None
         if trainer.is_global_zero:
             best = self._best_in_memory() if self.in_memory else self._best_from_file(trainer)
@@ -75,6 +113,7 @@ class BestWeights(Checkpoint):
         if best is not None:
             pl_module.load_state_dict(best[0])
             self.best_epoch = best[1]
+        return best is not None
 
     def _best_in_memory(self):
         return None if self._best is None else (self._best[1], self.best_epoch)
@@ -96,3 +135,16 @@ class EpochProgressBar(RichProgressBar):
     def _get_train_description(self, current_epoch: int) -> str:
         text = f"Epoch {current_epoch + 1}/{self.trainer.max_epochs}"
         return f"{text:{len(self.validation_description)}}"
+
+
+class DurableCheckpointIO(TorchCheckpointIO):
+    """Lightning's checkpoint writer, through :func:`aekit.files.atomic_write`: a temp file
+    in the same folder, fsynced, renamed, the folder fsynced. Lightning's own writer renames
+    too, but fsyncs nothing, so a power cut could leave an empty ``last.ckpt``. Remote
+    paths (``s3://``, ...) keep Lightning's writer."""
+
+    def save_checkpoint(self, checkpoint, path, storage_options=None) -> None:
+        if "://" in str(path) or storage_options is not None:
+            return super().save_checkpoint(checkpoint, path, storage_options)
+        with atomic_write(path) as f:
+            torch.save(checkpoint, f)

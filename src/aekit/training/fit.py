@@ -20,13 +20,16 @@ import torch
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 
 from aekit.data.blocks import BlockSource
+from aekit.exceptions import DataError, TrainingDivergedError, TrainingDivergedWarning
 from aekit.models.base import BaseAutoencoder
 from aekit.training.batches import BlockBatches, SparseRowBatches, TensorBatches
-from aekit.training.callbacks import BestWeights, EpochProgressBar, NaNGuard, ShardBatches
+from aekit.training.callbacks import (BestWeights, DivergenceGuard, DurableCheckpointIO, EpochProgressBar,
+                                      ShardBatches)
 from aekit.training.devices import intra_op_threads, steps_per_call, trainer_device_options, validate_device_settings
 from aekit.training.module import OPTIMIZERS, AutoencoderModule
 
 LAST_CHECKPOINT = "last.ckpt"
+MIN_TRAINING_ROWS = 2
 HISTORY_CSV = "metrics.csv"
 
 
@@ -241,7 +244,7 @@ def _quiet_lightning(verbose: int):
 def _callbacks(cfg: TrainConfig, monitor: str, checkpoint_dir: Path | None) -> list[pl.Callback]:
     """Without a checkpoint directory the best weights stay in memory and no file is
     written each epoch (a measurable cost per epoch, see benchmarks/README.md)."""
-    callbacks = [NaNGuard(), EarlyStopping(monitor=monitor, patience=cfg.patience, mode="min"),
+    callbacks = [DivergenceGuard(), EarlyStopping(monitor=monitor, patience=cfg.patience, mode="min"),
                  BestWeights(monitor, in_memory=checkpoint_dir is None)]
     if checkpoint_dir is not None:
         callbacks.append(ModelCheckpoint(dirpath=checkpoint_dir, filename="best", monitor=monitor, mode="min",
@@ -265,6 +268,9 @@ def fit_model(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig,
     random numbers (noise) during training; the caller's global torch RNG
     state is left as it was.
     """
+    if _n_rows(X) < MIN_TRAINING_ROWS:
+        raise DataError(f"got {_n_rows(X)} sample(s) to train on; training needs at least {MIN_TRAINING_ROWS} "
+                        "rows (samples), and many more to learn anything")
     cfg = cfg.sized_for(_n_rows(X))
     cfg.validate()
     with torch.random.fork_rng(), intra_op_threads(cfg.num_threads):
@@ -332,15 +338,21 @@ def _fit(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig, validation: Tra
         callbacks = [*_callbacks(cfg, monitor, checkpoint_dir), ShardBatches(train_batches)]
         trainer = pl.Trainer(
             max_epochs=cfg.max_epochs, **trainer_device_options(cfg),
-            callbacks=callbacks,
+            callbacks=callbacks, plugins=[DurableCheckpointIO()],
             logger=False,  # the per-epoch history is written by the module (it survives resume)
             enable_progress_bar=cfg.verbose > 0, enable_model_summary=cfg.verbose > 1,
             num_sanity_val_steps=0, deterministic=False,
             limit_train_batches=cfg.limit_batches or 1.0, limit_val_batches=cfg.limit_batches or 1.0,
         )
         ckpt_path = _resume_path(checkpoint_dir) if cfg.resume else None
-        trainer.fit(module, train_batches, val_batches, ckpt_path=ckpt_path, weights_only=True)
         restored = next(c for c in trainer.callbacks if isinstance(c, BestWeights))
+        try:
+            trainer.fit(module, train_batches, val_batches, ckpt_path=ckpt_path, weights_only=True)
+        except TrainingDivergedError as err:
+            if not restored.restore(trainer, module):
+                raise  # diverged in its first epoch: nothing worth keeping
+            warnings.warn(f"{err}. Stopped there and kept the weights of epoch {restored.best_epoch}, "
+                          "the best before it diverged", TrainingDivergedWarning, stacklevel=4)
         best_epoch = restored.best_epoch or len(module.history)
 
     device = trainer.strategy.root_device

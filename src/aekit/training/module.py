@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 
 import lightning.pytorch as pl
@@ -11,6 +10,7 @@ import pandas as pd
 import torch
 
 from aekit.exceptions import CheckpointError
+from aekit.files import atomic_write
 from aekit.models.base import BaseAutoencoder
 from aekit.training.batches import batch_rows, slice_batch
 
@@ -121,6 +121,8 @@ class AutoencoderModule(pl.LightningModule):
             loss = (self._phase_steps(optimizer, part, plain) if self.phases
                     else self._step(optimizer, self._loss, part, plain))
             self._accumulate("train", loss, batch_rows(part))
+            if i == 0:
+                self.first_slice_loss = loss.detach()  # before this call's first step (divergence guard)
         return loss  # a NaN or inf in any slice carries into the last one, which the NaN guard checks
 
     def _step(self, optimizer, loss_of, batch, plain: bool = False) -> torch.Tensor:
@@ -181,9 +183,8 @@ class AutoencoderModule(pl.LightningModule):
 
     def _write_history(self) -> None:
         """The whole history (resumed epochs included), replaced atomically each epoch."""
-        tmp = self.history_csv.with_name(self.history_csv.name + ".tmp")
-        pd.DataFrame(self.history).to_csv(tmp, index=False)
-        os.replace(tmp, self.history_csv)
+        with atomic_write(self.history_csv, "w") as f:
+            pd.DataFrame(self.history).to_csv(f, index=False)
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint["aekit_history"] = list(self.history)

@@ -1,0 +1,161 @@
+"""Clustering with autoencoders: aekit.DeepClustering (k-means, GMM, N2D, DEC,
+IDEC on the codes) against k-means on pixels, on PCA-10 and PCA-50 codes, and
+spectral clustering, all in one run on the same rows and seeds.
+
+Data sets: digits (1,797), MNIST-5k (5,000), Fashion-MNIST (all 70,000, as the
+literature clusters it) and Fashion-MNIST fitted on the 60,000 training images
+with labels predicted for the 10,000 test images ("fashion-mnist-split").
+Metrics: ACC after Hungarian matching, NMI, ARI; mean and sd over seeds.
+
+Hyperparameters are DeepClustering's defaults, the same for every data set,
+never chosen on labels: encoder "ae" with latent 10 and hidden (500, 500, 2000)
+(DEC's architecture), its "auto" training budget; k-means with 20 starts;
+N2D with UMAP to 10 dimensions, 20 neighbours, min_dist 0; DEC / IDEC with
+update_interval 140, tol 0.001, batch 256, Adam 1e-4, IDEC gamma 0.1.
+One autoencoder is pretrained per data set and seed and shared by the five
+methods. Labels are used only to score.
+
+Full protocol (the default):  python benchmarks/clustering.py
+Reduced (say so wherever quoted):  --datasets digits --seeds 2 --max-rows 20000 --max-epochs 50
+Writes benchmarks/results/clustering.json (clustering-reduced.json for a
+reduced run) and prints a markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.cluster import KMeans, SpectralClustering
+from sklearn.decomposition import PCA
+
+from aekit import DeepClustering
+from aekit.data import load_dataset
+from aekit.evaluation import clustering_metrics
+
+RESULTS = Path(__file__).parent / "results"
+DATASETS = ("digits", "mnist-5k", "fashion-mnist", "fashion-mnist-split")
+METHODS = ("kmeans", "gmm", "n2d", "dec", "idec")
+SPECTRAL_MAX_ROWS = 10_000  # its k-NN affinity and eigenvectors fit in memory up to about here
+K = 10
+
+
+def load(name: str, max_rows: int | None, seed: int):
+    """(X_fit, y_fit, X_eval, y_eval): eval is the fitted rows themselves, except for the split."""
+    data = load_dataset(name.removesuffix("-split"))
+    if name.endswith("-split"):
+        X, y, X_eval, y_eval = data.X_train, data.y_train, data.X_test, data.y_test
+    else:
+        X, y = np.concatenate([data.X_train, data.X_test]), np.concatenate([data.y_train, data.y_test])
+        X_eval = y_eval = None
+    if max_rows is not None and len(X) > max_rows:
+        rows = np.random.default_rng(seed).permutation(len(X))[:max_rows]
+        X, y = X[rows], y[rows]
+    return X, y, X_eval, y_eval
+
+
+def baselines(X, y, X_eval, y_eval, seed: int, spectral: bool):
+    """k-means on pixels, on PCA-10 / PCA-50, spectral clustering (fitted rows only: it has no predict)."""
+    out = {}
+    for name, dims in (("kmeans-pixels", None), ("pca10+kmeans", 10), ("pca50+kmeans", 50)):
+        start = time.perf_counter()
+        pca = PCA(dims, random_state=seed).fit(X) if dims else None
+        codes = pca.transform(X) if pca else X
+        km = KMeans(K, n_init=20, random_state=seed).fit(codes)
+        pred = km.labels_ if X_eval is None else km.predict(pca.transform(X_eval) if pca else X_eval)
+        out[name] = (pred, time.perf_counter() - start)
+    if spectral and X_eval is None and len(X) <= SPECTRAL_MAX_ROWS:
+        start = time.perf_counter()
+        pred = SpectralClustering(K, affinity="nearest_neighbors", n_neighbors=10, assign_labels="cluster_qr",
+                                  random_state=seed).fit_predict(X)
+        out["spectral"] = (pred, time.perf_counter() - start)
+    return out
+
+
+def deep(X, X_eval, seed: int, methods, encoder_params: dict):
+    """Each method on one pretrained autoencoder; labels of the fitted rows (or predicted for X_eval)."""
+    out, encoder = {}, "ae"
+    for method in methods:
+        start = time.perf_counter()
+        dc = DeepClustering(K, method=method, encoder=encoder, encoder_params=encoder_params or None,
+                            random_state=seed).fit(X)
+        if encoder == "ae":
+            encoder = dc.encoder_  # pretrained once, shared by the other methods (each works on a copy)
+            pretrain = time.perf_counter() - start
+            out["pretraining"] = (None, pretrain, {"epochs": int(dc.encoder_.n_epochs_)})
+        pred = dc.labels_ if X_eval is None else dc.predict(X_eval)
+        extra = {"n_iter": int(dc.n_iter_), "converged": bool(dc.converged_)} if method in ("dec", "idec") else {}
+        out[f"ae+{method}"] = (pred, time.perf_counter() - start, extra)
+    return out
+
+
+def summarise(rows):
+    table = {}
+    for r in rows:
+        table.setdefault((r["dataset"], r["method"]), []).append(r)
+    summary = []
+    for (dataset, method), runs in table.items():
+        entry = {"dataset": dataset, "method": method, "n_seeds": len(runs),
+                 "seconds_mean": float(np.mean([r["seconds"] for r in runs]))}
+        for key in ("acc", "nmi", "ari"):
+            values = [r[key] for r in runs if r.get(key) is not None]
+            if values:
+                entry[key] = [float(np.mean(values)), float(np.std(values))]
+        summary.append(entry)
+    return summary
+
+
+def markdown(summary) -> str:
+    lines = ["| data | method | seeds | ACC | NMI | ARI | s / run |", "|---|---|---|---|---|---|---|"]
+    for e in summary:
+        cells = [f"{e[k][0]:.3f} ± {e[k][1]:.3f}" if k in e else "" for k in ("acc", "nmi", "ari")]
+        lines.append(f"| {e['dataset']} | {e['method']} | {e['n_seeds']} | {' | '.join(cells)} | {e['seconds_mean']:.0f} |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--first-seed", type=int, default=0)
+    parser.add_argument("--max-rows", type=int, default=None, help="reduced: subsample each data set")
+    parser.add_argument("--max-epochs", type=int, default=None, help="reduced: cap on pretraining epochs")
+    parser.add_argument("--no-spectral", action="store_true")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    warnings.filterwarnings("ignore", category=UserWarning)
+    reduced = args.seeds < 5 or args.max_rows is not None or args.max_epochs is not None
+    out = args.out or RESULTS / ("clustering-reduced.json" if reduced else "clustering.json")
+    encoder_params = {"max_epochs": args.max_epochs} if args.max_epochs else {}
+    rows = []
+    for dataset in args.datasets.split(","):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
+            X, y, X_eval, y_eval = load(dataset, args.max_rows, seed)
+            truth = y if X_eval is None else y_eval
+            results = {**baselines(X, y, X_eval, y_eval, seed, not args.no_spectral),
+                       **deep(X, X_eval, seed, args.methods.split(","), encoder_params)}
+            for method, (pred, seconds, *extra) in results.items():
+                row = {"dataset": dataset, "seed": seed, "method": method, "n_fit": len(X),
+                       "n_scored": len(truth), "seconds": seconds, **(extra[0] if extra else {})}
+                if pred is not None:
+                    row.update(clustering_metrics(truth, pred))
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+            summary = summarise(rows)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps({"protocol": "reduced" if reduced else "full", "args": {
+                k: str(v) for k, v in vars(args).items()}, "machine": platform.platform(),
+                "torch_threads": 1, "summary": summary, "runs": rows}, indent=1))
+    print(markdown(summarise(rows)))
+
+
+if __name__ == "__main__":
+    main()

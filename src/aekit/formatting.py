@@ -1,0 +1,36 @@
+"""Numbers as short readable strings, for tables on the terminal and in reports.
+
+A module of its own, with no dependencies, so that the command line can
+print tables without importing the evaluation package (and torch).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+__all__ = ["format_value"]
+
+
+def format_value(value) -> str:
+    """A number as a short readable string; other values via ``str``.
+
+    Integers in full (with thousands separators), floats with 4 significant
+    digits, very small or very large ones in scientific notation, NaN as "–".
+    """
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}"
+    if isinstance(value, numbers.Real):
+        x = float(value)
+        if math.isnan(x):
+            return "–"
+        if x == 0 or 1e-3 <= abs(x) < 1e4:
+            return f"{x:.4g}"
+        if 1e4 <= abs(x) < 1e9:
+            return f"{x:,.0f}"
+        return f"{x:.3e}"
+    return str(value)

@@ -1,0 +1,146 @@
+"""Deep Embedded Clustering (Xie et al. 2016) and Improved DEC (Guo et al. 2017).
+
+A :class:`DECModel` puts learnable cluster centres beside a pretrained
+autoencoder of any family (dense, convolutional, sequence). Each sample's
+code ``z_i`` is softly assigned to centre ``mu_j`` by a Student's t kernel,
+
+    q_ij = (1 + |z_i - mu_j|^2 / alpha)^(-(alpha + 1) / 2) / sum_j' (...),
+
+and the clustering loss is ``KL(P || Q)`` against a sharpened target
+
+    p_ij = (q_ij^2 / f_j) / sum_j' (q_ij'^2 / f_j'),   f_j = sum_i q_ij,
+
+which the caller computes over the WHOLE data set every few iterations
+(:func:`target_distribution`) and passes in beside each batch. DEC trains
+the encoder and the centres on the clustering loss alone; IDEC
+(``keep_reconstruction``) keeps the autoencoder's own reconstruction loss
+beside it: ``loss = reconstruction + gamma * KL(P || Q)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import torch
+from torch import nn
+
+from aekit.models.base import BaseAutoencoder, ModelConfig
+
+
+def soft_assignment(z: torch.Tensor, centers: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
+    """Student's t soft assignment ``q`` of codes ``z`` (n, d) to ``centers`` (k, d): (n, k), rows sum to 1."""
+    squared = torch.cdist(z, centers).square()
+    kernel = (1.0 + squared / alpha).pow(-(alpha + 1.0) / 2.0)
+    return kernel / kernel.sum(dim=1, keepdim=True)
+
+
+def target_distribution(q: torch.Tensor) -> torch.Tensor:
+    """DEC's auxiliary target ``p`` from soft assignments ``q`` (n, k) of the whole data set."""
+    weight = q.square() / q.sum(dim=0)
+    return weight / weight.sum(dim=1, keepdim=True)
+
+
+def kl_divergence(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    """``KL(P || Q)`` per sample, shape (n,)."""
+    eps = torch.finfo(q.dtype).tiny
+    return (p * (torch.log(p.clamp_min(eps)) - torch.log(q.clamp_min(eps)))).sum(dim=1)
+
+
+@dataclasses.dataclass
+class DECConfig(ModelConfig):
+    """A DEC / IDEC model: the wrapped autoencoder (its family and config) and the clustering settings.
+
+    Attributes the wrapped config has (``input_dim``, ``latent_dim``,
+    ``image_shape``, ...) read through, so a DEC model stands wherever its
+    autoencoder did.
+    """
+
+    autoencoder_family: str = "dense"
+    autoencoder_config: dict[str, Any] = dataclasses.field(default_factory=dict)
+    n_clusters: int = 10
+    alpha: float = 1.0  # degrees of freedom of the Student's t kernel (1 in both papers)
+    keep_reconstruction: bool = False  # IDEC: the autoencoder's loss stays beside the clustering loss
+    gamma: float = 0.1  # IDEC's weight of the clustering loss (0.1 in Guo et al.)
+
+    def autoencoder(self) -> ModelConfig:
+        """The wrapped autoencoder's config object."""
+        from aekit.models import MODEL_FAMILIES  # the registry imports this module
+
+        return MODEL_FAMILIES[self.autoencoder_family].config_class.from_dict(self.autoencoder_config)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") or name in ("autoencoder_family", "autoencoder_config"):
+            raise AttributeError(name)
+        return getattr(self.autoencoder(), name)
+
+    def validate(self) -> None:
+        from aekit.models import MODEL_FAMILIES
+
+        if self.autoencoder_family not in MODEL_FAMILIES or self.autoencoder_family == DECModel.family:
+            raise ValueError(f"autoencoder_family must be an autoencoder family other than "
+                             f"{DECModel.family!r}, one of {sorted(MODEL_FAMILIES)}; got {self.autoencoder_family!r}")
+        if self.n_clusters < 1:
+            raise ValueError(f"n_clusters must be >= 1, got {self.n_clusters}")
+        if not self.alpha > 0:
+            raise ValueError(f"alpha must be > 0, got {self.alpha}")
+        if not self.gamma > 0:
+            raise ValueError(f"gamma must be > 0, got {self.gamma}")
+        self.autoencoder()  # the wrapped config must be valid too
+
+
+class DECModel(BaseAutoencoder):
+    """An autoencoder of any family plus ``n_clusters`` learnable centres in its code space.
+
+    ``loss(batch)`` takes the autoencoder's own batch (a tensor, or a tuple
+    such as series and lengths) with the target distribution's rows as its
+    last element. Everything else (``encode``, ``decode``, reconstruction
+    errors, ...) is the wrapped autoencoder's.
+    """
+
+    family = "dec"
+    config_class = DECConfig
+
+    def __init__(self, config: DECConfig):
+        super().__init__(config)
+        from aekit.models import MODEL_FAMILIES
+
+        self.autoencoder = MODEL_FAMILIES[config.autoencoder_family](config.autoencoder())
+        self.centers = nn.Parameter(torch.zeros(config.n_clusters, config.latent_dim))
+
+    def __getattr__(self, name: str):
+        try:
+            return super().__getattr__(name)  # parameters, buffers, sub-modules
+        except AttributeError:
+            inner = self.__dict__.get("_modules", {}).get("autoencoder")
+            if inner is None:
+                raise
+            return getattr(inner, name)  # e.g. a sequence model's step_errors
+
+    def encode(self, *inputs) -> torch.Tensor:
+        return self.autoencoder.encode(*inputs)
+
+    def decode(self, *inputs) -> torch.Tensor:
+        return self.autoencoder.decode(*inputs)
+
+    def forward(self, *inputs) -> torch.Tensor:
+        return self.autoencoder(*inputs)
+
+    def reconstruction_error(self, *inputs) -> torch.Tensor:
+        return self.autoencoder.reconstruction_error(*inputs)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.autoencoder.set_epoch(epoch)
+
+    def soft_assignment(self, *inputs) -> torch.Tensor:
+        """``q`` of the samples of a batch (the autoencoder's inputs), shape (n, n_clusters)."""
+        return soft_assignment(self.encode(*inputs), self.centers, self.config.alpha)
+
+    def loss(self, batch) -> dict[str, torch.Tensor]:
+        *inputs, p = batch
+        clustering = kl_divergence(p, self.soft_assignment(*inputs)).mean()
+        if not self.config.keep_reconstruction:
+            return {"loss": clustering, "clustering": clustering}
+        reconstruction = self.autoencoder.loss(inputs[0] if len(inputs) == 1 else tuple(inputs))["loss"]
+        return {"loss": reconstruction + self.config.gamma * clustering, "clustering": clustering,
+                "reconstruction": reconstruction}
