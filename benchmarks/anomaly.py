@@ -82,7 +82,9 @@ def code_size(latent_dim: int, X) -> int:
 def pyod_autoencoder(X_train, X_test, seed, epochs):
     from pyod.models.auto_encoder import AutoEncoder
 
-    return AutoEncoder(random_state=seed, verbose=0).fit(X_train).decision_function(X_test)
+    model = AutoEncoder(random_state=seed, verbose=0)
+    model.fit(X_train)  # PyOD 2.x's deep detectors' fit returns None (2.0.7 as well): no chaining
+    return model.decision_function(X_test)
 
 
 _FITTED: dict = {}  # (preset, training rows) -> (fitted detector, seconds): one fit serves every score

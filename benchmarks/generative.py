@@ -24,7 +24,7 @@ Figures (all in one process, one seed):
    and the test images with Gaussian noise. For the class-conditional models
    the classifier's accuracy on samples asked for class by class (per class
    and mean; target for the CVAE: mean >= 0.90). The side-by-side sample
-   grid is written to benchmarks/generative_samples.png.
+   grid is written to docs/benchmarks/generative_samples.png.
 
 ``--data mnist`` follows Burda et al.'s 1-stochastic-layer setting for the
 dense VAE (784-200-200-50, tanh, dynamic binarisation), where they report
@@ -321,7 +321,8 @@ def main() -> None:
                         help="sampling: the classifier of SampleQualityScorer")
     parser.add_argument("--scorer-epochs", type=int, default=10, help="sampling: max epochs of the classifier")
     parser.add_argument("--per-class", type=int, default=1000, help="sampling: samples per class for the accuracy")
-    parser.add_argument("--grid", default="generative_samples.png", help="sampling: the grid, under benchmarks/")
+    parser.add_argument("--grid", default="../docs/benchmarks/generative_samples.png",
+                        help="sampling: the grid, relative to benchmarks/ (shown in the docs)")
     parser.add_argument("--models", default=None, help="sampling: only these of 'ae + gaussian', vae, cvae, aae, "
                         "aae-mixture (comma-separated); results go to generative-sampling-<models>.json")
     parser.add_argument("--cvae-variants", default="[]", help='sampling: also these CVAEs, a JSON list of '

@@ -143,11 +143,11 @@ def test_cli_train_encode_reconstruct_with_a_text_column(tmp_path, capsys):
     new.loc[0, "species"] = "orchid"
     new_path = tmp_path / "new.csv"
     new.to_csv(new_path, index=False)
-    code, _, err = run(["reconstruct", str(out), str(new_path), "-o", str(tmp_path / "rec.csv")], capsys)
+    code, _, err = run(["reconstruct", str(out), "--data", str(new_path), "-o", str(tmp_path / "rec.csv")], capsys)
     assert code == 0 and "not seen in fit" in err
     rec = pd.read_csv(tmp_path / "rec.csv")
     assert list(rec.columns) == list(new.columns) and set(rec["species"]) <= set(SPECIES)
-    code, _, err = run(["encode", str(out), str(new_path), "-o", str(tmp_path / "codes.csv"),
+    code, _, err = run(["encode", str(out), "--data", str(new_path), "-o", str(tmp_path / "codes.csv"),
                         "--handle-unknown", "error"], capsys)
     assert code != 0 and "orchid" in err and "Traceback" not in err
     code, _, _ = run(["evaluate", str(out), "--code-map", "pca"], capsys)
@@ -166,6 +166,6 @@ def test_cli_encodes_a_parquet_file_with_a_category_column(fitted, tmp_path, cap
     rows = frame.head(5).copy()
     rows["species"] = rows["species"].astype("category")  # Parquet keeps the dtype
     rows.to_parquet(tmp_path / "rows.parquet")
-    code, _, err = run(["encode", str(model), str(tmp_path / "rows.parquet"), "-o", str(tmp_path / "z.csv")], capsys)
+    code, _, err = run(["encode", str(model), "--data", str(tmp_path / "rows.parquet"), "-o", str(tmp_path / "z.csv")], capsys)
     assert code == 0, err
     np.testing.assert_allclose(pd.read_csv(tmp_path / "z.csv").to_numpy(), ae.transform(frame.head(5)), rtol=1e-5)

@@ -49,7 +49,7 @@ def test_encode_and_reconstruct_files(trained_run, tmp_path, capsys, command, su
     source = tmp_path / "input.csv"
     pd.DataFrame(X_test).to_csv(source, index=False)
     target = tmp_path / f"out{suffix}"
-    code, out, err = run([command, str(trained_run / "model.safetensors"), str(source), "-o", str(target)], capsys)
+    code, out, err = run([command, str(trained_run / "model.safetensors"), "--data", str(source), "-o", str(target)], capsys)
     assert code == 0, err
     model = aekit.load(trained_run / "model.safetensors")
     expected = model.transform(X_test) if command == "encode" else model.reconstruct(X_test)
@@ -67,7 +67,7 @@ def test_datasets_lists_each_with_availability(capsys):
 def test_errors_are_one_line_with_nonzero_exit(tmp_path, capsys, trained_run):
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n3,4\n")
-    code, _, err = run(["encode", str(trained_run / "model.safetensors"), str(bad), "-o", str(tmp_path / "o.csv")],
+    code, _, err = run(["encode", str(trained_run / "model.safetensors"), "--data", str(bad), "-o", str(tmp_path / "o.csv")],
                        capsys)
     assert code == 1
     assert err.count("\n") == 1 and err.startswith("aekit: error: ")
@@ -83,11 +83,11 @@ def test_debug_shows_the_traceback(tmp_path):
     pickle_file = tmp_path / "model.safetensors"
     pickle_file.write_bytes(b"\x80\x04not a model")
     result = subprocess.run([sys.executable, "-m", "aekit", "--debug", "encode", str(pickle_file),
-                             str(pickle_file), "-o", str(tmp_path / "o.csv")], capture_output=True, text=True)
+                             "--data", str(pickle_file), "-o", str(tmp_path / "o.csv")], capture_output=True, text=True)
     assert result.returncode != 0
     assert "Traceback" in result.stderr and "ModelFileError" in result.stderr
     quiet = subprocess.run([sys.executable, "-m", "aekit", "encode", str(pickle_file),
-                            str(pickle_file), "-o", str(tmp_path / "o.csv")], capture_output=True, text=True)
+                            "--data", str(pickle_file), "-o", str(tmp_path / "o.csv")], capture_output=True, text=True)
     assert quiet.returncode == 1 and "Traceback" not in quiet.stderr
     assert quiet.stderr.strip().startswith("aekit: error:") and "pickle" in quiet.stderr
 
@@ -142,5 +142,6 @@ def test_compare_gathers_still_improving_warnings_into_one_note(monkeypatch, tmp
     assert code == 0
     assert "still improving" not in err
     assert err.count("looks like an identifier") == 1
-    assert "2 model(s) were still improving when training stopped (ae, dae: the last of 30 epochs was the best)" \
+    # the demo's budget is the estimators' "auto" one (no fixed 30 epochs any more)
+    assert "2 model(s) were still improving when training stopped (ae, dae: the last of their epochs was the best)" \
         in " ".join(out.split())

@@ -37,12 +37,12 @@ def files(tmp_path_factory):
 
 def test_compress_then_decompress_a_folder(files, capsys):
     model, _, folder, root = files
-    code, out, err = run(["compress", str(model), str(folder), "--out", str(root / "d.aec")], capsys)
+    code, out, err = run(["compress", str(model), "--data", str(folder), "--out", str(root / "d.aec")], capsys)
     assert code == 0, err
     assert "60 images" in out and "bpp" in out and "PSNR" in out
     stream = (root / "d.aec").read_bytes()
     assert f"{len(stream)} bytes" in out
-    code, out, err = run(["decompress", str(root / "d.aec"), "--model", str(model), "--out", str(root / "back"),
+    code, out, err = run(["decompress", str(model), "--data", str(root / "d.aec"), "--out", str(root / "back"),
                           "--originals", str(folder)], capsys)
     assert code == 0, err
     decoded = sorted((root / "back").glob("*.png"))
@@ -50,13 +50,17 @@ def test_compress_then_decompress_a_folder(files, capsys):
     pixels = np.stack([np.asarray(Image.open(p), dtype=np.float32) / 255 for p in decoded])
     expected = load(model).decompress(stream)[:, 0]
     assert np.abs(pixels - expected).max() <= 0.5 / 255 + 1e-6  # the decoded images, as 8-bit PNGs
+    # the old spelling (stream first, --model) still works, with a deprecation note
+    code, out, err = run(["decompress", str(root / "d.aec"), "--model", str(model), "--out", str(root / "old")],
+                         capsys)
+    assert code == 0 and "--model is deprecated" in err and "the positional STREAM is deprecated" in err
+    assert [p.read_bytes() for p in sorted((root / "old").glob("*.png"))] == [p.read_bytes() for p in decoded]
 
 
 def test_decompress_with_another_model_is_one_clear_error(files, capsys):
     model, other, folder, root = files
-    run(["compress", str(model), str(folder), "--out", str(root / "e.aec")], capsys)
-    code, out, err = run(["decompress", str(root / "e.aec"), "--model", str(other), "--out", str(root / "x")],
-                         capsys)
+    run(["compress", str(model), "-d", str(folder), "-o", str(root / "e.aec")], capsys)
+    code, out, err = run(["decompress", str(other), "-d", str(root / "e.aec"), "-o", str(root / "x")], capsys)
     assert code == 1 and "another model" in err and "Traceback" not in err
 
 

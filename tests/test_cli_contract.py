@@ -46,17 +46,17 @@ def test_encode_takes_the_model_columns_by_name_and_carries_the_ids(cars, cars_r
     model = aekit.load(cars_run)
     assert model.data_contract_.ids == ("Make",) and model.data_contract_.label == "Type"
     assert json.loads((cars_run / "run.json").read_text())["ids"] == "Make"
-    code, out, err = run(["encode", str(cars_run), str(folder / "shuffled.csv"), "-o", str(tmp_path / "c.csv")],
+    code, out, err = run(["encode", str(cars_run), "--data", str(folder / "shuffled.csv"), "-o", str(tmp_path / "c.csv")],
                          capsys)
     assert code == 0, err
-    assert "ignored: ['dealer', 'stock']" in err and "Make first" in out
+    assert "ignored: ['dealer', 'stock']" in err and "Make first" in " ".join(out.split())  # rich wraps lines
     codes = pd.read_csv(tmp_path / "c.csv")
     assert list(codes.columns) == ["Make", "autoencoder0", "autoencoder1", "autoencoder2"]
     assert codes["Make"].tolist() == frame["Make"].tolist()
     expected = model.transform(frame.drop(columns=["Make", "Type"]))
     np.testing.assert_allclose(codes.iloc[:, 1:].to_numpy(), expected, rtol=1e-5, atol=1e-5)
 
-    code, _, err = run(["reconstruct", str(cars_run), str(folder / "shuffled.csv"), "-o", str(tmp_path / "r.csv")],
+    code, _, err = run(["reconstruct", str(cars_run), "--data", str(folder / "shuffled.csv"), "-o", str(tmp_path / "r.csv")],
                        capsys)
     assert code == 0, err
     rec = pd.read_csv(tmp_path / "r.csv")
@@ -66,10 +66,10 @@ def test_encode_takes_the_model_columns_by_name_and_carries_the_ids(cars, cars_r
 
 def test_missing_and_unknown_columns_are_one_error(cars, cars_run, tmp_path, capsys):
     cars[1].drop(columns=["Weight"]).rename(columns={"Price": "price"}).to_csv(tmp_path / "bad.csv", index=False)
-    code, _, err = run(["encode", str(cars_run), str(tmp_path / "bad.csv"), "-o", str(tmp_path / "c.csv")], capsys)
+    code, _, err = run(["encode", str(cars_run), "--data", str(tmp_path / "bad.csv"), "-o", str(tmp_path / "c.csv")], capsys)
     assert code == 1 and len(err.strip().splitlines()) == 1
     assert "lacks 2 of the model's 7 feature columns: ['Price', 'Weight']" in err and "know: ['price']" in err
-    code, _, err = run(["encode", str(cars_run), str(cars[0] / "cars.csv"), "-o", str(tmp_path / "c.csv"),
+    code, _, err = run(["encode", str(cars_run), "--data", str(cars[0] / "cars.csv"), "-o", str(tmp_path / "c.csv"),
                         "--id", "VIN"], capsys)
     assert code == 1 and "no column ['VIN'] (named by --label / --drop / --id)" in err
 
@@ -92,7 +92,7 @@ def test_detect_fit_takes_text_columns_and_score_carries_ids_and_truth(cars, tmp
     assert code == 0, err
     detector = aekit.load(det)
     assert detector.estimator_.scaler_.categories_["Origin"] == ["USA", "non-USA"]  # one-hot, as train does
-    code, out, err = run(["detect", "score", str(det), str(folder / "shuffled.csv"), "-o", str(tmp_path / "s.csv"),
+    code, out, err = run(["detect", "score", str(det), "--data", str(folder / "shuffled.csv"), "-o", str(tmp_path / "s.csv"),
                           "--quiet", "--format", "json", "--chunk-size", "40"], capsys)
     assert code == 0, err
     assert err.count("ignored") == 1  # named once, not once per chunk
@@ -104,6 +104,14 @@ def test_detect_fit_takes_text_columns_and_score_carries_ids_and_truth(cars, tmp
     flagged = json.loads(out)  # stdout holds the json only
     assert [row["Make"] for row in flagged] == scores.loc[scores["label"] == 1, "Make"].tolist()
 
+    # the report needs no --label either (the detector remembers it); the baselines get the one-hot table
+    code, _, err = run(["detect", "report", str(det), "--data", str(folder / "shuffled.csv"), "--normal", "Small",
+                        "-o", str(tmp_path / "report")], capsys)
+    assert code == 0, err
+    results = pd.read_csv(tmp_path / "report" / "results.csv")
+    assert results["detector"].tolist() == ["ae", "IsolationForest", "PCA"] and results["auroc"].between(0, 1).all()
+    assert (tmp_path / "report" / "figures" / "most_anomalous.png").is_file()
+
 
 def test_image_class_folders_with_corrupt_files(digit_folders, tmp_path, capsys):  # noqa: F811
     out = tmp_path / "run"
@@ -114,14 +122,14 @@ def test_image_class_folders_with_corrupt_files(digit_folders, tmp_path, capsys)
     assert "--skip-unreadable" in err and len(err.strip().splitlines()) == 1
     code, _, err = run(args + ["--skip-unreadable"], capsys)
     assert code == 0 and "skipped 2 unreadable file" in err
-    code, _, err = run(["encode", str(out), str(digit_folders), "-o", str(tmp_path / "codes.csv"),
+    code, _, err = run(["encode", str(out), "--data", str(digit_folders), "-o", str(tmp_path / "codes.csv"),
                         "--skip-unreadable"], capsys)
     assert code == 0, err
     codes = pd.read_csv(tmp_path / "codes.csv")
     assert list(codes.columns[:2]) == ["file", "class"] and len(codes) == 24
     assert (codes["file"].str.split("/").str[0] == codes["class"]).all()
     assert codes["class"].value_counts().to_dict() == {"digit-1": 8, "digit-4": 8, "digit-7": 8}
-    code, _, err = run(["reconstruct", str(out), str(digit_folders), "-o", str(tmp_path / "rec"),
+    code, _, err = run(["reconstruct", str(out), "--data", str(digit_folders), "-o", str(tmp_path / "rec"),
                         "--skip-unreadable"], capsys)
     assert code == 0 and len(list((tmp_path / "rec" / "digit-7").glob("*.png"))) == 8
     code, stdout, err = run(["evaluate", str(out), "--code-map", "pca", "--format", "json"], capsys)
@@ -192,3 +200,22 @@ def test_history_and_column_messages_name_what_is_wrong(ease_run, tmp_path, caps
     code, _, err = run(["recommend", "train", "--model", "ease", "--data", str(tmp_path / "pairs.csv"), "--out",
                         str(tmp_path / "x")], capsys)
     assert code == 1 and "no column 'user' (--user-col), 'rating' (--rating-col)" in err and "user_col" not in err
+
+
+def test_errors_name_the_options_not_the_python_parameters(cars, tmp_path, capsys):
+    code, _, err = run(["train", "--data", "digits", "--epochs", "0", "--out", str(tmp_path / "x"), "--quiet"],
+                       capsys)
+    assert code == 1 and "--epochs must be >= 1, got 0" in err and "max_epochs" not in err
+    code, _, err = run(["detect", "fit", "--data", str(cars[0] / "cars.csv"), "--label", "Type",
+                        "--contamination", "0.9", "-o", str(tmp_path / "d.safetensors"), "--quiet"], capsys)
+    assert code == 1 and "--contamination: expected a fraction in (0, 0.5], got 0.9" in err
+
+
+def test_option_names_replace_only_parameters():
+    from aekit.cli._common import with_option_names
+
+    assert with_option_names("batch_size=0 and latent_dim=40 >= input_dim") == "--batch-size=0 and --latent=40 >= input_dim"
+    kept = "raise max_epochs (CLI: --epochs) or use max_epochs='auto'"
+    assert with_option_names(kept) == kept  # the option is named already
+    prose = "the share of contamination in the data; patience: 3"
+    assert with_option_names(prose) == prose  # plain words are replaced only where a message starts with them

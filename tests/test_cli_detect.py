@@ -41,7 +41,7 @@ def detector_file(tables):
 def test_chunked_scores_equal_in_memory_scores(tables, detector_file, name, capsys):
     folder, test = tables
     out = folder / f"scores-{name}.csv"
-    code, stdout, err = run(["detect", "score", str(detector_file), str(folder / name), "-o", str(out),
+    code, stdout, err = run(["detect", "score", str(detector_file), "--data", str(folder / name), "-o", str(out),
                              "--chunk-size", "40", "--quiet"], capsys)
     assert code == 0, err
     scores = pd.read_csv(out)
@@ -74,7 +74,7 @@ def test_summed_score_option_is_saved_and_scores_files_as_in_memory(tables, tmp_
     detector = aekit.load(path)
     assert detector.score == "standardized_mse+latent" and set(detector.part_scalers_) == {"standardized_mse",
                                                                                           "latent"}
-    code, _, err = run(["detect", "score", str(path), str(folder / "test.csv"), "-o", str(tmp_path / "s.csv"),
+    code, _, err = run(["detect", "score", str(path), "--data", str(folder / "test.csv"), "-o", str(tmp_path / "s.csv"),
                         "--chunk-size", "50", "--quiet"], capsys)
     assert code == 0, err
     scores = pd.read_csv(tmp_path / "s.csv")
@@ -86,15 +86,15 @@ def test_summed_score_option_is_saved_and_scores_files_as_in_memory(tables, tmp_
 def test_bad_files_get_one_line(tables, detector_file, tmp_path, capsys):
     folder, test = tables
     (tmp_path / "empty.csv").write_text("")
-    code, _, err = run(["detect", "score", str(detector_file), str(tmp_path / "empty.csv"), "-o",
+    code, _, err = run(["detect", "score", str(detector_file), "--data", str(tmp_path / "empty.csv"), "-o",
                         str(tmp_path / "o.csv")], capsys)
     assert code == 1 and "empty" in err and len(err.strip().splitlines()) == 1
     test.drop(columns=["id", "f5"]).to_csv(tmp_path / "narrow.csv", index=False)
-    code, _, err = run(["detect", "score", str(detector_file), str(tmp_path / "narrow.csv"), "-o",
+    code, _, err = run(["detect", "score", str(detector_file), "--data", str(tmp_path / "narrow.csv"), "-o",
                         str(tmp_path / "o.csv")], capsys)
     assert code == 1 and "lacks 1 of the model's 30 feature columns: ['f5']" in err
     np.save(tmp_path / "wide.npy", np.zeros((5, 31), np.float32))
-    code, _, err = run(["detect", "score", str(detector_file), str(tmp_path / "wide.npy"), "-o",
+    code, _, err = run(["detect", "score", str(detector_file), "--data", str(tmp_path / "wide.npy"), "-o",
                         str(tmp_path / "o.csv")], capsys)
     assert code == 1 and "has 31 columns and no header; expected the model's 30 feature columns" in err
     code, _, err = run(["detect", "fit", "--data", str(folder / "normal.csv"), "--threshold", "median"], capsys)
@@ -141,7 +141,7 @@ def test_label_is_the_truth_never_a_feature_in_fit_score_and_report(labelled_tab
     assert len(detector.decision_scores_) == (frame["diagnosis"] == "benign").sum()  # fitted on benign rows only
 
     scores_csv = tmp_path / "scores.csv"
-    code, _, err = run(["detect", "score", str(det), str(path), "-o", str(scores_csv), *columns, "--quiet",
+    code, _, err = run(["detect", "score", str(det), "--data", str(path), "-o", str(scores_csv), *columns, "--quiet",
                         "--chunk-size", "100"], capsys)
     assert code == 0, err
     scores = pd.read_csv(scores_csv)
@@ -167,10 +167,10 @@ def test_bad_label_options_get_one_line(labelled_table, detector_file, tmp_path,
     code, _, err = run(["detect", "fit", "--data", str(path), "--label", "no_such_column"], capsys)
     assert code == 1 and "no column ['no_such_column']" in err
     np.save(tmp_path / "rows.npy", np.zeros((5, 31), np.float32))  # no header: --label is a position
-    code, _, err = run(["detect", "score", str(detector_file), str(tmp_path / "rows.npy"), "-o",
+    code, _, err = run(["detect", "score", str(detector_file), "--data", str(tmp_path / "rows.npy"), "-o",
                         str(tmp_path / "o.csv"), "--label", "31"], capsys)
     assert code == 1 and "rows.npy has no column ['31']; its columns are positions 0..30 (no header)" in err
-    code, _, err = run(["detect", "score", str(detector_file), str(tmp_path / "rows.npy"), "-o",
+    code, _, err = run(["detect", "score", str(detector_file), "--data", str(tmp_path / "rows.npy"), "-o",
                         str(tmp_path / "o.csv"), "--label", "0", "--quiet"], capsys)
     assert code == 0, err
     assert pd.read_csv(tmp_path / "o.csv")["true_label"].tolist() == [0.0] * 5

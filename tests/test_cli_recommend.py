@@ -42,7 +42,7 @@ def test_autorec_train_evaluate_predict(ratings_csv, tmp_path, capsys):
     assert "rmse" in html and "Learning curves" in html
     pairs = tmp_path / "pairs.csv"
     pd.DataFrame({"uid": [1, 1, 99999], "movie": [1, 2, 1]}).to_csv(pairs, index=False)
-    code, stdout, err = run(["recommend", "predict", str(out / "model.safetensors"), str(pairs), "-o",
+    code, stdout, err = run(["recommend", "predict", str(out / "model.safetensors"), "--data", str(pairs), "-o",
                              str(tmp_path / "pred.csv"), "--user-col", "uid", "--item-col", "movie"], capsys)
     assert code == 0, err
     assert "(1 cold-start" in " ".join(stdout.split())

@@ -113,6 +113,17 @@ def test_fit_preprocessing_without_copy_shares_the_data_only_when_scaling_change
     assert not Scaler("standard").fit(pixels).is_identity and Scaler("none").fit(pixels).is_identity
 
 
+@pytest.mark.parametrize("kind", ["minmax", "standard", "none"])
+def test_fit_transform_is_fit_then_transform_and_checks_its_input(kind, table):
+    scaler = Scaler(kind)
+    np.testing.assert_array_equal(scaler.fit_transform(table), Scaler(kind).fit(table).transform(table))
+    assert scaler.n_features_ == table.shape[1] and scaler.fit_transform(table).dtype == np.float32
+    bad = table.copy()
+    bad[3, 2] = np.nan
+    with pytest.raises(DataError, match="NaN"):
+        Scaler(kind).fit_transform(bad)
+
+
 def test_choose_scaling(pixels, table):
     assert choose_scaling(pixels / 16.0) == "minmax"
     assert choose_scaling(np.array([[0, 255], [170, 3]], dtype=np.uint8)) == "minmax"  # columns share 0..255

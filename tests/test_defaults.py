@@ -123,3 +123,113 @@ def test_auto_settings_pass_validation_before_sizing():
     TrainConfig(max_epochs="auto", batch_size="auto", patience="auto").validate()  # families validate early
     with pytest.raises(ValueError, match="learning_rate must be > 0"):
         TrainConfig(max_epochs="auto", learning_rate=0).validate()
+
+
+# -- code sizes that adapt to the data (aekit.estimators.sizing) -------------------------------
+
+def test_auto_code_is_narrower_than_a_30_column_table_and_scores_are_not_round_off(cancer):
+    from aekit import AnomalyDetector
+
+    X_train, X_test, y_train, y_test = cancer
+    det = AnomalyDetector(random_state=0).fit(X_train[y_train == 1])  # every default, as a new user
+    code = det.estimator_.latent_dim_
+    assert 1 <= code <= 15 and det.estimator_.model_.config.latent_dim == code  # at most half of 30
+    scores = det.decision_scores_
+    assert scores.min() > 1e-4 and np.ptp(scores) > 1e-2, (scores.min(), np.ptp(scores))  # not round-off
+    from sklearn.metrics import roc_auc_score
+
+    assert roc_auc_score(y_test == 0, det.decision_function(X_test)) > 0.9  # malignant rows score higher
+    rule = TrainConfig(max_epochs="auto", batch_size="auto", patience="auto",
+                       validation_fraction="auto").sized_for(int((y_train == 1).sum()))
+    assert det.estimator_.training_settings_ == {"latent_dim": code, "max_epochs": rule.max_epochs,
+                                                 "batch_size": rule.batch_size, "patience": rule.patience}
+    assert rule.max_epochs > 200  # 268 normal rows: many small steps, not 50 epochs of 3
+
+
+@pytest.mark.parametrize("name,loader,expected", [("iris", "load_iris", 2), ("wine", "load_wine", 6),
+                                                  ("breast-cancer", "load_breast_cancer", 7)])
+def test_auto_code_size_rule(name, loader, expected):
+    import sklearn.datasets
+
+    from aekit.estimators.sizing import auto_latent_dim, latent_cap
+
+    X = StandardScaler().fit_transform(getattr(sklearn.datasets, loader)().data)
+    assert auto_latent_dim(X) == expected
+    assert latent_cap(784) == 32 and latent_cap(784, maximum=8) == 8 and latent_cap(3) == 1
+    wide = np.random.default_rng(0).normal(size=(300, 200))  # no structure: 90 % needs most components
+    assert auto_latent_dim(wide) == 32
+
+
+def test_explicit_wide_code_warns_and_the_detector_refuses_it(cancer):
+    from aekit import AnomalyDetector
+    from aekit.exceptions import DegenerateModelError, WideCodeWarning
+
+    X = cancer[0][:120]
+    with pytest.warns(WideCodeWarning, match="latent_dim=30 is as wide as the input"):
+        Autoencoder(latent_dim=30, hidden=(8,), max_epochs=1, random_state=0).fit(X)
+    with pytest.raises(DegenerateModelError, match="latent_dim=32 is as wide as the input \\(30 features\\)"):
+        AnomalyDetector(latent_dim=32, max_epochs=1).fit(X)
+
+
+def test_detector_refuses_round_off_scores():
+    from aekit import AnomalyDetector
+    from aekit.exceptions import DegenerateModelError
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3)) @ rng.normal(size=(3, 12))  # 12 columns, rank 3: a code of 6 copies it
+    with pytest.raises(DegenerateModelError, match="round-off .* identity map"):
+        AnomalyDetector(latent_dim=6, hidden=(8,), max_epochs=1, random_state=0).fit(X)
+
+
+@pytest.mark.parametrize("name", ["Autoencoder", "ConvAutoencoder", "VAE", "ConditionalVAE", "AdversarialAutoencoder",
+                                  "StackedAutoencoder", "StackedAutoencoderClassifier", "SequenceAutoencoder",
+                                  "SequenceVAE"])
+def test_every_gradient_trained_family_defaults_to_auto(name):
+    params = getattr(aekit, name)().get_params()
+    assert all(params[key] == "auto" for key in ("max_epochs", "batch_size", "patience")), params
+    assert params.get("latent_dim", "auto") in ("auto", None), params  # stacked: the top of `hidden`
+    if name.startswith("Stacked"):
+        assert params["pretrain_epochs"] == "auto"
+
+
+def test_vae_auto_budget_and_code_on_a_small_table():
+    from sklearn.datasets import load_wine
+
+    X = StandardScaler().fit_transform(load_wine().data).astype(np.float32)[:100]
+    vae = aekit.VAE(likelihood="gaussian", hidden=(8,), max_epochs=3, random_state=0).fit(X)
+    assert vae.training_settings_ == {"latent_dim": 6, "max_epochs": 3, "batch_size": 16, "patience": 84}
+    assert vae.transform(X).shape == (100, 6)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1])
+def test_stacked_classifier_defaults_match_logistic_regression_on_wine(seed):
+    from sklearn.datasets import load_wine
+    from sklearn.linear_model import LogisticRegression
+
+    from aekit import StackedAutoencoderClassifier
+
+    X, y = load_wine(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=seed, stratify=y)
+    scaler = StandardScaler().fit(X_train)
+    logistic = LogisticRegression(max_iter=5000).fit(scaler.transform(X_train), y_train)
+    baseline = logistic.score(scaler.transform(X_test), y_test)
+    clf = StackedAutoencoderClassifier(random_state=seed).fit(X_train, y_train)
+    assert clf.score(X_test, y_test) >= baseline - 0.02, (clf.score(X_test, y_test), baseline)
+
+
+@pytest.mark.slow  # thousands of small steps: the point of the rule
+def test_recommenders_take_the_shared_auto_budget():
+    import pandas as pd
+
+    from aekit import AutoRec, MultVAE
+
+    rng = np.random.default_rng(0)
+    ratings = pd.DataFrame({"user": rng.integers(0, 60, 1500), "item": rng.integers(0, 80, 1500),
+                            "rating": rng.integers(1, 6, 1500).astype(float)})
+    auto = dict(max_epochs="auto", batch_size="auto", patience="auto", random_state=0)
+    vae = MultVAE(hidden=(16,), latent_dim=4, **auto).fit(ratings)
+    rule = TrainConfig(**{k: "auto" for k in ("max_epochs", "batch_size", "patience")}, validation_fraction=0.0)
+    assert 50 < len(vae.history_) <= rule.sized_for(54).max_epochs  # 54 training users: 16-row batches, not 50 epochs
+    rec = AutoRec(hidden=8, optimizer="adam", **auto).fit(ratings)
+    assert len(rec.history_) > 50

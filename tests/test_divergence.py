@@ -44,6 +44,8 @@ def sabotage_at(monkeypatch):
 
 
 def _with_epochs(estimator, epochs: int):
+    if "encoder_params" in estimator.get_params():  # deep clustering: its encoder trains
+        return estimator.set_params(encoder_params={**estimator.encoder_params, "max_epochs": epochs})
     keys = [k for k in ("max_epochs", "epochs") if k in estimator.get_params()]
     return estimator.set_params(**{keys[0]: epochs})
 

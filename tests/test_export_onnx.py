@@ -49,12 +49,12 @@ def test_cli_export_writes_a_graph_of_the_saved_model(fitted, tmp_path, capsys):
     ae, X = fitted["digits"]
     model_path = ae.save(tmp_path / "ae.safetensors")
     with pytest.raises(SystemExit) as exit_info:
-        main(["export", str(model_path), "--onnx", str(tmp_path / "rec.onnx"), "--part", "autoencoder"])
+        main(["export", str(model_path), "--out", str(tmp_path / "rec.onnx"), "--part", "autoencoder"])
     assert (exit_info.value.code or 0) == 0
     np.testing.assert_allclose(_run(tmp_path / "rec.onnx", X[:50]), load(model_path).reconstruct(X[:50]),
                                atol=1e-5)
     with pytest.raises(SystemExit) as exit_info:
-        main(["export", str(model_path), "--onnx", str(tmp_path / "x.onnx"), "--part", "middle"])
+        main(["export", str(model_path), "--out", str(tmp_path / "x.onnx"), "--part", "middle"])
     assert exit_info.value.code != 0 and "part must be one of" in capsys.readouterr().err
 
 

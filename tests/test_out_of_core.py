@@ -84,7 +84,7 @@ def test_cli_encode_streams_a_npy_file(digits, digits_npy, block_model, tmp_path
     model = block_model
     model_path = model.save(tmp_path / "m.safetensors")
     with pytest.raises(SystemExit) as exit_info:
-        main(["encode", str(model_path), str(digits_npy), "-o", str(tmp_path / "codes.parquet")])
+        main(["encode", str(model_path), "--data", str(digits_npy), "-o", str(tmp_path / "codes.parquet")])
     assert (exit_info.value.code or 0) == 0, capsys.readouterr().err
     codes = pd.read_parquet(tmp_path / "codes.parquet").to_numpy()
     np.testing.assert_array_equal(codes, model.transform(digits[0]))

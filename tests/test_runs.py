@@ -34,7 +34,7 @@ def digit_folder(tmp_path_factory):
 def test_image_folder_encode_and_reconstruct(digit_folder, tmp_path, capsys):
     out = tmp_path / "run"
     _train(["--data", str(digit_folder), "--out", str(out)])
-    code, _, err = run(["encode", str(out), str(digit_folder), "-o", str(tmp_path / "codes.csv")], capsys)
+    code, _, err = run(["encode", str(out), "--data", str(digit_folder), "-o", str(tmp_path / "codes.csv")], capsys)
     assert code == 0, err  # the run folder stands for its model file
     model = aekit.load(out)
     X = np.stack([np.asarray(Image.open(digit_folder / f"digit{i:02d}.png"), dtype=np.float32).ravel() / 255
@@ -43,7 +43,7 @@ def test_image_folder_encode_and_reconstruct(digit_folder, tmp_path, capsys):
     assert codes["file"].tolist() == [f"digit{i:02d}.png" for i in range(40)]  # rows joinable to their files
     np.testing.assert_allclose(codes.drop(columns="file").to_numpy(), model.transform(X), atol=1e-5)
 
-    code, _, err = run(["reconstruct", str(out), str(digit_folder), "-o", str(tmp_path / "rec")], capsys)
+    code, _, err = run(["reconstruct", str(out), "--data", str(digit_folder), "-o", str(tmp_path / "rec")], capsys)
     assert code == 0, err
     written = sorted(p.name for p in (tmp_path / "rec").iterdir())
     assert written == [f"digit{i:02d}.png" for i in range(40)]

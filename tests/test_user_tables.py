@@ -80,7 +80,7 @@ def test_encode_checks_columns_by_name(cancer_run, cancer_csv, tmp_path, capsys)
     path, frame = cancer_csv
     model_file = str(cancer_run / "model.safetensors")
     out = tmp_path / "codes.csv"
-    code, _, err = run(["encode", model_file, str(path), "-o", str(out), "--label", "diagnosis",
+    code, _, err = run(["encode", model_file, "--data", str(path), "-o", str(out), "--label", "diagnosis",
                         "--drop", "patient_id"], capsys)
     assert code == 0, err
     expected = aekit.load(model_file).transform(frame.iloc[:, 1:-1].to_numpy())
@@ -89,24 +89,24 @@ def test_encode_checks_columns_by_name(cancer_run, cancer_csv, tmp_path, capsys)
     features = frame.drop(columns=["patient_id", "diagnosis"])
     swapped = features[[features.columns[1], features.columns[0], *features.columns[2:]]]
     swapped.to_csv(tmp_path / "swapped.csv", index=False)  # the model's columns, in another order: taken by name
-    code, _, err = run(["encode", model_file, str(tmp_path / "swapped.csv"), "-o", str(tmp_path / "s.csv")], capsys)
+    code, _, err = run(["encode", model_file, "--data", str(tmp_path / "swapped.csv"), "-o", str(tmp_path / "s.csv")], capsys)
     assert code == 0, err
     np.testing.assert_allclose(pd.read_csv(tmp_path / "s.csv").to_numpy(), expected, rtol=1e-5, atol=1e-5)
 
     features.rename(columns={"mean radius": "radius"}).to_csv(tmp_path / "renamed.csv", index=False)
-    code, _, err = run(["reconstruct", model_file, str(tmp_path / "renamed.csv"), "-o", str(out)], capsys)
+    code, _, err = run(["reconstruct", model_file, "--data", str(tmp_path / "renamed.csv"), "-o", str(out)], capsys)
     assert code == 1 and "lacks 1 of the model's 30 feature columns: ['mean radius']" in err
     assert "the model does not know: ['radius']" in err and len(err.strip().splitlines()) == 1
 
     # the model remembers its label and dropped columns: the training file needs no options
-    code, _, err = run(["encode", model_file, str(path), "-o", str(tmp_path / "again.csv")], capsys)
+    code, _, err = run(["encode", model_file, "--data", str(path), "-o", str(tmp_path / "again.csv")], capsys)
     assert code == 0 and "ignored" not in err
     np.testing.assert_allclose(pd.read_csv(tmp_path / "again.csv").to_numpy(), expected, rtol=1e-5, atol=1e-5)
 
 
 def test_reconstruct_keeps_the_column_names(cancer_run, cancer_csv, tmp_path, capsys):
     out = tmp_path / "rec.csv"
-    code, _, err = run(["reconstruct", str(cancer_run / "model.safetensors"), str(cancer_csv[0]), "-o", str(out),
+    code, _, err = run(["reconstruct", str(cancer_run / "model.safetensors"), "--data", str(cancer_csv[0]), "-o", str(out),
                         "--label", "diagnosis", "--drop", "patient_id"], capsys)
     assert code == 0, err
     assert list(pd.read_csv(out).columns) == list(cancer_csv[1].columns[1:-1])

@@ -55,7 +55,8 @@ def _kind(name: str) -> str:
 
 RECOMMENDERS = ("autorec", "multvae", "multdae", "ease")
 DETECTORS = ("detector", "series-detector")
-ZOO = (*PRESETS, *RECOMMENDERS, *DETECTORS)
+OTHERS = ("imputer", "image-completer", "clustering")  # estimators without a preset
+ZOO = (*PRESETS, *RECOMMENDERS, *DETECTORS, *OTHERS)
 # which gradient-trained cases there are (closed-form ones solve in fit)
 CLOSED_FORM = ("msda", "ease")
 
@@ -66,8 +67,14 @@ def data_of(name: str, seed: int = 0):
         return "ratings", (ratings(seed),)
     if name == "series-detector":
         return "long-series", (np.sin(np.linspace(0, 40, 400)).astype(np.float32),)
-    if name == "detector":
+    if name in ("detector", "clustering"):
         return "table", (tables(seed),)
+    if name == "imputer":
+        X = tables(seed)
+        X[np.random.default_rng(seed).random(X.shape) < 0.1] = np.nan
+        return "table", (X,)
+    if name == "image-completer":
+        return "images", (images(seed),)
     kind = _kind(name)
     if kind == "images":
         return kind, (images(seed),)
@@ -94,6 +101,19 @@ def make(name: str):
         return AnomalyDetector("ae", hidden=(8,), latent_dim=2, max_epochs=2, random_state=0)
     if name == "series-detector":
         return SeriesAnomalyDetector(window=16, stride=4, latent_dim=2, max_epochs=2, random_state=0)
+    if name == "imputer":
+        from aekit.estimators.imputer import AutoencoderImputer
+
+        return AutoencoderImputer(latent_dim=2, hidden=(8,), max_epochs=2, n_samples=2, n_draws=4, random_state=0)
+    if name == "image-completer":
+        from aekit.estimators.image_completer import ImageCompleter
+
+        return ImageCompleter(latent_dim=2, channels=(4,), max_epochs=2, random_state=0)
+    if name == "clustering":
+        from aekit.estimators.clustering import DeepClustering
+
+        return DeepClustering(2, encoder_params=dict(latent_dim=2, hidden=(8,), max_epochs=2), n_init=2,
+                              random_state=0)
     return make_estimator(name, **TINY)
 
 

@@ -32,6 +32,8 @@ _LAZY = {
     "EASE": "aekit.estimators",
     "ConditionalVAE": "aekit.estimators",
     "AdversarialAutoencoder": "aekit.estimators",
+    "AutoencoderImputer": "aekit.estimators",
+    "ImageCompleter": "aekit.estimators",
     "DeepClustering": "aekit.estimators",
     "ImageCodec": "aekit.estimators",
 }

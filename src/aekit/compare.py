@@ -4,12 +4,13 @@ seed, measure them beside PCA, draw what they learned, write a report.
 This is the experiment of the classic denoising-autoencoder papers
 (reconstruction, robustness to corrupted inputs, quality of the codes for a
 classifier, a 2-D map of the codes), made reproducible by one command.
+This module trains and measures; the figures, tables and report.html are
+written by :mod:`aekit.viz.comparison`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import platform
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -17,19 +18,15 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from aekit._version import __version__
 from aekit.data import Dataset, corrupt_array
 from aekit.data.tabular import categorical_columns, fit_preprocessing
 from aekit.estimators.base import AutoencoderEstimator
 from aekit.estimators.presets import BASELINES, PRESETS, estimator_class, make_estimator
-from aekit.evaluation import (code_quality, pca_baseline, reconstruction_metrics, results_table,
-                              table_to_markdown, throughput)
-from aekit.viz import plot_code_maps, plot_image_rows, plot_latent_manifold, plot_loss_comparison, plot_samples
-from aekit.viz.report import write_report
-from aekit.viz.tables import plot_feature_errors
+from aekit.evaluation import code_quality, pca_baseline, reconstruction_metrics, throughput
+from aekit.viz.comparison import comparison_figures, write_comparison
 
-TEST_NOISE = ("masking", 0.3)
-N_SAMPLES = 64  # drawn from each generative model for its sample grid  # how test inputs are corrupted for the robustness column
+TEST_NOISE = ("masking", 0.3)  # how test inputs are corrupted for the robustness column
+N_SAMPLES = 64  # drawn from each generative model for its sample grid
 BETTER = {"test_mse": "min", "test_mae": "min", "psnr": "max", "ssim": "max", "masked_mse": "min",
           "linear_probe": "max", "knn": "max", "silhouette": "max", "fit_seconds": "min",
           "encode_per_second": "max", "test_elbo": "max", "sample_fd": "min", "sample_class_accuracy": "max"}
@@ -45,7 +42,6 @@ COLUMN_NOTES = {
     "sample_class_accuracy": "class-conditional models: share of samples asked for as class c that the "
                              "classifier puts in class c",
 }
-GRID_SAMPLES = 10  # per model in the side-by-side sample grid
 
 
 @dataclasses.dataclass
@@ -223,115 +219,20 @@ def fit_sample_scorer(dataset: Dataset, seed: int):
     return SampleQualityScorer(random_state=seed).fit(dataset.X_train, dataset.y_train)
 
 
-def _figures(evaluations: list[Evaluation], scaled: _Scaled, fig_dir: Path, seed: int,
-             code_map_method: str) -> list[tuple[str, str]]:
-    """A few figures that put every model side by side, each with its caption."""
-    d = scaled.dataset
-    figures: list[tuple[str, str]] = []
-    if d.image_shape is not None:
-        rows = {"original": d.X_test[:10], **{ev.name: ev.X_rec[:10] for ev in evaluations}}
-        path = plot_image_rows(rows, d.image_shape, fig_dir / "reconstructions.png",
-                               title="Test images (top) and each model's reconstruction")
-        figures.append((str(path), "Reconstructions: look for blur and lost strokes compared with the top row."))
-        masked_label = f"{int(TEST_NOISE[1] * 100)}% masked"
-        rows = {masked_label: scaled.X_masked[:10], **{ev.name: ev.X_masked_rec[:10] for ev in evaluations},
-                "clean": d.X_test[:10]}
-        path = plot_image_rows(rows, d.image_shape, fig_dir / "denoising.png", reference="clean",
-                               title="Masked test images, each model's output, and the clean target")
-        figures.append((str(path), "Denoising: which models fill the masked strokes back in? "
-                                   "Denoising autoencoders were trained for exactly this."))
-    if d.series_shape is not None:
-        from aekit.viz import plot_series_rows
-
-        rows = {"original": d.X_test[:4], **{ev.name: ev.X_rec[:4] for ev in evaluations}}
-        path = plot_series_rows(rows, d.series_shape, fig_dir / "series.png",
-                                title="Test series (black) and each model's reconstruction")
-        figures.append((str(path), "Series reconstructions: look for lost peaks, lag and smoothing."))
-    if d.y_test is not None or d.kind == "table":
-        path = plot_code_maps({ev.name: ev.Z_test for ev in evaluations}, d.y_test, fig_dir / "codes.png",
-                              method=code_map_method, random_state=seed,
-                              title="Test codes in 2-D" + (", coloured by label" if d.y_test is not None else ""))
-        figures.append((str(path), "Codes in 2-D: separate, compact colour clusters mean the codes keep the "
-                                   "classes apart without ever seeing a label." if d.y_test is not None else
-                                   "Codes in 2-D (2-D codes as they are, wider ones mapped): clusters and "
-                                   "outliers of the test rows; pass --label to colour them."))
-    if d.kind == "table":
-        path = plot_feature_errors(feature_errors(evaluations, scaled), fig_dir / "feature_errors.png")
-        figures.append((str(path), "Error per column: columns that every model reconstructs badly carry "
-                                   "information the code does not keep (or noise)."))
-    for ev in evaluations:
-        if ev.decode is not None and d.image_shape is not None:
-            lim = float(np.percentile(np.abs(ev.Z_test), 98)) or 1.0  # span where the test codes lie
-            path = plot_latent_manifold(ev.decode, d.image_shape, fig_dir / f"manifold_{ev.name}.png", lim=lim,
-                                        title=f"{ev.name}: images decoded from a grid of 2-D codes")
-            figures.append((str(path), f"{ev.name}: a smooth, varied grid means the 2-D code space is well used."))
-    sampled = {ev.name: ev.samples[:GRID_SAMPLES] for ev in evaluations if ev.samples is not None}
-    if len(sampled) > 1 and d.image_shape is not None:
-        path = plot_image_rows(sampled, d.image_shape, fig_dir / "samples_side_by_side.png",
-                               title="Samples of each model side by side (class-conditional models: classes in turn)")
-        figures.append((str(path), "Generation compared: a plain autoencoder decodes codes drawn from a Gaussian "
-                                   "fitted to its training codes; VAEs and AAEs decode prior samples; "
-                                   "conditional models draw the classes in turn."))
-    for ev in evaluations:
-        if ev.samples is not None and d.image_shape is not None:
-            path = plot_samples(ev.samples, d.image_shape, fig_dir / f"samples_{ev.name}.png",
-                                title=f"{ev.name}: {len(ev.samples)} samples")
-            figures.append((str(path), f"{ev.name}: new images decoded from random codes; sharp, varied samples "
-                                       "mean the model learned the data, not just to copy it."))
-    histories = {ev.name: ev.history for ev in evaluations if ev.history is not None and len(ev.history)}
-    if histories:
-        path = plot_loss_comparison(histories, fig_dir / "loss.png")
-        figures.append((str(path), "Training curves: validation loss should flatten, not climb (overfitting); "
-                                   "penalised models report reconstruction plus penalty."))
-    return figures
-
-
-def _meta(dataset: Dataset, seed: int, command: str | None, settings: dict[str, Any]) -> dict[str, str]:
-    import sklearn
-    import torch
-
-    return {
-        "command": command or "(called from Python)",
-        "data": f"{dataset.name}: {len(dataset.X_train):,} train / {len(dataset.X_test):,} test rows, "
-                f"{dataset.X_train.shape[1]} features; {dataset.source}",
-        "seed": str(seed),
-        "settings": ", ".join(f"{k}={v}" for k, v in settings.items()),
-        "columns": "; ".join(f"{k}: {v}" for k, v in COLUMN_NOTES.items()),
-        "versions": f"aekit {__version__}, torch {torch.__version__}, scikit-learn {sklearn.__version__}, "
-                    f"Python {platform.python_version()}",
-        "machine": f"{platform.machine()}, {platform.system()}, torch threads {torch.get_num_threads()}",
-        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
-    }
-
-
-def still_improving_notes(evaluations: list[Evaluation]) -> list[str]:
-    """One line per model whose training ended on its best epoch."""
-    return [f"{ev.name} was still improving when training stopped (its last epoch, {ev.row.get('epochs')}, was "
-            "its best): it is likely undertrained; more epochs (--epochs, or max_epochs='auto') should help."
-            for ev in evaluations if ev.still_improving]
-
-
 def write_outputs(evaluations: list[Evaluation], scaled: _Scaled, out_dir: Path, *, title: str, seed: int,
                   command: str | None, settings: dict[str, Any], code_map_method: str = "tsne",
                   tables: list[tuple[str, pd.DataFrame, str]] | None = None) -> tuple[pd.DataFrame, Path]:
-    """results.csv, results.md, the figures and report.html for these evaluations."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    table = results_table([ev.row for ev in evaluations])
-    table.to_csv(out_dir / "results.csv", index=False)
-    (out_dir / "results.md").write_text(table_to_markdown(table) + "\n")
-    figures = _figures(evaluations, scaled, out_dir / "figures", seed, code_map_method)
+    """results.csv, results.md, the figures and report.html for these evaluations (see :mod:`aekit.viz.comparison`)."""
     d = scaled.dataset
-    intro = (f"Each model was trained on the same {len(d.X_train):,} rows of {d.name} with seed {seed} and "
-             f"measured on the same {len(d.X_test):,} held-out rows, beside PCA with the same number of "
-             "components.")
-    report = write_report(out_dir / "report.html", title=title, table=table, figures=figures,
-                          meta=_meta(d, seed, command, settings), intro=intro,
-                          better={k: v for k, v in BETTER.items() if k in table.columns},
-                          notes=still_improving_notes(evaluations), tables=tables)
-    return table, report
+    figures = comparison_figures(
+        evaluations, d, out_dir / "figures", X_masked=scaled.X_masked,
+        masked_label=f"{int(TEST_NOISE[1] * 100)}% masked", seed=seed, code_map_method=code_map_method,
+        feature_errors=feature_errors(evaluations, scaled) if d.kind == "table" else None)
+    return write_comparison(evaluations, d, out_dir, title=title, seed=seed, command=command, settings=settings,
+                            figures=figures, column_notes=COLUMN_NOTES, better=BETTER, tables=tables)
 
 
-def compare_models(dataset: Dataset, models: list[str], out_dir: str | Path, *, latent_dim: int = 32,
+def compare_models(dataset: Dataset, models: list[str], out_dir: str | Path, *, latent_dim: int | str = "auto",
                    hidden: tuple[int, ...] = (256,), max_epochs: int | str = "auto", batch_size: int | str = "auto",
                    seed: int = 0, verbose: int = 0, command: str | None = None, code_map_method: str = "tsne",
                    on_model: Callable[[str], None] | None = None,
@@ -340,7 +241,10 @@ def compare_models(dataset: Dataset, models: list[str], out_dir: str | Path, *, 
     on ``dataset`` and write the comparison into ``out_dir``. ``max_epochs`` and
     ``batch_size`` default to ``"auto"``: each model's budget is sized in
     optimiser steps for the data (``aekit.training.TrainConfig.sized_for``), so
-    small data sets and slow families are not left undertrained. ``training``
+    small data sets and slow families are not left undertrained. ``latent_dim``
+    "auto" is chosen once from the scaled training data
+    (:func:`aekit.estimators.sizing.auto_latent_dim`) and used by every model
+    and PCA. ``training``
     holds further estimator settings for every model (accelerator, devices,
     precision, num_threads, ...)."""
     unknown = [m for m in models if m not in PRESETS and m not in BASELINES]
@@ -349,6 +253,10 @@ def compare_models(dataset: Dataset, models: list[str], out_dir: str | Path, *, 
                          f"{', '.join([*BASELINES, *PRESETS])}")
     out_dir = Path(out_dir)
     scaled = _Scaled(dataset, seed)
+    if latent_dim == "auto":  # one code size for every model and PCA: the estimators' own rule
+        from aekit.estimators.sizing import auto_latent_dim
+
+        latent_dim = auto_latent_dim(scaled.X_train, seed)
     can_sample = any(name in PRESETS and hasattr(estimator_class(name), "sample") for name in models)
     scorer = fit_sample_scorer(dataset, seed) if can_sample else None
     evaluations, estimators = [], {}

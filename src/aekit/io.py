@@ -4,7 +4,7 @@ The tensors are the model's weights. The metadata (strings only) hold:
 
 - ``format``: ``"aekit-model"`` and ``format_version``
 - ``family``: the model family (a key of ``aekit.models.MODEL_FAMILIES``)
-- ``estimator``: the estimator class (a key of ``aekit.estimators.ESTIMATORS``)
+- ``estimator``: the estimator class (a key of ``aekit.registry.ESTIMATOR_MODULES``)
 - ``aekit_version``
 - ``config``: the model config as JSON
 - ``params``: the estimator's ``get_params()`` as JSON
@@ -12,7 +12,7 @@ The tensors are the model's weights. The metadata (strings only) hold:
 - ``fitted``: other fitted attributes (history, best epoch, ...) as JSON
 - optionally ``wrapper``, ``wrapper_params``, ``wrapper_fitted``: an estimator
   built around the model (e.g. ``AnomalyDetector``: its threshold and
-  training scores), its class name in ``ESTIMATORS``, parameters and fitted
+  training scores), its class name in ``aekit.registry.ESTIMATOR_MODULES``, parameters and fitted
   state as JSON; :func:`load` then returns the wrapper. A wrapper's arrays
   (e.g. a clustering's labels and centres) are tensors named
   ``wrapper/<name>`` beside the weights
@@ -47,6 +47,7 @@ from safetensors.torch import save as safetensors_bytes
 from aekit._version import __version__
 from aekit.exceptions import ModelFileError, TrainingDivergedError, UnverifiedModelFileWarning
 from aekit.files import write_bytes_atomic
+from aekit.registry import ESTIMATOR_MODULES, estimator_class
 
 FORMAT = "aekit-model"
 FORMAT_VERSION = "1"
@@ -196,7 +197,29 @@ WRAPPER_TENSOR = "wrapper/"  # prefix of a wrapper's own tensors
 
 
 def model_file_of(path: str | Path) -> Path:
-    """``path`` itself, or the model file inside a run folder."""
+    """``path`` itself, or the model file inside a run folder.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A model file or a run folder written by ``aekit train``.
+
+    Returns
+    -------
+    pathlib.Path
+        The model file (not checked for existence when ``path`` is a file).
+
+    Raises
+    ------
+    aekit.exceptions.ModelFileError
+        ``path`` is a folder without a ``model.safetensors``.
+
+    Examples
+    --------
+    >>> from aekit.io import model_file_of
+    >>> model_file_of("ae.safetensors").name
+    'ae.safetensors'
+    """
     path = Path(path)
     if path.is_dir():
         if not (path / RUN_MODEL_FILE).is_file():
@@ -207,9 +230,40 @@ def model_file_of(path: str | Path) -> Path:
 
 
 def read_model_file(path: str | Path) -> tuple[dict[str, str], dict[str, torch.Tensor]]:
-    """Return (metadata, tensors) of a safetensors file, or raise ModelFileError.
+    """The metadata and tensors of a model file, verified.
 
     A run folder written by ``aekit train`` stands for its ``model.safetensors``.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A model file or a run folder.
+
+    Returns
+    -------
+    metadata : dict of str to str
+        The metadata fields (see the module docstring).
+    tensors : dict of str to torch.Tensor
+        The weights, by name.
+
+    Raises
+    ------
+    aekit.exceptions.ModelFileError
+        A missing, truncated or unreadable file, or one whose checksum does
+        not match its content.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from aekit import MarginalizedDenoisingAutoencoder, load
+    >>> from aekit.data import load_dataset
+    >>> data = load_dataset("digits")
+    >>> ae = MarginalizedDenoisingAutoencoder(n_layers=1).fit(data.X_train)   # closed form: instant
+    >>> path = ae.save(f"{tempfile.mkdtemp()}/msda.safetensors")
+    >>> from aekit.io import read_model_file
+    >>> metadata, tensors = read_model_file(path)
+    >>> metadata["family"], metadata["estimator"]
+    ('msda', 'MarginalizedDenoisingAutoencoder')
     """
     path = model_file_of(path)
     if not path.is_file():
@@ -267,21 +321,54 @@ def _check_checksum(path: Path, metadata: dict[str, str], tensors: dict[str, tor
 
 
 def load(path: str | Path):
-    """Load an estimator saved with ``.save(path)``; outputs are identical to the saved one.
+    """Load an estimator saved with ``.save(path)``; its outputs are identical to the saved one's.
 
-    Raises ModelFileError for anything that is not an intact aekit model file.
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A model file, or a run folder written by ``aekit train`` (its
+        ``model.safetensors``).
+
+    Returns
+    -------
+    estimator
+        The estimator of the family the file names (``Autoencoder``, ``VAE``,
+        ``AnomalyDetector``, ``AutoRec``, ...), fitted.
+
+    Raises
+    ------
+    aekit.exceptions.ModelFileError
+        Anything that is not an intact aekit model file: a missing, truncated
+        or pickled file, an unknown format version or family, tensors that do
+        not fit the config, or a checksum that does not match.
+
+    Warns
+    -----
+    aekit.exceptions.UnverifiedModelFileWarning
+        A file written before model files carried a checksum.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from aekit import MarginalizedDenoisingAutoencoder, load
+    >>> from aekit.data import load_dataset
+    >>> data = load_dataset("digits")
+    >>> ae = MarginalizedDenoisingAutoencoder(n_layers=1).fit(data.X_train)   # closed form: instant
+    >>> path = ae.save(f"{tempfile.mkdtemp()}/msda.safetensors")
+    >>> same = load(path)
+    >>> bool((same.transform(data.X_test) == ae.transform(data.X_test)).all())
+    True
     """
     from aekit.data.tabular import preprocessing_from_dict
-    from aekit.estimators import ESTIMATORS
     from aekit.models import MODEL_FAMILIES
 
     path = model_file_of(path)
     metadata, tensors = read_model_file(path)
     wrapper_tensors = {k[len(WRAPPER_TENSOR):]: tensors.pop(k) for k in list(tensors) if k.startswith(WRAPPER_TENSOR)}
     family, name = metadata["family"], metadata["estimator"]
-    if family not in MODEL_FAMILIES or name not in ESTIMATORS:
+    if family not in MODEL_FAMILIES or name not in ESTIMATOR_MODULES:
         raise ModelFileError(f"{path}: unknown model family {family!r} or estimator {name!r}; "
-                             f"known: {sorted(MODEL_FAMILIES)} / {sorted(ESTIMATORS)}")
+                             f"known: {sorted(MODEL_FAMILIES)} / {sorted(ESTIMATOR_MODULES)}")
     model_class = MODEL_FAMILIES[family]
     config, params, scaler_state, fitted = (_json_object(metadata, key, path)
                                             for key in ("config", "params", "scaler", "fitted"))
@@ -290,10 +377,11 @@ def load(path: str | Path):
         _check_shapes(path, model_class, model_config, tensors)
         model = model_class(model_config)
         model.load_state_dict(tensors, strict=True)
-        scaler = preprocessing_from_dict(scaler_state)
+        # an estimator with its own preprocessing (the imputer's) says how to read it back
+        scaler = getattr(estimator_class(name), "preprocessing_from_dict", preprocessing_from_dict)(scaler_state)
         _check_consistent(path, model, scaler, tensors, fitted)
         params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
-        estimator = ESTIMATORS[name](**params)._restore(model, scaler, fitted)
+        estimator = estimator_class(name)(**params)._restore(model, scaler, fitted)
         loaded = _wrapped(estimator, metadata, path, wrapper_tensors) if "wrapper" in metadata else estimator
         if "data_contract" in metadata:
             loaded.data_contract_ = _contract(metadata["data_contract"], fitted, path)
@@ -331,14 +419,12 @@ def _described(tensor: torch.Tensor) -> str:
 
 def _wrapped(estimator, metadata: dict[str, str], path: Path, tensors: dict[str, torch.Tensor]):
     """The estimator built around ``estimator`` that the file describes (see the module doc)."""
-    from aekit.estimators import ESTIMATORS
-
     name = metadata["wrapper"]
-    if name not in ESTIMATORS or not hasattr(ESTIMATORS[name], "_restore_wrapped"):
+    if name not in ESTIMATOR_MODULES or not hasattr(estimator_class(name), "_restore_wrapped"):
         raise ModelFileError(f"{path}: unknown wrapper estimator {name!r}")
     params, fitted = (_json_object(metadata, key, path) for key in ("wrapper_params", "wrapper_fitted"))
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
-    wrapper = ESTIMATORS[name](**params)
+    wrapper = estimator_class(name)(**params)
     if tensors:
         return wrapper._restore_wrapped(estimator, fitted, tensors)
     return wrapper._restore_wrapped(estimator, fitted)

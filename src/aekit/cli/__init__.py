@@ -6,7 +6,9 @@ per command group and holds the entry point :func:`main`.
 - :mod:`aekit.cli.detect`: ``detect fit / score / report``;
 - :mod:`aekit.cli.generate`: ``generate``;
 - :mod:`aekit.cli.recommend`: ``recommend train / evaluate / predict / top / compare``;
+- :mod:`aekit.cli.cluster`: ``cluster`` (DeepClustering: labels, model file, report);
 - :mod:`aekit.cli.codec`: ``compress`` and ``decompress`` (ImageCodec streams);
+- :mod:`aekit.cli.complete`: ``complete`` (missing cells of a table, holes in images);
 - :mod:`aekit.cli._common`: the console, the shared options and data loading.
 
 A new command goes in its own module here and is registered below.
@@ -26,8 +28,8 @@ from typing import Optional
 
 import typer
 
-from aekit.cli import codec, compare, detect, generate, recommend, train
-from aekit.cli._common import console
+from aekit.cli import cluster, codec, compare, complete, detect, generate, recommend, train
+from aekit.cli._common import Command, console, with_option_names
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Autoencoders of every kind: train, use and inspect them.")
@@ -52,8 +54,8 @@ def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on 
 
 app.command()(train.datasets)
 app.command()(train.train)
-app.command()(train.encode)
-app.command()(train.reconstruct)
+app.command(cls=Command)(train.encode)
+app.command(cls=Command)(train.reconstruct)
 app.command()(train.export)
 app.command()(compare.compare)
 app.command()(train.evaluate)
@@ -61,14 +63,16 @@ app.command()(compare.demo)
 app.add_typer(detect.detect_app, name="detect")
 app.command()(generate.generate)
 app.add_typer(recommend.app, name="recommend")
-app.command()(codec.compress)
+app.command()(cluster.cluster)
+app.command(cls=Command)(codec.compress)
 app.command()(codec.decompress)
+app.command()(complete.complete)
 
 
 # -- entry point ----------------------------------------------------------------------
 
 def _one_line(err: BaseException) -> str:
-    text = " ".join(str(err).split()) or type(err).__name__
+    text = with_option_names(" ".join(str(err).split())) or type(err).__name__
     return text if len(text) < 500 else text[:497] + "..."
 
 

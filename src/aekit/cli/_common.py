@@ -8,13 +8,18 @@ the data loaders are imported inside :func:`load_data`.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from typing import Optional
 
 import numpy as np
 import typer
 from rich.console import Console
+from typer.core import TyperCommand
 
-console = Console()
+# soft_wrap: a message is never cut into lines at the terminal width (80 columns when
+# output goes to a file or a pipe), so a long path stays on one line for scripts and logs.
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 MODEL_HELP = "A .safetensors model file or a run folder written by `aekit train`."
 INPUT_HELP = "CSV/Parquet/NPY/NPZ table, or a folder of images."
@@ -50,12 +55,70 @@ def handle_unknown_option(default: Optional[str] = None):
     """``--handle-unknown ignore|error``: a category of a table column not seen in training."""
     return typer.Option(default, "--handle-unknown", help="A category not seen in training: 'ignore' encodes "
                         "it as all zeros with a warning, 'error' refuses it" + ("" if default else
-                        " [default: the model's, ignore]") + ".")
+                        " (default: the model's, ignore)") + ".")
 
 
 def image_size_option():
     """``--image-size WxH`` of the commands that apply a model to images."""
     return typer.Option(None, "--image-size", help="Resize images to WxH (as in training).")
+
+
+# -- one vocabulary: the output is --out/-o, the input data --data/-d, in every command ------------
+# Renamed spellings stay for a release as hidden aliases that print a deprecation note
+# (tests/test_cli_vocabulary.py walks the command tree and fails on two spellings of one concept).
+
+def out_option(help: str):
+    """``--out/-o PATH``: what a command writes (a file or a folder); required unless an old spelling is given."""
+    return typer.Option(None, "--out", "-o", help=help + " (required)")
+
+
+def data_file_option(help: str = INPUT_HELP):
+    """``--data/-d PATH``: the input data of a command that applies a model; required unless given positionally."""
+    return typer.Option(None, "--data", "-d", help=help + " (required)")
+
+
+def old_option(spelling: str):
+    """A hidden option under the old ``spelling`` of a renamed option."""
+    return typer.Option(None, spelling, hidden=True)
+
+
+def old_argument():
+    """A hidden, optional positional argument: the old place of what is now an option."""
+    return typer.Argument(None, hidden=True, show_default=False)
+
+
+class Command(TyperCommand):
+    """A command whose usage line leaves out hidden arguments (the old places of renamed ones);
+    register a command that has one with ``app.command(cls=Command)``."""
+
+    def collect_usage_pieces(self, ctx) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if not getattr(param, "hidden", False):
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
+
+
+def renamed(value, old_value, old: str, new: str, default=None):
+    """The value of option ``new``, or of its deprecated spelling ``old`` with a note on stderr
+    (``default`` when neither is given).
+
+    Raises :class:`typer.BadParameter` (a usage error, exit code 2) when both are given, or neither and there is no default.
+    """
+    if old_value is not None:
+        if value is not None:
+            raise typer.BadParameter(f"{old} and {new} give the same thing; give {new} only")
+        warnings.warn(f"{old} is deprecated and will be removed in a future release; use {new}", FutureWarning,
+                      stacklevel=2)
+        return old_value
+    if value is None and default is None:
+        raise typer.BadParameter(f"{new} is required")
+    return default if value is None else value
+
+
+def required(value, name: str):
+    """``value`` of a parameter that has no click-level default because of an old spelling; a usage error if None."""
+    return renamed(value, None, "", name)
 
 
 # Where training runs (devices, distributed, precision): shared by `train` and `compare`;
@@ -87,6 +150,39 @@ def parse_size(text: Optional[str]) -> Optional[tuple[int, int]]:
     if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
         raise typer.BadParameter(f"expected WIDTHxHEIGHT such as 28x28, got {text!r}")
     return int(parts[0]), int(parts[1])
+
+
+# The estimators' own "auto" defaults (aekit.estimators.sizing, aekit.training.TrainConfig.sized_for),
+# spelled out once for every command's help.
+LATENT_HELP = ("Code size, or auto: the fewest principal components explaining 90% of the scaled training "
+               "data's variance, at most half the columns and 32 (VAEs 16, adversarial 8).")
+EPOCHS_HELP = ("Maximum number of epochs; default auto: enough for about 4000 optimiser steps, 50 to 500, "
+               "with early stopping.")
+BATCH_HELP = "Rows per optimiser step; default auto: training rows / 20, in 16..128."
+PATIENCE_HELP = "Early-stopping patience in epochs; default auto: 500 optimiser steps, at least 5 epochs."
+
+
+def latent_option():
+    """``--latent``: default "auto", the estimators' own default."""
+    return typer.Option("auto", "--latent", help=LATENT_HELP)
+
+
+def parse_latent(text: str) -> int | str:
+    """``--latent auto`` -> "auto", ``--latent 8`` -> 8."""
+    if str(text).strip().lower() == "auto":
+        return "auto"
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise typer.BadParameter(f"--latent expects a positive integer or auto, got {text!r}")
+    return value
+
+
+def auto_choices(estimator) -> dict:
+    """What the "auto" settings chose for a fitted estimator (code size and budget), for run.json."""
+    return dict(getattr(estimator, "training_settings_", None) or {})
 
 
 def parse_hidden(hidden: str) -> tuple[int, ...]:
@@ -167,3 +263,34 @@ def print_table(table, fmt: str = "table", columns=TERMINAL_COLUMNS) -> None:
     from aekit.cli._tables import print_table as print_any_table
 
     print_any_table(table, fmt, columns=columns, console=console)
+
+
+# -- messages name the options, not the Python parameters they set --------------------------
+
+# A library message names the parameter (``max_epochs must be >= 1``); on the command line the
+# user typed the option (``--epochs``). Names without an underscore are only replaced at the
+# start of a message, where they cannot be an ordinary word.
+OPTION_NAMES = {
+    "latent_dim": "--latent", "max_epochs": "--epochs", "batch_size": "--batch-size", "learning_rate": "--lr",
+    "validation_fraction": "--validation-fraction", "handle_unknown": "--handle-unknown",
+    "noise_level": "--noise-level", "weight_decay": "--weight-decay", "sparsity_weight": "--sparsity-weight",
+    "sparsity_target": "--sparsity-target", "contractive_weight": "--contractive-weight",
+    "user_col": "--user-col", "item_col": "--item-col", "rating_col": "--rating-col",
+    "threshold_k": "--threshold-k", "skip_unreadable": "--skip-unreadable", "image_size": "--image-size",
+    "num_threads": "--num-threads", "num_nodes": "--num-nodes",
+    "contamination": "--contamination", "patience": "--patience", "threshold": "--threshold", "k": "--threshold-k",
+    "score": "--score", "activation": "--activation", "likelihood": "--likelihood", "beta": "--beta",
+}
+
+
+def with_option_names(text: str) -> str:
+    """``text`` (a message) with each Python parameter it names replaced by its option, unless the
+    message names that option already (e.g. "max_epochs must be >= 1" -> "--epochs must be >= 1")."""
+    import re
+
+    for name, option in OPTION_NAMES.items():
+        if option in text:
+            continue
+        pattern = rf"(?<![\w\-.'\"]){name}(?![\w'\"])" if "_" in name else rf"^{name}(?=[:= ])"
+        text = re.sub(pattern, option, text)
+    return text

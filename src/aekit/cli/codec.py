@@ -11,7 +11,8 @@ from typing import Optional
 import numpy as np
 import typer
 
-from aekit.cli._common import MODEL_HELP, console
+from aekit.cli._common import (MODEL_HELP, console, data_file_option, old_argument, old_option, out_option, renamed,
+                               required)
 
 IMAGES_HELP = ("A folder of .png/.jpg images (one size), one image file, an .npy array of images "
                "(N, H, W) or (N, C, H, W) in [0, 1] or 0..255, or a dataset name (its test images).")
@@ -66,10 +67,13 @@ def _psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 def compress(
     model: str = typer.Argument(..., help=MODEL_HELP),
-    images: str = typer.Argument(..., help=IMAGES_HELP),
-    out: Path = typer.Option(..., "--out", help="The stream file to write."),
+    data: Optional[str] = data_file_option(IMAGES_HELP),
+    out: Optional[Path] = out_option("The stream file to write."),
+    old_images: Optional[str] = old_argument(),
 ) -> None:
-    """Compress images to one stream with a trained ImageCodec; print images, bytes, bpp and PSNR."""
+    """Compress the images of --data to one stream with a trained ImageCodec; print images, bytes, bpp and PSNR."""
+    images = renamed(data, old_images, "the positional IMAGES", "--data")
+    out = required(out, "--out")
     codec = _load_codec(model)
     pixels, _ = _read_images(images, codec.image_shape_[0])
     with console.status(f"compressing {len(pixels)} images"):
@@ -83,16 +87,25 @@ def compress(
 
 
 def decompress(
-    stream: Path = typer.Argument(..., help="A stream written by `aekit compress`."),
-    out: Path = typer.Option(..., "--out", help="Folder to write the decoded images to (PNG)."),
-    model: str = typer.Option(..., "--model", help=MODEL_HELP + " The one that compressed the stream."),
+    model: Optional[str] = typer.Argument(None, help=MODEL_HELP + " The one that compressed the stream."),
+    data: Optional[Path] = data_file_option("A stream written by `aekit compress`."),
+    out: Optional[Path] = out_option("Folder to write the decoded images to (PNG)."),
     originals: Optional[str] = typer.Option(None, "--originals", help="The original images, for PSNR: "
                                             + IMAGES_HELP),
+    old_model: Optional[str] = old_option("--model"),
 ) -> None:
-    """Decode a stream to PNG files (000000.png, ...); print images, bytes, bpp and PSNR when the originals are given."""
+    """Decode the stream of --data to PNG files (000000.png, ...); print images, bytes, bpp and PSNR when the
+    originals are given."""
     from rich.progress import track
 
     from aekit.data.loaders import save_image_folder
+
+    if old_model is not None:  # the old form, aekit decompress STREAM --model MODEL
+        model, old_stream = renamed(None, old_model, "--model", "MODEL as the first argument"), model
+        stream = renamed(data, None if old_stream is None else Path(old_stream), "the positional STREAM", "--data")
+    else:
+        stream = required(data, "--data")
+    model, out = required(model, "MODEL"), required(out, "--out")
 
     codec = _load_codec(model)
     data = stream.read_bytes()

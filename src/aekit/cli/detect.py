@@ -11,15 +11,14 @@ from typing import Optional
 
 import numpy as np
 import typer
-from rich.console import Console
-from aekit.cli._common import (drop_option, features, handle_unknown_option, id_option, load_data, parse_hidden,
-                               remember_contract, skip_unreadable_option)
+from aekit.cli._common import (EPOCHS_HELP, Command, auto_choices, console, data_file_option, drop_option,
+                               err_console, features, handle_unknown_option, id_option, latent_option, load_data,
+                               old_argument, old_option, out_option, parse_hidden, parse_latent, remember_contract,
+                               renamed, skip_unreadable_option)
 from aekit.cli._tables import format_option, print_table
 from aekit.estimators.presets import PRESETS
 
 detect_app = typer.Typer(no_args_is_help=True, help="Anomaly detection by reconstruction error.")
-console = Console()
-err_console = Console(stderr=True)
 SHOWN_FLAGGED = 20  # flagged rows listed on the terminal with their top features
 
 
@@ -70,9 +69,9 @@ def fit(
     score: str = typer.Option("mse", "--score", help="mse, mae, standardized_mse (each feature's error over its training mean), latent "
                                     "(Mahalanobis distance of the code) or parts joined by '+', e.g. "
                                     "standardized_mse+latent (or elbo, reconstruction_probability for VAEs)."),
-    latent: int = typer.Option(32, "--latent", help="Code size."),
+    latent: str = latent_option(),
     hidden: str = typer.Option("256", "--hidden", help="Hidden layer sizes, comma-separated."),
-    epochs: int = typer.Option(50, "--epochs", help="Maximum number of epochs."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help=EPOCHS_HELP),
     seed: int = typer.Option(0, "--seed"),
     out: Path = typer.Option(Path("detector.safetensors"), "--out", "-o", help="Model file to write."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
@@ -100,21 +99,25 @@ def fit(
         X = take_rows(X, np.flatnonzero(normal_rows(dataset.y_train, dataset.classes, normal, data)))
     X = features(X, dataset.feature_names)
     detector = AnomalyDetector(model, threshold=parse_threshold(threshold), contamination=contamination,
-                               score=score, threshold_k=threshold_k, latent_dim=latent, hidden=parse_hidden(hidden),
-                               max_epochs=epochs, random_state=seed, verbose=0 if quiet else 1,
+                               score=score, threshold_k=threshold_k, latent_dim=parse_latent(latent),
+                               hidden=parse_hidden(hidden), max_epochs=epochs or "auto", random_state=seed,
+                               verbose=0 if quiet else 1,
                                **({"handle_unknown": handle_unknown} if handle_unknown is not None else {}))
     detector.fit(X)
     remember_contract(detector, dataset)
     detector.save(out)
+    chosen = auto_choices(detector.estimator_)
+    if chosen:
+        console.print("chose " + ", ".join(f"{k} {v}" for k, v in chosen.items()))
     console.print(f"fitted {model} on {len(X)} rows of {dataset.name}: threshold {detector.threshold_:.6g} "
                   f"({detector.threshold_rule_}), {detector.labels_.mean():.1%} of training rows flagged; wrote {out}")
 
 
-@detect_app.command("score")
+@detect_app.command("score", cls=Command)
 def score(
     model: Path = typer.Argument(..., help="A detector file written by `aekit detect fit`."),
-    input: Path = typer.Argument(..., help="CSV, CSV.GZ, Parquet or NPY file; read in chunks."),
-    output: Path = typer.Option(..., "--output", "-o", help="Output CSV: row, score, label, top_features."),
+    data: Optional[Path] = data_file_option("CSV, CSV.GZ, Parquet or NPY file; read in chunks."),
+    out: Optional[Path] = out_option("Output CSV: row, score, label, top_features."),
     chunk_size: int = typer.Option(10_000, "--chunk-size", min=1, help="Rows scored at a time."),
     top: int = typer.Option(3, "--top", min=0, help="Top features listed per row."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
@@ -122,8 +125,10 @@ def score(
     drop: Optional[str] = drop_option(),
     ids: Optional[str] = id_option(),
     fmt: str = format_option(),
+    old_input: Optional[Path] = old_argument(),
+    old_output: Optional[Path] = old_option("--output"),
 ) -> None:
-    """Score every row of INPUT, streaming it in chunks at constant memory.
+    """Score every row of --data, streaming it in chunks at constant memory.
 
     The detector's columns are taken by name, in any order (others are
     ignored; a file without a header: by position). The id columns come
@@ -145,6 +150,8 @@ def score(
     if not isinstance(detector, AnomalyDetector):
         raise ValueError(f"{model} holds a {type(detector).__name__}, not an anomaly detector; "
                          "write one with `aekit detect fit`")
+    input = renamed(data, old_input, "the positional INPUT", "--data")
+    output = renamed(out, old_output, "--output", "--out")
     total = count_rows(input)
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(output.name + ".tmp")
@@ -240,7 +247,7 @@ def _print_summary(detector, tally: dict, output: Path, fmt: str = "table") -> N
 def report(
     model: Path = typer.Argument(..., help="A detector file written by `aekit detect fit`."),
     data: str = typer.Option(..., "--data", "-d", help="A labelled dataset name (digits, breast-cancer, ...), "
-                             "or a table file with --label."),
+                             "or a table file with a label column (the detector's, or --label)."),
     normal: str = typer.Option(..., "--normal", help="The label of normal samples; every other label is an anomaly."),
     seed: int = typer.Option(0, "--seed"),
     out: Path = typer.Option(Path("runs/detect-report"), "--out", "-o", help="Output directory."),
@@ -260,8 +267,11 @@ def report(
     from aekit.viz.detect_report import detector_report
     from aekit.io import load
 
+    from aekit.data import contract_of
+
     detector = load(model)
-    dataset = load_data(data, seed=seed, label=label, drop=drop)
+    contract = contract_of(detector) if getattr(detector, "data_contract_", None) is not None else None
+    dataset = load_data(data, seed=seed, label=label, drop=drop, contract=contract)  # the detector's columns
     X_train = take_rows(dataset.X_train, np.flatnonzero(normal_rows(dataset.y_train, dataset.classes, normal, data)))
     anomalous = ~normal_rows(dataset.y_test, dataset.classes, normal, data)
     X_test = features(dataset.X_test, dataset.feature_names)

@@ -8,24 +8,27 @@ from typing import Optional
 
 import typer
 
+from aekit.cli._common import console, old_option, renamed
+
 
 def generate(
     model: Path = typer.Argument(..., help="A .safetensors file of a model that samples (vae, beta-vae, conv-vae, cvae, aae, "
                                "aae-mixture; ae and conv via a Gaussian on their codes)."),
     n: int = typer.Option(64, "-n", "--n-samples", min=1, help="How many samples."),
-    output: Path = typer.Option(Path("samples.png"), "--output", "-o", help="The sample grid (.png)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="The sample grid (.png) (default: samples.png)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the draws: the same seed gives the same samples."),
-    npy: bool = typer.Option(False, "--npy", help="Also write the samples as OUTPUT with suffix .npy."),
+    npy: bool = typer.Option(False, "--npy", help="Also write the samples as --out with suffix .npy."),
     label: Optional[str] = typer.Option(None, "--label", help="Class to generate (models trained with labels: "
                                         "cvae, aae-mixture); default: the classes take turns."),
+    old_output: Optional[Path] = old_option("--output"),
 ) -> None:
     """Write a grid of N samples drawn from MODEL (and the raw samples with --npy)."""
     import numpy as np
-    from rich.console import Console
 
     from aekit.io import load
     from aekit.viz import plot_samples
 
+    output = renamed(out, old_output, "--output", "--out", default=Path("samples.png"))
     estimator = load(model)
     if not hasattr(estimator, "sample"):
         raise ValueError(f"{model} holds a {type(estimator).__name__}, which cannot generate; "
@@ -42,7 +45,7 @@ def generate(
     if npy:
         np.save(output.with_suffix(".npy"), samples)
         written.append(output.with_suffix(".npy"))
-    Console().print(f"drew {n} samples from {model}; wrote {', '.join(map(str, written))}")
+    console.print(f"drew {n} samples from {model}; wrote {', '.join(map(str, written))}")
 
 
 def class_of(estimator, label: str):

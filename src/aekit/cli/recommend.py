@@ -16,13 +16,12 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
-
+from aekit.cli._common import (Command, console, data_file_option, err_console, old_argument, old_option,
+                               out_option, renamed)
 from aekit.cli._tables import format_option, print_table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Recommenders: AutoRec rating prediction, Mult-VAE / Mult-DAE / EASE top-N lists.")
-console = Console()
 
 # model name -> (estimator class name, its parameters)
 MODELS = {
@@ -176,15 +175,19 @@ def _report(run: dict, estimator, table, out: Path) -> Path:
                               "in, the other 20% to find).")
 
 
-@app.command()
+@app.command(cls=Command)
 def predict(
     model: Path = typer.Argument(..., help="A .safetensors AutoRec model file."),
-    pairs: Path = typer.Argument(..., help="CSV / Parquet with user and item columns."),
-    output: Path = typer.Option(..., "--output", "-o", help="CSV to write: the pairs and a prediction column."),
+    data: Optional[Path] = data_file_option("CSV / Parquet with user and item columns."),
+    out: Optional[Path] = out_option("CSV to write: the pairs and a prediction column."),
     user_col: str = USER_COL_OPTION,
     item_col: str = ITEM_COL_OPTION,
+    old_pairs: Optional[Path] = old_argument(),
+    old_output: Optional[Path] = old_option("--output"),
 ) -> None:
     """Predict the ratings of (user, item) pairs; cold-start pairs are counted."""
+    pairs = renamed(data, old_pairs, "the positional PAIRS", "--data")
+    output = renamed(out, old_output, "--output", "--out")
     from aekit.data.ratings import read_ratings_file
     from aekit.io import load
 
@@ -207,7 +210,7 @@ def top(
     model: Path = typer.Argument(..., help="A .safetensors recommender model file."),
     user: Optional[str] = typer.Option(None, "--user", help="A user id seen in training."),
     history: Optional[str] = typer.Option(None, "--history", help="Comma-separated item ids of a new user (fold-in)."),
-    n: int = typer.Option(10, "-n", help="How many items."),
+    n_items: int = typer.Option(10, "-n", help="How many items."),
     include_seen: bool = typer.Option(False, "--include-seen", help="Keep items the user already has."),
     fmt: str = format_option(),
 ) -> None:
@@ -230,10 +233,10 @@ def top(
             raise DataError(f"--history: none of the items {_listed(unknown)} is known to the model "
                                      f"(its item ids are like {_listed(estimator.item_ids_[:3].tolist())})")
         if unknown:
-            Console(stderr=True).print(f"note: --history items unknown to the model are left out: "
+            err_console.print(f"note: --history items unknown to the model are left out: "
                                        f"{_listed(unknown)}", style="yellow", highlight=False)
         query = items
-    ranked = estimator.recommend(query, n=n, exclude_seen=not include_seen)
+    ranked = estimator.recommend(query, n=n_items, exclude_seen=not include_seen)
     print_table(pd.DataFrame({"rank": range(1, len(ranked) + 1), "item": [str(i) for i in ranked]}), fmt,
                 console=console)
 

@@ -15,10 +15,12 @@ from typing import Optional
 import numpy as np
 import typer
 
-from aekit.cli._common import (ACCELERATOR, DEVICES, INPUT_HELP, MODEL_HELP, NUM_NODES, NUM_THREADS, PRECISION,
-                               STRATEGY, console, device_settings, drop_option, features, handle_unknown_option,
-                               id_option, image_size_option, label_option, load_data, parse_hidden, parse_size,
-                               parse_sizes, print_table, remember_contract, skip_unreadable_option)
+from aekit.cli._common import (ACCELERATOR, BATCH_HELP, DEVICES, EPOCHS_HELP, MODEL_HELP, NUM_NODES, NUM_THREADS,
+                               PATIENCE_HELP, PRECISION, STRATEGY, auto_choices, console, data_file_option,
+                               device_settings, drop_option, features, handle_unknown_option, id_option,
+                               image_size_option, label_option, latent_option, load_data, old_argument, old_option,
+                               out_option, parse_hidden, parse_latent, parse_size, parse_sizes, print_table,
+                               remember_contract, renamed, skip_unreadable_option)
 from aekit.cli._tables import format_option
 from aekit.estimators.presets import PRESETS, make_estimator
 
@@ -40,15 +42,12 @@ def datasets(fmt: str = format_option()) -> None:
 def train(
     model: str = typer.Option("ae", "--model", "-m", help=f"One of: {', '.join(PRESETS)}."),
     data: str = typer.Option("digits", "--data", "-d", help="Dataset name or a CSV/Parquet/NPY/NPZ file or image folder."),
-    latent: int = typer.Option(32, "--latent", help="Code size."),
+    latent: str = latent_option(),
     hidden: str = typer.Option("256", "--hidden", help="Hidden layer sizes, comma-separated."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", help="Maximum number of epochs [default: the "
-                                         "model's; ae: auto, enough for 4000 optimiser steps, 50 to 500]."),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="[default: the model's; ae: auto, "
-                                             "rows/20 in 16..128]"),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help=EPOCHS_HELP),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help=BATCH_HELP),
     learning_rate: float = typer.Option(1e-3, "--lr", help="Adam learning rate."),
-    patience: Optional[int] = typer.Option(None, "--patience", help="Early-stopping patience in epochs "
-                                           "[default: the model's; ae: auto, 500 optimiser steps, at least 5]."),
+    patience: Optional[int] = typer.Option(None, "--patience", help=PATIENCE_HELP),
     seed: int = typer.Option(0, "--seed"),
     image_size: Optional[str] = typer.Option(None, "--image-size", help="Resize images to WxH (image folders)."),
     out: Path = typer.Option(Path("runs/model"), "--out", "-o", help="Output directory."),
@@ -83,6 +82,7 @@ def train(
     from aekit.viz import plot_reconstructions
 
     hidden_sizes = parse_hidden(hidden)
+    latent = parse_latent(latent)
     chosen = {k: v for k, v in dict(
         noise_level=noise_level, sparsity_weight=sparsity_weight, sparsity_target=sparsity_target,
         contractive_weight=contractive_weight, weight_decay=weight_decay, tied=tied, activation=activation,
@@ -96,7 +96,7 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(out / "evaluation", ignore_errors=True)  # it described the model this run replaces
     budget = {k: v for k, v in dict(max_epochs=epochs, batch_size=batch_size, patience=patience).items()
-              if v is not None}  # unset: the model's own defaults ("auto" for Autoencoder)
+              if v is not None}  # unset: the model's own defaults ("auto")
     params = dict(
         latent_dim=latent, hidden=hidden_sizes, **budget, learning_rate=learning_rate,
         random_state=seed, verbose=0 if quiet else 1,
@@ -121,6 +121,7 @@ def train(
     test_elbo = float(np.mean(estimator.elbo(dataset.X_test, **test_labels))) if len(dataset.X_test) and is_vae else None
     run = {"model": model, "data": data, "latent": latent, "hidden": list(hidden_sizes), "seed": seed,
            "image_size": image_size, "epochs_run": estimator.n_epochs_, "best_epoch": estimator.best_epoch_,
+           "chosen": auto_choices(estimator),  # what "auto" picked: latent_dim, max_epochs, batch_size, patience
            "test_mse_scaled": test_mse, "test_elbo_nats": test_elbo, "label": label, "drop": drop, "ids": ids,
            "skip_unreadable": skip_unreadable,
            **data_record(data, len(dataset.X_train) + len(dataset.X_test), seed), "command": "aekit " + shlex.join(sys.argv[1:])}
@@ -317,44 +318,51 @@ def _apply_to_images(estimator, folder: Path, output: Path, method: str, image_s
 
 
 def encode(model: Path = typer.Argument(..., help=MODEL_HELP),
-           input: Path = typer.Argument(..., help=INPUT_HELP),
-           output: Path = typer.Option(..., "--output", "-o", help="Output .csv or .npy."),
+           data: Optional[Path] = data_file_option(),
+           out: Optional[Path] = out_option("Output .csv or .npy."),
            label: Optional[str] = label_option(), drop: Optional[str] = drop_option(),
            image_size: Optional[str] = image_size_option(),
            handle_unknown: Optional[str] = handle_unknown_option(), ids: Optional[str] = id_option(),
-           skip_unreadable: bool = skip_unreadable_option()) -> None:
-    """Write the codes of INPUT's rows, its id columns (or image files) first.
+           skip_unreadable: bool = skip_unreadable_option(),
+           old_input: Optional[Path] = old_argument(), old_output: Optional[Path] = old_option("--output")) -> None:
+    """Write the codes of the rows of --data, its id columns (or image files) first.
 
     The model's columns are taken by name, in any order (other columns are
     ignored); a file without a header is matched by position."""
-    _apply_model(model, input, output, "transform", label, drop, image_size, handle_unknown, ids, skip_unreadable)
+    _apply_model(model, renamed(data, old_input, "the positional INPUT", "--data"),
+                 renamed(out, old_output, "--output", "--out"), "transform", label, drop, image_size, handle_unknown,
+                 ids, skip_unreadable)
 
 
 def reconstruct(model: Path = typer.Argument(..., help=MODEL_HELP),
-                input: Path = typer.Argument(..., help=INPUT_HELP),
-                output: Path = typer.Option(..., "--output", "-o",
-                                            help="Output .csv or .npy; for images also a folder (PNGs)."),
+                data: Optional[Path] = data_file_option(),
+                out: Optional[Path] = out_option("Output .csv or .npy; for images also a folder (PNGs)."),
                 label: Optional[str] = label_option(), drop: Optional[str] = drop_option(),
                 image_size: Optional[str] = image_size_option(),
                 handle_unknown: Optional[str] = handle_unknown_option(), ids: Optional[str] = id_option(),
-                skip_unreadable: bool = skip_unreadable_option()) -> None:
-    """Write the reconstructions of INPUT's rows, its id columns first; a table's categorical
+                skip_unreadable: bool = skip_unreadable_option(),
+                old_input: Optional[Path] = old_argument(),
+                old_output: Optional[Path] = old_option("--output")) -> None:
+    """Write the reconstructions of the rows of --data, its id columns first; a table's categorical
     columns come back as categories. Columns are taken by name as for `encode`."""
-    _apply_model(model, input, output, "reconstruct", label, drop, image_size, handle_unknown, ids, skip_unreadable)
+    _apply_model(model, renamed(data, old_input, "the positional INPUT", "--data"),
+                 renamed(out, old_output, "--output", "--out"), "reconstruct", label, drop, image_size,
+                 handle_unknown, ids, skip_unreadable)
 
 
 # -- export ----------------------------------------------------------------------------
 
 def export(model: Path = typer.Argument(..., help="A .safetensors model file."),
-           onnx: Path = typer.Option(..., "--onnx", help="The ONNX file to write."),
+           out: Optional[Path] = out_option("The ONNX file to write."),
            part: str = typer.Option("encoder", "--part",
                                     help="encoder (transform), decoder (inverse_transform), "
-                                         "autoencoder (reconstruct) or scores (score_samples).")) -> None:
+                                         "autoencoder (reconstruct) or scores (score_samples)."),
+           old_onnx: Optional[Path] = old_option("--onnx")) -> None:
     """Export a model to ONNX, fitted input scaling included (it takes the same raw rows)."""
     from aekit.export import export_onnx
     from aekit.io import load
 
-    written = export_onnx(load(model), onnx, part)
+    written = export_onnx(load(model), renamed(out, old_onnx, "--onnx", "--out"), part)
     console.print(f"wrote the {part} of {model} to {written} (input 'input', output 'output')")
 
 

@@ -17,7 +17,7 @@ import pooch
 
 from aekit.exceptions import DataError, DatasetUnavailableError
 
-__all__ = ["DATA_HOME_ENV", "default_data_home", "fetch_file"]
+__all__ = ["DATA_HOME_ENV", "default_data_home", "fetch_file", "resolve_data_home"]
 
 DATA_HOME_ENV = "AEKIT_DATA"
 
@@ -31,6 +31,26 @@ def default_data_home() -> Path:
     """Where aekit keeps downloaded data: ``$AEKIT_DATA``, else the user cache (``~/.cache/aekit`` on Linux)."""
     configured = os.environ.get(DATA_HOME_ENV)
     return Path(configured).expanduser() if configured else Path(pooch.os_cache("aekit"))
+
+
+def resolve_data_home(data_home: str | Path | None = None) -> Path:
+    """The folder for downloaded data: ``data_home`` (``~`` expanded), or :func:`default_data_home` when None.
+
+    Parameters
+    ----------
+    data_home : str or Path, optional
+        A folder chosen by the caller.
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> resolve_data_home("~/data").name
+    'data'
+    """
+    return Path(data_home).expanduser() if data_home is not None else default_data_home()
 
 
 def fetch_file(
@@ -67,7 +87,7 @@ def fetch_file(
     """
     if not isinstance(sha256, str) or not _SHA256.match(sha256):
         raise DataError(f"sha256 must be 64 hexadecimal digits; got {sha256!r}.")
-    folder = Path(data_home).expanduser() if data_home is not None else default_data_home()
+    folder = resolve_data_home(data_home)
     fname = fname or url.rstrip("/").rsplit("/", 1)[-1]
     target = folder / fname
     try:

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from aekit.data.files import read_parquet
 from aekit.data.contract import DataContract, column_list, find_column
 from aekit.data.validation import check_data
 from aekit.exceptions import DataError
@@ -127,6 +128,19 @@ def load_table(path: str | Path, label: str | int | None = None,
         content, NaN/inf (see :func:`aekit.data.check_data`), an unknown
         label or drop column; with a ``contract``, missing feature columns
         (see :meth:`~aekit.data.contract.DataContract.select`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import pandas as pd
+    >>> from aekit.data import load_table
+    >>> path = f"{tempfile.mkdtemp()}/patients.csv"
+    >>> pd.DataFrame({"patient_id": [11, 12, 13, 14], "age": [50, 61, 47, 70],
+    ...               "bmi": [22.1, 30.4, 27.5, 25.0],
+    ...               "diagnosis": ["benign", "malignant", "benign", "benign"]}).to_csv(path, index=False)
+    >>> table = load_table(path, label="diagnosis", drop="patient_id")
+    >>> list(table.columns), table.y.tolist(), list(table.classes)
+    (['age', 'bmi'], [0, 1, 0, 0], ['benign', 'malignant'])
     """
     path = Path(path)
     if not path.is_file():
@@ -135,7 +149,7 @@ def load_table(path: str | Path, label: str | int | None = None,
     if suffix in (".csv", ".csv.gz"):
         frame = _read_csv(path)
     elif suffix == ".parquet":
-        frame = _read_parquet(path)
+        frame = read_parquet(path)
     else:
         frame = _numpy_frame(path, suffix, label)
     if contract is not None:
@@ -517,7 +531,7 @@ def _read_csv(path: Path):
         # pandas writes default column labels 0, 1, ..., n-1 as a header: with 3 or more
         # columns that is taken as a header too (a data row of exactly 0, 1, 2, ... is unlikely).
         is_default_labels = len(fields) >= 3 and fields == [str(i) for i in range(len(fields))]
-        has_header = is_default_labels or not all(_is_number(v) for v in fields)
+        has_header = is_default_labels or not all(is_number(v) for v in fields)
         return pd.read_csv(path, header=0 if has_header else None)
     except pd.errors.EmptyDataError:
         raise DataError(f"{path.name} is empty; expected a CSV table of numbers.") from None
@@ -525,7 +539,8 @@ def _read_csv(path: Path):
         raise DataError(f"could not read {path.name} as CSV: {' '.join(str(exc).split())}") from None
 
 
-def _is_number(text: Any) -> bool:
+def is_number(text: Any) -> bool:
+    """Whether a field of a file's first row reads as a number (so that row is data, not a header)."""
     if not isinstance(text, str):  # a missing field reads as NaN: not a name, so data
         return True
     try:
@@ -533,20 +548,6 @@ def _is_number(text: Any) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _read_parquet(path: Path):
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise DataError(
-            f"reading {path.name} needs pyarrow, which is not installed; install aekit[parquet] "
-            "(pip install 'aekit[parquet]')."
-        ) from None
-    try:
-        return pq.read_table(path).to_pandas()
-    except Exception as exc:  # pyarrow raises its own ArrowInvalid, OSError, ...
-        raise DataError(f"could not read {path.name} as Parquet: {' '.join(str(exc).split())}") from None
 
 
 def _numpy_frame(path: Path, suffix: str, label):

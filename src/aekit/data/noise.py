@@ -60,6 +60,8 @@ def corrupt(
     >>> x = torch.ones(2, 3)
     >>> corrupt(x, "masking", 0.0).equal(x)
     True
+    >>> float(corrupt(x, "masking", 1.0).sum())   # every entry masked
+    0.0
     """
     check_noise(kind, level)
     if not x.is_floating_point():

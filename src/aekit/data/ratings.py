@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from aekit.data.download import fetch_file
+from aekit.data.download import fetch_file, resolve_data_home
+from aekit.data.files import read_parquet
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -136,9 +137,7 @@ def read_ratings_file(path: str | Path) -> pd.DataFrame:
     name = path.name.lower()
     try:
         if name.endswith(".parquet"):
-            from aekit.data.loaders import _read_parquet
-
-            return _read_parquet(path)
+            return read_parquet(path)
         if name.endswith((".csv", ".csv.gz", ".tsv", ".txt")):
             return pd.read_csv(path, sep="\t" if name.endswith(".tsv") else ",")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -168,9 +167,7 @@ def load_ratings(source: Any, *, user_col: str = "user", item_col: str = "item",
     import pandas as pd
 
     if isinstance(source, str) and _dataset_key(source) in ("movielens-small", *MOVIELENS):
-        from aekit.data.registry import _data_home
-
-        return load_movielens(_dataset_key(source), _data_home(data_home), download)[0]
+        return load_movielens(_dataset_key(source), resolve_data_home(data_home), download)[0]
     if isinstance(source, (str, Path)):
         frame = read_ratings_file(source)
     elif isinstance(source, pd.DataFrame):

@@ -30,7 +30,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from aekit.data.download import default_data_home, fetch_file
+from aekit.data.download import fetch_file, resolve_data_home
 from aekit.exceptions import DataError, DatasetUnavailableError
 
 __all__ = [
@@ -83,14 +83,20 @@ _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 
 class Dataset:
     """A dataset split into train and test parts.
 
+    Built by :func:`load_dataset` and :func:`aekit.data.load_any`; the
+    parameters are the attributes below.
+
     Attributes
     ----------
     name : str
+        The dataset's name (a file's name for user data).
     X_train, X_test : numpy.ndarray of shape (n, n_features), float32
         Images are scaled to [0, 1] and flattened channel-first. ``X_test`` is
         None for user data loaded with :func:`aekit.data.load_any`.
     y_train, y_test : numpy.ndarray of shape (n,), int64, or None
-    image_shape : (channels, height, width) or None for tables
+        Class codes (None without labels).
+    image_shape : (channels, height, width) or None
+        The images' shape; None for tables and series.
     source : str
         One line saying where the data came from.
     feature_names : tuple of str or None
@@ -102,6 +108,19 @@ class Dataset:
         Label values as written in the file or folder names, for the codes in ``y``.
     contract : aekit.data.contract.DataContract or None
         A user table's layout (features, label, dropped and id columns).
+
+    Raises
+    ------
+    DataError
+        Parts of other widths, labels of another length, or an image or
+        series shape that does not hold ``n_features`` values.
+
+    Examples
+    --------
+    >>> from aekit.data import load_dataset
+    >>> data = load_dataset("digits")
+    >>> data.kind, data.n_features, data.X_test.shape
+    ('image', 64, (360, 64))
     """
 
     name: str
@@ -151,7 +170,31 @@ class Dataset:
     def subsample(self, n_train: int, n_test: int | None = None, random_state: int | None = 0) -> Dataset:
         """A new Dataset with at most ``n_train`` / ``n_test`` rows drawn at random.
 
-        ``n_test=None`` keeps the whole test part.
+        Parameters
+        ----------
+        n_train : int
+            Most training rows to keep.
+        n_test : int or None, default=None
+            Most test rows to keep (None: the whole test part).
+        random_state : int or None, default=0
+            Seed of the draw.
+
+        Returns
+        -------
+        Dataset
+            A new dataset; this one is unchanged.
+
+        Raises
+        ------
+        DataError
+            A count below 1.
+
+        Examples
+        --------
+        >>> from aekit.data import load_dataset
+        >>> small = load_dataset("digits").subsample(100, 50)
+        >>> small.X_train.shape, small.X_test.shape
+        ((100, 64), (50, 64))
         """
         rng = np.random.default_rng(random_state)
         X_train, y_train = _take_random(self.X_train, self.y_train, n_train, rng)
@@ -163,7 +206,30 @@ class Dataset:
 
 @dataclass
 class DatasetInfo:
-    """What :func:`list_datasets` says about one dataset, without loading it."""
+    """What :func:`list_datasets` says about one dataset, without loading it.
+
+    Attributes
+    ----------
+    name : str
+        The name :func:`load_dataset` takes.
+    description : str
+        What the data are.
+    n_samples : str
+        How many rows (as text, e.g. "60,000 + 10,000").
+    available : bool
+        Whether it can be loaded on this machine without a download.
+    source : str
+        Where it comes from (a package, a Debian package, a download).
+    how_to_get : str
+        What to do when it is not available.
+
+    Examples
+    --------
+    >>> from aekit.data import list_datasets
+    >>> info = next(i for i in list_datasets() if i.name == "digits")
+    >>> info.available
+    True
+    """
 
     name: str
     description: str
@@ -176,10 +242,30 @@ class DatasetInfo:
 def read_idx(path: str | Path) -> np.ndarray:
     """Read an IDX file (the MNIST format), gzip-compressed or raw.
 
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The ``.idx`` or ``.idx.gz`` file (e.g. ``train-images-idx3-ubyte.gz``).
+
+    Returns
+    -------
+    numpy.ndarray
+        The array, of the dtype and shape the header gives.
+
     Raises
     ------
     DataError
         If the file is missing, truncated, not gzip/IDX, or of an unknown type.
+
+    Examples
+    --------
+    >>> import gzip, tempfile
+    >>> import numpy as np
+    >>> path = f"{tempfile.mkdtemp()}/labels-idx1-ubyte.gz"
+    >>> with gzip.open(path, "wb") as f:
+    ...     _ = f.write(bytes([0, 0, 8, 1, 0, 0, 0, 3, 7, 2, 1]))   # magic, 3 unsigned bytes
+    >>> read_idx(path).tolist()
+    [7, 2, 1]
     """
     path = Path(path)
     raw = _read_maybe_gzip(path)
@@ -203,8 +289,25 @@ def read_idx(path: str | Path) -> np.ndarray:
 
 
 def list_datasets(*, data_home: str | Path | None = None) -> list[DatasetInfo]:
-    """Describe every named dataset and whether it is on this machine (loads nothing)."""
-    home = _data_home(data_home)
+    """Describe every named dataset and whether it is on this machine (loads nothing).
+
+    Parameters
+    ----------
+    data_home : str or pathlib.Path, optional
+        Folder of downloaded files; default ``$AEKIT_DATA`` or ``~/.cache/aekit``.
+
+    Returns
+    -------
+    list of DatasetInfo
+        One entry per named dataset.
+
+    Examples
+    --------
+    >>> from aekit.data import list_datasets
+    >>> "mnist-5k" in [info.name for info in list_datasets()]
+    True
+    """
+    home = resolve_data_home(data_home)
     return [
         DatasetInfo(
             name, entry.description, entry.n_samples, entry.is_available(home), entry.source, entry.how_to_get(home)
@@ -237,6 +340,11 @@ def load_dataset(
     random_state : int or None, default=0
         Seed of that split.
 
+    Returns
+    -------
+    Dataset
+        The train and test parts, labels, and the image or series shape.
+
     Raises
     ------
     DataError
@@ -256,7 +364,7 @@ def load_dataset(
         raise DataError(f"unknown dataset {name!r}; expected one of {', '.join(_REGISTRY)}.")
     if not 0 < test_size < 1:
         raise DataError(f"test_size must be a fraction in (0, 1); got {test_size!r}.")
-    options = _LoadOptions(_data_home(data_home), download, test_size, random_state)
+    options = _LoadOptions(resolve_data_home(data_home), download, test_size, random_state)
     return _REGISTRY[key].load(options)
 
 
@@ -314,10 +422,6 @@ _FASHION = _IdxSource(
     (DEBIAN_FASHION_MNIST_DIR,), "Debian package dataset-fashion-mnist", "apt-get install dataset-fashion-mnist",
 )
 _MNIST = _IdxSource("mnist", "MNIST_BASE_URL", "AEKIT_MNIST_URL", "MNIST_SHA256")
-
-
-def _data_home(data_home: str | Path | None) -> Path:
-    return Path(data_home).expanduser() if data_home is not None else default_data_home()
 
 
 def _check_part(name: str, part: str, X: np.ndarray, y: np.ndarray | None) -> None:

@@ -59,7 +59,32 @@ class Scaler:
         self.kind = kind
 
     def fit(self, X: Any) -> Scaler:
-        """Learn the offset and scale from ``X``; return self."""
+        """Learn the offset and scale from ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+
+        Returns
+        -------
+        Scaler
+            ``self``, fitted.
+
+        Raises
+        ------
+        aekit.exceptions.DataError
+            Empty or non-numeric data, or NaN or infinite values.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from aekit.data import Scaler
+        >>> X = np.array([[0.0, 10.0], [2.0, 30.0]], dtype=np.float32)
+        >>> scaler = Scaler("standard").fit(X)
+        >>> scaler.offset_.tolist(), scaler.scale_.tolist()
+        ([1.0, 20.0], [1.0, 10.0])
+        """
         return self._fit_checked(check_data(X, name="X", estimator_name="Scaler"))
 
     def _fit_checked(self, X: np.ndarray) -> Scaler:
@@ -73,8 +98,72 @@ class Scaler:
         self.n_features_ = X.shape[1]
         return self
 
+    def fit_transform(self, X: Any, *, copy: bool = True, check_input: bool = True) -> np.ndarray:
+        """Fit on ``X`` and return it scaled (float32), checking ``X`` once.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        copy : bool, default=True
+            False: when the fitted scaling changes no value (:attr:`is_identity`)
+            and ``X`` is a writeable float32 array, return ``X`` itself rather
+            than a copy (the caller must then only read it).
+        check_input : bool, default=True
+            False: ``X`` is a float32 array that :func:`aekit.data.check_data`
+            has already passed, so it is not checked again (as scikit-learn's
+            ``check_input``); a caller that checked it with its own name in the
+            messages spares a second pass over the data.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features), float32
+
+        Raises
+        ------
+        DataError
+            ``X`` is not a finite numeric matrix (with ``check_input=True``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> Scaler("minmax").fit_transform(np.array([[0.0, 2.0], [4.0, 4.0]])).tolist()
+        [[0.0, 0.5], [1.0, 1.0]]
+        """
+        if check_input:
+            X = check_data(X, name="X", estimator_name="Scaler")
+        self._fit_checked(X)
+        if not copy and self.is_identity and X.flags.writeable:
+            return X
+        return self._scaled(X)
+
     def transform(self, X: Any) -> np.ndarray:
-        """Scale ``X`` with the fitted statistics (float32 out)."""
+        """Scale ``X`` with the fitted statistics.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data with the features seen in ``fit``.
+
+        Returns
+        -------
+        numpy.ndarray of float32, shape (n_samples, n_features)
+            ``(X - offset_) / scale_``.
+
+        Raises
+        ------
+        aekit.exceptions.DataError
+            Empty or non-numeric data, NaN or infinite values, or another number
+            of features than in ``fit``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from aekit.data import Scaler
+        >>> X = np.array([[0.0, 10.0], [2.0, 30.0]], dtype=np.float32)
+        >>> scaler = Scaler("standard").fit(X)
+        >>> scaler.transform(X).tolist()
+        [[-1.0, -1.0], [1.0, 1.0]]
+        """
         return self._scaled(self._checked(X))
 
     def _scaled(self, X: np.ndarray) -> np.ndarray:
@@ -91,14 +180,60 @@ class Scaler:
         return bool(np.all(self.offset_ == 0) and np.all(self.scale_ == 1))
 
     def inverse_transform(self, X: Any) -> np.ndarray:
-        """Undo :meth:`transform` (float32 out)."""
+        """Undo :meth:`transform`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Scaled data.
+
+        Returns
+        -------
+        numpy.ndarray of float32, shape (n_samples, n_features)
+            ``X * scale_ + offset_``, in the units of the training data.
+
+        Raises
+        ------
+        aekit.exceptions.DataError
+            Empty or non-numeric data, NaN or infinite values, or another number
+            of features than in ``fit``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from aekit.data import Scaler
+        >>> X = np.array([[0.0, 10.0], [2.0, 30.0]], dtype=np.float32)
+        >>> scaler = Scaler("standard").fit(X)
+        >>> scaler.inverse_transform(scaler.transform(X)).tolist()
+        [[0.0, 10.0], [2.0, 30.0]]
+        """
         X = self._checked(X)
         restored = X * self.scale_.astype(np.float32)
         restored += self.offset_.astype(np.float32)
         return restored
 
     def to_dict(self) -> dict[str, Any]:
-        """The fitted state as plain JSON types (str, int, float, lists of floats)."""
+        """The fitted state as plain JSON types (str, int, float, lists of floats).
+
+        Returns
+        -------
+        dict
+            ``kind``, ``n_features`` and the statistics; :meth:`from_dict` reads it back.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the scaler has not been fitted.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from aekit.data import Scaler
+        >>> X = np.array([[0.0, 10.0], [2.0, 30.0]], dtype=np.float32)
+        >>> scaler = Scaler("standard").fit(X)
+        >>> Scaler.from_dict(scaler.to_dict()).transform(X).tolist()
+        [[-1.0, -1.0], [1.0, 1.0]]
+        """
         self._require_fitted()
         state: dict[str, Any] = {"kind": self.kind, "n_features": int(self.n_features_)}
         if self.kind == "minmax":
@@ -111,7 +246,33 @@ class Scaler:
 
     @classmethod
     def from_dict(cls, state: dict[str, Any]) -> Scaler:
-        """Rebuild a fitted scaler from :meth:`to_dict` output, checking every field."""
+        """Rebuild a fitted scaler from :meth:`to_dict` output, checking every field.
+
+        Parameters
+        ----------
+        state : dict
+            What :meth:`to_dict` gave (e.g. read from a model file).
+
+        Returns
+        -------
+        Scaler
+            A fitted scaler.
+
+        Raises
+        ------
+        aekit.exceptions.DataError
+            A state that is not a dict, misses a field, or whose fields do not fit
+            together (lengths, kinds, non-finite or non-positive scales).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from aekit.data import Scaler
+        >>> X = np.array([[0.0, 10.0], [2.0, 30.0]], dtype=np.float32)
+        >>> scaler = Scaler("standard").fit(X)
+        >>> Scaler.from_dict(scaler.to_dict()).kind
+        'standard'
+        """
         if not isinstance(state, dict):
             raise DataError(f"scaler state must be a dict; got {type(state).__name__}.")
         scaler = cls(state.get("kind"))
@@ -165,6 +326,27 @@ def choose_scaling(X: Any) -> str:
     different ranges (age, counts, ratings) is standardised column by column.
     Data known to be images (an image folder, a named image dataset) should
     say so with ``scaling="minmax"`` rather than rely on this guess.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        The training data.
+
+    Returns
+    -------
+    str
+        ``"minmax"`` or ``"standard"``.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        Empty or non-numeric data, or NaN or infinite values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> choose_scaling(np.array([[0, 255], [128, 3]])), choose_scaling(np.array([[30, 1], [70, 5]]))
+    ('minmax', 'standard')
     """
     values = np.asarray(X)
     if values.size == 0 or values.ndim != 2 or values.dtype.kind not in "biuf":

@@ -61,13 +61,15 @@ def _pad_ragged(series: list, name: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _as_3d(X: Any, name: str, n_channels: int | None) -> np.ndarray:
-    if hasattr(X, "to_numpy"):
-        X = X.to_numpy(dtype=np.float64, na_value=np.nan)
     try:
+        if hasattr(X, "to_numpy"):
+            X = X.to_numpy(dtype=np.float64, na_value=np.nan)
         array = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError) as err:
         raise DataError(f"{name} could not be read as numbers (ragged series need a list of arrays or "
                         f"lengths=...): {err}") from None
+    if array.ndim == 2 and 0 in array.shape:
+        raise DataError(f"{name} is empty (shape {array.shape}); expected at least one series of one step")
     if array.ndim == 2:
         channels = n_channels or 1
         if array.shape[1] % channels:
@@ -134,6 +136,26 @@ def sliding_windows(series: Any, window: int, stride: int = 1) -> np.ndarray:
     end if needed so that every step is covered. See :func:`windows_to_steps`
     for the way back.
 
+    Parameters
+    ----------
+    series : array-like of shape (T,) or (T, C)
+        One long series.
+    window : int
+        Steps per window.
+    stride : int, default=1
+        Steps between window starts.
+
+    Returns
+    -------
+    numpy.ndarray of float32
+        (n_windows, window) for a 1-d series, else (n_windows, window, C).
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        A window longer than the series, a window or stride below 1, or NaN
+        or inf values.
+
     Examples
     --------
     >>> sliding_windows(np.arange(5.0), window=3, stride=2)
@@ -147,10 +169,37 @@ def sliding_windows(series: Any, window: int, stride: int = 1) -> np.ndarray:
 
 
 def windows_to_steps(values: Any, n_steps: int, window: int, stride: int = 1) -> np.ndarray:
-    """Map per-window values back to the (n_steps,) steps of the long series.
+    """Map per-window values back to the steps of the long series.
 
-    ``values`` is one value per window (n_windows,) or one per window step
-    (n_windows, window); each step gets the mean over the windows that cover it.
+    Each step gets the mean over the windows that cover it (the windows of
+    :func:`sliding_windows` with the same ``window`` and ``stride``).
+
+    Parameters
+    ----------
+    values : array-like of shape (n_windows,) or (n_windows, window)
+        One value per window, or one per window step.
+    n_steps : int
+        Length of the long series.
+    window : int
+        Steps per window.
+    stride : int, default=1
+        Steps between window starts.
+
+    Returns
+    -------
+    numpy.ndarray of shape (n_steps,)
+        One value per step.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        ``values`` of another number of windows than ``window`` and ``stride`` give.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> windows_to_steps(np.array([1.0, 3.0]), n_steps=5, window=3, stride=2).tolist()
+    [1.0, 1.0, 2.0, 3.0, 3.0]
     """
     starts = window_starts(n_steps, window, stride)
     values = np.asarray(values, dtype=np.float64)
@@ -166,7 +215,23 @@ def windows_to_steps(values: Any, n_steps: int, window: int, stride: int = 1) ->
 
 
 def flagged_segments(flags: Any) -> list[tuple[int, int]]:
-    """Runs of consecutive flagged (nonzero) steps as ``(start, end)``, ``end`` exclusive."""
+    """Runs of consecutive flagged (nonzero) steps.
+
+    Parameters
+    ----------
+    flags : array-like of shape (T,)
+        0 / 1 (or boolean) per step.
+
+    Returns
+    -------
+    list of (int, int)
+        ``(start, end)`` of each run, ``end`` exclusive.
+
+    Examples
+    --------
+    >>> flagged_segments([0, 1, 1, 0, 0, 1])
+    [(1, 3), (5, 6)]
+    """
     flags = np.asarray(flags, dtype=bool).astype(np.int8)
     edges = np.diff(np.r_[0, flags, 0])
     return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
@@ -205,16 +270,60 @@ def load_series(path: str | Path, *, layout: str = "auto", id_column: str = "id"
     length. ``layout="wide"``: one row per series, one column per time step;
     shorter series leave their last cells empty and need ``length_column``.
     ``"auto"`` picks long when the id and time columns are there.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A ``.npy`` or ``.csv`` file.
+    layout : {"auto", "long", "wide"}, default="auto"
+        The CSV's layout.
+    id_column, time_column : str, default="id", "time"
+        The long layout's series id and time step columns.
+    label_column : str or None, default=None
+        A column holding each series' label.
+    length_column : str, default="length"
+        The wide layout's column of series lengths (for ragged series).
+
+    Returns
+    -------
+    SeriesData
+        ``X`` (N, T, C) zero-padded, ``lengths``, ``ids`` and ``y``.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        A missing or unreadable file, a layout its columns do not fit, or
+        NaN inside a series.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import pandas as pd
+    >>> path = f"{tempfile.mkdtemp()}/series.csv"
+    >>> pd.DataFrame({"id": [1, 1, 1, 2, 2], "time": [0, 1, 2, 0, 1],
+    ...               "value": [0.1, 0.2, 0.3, 1.0, 0.9]}).to_csv(path, index=False)
+    >>> data = load_series(path)
+    >>> data.X.shape, data.lengths.tolist()
+    ((2, 3, 1), [3, 2])
     """
     import pandas as pd
 
     path = Path(path)
     if not path.is_file():
         raise DataError(f"no such file: {path}")
+    try:
+        if path.suffix.lower() == ".npy":
+            array = np.load(path, allow_pickle=False)
+        else:
+            frame = pd.read_csv(path)
+    except (ValueError, OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError) as err:
+        # pandas' EmptyDataError and ParserError, numpy's truncated or pickled .npy
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise DataError(f"{path.name} cannot be read as series ({reason}); expected a .npy array of shape "
+                        "(N, T) or (N, T, C), or a CSV with a header") from None
     if path.suffix.lower() == ".npy":
-        X, lengths = check_series(np.load(path, allow_pickle=False), name=path.name)
+        X, lengths = check_series(array, name=path.name)
         return SeriesData(X, lengths, np.arange(len(X)))
-    frame = pd.read_csv(path)
     if layout == "auto":
         layout = "long" if {id_column, time_column} <= set(frame.columns) else "wide"
     if layout == "long":

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from aekit.data.scaling import Scaler, choose_scaling
-from aekit.data.validation import _is_dataframe, _short_list, check_data, column_mismatch
+from aekit.data.validation import is_dataframe, short_list, check_data, column_mismatch
 from aekit.exceptions import DataError
 
 __all__ = ["HANDLE_UNKNOWN", "TabularPreprocessor", "UnknownCategoryWarning", "categorical_columns",
@@ -39,7 +39,7 @@ class UnknownCategoryWarning(UserWarning):
 
 def categorical_columns(X: Any) -> list[str]:
     """Names of a DataFrame's string, category and boolean columns (empty for anything else)."""
-    if not _is_dataframe(X):
+    if not is_dataframe(X):
         return []
     import pandas as pd
 
@@ -68,10 +68,8 @@ def fit_preprocessing(X: Any, scaling: str = "auto", estimator_name: str = "Auto
         prep = TabularPreprocessor(scaling, handle_unknown).fit(X)
         return prep, prep.transform(X)
     X = check_data(X, name="X", estimator_name=estimator_name)
-    scaler = Scaler(choose_scaling(X) if scaling == "auto" else scaling)._fit_checked(X)
-    if not copy and scaler.is_identity and X.flags.writeable:
-        return scaler, X
-    return scaler, scaler._scaled(X)
+    scaler = Scaler(choose_scaling(X) if scaling == "auto" else scaling)
+    return scaler, scaler.fit_transform(X, copy=copy, check_input=False)
 
 
 def check_handle_unknown(handle_unknown: str) -> None:
@@ -89,7 +87,7 @@ def preprocessing_from_dict(state: dict[str, Any]):
 
 def take_rows(X: Any, rows: np.ndarray):
     """Rows ``rows`` of an array or (re-indexed) DataFrame."""
-    if _is_dataframe(X):
+    if is_dataframe(X):
         return X.iloc[rows].reset_index(drop=True)
     return X[rows]
 
@@ -142,7 +140,7 @@ class TabularPreprocessor:
     # -- fitting ------------------------------------------------------------------
     def fit(self, X: Any) -> TabularPreprocessor:
         """Learn the numeric scaling and the categories of ``X`` (a DataFrame); return self."""
-        if not _is_dataframe(X):
+        if not is_dataframe(X):
             raise DataError(f"TabularPreprocessor.fit expects a DataFrame; got {type(X).__name__}")
         self._check_policy()
         categorical = categorical_columns(X)
@@ -218,7 +216,7 @@ class TabularPreprocessor:
         import pandas as pd
 
         self._require_fitted()
-        if not _is_dataframe(X):
+        if not is_dataframe(X):
             array = np.asarray(X, dtype=object)
             if array.ndim != 2 or array.shape[1] != self.n_features_in_:
                 raise DataError(f"X has shape {array.shape}; expected a DataFrame (or 2-D array) with the "
@@ -250,17 +248,17 @@ class TabularPreprocessor:
 
         prep = cls(state.get("scaling", "auto"), state.get("handle_unknown", "ignore"))
         prep._check_policy()
-        columns, numeric = _str_list(state, "columns"), _str_list(state, "numeric")
+        columns, numeric = str_list(state, "columns"), str_list(state, "numeric")
         pairs = state.get("categories")
         if not isinstance(pairs, list) or not all(
-                isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) and _is_str_list(p[1]) and p[1]
+                isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) and is_str_list(p[1]) and p[1]
                 for p in pairs):
             raise DataError("tabular state field 'categories' must be a list of [column, [category, ...]] pairs")
         categorical = [p[0] for p in pairs]
         if sorted(columns) != sorted(numeric + categorical) or len(set(columns)) != len(columns):
             raise DataError("tabular state: 'columns' must be the numeric and the categorical columns, once each")
         prep.columns_, prep.numeric_, prep.categorical_ = columns, numeric, categorical
-        prep.booleans_ = [c for c in _str_list(state, "booleans") if c in categorical]
+        prep.booleans_ = [c for c in str_list(state, "booleans") if c in categorical]
         prep.scaler_ = Scaler.from_dict(state["scaler"]) if numeric else None
         if prep.scaler_ is not None and prep.scaler_.n_features_ != len(numeric):
             raise DataError(f"tabular state: the scaler has {prep.scaler_.n_features_} columns, "
@@ -294,7 +292,7 @@ class TabularPreprocessor:
         unknown = {c: values for c, values in unknown.items() if values}
         if not unknown:
             return
-        described = "; ".join(f"{c!r}: {_short_list(v)} (known: {_short_list(self.categories_[c])})"
+        described = "; ".join(f"{c!r}: {short_list(v)} (known: {short_list(self.categories_[c])})"
                               for c, v in unknown.items())
         if self.handle_unknown == "error":
             raise DataError(f"X has categories not seen in fit: {described}; expected known categories "
@@ -318,12 +316,14 @@ def _is_bool(series) -> bool:
     return pd.api.types.is_bool_dtype(series.dtype)
 
 
-def _is_str_list(value) -> bool:
+def is_str_list(value) -> bool:
+    """Whether a state field read from a model file is a list of strings."""
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
-def _str_list(state: dict[str, Any], key: str) -> list[str]:
+def str_list(state: dict[str, Any], key: str) -> list[str]:
+    """The list of strings under ``key`` of a stored state; a DataError names the field otherwise."""
     value = state.get(key)
-    if not _is_str_list(value):
+    if not is_str_list(value):
         raise DataError(f"tabular state field {key!r} must be a list of strings; got {value!r:.80}")
     return list(value)

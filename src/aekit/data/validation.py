@@ -83,7 +83,7 @@ def feature_names_of(X: Any) -> np.ndarray | None:
     Returns an object array, as scikit-learn's ``feature_names_in_``.
     """
     columns = getattr(X, "columns", None)
-    if columns is None or not _is_dataframe(X):
+    if columns is None or not is_dataframe(X):
         return None
     if len(columns) == 0 or not all(isinstance(col, str) for col in columns):
         return None
@@ -103,17 +103,17 @@ def column_mismatch(given: Any, expected: Any) -> str | None:
     extra = [c for c in given if c not in set(expected)]
     parts = []
     if missing:
-        parts.append(f"missing {_short_list(missing)}")
+        parts.append(f"missing {short_list(missing)}")
     if extra:
-        parts.append(f"extra {_short_list(extra)} (leave them out: drop= / --drop)")
+        parts.append(f"extra {short_list(extra)} (leave them out: drop= / --drop)")
     if not parts:
         moved = [f"{c!r} at {i} (expected {expected.index(c)})" for i, c in enumerate(given) if expected[i] != c]
         parts.append(f"the same columns in another order: {', '.join(moved[:_MAX_LISTED])}")
     return "; ".join(parts)
 
 
-def _is_dataframe(X: Any) -> bool:
-    # Duck-typed so that validation never has to import pandas.
+def is_dataframe(X: Any) -> bool:
+    """Whether ``X`` is a DataFrame (duck-typed, so that validation never has to import pandas)."""
     return hasattr(X, "columns") and hasattr(X, "dtypes") and hasattr(X, "to_numpy")
 
 
@@ -124,7 +124,7 @@ def _to_numeric_array(X: Any, name: str) -> np.ndarray:
             f"{name} is a sparse matrix, but sparse input is not supported; "
             "expected a dense array, convert with X.toarray()."
         )
-    if _is_dataframe(X):
+    if is_dataframe(X):
         return _dataframe_to_array(X, name)
     try:
         array = np.asarray(X)
@@ -141,7 +141,7 @@ def _dataframe_to_array(frame: Any, name: str) -> np.ndarray:
     bad = [str(col) for col, dtype in frame.dtypes.items() if not pd.api.types.is_numeric_dtype(dtype)]
     if bad:
         raise NonNumericDataError(
-            f"{name} has non-numeric columns {_short_list(bad)}; expected numbers only, "
+            f"{name} has non-numeric columns {short_list(bad)}; expected numbers only, "
             "drop or encode those columns first."
         )
     return _as_real_numbers(frame.to_numpy(dtype=np.float64, na_value=np.nan), name)
@@ -208,9 +208,10 @@ def _check_finite(array: np.ndarray, name: str, allow_nan: bool) -> None:
     rows, cols = np.nonzero(bad)
     what = "infinity (NaN is allowed)" if allow_nan else "NaN or infinity"
     raise DataError(
-        f"{name} contains {what} in {rows.size} cells (rows {_short_list(np.unique(rows))}, "
-        f"columns {_short_list(np.unique(cols))}); expected finite numbers (no NaN or inf), "
-        "remove or impute them before fitting (a value too large for float32 also counts as inf)."
+        f"{name} contains {what} in {rows.size} cells (rows {short_list(np.unique(rows))}, "
+        f"columns {short_list(np.unique(cols))}); expected finite numbers (no NaN or inf), "
+        "remove or impute them before fitting (a value too large for float32 also counts as inf); "
+        "aekit.AutoencoderImputer fills missing cells (NaN) of a table."
     )
 
 
@@ -230,4 +231,4 @@ def short_list(items: Any) -> str:
     return f"[{shown}{more}]"
 
 
-_short_list = short_list  # its older, private name
+

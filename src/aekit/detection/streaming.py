@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aekit.data.loaders import _is_number  # the header rule of load_table
+from aekit.data.loaders import is_number  # the header rule of load_table
 from aekit.exceptions import DataError
 
 STREAMABLE = (".csv", ".csv.gz", ".parquet", ".npy")
@@ -36,7 +36,7 @@ def csv_has_header(path: Path) -> bool:
     import pandas as pd
 
     first = pd.read_csv(path, header=None, nrows=1, dtype=str).iloc[0]
-    return not all(_is_number(v) for v in first)
+    return not all(is_number(v) for v in first)
 
 
 def count_rows(path: Path) -> int:

@@ -81,6 +81,33 @@ def mad_threshold(scores, k: float = DEFAULT_MAD_K) -> float:
     If more than half the scores are equal (MAD = 0) the mean absolute
     deviation from the median, scaled to a standard deviation (x 1.2533),
     stands in for it.
+
+    Parameters
+    ----------
+    scores : array-like of shape (n_samples,)
+        Anomaly scores of (mostly) normal data, higher = more anomalous.
+    k : float, default=3.0
+        How many robust standard deviations above the median.
+
+    Returns
+    -------
+    float
+        The cut-off: scores strictly above it are anomalies.
+
+    Raises
+    ------
+    ValueError
+        ``k`` is not a positive number.
+    aekit.exceptions.DataError
+        Scores that are not a 1-d array of finite numbers, or empty.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from aekit.detection.thresholds import mad_threshold
+    >>> scores = np.r_[np.linspace(0.0, 1.0, 99), 50.0]   # one outlier
+    >>> round(mad_threshold(scores), 3)
+    1.64
     """
     values = check_scores(scores)
     _check_positive(k, "k")
@@ -93,14 +120,70 @@ def mad_threshold(scores, k: float = DEFAULT_MAD_K) -> float:
 
 
 def contamination_threshold(scores, contamination: float) -> float:
-    """The ``1 - contamination`` quantile of ``scores``: flags that fraction of them."""
+    """The ``1 - contamination`` quantile of ``scores``: flags that fraction of them.
+
+    Parameters
+    ----------
+    scores : array-like of shape (n_samples,)
+        Anomaly scores of (mostly) normal data, higher = more anomalous.
+    contamination : float in (0, 0.5]
+        Expected share of anomalies.
+
+    Returns
+    -------
+    float
+        The cut-off.
+
+    Raises
+    ------
+    ValueError
+        ``contamination`` outside (0, 0.5].
+    aekit.exceptions.DataError
+        Scores that are not a 1-d array of finite numbers, or empty.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from aekit.detection.thresholds import contamination_threshold
+    >>> scores = np.r_[np.linspace(0.0, 1.0, 99), 50.0]   # one outlier
+    >>> int((scores > contamination_threshold(scores, 0.01)).sum())
+    1
+    """
     values = check_scores(scores)
     _check_contamination(contamination)
     return float(np.percentile(values, 100.0 * (1.0 - contamination)))
 
 
 def iqr_threshold(scores, k: float = DEFAULT_IQR_K) -> float:
-    """Tukey's upper fence ``Q3 + k * (Q3 - Q1)`` of ``scores``."""
+    """Tukey's upper fence ``Q3 + k * (Q3 - Q1)`` of ``scores``.
+
+    Parameters
+    ----------
+    scores : array-like of shape (n_samples,)
+        Anomaly scores of (mostly) normal data, higher = more anomalous.
+    k : float, default=1.5
+        The fence's width in interquartile ranges.
+
+    Returns
+    -------
+    float
+        The cut-off.
+
+    Raises
+    ------
+    ValueError
+        ``k`` is not a positive number.
+    aekit.exceptions.DataError
+        Scores that are not a 1-d array of finite numbers, or empty.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from aekit.detection.thresholds import iqr_threshold
+    >>> scores = np.r_[np.linspace(0.0, 1.0, 99), 50.0]   # one outlier
+    >>> round(iqr_threshold(scores), 3)
+    1.515
+    """
     values = check_scores(scores)
     _check_positive(k, "k")
     q1, q3 = np.percentile(values, [25.0, 75.0])
@@ -112,6 +195,30 @@ def resolve_threshold_rule(threshold, contamination) -> str | float:
 
     ``threshold=None`` means ``"contamination"`` when a contamination is
     given, else ``"auto"``. A number is a fixed threshold.
+
+    Parameters
+    ----------
+    threshold : None, "auto", "contamination", "iqr" or float
+        The rule asked for.
+    contamination : float in (0, 0.5] or None
+        Expected share of anomalies.
+
+    Returns
+    -------
+    str or float
+        One of ``THRESHOLD_RULES``, or the fixed threshold.
+
+    Raises
+    ------
+    ValueError
+        An unknown rule, a non-finite number, ``"contamination"`` without a
+        contamination, or a contamination outside (0, 0.5].
+
+    Examples
+    --------
+    >>> from aekit.detection.thresholds import resolve_threshold_rule
+    >>> resolve_threshold_rule(None, 0.05), resolve_threshold_rule(None, None), resolve_threshold_rule(2.5, None)
+    ('contamination', 'auto', 2.5)
     """
     if contamination is not None:
         _check_contamination(contamination)
@@ -142,6 +249,25 @@ def compute_threshold(scores, threshold=None, *, contamination: float | None = N
         Expected anomaly fraction, for the ``"contamination"`` rule.
     k : float, optional
         Width of the ``"auto"`` (default 3) or ``"iqr"`` (default 1.5) rule.
+
+    Returns
+    -------
+    float
+        The cut-off: scores strictly above it are anomalies.
+
+    Raises
+    ------
+    ValueError
+        An unknown rule, or a parameter outside its range.
+    aekit.exceptions.DataError
+        Scores that are not a 1-d array of finite numbers, or empty.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> scores = np.r_[np.linspace(0.0, 1.0, 99), 50.0]
+    >>> compute_threshold(scores, "iqr") == iqr_threshold(scores)
+    True
     """
     rule = resolve_threshold_rule(threshold, contamination)
     if isinstance(rule, float):
@@ -155,12 +281,43 @@ def compute_threshold(scores, threshold=None, *, contamination: float | None = N
 
 
 def best_threshold(scores, y_true, metric: str = "f1", min_recall: float = 0.9) -> float:
-    """The cut-off that does best on a labelled set (``y_true`` 1 = anomaly).
+    """The cut-off that does best on a labelled set.
 
     ``metric="f1"`` maximises F1; ``metric="precision@recall"`` maximises
     precision among the cut-offs whose recall is at least ``min_recall``.
     The cut-off is placed halfway between the chosen score and the next
     lower one, so it is not balanced on a sample.
+
+    Parameters
+    ----------
+    scores : array-like of shape (n_samples,)
+        Anomaly scores of labelled samples.
+    y_true : array-like of shape (n_samples,)
+        1 for an anomaly, 0 for a normal sample; both must occur.
+    metric : {"f1", "precision@recall"}, default="f1"
+        What to maximise.
+    min_recall : float in (0, 1], default=0.9
+        The recall floor of ``"precision@recall"``.
+
+    Returns
+    -------
+    float
+        The cut-off.
+
+    Raises
+    ------
+    ValueError
+        An unknown ``metric``, or ``min_recall`` outside (0, 1].
+    aekit.exceptions.DataError
+        Bad scores, labels of another length, or labels without both classes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from aekit.detection.thresholds import best_threshold
+    >>> scores = np.array([0.1, 0.2, 0.3, 0.9, 1.0])
+    >>> best_threshold(scores, [0, 0, 0, 1, 1])
+    0.6
     """
     from sklearn.metrics import precision_recall_curve
 

@@ -2,53 +2,25 @@
 
 Classes are imported on first use (PEP 562) so that importing
 ``aekit.estimators.presets`` (the CLI's help does) does not load torch.
-A new estimator registers with one line in ``_CLASSES``; it is then in
-``ESTIMATORS`` (class name -> class, used by :func:`aekit.io.load`) and
-importable as ``aekit.estimators.Name``.
+A new estimator registers with one line in ``ESTIMATOR_MODULES`` of
+:mod:`aekit.registry` (below this package and :mod:`aekit.io`); it is then in
+``ESTIMATORS`` (class name -> class) and importable as ``aekit.estimators.Name``.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-# class name -> module inside aekit.estimators
-_CLASSES: dict[str, str] = {
-    "Autoencoder": "autoencoder",
-    "AnomalyDetector": "detector",
-    "SequenceAutoencoder": "sequence",
-    "SequenceVAE": "sequence",
-    "ConvAutoencoder": "conv",
-    "VAE": "vae",
-    "StackedAutoencoder": "stacked",
-    "StackedAutoencoderClassifier": "stacked",
-    "StackedAutoencoderRegressor": "stacked",
-    "MarginalizedDenoisingAutoencoder": "msda",
-    "AutoRec": "autorec",
-    "MultVAE": "multvae",
-    "MultDAE": "multvae",
-    "EASE": "ease",
-    "SeriesAnomalyDetector": "series_detector",
-    "ConditionalVAE": "cvae",
-    "AdversarialAutoencoder": "aae",
-    "DeepClustering": "clustering",
-    "ImageCodec": "codec",
-}
-_BASES = {"AutoencoderEstimator": "base", "RecommenderEstimator": "recommender"}
+from aekit.registry import BASE_MODULES, ESTIMATOR_MODULES, estimator_class
 
-__all__ = ["ESTIMATORS", *_CLASSES, *_BASES]
-
-
-def _import(name: str) -> type:
-    module = {**_CLASSES, **_BASES}[name]
-    return getattr(importlib.import_module(f"aekit.estimators.{module}"), name)
+__all__ = ["ESTIMATORS", *ESTIMATOR_MODULES, *BASE_MODULES]
 
 
 def __getattr__(name: str) -> Any:
     if name == "ESTIMATORS":
-        value: Any = {cls: _import(cls) for cls in _CLASSES}
-    elif name in _CLASSES or name in _BASES:
-        value = _import(name)
+        value: Any = {cls: estimator_class(cls) for cls in ESTIMATOR_MODULES}
+    elif name in ESTIMATOR_MODULES or name in BASE_MODULES:
+        value = estimator_class(name)
     else:
         raise AttributeError(f"module 'aekit.estimators' has no attribute {name!r}")
     globals()[name] = value

@@ -37,7 +37,8 @@ class AdversarialAutoencoder(ClassLabelsMixin, ImageInputMixin, Autoencoder):
 
     Parameters
     ----------
-    latent_dim : int, default=8
+    latent_dim : int or "auto", default="auto"
+        As for :class:`aekit.Autoencoder`, at most 8 (``auto_latent_max``).
     architecture : {"dense", "conv"}, default="dense"
     hidden : tuple of int, default=(256,)
         Dense layers (architecture="dense"); the decoder mirrors them.
@@ -73,6 +74,18 @@ class AdversarialAutoencoder(ClassLabelsMixin, ImageInputMixin, Autoencoder):
         As for :class:`aekit.ConvAutoencoder`; ``history_`` holds the
         reconstruction loss per epoch.
 
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        From ``fit`` and every method taking data: empty or non-numeric data,
+        NaN or infinite values, or another number of features than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
+    aekit.exceptions.DataError
+        A mixture prior with fewer components than classes, or a label never seen in ``fit``.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -85,15 +98,16 @@ class AdversarialAutoencoder(ClassLabelsMixin, ImageInputMixin, Autoencoder):
     """
 
     family = "aae"
+    auto_latent_max = 8
     # Autoencoder options that do not apply here (not parameters of this class)
     tied, latent_activation, sparsity, contractive_weight = False, "identity", None, 0.0
     sparsity_weight, sparsity_target = 1e-3, 0.05
 
-    def __init__(self, latent_dim=8, architecture="dense", hidden=(256,), channels=(32, 64), batch_norm=False,
+    def __init__(self, latent_dim="auto", architecture="dense", hidden=(256,), channels=(32, 64), batch_norm=False,
                  image_shape=None, prior="gaussian", n_components=None, component_radius=4.0, component_std=0.5,
                  discriminator_hidden=(256, 256), activation="relu", output_activation="auto", loss="mse",
                  noise=None, noise_level=0.0, weight_decay=0.0, scaling="auto", learning_rate=1e-3,
-                 batch_size=128, max_epochs=50, validation_fraction=0.1, patience=5, random_state=None,
+                 batch_size="auto", max_epochs="auto", validation_fraction=0.1, patience="auto", random_state=None,
                  verbose=0, checkpoint_dir=None, resume=False, log_dir=None):
         store_params(self, locals())
 
@@ -116,14 +130,45 @@ class AdversarialAutoencoder(ClassLabelsMixin, ImageInputMixin, Autoencoder):
             discriminator_hidden=tuple(self.discriminator_hidden))
 
     def sample(self, n: int = 1, y=None, random_state=None) -> np.ndarray:
-        """``n`` new rows decoded from prior samples, in the training data's units.
+        """New rows decoded from prior samples, in the training data's units.
 
-        ``y`` (models fitted with labels): the class of each sample, one for
-        all or one per row; with ``y=None`` the classes take turns. Without
-        labels the mixture's components are drawn uniformly.
+        Parameters
+        ----------
+        n : int, default=1
+            How many rows.
+        y : label, array-like of labels, or None, default=None
+            For a model fitted with labels: the class of each sample, one for all
+            or one per row; with ``None`` the classes take turns. Without labels
+            the mixture's components are drawn uniformly (and ``y`` must be None).
+        random_state : int or None, default=None
+            Seed of the draws (None: the estimator's ``random_state``, or 0).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n, n_features_in_)
+            The samples.
+
+        Raises
+        ------
+        ValueError
+            ``n`` is not a positive integer.
+        aekit.exceptions.DataError
+            ``y`` given to a model fitted without labels, or a label not seen in ``fit``.
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+
+        Examples
+        --------
+        >>> from aekit import AdversarialAutoencoder
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> aae = AdversarialAutoencoder(latent_dim=4, prior="mixture", max_epochs=2,
+        ...                              random_state=0).fit(data.X_train, data.y_train)
+        >>> aae.sample(4, y=3, random_state=0).shape
+        (4, 64)
         """
         check_is_fitted(self, "model_")
-        check_n_draws(n)
+        check_n_draws(n, self.model_.config.input_dim)
         components = None
         if self.classes_ is not None:
             labels = np.resize(self.classes_, int(n)) if y is None else y

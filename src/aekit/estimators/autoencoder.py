@@ -20,8 +20,14 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
 
     Parameters
     ----------
-    latent_dim : int, default=32
-        Size of the code.
+    latent_dim : int or "auto", default="auto"
+        Size of the code. "auto": the fewest principal components that
+        explain 90 % of the variance of the scaled training data, at most
+        half the input width and at most 32 (iris 2, wine 6, breast-cancer
+        7, 8x8 digits 21, Fashion-MNIST 32; see
+        :mod:`aekit.estimators.sizing`); the choice is ``latent_dim_``. An
+        int as wide as the input or wider warns (``WideCodeWarning``): such
+        a code can learn the identity map.
     hidden : int or tuple of int, default=(256,)
         Hidden layer sizes of the encoder (``64`` means ``(64,)``); the decoder mirrors them.
     activation : str, default="relu"
@@ -127,6 +133,11 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
         validation split (``validation_fraction > 0`` and at least 10 rows).
     best_epoch_, n_epochs_ : int
     stopped_early_ : bool
+    latent_dim_ : int
+        The code size used (``latent_dim``, or what "auto" chose).
+    training_settings_ : dict
+        What the "auto" settings chose: ``latent_dim``, ``max_epochs``,
+        ``batch_size``, ``patience``.
     still_improving_ : bool
         Training ended on its best epoch (more epochs would likely help).
     code_mean_, code_cov_ : ndarray
@@ -135,20 +146,35 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
         ``sample(n)`` decodes codes drawn from this Gaussian (stored in the
         model file).
 
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        From ``fit`` and every method taking data: empty or non-numeric data,
+        NaN or infinite values, or another number of features than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
     >>> from aekit import Autoencoder
     >>> X = load_digits().data / 16
     >>> ae = Autoencoder(latent_dim=8, noise="masking", noise_level=0.2,
-    ...                  max_epochs=5, random_state=0).fit(X)
+    ...                  max_epochs=20, random_state=0).fit(X)
     >>> ae.transform(X[:3]).shape
     (3, 8)
+    >>> mean_only = ((X - X.mean(axis=0)) ** 2).mean()       # error of predicting the mean image
+    >>> bool(ae.score_samples(X).mean() < 0.5 * mean_only)  # 8 numbers keep most of 64 pixels' variance
+    True
+    >>> Autoencoder(max_epochs=1, random_state=0).fit(X).latent_dim_  # "auto" on 64 pixels
+    21
     """
 
     family = "autoencoder"
 
-    def __init__(self, latent_dim=32, hidden=(256,), activation="relu", latent_activation="auto",
+    def __init__(self, latent_dim="auto", hidden=(256,), activation="relu", latent_activation="auto",
                  output_activation="auto", loss="mse", tied=False, noise=None, noise_level=0.0,
                  sparsity=None, sparsity_weight=1e-3, sparsity_target=0.05, contractive_weight=0.0,
                  weight_decay=0.0, linear_path="auto", scaling="auto", handle_unknown="ignore", learning_rate=1e-3, batch_size="auto", max_epochs="auto",
@@ -163,7 +189,7 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
             output_activation = "sigmoid" if scaling == "minmax" else "identity"
         self._check_loss(output_activation, scaling)
         return AutoencoderConfig(
-            input_dim=n_features, latent_dim=self.latent_dim, hidden=hidden_sizes(self.hidden),
+            input_dim=n_features, latent_dim=self._code_size(n_features), hidden=hidden_sizes(self.hidden),
             activation=self.activation, latent_activation=self.latent_activation,
             output_activation=output_activation, reconstruction_loss=self.loss, tied=self.tied,
             noise=self.noise, noise_level=self.noise_level, sparsity=self.sparsity,
@@ -190,7 +216,7 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
 
         rows = data if len(data) <= PCA_ROWS else data[np.random.default_rng(cfg.seed).choice(
             len(data), PCA_ROWS, replace=False)]
-        pca = PCA(min(self.latent_dim, *rows.shape), random_state=cfg.seed).fit(rows)
+        pca = PCA(min(model.config.latent_dim, *rows.shape), random_state=cfg.seed).fit(rows)
         model.init_linear_path(torch.as_tensor(pca.components_, dtype=torch.float32),
                                torch.as_tensor(pca.mean_, dtype=torch.float32))
         self._start_state = {k: v.detach().clone() for k, v in model.state_dict().items()}

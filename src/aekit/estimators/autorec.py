@@ -44,13 +44,17 @@ class AutoRec(TrainedRecommender):
         L-BFGS, or Adam with mini-batches.
     learning_rate : float, default=0.01
         Rprop's initial step (Adam's / L-BFGS's learning rate otherwise).
-    batch_size : int or None, default=None
+    batch_size : int, "auto" or None, default=None
         Rows (items for I-AutoRec) per step. None: full batches, capped at
         ``FULL_BATCH_CELLS`` dense cells (256 MB of float32: one batch for
         movielens-small and ml-1m) so a matrix of MovieLens-20M's shape still
         trains in a few GB (Rprop then steps per batch of about 480 items).
-    max_epochs, patience : int, default=300, 20
-        Early stopping on the validation ratings, the best epoch's weights kept.
+    max_epochs, patience : int or "auto", default=300, 20
+        Early stopping on the validation ratings, the best epoch's weights
+        kept. "auto" (and ``batch_size="auto"``, for Adam): the step-based
+        rule every family shares (:meth:`aekit.training.TrainConfig.sized_for`,
+        counted in rows of the rating matrix). The defaults are the paper's
+        full-batch Rprop budget, on which the recommender benchmarks rest.
     validation_fraction : float, default=0.1
         Fraction of the training *ratings* held out for early stopping.
     cold_start : "baseline", "global_mean" or a number, default="baseline"
@@ -77,6 +81,13 @@ class AutoRec(TrainedRecommender):
         Baseline biases b_u and b_i (regularised means).
     history_ : pandas.DataFrame
         Per-epoch ``train_loss`` and ``val_loss`` (validation MSE).
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        From ``fit``: ratings that are not numbers, NaN, outside
+        ``rating_scale``, or repeated with ``duplicates="error"``; from the
+        ranking methods: an unknown user with no history.
 
     Examples
     --------
@@ -133,8 +144,9 @@ class AutoRec(TrainedRecommender):
         self._keep_training(fit_model(model, data, train_cfg, validation=data_val))
         return model
 
-    def _batch_rows(self, shape: tuple[int, int]) -> int:
-        """``batch_size``, or for None all rows that fit in ``FULL_BATCH_CELLS`` dense cells."""
+    def _batch_rows(self, shape: tuple[int, int]) -> int | str:
+        """``batch_size`` ("auto": sized by the shared rule), or for None all rows that fit in
+        ``FULL_BATCH_CELLS`` dense cells."""
         if self.batch_size is not None:
             return self.batch_size
         return int(max(1, min(shape[0], FULL_BATCH_CELLS // max(shape[1], 1))))
@@ -155,10 +167,37 @@ class AutoRec(TrainedRecommender):
     def predict(self, users, items=None) -> np.ndarray:
         """Predicted ratings of (user, item) pairs, clipped to the rating scale.
 
-        ``users`` and ``items`` are sequences of ids of the same length, or
-        ``users`` is a DataFrame with the user and item columns. Pairs whose
-        user or item was not seen in fit get the ``cold_start`` prediction
-        (see :meth:`cold_start_mask`).
+        Pairs whose user or item was not seen in fit get the ``cold_start``
+        prediction (see :meth:`cold_start_mask`).
+
+        Parameters
+        ----------
+        users : sequence of user ids, or pandas.DataFrame
+            User ids, or a DataFrame with the ``user_col`` and ``item_col`` columns.
+        items : sequence of item ids, optional
+            Item ids, as many as ``users`` (not with a DataFrame).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_pairs,)
+            The predicted ratings.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            ``users`` and ``items`` of different lengths, or a DataFrame without the columns.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from aekit import AutoRec
+        >>> ratings = pd.DataFrame({"user": [1, 1, 2, 2, 3, 3, 4], "item": [10, 20, 10, 30, 20, 30, 10],
+        ...                         "rating": [5.0, 3.0, 4.0, 2.0, 3.5, 4.5, 1.0]})
+        >>> rec = AutoRec(hidden=8, max_epochs=5, validation_fraction=0.0, random_state=0).fit(ratings)
+        >>> rec.predict([1, 2, 99], [30, 20, 10]).shape
+        (3,)
         """
         rows, cols = self._pair_positions(users, items)
         out = np.empty(len(rows), dtype=np.float64)
@@ -168,7 +207,37 @@ class AutoRec(TrainedRecommender):
         return np.clip(out, *self.rating_scale_)
 
     def cold_start_mask(self, users, items=None) -> np.ndarray:
-        """True for each pair whose user or item was not seen in fit."""
+        """True for each pair whose user or item was not seen in fit.
+
+        Parameters
+        ----------
+        users : sequence of user ids, or pandas.DataFrame
+            User ids, or a DataFrame with the ``user_col`` and ``item_col`` columns.
+        items : sequence of item ids, optional
+            Item ids, as many as ``users`` (not with a DataFrame).
+
+        Returns
+        -------
+        numpy.ndarray of bool, shape (n_pairs,)
+            Which pairs get the ``cold_start`` prediction.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            As :meth:`predict`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from aekit import AutoRec
+        >>> ratings = pd.DataFrame({"user": [1, 1, 2, 2, 3, 3, 4], "item": [10, 20, 10, 30, 20, 30, 10],
+        ...                         "rating": [5.0, 3.0, 4.0, 2.0, 3.5, 4.5, 1.0]})
+        >>> rec = AutoRec(hidden=8, max_epochs=5, validation_fraction=0.0, random_state=0).fit(ratings)
+        >>> rec.cold_start_mask([1, 99], [10, 10]).tolist()
+        [False, True]
+        """
         rows, cols = self._pair_positions(users, items)
         return (rows < 0) | (cols < 0)
 
@@ -222,8 +291,39 @@ class AutoRec(TrainedRecommender):
         return self.global_mean_ + user + item
 
     def predict_baseline(self, users, items=None) -> np.ndarray:
-        """The baseline mu + b_u + b_i of (user, item) pairs (a bias is 0 for an unseen
-        id), clipped to the rating scale: the reference AutoRec should beat."""
+        """The baseline mu + b_u + b_i of (user, item) pairs: the reference AutoRec should beat.
+
+        A bias is 0 for an unseen id; the result is clipped to the rating scale.
+
+        Parameters
+        ----------
+        users : sequence of user ids, or pandas.DataFrame
+            User ids, or a DataFrame with the ``user_col`` and ``item_col`` columns.
+        items : sequence of item ids, optional
+            Item ids, as many as ``users`` (not with a DataFrame).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_pairs,)
+            The baseline ratings.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            As :meth:`predict`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from aekit import AutoRec
+        >>> ratings = pd.DataFrame({"user": [1, 1, 2, 2, 3, 3, 4], "item": [10, 20, 10, 30, 20, 30, 10],
+        ...                         "rating": [5.0, 3.0, 4.0, 2.0, 3.5, 4.5, 1.0]})
+        >>> rec = AutoRec(hidden=8, max_epochs=5, validation_fraction=0.0, random_state=0).fit(ratings)
+        >>> rec.predict_baseline([1, 2], [30, 20]).shape
+        (2,)
+        """
         return np.clip(self._baseline_values(*self._pair_positions(users, items)), *self.rating_scale_)
 
     # -- ranking ---------------------------------------------------------------------

@@ -23,6 +23,7 @@ from aekit.data import Scaler, check_data, feature_names_of
 from aekit.data.blocks import fit_scaler_by_blocks, is_block_source, open_blocks
 from aekit.data.tabular import TabularPreprocessor, fit_preprocessing
 from aekit.data.validation import column_mismatch
+from aekit.estimators.sizing import AUTO_LATENT_MAX, resolve_latent_dim
 from aekit.exceptions import DataError, StillImprovingWarning
 from aekit.models import MODEL_FAMILIES, BaseAutoencoder, ModelConfig
 from aekit.training import TrainConfig, fit_model
@@ -62,12 +63,63 @@ def tensor_batches(data: np.ndarray | tuple[np.ndarray, ...], size: int, device=
         yield batch if isinstance(data, tuple) else batch[0]
 
 
+def finite_result(values: np.ndarray, who: str) -> np.ndarray:
+    """``values`` (one row per sample), or a DataError naming the rows whose result overflowed:
+    finite inputs far outside the range seen in fit (1e30, say) overflow float32 in the network."""
+    bad = ~np.isfinite(values.reshape(len(values), -1)).all(axis=1)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        raise DataError(f"{who}: the result is NaN or inf for {len(rows)} row(s) (rows {rows[:5].tolist()}"
+                        f"{' ...' if len(rows) > 5 else ''}): their values are too far outside the range seen in "
+                        "fit for float32 arithmetic; check or clip them")
+    return values
+
+
 class AutoencoderEstimator(TransformerMixin, BaseEstimator):
-    """Base of aekit's estimators. Subclasses define ``family`` and
-    ``_model_config(n_features, scaling)``; their ``__init__`` stores the
-    parameters and does nothing else (scikit-learn convention)."""
+    """Base of aekit's autoencoder estimators: fit, transform, reconstruct, score, save.
+
+    Subclasses define ``family`` and ``_model_config(n_features, scaling)``;
+    their ``__init__`` stores the parameters and does nothing else
+    (scikit-learn convention). Every method below is shared by
+    :class:`~aekit.estimators.autoencoder.Autoencoder`, the convolutional,
+    variational, stacked and sequence estimators.
+
+    Attributes
+    ----------
+    model_ : aekit.models.BaseAutoencoder
+        The trained torch module (after ``fit``).
+    scaler_ : aekit.data.Scaler
+        The scaling fitted on the training data.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : numpy.ndarray
+        Column names seen in ``fit`` (only when fitted on a DataFrame).
+    history_ : pandas.DataFrame
+        Per-epoch ``train_loss`` (and ``val_loss``).
+    best_epoch_ : int
+        Epoch whose weights were kept.
+    n_epochs_ : int
+        Epochs trained.
+    stopped_early_ : bool
+        Whether early stopping ended training.
+
+    Raises
+    ------
+    ValueError
+        From ``fit``, for a parameter outside its allowed values.
+
+    Examples
+    --------
+        >>> from aekit import Autoencoder
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+    >>> ae.transform(data.X_test).shape
+    (360, 8)
+    """
 
     family: ClassVar[str]
+    auto_latent_max: ClassVar[int] = AUTO_LATENT_MAX  # the largest code latent_dim="auto" picks
 
     # -- what subclasses provide -------------------------------------------
     def _model_config(self, n_features: int, scaling: str) -> ModelConfig:
@@ -88,11 +140,44 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
     # -- fitting -------------------------------------------------------------
     def fit(self, X, y=None):
-        """Fit the autoencoder on ``X`` (n_samples, n_features); ``y`` is ignored.
+        """Fit the autoencoder on ``X``; ``y`` is ignored.
 
-        ``X`` may also be larger than memory: a BlockSource
-        (:func:`aekit.data.blocks.open_blocks` of a ``.npy`` or Parquet file)
-        or a large ``np.memmap``, read one block at a time.
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), DataFrame, or BlockSource
+            Training rows. ``X`` may also be larger than memory: a BlockSource
+            (:func:`aekit.data.blocks.open_blocks` of a ``.npy`` or Parquet file)
+            or a large ``np.memmap``, read one block at a time.
+        y : None
+            Ignored (scikit-learn convention).
+
+        Returns
+        -------
+        self
+            The fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            ``scaling`` or another parameter outside its allowed values.
+        aekit.exceptions.DataError
+            ``X`` is empty, not numeric, or holds NaN or infinite values.
+        aekit.exceptions.TrainingDivergedError
+            The loss became NaN or infinite (the previous fit, if any, is kept).
+
+        Warns
+        -----
+        aekit.exceptions.StillImprovingWarning
+            Training ended on its best epoch: the model is likely undertrained.
+
+        Examples
+        --------
+            >>> from aekit import Autoencoder
+            >>> from aekit.data import load_dataset
+            >>> data = load_dataset("digits")
+            >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+        >>> ae.n_epochs_
+        2
         """
         if self.scaling not in SCALINGS:
             raise ValueError(f"scaling must be one of {SCALINGS}, got {self.scaling!r}")
@@ -122,7 +207,11 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
     def _fit_scaled(self, data, scaler: Scaler, n_features: int, names):
         train_cfg = self._train_config().sized_for(len(data[0]) if isinstance(data, tuple) else len(data))
         train_cfg.validate()
-        model_cfg = self._model_config(n_features, scaler.kind)
+        self._fit_latent = self._choose_latent_dim(data, n_features, train_cfg.seed)
+        try:
+            model_cfg = self._model_config(n_features, scaler.kind)
+        finally:
+            self._fit_latent = None
         model_cfg.validate()
 
         with torch.random.fork_rng():  # seeded initial weights, global RNG untouched
@@ -136,11 +225,40 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         self.scaler_, self.model_ = scaler, model.eval()
         self._global_rank = result.global_rank  # distributed training: only rank 0 saves
         self._remember_input(getattr(scaler, "n_features_in_", n_features), names)
+        self._remember_training(result, getattr(model_cfg, "latent_dim", None), train_cfg)
+        return self
+
+    def _choose_latent_dim(self, data, n_features: int, seed: int) -> int:
+        """``latent_dim`` as an int for this fit (see :mod:`aekit.estimators.sizing`), from the
+        scaled training rows (the first array of a tuple; the first block of a block source)."""
+        if not hasattr(self, "latent_dim"):  # a family without a code size parameter (the image codec)
+            return None
+        rows = data[0] if isinstance(data, tuple) else data
+        if is_block_source(rows):
+            rows = rows.read(0)
+        return resolve_latent_dim(self.latent_dim, rows, n_features, type(self).__name__, seed,
+                                  self.auto_latent_max)
+
+    def _code_size(self, n_features: int) -> int:
+        """The code size a model config gets: the one chosen for the fit in progress, else
+        ``latent_dim`` (an "auto" one by the input width alone)."""
+        chosen = getattr(self, "_fit_latent", None)
+        if chosen is not None:
+            return chosen
+        return resolve_latent_dim(self.latent_dim, None, n_features, type(self).__name__,
+                                  maximum=self.auto_latent_max)
+
+    def _remember_training(self, result, latent_dim: int, cfg: TrainConfig) -> None:
+        """The fitted attributes of a finished training run, with what the "auto" settings chose."""
         self.history_ = result.history
         self.best_epoch_ = result.best_epoch
         self.n_epochs_ = result.epochs_run
         self.stopped_early_ = result.stopped_early
-        return self
+        self.training_settings_ = {"max_epochs": int(cfg.max_epochs), "batch_size": int(cfg.batch_size),
+                                   "patience": int(cfg.patience)}
+        if latent_dim is not None:
+            self.latent_dim_ = int(latent_dim)
+            self.training_settings_ = {"latent_dim": int(latent_dim), **self.training_settings_}
 
     def _initialise(self, model: BaseAutoencoder, data, cfg: TrainConfig) -> None:
         """Set initial weights from the (scaled) training data before training; default: nothing."""
@@ -200,31 +318,142 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         self.model_.eval()
         device = model_device(self.model_)
         parts = [fn(batch).cpu().numpy() for batch in tensor_batches(X, PREDICT_BATCH, device)]
-        return np.concatenate(parts).astype(np.float32, copy=False)
+        return finite_result(np.concatenate(parts).astype(np.float32, copy=False), type(self).__name__)
 
     def _model_inputs(self, X) -> np.ndarray | tuple[np.ndarray, ...]:
         """``X`` checked and scaled: what the model trains on (``model.loss``'s batch, in full)."""
         return self.scaler_.transform(self._checked(X))
 
     def transform(self, X) -> np.ndarray:
-        """Codes of ``X``, shape (n_samples, latent_dim). Deterministic: no noise."""
+        """Codes of ``X``; deterministic (no noise).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Rows with the features (and column names, for a DataFrame) seen in ``fit``.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, latent_dim), float32
+            The codes.
+
+        Raises
+        ------
+            sklearn.exceptions.NotFittedError
+                When the estimator has not been fitted.
+        aekit.exceptions.DataError
+            A wrong number of features, other columns than in ``fit``, or NaN values.
+
+        Examples
+        --------
+            >>> from aekit import Autoencoder
+            >>> from aekit.data import load_dataset
+            >>> data = load_dataset("digits")
+            >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+        >>> ae.transform(data.X_test).shape
+        (360, 8)
+        """
         X = self._checked(X)  # first: an unfitted model raises NotFittedError
         return self._batched(self.model_.encode, self.scaler_.transform(X))
 
     def inverse_transform(self, Z) -> np.ndarray:
-        """Decode codes back to input space (in the units of the training data)."""
+        """Decode codes back to input space, in the units of the training data.
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_samples, latent_dim)
+            Codes, e.g. from :meth:`transform`.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, n_features_in_)
+            The decoded rows.
+
+        Raises
+        ------
+            sklearn.exceptions.NotFittedError
+                When the estimator has not been fitted.
+        aekit.exceptions.DataError
+            ``Z`` does not have ``latent_dim`` columns, or holds NaN values.
+
+        Examples
+        --------
+            >>> from aekit import Autoencoder
+            >>> from aekit.data import load_dataset
+            >>> data = load_dataset("digits")
+            >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+        >>> ae.inverse_transform(ae.transform(data.X_test)).shape
+        (360, 64)
+        """
         check_is_fitted(self, "model_")
         Z = self._checked(Z, name="Z", n_features=self.model_.config.latent_dim)
         return self.scaler_.inverse_transform(self._batched(self.model_.decode, Z))
 
     def reconstruct(self, X) -> np.ndarray:
-        """``inverse_transform(transform(X))`` in one pass."""
+        """Reconstruct ``X``: ``inverse_transform(transform(X))`` in one pass.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Rows as in :meth:`transform`.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, n_features_in_)
+            The reconstructions, in the units of the training data.
+
+        Raises
+        ------
+            sklearn.exceptions.NotFittedError
+                When the estimator has not been fitted.
+        aekit.exceptions.DataError
+            As for :meth:`transform`.
+
+        Examples
+        --------
+            >>> from aekit import Autoencoder
+            >>> from aekit.data import load_dataset
+            >>> data = load_dataset("digits")
+            >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+        >>> ae.reconstruct(data.X_test).shape
+        (360, 64)
+        """
         X = self._checked(X)
         return self.scaler_.inverse_transform(self._batched(self.model_, self.scaler_.transform(X)))
 
     def score_samples(self, X) -> np.ndarray:
-        """Per-sample reconstruction error: mean squared error over features,
-        measured on the scaled data (so every feature counts alike)."""
+        """Per-sample reconstruction error.
+
+        The mean squared error over features, measured on the scaled data (so
+        every feature counts alike); higher means worse reconstructed.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Rows as in :meth:`transform`.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,)
+            One error per row.
+
+        Raises
+        ------
+            sklearn.exceptions.NotFittedError
+                When the estimator has not been fitted.
+        aekit.exceptions.DataError
+            As for :meth:`transform`.
+
+        Examples
+        --------
+            >>> from aekit import Autoencoder
+            >>> from aekit.data import load_dataset
+            >>> data = load_dataset("digits")
+            >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+        >>> errors = ae.score_samples(data.X_test)
+        >>> errors.shape, bool((errors >= 0).all())
+        ((360,), True)
+        """
         X = self._checked(X)
         return self._batched(self.model_.reconstruction_error, self.scaler_.transform(X))
 
@@ -236,10 +465,32 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         the mean squared error over features, i.e. :meth:`score_samples` for a
         model scored by its MSE (``Autoencoder`` with ``loss="mse"``).
 
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Rows as in :meth:`transform`.
+
         Returns
         -------
         pandas.DataFrame of shape (n_samples, n_features_in_)
             Columns named as in fit (``x0``, ``x1``, ... without names).
+
+        Raises
+        ------
+            sklearn.exceptions.NotFittedError
+                When the estimator has not been fitted.
+        aekit.exceptions.DataError
+            As for :meth:`transform`.
+
+        Examples
+        --------
+            >>> from aekit import Autoencoder
+            >>> from aekit.data import load_dataset
+            >>> data = load_dataset("digits")
+            >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+        >>> errors = ae.column_errors(data.X_test)
+        >>> errors.shape, bool(abs(errors.sum(axis=1) - ae.score_samples(data.X_test)).max() < 1e-5)
+        ((360, 64), True)
         """
         X_scaled = self.scaler_.transform(self._checked(X))
         squared = np.square(self._batched(self.model_, X_scaled) - X_scaled) / np.float32(X_scaled.shape[1])
@@ -259,19 +510,74 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         return isinstance(getattr(self, "scaler_", None), TabularPreprocessor)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Names of the code columns, for scikit-learn's ``set_output`` and pipelines.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored (scikit-learn convention).
+
+        Returns
+        -------
+        numpy.ndarray of str, shape (latent_dim,)
+            ``autoencoder0``, ``autoencoder1``, ... (the class name, lower case).
+
+        Raises
+        ------
+            sklearn.exceptions.NotFittedError
+                When the estimator has not been fitted.
+
+        Examples
+        --------
+            >>> from aekit import Autoencoder
+            >>> from aekit.data import load_dataset
+            >>> data = load_dataset("digits")
+            >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+        >>> list(ae.get_feature_names_out()[:2])
+        ['autoencoder0', 'autoencoder1']
+        """
         check_is_fitted(self, "model_")
         return np.asarray([f"{type(self).__name__.lower()}{i}"
                            for i in range(self.model_.config.latent_dim)], dtype=object)
 
     # -- files -------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        """Write the fitted model to one ``.safetensors`` file (see :mod:`aekit.io`)."""
+        """Write the fitted model to one ``.safetensors`` file (see :mod:`aekit.io`).
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The file to write (its folder is created).
+
+        Returns
+        -------
+        pathlib.Path
+            The file written; :func:`aekit.load` reads it back.
+
+        Raises
+        ------
+            sklearn.exceptions.NotFittedError
+                When the estimator has not been fitted.
+
+        Examples
+        --------
+            >>> from aekit import Autoencoder
+            >>> from aekit.data import load_dataset
+            >>> data = load_dataset("digits")
+            >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+        >>> import tempfile
+        >>> from aekit import load
+        >>> path = ae.save(f"{tempfile.mkdtemp()}/ae.safetensors")
+        >>> bool((load(path).transform(data.X_test) == ae.transform(data.X_test)).all())
+        True
+        """
         from aekit.io import save_estimator
         return save_estimator(self, path)
 
     def _fitted_state(self) -> dict[str, Any]:
         """Plain, JSON-able fitted attributes stored in model files."""
         return {"n_features_in_": self.n_features_in_, "best_epoch_": self.best_epoch_,
+                "training_settings_": getattr(self, "training_settings_", None),
                 "n_epochs_": self.n_epochs_, "stopped_early_": self.stopped_early_,
                 "history_": self.history_.to_dict(orient="list"),
                 "feature_names_in_": list(getattr(self, "feature_names_in_", [])) or None}
@@ -284,6 +590,10 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         self.n_epochs_ = int(fitted["n_epochs_"])
         self.stopped_early_ = bool(fitted["stopped_early_"])
         self.history_ = pd.DataFrame(fitted["history_"])
+        if hasattr(model.config, "latent_dim"):
+            self.latent_dim_ = int(model.config.latent_dim)
+        if fitted.get("training_settings_"):
+            self.training_settings_ = dict(fitted["training_settings_"])
         if fitted.get("feature_names_in_"):
             self.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
         return self

@@ -92,8 +92,8 @@ class DeepClustering(ClusterMixin, BaseEstimator):
         DEC / IDEC: most training iterations.
     batch_size : int, default=256
         DEC / IDEC: rows per iteration.
-    learning_rate : float, default=1e-4
-        DEC / IDEC: Adam's step size while fine-tuning.
+    learning_rate : float, default=1e-3
+        DEC / IDEC: Adam's step size while fine-tuning (IDEC's setting, Guo et al. 2017).
     alpha : float, default=1.0
         DEC / IDEC: degrees of freedom of the Student's t kernel.
     gamma : float, default=0.1
@@ -154,7 +154,7 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
     def __init__(self, n_clusters, method="kmeans", encoder="ae", encoder_params=None, n_init=20,
                  max_clusters=20, auto_criterion="silhouette", update_interval=140, tol=1e-3, max_iter=20000,
-                 batch_size=256, learning_rate=1e-4, alpha=1.0, gamma=0.1, umap_neighbors=20, umap_min_dist=0.0,
+                 batch_size=256, learning_rate=1e-3, alpha=1.0, gamma=0.1, umap_neighbors=20, umap_min_dist=0.0,
                  random_state=None):
         self.n_clusters = n_clusters
         self.method = method
@@ -317,9 +317,9 @@ class DeepClustering(ClusterMixin, BaseEstimator):
         self.clustering_history_ = pd.DataFrame(history, columns=["iteration", "changed", "kl_start", "kl_end"])
         return encoder
 
-    def _soft_codes(self, codes: np.ndarray, centers) -> torch.Tensor:
-        centers = torch.as_tensor(centers).detach().cpu().float()
-        return soft_assignment(torch.from_numpy(np.asarray(codes, dtype=np.float32)), centers, self.alpha)
+    def _soft_codes(self, codes: np.ndarray, centers, dtype=torch.float32) -> torch.Tensor:
+        centers = torch.as_tensor(centers).detach().cpu().to(dtype)
+        return soft_assignment(torch.from_numpy(np.asarray(codes)).to(dtype), centers, self.alpha)
 
     # -- using a fitted clustering ------------------------------------------------------
     def transform(self, X) -> np.ndarray:
@@ -338,7 +338,9 @@ class DeepClustering(ClusterMixin, BaseEstimator):
             return self.mixture_.predict_proba(codes)
         if self.method == "n2d":
             return self.mixture_.predict_proba(self._umap().transform(codes))
-        return self._soft_codes(codes, self.cluster_centers_).numpy().astype(np.float64)
+        # float64: codes of rows far outside the training data (1e30) square to inf in float32,
+        # and their soft assignment would be 0 / 0
+        return self._soft_codes(codes, self.cluster_centers_, torch.float64).numpy()
 
     def predict(self, X) -> np.ndarray:
         """Cluster of each sample of ``X`` (the most likely one under :meth:`predict_proba`)."""

@@ -27,8 +27,8 @@ class ConvAutoencoder(ImageInputMixin, Autoencoder):
 
     Parameters
     ----------
-    latent_dim : int, default=32
-        Size of the code.
+    latent_dim : int or "auto", default="auto"
+        Size of the code; "auto" as for :class:`aekit.Autoencoder`.
     channels : tuple of int, default=(32, 64)
         Output channels of the encoder's conv blocks; the decoder mirrors them.
     batch_norm : bool, default=False
@@ -50,6 +50,16 @@ class ConvAutoencoder(ImageInputMixin, Autoencoder):
     scaler_, n_features_in_, history_, best_epoch_, n_epochs_, stopped_early_ :
         As for :class:`aekit.Autoencoder`.
 
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        From ``fit`` and every method taking data: empty or non-numeric data,
+        NaN or infinite values, or another number of features (or image size) than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -64,11 +74,11 @@ class ConvAutoencoder(ImageInputMixin, Autoencoder):
     hidden: tuple[int, ...] = ()  # no dense hidden layers: not a parameter here
     tied = False
 
-    def __init__(self, latent_dim=32, channels=(32, 64), batch_norm=False, image_shape=None,
+    def __init__(self, latent_dim="auto", channels=(32, 64), batch_norm=False, image_shape=None,
                  activation="relu", latent_activation="auto", output_activation="auto", loss="mse",
                  noise=None, noise_level=0.0, sparsity=None, sparsity_weight=1e-3, sparsity_target=0.05,
                  contractive_weight=0.0, weight_decay=0.0, scaling="auto", learning_rate=1e-3,
-                 batch_size=128, max_epochs=50, validation_fraction=0.1, patience=5, random_state=None,
+                 batch_size="auto", max_epochs="auto", validation_fraction=0.1, patience="auto", random_state=None,
                  verbose=0, checkpoint_dir=None, resume=False, log_dir=None):
         store_params(self, locals())
 

@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from aekit.estimators.labels import ClassLabelsMixin
 from aekit.estimators.params import store_params
 from aekit.estimators.sampling import check_n_draws
-from aekit.estimators.vae import VAE, _one_row
+from aekit.estimators.vae import VAE, one_row
 from aekit.models.cvae import ConditionalVAEConfig
 
 
@@ -44,6 +44,20 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
     image_shape_, scaler_, n_features_in_, history_, best_epoch_, n_epochs_, stopped_early_ :
         As for :class:`aekit.VAE`.
 
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        From ``fit`` and every method taking data: empty or non-numeric data,
+        NaN or infinite values, or another number of features (or image size) than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
+    aekit.exceptions.DataError
+        From ``fit`` with ``likelihood="bernoulli"``: values outside [0, 1] after scaling.
+    aekit.exceptions.DataError
+        Labels missing where the model needs them, or never seen in ``fit``.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -60,11 +74,11 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
     family = "cvae"
     conditional = True
 
-    def __init__(self, latent_dim=16, architecture="dense", hidden=(256,), channels=(32, 64), batch_norm=False,
+    def __init__(self, latent_dim="auto", architecture="dense", hidden=(256,), channels=(32, 64), batch_norm=False,
                  image_shape=None, activation="relu", likelihood="bernoulli", gaussian_variance="fixed",
                  sigma=1.0, beta=1.0, warmup_epochs=0, free_bits=0.0, dynamic_binarization=False,
-                 weight_decay=0.0, scaling="auto", learning_rate=1e-3, batch_size=128, max_epochs=50,
-                 validation_fraction=0.1, patience=5, random_state=None, verbose=0, checkpoint_dir=None,
+                 weight_decay=0.0, scaling="auto", learning_rate=1e-3, batch_size="auto", max_epochs="auto",
+                 validation_fraction=0.1, patience="auto", random_state=None, verbose=0, checkpoint_dir=None,
                  resume=False, log_dir=None):
         store_params(self, locals())
 
@@ -78,52 +92,389 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
 
     # -- the VAE's API, with labels ---------------------------------------------------------
     def fit_transform(self, X, y=None, **fit_params):
+        """Fit on ``X`` and its labels, then return the codes of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows (or images) as in ``fit``.
+        y : array-like of shape (n_samples,)
+            Their labels (required: the model is conditioned on them).
+        **fit_params
+            Passed to ``fit``.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, latent_dim)
+            Posterior means.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            Labels missing, of another length than the rows, or never seen in
+            ``fit``; or rows with another number of features, or NaN.
+
+        Examples
+        --------
+        >>> from aekit import ConditionalVAE
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> cvae = ConditionalVAE(latent_dim=4, hidden=(32,), max_epochs=2,
+        ...                       random_state=0).fit(data.X_train, data.y_train)
+        >>> cvae.fit_transform(data.X_train, data.y_train).shape
+        (1437, 4)
+        """
         return self.fit(X, y, **fit_params).transform(X, y)
 
     def transform(self, X, y=None) -> np.ndarray:
-        """Posterior means of q(z | x, y), shape (n_samples, latent_dim)."""
+        """Posterior means of q(z | x, y).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows (or images) as in ``fit``.
+        y : array-like of shape (n_samples,)
+            Their labels (required: the model is conditioned on them).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, latent_dim)
+            The codes.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            Labels missing, of another length than the rows, or never seen in
+            ``fit``; or rows with another number of features, or NaN.
+
+        Examples
+        --------
+        >>> from aekit import ConditionalVAE
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> cvae = ConditionalVAE(latent_dim=4, hidden=(32,), max_epochs=2,
+        ...                       random_state=0).fit(data.X_train, data.y_train)
+        >>> cvae.transform(data.X_test, data.y_test).shape
+        (360, 4)
+        """
         return self._batched(self.model_.encode, self._model_input(X, y, "transform"))
 
     def reconstruct(self, X, y=None) -> np.ndarray:
-        """Decode the posterior means with the same labels, in the training data's units."""
+        """Decode the posterior means with the same labels, in the training data's units.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows (or images) as in ``fit``.
+        y : array-like of shape (n_samples,)
+            Their labels (required: the model is conditioned on them).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, n_features_in_)
+            The reconstructions.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            Labels missing, of another length than the rows, or never seen in
+            ``fit``; or rows with another number of features, or NaN.
+
+        Examples
+        --------
+        >>> from aekit import ConditionalVAE
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> cvae = ConditionalVAE(latent_dim=4, hidden=(32,), max_epochs=2,
+        ...                       random_state=0).fit(data.X_train, data.y_train)
+        >>> cvae.reconstruct(data.X_test, data.y_test).shape
+        (360, 64)
+        """
         return self.scaler_.inverse_transform(self._batched(self.model_, self._model_input(X, y, "reconstruct")))
 
     def inverse_transform(self, Z, y=None) -> np.ndarray:
-        """Decode codes ``Z`` as examples of the classes ``y``."""
+        """Decode codes ``Z`` as examples of the classes ``y``.
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_samples, latent_dim)
+            Codes.
+        y : array-like of shape (n_samples,)
+            The class each code is decoded as.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, n_features_in_)
+            The decoded rows.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            Labels missing, of another length than the rows, or never seen in
+            ``fit``; or rows with another number of features, or NaN.
+
+        Examples
+        --------
+        >>> from aekit import ConditionalVAE
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> cvae = ConditionalVAE(latent_dim=4, hidden=(32,), max_epochs=2,
+        ...                       random_state=0).fit(data.X_train, data.y_train)
+        >>> cvae.inverse_transform(cvae.transform(data.X_test, data.y_test), data.y_test).shape
+        (360, 64)
+        """
         Z = self._checked(Z, name="Z", n_features=self.model_.config.latent_dim)
         labels = self.onehot(y, len(Z), "inverse_transform")
         return self.scaler_.inverse_transform(
             self._batched(lambda b: self.model_.decode(b[0], b), (Z, labels)))
 
     def elbo(self, X, y=None, n_samples: int = 1, random_state=None) -> np.ndarray:
-        """ELBO of log p(x | y) per sample, in nats (see :meth:`aekit.VAE.elbo`)."""
+        """ELBO of log p(x | y) per sample, in nats (see :meth:`aekit.VAE.elbo`).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows (or images) as in ``fit``.
+        y : array-like of shape (n_samples,)
+            Their labels (required: the model is conditioned on them).
+        n_samples : int, default=1
+            Draws z ~ q(z | x, y) per sample.
+        random_state : int or None, default=None
+            Seed of the draws (None: the estimator's ``random_state``, or 0).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,)
+            Higher is better.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            Labels missing, of another length than the rows, or never seen in
+            ``fit``; or rows with another number of features, or NaN.
+        ValueError
+            ``n_samples`` is not a positive integer.
+
+        Examples
+        --------
+        >>> from aekit import ConditionalVAE
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> cvae = ConditionalVAE(latent_dim=4, hidden=(32,), max_epochs=2,
+        ...                       random_state=0).fit(data.X_train, data.y_train)
+        >>> cvae.elbo(data.X_test[:5], data.y_test[:5]).shape
+        (5,)
+        """
         return self._elbo(self._model_input(X, y, "elbo"), n_samples, random_state)
 
     def log_likelihood(self, X, y=None, n_samples: int = 1000, random_state=None) -> np.ndarray:
-        """log p(x | y) per sample by importance sampling (see :meth:`aekit.VAE.log_likelihood`)."""
+        """log p(x | y) per sample by importance sampling (see :meth:`aekit.VAE.log_likelihood`).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows (or images) as in ``fit``.
+        y : array-like of shape (n_samples,)
+            Their labels (required: the model is conditioned on them).
+        n_samples : int, default=1000
+            Draws z ~ q(z | x, y) per sample.
+        random_state : int or None, default=None
+            Seed of the draws (None: the estimator's ``random_state``, or 0).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,)
+            In nats.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            Labels missing, of another length than the rows, or never seen in
+            ``fit``; or rows with another number of features, or NaN.
+        ValueError
+            ``n_samples`` is not a positive integer.
+
+        Examples
+        --------
+        >>> from aekit import ConditionalVAE
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> cvae = ConditionalVAE(latent_dim=4, hidden=(32,), max_epochs=2,
+        ...                       random_state=0).fit(data.X_train, data.y_train)
+        >>> cvae.log_likelihood(data.X_test[:5], data.y_test[:5], n_samples=50).shape
+        (5,)
+        """
         return self._log_likelihood(self._model_input(X, y, "log_likelihood"), n_samples, random_state)
 
     def reconstruction_log_prob(self, X, y=None, n_samples: int = 10, random_state=None) -> np.ndarray:
-        """``E_q[log p(x | z, y)]`` per sample (see :meth:`aekit.VAE.reconstruction_log_prob`)."""
+        """``E_q[log p(x | z, y)]`` per sample (see :meth:`aekit.VAE.reconstruction_log_prob`).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows (or images) as in ``fit``.
+        y : array-like of shape (n_samples,)
+            Their labels (required: the model is conditioned on them).
+        n_samples : int, default=10
+            Draws z ~ q(z | x, y) per sample.
+        random_state : int or None, default=None
+            Seed of the draws (None: the estimator's ``random_state``, or 0).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,)
+            In nats; low for anomalies.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            Labels missing, of another length than the rows, or never seen in
+            ``fit``; or rows with another number of features, or NaN.
+        ValueError
+            ``n_samples`` is not a positive integer.
+
+        Examples
+        --------
+        >>> from aekit import ConditionalVAE
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> cvae = ConditionalVAE(latent_dim=4, hidden=(32,), max_epochs=2,
+        ...                       random_state=0).fit(data.X_train, data.y_train)
+        >>> cvae.reconstruction_log_prob(data.X_test[:5], data.y_test[:5]).shape
+        (5,)
+        """
         return self._reconstruction_log_prob(self._model_input(X, y, "reconstruction_log_prob"), n_samples,
                                              random_state)
 
     def score_samples(self, X, y=None) -> np.ndarray:
-        """Negative ELBO per sample given its label (nats)."""
+        """Negative ELBO per sample given its label (nats): high for unlikely data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows (or images) as in ``fit``.
+        y : array-like of shape (n_samples,)
+            Their labels (required: the model is conditioned on them).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,)
+            ``-elbo(X, y)``.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            Labels missing, of another length than the rows, or never seen in
+            ``fit``; or rows with another number of features, or NaN.
+
+        Examples
+        --------
+        >>> from aekit import ConditionalVAE
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> cvae = ConditionalVAE(latent_dim=4, hidden=(32,), max_epochs=2,
+        ...                       random_state=0).fit(data.X_train, data.y_train)
+        >>> cvae.score_samples(data.X_test[:5], data.y_test[:5]).shape
+        (5,)
+        """
         return -self.elbo(X, y)
 
     def sample(self, n: int = 1, y=None, random_state=None) -> np.ndarray:
-        """``n`` new rows of the classes ``y``: one label for all, or one per row.
-        With ``y=None`` the classes take turns (``classes_`` repeated), so a grid
-        of n samples shows every class."""
+        """New rows of the classes ``y``, in the training data's units.
+
+        Parameters
+        ----------
+        n : int, default=1
+            How many rows.
+        y : label, array-like of labels, or None, default=None
+            One label for all rows, or one per row; with ``None`` the classes take
+            turns (``classes_`` repeated), so a grid of n samples shows every class.
+        random_state : int or None, default=None
+            Seed of the draws (None: the estimator's ``random_state``, or 0).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n, n_features_in_)
+            The samples.
+
+        Raises
+        ------
+        ValueError
+            ``n`` is not a positive integer.
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            A label never seen in ``fit``, or as many labels as rows expected.
+
+        Examples
+        --------
+        >>> from aekit import ConditionalVAE
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> cvae = ConditionalVAE(latent_dim=4, hidden=(32,), max_epochs=2,
+        ...                       random_state=0).fit(data.X_train, data.y_train)
+        >>> cvae.sample(10, y=7, random_state=0).shape
+        (10, 64)
+        """
         check_is_fitted(self, "model_")
-        check_n_draws(n)
+        check_n_draws(n, self.model_.config.input_dim)
         if y is None:
             y = np.resize(self.classes_, int(n))
         labels = self.onehot(y, int(n), "sample")
         return self._sample(n, random_state, condition=(None, torch.from_numpy(labels)))
 
     def interpolate(self, x1, x2, steps: int = 10, y=None) -> np.ndarray:
-        """``steps`` rows decoded along the line between the codes of x1 and x2, all as class ``y``."""
-        return self._interpolate([self._model_input(_one_row(x, self), None if y is None else [y], "interpolate") for x in (x1, x2)],
+        """Rows decoded along the line between the codes of x1 and x2, all as class ``y``.
+
+        Parameters
+        ----------
+        x1, x2 : array-like of shape (n_features,)
+            One sample each.
+        steps : int, default=10
+            Points on the line, both ends included.
+        y : label
+            The class every point is encoded and decoded as.
+
+        Returns
+        -------
+        numpy.ndarray of shape (steps, n_features_in_)
+            The decoded points.
+
+        Raises
+        ------
+        ValueError
+            ``steps`` is not an integer >= 2.
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            Labels missing, of another length than the rows, or never seen in
+            ``fit``; or rows with another number of features, or NaN.
+
+        Examples
+        --------
+        >>> from aekit import ConditionalVAE
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> cvae = ConditionalVAE(latent_dim=4, hidden=(32,), max_epochs=2,
+        ...                       random_state=0).fit(data.X_train, data.y_train)
+        >>> cvae.interpolate(data.X_test[0], data.X_test[1], steps=4, y=3).shape
+        (4, 64)
+        """
+        return self._interpolate([self._model_input(one_row(x, self), None if y is None else [y], "interpolate") for x in (x1, x2)],
                                  steps)

@@ -24,12 +24,15 @@ from aekit.data.tabular import categorical_columns, fit_preprocessing
 from aekit.detection.scoring import CodeGaussian, RobustStandardiser, feature_error_scale
 from aekit.detection.thresholds import best_threshold, compute_threshold, resolve_threshold_rule
 from aekit.estimators.presets import PRESETS, estimator_class
-from aekit.exceptions import DataError
+from aekit.exceptions import DataError, DegenerateModelError
 
 RECONSTRUCTION_SCORES = ("mse", "mae")
 FEATURE_SCORES = RECONSTRUCTION_SCORES + ("standardized_mse",)  # sums over features: explain() works
 SCORE_PARTS = FEATURE_SCORES + ("latent",)  # may be summed, e.g. "standardized_mse+latent"
 VARIATIONAL_SCORES = ("elbo", "reconstruction_probability")
+# Training reconstruction errors (scaled units) below this share of the scaled data's variance are
+# floating-point round-off: the model has learnt the identity map and its scores mean nothing.
+ROUND_OFF = 1e-9
 ELBO_SAMPLES = 10  # draws of z per sample for the variational scores, from a fixed seed so scores repeat
 PROBA_METHODS = ("linear", "unify")
 SCORE_STATE = ("feature_scale_", "code_gaussian_", "part_scalers_")  # fitted by the score, saved with it
@@ -96,19 +99,29 @@ class AnomalyDetector(BaseEstimator):
     labels_ : numpy.ndarray of shape (n_samples,)
         0 (normal) / 1 (anomaly) for the training samples.
     n_features_in_ : int
-    feature_names_in_ : numpy.ndarray, when fitted on a DataFrame
+    feature_names_in_ : numpy.ndarray
+        Column names seen in ``fit`` (only when fitted on a DataFrame).
+
+    Raises
+    ------
+    ValueError
+        From ``fit``: an unknown ``model`` preset, a parameter the model does
+        not have, an unknown ``score`` or threshold rule.
+    aekit.exceptions.DataError
+        From ``fit``: NaN values, or training rows that are all identical.
 
     Examples
     --------
     >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.metrics import roc_auc_score
     >>> from aekit import AnomalyDetector
-    >>> X, y = load_breast_cancer(return_X_y=True)
-    >>> det = AnomalyDetector("ae", contamination=0.05, latent_dim=4, hidden=(16,),
-    ...                       max_epochs=5, random_state=0).fit(X[y == 1])
-    >>> round(float(det.labels_.mean()), 2)
-    0.05
-    >>> det.predict(X[:3]).tolist() in ([0, 0, 0], [0, 0, 1], [0, 1, 0], [0, 1, 1],
-    ...                                   [1, 0, 0], [1, 0, 1], [1, 1, 0], [1, 1, 1])
+    >>> X, y = load_breast_cancer(return_X_y=True)          # y == 0: malignant
+    >>> det = AnomalyDetector("ae", contamination=0.05, hidden=(16,), random_state=0).fit(X[y == 1])
+    >>> round(float(det.labels_.mean()), 2), det.estimator_.latent_dim_  # "auto": 8 of 30 columns
+    (0.05, 8)
+    >>> bool(roc_auc_score(y == 0, det.decision_function(X)) > 0.9)   # malignant rows score higher
+    True
+    >>> bool(det.predict(X[y == 0]).mean() > 4 * det.labels_.mean())  # and are flagged far more often
     True
     """
 
@@ -123,9 +136,47 @@ class AnomalyDetector(BaseEstimator):
 
     # -- scikit-learn parameters (the model's parameters are flat, as given) -----
     def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Parameters of the detector and of its model, flat (scikit-learn convention).
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Ignored: the model's parameters are always included, as given.
+
+        Returns
+        -------
+        dict
+            ``model``, ``threshold``, ``contamination``, ``score``,
+            ``threshold_k`` and every model parameter passed to ``__init__``.
+
+        Examples
+        --------
+        >>> from aekit import AnomalyDetector
+        >>> AnomalyDetector("dae", latent_dim=8).get_params()["latent_dim"]
+        8
+        """
         return {**{name: getattr(self, name) for name in OWN_PARAMS}, **self.model_params}
 
     def set_params(self, **params) -> AnomalyDetector:
+        """Set the detector's or its model's parameters.
+
+        Parameters
+        ----------
+        **params
+            Names of the detector (``model``, ``threshold``, ``contamination``,
+            ``score``, ``threshold_k``) or of its model (anything else).
+
+        Returns
+        -------
+        AnomalyDetector
+            ``self``.
+
+        Examples
+        --------
+        >>> from aekit import AnomalyDetector
+        >>> AnomalyDetector("dae").set_params(contamination=0.1, latent_dim=4).get_params()["latent_dim"]
+        4
+        """
         for name, value in params.items():
             if name in OWN_PARAMS:
                 setattr(self, name, value)
@@ -139,6 +190,36 @@ class AnomalyDetector(BaseEstimator):
 
         ``y`` is ignored (PyOD convention); use :meth:`fit_threshold` to
         tune the threshold on labelled data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Training rows, mostly normal. For a sequence model (``"lstm-ae"``,
+            ...): series, as :class:`~aekit.estimators.sequence.SequenceAutoencoder` takes them.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        AnomalyDetector
+            ``self``, fitted: ``decision_scores_``, ``threshold_``, ``labels_``.
+
+        Raises
+        ------
+        ValueError
+            An unknown preset, model parameter, score or threshold rule.
+        aekit.exceptions.DataError
+            NaN values, or every training row identical.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_breast_cancer
+        >>> from aekit import AnomalyDetector
+        >>> X, y = load_breast_cancer(return_X_y=True)
+        >>> det = AnomalyDetector("ae", contamination=0.05, latent_dim=4, hidden=(16,),
+        ...                       max_epochs=5, random_state=0).fit(X[y == 1])
+        >>> det.threshold_ > 0
+        True
         """
         rule = resolve_threshold_rule(self.threshold, self.contamination)
         estimator = self._make_estimator()
@@ -153,7 +234,9 @@ class AnomalyDetector(BaseEstimator):
         if np.ptp(X_seen, axis=0).max() == 0:
             raise DataError(f"X: all {len(X_seen)} training rows are identical (every column is constant); "
                             "expected varied normal data, there is nothing to learn a normal range from")
+        self._refuse_wide_code(X_seen.shape[1])
         estimator.fit(X_fit)
+        self._refuse_round_off(estimator, X_fit)
         scores = self._calibrate(estimator, X_fit if names is not None else X_seen)
         self._set_threshold(scores, compute_threshold(scores, rule, contamination=self.contamination,
                                                       k=self.threshold_k),
@@ -165,8 +248,13 @@ class AnomalyDetector(BaseEstimator):
 
     def _fit_series(self, estimator, X, rule) -> AnomalyDetector:
         """Fit a sequence autoencoder on series ``X``: one score per series."""
+        from aekit.data.series import check_series
+
+        series, _ = check_series(X, None, n_channels=estimator.n_channels, estimator_name=type(self).__name__)
+        self._refuse_wide_code(series.shape[1] * series.shape[2])
         estimator.fit(X)
         scores = self._scores(estimator, X)
+        self._refuse_flat(scores, "series")
         self._set_threshold(scores, compute_threshold(scores, rule, contamination=self.contamination,
                                                       k=self.threshold_k),
                             "fixed" if isinstance(rule, float) else rule)
@@ -174,14 +262,75 @@ class AnomalyDetector(BaseEstimator):
         return self
 
     def fit_predict(self, X, y=None) -> np.ndarray:
-        """Fit, then return ``labels_``."""
+        """Fit, then return ``labels_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Training rows, as in :meth:`fit`.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,)
+            0 (normal) / 1 (anomaly) for each training row.
+
+        Raises
+        ------
+        ValueError, aekit.exceptions.DataError
+            As :meth:`fit`.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_breast_cancer
+        >>> from aekit import AnomalyDetector
+        >>> X, y = load_breast_cancer(return_X_y=True)
+        >>> labels = AnomalyDetector("ae", contamination=0.1, latent_dim=4, max_epochs=3,
+        ...                          random_state=0).fit_predict(X[y == 1])
+        >>> labels.shape
+        (357,)
+        """
         return self.fit(X, y).labels_
 
     def fit_threshold(self, X_val, y_val, metric: str = "f1", min_recall: float = 0.9) -> AnomalyDetector:
-        """Set ``threshold_`` from a few labelled samples (``y_val`` 1 = anomaly).
+        """Set ``threshold_`` from a few labelled samples.
 
-        ``metric="f1"`` maximises F1 on them; ``"precision@recall"`` the
-        precision among thresholds with recall >= ``min_recall``.
+        Parameters
+        ----------
+        X_val : array-like of shape (n_samples, n_features)
+            Labelled rows, normal and anomalous.
+        y_val : array-like of shape (n_samples,)
+            1 for an anomaly, 0 for a normal row.
+        metric : {"f1", "precision@recall"}, default="f1"
+            ``"f1"`` maximises F1 on them; ``"precision@recall"`` the precision
+            among thresholds with recall >= ``min_recall``.
+        min_recall : float, default=0.9
+            The recall floor of ``"precision@recall"``.
+
+        Returns
+        -------
+        AnomalyDetector
+            ``self``, with ``threshold_``, ``labels_`` and ``threshold_rule_`` updated.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the detector has not been fitted.
+        ValueError
+            An unknown ``metric``, or ``min_recall`` outside (0, 1].
+        aekit.exceptions.DataError
+            ``y_val`` is not one label per row, or lacks one of the two classes.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_breast_cancer
+        >>> from aekit import AnomalyDetector
+        >>> X, y = load_breast_cancer(return_X_y=True)
+        >>> det = AnomalyDetector("ae", contamination=0.05, latent_dim=4, hidden=(16,),
+        ...                       max_epochs=5, random_state=0).fit(X[y == 1])
+        >>> det.fit_threshold(X, 1 - y).threshold_rule_
+        'labels:f1'
         """
         scores = self.decision_function(X_val)
         cut = best_threshold(scores, np.asarray(y_val).ravel(), metric=metric, min_recall=min_recall)
@@ -190,20 +339,105 @@ class AnomalyDetector(BaseEstimator):
 
     # -- using a fitted detector ------------------------------------------------------
     def decision_function(self, X) -> np.ndarray:
-        """Anomaly score of each sample of ``X`` (higher = more anomalous)."""
+        """Anomaly score of each sample (higher = more anomalous).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Rows with the features seen in ``fit`` (series for a sequence model).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,)
+            The scores, on the scale of ``decision_scores_`` and ``threshold_``.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the detector has not been fitted.
+        aekit.exceptions.DataError
+            A wrong number of features, other columns than in ``fit``, or NaN values.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_breast_cancer
+        >>> from aekit import AnomalyDetector
+        >>> X, y = load_breast_cancer(return_X_y=True)
+        >>> det = AnomalyDetector("ae", contamination=0.05, latent_dim=4, hidden=(16,),
+        ...                       max_epochs=5, random_state=0).fit(X[y == 1])
+        >>> det.decision_function(X).shape
+        (569,)
+        """
         check_is_fitted(self, "estimator_")
         return self._scores(self.estimator_, X)
 
     def predict(self, X) -> np.ndarray:
-        """0 (normal) or 1 (anomaly) for each sample: score above ``threshold_``."""
+        """Label each sample: 1 (anomaly) when its score is above ``threshold_``, else 0.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Rows with the features seen in ``fit`` (series for a sequence model).
+
+        Returns
+        -------
+        numpy.ndarray of int, shape (n_samples,)
+            0 (normal) or 1 (anomaly).
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the detector has not been fitted.
+        aekit.exceptions.DataError
+            A wrong number of features, other columns than in ``fit``, or NaN values.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_breast_cancer
+        >>> from aekit import AnomalyDetector
+        >>> X, y = load_breast_cancer(return_X_y=True)
+        >>> det = AnomalyDetector("ae", contamination=0.05, latent_dim=4, hidden=(16,),
+        ...                       max_epochs=5, random_state=0).fit(X[y == 1])
+        >>> sorted(set(det.predict(X).tolist())) in ([0], [1], [0, 1])
+        True
+        """
         return self._labels(self.decision_function(X))
 
     def predict_proba(self, X, method: str = "linear") -> np.ndarray:
-        """Probability of [normal, anomaly] per sample, shape (n_samples, 2).
+        """Probability of [normal, anomaly] for each sample.
 
-        ``"linear"`` min-max scales scores by the training scores' range;
-        ``"unify"`` is Kriegel et al.'s (2011) Gaussian scaling,
-        ``erf((s - mean) / (std * sqrt 2))`` clipped at 0 (as PyOD).
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Rows with the features seen in ``fit`` (series for a sequence model).
+        method : {"linear", "unify"}, default="linear"
+            ``"linear"`` min-max scales scores by the training scores' range;
+            ``"unify"`` is Kriegel et al.'s (2011) Gaussian scaling,
+            ``erf((s - mean) / (std * sqrt 2))`` clipped at 0 (as PyOD).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, 2)
+            Columns [normal, anomaly], each row summing to 1.
+
+        Raises
+        ------
+        ValueError
+            An unknown ``method``.
+        sklearn.exceptions.NotFittedError
+            When the detector has not been fitted.
+        aekit.exceptions.DataError
+            A wrong number of features, other columns than in ``fit``, or NaN values.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_breast_cancer
+        >>> from aekit import AnomalyDetector
+        >>> X, y = load_breast_cancer(return_X_y=True)
+        >>> det = AnomalyDetector("ae", contamination=0.05, latent_dim=4, hidden=(16,),
+        ...                       max_epochs=5, random_state=0).fit(X[y == 1])
+        >>> det.predict_proba(X[:2], method="unify").shape
+        (2, 2)
         """
         from scipy.special import erf
 
@@ -224,6 +458,34 @@ class AnomalyDetector(BaseEstimator):
         The chance that the sample would get the same label if the training
         set were drawn again, from where its score falls among the training
         scores and the share of training samples flagged.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Rows with the features seen in ``fit`` (series for a sequence model).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,)
+            Confidence in the label :meth:`predict` gives.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the detector has not been fitted.
+        aekit.exceptions.DataError
+            A wrong number of features, other columns than in ``fit``, or NaN values.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_breast_cancer
+        >>> from aekit import AnomalyDetector
+        >>> X, y = load_breast_cancer(return_X_y=True)
+        >>> det = AnomalyDetector("ae", contamination=0.05, latent_dim=4, hidden=(16,),
+        ...                       max_epochs=5, random_state=0).fit(X[y == 1])
+        >>> confidence = det.predict_confidence(X)
+        >>> bool(((confidence >= 0) & (confidence <= 1)).all())
+        True
         """
         from scipy.stats import binom
 
@@ -236,11 +498,42 @@ class AnomalyDetector(BaseEstimator):
         return np.where(self._labels(scores) == 1, confidence, 1.0 - confidence)
 
     def explain(self, X) -> np.ndarray:
-        """Each feature's (pixel's) share of each sample's score, shape (n_samples, n_features).
+        """Each feature's (pixel's) share of each sample's score.
 
         Rows sum to :meth:`decision_function` (for the ``"mse"`` / ``"mae"`` /
         ``"standardized_mse"`` scores: the feature's squared / absolute /
         standardised squared error divided by the number of features).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Rows with the features seen in ``fit`` (series for a sequence model).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, n_features)
+            The shares.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the detector has not been fitted.
+        ValueError
+            The score is not a reconstruction error (``"latent"``, a sum, or a
+            variational likelihood), so it has no per-feature shares.
+        aekit.exceptions.DataError
+            A wrong number of features, other columns than in ``fit``, or NaN values.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_breast_cancer
+        >>> from aekit import AnomalyDetector
+        >>> X, y = load_breast_cancer(return_X_y=True)
+        >>> det = AnomalyDetector("ae", contamination=0.05, latent_dim=4, hidden=(16,),
+        ...                       max_epochs=5, random_state=0).fit(X[y == 1])
+        >>> shares = det.explain(X[:3])
+        >>> bool(abs(shares.sum(axis=1) - det.decision_function(X[:3])).max() < 1e-5)
+        True
         """
         check_is_fitted(self, "estimator_")
         self._require_reconstruction_score("explain")
@@ -252,7 +545,37 @@ class AnomalyDetector(BaseEstimator):
         return np.column_stack([shares[:, part].sum(axis=1) for part in self.estimator_._column_slices().values()])
 
     def top_features(self, X, n: int = 3) -> list[list[tuple[str, float]]]:
-        """The ``n`` features with the largest share of each sample's score, largest first."""
+        """The ``n`` features with the largest share of each sample's score, largest first.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Rows with the features seen in ``fit`` (series for a sequence model).
+        n : int, default=3
+            How many features per sample.
+
+        Returns
+        -------
+        list of list of (str, float)
+            For each sample, ``n`` pairs (feature name, share of the score).
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the detector has not been fitted.
+        ValueError
+            As :meth:`explain`.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_breast_cancer
+        >>> from aekit import AnomalyDetector
+        >>> X, y = load_breast_cancer(return_X_y=True)
+        >>> det = AnomalyDetector("ae", contamination=0.05, latent_dim=4, hidden=(16,),
+        ...                       max_epochs=5, random_state=0).fit(X[y == 1])
+        >>> len(det.top_features(X[:2], n=3)[0])
+        3
+        """
         shares = self.explain(X)
         names = self.feature_names_
         order = np.argsort(-shares, axis=1)[:, :n]
@@ -267,8 +590,39 @@ class AnomalyDetector(BaseEstimator):
 
     # -- files -----------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        """Write the detector (its autoencoder, threshold and training scores) to one
-        ``.safetensors`` file; :func:`aekit.load` gives it back, labelling exactly as before."""
+        """Write the detector to one ``.safetensors`` file.
+
+        The file holds its autoencoder, the threshold, its rule and the
+        training scores; :func:`aekit.load` gives it back, labelling exactly as before.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The file to write.
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the detector has not been fitted.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_breast_cancer
+        >>> from aekit import AnomalyDetector
+        >>> X, y = load_breast_cancer(return_X_y=True)
+        >>> det = AnomalyDetector("ae", contamination=0.05, latent_dim=4, hidden=(16,),
+        ...                       max_epochs=5, random_state=0).fit(X[y == 1])
+        >>> import tempfile
+        >>> from aekit import load
+        >>> same = load(det.save(f"{tempfile.mkdtemp()}/det.safetensors"))
+        >>> bool((same.predict(X) == det.predict(X)).all())
+        True
+        """
         from aekit.io import save_estimator
 
         check_is_fitted(self, "estimator_")
@@ -337,6 +691,37 @@ class AnomalyDetector(BaseEstimator):
         return self
 
     # -- internals ----------------------------------------------------------------------
+    def _refuse_wide_code(self, width: int) -> None:
+        """A code as wide as the input can be the identity map: no use for telling rows apart."""
+        latent = self.model_params.get("latent_dim", "auto")
+        if not isinstance(latent, str) and latent is not None and int(latent) >= width:
+            raise DegenerateModelError(
+                f"latent_dim={latent} is as wide as the input ({width} features) or wider: the autoencoder can "
+                "learn the identity map and reconstruct anomalies as well as normal rows, so its scores would "
+                f"mean nothing; expected a code narrower than {width}: use latent_dim='auto' (the default) "
+                "or a smaller int")
+
+    def _refuse_round_off(self, estimator, X) -> None:
+        """Training errors at floating-point round-off (the identity map), or all alike, are no scores."""
+        errors = self._feature_errors(estimator, X, "mse").mean(axis=1)
+        X_scaled = estimator.scaler_.transform(estimator._checked(X))
+        variance = float(np.var(X_scaled, axis=0).mean())
+        if errors.max() < ROUND_OFF * max(variance, np.finfo(np.float32).tiny):
+            raise DegenerateModelError(
+                f"the {self.model!r} model reconstructs its {len(errors)} training rows to floating-point "
+                f"round-off (largest squared error {errors.max():.2g}, data variance {variance:.2g}): it has "
+                f"learnt the identity map (a code of {estimator.latent_dim_} for {X_scaled.shape[1]} inputs), so "
+                "every score would be noise; use a narrower code (latent_dim='auto', the default), "
+                "input noise (model='dae') or fewer epochs")
+        self._refuse_flat(errors, "rows")
+
+    def _refuse_flat(self, scores: np.ndarray, what: str) -> None:
+        if np.ptp(scores) <= 0:
+            raise DegenerateModelError(
+                f"every training {what[:-1]} gets the same score ({float(scores[0]):.6g}): the scores cannot "
+                f"tell one {what[:-1]} from another; expected varied training data and a model that "
+                "reconstructs it imperfectly (check that the data vary, or use latent_dim='auto')")
+
     def _estimator_class(self) -> type:
         """The autoencoder class of ``model``, after checking every parameter against it."""
         if self.model not in PRESETS:

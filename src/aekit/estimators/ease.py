@@ -38,6 +38,16 @@ class EASE(RecommenderEstimator):
         ``model_.weights`` is B (n_items x n_items).
     user_ids_, item_ids_ : numpy.ndarray
 
+    Raises
+    ------
+    aekit.exceptions.DataError
+        From ``fit``: ratings that are not numbers, NaN, outside
+        ``rating_scale``, or repeated with ``duplicates="error"``; from the
+        ranking methods: an unknown user with no history.
+    aekit.exceptions.DataError
+        Also from ``fit``: the dense item x item matrices would exceed
+        ``max_memory_gb`` or the machine's memory (the message says how much is needed).
+
     Examples
     --------
     >>> from aekit import EASE

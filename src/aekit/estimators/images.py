@@ -49,6 +49,8 @@ def image_rows(X: Any, image_shape: tuple[int, int, int] | None, owner: str,
     ndim = _ndim(X)
     if ndim in (3, 4):
         X = np.asarray(X)
+        if not len(X):
+            raise DataError(f"X has 0 images (shape {X.shape}); expected at least one")
         shape = (1, *X.shape[1:]) if ndim == 3 else tuple(X.shape[1:])
         if expected is not None and shape != expected:
             raise DataError(f"X has images of shape {shape} (channels, height, width), but {owner} "

@@ -74,6 +74,16 @@ class MarginalizedDenoisingAutoencoder(AutoencoderEstimator):
     best_epoch_, n_epochs_ : int
         0.
 
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    NotImplementedError
+        From ``inverse_transform``: always (the codes of an mSDA are not decoded).
+    aekit.exceptions.DataError
+        Empty or non-numeric data, NaN or infinite values, or another number
+        of features than in ``fit``.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -100,7 +110,37 @@ class MarginalizedDenoisingAutoencoder(AutoencoderEstimator):
                           ridge=self.ridge, activation=self.activation, output=self.output)
 
     def fit(self, X, y=None):
-        """Solve every layer on ``X`` (dense or scipy sparse); ``y`` is ignored."""
+        """Solve every layer on ``X`` in closed form; ``y`` is ignored.
+
+        Parameters
+        ----------
+        X : array-like, scipy sparse matrix or DataFrame, shape (n_samples, n_features)
+            Training rows; sparse input (bag-of-words) stays sparse for the
+            d x d statistics.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self
+            The fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            A parameter outside its allowed values.
+        aekit.exceptions.DataError
+            Empty or non-numeric data, NaN or infinite values.
+
+        Examples
+        --------
+        >>> from aekit import MarginalizedDenoisingAutoencoder
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> msda = MarginalizedDenoisingAutoencoder(n_layers=2, noise_level=0.5).fit(data.X_train)
+        >>> msda.n_features_in_
+        64
+        """
         names = feature_names_of(X)
         if self.scaling not in SCALINGS:
             raise ValueError(f"scaling must be one of {SCALINGS}, got {self.scaling!r}")
@@ -134,18 +174,128 @@ class MarginalizedDenoisingAutoencoder(AutoencoderEstimator):
         return np.concatenate(parts).astype(np.float32, copy=False)
 
     def transform(self, X) -> np.ndarray:
-        """Codes of ``X``: shape (n, d * (n_layers + 1)) for ``output="concat"``, else (n, d)."""
+        """Codes of ``X``: the input and every layer's tanh codes side by side, or the top layer's.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) scipy sparse matrix or DataFrame
+            Rows with the features seen in ``fit``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (n_samples, n_features * (n_layers + 1)) for ``output="concat"``,
+            else (n_samples, n_features).
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            A wrong number of features, other columns than in ``fit``, or NaN values.
+
+        Examples
+        --------
+        >>> from aekit import MarginalizedDenoisingAutoencoder
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> msda = MarginalizedDenoisingAutoencoder(n_layers=2, noise_level=0.5).fit(data.X_train)
+        >>> msda.transform(data.X_test).shape
+        (360, 192)
+        """
         return self._apply(self.model_.encode, X)
 
     def reconstruct(self, X) -> np.ndarray:
-        """The first layer's denoised reconstruction, in the units of the training data."""
+        """The first layer's denoised reconstruction, in the units of the training data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Rows with the features seen in ``fit``.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, n_features_in_)
+            The reconstructions.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            A wrong number of features, other columns than in ``fit``, or NaN values.
+
+        Examples
+        --------
+        >>> from aekit import MarginalizedDenoisingAutoencoder
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> msda = MarginalizedDenoisingAutoencoder(n_layers=2, noise_level=0.5).fit(data.X_train)
+        >>> msda.reconstruct(data.X_test).shape
+        (360, 64)
+        """
         return self.scaler_.inverse_transform(self._apply(self.model_, X))
 
     def score_samples(self, X) -> np.ndarray:
-        """Per-sample mean squared error of the first layer's reconstruction (scaled units)."""
+        """Per-sample mean squared error of the first layer's reconstruction (scaled units).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Rows with the features seen in ``fit``.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,)
+            One error per row.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            A wrong number of features, other columns than in ``fit``, or NaN values.
+
+        Examples
+        --------
+        >>> from aekit import MarginalizedDenoisingAutoencoder
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> msda = MarginalizedDenoisingAutoencoder(n_layers=2, noise_level=0.5).fit(data.X_train)
+        >>> msda.score_samples(data.X_test).shape
+        (360,)
+        """
         return self._apply(self.model_.reconstruction_error, X)
 
     def inverse_transform(self, Z) -> np.ndarray:
+        """Not available: mSDA codes are not decoded back to inputs.
+
+        Parameters
+        ----------
+        Z : array-like
+            Ignored.
+
+        Returns
+        -------
+        numpy.ndarray
+            Never returns.
+
+        Raises
+        ------
+        NotImplementedError
+            Always; use :meth:`reconstruct` for the first layer's denoised reconstruction.
+
+        Examples
+        --------
+        >>> from aekit import MarginalizedDenoisingAutoencoder
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> msda = MarginalizedDenoisingAutoencoder(n_layers=2, noise_level=0.5).fit(data.X_train)
+        >>> msda.inverse_transform(msda.transform(data.X_test))
+        Traceback (most recent call last):
+            ...
+        NotImplementedError: mSDA codes are not decoded back to inputs; use reconstruct(X) for the first layer's denoised reconstruction
+        """
         raise NotImplementedError("mSDA codes are not decoded back to inputs; use reconstruct(X) for the "
                                   "first layer's denoised reconstruction")
 

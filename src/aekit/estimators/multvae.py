@@ -35,7 +35,11 @@ class MultVAE(TrainedRecommender):
     l2 : float, default=0.0
         (l2 / 2) * ||W||^2 added to each batch's loss.
     learning_rate, max_epochs, batch_size, patience : training settings
-        Adam; defaults 1e-3, 100, 128, 20.
+        Adam; defaults 1e-3, 100, 128, 20 (chosen on movielens-small; the
+        recommender benchmarks rest on them). Each of max_epochs,
+        batch_size and patience may be "auto": the step-based rule every
+        family shares (:meth:`aekit.training.TrainConfig.sized_for`, counted
+        in training users), for ratings sets unlike movielens-small.
     validation_fraction : float, default=0.1
         Fraction of users held out for model selection: 80% of each one's
         items are the input, and the NDCG@100 of the other 20% is watched
@@ -52,6 +56,13 @@ class MultVAE(TrainedRecommender):
     model_ : aekit.models.MultVAE
     user_ids_, item_ids_ : numpy.ndarray
     history_ : pandas.DataFrame
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        From ``fit``: ratings that are not numbers, NaN, outside
+        ``rating_scale``, or repeated with ``duplicates="error"``; from the
+        ranking methods: an unknown user with no history.
 
     Examples
     --------
@@ -76,16 +87,16 @@ class MultVAE(TrainedRecommender):
 
         seed = self._seed()
         train, validation = _hold_out_users(matrix, self.validation_fraction, seed)
-        steps = self.max_epochs * max(1, math.ceil(train.shape[0] / self.batch_size))
+        train_cfg = TrainConfig(max_epochs=self.max_epochs, batch_size=self.batch_size,
+                                learning_rate=self.learning_rate, validation_fraction=0.0,
+                                patience=self.patience, seed=seed, verbose=self.verbose).sized_for(train.shape[0])
+        steps = train_cfg.max_epochs * max(1, math.ceil(train.shape[0] / train_cfg.batch_size))
         n_users, n_items = matrix.shape
         config = MultVAEConfig(n_users=n_users, n_items=n_items, n_interactions=matrix.nnz, input_dim=n_items,
                                hidden=tuple(int(h) for h in np.atleast_1d(self.hidden)), latent_dim=self.latent_dim,
                                variational=self.variational, input_dropout=self.input_dropout,
                                anneal_cap=self.anneal_cap if self.variational else 0.0,
                                anneal_steps=self.anneal_steps or steps, l2=self.l2)
-        train_cfg = TrainConfig(max_epochs=self.max_epochs, batch_size=self.batch_size,
-                                learning_rate=self.learning_rate, validation_fraction=0.0,
-                                patience=self.patience, seed=seed, verbose=self.verbose)
         with torch.random.fork_rng():
             torch.manual_seed(seed)
             model = MultVAEModel(config)
@@ -107,7 +118,28 @@ class MultDAE(MultVAE):
     lambda = 0.01 on ||W||^2) and at most ``max_epochs=200``. Chosen on
     validation users of movielens-small (never test users): NDCG@100 1.63 x
     popularity against 1.44 x for the 600-200-600 network with a code of 200
-    (benchmarks/README.md lists what was tried).
+    (the [recommendation benchmark](../../benchmarks/recsys.md) lists what was tried).
+
+    Parameters
+    ----------
+    hidden : tuple of int, default=()
+        Hidden layers between the input and the code (none: I -> code -> I).
+    latent_dim : int, default=400
+        Size of the code.
+    l2 : float, default=0.02
+        L2 weight decay (the paper's lambda = 0.01 on ||W||^2).
+    max_epochs : int, default=200
+        At most this many epochs (early stopping on validation NDCG@100).
+
+    Attributes
+    ----------
+    model_, user_ids_, item_ids_, n_users_, n_items_
+        As :class:`MultVAE`.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        As :class:`MultVAE`.
 
     Examples
     --------

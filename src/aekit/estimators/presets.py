@@ -77,6 +77,19 @@ def recommender_hint(name: str) -> str:
 
 
 def model_names() -> list[str]:
+    """Every model name ``aekit train`` and ``aekit compare`` take: the baselines, then the presets.
+
+    Returns
+    -------
+    list of str
+        ``"pca"`` first, then the keys of ``PRESETS`` in their order.
+
+    Examples
+    --------
+    >>> from aekit.estimators.presets import model_names
+    >>> model_names()[:3]
+    ['pca', 'ae', 'tied']
+    """
     return [*BASELINES, *PRESETS]
 
 
@@ -94,6 +107,32 @@ def make_estimator(name: str, **shared: Any):
     Shared settings a family has no use for (``hidden`` for a convolutional
     model, say) are dropped; the preset's own parameters win over shared ones
     only where the caller did not set them.
+
+    Parameters
+    ----------
+    name : str
+        A preset name (``"ae"``, ``"dae"``, ``"conv"``, ``"vae"``, ``"lstm-ae"``, ...:
+        :func:`model_names` without ``"pca"``).
+    **shared : Any
+        Parameters for the estimator (``latent_dim``, ``max_epochs``,
+        ``random_state``, ...); those it does not have are ignored.
+
+    Returns
+    -------
+    estimator
+        An unfitted estimator.
+
+    Raises
+    ------
+    ValueError
+        An unknown name (a recommender's name says to use ``aekit recommend train``).
+
+    Examples
+    --------
+    >>> from aekit.estimators.presets import make_estimator
+    >>> dae = make_estimator("dae", latent_dim=8, channels=(16,))   # channels: not a dense parameter, dropped
+    >>> type(dae).__name__, dae.noise, dae.latent_dim
+    ('Autoencoder', 'masking', 8)
     """
     cls = estimator_class(name)
     accepted = set(cls._get_param_names())

@@ -30,9 +30,45 @@ SCORE_BATCH = 1024
 
 
 class RecommenderEstimator(BaseEstimator):
-    """Base of aekit's recommenders. Subclasses set ``family`` and implement
-    ``_fit_matrix(matrix)`` (returning the fitted model) and ``_score_rows(X)``
-    (scores of every item for each row of a users x items sparse matrix)."""
+    """Base of aekit's recommenders: fit on ratings, rank items, save.
+
+    Subclasses set ``family`` and implement ``_fit_matrix(matrix)`` (returning
+    the fitted model) and ``_score_rows(X)`` (scores of every item for each
+    row of a users x items sparse matrix). :class:`~aekit.estimators.autorec.AutoRec`,
+    :class:`~aekit.estimators.multvae.MultVAE`, :class:`~aekit.estimators.multvae.MultDAE`
+    and :class:`~aekit.estimators.ease.EASE` share the methods below.
+
+    Attributes
+    ----------
+    model_ : aekit.models.RecommenderModel
+        The fitted torch module, with the training interactions.
+    user_ids_ : numpy.ndarray
+        User ids seen in ``fit``, in the order of the matrix rows.
+    item_ids_ : numpy.ndarray
+        Item ids seen in ``fit``, in the order of the score columns.
+    n_users_ : int
+        Number of training users.
+    n_items_ : int
+        Number of training items.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        From ``fit``: ratings that are not numbers, NaN, outside
+        ``rating_scale``, repeated pairs with ``duplicates="error"``, or none
+        reaching ``threshold``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from aekit import EASE
+    >>> ratings = pd.DataFrame({"user": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4],
+    ...                         "item": ["a", "b", "c", "a", "b", "b", "c", "d", "a", "d"],
+    ...                         "rating": [5, 4, 4, 5, 4, 4, 5, 4, 4, 5]})
+    >>> rec = EASE(l2=1.0).fit(ratings)
+    >>> rec.recommend(2, n=2).tolist()
+    ['c', 'd']
+    """
 
     family: ClassVar[str]
     implicit: ClassVar[bool] = True  # binarise ratings >= threshold before fitting
@@ -63,8 +99,40 @@ class RecommenderEstimator(BaseEstimator):
 
     # -- fitting ---------------------------------------------------------------
     def fit(self, ratings, y=None):
-        """Fit on a ratings table with columns ``user_col, item_col, rating_col``
-        (extra columns are ignored); ``y`` is ignored."""
+        """Fit on a ratings table; ``y`` is ignored.
+
+        Parameters
+        ----------
+        ratings : pandas.DataFrame, str, or pathlib.Path
+            A table with columns ``user_col``, ``item_col`` and ``rating_col``
+            (extra columns are ignored), a CSV / Parquet path, or a dataset name
+            (``"movielens-small"``).
+        y : None
+            Ignored (scikit-learn convention).
+
+        Returns
+        -------
+        self
+            The fitted recommender.
+
+        Raises
+        ------
+        aekit.exceptions.DataError
+            Missing columns, ratings that are not numbers, NaN, outside
+            ``rating_scale``, repeated pairs with ``duplicates="error"``, or no
+            rating reaching ``threshold`` (implicit models).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from aekit import EASE
+        >>> ratings = pd.DataFrame({"user": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4],
+        ...                         "item": ["a", "b", "c", "a", "b", "b", "c", "d", "a", "d"],
+        ...                         "rating": [5, 4, 4, 5, 4, 4, 5, 4, 4, 5]})
+        >>> rec = EASE(l2=1.0).fit(ratings)
+        >>> rec.n_users_, rec.n_items_
+        (4, 4)
+        """
         interactions = InteractionMatrix.from_ratings(self._ratings(ratings))  # no table kept while training
         model = self._fit_matrix(interactions.matrix)
         model.interactions.store(interactions.matrix)
@@ -89,20 +157,88 @@ class RecommenderEstimator(BaseEstimator):
 
     # -- ranking ---------------------------------------------------------------
     def recommend(self, user, n: int = 10, exclude_seen: bool = True) -> np.ndarray:
-        """The ``n`` best item ids for one user.
+        """The ``n`` best item ids for one user, best first.
 
-        ``user`` is a user id seen in ``fit``, or a history: a list of item
-        ids (or a dict item id -> rating) of a user never seen in training,
-        folded in without retraining. Unknown item ids in a history are ignored.
+        Parameters
+        ----------
+        user : user id, list of item ids, or dict
+            A user id seen in ``fit``, or a history: a list of item ids (or a
+            dict item id -> rating) of a user never seen in training, folded in
+            without retraining. Unknown item ids in a history are ignored.
+        n : int, default=10
+            How many items.
+        exclude_seen : bool, default=True
+            Leave out the items the user has (in training, or in the history).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n,)
+            Item ids (fewer when fewer items are left).
+
+        Raises
+        ------
+        ValueError
+            ``n`` is not a positive integer.
+        sklearn.exceptions.NotFittedError
+            When the recommender has not been fitted.
+        aekit.exceptions.DataError
+            No users, an unknown user id with no history, or a history with no
+            known item.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from aekit import EASE
+        >>> ratings = pd.DataFrame({"user": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4],
+        ...                         "item": ["a", "b", "c", "a", "b", "b", "c", "d", "a", "d"],
+        ...                         "rating": [5, 4, 4, 5, 4, 4, 5, 4, 4, 5]})
+        >>> rec = EASE(l2=1.0).fit(ratings)
+        >>> rec.recommend(["a", "b"], n=1).tolist()
+        ['c']
         """
         return self.recommend_batch([user], n=n, exclude_seen=exclude_seen)[0]
 
     def recommend_batch(self, users, n: int = 10, exclude_seen: bool = True) -> np.ndarray:
-        """Item ids, shape (len(users), n), best first, for many users at once
-        (each a known user id or a history, as in :meth:`recommend`)."""
+        """The ``n`` best item ids for many users at once, best first.
+
+        Parameters
+        ----------
+        users : sequence
+            Each a known user id or a history, as in :meth:`recommend`.
+        n : int, default=10
+            How many items per user.
+        exclude_seen : bool, default=True
+            Leave out each user's own items.
+
+        Returns
+        -------
+        numpy.ndarray of shape (len(users), n)
+            Item ids, one row per user.
+
+        Raises
+        ------
+        ValueError
+            ``n`` is not a positive integer.
+        sklearn.exceptions.NotFittedError
+            When the recommender has not been fitted.
+        aekit.exceptions.DataError
+            No users, an unknown user id with no history, or a history with no
+            known item.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from aekit import EASE
+        >>> ratings = pd.DataFrame({"user": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4],
+        ...                         "item": ["a", "b", "c", "a", "b", "b", "c", "d", "a", "d"],
+        ...                         "rating": [5, 4, 4, 5, 4, 4, 5, 4, 4, 5]})
+        >>> rec = EASE(l2=1.0).fit(ratings)
+        >>> rec.recommend_batch([1, ["d"]], n=1).shape
+        (2, 1)
+        """
         check_is_fitted(self, "model_")
-        if not isinstance(n, numbers.Integral) or n < 1:
-            raise ValueError(f"n must be a positive integer, got {n!r}")
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+            raise DataError(f"n must be a positive integer, got {n!r}")
         rows, user_rows = self._input_rows(list(users))
         top = []
         for start in range(0, rows.shape[0], SCORE_BATCH):
@@ -114,8 +250,37 @@ class RecommenderEstimator(BaseEstimator):
         return self.item_ids_[np.concatenate(top)]
 
     def scores(self, users) -> np.ndarray:
-        """Scores of every item (columns in the order of ``item_ids_``) for
-        each user id or history; higher is better."""
+        """Scores of every item for each user id or history; higher is better.
+
+        Parameters
+        ----------
+        users : sequence
+            Each a known user id or a history, as in :meth:`recommend`.
+
+        Returns
+        -------
+        numpy.ndarray of shape (len(users), n_items_)
+            Columns in the order of ``item_ids_``; seen items are not excluded.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the recommender has not been fitted.
+        aekit.exceptions.DataError
+            No users, an unknown user id with no history, or a history with no
+            known item.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from aekit import EASE
+        >>> ratings = pd.DataFrame({"user": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4],
+        ...                         "item": ["a", "b", "c", "a", "b", "b", "c", "d", "a", "d"],
+        ...                         "rating": [5, 4, 4, 5, 4, 4, 5, 4, 4, 5]})
+        >>> rec = EASE(l2=1.0).fit(ratings)
+        >>> rec.scores([1, 2]).shape
+        (2, 4)
+        """
         check_is_fitted(self, "model_")
         return self._score_rows(*self._input_rows(list(users)))
 
@@ -168,7 +333,36 @@ class RecommenderEstimator(BaseEstimator):
 
     # -- files -------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        """Write the fitted model, its id maps and training interactions to one ``.safetensors`` file."""
+        """Write the fitted model, its id maps and training interactions to one ``.safetensors`` file.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The file to write.
+
+        Returns
+        -------
+        pathlib.Path
+            The file written; :func:`aekit.load` reads it back and ranks identically.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the recommender has not been fitted.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from aekit import EASE
+        >>> ratings = pd.DataFrame({"user": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4],
+        ...                         "item": ["a", "b", "c", "a", "b", "b", "c", "d", "a", "d"],
+        ...                         "rating": [5, 4, 4, 5, 4, 4, 5, 4, 4, 5]})
+        >>> rec = EASE(l2=1.0).fit(ratings)
+        >>> import tempfile
+        >>> from aekit import load
+        >>> load(rec.save(f"{tempfile.mkdtemp()}/ease.safetensors")).recommend(2, n=2).tolist()
+        ['c', 'd']
+        """
         from aekit.io import save_estimator
 
         return save_estimator(self, path)

@@ -12,12 +12,14 @@ Put it before :class:`~aekit.estimators.base.AutoencoderEstimator`.
 from __future__ import annotations
 
 import numbers
+import os
 from typing import Any
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from aekit.data.blocks import BlockSource
+from aekit.exceptions import DataError
 
 # Rows whose codes the Gaussian is fitted on. 10,000 rows estimate a 32-d mean to
 # 1% of a code's spread and each covariance entry to about 1.4% (sqrt(2 / n));
@@ -34,9 +36,29 @@ def seed_of(random_state, default: int = 0) -> int:
     return int(random_state.randint(2**31 - 1))
 
 
-def check_n_draws(n) -> None:
-    if not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
+def check_n_draws(n, values_per_draw: int = 1) -> None:
+    """``n`` must be a positive integer whose draws (``values_per_draw`` float32 each, a few
+    copies in flight) fit in the memory available now: a DataError says so before the OS
+    would kill the process."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise DataError(f"n must be a positive integer, got {n!r}")
+    check_fits_in_memory(int(n) * max(int(values_per_draw), 1) * 4 * 4, f"drawing n={n} samples")
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available now (Linux / macOS), or None where it cannot be told."""
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_fits_in_memory(n_bytes: int, what: str) -> None:
+    """DataError when ``what`` needs more than the memory available now."""
+    free = available_memory()
+    if free is not None and n_bytes > free:
+        raise DataError(f"{what} needs about {n_bytes / 2**30:,.1f} GiB, more than the {free / 2**30:,.1f} GiB "
+                        "of memory available; ask for fewer at a time")
 
 
 def moment_rows(rows, seed: int, limit: int | None = None):
@@ -76,11 +98,44 @@ class GaussianCodeSampler:
         return mean, outer / n - np.outer(mean, mean)
 
     def sample(self, n: int = 1, random_state=None) -> np.ndarray:
-        """``n`` new rows: codes drawn from the Gaussian fitted to the training codes
-        (full covariance), decoded, in the training data's units. The same
-        ``random_state`` gives the same samples (None: the estimator's ``random_state``, or 0)."""
+        """New rows decoded from codes drawn from the Gaussian of the training codes.
+
+        The Gaussian (``code_mean_``, ``code_cov_``: full covariance) was fitted
+        to the training codes at the end of ``fit``; the draws are decoded and
+        returned in the training data's units.
+
+        Parameters
+        ----------
+        n : int, default=1
+            How many rows.
+        random_state : int or None, default=None
+            Seed of the draws (None: the estimator's ``random_state``, or 0); the
+            same seed gives the same samples.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n, n_features_in_)
+            The samples.
+
+        Raises
+        ------
+        ValueError
+            ``n`` is not a positive integer, or the model file predates stored
+            code distributions.
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+
+        Examples
+        --------
+        >>> from aekit import Autoencoder
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> ae = Autoencoder(latent_dim=4, max_epochs=2, random_state=0).fit(data.X_train)
+        >>> ae.sample(3, random_state=0).shape
+        (3, 64)
+        """
         check_is_fitted(self, "model_")
-        check_n_draws(n)
+        check_n_draws(n, self.model_.config.input_dim)
         if getattr(self, "code_mean_", None) is None:
             raise ValueError(f"this {type(self).__name__} was saved before aekit stored the code distribution "
                              "in model files, so it cannot sample; fit it again")

@@ -20,6 +20,8 @@ from aekit.data import Scaler
 from aekit.data.series import check_series
 from aekit.estimators.base import AutoencoderEstimator
 from aekit.estimators.params import store_params
+from aekit.estimators.sampling import check_n_draws
+from aekit.exceptions import DataError
 from aekit.models.sequence import SequenceAutoencoderConfig
 from aekit.training import fit_model
 
@@ -35,7 +37,39 @@ class SequenceEstimator(AutoencoderEstimator):
     def fit(self, X, y=None, lengths=None):
         """Fit on series ``X`` (see the class docstring); ``y`` is ignored.
 
-        ``lengths`` (n,) gives the number of real steps of each row of a padded ``X``.
+        Parameters
+        ----------
+        X : array-like of shape (n_series, T, C) or (n_series, T), or list of arrays
+            Series: a 3-d array, a 2-d array for one channel, or a list of (T_i, C)
+            arrays of different lengths (padded and masked for you).
+        lengths : array-like of int, shape (n_series,), optional
+            Real steps of each row of a zero- or NaN-padded ``X``.
+        y : None
+            Ignored (scikit-learn convention).
+
+        Returns
+        -------
+        self
+            The fitted estimator.
+
+        Raises
+        ------
+        aekit.exceptions.DataError
+            NaN or inf inside a series, NaN padding without ``lengths``, or another
+            channel count than in ``fit``.
+        aekit.exceptions.TrainingDivergedError
+            The loss became NaN or infinite.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from aekit import SequenceAutoencoder
+        >>> t = np.linspace(0, 6.28, 40)
+        >>> X = np.sin(t[None, :] + np.random.default_rng(0).uniform(0, 3, (64, 1)))
+        >>> ae = SequenceAutoencoder(encoder="gru", latent_dim=4, hidden=(16,), max_epochs=2,
+        ...                          random_state=0).fit(X)
+        >>> ae.n_channels_
+        1
         """
         X, lengths = check_series(X, lengths, n_channels=self.n_channels, estimator_name=type(self).__name__)
         if self.scaling not in SERIES_SCALINGS:
@@ -43,20 +77,24 @@ class SequenceEstimator(AutoencoderEstimator):
         train_cfg = self._train_config()
         train_cfg.validate()
         scaling = "standard" if self.scaling == "auto" else self.scaling
-        model_cfg = self._model_config(X.shape[2], scaling)
-        model_cfg.validate()
         scaler = Scaler(scaling).fit(X[_real(lengths, X.shape[1])])
+        X_scaled = _scale(scaler, X, lengths)
+        # the code size looks at whole series: width = steps x channels
+        self._fit_latent = self._choose_latent_dim(X_scaled.reshape(len(X), -1), X.shape[1] * X.shape[2],
+                                                   train_cfg.seed)
+        try:
+            model_cfg = self._model_config(X.shape[2], scaling)
+        finally:
+            self._fit_latent = None
+        model_cfg.validate()
         with torch.random.fork_rng():
             torch.manual_seed(train_cfg.seed)
             model = self._model_class()(model_cfg)
-        result = fit_model(model, (_scale(scaler, X, lengths), lengths), train_cfg)
+        result = fit_model(model, (X_scaled, lengths), train_cfg)
         self.scaler_, self.model_ = scaler, model.eval()
         self.n_features_in_ = self.n_channels_ = X.shape[2]
         self.series_length_ = X.shape[1]
-        self.history_ = result.history
-        self.best_epoch_ = result.best_epoch
-        self.n_epochs_ = result.epochs_run
-        self.stopped_early_ = result.stopped_early
+        self._remember_training(result, model_cfg.latent_dim, train_cfg.sized_for(len(X)))
         return self
 
     def _model_class(self):
@@ -88,44 +126,238 @@ class SequenceEstimator(AutoencoderEstimator):
         return np.concatenate([_pad_steps(p, X.shape[1]) for p in parts]).astype(np.float32, copy=False)
 
     def transform(self, X, lengths=None) -> np.ndarray:
-        """Codes of the series, shape (n_series, latent_dim). Deterministic: no noise."""
+        """Codes of the series; deterministic (no noise).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_series, T, C) or (n_series, T), or list of arrays
+            Series: a 3-d array, a 2-d array for one channel, or a list of (T_i, C)
+            arrays of different lengths (padded and masked for you).
+        lengths : array-like of int, shape (n_series,), optional
+            Real steps of each row of a zero- or NaN-padded ``X``.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_series, latent_dim)
+            One code per series.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            NaN or inf inside a series, NaN padding without ``lengths``, or another
+            channel count than in ``fit``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from aekit import SequenceAutoencoder
+        >>> t = np.linspace(0, 6.28, 40)
+        >>> X = np.sin(t[None, :] + np.random.default_rng(0).uniform(0, 3, (64, 1)))
+        >>> ae = SequenceAutoencoder(encoder="gru", latent_dim=4, hidden=(16,), max_epochs=2,
+        ...                          random_state=0).fit(X)
+        >>> ae.transform(X).shape
+        (64, 4)
+        """
         X, lengths = self._series(X, lengths)
         return self._predict(self.model_.encode, X, lengths)
 
     def reconstruct(self, X, lengths=None):
-        """Reconstructions in the units of the data, shaped like ``X`` (a list
-        of arrays for a list input; padded steps are zero)."""
+        """Reconstructions in the units of the data, shaped like ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_series, T, C) or (n_series, T), or list of arrays
+            Series: a 3-d array, a 2-d array for one channel, or a list of (T_i, C)
+            arrays of different lengths (padded and masked for you).
+        lengths : array-like of int, shape (n_series,), optional
+            Real steps of each row of a zero- or NaN-padded ``X``.
+
+        Returns
+        -------
+        numpy.ndarray or list of numpy.ndarray
+            Shaped like ``X`` (a list of arrays for a list input; padded steps are zero).
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            NaN or inf inside a series, NaN padding without ``lengths``, or another
+            channel count than in ``fit``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from aekit import SequenceAutoencoder
+        >>> t = np.linspace(0, 6.28, 40)
+        >>> X = np.sin(t[None, :] + np.random.default_rng(0).uniform(0, 3, (64, 1)))
+        >>> ae = SequenceAutoencoder(encoder="gru", latent_dim=4, hidden=(16,), max_epochs=2,
+        ...                          random_state=0).fit(X)
+        >>> ae.reconstruct(X[:3]).shape
+        (3, 40)
+        """
         original = X
         X, lengths = self._series(X, lengths)
         X_rec = _pad_steps(self._predict(self.model_, X, lengths), X.shape[1])
         return self._like_input(_unscale(self.scaler_, X_rec, lengths), lengths, original)
 
     def inverse_transform(self, Z, length: int | None = None) -> np.ndarray:
-        """Decode codes into series of ``length`` steps (default: the training
-        length), shape (n, length, n_channels), in the units of the data."""
+        """Decode codes into series, in the units of the data.
+
+        Parameters
+        ----------
+        Z : array-like of shape (n, latent_dim)
+            Codes, e.g. from :meth:`transform`.
+        length : int, optional
+            Steps of each series (default: the longest training series).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n, length, n_channels)
+            The decoded series.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            ``Z`` does not have ``latent_dim`` columns.
+        ValueError
+            ``length`` is not positive.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from aekit import SequenceAutoencoder
+        >>> t = np.linspace(0, 6.28, 40)
+        >>> X = np.sin(t[None, :] + np.random.default_rng(0).uniform(0, 3, (64, 1)))
+        >>> ae = SequenceAutoencoder(encoder="gru", latent_dim=4, hidden=(16,), max_epochs=2,
+        ...                          random_state=0).fit(X)
+        >>> ae.inverse_transform(ae.transform(X[:2]), length=10).shape
+        (2, 10, 1)
+        """
         check_is_fitted(self, "model_")
         from aekit.data import check_data
         Z = check_data(Z, name="Z", n_features=self.model_.config.latent_dim, estimator_name=type(self).__name__)
         length = self.series_length_ if length is None else int(length)
         if length < 1:
-            raise ValueError(f"length must be >= 1, got {length}")
+            raise DataError(f"length must be >= 1, got {length}")
         with torch.no_grad():
             X = self.model_.eval().decode(torch.from_numpy(Z), length).numpy()
         return _unscale(self.scaler_, X, np.full(len(Z), length))
 
     def reconstruction_error(self, X, lengths=None) -> np.ndarray:
-        """Per-series reconstruction error: mean squared error over the real
-        steps and channels, in scaled units."""
+        """Per-series reconstruction error: mean squared error over the real steps and channels, in scaled units.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_series, T, C) or (n_series, T), or list of arrays
+            Series: a 3-d array, a 2-d array for one channel, or a list of (T_i, C)
+            arrays of different lengths (padded and masked for you).
+        lengths : array-like of int, shape (n_series,), optional
+            Real steps of each row of a zero- or NaN-padded ``X``.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_series,)
+            One error per series.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            NaN or inf inside a series, NaN padding without ``lengths``, or another
+            channel count than in ``fit``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from aekit import SequenceAutoencoder
+        >>> t = np.linspace(0, 6.28, 40)
+        >>> X = np.sin(t[None, :] + np.random.default_rng(0).uniform(0, 3, (64, 1)))
+        >>> ae = SequenceAutoencoder(encoder="gru", latent_dim=4, hidden=(16,), max_epochs=2,
+        ...                          random_state=0).fit(X)
+        >>> ae.reconstruction_error(X).shape
+        (64,)
+        """
         X, lengths = self._series(X, lengths)
         return self._predict(self.model_.reconstruction_error, X, lengths)
 
     def score_samples(self, X, lengths=None) -> np.ndarray:
-        """Anomaly score per series: :meth:`reconstruction_error` (the VAE: the negative ELBO)."""
+        """Anomaly score per series: :meth:`reconstruction_error` (for the VAE: the negative ELBO).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_series, T, C) or (n_series, T), or list of arrays
+            Series: a 3-d array, a 2-d array for one channel, or a list of (T_i, C)
+            arrays of different lengths (padded and masked for you).
+        lengths : array-like of int, shape (n_series,), optional
+            Real steps of each row of a zero- or NaN-padded ``X``.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_series,)
+            Higher = more anomalous.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            NaN or inf inside a series, NaN padding without ``lengths``, or another
+            channel count than in ``fit``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from aekit import SequenceAutoencoder
+        >>> t = np.linspace(0, 6.28, 40)
+        >>> X = np.sin(t[None, :] + np.random.default_rng(0).uniform(0, 3, (64, 1)))
+        >>> ae = SequenceAutoencoder(encoder="gru", latent_dim=4, hidden=(16,), max_epochs=2,
+        ...                          random_state=0).fit(X)
+        >>> bool((ae.score_samples(X) == ae.reconstruction_error(X)).all())
+        True
+        """
         return self.reconstruction_error(X, lengths)
 
     def score_steps(self, X, lengths=None) -> np.ndarray:
-        """Per-time-step reconstruction error (mean over channels, scaled
-        units), shape (n_series, T); NaN after each series' end."""
+        """Per-time-step reconstruction error (mean over channels, scaled units).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_series, T, C) or (n_series, T), or list of arrays
+            Series: a 3-d array, a 2-d array for one channel, or a list of (T_i, C)
+            arrays of different lengths (padded and masked for you).
+        lengths : array-like of int, shape (n_series,), optional
+            Real steps of each row of a zero- or NaN-padded ``X``.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_series, T)
+            NaN after each series' end.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            NaN or inf inside a series, NaN padding without ``lengths``, or another
+            channel count than in ``fit``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from aekit import SequenceAutoencoder
+        >>> t = np.linspace(0, 6.28, 40)
+        >>> X = np.sin(t[None, :] + np.random.default_rng(0).uniform(0, 3, (64, 1)))
+        >>> ae = SequenceAutoencoder(encoder="gru", latent_dim=4, hidden=(16,), max_epochs=2,
+        ...                          random_state=0).fit(X)
+        >>> ae.score_steps(X[:2]).shape
+        (2, 40)
+        """
         X, lengths = self._series(X, lengths)
         errors = _pad_steps(self._predict(self.model_.step_errors, X, lengths), X.shape[1])
         errors[~_real(lengths, X.shape[1])] = np.nan
@@ -183,8 +415,10 @@ class SequenceAutoencoder(SequenceEstimator):
     encoder : {"lstm", "gru", "conv1d", "attention"}, default="lstm"
         "attention" is a small Transformer encoder (self-attention with
         sinusoidal positions) averaged over time.
-    latent_dim : int, default=16
-        Size of the code of each series.
+    latent_dim : int or "auto", default="auto"
+        Size of the code of each series; "auto" as for
+        :class:`aekit.Autoencoder` on the flattened scaled series (width
+        steps x channels), at most 16 (``auto_latent_max``).
     hidden : tuple of int, default=(64,)
         Recurrent sizes / convolution channels per layer; for "attention"
         ``hidden[0]`` is the width and ``len(hidden)`` the number of layers.
@@ -229,6 +463,16 @@ class SequenceAutoencoder(SequenceEstimator):
     best_epoch_, n_epochs_ : int
     stopped_early_ : bool
 
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        NaN or inf inside a series, NaN padding without ``lengths``, a ragged
+        table without a length column, or another channel count than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
+
     Examples
     --------
     >>> import numpy as np
@@ -242,8 +486,9 @@ class SequenceAutoencoder(SequenceEstimator):
     """
 
     family = "sequence"
+    auto_latent_max = 16
 
-    def __init__(self, encoder="lstm", latent_dim=16, hidden=(64,), kernel_size=5, n_heads=4,
+    def __init__(self, encoder="lstm", latent_dim="auto", hidden=(64,), kernel_size=5, n_heads=4,
                  activation="relu", noise=None, noise_level=0.0, weight_decay=0.0, scaling="standard",
                  n_channels=None, learning_rate=1e-3, batch_size="auto", max_epochs="auto",
                  validation_fraction=0.1, patience="auto", random_state=None, verbose=0, checkpoint_dir=None,
@@ -253,7 +498,7 @@ class SequenceAutoencoder(SequenceEstimator):
     def _model_config(self, n_channels: int, scaling: str) -> SequenceAutoencoderConfig:
         hidden = (self.hidden,) if isinstance(self.hidden, int) else tuple(self.hidden)
         return SequenceAutoencoderConfig(
-            n_channels=n_channels, latent_dim=self.latent_dim, encoder=self.encoder, hidden=hidden,
+            n_channels=n_channels, latent_dim=self._code_size(n_channels), encoder=self.encoder, hidden=hidden,
             kernel_size=self.kernel_size, n_heads=self.n_heads, activation=self.activation,
             noise=self.noise, noise_level=self.noise_level)
 
@@ -283,8 +528,19 @@ class SequenceVAE(SequenceAutoencoder):
 
     Attributes
     ----------
-    As for :class:`SequenceAutoencoder`; ``model_`` is a
-    :class:`aekit.models.SequenceVAEModel`.
+    model_ : aekit.models.SequenceVAEModel
+        The fitted model; the other fitted attributes are those of
+        :class:`SequenceAutoencoder`.
+
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        NaN or inf inside a series, NaN padding without ``lengths``, a ragged
+        table without a length column, or another channel count than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
 
     Examples
     --------
@@ -299,7 +555,7 @@ class SequenceVAE(SequenceAutoencoder):
 
     family = "sequence-vae"
 
-    def __init__(self, encoder="lstm", latent_dim=16, hidden=(64,), kernel_size=5, n_heads=4,
+    def __init__(self, encoder="lstm", latent_dim="auto", hidden=(64,), kernel_size=5, n_heads=4,
                  activation="relu", noise=None, noise_level=0.0, beta=1.0, warmup_epochs=0, free_bits=0.0,
                  gaussian_variance="learned", sigma=1.0, weight_decay=0.0, scaling="standard",
                  n_channels=None, learning_rate=1e-3, batch_size="auto", max_epochs="auto",
@@ -323,20 +579,115 @@ class SequenceVAE(SequenceAutoencoder):
                                  sigma=self.sigma)
 
     def elbo(self, X, lengths=None) -> np.ndarray:
-        """ELBO per series in nats (on the scaled series; one seeded posterior draw)."""
+        """ELBO per series in nats (on the scaled series; one seeded posterior draw).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_series, T, C) or (n_series, T), or list of arrays
+            Series: a 3-d array, a 2-d array for one channel, or a list of (T_i, C)
+            arrays of different lengths (padded and masked for you).
+        lengths : array-like of int, shape (n_series,), optional
+            Real steps of each row of a zero- or NaN-padded ``X``.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_series,)
+            Higher = more likely.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            NaN or inf inside a series, NaN padding without ``lengths``, or another
+            channel count than in ``fit``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from aekit import SequenceVAE
+        >>> t = np.linspace(0, 6.28, 40)
+        >>> X = np.sin(t[None, :] + np.random.default_rng(0).uniform(0, 3, (64, 1)))
+        >>> vae = SequenceVAE(encoder="gru", latent_dim=2, hidden=(16,), max_epochs=2, random_state=0).fit(X)
+        >>> vae.elbo(X[:3]).shape
+        (3,)
+        """
         return -self.score_samples(X, lengths)
 
     def score_samples(self, X, lengths=None) -> np.ndarray:
-        """Negative ELBO per series (nats): higher = more anomalous."""
+        """Negative ELBO per series (nats): higher = more anomalous.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_series, T, C) or (n_series, T), or list of arrays
+            Series: a 3-d array, a 2-d array for one channel, or a list of (T_i, C)
+            arrays of different lengths (padded and masked for you).
+        lengths : array-like of int, shape (n_series,), optional
+            Real steps of each row of a zero- or NaN-padded ``X``.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_series,)
+            ``-elbo(X)``.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            NaN or inf inside a series, NaN padding without ``lengths``, or another
+            channel count than in ``fit``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from aekit import SequenceVAE
+        >>> t = np.linspace(0, 6.28, 40)
+        >>> X = np.sin(t[None, :] + np.random.default_rng(0).uniform(0, 3, (64, 1)))
+        >>> vae = SequenceVAE(encoder="gru", latent_dim=2, hidden=(16,), max_epochs=2, random_state=0).fit(X)
+        >>> bool((vae.score_samples(X[:3]) == -vae.elbo(X[:3])).all())
+        True
+        """
         X, lengths = self._series(X, lengths)
         return self._predict(self.model_.negative_elbo, X, lengths)
 
     def sample(self, n: int = 1, length: int | None = None, random_state=None) -> np.ndarray:
-        """``n`` series of ``length`` steps (default: the training length) decoded
-        from z ~ N(0, I), shape (n, length, n_channels), in the units of the data."""
+        """New series decoded from z ~ N(0, I), in the units of the data.
+
+        Parameters
+        ----------
+        n : int, default=1
+            How many series.
+        length : int, optional
+            Steps of each series (default: the training length).
+        random_state : int or None, default=None
+            Seed of the draws (None: the estimator's ``random_state``, or 0).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n, length, n_channels)
+            The series.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        ValueError
+            ``n`` is below 1.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from aekit import SequenceVAE
+        >>> t = np.linspace(0, 6.28, 40)
+        >>> X = np.sin(t[None, :] + np.random.default_rng(0).uniform(0, 3, (64, 1)))
+        >>> vae = SequenceVAE(encoder="gru", latent_dim=2, hidden=(16,), max_epochs=2, random_state=0).fit(X)
+        >>> vae.sample(3, length=50, random_state=0).shape
+        (3, 50, 1)
+        """
         check_is_fitted(self, "model_")
-        if int(n) < 1:
-            raise ValueError(f"n must be >= 1, got {n}")
+        steps = self.series_length_ if length is None else length
+        check_n_draws(n, (steps if isinstance(steps, int) and steps > 0 else 1) * self.model_.config.n_channels)
         seed = random_state if isinstance(random_state, int) else 0
         z = torch.randn((int(n), self.model_.config.latent_dim), generator=torch.Generator().manual_seed(seed))
         return self.inverse_transform(z.numpy(), length)

@@ -55,17 +55,35 @@ class SeriesAnomalyDetector(BaseEstimator):
         above their median) unless ``contamination`` is given.
     contamination : float or None
         Expected anomaly fraction for the "contamination" rule.
-    latent_dim, max_epochs, random_state, verbose :
-        Passed to a preset model.
+    latent_dim : int, default=8
+        Code size of a preset model.
+    max_epochs : int or "auto", default="auto"
+        Training budget of a preset model.
+    random_state : int or None, default=None
+        Seed of a preset model.
+    verbose : int, default=0
+        Progress output of a preset model.
 
     Attributes
     ----------
-    model_ : the fitted sequence estimator
+    model_ : SequenceAutoencoder
+        The fitted sequence estimator.
     threshold_ : float
+        Steps scoring above it are flagged.
     train_scores_ : numpy.ndarray of shape (T_train,)
+        Scores of the training series' steps.
     smooth_ : int
         The moving-average width used.
     n_channels_ : int
+        Channels of the series.
+
+    Raises
+    ------
+    ValueError
+        From ``fit``: an unknown preset or threshold rule.
+    aekit.exceptions.DataError
+        A series shorter than ``window``, NaN or inf values, or another
+        channel count than in ``fit``.
 
     Examples
     --------
@@ -92,7 +110,37 @@ class SeriesAnomalyDetector(BaseEstimator):
                               random_state=self.random_state, verbose=self.verbose)
 
     def fit(self, series, y=None):
-        """Fit on one long, (mostly) normal series (T,) or (T, C)."""
+        """Fit on one long, (mostly) normal series, cut into sliding windows.
+
+        Parameters
+        ----------
+        series : array-like of shape (T,) or (T, C)
+            One long series.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self
+            The fitted detector: ``threshold_``, ``train_scores_``.
+
+        Raises
+        ------
+        ValueError
+            An unknown preset or threshold rule.
+        aekit.exceptions.DataError
+            A series shorter than ``window``, NaN or inf values, or another
+            channel count than in ``fit``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from aekit import SeriesAnomalyDetector
+        >>> series = np.sin(2 * np.pi * np.arange(2000) / 50)
+        >>> det = SeriesAnomalyDetector(window=50, stride=10, max_epochs=2, random_state=0).fit(series[:1500])
+        >>> det.train_scores_.shape
+        (1500,)
+        """
         rule = resolve_threshold_rule(self.threshold, self.contamination)
         self.smooth_ = self._smooth_width()
         windows = _windows(series, self.window, self.stride)
@@ -110,8 +158,35 @@ class SeriesAnomalyDetector(BaseEstimator):
         return int(self.smooth)
 
     def step_errors(self, series) -> np.ndarray:
-        """Reconstruction error of every time step (T,): the mean, over the
-        windows covering it, of that step's squared error (scaled units)."""
+        """Reconstruction error of every time step: the mean, over the windows covering it, of that step's squared error (scaled units).
+
+        Parameters
+        ----------
+        series : array-like of shape (T,) or (T, C)
+            One long series.
+
+        Returns
+        -------
+        numpy.ndarray of shape (T,)
+            One error per step.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the detector has not been fitted.
+        aekit.exceptions.DataError
+            A series shorter than ``window``, NaN or inf values, or another
+            channel count than in ``fit``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from aekit import SeriesAnomalyDetector
+        >>> series = np.sin(2 * np.pi * np.arange(2000) / 50)
+        >>> det = SeriesAnomalyDetector(window=50, stride=10, max_epochs=2, random_state=0).fit(series[:1500])
+        >>> det.step_errors(series).shape
+        (2000,)
+        """
         check_is_fitted(self, "model_")
         windows = _windows(series, self.window, self.stride)
         if windows.shape[2] != self.n_channels_:
@@ -121,24 +196,136 @@ class SeriesAnomalyDetector(BaseEstimator):
         return windows_to_steps(errors, len(np.asarray(series)), self.window, self.stride)
 
     def score_steps(self, series) -> np.ndarray:
-        """Anomaly score of every time step (T,): :meth:`step_errors`
-        averaged over the ``smooth_`` steps centred on it."""
+        """Anomaly score of every time step: :meth:`step_errors` averaged over the ``smooth_`` steps centred on it.
+
+        Parameters
+        ----------
+        series : array-like of shape (T,) or (T, C)
+            One long series.
+
+        Returns
+        -------
+        numpy.ndarray of shape (T,)
+            Higher = more anomalous.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the detector has not been fitted.
+        aekit.exceptions.DataError
+            A series shorter than ``window``, NaN or inf values, or another
+            channel count than in ``fit``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from aekit import SeriesAnomalyDetector
+        >>> series = np.sin(2 * np.pi * np.arange(2000) / 50)
+        >>> det = SeriesAnomalyDetector(window=50, stride=10, max_epochs=2, random_state=0).fit(series[:1500])
+        >>> det.score_steps(series).shape
+        (2000,)
+        """
         errors = self.step_errors(series)
         return uniform_filter1d(errors, self.smooth_, mode="nearest") if self.smooth_ > 1 else errors
 
     def predict(self, series) -> np.ndarray:
-        """1 for each step whose score is above ``threshold_``, else 0."""
+        """1 for each step whose score is above ``threshold_``, else 0.
+
+        Parameters
+        ----------
+        series : array-like of shape (T,) or (T, C)
+            One long series.
+
+        Returns
+        -------
+        numpy.ndarray of int, shape (T,)
+            The flags.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the detector has not been fitted.
+        aekit.exceptions.DataError
+            A series shorter than ``window``, NaN or inf values, or another
+            channel count than in ``fit``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from aekit import SeriesAnomalyDetector
+        >>> series = np.sin(2 * np.pi * np.arange(2000) / 50)
+        >>> det = SeriesAnomalyDetector(window=50, stride=10, max_epochs=2, random_state=0).fit(series[:1500])
+        >>> det.predict(series).shape
+        (2000,)
+        """
         return (self.score_steps(series) > self.threshold_).astype(np.int64)
 
     def segments(self, series) -> list[tuple[int, int]]:
-        """Flagged stretches as ``(start, end)`` step ranges (end exclusive)."""
+        """Flagged stretches as ``(start, end)`` step ranges (end exclusive).
+
+        Parameters
+        ----------
+        series : array-like of shape (T,) or (T, C)
+            One long series.
+
+        Returns
+        -------
+        list of (int, int)
+            One pair per run of flagged steps, in order.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the detector has not been fitted.
+        aekit.exceptions.DataError
+            A series shorter than ``window``, NaN or inf values, or another
+            channel count than in ``fit``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from aekit import SeriesAnomalyDetector
+        >>> series = np.sin(2 * np.pi * np.arange(2000) / 50)
+        >>> det = SeriesAnomalyDetector(window=50, stride=10, max_epochs=2, random_state=0).fit(series[:1500])
+        >>> all(start < end for start, end in det.segments(series))
+        True
+        """
         return flagged_segments(self.predict(series))
 
     # -- files ---------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        """Write the detector (its sequence autoencoder, threshold and training
-        scores) to one ``.safetensors`` file; :func:`aekit.load` gives it back
-        with identical scores and segments."""
+        """Write the detector to one ``.safetensors`` file.
+
+        The file holds its sequence autoencoder, threshold and training scores;
+        :func:`aekit.load` gives it back with identical scores and segments.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The file to write.
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the detector has not been fitted.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from aekit import SeriesAnomalyDetector
+        >>> series = np.sin(2 * np.pi * np.arange(2000) / 50)
+        >>> det = SeriesAnomalyDetector(window=50, stride=10, max_epochs=2, random_state=0).fit(series[:1500])
+        >>> import tempfile
+        >>> from aekit import load
+        >>> same = load(det.save(f"{tempfile.mkdtemp()}/series.safetensors"))
+        >>> bool((same.score_steps(series) == det.score_steps(series)).all())
+        True
+        """
         from aekit.io import save_estimator
 
         check_is_fitted(self, "model_")

@@ -38,15 +38,41 @@ class _StackedEstimator(AutoencoderEstimator):
     def __init__(self, hidden=(500, 250, 100), latent_dim=None, activation="relu", output_activation="auto",
                  loss="mse", tied=False, noise=None, noise_level=0.0, sparsity=None, sparsity_weight=1e-3,
                  sparsity_target=0.05, contractive_weight=0.0, layer_params=None, pretrain=True,
-                 pretrain_epochs=10, fine_tune=True, dropout=0.0, weight_decay=0.0, scaling="auto",
-                 learning_rate=1e-3, batch_size=128, max_epochs=50, validation_fraction=0.1, patience=5, random_state=None,
+                 pretrain_epochs="auto", fine_tune=True, dropout=0.0, weight_decay=0.0, scaling="auto",
+                 learning_rate=1e-3, batch_size="auto", max_epochs="auto", validation_fraction=0.1, patience="auto",
+                 random_state=None,
                  verbose=0, checkpoint_dir=None, resume=False, log_dir=None):
         store_params(self, locals())
 
     # -- the network ----------------------------------------------------------------
     def layer_sizes(self) -> tuple[int, ...]:
-        """Code sizes of the layers, bottom to top (``hidden``, then ``latent_dim`` if set)."""
-        sizes = tuple(self.hidden) + (() if self.latent_dim is None else (self.latent_dim,))
+        """Code sizes of the layers, bottom to top.
+
+        ``hidden``, then ``latent_dim`` if set; "auto" is chosen from the data in
+        ``fit`` (see :mod:`aekit.estimators.sizing`).
+
+        Returns
+        -------
+        tuple of int
+            One size per layer.
+
+        Raises
+        ------
+        ValueError
+            ``latent_dim="auto"`` before ``fit``, or a size below 1.
+
+        Examples
+        --------
+        >>> from aekit import StackedAutoencoder
+        >>> StackedAutoencoder(hidden=(64, 32), latent_dim=8).layer_sizes()
+        (64, 32, 8)
+        """
+        top = self.latent_dim
+        if isinstance(top, str) and top == "auto":
+            top = getattr(self, "_fit_latent", None) or getattr(self, "latent_dim_", None)
+            if top is None:
+                raise ValueError("latent_dim='auto' is chosen from the training data: fit first")
+        sizes = tuple(self.hidden) + (() if top is None else (top,))
         if not sizes or any(int(s) < 1 for s in sizes):
             raise ValueError(f"layer sizes must be >= 1 and there must be at least one, got hidden={self.hidden}, "
                              f"latent_dim={self.latent_dim}")
@@ -83,13 +109,15 @@ class _StackedEstimator(AutoencoderEstimator):
         return StackedConfig(input_dim=n_features, layers=tuple(layers), task=self.task, n_outputs=n_outputs,
                              dropout=self.dropout)
 
-    def _pretrain_epochs(self, n_layers: int) -> list[int]:
+    def _pretrain_epochs(self, n_layers: int) -> list[int | str]:
+        """Epochs of each layer's pretraining; "auto" is sized by the shared rule of
+        :meth:`aekit.training.TrainConfig.sized_for`, as every phase's other "auto" settings."""
         epochs = self.pretrain_epochs
         epochs = [epochs] * n_layers if np.isscalar(epochs) else list(epochs)
-        if len(epochs) != n_layers or any(int(e) < 1 for e in epochs):
-            raise ValueError(f"pretrain_epochs must be an int >= 1 or one per layer ({n_layers}), got "
-                             f"{self.pretrain_epochs}")
-        return [int(e) for e in epochs]
+        if len(epochs) != n_layers or any(e != "auto" and (isinstance(e, str) or int(e) < 1) for e in epochs):
+            raise ValueError(f"pretrain_epochs must be an int >= 1, 'auto', or one per layer ({n_layers}), got "
+                             f"{self.pretrain_epochs!r}")
+        return [e if e == "auto" else int(e) for e in epochs]
 
     # -- fitting ---------------------------------------------------------------------------
     def _targets(self, y, n_rows: int) -> tuple[np.ndarray | None, int]:
@@ -97,7 +125,41 @@ class _StackedEstimator(AutoencoderEstimator):
         return None, 0
 
     def fit(self, X, y=None):
-        """Pretrain the layers greedily on ``X``, then fine-tune the whole stack."""
+        """Pretrain the layers greedily on ``X``, then fine-tune the whole stack.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Training rows.
+        y : array-like of shape (n_samples,) or None
+            The targets of a classifier (any labels) or a regressor (numbers);
+            ignored by the unsupervised :class:`StackedAutoencoder`.
+
+        Returns
+        -------
+        self
+            The fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            A parameter outside its allowed values, or ``pretrain=False`` with
+            ``fine_tune=False`` (nothing would be trained).
+        aekit.exceptions.DataError
+            Empty or non-numeric data, NaN values, or targets missing where needed.
+        aekit.exceptions.CheckpointError
+            With ``resume=True``: a phase's checkpoint no longer fits its settings or input.
+
+        Examples
+        --------
+        >>> from aekit import StackedAutoencoderClassifier
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> clf = StackedAutoencoderClassifier(hidden=(32, 16), pretrain_epochs=1, max_epochs=2,
+        ...                                    random_state=0).fit(data.X_train, data.y_train)
+        >>> clf.layer_sizes()
+        (32, 16)
+        """
         names = feature_names_of(X)
         if self.scaling not in SCALINGS:
             raise ValueError(f"scaling must be one of {SCALINGS}, got {self.scaling!r}")
@@ -108,7 +170,11 @@ class _StackedEstimator(AutoencoderEstimator):
                              "set at least one of them")
         train_cfg = self._train_config()
         train_cfg.validate()
-        model_cfg = self._model_config(X.shape[1], scaler.kind, n_outputs)
+        self._fit_latent = None if self.latent_dim is None else self._choose_latent_dim(X, X.shape[1], train_cfg.seed)
+        try:
+            model_cfg = self._model_config(X.shape[1], scaler.kind, n_outputs)
+        finally:
+            self._fit_latent = None
         model_cfg.validate()
         epochs = self._pretrain_epochs(len(model_cfg.layers))
         with torch.random.fork_rng():
@@ -120,8 +186,9 @@ class _StackedEstimator(AutoencoderEstimator):
         self.scaler_, self.model_ = scaler, model.eval()
         self._remember_input(getattr(scaler, "n_features_in_", X.shape[1]), names)
         self.pretrain_history_ = [r.history for r in pretrain_results]
-        self.history_, self.best_epoch_ = result.history, result.best_epoch
-        self.n_epochs_, self.stopped_early_ = result.epochs_run, result.stopped_early
+        sized = train_cfg.sized_for(len(X))
+        self._remember_training(result, model_cfg.latent_dim, sized)
+        self.training_settings_["pretrain_epochs"] = [sized.max_epochs if e == "auto" else e for e in epochs]
         return self
 
     def _has_fine_tune_phase(self) -> bool:
@@ -232,8 +299,9 @@ class StackedAutoencoder(_StackedEstimator):
     ----------
     hidden : tuple of int, default=(500, 250, 100)
         Code size of each layer, bottom to top.
-    latent_dim : int or None, default=None
-        If set, one more layer of this size on top of ``hidden``.
+    latent_dim : int, "auto" or None, default=None
+        If set, one more layer of this size on top of ``hidden``; "auto" as
+        for :class:`aekit.Autoencoder` (the CLI's default).
     activation : str, default="relu"
         Activation of every layer's codes (``"sigmoid"`` as in the papers).
     output_activation : {"auto", "sigmoid", "identity"}, default="auto"
@@ -248,8 +316,11 @@ class StackedAutoencoder(_StackedEstimator):
     pretrain : bool, default=True
         Greedy layer-wise pretraining; ``False`` trains the same network from
         random initialisation.
-    pretrain_epochs : int or tuple of int, default=10
-        Pretraining epochs, for every layer or one per layer.
+    pretrain_epochs : int, "auto" or tuple of them, default="auto"
+        Pretraining epochs, for every layer or one per layer. "auto": the
+        step-based rule every family shares (``max_epochs="auto"`` of
+        :class:`aekit.Autoencoder`: about 4,000 optimiser steps, 50 to 500
+        epochs, with early stopping).
     fine_tune : bool, default=True
         Train the whole stack end to end after pretraining (for this
         unsupervised class: as a deep autoencoder).
@@ -257,8 +328,8 @@ class StackedAutoencoder(_StackedEstimator):
         Dropout on every layer's codes during fine-tuning (a regulariser of
         the end-to-end phase; pretraining, ``transform`` and ``predict``
         never drop).
-    max_epochs : int, default=50
-        Epochs of the fine-tuning phase.
+    max_epochs : int or "auto", default="auto"
+        Epochs of the fine-tuning phase ("auto": as for :class:`aekit.Autoencoder`).
     weight_decay, scaling, learning_rate, batch_size, validation_fraction, patience,
     random_state, verbose, checkpoint_dir, resume, log_dir
         As in :class:`aekit.Autoencoder`; every phase uses early stopping.
@@ -285,6 +356,18 @@ class StackedAutoencoder(_StackedEstimator):
         pretraining when ``fine_tune=False``).
     best_epoch_, n_epochs_ : int
     stopped_early_ : bool
+
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        From ``fit`` and every method taking data: empty or non-numeric data,
+        NaN or infinite values, or another number of features than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
+    aekit.exceptions.CheckpointError
+        From ``fit`` with ``resume=True``: a phase's checkpoint no longer fits its settings or input.
 
     Examples
     --------
@@ -318,29 +401,49 @@ class StackedAutoencoderClassifier(ClassifierMixin, _StackedEstimator):
     (Vincent et al. 2010). Labels may be any values (strings too);
     ``predict`` returns them as given.
 
+    The parameters are those of :class:`StackedAutoencoder`; three of them
+    act differently here.
+
     Parameters
     ----------
-    Those of :class:`StackedAutoencoder`. ``fine_tune=False`` keeps the
-    pretrained layers frozen and trains only the head (frozen features);
-    ``pretrain=False`` trains the same network from random initialisation
-    (an MLP). ``max_epochs`` / ``patience`` apply to the supervised phase,
-    with early stopping on the cross-entropy of a validation split.
+    fine_tune : bool, default=True
+        False keeps the pretrained layers frozen and trains only the head
+        (frozen features).
+    pretrain : bool, default=True
+        False trains the same network from random initialisation (an MLP).
+    max_epochs, patience : int
+        Apply to the supervised phase, with early stopping on the
+        cross-entropy of a validation split.
 
     Attributes
     ----------
     classes_ : numpy.ndarray
-        The labels seen in ``fit``, sorted.
-    Those of :class:`StackedAutoencoder`.
+        The labels seen in ``fit``, sorted. The other fitted attributes are
+        those of :class:`StackedAutoencoder`.
+
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        From ``fit`` and every method taking data: empty or non-numeric data,
+        NaN or infinite values, or another number of features than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
+    aekit.exceptions.CheckpointError
+        From ``fit`` with ``resume=True``: a phase's checkpoint no longer fits its settings or input.
 
     Examples
     --------
     >>> from sklearn.datasets import load_digits
     >>> from aekit import StackedAutoencoderClassifier
     >>> X, y = load_digits(return_X_y=True)
-    >>> clf = StackedAutoencoderClassifier(hidden=(32, 16), pretrain_epochs=2, max_epochs=3,
+    >>> clf = StackedAutoencoderClassifier(hidden=(32, 16), pretrain_epochs=2, max_epochs=10,
     ...                                    random_state=0).fit(X / 16, y)
     >>> clf.predict(X[:2] / 16).shape
     (2,)
+    >>> bool(clf.score(X / 16, y) > 0.7)   # far above chance (0.1) after a few epochs
+    True
     """
 
     task = "classify"
@@ -358,12 +461,69 @@ class StackedAutoencoderClassifier(ClassifierMixin, _StackedEstimator):
         return codes.astype(np.int64), len(classes)
 
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities, columns in the order of ``classes_``."""
+        """Class probabilities, columns in the order of ``classes_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Rows with the features seen in ``fit``.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, n_classes)
+            Each row sums to 1.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            A wrong number of features, other columns than in ``fit``, or NaN values.
+
+        Examples
+        --------
+        >>> from aekit import StackedAutoencoderClassifier
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> clf = StackedAutoencoderClassifier(hidden=(32, 16), pretrain_epochs=1, max_epochs=2,
+        ...                                    random_state=0).fit(data.X_train, data.y_train)
+        >>> clf.predict_proba(data.X_test).shape
+        (360, 10)
+        """
         X = self._checked(X)  # first: unfitted means NotFittedError
         X = self.scaler_.transform(X)
         return self._batched(lambda x: torch.softmax(self.model_.predict_head(x), dim=1), X)
 
     def predict(self, X) -> np.ndarray:
+        """The most probable class of each sample, as the labels were given to ``fit``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Rows with the features seen in ``fit``.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            A wrong number of features, other columns than in ``fit``, or NaN values.
+
+        Examples
+        --------
+        >>> from aekit import StackedAutoencoderClassifier
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> clf = StackedAutoencoderClassifier(hidden=(32, 16), pretrain_epochs=1, max_epochs=2,
+        ...                                    random_state=0).fit(data.X_train, data.y_train)
+        >>> set(clf.predict(data.X_test)) <= set(clf.classes_)
+        True
+        """
         proba = self.predict_proba(X)  # first: unfitted means NotFittedError
         return self.classes_[np.argmax(proba, axis=1)]
 
@@ -383,15 +543,25 @@ class StackedAutoencoderRegressor(RegressorMixin, _StackedEstimator):
     pretraining, then supervised fine-tuning on the mean squared error of
     the (standardised) targets.
 
-    Parameters
-    ----------
-    Those of :class:`StackedAutoencoderClassifier`.
+    The parameters are those of :class:`StackedAutoencoderClassifier`.
 
     Attributes
     ----------
     y_mean_, y_scale_ : numpy.ndarray
-        Statistics the targets were standardised with.
-    Those of :class:`StackedAutoencoder`.
+        Statistics the targets were standardised with. The other fitted
+        attributes are those of :class:`StackedAutoencoder`.
+
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        From ``fit`` and every method taking data: empty or non-numeric data,
+        NaN or infinite values, or another number of features than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
+    aekit.exceptions.CheckpointError
+        From ``fit`` with ``resume=True``: a phase's checkpoint no longer fits its settings or input.
 
     Examples
     --------
@@ -402,6 +572,8 @@ class StackedAutoencoderRegressor(RegressorMixin, _StackedEstimator):
     ...                                   random_state=0).fit(X, y)
     >>> reg.predict(X[:2]).shape
     (2,)
+    >>> bool(reg.score(X, y) > 0)   # R^2 above that of predicting the mean
+    True
     """
 
     task = "regress"
@@ -425,6 +597,35 @@ class StackedAutoencoderRegressor(RegressorMixin, _StackedEstimator):
         return ((y2 - self.y_mean_) / self.y_scale_).astype(np.float32), y2.shape[1]
 
     def predict(self, X) -> np.ndarray:
+        """Predicted targets, in the units of the ``y`` given to ``fit``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Rows with the features seen in ``fit``.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Shaped as ``y`` was (one target: 1-d).
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            A wrong number of features, other columns than in ``fit``, or NaN values.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_diabetes
+        >>> from aekit import StackedAutoencoderRegressor
+        >>> X, y = load_diabetes(return_X_y=True)
+        >>> reg = StackedAutoencoderRegressor(hidden=(16, 8), pretrain_epochs=1, max_epochs=2,
+        ...                                   random_state=0).fit(X, y)
+        >>> reg.predict(X[:3]).shape
+        (3,)
+        """
         X = self._checked(X)
         scaled = self._batched(self.model_.predict_head, self.scaler_.transform(X)).astype(np.float64)
         y = scaled * self.y_scale_ + self.y_mean_

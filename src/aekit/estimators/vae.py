@@ -31,7 +31,8 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
 
     Parameters
     ----------
-    latent_dim : int, default=16
+    latent_dim : int or "auto", default="auto"
+        As for :class:`aekit.Autoencoder`, at most 16 (``auto_latent_max``).
     architecture : {"dense", "conv"}, default="dense"
         "conv" takes images: (N, H, W), (N, C, H, W), or flat rows with ``image_shape``.
     hidden : tuple of int, default=(256,)
@@ -69,6 +70,18 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
         As for :class:`aekit.Autoencoder`; ``history_`` holds the negative
         ELBO (with beta) per epoch.
 
+    Raises
+    ------
+    ValueError
+        From ``fit``: a parameter outside its allowed values.
+    aekit.exceptions.DataError
+        From ``fit`` and every method taking data: empty or non-numeric data,
+        NaN or infinite values, or another number of features (or image size) than in ``fit``.
+    aekit.exceptions.TrainingDivergedError
+        From ``fit``: the loss became NaN or infinite.
+    aekit.exceptions.DataError
+        Also from ``fit`` with ``likelihood="bernoulli"``: values outside [0, 1] after scaling.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -82,12 +95,13 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
     """
 
     family = "vae"
+    auto_latent_max = 16
 
-    def __init__(self, latent_dim=16, architecture="dense", hidden=(256,), channels=(32, 64), batch_norm=False,
+    def __init__(self, latent_dim="auto", architecture="dense", hidden=(256,), channels=(32, 64), batch_norm=False,
                  image_shape=None, activation="relu", likelihood="bernoulli", gaussian_variance="fixed",
                  sigma=1.0, beta=1.0, warmup_epochs=0, free_bits=0.0, dynamic_binarization=False,
-                 weight_decay=0.0, scaling="auto", learning_rate=1e-3, batch_size=128, max_epochs=50,
-                 validation_fraction=0.1, patience=5, random_state=None, verbose=0, checkpoint_dir=None,
+                 weight_decay=0.0, scaling="auto", learning_rate=1e-3, batch_size="auto", max_epochs="auto",
+                 validation_fraction=0.1, patience="auto", random_state=None, verbose=0, checkpoint_dir=None,
                  resume=False, log_dir=None):
         store_params(self, locals())
 
@@ -97,7 +111,7 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
     def _model_config(self, n_features: int, scaling: str) -> VAEConfig:
         conv = self.architecture == "conv"
         return VAEConfig(
-            input_dim=n_features, latent_dim=self.latent_dim, architecture=self.architecture,
+            input_dim=n_features, latent_dim=self._code_size(n_features), architecture=self.architecture,
             hidden=tuple(self.hidden), activation=self.activation,
             image_shape=self._fit_image_shape if conv else None, channels=tuple(self.channels),
             batch_norm=self.batch_norm, likelihood=self.likelihood, gaussian_variance=self.gaussian_variance,
@@ -116,7 +130,13 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
 
     # -- likelihoods -----------------------------------------------------------------------
     def _scaled(self, X) -> np.ndarray:
-        return self._check_scaled(self.scaler_.transform(self._checked(X)), "X")
+        X_scaled = self.scaler_.transform(self._checked(X))
+        if self.likelihood == "bernoulli":
+            # New rows of data scaled to [0, 1] in fit step a little outside it (a held-out row
+            # beyond the training minimum): clipped. Far outside, they are refused below.
+            inside = (X_scaled >= -BERNOULLI_MARGIN) & (X_scaled <= 1 + BERNOULLI_MARGIN)
+            X_scaled = np.where(inside, np.clip(X_scaled, 0.0, 1.0), X_scaled).astype(np.float32, copy=False)
+        return self._check_scaled(X_scaled, "X")
 
     def _model_input(self, X, y=None):
         """What the model takes for rows X: the scaled rows (a conditional model adds its labels)."""
@@ -131,8 +151,42 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
         return torch.cat([fn(b) for b in tensor_batches(data, batch)]).numpy().astype(np.float64)
 
     def elbo(self, X, n_samples: int = 1, random_state=None) -> np.ndarray:
-        """Evidence lower bound per sample, in nats (beta = 1, no free bits):
-        ``E_q[log p(x|z)]`` from ``n_samples`` draws, minus the analytic KL."""
+        """Evidence lower bound per sample, in nats (beta = 1, no free bits).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows (or images) as in ``fit``.
+        n_samples : int, default=1
+            Draws z ~ q(z | x) per sample.
+        random_state : int or None, default=None
+            Seed of the draws (None: the estimator's ``random_state``, or 0), so
+            the same call gives the same numbers.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,), float64
+            ``E_q[log p(x|z)]`` from ``n_samples`` draws, minus the analytic KL; higher is better.
+
+        Raises
+        ------
+        ValueError
+            ``n_samples`` is not a positive integer.
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            A wrong number of features, NaN values, or (Bernoulli likelihood)
+            values outside [0, 1] after scaling.
+
+        Examples
+        --------
+        >>> from aekit import VAE
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> vae = VAE(latent_dim=4, hidden=(32,), max_epochs=2, random_state=0).fit(data.X_train)
+        >>> vae.elbo(data.X_test[:5]).shape
+        (5,)
+        """
         return self._elbo(self._model_input(X), n_samples, random_state)
 
     def _elbo(self, data, n_samples, random_state) -> np.ndarray:
@@ -146,18 +200,84 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
         return self._per_row(lambda b: model_method(b, n_samples, generator), data, batch)
 
     def reconstruction_log_prob(self, X, n_samples: int = 10, random_state=None) -> np.ndarray:
-        """``E_q[log p(x|z)]`` per sample, in nats, from ``n_samples`` draws z ~ q(z | x):
-        the reconstruction probability of An & Cho (2015), on the log scale (the
-        ELBO without its KL term; low for anomalies)."""
+        """``E_q[log p(x|z)]`` per sample, in nats, from ``n_samples`` draws z ~ q(z | x).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows (or images) as in ``fit``.
+        n_samples : int, default=10
+            Draws z ~ q(z | x) per sample.
+        random_state : int or None, default=None
+            Seed of the draws (None: the estimator's ``random_state``, or 0), so
+            the same call gives the same numbers.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,), float64
+            The reconstruction probability of An & Cho (2015) on the log scale: the ELBO without its KL term (low for anomalies).
+
+        Raises
+        ------
+        ValueError
+            ``n_samples`` is not a positive integer.
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            A wrong number of features, NaN values, or (Bernoulli likelihood)
+            values outside [0, 1] after scaling.
+
+        Examples
+        --------
+        >>> from aekit import VAE
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> vae = VAE(latent_dim=4, hidden=(32,), max_epochs=2, random_state=0).fit(data.X_train)
+        >>> bool((vae.reconstruction_log_prob(data.X_test[:5]) >= vae.elbo(data.X_test[:5], n_samples=10)).all())
+        True
+        """
         return self._reconstruction_log_prob(self._model_input(X), n_samples, random_state)
 
     def _reconstruction_log_prob(self, data, n_samples, random_state) -> np.ndarray:
         return self._monte_carlo_per_row(self.model_.reconstruction_log_prob, data, n_samples, random_state)
 
     def log_likelihood(self, X, n_samples: int = 1000, random_state=None) -> np.ndarray:
-        """log p(x) per sample, in nats, by importance sampling with ``n_samples``
-        draws from q(z | x) (Burda et al. 2016); >= the ELBO on average and
-        tighter as ``n_samples`` grows. Memory does not grow with ``n_samples``."""
+        """log p(x) per sample, in nats, by importance sampling (Burda et al. 2016).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows (or images) as in ``fit``.
+        n_samples : int, default=1000
+            Draws z ~ q(z | x) per sample.
+        random_state : int or None, default=None
+            Seed of the draws (None: the estimator's ``random_state``, or 0), so
+            the same call gives the same numbers.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,), float64
+            The importance-sampled bound: >= the ELBO on average and tighter as ``n_samples`` grows. Memory does not grow with ``n_samples``.
+
+        Raises
+        ------
+        ValueError
+            ``n_samples`` is not a positive integer.
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            A wrong number of features, NaN values, or (Bernoulli likelihood)
+            values outside [0, 1] after scaling.
+
+        Examples
+        --------
+        >>> from aekit import VAE
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> vae = VAE(latent_dim=4, hidden=(32,), max_epochs=2, random_state=0).fit(data.X_train)
+        >>> vae.log_likelihood(data.X_test[:5], n_samples=100).shape
+        (5,)
+        """
         return self._log_likelihood(self._model_input(X), n_samples, random_state)
 
     def _log_likelihood(self, data, n_samples, random_state) -> np.ndarray:
@@ -165,24 +285,113 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
                                          LIKELIHOOD_BATCH)
 
     def score_samples(self, X) -> np.ndarray:
-        """Negative ELBO per sample (nats): high for data the model finds unlikely."""
+        """Negative ELBO per sample (nats): high for data the model finds unlikely.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows (or images) as in ``fit``.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,)
+            ``-elbo(X)``.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            A wrong number of features, NaN values, or (Bernoulli likelihood)
+            values outside [0, 1] after scaling.
+
+        Examples
+        --------
+        >>> from aekit import VAE
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> vae = VAE(latent_dim=4, hidden=(32,), max_epochs=2, random_state=0).fit(data.X_train)
+        >>> bool((vae.score_samples(data.X_test[:5]) == -vae.elbo(data.X_test[:5])).all())
+        True
+        """
         return -self.elbo(X)
 
     # -- generation ---------------------------------------------------------------------------
     def sample(self, n: int = 1, random_state=None) -> np.ndarray:
-        """``n`` new rows: means of p(x | z) for z ~ N(0, I), in the training data's units."""
+        """New rows: means of p(x | z) for z ~ N(0, I), in the training data's units.
+
+        Parameters
+        ----------
+        n : int, default=1
+            How many rows.
+        random_state : int or None, default=None
+            Seed of the draws (None: the estimator's ``random_state``, or 0).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n, n_features_in_)
+            The samples (flat rows, also for images).
+
+        Raises
+        ------
+        ValueError
+            ``n`` is not a positive integer.
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+
+        Examples
+        --------
+        >>> from aekit import VAE
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> vae = VAE(latent_dim=4, hidden=(32,), max_epochs=2, random_state=0).fit(data.X_train)
+        >>> vae.sample(3, random_state=0).shape
+        (3, 64)
+        """
         return self._sample(n, random_state)
 
     def _sample(self, n, random_state, condition=None) -> np.ndarray:
         check_is_fitted(self, "model_")
-        check_n_draws(n)
+        check_n_draws(n, self.model_.config.input_dim)
         self.model_.eval()
         X = self.model_.sample(int(n), self._generator(random_state), condition).numpy()
         return self.scaler_.inverse_transform(X.astype(np.float32, copy=False))
 
     def interpolate(self, x1, x2, steps: int = 10) -> np.ndarray:
-        """``steps`` rows decoded along the line between the codes of x1 and x2 (one sample each)."""
-        return self._interpolate([self._model_input(_one_row(x, self)) for x in (x1, x2)], steps)
+        """Rows decoded along the line between the codes of two samples.
+
+        Parameters
+        ----------
+        x1, x2 : array-like of shape (n_features,)
+            One sample each (a row, or one image).
+        steps : int, default=10
+            Points on the line, both ends included.
+
+        Returns
+        -------
+        numpy.ndarray of shape (steps, n_features_in_)
+            The decoded points, in the training data's units.
+
+        Raises
+        ------
+        ValueError
+            ``steps`` is not an integer >= 2.
+        sklearn.exceptions.NotFittedError
+            When the model has not been fitted.
+        aekit.exceptions.DataError
+            A wrong number of features, NaN values, or (Bernoulli likelihood)
+            values outside [0, 1] after scaling.
+
+        Examples
+        --------
+        >>> from aekit import VAE
+        >>> from aekit.data import load_dataset
+        >>> data = load_dataset("digits")
+        >>> vae = VAE(latent_dim=4, hidden=(32,), max_epochs=2, random_state=0).fit(data.X_train)
+        >>> vae.interpolate(data.X_test[0], data.X_test[1], steps=5).shape
+        (5, 64)
+        """
+        return self._interpolate([self._model_input(one_row(x, self)) for x in (x1, x2)], steps)
 
     def _interpolate(self, ends: list, steps) -> np.ndarray:
         if not isinstance(steps, numbers.Integral) or steps < 2:
@@ -192,12 +401,15 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
         return self.scaler_.inverse_transform(path.astype(np.float32, copy=False))
 
 
+BERNOULLI_MARGIN = 0.1  # how far outside [0, 1] (after scaling) new rows may be and still be clipped
+
+
 def _check_n_samples(n_samples) -> None:
-    if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
-        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+        raise DataError(f"n_samples must be a positive integer, got {n_samples!r}")
 
 
-def _one_row(x, estimator: VAE) -> np.ndarray:
+def one_row(x, estimator: VAE) -> np.ndarray:
     """One sample (a flat row or one image) as a batch of one."""
     check_is_fitted(estimator, "model_")
     x = np.asarray(x, dtype=np.float32)

@@ -31,8 +31,8 @@ def cluster_to_class(y_true, y_pred) -> dict:
 
     Examples
     --------
-    >>> cluster_to_class([0, 0, 1, 1], [1, 1, 0, 0])
-    {0: 1, 1: 0}
+    >>> sorted(cluster_to_class([0, 0, 1, 1], [1, 1, 0, 0]).items())
+    [(0, 1), (1, 0)]
     """
     y_true, y_pred = _labels(y_true, y_pred)
     classes, clusters = np.unique(y_true), np.unique(y_pred)

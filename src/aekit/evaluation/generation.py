@@ -34,13 +34,38 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils.validation import check_is_fitted
 
-from aekit.evaluation._validation import as_matrix, as_vector, check_same_length
+from aekit.evaluation.validation import as_matrix, as_vector, check_same_length
 from aekit.exceptions import DataError
 
 
 def frechet_distance(features_a, features_b) -> float:
-    """Fréchet distance between Gaussians fitted to two sets of feature rows:
-    ``|mu_a - mu_b|^2 + Tr(C_a + C_b - 2 (C_a C_b)^(1/2))``; 0 for identical sets."""
+    """Fréchet distance between Gaussians fitted to two sets of feature rows.
+
+    ``|mu_a - mu_b|^2 + Tr(C_a + C_b - 2 (C_a C_b)^(1/2))``; 0 for identical sets.
+
+    Parameters
+    ----------
+    features_a, features_b : array-like of shape (n_a, d) and (n_b, d)
+        Two sets of feature rows of the same width, at least 2 rows each.
+
+    Returns
+    -------
+    float
+        The distance (>= 0).
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        Sets of different widths, fewer than 2 rows, or NaN values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a = rng.normal(size=(500, 3))
+    >>> round(frechet_distance(a, a), 6), frechet_distance(a, a + 1.0) > 2.9
+    (0.0, True)
+    """
     a, b = as_matrix(features_a, "features_a"), as_matrix(features_b, "features_b")
     if a.shape[1] != b.shape[1] or min(len(a), len(b)) < 2:
         raise DataError(f"expected two sets of at least 2 rows with the same number of features, got "
@@ -59,8 +84,72 @@ def _trace_sqrt_product(cov_a: np.ndarray, cov_b: np.ndarray) -> float:
     return float(np.sqrt(np.clip(np.linalg.eigvalsh(root_a @ cov_b @ root_a), 0, None)).sum())
 
 
-CLASSIFIERS = ("mlp", "cnn")
-CNN_PATIENCE = 5  # epochs without a better validation loss before the CNN stops
+class MLPFeatures:
+    """scikit-learn's ``MLPClassifier`` on flat rows; its last hidden layer (ReLU) is the feature space.
+
+    One of the classifiers of :class:`SampleQualityScorer` (``classifier="mlp"``);
+    :class:`aekit.evaluation._classifier.CNNFeatures` is the other. Both have
+    ``fit(X, y)``, ``features(X)``, ``predict(X)``, ``classes_`` and ``n_epochs_``.
+
+    Parameters
+    ----------
+    hidden : tuple of int
+        Hidden layer sizes; the last one is the feature space.
+    max_iter : int
+        Training epochs (early stopping on 10% of the rows from 100 rows on).
+    random_state : int or None
+
+    Attributes
+    ----------
+    model_ : sklearn.neural_network.MLPClassifier
+    classes_ : ndarray
+    n_epochs_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X, y = np.random.default_rng(0).random((60, 4)), np.arange(60) % 2
+    >>> MLPFeatures((8,), 5, 0).fit(X, y).features(X).shape
+    (60, 8)
+    """
+
+    def __init__(self, hidden, max_iter: int, random_state):
+        self.model_ = MLPClassifier(hidden_layer_sizes=tuple(hidden), max_iter=max_iter, random_state=random_state)
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> MLPFeatures:
+        """Train on rows ``X`` and labels ``y``; return self."""
+        self.model_.set_params(early_stopping=len(X) >= 100)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # few epochs on purpose
+            self.model_.fit(X, y)
+        self.classes_ = self.model_.classes_
+        self.n_epochs_ = int(self.model_.n_iter_)
+        return self
+
+    def features(self, X: np.ndarray) -> np.ndarray:
+        """The last hidden layer's activations, shape (n, hidden[-1])."""
+        h = X
+        for weights, bias in zip(self.model_.coefs_[:-1], self.model_.intercepts_[:-1]):
+            h = np.maximum(h @ weights + bias, 0.0)
+        return h
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """The predicted class of each row."""
+        return self.model_.predict(X)
+
+
+def _mlp(scorer: SampleQualityScorer) -> MLPFeatures:
+    return MLPFeatures(scorer.hidden, scorer.max_iter, scorer.random_state)
+
+
+def _cnn(scorer: SampleQualityScorer):
+    from aekit.evaluation._classifier import CNNFeatures  # torch, only when asked for
+
+    return CNNFeatures(scorer.channels, scorer.hidden, scorer.image_shape, scorer.max_iter, scorer.random_state)
+
+
+# classifier name -> maker of an unfitted classifier with fit / features / predict
+CLASSIFIERS = {"mlp": _mlp, "cnn": _cnn}
 
 
 class SampleQualityScorer(BaseEstimator):
@@ -85,7 +174,8 @@ class SampleQualityScorer(BaseEstimator):
 
     Attributes
     ----------
-    classifier_ : sklearn.neural_network.MLPClassifier or torch.nn.Module
+    classifier_ : MLPFeatures or aekit.evaluation._classifier.CNNFeatures
+        The fitted classifier: ``features(X)`` and ``predict(X)``.
     classes_ : ndarray
     n_features_in_ : int
     n_epochs_ : int
@@ -111,50 +201,45 @@ class SampleQualityScorer(BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X, y) -> SampleQualityScorer:
-        """Train the classifier on real rows ``X`` (flat images, in the units samples will come in)."""
+        """Train the classifier on real rows (flat images, in the units samples will come in).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Real rows.
+        y : array-like of shape (n_samples,)
+            Their classes.
+
+        Returns
+        -------
+        SampleQualityScorer
+            ``self``, fitted.
+
+        Raises
+        ------
+        ValueError
+            An unknown ``classifier``.
+        aekit.exceptions.DataError
+            NaN values, or labels of another length than the rows.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from aekit.evaluation import SampleQualityScorer
+        >>> X, y = load_digits(return_X_y=True)
+        >>> scorer = SampleQualityScorer("mlp", hidden=(64,), max_iter=20).fit(X[:1200] / 16, y[:1200])
+        >>> scorer.n_features_in_
+        64
+        """
         if self.classifier not in CLASSIFIERS:
-            raise ValueError(f"classifier must be one of {CLASSIFIERS}, got {self.classifier!r}")
+            raise ValueError(f"classifier must be one of {tuple(CLASSIFIERS)}, got {self.classifier!r}")
         X, y = as_matrix(X, "X"), as_vector(y, "y")
         check_same_length(X, y, "X", "y")
         self.n_features_in_ = X.shape[1]
-        if self.classifier == "cnn":
-            self._fit_cnn(X, y)
-            return self
-        self.classifier_ = MLPClassifier(hidden_layer_sizes=tuple(self.hidden), max_iter=self.max_iter,
-                                         early_stopping=len(X) >= 100, random_state=self.random_state)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)  # few epochs on purpose
-            self.classifier_.fit(X, y)
+        self.classifier_ = CLASSIFIERS[self.classifier](self).fit(X, y)
         self.classes_ = self.classifier_.classes_
-        self.n_epochs_ = int(self.classifier_.n_iter_)
+        self.n_epochs_ = self.classifier_.n_epochs_
         return self
-
-    def _fit_cnn(self, X: np.ndarray, y: np.ndarray) -> None:
-        import torch
-
-        from aekit.evaluation._classifier import ConvClassifier
-        from aekit.training import TrainConfig, fit_model
-
-        self.classes_, target = np.unique(y, return_inverse=True)
-        cfg = TrainConfig(max_epochs=self.max_iter, batch_size=128, patience=CNN_PATIENCE,
-                          validation_fraction=0.1 if len(X) >= 100 else 0.0,
-                          seed=0 if self.random_state is None else self.random_state)
-        with torch.random.fork_rng():  # seeded initial weights, global RNG untouched
-            torch.manual_seed(cfg.seed)
-            self.classifier_ = ConvClassifier(self._image_shape(), tuple(self.channels), tuple(self.hidden),
-                                              len(self.classes_))
-        result = fit_model(self.classifier_, (X.astype(np.float32), target.astype(np.int64)), cfg)
-        self.n_epochs_ = result.epochs_run
-        self.classifier_.eval()
-
-    def _image_shape(self) -> tuple[int, int, int]:
-        if self.image_shape is not None:
-            return tuple(self.image_shape)
-        side = int(round(np.sqrt(self.n_features_in_)))
-        if side * side != self.n_features_in_:
-            raise DataError(f"classifier='cnn' needs image_shape=(channels, height, width) for rows of "
-                            f"{self.n_features_in_} features (not a square one-channel image)")
-        return (1, side, side)
 
     def _rows(self, X, name: str) -> np.ndarray:
         check_is_fitted(self, "classifier_")
@@ -165,35 +250,146 @@ class SampleQualityScorer(BaseEstimator):
         return X
 
     def features(self, X) -> np.ndarray:
-        """The last hidden layer's activations (ReLU), shape (n, hidden[-1])."""
-        h = self._rows(X, "X")
-        clf = self.classifier_
-        if self.classifier == "cnn":
-            return clf.outputs(h, "features")
-        for weights, bias in zip(clf.coefs_[:-1], clf.intercepts_[:-1]):
-            h = np.maximum(h @ weights + bias, 0.0)
-        return h
+        """The last hidden layer's activations (ReLU): the space the Fréchet distance is measured in.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows in the units of the training rows.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, hidden[-1])
+            The features.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the scorer has not been fitted.
+        aekit.exceptions.DataError
+            Rows of another width than in ``fit``, NaN values, or labels of
+            another length than the rows.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from aekit.evaluation import SampleQualityScorer
+        >>> X, y = load_digits(return_X_y=True)
+        >>> scorer = SampleQualityScorer("mlp", hidden=(64,), max_iter=20).fit(X[:1200] / 16, y[:1200])
+        >>> scorer.features(X[:3] / 16).shape
+        (3, 64)
+        """
+        return self.classifier_.features(self._rows(X, "X"))
 
     def accuracy(self, X, y) -> float:
-        """Share of rows ``X`` the classifier puts in class ``y`` (real data: its test accuracy;
-        class-conditional samples: how recognisable the asked-for classes are)."""
+        """Share of rows ``X`` the classifier puts in class ``y``.
+
+        On real data it is the classifier's test accuracy (a ceiling for
+        samples); on class-conditional samples, how recognisable the classes
+        asked for are.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows (real or generated), in the units of the training rows.
+        y : array-like of shape (n_samples,)
+            The class each row is meant to be.
+
+        Returns
+        -------
+        float
+            In [0, 1].
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the scorer has not been fitted.
+        aekit.exceptions.DataError
+            Rows of another width than in ``fit``, NaN values, or labels of
+            another length than the rows.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from aekit.evaluation import SampleQualityScorer
+        >>> X, y = load_digits(return_X_y=True)
+        >>> scorer = SampleQualityScorer("mlp", hidden=(64,), max_iter=20).fit(X[:1200] / 16, y[:1200])
+        >>> bool(scorer.accuracy(X[1200:] / 16, y[1200:]) > 0.8)
+        True
+        """
         X, y = self._rows(X, "X"), as_vector(y, "y")
         check_same_length(X, y, "X", "y")
-        return float(np.mean(self._predict(X) == y))
+        return float(np.mean(self.classifier_.predict(X) == y))
 
     def per_class_accuracy(self, X, y) -> dict:
-        """:meth:`accuracy` for each class in ``y``."""
+        """:meth:`accuracy` for each class in ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows (real or generated), in the units of the training rows.
+        y : array-like of shape (n_samples,)
+            The class each row is meant to be.
+
+        Returns
+        -------
+        dict
+            Class -> share of its rows put in that class.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the scorer has not been fitted.
+        aekit.exceptions.DataError
+            Rows of another width than in ``fit``, NaN values, or labels of
+            another length than the rows.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from aekit.evaluation import SampleQualityScorer
+        >>> X, y = load_digits(return_X_y=True)
+        >>> scorer = SampleQualityScorer("mlp", hidden=(64,), max_iter=20).fit(X[:1200] / 16, y[:1200])
+        >>> sorted(scorer.per_class_accuracy(X[1200:] / 16, y[1200:]))[:3]
+        [0, 1, 2]
+        """
         X, y = self._rows(X, "X"), as_vector(y, "y")
         check_same_length(X, y, "X", "y")
-        predicted = self._predict(X)
+        predicted = self.classifier_.predict(X)
         return {c.item() if hasattr(c, "item") else c: float(np.mean(predicted[y == c] == c)) for c in np.unique(y)}
 
-    def _predict(self, X: np.ndarray) -> np.ndarray:
-        if self.classifier == "cnn":
-            return self.classes_[self.classifier_.outputs(X, "forward").argmax(axis=1)]
-        return self.classifier_.predict(X)
-
     def frechet_distance(self, X_real, X_generated) -> float:
-        """Fréchet distance between real and generated rows in the classifier's feature space."""
+        """Fréchet distance between real and generated rows in the classifier's feature space.
+
+        Compare models only with one scorer and equal sample counts.
+
+        Parameters
+        ----------
+        X_real : array-like of shape (n_real, n_features)
+            Real rows (e.g. the test set).
+        X_generated : array-like of shape (n_generated, n_features)
+            Generated rows.
+
+        Returns
+        -------
+        float
+            Lower is better; 0 for identical sets.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the scorer has not been fitted.
+        aekit.exceptions.DataError
+            Rows of another width than in ``fit``, NaN values, or fewer than 2 rows.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from aekit.evaluation import SampleQualityScorer
+        >>> X, y = load_digits(return_X_y=True)
+        >>> scorer = SampleQualityScorer("mlp", hidden=(64,), max_iter=20).fit(X[:1200] / 16, y[:1200])
+        >>> scorer.frechet_distance(X[1200:1500] / 16, X[1500:] / 16) < scorer.frechet_distance(X[1200:1500] / 16, X[1500:] / 32)
+        True
+        """
         real, generated = self._rows(X_real, "X_real"), self._rows(X_generated, "X_generated")
         return frechet_distance(self.features(real), self.features(generated))

@@ -9,7 +9,7 @@ import torch
 from sklearn.metrics import average_precision_score, roc_auc_score
 from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
 
-from aekit.evaluation._validation import as_matrix, as_vector, check_image_shape, check_same_length
+from aekit.evaluation.validation import as_matrix, as_vector, check_image_shape, check_same_length
 from aekit.exceptions import DataError
 
 _SSIM_MAX_KERNEL = 11  # torchmetrics' default window size

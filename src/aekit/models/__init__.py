@@ -17,6 +17,7 @@ from aekit.models.multvae import MultVAE, MultVAEConfig
 from aekit.models.vae import VAEConfig, VAEModel
 from aekit.models.cvae import ConditionalVAEConfig, ConditionalVAEModel
 from aekit.models.aae import AdversarialAutoencoderConfig, AdversarialAutoencoderModel
+from aekit.models.imputation import ConvMaskedImputer, MaskedDenoisingImputer, MIWAEImputer, NotMIWAEImputer
 from aekit.models.dec import DECConfig, DECModel
 from aekit.models.codec import ImageCodecConfig, ImageCodecModel
 
@@ -33,9 +34,14 @@ MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
     EASE.family: EASE,
     ConditionalVAEModel.family: ConditionalVAEModel,
     AdversarialAutoencoderModel.family: AdversarialAutoencoderModel,
+    MaskedDenoisingImputer.family: MaskedDenoisingImputer,
+    MIWAEImputer.family: MIWAEImputer,
+    NotMIWAEImputer.family: NotMIWAEImputer,
+    ConvMaskedImputer.family: ConvMaskedImputer,
     DECModel.family: DECModel,
     ImageCodecModel.family: ImageCodecModel,
 }
+DECModel.families = MODEL_FAMILIES  # DEC wraps any family; it cannot import this registry, which imports it
 
 __all__ = ["MODEL_FAMILIES", "AutoencoderConfig", "BaseAutoencoder", "ConvAutoencoderConfig", "ConvAutoencoderModel",
            "DenseAutoencoder", "ModelConfig",

@@ -20,7 +20,7 @@ beside it: ``loss = reconstruction + gamma * KL(P || Q)``.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
@@ -65,9 +65,7 @@ class DECConfig(ModelConfig):
 
     def autoencoder(self) -> ModelConfig:
         """The wrapped autoencoder's config object."""
-        from aekit.models import MODEL_FAMILIES  # the registry imports this module
-
-        return MODEL_FAMILIES[self.autoencoder_family].config_class.from_dict(self.autoencoder_config)
+        return DECModel.families[self.autoencoder_family].config_class.from_dict(self.autoencoder_config)
 
     def __getattr__(self, name: str):
         if name.startswith("__") or name in ("autoencoder_family", "autoencoder_config"):
@@ -75,11 +73,10 @@ class DECConfig(ModelConfig):
         return getattr(self.autoencoder(), name)
 
     def validate(self) -> None:
-        from aekit.models import MODEL_FAMILIES
-
-        if self.autoencoder_family not in MODEL_FAMILIES or self.autoencoder_family == DECModel.family:
+        families = DECModel.families
+        if self.autoencoder_family not in families or self.autoencoder_family == DECModel.family:
             raise ValueError(f"autoencoder_family must be an autoencoder family other than "
-                             f"{DECModel.family!r}, one of {sorted(MODEL_FAMILIES)}; got {self.autoencoder_family!r}")
+                             f"{DECModel.family!r}, one of {sorted(families)}; got {self.autoencoder_family!r}")
         if self.n_clusters < 1:
             raise ValueError(f"n_clusters must be >= 1, got {self.n_clusters}")
         if not self.alpha > 0:
@@ -100,12 +97,13 @@ class DECModel(BaseAutoencoder):
 
     family = "dec"
     config_class = DECConfig
+    # every family by name: aekit.models.MODEL_FAMILIES, set by aekit.models when it builds the registry
+    # (the registry imports this module, so this module does not import the registry)
+    families: ClassVar[dict[str, type[BaseAutoencoder]]] = {}
 
     def __init__(self, config: DECConfig):
         super().__init__(config)
-        from aekit.models import MODEL_FAMILIES
-
-        self.autoencoder = MODEL_FAMILIES[config.autoencoder_family](config.autoencoder())
+        self.autoencoder = self.families[config.autoencoder_family](config.autoencoder())
         self.centers = nn.Parameter(torch.zeros(config.n_clusters, config.latent_dim))
 
     def __getattr__(self, name: str):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from aekit.evaluation._validation import as_matrix, check_image_shape
+from aekit.evaluation.validation import as_matrix, check_image_shape
 from aekit.exceptions import DataError
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from aekit.evaluation._validation import as_matrix, as_vector, check_same_length
+from aekit.evaluation.validation import as_matrix, as_vector, check_same_length
 from aekit.viz._images import display_range, image_rows
-from aekit.viz.figures import DPI, _save
+from aekit.viz.figures import DPI, save_figure
 
 
 def plot_roc_pr(y_true, scores: dict, path, title: str = "Detection quality", figsize=(11, 5)) -> Path:
@@ -36,7 +36,7 @@ def plot_roc_pr(y_true, scores: dict, path, title: str = "Detection quality", fi
         ax.set_ylabel(y)
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=9)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_explanations(X, shares, path, image_shape=None, names=None, row_labels=None,
@@ -63,7 +63,7 @@ def plot_explanations(X, shares, path, image_shape=None, names=None, row_labels=
             axes[1, i].imshow(heat[i], cmap="hot")
             for ax in axes[:, i]:
                 ax.set_axis_off()
-        return _save(fig, path)
+        return save_figure(fig, path)
     names = names or [f"x{j}" for j in range(X.shape[1])]
     fig = Figure(figsize=(11, 1.6 * n + 0.8), dpi=DPI, layout="constrained")
     fig.suptitle(title, fontsize=12)
@@ -74,4 +74,4 @@ def plot_explanations(X, shares, path, image_shape=None, names=None, row_labels=
         ax.set_title(label, fontsize=9, loc="left")
         ax.tick_params(labelsize=8)
     axes[-1].set_xlabel("share of the anomaly score")
-    return _save(fig, path)
+    return save_figure(fig, path)

@@ -31,13 +31,26 @@ def baseline_scores(X_train, X_test, seed: int = 0) -> dict[str, np.ndarray]:
     return {"IsolationForest": -forest.score_samples(X_test), "PCA": error}
 
 
+def _numeric(detector, X_train, X_test) -> tuple[np.ndarray, np.ndarray]:
+    """The rows as numbers for the baselines: a table with text columns one-hot encoded (and its
+    numbers scaled) as the detector's model sees it; anything else as it is."""
+    from aekit.data.tabular import TabularPreprocessor
+
+    prep = getattr(getattr(detector, "estimator_", None), "scaler_", None)
+    if isinstance(prep, TabularPreprocessor):
+        return prep.transform(X_train), prep.transform(X_test)
+    return np.asarray(X_train), np.asarray(X_test)
+
+
 def detector_report(detector, X_test, y_test, out, *, X_train=None, image_shape=None, name: str = "detector",
                     seed: int = 0, command: str = "") -> Path:
     """Write ``out/report.html`` (+ ``results.csv`` and ``figures/``); return the report's path.
 
     ``y_test``: 1 = anomaly, 0 = normal. ``X_train``: the normal rows the
-    detector was fitted on, to fit the baselines on (optional).
+    detector was fitted on, to fit the baselines on (optional; a table with
+    text columns is one-hot encoded for them as for the detector).
     """
+    from aekit.data.tabular import take_rows
     from aekit.viz import plot_score_histogram, write_report
     from aekit.viz.anomaly import plot_explanations, plot_roc_pr
 
@@ -47,7 +60,7 @@ def detector_report(detector, X_test, y_test, out, *, X_train=None, image_shape=
         raise DataError(f"y_test: expected both normal (0) and anomalous (1) samples, got only {np.unique(y_test)}")
     scores = {name: detector.decision_function(X_test)}
     if X_train is not None:
-        scores.update(baseline_scores(np.asarray(X_train), np.asarray(X_test), seed))
+        scores.update(baseline_scores(*_numeric(detector, X_train, X_test), seed))
     flagged = detector.predict(X_test)
     table = pd.DataFrame([{"detector": method, "auroc": roc_auc_score(y_test, s),
                            "average_precision": average_precision_score(y_test, s)} for method, s in scores.items()])
@@ -66,7 +79,10 @@ def detector_report(detector, X_test, y_test, out, *, X_train=None, image_shape=
     if detector.score in ("mse", "mae"):
         top = np.argsort(-scores[name])[:N_SHOWN]
         labels = [f"#{i} {'anomaly' if y_test[i] else 'normal'}" for i in top]
-        figures.append((plot_explanations(np.asarray(X_test)[top], detector.explain(np.asarray(X_test)[top]),
+        rows = take_rows(X_test, top)  # a table with text columns stays a DataFrame
+        shares = detector.explain(rows)
+        shown = np.asarray(rows) if image_shape is not None else shares  # a table's bars need only the shares
+        figures.append((plot_explanations(shown, shares,
                                           out / "figures" / "most_anomalous.png", image_shape=image_shape,
                                           names=detector.feature_names_, row_labels=labels),
                         f"The {len(top)} most anomalous test samples and each feature's share of their score."))

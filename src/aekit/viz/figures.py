@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from aekit.evaluation._validation import as_matrix, as_vector, check_image_shape, check_same_length
+from aekit.evaluation.validation import as_matrix, as_vector, check_image_shape, check_same_length
 from aekit.exceptions import DataError
 from aekit.viz._images import display_range, grid_rows, image_rows, mosaic, row_centers, show, to_pixels
 
@@ -38,6 +38,41 @@ def plot_reconstructions(
 
     ``image_shape`` is (c, h, w) with c = 1 (gray) or 3 (RGB). Both rows share
     the originals' value range. Default size: figsize (10, 2.5) → 1000x250 px.
+
+    Parameters
+    ----------
+    X, X_rec : array-like of shape (n_samples, c * h * w) or images
+        Originals and their reconstructions.
+    image_shape : tuple (c, h, w)
+        How a row is an image.
+    path : str or pathlib.Path
+        The PNG to write.
+    n : int, default=10
+        How many images.
+    title : str
+        The figure's title.
+    figsize : tuple of float, default=(10, 2.5)
+        Inches (100 px each).
+
+    Returns
+    -------
+    pathlib.Path
+        The PNG written.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        Rows that are not images of ``image_shape``, or ``X`` and ``X_rec``
+        of different shapes.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from aekit.data import load_dataset
+    >>> from aekit.viz import plot_reconstructions
+    >>> X = load_dataset("digits").X_test
+    >>> plot_reconstructions(X, 1 - X, (1, 8, 8), f"{tempfile.mkdtemp()}/rec.png").suffix
+    '.png'
     """
     X, shape = image_rows(X, image_shape, "X")
     X_rec, _ = image_rows(X_rec, image_shape, "X_rec")
@@ -71,10 +106,10 @@ def plot_samples(
     """A square-ish grid of the first ``n`` samples. Default: (8, 8) → 800x800 px."""
     X, shape = image_rows(X_samples, image_shape, "X_samples")
     images = to_pixels(X[:n], shape, display_range(X[:n]))
-    fig, ax = _figure(figsize, title)
+    fig, ax = new_figure(figsize, title)
     show(ax, mosaic(grid_rows(images, math.ceil(math.sqrt(len(images))))))
     ax.set_axis_off()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_latent_manifold(
@@ -96,12 +131,12 @@ def plot_latent_manifold(
         raise DataError(f"decode_fn: expected {len(codes)} decoded rows, got {len(decoded)}")
     images = to_pixels(decoded, shape, display_range(decoded))
     half_step = lim / (n - 1)
-    fig, ax = _figure(figsize, title)
+    fig, ax = new_figure(figsize, title)
     extent = (-lim - half_step, lim + half_step, -lim - half_step, lim + half_step)
     show(ax, mosaic(grid_rows(images, n)), extent=extent)
     ax.set_xlabel("z1")
     ax.set_ylabel("z2")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_image_rows(
@@ -131,14 +166,14 @@ def plot_image_rows(
 def _labelled_rows(rows, labels, shape, path, title, figsize, reference: int = 0) -> Path:
     value_range = display_range(rows[reference])
     canvas = mosaic([to_pixels(r, shape, value_range) for r in rows])
-    fig, ax = _figure(figsize, title)
+    fig, ax = new_figure(figsize, title)
     show(ax, canvas)
     ax.set_xticks([])
     ax.set_yticks(row_centers(len(rows), shape[1]), labels=labels, fontsize=11)
     ax.tick_params(left=False)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 # ---------------------------------------------------------------- codes
@@ -155,6 +190,45 @@ def plot_code_map(
     UMAP (if umap-learn is installed; else t-SNE with a warning) or PCA.
     Up to 20 distinct labels get a legend, more (or float labels) a colorbar;
     ``y=None`` draws one colour. Default: (8, 6) → 800x600 px.
+
+    Parameters
+    ----------
+    Z : array-like of shape (n_samples, n_codes)
+        Codes, at least 2 columns.
+    y : array-like of shape (n_samples,) or None
+        Labels for the colours.
+    path : str or pathlib.Path
+        The PNG to write.
+    method : {"tsne", "umap", "pca"}, default="tsne"
+        The 2-D embedding of wider codes.
+    max_points : int, default=2000
+        Most samples drawn (a random subsample).
+    random_state : int, default=0
+        Seed of the subsample and the embedding.
+    title : str or None
+        The figure's title (None: says what is drawn).
+    figsize : tuple of float, default=(8, 6)
+        Inches (100 px each).
+
+    Returns
+    -------
+    pathlib.Path
+        The PNG written.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        Codes with fewer than 2 columns, an unknown method, or labels of
+        another length.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sklearn.datasets import load_digits
+    >>> from aekit.viz import plot_code_map
+    >>> X, y = load_digits(return_X_y=True)
+    >>> plot_code_map(X[:300], y[:300], f"{tempfile.mkdtemp()}/codes.png", method="pca").suffix
+    '.png'
     """
     Z = as_matrix(Z, "Z")
     if Z.shape[1] < 2:
@@ -169,11 +243,11 @@ def plot_code_map(
         keep = np.sort(rng.choice(len(Z), max_points, replace=False))
         Z, y = Z[keep], (None if y is None else y[keep])
     points, axis_name = embed_2d(Z, method, random_state)
-    fig, ax = _figure(figsize, title or f"Codes ({Z.shape[1]}-D, {len(Z)} points) by {axis_name}, coloured by label")
+    fig, ax = new_figure(figsize, title or f"Codes ({Z.shape[1]}-D, {len(Z)} points) by {axis_name}, coloured by label")
     _scatter_by_label(fig, ax, points, y)
     ax.set_xlabel(f"{axis_name} 1")
     ax.set_ylabel(f"{axis_name} 2")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_code_maps(
@@ -212,7 +286,7 @@ def plot_code_maps(
         ax.set_title(f"{name} ({Z.shape[1]}-D, {axis_name})", fontsize=11)
         ax.set_xticks([])
         ax.set_yticks([])
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def embed_2d(Z: np.ndarray, method: str, random_state) -> tuple[np.ndarray, str]:
@@ -280,7 +354,7 @@ def plot_loss_curves(history: pd.DataFrame, path, title: str = "Loss per epoch",
         raise DataError(f"history: expected columns 'epoch' and 'train_loss', missing {sorted(missing)}")
     if len(history) == 0:
         raise DataError("history: expected at least one epoch, got an empty table")
-    fig, ax = _figure(figsize, title)
+    fig, ax = new_figure(figsize, title)
     curves = [c for c in ("train_loss", "val_loss") if c in history.columns]
     for column in curves:
         rows = history[["epoch", column]].dropna()
@@ -295,7 +369,7 @@ def plot_loss_curves(history: pd.DataFrame, path, title: str = "Loss per epoch",
     ax.set_ylabel("loss")
     ax.grid(True, alpha=0.3)
     ax.legend()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_loss_comparison(
@@ -307,7 +381,7 @@ def plot_loss_comparison(
     """
     if not histories:
         raise DataError("histories: expected at least one model's history, got none")
-    fig, ax = _figure(figsize, title)
+    fig, ax = new_figure(figsize, title)
     finite = []
     for name, history in histories.items():
         column = "val_loss" if "val_loss" in history.columns and history["val_loss"].notna().any() else "train_loss"
@@ -324,7 +398,7 @@ def plot_loss_comparison(
     ax.set_ylabel("loss")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=9)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_score_histogram(
@@ -340,7 +414,7 @@ def plot_score_histogram(
     if not np.isfinite(scores).all():
         raise DataError("scores: expected finite values, got NaN/inf")
     edges = np.histogram_bin_edges(scores, bins=min(60, max(10, int(np.sqrt(len(scores))))))
-    fig, ax = _figure(figsize, title)
+    fig, ax = new_figure(figsize, title)
     if labels is None:
         ax.hist(scores, bins=edges, color="tab:blue", alpha=0.8, label="all samples")
     else:
@@ -355,20 +429,22 @@ def plot_score_histogram(
     ax.set_xlabel("anomaly score (higher = more anomalous)")
     ax.set_ylabel("samples")
     ax.legend()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 # ---------------------------------------------------------------- helpers
 
 
-def _figure(figsize, title: str):
+def new_figure(figsize, title: str):
+    """A matplotlib Figure (no pyplot state) with one titled axes: ``(fig, ax)``."""
     fig = Figure(figsize=figsize, dpi=DPI, layout="constrained")
     ax = fig.add_subplot()
     ax.set_title(title, fontsize=12)
     return fig, ax
 
 
-def _save(fig: Figure, path) -> Path:
+def save_figure(fig: Figure, path) -> Path:
+    """Write ``fig`` as a PNG at ``path`` (its folder created) and return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=DPI, format="png", bbox_inches=None)

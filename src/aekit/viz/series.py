@@ -9,15 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from aekit.data.series import flagged_segments
-
-DPI = 100
-
-
-def _save(fig: Figure, path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI)
-    return path
+from aekit.viz.figures import save_figure
 
 
 def plot_series_rows(rows: dict[str, np.ndarray], series_shape: tuple[int, int], path, n: int = 4,
@@ -38,7 +30,7 @@ def plot_series_rows(rows: dict[str, np.ndarray], series_shape: tuple[int, int],
     axes[0].legend(loc="upper right", fontsize="small", ncol=min(len(shaped), 4))
     axes[-1].set_xlabel("time step" + (" (channel 0)" if channels > 1 else ""))
     fig.suptitle(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_series_anomalies(series, scores, threshold: float, segments, path, truth=None,
@@ -64,5 +56,5 @@ def plot_series_anomalies(series, scores, threshold: float, segments, path, trut
     bottom.set_xlabel("time step")
     bottom.legend(loc="upper right", fontsize="small")
     fig.suptitle(title + ("  (green: labelled anomalies)" if truth is not None else ""))
-    return _save(fig, path)
+    return save_figure(fig, path)
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from aekit.exceptions import DataError
-from aekit.viz.figures import _figure, _save
+from aekit.viz.figures import new_figure, save_figure
 
 MAX_FEATURES_SHOWN = 30
 
@@ -41,7 +41,7 @@ def plot_feature_errors(errors: pd.DataFrame, path, title: str = "Reconstruction
         order = order[:max_features]
     shown = values.loc[order[::-1]]  # the worst at the top
     n_features, n_models = shown.shape
-    fig, ax = _figure((9, max(3.0, 0.9 + n_features * (0.16 + 0.1 * n_models))), title)
+    fig, ax = new_figure((9, max(3.0, 0.9 + n_features * (0.16 + 0.1 * n_models))), title)
     height = 0.8 / n_models
     colours = matplotlib.colormaps["tab10"].colors
     positions = np.arange(n_features)
@@ -53,4 +53,4 @@ def plot_feature_errors(errors: pd.DataFrame, path, title: str = "Reconstruction
     ax.margins(y=0.01)
     if n_models > 1:
         ax.legend(loc="lower right", fontsize=9, frameon=False)
-    return _save(fig, path)
+    return save_figure(fig, path)

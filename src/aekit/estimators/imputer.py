@@ -1,0 +1,384 @@
+"""``aekit.AutoencoderImputer``: fill in the missing cells of a table with an
+autoencoder, as a scikit-learn transformer and a drop-in for ``IterativeImputer``."""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+from aekit.data.missing import MissingTableEncoder
+from aekit.data.validation import feature_names_of, is_dataframe, short_list
+from aekit.estimators.base import AutoencoderEstimator, hidden_sizes, seed_from
+from aekit.estimators.params import store_params
+from aekit.exceptions import DataError
+from aekit.models.imputation import ImputerConfig, MaskedDAEConfig, MIWAEConfig, NotMIWAEConfig
+from aekit.training.devices import model_device
+
+MODELS = ("auto", "dae", "miwae", "not-miwae")
+MISSING = ("mcar", "mnar")
+SCORE_FRACTION = 0.2  # share of the observed cells ``score`` hides
+SCORE_STREAM = 27  # its random stream: not the one a user's own default_rng(seed) mask comes from
+
+
+class EmptyRowWarning(UserWarning):
+    """Rows with no observed cell: left out of training, filled from the model alone."""
+
+
+class AutoencoderImputer(AutoencoderEstimator):
+    """Fill in missing values of a table with an autoencoder.
+
+    A scikit-learn transformer with ``IterativeImputer``'s interface
+    (``missing_values``, ``add_indicator``, ``keep_empty_features``; works in
+    a ``Pipeline`` and with ``clone``). Unlike every other aekit estimator,
+    its training data may hold NaN. Observed cells are returned exactly as
+    given; only missing ones are filled.
+
+    Parameters
+    ----------
+    model : {"auto", "dae", "miwae", "not-miwae"}, default="auto"
+        "dae": a masked denoising autoencoder: in training a further
+        ``mask_rate`` of the observed cells is hidden and the network,
+        given the rest and the mask, is scored on the observed cells only.
+        "miwae": MIWAE (Mattei & Frellsen 2019), a deep latent variable model
+        fitted on the importance-weighted bound of the observed entries.
+        "not-miwae": not-MIWAE (Ipsen et al. 2021), MIWAE with a logistic
+        self-masking model of the mask. "auto": "dae" for
+        ``missing="mcar"``, "not-miwae" for ``missing="mnar"``.
+    missing : {"mcar", "mnar"}, default="mcar"
+        What the missingness is assumed to be. "mcar" (also right for MAR):
+        whether a cell is missing does not depend on its own value, given the
+        observed ones; the models learn from the observed cells as they are.
+        "mnar": a cell's chance of being missing depends on its own value
+        (logistic self-masking per numeric column: e.g. large values left
+        blank more often); only "not-miwae" models that.
+    missing_values : float or None, default=np.nan
+        The placeholder of a missing cell (NaN, None and ``pd.NA`` always count).
+    add_indicator : bool, default=False
+        Append one 0/1 column per feature that had missing values in fit
+        (``missingindicator_<name>``), as scikit-learn's imputers do.
+    keep_empty_features : bool, default=False
+        Columns without any observed value in fit are dropped from the output
+        (with a warning), as in scikit-learn; True keeps them, filled with 0.
+    latent_dim : int, default=16
+        Size of the code.
+    hidden : int or tuple of int, default=(128, 128)
+        Hidden layers of the encoder (the decoder mirrors them).
+    mask_rate : float, default=0.25
+        "dae": share of the observed columns hidden in each training batch.
+    n_samples : int, default=20
+        "miwae" / "not-miwae": importance samples K of the training bound.
+    n_draws : int, default=100
+        "miwae" / "not-miwae": importance samples behind each fill.
+    integer_columns : "auto", list or None, default="auto"
+        Numeric columns whose fills are rounded: "auto" takes a DataFrame's
+        integer columns and those whose observed values are whole numbers.
+    handle_unknown : {"error", "ignore"}, default="error"
+        A category not seen in fit: "error" raises a DataError; "ignore"
+        warns and lets the model treat the cell as missing (the value is
+        kept in the output).
+    learning_rate, weight_decay, batch_size, max_epochs, validation_fraction, patience :
+        As for :class:`aekit.Autoencoder` (``"auto"`` budgets from the number of rows).
+        Early stopping watches the loss on hidden observed cells of held-out rows.
+    random_state : int or None
+        Seed for initialisation, masking, training and the draws behind fills.
+    verbose, checkpoint_dir, resume, log_dir, accelerator, devices, num_nodes, strategy, precision, num_threads :
+        As for :class:`aekit.Autoencoder`.
+
+    Attributes
+    ----------
+    model_ : aekit.models.imputation.TableImputer
+    scaler_ : aekit.data.missing.MissingTableEncoder
+        Column kinds, numeric statistics of the observed cells and categories.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        When fitted on a DataFrame with string column names.
+    indicator_features_ : ndarray of int
+        Columns that had missing values in fit (those ``add_indicator`` marks).
+    history_, best_epoch_, n_epochs_, stopped_early_ :
+        As for :class:`aekit.Autoencoder`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_diabetes
+    >>> from aekit import AutoencoderImputer
+    >>> X = load_diabetes().data
+    >>> X[np.random.default_rng(0).random(X.shape) < 0.2] = np.nan
+    >>> filled = AutoencoderImputer(max_epochs=3, random_state=0).fit_transform(X)
+    >>> bool(np.isnan(filled).any())
+    False
+    """
+
+    def __init__(self, model="auto", missing="mcar", missing_values=np.nan, add_indicator=False,
+                 keep_empty_features=False, latent_dim=16, hidden=(128, 128), mask_rate=0.25, n_samples=20,
+                 n_draws=100, integer_columns="auto", handle_unknown="error", learning_rate=1e-3,
+                 weight_decay=0.0, batch_size="auto", max_epochs="auto", validation_fraction="auto",
+                 patience="auto", random_state=None, verbose=0, checkpoint_dir=None, resume=False, log_dir=None,
+                 accelerator="auto", devices=1, num_nodes=1, strategy="auto", precision="32", num_threads=None):
+        store_params(self, locals())
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+    # -- which model -------------------------------------------------------------
+    @property
+    def family(self) -> str:
+        """The model family the parameters choose (see ``model``)."""
+        if self.model not in MODELS:
+            raise ValueError(f"model must be one of {MODELS}, got {self.model!r}")
+        if self.missing not in MISSING:
+            raise ValueError(f"missing must be one of {MISSING}, got {self.missing!r}")
+        if self.model == "auto":
+            return "not-miwae" if self.missing == "mnar" else "masked-dae"
+        return {"dae": "masked-dae"}.get(self.model, self.model)
+
+    def _model_config(self, n_features: int, scaling: str) -> ImputerConfig:
+        n_numeric, sizes = self._layout
+        shared = dict(input_dim=n_features, n_numeric=n_numeric, category_sizes=sizes,
+                      latent_dim=self.latent_dim, hidden=hidden_sizes(self.hidden))
+        if self.family == "masked-dae":
+            return MaskedDAEConfig(**shared, mask_rate=self.mask_rate)
+        config = NotMIWAEConfig if self.family == "not-miwae" else MIWAEConfig
+        return config(**shared, n_samples=self.n_samples)
+
+    # -- fitting -----------------------------------------------------------------------
+    def fit(self, X, y=None):
+        """Fit the imputer on ``X`` (n_samples, n_features), missing cells included; ``y`` is ignored.
+
+        Raises
+        ------
+        DataError
+            When no column or no row has an observed value, or ``X`` is not a table.
+        """
+        self.family  # noqa: B018  (checks model and missing before any work)
+        X = self._with_nan(X)
+        encoder = MissingTableEncoder(self.handle_unknown, self.integer_columns).fit(X)
+        if not encoder.numeric_ and not encoder.categorical_:
+            raise DataError("X has no observed value in any column; expected at least one observed cell")
+        if self.keep_empty_features:
+            empty_categories = [c for c in encoder.empty_ if c in _categorical_names(X)]
+            if empty_categories:
+                raise DataError(f"categorical columns {short_list(empty_categories)} have no observed value: "
+                                "there is no category to fill them with; drop them or keep_empty_features=False")
+        values, observed = encoder.transform(X)
+        rows = observed.any(axis=1)
+        if not rows.all():
+            warnings.warn(EmptyRowWarning(
+                f"{int((~rows).sum())} rows of X have no observed cell (rows {short_list(np.nonzero(~rows)[0])}); "
+                "they are left out of training"), stacklevel=2)
+        self._layout = (len(encoder.numeric_), encoder.category_sizes_)
+        missing = encoder.missing_cells(X)
+        self._fit_scaled((values[rows], observed[rows]), encoder, encoder.n_features_, feature_names_of(X))
+        self.indicator_features_ = np.nonzero(missing.any(axis=0))[0]
+        if encoder.empty_ and not self.keep_empty_features:
+            warnings.warn(f"Skipping features without any observed values: {short_list(encoder.empty_)}. "
+                          "At least one non-missing value is needed for imputation with "
+                          "keep_empty_features=False.", UserWarning, stacklevel=2)
+        self._warn_if_still_improving()
+        return self
+
+    def _with_nan(self, X):
+        """``X`` with its ``missing_values`` placeholder turned into NaN (NaN itself needs nothing)."""
+        marker = self.missing_values
+        if marker is None or (isinstance(marker, float) and np.isnan(marker)) or marker is pd.NA:
+            return X
+        if is_dataframe(X):
+            return X.mask(X == marker)
+        array = np.asarray(X)
+        if array.dtype.kind in "biuf":
+            array = array.astype(np.float64)
+            array[array == marker] = np.nan
+            return array
+        return np.where(array == marker, np.nan, array)
+
+    # -- filling ------------------------------------------------------------------------
+    def transform(self, X):
+        """``X`` with every missing cell filled (observed cells as given).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_out) for a numeric table, or
+        a DataFrame when ``X`` has categorical columns; dropped empty columns
+        and ``add_indicator`` columns as in scikit-learn.
+        """
+        return self._completed(X, lambda x, observed, generator: self.model_.impute(x, observed, generator))
+
+    def sample(self, X, n_imputations: int = 5) -> list:
+        """``n_imputations`` plausible completions of ``X`` (multiple imputation).
+
+        MIWAE / not-MIWAE: sampling importance resampling from the model's
+        posterior of the missing cells. The masked DAE: each completion
+        predicts with a further random share (``mask_rate``) of the observed
+        cells hidden, as MIDAS draws with dropout; its spread is narrower than
+        a full posterior.
+
+        Returns
+        -------
+        list of ``n_imputations`` outputs shaped as :meth:`transform`'s.
+        """
+        if isinstance(n_imputations, bool) or not isinstance(n_imputations, numbers.Integral) or n_imputations < 1:
+            raise ValueError(f"n_imputations must be a positive integer, got {n_imputations!r}")
+        return [self._completed(X, lambda x, observed, generator: self.model_.draw(x, observed, generator),
+                                offset=i + 1) for i in range(n_imputations)]
+
+    def score(self, X, y=None) -> float:
+        """Minus the error of filling hidden observed cells of ``X``: the selection criterion.
+
+        A seeded ``SCORE_FRACTION`` (20%) of the observed cells is hidden,
+        filled, and compared: the mean over hidden cells of the squared error
+        in standardised units (numeric) or 0/1 for a wrong category. Never
+        looks at a missing cell, so hyperparameters chosen by it (e.g. with
+        ``GridSearchCV``) never see an evaluation mask.
+        """
+        errors, hidden = self._hidden_cell_errors(X)
+        return -float((errors * hidden).sum() / max(hidden.sum(), 1))
+
+    def hidden_cell_errors(self, X) -> pd.DataFrame:
+        """Per column, the error of filling its hidden observed cells (as :meth:`score` hides them).
+
+        Returns
+        -------
+        pandas.DataFrame with one row per encoded column: ``hidden_cells`` (how
+        many were hidden), ``rmse`` (numeric columns, standardised units) or
+        ``error_rate`` (categorical columns, the share of wrong categories).
+        """
+        errors, hidden = self._hidden_cell_errors(X)
+        n_numeric = self._layout_of()[0]
+        names = self.scaler_.numeric_ + self.scaler_.categorical_
+        counts = hidden.sum(axis=0)
+        means = (errors * hidden).sum(axis=0) / np.maximum(counts, 1)
+        rows = [{"column": name, "hidden_cells": int(counts[i]),
+                 "rmse": float(np.sqrt(means[i])) if i < n_numeric else np.nan,
+                 "error_rate": float(means[i]) if i >= n_numeric else np.nan}
+                for i, name in enumerate(names)]
+        return pd.DataFrame(rows).set_index("column")
+
+    def _hidden_cell_errors(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """(error per original column and row, 1 where that cell was hidden), both (n, n_columns)."""
+        check_is_fitted(self, "model_")
+        X = self._with_nan(X)
+        values, observed = self.scaler_.transform(X)
+        column_of = self.model_.column_of.cpu().numpy()
+        first = np.r_[True, column_of[1:] != column_of[:-1]]
+        seen = observed[:, first]  # per original column
+        rng = np.random.default_rng([seed_from(self.random_state), SCORE_STREAM])
+        hide = seen * (rng.random(seen.shape) < SCORE_FRACTION)
+        filled = self._filled_values(values, observed * (1 - hide[:, column_of]),
+                                     lambda x, observed, generator: self.model_.impute(x, observed, generator))
+        errors = np.square(filled - values)[:, :self._layout_of()[0]]
+        wrong = [np.argmax(filled[:, s], 1) != np.argmax(values[:, s], 1) for s in self._block_slices()]
+        return np.concatenate([errors, *(w[:, None] for w in wrong)], axis=1).astype(np.float64), hide
+
+    def _layout_of(self) -> tuple[int, tuple[int, ...]]:
+        return self.model_.config.n_numeric, tuple(self.model_.config.category_sizes)
+
+    def _block_slices(self) -> list[slice]:
+        start, slices = self._layout_of()[0], []
+        for size in self._layout_of()[1]:
+            slices.append(slice(start, start + size))
+            start += size
+        return slices
+
+    def _generator(self, offset: int = 0) -> torch.Generator:
+        generator = torch.Generator(device=model_device(self.model_))
+        return generator.manual_seed(seed_from(self.random_state) + offset)
+
+    def _filled_values(self, values: np.ndarray, observed: np.ndarray, fill, offset: int = 0) -> np.ndarray:
+        generator = self._generator(offset)
+        return self._batched(lambda batch: fill(*batch, generator), (values, observed))
+
+    def _completed(self, X, fill, offset: int = 0):
+        check_is_fitted(self, "model_")
+        X = self._with_nan(X)
+        self._check_feature_names(X)
+        self.scaler_.handle_unknown = self.handle_unknown  # set_params after fit applies
+        values, observed = self.scaler_.transform(X)
+        empty = ~observed.any(axis=1)
+        if empty.any() and observed.shape[1]:
+            warnings.warn(EmptyRowWarning(
+                f"{int(empty.sum())} rows of X have no observed cell (rows {short_list(np.nonzero(empty)[0])}); "
+                "they are filled from the model alone (close to the column means)"), stacklevel=3)
+        filled = self.scaler_.decode(self._filled_values(values, observed, fill, offset))
+        return self._assemble(X, filled)
+
+    def _assemble(self, X, filled: pd.DataFrame):
+        """The output table: X's missing cells replaced by ``filled``'s, empty columns and indicators."""
+        frame = self.scaler_.checked_frame(X)
+        missing = frame.isna()
+        out = frame.copy()
+        for column in filled.columns:
+            if not missing[column].any():
+                continue
+            if column in self.scaler_.categorical_:
+                out[column] = frame[column].astype(object).where(~missing[column], filled[column])
+                continue
+            out[column] = frame[column].astype("float64").fillna(filled[column])
+            if pd.api.types.is_integer_dtype(frame[column].dtype):  # a nullable integer column stays one
+                out[column] = out[column].astype(frame[column].dtype)
+        for column in self.scaler_.empty_:
+            if self.keep_empty_features:
+                out[column] = 0.0
+        keep = [c for c in out.columns if self.keep_empty_features or c not in self.scaler_.empty_]
+        out = out[keep]
+        indicators = missing.to_numpy()[:, self.indicator_features_] if self.add_indicator else None
+        if self.scaler_.categorical_:
+            if indicators is not None:
+                names = self._indicator_names()
+                out = pd.concat([out, pd.DataFrame(indicators.astype(np.float64), columns=names, index=out.index)],
+                                axis=1)
+            if is_dataframe(X):
+                out.index = X.index
+            return out
+        result = out.to_numpy(dtype=np.float64)
+        return result if indicators is None else np.hstack([result, indicators.astype(np.float64)])
+
+    # -- names, files ---------------------------------------------------------------------
+    def _input_names(self) -> list[str]:
+        names = getattr(self, "feature_names_in_", None)
+        return list(names) if names is not None else [f"x{i}" for i in range(self.n_features_in_)]
+
+    def _indicator_names(self) -> list[str]:
+        names = self._input_names()
+        return [f"missingindicator_{names[i]}" for i in self.indicator_features_]
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """The output columns: the input ones (empty ones dropped unless kept), then the indicators."""
+        check_is_fitted(self, "model_")
+        names = self._input_names()
+        empty = set(self.scaler_.empty_)
+        kept = [n for n, c in zip(names, self.scaler_.columns_) if self.keep_empty_features or c not in empty]
+        return np.asarray(kept + (self._indicator_names() if self.add_indicator else []), dtype=object)
+
+    # An imputer's output is the completed table: no codes to decode, no per-row reconstruction score.
+    inverse_transform = available_if(lambda self: False)(AutoencoderEstimator.inverse_transform)
+    score_samples = available_if(lambda self: False)(AutoencoderEstimator.score_samples)
+    reconstruct = available_if(lambda self: False)(AutoencoderEstimator.reconstruct)
+    column_errors = available_if(lambda self: False)(AutoencoderEstimator.column_errors)
+
+    @staticmethod
+    def preprocessing_from_dict(state: dict[str, Any]) -> MissingTableEncoder:
+        """The preprocessing stored in a model file (read by :func:`aekit.load`)."""
+        return MissingTableEncoder.from_dict(state)
+
+    def _fitted_state(self) -> dict[str, Any]:
+        return {**super()._fitted_state(), "indicator_features_": [int(i) for i in self.indicator_features_]}
+
+    def _restore(self, model, scaler, fitted: dict[str, Any]):
+        super()._restore(model, scaler, fitted)
+        self.indicator_features_ = np.asarray(fitted.get("indicator_features_", []), dtype=np.int64)
+        return self
+
+
+def _categorical_names(X) -> set[str]:
+    from aekit.data.tabular import categorical_columns
+
+    return set(categorical_columns(X))

@@ -1,0 +1,451 @@
+"""Autoencoders that fill in missing cells of a table.
+
+Every model here takes a batch ``(x, observed)``: ``x`` is the encoded row
+(numeric columns standardised, then one one-hot block per categorical
+column) with 0 in missing cells, ``observed`` is 1 where a cell was seen.
+Losses only ever look at observed cells. The three families:
+
+- :class:`MaskedDenoisingImputer` (``"masked-dae"``, the default): MIDAS /
+  ReMasker-like. In training, a further ``mask_rate`` of the observed columns
+  is hidden; the network sees the rest and the mask, and is scored on the
+  observed cells, the hidden ones weighted ``emphasis``. Assumes values are
+  missing at random (MCAR / MAR): what is missing looks like what is seen.
+- :class:`MIWAEImputer` (``"miwae"``, Mattei & Frellsen 2019): a deep latent
+  variable model trained on the importance-weighted bound of the observed
+  entries, ``log 1/K sum_k p(x_o | z_k) p(z_k) / q(z_k | x_o)``; fills are
+  self-normalised importance-sampling means. Assumes MAR (ignorable
+  missingness: the mask says nothing about the missing values).
+- :class:`NotMIWAEImputer` (``"not-miwae"``, Ipsen et al. 2021): MIWAE plus a
+  model of the mask, ``p(s_j = missing | x_j) = sigmoid(w_j (x_j - b_j))``
+  (logistic self-masking of each numeric column), so that values missing
+  *because* of their value (MNAR: high incomes left blank) are pulled the
+  right way. The bound adds ``log p(s | x_o, x_m)`` with ``x_m`` drawn from
+  the decoder. Categorical columns are taken as missing at random.
+
+The output layer is shared (:class:`TableHead`): numeric columns get a mean
+(and, for the latent-variable models, a Gaussian scale), each categorical
+block a softmax.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from aekit.models.base import BaseAutoencoder, ModelConfig
+from aekit.models.latent import GaussianPosterior, diagonal_gaussian_log_prob
+from aekit.nn import ACTIVATIONS, MLPDecoder, MLPEncoder
+from aekit.nn.layers import make_activation
+from aekit.nn.conv import ConvDecoder, ConvEncoder, check_image_shape
+
+VALIDATION_SEED = 27  # the hidden cells of the masked DAE's validation loss
+MIN_SCALE = 1e-2  # floor of a numeric column's Gaussian scale (standardised units)
+
+
+@dataclasses.dataclass
+class ImputerConfig(ModelConfig):
+    """What every table imputer shares.
+
+    ``input_dim`` is the encoded width: ``n_numeric`` standardised columns,
+    then one one-hot block of each size in ``category_sizes``.
+    """
+
+    input_dim: int
+    n_numeric: int = 0
+    category_sizes: tuple[int, ...] = ()
+    latent_dim: int = 16
+    hidden: tuple[int, ...] = (128, 128)
+    activation: str = "relu"
+
+    def validate(self) -> None:
+        if self.input_dim < 1 or self.latent_dim < 1 or not self.hidden or any(h < 1 for h in self.hidden):
+            raise ValueError(f"layer sizes must be >= 1 with at least one hidden layer, got input_dim="
+                             f"{self.input_dim}, hidden={self.hidden}, latent_dim={self.latent_dim}")
+        if any(s < 1 for s in self.category_sizes) or self.n_numeric < 0 or \
+                self.n_numeric + sum(self.category_sizes) != self.input_dim:
+            raise ValueError(f"n_numeric={self.n_numeric} plus category_sizes={self.category_sizes} must "
+                             f"add up to input_dim={self.input_dim}")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
+
+    @property
+    def n_columns(self) -> int:
+        """Original columns: the numeric ones and one per categorical block."""
+        return self.n_numeric + len(self.category_sizes)
+
+
+@dataclasses.dataclass
+class MaskedDAEConfig(ImputerConfig):
+    """``mask_rate``: share of the observed columns hidden in each training batch;
+    ``emphasis``: weight of the hidden cells in the loss (the rest: ``1 - emphasis``);
+    ``linear_skip``: a linear map from the input (values and mask) added to the output, so
+    that the linear regressions ICE fits are one layer away and the network adds the rest."""
+
+    mask_rate: float = 0.25
+    emphasis: float = 0.75
+    linear_skip: bool = True
+
+    def validate(self) -> None:
+        super().validate()
+        if not 0 < self.mask_rate < 1:
+            raise ValueError(f"mask_rate must be in (0, 1), got {self.mask_rate}")
+        if not 0 <= self.emphasis <= 1:
+            raise ValueError(f"emphasis must be in [0, 1], got {self.emphasis}")
+
+
+@dataclasses.dataclass
+class MIWAEConfig(ImputerConfig):
+    """``n_samples``: importance samples K of the training bound."""
+
+    n_samples: int = 20
+
+    def validate(self) -> None:
+        super().validate()
+        if self.n_samples < 1:
+            raise ValueError(f"n_samples must be >= 1, got {self.n_samples}")
+
+
+@dataclasses.dataclass
+class NotMIWAEConfig(MIWAEConfig):
+    """MIWAE plus a logistic self-masking model of each numeric column's mask."""
+
+
+class TableHead(nn.Module):
+    """Decoder outputs -> per-cell predictions and log-likelihoods of a mixed table.
+
+    The decoder emits ``n_numeric`` means (and, with ``scales``, as many raw
+    scales) followed by the logits of each categorical block.
+    """
+
+    def __init__(self, n_numeric: int, category_sizes: tuple[int, ...], scales: bool):
+        super().__init__()
+        self.n_numeric, self.category_sizes, self.scales = n_numeric, tuple(category_sizes), scales
+        self.n_outputs = n_numeric * (2 if scales else 1) + sum(category_sizes)
+
+    def split(self, out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None, list[torch.Tensor]]:
+        """(numeric means, numeric scales or None, list of category logits)."""
+        k = self.n_numeric
+        mean = out[..., :k]
+        scale = F.softplus(out[..., k:2 * k]) + MIN_SCALE if self.scales else None
+        start = 2 * k if self.scales else k
+        logits = []
+        for size in self.category_sizes:
+            logits.append(out[..., start:start + size])
+            start += size
+        return mean, scale, logits
+
+    def prediction(self, out: torch.Tensor) -> torch.Tensor:
+        """The expected encoded row: numeric means, then each block's probabilities."""
+        mean, _, logits = self.split(out)
+        return torch.cat([mean, *(lg.softmax(-1) for lg in logits)], dim=-1)
+
+    def cell_errors(self, out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """Per original column: squared error (numeric) or cross-entropy (categorical), (..., n_columns)."""
+        mean, _, logits = self.split(out)
+        parts = [(mean - x[..., :self.n_numeric]).pow(2)]
+        parts += [-(lg.log_softmax(-1) * block).sum(-1, keepdim=True)
+                  for lg, block in zip(logits, self._blocks(x))]
+        return torch.cat(parts, dim=-1)
+
+    def cell_log_probs(self, out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """Per original column: Gaussian (numeric) or categorical log-likelihood, (..., n_columns)."""
+        mean, scale, logits = self.split(out)
+        z = (x[..., :self.n_numeric] - mean) / scale
+        parts = [-0.5 * (z.pow(2) + math.log(2 * math.pi)) - scale.log()]
+        parts += [(lg.log_softmax(-1) * block).sum(-1, keepdim=True) for lg, block in zip(logits, self._blocks(x))]
+        return torch.cat(parts, dim=-1)
+
+    def draw(self, out: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """One encoded row drawn from p(x | decoder output): Gaussian numbers, one-hot categories."""
+        mean, scale, logits = self.split(out)
+        eps = torch.randn(mean.shape, generator=generator, dtype=mean.dtype, device=mean.device)
+        parts = [mean + (scale if scale is not None else 0.0) * eps]
+        for lg in logits:
+            flat = lg.reshape(-1, lg.shape[-1]).softmax(-1)
+            picked = torch.multinomial(flat, 1, generator=generator).reshape(lg.shape[:-1])
+            parts.append(F.one_hot(picked, lg.shape[-1]).to(lg.dtype))
+        return torch.cat(parts, dim=-1)
+
+    def _blocks(self, x: torch.Tensor) -> list[torch.Tensor]:
+        blocks, start = [], self.n_numeric
+        for size in self.category_sizes:
+            blocks.append(x[..., start:start + size])
+            start += size
+        return blocks
+
+
+class TableImputer(BaseAutoencoder):
+    """Base of the table imputers: the column layout, column masks and the fill rule.
+
+    Subclasses build ``encoder``, ``decoder`` and ``head`` and define
+    ``loss((x, observed))`` and ``predict(x, observed, generator)`` (the
+    expected encoded row given the observed cells).
+    """
+
+    config_class = ImputerConfig
+
+    def __init__(self, config: ImputerConfig, scales: bool):
+        """The output side every imputer shares: ``head`` (Gaussian ``scales`` or not) and the
+        decoder from the code to it; subclasses add the encoder."""
+        super().__init__(config)
+        c = config
+        self.head = TableHead(c.n_numeric, c.category_sizes, scales=scales)
+        self.decoder = self.build_decoder(c)
+        sizes = [1] * config.n_numeric + list(config.category_sizes)
+        column = torch.repeat_interleave(torch.arange(len(sizes)), torch.tensor(sizes, dtype=torch.long))
+        self.register_buffer("column_of", column, persistent=False)  # encoded col -> original col
+
+    def build_decoder(self, c: ImputerConfig) -> nn.Module:
+        """Code -> the head's outputs (an MLP mirroring ``hidden``)."""
+        return MLPDecoder(c.latent_dim, c.hidden, self.head.n_outputs, c.activation, "identity")
+
+    def column_mask(self, observed: torch.Tensor) -> torch.Tensor:
+        """(n, n_columns) 1 where an original column was observed (a block counts once)."""
+        first = torch.cat([torch.ones(1, dtype=torch.bool, device=observed.device),
+                           self.column_of[1:] != self.column_of[:-1]])
+        return observed[..., first]
+
+    def cells(self, column_values: torch.Tensor) -> torch.Tensor:
+        """Per-column values spread over the encoded cells (a block repeats its column's)."""
+        return column_values[..., self.column_of]
+
+    def network_input(self, x: torch.Tensor, observed: torch.Tensor) -> torch.Tensor:
+        return torch.cat([x * observed, observed], dim=-1)
+
+    def predict(self, x: torch.Tensor, observed: torch.Tensor,
+                generator: torch.Generator | None = None) -> torch.Tensor:
+        raise NotImplementedError
+
+    def impute(self, x: torch.Tensor, observed: torch.Tensor,
+               generator: torch.Generator | None = None) -> torch.Tensor:
+        """Observed cells as given, missing ones predicted (encoded units)."""
+        return torch.where(observed > 0, x, self.predict(x, observed, generator))
+
+    def draw(self, x: torch.Tensor, observed: torch.Tensor,
+             generator: torch.Generator | None = None) -> torch.Tensor:
+        """One plausible completion (multiple imputation); default: the prediction."""
+        return self.impute(x, observed, generator)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encoder(self.network_input(x, torch.ones_like(x)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.impute(x, torch.ones_like(x))
+
+    @torch.no_grad()
+    def reconstruction_error(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError("imputers are scored on hidden observed cells: see AutoencoderImputer.score")
+
+
+class MaskedDenoisingImputer(TableImputer):
+    """Masked denoising autoencoder: hide observed cells, rebuild them (see the module doc)."""
+
+    family = "masked-dae"
+    config_class = MaskedDAEConfig
+
+    def __init__(self, config: MaskedDAEConfig):
+        super().__init__(config, scales=False)
+        c = config
+        self.encoder = self.build_encoder(c)
+        self.skip = nn.Linear(2 * c.input_dim, self.head.n_outputs) if c.linear_skip else None
+
+    def build_encoder(self, c: MaskedDAEConfig) -> nn.Module:
+        """(values, mask) -> code."""
+        return MLPEncoder(2 * c.input_dim, c.hidden, c.latent_dim, c.activation, c.activation)
+
+    def hide(self, seen: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+        """Which observed columns to hide this step: each with probability ``mask_rate``."""
+        draws = torch.rand(seen.shape, device=seen.device, generator=generator)
+        return seen * (draws < self.config.mask_rate)
+
+    def outputs(self, x: torch.Tensor, observed: torch.Tensor) -> torch.Tensor:
+        inputs = self.network_input(x, observed)
+        out = self.decoder(self.encoder(inputs))
+        return out if self.skip is None else out + self.skip(inputs)
+
+    def predict(self, x, observed, generator=None):
+        return self.head.prediction(self.outputs(x, observed))
+
+    def loss(self, batch) -> dict[str, torch.Tensor]:
+        x, observed = batch
+        seen = self.column_mask(observed)
+        # validation hides the same cells every epoch, so early stopping compares like with like
+        generator = None if self.training else torch.Generator(seen.device).manual_seed(VALIDATION_SEED)
+        hidden = self.hide(seen, generator)
+        kept = seen - hidden
+        out = self.outputs(x, self.cells(kept))
+        errors = self.head.cell_errors(out, x)
+        w = self.config.emphasis
+        terms = {"hidden": (errors * hidden).sum() / hidden.sum().clamp_min(1),
+                 "kept": (errors * kept).sum() / kept.sum().clamp_min(1)}
+        terms["loss"] = w * terms["hidden"] + (1 - w) * terms["kept"]
+        return terms
+
+
+class MIWAEImputer(TableImputer):
+    """MIWAE: a VAE of the observed entries, trained on the importance-weighted bound."""
+
+    family = "miwae"
+    config_class = MIWAEConfig
+
+    def __init__(self, config: MIWAEConfig):
+        super().__init__(config, scales=True)
+        c = config
+        self.encoder = MLPEncoder(2 * c.input_dim, c.hidden[:-1], c.hidden[-1], c.activation, c.activation)
+        self.posterior = GaussianPosterior(c.hidden[-1], c.latent_dim)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.posterior(self.encoder(self.network_input(x, torch.ones_like(x))))[0]
+
+    def log_weights(self, x, observed, k: int, generator=None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(log importance weights (k, n), decoder outputs (k, n, .), completed rows (k, n, input_dim))."""
+        mean, log_var = self.posterior(self.encoder(self.network_input(x, observed)))
+        eps = torch.randn((k, *mean.shape), generator=generator, dtype=mean.dtype, device=mean.device)
+        z = mean + torch.exp(0.5 * log_var) * eps
+        out = self.decoder(z)
+        seen = self.column_mask(observed)
+        log_px = (self.head.cell_log_probs(out, x) * seen).sum(-1)
+        log_w = log_px + diagonal_gaussian_log_prob(z) - diagonal_gaussian_log_prob(z, mean, log_var)
+        completed, log_ps = self.completed_rows(out, x, observed, generator)
+        return log_w + log_ps, out, completed
+
+    def completed_rows(self, out, x, observed, generator=None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(what each importance sample says the row is, log p(mask | row) per sample).
+
+        MIWAE: the decoder's expected row; the mask is ignored (missing at random)."""
+        return self.head.prediction(out), torch.zeros(out.shape[:-1], dtype=out.dtype, device=out.device)
+
+    def loss(self, batch) -> dict[str, torch.Tensor]:
+        x, observed = batch
+        k = self.config.n_samples
+        log_w, _, _ = self.log_weights(x, observed, k)
+        bound = torch.logsumexp(log_w, dim=0) - math.log(k)
+        n_seen = self.column_mask(observed).sum().clamp_min(1)
+        return {"loss": -bound.sum() / n_seen}  # per observed cell, comparable across tables
+
+    def predict(self, x, observed, generator=None, k: int = 100):
+        """Self-normalised importance sampling: the weighted mean of the samples' completions."""
+        log_w, _, completed = self.log_weights(x, observed, k, generator)
+        return (log_w.softmax(dim=0).unsqueeze(-1) * completed).sum(0)
+
+    def draw(self, x, observed, generator=None, k: int = 100):
+        """Sampling importance resampling: a latent sample picked by its weight, then x_m ~ p(x_m | z)."""
+        log_w, out, _ = self.log_weights(x, observed, k, generator)
+        picked = torch.multinomial(log_w.T.softmax(-1), 1, generator=generator).squeeze(-1)
+        chosen = out[picked, torch.arange(out.shape[1], device=out.device)]
+        return torch.where(observed > 0, x, self.head.draw(chosen, generator))
+
+
+class NotMIWAEImputer(MIWAEImputer):
+    """not-MIWAE: MIWAE with a logistic self-masking model of the mask (values missing not at random)."""
+
+    family = "not-miwae"
+    config_class = NotMIWAEConfig
+
+    def __init__(self, config: NotMIWAEConfig):
+        super().__init__(config)
+        self.mask_weight = nn.Parameter(torch.zeros(config.n_numeric))
+        self.mask_bias = nn.Parameter(torch.zeros(config.n_numeric))
+
+    def completed_rows(self, out, x, observed, generator=None):
+        """Missing numbers drawn from p(x | z) (reparameterised, as in the paper), and
+        log p(s | x) = sum_j log Bernoulli(s_j; sigmoid(w_j (x_j - b_j)))."""
+        k = self.config.n_numeric
+        mean, scale, _ = self.head.split(out)
+        eps = torch.randn(mean.shape, generator=generator, dtype=mean.dtype, device=mean.device)
+        numbers = torch.where(observed[..., :k] > 0, x[..., :k], mean + scale * eps)
+        logits = self.mask_weight * (numbers - self.mask_bias)  # logit of P(missing)
+        missing = (1.0 - observed[..., :k]).expand_as(logits)
+        log_ps = -F.binary_cross_entropy_with_logits(logits, missing, reduction="none").sum(-1)
+        return torch.cat([numbers, self.head.prediction(out)[..., k:]], dim=-1), log_ps
+
+
+# -- images ----------------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class ConvImputerConfig(MaskedDAEConfig):
+    """A masked denoising autoencoder on images of ``image_shape`` (C, H, W): stride-2 conv
+    blocks with ``channels`` see the image and its mask (2C channels) and a transposed-conv
+    decoder rebuilds the image; beside it, ``local_channels`` > 0 adds a full-resolution path of
+    three 3x3 convolutions (no bottleneck: what the pixels next to a hole say, as the top
+    skip connection of a U-Net), summed before the output activation. Training hides random blocks (a rectangle with sides from a
+    quarter to three quarters of the image's, or one half of it) or, for the other
+    ``1 - block_share`` of the images, random pixels at a rate drawn from [0.2, 0.9]."""
+
+    hidden: tuple[int, ...] = (1,)  # not used: the conv layers are ``channels``
+    latent_dim: int = 64
+    image_shape: tuple[int, ...] = (1, 28, 28)
+    channels: tuple[int, ...] = (32, 64)
+    output_activation: str = "sigmoid"
+    block_share: float = 0.6
+    linear_skip: bool = False
+    local_channels: int = 32
+
+    def validate(self) -> None:
+        super().validate()
+        check_image_shape(self.image_shape, self.input_dim, self.channels)
+        if self.linear_skip:
+            raise ValueError("linear_skip does not apply to the convolutional imputer")
+        if self.local_channels < 0:
+            raise ValueError(f"local_channels must be >= 0, got {self.local_channels}")
+        if not 0 <= self.block_share <= 1:
+            raise ValueError(f"block_share must be in [0, 1], got {self.block_share}")
+        if self.output_activation not in ACTIVATIONS:
+            raise ValueError(f"output_activation must be one of {sorted(ACTIVATIONS)}, "
+                             f"got {self.output_activation!r}")
+
+
+class ConvMaskedImputer(MaskedDenoisingImputer):
+    """The masked denoising autoencoder with conv networks and block / pixel masks (image holes)."""
+
+    family = "masked-conv"
+    config_class = ConvImputerConfig
+
+    def build_encoder(self, c: ConvImputerConfig) -> nn.Module:
+        channels, height, width = c.image_shape
+        return ConvEncoder((2 * channels, height, width), c.channels, c.latent_dim, c.activation, c.activation)
+
+    def __init__(self, config: ConvImputerConfig):
+        super().__init__(config)
+        channels, height, width = config.image_shape
+        k = config.local_channels
+        self.local = nn.Sequential(
+            nn.Unflatten(1, (2 * channels, height, width)), nn.Conv2d(2 * channels, k, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(k, k, 3, padding=1), nn.ReLU(), nn.Conv2d(k, channels, 3, padding=1), nn.Flatten(),
+        ) if k else None
+        self.output_activation = make_activation(config.output_activation)
+
+    def build_decoder(self, c: ConvImputerConfig) -> nn.Module:
+        return ConvDecoder(c.latent_dim, tuple(c.image_shape), c.channels, c.activation, "identity")
+
+    def outputs(self, x: torch.Tensor, observed: torch.Tensor) -> torch.Tensor:
+        inputs = self.network_input(x, observed)
+        out = self.decoder(self.encoder(inputs))
+        return self.output_activation(out if self.local is None else out + self.local(inputs))
+
+    def hide(self, seen: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+        n = seen.shape[0]
+        channels, height, width = self.config.image_shape
+        kw = dict(device=seen.device, generator=generator)
+        rows = torch.arange(height, device=seen.device).view(1, -1, 1)
+        cols = torch.arange(width, device=seen.device).view(1, 1, -1)
+        # rectangles: sides in [1/4, 3/4] of the image's, anywhere inside it
+        h = (height * (0.25 + 0.5 * torch.rand(n, **kw))).long().clamp_min(1).view(-1, 1, 1)
+        w = (width * (0.25 + 0.5 * torch.rand(n, **kw))).long().clamp_min(1).view(-1, 1, 1)
+        top = (torch.rand(n, 1, 1, **kw) * (height - h + 1)).long()
+        left = (torch.rand(n, 1, 1, **kw) * (width - w + 1)).long()
+        block = (rows >= top) & (rows < top + h) & (cols >= left) & (cols < left + w)
+        # halves: top, bottom, left or right
+        side = torch.randint(0, 4, (n, 1, 1), **kw)
+        half = torch.where(side == 0, rows < height // 2, torch.where(side == 1, rows >= height // 2,
+                           torch.where(side == 2, cols < width // 2, cols >= width // 2)))
+        rate = 0.2 + 0.7 * torch.rand(n, 1, 1, **kw)
+        pixels = torch.rand(n, height, width, **kw) < rate
+        kind = torch.rand(n, 1, 1, **kw)
+        share = self.config.block_share
+        hidden = torch.where(kind < share * 0.7, block, torch.where(kind < share, half, pixels))
+        return seen * hidden.unsqueeze(1).expand(n, channels, height, width).reshape(n, -1)

@@ -1,0 +1,78 @@
+"""`aekit complete` on a real table with gaps and on a folder of images with masks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+from sklearn.datasets import load_diabetes, load_digits
+
+from aekit.cli import main
+
+pytestmark = pytest.mark.filterwarnings("ignore::aekit.exceptions.StillImprovingWarning")
+
+
+def run(args, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    out, err = capsys.readouterr()
+    return exit_info.value.code or 0, out, err
+
+
+@pytest.fixture(scope="module")
+def table_csv(tmp_path_factory):
+    """Diabetes with 20% of the feature cells blanked, an id column and the target; NA written as NA or empty."""
+    data = load_diabetes(as_frame=True).frame
+    rng = np.random.default_rng(0)
+    features = data.drop(columns="target")
+    gaps = features.mask(rng.random(features.shape) < 0.2)
+    table = pd.concat([pd.Series(np.arange(len(data)) + 1000, name="id"), gaps, data["target"]], axis=1)
+    path = tmp_path_factory.mktemp("complete") / "table.csv"
+    table.to_csv(path, index=False, na_rep="NA")
+    return path, table
+
+
+def test_complete_a_table_carries_ids_and_labels_and_adds_indicators(table_csv, tmp_path, capsys):
+    path, table = table_csv
+    out = tmp_path / "filled.csv"
+    code, stdout, err = run(["complete", "--data", str(path), "--out", str(out), "--id", "id",
+                             "--label", "target", "--indicator", "--epochs", "3"], capsys)
+    assert code == 0, err
+    filled = pd.read_csv(out)
+    assert list(filled.columns[:12]) == list(table.columns)
+    assert filled.iloc[:, :12].notna().all().all() and filled["id"].equals(table["id"])
+    observed = table.notna()
+    assert np.allclose(filled[table.columns][observed].fillna(0), table[observed].fillna(0))
+    assert filled["missingindicator_bmi"].sum() == table["bmi"].isna().sum()
+    assert "filled" in stdout
+
+
+def test_several_imputations_write_several_files_and_bad_columns_are_one_line(table_csv, tmp_path, capsys):
+    path, _ = table_csv
+    out = tmp_path / "filled.csv"
+    code, _, err = run(["complete", "--data", str(path), "--out", str(out), "--drop", "id", "--model", "miwae",
+                        "--n-imputations", "2", "--epochs", "2"], capsys)
+    assert code == 0, err
+    first, second = pd.read_csv(tmp_path / "filled_1.csv"), pd.read_csv(tmp_path / "filled_2.csv")
+    assert not first.equals(second)
+    code, _, err = run(["complete", "--data", str(path), "--out", str(out), "--drop", "nope"], capsys)
+    assert code == 1 and "has no column ['nope']" in err and "Traceback" not in err
+
+
+def test_complete_images_with_masks(tmp_path, capsys):
+    images = (load_digits().images[:200] / 16 * 255).astype(np.uint8)
+    folder, masks = tmp_path / "images", tmp_path / "masks"
+    folder.mkdir(), masks.mkdir()
+    hole = np.zeros((8, 8), np.uint8)
+    hole[2:5, 2:5] = 255
+    for i, image in enumerate(images):
+        Image.fromarray(image).save(folder / f"{i:03d}.png")
+        Image.fromarray(hole).save(masks / f"{i:03d}.png")
+    code, stdout, err = run(["complete", "--images", str(folder), "--masks", str(masks), "--out",
+                             str(tmp_path / "out"), "--epochs", "2"], capsys)
+    assert code == 0, err
+    result = np.asarray(Image.open(tmp_path / "out" / "007.png"))
+    assert np.array_equal(result[hole == 0], images[7][hole == 0])
+    code, _, err = run(["complete", "--images", str(folder), "--out", str(tmp_path / "o")], capsys)
+    assert code != 0 and "--masks" in err

@@ -1,0 +1,164 @@
+"""AutoencoderImputer: fills missing cells of real tables better than the column mean,
+behaves as a scikit-learn imputer, and refuses bad input with one clear error."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_breast_cancer, load_diabetes
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import Ridge
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.utils.estimator_checks import check_estimator
+
+from aekit import Autoencoder, AutoencoderImputer, load
+from aekit.estimators.imputer import EmptyRowWarning
+from aekit.exceptions import DataError
+
+QUICK = dict(max_epochs=3, random_state=0)
+pytestmark = pytest.mark.filterwarnings("ignore::aekit.exceptions.StillImprovingWarning")
+
+
+def _masked(X, rate, seed):
+    rng = np.random.default_rng(seed)
+    missing = rng.random(X.shape) < rate
+    missing[missing.all(axis=1), 0] = False  # never a whole row blanked
+    X_missing = X.copy()
+    X_missing[missing] = np.nan
+    return X_missing, missing
+
+
+@pytest.fixture(scope="module")
+def cancer_mcar():
+    X = load_breast_cancer().data
+    X = (X - X.mean(0)) / X.std(0)  # z-scored with complete-data statistics
+    X_missing, missing = _masked(X, 0.2, seed=1)
+    return X, X_missing, missing
+
+
+@pytest.fixture(scope="module")
+def diabetes_missing():
+    X, y = load_diabetes(return_X_y=True)
+    return _masked(X, 0.2, seed=2)[0], y
+
+
+def _rmse(filled, X, missing):
+    return float(np.sqrt(np.mean((filled[missing] - X[missing]) ** 2)))
+
+
+def test_masked_dae_beats_mean_imputation_on_breast_cancer(cancer_mcar):
+    X, X_missing, missing = cancer_mcar
+    mean_rmse = _rmse(SimpleImputer().fit_transform(X_missing), X, missing)
+    filled = AutoencoderImputer(max_epochs=40, random_state=0).fit_transform(X_missing)
+    assert np.array_equal(filled[~missing], X_missing[~missing])  # observed cells as given
+    assert _rmse(filled, X, missing) < 0.7 * mean_rmse  # about 0.5 against the mean's 1.03
+
+
+@pytest.mark.parametrize("model, missing_kind", [("miwae", "mcar"), ("auto", "mnar")])
+def test_latent_variable_imputers_beat_the_mean_and_draw_several_fills(cancer_mcar, model, missing_kind):
+    X, X_missing, missing = cancer_mcar
+    imputer = AutoencoderImputer(model=model, missing=missing_kind, max_epochs=10, n_samples=5, n_draws=20,
+                                 random_state=0).fit(X_missing)
+    assert imputer.model_.family == ("miwae" if model == "miwae" else "not-miwae")
+    assert _rmse(imputer.transform(X_missing), X, missing) < 0.85 * _rmse(
+        SimpleImputer().fit_transform(X_missing), X, missing)
+    first, second = imputer.sample(X_missing[:50], n_imputations=2)
+    assert not np.allclose(first, second) and np.array_equal(first[~missing[:50]], X_missing[:50][~missing[:50]])
+
+
+def test_reload_gives_identical_fills_and_a_seed_gives_identical_fits(tmp_path, diabetes_missing):
+    X, _ = diabetes_missing
+    for model in ("dae", "miwae"):
+        imputer = AutoencoderImputer(model=model, **QUICK).fit(X)
+        again = AutoencoderImputer(model=model, **QUICK).fit(X)
+        reloaded = load(imputer.save(tmp_path / f"{model}.safetensors"))
+        assert type(reloaded) is AutoencoderImputer
+        np.testing.assert_array_equal(imputer.transform(X), reloaded.transform(X))
+        np.testing.assert_array_equal(imputer.transform(X), again.transform(X))
+
+
+def test_pipeline_clone_indicator_and_feature_names(diabetes_missing):
+    X, y = diabetes_missing
+    pipe = make_pipeline(AutoencoderImputer(add_indicator=True, **QUICK), Ridge()).fit(X, y)
+    assert pipe.score(X, y) > 0.3
+    imputer = clone(pipe[0]).fit(X)
+    out = imputer.transform(X)
+    assert out.shape == (len(X), 20) and set(np.unique(out[:, 10:])) == {0.0, 1.0}
+    assert list(imputer.get_feature_names_out()[10:12]) == ["missingindicator_x0", "missingindicator_x1"]
+    assert imputer.score(X) < 0  # minus the error on hidden observed cells
+    search = GridSearchCV(AutoencoderImputer(**QUICK), {"latent_dim": [2, 8]}, cv=2).fit(X)
+    assert search.best_params_["latent_dim"] in (2, 8) and np.isfinite(search.best_score_)
+
+
+def test_empty_columns_follow_keep_empty_features_and_empty_rows_warn(diabetes_missing):
+    X = diabetes_missing[0][:100].copy()
+    X[:, 3] = np.nan
+    X[5] = np.nan
+    with pytest.warns(UserWarning, match="Skipping features without any observed values"):
+        dropped = AutoencoderImputer(**QUICK).fit(X)
+    with pytest.warns(EmptyRowWarning, match=r"rows \[5\]"):
+        out = dropped.transform(X)
+    assert out.shape == (100, 9) and not np.isnan(out).any()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        kept = AutoencoderImputer(keep_empty_features=True, **QUICK).fit(X).transform(X)
+    assert kept.shape == (100, 10) and np.all(kept[:, 3] == 0)
+    with pytest.raises(DataError, match="no observed value in any column"):
+        AutoencoderImputer(**QUICK).fit(np.full((5, 2), np.nan))
+
+
+def test_mixed_table_fills_categories_and_integers_and_keeps_observed_cells():
+    rng = np.random.default_rng(0)
+    n = 300
+    group = rng.choice(["a", "b", "c"], n)
+    size = np.where(group == "a", 1.0, np.where(group == "b", 5.0, 9.0)) + rng.normal(0, 0.3, n)
+    table = pd.DataFrame({"size": size, "count": pd.array(np.round(size * 2).astype(int), dtype="Int64"),
+                          "group": group})
+    gaps = table.copy()
+    gaps.loc[rng.random(n) < 0.2, "group"] = None
+    gaps.loc[rng.random(n) < 0.2, "count"] = pd.NA
+    imputer = AutoencoderImputer(max_epochs=30, random_state=0).fit(gaps)
+    filled = imputer.transform(gaps)
+    assert isinstance(filled, pd.DataFrame) and not filled.isna().any().any()
+    blank = gaps["group"].isna()
+    assert set(filled["group"]) <= {"a", "b", "c"}
+    assert (filled.loc[blank, "group"] == table.loc[blank, "group"]).mean() > 0.8  # size tells the group
+    assert filled["count"].dtype == "Int64"  # an integer column stays one
+    observed = gaps["count"].notna()
+    assert np.array_equal(filled.loc[observed, "count"], gaps.loc[observed, "count"])
+    per_column = imputer.hidden_cell_errors(gaps)
+    assert list(per_column.index) == ["size", "count", "group"] and per_column.loc["group", "error_rate"] < 0.2
+    with pytest.raises(DataError, match="categories not seen in fit: 'group': \\['z'\\]"):
+        imputer.transform(gaps.assign(group="z"))
+
+
+def test_bad_input_is_one_clear_error(diabetes_missing):
+    X, _ = diabetes_missing
+    imputer = AutoencoderImputer(**QUICK).fit(X)
+    with pytest.raises(DataError, match="X has 9 features, but AutoencoderImputer is expecting 10"):
+        imputer.transform(X[:, :9])
+    with pytest.raises(DataError, match="infinity"):
+        imputer.transform(np.where(np.isnan(X), np.inf, X))
+    with pytest.raises(ValueError, match="model must be one of"):
+        AutoencoderImputer(model="gain").fit(X)
+    with pytest.raises(ValueError, match="n_imputations must be a positive integer"):
+        imputer.sample(X, 0)
+
+
+def test_placeholder_missing_values_and_the_nan_refusal_elsewhere(diabetes_missing):
+    X, _ = diabetes_missing
+    coded = np.where(np.isnan(X), -999.0, X)
+    a = AutoencoderImputer(missing_values=-999.0, **QUICK).fit(coded).transform(coded)
+    b = AutoencoderImputer(**QUICK).fit(X).transform(X)
+    np.testing.assert_array_equal(a, b)
+    with pytest.raises(DataError, match="AutoencoderImputer fills missing cells"):
+        Autoencoder(max_epochs=1).fit(X)
+
+
+def test_scikit_learn_check_estimator():
+    check_estimator(AutoencoderImputer(latent_dim=2, hidden=(8,), max_epochs=1, random_state=0))
