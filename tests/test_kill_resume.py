@@ -21,7 +21,9 @@ import pytest
 
 HERE = Path(__file__).parent
 EPOCHS = 40
-FAMILIES = ["ae", "dae", "conv", "vae", "cvae", "aae", "stacked", "lstm-ae", "autorec", "multvae"]
+LONGER: dict[str, int] = {}  # families whose epochs are too short for a kill to land within EPOCHS
+# The recommenders (AutoRec, Mult-VAE) take no checkpoint_dir / resume yet: nothing to resume from.
+FAMILIES = ["ae", "dae", "conv", "vae", "cvae", "aae", "stacked", "lstm-ae"]
 # Bitwise where reachable; otherwise this tolerance, and the test says which families needed it.
 TOLERANCE = 1e-5
 
@@ -31,7 +33,8 @@ def configured(name: str, checkpoint_dir: str, resume: bool):
 
     estimator = make(name)
     params = estimator.get_params()
-    settings = {"checkpoint_dir": checkpoint_dir, "resume": resume, "max_epochs": EPOCHS, "patience": EPOCHS + 1}
+    epochs = LONGER.get(name, EPOCHS)
+    settings = {"checkpoint_dir": checkpoint_dir, "resume": resume, "max_epochs": epochs, "patience": epochs + 1}
     if "pretrain_epochs" in params:
         settings["pretrain_epochs"] = 3
     return estimator.set_params(**{k: v for k, v in settings.items() if k in params})
@@ -65,7 +68,7 @@ def test_kill_during_training_then_resume_equals_an_uninterrupted_run(name, tmp_
     worker = _worker(name, checkpoints, tmp_path / "killed.npz", resume=False)
     while not list(checkpoints.rglob("last.ckpt")) and worker.poll() is None:
         time.sleep(0.01)
-    time.sleep(float(rng.uniform(0.05, 0.6)))
+    time.sleep(float(rng.uniform(0.02, 0.3)))
     killed_while_training = worker.poll() is None
     worker.send_signal(signal.SIGKILL)
     worker.wait()
