@@ -25,7 +25,7 @@ def dry_run(tmp_path: Path, *options: str) -> tuple[subprocess.CompletedProcess,
     env = {**os.environ, "PYTHON": sys.executable,
            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run(["bash", str(SCRIPT), "--dry-run", "--out", str(tmp_path), *options],
-                          capture_output=True, text=True, env=env, cwd=tmp_path)
+                          capture_output=True, text=True, check=False, env=env, cwd=tmp_path)
     summary_file = tmp_path / "summary.json"
     assert summary_file.exists(), done.stdout + done.stderr
     return done, json.loads(summary_file.read_text())
@@ -59,9 +59,9 @@ def test_refuses_without_a_gpu_or_an_out_folder(tmp_path):
     if torch.cuda.is_available():
         pytest.skip("a GPU is visible: the real run would start")
     env = {**os.environ, "PYTHON": sys.executable}
-    done = subprocess.run(["bash", str(SCRIPT), "--out", str(tmp_path)], capture_output=True, text=True, env=env)
+    done = subprocess.run(["bash", str(SCRIPT), "--out", str(tmp_path)], capture_output=True, text=True, check=False, env=env)
     assert done.returncode == 1 and "no CUDA GPU" in done.stderr
-    done = subprocess.run(["bash", str(SCRIPT), "--dry-run"], capture_output=True, text=True, env=env)
+    done = subprocess.run(["bash", str(SCRIPT), "--dry-run"], capture_output=True, text=True, check=False, env=env)
     assert done.returncode == 2 and "--out" in done.stderr
 
 
