@@ -59,6 +59,7 @@ BENCHMARKS=(
   "reconstruction|benchmarks/reconstruction.py --skip-speed|benchmarks/reconstruction.py --skip-speed --epochs 1"
   "stacked|benchmarks/stacked.py --rows abcde|benchmarks/stacked.py --data fashion-mnist --rows a --n-train 300 --hidden 32 32 --pretrain-epochs 1 --epochs 1 --reduced dry-run"
   "anomaly|benchmarks/anomaly.py|benchmarks/anomaly.py --n-train 100 --n-test 500 --epochs 1 --classes 0 --skip-tabular --no-baselines"
+  "recsys|benchmarks/recsys.py --skip memory|benchmarks/recsys.py --seeds 1 --topn-seeds 1 --topn-epochs 1 --skip ratings,memory"
   "clustering|benchmarks/clustering.py|benchmarks/clustering.py --datasets digits --methods dec --seeds 1 --max-rows 300 --max-epochs 2 --max-iter 20 --no-spectral"
 )
 

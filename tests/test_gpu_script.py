@@ -17,6 +17,7 @@ EXPECTED_KEYS = {
     "reconstruction": {"command", "quality"},
     "stacked": {"command", "datasets"},
     "anomaly": {"command", "datasets"},
+    "recsys": {"command", "topn", "runs"},
     "clustering": {"protocol", "summary", "runs"},
 }
 
