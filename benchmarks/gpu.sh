@@ -57,6 +57,7 @@ echo "gpu.sh: device $DEVICE, accelerator $ACCELERATOR, precision $PRECISION, bu
 # name | full-protocol arguments (GPU) | dry-run arguments (CPU) ; every run adds its own --out.
 BENCHMARKS=(
   "reconstruction|benchmarks/reconstruction.py --skip-speed|benchmarks/reconstruction.py --skip-speed --epochs 1"
+  "generative|benchmarks/generative.py --sections autoencoders,vaes|benchmarks/generative.py --sections autoencoders,vaes --n-train 300 --epochs 1 --vae-epochs 1 --vae-models dense --ll-samples 2 --ll-rows 100 --channels 8,16 --conv-batch-norm off --threads 1"
   "stacked|benchmarks/stacked.py --rows abcde|benchmarks/stacked.py --data fashion-mnist --rows a --n-train 300 --hidden 32 32 --pretrain-epochs 1 --epochs 1 --reduced dry-run"
   "anomaly|benchmarks/anomaly.py|benchmarks/anomaly.py --n-train 100 --n-test 500 --epochs 1 --classes 0 --skip-tabular --no-baselines"
   "recsys|benchmarks/recsys.py --skip memory|benchmarks/recsys.py --seeds 1 --topn-seeds 1 --topn-epochs 1 --skip ratings,memory"

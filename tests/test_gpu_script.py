@@ -15,6 +15,7 @@ SCRIPT = ROOT / "benchmarks" / "gpu.sh"
 # Keys each benchmark's results file must hold (the figures a GPU run reports).
 EXPECTED_KEYS = {
     "reconstruction": {"command", "quality"},
+    "generative": {"command", "autoencoders", "vaes"},
     "stacked": {"command", "datasets"},
     "anomaly": {"command", "datasets"},
     "recsys": {"command", "topn", "runs"},
