@@ -71,3 +71,28 @@ def test_refuses_without_a_gpu_or_an_out_folder(tmp_path):
 def test_full_dry_run(tmp_path):
     done, summary = dry_run(tmp_path)
     check_runs(done, summary, set(EXPECTED_KEYS))
+
+
+@pytest.mark.filterwarnings("ignore::aekit.exceptions.StillImprovingWarning")
+def test_on_device_overrides_every_fit_and_refuses_unknown_settings(monkeypatch, digits):
+    import aekit.training.fit as fit_module
+    from aekit import Autoencoder
+    from aekit.training import TrainConfig
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from on_device import override_device
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    monkeypatch.setattr(fit_module, "trainer_device_options", fit_module.trainer_device_options)  # restored after
+    with pytest.raises(ValueError, match="precision must be one of"):
+        override_device(precision="8-bit")
+    seen = []
+    original = fit_module.trainer_device_options
+    monkeypatch.setattr(fit_module, "trainer_device_options", lambda cfg: seen.append(cfg) or original(cfg))
+    override_device("cpu", "bf16-mixed")
+    options = fit_module.trainer_device_options(TrainConfig())
+    assert options["accelerator"] == "cpu" and options["precision"] == "bf16-mixed"
+    X_train = digits[0]
+    ae = Autoencoder(latent_dim=4, hidden=(16,), max_epochs=2, random_state=0).fit(X_train)  # a real fit goes through it
+    assert len(seen) == 2 and ae.transform(X_train).shape == (len(X_train), 4)
