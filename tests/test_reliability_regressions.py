@@ -95,3 +95,12 @@ def test_clustering_of_rows_far_outside_the_data_is_not_nan():
     X = data_of("clustering")[1][0][:3].copy()
     X[1] = 1e30  # its code's squared distances overflowed float32: q = 0 / 0 = NaN
     assert np.isfinite(clustering.predict_proba(X)).all() and np.isfinite(clustering.score_samples(X)).all()
+
+
+@pytest.mark.parametrize("name", ["lstm-ae", "conv1d-ae"])
+def test_series_of_1e30_give_an_error_naming_the_rows_not_inf(name):
+    model = fit_zoo(name)  # found by the slow fuzzing run: score_samples returned inf
+    X = data_of(name)[1][0][:3].copy()
+    X[1] = 1e30
+    with pytest.raises(DataError, match=r"NaN or inf for 1 row\(s\) \(rows \[1\]\)"):
+        model.score_samples(X)
