@@ -9,7 +9,7 @@
 #                      its figures mean nothing)
 #   --out DIR          results folder (default benchmarks/results/gpu; --dry-run needs one, e.g. a temp folder)
 #   --only a,b         run only these benchmarks (names as in the summary)
-#   --budget SECONDS wall-clock limit of each run (default 7200 on a GPU, 300 in a dry run)
+#   --budget SECONDS wall-clock limit of each run (default 7200 on a GPU, 900 in a dry run)
 #   --precision P      16-mixed or bf16-mixed (default: bf16-mixed where the GPU supports it, else 16-mixed)
 #
 # Needs the extras: pip install -e ".[test,benchmarks]" (PyOD, Surprise and the other baselines).
@@ -38,7 +38,7 @@ done
 
 if [ "$DRY" = 1 ]; then
   [ -n "$OUT" ] || { echo "gpu.sh: --dry-run needs --out DIR (a temp folder; it never writes benchmarks/results/)" >&2; exit 2; }
-  ACCELERATOR=cpu; PRECISION=32; BUDGET="${BUDGET:-300}"
+  ACCELERATOR=cpu; PRECISION=32; BUDGET="${BUDGET:-900}"
   DEVICE="CPU (dry run: tiny budgets, figures meaningless)"
 else
   OUT="${OUT:-benchmarks/results/gpu}"
