@@ -78,21 +78,20 @@ def baselines(X, y, X_eval, y_eval, seed: int, spectral: bool):
     return out
 
 
-def deep(X, X_eval, seed: int, methods, encoder_params: dict, settings: dict):
-    """Each method on one pretrained autoencoder; labels of the fitted rows (or predicted for X_eval)."""
-    out, encoder = {}, "ae"
+def deep(X, X_eval, seed: int, methods, encoder_params: dict, settings: dict, record) -> None:
+    """Each method on one pretrained autoencoder; ``record`` gets each one's labels of the fitted rows
+    (or those predicted for X_eval) as soon as it is done."""
+    encoder = "ae"
     for method in methods:
         start = time.perf_counter()
         dc = DeepClustering(K, method=method, encoder=encoder, encoder_params=encoder_params or None,
                             random_state=seed, **settings).fit(X)
         if encoder == "ae":
             encoder = dc.encoder_  # pretrained once, shared by the other methods (each works on a copy)
-            pretrain = time.perf_counter() - start
-            out["pretraining"] = (None, pretrain, {"epochs": int(dc.encoder_.n_epochs_)})
+            record({"pretraining": (None, time.perf_counter() - start, {"epochs": int(dc.encoder_.n_epochs_)})})
         pred = dc.labels_ if X_eval is None else dc.predict(X_eval)
         extra = {"n_iter": int(dc.n_iter_), "converged": bool(dc.converged_)} if method in ("dec", "idec") else {}
-        out[f"ae+{method}"] = (pred, time.perf_counter() - start, extra)
-    return out
+        record({f"ae+{method}": (pred, time.perf_counter() - start, extra)})
 
 
 def summarise(rows):
@@ -137,25 +136,31 @@ def main(argv=None) -> None:
     out = args.out or RESULTS / ("clustering-reduced.json" if reduced else "clustering.json")
     encoder_params = {"max_epochs": args.max_epochs} if args.max_epochs else {}
     rows = []
+
+    def save() -> None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"protocol": "reduced" if reduced else "full", "args": {
+            k: str(v) for k, v in vars(args).items()}, "machine": platform.platform(),
+            "torch_threads": 1, "summary": summarise(rows), "runs": rows}, indent=1))
+
     for dataset in args.datasets.split(","):
         for seed in range(args.first_seed, args.first_seed + args.seeds):
             X, y, X_eval, y_eval = load(dataset, args.max_rows, seed)
             truth = y if X_eval is None else y_eval
-            results = {**baselines(X, y, X_eval, y_eval, seed, not args.no_spectral),
-                       **deep(X, X_eval, seed, args.methods.split(","), encoder_params,
-                              {"max_iter": args.max_iter} if args.max_iter else {})}
-            for method, (pred, seconds, *extra) in results.items():
-                row = {"dataset": dataset, "seed": seed, "method": method, "n_fit": len(X),
-                       "n_scored": len(truth), "seconds": seconds, **(extra[0] if extra else {})}
-                if pred is not None:
-                    row.update(clustering_metrics(truth, pred))
-                rows.append(row)
-                print(json.dumps(row), flush=True)
-            summary = summarise(rows)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(json.dumps({"protocol": "reduced" if reduced else "full", "args": {
-                k: str(v) for k, v in vars(args).items()}, "machine": platform.platform(),
-                "torch_threads": 1, "summary": summary, "runs": rows}, indent=1))
+
+            def record(results: dict) -> None:  # each result as soon as it is in: a stopped run keeps them
+                for method, (pred, seconds, *extra) in results.items():
+                    row = {"dataset": dataset, "seed": seed, "method": method, "n_fit": len(X),
+                           "n_scored": len(truth), "seconds": seconds, **(extra[0] if extra else {})}
+                    if pred is not None:
+                        row.update(clustering_metrics(truth, pred))
+                    rows.append(row)
+                    print(json.dumps(row), flush=True)
+                save()
+
+            record(baselines(X, y, X_eval, y_eval, seed, not args.no_spectral))
+            deep(X, X_eval, seed, args.methods.split(","), encoder_params,
+                 {"max_iter": args.max_iter} if args.max_iter else {}, record)
     print(markdown(summarise(rows)))
 
 

@@ -39,7 +39,7 @@ Jobs and baselines (each with every aekit default: ``latent_dim``,
 
     python benchmarks/defaults.py                 # full: seeds 0 1 2, every row
     python benchmarks/defaults.py --quick         # seeds 0 1, at most 600 rows per table, aae and the
-                                                  # stacked classifier on 6 tables only, 1000 images
+                                                  # stacked classifier on 6 tables only, 500 training images
     python benchmarks/defaults.py --jobs reduction,detection --sets biopsy,crabs
 
 Writes benchmarks/results/defaults[_quick].json (one record per dataset,
@@ -212,7 +212,9 @@ def peers(X_train_s, X_test_s, seed: int) -> dict[str, np.ndarray]:
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            pyod = PyODAutoEncoder(random_state=seed, verbose=0)
+            # PyOD's defaults, except a batch no larger than the training rows: with drop_last it
+            # would train on no batch at all (and fail) on a set of fewer than 32 normal rows
+            pyod = PyODAutoEncoder(random_state=seed, verbose=0, batch_size=min(32, len(X_train_s)))
             pyod.fit(X_train_s.astype(np.float32))  # PyOD 2.x's fit returns None: no chaining
             scores["pyod-autoencoder"] = pyod.decision_function(X_test_s.astype(np.float32))
     except ImportError:
@@ -359,7 +361,11 @@ def main(argv=None) -> None:
     parser.add_argument("--sets", default=None, help="comma-separated dataset names (default: all)")
     parser.add_argument("--max-rows", type=int, default=None)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--summarise", type=Path, nargs="+", help="only print the tables of these result files")
     args = parser.parse_args(argv)
+    if args.summarise:
+        print(summarise([r for path in args.summarise for r in json.loads(path.read_text())["records"]]))
+        return
     torch.set_num_threads(1)
     seeds = args.seeds or ([0, 1] if args.quick else [0, 1, 2])
     max_rows = args.max_rows or (600 if args.quick else None)
@@ -408,7 +414,7 @@ def main(argv=None) -> None:
 
         for seed in seeds:
             data = load_dataset(name, random_state=seed)
-            n_train = 1000 if args.quick else len(data.X_train)
+            n_train = 500 if args.quick else len(data.X_train)
             X_train, y_train = data.X_train[:n_train], data.y_train[:n_train]
             X_test, y_test = data.X_test[:500], data.y_test[:500]
             log(f"{name} {X_train.shape} seed {seed}")

@@ -133,6 +133,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-quality", action="store_true", help="only the speed figure")
     parser.add_argument("--skip-speed", action="store_true", help="only the quality figure")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results file (benchmarks/gpu.sh: its own folder)")
     args = parser.parse_args()
 
     torch.manual_seed(args.seed)
@@ -163,12 +164,13 @@ def main() -> None:
         print(f"test MSE: PCA-32 {pca_mse:.5f}, AE 784-256-32 {ae_mse:.5f}, ratio {ae_mse / pca_mse:.3f} "
               f"(target <= 0.65; {ae.n_epochs_} epochs, best {ae.best_epoch_}, {seconds:.0f} s)")
 
-    RESULTS.parent.mkdir(exist_ok=True)
+    out = args.out
+    out.parent.mkdir(parents=True, exist_ok=True)
     if args.skip_quality or args.skip_speed:  # keep the sections this run did not redo
-        previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        previous = json.loads(out.read_text()) if out.exists() else {}
         result = {**{k: previous[k] for k in ("speed", "overhead", "quality") if k in previous}, **result}
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {RESULTS}")
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ label (``Type``), text columns (``DriveTrain``, ``AirBags``, ``Origin``,
 from __future__ import annotations
 
 import json
-import warnings
 
 import numpy as np
 import pandas as pd

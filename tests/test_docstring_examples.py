@@ -19,7 +19,10 @@ FAST = ["aekit.data.noise", "aekit.data.scaling", "aekit.data.series", "aekit.da
         "aekit.data.validation", "aekit.detection.thresholds", "aekit.evaluation.metrics",
         "aekit.evaluation.tables", "aekit.data.registry", "aekit.nn.gdn", "aekit.data.loaders", "aekit.files",
         "aekit.io", "aekit.evaluation.clustering", "aekit.data.missing", "aekit.estimators.recommender",
-        "aekit.estimators.presets", "aekit.estimators.blocks", "aekit.data.download", "aekit.registry"]
+        "aekit.estimators.presets", "aekit.estimators.blocks", "aekit.data.download", "aekit.registry",
+        "aekit.evaluation.codes", "aekit.data.ucr",
+        "aekit.training.fit", "aekit.exceptions", "aekit.viz.figures",
+        "aekit.nn.mlp", "aekit.nn.layers", "aekit.nn.entropy"]
 SLOW = ["aekit.estimators.autoencoder", "aekit.estimators.detector", "aekit.estimators.stacked",
         "aekit.estimators.vae", "aekit.estimators.cvae", "aekit.estimators.aae", "aekit.estimators.conv",
         "aekit.estimators.sequence", "aekit.estimators.series_detector", "aekit.evaluation.generation",

@@ -95,3 +95,27 @@ def test_clustering_of_rows_far_outside_the_data_is_not_nan():
     X = data_of("clustering")[1][0][:3].copy()
     X[1] = 1e30  # its code's squared distances overflowed float32: q = 0 / 0 = NaN
     assert np.isfinite(clustering.predict_proba(X)).all() and np.isfinite(clustering.score_samples(X)).all()
+
+
+@pytest.mark.parametrize("name", ["lstm-ae", "conv1d-ae"])
+def test_series_of_1e30_give_an_error_naming_the_rows_not_inf(name):
+    model = fit_zoo(name)  # found by the slow fuzzing run: score_samples returned inf
+    X = data_of(name)[1][0][:3].copy()
+    X[1] = 1e30
+    with pytest.raises(DataError, match=r"NaN or inf for 1 row\(s\) \(rows \[1\]\)"):
+        model.score_samples(X)
+
+
+def test_cli_detect_score_of_a_blank_csv_and_generate_grid_of_a_table_model(tmp_path):
+    """Found by the slow fuzzing run: pandas' EmptyDataError and a bare ValueError reached the CLI."""
+    rng = np.random.default_rng(0)
+    pd.DataFrame(rng.random((60, 4)), columns=list("abcd")).to_csv(tmp_path / "t.csv", index=False)
+    small = ["--epochs", 1, "--latent", 2, "--hidden", 8, "-q"]
+    assert cli(["detect", "fit", "--data", tmp_path / "t.csv", *small, "--out", tmp_path / "d.safetensors"])[0] == 0
+    (tmp_path / "blank.csv").write_text("\n\n")
+    code, out = cli(["detect", "score", tmp_path / "d.safetensors", "--data", tmp_path / "blank.csv",
+                     "--out", tmp_path / "s.csv"])
+    assert code != 0
+    assert cli(["train", "--model", "vae", "--data", tmp_path / "t.csv", *small, "--out", tmp_path / "v"])[0] == 0
+    code, out = cli(["generate", tmp_path / "v" / "model.safetensors", "-n", 2, "--output", tmp_path / "g.png"])
+    assert code != 0  # cli() fails on any exception that is not aekit's own

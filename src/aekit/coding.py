@@ -77,7 +77,22 @@ def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
 
 
 def parse(data: bytes) -> tuple[StreamHeader, bytes, bytes]:
-    """(header, header bytes, payload) of a stream; the checksum is checked by :func:`check`."""
+    """Split a stream into its header and payload; the checksum is checked by :func:`check`.
+
+    Parameters
+    ----------
+    data : bytes
+
+    Returns
+    -------
+    (StreamHeader, bytes, bytes)
+        The header, its bytes, and the payload (without the checksum).
+
+    Raises
+    ------
+    StreamError
+        Not bytes, too short, another magic or format version, a damaged header.
+    """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise StreamError(f"a compressed stream must be bytes, got {type(data).__name__}")
     data = bytes(data)
@@ -153,7 +168,19 @@ class TableCoder:
 
 
 def encode_groups(groups: Iterator[tuple[TableCoder, int, np.ndarray]]) -> bytes:
-    """Range-code ``(coder, row, symbols)`` groups in order into one payload."""
+    """Range-code ``(coder, row, symbols)`` groups in order into one payload.
+
+    Parameters
+    ----------
+    groups : iterable of (TableCoder, int, ndarray of int)
+        Symbols (in ``[-offset, offset]``) and the table row that codes them.
+
+    Returns
+    -------
+    bytes
+        The range coder's words, little-endian, up to three trailing zero
+        bytes dropped; :class:`StreamDecoder` reads it back group by group.
+    """
     encoder = _constriction().stream.queue.RangeEncoder()
     for coder, row, symbols in groups:
         if len(symbols):

@@ -1,5 +1,21 @@
 """Errors aekit raises on purpose. Each carries one line that says what was
-expected and what came, so the CLI can print it as is."""
+expected and what came, so the CLI can print it as is.
+
+The errors about bad input are also ``ValueError`` (``DataError``,
+``ModelFileError``, ``CheckpointError``, ...), so code written for
+scikit-learn catches them; every one is an ``AekitError``.
+
+Examples
+--------
+>>> import numpy as np
+>>> from aekit import Autoencoder
+>>> from aekit.exceptions import AekitError, DataError
+>>> try:
+...     Autoencoder(max_epochs=1).fit(np.array([[1.0, np.nan], [0.0, 1.0]]))
+... except DataError as err:
+...     isinstance(err, (ValueError, AekitError)), "NaN" in str(err)
+(True, True)
+"""
 
 
 class AekitError(Exception):

@@ -12,7 +12,6 @@ column).
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Optional
 

@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from aekit.cli._common import console, old_option, renamed
+from aekit.exceptions import DataError
 
 
 def generate(
@@ -35,7 +36,7 @@ def generate(
                          "expected a generative model such as one trained with --model vae")
     image_shape = getattr(estimator, "image_shape_", None)
     if image_shape is None and not npy:
-        raise ValueError(f"{model} was not trained on images, so there is no grid to draw; "
+        raise DataError(f"{model} was not trained on images, so there is no grid to draw; "
                          "pass --npy to write the samples as an array")
     by_class = {} if label is None else {"y": class_of(estimator, label)}
     samples = estimator.sample(n, random_state=seed, **by_class)

@@ -128,6 +128,19 @@ def load_table(path: str | Path, label: str | int | None = None,
         content, NaN/inf (see :func:`aekit.data.check_data`), an unknown
         label or drop column; with a ``contract``, missing feature columns
         (see :meth:`~aekit.data.contract.DataContract.select`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import pandas as pd
+    >>> from aekit.data import load_table
+    >>> path = f"{tempfile.mkdtemp()}/patients.csv"
+    >>> pd.DataFrame({"patient_id": [11, 12, 13, 14], "age": [50, 61, 47, 70],
+    ...               "bmi": [22.1, 30.4, 27.5, 25.0],
+    ...               "diagnosis": ["benign", "malignant", "benign", "benign"]}).to_csv(path, index=False)
+    >>> table = load_table(path, label="diagnosis", drop="patient_id")
+    >>> list(table.columns), table.y.tolist(), list(table.classes)
+    (['age', 'bmi'], [0, 1, 0, 0], ['benign', 'malignant'])
     """
     path = Path(path)
     if not path.is_file():

@@ -65,7 +65,26 @@ def is_available(name: str) -> bool:
 
 @dataclasses.dataclass
 class SeriesSplit:
-    """A classification set: lists of (L_i, C) float32 series and int64 labels, per split."""
+    """A classification set: lists of (L_i, C) float32 series and int64 labels, per split.
+
+    Attributes
+    ----------
+    train, test : list of numpy.ndarray
+        The series of each split, each of shape (steps, channels).
+    y_train, y_test : numpy.ndarray of int64
+        Class codes of the series.
+    classes : numpy.ndarray
+        The label values, for the codes.
+    source : str
+        Where the data came from.
+
+    Examples
+    --------
+    >>> from aekit.data import load_series_dataset
+    >>> split = load_series_dataset("gunpoint")
+    >>> len(split.train), split.train[0].shape
+    (50, (150, 1))
+    """
 
     train: list[np.ndarray]
     y_train: np.ndarray
@@ -76,8 +95,35 @@ class SeriesSplit:
 
 
 def load_series_dataset(name: str, equal_length: bool = True) -> SeriesSplit:
-    """Read a bundled classification set; ``equal_length=False`` gives the
-    original variable-length JapaneseVowels."""
+    """Read a classification set bundled with aeon (``pip install 'aekit[series]'``).
+
+    Parameters
+    ----------
+    name : str
+        ``"gunpoint"``, ``"italy-power-demand"``, ``"arrowhead"``, ``"osuleaf"``,
+        ``"basic-motions"`` or ``"japanese-vowels"``.
+    equal_length : bool, default=True
+        False gives the original variable-length JapaneseVowels (7 to 29 steps).
+
+    Returns
+    -------
+    SeriesSplit
+        The official train and test splits.
+
+    Raises
+    ------
+    aekit.exceptions.DatasetUnavailableError
+        aeon is not installed (the message says how to get it).
+    KeyError
+        An unknown name.
+
+    Examples
+    --------
+    >>> from aekit.data import load_series_dataset
+    >>> vowels = load_series_dataset("japanese-vowels", equal_length=False)
+    >>> vowels.train[0].shape[1]
+    12
+    """
     from aeon.datasets import load_from_ts_file
 
     sub, stem = CLASSIFICATION_SETS[name][:2]
@@ -96,7 +142,30 @@ def load_series_dataset(name: str, equal_length: bool = True) -> SeriesSplit:
 
 @dataclasses.dataclass
 class LongSeries:
-    """One long series (T, C) with per-step anomaly labels (T,) and where its normal training part ends."""
+    """One long series with per-step anomaly labels and where its normal training part ends.
+
+    Attributes
+    ----------
+    name : str
+        The series' name.
+    values : numpy.ndarray of shape (T, C)
+        The series.
+    is_anomaly : numpy.ndarray of shape (T,)
+        1 where a step is labelled anomalous.
+    train_end : int
+        Steps ``[0, train_end)`` are the normal training part.
+    channels : tuple of str
+        The channels' names.
+    source : str
+        Where the data came from.
+
+    Examples
+    --------
+    >>> from aekit.data import read_anomaly_series
+    >>> long = read_anomaly_series("kdd-tsad-135")
+    >>> long.values.shape, long.train_end
+    ((8701, 1), 1200)
+    """
 
     name: str
     values: np.ndarray
@@ -107,7 +176,32 @@ class LongSeries:
 
 
 def read_anomaly_series(name: str) -> LongSeries:
-    """Read a bundled long series with anomaly labels (see ``ANOMALY_SERIES``)."""
+    """Read a long series with anomaly labels bundled with aeon (see ``ANOMALY_SERIES``).
+
+    Parameters
+    ----------
+    name : str
+        ``"kdd-tsad-135"`` or ``"daphnet-s06r02e0"``.
+
+    Returns
+    -------
+    LongSeries
+        The series, its labels and its training part.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        An unknown name.
+    aekit.exceptions.DatasetUnavailableError
+        aeon is not installed.
+
+    Examples
+    --------
+    >>> from aekit.data import read_anomaly_series
+    >>> long = read_anomaly_series("kdd-tsad-135")
+    >>> int(long.is_anomaly.sum()) > 0
+    True
+    """
     import pandas as pd
 
     if name not in ANOMALY_SERIES:

@@ -35,7 +35,10 @@ def csv_has_header(path: Path) -> bool:
     """True unless every field of the first line is a number (as :func:`aekit.data.load_table`)."""
     import pandas as pd
 
-    first = pd.read_csv(path, header=None, nrows=1, dtype=str).iloc[0]
+    try:
+        first = pd.read_csv(path, header=None, nrows=1, dtype=str).iloc[0]
+    except (pd.errors.EmptyDataError, IndexError):  # blank lines only (found by tests/test_fuzz.py)
+        raise DataError(f"{path.name} is empty; expected a table with at least one row") from None
     return not all(is_number(v) for v in first)
 
 

@@ -176,7 +176,39 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
     # -- fitting ---------------------------------------------------------------------
     def fit(self, X, y=None) -> DeepClustering:
-        """Fit the autoencoder on ``X`` (unless it came fitted), then cluster its codes; ``y`` is ignored."""
+        """Fit the autoencoder on ``X`` (unless it came fitted), then cluster its codes; ``y`` is ignored.
+
+        Parameters
+        ----------
+        X : array-like
+            Rows, images or series, as the encoder takes them.
+        y : None
+            Ignored (the clustering is unsupervised).
+
+        Returns
+        -------
+        DeepClustering
+            ``self``: ``labels_``, ``cluster_centers_``, ``encoder_``.
+
+        Raises
+        ------
+        ValueError
+            A parameter outside its allowed values.
+        aekit.exceptions.MissingDependencyError
+            ``method="n2d"`` without umap-learn (``pip install 'aekit[umap]'``).
+        aekit.exceptions.DataError
+            Data the encoder refuses (another width, NaN values).
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from aekit import DeepClustering
+        >>> X = load_digits().data[:300] / 16
+        >>> dc = DeepClustering(3, encoder_params={"latent_dim": 4, "hidden": (32,), "max_epochs": 3},
+        ...                     random_state=0).fit(X)
+        >>> dc.labels_.shape
+        (300,)
+        """
         self._check_params(X)
         if self.method == "n2d":
             _umap_module()  # before the long part: say at once that the extra is missing
@@ -323,15 +355,70 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
     # -- using a fitted clustering ------------------------------------------------------
     def transform(self, X) -> np.ndarray:
-        """Codes of ``X`` (the encoder's), shape (n_samples, latent_dim)."""
+        """Codes of ``X`` (the encoder's).
+
+        Parameters
+        ----------
+        X : array-like
+            Rows, images or series, as the encoder takes them.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, latent_dim)
+            The codes.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the clustering has not been fitted.
+        aekit.exceptions.DataError
+            Data the encoder refuses (another width, NaN values).
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from aekit import DeepClustering
+        >>> X = load_digits().data[:300] / 16
+        >>> dc = DeepClustering(3, encoder_params={"latent_dim": 4, "hidden": (32,), "max_epochs": 3},
+        ...                     random_state=0).fit(X)
+        >>> dc.transform(X[:5]).shape
+        (5, 4)
+        """
         check_is_fitted(self, "labels_")
         return self.encoder_.transform(X)
 
     def predict_proba(self, X) -> np.ndarray:
-        """Soft assignment of each sample to each cluster, shape (n_samples, n_clusters_), rows summing to 1.
+        """Soft assignment of each sample to each cluster.
 
         k-means, DEC, IDEC: the Student's t kernel of the distances to the
         centres (DEC's ``q``); GMM and N2D: the mixture's posterior.
+
+        Parameters
+        ----------
+        X : array-like
+            Rows, images or series, as the encoder takes them.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, n_clusters_)
+            Rows summing to 1.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the clustering has not been fitted.
+        aekit.exceptions.DataError
+            Data the encoder refuses (another width, NaN values).
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from aekit import DeepClustering
+        >>> X = load_digits().data[:300] / 16
+        >>> dc = DeepClustering(3, encoder_params={"latent_dim": 4, "hidden": (32,), "max_epochs": 3},
+        ...                     random_state=0).fit(X)
+        >>> dc.predict_proba(X[:5]).shape
+        (5, 3)
         """
         codes = self.transform(X)
         if self.method == "gmm":
@@ -343,16 +430,101 @@ class DeepClustering(ClusterMixin, BaseEstimator):
         return self._soft_codes(codes, self.cluster_centers_, torch.float64).numpy()
 
     def predict(self, X) -> np.ndarray:
-        """Cluster of each sample of ``X`` (the most likely one under :meth:`predict_proba`)."""
+        """Cluster of each sample (the most likely one under :meth:`predict_proba`).
+
+        Parameters
+        ----------
+        X : array-like
+            Rows, images or series, as the encoder takes them.
+
+        Returns
+        -------
+        numpy.ndarray of int, shape (n_samples,)
+            Cluster indices.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the clustering has not been fitted.
+        aekit.exceptions.DataError
+            Data the encoder refuses (another width, NaN values).
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from aekit import DeepClustering
+        >>> X = load_digits().data[:300] / 16
+        >>> dc = DeepClustering(3, encoder_params={"latent_dim": 4, "hidden": (32,), "max_epochs": 3},
+        ...                     random_state=0).fit(X)
+        >>> set(dc.predict(X[:50]).tolist()) <= {0, 1, 2}
+        True
+        """
         return self.predict_proba(X).argmax(axis=1)
 
     def score_samples(self, X) -> np.ndarray:
-        """Confidence of each sample's assignment: its largest soft-assignment probability, in (0, 1]."""
+        """Confidence of each sample's assignment: its largest soft-assignment probability.
+
+        Parameters
+        ----------
+        X : array-like
+            Rows, images or series, as the encoder takes them.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,)
+            In (0, 1].
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the clustering has not been fitted.
+        aekit.exceptions.DataError
+            Data the encoder refuses (another width, NaN values).
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from aekit import DeepClustering
+        >>> X = load_digits().data[:300] / 16
+        >>> dc = DeepClustering(3, encoder_params={"latent_dim": 4, "hidden": (32,), "max_epochs": 3},
+        ...                     random_state=0).fit(X)
+        >>> bool((dc.score_samples(X[:5]) <= 1).all())
+        True
+        """
         return self.predict_proba(X).max(axis=1)
 
     # -- files -------------------------------------------------------------------------
     def save(self, path):
-        """Write the encoder and the clustering to one ``.safetensors`` file (see :mod:`aekit.io`)."""
+        """Write the encoder and the clustering to one ``.safetensors`` file (see :mod:`aekit.io`).
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The file to write.
+
+        Returns
+        -------
+        pathlib.Path
+            The file written; :func:`aekit.load` gives back the same labels and predictions.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the clustering has not been fitted.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from aekit import DeepClustering
+        >>> X = load_digits().data[:300] / 16
+        >>> dc = DeepClustering(3, encoder_params={"latent_dim": 4, "hidden": (32,), "max_epochs": 3},
+        ...                     random_state=0).fit(X)
+        >>> import tempfile
+        >>> from aekit import load
+        >>> same = load(dc.save(f"{tempfile.mkdtemp()}/clusters.safetensors"))
+        >>> bool((same.predict(X) == dc.predict(X)).all())
+        True
+        """
         from aekit.io import save_estimator
 
         check_is_fitted(self, "labels_")

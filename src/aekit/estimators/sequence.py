@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from aekit.data import Scaler
 from aekit.data.series import check_series
-from aekit.estimators.base import AutoencoderEstimator
+from aekit.estimators.base import AutoencoderEstimator, finite_result
 from aekit.estimators.params import store_params
 from aekit.estimators.sampling import check_n_draws
 from aekit.exceptions import DataError
@@ -122,8 +122,10 @@ class SequenceEstimator(AutoencoderEstimator):
             x = torch.from_numpy(X[i:i + PREDICT_SERIES, : int(rows.max())])
             parts.append(fn(x, torch.from_numpy(rows)).numpy())
         if parts[0].ndim == 1 or all(p.shape[1:] == parts[0].shape[1:] for p in parts):
-            return np.concatenate(parts).astype(np.float32, copy=False)
-        return np.concatenate([_pad_steps(p, X.shape[1]) for p in parts]).astype(np.float32, copy=False)
+            result = np.concatenate(parts).astype(np.float32, copy=False)
+        else:
+            result = np.concatenate([_pad_steps(p, X.shape[1]) for p in parts]).astype(np.float32, copy=False)
+        return finite_result(result, type(self).__name__)
 
     def transform(self, X, lengths=None) -> np.ndarray:
         """Codes of the series; deterministic (no noise).

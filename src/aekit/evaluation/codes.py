@@ -28,11 +28,27 @@ def probe_accuracy(Z_train, y_train, Z_test, y_test, kind: str = "linear", rando
         ``"linear"``: StandardScaler + LogisticRegression(max_iter=1000);
         ``"knn"``: StandardScaler + KNeighborsClassifier(5).
     random_state : int
+        Seed of the logistic regression.
 
     Returns
     -------
     float
         Accuracy on ``(Z_test, y_test)``, in [0, 1].
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        Codes and labels of different lengths, train and test codes of
+        different widths, or NaN values.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.decomposition import PCA
+    >>> X, y = load_digits(return_X_y=True)
+    >>> Z = PCA(8, random_state=0).fit_transform(X)
+    >>> bool(probe_accuracy(Z[:1400], y[:1400], Z[1400:], y[1400:]) > 0.8)
+    True
     """
     Z_train, y_train, Z_test, y_test = _check_split(Z_train, y_train, Z_test, y_test)
     if kind == "linear":
@@ -51,10 +67,34 @@ def code_quality(Z_train, y_train, Z_test, y_test, random_state=0) -> dict[str, 
     The silhouette is computed on a random subsample of at most
     2000 test codes; it is NaN when the labels do not form 2..n-1 groups.
 
+    Parameters
+    ----------
+    Z_train, Z_test : array-like of shape (n_samples, n_codes)
+        Codes of the training and test rows.
+    y_train, y_test : array-like of shape (n_samples,)
+        Their labels.
+    random_state : int, default=0
+        Seed of the probe and of the silhouette's subsample.
+
     Returns
     -------
     dict
         ``"linear_probe"``, ``"knn"``, ``"silhouette"``.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        Codes and labels of different lengths, train and test codes of
+        different widths, or NaN values.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.decomposition import PCA
+    >>> X, y = load_digits(return_X_y=True)
+    >>> Z = PCA(8, random_state=0).fit_transform(X)
+    >>> sorted(code_quality(Z[:1400], y[:1400], Z[1400:], y[1400:]))
+    ['knn', 'linear_probe', 'silhouette']
     """
     Z_train, y_train, Z_test, y_test = _check_split(Z_train, y_train, Z_test, y_test)
     return {

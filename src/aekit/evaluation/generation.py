@@ -39,8 +39,33 @@ from aekit.exceptions import DataError
 
 
 def frechet_distance(features_a, features_b) -> float:
-    """Fréchet distance between Gaussians fitted to two sets of feature rows:
-    ``|mu_a - mu_b|^2 + Tr(C_a + C_b - 2 (C_a C_b)^(1/2))``; 0 for identical sets."""
+    """Fréchet distance between Gaussians fitted to two sets of feature rows.
+
+    ``|mu_a - mu_b|^2 + Tr(C_a + C_b - 2 (C_a C_b)^(1/2))``; 0 for identical sets.
+
+    Parameters
+    ----------
+    features_a, features_b : array-like of shape (n_a, d) and (n_b, d)
+        Two sets of feature rows of the same width, at least 2 rows each.
+
+    Returns
+    -------
+    float
+        The distance (>= 0).
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        Sets of different widths, fewer than 2 rows, or NaN values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a = rng.normal(size=(500, 3))
+    >>> round(frechet_distance(a, a), 6), frechet_distance(a, a + 1.0) > 2.9
+    (0.0, True)
+    """
     a, b = as_matrix(features_a, "features_a"), as_matrix(features_b, "features_b")
     if a.shape[1] != b.shape[1] or min(len(a), len(b)) < 2:
         raise DataError(f"expected two sets of at least 2 rows with the same number of features, got "
@@ -176,7 +201,36 @@ class SampleQualityScorer(BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X, y) -> SampleQualityScorer:
-        """Train the classifier on real rows ``X`` (flat images, in the units samples will come in)."""
+        """Train the classifier on real rows (flat images, in the units samples will come in).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Real rows.
+        y : array-like of shape (n_samples,)
+            Their classes.
+
+        Returns
+        -------
+        SampleQualityScorer
+            ``self``, fitted.
+
+        Raises
+        ------
+        ValueError
+            An unknown ``classifier``.
+        aekit.exceptions.DataError
+            NaN values, or labels of another length than the rows.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from aekit.evaluation import SampleQualityScorer
+        >>> X, y = load_digits(return_X_y=True)
+        >>> scorer = SampleQualityScorer("mlp", hidden=(64,), max_iter=20).fit(X[:1200] / 16, y[:1200])
+        >>> scorer.n_features_in_
+        64
+        """
         if self.classifier not in CLASSIFIERS:
             raise ValueError(f"classifier must be one of {tuple(CLASSIFIERS)}, got {self.classifier!r}")
         X, y = as_matrix(X, "X"), as_vector(y, "y")
@@ -196,24 +250,146 @@ class SampleQualityScorer(BaseEstimator):
         return X
 
     def features(self, X) -> np.ndarray:
-        """The last hidden layer's activations (ReLU), shape (n, hidden[-1])."""
+        """The last hidden layer's activations (ReLU): the space the Fréchet distance is measured in.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows in the units of the training rows.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, hidden[-1])
+            The features.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the scorer has not been fitted.
+        aekit.exceptions.DataError
+            Rows of another width than in ``fit``, NaN values, or labels of
+            another length than the rows.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from aekit.evaluation import SampleQualityScorer
+        >>> X, y = load_digits(return_X_y=True)
+        >>> scorer = SampleQualityScorer("mlp", hidden=(64,), max_iter=20).fit(X[:1200] / 16, y[:1200])
+        >>> scorer.features(X[:3] / 16).shape
+        (3, 64)
+        """
         return self.classifier_.features(self._rows(X, "X"))
 
     def accuracy(self, X, y) -> float:
-        """Share of rows ``X`` the classifier puts in class ``y`` (real data: its test accuracy;
-        class-conditional samples: how recognisable the asked-for classes are)."""
+        """Share of rows ``X`` the classifier puts in class ``y``.
+
+        On real data it is the classifier's test accuracy (a ceiling for
+        samples); on class-conditional samples, how recognisable the classes
+        asked for are.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows (real or generated), in the units of the training rows.
+        y : array-like of shape (n_samples,)
+            The class each row is meant to be.
+
+        Returns
+        -------
+        float
+            In [0, 1].
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the scorer has not been fitted.
+        aekit.exceptions.DataError
+            Rows of another width than in ``fit``, NaN values, or labels of
+            another length than the rows.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from aekit.evaluation import SampleQualityScorer
+        >>> X, y = load_digits(return_X_y=True)
+        >>> scorer = SampleQualityScorer("mlp", hidden=(64,), max_iter=20).fit(X[:1200] / 16, y[:1200])
+        >>> bool(scorer.accuracy(X[1200:] / 16, y[1200:]) > 0.8)
+        True
+        """
         X, y = self._rows(X, "X"), as_vector(y, "y")
         check_same_length(X, y, "X", "y")
         return float(np.mean(self.classifier_.predict(X) == y))
 
     def per_class_accuracy(self, X, y) -> dict:
-        """:meth:`accuracy` for each class in ``y``."""
+        """:meth:`accuracy` for each class in ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows (real or generated), in the units of the training rows.
+        y : array-like of shape (n_samples,)
+            The class each row is meant to be.
+
+        Returns
+        -------
+        dict
+            Class -> share of its rows put in that class.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the scorer has not been fitted.
+        aekit.exceptions.DataError
+            Rows of another width than in ``fit``, NaN values, or labels of
+            another length than the rows.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from aekit.evaluation import SampleQualityScorer
+        >>> X, y = load_digits(return_X_y=True)
+        >>> scorer = SampleQualityScorer("mlp", hidden=(64,), max_iter=20).fit(X[:1200] / 16, y[:1200])
+        >>> sorted(scorer.per_class_accuracy(X[1200:] / 16, y[1200:]))[:3]
+        [0, 1, 2]
+        """
         X, y = self._rows(X, "X"), as_vector(y, "y")
         check_same_length(X, y, "X", "y")
         predicted = self.classifier_.predict(X)
         return {c.item() if hasattr(c, "item") else c: float(np.mean(predicted[y == c] == c)) for c in np.unique(y)}
 
     def frechet_distance(self, X_real, X_generated) -> float:
-        """Fréchet distance between real and generated rows in the classifier's feature space."""
+        """Fréchet distance between real and generated rows in the classifier's feature space.
+
+        Compare models only with one scorer and equal sample counts.
+
+        Parameters
+        ----------
+        X_real : array-like of shape (n_real, n_features)
+            Real rows (e.g. the test set).
+        X_generated : array-like of shape (n_generated, n_features)
+            Generated rows.
+
+        Returns
+        -------
+        float
+            Lower is better; 0 for identical sets.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When the scorer has not been fitted.
+        aekit.exceptions.DataError
+            Rows of another width than in ``fit``, NaN values, or fewer than 2 rows.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from aekit.evaluation import SampleQualityScorer
+        >>> X, y = load_digits(return_X_y=True)
+        >>> scorer = SampleQualityScorer("mlp", hidden=(64,), max_iter=20).fit(X[:1200] / 16, y[:1200])
+        >>> scorer.frechet_distance(X[1200:1500] / 16, X[1500:] / 16) < scorer.frechet_distance(X[1200:1500] / 16, X[1500:] / 32)
+        True
+        """
         real, generated = self._rows(X_real, "X_real"), self._rows(X_generated, "X_generated")
         return frechet_distance(self.features(real), self.features(generated))

@@ -31,10 +31,32 @@ SCALE_MIN, SCALE_MAX = 0.11, 64.0
 
 
 def quantize_pmf(pmf: np.ndarray, bits: int = TABLE_BITS) -> np.ndarray:
-    """Integer frequencies (int32, each >= 1, each row summing to ``2**bits``) for the rows of ``pmf``.
+    """Integer frequencies for the rows of ``pmf``, the same on every machine.
 
     Each entry gets ``max(1, round(p * total))``; the rounding surplus or
-    deficit is taken from or given to the row's largest entry. Deterministic.
+    deficit is taken from or given to the row's largest entry.
+
+    Parameters
+    ----------
+    pmf : array of shape (..., n_symbols)
+        Non-negative weights per row (normalised here).
+    bits : int, default=TABLE_BITS
+        Each row sums to ``2**bits``.
+
+    Returns
+    -------
+    ndarray of int32, same shape
+        Every entry >= 1, every row summing to ``2**bits``.
+
+    Raises
+    ------
+    ValueError
+        More symbols than the table can give one count each.
+
+    Examples
+    --------
+    >>> quantize_pmf([[0.5, 0.25, 0.25]], bits=4)
+    array([[8, 4, 4]], dtype=int32)
     """
     pmf = np.asarray(pmf, dtype=np.float64)
     pmf = np.clip(pmf, 0.0, None)
@@ -114,7 +136,7 @@ class FactorizedDensity(nn.Module):
     @torch.no_grad()
     def update_table(self) -> None:
         """Fill ``table`` with each channel's quantised symbol frequencies."""
-        symbols = torch.arange(-self.max_symbol, self.max_symbol + 1, dtype=torch.float32)
+        symbols = torch.arange(-self.max_symbol, self.max_symbol + 1, dtype=torch.float32, device=self.table.device)
         values = symbols.expand(self.table.shape[0], 1, -1)
         cdf_low = torch.sigmoid(self._logits(values - 0.5).double())[:, 0]
         cdf_high = torch.sigmoid(self._logits(values + 0.5).double())[:, 0]

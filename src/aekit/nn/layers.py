@@ -18,7 +18,29 @@ ACTIVATIONS = {
 
 
 def make_activation(name: str) -> nn.Module:
-    """Return a fresh activation module for ``name`` (one of ``ACTIVATIONS``)."""
+    """Return a fresh activation module for ``name``.
+
+    Parameters
+    ----------
+    name : str
+        One of ``ACTIVATIONS`` (relu, elu, gelu, tanh, sigmoid, leaky_relu, identity, ...).
+
+    Returns
+    -------
+    torch.nn.Module
+        A new module (not shared between layers).
+
+    Raises
+    ------
+    ValueError
+        An unknown name.
+
+    Examples
+    --------
+    >>> from aekit.nn import make_activation
+    >>> type(make_activation("relu")).__name__
+    'ReLU'
+    """
     try:
         return ACTIVATIONS[name]()
     except KeyError:

@@ -15,6 +15,38 @@ class MLPEncoder(nn.Module):
 
     Hidden layers use ``activation``; the code layer uses
     ``latent_activation`` (identity for a linear code).
+
+    Parameters
+    ----------
+    input_dim : int
+        Input features.
+    hidden : sequence of int
+        Hidden layer sizes.
+    latent_dim : int
+        Code size.
+    activation : str, default="relu"
+        Hidden-layer activation (a key of ``aekit.nn.ACTIVATIONS``).
+    latent_activation : str, default="identity"
+        The code layer's activation.
+
+    Attributes
+    ----------
+    linears : torch.nn.ModuleList
+        The linear layers, input first.
+    activations : torch.nn.ModuleList
+        One activation per linear layer.
+
+    Raises
+    ------
+    ValueError
+        An unknown activation name.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from aekit.nn import MLPEncoder
+    >>> MLPEncoder(64, (32,), 8)(torch.zeros(5, 64)).shape
+    torch.Size([5, 8])
     """
 
     def __init__(self, input_dim: int, hidden: Sequence[int], latent_dim: int,
@@ -28,13 +60,56 @@ class MLPEncoder(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Apply the layers.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (batch, input_dim)
+            A batch.
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (batch, latent_dim).
+        """
         for linear, act in zip(self.linears, self.activations):
             x = act(linear(x))
         return x
 
 
 class MLPDecoder(nn.Module):
-    """``latent_dim -> hidden[::-1] -> output_dim`` with its own weights."""
+    """``latent_dim -> hidden[::-1] -> output_dim`` with its own weights.
+
+    Parameters
+    ----------
+    latent_dim : int
+        Code size.
+    hidden : sequence of int
+        The encoder's hidden sizes (used in reverse).
+    output_dim : int
+        Output features.
+    activation : str, default="relu"
+        Hidden-layer activation (a key of ``aekit.nn.ACTIVATIONS``).
+    output_activation : str, default="identity"
+        The output layer's activation (e.g. "sigmoid" for data in [0, 1]).
+
+    Attributes
+    ----------
+    net : torch.nn.Sequential
+        The layers and activations.
+
+    Raises
+    ------
+    ValueError
+        An unknown activation name.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from aekit.nn import MLPDecoder
+    >>> MLPDecoder(8, (32,), 64, output_activation="sigmoid")(torch.zeros(5, 8)).shape
+    torch.Size([5, 64])
+    """
 
     def __init__(self, latent_dim: int, hidden: Sequence[int], output_dim: int,
                  activation: str = "relu", output_activation: str = "identity"):
@@ -47,6 +122,18 @@ class MLPDecoder(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """Apply the layers.
+
+        Parameters
+        ----------
+        z : torch.Tensor of shape (batch, latent_dim)
+            A batch.
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (batch, output_dim).
+        """
         return self.net(z)
 
 
@@ -55,6 +142,36 @@ class TiedMLPDecoder(nn.Module):
 
     Only biases are new parameters, so tying removes every decoder weight
     matrix from the parameter count.
+
+    Parameters
+    ----------
+    encoder : MLPEncoder
+        The encoder whose weights are shared.
+    activation : str, default="relu"
+        Hidden-layer activation (a key of ``aekit.nn.ACTIVATIONS``).
+    output_activation : str, default="identity"
+        The output layer's activation.
+
+    Attributes
+    ----------
+    linears : torch.nn.ModuleList of TiedLinear
+        The tied layers, code first.
+    activations : torch.nn.ModuleList
+        One activation per layer.
+
+    Raises
+    ------
+    ValueError
+        An unknown activation name.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from aekit.nn import MLPEncoder, TiedMLPDecoder
+    >>> encoder = MLPEncoder(64, (32,), 8)
+    >>> decoder = TiedMLPDecoder(encoder)
+    >>> decoder(encoder(torch.zeros(5, 64))).shape, sum(p.numel() for p in decoder.parameters())
+    (torch.Size([5, 64]), 96)
     """
 
     def __init__(self, encoder: MLPEncoder, activation: str = "relu",
@@ -67,6 +184,18 @@ class TiedMLPDecoder(nn.Module):
         )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """Apply the layers.
+
+        Parameters
+        ----------
+        z : torch.Tensor of shape (batch, latent_dim)
+            A batch.
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (batch, output_dim).
+        """
         for linear, act in zip(self.linears, self.activations):
             z = act(linear(z))
         return z

@@ -53,7 +53,47 @@ class TrainConfig:
 
     ``max_epochs``, ``batch_size``, ``patience`` and ``validation_fraction``
     may be ``"auto"``: then :meth:`sized_for` picks them from the number of
-    training rows.
+    training rows. The estimators build one from their parameters; use it
+    directly with :func:`fit_model` to train a model of :mod:`aekit.models`.
+
+    Attributes
+    ----------
+    max_epochs, batch_size, patience : int or "auto"
+        The training budget and early stopping's patience (epochs).
+    learning_rate, weight_decay : float
+        The optimiser's settings.
+    validation_fraction : float or "auto"
+        Rows held out for early stopping.
+    seed : int
+        Seed of the split, the batch order and torch's random numbers.
+    verbose : int
+        0 silent, 1 progress bar, 2 also Lightning's messages.
+    checkpoint_dir, log_dir : str, pathlib.Path or None
+        Checkpoints (for ``resume``) and the per-epoch ``metrics.csv``.
+    resume : bool
+        Continue from ``checkpoint_dir/last.ckpt``.
+    accelerator, devices, num_nodes, strategy, precision, num_threads
+        Where and how to run (see :mod:`aekit.training.devices`).
+    steps_per_call : int or None
+        Optimiser steps per Lightning step (None: picked from the batch size).
+    compile : bool
+        ``torch.compile`` the model's loss.
+    optimizer : {"adam", "rprop", "lbfgs"}
+        The optimiser (the last two for full batches).
+    limit_batches : int or None
+        Run only this many batches per epoch (measurements, smoke runs).
+
+    Raises
+    ------
+    ValueError
+        From :meth:`sized_for` and :meth:`validate`: a setting outside its range.
+
+    Examples
+    --------
+    >>> from aekit.training import TrainConfig
+    >>> cfg = TrainConfig(max_epochs="auto", batch_size="auto", patience="auto").sized_for(400)
+    >>> cfg.batch_size, cfg.max_epochs > 50
+    (18, True)
     """
 
     max_epochs: int | str = 50
@@ -141,6 +181,34 @@ class TrainConfig:
 
 @dataclasses.dataclass
 class TrainResult:
+    """What :func:`fit_model` reports about a training run.
+
+    Attributes
+    ----------
+    history : pandas.DataFrame
+        ``epoch``, ``train_loss`` (and ``val_loss``) per epoch.
+    best_epoch : int
+        The epoch whose weights were restored.
+    epochs_run : int
+        Epochs trained.
+    stopped_early : bool
+        Whether early stopping ended training.
+    device : str
+        Where the model was trained (and is left, for fast inference).
+    global_rank : int
+        In distributed training, this process's rank (only rank 0 writes files).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from aekit.models import AutoencoderConfig, DenseAutoencoder
+    >>> from aekit.training import TrainConfig, fit_model
+    >>> X = np.random.default_rng(0).random((200, 8), dtype=np.float32)
+    >>> model = DenseAutoencoder(AutoencoderConfig(input_dim=8, latent_dim=2, hidden=(16,)))
+    >>> result = fit_model(model, X, TrainConfig(max_epochs=3, batch_size=32, accelerator="cpu"))
+    >>> result.epochs_run, list(result.history.columns)[:2]
+    (3, ['epoch', 'train_loss'])
+    """
     history: pd.DataFrame  # epoch, train_loss[, val_loss]
     best_epoch: int
     epochs_run: int
@@ -267,6 +335,43 @@ def fit_model(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig,
     ``cfg.seed`` fixes the validation split, the batch order and torch's
     random numbers (noise) during training; the caller's global torch RNG
     state is left as it was.
+
+    Parameters
+    ----------
+    model : aekit.models.BaseAutoencoder
+        Any model with a ``loss(batch)``; trained in place.
+    X : numpy.ndarray, tuple of arrays, BlockSource or scipy sparse matrix
+        The training rows (float32).
+    cfg : TrainConfig
+        How to train.
+    validation : same kind as ``X``, optional
+        Data for early stopping instead of a split of ``X``.
+
+    Returns
+    -------
+    TrainResult
+        The per-epoch history, the best epoch, the epochs run.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        Fewer rows than training needs.
+    ValueError
+        A setting of ``cfg`` outside its range.
+    aekit.exceptions.TrainingDivergedError
+        The loss became NaN or infinite.
+    aekit.exceptions.CheckpointError
+        ``resume`` from a checkpoint written for other data or settings.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from aekit.models import AutoencoderConfig, DenseAutoencoder
+    >>> from aekit.training import TrainConfig, fit_model
+    >>> X = np.random.default_rng(0).random((200, 8), dtype=np.float32)
+    >>> model = DenseAutoencoder(AutoencoderConfig(input_dim=8, latent_dim=2, hidden=(16,)))
+    >>> fit_model(model, X, TrainConfig(max_epochs=2, batch_size=32, accelerator="cpu")).best_epoch in (1, 2)
+    True
     """
     if _n_rows(X) < MIN_TRAINING_ROWS:
         raise DataError(f"got {_n_rows(X)} sample(s) to train on; training needs at least {MIN_TRAINING_ROWS} "

@@ -38,6 +38,41 @@ def plot_reconstructions(
 
     ``image_shape`` is (c, h, w) with c = 1 (gray) or 3 (RGB). Both rows share
     the originals' value range. Default size: figsize (10, 2.5) → 1000x250 px.
+
+    Parameters
+    ----------
+    X, X_rec : array-like of shape (n_samples, c * h * w) or images
+        Originals and their reconstructions.
+    image_shape : tuple (c, h, w)
+        How a row is an image.
+    path : str or pathlib.Path
+        The PNG to write.
+    n : int, default=10
+        How many images.
+    title : str
+        The figure's title.
+    figsize : tuple of float, default=(10, 2.5)
+        Inches (100 px each).
+
+    Returns
+    -------
+    pathlib.Path
+        The PNG written.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        Rows that are not images of ``image_shape``, or ``X`` and ``X_rec``
+        of different shapes.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from aekit.data import load_dataset
+    >>> from aekit.viz import plot_reconstructions
+    >>> X = load_dataset("digits").X_test
+    >>> plot_reconstructions(X, 1 - X, (1, 8, 8), f"{tempfile.mkdtemp()}/rec.png").suffix
+    '.png'
     """
     X, shape = image_rows(X, image_shape, "X")
     X_rec, _ = image_rows(X_rec, image_shape, "X_rec")
@@ -155,6 +190,45 @@ def plot_code_map(
     UMAP (if umap-learn is installed; else t-SNE with a warning) or PCA.
     Up to 20 distinct labels get a legend, more (or float labels) a colorbar;
     ``y=None`` draws one colour. Default: (8, 6) → 800x600 px.
+
+    Parameters
+    ----------
+    Z : array-like of shape (n_samples, n_codes)
+        Codes, at least 2 columns.
+    y : array-like of shape (n_samples,) or None
+        Labels for the colours.
+    path : str or pathlib.Path
+        The PNG to write.
+    method : {"tsne", "umap", "pca"}, default="tsne"
+        The 2-D embedding of wider codes.
+    max_points : int, default=2000
+        Most samples drawn (a random subsample).
+    random_state : int, default=0
+        Seed of the subsample and the embedding.
+    title : str or None
+        The figure's title (None: says what is drawn).
+    figsize : tuple of float, default=(8, 6)
+        Inches (100 px each).
+
+    Returns
+    -------
+    pathlib.Path
+        The PNG written.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        Codes with fewer than 2 columns, an unknown method, or labels of
+        another length.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sklearn.datasets import load_digits
+    >>> from aekit.viz import plot_code_map
+    >>> X, y = load_digits(return_X_y=True)
+    >>> plot_code_map(X[:300], y[:300], f"{tempfile.mkdtemp()}/codes.png", method="pca").suffix
+    '.png'
     """
     Z = as_matrix(Z, "Z")
     if Z.shape[1] < 2:

@@ -1,0 +1,101 @@
+"""Determinism across processes: the same seed and data give identical weights, codes,
+scores, thresholds, samples, cluster labels and recommendations in two separate
+processes, for every family in tests/zoo.py (bitwise, on the CPU).
+
+Run as a script, this module fits every case and prints a SHA-256 of each output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+HERE = Path(__file__).parent
+
+
+def _digest(value) -> str:
+    array = np.ascontiguousarray(np.asarray(value))
+    if array.dtype == object:
+        return hashlib.sha256(repr(array.tolist()).encode()).hexdigest()[:16]
+    return hashlib.sha256(array.tobytes() + str(array.shape).encode()).hexdigest()[:16]
+
+
+def outputs_of(name: str) -> dict[str, str]:
+    """SHA-256 (16 hex) of everything case ``name`` gives after a fit with seed 0."""
+    import torch
+
+    from test_model_file_integrity import torch_model
+    from zoo import RECOMMENDERS, data_of, fit_zoo
+
+    estimator = fit_zoo(name)
+    _, args = data_of(name)
+    out = {"weights": _digest(np.concatenate([t.detach().cpu().double().reshape(-1).numpy()
+                                              for t in torch_model(estimator).state_dict().values()]))}
+    if name in RECOMMENDERS:
+        frame = args[0]
+        users, items = frame["user"].to_numpy()[:20], frame["item"].to_numpy()[:20]
+        if hasattr(estimator, "predict"):
+            out["predict"] = _digest(estimator.predict(users, items))
+        out["recommend"] = _digest(estimator.recommend(users[0], n=5))
+        return out
+    X = args[0]
+    for method in ("transform", "score_samples", "predict", "decision_function", "predict_proba"):
+        if callable(getattr(estimator, method, None)) and name != "series-detector":
+            try:
+                out[method] = _digest(getattr(estimator, method)(*args))  # a conditional model: X, y
+            except (AttributeError, NotImplementedError):
+                pass
+    for attribute in ("threshold_", "labels_"):
+        if hasattr(estimator, attribute):
+            out[attribute] = _digest(getattr(estimator, attribute))
+    if callable(getattr(estimator, "sample", None)) and name != "imputer":  # the imputer's sample() draws fills
+        try:
+            out["sample"] = _digest(estimator.sample(5, random_state=3))
+        except (AttributeError, ValueError):
+            pass  # a family that samples only after fitting its code distribution
+    if name == "series-detector":
+        out["score_steps"] = _digest(estimator.score_steps(X))
+        out["predict"] = _digest(np.asarray(estimator.predict(X), dtype=float))
+    torch.set_num_threads(1)
+    return out
+
+
+def all_outputs() -> dict[str, dict[str, str]]:
+    from zoo import ZOO
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return {name: outputs_of(name) for name in ZOO}
+
+
+def _in_fresh_process() -> dict:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parent / "src"), str(HERE)]),
+           "PYTHONHASHSEED": str(os.getpid())}  # a different hash seed in each process, on purpose
+    done = subprocess.run([sys.executable, __file__], capture_output=True, text=True, env=env, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_every_family_gives_identical_outputs_in_two_processes():
+    first, second = _in_fresh_process(), _in_fresh_process()
+    assert first.keys() == second.keys()
+    differing = {name: [k for k in first[name] if first[name][k] != second[name].get(k)] for name in first}
+    differing = {name: keys for name, keys in differing.items() if keys}
+    assert not differing, differing
+    assert sum(len(v) for v in first.values()) >= 3 * len(first)  # several outputs of each family compared
+
+
+if __name__ == "__main__":
+    import torch
+
+    torch.set_num_threads(1)
+    print(json.dumps(all_outputs()))
