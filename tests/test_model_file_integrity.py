@@ -119,7 +119,7 @@ def test_forged_files_with_a_valid_checksum_are_refused(name, saved, tmp_path):
     _refused(forged, "do not match the model config|do not fit together")
     write_model_file(forged, {**metadata, "family": "no-such-family"}, tensors)
     _refused(forged, "unknown model family 'no-such-family'")
-    write_model_file(forged, {**metadata, "format_version": "2"}, tensors)
+    write_model_file(forged, {**metadata, "format_version": "3"}, tensors)
     _refused(forged, "written by a newer aekit: upgrade aekit")
 
 
@@ -129,11 +129,22 @@ def test_file_without_checksum_loads_with_a_warning(name, saved, tmp_path):
     path.write_bytes(saved[name])
     metadata, tensors = _parts(path)
     del metadata[CHECKSUM_KEY]
-    save_file(tensors, str(path), metadata=metadata)  # as aekit wrote files before the checksum
+    save_file(tensors, str(path), metadata={**metadata, "format_version": "1"})  # as aekit wrote them before
     with pytest.warns(UnverifiedModelFileWarning, match="no checksum"):
         loaded = aekit.load(path)
     state = torch_model(loaded).state_dict()
     assert all(torch.equal(state[k].cpu(), tensors[k]) for k in _weights(tensors))
+
+
+@pytest.mark.parametrize("name", ZOO[:3])
+def test_a_current_file_without_its_checksum_is_refused(name, saved, tmp_path):
+    """A bit flip in the checksum's key name must not turn a file into an unverified old one that loads."""
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(saved[name])
+    metadata, tensors = _parts(path)
+    metadata["sha2v6"] = metadata.pop(CHECKSUM_KEY)  # 'v' is '5' with one bit flipped
+    save_file(tensors, str(path), metadata=metadata)
+    _refused(path, "must carry its sha256 checksum")
 
 
 @pytest.mark.parametrize("name", ZOO)

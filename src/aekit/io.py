@@ -26,7 +26,7 @@ version, the family, the tensors' shapes against the config (on torch's
 ``meta`` device, so a forged config cannot make it allocate), then the
 checksum. Anything that does not fit together is refused with one
 :class:`~aekit.exceptions.ModelFileError`. Files written before the checksum
-existed load with an :class:`~aekit.exceptions.UnverifiedModelFileWarning`.
+existed (format version 1) load with an :class:`~aekit.exceptions.UnverifiedModelFileWarning`.
 
 Files are written with :func:`aekit.files.atomic_write`: a reader never sees
 half a file, and a power cut after ``save`` returns does not lose it.
@@ -50,7 +50,11 @@ from aekit.files import write_bytes_atomic
 from aekit.registry import ESTIMATOR_MODULES, estimator_class
 
 FORMAT = "aekit-model"
-FORMAT_VERSION = "1"
+# 2: the ``sha256`` checksum is part of the format and required. 1: files written before
+# it existed, which load unverified with a warning (a version-2 file that lacks its
+# checksum was damaged, e.g. a flipped bit in the key's name, and is refused).
+FORMAT_VERSION = "2"
+UNVERIFIED_VERSION = "1"
 REQUIRED_KEYS = ("format", "format_version", "family", "estimator", "config", "params", "scaler", "fitted")
 CHECKSUM_KEY = "sha256"
 # safetensors' own limit on the JSON header; a longer claimed length is refused before reading it
@@ -301,7 +305,7 @@ def _check_header_length(path: Path) -> None:
 
 
 def _check_version(path: Path, version: str) -> None:
-    if version == FORMAT_VERSION:
+    if version in (FORMAT_VERSION, UNVERIFIED_VERSION):
         return
     newer = version.isdigit() and int(version) > int(FORMAT_VERSION)
     raise ModelFileError(f"{path}: model file format version {version!r} is not supported (this aekit "
@@ -311,6 +315,10 @@ def _check_version(path: Path, version: str) -> None:
 
 def _check_checksum(path: Path, metadata: dict[str, str], tensors: dict[str, torch.Tensor]) -> None:
     expected = metadata.get(CHECKSUM_KEY)
+    if expected is None and metadata["format_version"] != UNVERIFIED_VERSION:
+        raise ModelFileError(f"{path}: a version-{metadata['format_version']} model file must carry its "
+                             f"{CHECKSUM_KEY} checksum and this one does not: the file was corrupted or edited "
+                             "after it was saved; use a backup or train again")
     if expected is None:
         warnings.warn(f"{path} has no checksum (written by an older aekit): "
                       "it cannot be verified; save it again to add one", UnverifiedModelFileWarning, stacklevel=3)
