@@ -9,19 +9,18 @@ pandas exception, never NaN or inf returned. Fast runs keep the example counts s
 
 from __future__ import annotations
 
-import io
 import string
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from typer.testing import CliRunner
 
-import aekit
 from aekit.exceptions import AekitError
 from zoo import data_of, fit_zoo
 
