@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from aekit.data.validation import short_list
+from aekit.data.validation import is_str_list, short_list
 from aekit.exceptions import DataError
 
 __all__ = ["KINDS", "DataContract", "IgnoredColumnsWarning", "Selection", "attach_contract", "column_list",
@@ -283,7 +283,7 @@ class DataContract:
             if label is not None and not isinstance(label, str):
                 raise DataError(f"data contract: label must be a string, got {label!r}")
             categories = state.get("categories") or {}
-            if not isinstance(categories, dict) or not all(_is_str_list(v) for v in categories.values()):
+            if not isinstance(categories, dict) or not all(is_str_list(v) for v in categories.values()):
                 raise DataError("data contract: categories must map columns to lists of strings")
             return cls(features=_optional_tuple(state, "features"), n_features=n_features,
                        kinds=_optional_tuple(state, "kinds"), label=label,
@@ -388,14 +388,10 @@ def column_list(value) -> list[str]:
     return [str(item).strip() for item in items if str(item).strip()]
 
 
-def _is_str_list(value) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
-
-
 def _optional_tuple(state: dict[str, Any], key: str) -> tuple[str, ...] | None:
     value = state.get(key)
     if value is None:
         return None
-    if not _is_str_list(value):
+    if not is_str_list(value):
         raise DataError(f"data contract: {key} must be a list of strings, got {value!r:.80}")
     return tuple(value)

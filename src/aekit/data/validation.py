@@ -223,6 +223,27 @@ def _sum_is_finite(array: np.ndarray) -> bool:
         return bool(np.isfinite(array.sum()))
 
 
+def is_str_list(value: Any) -> bool:
+    """Whether a state field read from a model file is a list of strings.
+
+    Parameters
+    ----------
+    value : object
+        What the file holds under some key.
+
+    Returns
+    -------
+    bool
+        True for a list whose items are all ``str`` (an empty list too).
+
+    Examples
+    --------
+    >>> is_str_list(["age", "income"]), is_str_list(("age",)), is_str_list(["age", 3])
+    (True, False, False)
+    """
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
 def short_list(items: Any) -> str:
     """``[1, 2, 3, ...]`` with at most a few items, as a compact one-line string (for messages)."""
     items = [item.item() if isinstance(item, np.generic) else item for item in items]
