@@ -80,7 +80,23 @@ def check_data(
 def feature_names_of(X: Any) -> np.ndarray | None:
     """Column names of a DataFrame whose column names are all strings, else None.
 
-    Returns an object array, as scikit-learn's ``feature_names_in_``.
+    Parameters
+    ----------
+    X : object
+        A DataFrame, an array, or anything else.
+
+    Returns
+    -------
+    numpy.ndarray of object, or None
+        The names, as scikit-learn's ``feature_names_in_``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> feature_names_of(pd.DataFrame({"a": [1], "b": [2]})).tolist()
+    ['a', 'b']
+    >>> feature_names_of(pd.DataFrame([[1, 2]])) is None, feature_names_of([[1, 2]]) is None
+    (True, True)
     """
     columns = getattr(X, "columns", None)
     if columns is None or not is_dataframe(X):
