@@ -51,6 +51,26 @@ class VAEGANConfig(VAEConfig):
     layer. ``gamma`` weighs the reconstruction against the GAN loss in the
     decoder's objective (Larsen et al.'s gamma); ``pixel_weight`` weighs the
     pixel likelihood added to the feature reconstruction (0: features only, as in the paper).
+
+    Parameters
+    ----------
+    input_dim, latent_dim, architecture, hidden, activation, image_shape, channels, batch_norm,
+    likelihood, gaussian_variance, sigma, beta, warmup_epochs, free_bits, dynamic_binarization :
+        As for :class:`aekit.models.vae.VAEConfig`.
+    discriminator_hidden : tuple of int, default=(256, 256)
+        Dense discriminator layers (leaky ReLU); the last is the similarity layer.
+    discriminator_channels : tuple of int, default=(32, 64)
+        Conv discriminator blocks (architecture="conv").
+    gamma : float, default=1.0
+        Weight of the reconstruction against the GAN loss in the decoder's objective.
+    pixel_weight : float, default=1.0
+        Weight of the pixel likelihood in the reconstruction (0: features only).
+
+    Examples
+    --------
+    >>> from aekit.models.vaegan import VAEGANConfig
+    >>> VAEGANConfig(input_dim=64, latent_dim=4, discriminator_hidden=(32,)).to_dict()["gamma"]
+    1.0
     """
 
     discriminator_hidden: tuple[int, ...] = (256, 256)
@@ -59,6 +79,22 @@ class VAEGANConfig(VAEConfig):
     pixel_weight: float = 1.0
 
     def validate(self) -> None:
+        """Raise on settings that cannot make a working model.
+
+        Raises
+        ------
+        ValueError
+            Any VAE setting out of range (see :class:`VAEConfig`), an empty or
+            non-positive discriminator size, or a negative or NaN ``gamma`` / ``pixel_weight``.
+
+        Examples
+        --------
+        >>> from aekit.models.vaegan import VAEGANConfig
+        >>> VAEGANConfig(input_dim=64, gamma=-1.0).validate()
+        Traceback (most recent call last):
+        ...
+        ValueError: gamma must be >= 0, got -1.0
+        """
         super().validate()
         if not self.discriminator_hidden or any(h < 1 for h in self.discriminator_hidden):
             raise ValueError(f"discriminator_hidden must be one or more sizes >= 1, got {self.discriminator_hidden}")
@@ -98,7 +134,31 @@ def _fake(logits: torch.Tensor) -> torch.Tensor:
 
 
 class VAEGANModel(VAEModel):
-    """A dense or conv VAE whose decoder is also a GAN's generator (see the module docstring)."""
+    """A dense or conv VAE whose decoder is also a GAN's generator (see the module docstring).
+
+    Parameters
+    ----------
+    config : VAEGANConfig
+        The networks and the weights of the losses.
+
+    Attributes
+    ----------
+    encoder, posterior, decoder, likelihood : torch.nn.Module
+        The VAE's (see :class:`aekit.models.vae.VAEModel`).
+    discriminator : ImageDiscriminator
+        Rows -> (similarity-layer features, logit that the row is real).
+    phases : tuple of str
+        ``("encoder", "decoder", "discriminator")``: one optimiser each, stepped in turn.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from aekit.models.vaegan import VAEGANConfig, VAEGANModel
+    >>> model = VAEGANModel(VAEGANConfig(input_dim=64, latent_dim=4, hidden=(32,), discriminator_hidden=(32,)))
+    >>> x = torch.rand(8, 64)
+    >>> sorted(model.phase_loss("encoder", x)), model.sample(3).shape
+    (['kl', 'loss', 'pixel', 'similarity'], torch.Size([3, 64]))
+    """
 
     family = "vae-gan"
     config_class = VAEGANConfig
@@ -110,6 +170,30 @@ class VAEGANModel(VAEModel):
         self.discriminator = ImageDiscriminator(config)
 
     def parameters_of(self, phase: str) -> list[nn.Parameter]:
+        """The parameters phase ``phase``'s optimiser steps.
+
+        Parameters
+        ----------
+        phase : str
+            "encoder" (encoder and posterior head), "decoder" or "generator"
+            (decoder and likelihood), or "discriminator".
+
+        Returns
+        -------
+        list of torch.nn.Parameter
+
+        Raises
+        ------
+        ValueError
+            An unknown phase.
+
+        Examples
+        --------
+        >>> from aekit.models.vaegan import VAEGANConfig, VAEGANModel
+        >>> model = VAEGANModel(VAEGANConfig(input_dim=64, latent_dim=4, hidden=(32,), discriminator_hidden=(32,)))
+        >>> len(model.parameters_of("discriminator"))   # two linear layers: weights and biases
+        4
+        """
         if phase == "encoder":
             return [*self.encoder.parameters(), *self.posterior.parameters()]
         if phase in ("decoder", "generator"):
@@ -119,16 +203,84 @@ class VAEGANModel(VAEModel):
         raise ValueError(f"unknown phase {phase!r}; expected one of {self.phases}")
 
     def generate(self, n: int, device: torch.device) -> torch.Tensor:
-        """Decoded prior samples (the generator's output), with gradients."""
+        """Decoded prior samples (the generator's output), with gradients.
+
+        Parameters
+        ----------
+        n : int
+            How many.
+        device : torch.device
+            Where to draw them.
+
+        Returns
+        -------
+        torch.Tensor of shape (n, input_dim)
+            The likelihood's means (probabilities for Bernoulli) at z ~ N(0, I).
+
+        Examples
+        --------
+        >>> import torch
+        >>> from aekit.models.vaegan import VAEGANConfig, VAEGANModel
+        >>> model = VAEGANModel(VAEGANConfig(input_dim=64, latent_dim=4, hidden=(32,), discriminator_hidden=(32,)))
+        >>> model.generate(5, torch.device("cpu")).requires_grad
+        True
+        """
         z = torch.randn((n, self.config.latent_dim), device=device)
         return self.likelihood.mean(self.decoder_params(z))
 
     def reconstruct_params(self, batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(posterior mean, log-variance, likelihood parameters of x~ decoded from one z ~ q(z | x))."""
+        """The posterior of ``batch`` and a reconstruction decoded from one draw of it.
+
+        Parameters
+        ----------
+        batch : torch.Tensor or tuple of tensors
+            Rows x (or a tuple whose first tensor is x).
+
+        Returns
+        -------
+        tuple of torch.Tensor
+            (posterior mean, log-variance, likelihood parameters of x~ decoded from one z ~ q(z | x)).
+
+        Examples
+        --------
+        >>> import torch
+        >>> from aekit.models.vaegan import VAEGANConfig, VAEGANModel
+        >>> model = VAEGANModel(VAEGANConfig(input_dim=64, latent_dim=4, hidden=(32,), discriminator_hidden=(32,)))
+        >>> [t.shape[1] for t in model.reconstruct_params(torch.rand(2, 64))]
+        [4, 4, 64]
+        """
         mean, log_var = self.posterior_params(batch)
         return mean, log_var, self.decoder_params(reparameterize(mean, log_var), batch)
 
     def phase_loss(self, phase: str, batch) -> dict[str, torch.Tensor]:
+        """The loss phase ``phase`` minimises on ``batch`` (see the module docstring).
+
+        Parameters
+        ----------
+        phase : str
+            One of ``phases``.
+        batch : torch.Tensor or tuple of tensors
+            Rows x (or a tuple whose first tensor is x).
+
+        Returns
+        -------
+        dict of str to torch.Tensor
+            ``"loss"`` (what the phase's optimiser minimises) and the terms
+            logged beside it (``similarity``, ``pixel``, ``kl``, ``adversarial``).
+
+        Raises
+        ------
+        ValueError
+            A phase this model does not have.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from aekit.models.vaegan import VAEGANConfig, VAEGANModel
+        >>> model = VAEGANModel(VAEGANConfig(input_dim=64, latent_dim=4, hidden=(32,), discriminator_hidden=(32,)))
+        >>> bool(model.phase_loss("discriminator", torch.rand(8, 64))["loss"] > 0)
+        True
+        """
         if phase not in self.phases:
             raise ValueError(f"unknown phase {phase!r}; expected one of {self.phases}")
         x = self.data_of(batch)
@@ -158,7 +310,28 @@ class VAEGANModel(VAEModel):
 class GANModel(VAEGANModel):
     """The plain GAN (Goodfellow et al. 2014, non-saturating loss) with the VAE-GAN's
     generator and discriminator: no encoder, prior samples only. A reference for the
-    benchmark; ``loss`` (what validation watches) is the generator's loss."""
+    benchmark; ``loss`` (what validation watches) is the generator's loss.
+
+    Parameters
+    ----------
+    config : VAEGANConfig
+        As for the VAE-GAN (the encoder settings are unused; ``gamma`` and ``pixel_weight`` too).
+
+    Attributes
+    ----------
+    decoder, likelihood, discriminator : torch.nn.Module
+        The generator and the discriminator, built as the VAE-GAN's.
+    phases : tuple of str
+        ``("generator", "discriminator")``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from aekit.models.vaegan import GANModel, VAEGANConfig
+    >>> gan = GANModel(VAEGANConfig(input_dim=64, latent_dim=4, hidden=(32,), discriminator_hidden=(32,)))
+    >>> gan.encoder is None, gan.sample(2).shape
+    (True, torch.Size([2, 64]))
+    """
 
     family = "gan"
     phases = ("generator", "discriminator")
@@ -169,6 +342,32 @@ class GANModel(VAEGANModel):
         self.encoder = self.posterior = None  # a GAN has no encoder
 
     def phase_loss(self, phase: str, batch) -> dict[str, torch.Tensor]:
+        """The non-saturating GAN losses: the generator's, or the discriminator's.
+
+        Parameters
+        ----------
+        phase : {"generator", "discriminator"}
+        batch : torch.Tensor or tuple of tensors
+            Real rows x (the generator's loss uses only their count).
+
+        Returns
+        -------
+        dict of str to torch.Tensor
+            ``{"loss": ...}``.
+
+        Raises
+        ------
+        ValueError
+            Another phase.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from aekit.models.vaegan import GANModel, VAEGANConfig
+        >>> gan = GANModel(VAEGANConfig(input_dim=64, latent_dim=4, hidden=(32,), discriminator_hidden=(32,)))
+        >>> bool(gan.phase_loss("generator", torch.rand(8, 64))["loss"] > 0)
+        True
+        """
         if phase not in self.phases:
             raise ValueError(f"unknown phase {phase!r}; expected one of {self.phases}")
         x = self.data_of(batch)
@@ -179,4 +378,24 @@ class GANModel(VAEGANModel):
         return {"loss": _real(self.discriminator(x)[1]) + _fake(self.discriminator(fake)[1])}
 
     def loss(self, batch) -> dict[str, torch.Tensor]:
+        """The generator's loss: what validation watches (a GAN has no likelihood to watch).
+
+        Parameters
+        ----------
+        batch : torch.Tensor or tuple of tensors
+            Real rows (only their count is used).
+
+        Returns
+        -------
+        dict of str to torch.Tensor
+            ``{"loss": ...}``.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from aekit.models.vaegan import GANModel, VAEGANConfig
+        >>> gan = GANModel(VAEGANConfig(input_dim=64, latent_dim=4, hidden=(32,), discriminator_hidden=(32,)))
+        >>> list(gan.loss(torch.rand(4, 64)))
+        ['loss']
+        """
         return self.phase_loss("generator", batch)
