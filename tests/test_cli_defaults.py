@@ -48,3 +48,11 @@ def _train_rows(run) -> int:
     from aekit.cli._common import load_data
 
     return len(load_data(run["data"], None, run["seed"], None, None).X_train)
+
+
+def test_batch_size_zero_is_a_clear_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--data", "digits", "--batch-size", "0", "--out", "unused", "--quiet"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 1 and "--batch-size must be a positive integer or 'auto', got 0" in err
+    assert "Traceback" not in err and "ZeroDivision" not in err
