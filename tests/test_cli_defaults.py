@@ -9,6 +9,7 @@ import pytest
 
 import aekit
 from aekit.cli import main
+from aekit.cli.cluster import cluster
 from aekit.cli.compare import compare, demo
 from aekit.cli.detect import fit as detect_fit
 from aekit.cli.train import train
@@ -19,7 +20,7 @@ def _default(command, name):
     return inspect.signature(command).parameters[name].default.default
 
 
-@pytest.mark.parametrize("command", [train, detect_fit, compare, demo])
+@pytest.mark.parametrize("command", [train, detect_fit, compare, demo, cluster])
 def test_cli_defaults_are_the_estimators(command):
     estimator = aekit.Autoencoder().get_params()
     names = inspect.signature(command).parameters
