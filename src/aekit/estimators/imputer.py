@@ -69,7 +69,13 @@ class AutoencoderImputer(AutoencoderEstimator):
         Columns without any observed value in fit are dropped from the output
         (with a warning), as in scikit-learn; True keeps them, filled with 0.
     latent_dim : int, default=16
-        Size of the code.
+        Size of the code. Fixed rather than "auto" on purpose: the
+        imputers are scored on cells hidden from their input (the masked
+        DAE hides ``mask_rate`` of the observed cells; MIWAE's bound is on
+        the observed entries through a stochastic code), so a code as wide
+        as the input gives no identity shortcut, and the width that matters
+        is the one that fills gaps best (16 was set on the completion
+        benchmark, docs/benchmarks/completion.md).
     hidden : int or tuple of int, default=(128, 128)
         Hidden layers of the encoder (the decoder mirrors them).
     mask_rate : float, default=0.25
