@@ -28,7 +28,8 @@ SLOW = ["aekit.estimators.autoencoder", "aekit.estimators.detector", "aekit.esti
         "aekit.estimators.sequence", "aekit.estimators.series_detector", "aekit.evaluation.generation",
         "aekit.estimators.msda", "aekit.estimators.codec", "aekit.data.contract", "aekit.estimators.clustering",
         "aekit.estimators.imputer", "aekit.estimators.image_completer", "aekit.estimators.base",
-        "aekit.estimators.sampling", "aekit.estimators.autorec", "aekit.export"]
+        "aekit.estimators.sampling", "aekit.estimators.autorec", "aekit.export", "aekit.estimators.images",
+        "aekit.estimators.labels"]
 # examples marked +SKIP only: they need a ratings set (the recommenders' own tests train them)
 SKIPPED_ONLY = ["aekit.estimators.ease", "aekit.estimators.multvae", "aekit.data.files"]
 
