@@ -69,6 +69,10 @@ y_pred : array-like of shape (n_samples,)
     The figure's title.""",
     "decoder_forward": """z : torch.Tensor of shape (batch, latent_dim)
     A batch of codes.""",
+    "x_batch": """x : torch.Tensor of shape (batch, input_dim)
+    A batch of (scaled) rows.""",
+    "z_batch": """z : torch.Tensor of shape (batch, latent_dim)
+    A batch of codes.""",
     # -- Returns ---------------------------------------------------------------------------------------------------
     "self_fitted": """self
     The fitted estimator.""",
@@ -220,6 +224,9 @@ aekit.exceptions.TrainingDivergedError
 >>> data = load_dataset("digits")
 >>> ae = MarginalizedDenoisingAutoencoder(n_layers=1).fit(data.X_train)   # closed form: instant
 >>> path = ae.save(f"{tempfile.mkdtemp()}/msda.safetensors")""",
+    "dense_model": """>>> import torch
+>>> from aekit.models import AutoencoderConfig, DenseAutoencoder
+>>> model = DenseAutoencoder(AutoencoderConfig(input_dim=4, latent_dim=2, hidden=(8,)))""",
     "fit_scaler": """>>> import numpy as np
 >>> from aekit.data import Scaler
 >>> X = np.array([[0.0, 10.0], [2.0, 30.0]], dtype=np.float32)
