@@ -73,6 +73,12 @@ y_pred : array-like of shape (n_samples,)
     A batch of (scaled) rows.""",
     "z_batch": """z : torch.Tensor of shape (batch, latent_dim)
     A batch of codes.""",
+    "model_config": """config : ModelConfig
+    The family's config (its ``config_class``), validated on construction.""",
+    "model_attributes": """encoder, decoder : torch.nn.Module
+    The two networks.
+config : ModelConfig
+    As given.""",
     # -- Returns ---------------------------------------------------------------------------------------------------
     "self_fitted": """self
     The fitted estimator.""",
@@ -227,6 +233,15 @@ aekit.exceptions.TrainingDivergedError
     "dense_model": """>>> import torch
 >>> from aekit.models import AutoencoderConfig, DenseAutoencoder
 >>> model = DenseAutoencoder(AutoencoderConfig(input_dim=4, latent_dim=2, hidden=(8,)))""",
+    "stack_model": """>>> import torch
+>>> from aekit.models import AutoencoderStack, StackedConfig
+>>> layers = ({"input_dim": 6, "latent_dim": 4, "hidden": ()}, {"input_dim": 4, "latent_dim": 2, "hidden": ()})
+>>> stack = AutoencoderStack(StackedConfig(input_dim=6, layers=layers, task="classify", n_outputs=3))""",
+    "msda_model": """>>> import torch
+>>> from sklearn.datasets import load_digits
+>>> from aekit.models import MSDA, MSDAConfig
+>>> X = torch.tensor(load_digits().data[:500] / 16, dtype=torch.float32)
+>>> msda = MSDA(MSDAConfig(input_dim=64, n_layers=2)).fit_closed_form(X.numpy())""",
     "fit_scaler": """>>> import numpy as np
 >>> from aekit.data import Scaler
 >>> X = np.array([[0.0, 10.0], [2.0, 30.0]], dtype=np.float32)
