@@ -79,6 +79,10 @@ y_pred : array-like of shape (n_samples,)
     The two networks.
 config : ModelConfig
     As given.""",
+    "vae_batch": """batch : torch.Tensor or tuple of tensors
+    Rows (a conditional variant: rows and their conditions).""",
+    "draws_generator": """generator : torch.Generator, optional
+    Source of the draws (reproducible numbers).""",
     # -- Returns ---------------------------------------------------------------------------------------------------
     "self_fitted": """self
     The fitted estimator.""",
@@ -242,6 +246,10 @@ aekit.exceptions.TrainingDivergedError
 >>> from aekit.models import MSDA, MSDAConfig
 >>> X = torch.tensor(load_digits().data[:500] / 16, dtype=torch.float32)
 >>> msda = MSDA(MSDAConfig(input_dim=64, n_layers=2)).fit_closed_form(X.numpy())""",
+    "vae_model": """>>> import torch
+>>> from aekit.models import VAEConfig, VAEModel
+>>> vae = VAEModel(VAEConfig(input_dim=4, latent_dim=2, hidden=(8,)))
+>>> x = torch.rand(5, 4)                     # Bernoulli likelihood: data in [0, 1]""",
     "fit_scaler": """>>> import numpy as np
 >>> from aekit.data import Scaler
 >>> X = np.array([[0.0, 10.0], [2.0, 30.0]], dtype=np.float32)
