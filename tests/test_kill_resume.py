@@ -22,8 +22,7 @@ import pytest
 HERE = Path(__file__).parent
 EPOCHS = 40
 LONGER: dict[str, int] = {}  # families whose epochs are too short for a kill to land within EPOCHS
-# The recommenders (AutoRec, Mult-VAE) take no checkpoint_dir / resume yet: nothing to resume from.
-FAMILIES = ["ae", "dae", "conv", "vae", "cvae", "aae", "stacked", "lstm-ae"]
+FAMILIES = ["ae", "dae", "conv", "vae", "cvae", "aae", "stacked", "lstm-ae", "autorec", "multvae", "multdae"]
 # Bitwise where reachable; otherwise this tolerance, and the test says which families needed it.
 TOLERANCE = 1e-5
 
@@ -73,7 +72,6 @@ def test_kill_during_training_then_resume_equals_an_uninterrupted_run(name, tmp_
     worker.send_signal(signal.SIGKILL)
     worker.wait()
     assert killed_while_training, f"{name}: training ended before the kill; raise EPOCHS"
-    assert not list(checkpoints.rglob("*.tmp")) or True  # a killed write may leave one: the next save removes it
     resumed = _worker(name, checkpoints, tmp_path / "resumed.npz", resume=True)
     _, err = resumed.communicate(timeout=600)
     assert resumed.returncode == 0, err[-2000:]
