@@ -74,7 +74,6 @@ def iter_chunks(path: str | Path, chunk_size: int = 10_000) -> Iterator:
         for block in range(source.n_blocks):
             yield source.raw(block)
     else:
-        import pandas as pd
-        header = 0 if csv_has_header(path) else None
-        with pd.read_csv(path, header=header, chunksize=chunk_size) as reader:
-            yield from (chunk for chunk in reader if len(chunk))  # a header only: no chunk
+        from aekit.data.files import read_csv
+        chunks = read_csv(path, header=0 if csv_has_header(path) else None, chunksize=chunk_size)
+        yield from (chunk for chunk in chunks if len(chunk))  # a header only: no chunk
