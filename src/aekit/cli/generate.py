@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from aekit.cli._common import console, old_option, renamed
-from aekit.exceptions import DataError
+from aekit.exceptions import DataError, ModelFileError
 
 
 def generate(
@@ -32,7 +32,7 @@ def generate(
     output = renamed(out, old_output, "--output", "--out", default=Path("samples.png"))
     estimator = load(model)
     if not hasattr(estimator, "sample"):
-        raise ValueError(f"{model} holds a {type(estimator).__name__}, which cannot generate; "
+        raise ModelFileError(f"{model} holds a {type(estimator).__name__}, which cannot generate; "
                          "expected a generative model such as one trained with --model vae")
     image_shape = getattr(estimator, "image_shape_", None)
     if image_shape is None and not npy:
@@ -53,9 +53,9 @@ def class_of(estimator, label: str):
     """The class of ``estimator`` that ``--label`` names (labels arrive as text; classes may be numbers)."""
     classes = getattr(estimator, "classes_", None)
     if classes is None:
-        raise ValueError(f"--label {label}: this {type(estimator).__name__} was not trained with class labels, "
+        raise DataError(f"--label {label}: this {type(estimator).__name__} was not trained with class labels, "
                          "so it cannot generate a chosen class (train cvae or aae-mixture with labels)")
     named = [c for c in classes.tolist() if str(c) == label]
     if not named:
-        raise ValueError(f"--label {label} is not one of the model's classes {classes.tolist()}")
+        raise DataError(f"--label {label} is not one of the model's classes {classes.tolist()}")
     return named[0]
