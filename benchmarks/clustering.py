@@ -17,9 +17,15 @@ One autoencoder is pretrained per data set and seed and shared by the five
 methods. Labels are used only to score.
 
 Full protocol (the default):  python benchmarks/clustering.py
-Reduced (say so wherever quoted):  --datasets digits --seeds 2 --max-rows 20000 --max-epochs 50 --max-iter 2000
-Writes benchmarks/results/clustering.json (clustering-reduced.json for a
-reduced run) and prints a markdown table.
+Cheap pipelines first, then DEC / IDEC on the same cached autoencoders:
+    python benchmarks/clustering.py --methods kmeans,gmm,n2d
+    python benchmarks/clustering.py --methods dec,idec
+Reduced (say so wherever quoted): --max-rows N, --max-epochs N, --max-iter N.
+Each (dataset, method, seed) result is cached under benchmarks/results/clustering/
+(a capped run: clustering-rows...-epochs...-iter.../), the pretrained autoencoders
+under benchmarks/results/cache/, so a stopped run resumes; the summary of every
+cached result goes to benchmarks/results/clustering.json (or the capped run's
+name), and the script prints the table and issue 29's targets.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import argparse
 import functools
 import json
 import platform
+import re
 import time
 import warnings
 from pathlib import Path
@@ -82,7 +89,13 @@ def baselines(X, y, X_eval, y_eval, seed: int, spectral: bool):
     return out
 
 
-def deep(X, X_eval, seed: int, methods, encoder_params: dict, settings: dict, record, encoder_file: Path) -> None:
+def pipeline_name(method: str, max_iter: int | None) -> str:
+    """The result's name: DEC / IDEC under a --max-iter cap are other (reduced) rows than the full ones."""
+    capped = max_iter is not None and method in ("dec", "idec")
+    return f"ae+{method}" + (f" (max_iter {max_iter}: reduced)" if capped else "")
+
+
+def deep(X, X_eval, seed: int, methods, encoder_params: dict, max_iter, record, encoder_file: Path) -> None:
     """Each method on one pretrained autoencoder; ``record`` gets each one's labels of the fitted rows
     (or those predicted for X_eval) as soon as it is done. The pretrained autoencoder is kept in
     ``encoder_file`` so that a stopped run resumes without pretraining again."""
@@ -99,11 +112,12 @@ def deep(X, X_eval, seed: int, methods, encoder_params: dict, settings: dict, re
             "epochs": int(encoder.n_epochs_), **encoder.training_settings_})})
     for method in methods:
         start, cpu = time.perf_counter(), time.process_time()
+        settings = {"max_iter": max_iter} if max_iter is not None else {}
         dc = DeepClustering(K, method=method, encoder=encoder, random_state=seed, **settings).fit(X)
         pred = dc.labels_ if X_eval is None else dc.predict(X_eval)
         extra = {"n_iter": int(dc.n_iter_), "converged": bool(dc.converged_)} if method in ("dec", "idec") else {}
         extra["cpu_seconds"] = time.process_time() - cpu
-        record({f"ae+{method}": (pred, time.perf_counter() - start, extra)})
+        record({pipeline_name(method, max_iter): (pred, time.perf_counter() - start, extra)})
 
 
 def summarise(rows):
@@ -202,7 +216,9 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore", category=UserWarning)
-    caps = {"rows": args.max_rows, "epochs": args.max_epochs, "iter": args.max_iter}
+    # rows and epochs change everything, so a run with those caps has its own cache; a DEC / IDEC
+    # iteration cap only changes those two, whose rows are then named apart (pipeline_name)
+    caps = {"rows": args.max_rows, "epochs": args.max_epochs}
     reduced = any(v is not None for v in caps.values())
     tag = "clustering" + "".join(f"-{k}{v}" for k, v in caps.items() if v is not None)
     out = args.out or RESULTS / f"{tag}.json"
@@ -213,7 +229,8 @@ def main(argv=None) -> None:
     seeds = range(args.first_seed, args.first_seed + args.seeds)
 
     def cached(dataset, method, seed) -> Path:
-        return cache / f"{dataset}-{method}-seed{seed}.json"
+        slug = re.sub(r"[^\w+.-]+", "-", method).strip("-")  # "ae+dec (max_iter 2000: reduced)": ae+dec-max_iter-2000-reduced
+        return cache / f"{dataset}-{slug}-seed{seed}.json"
 
     def write_summary() -> None:
         rows = [json.loads(f.read_text()) for f in sorted(cache.glob("*.json"))] if cache.exists() else []
@@ -237,7 +254,8 @@ def main(argv=None) -> None:
     for dataset in datasets:
         for seed in seeds:
             baseline_names = ["kmeans-pixels", "pca10+kmeans", "pca50+kmeans"]
-            missing = [m for m in args.methods.split(",") if not cached(dataset, f"ae+{m}", seed).exists()]
+            missing = [m for m in args.methods.split(",")
+                       if not cached(dataset, pipeline_name(m, args.max_iter), seed).exists()]
             if all(cached(dataset, m, seed).exists() for m in baseline_names) and not missing:
                 continue
             X, y, X_eval, y_eval = load(dataset, args.max_rows, seed)
@@ -247,7 +265,7 @@ def main(argv=None) -> None:
             if not all(cached(dataset, m, seed).exists() for m in baseline_names):
                 record(baselines(X, y, X_eval, y_eval, seed, not args.no_spectral))
             if missing:
-                deep(X, X_eval, seed, missing, encoder_params, {"max_iter": args.max_iter} if args.max_iter else {},
+                deep(X, X_eval, seed, missing, encoder_params, args.max_iter,
                      record, encoders / f"{dataset}-seed{seed}.safetensors")
     rows = write_summary()
     print(markdown(summarise([r for r in rows if r["dataset"] in datasets and r["seed"] in seeds])))
