@@ -32,7 +32,7 @@ def cluster(
     latent: str = typer.Option("auto", "--latent", help="Code size, or 'auto': the fewest principal components "
                                "explaining 90% of the variance, at most 10 (DEC's size) and half the columns."),
     hidden: str = typer.Option("500,500,2000", "--hidden", help="Hidden layer sizes, comma-separated (dense models)."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", help="Maximum pretraining epochs [default: the model's, auto]."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Maximum pretraining epochs (default: the model's own 'auto' budget, counted in optimiser steps)."),
     max_k: int = typer.Option(20, "--max-k", help="Largest number of clusters --k auto tries."),
     code_map: str = typer.Option("tsne", "--code-map", help="2-D map of codes in the report: tsne, umap or pca."),
     seed: int = typer.Option(0, "--seed"),
