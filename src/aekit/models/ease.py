@@ -40,7 +40,7 @@ def item_gram(X, users_per_block: int = 2048) -> np.ndarray:
 @dataclasses.dataclass
 class EASEConfig(RecommenderConfig):
     input_dim: int = 1  # n_items
-    l2: float = 500.0  # lambda
+    l2: float = 200.0  # lambda (the estimator's default)
 
     def validate(self) -> None:
         super().validate()
