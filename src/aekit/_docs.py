@@ -83,6 +83,10 @@ config : ModelConfig
     Rows (a conditional variant: rows and their conditions).""",
     "draws_generator": """generator : torch.Generator, optional
     Source of the draws (reproducible numbers).""",
+    "series_batch": """x : torch.Tensor of shape (B, T, C)
+    Zero-padded series.
+lengths : torch.Tensor of shape (B,), optional
+    Real steps of each series (None: all T).""",
     # -- Returns ---------------------------------------------------------------------------------------------------
     "self_fitted": """self
     The fitted estimator.""",
@@ -250,6 +254,14 @@ aekit.exceptions.TrainingDivergedError
 >>> from aekit.models import VAEConfig, VAEModel
 >>> vae = VAEModel(VAEConfig(input_dim=4, latent_dim=2, hidden=(8,)))
 >>> x = torch.rand(5, 4)                     # Bernoulli likelihood: data in [0, 1]""",
+    "seq_model": """>>> import torch
+>>> from aekit.models import SequenceAutoencoderConfig, SequenceAutoencoderModel
+>>> model = SequenceAutoencoderModel(SequenceAutoencoderConfig(n_channels=2, latent_dim=3, encoder="gru", hidden=(8,)))
+>>> x, lengths = torch.randn(4, 10, 2), torch.tensor([10, 7, 10, 3])""",
+    "seq_vae_model": """>>> import torch
+>>> from aekit.models import SequenceVAEConfig, SequenceVAEModel
+>>> vae = SequenceVAEModel(SequenceVAEConfig(n_channels=2, latent_dim=3, encoder="gru", hidden=(8,)))
+>>> x, lengths = torch.randn(4, 10, 2), torch.tensor([10, 7, 10, 3])""",
     "fit_scaler": """>>> import numpy as np
 >>> from aekit.data import Scaler
 >>> X = np.array([[0.0, 10.0], [2.0, 30.0]], dtype=np.float32)
