@@ -87,6 +87,12 @@ config : ModelConfig
     Zero-padded series.
 lengths : torch.Tensor of shape (B,), optional
     Real steps of each series (None: all T).""",
+    "recommender_sizes": """n_users, n_items, n_interactions : int
+    The fitted user x item matrix (:class:`aekit.models.recommender.RecommenderConfig`).""",
+    "recommender_model": """config : RecommenderConfig
+    The family's config, validated on construction.""",
+    "recommender_attributes": """interactions : InteractionStore
+    The training user x item matrix (stored with the model).""",
     # -- Returns ---------------------------------------------------------------------------------------------------
     "self_fitted": """self
     The fitted estimator.""",
