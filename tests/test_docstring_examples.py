@@ -22,8 +22,8 @@ FAST = ["aekit.data.noise", "aekit.data.scaling", "aekit.data.series", "aekit.da
         "aekit.estimators.presets", "aekit.estimators.blocks", "aekit.data.download", "aekit.registry",
         "aekit.evaluation.codes", "aekit.data.ucr",
         "aekit.training.fit", "aekit.exceptions", "aekit.viz.figures",
-        "aekit.nn.mlp", "aekit.nn.layers", "aekit.nn.entropy", "aekit.estimators.labels", "aekit.serve.families",
-        "aekit.serve.app"]
+        "aekit.nn.mlp", "aekit.nn.layers", "aekit.nn.entropy", "aekit._docs", "aekit.estimators.labels",
+        "aekit.serve.families", "aekit.serve.app"]
 SLOW = ["aekit.estimators.autoencoder", "aekit.estimators.detector", "aekit.estimators.stacked",
         "aekit.estimators.vae", "aekit.estimators.cvae", "aekit.estimators.aae", "aekit.estimators.conv",
         "aekit.estimators.sequence", "aekit.estimators.series_detector", "aekit.evaluation.generation",

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import torch
 from torch import nn
+from aekit._docs import fill_doc
 
 PARTS = ("encoder", "decoder", "autoencoder", "scores")
 OPSET = 18
@@ -67,6 +68,7 @@ def input_width(estimator, part: str) -> int:
     return estimator.model_.config.latent_dim if part == "decoder" else estimator.n_features_in_
 
 
+@fill_doc
 def export_onnx(estimator, path: str | Path, part: str = "encoder") -> Path:
     """Write ``part`` of the fitted ``estimator`` as one self-contained ONNX file.
 
@@ -87,16 +89,14 @@ def export_onnx(estimator, path: str | Path, part: str = "encoder") -> Path:
 
     Returns
     -------
-    pathlib.Path
-        The file written.
+    %(file_written)s
 
     Raises
     ------
     ValueError
         An unknown ``part``, or an estimator fitted on a table with
         categorical columns (one-hot encoding is not exported).
-    sklearn.exceptions.NotFittedError
-        When the estimator has not been fitted.
+    %(not_fitted)s
 
     Examples
     --------

@@ -48,6 +48,15 @@ class Table:
     contract : aekit.data.contract.DataContract
         The table's layout (features, their kinds, label, dropped and id
         columns), which a model trained on it stores and checks new files against.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> pd.DataFrame({"key": ["a", "b"], "x": [1.0, 2.0], "y": ["no", "yes"]}).to_csv("t.csv", index=False)
+    >>> table = load_table("t.csv", label="y", ids="key")
+    >>> X, columns = table
+    >>> columns, table.y.tolist(), table.classes, table.ids["key"].tolist()
+    (['x'], [0, 1], ('no', 'yes'), ['a', 'b'])
     """
 
     X: np.ndarray
@@ -67,7 +76,21 @@ class Table:
         return 2
 
     def features(self):
-        """``X`` as a DataFrame with its column names (so estimators check them), or ``X``."""
+        """``X`` as a DataFrame with its column names (so estimators check them), or ``X``.
+
+        Returns
+        -------
+        pandas.DataFrame or numpy.ndarray
+            ``X`` itself when it is already a DataFrame or has no column names.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> Table(np.zeros((2, 2), np.float32), ["a", "b"]).features().columns.tolist()
+        ['a', 'b']
+        >>> type(Table(np.zeros((2, 2), np.float32), None).features()).__name__
+        'ndarray'
+        """
         if self.columns is None or not isinstance(self.X, np.ndarray):
             return self.X
         import pandas as pd
@@ -288,7 +311,36 @@ def save_table(path: str | Path, X: Any, columns: list[str] | None = None) -> Pa
     """Write ``X`` (2-D, or 1-D as one column) to .csv or .npy, chosen by extension.
 
     ``columns`` become the CSV header; without them the CSV has none. Parent
-    folders are created. Returns the path written.
+    folders are created.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.csv`` or ``.npy`` file name (written atomically).
+    X : array-like of shape (n_rows, n_columns) or (n_rows,)
+        The values.
+    columns : list of str, optional
+        The CSV header, one name per column.
+
+    Returns
+    -------
+    Path
+        The path written.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        ``X`` is not 1-D or 2-D, ``columns`` do not match its width, or the
+        extension is neither .csv nor .npy.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> save_table("out/codes.csv", np.eye(2), columns=["z0", "z1"]).read_text().splitlines()
+    ['z0,z1', '1.0,0.0', '0.0,1.0']
+    >>> save_table("codes.txt", np.eye(2))
+    Traceback (most recent call last):
+    aekit.exceptions.DataError: cannot save codes.txt: expected a .csv or .npy file name, got .txt.
     """
     path = Path(path)
     array = np.asarray(X)
@@ -329,6 +381,15 @@ class ImageFolder:
         The class subfolders' names, sorted (None for a flat folder).
     skipped : list of str
         Files that could not be read and were skipped (``skip_unreadable=True``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> names = ["cat/1.png", "cat/2.png", "dog/1.png"]
+    >>> _ = save_image_folder("pets", np.random.default_rng(0).random((3, 16)), (1, 4, 4), names)
+    >>> images = read_image_folder("pets")
+    >>> images.X.shape, images.image_shape, images.classes, images.y.tolist()
+    ((3, 16), (1, 4, 4), ('cat', 'dog'), [0, 0, 1])
     """
 
     X: np.ndarray
@@ -446,6 +507,20 @@ def load_image_folder(
         Each row is one image flattened channel-first, so
         ``X.reshape(-1, *image_shape)`` gives (n, c, h, w).
     image_shape : (channels, height, width)
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        As :func:`read_image_folder`: no images, unreadable files, or sizes
+        that differ without ``size``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> _ = save_image_folder("faces", np.full((2, 12), 0.5), (1, 3, 4), ["a.png", "b.png"])
+    >>> X, shape = load_image_folder("faces", size=(2, 2))
+    >>> X.shape, shape, round(float(X.mean()), 2)
+    ((2, 4), (1, 2, 2), 0.5)
     """
     images = read_image_folder(path, size=size, mode=mode)
     return images.X, images.image_shape
@@ -453,7 +528,29 @@ def load_image_folder(
 
 def list_images(folder: str | Path) -> list[Path]:
     """The image files of ``folder`` (directly in it, or in class subfolders), in the order of
-    the rows of :func:`read_image_folder`."""
+    the rows of :func:`read_image_folder`.
+
+    Parameters
+    ----------
+    folder : str or Path
+        A folder of .png/.jpg/.jpeg files, or of class subfolders of them.
+
+    Returns
+    -------
+    list of Path
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        No image in the folder, or images both in it and in subfolders.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> _ = save_image_folder("shots", np.zeros((2, 4)), (1, 2, 2), ["b.jpg", "a.jpg"])
+    >>> [f.name for f in list_images("shots")]
+    ['a.png', 'b.png']
+    """
     return _image_files(Path(folder))[0]
 
 
@@ -478,7 +575,31 @@ def _image_files(folder: Path) -> tuple[list[Path], tuple[str, ...] | None]:
 
 def save_image_folder(folder: str | Path, X: Any, image_shape: tuple[int, int, int], names: list[str]) -> Path:
     """Write each row of ``X`` (values in [0, 1], channel-first as read) as a PNG named ``names[i]``
-    (a relative path such as ``cat/1.jpg`` keeps its subfolder; the suffix becomes .png)."""
+    (a relative path such as ``cat/1.jpg`` keeps its subfolder; the suffix becomes .png).
+
+    Parameters
+    ----------
+    folder : str or Path
+        Where to write (created with its parents).
+    X : array-like of shape (n_images, channels * height * width)
+        Pixel values, clipped to [0, 1] and rounded to 8 bits.
+    image_shape : (channels, height, width)
+        1 channel gives grayscale PNGs, 3 colour ones.
+    names : list of str
+        One file name per row (as :func:`read_image_folder` gives them in ``files``).
+
+    Returns
+    -------
+    Path
+        ``folder``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> folder = save_image_folder("grey", np.linspace(0, 1, 8).reshape(2, 4), (1, 2, 2), ["x.jpg", "y.jpg"])
+    >>> [round(float(v), 2) for v in read_image_folder(folder).X[1]]  # 8-bit PNGs: within 1/255
+    [0.57, 0.71, 0.86, 1.0]
+    """
     from PIL import Image
 
     folder = Path(folder)
@@ -516,6 +637,44 @@ def load_any(
     any other string is looked up with :func:`aekit.data.load_dataset`,
     which receives ``dataset_options`` (data_home, download, test_size,
     random_state).
+
+    Parameters
+    ----------
+    path_or_name : str or Path
+        A folder of images, a table file (.csv, .csv.gz, .parquet, .npy, .npz)
+        or a dataset name (:func:`aekit.data.list_datasets`).
+    image_size : (width, height), optional
+        For a folder: resize every image.
+    image_mode : {"L", "RGB"}, default="L"
+        For a folder: grayscale or colour.
+    label, drop, ids : optional
+        For a table: the label column, columns to leave out, id columns.
+    skip_unreadable : bool, default=False
+        For a folder: skip files that cannot be read instead of refusing them.
+    contract : DataContract, optional
+        For a table: select a model's columns by name.
+    **dataset_options
+        For a dataset name: passed to :func:`aekit.data.load_dataset`.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        Neither a file, a folder nor a known dataset name; ``label`` / ``drop``
+        / ``ids`` given for something that is not a table file.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.save("rows.npy", np.ones((5, 3)))
+    >>> load_any("rows.npy").X_train.shape, load_any("digits").name
+    ((5, 3), 'digits')
+    >>> load_any("no-such-thing")
+    Traceback (most recent call last):
+    aekit.exceptions.DataError: no such file, folder or dataset: no-such-thing; expected a path or one of ...
     """
     from aekit.data.registry import DATASET_NAMES, Dataset, load_dataset
 

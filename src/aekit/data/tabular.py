@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from aekit.data.scaling import Scaler, choose_scaling
-from aekit.data.validation import is_dataframe, short_list, check_data, column_mismatch
+from aekit.data.validation import is_dataframe, is_str_list, short_list, check_data, column_mismatch
 from aekit.exceptions import DataError
 
 __all__ = ["HANDLE_UNKNOWN", "TabularPreprocessor", "UnknownCategoryWarning", "categorical_columns",
@@ -314,11 +314,6 @@ def _is_bool(series) -> bool:
     import pandas as pd
 
     return pd.api.types.is_bool_dtype(series.dtype)
-
-
-def is_str_list(value) -> bool:
-    """Whether a state field read from a model file is a list of strings."""
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
 def str_list(state: dict[str, Any], key: str) -> list[str]:

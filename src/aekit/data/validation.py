@@ -80,7 +80,23 @@ def check_data(
 def feature_names_of(X: Any) -> np.ndarray | None:
     """Column names of a DataFrame whose column names are all strings, else None.
 
-    Returns an object array, as scikit-learn's ``feature_names_in_``.
+    Parameters
+    ----------
+    X : object
+        A DataFrame, an array, or anything else.
+
+    Returns
+    -------
+    numpy.ndarray of object, or None
+        The names, as scikit-learn's ``feature_names_in_``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> feature_names_of(pd.DataFrame({"a": [1], "b": [2]})).tolist()
+    ['a', 'b']
+    >>> feature_names_of(pd.DataFrame([[1, 2]])) is None, feature_names_of([[1, 2]]) is None
+    (True, True)
     """
     columns = getattr(X, "columns", None)
     if columns is None or not is_dataframe(X):
@@ -221,6 +237,27 @@ def _sum_is_finite(array: np.ndarray) -> bool:
     from finite values only sends the caller to the cell-by-cell check."""
     with np.errstate(over="ignore", invalid="ignore"):
         return bool(np.isfinite(array.sum()))
+
+
+def is_str_list(value: Any) -> bool:
+    """Whether a state field read from a model file is a list of strings.
+
+    Parameters
+    ----------
+    value : object
+        What the file holds under some key.
+
+    Returns
+    -------
+    bool
+        True for a list whose items are all ``str`` (an empty list too).
+
+    Examples
+    --------
+    >>> is_str_list(["age", "income"]), is_str_list(("age",)), is_str_list(["age", 3])
+    (True, False, False)
+    """
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
 def short_list(items: Any) -> str:

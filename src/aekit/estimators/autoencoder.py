@@ -11,10 +11,12 @@ from aekit.estimators.params import store_params
 from aekit.estimators.sampling import GaussianCodeSampler
 from aekit.models import AutoencoderConfig
 from aekit.models.base import RECONSTRUCTION_LOSSES
+from aekit._docs import fill_doc
 
 PCA_ROWS = 20_000  # rows the linear path's PCA initialisation is fitted on
 
 
+@fill_doc
 class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
     """A fully connected autoencoder: plain, deep, tied, sparse, denoising or contractive.
 
@@ -148,13 +150,7 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
 
     Raises
     ------
-    ValueError
-        From ``fit``: a parameter outside its allowed values.
-    aekit.exceptions.DataError
-        From ``fit`` and every method taking data: empty or non-numeric data,
-        NaN or infinite values, or another number of features than in ``fit``.
-    aekit.exceptions.TrainingDivergedError
-        From ``fit``: the loss became NaN or infinite.
+    %(fit_errors)s
 
     Examples
     --------

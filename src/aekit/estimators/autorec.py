@@ -15,12 +15,14 @@ from aekit.exceptions import DataError
 from aekit.models.autorec import AutoRec as AutoRecModel
 from aekit.models.autorec import AutoRecConfig
 from aekit.training import TrainConfig, fit_model
+from aekit._docs import fill_doc
 
 COLD_START_POLICIES = ("baseline", "global_mean")
 BASELINE_REG = (10.0, 15.0)  # shrinkage of the item and user biases (Koren's defaults)
 FULL_BATCH_CELLS = 2**26  # dense cells of one full batch (256 MB of float32; all of movielens-small / ml-1m)
 
 
+@fill_doc
 class AutoRec(TrainedRecommender):
     """AutoRec (Sedhain et al., WWW 2015): I-AutoRec or U-AutoRec.
 
@@ -172,10 +174,8 @@ class AutoRec(TrainedRecommender):
 
         Parameters
         ----------
-        users : sequence of user ids, or pandas.DataFrame
-            User ids, or a DataFrame with the ``user_col`` and ``item_col`` columns.
-        items : sequence of item ids, optional
-            Item ids, as many as ``users`` (not with a DataFrame).
+        %(users)s
+        %(items)s
 
         Returns
         -------
@@ -184,18 +184,13 @@ class AutoRec(TrainedRecommender):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
+        %(not_fitted)s
         aekit.exceptions.DataError
             ``users`` and ``items`` of different lengths, or a DataFrame without the columns.
 
         Examples
         --------
-        >>> import pandas as pd
-        >>> from aekit import AutoRec
-        >>> ratings = pd.DataFrame({"user": [1, 1, 2, 2, 3, 3, 4], "item": [10, 20, 10, 30, 20, 30, 10],
-        ...                         "rating": [5.0, 3.0, 4.0, 2.0, 3.5, 4.5, 1.0]})
-        >>> rec = AutoRec(hidden=8, max_epochs=5, validation_fraction=0.0, random_state=0).fit(ratings)
+        %(fit_autorec)s
         >>> rec.predict([1, 2, 99], [30, 20, 10]).shape
         (3,)
         """
@@ -211,10 +206,8 @@ class AutoRec(TrainedRecommender):
 
         Parameters
         ----------
-        users : sequence of user ids, or pandas.DataFrame
-            User ids, or a DataFrame with the ``user_col`` and ``item_col`` columns.
-        items : sequence of item ids, optional
-            Item ids, as many as ``users`` (not with a DataFrame).
+        %(users)s
+        %(items)s
 
         Returns
         -------
@@ -223,18 +216,13 @@ class AutoRec(TrainedRecommender):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
+        %(not_fitted)s
         aekit.exceptions.DataError
             As :meth:`predict`.
 
         Examples
         --------
-        >>> import pandas as pd
-        >>> from aekit import AutoRec
-        >>> ratings = pd.DataFrame({"user": [1, 1, 2, 2, 3, 3, 4], "item": [10, 20, 10, 30, 20, 30, 10],
-        ...                         "rating": [5.0, 3.0, 4.0, 2.0, 3.5, 4.5, 1.0]})
-        >>> rec = AutoRec(hidden=8, max_epochs=5, validation_fraction=0.0, random_state=0).fit(ratings)
+        %(fit_autorec)s
         >>> rec.cold_start_mask([1, 99], [10, 10]).tolist()
         [False, True]
         """
@@ -297,10 +285,8 @@ class AutoRec(TrainedRecommender):
 
         Parameters
         ----------
-        users : sequence of user ids, or pandas.DataFrame
-            User ids, or a DataFrame with the ``user_col`` and ``item_col`` columns.
-        items : sequence of item ids, optional
-            Item ids, as many as ``users`` (not with a DataFrame).
+        %(users)s
+        %(items)s
 
         Returns
         -------
@@ -309,18 +295,13 @@ class AutoRec(TrainedRecommender):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
+        %(not_fitted)s
         aekit.exceptions.DataError
             As :meth:`predict`.
 
         Examples
         --------
-        >>> import pandas as pd
-        >>> from aekit import AutoRec
-        >>> ratings = pd.DataFrame({"user": [1, 1, 2, 2, 3, 3, 4], "item": [10, 20, 10, 30, 20, 30, 10],
-        ...                         "rating": [5.0, 3.0, 4.0, 2.0, 3.5, 4.5, 1.0]})
-        >>> rec = AutoRec(hidden=8, max_epochs=5, validation_fraction=0.0, random_state=0).fit(ratings)
+        %(fit_autorec)s
         >>> rec.predict_baseline([1, 2], [30, 20]).shape
         (2,)
         """

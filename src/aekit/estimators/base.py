@@ -28,6 +28,7 @@ from aekit.exceptions import DataError, StillImprovingWarning
 from aekit.models import MODEL_FAMILIES, BaseAutoencoder, ModelConfig
 from aekit.training import TrainConfig, fit_model
 from aekit.training.devices import DEVICE_PARAMS, model_device
+from aekit._docs import fill_doc
 
 SCALINGS = ("auto", "minmax", "standard", "none")
 PREDICT_BATCH = 16384
@@ -75,6 +76,7 @@ def finite_result(values: np.ndarray, who: str) -> np.ndarray:
     return values
 
 
+@fill_doc
 class AutoencoderEstimator(TransformerMixin, BaseEstimator):
     """Base of aekit's autoencoder estimators: fit, transform, reconstruct, score, save.
 
@@ -110,10 +112,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
     Examples
     --------
-        >>> from aekit import Autoencoder
-        >>> from aekit.data import load_dataset
-        >>> data = load_dataset("digits")
-        >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+        %(fit_ae)s
     >>> ae.transform(data.X_test).shape
     (360, 8)
     """
@@ -148,13 +147,11 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
             Training rows. ``X`` may also be larger than memory: a BlockSource
             (:func:`aekit.data.blocks.open_blocks` of a ``.npy`` or Parquet file)
             or a large ``np.memmap``, read one block at a time.
-        y : None
-            Ignored (scikit-learn convention).
+        %(y_ignored)s
 
         Returns
         -------
-        self
-            The fitted estimator.
+        %(self_fitted)s
 
         Raises
         ------
@@ -172,10 +169,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
         Examples
         --------
-            >>> from aekit import Autoencoder
-            >>> from aekit.data import load_dataset
-            >>> data = load_dataset("digits")
-            >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+        %(fit_ae)s
         >>> ae.n_epochs_
         2
         """
@@ -339,17 +333,12 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
         Raises
         ------
-            sklearn.exceptions.NotFittedError
-                When the estimator has not been fitted.
-        aekit.exceptions.DataError
-            A wrong number of features, other columns than in ``fit``, or NaN values.
+        %(not_fitted)s
+        %(bad_rows)s
 
         Examples
         --------
-            >>> from aekit import Autoencoder
-            >>> from aekit.data import load_dataset
-            >>> data = load_dataset("digits")
-            >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+        %(fit_ae)s
         >>> ae.transform(data.X_test).shape
         (360, 8)
         """
@@ -371,17 +360,13 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
         Raises
         ------
-            sklearn.exceptions.NotFittedError
-                When the estimator has not been fitted.
+        %(not_fitted)s
         aekit.exceptions.DataError
             ``Z`` does not have ``latent_dim`` columns, or holds NaN values.
 
         Examples
         --------
-            >>> from aekit import Autoencoder
-            >>> from aekit.data import load_dataset
-            >>> data = load_dataset("digits")
-            >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+        %(fit_ae)s
         >>> ae.inverse_transform(ae.transform(data.X_test)).shape
         (360, 64)
         """
@@ -394,8 +379,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or DataFrame
-            Rows as in :meth:`transform`.
+        %(X_as_transform)s
 
         Returns
         -------
@@ -404,17 +388,12 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
         Raises
         ------
-            sklearn.exceptions.NotFittedError
-                When the estimator has not been fitted.
-        aekit.exceptions.DataError
-            As for :meth:`transform`.
+        %(not_fitted)s
+        %(bad_as_transform)s
 
         Examples
         --------
-            >>> from aekit import Autoencoder
-            >>> from aekit.data import load_dataset
-            >>> data = load_dataset("digits")
-            >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+        %(fit_ae)s
         >>> ae.reconstruct(data.X_test).shape
         (360, 64)
         """
@@ -429,8 +408,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or DataFrame
-            Rows as in :meth:`transform`.
+        %(X_as_transform)s
 
         Returns
         -------
@@ -439,17 +417,12 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
         Raises
         ------
-            sklearn.exceptions.NotFittedError
-                When the estimator has not been fitted.
-        aekit.exceptions.DataError
-            As for :meth:`transform`.
+        %(not_fitted)s
+        %(bad_as_transform)s
 
         Examples
         --------
-            >>> from aekit import Autoencoder
-            >>> from aekit.data import load_dataset
-            >>> data = load_dataset("digits")
-            >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+        %(fit_ae)s
         >>> errors = ae.score_samples(data.X_test)
         >>> errors.shape, bool((errors >= 0).all())
         ((360,), True)
@@ -467,8 +440,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or DataFrame
-            Rows as in :meth:`transform`.
+        %(X_as_transform)s
 
         Returns
         -------
@@ -477,17 +449,12 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
         Raises
         ------
-            sklearn.exceptions.NotFittedError
-                When the estimator has not been fitted.
-        aekit.exceptions.DataError
-            As for :meth:`transform`.
+        %(not_fitted)s
+        %(bad_as_transform)s
 
         Examples
         --------
-            >>> from aekit import Autoencoder
-            >>> from aekit.data import load_dataset
-            >>> data = load_dataset("digits")
-            >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+        %(fit_ae)s
         >>> errors = ae.column_errors(data.X_test)
         >>> errors.shape, bool(abs(errors.sum(axis=1) - ae.score_samples(data.X_test)).max() < 1e-5)
         ((360, 64), True)
@@ -524,15 +491,11 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
         Raises
         ------
-            sklearn.exceptions.NotFittedError
-                When the estimator has not been fitted.
+        %(not_fitted)s
 
         Examples
         --------
-            >>> from aekit import Autoencoder
-            >>> from aekit.data import load_dataset
-            >>> data = load_dataset("digits")
-            >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+        %(fit_ae)s
         >>> list(ae.get_feature_names_out()[:2])
         ['autoencoder0', 'autoencoder1']
         """
@@ -556,15 +519,11 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
         Raises
         ------
-            sklearn.exceptions.NotFittedError
-                When the estimator has not been fitted.
+        %(not_fitted)s
 
         Examples
         --------
-            >>> from aekit import Autoencoder
-            >>> from aekit.data import load_dataset
-            >>> data = load_dataset("digits")
-            >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+        %(fit_ae)s
         >>> import tempfile
         >>> from aekit import load
         >>> path = ae.save(f"{tempfile.mkdtemp()}/ae.safetensors")

@@ -42,6 +42,7 @@ from aekit.estimators.presets import make_estimator
 from aekit.exceptions import DataError, MissingDependencyError
 from aekit.models.dec import DECConfig, DECModel, kl_divergence, soft_assignment, target_distribution
 from aekit.training import fit_model
+from aekit._docs import fill_doc
 
 METHODS = ("kmeans", "gmm", "n2d", "dec", "idec")
 AUTO_CRITERIA = ("silhouette", "bic")
@@ -52,6 +53,7 @@ AUTO_SAMPLE = 5000  # n_clusters="auto" scores each k on at most this many codes
 MIXTURE_STATE = ("weights_", "means_", "covariances_", "precisions_cholesky_")
 
 
+@fill_doc
 class DeepClustering(ClusterMixin, BaseEstimator):
     """Clustering in the code space of an autoencoder (k-means, GMM, N2D, DEC, IDEC).
 
@@ -143,11 +145,7 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
     Examples
     --------
-    >>> from sklearn.datasets import load_digits
-    >>> from aekit import DeepClustering
-    >>> X = load_digits().data[:300] / 16
-    >>> dc = DeepClustering(3, encoder_params={"latent_dim": 4, "hidden": (32,), "max_epochs": 3},
-    ...                     random_state=0).fit(X)
+    %(fit_clustering)s
     >>> dc.labels_.shape, dc.cluster_centers_.shape, sorted(set(dc.predict(X[:50]).tolist())) <= [0, 1, 2]
     ((300,), (3, 4), True)
     """
@@ -180,8 +178,7 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like
-            Rows, images or series, as the encoder takes them.
+        %(X_encoder)s
         y : None
             Ignored (the clustering is unsupervised).
 
@@ -196,16 +193,11 @@ class DeepClustering(ClusterMixin, BaseEstimator):
             A parameter outside its allowed values.
         aekit.exceptions.MissingDependencyError
             ``method="n2d"`` without umap-learn (``pip install 'aekit[umap]'``).
-        aekit.exceptions.DataError
-            Data the encoder refuses (another width, NaN values).
+        %(bad_encoder_input)s
 
         Examples
         --------
-        >>> from sklearn.datasets import load_digits
-        >>> from aekit import DeepClustering
-        >>> X = load_digits().data[:300] / 16
-        >>> dc = DeepClustering(3, encoder_params={"latent_dim": 4, "hidden": (32,), "max_epochs": 3},
-        ...                     random_state=0).fit(X)
+        %(fit_clustering)s
         >>> dc.labels_.shape
         (300,)
         """
@@ -359,8 +351,7 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like
-            Rows, images or series, as the encoder takes them.
+        %(X_encoder)s
 
         Returns
         -------
@@ -369,18 +360,12 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the clustering has not been fitted.
-        aekit.exceptions.DataError
-            Data the encoder refuses (another width, NaN values).
+        %(not_fitted)s
+        %(bad_encoder_input)s
 
         Examples
         --------
-        >>> from sklearn.datasets import load_digits
-        >>> from aekit import DeepClustering
-        >>> X = load_digits().data[:300] / 16
-        >>> dc = DeepClustering(3, encoder_params={"latent_dim": 4, "hidden": (32,), "max_epochs": 3},
-        ...                     random_state=0).fit(X)
+        %(fit_clustering)s
         >>> dc.transform(X[:5]).shape
         (5, 4)
         """
@@ -395,8 +380,7 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like
-            Rows, images or series, as the encoder takes them.
+        %(X_encoder)s
 
         Returns
         -------
@@ -405,18 +389,12 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the clustering has not been fitted.
-        aekit.exceptions.DataError
-            Data the encoder refuses (another width, NaN values).
+        %(not_fitted)s
+        %(bad_encoder_input)s
 
         Examples
         --------
-        >>> from sklearn.datasets import load_digits
-        >>> from aekit import DeepClustering
-        >>> X = load_digits().data[:300] / 16
-        >>> dc = DeepClustering(3, encoder_params={"latent_dim": 4, "hidden": (32,), "max_epochs": 3},
-        ...                     random_state=0).fit(X)
+        %(fit_clustering)s
         >>> dc.predict_proba(X[:5]).shape
         (5, 3)
         """
@@ -434,8 +412,7 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like
-            Rows, images or series, as the encoder takes them.
+        %(X_encoder)s
 
         Returns
         -------
@@ -444,18 +421,12 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the clustering has not been fitted.
-        aekit.exceptions.DataError
-            Data the encoder refuses (another width, NaN values).
+        %(not_fitted)s
+        %(bad_encoder_input)s
 
         Examples
         --------
-        >>> from sklearn.datasets import load_digits
-        >>> from aekit import DeepClustering
-        >>> X = load_digits().data[:300] / 16
-        >>> dc = DeepClustering(3, encoder_params={"latent_dim": 4, "hidden": (32,), "max_epochs": 3},
-        ...                     random_state=0).fit(X)
+        %(fit_clustering)s
         >>> set(dc.predict(X[:50]).tolist()) <= {0, 1, 2}
         True
         """
@@ -466,8 +437,7 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like
-            Rows, images or series, as the encoder takes them.
+        %(X_encoder)s
 
         Returns
         -------
@@ -476,18 +446,12 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the clustering has not been fitted.
-        aekit.exceptions.DataError
-            Data the encoder refuses (another width, NaN values).
+        %(not_fitted)s
+        %(bad_encoder_input)s
 
         Examples
         --------
-        >>> from sklearn.datasets import load_digits
-        >>> from aekit import DeepClustering
-        >>> X = load_digits().data[:300] / 16
-        >>> dc = DeepClustering(3, encoder_params={"latent_dim": 4, "hidden": (32,), "max_epochs": 3},
-        ...                     random_state=0).fit(X)
+        %(fit_clustering)s
         >>> bool((dc.score_samples(X[:5]) <= 1).all())
         True
         """
@@ -499,8 +463,7 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
         Parameters
         ----------
-        path : str or pathlib.Path
-            The file to write.
+        %(path_out)s
 
         Returns
         -------
@@ -509,16 +472,11 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the clustering has not been fitted.
+        %(not_fitted)s
 
         Examples
         --------
-        >>> from sklearn.datasets import load_digits
-        >>> from aekit import DeepClustering
-        >>> X = load_digits().data[:300] / 16
-        >>> dc = DeepClustering(3, encoder_params={"latent_dim": 4, "hidden": (32,), "max_epochs": 3},
-        ...                     random_state=0).fit(X)
+        %(fit_clustering)s
         >>> import tempfile
         >>> from aekit import load
         >>> same = load(dc.save(f"{tempfile.mkdtemp()}/clusters.safetensors"))

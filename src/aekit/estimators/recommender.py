@@ -25,10 +25,12 @@ from aekit.data.ratings import InteractionMatrix, check_ratings, load_ratings
 from aekit.estimators.base import seed_from
 from aekit.exceptions import DataError
 from aekit.models.recommender import RecommenderModel
+from aekit._docs import fill_doc
 
 SCORE_BATCH = 1024
 
 
+@fill_doc
 class RecommenderEstimator(BaseEstimator):
     """Base of aekit's recommenders: fit on ratings, rank items, save.
 
@@ -60,12 +62,7 @@ class RecommenderEstimator(BaseEstimator):
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> from aekit import EASE
-    >>> ratings = pd.DataFrame({"user": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4],
-    ...                         "item": ["a", "b", "c", "a", "b", "b", "c", "d", "a", "d"],
-    ...                         "rating": [5, 4, 4, 5, 4, 4, 5, 4, 4, 5]})
-    >>> rec = EASE(l2=1.0).fit(ratings)
+    %(fit_ease)s
     >>> rec.recommend(2, n=2).tolist()
     ['c', 'd']
     """
@@ -107,8 +104,7 @@ class RecommenderEstimator(BaseEstimator):
             A table with columns ``user_col``, ``item_col`` and ``rating_col``
             (extra columns are ignored), a CSV / Parquet path, or a dataset name
             (``"movielens-small"``).
-        y : None
-            Ignored (scikit-learn convention).
+        %(y_ignored)s
 
         Returns
         -------
@@ -124,12 +120,7 @@ class RecommenderEstimator(BaseEstimator):
 
         Examples
         --------
-        >>> import pandas as pd
-        >>> from aekit import EASE
-        >>> ratings = pd.DataFrame({"user": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4],
-        ...                         "item": ["a", "b", "c", "a", "b", "b", "c", "d", "a", "d"],
-        ...                         "rating": [5, 4, 4, 5, 4, 4, 5, 4, 4, 5]})
-        >>> rec = EASE(l2=1.0).fit(ratings)
+        %(fit_ease)s
         >>> rec.n_users_, rec.n_items_
         (4, 4)
         """
@@ -177,22 +168,13 @@ class RecommenderEstimator(BaseEstimator):
 
         Raises
         ------
-        ValueError
-            ``n`` is not a positive integer.
-        sklearn.exceptions.NotFittedError
-            When the recommender has not been fitted.
-        aekit.exceptions.DataError
-            No users, an unknown user id with no history, or a history with no
-            known item.
+        %(bad_n)s
+        %(not_fitted)s
+        %(bad_users)s
 
         Examples
         --------
-        >>> import pandas as pd
-        >>> from aekit import EASE
-        >>> ratings = pd.DataFrame({"user": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4],
-        ...                         "item": ["a", "b", "c", "a", "b", "b", "c", "d", "a", "d"],
-        ...                         "rating": [5, 4, 4, 5, 4, 4, 5, 4, 4, 5]})
-        >>> rec = EASE(l2=1.0).fit(ratings)
+        %(fit_ease)s
         >>> rec.recommend(["a", "b"], n=1).tolist()
         ['c']
         """
@@ -221,22 +203,13 @@ class RecommenderEstimator(BaseEstimator):
 
         Raises
         ------
-        ValueError
-            ``n`` is not a positive integer.
-        sklearn.exceptions.NotFittedError
-            When the recommender has not been fitted.
-        aekit.exceptions.DataError
-            No users, an unknown user id with no history, or a history with no
-            known item.
+        %(bad_n)s
+        %(not_fitted)s
+        %(bad_users)s
 
         Examples
         --------
-        >>> import pandas as pd
-        >>> from aekit import EASE
-        >>> ratings = pd.DataFrame({"user": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4],
-        ...                         "item": ["a", "b", "c", "a", "b", "b", "c", "d", "a", "d"],
-        ...                         "rating": [5, 4, 4, 5, 4, 4, 5, 4, 4, 5]})
-        >>> rec = EASE(l2=1.0).fit(ratings)
+        %(fit_ease)s
         >>> rec.recommend_batch([1, ["d"]], n=1).shape
         (2, 1)
         """
@@ -270,20 +243,12 @@ class RecommenderEstimator(BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the recommender has not been fitted.
-        aekit.exceptions.DataError
-            No users, an unknown user id with no history, or a history with no
-            known item.
+        %(not_fitted)s
+        %(bad_users)s
 
         Examples
         --------
-        >>> import pandas as pd
-        >>> from aekit import EASE
-        >>> ratings = pd.DataFrame({"user": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4],
-        ...                         "item": ["a", "b", "c", "a", "b", "b", "c", "d", "a", "d"],
-        ...                         "rating": [5, 4, 4, 5, 4, 4, 5, 4, 4, 5]})
-        >>> rec = EASE(l2=1.0).fit(ratings)
+        %(fit_ease)s
         >>> rec.scores([1, 2]).shape
         (2, 4)
         """
@@ -343,8 +308,7 @@ class RecommenderEstimator(BaseEstimator):
 
         Parameters
         ----------
-        path : str or pathlib.Path
-            The file to write.
+        %(path_out)s
 
         Returns
         -------
@@ -353,17 +317,11 @@ class RecommenderEstimator(BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the recommender has not been fitted.
+        %(not_fitted)s
 
         Examples
         --------
-        >>> import pandas as pd
-        >>> from aekit import EASE
-        >>> ratings = pd.DataFrame({"user": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4],
-        ...                         "item": ["a", "b", "c", "a", "b", "b", "c", "d", "a", "d"],
-        ...                         "rating": [5, 4, 4, 5, 4, 4, 5, 4, 4, 5]})
-        >>> rec = EASE(l2=1.0).fit(ratings)
+        %(fit_ease)s
         >>> import tempfile
         >>> from aekit import load
         >>> load(rec.save(f"{tempfile.mkdtemp()}/ease.safetensors")).recommend(2, n=2).tolist()

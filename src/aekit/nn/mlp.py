@@ -8,8 +8,10 @@ import torch
 from torch import nn
 
 from aekit.nn.layers import TiedLinear, make_activation
+from aekit._docs import fill_doc
 
 
+@fill_doc
 class MLPEncoder(nn.Module):
     """``input_dim -> hidden[0] -> ... -> latent_dim``.
 
@@ -24,8 +26,7 @@ class MLPEncoder(nn.Module):
         Hidden layer sizes.
     latent_dim : int
         Code size.
-    activation : str, default="relu"
-        Hidden-layer activation (a key of ``aekit.nn.ACTIVATIONS``).
+    %(activation)s
     latent_activation : str, default="identity"
         The code layer's activation.
 
@@ -38,8 +39,7 @@ class MLPEncoder(nn.Module):
 
     Raises
     ------
-    ValueError
-        An unknown activation name.
+    %(bad_activation)s
 
     Examples
     --------
@@ -77,6 +77,7 @@ class MLPEncoder(nn.Module):
         return x
 
 
+@fill_doc
 class MLPDecoder(nn.Module):
     """``latent_dim -> hidden[::-1] -> output_dim`` with its own weights.
 
@@ -88,8 +89,7 @@ class MLPDecoder(nn.Module):
         The encoder's hidden sizes (used in reverse).
     output_dim : int
         Output features.
-    activation : str, default="relu"
-        Hidden-layer activation (a key of ``aekit.nn.ACTIVATIONS``).
+    %(activation)s
     output_activation : str, default="identity"
         The output layer's activation (e.g. "sigmoid" for data in [0, 1]).
 
@@ -100,8 +100,7 @@ class MLPDecoder(nn.Module):
 
     Raises
     ------
-    ValueError
-        An unknown activation name.
+    %(bad_activation)s
 
     Examples
     --------
@@ -137,6 +136,7 @@ class MLPDecoder(nn.Module):
         return self.net(z)
 
 
+@fill_doc
 class TiedMLPDecoder(nn.Module):
     """The mirror of an :class:`MLPEncoder` that reuses its weights, transposed.
 
@@ -147,8 +147,7 @@ class TiedMLPDecoder(nn.Module):
     ----------
     encoder : MLPEncoder
         The encoder whose weights are shared.
-    activation : str, default="relu"
-        Hidden-layer activation (a key of ``aekit.nn.ACTIVATIONS``).
+    %(activation)s
     output_activation : str, default="identity"
         The output layer's activation.
 
@@ -161,8 +160,7 @@ class TiedMLPDecoder(nn.Module):
 
     Raises
     ------
-    ValueError
-        An unknown activation name.
+    %(bad_activation)s
 
     Examples
     --------
