@@ -19,9 +19,11 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+import pydantic_core
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -101,6 +103,7 @@ def create_app(model_path: str | Path, *, api_key: Optional[str] = None, max_bod
                   version=info.aekit_version, dependencies=[Depends(_key_check(api_key))] if api_key else [],
                   responses={422: {"model": Error}, 413: {"model": Error}, **({401: {"model": Error}} if api_key
                                                                              else {})})
+    app.router.route_class = FastJSONRoute
     app.state.estimator, app.state.endpoints = estimator, ("health", "model", *offered)
     app.add_middleware(BodyLimit, max_bytes=int(max_body_mb * 1_000_000))
     _add_error_handlers(app)
@@ -293,6 +296,32 @@ def validation_message(errors: list[dict[str, Any]]) -> str:
     got = first.get("input")
     shown = f"a {type(got).__name__} of {len(got)}" if isinstance(got, (dict, list)) else f"{type(got).__name__} {got!r:.80}"
     return f"{where or 'body'}: {first.get('msg', 'invalid')}, got {shown}{more}"
+
+
+class FastJSONRequest(Request):
+    """A request whose JSON body is parsed by pydantic-core (Rust): several times faster than
+    the standard library on arrays of numbers, the bulk of a scoring request."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            body = await self.body()
+            try:
+                self._json = pydantic_core.from_json(body, allow_inf_nan=True)
+            except ValueError as err:  # FastAPI answers json.JSONDecodeError as a validation error
+                raise json.JSONDecodeError(str(err), body.decode(errors="replace"), 0) from None
+        return self._json
+
+
+class FastJSONRoute(APIRoute):
+    """The route class of the app: its requests are :class:`FastJSONRequest`."""
+
+    def get_route_handler(self) -> Callable:
+        handler = super().get_route_handler()
+
+        async def route(request: Request):
+            return await handler(FastJSONRequest(request.scope, request.receive))
+
+        return route
 
 
 class BodyLimit:

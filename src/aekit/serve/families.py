@@ -146,8 +146,8 @@ def rows_of(estimator, data=None, records=None, max_rows: int | None = None) -> 
         frame, name = pd.DataFrame.from_records(records), "records"
     else:
         array = _numbers(data)
-        if array.ndim != 2 or contract is None:  # images (or series), checked by the estimator itself
-            return Rows(array)
+        if contract is None or array.ndim != 2 or (array.shape[1] == contract.n_features and not contract.categories):
+            return Rows(array)  # the features by position (images, series: checked by the estimator itself)
         frame, name = pd.DataFrame(array), "data"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
