@@ -22,14 +22,15 @@ FAST = ["aekit.data.noise", "aekit.data.scaling", "aekit.data.series", "aekit.da
         "aekit.estimators.presets", "aekit.estimators.blocks", "aekit.data.download", "aekit.registry",
         "aekit.evaluation.codes", "aekit.data.ucr",
         "aekit.training.fit", "aekit.exceptions", "aekit.viz.figures",
-        "aekit.nn.mlp", "aekit.nn.layers", "aekit.nn.entropy", "aekit._docs", "aekit.estimators.labels",
-        "aekit.serve.families", "aekit.serve.app"]
+        "aekit.nn.mlp", "aekit.nn.layers", "aekit.nn.entropy", "aekit._docs", "aekit.models.vaegan"]
+FAST += ["aekit.estimators.labels", "aekit.serve.families", "aekit.serve.app"]  # aekit serve (the serve extra)
 SLOW = ["aekit.estimators.autoencoder", "aekit.estimators.detector", "aekit.estimators.stacked",
         "aekit.estimators.vae", "aekit.estimators.cvae", "aekit.estimators.aae", "aekit.estimators.conv",
         "aekit.estimators.sequence", "aekit.estimators.series_detector", "aekit.evaluation.generation",
         "aekit.estimators.msda", "aekit.estimators.codec", "aekit.data.contract", "aekit.estimators.clustering",
         "aekit.estimators.imputer", "aekit.estimators.image_completer", "aekit.estimators.base",
-        "aekit.estimators.sampling", "aekit.estimators.autorec", "aekit.export"]
+        "aekit.estimators.sampling", "aekit.estimators.autorec", "aekit.export", "aekit.estimators.images",
+        "aekit.estimators.labels", "aekit.estimators.vaegan"]
 # examples marked +SKIP only: they need a ratings set (the recommenders' own tests train them)
 SKIPPED_ONLY = ["aekit.estimators.ease", "aekit.estimators.multvae", "aekit.data.files"]
 

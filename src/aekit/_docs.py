@@ -50,6 +50,15 @@ FRAGMENTS: dict[str, str] = {
     Item ids, as many as ``users`` (not with a DataFrame).""",
     "activation": """activation : str, default="relu"
     Hidden-layer activation (a key of ``aekit.nn.ACTIVATIONS``).""",
+    "supervised_stack": """fine_tune : bool, default=True
+    False keeps the pretrained layers frozen and trains only the head
+    (frozen features).
+pretrain : bool, default=True
+    False trains the same network from random initialisation (an MLP).
+max_epochs, patience : int
+    Apply to the supervised phase, with early stopping on the validation
+    loss (cross-entropy for a classifier, the mean squared error of the
+    standardised targets for a regressor).""",
     # -- Returns ---------------------------------------------------------------------------------------------------
     "self_fitted": """self
     The fitted estimator.""",
@@ -176,6 +185,21 @@ aekit.exceptions.TrainingDivergedError
 >>> from aekit.evaluation import SampleQualityScorer
 >>> X, y = load_digits(return_X_y=True)
 >>> scorer = SampleQualityScorer("mlp", hidden=(64,), max_iter=20).fit(X[:1200] / 16, y[:1200])""",
+    "fit_codec": """>>> from sklearn.datasets import load_digits
+>>> from aekit import ImageCodec
+>>> images = load_digits().images / 16          # (1797, 8, 8) in [0, 1]
+>>> codec = ImageCodec(filters=8, latent_channels=8, max_epochs=2, random_state=0).fit(images)""",
+    "fit_imputer": """>>> import numpy as np
+>>> from sklearn.datasets import load_diabetes
+>>> from aekit import AutoencoderImputer
+>>> X = load_diabetes().data
+>>> X[np.random.default_rng(0).random(X.shape) < 0.2] = np.nan    # 20% of the cells missing
+>>> imputer = AutoencoderImputer(max_epochs=3, random_state=0).fit(X)""",
+    "fit_completer": """>>> import numpy as np
+>>> from sklearn.datasets import load_digits
+>>> from aekit import ImageCompleter
+>>> images = load_digits().images[:200] / 16
+>>> completer = ImageCompleter(channels=(8, 16), max_epochs=1, random_state=0).fit(images)""",
     "fit_scaler": """>>> import numpy as np
 >>> from aekit.data import Scaler
 >>> X = np.array([[0.0, 10.0], [2.0, 30.0]], dtype=np.float32)

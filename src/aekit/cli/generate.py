@@ -13,7 +13,7 @@ from aekit.exceptions import DataError
 
 
 def generate(
-    model: Path = typer.Argument(..., help="A .safetensors file of a model that samples (vae, beta-vae, conv-vae, cvae, aae, "
+    model: Path = typer.Argument(..., help="A .safetensors file of a model that samples (vae, beta-vae, conv-vae, cvae, aae, vae-gan, "
                                "aae-mixture; ae and conv via a Gaussian on their codes)."),
     n: int = typer.Option(64, "-n", "--n-samples", min=1, help="How many samples."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="The sample grid (.png) (default: samples.png)."),

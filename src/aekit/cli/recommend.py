@@ -25,7 +25,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 
 # model name -> (estimator class name, its parameters)
 MODELS = {
-    "autorec": ("AutoRec", {"kind": "item"}),
+    "autorec": ("AutoRec", {"kind": "auto"}),  # I-AutoRec, or U-AutoRec for few items (AutoRec's kind)
     "u-autorec": ("AutoRec", {"kind": "user"}),
     "multvae": ("MultVAE", {}),
     "multdae": ("MultDAE", {}),

@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from aekit.data.files import read_parquet
+from aekit.data.files import read_csv, read_parquet
 from aekit.data.contract import DataContract, column_list, find_column
-from aekit.data.validation import check_data
+from aekit.data.validation import check_data, id_like_columns
 from aekit.exceptions import DataError
 
 __all__ = ["IMAGE_SUFFIXES", "TABLE_SUFFIXES", "ImageFolder", "Table", "list_images", "load_any", "load_image_folder",
@@ -21,7 +21,6 @@ TABLE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".npy", ".npz")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 IMAGE_MODES = {"L": 1, "RGB": 3}  # Pillow mode -> number of channels
 MAX_LABEL_CLASSES = 50  # a label with more distinct values is taken as continuous (no classes)
-MIN_ROWS_FOR_ID_CHECK = 20  # below this, a column of distinct values is no sign of an id
 MAX_LISTED_FILES = 20  # unreadable files named in one message
 
 
@@ -295,13 +294,11 @@ def _labels(values, what: str) -> tuple[np.ndarray | None, tuple[str, ...] | Non
 
 
 def _warn_id_like(frame, name: str) -> None:
-    import pandas as pd
-
-    if len(frame) < MIN_ROWS_FOR_ID_CHECK:
-        return
-    for column, dtype in frame.dtypes.items():
-        discrete = pd.api.types.is_integer_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype)
-        if discrete and frame[column].nunique() == len(frame):
+    """Integer columns unique per row, like an id (text ones: the one-hot encoder warns, see
+    :mod:`aekit.data.tabular`, in Python too)."""
+    text = set(id_like_columns(frame, "text"))
+    for column in id_like_columns(frame):
+        if column not in text:
             warnings.warn(f"{name}: column {column!r} has a different value on every row, like an id; "
                           f"if it is one, name it with --id {column} (ids= in Python: left out of the features, "
                           f"copied to outputs) or leave it out with --drop {column}", stacklevel=4)
@@ -721,7 +718,7 @@ def _read_csv(path: Path):
         # columns that is taken as a header too (a data row of exactly 0, 1, 2, ... is unlikely).
         is_default_labels = len(fields) >= 3 and fields == [str(i) for i in range(len(fields))]
         has_header = is_default_labels or not all(is_number(v) for v in fields)
-        return pd.read_csv(path, header=0 if has_header else None)
+        return read_csv(path, header=0 if has_header else None)
     except pd.errors.EmptyDataError:
         raise DataError(f"{path.name} is empty; expected a CSV table of numbers.") from None
     except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:

@@ -14,7 +14,9 @@ import numpy as np
 
 from aekit.exceptions import DataError
 
-__all__ = ["NonNumericDataError", "check_data", "column_mismatch", "feature_names_of", "short_list"]
+__all__ = ["NonNumericDataError", "check_data", "column_mismatch", "feature_names_of", "id_like_columns", "short_list"]
+
+MIN_ROWS_FOR_ID_CHECK = 20  # below this, a column of distinct values is no sign of an id
 
 _MAX_LISTED = 5  # how many offending rows/columns a message names
 
@@ -126,6 +128,28 @@ def column_mismatch(given: Any, expected: Any) -> str | None:
         moved = [f"{c!r} at {i} (expected {expected.index(c)})" for i, c in enumerate(given) if expected[i] != c]
         parts.append(f"the same columns in another order: {', '.join(moved[:_MAX_LISTED])}")
     return "; ".join(parts)
+
+
+def id_like_columns(frame: Any, kinds: str = "discrete") -> list[str]:
+    """Columns of a DataFrame with a different value on every row (at least 20 rows), like an id
+    or a name: ``kinds`` "discrete" looks at integer and text columns, "text" at text only.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"name": [f"car {i}" for i in range(30)], "gear": [3, 4, 5] * 10})
+    >>> id_like_columns(frame)
+    ['name']
+    """
+    if not is_dataframe(frame) or len(frame) < MIN_ROWS_FOR_ID_CHECK:
+        return []
+    import pandas as pd
+
+    def wanted(dtype) -> bool:
+        text = not pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+        return text or (kinds == "discrete" and pd.api.types.is_integer_dtype(dtype))
+
+    return [str(c) for c, dtype in frame.dtypes.items() if wanted(dtype) and frame[c].nunique() == len(frame)]
 
 
 def is_dataframe(X: Any) -> bool:

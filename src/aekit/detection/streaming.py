@@ -70,7 +70,5 @@ def iter_chunks(path: str | Path, chunk_size: int = 10_000) -> Iterator:
         for start in range(0, len(array), chunk_size):
             yield np.asarray(array[start:start + chunk_size])
     else:
-        import pandas as pd
-        header = 0 if csv_has_header(path) else None
-        with pd.read_csv(path, header=header, chunksize=chunk_size) as reader:
-            yield from reader
+        from aekit.data.files import read_csv
+        yield from read_csv(path, header=0 if csv_has_header(path) else None, chunksize=chunk_size)

@@ -86,8 +86,12 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
     max_epochs : int or "auto", default="auto"
         "auto": enough epochs for 4000 optimiser steps, at least 50 and at
         most 500 (a 400-row table: about 190 epochs; Fashion-MNIST: 50).
-        When training ends on its best epoch a ``StillImprovingWarning`` says
-        the model is likely undertrained.
+        When training ends on its best epoch with the validation loss still
+        falling appreciably (its last ``patience`` epochs brought more than 1 %
+        of the run's whole decrease) a ``StillImprovingWarning`` says the
+        model is likely undertrained; when training never beats its PCA start
+        on the validation rows (``best_epoch_ == 0``, common on tables of a
+        few dozen rows) a ``StartKeptWarning`` says the model is that PCA.
     validation_fraction : float or "auto", default="auto"
         Rows held out for early stopping (0 to train on everything).
         "auto": 0.2 for fewer than 1000 rows (so that early stopping, and
@@ -216,6 +220,9 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
         model.init_linear_path(torch.as_tensor(pca.components_, dtype=torch.float32),
                                torch.as_tensor(pca.mean_, dtype=torch.float32))
         self._start_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+    def _start_description(self) -> str:
+        return f"its PCA start (PCA with {self.latent_dim_} components)"
 
     def _keep_start(self, model, data, cfg) -> bool:
         """The PCA start is a candidate too: kept when training did not beat it on the validation rows."""

@@ -17,6 +17,10 @@ from aekit.models.autorec import AutoRecConfig
 from aekit.training import TrainConfig, fit_model
 from aekit._docs import fill_doc
 
+AUTOREC_KIND_CHOICES = ("auto", "item", "user")
+# kind="auto": I-AutoRec unless the items are fewer than this share of the users (too few rows to train on)
+AUTO_ITEM_SHARE = 0.1
+
 COLD_START_POLICIES = ("baseline", "global_mean")
 BASELINE_REG = (10.0, 15.0)  # shrinkage of the item and user biases (Koren's defaults)
 FULL_BATCH_CELLS = 2**26  # dense cells of one full batch (256 MB of float32; all of movielens-small / ml-1m)
@@ -28,9 +32,13 @@ class AutoRec(TrainedRecommender):
 
     Parameters
     ----------
-    kind : {"item", "user"}, default="item"
+    kind : {"auto", "item", "user"}, default="auto"
         I-AutoRec reconstructs each item's ratings by all users; U-AutoRec
-        each user's ratings of all items.
+        each user's ratings of all items. "auto": I-AutoRec (the paper's
+        better one, on MovieLens), unless the items are fewer than a tenth of
+        the users: I-AutoRec trains on one row per item, and a few dozen
+        items (a 25-question survey answered by 2,800 people) are too few
+        rows to learn from; then U-AutoRec. The choice is ``kind_``.
     hidden : int, default=500
         Units of the hidden layer.
     activation, output_activation : str, default="sigmoid", "identity"
@@ -101,7 +109,7 @@ class AutoRec(TrainedRecommender):
     family = AutoRecModel.family
     implicit = False
 
-    def __init__(self, kind: str = "item", hidden: int = 500, activation: str = "sigmoid",
+    def __init__(self, kind: str = "auto", hidden: int = 500, activation: str = "sigmoid",
                  output_activation: str = "identity", input_dropout: float = 0.25, l2: float = 100.0,
                  optimizer: str = "rprop", learning_rate: float = 0.01, max_epochs: int = 300,
                  batch_size: int | None = None, validation_fraction: float = 0.1, patience: int = 20,
@@ -118,20 +126,37 @@ class AutoRec(TrainedRecommender):
         if not ok:
             raise ValueError(f"cold_start must be one of {COLD_START_POLICIES} or a number, got {self.cold_start!r}")
 
+    def _resolved_kind(self, n_users: int, n_items: int) -> str:
+        """``kind`` for a matrix of ``n_users`` x ``n_items`` ("auto" resolved, see the class docstring)."""
+        if self.kind not in AUTOREC_KIND_CHOICES:
+            raise ValueError(f"kind must be one of {AUTOREC_KIND_CHOICES}, got {self.kind!r}")
+        if self.kind != "auto":
+            return self.kind
+        return "item" if n_items >= AUTO_ITEM_SHARE * n_users else "user"
+
+    @property
+    def kind_(self) -> str:
+        """The kind trained: "item" (I-AutoRec) or "user" (U-AutoRec); ``kind`` with "auto" resolved."""
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "model_")
+        return self.model_.config.kind
+
     def _fit_matrix(self, matrix):
         self._check_cold_start()
         seed = self._seed()
         train, val = _split_entries(matrix, self.validation_fraction, seed)
         data = data_val = None
-        oriented = (lambda m: m.T.tocsr()) if self.kind == "item" else (lambda m: m.tocsr())
+        kind = self._resolved_kind(*matrix.shape)
+        oriented = (lambda m: m.T.tocsr()) if kind == "item" else (lambda m: m.tocsr())
         data = oriented(train)
         if val is not None:
             rows = np.unique(oriented(val).nonzero()[0])
             data_val = (data[rows], oriented(val)[rows])
         scale = self._scale(matrix)
         n_users, n_items = matrix.shape
-        config = AutoRecConfig(n_users=n_users, n_items=n_items, n_interactions=matrix.nnz, kind=self.kind,
-                               input_dim=n_users if self.kind == "item" else n_items, hidden=self.hidden,
+        config = AutoRecConfig(n_users=n_users, n_items=n_items, n_interactions=matrix.nnz, kind=kind,
+                               input_dim=n_users if kind == "item" else n_items, hidden=self.hidden,
                                activation=self.activation, output_activation=self.output_activation,
                                input_dropout=self.input_dropout, l2=self.l2,
                                rating_min=scale[0], rating_max=scale[1])
@@ -251,7 +276,7 @@ class AutoRec(TrainedRecommender):
 
     def _predict_known(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Reconstruct each needed input vector once; read the pair's entry from it."""
-        inputs, outputs = (cols, rows) if self.kind == "item" else (rows, cols)
+        inputs, outputs = (cols, rows) if self.kind_ == "item" else (rows, cols)
         X = self._oriented_matrix()
         needed, position = np.unique(inputs, return_inverse=True)
         out = np.empty(len(rows), dtype=np.float64)
@@ -264,7 +289,7 @@ class AutoRec(TrainedRecommender):
 
     def _oriented_matrix(self):
         matrix = self._interactions.matrix
-        return matrix.T.tocsr() if self.kind == "item" else matrix
+        return matrix.T.tocsr() if self.kind_ == "item" else matrix
 
     def _cold_start_values(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         if self.cold_start == "global_mean":
@@ -309,7 +334,7 @@ class AutoRec(TrainedRecommender):
 
     # -- ranking ---------------------------------------------------------------------
     def _score_rows(self, X, user_rows: np.ndarray) -> np.ndarray:
-        if self.kind == "user":
+        if self.kind_ == "user":
             return self._forward_dense(X)
         if (user_rows < 0).any():
             raise DataError("I-AutoRec cannot fold in a new user's history (each user is an input of the "

@@ -24,9 +24,10 @@ from aekit.data.blocks import fit_scaler_by_blocks, is_block_source, open_blocks
 from aekit.data.tabular import TabularPreprocessor, fit_preprocessing
 from aekit.data.validation import column_mismatch
 from aekit.estimators.sizing import AUTO_LATENT_MAX, resolve_latent_dim
-from aekit.exceptions import DataError, StillImprovingWarning
+from aekit.exceptions import DataError, StartKeptWarning, StillImprovingWarning
 from aekit.models import MODEL_FAMILIES, BaseAutoencoder, ModelConfig
 from aekit.training import TrainConfig, fit_model
+from aekit.training.fit import more_epochs_advice, still_improving
 from aekit.training.devices import DEVICE_PARAMS, model_device
 from aekit._docs import fill_doc
 
@@ -213,6 +214,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
             model = MODEL_FAMILIES[self.family](model_cfg)
         self._initialise(model, data, train_cfg)
         result = fit_model(model, data, train_cfg)
+        self._n_training_rows = len(data[0]) if isinstance(data, tuple) else len(data)
         if self._keep_start(model, data, train_cfg):
             result = dataclasses.replace(result, best_epoch=0)
         # Only a fit that finished replaces the fitted state: a crash leaves the old one intact.
@@ -262,18 +264,33 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         return False
 
     def _warn_if_still_improving(self) -> None:
-        """Training that ends on its best epoch had more to learn: say so."""
+        """Training that ran out of epochs while its loss still fell appreciably had more to learn: say
+        so; and say when training never beat its starting point (best epoch 0)."""
         if self.still_improving_:
             warnings.warn(StillImprovingWarning(
                 f"{type(self).__name__} stopped at max_epochs={self.n_epochs_} while the loss was still "
-                "improving (the last epoch was the best); the model is likely undertrained: "
-                "raise max_epochs (CLI: --epochs) or use max_epochs='auto'"), stacklevel=3)
+                f"improving (the last epoch was the best); the model is likely undertrained: "
+                f"{more_epochs_advice(getattr(self, 'max_epochs', None), self.n_epochs_)}"), stacklevel=3)
+        if self.best_epoch_ == 0 and self.n_epochs_ > 0:
+            cause = (f"on {getattr(self, '_n_training_rows', 'these')} training rows the network did not generalise "
+                     "better than its start; more rows would help" if self.stopped_early_ else
+                     f"{self.n_epochs_} epoch(s) were too few to move past it: raise max_epochs")
+            warnings.warn(StartKeptWarning(
+                f"{type(self).__name__}: in {self.n_epochs_} epoch(s) training never beat {self._start_description()} "
+                f"on the validation rows, so the fitted model is that start (best_epoch_=0); {cause}"), stacklevel=3)
+
+    def _start_description(self) -> str:
+        """What the weights of epoch 0 are (for the best-epoch-0 warning)."""
+        return "its initial weights"
 
     @property
     def still_improving_(self) -> bool:
-        """True when training ended on its best epoch (it ran out of epochs, not of progress)."""
+        """True when training ran out of epochs, not of progress: it ended on its best epoch and
+        its last ``patience`` epochs still brought more than 1 % of the run's whole decrease of the
+        validation loss (:func:`aekit.training.fit.still_improving`)."""
         check_is_fitted(self, "model_")
-        return not self.stopped_early_ and self.best_epoch_ >= self.n_epochs_ > 0
+        window = getattr(self, "training_settings_", {}).get("patience", 1)
+        return still_improving(self.history_, self.best_epoch_, self.n_epochs_, self.stopped_early_, window)
 
     def _remember_input(self, n_features: int, names) -> None:
         """``n_features_in_``, and ``feature_names_in_`` when fitted on a DataFrame."""

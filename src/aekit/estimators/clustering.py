@@ -48,7 +48,11 @@ METHODS = ("kmeans", "gmm", "n2d", "dec", "idec")
 AUTO_CRITERIA = ("silhouette", "bic")
 # What the encoder gets unless encoder_params say otherwise (where it takes them): the
 # architecture of DEC, IDEC and N2D (d-500-500-2000-10); its training budget stays the family's "auto".
-ENCODER_DEFAULTS = {"latent_dim": 10, "hidden": (500, 500, 2000)}
+# The code is "auto" (aekit.estimators.sizing) with DEC's 10 as its largest size: 10 on images and
+# wide tables as in the papers, narrower on narrow tables (iris: 2), where a 10-wide code would be
+# wider than the input and could learn the identity map.
+ENCODER_DEFAULTS = {"latent_dim": "auto", "hidden": (500, 500, 2000)}
+CLUSTER_CODE_MAX = 10
 AUTO_SAMPLE = 5000  # n_clusters="auto" scores each k on at most this many codes
 MIXTURE_STATE = ("weights_", "means_", "covariances_", "precisions_cholesky_")
 
@@ -71,9 +75,11 @@ class DeepClustering(ClusterMixin, BaseEstimator):
         estimator. An unfitted estimator is cloned and fitted on ``X``; a
         fitted one is copied and used as is (no pretraining).
     encoder_params : dict or None, default=None
-        Parameters for a preset encoder, over ``latent_dim=10,
-        hidden=(500, 500, 2000)`` (DEC's architecture); the training budget
-        is the family's default (``"auto"``).
+        Parameters for a preset encoder, over ``latent_dim="auto",
+        hidden=(500, 500, 2000)`` (DEC's architecture, d-500-500-2000-10):
+        "auto" is the code size rule of :mod:`aekit.estimators.sizing` with
+        DEC's 10 as its largest size (10 on images, 2 on iris's 4 columns);
+        the training budget is the family's default (``"auto"``).
     n_init : int, default=20
         Starts of k-means (also the start of the mixtures and of DEC's centres).
     max_clusters : int, default=20
@@ -257,6 +263,8 @@ class DeepClustering(ClusterMixin, BaseEstimator):
         if isinstance(self.encoder, str):
             params = {**ENCODER_DEFAULTS, "random_state": seed, **(self.encoder_params or {})}
             encoder = make_estimator(self.encoder, **params)
+            if hasattr(encoder, "auto_latent_max"):  # "auto" picks at most DEC's 10 here
+                encoder.auto_latent_max = min(encoder.auto_latent_max, CLUSTER_CODE_MAX)
         elif hasattr(self.encoder, "model_"):
             return copy.deepcopy(self.encoder)  # fine-tuning must not change the caller's model
         elif hasattr(self.encoder, "transform") and hasattr(self.encoder, "fit"):

@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils.validation import check_is_fitted
 
+from aekit._docs import fill_doc
 from aekit.exceptions import DataError
 
 
@@ -75,6 +76,7 @@ def class_of(estimator, label, field: str = "label"):
     return named[0]
 
 
+@fill_doc
 class ClassLabelsMixin:
     """Fit with class labels; ``classes_`` and one-hot encoding for every later call.
 
@@ -91,6 +93,35 @@ class ClassLabelsMixin:
         return True
 
     def fit(self, X, y=None):
+        """Fit on rows and their class labels (the model is conditioned on them).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or images
+            As the estimator's own ``fit`` takes them.
+        y : array-like of shape (n_samples,)
+            One class label per row (numbers or strings); ``classes_`` keeps
+            their sorted set.
+
+        Returns
+        -------
+        %(self_fitted)s
+
+        Raises
+        ------
+        aekit.exceptions.DataError
+            ``y`` missing, of another length than ``X``, or with missing
+            values (NaN, None); and what the estimator's own ``fit`` refuses.
+
+        Examples
+        --------
+        %(fit_cvae)s
+        >>> cvae.classes_.tolist() == list(range(10)), cvae.n_classes_
+        (True, 10)
+        >>> cvae.fit(data.X_train)
+        Traceback (most recent call last):
+        aekit.exceptions.DataError: ConditionalVAE is conditioned on class labels: call fit(X, y) ...
+        """
         owner = type(self).__name__
         self._fit_classes, self._fit_onehot = None, None
         if self._needs_labels(y):
@@ -106,6 +137,7 @@ class ClassLabelsMixin:
 
     @property
     def n_classes_(self) -> int:
+        """Number of classes seen in ``fit`` (0 for a model fitted without labels)."""
         check_is_fitted(self, "model_")
         return 0 if self.classes_ is None else len(self.classes_)
 
@@ -115,7 +147,37 @@ class ClassLabelsMixin:
         return super()._fit_scaled(data, scaler, n_features, names)
 
     def onehot(self, y, n_rows: int, what: str = "this") -> np.ndarray:
-        """One-hot rows (float32) of ``y`` (a label for all ``n_rows`` rows, or one label per row)."""
+        """One-hot rows of ``y``: one label for all ``n_rows`` rows, or one label per row.
+
+        Parameters
+        ----------
+        y : label or array-like of shape (n_rows,)
+            Labels among ``classes_``.
+        n_rows : int
+            How many rows the labels go with.
+        what : str, default="this"
+            The calling method's name, for messages.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_rows, n_classes_), float32
+
+        Raises
+        ------
+        %(not_fitted)s
+        aekit.exceptions.DataError
+            Labels missing (the model is conditioned on them), given to a
+            model fitted without them, of another length, or never seen in ``fit``.
+
+        Examples
+        --------
+        %(fit_cvae)s
+        >>> cvae.onehot(3, n_rows=2).argmax(axis=1).tolist()
+        [3, 3]
+        >>> cvae.onehot([1, 42], n_rows=2)
+        Traceback (most recent call last):
+        aekit.exceptions.DataError: ConditionalVAE got labels [42] never seen in fit; ...
+        """
         check_is_fitted(self, "model_")
         owner = type(self).__name__
         if self.classes_ is None:

@@ -399,14 +399,7 @@ class StackedAutoencoderClassifier(ClassifierMixin, _StackedEstimator):
 
     Parameters
     ----------
-    fine_tune : bool, default=True
-        False keeps the pretrained layers frozen and trains only the head
-        (frozen features).
-    pretrain : bool, default=True
-        False trains the same network from random initialisation (an MLP).
-    max_epochs, patience : int
-        Apply to the supervised phase, with early stopping on the
-        cross-entropy of a validation split.
+    %(supervised_stack)s
 
     Attributes
     ----------
@@ -517,7 +510,12 @@ class StackedAutoencoderRegressor(RegressorMixin, _StackedEstimator):
     pretraining, then supervised fine-tuning on the mean squared error of
     the (standardised) targets.
 
-    The parameters are those of :class:`StackedAutoencoderClassifier`.
+    The parameters are those of :class:`StackedAutoencoder`; three of them
+    act differently here.
+
+    Parameters
+    ----------
+    %(supervised_stack)s
 
     Attributes
     ----------

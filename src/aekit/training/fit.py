@@ -131,7 +131,9 @@ class TrainConfig:
         """
         for key in ("max_epochs", "batch_size", "patience"):
             value = getattr(self, key)
-            if isinstance(value, str) and value != AUTO:
+            if value == AUTO:
+                continue
+            if isinstance(value, (str, bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"{key} must be a positive integer or 'auto', got {value!r}")
         fraction = self.validation_fraction
         if isinstance(fraction, str):
@@ -177,6 +179,66 @@ class TrainConfig:
         if self.steps_per_call is not None and self.steps_per_call < 1:
             raise ValueError(f"steps_per_call must be >= 1 or None, got {self.steps_per_call}")
         validate_device_settings(self)
+
+
+# "Still improving" (see still_improving): the last `patience` epochs (500 optimiser steps under
+# "auto") lowered the monitored loss by more than this share of its final value. A loss that creeps
+# down by 0.1 % an epoch at the end of a long run has converged for practical purposes (its last
+# epoch is then often the best by chance); one that still fell by 5 % in the last 500 steps has not.
+STILL_IMPROVING_SHARE = 0.05
+
+
+def still_improving(history: pd.DataFrame, best_epoch: int, epochs_run: int, stopped_early: bool,
+                    window: int) -> bool:
+    """Whether a run ended while its loss was still falling appreciably, i.e. ran out of epochs
+    rather than of progress: it did not stop early, its last epoch was its best, and the last
+    ``window`` epochs (early stopping's patience) lowered the validation loss (the training loss
+    without validation) by more than ``STILL_IMPROVING_SHARE`` (5 %) of its final value (a run
+    shorter than ``window``: at its last epochs' pace, projected over ``window`` epochs).
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        Per-epoch ``train_loss`` (and ``val_loss``), as :class:`TrainResult` holds it.
+    best_epoch, epochs_run : int
+        The restored epoch and the epochs trained.
+    stopped_early : bool
+        Whether early stopping ended training.
+    window : int
+        Epochs to look back (early stopping's patience).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> creeping = pd.DataFrame({"val_loss": [1.0, 0.5, 0.3, 0.2, 0.1995, 0.199]})
+    >>> still_improving(creeping, 6, 6, False, window=2), still_improving(creeping, 6, 6, False, window=3)
+    (False, True)
+    """
+    if stopped_early or epochs_run < 1 or best_epoch < epochs_run:
+        return False
+    column = "val_loss" if "val_loss" in history and history["val_loss"].notna().any() else "train_loss"
+    if column not in history:
+        return True
+    losses = history[column].dropna().to_numpy(dtype=float)
+    if len(losses) < 2:
+        return True
+    window = max(1, window)
+    k = min(window, len(losses) - 1)  # a run shorter than the window: its pace, projected over the window
+    recent = (losses[-1 - k] - losses[-1]) * window / k
+    return bool(recent > STILL_IMPROVING_SHARE * abs(losses[-1]))
+
+
+def more_epochs_advice(max_epochs, epochs_run: int) -> str:
+    """What to do about a run that was still improving, for the ``max_epochs`` it was given
+    (``"auto"``: raise it above the budget "auto" chose, ``epochs_run``)."""
+    if max_epochs == AUTO:
+        return (f"max_epochs='auto' chose {epochs_run} epochs for this data; give more, e.g. "
+                f"max_epochs={2 * epochs_run} (CLI: --epochs {2 * epochs_run})")
+    return "raise max_epochs (CLI: --epochs), or use max_epochs='auto'"
 
 
 @dataclasses.dataclass
