@@ -22,7 +22,9 @@ FAST = ["aekit.data.noise", "aekit.data.scaling", "aekit.data.series", "aekit.da
         "aekit.estimators.presets", "aekit.estimators.blocks", "aekit.data.download", "aekit.registry",
         "aekit.evaluation.codes", "aekit.data.ucr",
         "aekit.training.fit", "aekit.exceptions", "aekit.viz.figures",
-        "aekit.nn.mlp", "aekit.nn.layers", "aekit.nn.entropy", "aekit._docs", "aekit.models.vaegan"]
+        "aekit.nn.mlp", "aekit.nn.layers", "aekit.nn.entropy", "aekit._docs",
+        "aekit.evaluation.timing", "aekit.viz.report", "aekit.viz.series", "aekit.viz.tables",
+        "aekit.formatting", "aekit.models.vaegan"]
 FAST += ["aekit.estimators.labels", "aekit.serve.families", "aekit.serve.app"]  # aekit serve (the serve extra)
 SLOW = ["aekit.estimators.autoencoder", "aekit.estimators.detector", "aekit.estimators.stacked",
         "aekit.estimators.vae", "aekit.estimators.cvae", "aekit.estimators.aae", "aekit.estimators.conv",

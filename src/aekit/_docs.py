@@ -59,11 +59,23 @@ max_epochs, patience : int
     Apply to the supervised phase, with early stopping on the validation
     loss (cross-entropy for a classifier, the mean squared error of the
     standardised targets for a regressor).""",
+    "cluster_labels": """y_true : array-like of shape (n_samples,)
+    Known classes.
+y_pred : array-like of shape (n_samples,)
+    Cluster labels (any integers or strings).""",
+    "png_path": """path : str or pathlib.Path
+    The PNG to write (its folder is created).""",
+    "fig_title": """title : str
+    The figure's title.""",
+    "decoder_forward": """z : torch.Tensor of shape (batch, latent_dim)
+    A batch of codes.""",
     # -- Returns ---------------------------------------------------------------------------------------------------
     "self_fitted": """self
     The fitted estimator.""",
     "samples": """numpy.ndarray of shape (n, n_features_in_)
     The samples.""",
+    "png_written": """pathlib.Path
+    The PNG written.""",
     "file_written": """pathlib.Path
     The file written.""",
     # -- Raises ----------------------------------------------------------------------------------------------------
@@ -98,6 +110,8 @@ max_epochs, patience : int
     "bad_users": """aekit.exceptions.DataError
     No users, an unknown user id with no history, or a history with no
     known item.""",
+    "bad_cluster_labels": """aekit.exceptions.DataError
+    When the two differ in length or are empty.""",
     "bad_n_samples": """ValueError
     ``n_samples`` is not a positive integer.""",
     "bad_n": """ValueError
@@ -200,6 +214,12 @@ aekit.exceptions.TrainingDivergedError
 >>> from aekit import ImageCompleter
 >>> images = load_digits().images[:200] / 16
 >>> completer = ImageCompleter(channels=(8, 16), max_epochs=1, random_state=0).fit(images)""",
+    "saved_msda": """>>> import tempfile
+>>> from aekit import MarginalizedDenoisingAutoencoder, load
+>>> from aekit.data import load_dataset
+>>> data = load_dataset("digits")
+>>> ae = MarginalizedDenoisingAutoencoder(n_layers=1).fit(data.X_train)   # closed form: instant
+>>> path = ae.save(f"{tempfile.mkdtemp()}/msda.safetensors")""",
     "fit_scaler": """>>> import numpy as np
 >>> from aekit.data import Scaler
 >>> X = np.array([[0.0, 10.0], [2.0, 30.0]], dtype=np.float32)
