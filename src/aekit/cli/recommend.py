@@ -19,6 +19,7 @@ import typer
 from aekit.cli._common import (Command, console, data_file_option, err_console, old_argument, old_option,
                                out_option, renamed)
 from aekit.cli._tables import format_option, print_table
+from aekit.exceptions import ModelFileError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Recommenders: AutoRec rating prediction, Mult-VAE / Mult-DAE / EASE top-N lists.")
@@ -81,7 +82,8 @@ def _split(run: dict):
     return strong_generalization_split(positives, 0.1, 0.8, seed=run["seed"])
 
 
-def _estimator(model: str, epochs: Optional[int], seed: int, verbose: int):
+def _estimator(model: str, epochs: Optional[int], seed: int, verbose: int, checkpoint_dir: Optional[Path] = None,
+               resume: bool = False):
     import aekit.estimators as estimators
 
     if model not in MODELS:
@@ -89,7 +91,8 @@ def _estimator(model: str, epochs: Optional[int], seed: int, verbose: int):
     name, params = MODELS[model]
     cls = getattr(estimators, name)
     accepted = set(cls._get_param_names())
-    extra = {"max_epochs": epochs, "random_state": seed, "verbose": verbose}
+    extra = {"max_epochs": epochs, "random_state": seed, "verbose": verbose,
+             "checkpoint_dir": None if checkpoint_dir is None else str(checkpoint_dir), "resume": resume}
     params = {**params, **{k: v for k, v in extra.items() if k in accepted and v is not None}}
     return cls(**params)
 
@@ -105,9 +108,12 @@ def train(
     seed: int = typer.Option(0, "--seed", help="Seed of the split and the model."),
     out: Path = typer.Option(Path("runs/recommend"), "--out", "-o", help="Output directory."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in --out (AutoRec, "
+                                "Mult-VAE / Mult-DAE: their checkpoints are kept in OUT/checkpoints)."),
 ) -> None:
     """Fit on the training part of the split; write model.safetensors, metrics.csv and run.json."""
-    estimator = _estimator(model, epochs, seed, verbose=0 if quiet else 1)
+    estimator = _estimator(model, epochs, seed, verbose=0 if quiet else 1, checkpoint_dir=out / "checkpoints",
+                           resume=resume)
     columns = _columns(user_col, item_col, rating_col)  # the split renames them to user, item, rating
     run = {"model": model, "data": data, "columns": columns, "seed": seed, "params": estimator.get_params()}
     split = _split(run)
@@ -193,7 +199,7 @@ def predict(
 
     estimator = load(model)
     if not hasattr(estimator, "predict"):
-        raise ValueError(f"{model} holds a {type(estimator).__name__}, which ranks items but does not predict "
+        raise ModelFileError(f"{model} holds a {type(estimator).__name__}, which ranks items but does not predict "
                          "ratings; use `aekit recommend top`")
     frame = read_ratings_file(pairs)
     check_columns(frame, pairs.name, {"--user-col": user_col, "--item-col": item_col})

@@ -56,7 +56,7 @@ def class_of(estimator, label, field: str = "label"):
 
     Raises
     ------
-    ValueError
+    aekit.exceptions.DataError
         The estimator has no classes, or ``label`` is not one of them.
 
     Examples
@@ -68,11 +68,11 @@ def class_of(estimator, label, field: str = "label"):
     """
     classes = getattr(estimator, "classes_", None)
     if classes is None:
-        raise ValueError(f"{field} {label}: this {type(estimator).__name__} was not trained with class labels, "
+        raise DataError(f"{field} {label}: this {type(estimator).__name__} was not trained with class labels, "
                          "so it cannot generate a chosen class (train cvae or aae-mixture with labels)")
     named = [c for c in classes.tolist() if str(c) == str(label)]
     if not named:
-        raise ValueError(f"{field} {label} is not one of the model's classes {classes.tolist()}")
+        raise DataError(f"{field} {label} is not one of the model's classes {classes.tolist()}")
     return named[0]
 
 

@@ -372,10 +372,17 @@ def _top_n(scores: np.ndarray, n: int) -> np.ndarray:
 
 class TrainedRecommender(RecommenderEstimator):
     """A recommender trained by :func:`aekit.training.fit_model`: it keeps the
-    per-epoch history, best epoch and early-stopping outcome, in the model file too."""
+    per-epoch history, best epoch and early-stopping outcome, in the model file too,
+    and checkpoints / resumes as the other gradient-trained families do
+    (``checkpoint_dir``, ``resume``, ``log_dir``)."""
 
     def _keep_training(self, result) -> None:
         self._training = result
+
+    def _training_files(self) -> dict[str, Any]:
+        """The checkpoint / resume / history settings for :class:`aekit.training.TrainConfig`,
+        as every gradient-trained family passes them (``aekit recommend train --resume``)."""
+        return {"checkpoint_dir": self.checkpoint_dir, "resume": self.resume, "log_dir": self.log_dir}
 
     def _after_fit(self) -> None:
         result = self._training
