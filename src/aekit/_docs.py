@@ -69,6 +69,20 @@ y_pred : array-like of shape (n_samples,)
     The figure's title.""",
     "decoder_forward": """z : torch.Tensor of shape (batch, latent_dim)
     A batch of codes.""",
+    "x_batch": """x : torch.Tensor of shape (batch, input_dim)
+    A batch of (scaled) rows.""",
+    "z_batch": """z : torch.Tensor of shape (batch, latent_dim)
+    A batch of codes.""",
+    "model_config": """config : ModelConfig
+    The family's config (its ``config_class``), validated on construction.""",
+    "model_attributes": """encoder, decoder : torch.nn.Module
+    The two networks.
+config : ModelConfig
+    As given.""",
+    "vae_batch": """batch : torch.Tensor or tuple of tensors
+    Rows (a conditional variant: rows and their conditions).""",
+    "draws_generator": """generator : torch.Generator, optional
+    Source of the draws (reproducible numbers).""",
     # -- Returns ---------------------------------------------------------------------------------------------------
     "self_fitted": """self
     The fitted estimator.""",
@@ -220,6 +234,22 @@ aekit.exceptions.TrainingDivergedError
 >>> data = load_dataset("digits")
 >>> ae = MarginalizedDenoisingAutoencoder(n_layers=1).fit(data.X_train)   # closed form: instant
 >>> path = ae.save(f"{tempfile.mkdtemp()}/msda.safetensors")""",
+    "dense_model": """>>> import torch
+>>> from aekit.models import AutoencoderConfig, DenseAutoencoder
+>>> model = DenseAutoencoder(AutoencoderConfig(input_dim=4, latent_dim=2, hidden=(8,)))""",
+    "stack_model": """>>> import torch
+>>> from aekit.models import AutoencoderStack, StackedConfig
+>>> layers = ({"input_dim": 6, "latent_dim": 4, "hidden": ()}, {"input_dim": 4, "latent_dim": 2, "hidden": ()})
+>>> stack = AutoencoderStack(StackedConfig(input_dim=6, layers=layers, task="classify", n_outputs=3))""",
+    "msda_model": """>>> import torch
+>>> from sklearn.datasets import load_digits
+>>> from aekit.models import MSDA, MSDAConfig
+>>> X = torch.tensor(load_digits().data[:500] / 16, dtype=torch.float32)
+>>> msda = MSDA(MSDAConfig(input_dim=64, n_layers=2)).fit_closed_form(X.numpy())""",
+    "vae_model": """>>> import torch
+>>> from aekit.models import VAEConfig, VAEModel
+>>> vae = VAEModel(VAEConfig(input_dim=4, latent_dim=2, hidden=(8,)))
+>>> x = torch.rand(5, 4)                     # Bernoulli likelihood: data in [0, 1]""",
     "fit_scaler": """>>> import numpy as np
 >>> from aekit.data import Scaler
 >>> X = np.array([[0.0, 10.0], [2.0, 30.0]], dtype=np.float32)
