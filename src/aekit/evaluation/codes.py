@@ -38,6 +38,14 @@ class LinearProbe:
         (empty when ``C`` was given).
     n_iter : int
         lbfgs iterations of the final fit.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> X, y = load_digits(return_X_y=True)
+    >>> probe = linear_probe(X[:1000], y[:1000], C=0.1)
+    >>> probe.C, probe.validation_scores
+    (0.1, {})
     """
 
     pipeline: Pipeline
@@ -46,7 +54,27 @@ class LinearProbe:
     n_iter: int
 
     def score(self, Z, y) -> float:
-        """Accuracy on ``(Z, y)``."""
+        """Accuracy of the probe on ``(Z, y)``.
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_samples, n_codes)
+            Codes of the same width as the training codes.
+        y : array-like of shape (n_samples,)
+            Their labels.
+
+        Returns
+        -------
+        float
+            The fraction of rows classified right, in [0, 1].
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> X, y = load_digits(return_X_y=True)
+        >>> bool(linear_probe(X[:1000], y[:1000], C=0.1).score(X[1000:], y[1000:]) > 0.9)
+        True
+        """
         return float(self.pipeline.score(Z, y))
 
 
