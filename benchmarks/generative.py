@@ -340,7 +340,7 @@ def mode_coverage(classes: np.ndarray, all_classes: np.ndarray) -> dict:
     counts = np.array([np.sum(classes == c) for c in all_classes], dtype=float)
     share = counts / counts.sum()
     found = counts >= FOUND_SHARE * counts.sum() / len(all_classes)
-    entropy = float(-np.sum(share[share > 0] * np.log(share[share > 0])))
+    entropy = max(0.0, float(-np.sum(share[share > 0] * np.log(share[share > 0]))))
     return {"class_histogram": counts.astype(int).tolist(), "coverage": float(found.mean()),
             "entropy_over_uniform": float(entropy / np.log(len(all_classes))), "collapsed": bool(found.mean() < 0.5)}
 
@@ -493,6 +493,8 @@ def main() -> None:
     parser.add_argument("--adv-models", default=",".join(ADVERSARIAL_MODELS), help="adversarial: the models")
     parser.add_argument("--adv-grid", default="../docs/benchmarks/generative_adversarial_samples.png",
                         help="adversarial: the grid, relative to benchmarks/ (shown in the docs)")
+    parser.add_argument("--tables", action="store_true", help="adversarial: print the Markdown tables of "
+                        "benchmarks/results/generative-adversarial.json (as in the docs); trains nothing")
     parser.add_argument("--merge", default=None, help="sampling: merge these results files (comma-separated, "
                         "under benchmarks/results/, runs of other models with the same scorer) into "
                         "generative-sampling.json and the grid; trains nothing")
@@ -566,8 +568,40 @@ def main() -> None:
     write(result, out, groups)
 
 
+def adversarial_markdown(result: dict) -> str:
+    """The per-seed tables, the summary and the targets of a results file, as Markdown (for the docs)."""
+    lines = []
+    for name, entry in result["adversarial"].items():
+        lines += [f"### {name} ({entry['n_train']} training images, {entry['training_rows']}; scorer test accuracy "
+                  f"{entry['scorer']['test_accuracy']:.4f})", "",
+                  "| model | seed | FD | coverage | entropy / log K | collapsed | diverged | test MSE | fit s |",
+                  "|---|---:|---:|---:|---:|---|---|---:|---:|"]
+        for model, per_seed in entry["runs"].items():
+            for seed, r in per_seed.items():
+                mse = f"{r['test_mse']:.4f}" if "test_mse" in r else ""
+                lines.append(f"| {model} | {seed} | {r.get('frechet_distance', float('nan')):.2f} | "
+                             f"{r.get('coverage', float('nan')):.1f} | {r.get('entropy_over_uniform', float('nan')):.3f} "
+                             f"| {'yes' if r.get('collapsed') else 'no'} | {'yes' if r['diverged'] else 'no'} | {mse} | "
+                             f"{r['fit_seconds']:.0f} |")
+        lines += ["", "| model | seeds | FD mean | FD std | FD range | min coverage | mean entropy / log K | "
+                  "collapsed | diverged | test MSE mean |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        fmt = lambda v, f: "" if v is None else format(v, f)  # noqa: E731
+        for model, m in entry["summary"].items():
+            lines.append(f"| {model} | {m['seeds']} | {fmt(m['frechet_distance_mean'], '.2f')} | "
+                         f"{fmt(m['frechet_distance_std'], '.2f')} | {fmt(m['frechet_distance_range'], '.2f')} | "
+                         f"{fmt(m['coverage_min'], '.1f')} | {fmt(m['entropy_over_uniform_mean'], '.3f')} | "
+                         f"{m['collapsed_seeds']} | {m['diverged_seeds']} | {fmt(m['test_mse_mean'], '.4f')} |")
+        lines += ["", "| target | result |", "|---|---|"]
+        lines += [f"| {t} | {'met' if ok else 'MISSED'} |" for t, ok in entry["targets"].items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
 def run_adversarial(args) -> None:
     """Section adversarial: results to benchmarks/results/generative-adversarial.json, the grid to the docs."""
+    if args.tables:
+        print(adversarial_markdown(json.loads((RESULTS / "generative-adversarial.json").read_text())))
+        return
     args.datasets = args.datasets.split(",")
     args.seeds = [int(s) for s in args.seeds.split(",")]
     args.adv_models = args.adv_models.split(",")
