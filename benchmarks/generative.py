@@ -321,6 +321,7 @@ class GAN(VAEGAN):
 
 
 ADVERSARIAL_MODELS = ("vae", "cvae", "aae", "vae-gan", "gan")
+FULL_EPOCHS = 30  # the full protocol's training budget of every model
 FOUND_SHARE = 0.1  # a class is found with at least this share of its uniform share of the samples
 
 
@@ -488,7 +489,8 @@ def main() -> None:
                         'parameter changes, e.g. \'[{"architecture": "conv"}]\' (run whatever --models says)')
     parser.add_argument("--datasets", default="mnist-5k,fashion-mnist", help="adversarial: the data sets")
     parser.add_argument("--seeds", default="0,1,2", help="adversarial: the seeds of every model")
-    parser.add_argument("--adv-epochs", type=int, default=30, help="adversarial: epochs of every model")
+    parser.add_argument("--adv-epochs", type=int, default=FULL_EPOCHS, help="adversarial: epochs of every model "
+                        f"(fewer than {FULL_EPOCHS}: REDUCED)")
     parser.add_argument("--adv-samples", type=int, default=10_000, help="adversarial: samples per model and seed")
     parser.add_argument("--adv-models", default=",".join(ADVERSARIAL_MODELS), help="adversarial: the models")
     parser.add_argument("--adv-grid", default="../docs/benchmarks/generative_adversarial_samples.png",
@@ -615,7 +617,8 @@ def run_adversarial(args) -> None:
                                                 ("scorer-epochs", args.scorer_epochs), ("n-train", args.n_train),
                                                 ("threads", args.threads)] if v is not None)
     reduced = [why for why, on in [(f"--n-train {args.n_train}", args.n_train), (f"{len(args.seeds)} seeds",
-               len(args.seeds) < 3), (f"{args.adv_samples} samples", args.adv_samples < 10_000)] if on]
+               len(args.seeds) < 3), (f"{args.adv_samples} samples", args.adv_samples < 10_000),
+               (f"{args.adv_epochs} epochs", args.adv_epochs < FULL_EPOCHS)] if on]
     result = {"command": f"python benchmarks/generative.py {flags}",
               "protocol": "full" if not reduced else f"REDUCED ({', '.join(reduced)})",
               "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}",
