@@ -230,7 +230,7 @@ def top(
     """Print the top-N items for a known user or for a new user's history."""
     import pandas as pd
 
-    from aekit.exceptions import DataError
+    from aekit.estimators.recommender import known_history, listed, typed_ids
 
     if (user is None) == (history is None):
         raise typer.BadParameter("give exactly one of --user or --history")
@@ -240,44 +240,13 @@ def top(
     else:
         items = typed_ids([h.strip() for h in history.split(",") if h.strip()], estimator.item_ids_, "--history",
                           "item")
-        unknown = [item for item in items if item not in set(estimator.item_ids_.tolist())]
-        if len(unknown) == len(items):
-            raise DataError(f"--history: none of the items {_listed(unknown)} is known to the model "
-                                     f"(its item ids are like {_listed(estimator.item_ids_[:3].tolist())})")
+        query, unknown = known_history(estimator, items, "--history")
         if unknown:
             err_console.print(f"note: --history items unknown to the model are left out: "
-                                       f"{_listed(unknown)}", style="yellow", highlight=False)
-        query = items
+                              f"{listed(unknown)}", style="yellow", highlight=False)
     ranked = estimator.recommend(query, n=n_items, exclude_seen=not include_seen)
     print_table(pd.DataFrame({"rank": range(1, len(ranked) + 1), "item": [str(i) for i in ranked]}), fmt,
                 console=console)
-
-
-def typed_ids(texts: list[str], known, option: str, what: str) -> list:
-    """Ids typed for ``option``, as numbers when the model's ids are numbers; the ones that are
-    not numbers then are named."""
-    if known.dtype.kind not in "iuf":
-        return texts
-    from aekit.exceptions import DataError
-
-    bad = [t for t in texts if not _is_number(t)]
-    if bad:
-        raise DataError(f"{option}: {_listed(bad)} {'is' if len(bad) == 1 else 'are'} not among this model's {what} "
-                        f"ids, which are numbers (like {_listed(known[:3].tolist())})")
-    return [known.dtype.type(float(t)) for t in texts]
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _listed(values: list) -> str:
-    shown = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in values[:5])
-    return shown + (f" and {len(values) - 5} more" if len(values) > 5 else "")
 
 
 # -- compare: every recommender and its baseline on one split --------------------------------------

@@ -319,7 +319,7 @@ def _labelled_rows(rows, labels, shape, path, title, figsize, reference: int = 0
 @fill_doc
 def plot_code_map(
     Z, y, path, method: str = "tsne", max_points: int = 2000, random_state=0,
-    title: str | None = None, figsize=(8, 6),
+    title: str | None = None, figsize=(8, 6), legend_title: str = "label",
 ) -> Path:
     """A 2-D map of codes, one dot per sample, coloured by label.
 
@@ -346,6 +346,8 @@ def plot_code_map(
         The figure's title (None: says what is drawn).
     figsize : tuple of float, default=(8, 6)
         Inches (100 px each).
+    legend_title : str, default="label"
+        What the colours are (the legend's or colorbar's title), e.g. ``"cluster"``.
 
     Returns
     -------
@@ -380,7 +382,7 @@ def plot_code_map(
         Z, y = Z[keep], (None if y is None else y[keep])
     points, axis_name = embed_2d(Z, method, random_state)
     fig, ax = new_figure(figsize, title or f"Codes ({Z.shape[1]}-D, {len(Z)} points) by {axis_name}, coloured by label")
-    _scatter_by_label(fig, ax, points, y)
+    _scatter_by_label(fig, ax, points, y, legend_title=legend_title)
     ax.set_xlabel(f"{axis_name} 1")
     ax.set_ylabel(f"{axis_name} 2")
     return save_figure(fig, path)
@@ -484,7 +486,7 @@ def embed_2d(Z: np.ndarray, method: str, random_state) -> tuple[np.ndarray, str]
     return tsne.fit_transform(Z), "t-SNE"
 
 
-def _scatter_by_label(fig, ax, points: np.ndarray, y, legend: bool = True) -> None:
+def _scatter_by_label(fig, ax, points: np.ndarray, y, legend: bool = True, legend_title: str = "label") -> None:
     style = {"s": 10, "alpha": 0.8, "linewidths": 0}
     if y is None:
         ax.scatter(points[:, 0], points[:, 1], **style)
@@ -494,7 +496,7 @@ def _scatter_by_label(fig, ax, points: np.ndarray, y, legend: bool = True) -> No
     if continuous or len(classes) > MAX_LEGEND_CLASSES:
         values = y if np.issubdtype(y.dtype, np.number) else np.searchsorted(classes, y)
         dots = ax.scatter(points[:, 0], points[:, 1], c=values, cmap="viridis", **style)
-        fig.colorbar(dots, ax=ax, label="label")
+        fig.colorbar(dots, ax=ax, label=legend_title)
         return
     palette = "tab10" if len(classes) <= 10 else "tab20"
     colours = matplotlib.colormaps[palette].colors
@@ -502,7 +504,7 @@ def _scatter_by_label(fig, ax, points: np.ndarray, y, legend: bool = True) -> No
         mask = y == label
         ax.scatter(points[mask, 0], points[mask, 1], color=colours[i], label=_label_text(label), **style)
     if legend:
-        ax.legend(title="label", loc="center left", bbox_to_anchor=(1.0, 0.5), markerscale=2, frameon=False)
+        ax.legend(title=legend_title, loc="center left", bbox_to_anchor=(1.0, 0.5), markerscale=2, frameon=False)
 
 
 def _label_text(label) -> str:
