@@ -45,7 +45,7 @@ Jobs and baselines (each with every aekit default: ``latent_dim``,
     python benchmarks/defaults.py --quick         # at most 600 rows per table, aae and the stacked
                                                   # classifier on 6 tables only, 1,000 patches, 20,000 ratings
     python benchmarks/defaults.py --jobs reduction,detection --sets biopsy,crabs
-    python benchmarks/defaults.py --summarise     # the tables of what is cached
+    python benchmarks/defaults.py --summarise     # the tables of what is cached (or of FILES...)
 
 Writes one file per dataset and seed, benchmarks/results/defaults[_quick]/NAME-seedK.json
 (a rerun skips those it finds: a stopped run resumes; --redo recomputes),
@@ -364,6 +364,8 @@ def group_of(dataset: str) -> str:
 
 
 def summarise(records: list[dict]) -> str:
+    if not records:
+        return "(no results yet)"
     frame = pd.DataFrame(records)
     frame["outcome"] = [outcome(r) for r in records]
     frame["group"] = frame["dataset"].map(group_of)
@@ -484,11 +486,15 @@ def main(argv=None) -> None:
                         help="folder of per-dataset, per-seed results (default benchmarks/results/defaults[_quick]/); "
                              "a rerun skips what it holds")
     parser.add_argument("--redo", action="store_true", help="recompute cached datasets too")
-    parser.add_argument("--summarise", action="store_true", help="only print the tables of the cached results")
+    parser.add_argument("--summarise", type=Path, nargs="*", default=None,
+                        help="only print the tables: of the cached results, or of these result files "
+                             "(the single-file format of earlier runs, e.g. benchmarks/results/defaults_quick.json)")
     args = parser.parse_args(argv)
     cache = args.cache or RESULTS / f"defaults{'_quick' if args.quick else ''}"
-    if args.summarise:
-        print(summarise(cached_records(cache)))
+    if args.summarise is not None:
+        files = args.summarise
+        print(summarise([r for path in files for r in json.loads(path.read_text())["records"]] if files
+                        else cached_records(cache)))
         return
     torch.set_num_threads(1)
     max_rows = args.max_rows or (600 if args.quick else None)
