@@ -59,11 +59,51 @@ max_epochs, patience : int
     Apply to the supervised phase, with early stopping on the validation
     loss (cross-entropy for a classifier, the mean squared error of the
     standardised targets for a regressor).""",
+    "cluster_labels": """y_true : array-like of shape (n_samples,)
+    Known classes.
+y_pred : array-like of shape (n_samples,)
+    Cluster labels (any integers or strings).""",
+    "png_path": """path : str or pathlib.Path
+    The PNG to write (its folder is created).""",
+    "fig_title": """title : str
+    The figure's title.""",
+    "decoder_forward": """z : torch.Tensor of shape (batch, latent_dim)
+    A batch of codes.""",
+    "x_batch": """x : torch.Tensor of shape (batch, input_dim)
+    A batch of (scaled) rows.""",
+    "z_batch": """z : torch.Tensor of shape (batch, latent_dim)
+    A batch of codes.""",
+    "model_config": """config : ModelConfig
+    The family's config (its ``config_class``), validated on construction.""",
+    "model_attributes": """encoder, decoder : torch.nn.Module
+    The two networks.
+config : ModelConfig
+    As given.""",
+    "vae_batch": """batch : torch.Tensor or tuple of tensors
+    Rows (a conditional variant: rows and their conditions).""",
+    "draws_generator": """generator : torch.Generator, optional
+    Source of the draws (reproducible numbers).""",
+    "series_batch": """x : torch.Tensor of shape (B, T, C)
+    Zero-padded series.
+lengths : torch.Tensor of shape (B,), optional
+    Real steps of each series (None: all T).""",
+    "recommender_sizes": """n_users, n_items, n_interactions : int
+    The fitted user x item matrix (:class:`aekit.models.recommender.RecommenderConfig`).""",
+    "recommender_model": """config : RecommenderConfig
+    The family's config, validated on construction.""",
+    "recommender_attributes": """interactions : InteractionStore
+    The training user x item matrix (stored with the model).""",
     # -- Returns ---------------------------------------------------------------------------------------------------
     "self_fitted": """self
     The fitted estimator.""",
+    "returns_self": """Returns
+-------
+self
+    The fitted estimator.""",
     "samples": """numpy.ndarray of shape (n, n_features_in_)
     The samples.""",
+    "png_written": """pathlib.Path
+    The PNG written.""",
     "file_written": """pathlib.Path
     The file written.""",
     # -- Raises ----------------------------------------------------------------------------------------------------
@@ -98,6 +138,8 @@ max_epochs, patience : int
     "bad_users": """aekit.exceptions.DataError
     No users, an unknown user id with no history, or a history with no
     known item.""",
+    "bad_cluster_labels": """aekit.exceptions.DataError
+    When the two differ in length or are empty.""",
     "bad_n_samples": """ValueError
     ``n_samples`` is not a positive integer.""",
     "bad_n": """ValueError
@@ -200,6 +242,50 @@ aekit.exceptions.TrainingDivergedError
 >>> from aekit import ImageCompleter
 >>> images = load_digits().images[:200] / 16
 >>> completer = ImageCompleter(channels=(8, 16), max_epochs=1, random_state=0).fit(images)""",
+    "saved_msda": """>>> import tempfile
+>>> from aekit import MarginalizedDenoisingAutoencoder, load
+>>> from aekit.data import load_dataset
+>>> data = load_dataset("digits")
+>>> ae = MarginalizedDenoisingAutoencoder(n_layers=1).fit(data.X_train)   # closed form: instant
+>>> path = ae.save(f"{tempfile.mkdtemp()}/msda.safetensors")""",
+    "dense_model": """>>> import torch
+>>> from aekit.models import AutoencoderConfig, DenseAutoencoder
+>>> model = DenseAutoencoder(AutoencoderConfig(input_dim=4, latent_dim=2, hidden=(8,)))""",
+    "stack_model": """>>> import torch
+>>> from aekit.models import AutoencoderStack, StackedConfig
+>>> layers = ({"input_dim": 6, "latent_dim": 4, "hidden": ()}, {"input_dim": 4, "latent_dim": 2, "hidden": ()})
+>>> stack = AutoencoderStack(StackedConfig(input_dim=6, layers=layers, task="classify", n_outputs=3))""",
+    "msda_model": """>>> import torch
+>>> from sklearn.datasets import load_digits
+>>> from aekit.models import MSDA, MSDAConfig
+>>> X = torch.tensor(load_digits().data[:500] / 16, dtype=torch.float32)
+>>> msda = MSDA(MSDAConfig(input_dim=64, n_layers=2)).fit_closed_form(X.numpy())""",
+    "vae_model": """>>> import torch
+>>> from aekit.models import VAEConfig, VAEModel
+>>> vae = VAEModel(VAEConfig(input_dim=4, latent_dim=2, hidden=(8,)))
+>>> x = torch.rand(5, 4)                     # Bernoulli likelihood: data in [0, 1]""",
+    "seq_model": """>>> import torch
+>>> from aekit.models import SequenceAutoencoderConfig, SequenceAutoencoderModel
+>>> model = SequenceAutoencoderModel(SequenceAutoencoderConfig(n_channels=2, latent_dim=3, encoder="gru", hidden=(8,)))
+>>> x, lengths = torch.randn(4, 10, 2), torch.tensor([10, 7, 10, 3])""",
+    "seq_vae_model": """>>> import torch
+>>> from aekit.models import SequenceVAEConfig, SequenceVAEModel
+>>> vae = SequenceVAEModel(SequenceVAEConfig(n_channels=2, latent_dim=3, encoder="gru", hidden=(8,)))
+>>> x, lengths = torch.randn(4, 10, 2), torch.tensor([10, 7, 10, 3])""",
+    "aae_model": """>>> import torch
+>>> from aekit.models import AdversarialAutoencoderConfig, AdversarialAutoencoderModel
+>>> config = AdversarialAutoencoderConfig(input_dim=4, latent_dim=2, hidden=(8,), discriminator_hidden=(8,),
+...                                       prior="mixture", n_components=3, n_classes=3)
+>>> aae = AdversarialAutoencoderModel(config)""",
+    "codec_model": """>>> import torch
+>>> from aekit.models import ImageCodecConfig, ImageCodecModel
+>>> codec = ImageCodecModel(ImageCodecConfig(input_dim=64, image_shape=(1, 8, 8), filters=4, latent_channels=3,
+...                                          entropy_model="hyperprior", hyper_filters=4))
+>>> images = torch.rand(2, 1, 8, 8)""",
+    "dec_model": """>>> import torch
+>>> from aekit.models import DECConfig, DECModel
+>>> config = DECConfig(autoencoder_config={"input_dim": 4, "latent_dim": 2, "hidden": [8]}, n_clusters=3)
+>>> dec = DECModel(config)""",
     "fit_scaler": """>>> import numpy as np
 >>> from aekit.data import Scaler
 >>> X = np.array([[0.0, 10.0], [2.0, 30.0]], dtype=np.float32)

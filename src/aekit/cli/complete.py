@@ -59,12 +59,10 @@ def _complete_table(path, out, label, drop, indicator, n_imputations, model, mis
     import pandas as pd
 
     from aekit import AutoencoderImputer
-    from aekit.data.files import read_csv
+    from aekit.data.loaders import read_frame
     from aekit.exceptions import DataError
 
-    if not path.is_file():
-        raise DataError(f"no such file: {path}")
-    table = read_csv(path)
+    table = read_frame(path)  # one DataError for a missing, unreadable or empty file; NaN cells kept
     carried = [c.strip() for c in (drop or "").split(",") if c.strip()] + ([label] if label else [])
     unknown = [c for c in carried if c not in table.columns]
     if unknown:

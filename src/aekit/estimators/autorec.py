@@ -79,6 +79,13 @@ class AutoRec(TrainedRecommender):
         Repeated (user, item) pairs: the last one wins, or an error.
     random_state : int or None
     verbose : int
+    checkpoint_dir : str or None
+        Where to keep checkpoints (``last.ckpt``, ``best.ckpt``); needed for ``resume``.
+    resume : bool, default=False
+        Continue an interrupted fit from ``checkpoint_dir/last.ckpt`` (bitwise the
+        weights of an uninterrupted fit with the same seed, on the CPU).
+    log_dir : str or None
+        Where the per-epoch ``metrics.csv`` is written as training goes.
 
     Attributes
     ----------
@@ -115,7 +122,8 @@ class AutoRec(TrainedRecommender):
                  batch_size: int | None = None, validation_fraction: float = 0.1, patience: int = 20,
                  cold_start: Any = "baseline", rating_scale: tuple[float, float] | None = None,
                  user_col: str = "user", item_col: str = "item", rating_col: str = "rating",
-                 duplicates: str = "last", random_state: int | None = None, verbose: int = 0):
+                 duplicates: str = "last", random_state: int | None = None, verbose: int = 0,
+                 checkpoint_dir: str | None = None, resume: bool = False, log_dir: str | None = None):
         store_params(self, locals())
 
     # -- fitting -------------------------------------------------------------------
@@ -162,7 +170,8 @@ class AutoRec(TrainedRecommender):
                                rating_min=scale[0], rating_max=scale[1])
         train_cfg = TrainConfig(max_epochs=self.max_epochs, batch_size=self._batch_rows(data.shape),
                                 learning_rate=self.learning_rate, validation_fraction=0.0,
-                                patience=self.patience, seed=seed, verbose=self.verbose, optimizer=self.optimizer)
+                                patience=self.patience, seed=seed, verbose=self.verbose, optimizer=self.optimizer,
+                                **self._training_files())
         import torch
 
         with torch.random.fork_rng():

@@ -261,10 +261,7 @@ class DeepClustering(ClusterMixin, BaseEstimator):
     def _fitted_encoder(self, X, seed: int) -> AutoencoderEstimator:
         """A copy of a fitted ``encoder`` as is; otherwise a new one, fitted on ``X``."""
         if isinstance(self.encoder, str):
-            params = {**ENCODER_DEFAULTS, "random_state": seed, **(self.encoder_params or {})}
-            encoder = make_estimator(self.encoder, **params)
-            if hasattr(encoder, "auto_latent_max"):  # "auto" picks at most DEC's 10 here
-                encoder.auto_latent_max = min(encoder.auto_latent_max, CLUSTER_CODE_MAX)
+            encoder = preset_encoder(self.encoder, self.encoder_params, seed)
         elif hasattr(self.encoder, "model_"):
             return copy.deepcopy(self.encoder)  # fine-tuning must not change the caller's model
         elif hasattr(self.encoder, "transform") and hasattr(self.encoder, "fit"):
@@ -539,6 +536,38 @@ class DeepClustering(ClusterMixin, BaseEstimator):
         if "codes_" in tensors:
             self.codes_ = tensors["codes_"].numpy()
         return self
+
+
+def preset_encoder(name: str = "ae", params: dict | None = None, seed: int = 0) -> AutoencoderEstimator:
+    """The unfitted autoencoder :class:`DeepClustering` pretrains for a preset ``encoder`` name.
+
+    DEC's architecture (``hidden=(500, 500, 2000)``) and a code of ``latent_dim="auto"`` capped at
+    DEC's 10, under ``params``; fit it once and pass it, fitted, to several ``DeepClustering``.
+
+    Parameters
+    ----------
+    name : str, default="ae"
+        A preset of :mod:`aekit.estimators.presets`.
+    params : dict or None
+        Parameters over the defaults (as ``encoder_params``).
+    seed : int, default=0
+        The encoder's ``random_state`` unless ``params`` sets one.
+
+    Returns
+    -------
+    AutoencoderEstimator
+        Unfitted.
+
+    Examples
+    --------
+    >>> from aekit.estimators.clustering import preset_encoder
+    >>> preset_encoder("ae", {"max_epochs": 5}).get_params()["hidden"]
+    (500, 500, 2000)
+    """
+    encoder = make_estimator(name, **{**ENCODER_DEFAULTS, "random_state": seed, **(params or {})})
+    if hasattr(encoder, "auto_latent_max"):  # "auto" picks at most DEC's 10 here
+        encoder.auto_latent_max = min(encoder.auto_latent_max, CLUSTER_CODE_MAX)
+    return encoder
 
 
 def _cluster_means(codes: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:

@@ -71,6 +71,14 @@ class MLPEncoder(nn.Module):
         -------
         torch.Tensor
             Shape (batch, latent_dim).
+
+        Examples
+        --------
+        >>> import torch
+        >>> encoder = MLPEncoder(4, (8,), 2, latent_activation="sigmoid")
+        >>> codes = encoder(torch.randn(3, 4))
+        >>> codes.shape, bool(((codes > 0) & (codes < 1)).all())
+        (torch.Size([3, 2]), True)
         """
         for linear, act in zip(self.linears, self.activations):
             x = act(linear(x))
@@ -125,13 +133,20 @@ class MLPDecoder(nn.Module):
 
         Parameters
         ----------
-        z : torch.Tensor of shape (batch, latent_dim)
-            A batch.
+        %(decoder_forward)s
 
         Returns
         -------
         torch.Tensor
             Shape (batch, output_dim).
+
+        Examples
+        --------
+        >>> import torch
+        >>> decoder = MLPDecoder(2, (8,), 4, output_activation="sigmoid")
+        >>> rows = decoder(torch.randn(3, 2))
+        >>> rows.shape, bool(((rows > 0) & (rows < 1)).all())
+        (torch.Size([3, 4]), True)
         """
         return self.net(z)
 
@@ -186,13 +201,20 @@ class TiedMLPDecoder(nn.Module):
 
         Parameters
         ----------
-        z : torch.Tensor of shape (batch, latent_dim)
-            A batch.
+        %(decoder_forward)s
 
         Returns
         -------
         torch.Tensor
-            Shape (batch, output_dim).
+            Shape (batch, input_dim of the encoder).
+
+        Examples
+        --------
+        >>> import torch
+        >>> encoder = MLPEncoder(4, (8,), 2)
+        >>> decoder = TiedMLPDecoder(encoder)
+        >>> decoder(torch.zeros(3, 2)).shape, decoder.linears[-1].source[0] is encoder.linears[0]
+        (torch.Size([3, 4]), True)
         """
         for linear, act in zip(self.linears, self.activations):
             z = act(linear(z))

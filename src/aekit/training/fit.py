@@ -124,10 +124,40 @@ class TrainConfig:
     def sized_for(self, n_rows: int) -> TrainConfig:
         """A copy with every ``"auto"`` setting chosen for ``n_rows`` rows of data.
 
-        batch_size: rows / 20 in [16, 128]; max_epochs: enough epochs for
-        4000 optimiser steps, in [50, 500]; patience: 500 steps, at least 5
-        epochs. A 400-row table thus trains with batches of 18 for about 190
-        epochs instead of 50 epochs of 3 steps; big data keep 128 and 50.
+        validation_fraction: a fifth under 1000 rows, else a tenth;
+        batch_size: training rows / 20 in [16, 128]; max_epochs: enough
+        epochs for 4000 optimiser steps, in [50, 500]; patience: 500 steps,
+        at least 5 epochs. A 400-row table thus trains on 320 rows with
+        batches of 16 for 200 epochs instead of 50 epochs of 3 steps; big
+        data keep 128 and 50.
+
+        Parameters
+        ----------
+        n_rows : int
+            Rows of the training data (validation rows included).
+
+        Returns
+        -------
+        TrainConfig
+            No setting left at "auto".
+
+        Raises
+        ------
+        ValueError
+            A budget setting that is neither a positive integer nor "auto",
+            or a validation fraction that is neither a number nor "auto".
+
+        Examples
+        --------
+        >>> auto = TrainConfig(max_epochs="auto", batch_size="auto", patience="auto", validation_fraction="auto")
+        >>> small, big = auto.sized_for(400), auto.sized_for(100_000)
+        >>> small.validation_fraction, small.batch_size, small.max_epochs, small.patience
+        (0.2, 16, 200, 25)
+        >>> big.validation_fraction, big.batch_size, big.max_epochs, big.patience
+        (0.1, 128, 50, 5)
+        >>> TrainConfig(max_epochs=0).sized_for(400)
+        Traceback (most recent call last):
+        ValueError: max_epochs must be a positive integer or 'auto', got 0
         """
         for key in ("max_epochs", "batch_size", "patience"):
             value = getattr(self, key)
@@ -156,7 +186,23 @@ class TrainConfig:
 
     def validate(self) -> None:
         """Check the settings; ``"auto"`` ones are checked once :meth:`sized_for` (or
-        :func:`fit_model`, which calls it) has chosen them."""
+        :func:`fit_model`, which calls it) has chosen them.
+
+        Raises
+        ------
+        ValueError
+            The first setting outside its range, named with its value.
+
+        Examples
+        --------
+        >>> TrainConfig(max_epochs=5).validate()
+        >>> TrainConfig(learning_rate=0.0).validate()
+        Traceback (most recent call last):
+        ValueError: learning_rate must be > 0, got 0.0
+        >>> TrainConfig(resume=True).validate()
+        Traceback (most recent call last):
+        ValueError: resume=True needs a checkpoint_dir to resume from
+        """
         if any(v == AUTO for v in (self.max_epochs, self.batch_size, self.patience, self.validation_fraction)):
             self.sized_for(1).validate()  # the other settings, and that "auto" is spelled right
             return
