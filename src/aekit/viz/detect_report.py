@@ -18,6 +18,7 @@ from sklearn.metrics import average_precision_score, f1_score, precision_score, 
 from aekit.exceptions import DataError
 
 N_SHOWN = 8
+TRUTH_COLOURS = {"normal": "#8da0b3", "anomaly": "#ff7f0e"}  # grey-blue and orange; red rings mark the flagged
 
 
 def baseline_scores(X_train, X_test, seed: int = 0) -> dict[str, np.ndarray]:
@@ -106,12 +107,12 @@ def _code_map(detector, codes, scores, flagged, y_test, out: Path, *, name: str,
     """The test rows' codes in 2-D, normal and anomalous coloured apart, those above the threshold ringed."""
     from aekit.viz.explorer import code_map_figure
 
-    threshold = f"above the threshold ({detector.threshold_:.4g})"
+    threshold = "above the threshold"
     return code_map_figure(
         {name: codes}, out / "figures" / "code_map.png", colour_by=np.where(y_test == 1, "anomaly", "normal"),
-        colour_name="truth", method=method, random_state=seed, fields={"anomaly score": scores},
+        colour_name="truth", colours=TRUTH_COLOURS, method=method, random_state=seed, fields={"anomaly score": scores},
         flagged=flagged, flag_name=threshold, images=images, image_shape=image_shape,
         title=f"{name}: test codes in 2-D, normal and anomalous samples",
         caption="The detector's codes of the test samples: anomalies that sit among the normal ones are the "
-                "hard cases for a reconstruction score. Red rings mark the samples " + threshold + "; point at a "
-                "dot for its score" + (" and image" if image_shape is not None else "") + ".")
+                "hard cases for a reconstruction score. Red rings mark the samples " + threshold +
+                f" ({detector.threshold_:.4g}); point at a dot for its score" + (" and image" if image_shape is not None else "") + ".")

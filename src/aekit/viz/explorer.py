@@ -64,13 +64,14 @@ CSS = """
 .explorer-row { font-weight: 600; }
 .explorer-key { color: #666; }
 .explorer-flagged { color: #d62728; font-weight: 600; }
-.explorer-legend { flex: 0 0 180px; display: flex; flex-direction: column; gap: 1px; max-height: 560px;
+.explorer-legend { flex: 0 0 230px; display: flex; flex-direction: column; gap: 1px; max-height: 560px;
   overflow-y: auto; }
 .explorer-legend-title { font-weight: 600; margin-bottom: 2px; }
 .explorer-item { display: flex; align-items: center; gap: 7px; font: inherit; cursor: pointer;
   border: none; background: none; padding: 1px 4px; text-align: left; border-radius: 3px; }
 .explorer-item:hover { background: #f0f0f0; }
 .explorer-item[aria-pressed="false"] { opacity: 0.35; text-decoration: line-through; }
+.explorer-name { overflow-wrap: anywhere; }
 .explorer-swatch { width: 11px; height: 11px; border-radius: 50%; flex: none; }
 .explorer-ring { width: 9px; height: 9px; border: 2px solid #d62728; border-radius: 50%; flex: none; }
 .explorer-count { color: #888; margin-left: auto; padding-left: 8px; font-variant-numeric: tabular-nums; }
@@ -130,11 +131,12 @@ def script_hash() -> str:
 def point_limit(method: str, codes: dict) -> int:
     """Most rows on a code map: :data:`EMBED_POINTS` when t-SNE or UMAP must embed them, else
     :data:`MAX_POINTS`."""
-    all_2d = all(np.shape(Z)[1] == 2 for Z in codes.values())
+    all_2d = all(np.ndim(Z) == 2 and np.shape(Z)[1] == 2 for Z in codes.values())
     return MAX_POINTS if method == "pca" or all_2d else EMBED_POINTS
 
 
-def code_map_figure(codes: dict, png_path, *, colour_by=None, colour_name: str = "label", method: str = "tsne",
+def code_map_figure(codes: dict, png_path, *, colour_by=None, colour_name: str = "label", colours: dict | None = None,
+                    method: str = "tsne",
                     random_state: int = 0, title: str, caption: str, fields: dict | None = None,
                     map_fields: dict | None = None, flagged=None, flag_name: str = "above the threshold",
                     images=None, image_shape=None, rows=None, row_name: str = "test row",
@@ -152,6 +154,8 @@ def code_map_figure(codes: dict, png_path, *, colour_by=None, colour_name: str =
         (continuous values or more than 20: a colour ramp).
     colour_name : str
         Its name in the legend and tooltip.
+    colours : dict of label to colour, optional
+        The legend's order and colours (any matplotlib colour), instead of tab10 / tab20.
     method : {"tsne", "umap", "pca"}
         How wider codes are drawn in 2-D (2-D codes are drawn as they are).
     random_state : int
@@ -186,11 +190,16 @@ def code_map_figure(codes: dict, png_path, *, colour_by=None, colour_name: str =
     aekit.exceptions.DataError
         Codes, labels, fields, flags or images of other lengths, or codes with fewer than 2 columns.
     """
+    n_rows = len(next(iter(codes.values()))) if codes else 0
+    per_row = {**(fields or {}), **{k: v for f in (map_fields or {}).values() for k, v in f.items()},
+               flag_name: flagged, "images": images, "rows": rows}
+    for name, values in per_row.items():  # before the (slow) embedding
+        if values is not None:
+            _take(values, np.arange(0), name, n_rows)
     limit = point_limit(method, codes)
     keep, maps = embed_code_maps(codes, colour_by, method, limit, random_state)
     shown_colours = None if colour_by is None else as_vector(colour_by, colour_name)[keep]
-    png = plot_point_maps(maps, shown_colours, png_path, title=title, legend_title=colour_name)
-    n_rows = len(next(iter(codes.values())))
+    png = plot_point_maps(maps, shown_colours, png_path, title=title, legend_title=colour_name, colours=colours)
     note = None
     if len(keep) < n_rows:
         why = "t-SNE and UMAP of more rows are slow" if limit == EMBED_POINTS else "to keep the report small"
@@ -198,7 +207,7 @@ def code_map_figure(codes: dict, png_path, *, colour_by=None, colour_name: str =
                 "the static map shows the same sample.")
     explorer = build_explorer(
         {name: (points, axis, dims) for name, (points, axis, dims) in maps.items()}, title=title,
-        colour_by=shown_colours, colour_name=colour_name,
+        colour_by=shown_colours, colour_name=colour_name, colours=colours,
         fields={k: _take(v, keep, k, n_rows) for k, v in (fields or {}).items()},
         map_fields={m: {k: _take(v, keep, k, n_rows) for k, v in f.items()} for m, f in (map_fields or {}).items()},
         flagged=None if flagged is None else _take(flagged, keep, flag_name, n_rows),
@@ -209,7 +218,8 @@ def code_map_figure(codes: dict, png_path, *, colour_by=None, colour_name: str =
     return str(png), caption, explorer
 
 
-def build_explorer(maps: dict, *, colour_by=None, colour_name: str = "label", fields: dict | None = None,
+def build_explorer(maps: dict, *, colour_by=None, colour_name: str = "label", colours: dict | None = None,
+                   fields: dict | None = None,
                    map_fields: dict | None = None, flagged=None, flag_name: str = "above the threshold",
                    images=None, image_shape=None, rows=None, row_name: str = "row",
                    note: str | None = None, title: str | None = None) -> CodeExplorer:
@@ -220,7 +230,7 @@ def build_explorer(maps: dict, *, colour_by=None, colour_name: str = "label", fi
     maps : dict of str to (ndarray of shape (n, 2), str) or (ndarray, str, int)
         Each map's points, the name of its axes ("t-SNE", "PC", "z") and, optionally, the code
         size they were mapped from.
-    colour_by, colour_name, fields, map_fields, flagged, flag_name, images, image_shape, rows, row_name
+    colour_by, colour_name, colours, fields, map_fields, flagged, flag_name, images, image_shape, rows, row_name
         As in :func:`code_map_figure`, one value per point.
     note : str, optional
         A line shown above the map (e.g. that the points are a sample).
@@ -262,7 +272,7 @@ def build_explorer(maps: dict, *, colour_by=None, colour_name: str = "label", fi
     payload = {"maps": payload_maps, "title": title, "colour_by": colour_name, "row_name": row_name, "note": note,
                "rows": _values(np.arange(n) if rows is None else rows, n, "rows"),
                "fields": {k: _values(v, n, f"fields[{k!r}]") for k, v in (fields or {}).items()},
-               "flag": None, "images": None, **_colours(colour_by, n, colour_name)}
+               "flag": None, "images": None, **_colours(colour_by, n, colour_name, colours)}
     if payload["ramp"] is not None:  # a ramp has no legend entries: show the value itself on hover
         payload["fields"] = {colour_name: _values(colour_by, n, colour_name), **payload["fields"]}
     if flagged is not None:
@@ -312,15 +322,16 @@ def _values(values, n: int, name: str) -> list:
     return [label_text(v) for v in values]
 
 
-def _colours(colour_by, n: int, name: str) -> dict:
+def _colours(colour_by, n: int, name: str, chosen: dict | None = None) -> dict:
     """The palette, each point's colour index, and the legend (groups) or the ramp's ends."""
     if colour_by is None:
         return {"palette": ["#1f77b4"], "c": [0] * n, "groups": ["all rows"], "ramp": None}
     y = as_vector(colour_by, name)
     _check_length(y, n, name)
-    classes, colours = label_colours(y)
+    classes, colours = label_colours(y, chosen)
     if colours is not None:
-        return {"palette": [_hex(c) for c in colours], "c": np.searchsorted(classes, y).tolist(),
+        index = {label_text(c): i for i, c in enumerate(classes)}
+        return {"palette": [_hex(c) for c in colours], "c": [index[label_text(v)] for v in y],
                 "groups": [label_text(c) for c in classes], "ramp": None}
     import matplotlib
 

@@ -310,7 +310,7 @@ def embed_code_maps(codes: dict, y, method: str, max_points: int, random_state=0
 
 
 def plot_point_maps(maps: dict, y, path, title: str = "Test codes in 2-D, coloured by label", n_cols: int = 3,
-                    legend_title: str = "label") -> Path:
+                    legend_title: str = "label", colours: dict | None = None) -> Path:
     """Small multiples of 2-D points already embedded (name -> (points, axis name, code size), as
     :func:`embed_code_maps` gives them), coloured by ``y``."""
     y = None if y is None else as_vector(y, "y")
@@ -320,7 +320,8 @@ def plot_point_maps(maps: dict, y, path, title: str = "Test codes in 2-D, colour
     fig.suptitle(title, fontsize=13)
     for i, (name, (points, axis_name, n_codes)) in enumerate(maps.items()):
         ax = fig.add_subplot(n_rows, n_cols, i + 1)
-        _scatter_by_label(fig, ax, points, y, legend=(i == n_cols - 1 or len(maps) == 1), legend_title=legend_title)
+        _scatter_by_label(fig, ax, points, y, legend=(i == n_cols - 1 or len(maps) == 1),
+                          legend_title=legend_title, colours=colours)
         ax.set_title(f"{name} ({n_codes}-D, {axis_name})", fontsize=11)
         ax.set_xticks([])
         ax.set_yticks([])
@@ -350,9 +351,15 @@ def embed_2d(Z: np.ndarray, method: str, random_state) -> tuple[np.ndarray, str]
     return tsne.fit_transform(Z), "t-SNE"
 
 
-def label_colours(y: np.ndarray) -> tuple[np.ndarray, list | None]:
+def label_colours(y: np.ndarray, colours: dict | None = None) -> tuple[np.ndarray, list | None]:
     """The distinct labels of ``y`` and one colour each (tab10, or tab20 past 10), or ``None``
-    when the labels are continuous or too many for a legend (they get the viridis ramp)."""
+    when the labels are continuous or too many for a legend (they get the viridis ramp).
+    ``colours`` (label -> colour) sets both the order and the colours instead."""
+    if colours:
+        unknown = sorted(set(map(str, np.unique(y))) - set(map(str, colours)))
+        if unknown:
+            raise DataError(f"colours: expected a colour for every label, got none for {unknown}")
+        return np.asarray(list(colours)), [matplotlib.colors.to_rgb(c) for c in colours.values()]
     classes = np.unique(y)
     continuous = np.issubdtype(y.dtype, np.floating) and not np.all(np.mod(classes, 1) == 0)
     if continuous or len(classes) > MAX_LEGEND_CLASSES:
@@ -361,12 +368,13 @@ def label_colours(y: np.ndarray) -> tuple[np.ndarray, list | None]:
     return classes, list(matplotlib.colormaps[palette].colors[: len(classes)])
 
 
-def _scatter_by_label(fig, ax, points: np.ndarray, y, legend: bool = True, legend_title: str = "label") -> None:
+def _scatter_by_label(fig, ax, points: np.ndarray, y, legend: bool = True, legend_title: str = "label",
+                      colours: dict | None = None) -> None:
     style = {"s": 10 if len(points) <= 2000 else 5, "alpha": 0.8, "linewidths": 0}
     if y is None:
         ax.scatter(points[:, 0], points[:, 1], **style)
         return
-    classes, colours = label_colours(y)
+    classes, colours = label_colours(y, colours)
     if colours is None:
         values = y if np.issubdtype(y.dtype, np.number) else np.searchsorted(classes, y)
         dots = ax.scatter(points[:, 0], points[:, 1], c=values, cmap="viridis", **style)
