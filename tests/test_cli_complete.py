@@ -69,10 +69,14 @@ def test_complete_images_with_masks(tmp_path, capsys):
     for i, image in enumerate(images):
         Image.fromarray(image).save(folder / f"{i:03d}.png")
         Image.fromarray(hole).save(masks / f"{i:03d}.png")
-    code, stdout, err = run(["complete", "--images", str(folder), "--masks", str(masks), "--out",
+    code, stdout, err = run(["complete", "--data", str(folder), "--masks", str(masks), "--out",
                              str(tmp_path / "out"), "--epochs", "2"], capsys)
     assert code == 0, err
     result = np.asarray(Image.open(tmp_path / "out" / "007.png"))
     assert np.array_equal(result[hole == 0], images[7][hole == 0])
-    code, _, err = run(["complete", "--images", str(folder), "--out", str(tmp_path / "o")], capsys)
+    code, _, err = run(["complete", "--data", str(folder), "--out", str(tmp_path / "o")], capsys)
     assert code != 0 and "--masks" in err
+    code, _, err = run(["complete", "--images", str(folder), "--masks", str(masks), "--out",  # the old spelling
+                        str(tmp_path / "old"), "--epochs", "1"], capsys)
+    assert code == 0 and "--images is deprecated" in err and "use --data" in err, err
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "old" / "007.png"))[hole == 0], images[7][hole == 0])

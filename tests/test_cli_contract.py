@@ -205,7 +205,7 @@ def test_history_and_column_messages_name_what_is_wrong(ease_run, tmp_path, caps
 def test_errors_name_the_options_not_the_python_parameters(cars, tmp_path, capsys):
     code, _, err = run(["train", "--data", "digits", "--epochs", "0", "--out", str(tmp_path / "x"), "--quiet"],
                        capsys)
-    assert code == 1 and "--epochs must be >= 1, got 0" in err and "max_epochs" not in err
+    assert code == 1 and "--epochs must be a positive integer or 'auto', got 0" in err and "max_epochs" not in err
     code, _, err = run(["detect", "fit", "--data", str(cars[0] / "cars.csv"), "--label", "Type",
                         "--contamination", "0.9", "-o", str(tmp_path / "d.safetensors"), "--quiet"], capsys)
     assert code == 1 and "--contamination: expected a fraction in (0, 0.5], got 0.9" in err

@@ -9,6 +9,7 @@ import pytest
 
 import aekit
 from aekit.cli import main
+from aekit.cli.cluster import cluster
 from aekit.cli.compare import compare, demo
 from aekit.cli.detect import fit as detect_fit
 from aekit.cli.train import train
@@ -19,7 +20,7 @@ def _default(command, name):
     return inspect.signature(command).parameters[name].default.default
 
 
-@pytest.mark.parametrize("command", [train, detect_fit, compare, demo])
+@pytest.mark.parametrize("command", [train, detect_fit, compare, demo, cluster])
 def test_cli_defaults_are_the_estimators(command):
     estimator = aekit.Autoencoder().get_params()
     names = inspect.signature(command).parameters
@@ -48,3 +49,11 @@ def _train_rows(run) -> int:
     from aekit.cli._common import load_data
 
     return len(load_data(run["data"], None, run["seed"], None, None).X_train)
+
+
+def test_batch_size_zero_is_a_clear_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--data", "digits", "--batch-size", "0", "--out", "unused", "--quiet"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 1 and "--batch-size must be a positive integer or 'auto', got 0" in err
+    assert "Traceback" not in err and "ZeroDivision" not in err

@@ -23,7 +23,7 @@ from aekit.cli import app, main
 
 CONCEPTS = {  # parameter name -> its one spelling, and the spellings of the same thing it replaced
     "out": ({"--out", "-o"}, {"--output", "--onnx", "--out-dir", "--output-dir", "--dest"}),
-    "data": ({"--data", "-d"}, {"--input", "--in", "--pairs", "--dataset", "--file"}),
+    "data": ({"--data", "-d"}, {"--input", "--in", "--pairs", "--dataset", "--file", "--images"}),
 }
 DATA_ARGUMENT_NAMES = {"input", "pairs", "data", "file", "path", "table"}  # input data is --data, never positional
 

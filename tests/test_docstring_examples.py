@@ -22,15 +22,22 @@ FAST = ["aekit.data.noise", "aekit.data.scaling", "aekit.data.series", "aekit.da
         "aekit.estimators.presets", "aekit.estimators.blocks", "aekit.data.download", "aekit.registry",
         "aekit.evaluation.codes", "aekit.data.ucr",
         "aekit.training.fit", "aekit.exceptions", "aekit.viz.figures",
-        "aekit.nn.mlp", "aekit.nn.layers", "aekit.nn.entropy"]
+        "aekit.nn.mlp", "aekit.nn.layers", "aekit.nn.entropy", "aekit._docs",
+        "aekit.evaluation.timing", "aekit.viz.report", "aekit.viz.series", "aekit.viz.tables",
+        "aekit.formatting", "aekit.models.vaegan", "aekit.models.base", "aekit.models.autoencoder",
+        "aekit.models.conv", "aekit.models.stacked", "aekit.models.msda", "aekit.models.latent", "aekit.models.vae",
+        "aekit.models.cvae", "aekit.models.sequence", "aekit.models.autorec", "aekit.models.ease",
+        "aekit.models.multvae", "aekit.models.aae", "aekit.models.codec", "aekit.models.dec"]
 SLOW = ["aekit.estimators.autoencoder", "aekit.estimators.detector", "aekit.estimators.stacked",
         "aekit.estimators.vae", "aekit.estimators.cvae", "aekit.estimators.aae", "aekit.estimators.conv",
         "aekit.estimators.sequence", "aekit.estimators.series_detector", "aekit.evaluation.generation",
         "aekit.estimators.msda", "aekit.estimators.codec", "aekit.data.contract", "aekit.estimators.clustering",
         "aekit.estimators.imputer", "aekit.estimators.image_completer", "aekit.estimators.base",
-        "aekit.estimators.sampling", "aekit.estimators.autorec", "aekit.export"]
+        "aekit.estimators.sampling", "aekit.estimators.autorec", "aekit.export", "aekit.estimators.images",
+        "aekit.estimators.labels", "aekit.estimators.vaegan"]
 # examples marked +SKIP only: they need a ratings set (the recommenders' own tests train them)
 SKIPPED_ONLY = ["aekit.estimators.ease", "aekit.estimators.multvae", "aekit.data.files"]
+FAST += ["aekit.estimators.labels", "aekit.serve.families", "aekit.serve.app"]  # aekit serve (the serve extra)
 
 
 def _run(name: str, tmp_path, monkeypatch) -> None:

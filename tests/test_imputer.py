@@ -71,6 +71,16 @@ def test_latent_variable_imputers_beat_the_mean_and_draw_several_fills(cancer_mc
     assert not np.allclose(first, second) and np.array_equal(first[~missing[:50]], X_missing[:50][~missing[:50]])
 
 
+def test_the_masked_dae_draws_differing_completions(diabetes_missing):
+    X, _ = diabetes_missing
+    imputer = AutoencoderImputer(model="dae", **QUICK).fit(X)
+    first, second = imputer.sample(X[:50], n_imputations=2)
+    missing = np.isnan(X[:50])
+    assert not np.allclose(first[missing], second[missing])  # each draw hides other observed cells
+    assert np.array_equal(first[~missing], X[:50][~missing]) and np.array_equal(second[~missing], X[:50][~missing])
+    assert np.array_equal(first, imputer.sample(X[:50], n_imputations=1)[0])  # seeded: the same call, the same fill
+
+
 def test_reload_gives_identical_fills_and_a_seed_gives_identical_fits(tmp_path, diabetes_missing):
     X, _ = diabetes_missing
     for model in ("dae", "miwae"):

@@ -110,3 +110,40 @@ def test_reconstruct_keeps_the_column_names(cancer_run, cancer_csv, tmp_path, ca
                         "--label", "diagnosis", "--drop", "patient_id"], capsys)
     assert code == 0, err
     assert list(pd.read_csv(out).columns) == list(cancer_csv[1].columns[1:-1])
+
+
+def test_a_text_column_unique_per_row_warns_once_in_python_and_on_the_cli(tmp_path, capsys):
+    """A name column (mtcars' car models) would be one-hot encoded into one column per row."""
+    from aekit.data.tabular import IdLikeColumnWarning
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"car": [f"car {i}" for i in range(40)], "mpg": rng.normal(20, 5, 40),
+                          "hp": rng.normal(150, 40, 40), "gear": rng.choice(["3", "4", "5"], 40)})
+    with pytest.warns(IdLikeColumnWarning, match="'car' has a different value on each of the 40 training rows.*"
+                                                 "--drop car.*--id car"):
+        aekit.Autoencoder(max_epochs=1, hidden=4).fit(frame)
+    with warnings.catch_warnings():  # 'gear' has few values: an ordinary category
+        warnings.simplefilter("error", IdLikeColumnWarning)
+        aekit.Autoencoder(max_epochs=1, hidden=4).fit(frame.drop(columns="car"))
+    frame.to_csv(tmp_path / "cars.csv", index=False)
+    code, _, err = run(["train", "--data", str(tmp_path / "cars.csv"), "--epochs", "1", "--hidden", "4",
+                        "--out", str(tmp_path / "run"), "--quiet"], capsys)
+    assert code == 0 and err.count("different value on") == 1 and "--drop car" in err
+
+
+def test_csv_missing_words_are_missing_in_numbers_and_categories_in_text(tmp_path):
+    """A category named "None" (or "NA", "null") survives; "NA" in a numeric column is missing."""
+    from aekit.data.files import read_csv
+
+    rows = [("None", 10, "NA"), ("attached", "NA", "EU"), ("None", 12, "n/a"), ("", 14, "EU"), ("detached", "n/a", "null")]
+    path = tmp_path / "houses.csv"
+    path.write_text("garage,area,region\n" + "".join(f"{g},{a},{r}\n" for g, a, r in rows * 6))
+    frame = read_csv(path)
+    assert set(frame["garage"].dropna()) == {"None", "attached", "detached"} and frame["garage"].isna().sum() == 6
+    assert set(frame["region"]) == {"NA", "EU", "n/a", "null"}
+    assert pd.api.types.is_numeric_dtype(frame["area"]) and frame["area"].isna().sum() == 12
+    # through load_table and a model: "None" is one of the categories the model file keeps
+    complete = tmp_path / "complete.csv"
+    complete.write_text("garage,area\n" + "".join(f"{g},{a}\n" for g, a in [("None", 10), ("attached", 11)] * 15))
+    model = aekit.Autoencoder(max_epochs=1, hidden=4).fit(load_table(complete).X)
+    assert model.scaler_.categories_ == {"garage": ["None", "attached"]}

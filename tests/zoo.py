@@ -12,8 +12,8 @@ import pandas as pd
 from aekit.estimators.presets import PRESETS, estimator_class, make_estimator
 
 TINY = dict(latent_dim=2, hidden=(8,), max_epochs=2, batch_size=32, random_state=0, validation_fraction=0.0,
-            channels=(4,), pretrain_epochs=1, filters=4, latent_channels=4, hyper_filters=4)
-IMAGE_PRESETS = ("conv", "conv-vae", "codec", "codec-hyperprior")
+            channels=(4,), discriminator_hidden=(8,), discriminator_channels=(4,), pretrain_epochs=1, filters=4, latent_channels=4, hyper_filters=4)
+IMAGE_PRESETS = ("conv", "conv-vae", "conv-vae-gan", "codec", "codec-hyperprior")
 
 
 def tables(seed: int = 0, n: int = 64, d: int = 16) -> np.ndarray:

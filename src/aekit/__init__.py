@@ -36,6 +36,7 @@ _LAZY = {
     "ImageCompleter": "aekit.estimators",
     "DeepClustering": "aekit.estimators",
     "ImageCodec": "aekit.estimators",
+    "VAEGAN": "aekit.estimators",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -50,6 +50,11 @@ class StillImprovingWarning(UserWarning):
     """Training ended on its best epoch: more epochs would very likely help."""
 
 
+class StartKeptWarning(UserWarning):
+    """Training never beat the model's starting point (e.g. the PCA start of a dense autoencoder)
+    on the validation rows: the fitted model is that start (``best_epoch_ == 0``)."""
+
+
 class WideCodeWarning(UserWarning):
     """An explicit code as wide as the input or wider: the model can learn the identity map."""
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import torch
 from torch import nn
+from aekit._docs import fill_doc
 
 PARTS = ("encoder", "decoder", "autoencoder", "scores")
 OPSET = 18
@@ -63,10 +64,12 @@ class _Part(nn.Module):
         return self.model.reconstruction_error(scaled)
 
 
-def input_width(estimator, part: str) -> int:
+def _input_width(estimator, part: str) -> int:
+    """The width of the exported part's input: the code for the decoder, else the rows."""
     return estimator.model_.config.latent_dim if part == "decoder" else estimator.n_features_in_
 
 
+@fill_doc
 def export_onnx(estimator, path: str | Path, part: str = "encoder") -> Path:
     """Write ``part`` of the fitted ``estimator`` as one self-contained ONNX file.
 
@@ -87,16 +90,14 @@ def export_onnx(estimator, path: str | Path, part: str = "encoder") -> Path:
 
     Returns
     -------
-    pathlib.Path
-        The file written.
+    %(file_written)s
 
     Raises
     ------
     ValueError
         An unknown ``part``, or an estimator fitted on a table with
         categorical columns (one-hot encoding is not exported).
-    sklearn.exceptions.NotFittedError
-        When the estimator has not been fitted.
+    %(not_fitted)s
 
     Examples
     --------
@@ -127,7 +128,7 @@ def export_onnx(estimator, path: str | Path, part: str = "encoder") -> Path:
 
     device = model_device(estimator.model_)
     module = _Part(estimator, part).cpu().eval()
-    example = torch.zeros(2, input_width(estimator, part))
+    example = torch.zeros(2, _input_width(estimator, part))
     # torch's TorchScript-based exporter: for these small static graphs it gives
     # the same ONNX as the torch.export-based one in well under a second,
     # where the latter takes 10 to 45 s here (measured, torch 2.13).

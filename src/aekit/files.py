@@ -137,7 +137,27 @@ def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None
 
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` with :func:`atomic_write`; return the path."""
+    """Write ``data`` to ``path`` with :func:`atomic_write`: all of it, or nothing.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file (replaced if it exists).
+    data : bytes
+        Its new content.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Examples
+    --------
+    >>> write_bytes_atomic("model.bin", b"abc").read_bytes()
+    b'abc'
+    >>> import os; sorted(os.listdir("."))   # no temporary file left beside it
+    ['model.bin']
+    """
     with atomic_write(path) as f:
         f.write(data)
     return Path(path)

@@ -17,6 +17,20 @@ def format_value(value) -> str:
 
     Integers in full (with thousands separators), floats with 4 significant
     digits, very small or very large ones in scientific notation, NaN as "–".
+
+    Parameters
+    ----------
+    value : object
+        A number, None, or anything with ``str``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> [format_value(v) for v in (12345, 0.012345, 123456.7, 2.5e-7, float("nan"), "ae")]
+    ['12,345', '0.01235', '123,457', '2.500e-07', '–', 'ae']
     """
     if value is None:
         return "–"

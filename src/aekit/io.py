@@ -48,6 +48,7 @@ from aekit._version import __version__
 from aekit.exceptions import ModelFileError, TrainingDivergedError, UnverifiedModelFileWarning
 from aekit.files import write_bytes_atomic
 from aekit.registry import ESTIMATOR_MODULES, estimator_class
+from aekit._docs import fill_doc
 
 FORMAT = "aekit-model"
 # 2: the ``sha256`` checksum is part of the format and required. 1: files written before
@@ -67,6 +68,27 @@ def content_digest(metadata: dict[str, str], tensors: dict[str, torch.Tensor]) -
 
     Independent of the file's layout, so it also catches a header whose
     tensors were re-labelled (another dtype or shape over the same bytes).
+
+    Parameters
+    ----------
+    metadata : dict of str to str
+        The file's metadata (a ``CHECKSUM_KEY`` field in it is left out).
+    tensors : dict of str to torch.Tensor
+        The file's tensors.
+
+    Returns
+    -------
+    str
+        64 hexadecimal digits.
+
+    Examples
+    --------
+    >>> import torch
+    >>> a = content_digest({"family": "dense"}, {"w": torch.zeros(2, 3)})
+    >>> a == content_digest({"family": "dense", "sha256": "anything"}, {"w": torch.zeros(2, 3)})
+    True
+    >>> a == content_digest({"family": "dense"}, {"w": torch.zeros(3, 2)})   # same bytes, other shape
+    False
     """
     digest = hashlib.sha256()
     fields = {k: v for k, v in metadata.items() if k != CHECKSUM_KEY}
@@ -78,6 +100,7 @@ def content_digest(metadata: dict[str, str], tensors: dict[str, torch.Tensor]) -
     return digest.hexdigest()
 
 
+@fill_doc
 def save_estimator(estimator, path: str | Path, wrapper=None) -> Path:
     """Write a fitted estimator to ``path`` atomically and durably (see :func:`aekit.files.atomic_write`).
 
@@ -86,8 +109,34 @@ def save_estimator(estimator, path: str | Path, wrapper=None) -> Path:
     one with ``_fitted_tensors()`` (name -> tensor) also stores those, and gets
     them back as ``_restore_wrapped(estimator, fitted, tensors)``.
 
-    Raises TrainingDivergedError when a weight is NaN or infinite: such a
-    model is never written.
+    Parameters
+    ----------
+    estimator : AutoencoderEstimator
+        A fitted estimator.
+    path : str or Path
+        The ``.safetensors`` file to write.
+    wrapper : estimator, optional
+        A fitted estimator built around ``estimator`` (a detector, a clustering).
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        When ``estimator`` has not been fitted.
+    aekit.exceptions.TrainingDivergedError
+        A weight is NaN or infinite: such a model is never written.
+
+    Examples
+    --------
+    %(saved_msda)s
+    >>> save_estimator(ae, path.with_name("again.safetensors")).name
+    'again.safetensors'
+    >>> bool((load(path.with_name("again.safetensors")).transform(data.X_test) == ae.transform(data.X_test)).all())
+    True
     """
     from sklearn.utils.validation import check_is_fitted
 
@@ -156,8 +205,34 @@ def write_model_file(path: str | Path, metadata: dict[str, str], tensors: dict[s
     return write_bytes_atomic(path, safetensors_bytes(tensors, metadata=metadata))
 
 
+@fill_doc
 def read_metadata(path: str | Path) -> dict[str, str]:
-    """The metadata of a ``.safetensors`` file, unverified (no tensor is read)."""
+    """The metadata of a ``.safetensors`` file, unverified (no tensor is read).
+
+    Parameters
+    ----------
+    path : str or Path
+        A model file, or a run folder holding ``model.safetensors``.
+
+    Returns
+    -------
+    dict of str to str
+
+    Raises
+    ------
+    aekit.exceptions.ModelFileError
+        Not a readable ``.safetensors`` file (or a header too large to be one).
+
+    Examples
+    --------
+    %(saved_msda)s
+    >>> read_metadata(path)["family"]
+    'msda'
+    >>> _ = path.with_name("junk.safetensors").write_bytes(b"not a model")
+    >>> read_metadata(path.with_name("junk.safetensors"))
+    Traceback (most recent call last):
+    aekit.exceptions.ModelFileError: ...
+    """
     path = model_file_of(path)
     _check_header_length(path)
     try:
@@ -233,6 +308,7 @@ def model_file_of(path: str | Path) -> Path:
     return path
 
 
+@fill_doc
 def read_model_file(path: str | Path) -> tuple[dict[str, str], dict[str, torch.Tensor]]:
     """The metadata and tensors of a model file, verified.
 
@@ -258,12 +334,7 @@ def read_model_file(path: str | Path) -> tuple[dict[str, str], dict[str, torch.T
 
     Examples
     --------
-    >>> import tempfile
-    >>> from aekit import MarginalizedDenoisingAutoencoder, load
-    >>> from aekit.data import load_dataset
-    >>> data = load_dataset("digits")
-    >>> ae = MarginalizedDenoisingAutoencoder(n_layers=1).fit(data.X_train)   # closed form: instant
-    >>> path = ae.save(f"{tempfile.mkdtemp()}/msda.safetensors")
+    %(saved_msda)s
     >>> from aekit.io import read_model_file
     >>> metadata, tensors = read_model_file(path)
     >>> metadata["family"], metadata["estimator"]
@@ -328,6 +399,7 @@ def _check_checksum(path: Path, metadata: dict[str, str], tensors: dict[str, tor
                              "or edited after it was saved; use a backup or train again")
 
 
+@fill_doc
 def load(path: str | Path):
     """Load an estimator saved with ``.save(path)``; its outputs are identical to the saved one's.
 
@@ -357,12 +429,7 @@ def load(path: str | Path):
 
     Examples
     --------
-    >>> import tempfile
-    >>> from aekit import MarginalizedDenoisingAutoencoder, load
-    >>> from aekit.data import load_dataset
-    >>> data = load_dataset("digits")
-    >>> ae = MarginalizedDenoisingAutoencoder(n_layers=1).fit(data.X_train)   # closed form: instant
-    >>> path = ae.save(f"{tempfile.mkdtemp()}/msda.safetensors")
+    %(saved_msda)s
     >>> same = load(path)
     >>> bool((same.transform(data.X_test) == ae.transform(data.X_test)).all())
     True

@@ -37,6 +37,7 @@ ESTIMATOR_MODULES: dict[str, str] = {
     "ImageCompleter": "image_completer",
     "DeepClustering": "clustering",
     "ImageCodec": "codec",
+    "VAEGAN": "vaegan",
 }
 # abstract bases, importable as aekit.estimators.Name but never in a model file
 BASE_MODULES: dict[str, str] = {"AutoencoderEstimator": "base", "RecommenderEstimator": "recommender"}

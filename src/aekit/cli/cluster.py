@@ -16,7 +16,7 @@ import numpy as np
 import typer
 
 from aekit.cli._common import (console, drop_option, id_option, image_size_option, label_option, parse_hidden,
-                               parse_size, skip_unreadable_option)
+                               parse_latent, parse_size, skip_unreadable_option)
 from aekit.estimators.presets import PRESETS
 
 METHODS = ("kmeans", "gmm", "n2d", "dec", "idec")
@@ -29,7 +29,8 @@ def cluster(
                           "on the codes, 2 to --max-k)."),
     method: str = typer.Option("kmeans", "--method", help=f"One of: {', '.join(METHODS)}."),
     model: str = typer.Option("ae", "--model", "-m", help=f"The autoencoder: one of {', '.join(PRESETS)}."),
-    latent: int = typer.Option(10, "--latent", help="Code size."),
+    latent: str = typer.Option("auto", "--latent", help="Code size, or 'auto': the fewest principal components "
+                               "explaining 90% of the variance, at most 10 (DEC's size) and half the columns."),
     hidden: str = typer.Option("500,500,2000", "--hidden", help="Hidden layer sizes, comma-separated (dense models)."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Maximum pretraining epochs [default: the model's, auto]."),
     max_k: int = typer.Option(20, "--max-k", help="Largest number of clusters --k auto tries."),
@@ -64,7 +65,7 @@ def cluster(
         raise typer.BadParameter(f"--code-map expects one of {', '.join(CODE_MAPS)}, got {code_map!r}")
     n_clusters = _parse_k(k)
     X, y, classes, row_ids, image_shape, name = _rows(data, label, drop, ids, image_size, skip_unreadable)
-    encoder_params = {"latent_dim": latent, "hidden": parse_hidden(hidden), "verbose": 0 if quiet else 1,
+    encoder_params = {"latent_dim": parse_latent(latent), "hidden": parse_hidden(hidden), "verbose": 0 if quiet else 1,
                       **({"max_epochs": epochs} if epochs is not None else {})}
     if image_shape is not None:  # images: scaled to [0, 1]; a convolutional model sees their shape
         encoder_params.update(scaling="minmax", image_shape=image_shape)

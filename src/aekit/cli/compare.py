@@ -44,9 +44,10 @@ def _run_compare(data: str, models: str, latent: int | str, hidden: str, epochs:
     console.print(f"wrote {out}/results.csv, {out}/results.md, {out}/figures/ and [bold]{result.report}[/]")
     still = [name for name, est in result.estimators.items() if getattr(est, "still_improving_", False)]
     if still:
+        advice = ("--epochs above the 'auto' budget each chose (its 'epochs' column)" if epochs is None
+                  else f"--epochs above {epochs}, or no --epochs for each model's 'auto' budget")
         console.print(f"note: {len(still)} model(s) were still improving when training stopped ({', '.join(still)}: "
-                      f"the last of {epochs or 'their'} epochs was the best); more epochs should help "
-                      "(--epochs N, or no --epochs for each model's 'auto' budget).")
+                      f"the last of {epochs or 'their'} epochs was the best); more epochs should help ({advice}).")
 
 
 
@@ -75,7 +76,9 @@ def compare(
 
 
 
-DEMO_MODELS = "pca,ae,tied,dae,sparse,sparse-l1,contractive"
+# Four autoencoders, one of each idea (plain, denoising, sparse, contractive), to keep the demo within
+# its time budget (docs/benchmarks/demo.md); `aekit compare --models ...` runs the others.
+DEMO_MODELS = "pca,ae,dae,sparse,contractive"
 
 
 def demo(
@@ -88,9 +91,9 @@ def demo(
     """The main job on embedded data: every dense autoencoder against PCA, with a report.
 
     Code size and training budget are the estimators' "auto" defaults. Time
-    budget: each of the 6 autoencoders trains for about 4,000 optimiser steps,
-    about 30 s of one idle core each on mnist-5k (measured for ae), so the demo
-    takes several minutes; --epochs N shortens it.
+    budget: 8 minutes on one core of the shared 2-core machine (each of the 4
+    autoencoders trains for at most about 4,000 optimiser steps on mnist-5k;
+    docs/benchmarks/demo.md has the measured time); --epochs N shortens it.
     """
     console.print(f"aekit demo: {DEMO_MODELS} on {data}, code size auto, seed 0")
     _run_compare(data, DEMO_MODELS, "auto", "256", epochs, 0, out, "tsne", quiet)

@@ -5,7 +5,7 @@ Tables: ``aekit complete --data table.csv --out filled.csv`` reads a CSV
 :class:`aekit.AutoencoderImputer` on it and writes the table with every gap
 filled; ``--label``, ``--id`` and ``--drop`` columns are no features and are
 carried through untouched, in their place.
-Images: ``aekit complete --images FOLDER --masks FOLDER --out FOLDER`` fits
+Images: ``aekit complete --data FOLDER --masks FOLDER --out FOLDER`` fits
 an :class:`aekit.ImageCompleter` (or loads ``--model``) and writes each image
 with its hole filled; a mask is an image of the same name and size whose
 white pixels mark the hole.
@@ -19,13 +19,14 @@ from typing import Optional
 import numpy as np
 import typer
 
-from aekit.cli._common import console, drop_option, id_option, label_option
+from aekit.cli._common import console, drop_option, id_option, label_option, old_option, renamed
 
 
 def complete(
-    data: Optional[Path] = typer.Option(None, "--data", "-d", help="A CSV table with empty cells (or NA) to fill."),
-    images: Optional[Path] = typer.Option(None, "--images", help="A folder of .png/.jpg images with holes."),
-    masks: Optional[Path] = typer.Option(None, "--masks", help="With --images: a folder of masks, one per "
+    data: Optional[Path] = typer.Option(None, "--data", "-d", help="A CSV table with empty cells (or NA) to fill, "
+                                        "or a folder of .png/.jpg images with holes (with --masks). (required)"),
+    images: Optional[Path] = old_option("--images"),
+    masks: Optional[Path] = typer.Option(None, "--masks", help="With an image folder: a folder of masks, one per "
                                          "image (same file name and size), white where the image is missing."),
     out: Path = typer.Option(..., "--out", "-o", help="The filled table (CSV), or a folder for the filled images."),
     label: Optional[str] = label_option(),
@@ -42,28 +43,26 @@ def complete(
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     save: Optional[Path] = typer.Option(None, "--save", help="Also save the fitted model (.safetensors)."),
 ) -> None:
-    """Fill missing cells of a table (--data) or holes in images (--images, --masks)."""
-    if (data is None) == (images is None):
-        raise typer.BadParameter("give either --data TABLE.csv or --images FOLDER (with --masks FOLDER)")
+    """Fill missing cells of a table (--data TABLE.csv) or holes in images (--data FOLDER --masks FOLDER)."""
+    data = renamed(data, images, "--images", "--data")
     max_epochs = epochs if epochs == "auto" else int(epochs)
-    if data is not None:
+    if not data.is_dir():
         carried = ",".join(c for c in (ids, drop) if c)
         _complete_table(data, out, label, carried, indicator, n_imputations, model, missing, max_epochs, seed, save)
     else:
         if masks is None:
-            raise typer.BadParameter("--images needs --masks FOLDER (white where the image is missing)")
-        _complete_images(images, masks, out, model, max_epochs, seed, save)
+            raise typer.BadParameter("an image folder needs --masks FOLDER (white where the image is missing)")
+        _complete_images(data, masks, out, model, max_epochs, seed, save)
 
 
 def _complete_table(path, out, label, drop, indicator, n_imputations, model, missing, max_epochs, seed, save):
     import pandas as pd
 
     from aekit import AutoencoderImputer
+    from aekit.data.loaders import read_frame
     from aekit.exceptions import DataError
 
-    if not path.is_file():
-        raise DataError(f"no such file: {path}")
-    table = pd.read_csv(path)
+    table = read_frame(path)  # one DataError for a missing, unreadable or empty file; NaN cells kept
     carried = [c.strip() for c in (drop or "").split(",") if c.strip()] + ([label] if label else [])
     unknown = [c for c in carried if c not in table.columns]
     if unknown:

@@ -16,6 +16,7 @@ from aekit.cli._common import (EPOCHS_HELP, Command, auto_choices, console, data
                                old_argument, old_option, out_option, parse_hidden, parse_latent, remember_contract,
                                renamed, skip_unreadable_option)
 from aekit.cli._tables import format_option, print_table
+from aekit.exceptions import DataError, ModelFileError
 from aekit.estimators.presets import PRESETS
 
 detect_app = typer.Typer(no_args_is_help=True, help="Anomaly detection by reconstruction error.")
@@ -148,7 +149,7 @@ def score(
 
     detector = load(model)
     if not isinstance(detector, AnomalyDetector):
-        raise ValueError(f"{model} holds a {type(detector).__name__}, not an anomaly detector; "
+        raise ModelFileError(f"{model} holds a {type(detector).__name__}, not an anomaly detector; "
                          "write one with `aekit detect fit`")
     input = renamed(data, old_input, "the positional INPUT", "--data")
     output = renamed(out, old_output, "--output", "--out")
@@ -173,7 +174,7 @@ def score(
             progress.advance(task, len(frame))
     if tally["rows"] == 0:
         tmp.unlink(missing_ok=True)
-        raise ValueError(f"{input} has no data rows; expected at least one row to score")
+        raise DataError(f"{input} has no data rows; expected at least one row to score")
     tmp.replace(output)
     _print_summary(detector, tally, output, fmt)
 

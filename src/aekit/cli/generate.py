@@ -9,11 +9,11 @@ from typing import Optional
 import typer
 
 from aekit.cli._common import console, old_option, renamed
-from aekit.exceptions import DataError
+from aekit.exceptions import DataError, ModelFileError
 
 
 def generate(
-    model: Path = typer.Argument(..., help="A .safetensors file of a model that samples (vae, beta-vae, conv-vae, cvae, aae, "
+    model: Path = typer.Argument(..., help="A .safetensors file of a model that samples (vae, beta-vae, conv-vae, cvae, aae, vae-gan, "
                                "aae-mixture; ae and conv via a Gaussian on their codes)."),
     n: int = typer.Option(64, "-n", "--n-samples", min=1, help="How many samples."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="The sample grid (.png) (default: samples.png)."),
@@ -26,19 +26,20 @@ def generate(
     """Write a grid of N samples drawn from MODEL (and the raw samples with --npy)."""
     import numpy as np
 
+    from aekit.estimators.labels import class_of
     from aekit.io import load
     from aekit.viz import plot_samples
 
     output = renamed(out, old_output, "--output", "--out", default=Path("samples.png"))
     estimator = load(model)
     if not hasattr(estimator, "sample"):
-        raise ValueError(f"{model} holds a {type(estimator).__name__}, which cannot generate; "
+        raise ModelFileError(f"{model} holds a {type(estimator).__name__}, which cannot generate; "
                          "expected a generative model such as one trained with --model vae")
     image_shape = getattr(estimator, "image_shape_", None)
     if image_shape is None and not npy:
         raise DataError(f"{model} was not trained on images, so there is no grid to draw; "
                          "pass --npy to write the samples as an array")
-    by_class = {} if label is None else {"y": class_of(estimator, label)}
+    by_class = {} if label is None else {"y": class_of(estimator, label, "--label")}
     samples = estimator.sample(n, random_state=seed, **by_class)
     written = []
     if image_shape is not None:
@@ -47,15 +48,3 @@ def generate(
         np.save(output.with_suffix(".npy"), samples)
         written.append(output.with_suffix(".npy"))
     console.print(f"drew {n} samples from {model}; wrote {', '.join(map(str, written))}")
-
-
-def class_of(estimator, label: str):
-    """The class of ``estimator`` that ``--label`` names (labels arrive as text; classes may be numbers)."""
-    classes = getattr(estimator, "classes_", None)
-    if classes is None:
-        raise ValueError(f"--label {label}: this {type(estimator).__name__} was not trained with class labels, "
-                         "so it cannot generate a chosen class (train cvae or aae-mixture with labels)")
-    named = [c for c in classes.tolist() if str(c) == label]
-    if not named:
-        raise ValueError(f"--label {label} is not one of the model's classes {classes.tolist()}")
-    return named[0]

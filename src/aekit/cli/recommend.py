@@ -19,13 +19,14 @@ import typer
 from aekit.cli._common import (Command, console, data_file_option, err_console, old_argument, old_option,
                                out_option, renamed)
 from aekit.cli._tables import format_option, print_table
+from aekit.exceptions import ModelFileError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Recommenders: AutoRec rating prediction, Mult-VAE / Mult-DAE / EASE top-N lists.")
 
 # model name -> (estimator class name, its parameters)
 MODELS = {
-    "autorec": ("AutoRec", {"kind": "item"}),
+    "autorec": ("AutoRec", {"kind": "auto"}),  # I-AutoRec, or U-AutoRec for few items (AutoRec's kind)
     "u-autorec": ("AutoRec", {"kind": "user"}),
     "multvae": ("MultVAE", {}),
     "multdae": ("MultDAE", {}),
@@ -81,7 +82,8 @@ def _split(run: dict):
     return strong_generalization_split(positives, 0.1, 0.8, seed=run["seed"])
 
 
-def _estimator(model: str, epochs: Optional[int], seed: int, verbose: int):
+def _estimator(model: str, epochs: Optional[int], seed: int, verbose: int, checkpoint_dir: Optional[Path] = None,
+               resume: bool = False):
     import aekit.estimators as estimators
 
     if model not in MODELS:
@@ -89,7 +91,8 @@ def _estimator(model: str, epochs: Optional[int], seed: int, verbose: int):
     name, params = MODELS[model]
     cls = getattr(estimators, name)
     accepted = set(cls._get_param_names())
-    extra = {"max_epochs": epochs, "random_state": seed, "verbose": verbose}
+    extra = {"max_epochs": epochs, "random_state": seed, "verbose": verbose,
+             "checkpoint_dir": None if checkpoint_dir is None else str(checkpoint_dir), "resume": resume}
     params = {**params, **{k: v for k, v in extra.items() if k in accepted and v is not None}}
     return cls(**params)
 
@@ -105,9 +108,12 @@ def train(
     seed: int = typer.Option(0, "--seed", help="Seed of the split and the model."),
     out: Path = typer.Option(Path("runs/recommend"), "--out", "-o", help="Output directory."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in --out (AutoRec, "
+                                "Mult-VAE / Mult-DAE: their checkpoints are kept in OUT/checkpoints)."),
 ) -> None:
     """Fit on the training part of the split; write model.safetensors, metrics.csv and run.json."""
-    estimator = _estimator(model, epochs, seed, verbose=0 if quiet else 1)
+    estimator = _estimator(model, epochs, seed, verbose=0 if quiet else 1, checkpoint_dir=out / "checkpoints",
+                           resume=resume)
     columns = _columns(user_col, item_col, rating_col)  # the split renames them to user, item, rating
     run = {"model": model, "data": data, "columns": columns, "seed": seed, "params": estimator.get_params()}
     split = _split(run)
@@ -193,7 +199,7 @@ def predict(
 
     estimator = load(model)
     if not hasattr(estimator, "predict"):
-        raise ValueError(f"{model} holds a {type(estimator).__name__}, which ranks items but does not predict "
+        raise ModelFileError(f"{model} holds a {type(estimator).__name__}, which ranks items but does not predict "
                          "ratings; use `aekit recommend top`")
     frame = read_ratings_file(pairs)
     check_columns(frame, pairs.name, {"--user-col": user_col, "--item-col": item_col})
@@ -217,7 +223,7 @@ def top(
     """Print the top-N items for a known user or for a new user's history."""
     import pandas as pd
 
-    from aekit.exceptions import DataError
+    from aekit.estimators.recommender import known_history, listed, typed_ids
     from aekit.io import load
 
     if (user is None) == (history is None):
@@ -228,44 +234,13 @@ def top(
     else:
         items = typed_ids([h.strip() for h in history.split(",") if h.strip()], estimator.item_ids_, "--history",
                           "item")
-        unknown = [item for item in items if item not in set(estimator.item_ids_.tolist())]
-        if len(unknown) == len(items):
-            raise DataError(f"--history: none of the items {_listed(unknown)} is known to the model "
-                                     f"(its item ids are like {_listed(estimator.item_ids_[:3].tolist())})")
+        query, unknown = known_history(estimator, items, "--history")
         if unknown:
             err_console.print(f"note: --history items unknown to the model are left out: "
-                                       f"{_listed(unknown)}", style="yellow", highlight=False)
-        query = items
+                              f"{listed(unknown)}", style="yellow", highlight=False)
     ranked = estimator.recommend(query, n=n_items, exclude_seen=not include_seen)
     print_table(pd.DataFrame({"rank": range(1, len(ranked) + 1), "item": [str(i) for i in ranked]}), fmt,
                 console=console)
-
-
-def typed_ids(texts: list[str], known, option: str, what: str) -> list:
-    """Ids typed for ``option``, as numbers when the model's ids are numbers; the ones that are
-    not numbers then are named."""
-    if known.dtype.kind not in "iuf":
-        return texts
-    from aekit.exceptions import DataError
-
-    bad = [t for t in texts if not _is_number(t)]
-    if bad:
-        raise DataError(f"{option}: {_listed(bad)} {'is' if len(bad) == 1 else 'are'} not among this model's {what} "
-                        f"ids, which are numbers (like {_listed(known[:3].tolist())})")
-    return [known.dtype.type(float(t)) for t in texts]
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _listed(values: list) -> str:
-    shown = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in values[:5])
-    return shown + (f" and {len(values) - 5} more" if len(values) > 5 else "")
 
 
 # -- compare: every recommender and its baseline on one split --------------------------------------

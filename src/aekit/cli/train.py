@@ -22,6 +22,7 @@ from aekit.cli._common import (ACCELERATOR, BATCH_HELP, DEVICES, EPOCHS_HELP, MO
                                out_option, parse_hidden, parse_latent, parse_size, parse_sizes, print_table,
                                remember_contract, renamed, skip_unreadable_option)
 from aekit.cli._tables import format_option
+from aekit.exceptions import DataError
 from aekit.estimators.presets import PRESETS, make_estimator
 
 
@@ -190,7 +191,7 @@ def _supervised(estimator, task: str, dataset, label: Optional[str], source: tup
     if task == "regress" and label is not None:
         return (supervised, *_numeric_label(label, *source))
     if dataset.y_train is None:
-        raise ValueError(f"--task {task} needs labels, but {dataset.name} has none"
+        raise DataError(f"--task {task} needs labels, but {dataset.name} has none"
                          + ("" if label is not None else ": name the target column with --label"))
     if dataset.classes is None:
         return supervised, dataset.y_train, dataset.y_test
@@ -207,7 +208,7 @@ def _numeric_label(label: str, data: str, image_size: Optional[str], seed: int) 
     full = load_data(data, image_size, seed)
     names = [str(c) for c in full.feature_names] if full.feature_names is not None else None
     if names is not None and label not in names or names is None and not label.isdigit():
-        raise ValueError(f"{data} has no column {label!r} to regress on; its columns are {names}")
+        raise DataError(f"{data} has no column {label!r} to regress on; its columns are {names}")
 
     def column(X) -> np.ndarray:
         if hasattr(X, "columns"):
@@ -217,7 +218,7 @@ def _numeric_label(label: str, data: str, image_size: Optional[str], seed: int) 
         try:
             return np.asarray(values, dtype=np.float64)
         except (TypeError, ValueError):
-            raise ValueError(f"--task regress needs a numeric --label column; {label!r} holds text") from None
+            raise DataError(f"--task regress needs a numeric --label column; {label!r} holds text") from None
 
     return column(full.X_train), column(full.X_test)
 
@@ -399,7 +400,7 @@ def evaluate(
                         None if contract else run.get("label"), None if contract else run.get("drop"),
                         run.get("test_indices"), contract=contract, skip_unreadable=run.get("skip_unreadable", False))
     if len(dataset.X_test) == 0:
-        raise ValueError(f"{run['data']} has too few rows for a test split (need at least 5); nothing to evaluate on")
+        raise DataError(f"{run['data']} has too few rows for a test split (need at least 5); nothing to evaluate on")
     result = evaluate_fitted(run["model"], estimator, dataset, run_dir / "evaluation", seed=run.get("seed", 0),
                              command="aekit " + shlex.join(sys.argv[1:]), code_map_method=code_map,
                              test_rows=run.get("test_indices"), test_ids=_test_ids(run, contract))

@@ -57,6 +57,10 @@ class BlockSource:
         """Rows in each block."""
         raise NotImplementedError
 
+    def raw(self, block: int) -> np.ndarray:
+        """Block ``block`` as stored, unchecked (NaN kept: for callers that report such rows)."""
+        return self._read(block)
+
     def read(self, block: int) -> np.ndarray:
         """Block ``block`` as a checked float32 array (NaN/inf refused, naming the block)."""
         return check_data(self._read(block), name=f"{self.name} (block {block + 1} of {self.n_blocks})",

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from aekit.data.validation import short_list
+from aekit.data.validation import is_str_list, short_list
 from aekit.exceptions import DataError
 
 __all__ = ["KINDS", "DataContract", "IgnoredColumnsWarning", "Selection", "attach_contract", "column_list",
@@ -92,6 +92,19 @@ class DataContract:
     categories : dict of str to list of str
         The categories of each categorical feature, as learned in fit.
 
+    Attributes
+    ----------
+    positions : list of int or None
+        Positions of the features in the training file (None when its layout
+        is unknown).
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        Feature names or kinds that do not match ``n_features``, a kind
+        outside "number" / "category" / "boolean", or a named column that is
+        not among ``file_columns``.
+
     Examples
     --------
     >>> import pandas as pd
@@ -150,15 +163,27 @@ class DataContract:
         Returns
         -------
         Selection
+            ``X`` (the features, in the model's order), ``ids``, ``label`` and
+            ``ignored`` (the columns nobody reads).
 
         Raises
         ------
-        DataError
+        aekit.exceptions.DataError
             Features missing from the file (named, with the file's columns the
             model does not know), a column named in ``label`` / ``drop`` /
             ``ids`` that the file lacks, a file without a header with neither
             the training file's number of columns nor the features' number, or
             text in a column the model reads as numbers.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> contract = DataContract(("a", "b"), 2)
+        >>> list(contract.select(pd.DataFrame({"b": [2.0], "a": [1.0]})).X.columns)
+        ['a', 'b']
+        >>> contract.select(pd.DataFrame({"a": [1.0]}), "new.csv")
+        Traceback (most recent call last):
+        aekit.exceptions.DataError: new.csv lacks 1 of the model's 2 feature columns: ['b']...
         """
         import pandas as pd
 
@@ -260,7 +285,19 @@ class DataContract:
 
     # -- the model file ------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON types (stored in the model file's metadata)."""
+        """The contract as plain JSON types (stored in the model file's metadata).
+
+        Returns
+        -------
+        dict
+            One key per field; tuples become lists.
+
+        Examples
+        --------
+        >>> state = DataContract(("a", "b"), 2, ids=("key",), file_columns=("key", "a", "b")).to_dict()
+        >>> state["features"], state["ids"], DataContract.from_dict(state).ids
+        (['a', 'b'], ['key'], ('key',))
+        """
         return {"features": None if self.features is None else list(self.features), "n_features": self.n_features,
                 "kinds": None if self.kinds is None else list(self.kinds), "label": self.label,
                 "drop": list(self.drop), "ids": list(self.ids),
@@ -268,11 +305,48 @@ class DataContract:
                 "categories": {c: list(v) for c, v in self.categories.items()}}
 
     def to_json(self) -> str:
+        """:meth:`to_dict` as one JSON text.
+
+        Returns
+        -------
+        str
+            JSON that :meth:`from_json` reads back.
+
+        Examples
+        --------
+        >>> contract = DataContract(("a",), 1, kinds=("category",), categories={"a": ["x", "y"]})
+        >>> DataContract.from_json(contract.to_json()) == contract
+        True
+        """
         return json.dumps(self.to_dict())
 
     @classmethod
     def from_dict(cls, state: Any) -> DataContract:
-        """Rebuild a contract from :meth:`to_dict` output, checking every field (DataError otherwise)."""
+        """Rebuild a contract from :meth:`to_dict` output, checking every field.
+
+        Parameters
+        ----------
+        state : dict
+            What :meth:`to_dict` gave (read back from a model file).
+
+        Returns
+        -------
+        DataContract
+
+        Raises
+        ------
+        aekit.exceptions.DataError
+            ``state`` is not a dict, lacks a field, or holds a field of the
+            wrong type (a tampered or truncated model file).
+
+        Examples
+        --------
+        >>> DataContract.from_dict({"features": None, "n_features": 3}).n_features
+        3
+        >>> DataContract.from_dict({"features": None})
+        Traceback (most recent call last):
+        aekit.exceptions.DataError: data contract lacks the field 'n_features'
+        """
         if not isinstance(state, dict):
             raise DataError(f"data contract must be a JSON object, got {type(state).__name__}")
         try:
@@ -283,7 +357,7 @@ class DataContract:
             if label is not None and not isinstance(label, str):
                 raise DataError(f"data contract: label must be a string, got {label!r}")
             categories = state.get("categories") or {}
-            if not isinstance(categories, dict) or not all(_is_str_list(v) for v in categories.values()):
+            if not isinstance(categories, dict) or not all(is_str_list(v) for v in categories.values()):
                 raise DataError("data contract: categories must map columns to lists of strings")
             return cls(features=_optional_tuple(state, "features"), n_features=n_features,
                        kinds=_optional_tuple(state, "kinds"), label=label,
@@ -295,13 +369,48 @@ class DataContract:
 
     @classmethod
     def from_json(cls, text: str) -> DataContract:
+        """Rebuild a contract from :meth:`to_json` output.
+
+        Parameters
+        ----------
+        text : str
+            JSON text.
+
+        Returns
+        -------
+        DataContract
+
+        Raises
+        ------
+        aekit.exceptions.DataError
+            Not valid JSON, or a field :meth:`from_dict` refuses.
+
+        Examples
+        --------
+        >>> DataContract.from_json('{"features": ["a"], "n_features": 1}').features
+        ('a',)
+        >>> DataContract.from_json("{")
+        Traceback (most recent call last):
+        aekit.exceptions.DataError: data contract is not valid JSON (...)
+        """
         try:
             return cls.from_dict(json.loads(text))
         except json.JSONDecodeError as err:
             raise DataError(f"data contract is not valid JSON ({err})") from None
 
     def describe(self) -> str:
-        """One line: what the model reads and carries."""
+        """One line: what the model reads and carries.
+
+        Returns
+        -------
+        str
+            The feature columns (or "by position"), the label, ids and dropped columns.
+
+        Examples
+        --------
+        >>> DataContract(("a", "b"), 2, label="y", ids=("key",)).describe()
+        "2 feature columns (['a', 'b']), label 'y', ids ['key']"
+        """
         parts = [f"{self.n_features} feature columns"
                  + (f" ({short_list(list(self.features))})" if self.features is not None else " (by position)")]
         if self.label is not None:
@@ -321,6 +430,27 @@ def contract_of(model) -> DataContract | None:
     returns one derived from its column names (``feature_names_in_``) and
     its one-hot categories; a model of plain arrays with a known width, one
     that reads columns by position.
+
+    Parameters
+    ----------
+    model : estimator
+        A fitted aekit estimator or detector (or anything with
+        ``n_features_in_``).
+
+    Returns
+    -------
+    DataContract or None
+        None when the model's input width is unknown (not fitted, or a model
+        of ratings).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from aekit import Autoencoder
+    >>> frame = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0] * 5, "b": [1.0, 0.0, 1.0, 3.0] * 5})
+    >>> model = Autoencoder(latent_dim=1, hidden=(4,), max_epochs=1, random_state=0).fit(frame)
+    >>> contract_of(model).features, contract_of(Autoencoder())
+    (('a', 'b'), None)
     """
     stored = getattr(model, "data_contract_", None)
     if stored is not None:
@@ -388,14 +518,10 @@ def column_list(value) -> list[str]:
     return [str(item).strip() for item in items if str(item).strip()]
 
 
-def _is_str_list(value) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
-
-
 def _optional_tuple(state: dict[str, Any], key: str) -> tuple[str, ...] | None:
     value = state.get(key)
     if value is None:
         return None
-    if not _is_str_list(value):
+    if not is_str_list(value):
         raise DataError(f"data contract: {key} must be a list of strings, got {value!r:.80}")
     return tuple(value)

@@ -28,7 +28,20 @@ _CONNECTION_REPR = re.compile(r"^<?\w*Connection(?:Pool)?\(.*?\)>?:\s*")
 
 
 def default_data_home() -> Path:
-    """Where aekit keeps downloaded data: ``$AEKIT_DATA``, else the user cache (``~/.cache/aekit`` on Linux)."""
+    """Where aekit keeps downloaded data: ``$AEKIT_DATA``, else the user cache (``~/.cache/aekit`` on Linux).
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["AEKIT_DATA"] = "~/aekit-data"
+    >>> default_data_home().name
+    'aekit-data'
+    >>> del os.environ["AEKIT_DATA"]
+    """
     configured = os.environ.get(DATA_HOME_ENV)
     return Path(configured).expanduser() if configured else Path(pooch.os_cache("aekit"))
 
@@ -80,10 +93,27 @@ def fetch_file(
     progress : bool, default=False
         Show a progress bar (needs tqdm).
 
+    Returns
+    -------
+    Path
+        The file in ``data_home``.
+
     Raises
     ------
-    DatasetUnavailableError
+    aekit.exceptions.DataError
+        ``sha256`` is not 64 hexadecimal digits.
+    aekit.exceptions.DatasetUnavailableError
         The download failed (network, HTTP error) or its hash did not match.
+
+    Examples
+    --------
+    A file already there with the right hash is not downloaded again:
+
+    >>> import hashlib, pathlib
+    >>> _ = pathlib.Path("cache").mkdir(), pathlib.Path("cache/rows.csv").write_text("a,b\\n1,2\\n")
+    >>> digest = hashlib.sha256(pathlib.Path("cache/rows.csv").read_bytes()).hexdigest()
+    >>> fetch_file("https://example.invalid/rows.csv", digest, data_home="cache").read_text()
+    'a,b\\n1,2\\n'
     """
     if not isinstance(sha256, str) or not _SHA256.match(sha256):
         raise DataError(f"sha256 must be 64 hexadecimal digits; got {sha256!r}.")

@@ -9,19 +9,18 @@ from typing import Any
 
 import numpy as np
 
-from aekit.data.files import read_parquet
+from aekit.data.files import read_csv, read_parquet
 from aekit.data.contract import DataContract, column_list, find_column
-from aekit.data.validation import check_data
+from aekit.data.validation import check_data, id_like_columns
 from aekit.exceptions import DataError
 
 __all__ = ["IMAGE_SUFFIXES", "TABLE_SUFFIXES", "ImageFolder", "Table", "list_images", "load_any", "load_image_folder",
-           "load_table", "read_image_folder", "save_image_folder", "save_table"]
+           "load_table", "read_image_folder", "save_image_folder", "save_table", "select_table"]
 
 TABLE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".npy", ".npz")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 IMAGE_MODES = {"L": 1, "RGB": 3}  # Pillow mode -> number of channels
 MAX_LABEL_CLASSES = 50  # a label with more distinct values is taken as continuous (no classes)
-MIN_ROWS_FOR_ID_CHECK = 20  # below this, a column of distinct values is no sign of an id
 MAX_LISTED_FILES = 20  # unreadable files named in one message
 
 
@@ -48,6 +47,15 @@ class Table:
     contract : aekit.data.contract.DataContract
         The table's layout (features, their kinds, label, dropped and id
         columns), which a model trained on it stores and checks new files against.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> pd.DataFrame({"key": ["a", "b"], "x": [1.0, 2.0], "y": ["no", "yes"]}).to_csv("t.csv", index=False)
+    >>> table = load_table("t.csv", label="y", ids="key")
+    >>> X, columns = table
+    >>> columns, table.y.tolist(), table.classes, table.ids["key"].tolist()
+    (['x'], [0, 1], ('no', 'yes'), ['a', 'b'])
     """
 
     X: np.ndarray
@@ -67,7 +75,21 @@ class Table:
         return 2
 
     def features(self):
-        """``X`` as a DataFrame with its column names (so estimators check them), or ``X``."""
+        """``X`` as a DataFrame with its column names (so estimators check them), or ``X``.
+
+        Returns
+        -------
+        pandas.DataFrame or numpy.ndarray
+            ``X`` itself when it is already a DataFrame or has no column names.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> Table(np.zeros((2, 2), np.float32), ["a", "b"]).features().columns.tolist()
+        ['a', 'b']
+        >>> type(Table(np.zeros((2, 2), np.float32), None).features()).__name__
+        'ndarray'
+        """
         if self.columns is None or not isinstance(self.X, np.ndarray):
             return self.X
         import pandas as pd
@@ -124,8 +146,8 @@ def load_table(path: str | Path, label: str | int | None = None,
     Raises
     ------
     DataError
-        Missing file, unsupported extension, unreadable or non-numeric
-        content, NaN/inf (see :func:`aekit.data.check_data`), an unknown
+        Missing file, unsupported extension, a table without data rows
+        (a header only), unreadable or non-numeric content, NaN/inf (see :func:`aekit.data.check_data`), an unknown
         label or drop column; with a ``contract``, missing feature columns
         (see :meth:`~aekit.data.contract.DataContract.select`).
 
@@ -143,6 +165,35 @@ def load_table(path: str | Path, label: str | int | None = None,
     (['age', 'bmi'], [0, 1, 0, 0], ['benign', 'malignant'])
     """
     path = Path(path)
+    frame = read_frame(path, label)
+    if contract is not None:
+        return select_table(frame, path.name, contract, label, column_list(drop), column_list(ids))
+    return _split_table(frame, path.name, label, column_list(drop), column_list(ids))
+
+
+def read_frame(path: str | Path, label: str | int | None = None):
+    """The table of a .csv (.csv.gz), .parquet, .npy or .npz file as a DataFrame, as stored
+    (missing cells kept as NaN; the header rule of :func:`load_table`).
+
+    Parameters
+    ----------
+    path : str or Path
+    label : str or int, optional
+        Only checked against an .npz's own labels (its array "y"): both is an error.
+
+    Returns
+    -------
+    pandas.DataFrame
+        At least one row; an .npz's labels ride along in ``frame.attrs["npz_labels"]``.
+
+    Raises
+    ------
+    DataError
+        Missing file, unsupported extension, unreadable content, or no data rows
+        (a header only, blank lines): each entry point that reads a table refuses
+        it here, naming the file, instead of deep in the fitting code.
+    """
+    path = Path(path)
     if not path.is_file():
         raise DataError(f"no such file: {path}")
     suffix = _table_suffix(path)
@@ -152,13 +203,44 @@ def load_table(path: str | Path, label: str | int | None = None,
         frame = read_parquet(path)
     else:
         frame = _numpy_frame(path, suffix, label)
-    if contract is not None:
-        return _select_table(frame, path.name, contract, label, column_list(drop), column_list(ids))
-    return _split_table(frame, path.name, label, column_list(drop), column_list(ids))
+    if len(frame) == 0:
+        raise DataError(f"{path.name} has no data rows (columns {[str(c) for c in frame.columns][:10]}, "
+                        "0 rows); expected a table with at least one row")
+    return frame
 
 
-def _select_table(frame, name: str, contract, label, drop: list[str], ids: list[str]) -> Table:
-    """The model's columns of ``frame`` (see :meth:`aekit.data.contract.DataContract.select`)."""
+def select_table(frame, name: str, contract, label=None, drop: list[str] = (), ids: list[str] = ()) -> Table:
+    """The model's columns of ``frame``, read as :func:`load_table` reads a file with ``contract``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        String column names for rows by name, integers for rows by position.
+    name : str
+        Where the rows came from, for messages.
+    contract : aekit.data.contract.DataContract
+        The model's contract (see :meth:`~aekit.data.contract.DataContract.select`).
+    label, drop, ids : optional
+        Columns named for these rows, added to the contract's own.
+
+    Returns
+    -------
+    Table
+
+    Raises
+    ------
+    DataError
+        As :meth:`~aekit.data.contract.DataContract.select`, and for values that are not numbers,
+        NaN or inf in numeric columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from aekit.data.contract import DataContract
+    >>> contract = DataContract(("a", "b"), 2, ("number", "number"))
+    >>> select_table(pd.DataFrame([{"b": 2.0, "a": 1.0}]), "records", contract).X.tolist()
+    [[1.0, 2.0]]
+    """
     npz_labels = frame.attrs.pop("npz_labels", None)
     chosen = contract.select(frame, name, label=None if label is None else str(label), drop=drop, ids=ids)
     values = chosen.label if chosen.label is not None else npz_labels
@@ -242,13 +324,11 @@ def _labels(values, what: str) -> tuple[np.ndarray | None, tuple[str, ...] | Non
 
 
 def _warn_id_like(frame, name: str) -> None:
-    import pandas as pd
-
-    if len(frame) < MIN_ROWS_FOR_ID_CHECK:
-        return
-    for column, dtype in frame.dtypes.items():
-        discrete = pd.api.types.is_integer_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype)
-        if discrete and frame[column].nunique() == len(frame):
+    """Integer columns unique per row, like an id (text ones: the one-hot encoder warns, see
+    :mod:`aekit.data.tabular`, in Python too)."""
+    text = set(id_like_columns(frame, "text"))
+    for column in id_like_columns(frame):
+        if column not in text:
             warnings.warn(f"{name}: column {column!r} has a different value on every row, like an id; "
                           f"if it is one, name it with --id {column} (ids= in Python: left out of the features, "
                           f"copied to outputs) or leave it out with --drop {column}", stacklevel=4)
@@ -258,7 +338,36 @@ def save_table(path: str | Path, X: Any, columns: list[str] | None = None) -> Pa
     """Write ``X`` (2-D, or 1-D as one column) to .csv or .npy, chosen by extension.
 
     ``columns`` become the CSV header; without them the CSV has none. Parent
-    folders are created. Returns the path written.
+    folders are created.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.csv`` or ``.npy`` file name (written atomically).
+    X : array-like of shape (n_rows, n_columns) or (n_rows,)
+        The values.
+    columns : list of str, optional
+        The CSV header, one name per column.
+
+    Returns
+    -------
+    Path
+        The path written.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        ``X`` is not 1-D or 2-D, ``columns`` do not match its width, or the
+        extension is neither .csv nor .npy.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> save_table("out/codes.csv", np.eye(2), columns=["z0", "z1"]).read_text().splitlines()
+    ['z0,z1', '1.0,0.0', '0.0,1.0']
+    >>> save_table("codes.txt", np.eye(2))
+    Traceback (most recent call last):
+    aekit.exceptions.DataError: cannot save codes.txt: expected a .csv or .npy file name, got .txt.
     """
     path = Path(path)
     array = np.asarray(X)
@@ -299,6 +408,15 @@ class ImageFolder:
         The class subfolders' names, sorted (None for a flat folder).
     skipped : list of str
         Files that could not be read and were skipped (``skip_unreadable=True``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> names = ["cat/1.png", "cat/2.png", "dog/1.png"]
+    >>> _ = save_image_folder("pets", np.random.default_rng(0).random((3, 16)), (1, 4, 4), names)
+    >>> images = read_image_folder("pets")
+    >>> images.X.shape, images.image_shape, images.classes, images.y.tolist()
+    ((3, 16), (1, 4, 4), ('cat', 'dog'), [0, 0, 1])
     """
 
     X: np.ndarray
@@ -416,6 +534,20 @@ def load_image_folder(
         Each row is one image flattened channel-first, so
         ``X.reshape(-1, *image_shape)`` gives (n, c, h, w).
     image_shape : (channels, height, width)
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        As :func:`read_image_folder`: no images, unreadable files, or sizes
+        that differ without ``size``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> _ = save_image_folder("faces", np.full((2, 12), 0.5), (1, 3, 4), ["a.png", "b.png"])
+    >>> X, shape = load_image_folder("faces", size=(2, 2))
+    >>> X.shape, shape, round(float(X.mean()), 2)
+    ((2, 4), (1, 2, 2), 0.5)
     """
     images = read_image_folder(path, size=size, mode=mode)
     return images.X, images.image_shape
@@ -423,7 +555,29 @@ def load_image_folder(
 
 def list_images(folder: str | Path) -> list[Path]:
     """The image files of ``folder`` (directly in it, or in class subfolders), in the order of
-    the rows of :func:`read_image_folder`."""
+    the rows of :func:`read_image_folder`.
+
+    Parameters
+    ----------
+    folder : str or Path
+        A folder of .png/.jpg/.jpeg files, or of class subfolders of them.
+
+    Returns
+    -------
+    list of Path
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        No image in the folder, or images both in it and in subfolders.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> _ = save_image_folder("shots", np.zeros((2, 4)), (1, 2, 2), ["b.jpg", "a.jpg"])
+    >>> [f.name for f in list_images("shots")]
+    ['a.png', 'b.png']
+    """
     return _image_files(Path(folder))[0]
 
 
@@ -448,7 +602,31 @@ def _image_files(folder: Path) -> tuple[list[Path], tuple[str, ...] | None]:
 
 def save_image_folder(folder: str | Path, X: Any, image_shape: tuple[int, int, int], names: list[str]) -> Path:
     """Write each row of ``X`` (values in [0, 1], channel-first as read) as a PNG named ``names[i]``
-    (a relative path such as ``cat/1.jpg`` keeps its subfolder; the suffix becomes .png)."""
+    (a relative path such as ``cat/1.jpg`` keeps its subfolder; the suffix becomes .png).
+
+    Parameters
+    ----------
+    folder : str or Path
+        Where to write (created with its parents).
+    X : array-like of shape (n_images, channels * height * width)
+        Pixel values, clipped to [0, 1] and rounded to 8 bits.
+    image_shape : (channels, height, width)
+        1 channel gives grayscale PNGs, 3 colour ones.
+    names : list of str
+        One file name per row (as :func:`read_image_folder` gives them in ``files``).
+
+    Returns
+    -------
+    Path
+        ``folder``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> folder = save_image_folder("grey", np.linspace(0, 1, 8).reshape(2, 4), (1, 2, 2), ["x.jpg", "y.jpg"])
+    >>> [round(float(v), 2) for v in read_image_folder(folder).X[1]]  # 8-bit PNGs: within 1/255
+    [0.57, 0.71, 0.86, 1.0]
+    """
     from PIL import Image
 
     folder = Path(folder)
@@ -486,6 +664,44 @@ def load_any(
     any other string is looked up with :func:`aekit.data.load_dataset`,
     which receives ``dataset_options`` (data_home, download, test_size,
     random_state).
+
+    Parameters
+    ----------
+    path_or_name : str or Path
+        A folder of images, a table file (.csv, .csv.gz, .parquet, .npy, .npz)
+        or a dataset name (:func:`aekit.data.list_datasets`).
+    image_size : (width, height), optional
+        For a folder: resize every image.
+    image_mode : {"L", "RGB"}, default="L"
+        For a folder: grayscale or colour.
+    label, drop, ids : optional
+        For a table: the label column, columns to leave out, id columns.
+    skip_unreadable : bool, default=False
+        For a folder: skip files that cannot be read instead of refusing them.
+    contract : DataContract, optional
+        For a table: select a model's columns by name.
+    **dataset_options
+        For a dataset name: passed to :func:`aekit.data.load_dataset`.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        Neither a file, a folder nor a known dataset name; ``label`` / ``drop``
+        / ``ids`` given for something that is not a table file.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.save("rows.npy", np.ones((5, 3)))
+    >>> load_any("rows.npy").X_train.shape, load_any("digits").name
+    ((5, 3), 'digits')
+    >>> load_any("no-such-thing")
+    Traceback (most recent call last):
+    aekit.exceptions.DataError: no such file, folder or dataset: no-such-thing; expected a path or one of ...
     """
     from aekit.data.registry import DATASET_NAMES, Dataset, load_dataset
 
@@ -532,7 +748,7 @@ def _read_csv(path: Path):
         # columns that is taken as a header too (a data row of exactly 0, 1, 2, ... is unlikely).
         is_default_labels = len(fields) >= 3 and fields == [str(i) for i in range(len(fields))]
         has_header = is_default_labels or not all(is_number(v) for v in fields)
-        return pd.read_csv(path, header=0 if has_header else None)
+        return read_csv(path, header=0 if has_header else None)
     except pd.errors.EmptyDataError:
         raise DataError(f"{path.name} is empty; expected a CSV table of numbers.") from None
     except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:

@@ -21,9 +21,8 @@ from typing import Any
 import numpy as np
 
 from aekit.data.scaling import Scaler
-from aekit.data.tabular import (UnknownCategoryWarning, categorical_columns, check_handle_unknown, is_str_list,
-                                str_list)
-from aekit.data.validation import check_data, column_mismatch, is_dataframe, short_list
+from aekit.data.tabular import UnknownCategoryWarning, categorical_columns, check_handle_unknown, str_list
+from aekit.data.validation import check_data, column_mismatch, is_dataframe, is_str_list, short_list
 from aekit.exceptions import DataError
 
 __all__ = ["MissingTableEncoder"]

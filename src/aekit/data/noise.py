@@ -54,6 +54,11 @@ def corrupt(
     torch.Tensor
         Same shape, dtype and device as ``x``.
 
+    Raises
+    ------
+    aekit.exceptions.DataError
+        An unknown ``kind``, a ``level`` outside its range, or an integer tensor.
+
     Examples
     --------
     >>> import torch
@@ -96,6 +101,21 @@ def corrupt_array(
     -------
     numpy.ndarray
         A new float32 array of the same shape.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        ``X`` is not numeric, or ``kind`` / ``level`` as in :func:`corrupt`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.ones((1000, 4))
+    >>> noisy = corrupt_array(X, "masking", 0.25, random_state=0)
+    >>> noisy.dtype, 0.2 < float((noisy == 0).mean()) < 0.3, float(X.min())   # X itself unchanged
+    (dtype('float32'), True, 1.0)
+    >>> np.array_equal(noisy, corrupt_array(X, "masking", 0.25, random_state=0))
+    True
     """
     import torch
 
@@ -110,7 +130,27 @@ def corrupt_array(
 
 
 def check_noise(kind: str, level: float) -> None:
-    """Raise DataError unless ``kind`` is a known noise kind and ``level`` fits it."""
+    """Raise DataError unless ``kind`` is a known noise kind and ``level`` fits it.
+
+    Parameters
+    ----------
+    kind : str
+        One of :data:`NOISE_KINDS`.
+    level : float
+        A standard deviation >= 0 for "gaussian"; a probability in [0, 1] otherwise.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        Naming the allowed kinds or the allowed range.
+
+    Examples
+    --------
+    >>> check_noise("gaussian", 0.3)
+    >>> check_noise("masking", 1.5)
+    Traceback (most recent call last):
+    aekit.exceptions.DataError: masking noise level (a probability) must be in [0, 1]; got 1.5.
+    """
     if kind not in NOISE_KINDS:
         raise DataError(f"noise kind must be one of {', '.join(NOISE_KINDS)}; got {kind!r}.")
     if isinstance(level, bool) or not isinstance(level, numbers.Real) or not math.isfinite(level):

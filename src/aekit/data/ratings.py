@@ -135,14 +135,17 @@ def read_ratings_file(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise DataError(f"no such ratings file: {path}")
     name = path.name.lower()
+    if not name.endswith((".parquet", ".csv", ".csv.gz", ".tsv", ".txt")):
+        raise DataError(f"unsupported ratings file {path.name}; expected .csv, .csv.gz, .tsv or .parquet")
     try:
-        if name.endswith(".parquet"):
-            return read_parquet(path)
-        if name.endswith((".csv", ".csv.gz", ".tsv", ".txt")):
-            return pd.read_csv(path, sep="\t" if name.endswith(".tsv") else ",")
+        frame = (read_parquet(path) if name.endswith(".parquet")
+                 else pd.read_csv(path, sep="\t" if name.endswith(".tsv") else ","))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataError(f"could not read {path.name} as a ratings table: {' '.join(str(exc).split())}") from None
-    raise DataError(f"unsupported ratings file {path.name}; expected .csv, .csv.gz, .tsv or .parquet")
+    if len(frame) == 0:  # a header only: refused here, not as "0 users" deep in a split
+        raise DataError(f"{path.name} has no data rows (columns {[str(c) for c in frame.columns][:10]}, 0 rows); "
+                        "expected at least one (user, item[, rating]) row")
+    return frame
 
 
 def load_ratings(source: Any, *, user_col: str = "user", item_col: str = "item", rating_col: str | None = "rating",

@@ -165,6 +165,7 @@ class Dataset:
 
     @property
     def n_features(self) -> int:
+        """Number of columns of ``X_train`` (pixels for images)."""
         return self.X_train.shape[1]
 
     def subsample(self, n_train: int, n_test: int | None = None, random_state: int | None = 0) -> Dataset:

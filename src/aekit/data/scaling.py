@@ -16,12 +16,14 @@ import numpy as np
 
 from aekit.data.validation import check_data
 from aekit.exceptions import DataError
+from aekit._docs import fill_doc
 
 __all__ = ["SCALING_KINDS", "Scaler", "choose_scaling"]
 
 SCALING_KINDS = ("minmax", "standard", "none")
 
 
+@fill_doc
 class Scaler:
     """Affine scaling ``(X - offset) / scale`` learned from training data.
 
@@ -42,6 +44,11 @@ class Scaler:
         for "standard".
     scale_ : numpy.ndarray
         Divided by after subtracting ``offset_``; same shape as ``offset_``.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        ``kind`` is not one of :data:`SCALING_KINDS`.
 
     Examples
     --------
@@ -78,10 +85,7 @@ class Scaler:
 
         Examples
         --------
-        >>> import numpy as np
-        >>> from aekit.data import Scaler
-        >>> X = np.array([[0.0, 10.0], [2.0, 30.0]], dtype=np.float32)
-        >>> scaler = Scaler("standard").fit(X)
+        %(fit_scaler)s
         >>> scaler.offset_.tolist(), scaler.scale_.tolist()
         ([1.0, 20.0], [1.0, 10.0])
         """
@@ -151,16 +155,11 @@ class Scaler:
 
         Raises
         ------
-        aekit.exceptions.DataError
-            Empty or non-numeric data, NaN or infinite values, or another number
-            of features than in ``fit``.
+        %(bad_data)s
 
         Examples
         --------
-        >>> import numpy as np
-        >>> from aekit.data import Scaler
-        >>> X = np.array([[0.0, 10.0], [2.0, 30.0]], dtype=np.float32)
-        >>> scaler = Scaler("standard").fit(X)
+        %(fit_scaler)s
         >>> scaler.transform(X).tolist()
         [[-1.0, -1.0], [1.0, 1.0]]
         """
@@ -194,16 +193,11 @@ class Scaler:
 
         Raises
         ------
-        aekit.exceptions.DataError
-            Empty or non-numeric data, NaN or infinite values, or another number
-            of features than in ``fit``.
+        %(bad_data)s
 
         Examples
         --------
-        >>> import numpy as np
-        >>> from aekit.data import Scaler
-        >>> X = np.array([[0.0, 10.0], [2.0, 30.0]], dtype=np.float32)
-        >>> scaler = Scaler("standard").fit(X)
+        %(fit_scaler)s
         >>> scaler.inverse_transform(scaler.transform(X)).tolist()
         [[0.0, 10.0], [2.0, 30.0]]
         """
@@ -222,15 +216,11 @@ class Scaler:
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the scaler has not been fitted.
+        %(not_fitted)s
 
         Examples
         --------
-        >>> import numpy as np
-        >>> from aekit.data import Scaler
-        >>> X = np.array([[0.0, 10.0], [2.0, 30.0]], dtype=np.float32)
-        >>> scaler = Scaler("standard").fit(X)
+        %(fit_scaler)s
         >>> Scaler.from_dict(scaler.to_dict()).transform(X).tolist()
         [[-1.0, -1.0], [1.0, 1.0]]
         """
@@ -266,10 +256,7 @@ class Scaler:
 
         Examples
         --------
-        >>> import numpy as np
-        >>> from aekit.data import Scaler
-        >>> X = np.array([[0.0, 10.0], [2.0, 30.0]], dtype=np.float32)
-        >>> scaler = Scaler("standard").fit(X)
+        %(fit_scaler)s
         >>> Scaler.from_dict(scaler.to_dict()).kind
         'standard'
         """

@@ -15,6 +15,7 @@ import numpy as np
 
 from aekit.data.validation import check_data
 from aekit.exceptions import DataError
+from aekit._docs import fill_doc
 
 __all__ = ["SeriesData", "check_series", "flagged_segments", "load_series", "sliding_windows", "window_starts", "windows_to_steps"]
 
@@ -32,6 +33,39 @@ def check_series(X: Any, lengths: Any = None, *, n_channels: int | None = None, 
     of shape (L_i,) or (L_i, C) (series of different lengths). ``lengths``
     says how many steps of each row are real; without it, a row that ends in
     NaN (ragged series padded with NaN) is refused, as is NaN inside a series.
+
+    Parameters
+    ----------
+    X : array-like of shape (N, T) or (N, T, C), or list of arrays
+        The series.
+    lengths : array-like of int, shape (N,), optional
+        Real steps of each row of a padded ``X``.
+    n_channels : int, optional
+        The channel count the model was fitted on (checked).
+    name, estimator_name : str
+        For messages.
+
+    Returns
+    -------
+    X : numpy.ndarray of shape (N, T, C), float32
+        Zero after each series' end.
+    lengths : numpy.ndarray of shape (N,), int64
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        Another channel count than ``n_channels``, NaN or inf inside a series,
+        NaN padding without ``lengths``, or lengths outside [1, T].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X, lengths = check_series([np.ones(3), np.ones(5)])
+    >>> X.shape, lengths.tolist(), X[0, :, 0].tolist()
+    ((2, 5, 1), [3, 5], [1.0, 1.0, 1.0, 0.0, 0.0])
+    >>> check_series(np.ones((2, 5, 1)), n_channels=3)
+    Traceback (most recent call last):
+    aekit.exceptions.DataError: X has 1 channels, but SequenceAutoencoder was fitted on 3 channels; ...
     """
     if isinstance(X, (list, tuple)) and len(X) and all(np.ndim(s) in (1, 2) for s in X) \
             and len({np.shape(s)[0] for s in X}) > 1:
@@ -129,6 +163,7 @@ def window_starts(n_steps: int, window: int, stride: int) -> np.ndarray:
     return np.asarray(starts, dtype=np.int64)
 
 
+@fill_doc
 def sliding_windows(series: Any, window: int, stride: int = 1) -> np.ndarray:
     """Cut one long series (T,) or (T, C) into windows (n_windows, window[, C]).
 
@@ -138,8 +173,7 @@ def sliding_windows(series: Any, window: int, stride: int = 1) -> np.ndarray:
 
     Parameters
     ----------
-    series : array-like of shape (T,) or (T, C)
-        One long series.
+    %(long_series)s
     window : int
         Steps per window.
     stride : int, default=1
@@ -252,8 +286,28 @@ def _long_series(series: Any) -> np.ndarray:
 
 @dataclasses.dataclass
 class SeriesData:
-    """Series read from a file: ``X`` (N, T, C) zero-padded, ``lengths`` (N,),
-    ``ids`` (one per series) and ``y`` (labels, or None)."""
+    """Series read from a file by :func:`load_series`.
+
+    Attributes
+    ----------
+    X : numpy.ndarray of shape (N, T, C), float32
+        The series, zero-padded after each one's end.
+    lengths : numpy.ndarray of shape (N,), int64
+        Real steps of each series.
+    ids : numpy.ndarray of shape (N,)
+        One id per series (the file's ids, or 0..N-1).
+    y : numpy.ndarray of shape (N,) or None
+        Labels, when the file has a label column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> pd.DataFrame({"id": [7, 7, 7, 9, 9], "time": [0, 1, 2, 0, 1],
+    ...               "value": [1.0, 2.0, 3.0, 5.0, 6.0]}).to_csv("long.csv", index=False)
+    >>> data = load_series("long.csv")
+    >>> data.X.shape, data.lengths.tolist(), data.ids.tolist(), data.X[1, :, 0].tolist()
+    ((2, 3, 1), [3, 2], [7, 9], [5.0, 6.0, 0.0])
+    """
 
     X: np.ndarray
     lengths: np.ndarray

@@ -24,10 +24,11 @@ from typing import Any
 import numpy as np
 
 from aekit.data.scaling import Scaler, choose_scaling
-from aekit.data.validation import is_dataframe, short_list, check_data, column_mismatch
+from aekit.data.validation import (is_dataframe, is_str_list, short_list, check_data, column_mismatch,
+                                   id_like_columns)
 from aekit.exceptions import DataError
 
-__all__ = ["HANDLE_UNKNOWN", "TabularPreprocessor", "UnknownCategoryWarning", "categorical_columns",
+__all__ = ["HANDLE_UNKNOWN", "IdLikeColumnWarning", "TabularPreprocessor", "UnknownCategoryWarning", "categorical_columns",
            "fit_preprocessing", "preprocessing_from_dict", "take_rows"]
 
 HANDLE_UNKNOWN = ("ignore", "error")
@@ -35,6 +36,11 @@ HANDLE_UNKNOWN = ("ignore", "error")
 
 class UnknownCategoryWarning(UserWarning):
     """A categorical column holds a value not seen in fit (encoded as all zeros)."""
+
+
+class IdLikeColumnWarning(UserWarning):
+    """A text column has a different value on every training row (an id or a name): one-hot
+    encoding it adds one column per row, which describes that row alone."""
 
 
 def categorical_columns(X: Any) -> list[str]:
@@ -150,6 +156,7 @@ class TabularPreprocessor:
         self.categorical_ = categorical
         self.numeric_ = [c for c in self.columns_ if c not in set(categorical)]
         self.booleans_ = [c for c in categorical if _is_bool(X[c])]
+        _warn_id_like(X)
         texts = self._category_texts(X)
         numeric = check_data(X[self.numeric_], name="X") if self.numeric_ else None
         scaling = "standard" if self.scaling == "auto" and numeric is None else self.scaling
@@ -310,15 +317,19 @@ class TabularPreprocessor:
             raise NotFittedError("This TabularPreprocessor is not fitted yet; call fit(X) first.")
 
 
+def _warn_id_like(X) -> None:
+    for column in id_like_columns(X, "text"):
+        warnings.warn(IdLikeColumnWarning(
+            f"column {column!r} has a different value on each of the {len(X)} training rows, like an id or a name: "
+            f"one-hot encoding it adds {len(X)} columns that each describe one row and nothing else, and every new "
+            f"row's value is unknown. Leave it out of the features: drop it from X (CLI: --drop {column}), or carry "
+            f"it to the outputs as an id (CLI: --id {column})"), stacklevel=5)
+
+
 def _is_bool(series) -> bool:
     import pandas as pd
 
     return pd.api.types.is_bool_dtype(series.dtype)
-
-
-def is_str_list(value) -> bool:
-    """Whether a state field read from a model file is a list of strings."""
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
 def str_list(state: dict[str, Any], key: str) -> list[str]:

@@ -14,7 +14,9 @@ import numpy as np
 
 from aekit.exceptions import DataError
 
-__all__ = ["NonNumericDataError", "check_data", "column_mismatch", "feature_names_of", "short_list"]
+__all__ = ["NonNumericDataError", "check_data", "column_mismatch", "feature_names_of", "id_like_columns", "short_list"]
+
+MIN_ROWS_FOR_ID_CHECK = 20  # below this, a column of distinct values is no sign of an id
 
 _MAX_LISTED = 5  # how many offending rows/columns a message names
 
@@ -80,7 +82,23 @@ def check_data(
 def feature_names_of(X: Any) -> np.ndarray | None:
     """Column names of a DataFrame whose column names are all strings, else None.
 
-    Returns an object array, as scikit-learn's ``feature_names_in_``.
+    Parameters
+    ----------
+    X : object
+        A DataFrame, an array, or anything else.
+
+    Returns
+    -------
+    numpy.ndarray of object, or None
+        The names, as scikit-learn's ``feature_names_in_``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> feature_names_of(pd.DataFrame({"a": [1], "b": [2]})).tolist()
+    ['a', 'b']
+    >>> feature_names_of(pd.DataFrame([[1, 2]])) is None, feature_names_of([[1, 2]]) is None
+    (True, True)
     """
     columns = getattr(X, "columns", None)
     if columns is None or not is_dataframe(X):
@@ -110,6 +128,28 @@ def column_mismatch(given: Any, expected: Any) -> str | None:
         moved = [f"{c!r} at {i} (expected {expected.index(c)})" for i, c in enumerate(given) if expected[i] != c]
         parts.append(f"the same columns in another order: {', '.join(moved[:_MAX_LISTED])}")
     return "; ".join(parts)
+
+
+def id_like_columns(frame: Any, kinds: str = "discrete") -> list[str]:
+    """Columns of a DataFrame with a different value on every row (at least 20 rows), like an id
+    or a name: ``kinds`` "discrete" looks at integer and text columns, "text" at text only.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"name": [f"car {i}" for i in range(30)], "gear": [3, 4, 5] * 10})
+    >>> id_like_columns(frame)
+    ['name']
+    """
+    if not is_dataframe(frame) or len(frame) < MIN_ROWS_FOR_ID_CHECK:
+        return []
+    import pandas as pd
+
+    def wanted(dtype) -> bool:
+        text = not pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+        return text or (kinds == "discrete" and pd.api.types.is_integer_dtype(dtype))
+
+    return [str(c) for c, dtype in frame.dtypes.items() if wanted(dtype) and frame[c].nunique() == len(frame)]
 
 
 def is_dataframe(X: Any) -> bool:
@@ -221,6 +261,27 @@ def _sum_is_finite(array: np.ndarray) -> bool:
     from finite values only sends the caller to the cell-by-cell check."""
     with np.errstate(over="ignore", invalid="ignore"):
         return bool(np.isfinite(array.sum()))
+
+
+def is_str_list(value: Any) -> bool:
+    """Whether a state field read from a model file is a list of strings.
+
+    Parameters
+    ----------
+    value : object
+        What the file holds under some key.
+
+    Returns
+    -------
+    bool
+        True for a list whose items are all ``str`` (an empty list too).
+
+    Examples
+    --------
+    >>> is_str_list(["age", "income"]), is_str_list(("age",)), is_str_list(["age", 3])
+    (True, False, False)
+    """
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
 def short_list(items: Any) -> str:

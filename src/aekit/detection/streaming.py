@@ -1,7 +1,9 @@
 """Reading a large table in chunks at constant memory, for scoring.
 
 CSV goes through pandas' chunked reader, Parquet through pyarrow's record
-batches, ``.npy`` through a memory map; each chunk is a DataFrame (or an
+batches, ``.npy`` through :class:`aekit.data.blocks.NpyBlocks` (plain reads at
+an offset, not a memory map: the pages of a mapped file stay in the process's
+resident memory once touched, so its RSS grew with the file); each chunk is a DataFrame (or an
 array for ``.npy``) of at most ``chunk_size`` rows. :func:`count_rows` gives
 the total for a progress bar without loading the data.
 """
@@ -66,11 +68,12 @@ def iter_chunks(path: str | Path, chunk_size: int = 10_000) -> Iterator:
         for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_size):
             yield batch.to_pandas()
     elif kind == ".npy":
-        array = np.load(path, mmap_mode="r", allow_pickle=False)
-        for start in range(0, len(array), chunk_size):
-            yield np.asarray(array[start:start + chunk_size])
+        from aekit.data.blocks import NpyBlocks
+
+        source = NpyBlocks(path, block_rows=chunk_size)
+        for block in range(source.n_blocks):
+            yield source.raw(block)
     else:
-        import pandas as pd
-        header = 0 if csv_has_header(path) else None
-        with pd.read_csv(path, header=header, chunksize=chunk_size) as reader:
-            yield from reader
+        from aekit.data.files import read_csv
+        chunks = read_csv(path, header=0 if csv_has_header(path) else None, chunksize=chunk_size)
+        yield from (chunk for chunk in chunks if len(chunk))  # a header only: no chunk

@@ -38,6 +38,7 @@ import numbers
 import numpy as np
 
 from aekit.exceptions import DataError
+from aekit._docs import fill_doc
 
 __all__ = [
     "THRESHOLD_RULES",
@@ -75,6 +76,7 @@ def check_scores(scores, name: str = "scores") -> np.ndarray:
     return values
 
 
+@fill_doc
 def mad_threshold(scores, k: float = DEFAULT_MAD_K) -> float:
     """``median + k * 1.4826 * MAD`` of ``scores`` (the ``"auto"`` rule).
 
@@ -84,8 +86,7 @@ def mad_threshold(scores, k: float = DEFAULT_MAD_K) -> float:
 
     Parameters
     ----------
-    scores : array-like of shape (n_samples,)
-        Anomaly scores of (mostly) normal data, higher = more anomalous.
+    %(scores)s
     k : float, default=3.0
         How many robust standard deviations above the median.
 
@@ -98,8 +99,7 @@ def mad_threshold(scores, k: float = DEFAULT_MAD_K) -> float:
     ------
     ValueError
         ``k`` is not a positive number.
-    aekit.exceptions.DataError
-        Scores that are not a 1-d array of finite numbers, or empty.
+    %(bad_scores)s
 
     Examples
     --------
@@ -119,13 +119,13 @@ def mad_threshold(scores, k: float = DEFAULT_MAD_K) -> float:
     return float(median + k * spread)
 
 
+@fill_doc
 def contamination_threshold(scores, contamination: float) -> float:
     """The ``1 - contamination`` quantile of ``scores``: flags that fraction of them.
 
     Parameters
     ----------
-    scores : array-like of shape (n_samples,)
-        Anomaly scores of (mostly) normal data, higher = more anomalous.
+    %(scores)s
     contamination : float in (0, 0.5]
         Expected share of anomalies.
 
@@ -138,8 +138,7 @@ def contamination_threshold(scores, contamination: float) -> float:
     ------
     ValueError
         ``contamination`` outside (0, 0.5].
-    aekit.exceptions.DataError
-        Scores that are not a 1-d array of finite numbers, or empty.
+    %(bad_scores)s
 
     Examples
     --------
@@ -154,13 +153,13 @@ def contamination_threshold(scores, contamination: float) -> float:
     return float(np.percentile(values, 100.0 * (1.0 - contamination)))
 
 
+@fill_doc
 def iqr_threshold(scores, k: float = DEFAULT_IQR_K) -> float:
     """Tukey's upper fence ``Q3 + k * (Q3 - Q1)`` of ``scores``.
 
     Parameters
     ----------
-    scores : array-like of shape (n_samples,)
-        Anomaly scores of (mostly) normal data, higher = more anomalous.
+    %(scores)s
     k : float, default=1.5
         The fence's width in interquartile ranges.
 
@@ -173,8 +172,7 @@ def iqr_threshold(scores, k: float = DEFAULT_IQR_K) -> float:
     ------
     ValueError
         ``k`` is not a positive number.
-    aekit.exceptions.DataError
-        Scores that are not a 1-d array of finite numbers, or empty.
+    %(bad_scores)s
 
     Examples
     --------
@@ -235,14 +233,14 @@ def resolve_threshold_rule(threshold, contamination) -> str | float:
     return threshold
 
 
+@fill_doc
 def compute_threshold(scores, threshold=None, *, contamination: float | None = None,
                       k: float | None = None) -> float:
     """Apply a rule (see the module doc) to ``scores`` and return the cut-off.
 
     Parameters
     ----------
-    scores : array-like of shape (n_samples,)
-        Anomaly scores of (mostly) normal data, higher = more anomalous.
+    %(scores)s
     threshold : None, "auto", "contamination", "iqr" or float
         The rule; resolved with :func:`resolve_threshold_rule`.
     contamination : float in (0, 0.5], optional
@@ -259,8 +257,7 @@ def compute_threshold(scores, threshold=None, *, contamination: float | None = N
     ------
     ValueError
         An unknown rule, or a parameter outside its range.
-    aekit.exceptions.DataError
-        Scores that are not a 1-d array of finite numbers, or empty.
+    %(bad_scores)s
 
     Examples
     --------

@@ -16,10 +16,12 @@ from aekit.estimators.labels import ClassLabelsMixin
 from aekit.estimators.params import store_params
 from aekit.estimators.sampling import check_n_draws, seed_of
 from aekit.models.aae import AdversarialAutoencoderConfig
+from aekit._docs import fill_doc
 
 DEFAULT_COMPONENTS = 10  # mixture components when no labels say how many
 
 
+@fill_doc
 class AdversarialAutoencoder(ClassLabelsMixin, ImageInputMixin, Autoencoder):
     """An adversarial autoencoder (AAE): a deterministic encoder, a decoder, and a
     discriminator on the code that makes the codes look like prior samples.
@@ -76,13 +78,7 @@ class AdversarialAutoencoder(ClassLabelsMixin, ImageInputMixin, Autoencoder):
 
     Raises
     ------
-    ValueError
-        From ``fit``: a parameter outside its allowed values.
-    aekit.exceptions.DataError
-        From ``fit`` and every method taking data: empty or non-numeric data,
-        NaN or infinite values, or another number of features than in ``fit``.
-    aekit.exceptions.TrainingDivergedError
-        From ``fit``: the loss became NaN or infinite.
+    %(fit_errors)s
     aekit.exceptions.DataError
         A mixture prior with fewer components than classes, or a label never seen in ``fit``.
 
@@ -134,28 +130,23 @@ class AdversarialAutoencoder(ClassLabelsMixin, ImageInputMixin, Autoencoder):
 
         Parameters
         ----------
-        n : int, default=1
-            How many rows.
+        %(n_rows)s
         y : label, array-like of labels, or None, default=None
             For a model fitted with labels: the class of each sample, one for all
             or one per row; with ``None`` the classes take turns. Without labels
             the mixture's components are drawn uniformly (and ``y`` must be None).
-        random_state : int or None, default=None
-            Seed of the draws (None: the estimator's ``random_state``, or 0).
+        %(random_state_draws)s
 
         Returns
         -------
-        numpy.ndarray of shape (n, n_features_in_)
-            The samples.
+        %(samples)s
 
         Raises
         ------
-        ValueError
-            ``n`` is not a positive integer.
+        %(bad_n)s
         aekit.exceptions.DataError
             ``y`` given to a model fitted without labels, or a label not seen in ``fit``.
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
+        %(not_fitted)s
 
         Examples
         --------

@@ -11,10 +11,12 @@ from aekit.estimators.params import store_params
 from aekit.estimators.sampling import GaussianCodeSampler
 from aekit.models import AutoencoderConfig
 from aekit.models.base import RECONSTRUCTION_LOSSES
+from aekit._docs import fill_doc
 
 PCA_ROWS = 20_000  # rows the linear path's PCA initialisation is fitted on
 
 
+@fill_doc
 class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
     """A fully connected autoencoder: plain, deep, tied, sparse, denoising or contractive.
 
@@ -84,8 +86,12 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
     max_epochs : int or "auto", default="auto"
         "auto": enough epochs for 4000 optimiser steps, at least 50 and at
         most 500 (a 400-row table: about 190 epochs; Fashion-MNIST: 50).
-        When training ends on its best epoch a ``StillImprovingWarning`` says
-        the model is likely undertrained.
+        When training ends on its best epoch with the validation loss still
+        falling appreciably (its last ``patience`` epochs brought more than 1 %
+        of the run's whole decrease) a ``StillImprovingWarning`` says the
+        model is likely undertrained; when training never beats its PCA start
+        on the validation rows (``best_epoch_ == 0``, common on tables of a
+        few dozen rows) a ``StartKeptWarning`` says the model is that PCA.
     validation_fraction : float or "auto", default="auto"
         Rows held out for early stopping (0 to train on everything).
         "auto": 0.2 for fewer than 1000 rows (so that early stopping, and
@@ -148,13 +154,7 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
 
     Raises
     ------
-    ValueError
-        From ``fit``: a parameter outside its allowed values.
-    aekit.exceptions.DataError
-        From ``fit`` and every method taking data: empty or non-numeric data,
-        NaN or infinite values, or another number of features than in ``fit``.
-    aekit.exceptions.TrainingDivergedError
-        From ``fit``: the loss became NaN or infinite.
+    %(fit_errors)s
 
     Examples
     --------
@@ -220,6 +220,9 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
         model.init_linear_path(torch.as_tensor(pca.components_, dtype=torch.float32),
                                torch.as_tensor(pca.mean_, dtype=torch.float32))
         self._start_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+    def _start_description(self) -> str:
+        return f"its PCA start (PCA with {self.latent_dim_} components)"
 
     def _keep_start(self, model, data, cfg) -> bool:
         """The PCA start is a candidate too: kept when training did not beat it on the validation rows."""

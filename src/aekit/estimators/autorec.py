@@ -15,20 +15,30 @@ from aekit.exceptions import DataError
 from aekit.models.autorec import AutoRec as AutoRecModel
 from aekit.models.autorec import AutoRecConfig
 from aekit.training import TrainConfig, fit_model
+from aekit._docs import fill_doc
+
+AUTOREC_KIND_CHOICES = ("auto", "item", "user")
+# kind="auto": I-AutoRec unless the items are fewer than this share of the users (too few rows to train on)
+AUTO_ITEM_SHARE = 0.1
 
 COLD_START_POLICIES = ("baseline", "global_mean")
 BASELINE_REG = (10.0, 15.0)  # shrinkage of the item and user biases (Koren's defaults)
 FULL_BATCH_CELLS = 2**26  # dense cells of one full batch (256 MB of float32; all of movielens-small / ml-1m)
 
 
+@fill_doc
 class AutoRec(TrainedRecommender):
     """AutoRec (Sedhain et al., WWW 2015): I-AutoRec or U-AutoRec.
 
     Parameters
     ----------
-    kind : {"item", "user"}, default="item"
+    kind : {"auto", "item", "user"}, default="auto"
         I-AutoRec reconstructs each item's ratings by all users; U-AutoRec
-        each user's ratings of all items.
+        each user's ratings of all items. "auto": I-AutoRec (the paper's
+        better one, on MovieLens), unless the items are fewer than a tenth of
+        the users: I-AutoRec trains on one row per item, and a few dozen
+        items (a 25-question survey answered by 2,800 people) are too few
+        rows to learn from; then U-AutoRec. The choice is ``kind_``.
     hidden : int, default=500
         Units of the hidden layer.
     activation, output_activation : str, default="sigmoid", "identity"
@@ -69,6 +79,13 @@ class AutoRec(TrainedRecommender):
         Repeated (user, item) pairs: the last one wins, or an error.
     random_state : int or None
     verbose : int
+    checkpoint_dir : str or None
+        Where to keep checkpoints (``last.ckpt``, ``best.ckpt``); needed for ``resume``.
+    resume : bool, default=False
+        Continue an interrupted fit from ``checkpoint_dir/last.ckpt`` (bitwise the
+        weights of an uninterrupted fit with the same seed, on the CPU).
+    log_dir : str or None
+        Where the per-epoch ``metrics.csv`` is written as training goes.
 
     Attributes
     ----------
@@ -99,13 +116,14 @@ class AutoRec(TrainedRecommender):
     family = AutoRecModel.family
     implicit = False
 
-    def __init__(self, kind: str = "item", hidden: int = 500, activation: str = "sigmoid",
+    def __init__(self, kind: str = "auto", hidden: int = 500, activation: str = "sigmoid",
                  output_activation: str = "identity", input_dropout: float = 0.25, l2: float = 100.0,
                  optimizer: str = "rprop", learning_rate: float = 0.01, max_epochs: int = 300,
                  batch_size: int | None = None, validation_fraction: float = 0.1, patience: int = 20,
                  cold_start: Any = "baseline", rating_scale: tuple[float, float] | None = None,
                  user_col: str = "user", item_col: str = "item", rating_col: str = "rating",
-                 duplicates: str = "last", random_state: int | None = None, verbose: int = 0):
+                 duplicates: str = "last", random_state: int | None = None, verbose: int = 0,
+                 checkpoint_dir: str | None = None, resume: bool = False, log_dir: str | None = None):
         store_params(self, locals())
 
     # -- fitting -------------------------------------------------------------------
@@ -116,26 +134,44 @@ class AutoRec(TrainedRecommender):
         if not ok:
             raise ValueError(f"cold_start must be one of {COLD_START_POLICIES} or a number, got {self.cold_start!r}")
 
+    def _resolved_kind(self, n_users: int, n_items: int) -> str:
+        """``kind`` for a matrix of ``n_users`` x ``n_items`` ("auto" resolved, see the class docstring)."""
+        if self.kind not in AUTOREC_KIND_CHOICES:
+            raise ValueError(f"kind must be one of {AUTOREC_KIND_CHOICES}, got {self.kind!r}")
+        if self.kind != "auto":
+            return self.kind
+        return "item" if n_items >= AUTO_ITEM_SHARE * n_users else "user"
+
+    @property
+    def kind_(self) -> str:
+        """The kind trained: "item" (I-AutoRec) or "user" (U-AutoRec); ``kind`` with "auto" resolved."""
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "model_")
+        return self.model_.config.kind
+
     def _fit_matrix(self, matrix):
         self._check_cold_start()
         seed = self._seed()
         train, val = _split_entries(matrix, self.validation_fraction, seed)
         data = data_val = None
-        oriented = (lambda m: m.T.tocsr()) if self.kind == "item" else (lambda m: m.tocsr())
+        kind = self._resolved_kind(*matrix.shape)
+        oriented = (lambda m: m.T.tocsr()) if kind == "item" else (lambda m: m.tocsr())
         data = oriented(train)
         if val is not None:
             rows = np.unique(oriented(val).nonzero()[0])
             data_val = (data[rows], oriented(val)[rows])
         scale = self._scale(matrix)
         n_users, n_items = matrix.shape
-        config = AutoRecConfig(n_users=n_users, n_items=n_items, n_interactions=matrix.nnz, kind=self.kind,
-                               input_dim=n_users if self.kind == "item" else n_items, hidden=self.hidden,
+        config = AutoRecConfig(n_users=n_users, n_items=n_items, n_interactions=matrix.nnz, kind=kind,
+                               input_dim=n_users if kind == "item" else n_items, hidden=self.hidden,
                                activation=self.activation, output_activation=self.output_activation,
                                input_dropout=self.input_dropout, l2=self.l2,
                                rating_min=scale[0], rating_max=scale[1])
         train_cfg = TrainConfig(max_epochs=self.max_epochs, batch_size=self._batch_rows(data.shape),
                                 learning_rate=self.learning_rate, validation_fraction=0.0,
-                                patience=self.patience, seed=seed, verbose=self.verbose, optimizer=self.optimizer)
+                                patience=self.patience, seed=seed, verbose=self.verbose, optimizer=self.optimizer,
+                                **self._training_files())
         import torch
 
         with torch.random.fork_rng():
@@ -172,10 +208,8 @@ class AutoRec(TrainedRecommender):
 
         Parameters
         ----------
-        users : sequence of user ids, or pandas.DataFrame
-            User ids, or a DataFrame with the ``user_col`` and ``item_col`` columns.
-        items : sequence of item ids, optional
-            Item ids, as many as ``users`` (not with a DataFrame).
+        %(users)s
+        %(items)s
 
         Returns
         -------
@@ -184,18 +218,13 @@ class AutoRec(TrainedRecommender):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
+        %(not_fitted)s
         aekit.exceptions.DataError
             ``users`` and ``items`` of different lengths, or a DataFrame without the columns.
 
         Examples
         --------
-        >>> import pandas as pd
-        >>> from aekit import AutoRec
-        >>> ratings = pd.DataFrame({"user": [1, 1, 2, 2, 3, 3, 4], "item": [10, 20, 10, 30, 20, 30, 10],
-        ...                         "rating": [5.0, 3.0, 4.0, 2.0, 3.5, 4.5, 1.0]})
-        >>> rec = AutoRec(hidden=8, max_epochs=5, validation_fraction=0.0, random_state=0).fit(ratings)
+        %(fit_autorec)s
         >>> rec.predict([1, 2, 99], [30, 20, 10]).shape
         (3,)
         """
@@ -211,10 +240,8 @@ class AutoRec(TrainedRecommender):
 
         Parameters
         ----------
-        users : sequence of user ids, or pandas.DataFrame
-            User ids, or a DataFrame with the ``user_col`` and ``item_col`` columns.
-        items : sequence of item ids, optional
-            Item ids, as many as ``users`` (not with a DataFrame).
+        %(users)s
+        %(items)s
 
         Returns
         -------
@@ -223,18 +250,13 @@ class AutoRec(TrainedRecommender):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
+        %(not_fitted)s
         aekit.exceptions.DataError
             As :meth:`predict`.
 
         Examples
         --------
-        >>> import pandas as pd
-        >>> from aekit import AutoRec
-        >>> ratings = pd.DataFrame({"user": [1, 1, 2, 2, 3, 3, 4], "item": [10, 20, 10, 30, 20, 30, 10],
-        ...                         "rating": [5.0, 3.0, 4.0, 2.0, 3.5, 4.5, 1.0]})
-        >>> rec = AutoRec(hidden=8, max_epochs=5, validation_fraction=0.0, random_state=0).fit(ratings)
+        %(fit_autorec)s
         >>> rec.cold_start_mask([1, 99], [10, 10]).tolist()
         [False, True]
         """
@@ -263,7 +285,7 @@ class AutoRec(TrainedRecommender):
 
     def _predict_known(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Reconstruct each needed input vector once; read the pair's entry from it."""
-        inputs, outputs = (cols, rows) if self.kind == "item" else (rows, cols)
+        inputs, outputs = (cols, rows) if self.kind_ == "item" else (rows, cols)
         X = self._oriented_matrix()
         needed, position = np.unique(inputs, return_inverse=True)
         out = np.empty(len(rows), dtype=np.float64)
@@ -276,7 +298,7 @@ class AutoRec(TrainedRecommender):
 
     def _oriented_matrix(self):
         matrix = self._interactions.matrix
-        return matrix.T.tocsr() if self.kind == "item" else matrix
+        return matrix.T.tocsr() if self.kind_ == "item" else matrix
 
     def _cold_start_values(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         if self.cold_start == "global_mean":
@@ -297,10 +319,8 @@ class AutoRec(TrainedRecommender):
 
         Parameters
         ----------
-        users : sequence of user ids, or pandas.DataFrame
-            User ids, or a DataFrame with the ``user_col`` and ``item_col`` columns.
-        items : sequence of item ids, optional
-            Item ids, as many as ``users`` (not with a DataFrame).
+        %(users)s
+        %(items)s
 
         Returns
         -------
@@ -309,18 +329,13 @@ class AutoRec(TrainedRecommender):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
+        %(not_fitted)s
         aekit.exceptions.DataError
             As :meth:`predict`.
 
         Examples
         --------
-        >>> import pandas as pd
-        >>> from aekit import AutoRec
-        >>> ratings = pd.DataFrame({"user": [1, 1, 2, 2, 3, 3, 4], "item": [10, 20, 10, 30, 20, 30, 10],
-        ...                         "rating": [5.0, 3.0, 4.0, 2.0, 3.5, 4.5, 1.0]})
-        >>> rec = AutoRec(hidden=8, max_epochs=5, validation_fraction=0.0, random_state=0).fit(ratings)
+        %(fit_autorec)s
         >>> rec.predict_baseline([1, 2], [30, 20]).shape
         (2,)
         """
@@ -328,7 +343,7 @@ class AutoRec(TrainedRecommender):
 
     # -- ranking ---------------------------------------------------------------------
     def _score_rows(self, X, user_rows: np.ndarray) -> np.ndarray:
-        if self.kind == "user":
+        if self.kind_ == "user":
             return self._forward_dense(X)
         if (user_rows < 0).any():
             raise DataError("I-AutoRec cannot fold in a new user's history (each user is an input of the "

@@ -24,10 +24,12 @@ from aekit.data.blocks import fit_scaler_by_blocks, is_block_source, open_blocks
 from aekit.data.tabular import TabularPreprocessor, fit_preprocessing
 from aekit.data.validation import column_mismatch
 from aekit.estimators.sizing import AUTO_LATENT_MAX, resolve_latent_dim
-from aekit.exceptions import DataError, StillImprovingWarning
+from aekit.exceptions import DataError, StartKeptWarning, StillImprovingWarning
 from aekit.models import MODEL_FAMILIES, BaseAutoencoder, ModelConfig
 from aekit.training import TrainConfig, fit_model
+from aekit.training.fit import more_epochs_advice, still_improving
 from aekit.training.devices import DEVICE_PARAMS, model_device
+from aekit._docs import fill_doc
 
 SCALINGS = ("auto", "minmax", "standard", "none")
 PREDICT_BATCH = 16384
@@ -75,6 +77,7 @@ def finite_result(values: np.ndarray, who: str) -> np.ndarray:
     return values
 
 
+@fill_doc
 class AutoencoderEstimator(TransformerMixin, BaseEstimator):
     """Base of aekit's autoencoder estimators: fit, transform, reconstruct, score, save.
 
@@ -110,10 +113,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
     Examples
     --------
-        >>> from aekit import Autoencoder
-        >>> from aekit.data import load_dataset
-        >>> data = load_dataset("digits")
-        >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+        %(fit_ae)s
     >>> ae.transform(data.X_test).shape
     (360, 8)
     """
@@ -148,13 +148,11 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
             Training rows. ``X`` may also be larger than memory: a BlockSource
             (:func:`aekit.data.blocks.open_blocks` of a ``.npy`` or Parquet file)
             or a large ``np.memmap``, read one block at a time.
-        y : None
-            Ignored (scikit-learn convention).
+        %(y_ignored)s
 
         Returns
         -------
-        self
-            The fitted estimator.
+        %(self_fitted)s
 
         Raises
         ------
@@ -172,10 +170,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
         Examples
         --------
-            >>> from aekit import Autoencoder
-            >>> from aekit.data import load_dataset
-            >>> data = load_dataset("digits")
-            >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+        %(fit_ae)s
         >>> ae.n_epochs_
         2
         """
@@ -219,6 +214,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
             model = MODEL_FAMILIES[self.family](model_cfg)
         self._initialise(model, data, train_cfg)
         result = fit_model(model, data, train_cfg)
+        self._n_training_rows = len(data[0]) if isinstance(data, tuple) else len(data)
         if self._keep_start(model, data, train_cfg):
             result = dataclasses.replace(result, best_epoch=0)
         # Only a fit that finished replaces the fitted state: a crash leaves the old one intact.
@@ -268,18 +264,33 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         return False
 
     def _warn_if_still_improving(self) -> None:
-        """Training that ends on its best epoch had more to learn: say so."""
+        """Training that ran out of epochs while its loss still fell appreciably had more to learn: say
+        so; and say when training never beat its starting point (best epoch 0)."""
         if self.still_improving_:
             warnings.warn(StillImprovingWarning(
                 f"{type(self).__name__} stopped at max_epochs={self.n_epochs_} while the loss was still "
-                "improving (the last epoch was the best); the model is likely undertrained: "
-                "raise max_epochs (CLI: --epochs) or use max_epochs='auto'"), stacklevel=3)
+                f"improving (the last epoch was the best); the model is likely undertrained: "
+                f"{more_epochs_advice(getattr(self, 'max_epochs', None), self.n_epochs_)}"), stacklevel=3)
+        if self.best_epoch_ == 0 and self.n_epochs_ > 0:
+            cause = (f"on {getattr(self, '_n_training_rows', 'these')} training rows the network did not generalise "
+                     "better than its start; more rows would help" if self.stopped_early_ else
+                     f"{self.n_epochs_} epoch(s) were too few to move past it: raise max_epochs")
+            warnings.warn(StartKeptWarning(
+                f"{type(self).__name__}: in {self.n_epochs_} epoch(s) training never beat {self._start_description()} "
+                f"on the validation rows, so the fitted model is that start (best_epoch_=0); {cause}"), stacklevel=3)
+
+    def _start_description(self) -> str:
+        """What the weights of epoch 0 are (for the best-epoch-0 warning)."""
+        return "its initial weights"
 
     @property
     def still_improving_(self) -> bool:
-        """True when training ended on its best epoch (it ran out of epochs, not of progress)."""
+        """True when training ran out of epochs, not of progress: it ended on its best epoch and
+        its last ``patience`` epochs still brought more than 1 % of the run's whole decrease of the
+        validation loss (:func:`aekit.training.fit.still_improving`)."""
         check_is_fitted(self, "model_")
-        return not self.stopped_early_ and self.best_epoch_ >= self.n_epochs_ > 0
+        window = getattr(self, "training_settings_", {}).get("patience", 1)
+        return still_improving(self.history_, self.best_epoch_, self.n_epochs_, self.stopped_early_, window)
 
     def _remember_input(self, n_features: int, names) -> None:
         """``n_features_in_``, and ``feature_names_in_`` when fitted on a DataFrame."""
@@ -339,17 +350,12 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
         Raises
         ------
-            sklearn.exceptions.NotFittedError
-                When the estimator has not been fitted.
-        aekit.exceptions.DataError
-            A wrong number of features, other columns than in ``fit``, or NaN values.
+        %(not_fitted)s
+        %(bad_rows)s
 
         Examples
         --------
-            >>> from aekit import Autoencoder
-            >>> from aekit.data import load_dataset
-            >>> data = load_dataset("digits")
-            >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+        %(fit_ae)s
         >>> ae.transform(data.X_test).shape
         (360, 8)
         """
@@ -371,17 +377,13 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
         Raises
         ------
-            sklearn.exceptions.NotFittedError
-                When the estimator has not been fitted.
+        %(not_fitted)s
         aekit.exceptions.DataError
             ``Z`` does not have ``latent_dim`` columns, or holds NaN values.
 
         Examples
         --------
-            >>> from aekit import Autoencoder
-            >>> from aekit.data import load_dataset
-            >>> data = load_dataset("digits")
-            >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+        %(fit_ae)s
         >>> ae.inverse_transform(ae.transform(data.X_test)).shape
         (360, 64)
         """
@@ -394,8 +396,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or DataFrame
-            Rows as in :meth:`transform`.
+        %(X_as_transform)s
 
         Returns
         -------
@@ -404,17 +405,12 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
         Raises
         ------
-            sklearn.exceptions.NotFittedError
-                When the estimator has not been fitted.
-        aekit.exceptions.DataError
-            As for :meth:`transform`.
+        %(not_fitted)s
+        %(bad_as_transform)s
 
         Examples
         --------
-            >>> from aekit import Autoencoder
-            >>> from aekit.data import load_dataset
-            >>> data = load_dataset("digits")
-            >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+        %(fit_ae)s
         >>> ae.reconstruct(data.X_test).shape
         (360, 64)
         """
@@ -429,8 +425,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or DataFrame
-            Rows as in :meth:`transform`.
+        %(X_as_transform)s
 
         Returns
         -------
@@ -439,17 +434,12 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
         Raises
         ------
-            sklearn.exceptions.NotFittedError
-                When the estimator has not been fitted.
-        aekit.exceptions.DataError
-            As for :meth:`transform`.
+        %(not_fitted)s
+        %(bad_as_transform)s
 
         Examples
         --------
-            >>> from aekit import Autoencoder
-            >>> from aekit.data import load_dataset
-            >>> data = load_dataset("digits")
-            >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+        %(fit_ae)s
         >>> errors = ae.score_samples(data.X_test)
         >>> errors.shape, bool((errors >= 0).all())
         ((360,), True)
@@ -467,8 +457,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or DataFrame
-            Rows as in :meth:`transform`.
+        %(X_as_transform)s
 
         Returns
         -------
@@ -477,17 +466,12 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
         Raises
         ------
-            sklearn.exceptions.NotFittedError
-                When the estimator has not been fitted.
-        aekit.exceptions.DataError
-            As for :meth:`transform`.
+        %(not_fitted)s
+        %(bad_as_transform)s
 
         Examples
         --------
-            >>> from aekit import Autoencoder
-            >>> from aekit.data import load_dataset
-            >>> data = load_dataset("digits")
-            >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+        %(fit_ae)s
         >>> errors = ae.column_errors(data.X_test)
         >>> errors.shape, bool(abs(errors.sum(axis=1) - ae.score_samples(data.X_test)).max() < 1e-5)
         ((360, 64), True)
@@ -524,15 +508,11 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
         Raises
         ------
-            sklearn.exceptions.NotFittedError
-                When the estimator has not been fitted.
+        %(not_fitted)s
 
         Examples
         --------
-            >>> from aekit import Autoencoder
-            >>> from aekit.data import load_dataset
-            >>> data = load_dataset("digits")
-            >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+        %(fit_ae)s
         >>> list(ae.get_feature_names_out()[:2])
         ['autoencoder0', 'autoencoder1']
         """
@@ -556,15 +536,11 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
 
         Raises
         ------
-            sklearn.exceptions.NotFittedError
-                When the estimator has not been fitted.
+        %(not_fitted)s
 
         Examples
         --------
-            >>> from aekit import Autoencoder
-            >>> from aekit.data import load_dataset
-            >>> data = load_dataset("digits")
-            >>> ae = Autoencoder(latent_dim=8, max_epochs=2, random_state=0).fit(data.X_train)
+        %(fit_ae)s
         >>> import tempfile
         >>> from aekit import load
         >>> path = ae.save(f"{tempfile.mkdtemp()}/ae.safetensors")

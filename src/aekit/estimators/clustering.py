@@ -42,16 +42,22 @@ from aekit.estimators.presets import make_estimator
 from aekit.exceptions import DataError, MissingDependencyError
 from aekit.models.dec import DECConfig, DECModel, kl_divergence, soft_assignment, target_distribution
 from aekit.training import fit_model
+from aekit._docs import fill_doc
 
 METHODS = ("kmeans", "gmm", "n2d", "dec", "idec")
 AUTO_CRITERIA = ("silhouette", "bic")
 # What the encoder gets unless encoder_params say otherwise (where it takes them): the
 # architecture of DEC, IDEC and N2D (d-500-500-2000-10); its training budget stays the family's "auto".
-ENCODER_DEFAULTS = {"latent_dim": 10, "hidden": (500, 500, 2000)}
+# The code is "auto" (aekit.estimators.sizing) with DEC's 10 as its largest size: 10 on images and
+# wide tables as in the papers, narrower on narrow tables (iris: 2), where a 10-wide code would be
+# wider than the input and could learn the identity map.
+ENCODER_DEFAULTS = {"latent_dim": "auto", "hidden": (500, 500, 2000)}
+CLUSTER_CODE_MAX = 10
 AUTO_SAMPLE = 5000  # n_clusters="auto" scores each k on at most this many codes
 MIXTURE_STATE = ("weights_", "means_", "covariances_", "precisions_cholesky_")
 
 
+@fill_doc
 class DeepClustering(ClusterMixin, BaseEstimator):
     """Clustering in the code space of an autoencoder (k-means, GMM, N2D, DEC, IDEC).
 
@@ -69,9 +75,11 @@ class DeepClustering(ClusterMixin, BaseEstimator):
         estimator. An unfitted estimator is cloned and fitted on ``X``; a
         fitted one is copied and used as is (no pretraining).
     encoder_params : dict or None, default=None
-        Parameters for a preset encoder, over ``latent_dim=10,
-        hidden=(500, 500, 2000)`` (DEC's architecture); the training budget
-        is the family's default (``"auto"``).
+        Parameters for a preset encoder, over ``latent_dim="auto",
+        hidden=(500, 500, 2000)`` (DEC's architecture, d-500-500-2000-10):
+        "auto" is the code size rule of :mod:`aekit.estimators.sizing` with
+        DEC's 10 as its largest size (10 on images, 2 on iris's 4 columns);
+        the training budget is the family's default (``"auto"``).
     n_init : int, default=20
         Starts of k-means (also the start of the mixtures and of DEC's centres).
     max_clusters : int, default=20
@@ -143,11 +151,7 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
     Examples
     --------
-    >>> from sklearn.datasets import load_digits
-    >>> from aekit import DeepClustering
-    >>> X = load_digits().data[:300] / 16
-    >>> dc = DeepClustering(3, encoder_params={"latent_dim": 4, "hidden": (32,), "max_epochs": 3},
-    ...                     random_state=0).fit(X)
+    %(fit_clustering)s
     >>> dc.labels_.shape, dc.cluster_centers_.shape, sorted(set(dc.predict(X[:50]).tolist())) <= [0, 1, 2]
     ((300,), (3, 4), True)
     """
@@ -180,8 +184,7 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like
-            Rows, images or series, as the encoder takes them.
+        %(X_encoder)s
         y : None
             Ignored (the clustering is unsupervised).
 
@@ -196,16 +199,11 @@ class DeepClustering(ClusterMixin, BaseEstimator):
             A parameter outside its allowed values.
         aekit.exceptions.MissingDependencyError
             ``method="n2d"`` without umap-learn (``pip install 'aekit[umap]'``).
-        aekit.exceptions.DataError
-            Data the encoder refuses (another width, NaN values).
+        %(bad_encoder_input)s
 
         Examples
         --------
-        >>> from sklearn.datasets import load_digits
-        >>> from aekit import DeepClustering
-        >>> X = load_digits().data[:300] / 16
-        >>> dc = DeepClustering(3, encoder_params={"latent_dim": 4, "hidden": (32,), "max_epochs": 3},
-        ...                     random_state=0).fit(X)
+        %(fit_clustering)s
         >>> dc.labels_.shape
         (300,)
         """
@@ -263,8 +261,7 @@ class DeepClustering(ClusterMixin, BaseEstimator):
     def _fitted_encoder(self, X, seed: int) -> AutoencoderEstimator:
         """A copy of a fitted ``encoder`` as is; otherwise a new one, fitted on ``X``."""
         if isinstance(self.encoder, str):
-            params = {**ENCODER_DEFAULTS, "random_state": seed, **(self.encoder_params or {})}
-            encoder = make_estimator(self.encoder, **params)
+            encoder = preset_encoder(self.encoder, self.encoder_params, seed)
         elif hasattr(self.encoder, "model_"):
             return copy.deepcopy(self.encoder)  # fine-tuning must not change the caller's model
         elif hasattr(self.encoder, "transform") and hasattr(self.encoder, "fit"):
@@ -359,8 +356,7 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like
-            Rows, images or series, as the encoder takes them.
+        %(X_encoder)s
 
         Returns
         -------
@@ -369,18 +365,12 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the clustering has not been fitted.
-        aekit.exceptions.DataError
-            Data the encoder refuses (another width, NaN values).
+        %(not_fitted)s
+        %(bad_encoder_input)s
 
         Examples
         --------
-        >>> from sklearn.datasets import load_digits
-        >>> from aekit import DeepClustering
-        >>> X = load_digits().data[:300] / 16
-        >>> dc = DeepClustering(3, encoder_params={"latent_dim": 4, "hidden": (32,), "max_epochs": 3},
-        ...                     random_state=0).fit(X)
+        %(fit_clustering)s
         >>> dc.transform(X[:5]).shape
         (5, 4)
         """
@@ -395,8 +385,7 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like
-            Rows, images or series, as the encoder takes them.
+        %(X_encoder)s
 
         Returns
         -------
@@ -405,18 +394,12 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the clustering has not been fitted.
-        aekit.exceptions.DataError
-            Data the encoder refuses (another width, NaN values).
+        %(not_fitted)s
+        %(bad_encoder_input)s
 
         Examples
         --------
-        >>> from sklearn.datasets import load_digits
-        >>> from aekit import DeepClustering
-        >>> X = load_digits().data[:300] / 16
-        >>> dc = DeepClustering(3, encoder_params={"latent_dim": 4, "hidden": (32,), "max_epochs": 3},
-        ...                     random_state=0).fit(X)
+        %(fit_clustering)s
         >>> dc.predict_proba(X[:5]).shape
         (5, 3)
         """
@@ -434,8 +417,7 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like
-            Rows, images or series, as the encoder takes them.
+        %(X_encoder)s
 
         Returns
         -------
@@ -444,18 +426,12 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the clustering has not been fitted.
-        aekit.exceptions.DataError
-            Data the encoder refuses (another width, NaN values).
+        %(not_fitted)s
+        %(bad_encoder_input)s
 
         Examples
         --------
-        >>> from sklearn.datasets import load_digits
-        >>> from aekit import DeepClustering
-        >>> X = load_digits().data[:300] / 16
-        >>> dc = DeepClustering(3, encoder_params={"latent_dim": 4, "hidden": (32,), "max_epochs": 3},
-        ...                     random_state=0).fit(X)
+        %(fit_clustering)s
         >>> set(dc.predict(X[:50]).tolist()) <= {0, 1, 2}
         True
         """
@@ -466,8 +442,7 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like
-            Rows, images or series, as the encoder takes them.
+        %(X_encoder)s
 
         Returns
         -------
@@ -476,18 +451,12 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the clustering has not been fitted.
-        aekit.exceptions.DataError
-            Data the encoder refuses (another width, NaN values).
+        %(not_fitted)s
+        %(bad_encoder_input)s
 
         Examples
         --------
-        >>> from sklearn.datasets import load_digits
-        >>> from aekit import DeepClustering
-        >>> X = load_digits().data[:300] / 16
-        >>> dc = DeepClustering(3, encoder_params={"latent_dim": 4, "hidden": (32,), "max_epochs": 3},
-        ...                     random_state=0).fit(X)
+        %(fit_clustering)s
         >>> bool((dc.score_samples(X[:5]) <= 1).all())
         True
         """
@@ -499,8 +468,7 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
         Parameters
         ----------
-        path : str or pathlib.Path
-            The file to write.
+        %(path_out)s
 
         Returns
         -------
@@ -509,16 +477,11 @@ class DeepClustering(ClusterMixin, BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the clustering has not been fitted.
+        %(not_fitted)s
 
         Examples
         --------
-        >>> from sklearn.datasets import load_digits
-        >>> from aekit import DeepClustering
-        >>> X = load_digits().data[:300] / 16
-        >>> dc = DeepClustering(3, encoder_params={"latent_dim": 4, "hidden": (32,), "max_epochs": 3},
-        ...                     random_state=0).fit(X)
+        %(fit_clustering)s
         >>> import tempfile
         >>> from aekit import load
         >>> same = load(dc.save(f"{tempfile.mkdtemp()}/clusters.safetensors"))
@@ -573,6 +536,38 @@ class DeepClustering(ClusterMixin, BaseEstimator):
         if "codes_" in tensors:
             self.codes_ = tensors["codes_"].numpy()
         return self
+
+
+def preset_encoder(name: str = "ae", params: dict | None = None, seed: int = 0) -> AutoencoderEstimator:
+    """The unfitted autoencoder :class:`DeepClustering` pretrains for a preset ``encoder`` name.
+
+    DEC's architecture (``hidden=(500, 500, 2000)``) and a code of ``latent_dim="auto"`` capped at
+    DEC's 10, under ``params``; fit it once and pass it, fitted, to several ``DeepClustering``.
+
+    Parameters
+    ----------
+    name : str, default="ae"
+        A preset of :mod:`aekit.estimators.presets`.
+    params : dict or None
+        Parameters over the defaults (as ``encoder_params``).
+    seed : int, default=0
+        The encoder's ``random_state`` unless ``params`` sets one.
+
+    Returns
+    -------
+    AutoencoderEstimator
+        Unfitted.
+
+    Examples
+    --------
+    >>> from aekit.estimators.clustering import preset_encoder
+    >>> preset_encoder("ae", {"max_epochs": 5}).get_params()["hidden"]
+    (500, 500, 2000)
+    """
+    encoder = make_estimator(name, **{**ENCODER_DEFAULTS, "random_state": seed, **(params or {})})
+    if hasattr(encoder, "auto_latent_max"):  # "auto" picks at most DEC's 10 here
+        encoder.auto_latent_max = min(encoder.auto_latent_max, CLUSTER_CODE_MAX)
+    return encoder
 
 
 def _cluster_means(codes: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:

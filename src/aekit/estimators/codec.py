@@ -16,6 +16,7 @@ from aekit.estimators.images import ImageInputMixin
 from aekit.estimators.params import store_params
 from aekit.exceptions import DataError, StreamError
 from aekit.models.codec import LAMBDA_LADDER, ImageCodecConfig, model_hash
+from aekit._docs import fill_doc
 
 CODING_BATCH = 256  # images per pass of the transforms while coding (encoder and decoder alike)
 
@@ -26,6 +27,7 @@ def auto_downsamplings(height: int, width: int) -> int:
     return int(np.clip(math.floor(math.log2(min(height, width))) - 2, 1, 4))
 
 
+@fill_doc
 class ImageCodec(ImageInputMixin, AutoencoderEstimator):
     """A learned lossy image codec that writes real, decodable bytes.
 
@@ -74,10 +76,7 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
 
     Examples
     --------
-    >>> from sklearn.datasets import load_digits
-    >>> from aekit import ImageCodec
-    >>> images = load_digits().images / 16          # (1797, 8, 8) in [0, 1]
-    >>> codec = ImageCodec(filters=8, latent_channels=8, max_epochs=2, random_state=0).fit(images)
+    %(fit_codec)s
     >>> stream = codec.compress(images[:10])
     >>> codec.decompress(stream).shape
     (10, 8, 8)
@@ -196,8 +195,19 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
 
         Raises
         ------
-        DataError
+        %(not_fitted)s
+        aekit.exceptions.DataError
             Empty input, the wrong number of channels, NaN, values outside [0, 1].
+
+        Examples
+        --------
+        %(fit_codec)s
+        >>> stream = codec.compress(images[:10])
+        >>> codec.compress(images[:10]) == stream, codec.decompress(stream).shape   # deterministic; same layout
+        (True, (10, 8, 8))
+        >>> codec.compress(images[:10] * 255)
+        Traceback (most recent call last):
+        aekit.exceptions.DataError: images has values in [0, 255], but the codec takes pixels in [0, 1]; ...
         """
         images, layout = self._coding_images(images)
         y, z, indexes = self._symbols(images)
@@ -213,6 +223,11 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
     def decompress(self, stream: bytes) -> np.ndarray:
         """Decode a stream written by :meth:`compress` of this same model.
 
+        Parameters
+        ----------
+        stream : bytes
+            What :meth:`compress` wrote.
+
         Returns
         -------
         ndarray of float32 in [0, 1]
@@ -221,9 +236,20 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
 
         Raises
         ------
-        StreamError
+        %(not_fitted)s
+        aekit.exceptions.StreamError
             Not a codec stream, another format version, a stream made by
             another model, a truncated or altered stream.
+
+        Examples
+        --------
+        %(fit_codec)s
+        >>> stream = codec.compress(images[:10])
+        >>> bool((codec.decompress(stream) == codec.reconstruct(images[:10])).all())
+        True
+        >>> codec.decompress(stream[:-1])
+        Traceback (most recent call last):
+        aekit.exceptions.StreamError: ...
         """
         check_is_fitted(self, "model_")
         header, _, payload = parse(stream)
@@ -263,13 +289,61 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
 
     def reconstruct(self, X) -> np.ndarray:
         """The images as :meth:`decompress` gives them back (rounded latents), in the layout of ``X``,
-        without writing a stream."""
+        without writing a stream.
+
+        Parameters
+        ----------
+        X : array of shape (N, C, H, W) or (N, H, W), or flat rows (N, C*H*W)
+            Pixels in [0, 1], as for :meth:`compress`.
+
+        Returns
+        -------
+        numpy.ndarray of float32 in [0, 1]
+            Same shape as ``X``.
+
+        Raises
+        ------
+        %(not_fitted)s
+        aekit.exceptions.DataError
+            As for :meth:`compress`.
+
+        Examples
+        --------
+        %(fit_codec)s
+        >>> rebuilt = codec.reconstruct(images[:10])
+        >>> rebuilt.shape, bool(((rebuilt - images[:10]) ** 2).mean() < images[:10].var())
+        ((10, 8, 8), True)
+        """
         images, layout = self._coding_images(X, "X")
         return _in_layout(self._images_from(self._symbols(images)[0], images.shape[2:]), layout)
 
     def bits(self, images) -> np.ndarray:
         """Bits per image the coder's tables promise for the latents (payload only,
-        before the header, checksum and the coder's flush)."""
+        before the header, checksum and the coder's flush).
+
+        Parameters
+        ----------
+        images : array of shape (N, C, H, W) or (N, H, W), or flat rows (N, C*H*W)
+            Pixels in [0, 1], as for :meth:`compress`.
+
+        Returns
+        -------
+        numpy.ndarray of shape (N,)
+            Bits of each image's latents.
+
+        Raises
+        ------
+        %(not_fitted)s
+        aekit.exceptions.DataError
+            As for :meth:`compress`.
+
+        Examples
+        --------
+        %(fit_codec)s
+        >>> bits = codec.bits(images[:10])
+        >>> bits.shape, bool(bits.sum() / 8 <= len(codec.compress(images[:10])))   # the stream adds its header
+        ((10,), True)
+        """
         images, _ = self._coding_images(images)
         y, z, indexes = self._symbols(images)
         if z is None:

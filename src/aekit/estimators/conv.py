@@ -9,8 +9,10 @@ from aekit.estimators.autoencoder import Autoencoder
 from aekit.estimators.images import ImageInputMixin
 from aekit.estimators.params import store_params
 from aekit.models import ConvAutoencoderConfig
+from aekit._docs import fill_doc
 
 
+@fill_doc
 class ConvAutoencoder(ImageInputMixin, Autoencoder):
     """A convolutional autoencoder for images of any size and channel count.
 
@@ -52,13 +54,7 @@ class ConvAutoencoder(ImageInputMixin, Autoencoder):
 
     Raises
     ------
-    ValueError
-        From ``fit``: a parameter outside its allowed values.
-    aekit.exceptions.DataError
-        From ``fit`` and every method taking data: empty or non-numeric data,
-        NaN or infinite values, or another number of features (or image size) than in ``fit``.
-    aekit.exceptions.TrainingDivergedError
-        From ``fit``: the loss became NaN or infinite.
+    %(fit_errors_images)s
 
     Examples
     --------

@@ -12,8 +12,10 @@ from aekit.estimators.params import store_params
 from aekit.estimators.sampling import check_n_draws
 from aekit.estimators.vae import VAE, one_row
 from aekit.models.cvae import ConditionalVAEConfig
+from aekit._docs import fill_doc
 
 
+@fill_doc
 class ConditionalVAE(ClassLabelsMixin, VAE):
     """A conditional variational autoencoder (Sohn et al. 2015).
 
@@ -46,13 +48,7 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
 
     Raises
     ------
-    ValueError
-        From ``fit``: a parameter outside its allowed values.
-    aekit.exceptions.DataError
-        From ``fit`` and every method taking data: empty or non-numeric data,
-        NaN or infinite values, or another number of features (or image size) than in ``fit``.
-    aekit.exceptions.TrainingDivergedError
-        From ``fit``: the loss became NaN or infinite.
+    %(fit_errors_images)s
     aekit.exceptions.DataError
         From ``fit`` with ``likelihood="bernoulli"``: values outside [0, 1] after scaling.
     aekit.exceptions.DataError
@@ -96,10 +92,8 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows (or images) as in ``fit``.
-        y : array-like of shape (n_samples,)
-            Their labels (required: the model is conditioned on them).
+        %(X_rows)s
+        %(y_conditions)s
         **fit_params
             Passed to ``fit``.
 
@@ -110,19 +104,12 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            Labels missing, of another length than the rows, or never seen in
-            ``fit``; or rows with another number of features, or NaN.
+        %(not_fitted)s
+        %(bad_conditions)s
 
         Examples
         --------
-        >>> from aekit import ConditionalVAE
-        >>> from aekit.data import load_dataset
-        >>> data = load_dataset("digits")
-        >>> cvae = ConditionalVAE(latent_dim=4, hidden=(32,), max_epochs=2,
-        ...                       random_state=0).fit(data.X_train, data.y_train)
+        %(fit_cvae)s
         >>> cvae.fit_transform(data.X_train, data.y_train).shape
         (1437, 4)
         """
@@ -133,10 +120,8 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows (or images) as in ``fit``.
-        y : array-like of shape (n_samples,)
-            Their labels (required: the model is conditioned on them).
+        %(X_rows)s
+        %(y_conditions)s
 
         Returns
         -------
@@ -145,19 +130,12 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            Labels missing, of another length than the rows, or never seen in
-            ``fit``; or rows with another number of features, or NaN.
+        %(not_fitted)s
+        %(bad_conditions)s
 
         Examples
         --------
-        >>> from aekit import ConditionalVAE
-        >>> from aekit.data import load_dataset
-        >>> data = load_dataset("digits")
-        >>> cvae = ConditionalVAE(latent_dim=4, hidden=(32,), max_epochs=2,
-        ...                       random_state=0).fit(data.X_train, data.y_train)
+        %(fit_cvae)s
         >>> cvae.transform(data.X_test, data.y_test).shape
         (360, 4)
         """
@@ -168,10 +146,8 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows (or images) as in ``fit``.
-        y : array-like of shape (n_samples,)
-            Their labels (required: the model is conditioned on them).
+        %(X_rows)s
+        %(y_conditions)s
 
         Returns
         -------
@@ -180,19 +156,12 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            Labels missing, of another length than the rows, or never seen in
-            ``fit``; or rows with another number of features, or NaN.
+        %(not_fitted)s
+        %(bad_conditions)s
 
         Examples
         --------
-        >>> from aekit import ConditionalVAE
-        >>> from aekit.data import load_dataset
-        >>> data = load_dataset("digits")
-        >>> cvae = ConditionalVAE(latent_dim=4, hidden=(32,), max_epochs=2,
-        ...                       random_state=0).fit(data.X_train, data.y_train)
+        %(fit_cvae)s
         >>> cvae.reconstruct(data.X_test, data.y_test).shape
         (360, 64)
         """
@@ -215,19 +184,12 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            Labels missing, of another length than the rows, or never seen in
-            ``fit``; or rows with another number of features, or NaN.
+        %(not_fitted)s
+        %(bad_conditions)s
 
         Examples
         --------
-        >>> from aekit import ConditionalVAE
-        >>> from aekit.data import load_dataset
-        >>> data = load_dataset("digits")
-        >>> cvae = ConditionalVAE(latent_dim=4, hidden=(32,), max_epochs=2,
-        ...                       random_state=0).fit(data.X_train, data.y_train)
+        %(fit_cvae)s
         >>> cvae.inverse_transform(cvae.transform(data.X_test, data.y_test), data.y_test).shape
         (360, 64)
         """
@@ -241,14 +203,11 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows (or images) as in ``fit``.
-        y : array-like of shape (n_samples,)
-            Their labels (required: the model is conditioned on them).
+        %(X_rows)s
+        %(y_conditions)s
         n_samples : int, default=1
             Draws z ~ q(z | x, y) per sample.
-        random_state : int or None, default=None
-            Seed of the draws (None: the estimator's ``random_state``, or 0).
+        %(random_state_draws)s
 
         Returns
         -------
@@ -257,21 +216,13 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            Labels missing, of another length than the rows, or never seen in
-            ``fit``; or rows with another number of features, or NaN.
-        ValueError
-            ``n_samples`` is not a positive integer.
+        %(not_fitted)s
+        %(bad_conditions)s
+        %(bad_n_samples)s
 
         Examples
         --------
-        >>> from aekit import ConditionalVAE
-        >>> from aekit.data import load_dataset
-        >>> data = load_dataset("digits")
-        >>> cvae = ConditionalVAE(latent_dim=4, hidden=(32,), max_epochs=2,
-        ...                       random_state=0).fit(data.X_train, data.y_train)
+        %(fit_cvae)s
         >>> cvae.elbo(data.X_test[:5], data.y_test[:5]).shape
         (5,)
         """
@@ -282,14 +233,11 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows (or images) as in ``fit``.
-        y : array-like of shape (n_samples,)
-            Their labels (required: the model is conditioned on them).
+        %(X_rows)s
+        %(y_conditions)s
         n_samples : int, default=1000
             Draws z ~ q(z | x, y) per sample.
-        random_state : int or None, default=None
-            Seed of the draws (None: the estimator's ``random_state``, or 0).
+        %(random_state_draws)s
 
         Returns
         -------
@@ -298,21 +246,13 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            Labels missing, of another length than the rows, or never seen in
-            ``fit``; or rows with another number of features, or NaN.
-        ValueError
-            ``n_samples`` is not a positive integer.
+        %(not_fitted)s
+        %(bad_conditions)s
+        %(bad_n_samples)s
 
         Examples
         --------
-        >>> from aekit import ConditionalVAE
-        >>> from aekit.data import load_dataset
-        >>> data = load_dataset("digits")
-        >>> cvae = ConditionalVAE(latent_dim=4, hidden=(32,), max_epochs=2,
-        ...                       random_state=0).fit(data.X_train, data.y_train)
+        %(fit_cvae)s
         >>> cvae.log_likelihood(data.X_test[:5], data.y_test[:5], n_samples=50).shape
         (5,)
         """
@@ -323,14 +263,11 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows (or images) as in ``fit``.
-        y : array-like of shape (n_samples,)
-            Their labels (required: the model is conditioned on them).
+        %(X_rows)s
+        %(y_conditions)s
         n_samples : int, default=10
             Draws z ~ q(z | x, y) per sample.
-        random_state : int or None, default=None
-            Seed of the draws (None: the estimator's ``random_state``, or 0).
+        %(random_state_draws)s
 
         Returns
         -------
@@ -339,21 +276,13 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            Labels missing, of another length than the rows, or never seen in
-            ``fit``; or rows with another number of features, or NaN.
-        ValueError
-            ``n_samples`` is not a positive integer.
+        %(not_fitted)s
+        %(bad_conditions)s
+        %(bad_n_samples)s
 
         Examples
         --------
-        >>> from aekit import ConditionalVAE
-        >>> from aekit.data import load_dataset
-        >>> data = load_dataset("digits")
-        >>> cvae = ConditionalVAE(latent_dim=4, hidden=(32,), max_epochs=2,
-        ...                       random_state=0).fit(data.X_train, data.y_train)
+        %(fit_cvae)s
         >>> cvae.reconstruction_log_prob(data.X_test[:5], data.y_test[:5]).shape
         (5,)
         """
@@ -365,10 +294,8 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows (or images) as in ``fit``.
-        y : array-like of shape (n_samples,)
-            Their labels (required: the model is conditioned on them).
+        %(X_rows)s
+        %(y_conditions)s
 
         Returns
         -------
@@ -377,19 +304,12 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            Labels missing, of another length than the rows, or never seen in
-            ``fit``; or rows with another number of features, or NaN.
+        %(not_fitted)s
+        %(bad_conditions)s
 
         Examples
         --------
-        >>> from aekit import ConditionalVAE
-        >>> from aekit.data import load_dataset
-        >>> data = load_dataset("digits")
-        >>> cvae = ConditionalVAE(latent_dim=4, hidden=(32,), max_epochs=2,
-        ...                       random_state=0).fit(data.X_train, data.y_train)
+        %(fit_cvae)s
         >>> cvae.score_samples(data.X_test[:5], data.y_test[:5]).shape
         (5,)
         """
@@ -400,35 +320,26 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
 
         Parameters
         ----------
-        n : int, default=1
-            How many rows.
+        %(n_rows)s
         y : label, array-like of labels, or None, default=None
             One label for all rows, or one per row; with ``None`` the classes take
             turns (``classes_`` repeated), so a grid of n samples shows every class.
-        random_state : int or None, default=None
-            Seed of the draws (None: the estimator's ``random_state``, or 0).
+        %(random_state_draws)s
 
         Returns
         -------
-        numpy.ndarray of shape (n, n_features_in_)
-            The samples.
+        %(samples)s
 
         Raises
         ------
-        ValueError
-            ``n`` is not a positive integer.
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
+        %(bad_n)s
+        %(not_fitted)s
         aekit.exceptions.DataError
             A label never seen in ``fit``, or as many labels as rows expected.
 
         Examples
         --------
-        >>> from aekit import ConditionalVAE
-        >>> from aekit.data import load_dataset
-        >>> data = load_dataset("digits")
-        >>> cvae = ConditionalVAE(latent_dim=4, hidden=(32,), max_epochs=2,
-        ...                       random_state=0).fit(data.X_train, data.y_train)
+        %(fit_cvae)s
         >>> cvae.sample(10, y=7, random_state=0).shape
         (10, 64)
         """
@@ -460,19 +371,12 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
         ------
         ValueError
             ``steps`` is not an integer >= 2.
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            Labels missing, of another length than the rows, or never seen in
-            ``fit``; or rows with another number of features, or NaN.
+        %(not_fitted)s
+        %(bad_conditions)s
 
         Examples
         --------
-        >>> from aekit import ConditionalVAE
-        >>> from aekit.data import load_dataset
-        >>> data = load_dataset("digits")
-        >>> cvae = ConditionalVAE(latent_dim=4, hidden=(32,), max_epochs=2,
-        ...                       random_state=0).fit(data.X_train, data.y_train)
+        %(fit_cvae)s
         >>> cvae.interpolate(data.X_test[0], data.X_test[1], steps=4, y=3).shape
         (4, 64)
         """

@@ -25,6 +25,7 @@ from aekit.detection.scoring import CodeGaussian, RobustStandardiser, feature_er
 from aekit.detection.thresholds import best_threshold, compute_threshold, resolve_threshold_rule
 from aekit.estimators.presets import PRESETS, estimator_class
 from aekit.exceptions import DataError, DegenerateModelError
+from aekit._docs import fill_doc
 
 RECONSTRUCTION_SCORES = ("mse", "mae")
 FEATURE_SCORES = RECONSTRUCTION_SCORES + ("standardized_mse",)  # sums over features: explain() works
@@ -39,6 +40,7 @@ SCORE_STATE = ("feature_scale_", "code_gaussian_", "part_scalers_")  # fitted by
 OWN_PARAMS = ("model", "threshold", "contamination", "score", "threshold_k")
 
 
+@fill_doc
 class AnomalyDetector(BaseEstimator):
     """Anomaly detection by reconstruction error (higher score = more anomalous).
 
@@ -213,11 +215,7 @@ class AnomalyDetector(BaseEstimator):
 
         Examples
         --------
-        >>> from sklearn.datasets import load_breast_cancer
-        >>> from aekit import AnomalyDetector
-        >>> X, y = load_breast_cancer(return_X_y=True)
-        >>> det = AnomalyDetector("ae", contamination=0.05, latent_dim=4, hidden=(16,),
-        ...                       max_epochs=5, random_state=0).fit(X[y == 1])
+        %(fit_detector)s
         >>> det.threshold_ > 0
         True
         """
@@ -315,8 +313,7 @@ class AnomalyDetector(BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the detector has not been fitted.
+        %(not_fitted)s
         ValueError
             An unknown ``metric``, or ``min_recall`` outside (0, 1].
         aekit.exceptions.DataError
@@ -324,11 +321,7 @@ class AnomalyDetector(BaseEstimator):
 
         Examples
         --------
-        >>> from sklearn.datasets import load_breast_cancer
-        >>> from aekit import AnomalyDetector
-        >>> X, y = load_breast_cancer(return_X_y=True)
-        >>> det = AnomalyDetector("ae", contamination=0.05, latent_dim=4, hidden=(16,),
-        ...                       max_epochs=5, random_state=0).fit(X[y == 1])
+        %(fit_detector)s
         >>> det.fit_threshold(X, 1 - y).threshold_rule_
         'labels:f1'
         """
@@ -343,8 +336,7 @@ class AnomalyDetector(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or DataFrame
-            Rows with the features seen in ``fit`` (series for a sequence model).
+        %(X_detector)s
 
         Returns
         -------
@@ -353,18 +345,12 @@ class AnomalyDetector(BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the detector has not been fitted.
-        aekit.exceptions.DataError
-            A wrong number of features, other columns than in ``fit``, or NaN values.
+        %(not_fitted)s
+        %(bad_rows)s
 
         Examples
         --------
-        >>> from sklearn.datasets import load_breast_cancer
-        >>> from aekit import AnomalyDetector
-        >>> X, y = load_breast_cancer(return_X_y=True)
-        >>> det = AnomalyDetector("ae", contamination=0.05, latent_dim=4, hidden=(16,),
-        ...                       max_epochs=5, random_state=0).fit(X[y == 1])
+        %(fit_detector)s
         >>> det.decision_function(X).shape
         (569,)
         """
@@ -376,8 +362,7 @@ class AnomalyDetector(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or DataFrame
-            Rows with the features seen in ``fit`` (series for a sequence model).
+        %(X_detector)s
 
         Returns
         -------
@@ -386,18 +371,12 @@ class AnomalyDetector(BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the detector has not been fitted.
-        aekit.exceptions.DataError
-            A wrong number of features, other columns than in ``fit``, or NaN values.
+        %(not_fitted)s
+        %(bad_rows)s
 
         Examples
         --------
-        >>> from sklearn.datasets import load_breast_cancer
-        >>> from aekit import AnomalyDetector
-        >>> X, y = load_breast_cancer(return_X_y=True)
-        >>> det = AnomalyDetector("ae", contamination=0.05, latent_dim=4, hidden=(16,),
-        ...                       max_epochs=5, random_state=0).fit(X[y == 1])
+        %(fit_detector)s
         >>> sorted(set(det.predict(X).tolist())) in ([0], [1], [0, 1])
         True
         """
@@ -408,8 +387,7 @@ class AnomalyDetector(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or DataFrame
-            Rows with the features seen in ``fit`` (series for a sequence model).
+        %(X_detector)s
         method : {"linear", "unify"}, default="linear"
             ``"linear"`` min-max scales scores by the training scores' range;
             ``"unify"`` is Kriegel et al.'s (2011) Gaussian scaling,
@@ -424,18 +402,12 @@ class AnomalyDetector(BaseEstimator):
         ------
         ValueError
             An unknown ``method``.
-        sklearn.exceptions.NotFittedError
-            When the detector has not been fitted.
-        aekit.exceptions.DataError
-            A wrong number of features, other columns than in ``fit``, or NaN values.
+        %(not_fitted)s
+        %(bad_rows)s
 
         Examples
         --------
-        >>> from sklearn.datasets import load_breast_cancer
-        >>> from aekit import AnomalyDetector
-        >>> X, y = load_breast_cancer(return_X_y=True)
-        >>> det = AnomalyDetector("ae", contamination=0.05, latent_dim=4, hidden=(16,),
-        ...                       max_epochs=5, random_state=0).fit(X[y == 1])
+        %(fit_detector)s
         >>> det.predict_proba(X[:2], method="unify").shape
         (2, 2)
         """
@@ -461,8 +433,7 @@ class AnomalyDetector(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or DataFrame
-            Rows with the features seen in ``fit`` (series for a sequence model).
+        %(X_detector)s
 
         Returns
         -------
@@ -471,18 +442,12 @@ class AnomalyDetector(BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the detector has not been fitted.
-        aekit.exceptions.DataError
-            A wrong number of features, other columns than in ``fit``, or NaN values.
+        %(not_fitted)s
+        %(bad_rows)s
 
         Examples
         --------
-        >>> from sklearn.datasets import load_breast_cancer
-        >>> from aekit import AnomalyDetector
-        >>> X, y = load_breast_cancer(return_X_y=True)
-        >>> det = AnomalyDetector("ae", contamination=0.05, latent_dim=4, hidden=(16,),
-        ...                       max_epochs=5, random_state=0).fit(X[y == 1])
+        %(fit_detector)s
         >>> confidence = det.predict_confidence(X)
         >>> bool(((confidence >= 0) & (confidence <= 1)).all())
         True
@@ -506,8 +471,7 @@ class AnomalyDetector(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or DataFrame
-            Rows with the features seen in ``fit`` (series for a sequence model).
+        %(X_detector)s
 
         Returns
         -------
@@ -516,21 +480,15 @@ class AnomalyDetector(BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the detector has not been fitted.
+        %(not_fitted)s
         ValueError
             The score is not a reconstruction error (``"latent"``, a sum, or a
             variational likelihood), so it has no per-feature shares.
-        aekit.exceptions.DataError
-            A wrong number of features, other columns than in ``fit``, or NaN values.
+        %(bad_rows)s
 
         Examples
         --------
-        >>> from sklearn.datasets import load_breast_cancer
-        >>> from aekit import AnomalyDetector
-        >>> X, y = load_breast_cancer(return_X_y=True)
-        >>> det = AnomalyDetector("ae", contamination=0.05, latent_dim=4, hidden=(16,),
-        ...                       max_epochs=5, random_state=0).fit(X[y == 1])
+        %(fit_detector)s
         >>> shares = det.explain(X[:3])
         >>> bool(abs(shares.sum(axis=1) - det.decision_function(X[:3])).max() < 1e-5)
         True
@@ -549,8 +507,7 @@ class AnomalyDetector(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or DataFrame
-            Rows with the features seen in ``fit`` (series for a sequence model).
+        %(X_detector)s
         n : int, default=3
             How many features per sample.
 
@@ -561,18 +518,13 @@ class AnomalyDetector(BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the detector has not been fitted.
+        %(not_fitted)s
         ValueError
             As :meth:`explain`.
 
         Examples
         --------
-        >>> from sklearn.datasets import load_breast_cancer
-        >>> from aekit import AnomalyDetector
-        >>> X, y = load_breast_cancer(return_X_y=True)
-        >>> det = AnomalyDetector("ae", contamination=0.05, latent_dim=4, hidden=(16,),
-        ...                       max_epochs=5, random_state=0).fit(X[y == 1])
+        %(fit_detector)s
         >>> len(det.top_features(X[:2], n=3)[0])
         3
         """
@@ -597,26 +549,19 @@ class AnomalyDetector(BaseEstimator):
 
         Parameters
         ----------
-        path : str or pathlib.Path
-            The file to write.
+        %(path_out)s
 
         Returns
         -------
-        pathlib.Path
-            The file written.
+        %(file_written)s
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the detector has not been fitted.
+        %(not_fitted)s
 
         Examples
         --------
-        >>> from sklearn.datasets import load_breast_cancer
-        >>> from aekit import AnomalyDetector
-        >>> X, y = load_breast_cancer(return_X_y=True)
-        >>> det = AnomalyDetector("ae", contamination=0.05, latent_dim=4, hidden=(16,),
-        ...                       max_epochs=5, random_state=0).fit(X[y == 1])
+        %(fit_detector)s
         >>> import tempfile
         >>> from aekit import load
         >>> same = load(det.save(f"{tempfile.mkdtemp()}/det.safetensors"))

@@ -10,8 +10,10 @@ from aekit.estimators.images import ImageInputMixin, image_rows
 from aekit.estimators.params import store_params
 from aekit.exceptions import DataError
 from aekit.models.imputation import ConvImputerConfig
+from aekit._docs import fill_doc
 
 
+@fill_doc
 class ImageCompleter(ImageInputMixin, AutoencoderEstimator):
     """Fill in missing regions of images (inpainting) with a convolutional masked autoencoder.
 
@@ -55,11 +57,7 @@ class ImageCompleter(ImageInputMixin, AutoencoderEstimator):
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from sklearn.datasets import load_digits
-    >>> from aekit import ImageCompleter
-    >>> images = load_digits().images[:200] / 16
-    >>> completer = ImageCompleter(channels=(8, 16), max_epochs=1, random_state=0).fit(images)
+    %(fit_completer)s
     >>> hole = np.zeros(images.shape, dtype=bool); hole[:, 2:6, 2:6] = True
     >>> filled = completer.complete(images[:3], hole[:3])
     >>> bool(np.array_equal(filled[~hole[:3]], images[:3][~hole[:3]]))
@@ -83,13 +81,35 @@ class ImageCompleter(ImageInputMixin, AutoencoderEstimator):
                                  output_activation="sigmoid" if scaling == "minmax" else "identity")
 
     def fit(self, X, y=None):
-        """Fit on images (N, H, W), (N, C, H, W) or flat rows; NaN pixels are holes, never
-        trained on. ``y`` is ignored.
+        """Fit on images; NaN pixels are holes, never trained on.
+
+        Parameters
+        ----------
+        X : array-like of shape (N, H, W), (N, C, H, W) or (N, C*H*W)
+            Training images (flat rows need ``image_shape``); NaN where a pixel
+            is missing.
+        %(y_ignored)s
+
+        Returns
+        -------
+        %(self_fitted)s
 
         Raises
         ------
-        DataError
+        ValueError
+            ``scaling`` other than "minmax" or "none".
+        aekit.exceptions.DataError
             For input that is not images, or infinite values.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_digits
+        >>> images = load_digits().images[:200] / 16
+        >>> images[:, 3:5, 3:5] = np.nan          # holes in every training image: never trained on
+        >>> completer = ImageCompleter(channels=(8,), max_epochs=1, random_state=0).fit(images)
+        >>> completer.image_shape_, bool(np.isnan(completer.complete(images[:2])).any())
+        ((1, 8, 8), False)
         """
         if self.scaling not in ("minmax", "none"):
             raise ValueError(f"scaling must be 'minmax' or 'none' for images, got {self.scaling!r}")
@@ -116,13 +136,26 @@ class ImageCompleter(ImageInputMixin, AutoencoderEstimator):
 
         Returns
         -------
-        ndarray of the same shape as ``images`` (float32).
+        numpy.ndarray of float32
+            The same shape as ``images``.
 
         Raises
         ------
-        DataError
+        %(not_fitted)s
+        aekit.exceptions.DataError
             When the mask's shape is not the images', or the images' shape is
             not the one seen in fit.
+
+        Examples
+        --------
+        %(fit_completer)s
+        >>> hole = np.zeros((3, 8, 8), dtype=bool); hole[:, :4] = True    # the top half
+        >>> filled = completer.complete(images[:3], hole)
+        >>> bool((filled[~hole] == images[:3][~hole]).all()), filled.shape
+        (True, (3, 8, 8))
+        >>> completer.complete(images[:3], hole[:, :4])
+        Traceback (most recent call last):
+        aekit.exceptions.DataError: mask has shape (3, 4, 8), but images have shape (3, 8, 8); ...
         """
         check_is_fitted(self, "model_")
         original = np.asarray(images, dtype=np.float32)

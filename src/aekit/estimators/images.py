@@ -80,6 +80,39 @@ class ImageInputMixin:
         return True
 
     def fit(self, X, y=None):
+        """Fit on images: (N, H, W), (N, C, H, W), or flat rows with ``image_shape``.
+
+        Parameters
+        ----------
+        X : array-like of shape (N, H, W), (N, C, H, W) or (N, C * H * W)
+            The images (flat rows need ``image_shape=(C, H, W)``).
+        y : array-like or None
+            Passed on to the estimator's own ``fit`` (labels of a conditional
+            model; ignored otherwise).
+
+        Returns
+        -------
+        self
+            The fitted estimator; ``image_shape_`` is the (C, H, W) it read.
+
+        Raises
+        ------
+        aekit.exceptions.DataError
+            Flat rows without ``image_shape`` (for a model that needs images),
+            rows that do not fit ``image_shape``, or no images; and what the
+            estimator's own ``fit`` refuses.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from aekit import ConvAutoencoder
+        >>> images = load_digits().images[:300] / 16
+        >>> ConvAutoencoder(latent_dim=4, channels=(4,), max_epochs=1, random_state=0).fit(images).image_shape_
+        (1, 8, 8)
+        >>> ConvAutoencoder(max_epochs=1).fit(images.reshape(300, 64))
+        Traceback (most recent call last):
+        aekit.exceptions.DataError: ConvAutoencoder needs images: pass X as (N, H, W) or (N, C, H, W), ...
+        """
         X, shape = image_rows(X, normalise_image_shape(self.image_shape), type(self).__name__)
         if shape is None and self._requires_image_shape():
             raise DataError(f"{type(self).__name__} needs images: pass X as (N, H, W) or (N, C, H, W), "

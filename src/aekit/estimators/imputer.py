@@ -20,6 +20,7 @@ from aekit.estimators.params import store_params
 from aekit.exceptions import DataError
 from aekit.models.imputation import ImputerConfig, MaskedDAEConfig, MIWAEConfig, NotMIWAEConfig
 from aekit.training.devices import model_device
+from aekit._docs import fill_doc
 
 MODELS = ("auto", "dae", "miwae", "not-miwae")
 MISSING = ("mcar", "mnar")
@@ -31,6 +32,7 @@ class EmptyRowWarning(UserWarning):
     """Rows with no observed cell: left out of training, filled from the model alone."""
 
 
+@fill_doc
 class AutoencoderImputer(AutoencoderEstimator):
     """Fill in missing values of a table with an autoencoder.
 
@@ -67,7 +69,13 @@ class AutoencoderImputer(AutoencoderEstimator):
         Columns without any observed value in fit are dropped from the output
         (with a warning), as in scikit-learn; True keeps them, filled with 0.
     latent_dim : int, default=16
-        Size of the code.
+        Size of the code. Fixed rather than "auto" on purpose: the
+        imputers are scored on cells hidden from their input (the masked
+        DAE hides ``mask_rate`` of the observed cells; MIWAE's bound is on
+        the observed entries through a stochastic code), so a code as wide
+        as the input gives no identity shortcut, and the width that matters
+        is the one that fills gaps best (16 was set on the completion
+        benchmark, docs/benchmarks/completion.md).
     hidden : int or tuple of int, default=(128, 128)
         Hidden layers of the encoder (the decoder mirrors them).
     mask_rate : float, default=0.25
@@ -106,14 +114,10 @@ class AutoencoderImputer(AutoencoderEstimator):
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from sklearn.datasets import load_diabetes
-    >>> from aekit import AutoencoderImputer
-    >>> X = load_diabetes().data
-    >>> X[np.random.default_rng(0).random(X.shape) < 0.2] = np.nan
-    >>> filled = AutoencoderImputer(max_epochs=3, random_state=0).fit_transform(X)
-    >>> bool(np.isnan(filled).any())
-    False
+    %(fit_imputer)s
+    >>> filled = imputer.transform(X)
+    >>> bool(np.isnan(filled).any()), bool((filled[~np.isnan(X)] == X[~np.isnan(X)]).all())
+    (False, True)
     """
 
     def __init__(self, model="auto", missing="mcar", missing_values=np.nan, add_indicator=False,
@@ -152,12 +156,36 @@ class AutoencoderImputer(AutoencoderEstimator):
 
     # -- fitting -----------------------------------------------------------------------
     def fit(self, X, y=None):
-        """Fit the imputer on ``X`` (n_samples, n_features), missing cells included; ``y`` is ignored.
+        """Fit the imputer on ``X``, missing cells included.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            The table, NaN (or ``missing_values``) where a cell is missing;
+            numeric, categorical and integer columns.
+        %(y_ignored)s
+
+        Returns
+        -------
+        %(self_fitted)s
 
         Raises
         ------
-        DataError
-            When no column or no row has an observed value, or ``X`` is not a table.
+        ValueError
+            ``model`` or ``missing`` outside their allowed values.
+        aekit.exceptions.DataError
+            When no column or no row has an observed value, a categorical
+            column with no observed value under ``keep_empty_features=True``,
+            or ``X`` is not a table.
+
+        Examples
+        --------
+        %(fit_imputer)s
+        >>> imputer.n_features_in_, imputer.model_.family
+        (10, 'masked-dae')
+        >>> AutoencoderImputer().fit(np.full((5, 2), np.nan))
+        Traceback (most recent call last):
+        aekit.exceptions.DataError: X has no observed value in any column; expected at least one observed cell
         """
         self.family  # noqa: B018  (checks model and missing before any work)
         X = self._with_nan(X)
@@ -204,11 +232,31 @@ class AutoencoderImputer(AutoencoderEstimator):
     def transform(self, X):
         """``X`` with every missing cell filled (observed cells as given).
 
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Rows with the columns seen in ``fit``, NaN where a cell is missing.
+
         Returns
         -------
-        ndarray of shape (n_samples, n_features_out) for a numeric table, or
-        a DataFrame when ``X`` has categorical columns; dropped empty columns
-        and ``add_indicator`` columns as in scikit-learn.
+        numpy.ndarray of shape (n_samples, n_features_out), or DataFrame
+            An array for a numeric table, a DataFrame when ``X`` has
+            categorical columns; dropped empty columns and ``add_indicator``
+            columns as in scikit-learn.
+
+        Raises
+        ------
+        %(not_fitted)s
+        aekit.exceptions.DataError
+            Other columns than in ``fit``, or a category never seen in ``fit``
+            with ``handle_unknown="error"``.
+
+        Examples
+        --------
+        %(fit_imputer)s
+        >>> filled = imputer.transform(X[:5])
+        >>> filled.shape, bool(np.isnan(filled).any())
+        ((5, 10), False)
         """
         return self._completed(X, lambda x, observed, generator: self.model_.impute(x, observed, generator))
 
@@ -221,9 +269,32 @@ class AutoencoderImputer(AutoencoderEstimator):
         cells hidden, as MIDAS draws with dropout; its spread is narrower than
         a full posterior.
 
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Rows with the columns seen in ``fit``, NaN where a cell is missing.
+        n_imputations : int, default=5
+            How many completions.
+
         Returns
         -------
-        list of ``n_imputations`` outputs shaped as :meth:`transform`'s.
+        list
+            ``n_imputations`` outputs shaped as :meth:`transform`'s; they agree
+            on the observed cells and differ on the missing ones.
+
+        Raises
+        ------
+        ValueError
+            ``n_imputations`` is not a positive integer.
+        %(not_fitted)s
+
+        Examples
+        --------
+        %(fit_imputer)s
+        >>> first, second = imputer.sample(X[:20], n_imputations=2)
+        >>> missing = np.isnan(X[:20])
+        >>> bool(np.allclose(first[missing], second[missing])), bool((first[~missing] == second[~missing]).all())
+        (False, True)
         """
         if isinstance(n_imputations, bool) or not isinstance(n_imputations, numbers.Integral) or n_imputations < 1:
             raise ValueError(f"n_imputations must be a positive integer, got {n_imputations!r}")
@@ -238,6 +309,28 @@ class AutoencoderImputer(AutoencoderEstimator):
         in standardised units (numeric) or 0/1 for a wrong category. Never
         looks at a missing cell, so hyperparameters chosen by it (e.g. with
         ``GridSearchCV``) never see an evaluation mask.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Rows with the columns seen in ``fit``.
+        %(y_ignored)s
+
+        Returns
+        -------
+        float
+            Minus the mean error over the hidden cells (higher is better; -1 is
+            about what filling with the column means scores on numbers).
+
+        Raises
+        ------
+        %(not_fitted)s
+
+        Examples
+        --------
+        %(fit_imputer)s
+        >>> bool(imputer.score(X) > -1.0)   # better than the column means, in standardised units
+        True
         """
         errors, hidden = self._hidden_cell_errors(X)
         return -float((errors * hidden).sum() / max(hidden.sum(), 1))
@@ -245,11 +338,28 @@ class AutoencoderImputer(AutoencoderEstimator):
     def hidden_cell_errors(self, X) -> pd.DataFrame:
         """Per column, the error of filling its hidden observed cells (as :meth:`score` hides them).
 
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Rows with the columns seen in ``fit``.
+
         Returns
         -------
-        pandas.DataFrame with one row per encoded column: ``hidden_cells`` (how
-        many were hidden), ``rmse`` (numeric columns, standardised units) or
-        ``error_rate`` (categorical columns, the share of wrong categories).
+        pandas.DataFrame
+            One row per column: ``hidden_cells`` (how many were hidden),
+            ``rmse`` (numeric columns, standardised units) or ``error_rate``
+            (categorical columns, the share of wrong categories).
+
+        Raises
+        ------
+        %(not_fitted)s
+
+        Examples
+        --------
+        %(fit_imputer)s
+        >>> errors = imputer.hidden_cell_errors(X)
+        >>> errors.index[:3].tolist(), bool((errors["hidden_cells"] > 0).all())
+        (['x0', 'x1', 'x2'], True)
         """
         errors, hidden = self._hidden_cell_errors(X)
         n_numeric = self._layout_of()[0]
@@ -351,7 +461,29 @@ class AutoencoderImputer(AutoencoderEstimator):
         return [f"missingindicator_{names[i]}" for i in self.indicator_features_]
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        """The output columns: the input ones (empty ones dropped unless kept), then the indicators."""
+        """The output columns: the input ones (empty ones dropped unless kept), then the indicators.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored (scikit-learn convention); the names seen in ``fit`` are used.
+
+        Returns
+        -------
+        numpy.ndarray of str (object)
+
+        Raises
+        ------
+        %(not_fitted)s
+
+        Examples
+        --------
+        %(fit_imputer)s
+        >>> imputer.get_feature_names_out()[:3].tolist()
+        ['x0', 'x1', 'x2']
+        >>> imputer.set_params(add_indicator=True).get_feature_names_out()[-1]
+        'missingindicator_x9'
+        """
         check_is_fitted(self, "model_")
         names = self._input_names()
         empty = set(self.scaler_.empty_)
@@ -366,7 +498,23 @@ class AutoencoderImputer(AutoencoderEstimator):
 
     @staticmethod
     def preprocessing_from_dict(state: dict[str, Any]) -> MissingTableEncoder:
-        """The preprocessing stored in a model file (read by :func:`aekit.load`)."""
+        """The preprocessing stored in a model file (read by :func:`aekit.load`).
+
+        Parameters
+        ----------
+        state : dict
+            What the fitted imputer's ``scaler_.to_dict()`` wrote.
+
+        Returns
+        -------
+        aekit.data.missing.MissingTableEncoder
+
+        Examples
+        --------
+        %(fit_imputer)s
+        >>> AutoencoderImputer.preprocessing_from_dict(imputer.scaler_.to_dict()).columns_[:2]
+        ['x0', 'x1']
+        """
         return MissingTableEncoder.from_dict(state)
 
     def _fitted_state(self) -> dict[str, Any]:

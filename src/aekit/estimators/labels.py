@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils.validation import check_is_fitted
 
+from aekit._docs import fill_doc
 from aekit.exceptions import DataError
 
 
@@ -35,6 +36,47 @@ def check_labels(y, n_rows: int, owner: str) -> np.ndarray:
     return y
 
 
+def class_of(estimator, label, field: str = "label"):
+    """The class of ``estimator`` that ``label`` names: labels often arrive as text (a command
+    line) or as JSON, while the classes may be numbers.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A fitted estimator with ``classes_`` (trained with class labels).
+    label : str, int or float
+        The class as given.
+    field : str, default="label"
+        Where it came from, for messages (``"--label"``).
+
+    Returns
+    -------
+    object
+        The matching element of ``estimator.classes_``.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        The estimator has no classes, or ``label`` is not one of them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from types import SimpleNamespace
+    >>> class_of(SimpleNamespace(classes_=np.array([0, 1, 2])), "2", "--label")
+    2
+    """
+    classes = getattr(estimator, "classes_", None)
+    if classes is None:
+        raise DataError(f"{field} {label}: this {type(estimator).__name__} was not trained with class labels, "
+                         "so it cannot generate a chosen class (train cvae or aae-mixture with labels)")
+    named = [c for c in classes.tolist() if str(c) == str(label)]
+    if not named:
+        raise DataError(f"{field} {label} is not one of the model's classes {classes.tolist()}")
+    return named[0]
+
+
+@fill_doc
 class ClassLabelsMixin:
     """Fit with class labels; ``classes_`` and one-hot encoding for every later call.
 
@@ -51,6 +93,35 @@ class ClassLabelsMixin:
         return True
 
     def fit(self, X, y=None):
+        """Fit on rows and their class labels (the model is conditioned on them).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or images
+            As the estimator's own ``fit`` takes them.
+        y : array-like of shape (n_samples,)
+            One class label per row (numbers or strings); ``classes_`` keeps
+            their sorted set.
+
+        Returns
+        -------
+        %(self_fitted)s
+
+        Raises
+        ------
+        aekit.exceptions.DataError
+            ``y`` missing, of another length than ``X``, or with missing
+            values (NaN, None); and what the estimator's own ``fit`` refuses.
+
+        Examples
+        --------
+        %(fit_cvae)s
+        >>> cvae.classes_.tolist() == list(range(10)), cvae.n_classes_
+        (True, 10)
+        >>> cvae.fit(data.X_train)
+        Traceback (most recent call last):
+        aekit.exceptions.DataError: ConditionalVAE is conditioned on class labels: call fit(X, y) ...
+        """
         owner = type(self).__name__
         self._fit_classes, self._fit_onehot = None, None
         if self._needs_labels(y):
@@ -66,6 +137,7 @@ class ClassLabelsMixin:
 
     @property
     def n_classes_(self) -> int:
+        """Number of classes seen in ``fit`` (0 for a model fitted without labels)."""
         check_is_fitted(self, "model_")
         return 0 if self.classes_ is None else len(self.classes_)
 
@@ -75,7 +147,37 @@ class ClassLabelsMixin:
         return super()._fit_scaled(data, scaler, n_features, names)
 
     def onehot(self, y, n_rows: int, what: str = "this") -> np.ndarray:
-        """One-hot rows (float32) of ``y`` (a label for all ``n_rows`` rows, or one label per row)."""
+        """One-hot rows of ``y``: one label for all ``n_rows`` rows, or one label per row.
+
+        Parameters
+        ----------
+        y : label or array-like of shape (n_rows,)
+            Labels among ``classes_``.
+        n_rows : int
+            How many rows the labels go with.
+        what : str, default="this"
+            The calling method's name, for messages.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_rows, n_classes_), float32
+
+        Raises
+        ------
+        %(not_fitted)s
+        aekit.exceptions.DataError
+            Labels missing (the model is conditioned on them), given to a
+            model fitted without them, of another length, or never seen in ``fit``.
+
+        Examples
+        --------
+        %(fit_cvae)s
+        >>> cvae.onehot(3, n_rows=2).argmax(axis=1).tolist()
+        [3, 3]
+        >>> cvae.onehot([1, 42], n_rows=2)
+        Traceback (most recent call last):
+        aekit.exceptions.DataError: ConditionalVAE got labels [42] never seen in fit; ...
+        """
         check_is_fitted(self, "model_")
         owner = type(self).__name__
         if self.classes_ is None:

@@ -16,6 +16,7 @@ from aekit.estimators.base import PREDICT_BATCH, SCALINGS, AutoencoderEstimator
 from aekit.estimators.params import store_params
 from aekit.exceptions import DataError
 from aekit.models import MSDA, MSDAConfig
+from aekit._docs import fill_doc
 
 
 def check_sparse(X, n_features: int | None, estimator_name: str) -> scipy.sparse.csr_matrix:
@@ -34,6 +35,7 @@ def check_sparse(X, n_features: int | None, estimator_name: str) -> scipy.sparse
     return X
 
 
+@fill_doc
 class MarginalizedDenoisingAutoencoder(AutoencoderEstimator):
     """Marginalized stacked denoising autoencoder (mSDA; Chen et al., ICML 2012).
 
@@ -76,13 +78,10 @@ class MarginalizedDenoisingAutoencoder(AutoencoderEstimator):
 
     Raises
     ------
-    ValueError
-        From ``fit``: a parameter outside its allowed values.
+    %(bad_param)s
     NotImplementedError
         From ``inverse_transform``: always (the codes of an mSDA are not decoded).
-    aekit.exceptions.DataError
-        Empty or non-numeric data, NaN or infinite values, or another number
-        of features than in ``fit``.
+    %(bad_data)s
 
     Examples
     --------
@@ -122,8 +121,7 @@ class MarginalizedDenoisingAutoencoder(AutoencoderEstimator):
 
         Returns
         -------
-        self
-            The fitted estimator.
+        %(self_fitted)s
 
         Raises
         ------
@@ -134,10 +132,7 @@ class MarginalizedDenoisingAutoencoder(AutoencoderEstimator):
 
         Examples
         --------
-        >>> from aekit import MarginalizedDenoisingAutoencoder
-        >>> from aekit.data import load_dataset
-        >>> data = load_dataset("digits")
-        >>> msda = MarginalizedDenoisingAutoencoder(n_layers=2, noise_level=0.5).fit(data.X_train)
+        %(fit_msda)s
         >>> msda.n_features_in_
         64
         """
@@ -189,17 +184,12 @@ class MarginalizedDenoisingAutoencoder(AutoencoderEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            A wrong number of features, other columns than in ``fit``, or NaN values.
+        %(not_fitted)s
+        %(bad_rows)s
 
         Examples
         --------
-        >>> from aekit import MarginalizedDenoisingAutoencoder
-        >>> from aekit.data import load_dataset
-        >>> data = load_dataset("digits")
-        >>> msda = MarginalizedDenoisingAutoencoder(n_layers=2, noise_level=0.5).fit(data.X_train)
+        %(fit_msda)s
         >>> msda.transform(data.X_test).shape
         (360, 192)
         """
@@ -210,8 +200,7 @@ class MarginalizedDenoisingAutoencoder(AutoencoderEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or DataFrame
-            Rows with the features seen in ``fit``.
+        %(X_features)s
 
         Returns
         -------
@@ -220,17 +209,12 @@ class MarginalizedDenoisingAutoencoder(AutoencoderEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            A wrong number of features, other columns than in ``fit``, or NaN values.
+        %(not_fitted)s
+        %(bad_rows)s
 
         Examples
         --------
-        >>> from aekit import MarginalizedDenoisingAutoencoder
-        >>> from aekit.data import load_dataset
-        >>> data = load_dataset("digits")
-        >>> msda = MarginalizedDenoisingAutoencoder(n_layers=2, noise_level=0.5).fit(data.X_train)
+        %(fit_msda)s
         >>> msda.reconstruct(data.X_test).shape
         (360, 64)
         """
@@ -241,8 +225,7 @@ class MarginalizedDenoisingAutoencoder(AutoencoderEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or DataFrame
-            Rows with the features seen in ``fit``.
+        %(X_features)s
 
         Returns
         -------
@@ -251,17 +234,12 @@ class MarginalizedDenoisingAutoencoder(AutoencoderEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            A wrong number of features, other columns than in ``fit``, or NaN values.
+        %(not_fitted)s
+        %(bad_rows)s
 
         Examples
         --------
-        >>> from aekit import MarginalizedDenoisingAutoencoder
-        >>> from aekit.data import load_dataset
-        >>> data = load_dataset("digits")
-        >>> msda = MarginalizedDenoisingAutoencoder(n_layers=2, noise_level=0.5).fit(data.X_train)
+        %(fit_msda)s
         >>> msda.score_samples(data.X_test).shape
         (360,)
         """
@@ -287,10 +265,7 @@ class MarginalizedDenoisingAutoencoder(AutoencoderEstimator):
 
         Examples
         --------
-        >>> from aekit import MarginalizedDenoisingAutoencoder
-        >>> from aekit.data import load_dataset
-        >>> data = load_dataset("digits")
-        >>> msda = MarginalizedDenoisingAutoencoder(n_layers=2, noise_level=0.5).fit(data.X_train)
+        %(fit_msda)s
         >>> msda.inverse_transform(msda.transform(data.X_test))
         Traceback (most recent call last):
             ...

@@ -48,7 +48,7 @@ class MultVAE(TrainedRecommender):
     threshold : float, default=3.5
         Ratings at or above it count as interactions (ignored when
         ``rating_col`` is None: every row is an interaction).
-    user_col, item_col, rating_col, duplicates, random_state, verbose
+    user_col, item_col, rating_col, duplicates, random_state, verbose, checkpoint_dir, resume, log_dir
         As in :class:`aekit.AutoRec`.
 
     Attributes
@@ -79,7 +79,8 @@ class MultVAE(TrainedRecommender):
                  learning_rate: float = 1e-3, max_epochs: int = 100, batch_size: int = 128,
                  validation_fraction: float = 0.1, patience: int = 20, threshold: float = 3.5,
                  user_col: str = "user", item_col: str = "item", rating_col: str | None = "rating",
-                 duplicates: str = "last", random_state: int | None = None, verbose: int = 0):
+                 duplicates: str = "last", random_state: int | None = None, verbose: int = 0,
+                 checkpoint_dir: str | None = None, resume: bool = False, log_dir: str | None = None):
         store_params(self, locals())
 
     def _fit_matrix(self, matrix):
@@ -89,7 +90,8 @@ class MultVAE(TrainedRecommender):
         train, validation = _hold_out_users(matrix, self.validation_fraction, seed)
         train_cfg = TrainConfig(max_epochs=self.max_epochs, batch_size=self.batch_size,
                                 learning_rate=self.learning_rate, validation_fraction=0.0,
-                                patience=self.patience, seed=seed, verbose=self.verbose).sized_for(train.shape[0])
+                                patience=self.patience, seed=seed, verbose=self.verbose,
+                                **self._training_files()).sized_for(train.shape[0])
         steps = train_cfg.max_epochs * max(1, math.ceil(train.shape[0] / train_cfg.batch_size))
         n_users, n_items = matrix.shape
         config = MultVAEConfig(n_users=n_users, n_items=n_items, n_interactions=matrix.nnz, input_dim=n_items,
@@ -154,10 +156,11 @@ class MultDAE(MultVAE):
                  learning_rate: float = 1e-3, max_epochs: int = 200, batch_size: int = 128,
                  validation_fraction: float = 0.1, patience: int = 20, threshold: float = 3.5,
                  user_col: str = "user", item_col: str = "item", rating_col: str | None = "rating",
-                 duplicates: str = "last", random_state: int | None = None, verbose: int = 0):
+                 duplicates: str = "last", random_state: int | None = None, verbose: int = 0,
+                 checkpoint_dir: str | None = None, resume: bool = False, log_dir: str | None = None):
         super().__init__(hidden, latent_dim, input_dropout, anneal_cap, anneal_steps, l2, learning_rate,
                          max_epochs, batch_size, validation_fraction, patience, threshold, user_col, item_col,
-                         rating_col, duplicates, random_state, verbose)
+                         rating_col, duplicates, random_state, verbose, checkpoint_dir, resume, log_dir)
 
 
 def _hold_out_users(matrix, fraction: float, seed: int):

@@ -62,6 +62,10 @@ CODEC = "codec:ImageCodec"
 PRESETS["codec"] = Preset("learned image codec, factorized prior (GDN; rate + lambda MSE; compress to bytes)", CODEC)
 PRESETS["codec-hyperprior"] = Preset("learned image codec, scale hyperprior (Balle 2018)", CODEC,
                                      {"entropy_model": "hyperprior"})
+VAEGAN = "vaegan:VAEGAN"
+PRESETS["vae-gan"] = Preset("VAE-GAN (dense; VAE + discriminator on the data, reconstruction in its features)", VAEGAN)
+PRESETS["conv-vae-gan"] = Preset("VAE-GAN (convolutional encoder, decoder and discriminator)", VAEGAN,
+                                 {"architecture": "conv"})
 BASELINES = {"pca": "PCA with the same number of components"}
 
 

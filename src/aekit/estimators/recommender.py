@@ -25,10 +25,12 @@ from aekit.data.ratings import InteractionMatrix, check_ratings, load_ratings
 from aekit.estimators.base import seed_from
 from aekit.exceptions import DataError
 from aekit.models.recommender import RecommenderModel
+from aekit._docs import fill_doc
 
 SCORE_BATCH = 1024
 
 
+@fill_doc
 class RecommenderEstimator(BaseEstimator):
     """Base of aekit's recommenders: fit on ratings, rank items, save.
 
@@ -60,12 +62,7 @@ class RecommenderEstimator(BaseEstimator):
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> from aekit import EASE
-    >>> ratings = pd.DataFrame({"user": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4],
-    ...                         "item": ["a", "b", "c", "a", "b", "b", "c", "d", "a", "d"],
-    ...                         "rating": [5, 4, 4, 5, 4, 4, 5, 4, 4, 5]})
-    >>> rec = EASE(l2=1.0).fit(ratings)
+    %(fit_ease)s
     >>> rec.recommend(2, n=2).tolist()
     ['c', 'd']
     """
@@ -107,8 +104,7 @@ class RecommenderEstimator(BaseEstimator):
             A table with columns ``user_col``, ``item_col`` and ``rating_col``
             (extra columns are ignored), a CSV / Parquet path, or a dataset name
             (``"movielens-small"``).
-        y : None
-            Ignored (scikit-learn convention).
+        %(y_ignored)s
 
         Returns
         -------
@@ -124,12 +120,7 @@ class RecommenderEstimator(BaseEstimator):
 
         Examples
         --------
-        >>> import pandas as pd
-        >>> from aekit import EASE
-        >>> ratings = pd.DataFrame({"user": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4],
-        ...                         "item": ["a", "b", "c", "a", "b", "b", "c", "d", "a", "d"],
-        ...                         "rating": [5, 4, 4, 5, 4, 4, 5, 4, 4, 5]})
-        >>> rec = EASE(l2=1.0).fit(ratings)
+        %(fit_ease)s
         >>> rec.n_users_, rec.n_items_
         (4, 4)
         """
@@ -177,28 +168,19 @@ class RecommenderEstimator(BaseEstimator):
 
         Raises
         ------
-        ValueError
-            ``n`` is not a positive integer.
-        sklearn.exceptions.NotFittedError
-            When the recommender has not been fitted.
-        aekit.exceptions.DataError
-            No users, an unknown user id with no history, or a history with no
-            known item.
+        %(bad_n)s
+        %(not_fitted)s
+        %(bad_users)s
 
         Examples
         --------
-        >>> import pandas as pd
-        >>> from aekit import EASE
-        >>> ratings = pd.DataFrame({"user": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4],
-        ...                         "item": ["a", "b", "c", "a", "b", "b", "c", "d", "a", "d"],
-        ...                         "rating": [5, 4, 4, 5, 4, 4, 5, 4, 4, 5]})
-        >>> rec = EASE(l2=1.0).fit(ratings)
+        %(fit_ease)s
         >>> rec.recommend(["a", "b"], n=1).tolist()
         ['c']
         """
         return self.recommend_batch([user], n=n, exclude_seen=exclude_seen)[0]
 
-    def recommend_batch(self, users, n: int = 10, exclude_seen: bool = True) -> np.ndarray:
+    def recommend_batch(self, users, n: int = 10, exclude_seen: bool = True, return_scores: bool = False):
         """The ``n`` best item ids for many users at once, best first.
 
         Parameters
@@ -209,30 +191,25 @@ class RecommenderEstimator(BaseEstimator):
             How many items per user.
         exclude_seen : bool, default=True
             Leave out each user's own items.
+        return_scores : bool, default=False
+            Also return each listed item's score (as :meth:`scores` gives it).
 
         Returns
         -------
-        numpy.ndarray of shape (len(users), n)
+        items : numpy.ndarray of shape (len(users), n)
             Item ids, one row per user.
+        scores : numpy.ndarray of shape (len(users), n)
+            Only with ``return_scores=True``: the items' scores, highest first.
 
         Raises
         ------
-        ValueError
-            ``n`` is not a positive integer.
-        sklearn.exceptions.NotFittedError
-            When the recommender has not been fitted.
-        aekit.exceptions.DataError
-            No users, an unknown user id with no history, or a history with no
-            known item.
+        %(bad_n)s
+        %(not_fitted)s
+        %(bad_users)s
 
         Examples
         --------
-        >>> import pandas as pd
-        >>> from aekit import EASE
-        >>> ratings = pd.DataFrame({"user": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4],
-        ...                         "item": ["a", "b", "c", "a", "b", "b", "c", "d", "a", "d"],
-        ...                         "rating": [5, 4, 4, 5, 4, 4, 5, 4, 4, 5]})
-        >>> rec = EASE(l2=1.0).fit(ratings)
+        %(fit_ease)s
         >>> rec.recommend_batch([1, ["d"]], n=1).shape
         (2, 1)
         """
@@ -240,14 +217,16 @@ class RecommenderEstimator(BaseEstimator):
         if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
             raise DataError(f"n must be a positive integer, got {n!r}")
         rows, user_rows = self._input_rows(list(users))
-        top = []
+        top, top_scores = [], []
         for start in range(0, rows.shape[0], SCORE_BATCH):
             block = rows[start:start + SCORE_BATCH]
             scores = self._score_rows(block, user_rows[start:start + SCORE_BATCH])
             if exclude_seen:
                 scores[_nonzero_positions(block)] = -np.inf
             top.append(_top_n(scores, min(n, self.n_items_)))
-        return self.item_ids_[np.concatenate(top)]
+            top_scores.append(np.take_along_axis(scores, top[-1], axis=1))
+        items = self.item_ids_[np.concatenate(top)]
+        return (items, np.concatenate(top_scores)) if return_scores else items
 
     def scores(self, users) -> np.ndarray:
         """Scores of every item for each user id or history; higher is better.
@@ -264,20 +243,12 @@ class RecommenderEstimator(BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the recommender has not been fitted.
-        aekit.exceptions.DataError
-            No users, an unknown user id with no history, or a history with no
-            known item.
+        %(not_fitted)s
+        %(bad_users)s
 
         Examples
         --------
-        >>> import pandas as pd
-        >>> from aekit import EASE
-        >>> ratings = pd.DataFrame({"user": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4],
-        ...                         "item": ["a", "b", "c", "a", "b", "b", "c", "d", "a", "d"],
-        ...                         "rating": [5, 4, 4, 5, 4, 4, 5, 4, 4, 5]})
-        >>> rec = EASE(l2=1.0).fit(ratings)
+        %(fit_ease)s
         >>> rec.scores([1, 2]).shape
         (2, 4)
         """
@@ -337,8 +308,7 @@ class RecommenderEstimator(BaseEstimator):
 
         Parameters
         ----------
-        path : str or pathlib.Path
-            The file to write.
+        %(path_out)s
 
         Returns
         -------
@@ -347,17 +317,11 @@ class RecommenderEstimator(BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the recommender has not been fitted.
+        %(not_fitted)s
 
         Examples
         --------
-        >>> import pandas as pd
-        >>> from aekit import EASE
-        >>> ratings = pd.DataFrame({"user": [1, 1, 1, 2, 2, 3, 3, 3, 4, 4],
-        ...                         "item": ["a", "b", "c", "a", "b", "b", "c", "d", "a", "d"],
-        ...                         "rating": [5, 4, 4, 5, 4, 4, 5, 4, 4, 5]})
-        >>> rec = EASE(l2=1.0).fit(ratings)
+        %(fit_ease)s
         >>> import tempfile
         >>> from aekit import load
         >>> load(rec.save(f"{tempfile.mkdtemp()}/ease.safetensors")).recommend(2, n=2).tolist()
@@ -408,10 +372,17 @@ def _top_n(scores: np.ndarray, n: int) -> np.ndarray:
 
 class TrainedRecommender(RecommenderEstimator):
     """A recommender trained by :func:`aekit.training.fit_model`: it keeps the
-    per-epoch history, best epoch and early-stopping outcome, in the model file too."""
+    per-epoch history, best epoch and early-stopping outcome, in the model file too,
+    and checkpoints / resumes as the other gradient-trained families do
+    (``checkpoint_dir``, ``resume``, ``log_dir``)."""
 
     def _keep_training(self, result) -> None:
         self._training = result
+
+    def _training_files(self) -> dict[str, Any]:
+        """The checkpoint / resume / history settings for :class:`aekit.training.TrainConfig`,
+        as every gradient-trained family passes them (``aekit recommend train --resume``)."""
+        return {"checkpoint_dir": self.checkpoint_dir, "resume": self.resume, "log_dir": self.log_dir}
 
     def _after_fit(self) -> None:
         result = self._training
@@ -429,3 +400,75 @@ class TrainedRecommender(RecommenderEstimator):
         self.best_epoch_, self.n_epochs_ = int(fitted["best_epoch_"]), int(fitted["n_epochs_"])
         self.stopped_early_ = bool(fitted["stopped_early_"])
         return self
+
+
+# -- ids as a user types them (the CLI's text, a JSON body's values) ---------------------------------
+
+def typed_ids(values: list, known: np.ndarray, field: str, what: str) -> list:
+    """``values`` typed for ``field`` (an option or a request field) as the model's ids: numbers
+    when the model's ids are numbers, else text.
+
+    Parameters
+    ----------
+    values : list
+        The ids as given (text from a command line, or JSON numbers / strings).
+    known : numpy.ndarray
+        The model's ids (``user_ids_`` or ``item_ids_``).
+    field : str
+        Where the ids came from, for messages (``"--user"``, ``"items"``).
+    what : str
+        ``"user"`` or ``"item"``, for messages.
+
+    Returns
+    -------
+    list
+        The ids, of the model's id type.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        The model's ids are numbers and some values are not.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> typed_ids(["7", 8], np.array([7, 8, 9]), "--user", "user")
+    [7, 8]
+    >>> typed_ids([7], np.array(["a", "b"]), "items", "item")
+    ['7']
+    """
+    texts = [str(v) for v in values]
+    if known.dtype.kind not in "iuf":
+        return texts
+    bad = [t for t in texts if not _is_number(t)]
+    if bad:
+        raise DataError(f"{field}: {listed(bad)} {'is' if len(bad) == 1 else 'are'} not among this model's {what} "
+                        f"ids, which are numbers (like {listed(known[:3].tolist())})")
+    return [known.dtype.type(float(t)).item() for t in texts]
+
+
+def known_history(estimator: RecommenderEstimator, items: list, field: str) -> tuple[list, list]:
+    """The items of a new user's history that ``estimator`` knows, and the ones it does not.
+
+    Raises :class:`~aekit.exceptions.DataError` when it knows none of them (nothing to fold in).
+    """
+    known_ids = set(estimator.item_ids_.tolist())
+    unknown = [item for item in items if item not in known_ids]
+    if len(unknown) == len(items):
+        raise DataError(f"{field}: none of the items {listed(unknown)} is known to the model "
+                        f"(its item ids are like {listed(estimator.item_ids_[:3].tolist())})")
+    return [item for item in items if item in known_ids], unknown
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def listed(values: list) -> str:
+    """The first five of ``values``, for a message (``'a', 'b' and 3 more``)."""
+    shown = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in values[:5])
+    return shown + (f" and {len(values) - 5} more" if len(values) > 5 else "")

@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from aekit.data.blocks import BlockSource
 from aekit.exceptions import DataError
+from aekit._docs import fill_doc
 
 # Rows whose codes the Gaussian is fitted on. 10,000 rows estimate a 32-d mean to
 # 1% of a code's spread and each covariance entry to about 1.4% (sqrt(2 / n));
@@ -76,6 +77,7 @@ def moment_rows(rows, seed: int, limit: int | None = None):
         yield block
 
 
+@fill_doc
 class GaussianCodeSampler:
     """``sample(n)`` from N(mean, covariance) of the training codes (``code_mean_``, ``code_cov_``,
     fitted on at most ``CODE_MOMENT_ROWS`` of them, see :func:`moment_rows`)."""
@@ -106,24 +108,21 @@ class GaussianCodeSampler:
 
         Parameters
         ----------
-        n : int, default=1
-            How many rows.
+        %(n_rows)s
         random_state : int or None, default=None
             Seed of the draws (None: the estimator's ``random_state``, or 0); the
             same seed gives the same samples.
 
         Returns
         -------
-        numpy.ndarray of shape (n, n_features_in_)
-            The samples.
+        %(samples)s
 
         Raises
         ------
         ValueError
             ``n`` is not a positive integer, or the model file predates stored
             code distributions.
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
+        %(not_fitted)s
 
         Examples
         --------

@@ -24,11 +24,13 @@ from aekit.estimators.sampling import check_n_draws
 from aekit.exceptions import DataError
 from aekit.models.sequence import SequenceAutoencoderConfig
 from aekit.training import fit_model
+from aekit._docs import fill_doc
 
 SERIES_SCALINGS = ("auto", "standard", "none")  # "auto": per-channel standardisation
 PREDICT_SERIES = 512  # series per forward pass when predicting
 
 
+@fill_doc
 class SequenceEstimator(AutoencoderEstimator):
     """What the sequence estimators share: series validation, per-channel
     scaling, masked batches and outputs shaped like the input."""
@@ -39,35 +41,23 @@ class SequenceEstimator(AutoencoderEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_series, T, C) or (n_series, T), or list of arrays
-            Series: a 3-d array, a 2-d array for one channel, or a list of (T_i, C)
-            arrays of different lengths (padded and masked for you).
-        lengths : array-like of int, shape (n_series,), optional
-            Real steps of each row of a zero- or NaN-padded ``X``.
-        y : None
-            Ignored (scikit-learn convention).
+        %(X_series)s
+        %(lengths)s
+        %(y_ignored)s
 
         Returns
         -------
-        self
-            The fitted estimator.
+        %(self_fitted)s
 
         Raises
         ------
-        aekit.exceptions.DataError
-            NaN or inf inside a series, NaN padding without ``lengths``, or another
-            channel count than in ``fit``.
+        %(bad_series)s
         aekit.exceptions.TrainingDivergedError
             The loss became NaN or infinite.
 
         Examples
         --------
-        >>> import numpy as np
-        >>> from aekit import SequenceAutoencoder
-        >>> t = np.linspace(0, 6.28, 40)
-        >>> X = np.sin(t[None, :] + np.random.default_rng(0).uniform(0, 3, (64, 1)))
-        >>> ae = SequenceAutoencoder(encoder="gru", latent_dim=4, hidden=(16,), max_epochs=2,
-        ...                          random_state=0).fit(X)
+        %(fit_sequence_ae)s
         >>> ae.n_channels_
         1
         """
@@ -132,11 +122,8 @@ class SequenceEstimator(AutoencoderEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_series, T, C) or (n_series, T), or list of arrays
-            Series: a 3-d array, a 2-d array for one channel, or a list of (T_i, C)
-            arrays of different lengths (padded and masked for you).
-        lengths : array-like of int, shape (n_series,), optional
-            Real steps of each row of a zero- or NaN-padded ``X``.
+        %(X_series)s
+        %(lengths)s
 
         Returns
         -------
@@ -145,20 +132,12 @@ class SequenceEstimator(AutoencoderEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            NaN or inf inside a series, NaN padding without ``lengths``, or another
-            channel count than in ``fit``.
+        %(not_fitted)s
+        %(bad_series)s
 
         Examples
         --------
-        >>> import numpy as np
-        >>> from aekit import SequenceAutoencoder
-        >>> t = np.linspace(0, 6.28, 40)
-        >>> X = np.sin(t[None, :] + np.random.default_rng(0).uniform(0, 3, (64, 1)))
-        >>> ae = SequenceAutoencoder(encoder="gru", latent_dim=4, hidden=(16,), max_epochs=2,
-        ...                          random_state=0).fit(X)
+        %(fit_sequence_ae)s
         >>> ae.transform(X).shape
         (64, 4)
         """
@@ -170,11 +149,8 @@ class SequenceEstimator(AutoencoderEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_series, T, C) or (n_series, T), or list of arrays
-            Series: a 3-d array, a 2-d array for one channel, or a list of (T_i, C)
-            arrays of different lengths (padded and masked for you).
-        lengths : array-like of int, shape (n_series,), optional
-            Real steps of each row of a zero- or NaN-padded ``X``.
+        %(X_series)s
+        %(lengths)s
 
         Returns
         -------
@@ -183,20 +159,12 @@ class SequenceEstimator(AutoencoderEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            NaN or inf inside a series, NaN padding without ``lengths``, or another
-            channel count than in ``fit``.
+        %(not_fitted)s
+        %(bad_series)s
 
         Examples
         --------
-        >>> import numpy as np
-        >>> from aekit import SequenceAutoencoder
-        >>> t = np.linspace(0, 6.28, 40)
-        >>> X = np.sin(t[None, :] + np.random.default_rng(0).uniform(0, 3, (64, 1)))
-        >>> ae = SequenceAutoencoder(encoder="gru", latent_dim=4, hidden=(16,), max_epochs=2,
-        ...                          random_state=0).fit(X)
+        %(fit_sequence_ae)s
         >>> ae.reconstruct(X[:3]).shape
         (3, 40)
         """
@@ -222,8 +190,7 @@ class SequenceEstimator(AutoencoderEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
+        %(not_fitted)s
         aekit.exceptions.DataError
             ``Z`` does not have ``latent_dim`` columns.
         ValueError
@@ -231,12 +198,7 @@ class SequenceEstimator(AutoencoderEstimator):
 
         Examples
         --------
-        >>> import numpy as np
-        >>> from aekit import SequenceAutoencoder
-        >>> t = np.linspace(0, 6.28, 40)
-        >>> X = np.sin(t[None, :] + np.random.default_rng(0).uniform(0, 3, (64, 1)))
-        >>> ae = SequenceAutoencoder(encoder="gru", latent_dim=4, hidden=(16,), max_epochs=2,
-        ...                          random_state=0).fit(X)
+        %(fit_sequence_ae)s
         >>> ae.inverse_transform(ae.transform(X[:2]), length=10).shape
         (2, 10, 1)
         """
@@ -255,11 +217,8 @@ class SequenceEstimator(AutoencoderEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_series, T, C) or (n_series, T), or list of arrays
-            Series: a 3-d array, a 2-d array for one channel, or a list of (T_i, C)
-            arrays of different lengths (padded and masked for you).
-        lengths : array-like of int, shape (n_series,), optional
-            Real steps of each row of a zero- or NaN-padded ``X``.
+        %(X_series)s
+        %(lengths)s
 
         Returns
         -------
@@ -268,20 +227,12 @@ class SequenceEstimator(AutoencoderEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            NaN or inf inside a series, NaN padding without ``lengths``, or another
-            channel count than in ``fit``.
+        %(not_fitted)s
+        %(bad_series)s
 
         Examples
         --------
-        >>> import numpy as np
-        >>> from aekit import SequenceAutoencoder
-        >>> t = np.linspace(0, 6.28, 40)
-        >>> X = np.sin(t[None, :] + np.random.default_rng(0).uniform(0, 3, (64, 1)))
-        >>> ae = SequenceAutoencoder(encoder="gru", latent_dim=4, hidden=(16,), max_epochs=2,
-        ...                          random_state=0).fit(X)
+        %(fit_sequence_ae)s
         >>> ae.reconstruction_error(X).shape
         (64,)
         """
@@ -293,11 +244,8 @@ class SequenceEstimator(AutoencoderEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_series, T, C) or (n_series, T), or list of arrays
-            Series: a 3-d array, a 2-d array for one channel, or a list of (T_i, C)
-            arrays of different lengths (padded and masked for you).
-        lengths : array-like of int, shape (n_series,), optional
-            Real steps of each row of a zero- or NaN-padded ``X``.
+        %(X_series)s
+        %(lengths)s
 
         Returns
         -------
@@ -306,20 +254,12 @@ class SequenceEstimator(AutoencoderEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            NaN or inf inside a series, NaN padding without ``lengths``, or another
-            channel count than in ``fit``.
+        %(not_fitted)s
+        %(bad_series)s
 
         Examples
         --------
-        >>> import numpy as np
-        >>> from aekit import SequenceAutoencoder
-        >>> t = np.linspace(0, 6.28, 40)
-        >>> X = np.sin(t[None, :] + np.random.default_rng(0).uniform(0, 3, (64, 1)))
-        >>> ae = SequenceAutoencoder(encoder="gru", latent_dim=4, hidden=(16,), max_epochs=2,
-        ...                          random_state=0).fit(X)
+        %(fit_sequence_ae)s
         >>> bool((ae.score_samples(X) == ae.reconstruction_error(X)).all())
         True
         """
@@ -330,11 +270,8 @@ class SequenceEstimator(AutoencoderEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_series, T, C) or (n_series, T), or list of arrays
-            Series: a 3-d array, a 2-d array for one channel, or a list of (T_i, C)
-            arrays of different lengths (padded and masked for you).
-        lengths : array-like of int, shape (n_series,), optional
-            Real steps of each row of a zero- or NaN-padded ``X``.
+        %(X_series)s
+        %(lengths)s
 
         Returns
         -------
@@ -343,20 +280,12 @@ class SequenceEstimator(AutoencoderEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            NaN or inf inside a series, NaN padding without ``lengths``, or another
-            channel count than in ``fit``.
+        %(not_fitted)s
+        %(bad_series)s
 
         Examples
         --------
-        >>> import numpy as np
-        >>> from aekit import SequenceAutoencoder
-        >>> t = np.linspace(0, 6.28, 40)
-        >>> X = np.sin(t[None, :] + np.random.default_rng(0).uniform(0, 3, (64, 1)))
-        >>> ae = SequenceAutoencoder(encoder="gru", latent_dim=4, hidden=(16,), max_epochs=2,
-        ...                          random_state=0).fit(X)
+        %(fit_sequence_ae)s
         >>> ae.score_steps(X[:2]).shape
         (2, 40)
         """
@@ -408,6 +337,7 @@ def _pad_steps(values: np.ndarray, steps: int) -> np.ndarray:
     return np.pad(values, pad)
 
 
+@fill_doc
 class SequenceAutoencoder(SequenceEstimator):
     """An autoencoder for time series with an LSTM, GRU, 1-D convolution or
     self-attention encoder and a matching decoder.
@@ -467,22 +397,15 @@ class SequenceAutoencoder(SequenceEstimator):
 
     Raises
     ------
-    ValueError
-        From ``fit``: a parameter outside its allowed values.
+    %(bad_param)s
     aekit.exceptions.DataError
         NaN or inf inside a series, NaN padding without ``lengths``, a ragged
         table without a length column, or another channel count than in ``fit``.
-    aekit.exceptions.TrainingDivergedError
-        From ``fit``: the loss became NaN or infinite.
+    %(diverged)s
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from aekit import SequenceAutoencoder
-    >>> t = np.linspace(0, 6.28, 40)
-    >>> X = np.sin(t[None, :] + np.random.default_rng(0).uniform(0, 3, (64, 1)))
-    >>> ae = SequenceAutoencoder(encoder="gru", latent_dim=4, hidden=(16,), max_epochs=2,
-    ...                          random_state=0).fit(X)
+    %(fit_sequence_ae)s
     >>> ae.transform(X[:3]).shape, ae.reconstruct(X[:3]).shape
     ((3, 4), (3, 40))
     """
@@ -505,6 +428,7 @@ class SequenceAutoencoder(SequenceEstimator):
             noise=self.noise, noise_level=self.noise_level)
 
 
+@fill_doc
 class SequenceVAE(SequenceAutoencoder):
     """A variational autoencoder for time series: the encoders of
     :class:`SequenceAutoencoder` give a Gaussian posterior q(z | x) (the shared
@@ -536,21 +460,15 @@ class SequenceVAE(SequenceAutoencoder):
 
     Raises
     ------
-    ValueError
-        From ``fit``: a parameter outside its allowed values.
+    %(bad_param)s
     aekit.exceptions.DataError
         NaN or inf inside a series, NaN padding without ``lengths``, a ragged
         table without a length column, or another channel count than in ``fit``.
-    aekit.exceptions.TrainingDivergedError
-        From ``fit``: the loss became NaN or infinite.
+    %(diverged)s
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from aekit import SequenceVAE
-    >>> t = np.linspace(0, 6.28, 40)
-    >>> X = np.sin(t[None, :] + np.random.default_rng(0).uniform(0, 3, (64, 1)))
-    >>> vae = SequenceVAE(encoder="gru", latent_dim=2, hidden=(16,), max_epochs=2, random_state=0).fit(X)
+    %(fit_sequence_vae)s
     >>> vae.sample(3, length=50, random_state=0).shape
     (3, 50, 1)
     """
@@ -585,11 +503,8 @@ class SequenceVAE(SequenceAutoencoder):
 
         Parameters
         ----------
-        X : array-like of shape (n_series, T, C) or (n_series, T), or list of arrays
-            Series: a 3-d array, a 2-d array for one channel, or a list of (T_i, C)
-            arrays of different lengths (padded and masked for you).
-        lengths : array-like of int, shape (n_series,), optional
-            Real steps of each row of a zero- or NaN-padded ``X``.
+        %(X_series)s
+        %(lengths)s
 
         Returns
         -------
@@ -598,19 +513,12 @@ class SequenceVAE(SequenceAutoencoder):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            NaN or inf inside a series, NaN padding without ``lengths``, or another
-            channel count than in ``fit``.
+        %(not_fitted)s
+        %(bad_series)s
 
         Examples
         --------
-        >>> import numpy as np
-        >>> from aekit import SequenceVAE
-        >>> t = np.linspace(0, 6.28, 40)
-        >>> X = np.sin(t[None, :] + np.random.default_rng(0).uniform(0, 3, (64, 1)))
-        >>> vae = SequenceVAE(encoder="gru", latent_dim=2, hidden=(16,), max_epochs=2, random_state=0).fit(X)
+        %(fit_sequence_vae)s
         >>> vae.elbo(X[:3]).shape
         (3,)
         """
@@ -621,11 +529,8 @@ class SequenceVAE(SequenceAutoencoder):
 
         Parameters
         ----------
-        X : array-like of shape (n_series, T, C) or (n_series, T), or list of arrays
-            Series: a 3-d array, a 2-d array for one channel, or a list of (T_i, C)
-            arrays of different lengths (padded and masked for you).
-        lengths : array-like of int, shape (n_series,), optional
-            Real steps of each row of a zero- or NaN-padded ``X``.
+        %(X_series)s
+        %(lengths)s
 
         Returns
         -------
@@ -634,19 +539,12 @@ class SequenceVAE(SequenceAutoencoder):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            NaN or inf inside a series, NaN padding without ``lengths``, or another
-            channel count than in ``fit``.
+        %(not_fitted)s
+        %(bad_series)s
 
         Examples
         --------
-        >>> import numpy as np
-        >>> from aekit import SequenceVAE
-        >>> t = np.linspace(0, 6.28, 40)
-        >>> X = np.sin(t[None, :] + np.random.default_rng(0).uniform(0, 3, (64, 1)))
-        >>> vae = SequenceVAE(encoder="gru", latent_dim=2, hidden=(16,), max_epochs=2, random_state=0).fit(X)
+        %(fit_sequence_vae)s
         >>> bool((vae.score_samples(X[:3]) == -vae.elbo(X[:3])).all())
         True
         """
@@ -662,8 +560,7 @@ class SequenceVAE(SequenceAutoencoder):
             How many series.
         length : int, optional
             Steps of each series (default: the training length).
-        random_state : int or None, default=None
-            Seed of the draws (None: the estimator's ``random_state``, or 0).
+        %(random_state_draws)s
 
         Returns
         -------
@@ -672,18 +569,13 @@ class SequenceVAE(SequenceAutoencoder):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
+        %(not_fitted)s
         ValueError
             ``n`` is below 1.
 
         Examples
         --------
-        >>> import numpy as np
-        >>> from aekit import SequenceVAE
-        >>> t = np.linspace(0, 6.28, 40)
-        >>> X = np.sin(t[None, :] + np.random.default_rng(0).uniform(0, 3, (64, 1)))
-        >>> vae = SequenceVAE(encoder="gru", latent_dim=2, hidden=(16,), max_epochs=2, random_state=0).fit(X)
+        %(fit_sequence_vae)s
         >>> vae.sample(3, length=50, random_state=0).shape
         (3, 50, 1)
         """

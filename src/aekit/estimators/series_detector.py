@@ -27,10 +27,12 @@ from aekit.data.series import flagged_segments, sliding_windows, windows_to_step
 from aekit.detection.thresholds import compute_threshold, resolve_threshold_rule
 from aekit.estimators.params import store_params
 from aekit.exceptions import DataError
+from aekit._docs import fill_doc
 
 LOG_SCALE_RULES = ("auto", "iqr")  # rules on spread: applied to log scores
 
 
+@fill_doc
 class SeriesAnomalyDetector(BaseEstimator):
     """Per-time-step anomaly scores and flagged segments for a long series.
 
@@ -81,9 +83,7 @@ class SeriesAnomalyDetector(BaseEstimator):
     ------
     ValueError
         From ``fit``: an unknown preset or threshold rule.
-    aekit.exceptions.DataError
-        A series shorter than ``window``, NaN or inf values, or another
-        channel count than in ``fit``.
+    %(bad_windows)s
 
     Examples
     --------
@@ -114,8 +114,7 @@ class SeriesAnomalyDetector(BaseEstimator):
 
         Parameters
         ----------
-        series : array-like of shape (T,) or (T, C)
-            One long series.
+        %(long_series)s
         y : None
             Ignored.
 
@@ -128,16 +127,11 @@ class SeriesAnomalyDetector(BaseEstimator):
         ------
         ValueError
             An unknown preset or threshold rule.
-        aekit.exceptions.DataError
-            A series shorter than ``window``, NaN or inf values, or another
-            channel count than in ``fit``.
+        %(bad_windows)s
 
         Examples
         --------
-        >>> import numpy as np
-        >>> from aekit import SeriesAnomalyDetector
-        >>> series = np.sin(2 * np.pi * np.arange(2000) / 50)
-        >>> det = SeriesAnomalyDetector(window=50, stride=10, max_epochs=2, random_state=0).fit(series[:1500])
+        %(fit_series_detector)s
         >>> det.train_scores_.shape
         (1500,)
         """
@@ -162,8 +156,7 @@ class SeriesAnomalyDetector(BaseEstimator):
 
         Parameters
         ----------
-        series : array-like of shape (T,) or (T, C)
-            One long series.
+        %(long_series)s
 
         Returns
         -------
@@ -172,18 +165,12 @@ class SeriesAnomalyDetector(BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the detector has not been fitted.
-        aekit.exceptions.DataError
-            A series shorter than ``window``, NaN or inf values, or another
-            channel count than in ``fit``.
+        %(not_fitted)s
+        %(bad_windows)s
 
         Examples
         --------
-        >>> import numpy as np
-        >>> from aekit import SeriesAnomalyDetector
-        >>> series = np.sin(2 * np.pi * np.arange(2000) / 50)
-        >>> det = SeriesAnomalyDetector(window=50, stride=10, max_epochs=2, random_state=0).fit(series[:1500])
+        %(fit_series_detector)s
         >>> det.step_errors(series).shape
         (2000,)
         """
@@ -200,8 +187,7 @@ class SeriesAnomalyDetector(BaseEstimator):
 
         Parameters
         ----------
-        series : array-like of shape (T,) or (T, C)
-            One long series.
+        %(long_series)s
 
         Returns
         -------
@@ -210,18 +196,12 @@ class SeriesAnomalyDetector(BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the detector has not been fitted.
-        aekit.exceptions.DataError
-            A series shorter than ``window``, NaN or inf values, or another
-            channel count than in ``fit``.
+        %(not_fitted)s
+        %(bad_windows)s
 
         Examples
         --------
-        >>> import numpy as np
-        >>> from aekit import SeriesAnomalyDetector
-        >>> series = np.sin(2 * np.pi * np.arange(2000) / 50)
-        >>> det = SeriesAnomalyDetector(window=50, stride=10, max_epochs=2, random_state=0).fit(series[:1500])
+        %(fit_series_detector)s
         >>> det.score_steps(series).shape
         (2000,)
         """
@@ -233,8 +213,7 @@ class SeriesAnomalyDetector(BaseEstimator):
 
         Parameters
         ----------
-        series : array-like of shape (T,) or (T, C)
-            One long series.
+        %(long_series)s
 
         Returns
         -------
@@ -243,18 +222,12 @@ class SeriesAnomalyDetector(BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the detector has not been fitted.
-        aekit.exceptions.DataError
-            A series shorter than ``window``, NaN or inf values, or another
-            channel count than in ``fit``.
+        %(not_fitted)s
+        %(bad_windows)s
 
         Examples
         --------
-        >>> import numpy as np
-        >>> from aekit import SeriesAnomalyDetector
-        >>> series = np.sin(2 * np.pi * np.arange(2000) / 50)
-        >>> det = SeriesAnomalyDetector(window=50, stride=10, max_epochs=2, random_state=0).fit(series[:1500])
+        %(fit_series_detector)s
         >>> det.predict(series).shape
         (2000,)
         """
@@ -265,8 +238,7 @@ class SeriesAnomalyDetector(BaseEstimator):
 
         Parameters
         ----------
-        series : array-like of shape (T,) or (T, C)
-            One long series.
+        %(long_series)s
 
         Returns
         -------
@@ -275,18 +247,12 @@ class SeriesAnomalyDetector(BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the detector has not been fitted.
-        aekit.exceptions.DataError
-            A series shorter than ``window``, NaN or inf values, or another
-            channel count than in ``fit``.
+        %(not_fitted)s
+        %(bad_windows)s
 
         Examples
         --------
-        >>> import numpy as np
-        >>> from aekit import SeriesAnomalyDetector
-        >>> series = np.sin(2 * np.pi * np.arange(2000) / 50)
-        >>> det = SeriesAnomalyDetector(window=50, stride=10, max_epochs=2, random_state=0).fit(series[:1500])
+        %(fit_series_detector)s
         >>> all(start < end for start, end in det.segments(series))
         True
         """
@@ -301,25 +267,19 @@ class SeriesAnomalyDetector(BaseEstimator):
 
         Parameters
         ----------
-        path : str or pathlib.Path
-            The file to write.
+        %(path_out)s
 
         Returns
         -------
-        pathlib.Path
-            The file written.
+        %(file_written)s
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the detector has not been fitted.
+        %(not_fitted)s
 
         Examples
         --------
-        >>> import numpy as np
-        >>> from aekit import SeriesAnomalyDetector
-        >>> series = np.sin(2 * np.pi * np.arange(2000) / 50)
-        >>> det = SeriesAnomalyDetector(window=50, stride=10, max_epochs=2, random_state=0).fit(series[:1500])
+        %(fit_series_detector)s
         >>> import tempfile
         >>> from aekit import load
         >>> same = load(det.save(f"{tempfile.mkdtemp()}/series.safetensors"))

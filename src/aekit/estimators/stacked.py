@@ -22,12 +22,14 @@ from aekit.estimators.params import store_params
 from aekit.exceptions import CheckpointError, DataError
 from aekit.models import AutoencoderConfig, AutoencoderStack, StackedConfig
 from aekit.training import TrainConfig, TrainResult, fit_model
+from aekit._docs import fill_doc
 
 # Options of the dense family that each layer takes, shared or per layer (``layer_params``).
 LAYER_OPTIONS = ("activation", "loss", "tied", "noise", "noise_level", "sparsity", "sparsity_weight",
                  "sparsity_target", "contractive_weight")
 
 
+@fill_doc
 class _StackedEstimator(AutoencoderEstimator):
     """Fitting shared by the unsupervised and supervised stacks; subclasses
     say how ``y`` becomes training targets (``_targets``)."""
@@ -137,8 +139,7 @@ class _StackedEstimator(AutoencoderEstimator):
 
         Returns
         -------
-        self
-            The fitted estimator.
+        %(self_fitted)s
 
         Raises
         ------
@@ -152,11 +153,7 @@ class _StackedEstimator(AutoencoderEstimator):
 
         Examples
         --------
-        >>> from aekit import StackedAutoencoderClassifier
-        >>> from aekit.data import load_dataset
-        >>> data = load_dataset("digits")
-        >>> clf = StackedAutoencoderClassifier(hidden=(32, 16), pretrain_epochs=1, max_epochs=2,
-        ...                                    random_state=0).fit(data.X_train, data.y_train)
+        %(fit_sae_classifier)s
         >>> clf.layer_sizes()
         (32, 16)
         """
@@ -285,6 +282,7 @@ def _encoded(layer: torch.nn.Module, X: np.ndarray) -> np.ndarray:
     return np.concatenate(parts)
 
 
+@fill_doc
 class StackedAutoencoder(_StackedEstimator):
     """A stack of dense autoencoders, pretrained greedily layer by layer and
     optionally fine-tuned end to end as a deep autoencoder.
@@ -359,13 +357,7 @@ class StackedAutoencoder(_StackedEstimator):
 
     Raises
     ------
-    ValueError
-        From ``fit``: a parameter outside its allowed values.
-    aekit.exceptions.DataError
-        From ``fit`` and every method taking data: empty or non-numeric data,
-        NaN or infinite values, or another number of features than in ``fit``.
-    aekit.exceptions.TrainingDivergedError
-        From ``fit``: the loss became NaN or infinite.
+    %(fit_errors)s
     aekit.exceptions.CheckpointError
         From ``fit`` with ``resume=True``: a phase's checkpoint no longer fits its settings or input.
 
@@ -395,6 +387,7 @@ def _check_y(y, n_rows: int, estimator: str) -> np.ndarray:
     return y
 
 
+@fill_doc
 class StackedAutoencoderClassifier(ClassifierMixin, _StackedEstimator):
     """A stacked autoencoder with a softmax head: greedy layer-wise
     pretraining, then supervised fine-tuning of the whole network
@@ -406,14 +399,7 @@ class StackedAutoencoderClassifier(ClassifierMixin, _StackedEstimator):
 
     Parameters
     ----------
-    fine_tune : bool, default=True
-        False keeps the pretrained layers frozen and trains only the head
-        (frozen features).
-    pretrain : bool, default=True
-        False trains the same network from random initialisation (an MLP).
-    max_epochs, patience : int
-        Apply to the supervised phase, with early stopping on the
-        cross-entropy of a validation split.
+    %(supervised_stack)s
 
     Attributes
     ----------
@@ -423,13 +409,7 @@ class StackedAutoencoderClassifier(ClassifierMixin, _StackedEstimator):
 
     Raises
     ------
-    ValueError
-        From ``fit``: a parameter outside its allowed values.
-    aekit.exceptions.DataError
-        From ``fit`` and every method taking data: empty or non-numeric data,
-        NaN or infinite values, or another number of features than in ``fit``.
-    aekit.exceptions.TrainingDivergedError
-        From ``fit``: the loss became NaN or infinite.
+    %(fit_errors)s
     aekit.exceptions.CheckpointError
         From ``fit`` with ``resume=True``: a phase's checkpoint no longer fits its settings or input.
 
@@ -465,8 +445,7 @@ class StackedAutoencoderClassifier(ClassifierMixin, _StackedEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or DataFrame
-            Rows with the features seen in ``fit``.
+        %(X_features)s
 
         Returns
         -------
@@ -475,18 +454,12 @@ class StackedAutoencoderClassifier(ClassifierMixin, _StackedEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            A wrong number of features, other columns than in ``fit``, or NaN values.
+        %(not_fitted)s
+        %(bad_rows)s
 
         Examples
         --------
-        >>> from aekit import StackedAutoencoderClassifier
-        >>> from aekit.data import load_dataset
-        >>> data = load_dataset("digits")
-        >>> clf = StackedAutoencoderClassifier(hidden=(32, 16), pretrain_epochs=1, max_epochs=2,
-        ...                                    random_state=0).fit(data.X_train, data.y_train)
+        %(fit_sae_classifier)s
         >>> clf.predict_proba(data.X_test).shape
         (360, 10)
         """
@@ -499,8 +472,7 @@ class StackedAutoencoderClassifier(ClassifierMixin, _StackedEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or DataFrame
-            Rows with the features seen in ``fit``.
+        %(X_features)s
 
         Returns
         -------
@@ -509,18 +481,12 @@ class StackedAutoencoderClassifier(ClassifierMixin, _StackedEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            A wrong number of features, other columns than in ``fit``, or NaN values.
+        %(not_fitted)s
+        %(bad_rows)s
 
         Examples
         --------
-        >>> from aekit import StackedAutoencoderClassifier
-        >>> from aekit.data import load_dataset
-        >>> data = load_dataset("digits")
-        >>> clf = StackedAutoencoderClassifier(hidden=(32, 16), pretrain_epochs=1, max_epochs=2,
-        ...                                    random_state=0).fit(data.X_train, data.y_train)
+        %(fit_sae_classifier)s
         >>> set(clf.predict(data.X_test)) <= set(clf.classes_)
         True
         """
@@ -538,12 +504,18 @@ class StackedAutoencoderClassifier(ClassifierMixin, _StackedEstimator):
         return self
 
 
+@fill_doc
 class StackedAutoencoderRegressor(RegressorMixin, _StackedEstimator):
     """A stacked autoencoder with a linear head: greedy layer-wise
     pretraining, then supervised fine-tuning on the mean squared error of
     the (standardised) targets.
 
-    The parameters are those of :class:`StackedAutoencoderClassifier`.
+    The parameters are those of :class:`StackedAutoencoder`; three of them
+    act differently here.
+
+    Parameters
+    ----------
+    %(supervised_stack)s
 
     Attributes
     ----------
@@ -553,13 +525,7 @@ class StackedAutoencoderRegressor(RegressorMixin, _StackedEstimator):
 
     Raises
     ------
-    ValueError
-        From ``fit``: a parameter outside its allowed values.
-    aekit.exceptions.DataError
-        From ``fit`` and every method taking data: empty or non-numeric data,
-        NaN or infinite values, or another number of features than in ``fit``.
-    aekit.exceptions.TrainingDivergedError
-        From ``fit``: the loss became NaN or infinite.
+    %(fit_errors)s
     aekit.exceptions.CheckpointError
         From ``fit`` with ``resume=True``: a phase's checkpoint no longer fits its settings or input.
 
@@ -601,8 +567,7 @@ class StackedAutoencoderRegressor(RegressorMixin, _StackedEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or DataFrame
-            Rows with the features seen in ``fit``.
+        %(X_features)s
 
         Returns
         -------
@@ -611,10 +576,8 @@ class StackedAutoencoderRegressor(RegressorMixin, _StackedEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            A wrong number of features, other columns than in ``fit``, or NaN values.
+        %(not_fitted)s
+        %(bad_rows)s
 
         Examples
         --------

@@ -16,11 +16,13 @@ from aekit.estimators.params import store_params
 from aekit.estimators.sampling import check_n_draws, seed_of
 from aekit.exceptions import DataError
 from aekit.models import VAEConfig
+from aekit._docs import fill_doc
 
 # Rows per importance-sampling pass: k samples of each are decoded in chunks.
 LIKELIHOOD_BATCH = 256
 
 
+@fill_doc
 class VAE(ImageInputMixin, AutoencoderEstimator):
     """A variational autoencoder: dense or convolutional, VAE or beta-VAE.
 
@@ -72,13 +74,7 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
 
     Raises
     ------
-    ValueError
-        From ``fit``: a parameter outside its allowed values.
-    aekit.exceptions.DataError
-        From ``fit`` and every method taking data: empty or non-numeric data,
-        NaN or infinite values, or another number of features (or image size) than in ``fit``.
-    aekit.exceptions.TrainingDivergedError
-        From ``fit``: the loss became NaN or infinite.
+    %(fit_errors_images)s
     aekit.exceptions.DataError
         Also from ``fit`` with ``likelihood="bernoulli"``: values outside [0, 1] after scaling.
 
@@ -155,8 +151,7 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows (or images) as in ``fit``.
+        %(X_rows)s
         n_samples : int, default=1
             Draws z ~ q(z | x) per sample.
         random_state : int or None, default=None
@@ -170,20 +165,13 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
 
         Raises
         ------
-        ValueError
-            ``n_samples`` is not a positive integer.
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            A wrong number of features, NaN values, or (Bernoulli likelihood)
-            values outside [0, 1] after scaling.
+        %(bad_n_samples)s
+        %(not_fitted)s
+        %(bad_vae_rows)s
 
         Examples
         --------
-        >>> from aekit import VAE
-        >>> from aekit.data import load_dataset
-        >>> data = load_dataset("digits")
-        >>> vae = VAE(latent_dim=4, hidden=(32,), max_epochs=2, random_state=0).fit(data.X_train)
+        %(fit_vae)s
         >>> vae.elbo(data.X_test[:5]).shape
         (5,)
         """
@@ -204,8 +192,7 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows (or images) as in ``fit``.
+        %(X_rows)s
         n_samples : int, default=10
             Draws z ~ q(z | x) per sample.
         random_state : int or None, default=None
@@ -219,20 +206,13 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
 
         Raises
         ------
-        ValueError
-            ``n_samples`` is not a positive integer.
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            A wrong number of features, NaN values, or (Bernoulli likelihood)
-            values outside [0, 1] after scaling.
+        %(bad_n_samples)s
+        %(not_fitted)s
+        %(bad_vae_rows)s
 
         Examples
         --------
-        >>> from aekit import VAE
-        >>> from aekit.data import load_dataset
-        >>> data = load_dataset("digits")
-        >>> vae = VAE(latent_dim=4, hidden=(32,), max_epochs=2, random_state=0).fit(data.X_train)
+        %(fit_vae)s
         >>> bool((vae.reconstruction_log_prob(data.X_test[:5]) >= vae.elbo(data.X_test[:5], n_samples=10)).all())
         True
         """
@@ -246,8 +226,7 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows (or images) as in ``fit``.
+        %(X_rows)s
         n_samples : int, default=1000
             Draws z ~ q(z | x) per sample.
         random_state : int or None, default=None
@@ -261,20 +240,13 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
 
         Raises
         ------
-        ValueError
-            ``n_samples`` is not a positive integer.
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            A wrong number of features, NaN values, or (Bernoulli likelihood)
-            values outside [0, 1] after scaling.
+        %(bad_n_samples)s
+        %(not_fitted)s
+        %(bad_vae_rows)s
 
         Examples
         --------
-        >>> from aekit import VAE
-        >>> from aekit.data import load_dataset
-        >>> data = load_dataset("digits")
-        >>> vae = VAE(latent_dim=4, hidden=(32,), max_epochs=2, random_state=0).fit(data.X_train)
+        %(fit_vae)s
         >>> vae.log_likelihood(data.X_test[:5], n_samples=100).shape
         (5,)
         """
@@ -289,8 +261,7 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows (or images) as in ``fit``.
+        %(X_rows)s
 
         Returns
         -------
@@ -299,18 +270,12 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            A wrong number of features, NaN values, or (Bernoulli likelihood)
-            values outside [0, 1] after scaling.
+        %(not_fitted)s
+        %(bad_vae_rows)s
 
         Examples
         --------
-        >>> from aekit import VAE
-        >>> from aekit.data import load_dataset
-        >>> data = load_dataset("digits")
-        >>> vae = VAE(latent_dim=4, hidden=(32,), max_epochs=2, random_state=0).fit(data.X_train)
+        %(fit_vae)s
         >>> bool((vae.score_samples(data.X_test[:5]) == -vae.elbo(data.X_test[:5])).all())
         True
         """
@@ -322,10 +287,8 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
 
         Parameters
         ----------
-        n : int, default=1
-            How many rows.
-        random_state : int or None, default=None
-            Seed of the draws (None: the estimator's ``random_state``, or 0).
+        %(n_rows)s
+        %(random_state_draws)s
 
         Returns
         -------
@@ -334,17 +297,12 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
 
         Raises
         ------
-        ValueError
-            ``n`` is not a positive integer.
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
+        %(bad_n)s
+        %(not_fitted)s
 
         Examples
         --------
-        >>> from aekit import VAE
-        >>> from aekit.data import load_dataset
-        >>> data = load_dataset("digits")
-        >>> vae = VAE(latent_dim=4, hidden=(32,), max_epochs=2, random_state=0).fit(data.X_train)
+        %(fit_vae)s
         >>> vae.sample(3, random_state=0).shape
         (3, 64)
         """
@@ -376,18 +334,12 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
         ------
         ValueError
             ``steps`` is not an integer >= 2.
-        sklearn.exceptions.NotFittedError
-            When the model has not been fitted.
-        aekit.exceptions.DataError
-            A wrong number of features, NaN values, or (Bernoulli likelihood)
-            values outside [0, 1] after scaling.
+        %(not_fitted)s
+        %(bad_vae_rows)s
 
         Examples
         --------
-        >>> from aekit import VAE
-        >>> from aekit.data import load_dataset
-        >>> data = load_dataset("digits")
-        >>> vae = VAE(latent_dim=4, hidden=(32,), max_epochs=2, random_state=0).fit(data.X_train)
+        %(fit_vae)s
         >>> vae.interpolate(data.X_test[0], data.X_test[1], steps=5).shape
         (5, 64)
         """

@@ -15,6 +15,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from sklearn.metrics.cluster import contingency_matrix
 
 from aekit.exceptions import DataError
+from aekit._docs import fill_doc
 
 
 def _labels(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
@@ -25,9 +26,24 @@ def _labels(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
     return y_true, y_pred
 
 
+@fill_doc
 def cluster_to_class(y_true, y_pred) -> dict:
     """The Hungarian matching: cluster label -> class label (clusters beyond the
     number of classes, or the reverse, stay unmatched and are left out).
+
+    Parameters
+    ----------
+    %(cluster_labels)s
+
+    Returns
+    -------
+    dict
+        Cluster label -> the class it is matched with (the matching that
+        agrees on the most samples).
+
+    Raises
+    ------
+    %(bad_cluster_labels)s
 
     Examples
     --------
@@ -41,15 +57,13 @@ def cluster_to_class(y_true, y_pred) -> dict:
     return {clusters[c].item(): classes[r].item() for r, c in zip(rows, cols)}
 
 
+@fill_doc
 def clustering_accuracy(y_true, y_pred) -> float:
     """Share of samples whose cluster's matched class is their class (ACC).
 
     Parameters
     ----------
-    y_true : array-like of shape (n_samples,)
-        Known classes.
-    y_pred : array-like of shape (n_samples,)
-        Cluster labels (any integers or strings).
+    %(cluster_labels)s
 
     Returns
     -------
@@ -57,8 +71,7 @@ def clustering_accuracy(y_true, y_pred) -> float:
 
     Raises
     ------
-    DataError
-        When the two differ in length or are empty.
+    %(bad_cluster_labels)s
 
     Examples
     --------
@@ -71,8 +84,17 @@ def clustering_accuracy(y_true, y_pred) -> float:
     return float(table[rows, cols].sum() / len(y_true))
 
 
+@fill_doc
 def clustering_metrics(y_true, y_pred) -> dict[str, float]:
     """ACC (Hungarian), NMI and ARI of cluster labels against known classes.
+
+    Parameters
+    ----------
+    %(cluster_labels)s
+
+    Raises
+    ------
+    %(bad_cluster_labels)s
 
     Returns
     -------

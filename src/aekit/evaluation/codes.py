@@ -116,11 +116,36 @@ def _silhouette(Z: np.ndarray, y: np.ndarray, random_state) -> float:
 def pca_baseline(X_train, X_test, n_components: int, random_state=0) -> dict:
     """PCA with as many components as a model's code, for a fair comparison.
 
+    Parameters
+    ----------
+    X_train, X_test : array-like of shape (n_samples, n_features)
+        PCA is fitted on ``X_train``; both are encoded.
+    n_components : int
+        The code size to match, in [1, min(X_train.shape)].
+    random_state : int, default=0
+        Seed of PCA's randomised solver (used on large inputs).
+
     Returns
     -------
     dict
         ``"Z_train"``, ``"Z_test"`` (codes), ``"X_test_rec"`` (reconstruction
         of ``X_test``) and ``"model"`` (the fitted ``sklearn.decomposition.PCA``).
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        Train and test of different widths, or ``n_components`` out of range.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> X = load_digits().data / 16
+    >>> base = pca_baseline(X[:1000], X[1000:], n_components=8)
+    >>> base["Z_test"].shape, bool(((base["X_test_rec"] - X[1000:]) ** 2).mean() < X[1000:].var())
+    ((797, 8), True)
+    >>> pca_baseline(X[:1000], X[1000:], n_components=100)
+    Traceback (most recent call last):
+    aekit.exceptions.DataError: n_components: expected an integer in [1, 64], got 100
     """
     X_train = as_matrix(X_train, "X_train")
     X_test = as_matrix(X_test, "X_test")

@@ -36,6 +36,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from aekit.evaluation.validation import as_matrix, as_vector, check_same_length
 from aekit.exceptions import DataError
+from aekit._docs import fill_doc
 
 
 def frechet_distance(features_a, features_b) -> float:
@@ -152,6 +153,7 @@ def _cnn(scorer: SampleQualityScorer):
 CLASSIFIERS = {"mlp": _mlp, "cnn": _cnn}
 
 
+@fill_doc
 class SampleQualityScorer(BaseEstimator):
     """A classifier of the real data whose hidden features measure generated samples.
 
@@ -224,10 +226,7 @@ class SampleQualityScorer(BaseEstimator):
 
         Examples
         --------
-        >>> from sklearn.datasets import load_digits
-        >>> from aekit.evaluation import SampleQualityScorer
-        >>> X, y = load_digits(return_X_y=True)
-        >>> scorer = SampleQualityScorer("mlp", hidden=(64,), max_iter=20).fit(X[:1200] / 16, y[:1200])
+        %(fit_scorer)s
         >>> scorer.n_features_in_
         64
         """
@@ -264,18 +263,12 @@ class SampleQualityScorer(BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the scorer has not been fitted.
-        aekit.exceptions.DataError
-            Rows of another width than in ``fit``, NaN values, or labels of
-            another length than the rows.
+        %(not_fitted)s
+        %(bad_scorer_input)s
 
         Examples
         --------
-        >>> from sklearn.datasets import load_digits
-        >>> from aekit.evaluation import SampleQualityScorer
-        >>> X, y = load_digits(return_X_y=True)
-        >>> scorer = SampleQualityScorer("mlp", hidden=(64,), max_iter=20).fit(X[:1200] / 16, y[:1200])
+        %(fit_scorer)s
         >>> scorer.features(X[:3] / 16).shape
         (3, 64)
         """
@@ -302,18 +295,12 @@ class SampleQualityScorer(BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the scorer has not been fitted.
-        aekit.exceptions.DataError
-            Rows of another width than in ``fit``, NaN values, or labels of
-            another length than the rows.
+        %(not_fitted)s
+        %(bad_scorer_input)s
 
         Examples
         --------
-        >>> from sklearn.datasets import load_digits
-        >>> from aekit.evaluation import SampleQualityScorer
-        >>> X, y = load_digits(return_X_y=True)
-        >>> scorer = SampleQualityScorer("mlp", hidden=(64,), max_iter=20).fit(X[:1200] / 16, y[:1200])
+        %(fit_scorer)s
         >>> bool(scorer.accuracy(X[1200:] / 16, y[1200:]) > 0.8)
         True
         """
@@ -338,18 +325,12 @@ class SampleQualityScorer(BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the scorer has not been fitted.
-        aekit.exceptions.DataError
-            Rows of another width than in ``fit``, NaN values, or labels of
-            another length than the rows.
+        %(not_fitted)s
+        %(bad_scorer_input)s
 
         Examples
         --------
-        >>> from sklearn.datasets import load_digits
-        >>> from aekit.evaluation import SampleQualityScorer
-        >>> X, y = load_digits(return_X_y=True)
-        >>> scorer = SampleQualityScorer("mlp", hidden=(64,), max_iter=20).fit(X[:1200] / 16, y[:1200])
+        %(fit_scorer)s
         >>> sorted(scorer.per_class_accuracy(X[1200:] / 16, y[1200:]))[:3]
         [0, 1, 2]
         """
@@ -377,17 +358,13 @@ class SampleQualityScorer(BaseEstimator):
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            When the scorer has not been fitted.
+        %(not_fitted)s
         aekit.exceptions.DataError
             Rows of another width than in ``fit``, NaN values, or fewer than 2 rows.
 
         Examples
         --------
-        >>> from sklearn.datasets import load_digits
-        >>> from aekit.evaluation import SampleQualityScorer
-        >>> X, y = load_digits(return_X_y=True)
-        >>> scorer = SampleQualityScorer("mlp", hidden=(64,), max_iter=20).fit(X[:1200] / 16, y[:1200])
+        %(fit_scorer)s
         >>> scorer.frechet_distance(X[1200:1500] / 16, X[1500:] / 16) < scorer.frechet_distance(X[1200:1500] / 16, X[1500:] / 32)
         True
         """

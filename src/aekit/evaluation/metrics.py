@@ -34,6 +34,12 @@ def reconstruction_metrics(X, X_rec, image_shape=None) -> dict[str, float]:
         ``"mse"`` and ``"mae"`` (means over all entries), and ``"psnr"``,
         ``"ssim"`` when computed.
 
+    Raises
+    ------
+    aekit.exceptions.DataError
+        ``X`` and ``X_rec`` of different shapes, NaN values, or an
+        ``image_shape`` that does not fit the rows.
+
     Examples
     --------
     >>> reconstruction_metrics([[0.0, 1.0]], [[0.0, 0.5]])["mse"]
@@ -92,10 +98,25 @@ def anomaly_metrics(y_true, scores) -> dict[str, float]:
         1 (or True) for anomalies, 0 for normal samples; both must occur.
     scores : array-like of shape (n_samples,)
 
+        The anomaly scores.
+
     Returns
     -------
     dict
         ``"auroc"`` (area under the ROC curve) and ``"average_precision"``.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        Scores not one per sample, or labels other than both 0 and 1.
+
+    Examples
+    --------
+    >>> anomaly_metrics([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    {'auroc': 0.75, 'average_precision': 0.8333333333333333}
+    >>> anomaly_metrics([0, 0, 0], [0.1, 0.2, 0.3])
+    Traceback (most recent call last):
+    aekit.exceptions.DataError: y_true: expected both labels 0 (normal) and 1 (anomaly), got [0]
     """
     y_true = as_vector(y_true, "y_true")
     scores = as_matrix(scores, "scores")

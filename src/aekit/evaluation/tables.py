@@ -14,6 +14,20 @@ def results_table(rows: list[dict]) -> pd.DataFrame:
     Columns keep the order in which they first appear; a ``"model"`` column,
     if any, comes first. Metrics missing from a row are NaN.
 
+    Parameters
+    ----------
+    rows : list of dict
+        One dict per model: column name -> value.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        No rows, or a row that is not a dict.
+
     Examples
     --------
     >>> results_table([{"model": "pca", "mse": 0.02}, {"model": "ae", "mse": 0.01}]).shape
@@ -41,6 +55,24 @@ def table_to_markdown(df: pd.DataFrame) -> str:
 
     Hand-formatted, so it needs no ``tabulate``. A non-default index is
     kept as the first column.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table (e.g. from :func:`results_table`).
+
+    Returns
+    -------
+    str
+        The markdown lines, joined by newlines.
+
+    Examples
+    --------
+    >>> print(table_to_markdown(results_table([{"model": "pca", "mse": 0.0213}, {"model": "ae", "mse": 0.0101}])))
+    | model |    mse |
+    | ----- | -----: |
+    | pca   | 0.0213 |
+    | ae    | 0.0101 |
     """
     if not isinstance(df.index, pd.RangeIndex):
         df = df.reset_index()

@@ -20,6 +20,7 @@ from aekit.models.aae import AdversarialAutoencoderConfig, AdversarialAutoencode
 from aekit.models.imputation import ConvMaskedImputer, MaskedDenoisingImputer, MIWAEImputer, NotMIWAEImputer
 from aekit.models.dec import DECConfig, DECModel
 from aekit.models.codec import ImageCodecConfig, ImageCodecModel
+from aekit.models.vaegan import GANModel, VAEGANConfig, VAEGANModel
 
 MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
     DenseAutoencoder.family: DenseAutoencoder,
@@ -40,6 +41,8 @@ MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
     ConvMaskedImputer.family: ConvMaskedImputer,
     DECModel.family: DECModel,
     ImageCodecModel.family: ImageCodecModel,
+    VAEGANModel.family: VAEGANModel,
+    GANModel.family: GANModel,
 }
 DECModel.families = MODEL_FAMILIES  # DEC wraps any family; it cannot import this registry, which imports it
 
@@ -52,3 +55,4 @@ __all__ += ["ConditionalVAEConfig", "ConditionalVAEModel", "AdversarialAutoencod
 __all__ += ["AutoRec", "AutoRecConfig", "EASE", "EASEConfig", "MultVAE", "MultVAEConfig"]
 __all__ += ["DECConfig", "DECModel"]
 __all__ += ["ImageCodecConfig", "ImageCodecModel"]
+__all__ += ["GANModel", "VAEGANConfig", "VAEGANModel"]

@@ -19,6 +19,7 @@ from torch.func import jacrev, vmap
 from aekit.data.noise import NOISE_KINDS, corrupt
 from aekit.models.base import RECONSTRUCTION_LOSSES, BaseAutoencoder, ModelConfig, reconstruction_loss
 from aekit.nn import ACTIVATIONS, MLPDecoder, MLPEncoder, TiedMLPDecoder
+from aekit._docs import fill_doc
 
 SPARSITY_KINDS = ("l1", "kl")
 
@@ -27,8 +28,39 @@ SPARSITY_KINDS = ("l1", "kl")
 class AutoencoderConfig(ModelConfig):
     """Everything that defines a dense autoencoder.
 
+    The fields mean what the :class:`aekit.Autoencoder` parameters of the
+    same names mean; ``input_dim`` is the width of the (scaled) rows.
     ``latent_activation="auto"`` means sigmoid for KL sparsity (the code must
     be a firing rate in (0, 1)), ReLU for L1 sparsity and identity otherwise.
+
+    Attributes
+    ----------
+    input_dim, latent_dim : int
+        Widths of the rows and of the code.
+    hidden : tuple of int
+        The encoder's hidden layers (the decoder mirrors them).
+    activation, latent_activation, output_activation : str
+        Keys of ``aekit.nn.ACTIVATIONS`` ("auto" for the code: see above).
+    reconstruction_loss : {"mse", "bce"}
+        "bce" needs a sigmoid output.
+    tied : bool
+        The decoder reuses the encoder's weights, transposed.
+    noise, noise_level : str or None, float
+        Corruption of the inputs in training (a denoising autoencoder).
+    sparsity, sparsity_weight, sparsity_target : str or None, float, float
+        "l1" or "kl" sparsity of the code, its weight and target rate.
+    contractive_weight : float
+        Weight of the encoder's Jacobian norm (a contractive autoencoder).
+    linear_path : bool
+        A linear (PCA-initialised) encoder and decoder beside the networks.
+
+    Examples
+    --------
+    >>> AutoencoderConfig(input_dim=10, sparsity="kl").resolved_latent_activation
+    'sigmoid'
+    >>> AutoencoderConfig(input_dim=10, reconstruction_loss="bce").validate()
+    Traceback (most recent call last):
+    ValueError: reconstruction_loss='bce' needs output_activation='sigmoid' (outputs in (0, 1)), got 'identity'
     """
 
     input_dim: int
@@ -81,14 +113,40 @@ class AutoencoderConfig(ModelConfig):
 
     @property
     def resolved_latent_activation(self) -> str:
+        """The code's activation, with "auto" resolved (sigmoid for KL sparsity, ReLU for L1, else identity)."""
         if self.latent_activation != "auto":
             return self.latent_activation
         return {"kl": "sigmoid", "l1": "relu"}.get(self.sparsity, "identity")
 
 
+@fill_doc
 class DenseAutoencoder(BaseAutoencoder):
     """A fully connected autoencoder with optional sparse, denoising,
-    contractive and tied-weight behaviour (see :class:`AutoencoderConfig`)."""
+    contractive and tied-weight behaviour (see :class:`AutoencoderConfig`).
+
+    Parameters
+    ----------
+    config : AutoencoderConfig
+        Its settings, validated on construction.
+
+    Attributes
+    ----------
+    %(model_attributes)s
+    linear_encoder, linear_decoder, network_share : torch.nn.Module, torch.nn.Module, torch.nn.Parameter
+        With ``linear_path=True`` only: the linear path and the networks'
+        share of the code and the output (starting at 0).
+
+    Raises
+    ------
+    ValueError
+        A config that :meth:`AutoencoderConfig.validate` refuses.
+
+    Examples
+    --------
+    %(dense_model)s
+    >>> model.family, model.encode(torch.zeros(5, 4)).shape
+    ('autoencoder', torch.Size([5, 2]))
+    """
 
     family = "autoencoder"
     config_class = AutoencoderConfig
@@ -114,8 +172,26 @@ class DenseAutoencoder(BaseAutoencoder):
 
     @torch.no_grad()
     def init_linear_path(self, components: torch.Tensor, mean: torch.Tensor) -> None:
-        """Set the linear path to PCA's: ``components`` (k, input_dim) orthonormal rows,
-        ``mean`` (input_dim,). Code units beyond the k components start at zero."""
+        """Set the linear path to PCA's. Code units beyond the k components start at zero.
+
+        Parameters
+        ----------
+        components : torch.Tensor of shape (k, input_dim)
+            Orthonormal rows (PCA's ``components_``).
+        mean : torch.Tensor of shape (input_dim,)
+            The rows' mean (PCA's ``mean_``).
+
+        Examples
+        --------
+        >>> import torch
+        >>> from sklearn.decomposition import PCA
+        >>> x = torch.randn(50, 4)
+        >>> model = DenseAutoencoder(AutoencoderConfig(input_dim=4, latent_dim=2, hidden=(8,), linear_path=True))
+        >>> pca = PCA(2).fit(x.numpy())
+        >>> model.init_linear_path(torch.tensor(pca.components_), torch.tensor(pca.mean_))
+        >>> torch.allclose(model(x), torch.tensor(pca.inverse_transform(pca.transform(x.numpy()))), atol=1e-5)
+        True
+        """
         k = min(len(components), self.config.latent_dim)
         weight = torch.zeros_like(self.linear_encoder.weight)
         weight[:k] = components[:k]
@@ -135,7 +211,25 @@ class DenseAutoencoder(BaseAutoencoder):
         return self.network_share[1] * self.decoder(z) + self.linear_decoder(z)
 
     def build_networks(self, c: AutoencoderConfig) -> tuple[torch.nn.Module, torch.nn.Module]:
-        """The encoder and decoder; other architectures (conv) override this and keep the loss."""
+        """The encoder and decoder; other architectures (conv) override this and keep the loss.
+
+        Parameters
+        ----------
+        c : AutoencoderConfig
+            The settings.
+
+        Returns
+        -------
+        encoder, decoder : torch.nn.Module
+            An MLP encoder and an MLP decoder (tied to the encoder with ``tied=True``).
+
+        Examples
+        --------
+        %(dense_model)s
+        >>> encoder, decoder = model.build_networks(AutoencoderConfig(input_dim=4, latent_dim=2, tied=True))
+        >>> type(encoder).__name__, type(decoder).__name__
+        ('MLPEncoder', 'TiedMLPDecoder')
+        """
         encoder = MLPEncoder(c.input_dim, c.hidden, c.latent_dim, c.activation, c.resolved_latent_activation)
         if c.tied:
             return encoder, TiedMLPDecoder(encoder, c.activation, c.output_activation)
@@ -155,7 +249,25 @@ class DenseAutoencoder(BaseAutoencoder):
         return terms
 
     def sparsity_penalty(self, code: torch.Tensor) -> torch.Tensor:
-        """L1: mean |code|. KL: sum over units of KL(rho || mean activation)."""
+        """L1: mean |code|. KL: sum over units of KL(rho || mean activation).
+
+        Parameters
+        ----------
+        code : torch.Tensor of shape (batch, latent_dim)
+            The codes of a batch.
+
+        Returns
+        -------
+        torch.Tensor
+            A scalar (0 when every unit fires at the target rate, for KL).
+
+        Examples
+        --------
+        >>> import torch
+        >>> model = DenseAutoencoder(AutoencoderConfig(input_dim=4, latent_dim=2, sparsity="kl", sparsity_target=0.1))
+        >>> float(model.sparsity_penalty(torch.full((8, 2), 0.1))), bool(model.sparsity_penalty(torch.full((8, 2), 0.5)) > 0)
+        (0.0, True)
+        """
         if self.config.sparsity == "l1":
             return code.abs().mean()
         rho = self.config.sparsity_target
@@ -164,7 +276,24 @@ class DenseAutoencoder(BaseAutoencoder):
         return kl.sum()
 
     def jacobian_norm(self, x: torch.Tensor) -> torch.Tensor:
-        """Per-sample squared Frobenius norm of the encoder's Jacobian d code / d x."""
+        """Per-sample squared Frobenius norm of the encoder's Jacobian d code / d x.
+
+        Parameters
+        ----------
+        %(x_batch)s
+
+        Returns
+        -------
+        torch.Tensor of shape (batch,)
+
+        Examples
+        --------
+        >>> import torch
+        >>> model = DenseAutoencoder(AutoencoderConfig(input_dim=3, latent_dim=2, hidden=(), activation="identity"))
+        >>> W = model.encoder.linears[0].weight            # a linear encoder: the Jacobian is W
+        >>> torch.allclose(model.jacobian_norm(torch.randn(5, 3)), (W ** 2).sum().expand(5))
+        True
+        """
         def encode_one(sample: torch.Tensor) -> torch.Tensor:
             return self.encode(sample.unsqueeze(0)).squeeze(0)
 

@@ -19,11 +19,24 @@ import dataclasses
 import torch
 
 from aekit.models.vae import VAEConfig, VAEModel
+from aekit._docs import fill_doc
 
 
 @dataclasses.dataclass(kw_only=True)
 class ConditionalVAEConfig(VAEConfig):
-    """:class:`VAEConfig` plus the number of classes the model is conditioned on."""
+    """:class:`VAEConfig` plus the number of classes the model is conditioned on.
+
+    Attributes
+    ----------
+    n_classes : int
+        The one-hot label's width (>= 1).
+
+    Examples
+    --------
+    >>> ConditionalVAEConfig(input_dim=4, n_classes=0).validate()
+    Traceback (most recent call last):
+    ValueError: n_classes must be >= 1, got 0
+    """
 
     n_classes: int
 
@@ -33,8 +46,30 @@ class ConditionalVAEConfig(VAEConfig):
             raise ValueError(f"n_classes must be >= 1, got {self.n_classes}")
 
 
+@fill_doc
 class ConditionalVAEModel(VAEModel):
-    """A dense or conv VAE conditioned on a one-hot class label in encoder and decoder."""
+    """A dense or conv VAE conditioned on a one-hot class label in encoder and decoder.
+
+    Batches are ``(x, one_hot_label)``.
+
+    Parameters
+    ----------
+    config : ConditionalVAEConfig
+        Its settings, validated on construction.
+
+    Attributes
+    ----------
+    encoder, decoder, posterior, likelihood : torch.nn.Module
+        As in :class:`VariationalAutoencoder`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> cvae = ConditionalVAEModel(ConditionalVAEConfig(input_dim=4, latent_dim=2, hidden=(8,), n_classes=3))
+    >>> labels = torch.eye(3)[[0, 2]]
+    >>> cvae.sample(2, condition=(None, labels)).shape, cvae.encode((torch.rand(2, 4), labels)).shape
+    (torch.Size([2, 4]), torch.Size([2, 2]))
+    """
 
     family = "cvae"
     config_class = ConditionalVAEConfig
@@ -50,6 +85,33 @@ class ConditionalVAEModel(VAEModel):
         return torch.cat([self.encoder(x), label], dim=1)
 
     def decoder_params(self, z: torch.Tensor, batch=None) -> torch.Tensor:
+        """The likelihood's parameters for codes ``z`` and the batch's labels.
+
+        Parameters
+        ----------
+        %(decoder_forward)s
+        batch : tuple (x or None, one-hot labels)
+            The labels to decode with.
+
+        Returns
+        -------
+        torch.Tensor of shape (batch, input_dim)
+
+        Raises
+        ------
+        ValueError
+            No labels given.
+
+        Examples
+        --------
+        >>> import torch
+        >>> cvae = ConditionalVAEModel(ConditionalVAEConfig(input_dim=4, latent_dim=2, hidden=(8,), n_classes=3))
+        >>> cvae.decoder_params(torch.zeros(2, 2), (None, torch.eye(3)[:2])).shape
+        torch.Size([2, 4])
+        >>> cvae.decoder_params(torch.zeros(2, 2))
+        Traceback (most recent call last):
+        ValueError: a conditional VAE decodes with a label: pass the batch (x or None, one-hot label)
+        """
         if batch is None or batch[1] is None:
             raise ValueError("a conditional VAE decodes with a label: pass the batch (x or None, one-hot label)")
         return self.decoder(torch.cat([z, batch[1]], dim=1))

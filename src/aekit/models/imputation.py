@@ -270,6 +270,13 @@ class MaskedDenoisingImputer(TableImputer):
     def predict(self, x, observed, generator=None):
         return self.head.prediction(self.outputs(x, observed))
 
+    def draw(self, x, observed, generator=None):
+        """One plausible completion: predicted with a further random share (``mask_rate``) of the
+        observed cells hidden, as MIDAS draws with dropout (observed cells stay as given)."""
+        seen = self.column_mask(observed)
+        kept = self.cells(seen - self.hide(seen, generator))
+        return torch.where(observed > 0, x, self.predict(x, kept, generator))
+
     def loss(self, batch) -> dict[str, torch.Tensor]:
         x, observed = batch
         seen = self.column_mask(observed)

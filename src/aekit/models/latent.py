@@ -66,6 +66,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from aekit.models.base import BaseAutoencoder, ModelConfig
+from aekit._docs import fill_doc
 
 LOGVAR_MIN, LOGVAR_MAX = -10.0, 10.0
 LOG_2PI = math.log(2 * math.pi)
@@ -191,6 +192,32 @@ class VariationalConfig(ModelConfig):
     charged in training. ``likelihood`` is "bernoulli" (data in [0, 1]) or
     "gaussian" with ``gaussian_variance`` "fixed" (std ``sigma``) or
     "learned" (one per feature, starting at ``sigma``).
+
+    Attributes
+    ----------
+    latent_dim : int
+        Size of z.
+    likelihood : {"bernoulli", "gaussian"}
+        p(x | z).
+    gaussian_variance : {"fixed", "learned"}
+        For the Gaussian likelihood.
+    sigma : float
+        The Gaussian's std (> 0).
+    beta : float
+        Weight of the KL term (>= 0).
+    warmup_epochs : int
+        Epochs of the linear KL warm-up.
+    free_bits : float
+        Minimum KL per unit charged in training (nats).
+
+    Examples
+    --------
+    >>> from aekit.models import VAEConfig
+    >>> VAEConfig(input_dim=4, beta=4.0).beta
+    4.0
+    >>> VAEConfig(input_dim=4, sigma=0.0).validate()
+    Traceback (most recent call last):
+    ValueError: sigma (the Gaussian likelihood's std) must be > 0, got 0.0
     """
 
     latent_dim: int = 16
@@ -226,9 +253,39 @@ def repeat_rows(batch, k: int):
     return batch.repeat(k, *([1] * (batch.dim() - 1)))
 
 
+@fill_doc
 class VariationalAutoencoder(BaseAutoencoder):
     """Base of every VAE family: a Gaussian posterior, a standard normal prior
-    and a likelihood, around any encoder and decoder (see the module docstring)."""
+    and a likelihood, around any encoder and decoder (see the module docstring).
+
+    Parameters
+    ----------
+    config : VariationalConfig
+        The family's config, validated on construction.
+    encoder : torch.nn.Module
+        Data (or what :meth:`encoder_features` gives it) -> features of width ``encoder_dim``.
+    decoder : torch.nn.Module
+        z -> the likelihood's parameters (``n_outputs`` wide).
+    encoder_dim, n_outputs : int
+        Widths of the encoder's features and of the decoder's output.
+
+    Attributes
+    ----------
+    encoder, decoder : torch.nn.Module
+        As given.
+    posterior : GaussianPosterior
+        Features -> (mean, log variance) of q(z | x).
+    likelihood : torch.nn.Module
+        p(x | z).
+    epoch : int
+        The epoch training is in (for the KL warm-up).
+
+    Examples
+    --------
+    %(vae_model)s
+    >>> isinstance(vae, VariationalAutoencoder), vae.encode(x).shape, vae(x).shape
+    (True, torch.Size([5, 2]), torch.Size([5, 4]))
+    """
 
     config_class = VariationalConfig
 
@@ -244,16 +301,85 @@ class VariationalAutoencoder(BaseAutoencoder):
 
     # -- hooks a variant may override ----------------------------------------------------
     def data_of(self, batch) -> torch.Tensor:
+        """The rows of a batch (its first tensor when it holds conditions too).
+
+        Parameters
+        ----------
+        %(vae_batch)s
+
+        Returns
+        -------
+        torch.Tensor
+
+        Examples
+        --------
+        %(vae_model)s
+        >>> vae.data_of((x, torch.zeros(5))) is x
+        True
+        """
         return batch[0] if isinstance(batch, (tuple, list)) else batch
 
     def encoder_features(self, batch) -> torch.Tensor:
+        """What the posterior reads: the encoder's features of the batch.
+
+        Parameters
+        ----------
+        %(vae_batch)s
+
+        Returns
+        -------
+        torch.Tensor of shape (n, encoder_dim)
+
+        Examples
+        --------
+        %(vae_model)s
+        >>> vae.encoder_features(x).shape
+        torch.Size([5, 8])
+        """
         return self.encoder(self.data_of(batch))
 
     def decoder_params(self, z: torch.Tensor, batch=None) -> torch.Tensor:
+        """The likelihood's parameters for codes ``z`` (logits for Bernoulli, means for Gaussian).
+
+        Parameters
+        ----------
+        %(z_batch)s
+        batch : optional
+            The batch the codes came from (a conditional variant reads its conditions).
+
+        Returns
+        -------
+        torch.Tensor of shape (batch, n_outputs)
+
+        Examples
+        --------
+        %(vae_model)s
+        >>> torch.allclose(vae.decode(torch.zeros(1, 2)), torch.sigmoid(vae.decoder_params(torch.zeros(1, 2))))
+        True
+        """
         return self.decoder(z)
 
     def log_px(self, params: torch.Tensor, batch) -> torch.Tensor:
-        """log p(x | z) per sample, shape (n,)."""
+        """log p(x | z) per sample, shape (n,).
+
+        Parameters
+        ----------
+        params : torch.Tensor of shape (n, n_outputs)
+            What :meth:`decoder_params` gave.
+        %(vae_batch)s
+
+        Returns
+        -------
+        torch.Tensor of shape (n,)
+            In nats.
+
+        Examples
+        --------
+        %(vae_model)s
+        >>> certain = torch.where(x > 0.5, 20.0, -20.0)   # logits sure of the rounded pixels
+        >>> bool((vae.log_px(certain, x.round()) > -1e-6).all())
+        True
+        """
         return self.likelihood.log_prob(params, self.data_of(batch))
 
     # -- the model ---------------------------------------------------------------------------
@@ -261,26 +387,107 @@ class VariationalAutoencoder(BaseAutoencoder):
         self.epoch = epoch
 
     def posterior_params(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
+        """q(z | x): its mean and log variance.
+
+        Parameters
+        ----------
+        %(vae_batch)s
+
+        Returns
+        -------
+        mean, log_var : torch.Tensor of shape (n, latent_dim)
+
+        Examples
+        --------
+        %(vae_model)s
+        >>> mean, log_var = vae.posterior_params(x)
+        >>> torch.equal(mean, vae.encode(x)), log_var.shape
+        (True, torch.Size([5, 2]))
+        """
         return self.posterior(self.encoder_features(batch))
 
     def encode(self, x) -> torch.Tensor:
-        """The posterior mean: deterministic codes."""
+        """The posterior mean: deterministic codes.
+
+        Parameters
+        ----------
+        x : torch.Tensor or tuple of tensors
+            Rows (a conditional variant: rows and conditions).
+
+        Returns
+        -------
+        torch.Tensor of shape (n, latent_dim)
+
+        Examples
+        --------
+        %(vae_model)s
+        >>> torch.equal(vae.encode(x), vae.encode(x))   # no sampling
+        True
+        """
         return self.posterior_params(x)[0]
 
     def decode(self, z: torch.Tensor, batch=None) -> torch.Tensor:
-        """The likelihood's mean given z (probabilities for Bernoulli)."""
+        """The likelihood's mean given z (probabilities for Bernoulli).
+
+        Parameters
+        ----------
+        %(z_batch)s
+        batch : optional
+            Conditions for a conditional variant.
+
+        Returns
+        -------
+        torch.Tensor of shape (batch, n_outputs)
+
+        Examples
+        --------
+        %(vae_model)s
+        >>> probabilities = vae.decode(torch.randn(3, 2))
+        >>> bool(((probabilities > 0) & (probabilities < 1)).all())
+        True
+        """
         return self.likelihood.mean(self.decoder_params(z, batch))
 
     def forward(self, x) -> torch.Tensor:
         return self.decode(self.encode(x), x)
 
     def kl_weight(self) -> float:
-        """beta, ramped up over the warm-up epochs while training."""
+        """beta, ramped up over the warm-up epochs while training.
+
+        Returns
+        -------
+        float
+            ``beta * min(1, (epoch + 1) / warmup_epochs)`` in training, ``beta`` in eval mode.
+
+        Examples
+        --------
+        >>> from aekit.models import VAEConfig, VAEModel
+        >>> vae = VAEModel(VAEConfig(input_dim=4, latent_dim=2, beta=2.0, warmup_epochs=4))
+        >>> vae.set_epoch(0); vae.kl_weight(), vae.eval().kl_weight()
+        (0.5, 2.0)
+        """
         ramp = warmup_weight(self.epoch, self.config.warmup_epochs) if self.training else 1.0
         return self.config.beta * ramp
 
     def loss(self, batch) -> dict[str, torch.Tensor]:
-        """Negative ELBO with beta, warm-up and (in training) free bits; batch means."""
+        """Negative ELBO with beta, warm-up and (in training) free bits; batch means.
+
+        Parameters
+        ----------
+        %(vae_batch)s
+
+        Returns
+        -------
+        dict of str to torch.Tensor
+            ``"loss"``, ``"reconstruction"`` (-log p(x | z)) and ``"kl"`` (nats).
+
+        Examples
+        --------
+        %(vae_model)s
+        >>> terms = vae.eval().loss(x)
+        >>> sorted(terms), bool(terms["kl"] >= 0)
+        (['kl', 'loss', 'reconstruction'], True)
+        """
         mean, log_var = self.posterior_params(batch)
         z = reparameterize(mean, log_var)
         reconstruction = -self.log_px(self.decoder_params(z, batch), batch)
@@ -293,7 +500,26 @@ class VariationalAutoencoder(BaseAutoencoder):
     @torch.no_grad()
     def elbo(self, batch, n_samples: int = 1, generator: torch.Generator | None = None) -> torch.Tensor:
         """The ELBO per sample (nats), shape (n,): E_q[log p(x|z)] (``n_samples``
-        Monte-Carlo draws) minus the analytic KL. No beta, no free bits."""
+        Monte-Carlo draws) minus the analytic KL. No beta, no free bits.
+
+        Parameters
+        ----------
+        %(vae_batch)s
+        n_samples : int, default=1
+            Draws z ~ q(z | x).
+        %(draws_generator)s
+
+        Returns
+        -------
+        torch.Tensor of shape (n,)
+
+        Examples
+        --------
+        %(vae_model)s
+        >>> elbo = vae.elbo(x, n_samples=10)
+        >>> bool((elbo <= vae.reconstruction_log_prob(x, n_samples=10) + 1).all())   # minus a KL >= 0
+        True
+        """
         mean, log_var = self.posterior_params(batch)
         return self._expected_log_px(mean, log_var, batch, n_samples, generator) - gaussian_kl(mean, log_var).sum(dim=1)
 
@@ -302,7 +528,26 @@ class VariationalAutoencoder(BaseAutoencoder):
                                 generator: torch.Generator | None = None) -> torch.Tensor:
         """E_q[log p(x | z)] per sample (nats), shape (n,), from ``n_samples`` draws
         z ~ q(z | x): minus An & Cho's (2015) anomaly score, the "reconstruction
-        probability" (the ELBO without its KL term)."""
+        probability" (the ELBO without its KL term).
+
+        Parameters
+        ----------
+        %(vae_batch)s
+        n_samples : int, default=1
+            Draws z ~ q(z | x).
+        %(draws_generator)s
+
+        Returns
+        -------
+        torch.Tensor of shape (n,)
+
+        Examples
+        --------
+        %(vae_model)s
+        >>> one = vae.reconstruction_log_prob(x, 5, torch.Generator().manual_seed(0))
+        >>> torch.equal(one, vae.reconstruction_log_prob(x, 5, torch.Generator().manual_seed(0)))
+        True
+        """
         mean, log_var = self.posterior_params(batch)
         return self._expected_log_px(mean, log_var, batch, n_samples, generator)
 
@@ -319,6 +564,27 @@ class VariationalAutoencoder(BaseAutoencoder):
 
         Samples are drawn ``max(1, chunk // n)`` at a time and combined with a
         running logsumexp, so memory does not grow with ``n_samples``.
+
+        Parameters
+        ----------
+        %(vae_batch)s
+        n_samples : int, default=1000
+            Importance samples per row.
+        %(draws_generator)s
+        chunk : int
+            Rows times draws evaluated at once.
+
+        Returns
+        -------
+        torch.Tensor of shape (n,)
+            In nats; at least the ELBO in expectation.
+
+        Examples
+        --------
+        %(vae_model)s
+        >>> log_px = vae.importance_log_likelihood(x, n_samples=200)
+        >>> bool((log_px >= vae.elbo(x, n_samples=200) - 0.05).all())   # a tighter bound than the ELBO
+        True
         """
         mean, log_var = self.posterior_params(batch)
         n = mean.shape[0]
@@ -338,14 +604,53 @@ class VariationalAutoencoder(BaseAutoencoder):
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None, condition=None) -> torch.Tensor:
         """Means of p(x | z) for n draws z ~ N(0, I) (``condition``: the batch a
-        conditional variant decodes with)."""
+        conditional variant decodes with).
+
+        Parameters
+        ----------
+        n : int
+            How many samples.
+        %(draws_generator)s
+        condition : optional
+            Conditions of a conditional variant, one per sample.
+
+        Returns
+        -------
+        torch.Tensor of shape (n, n_outputs)
+
+        Examples
+        --------
+        %(vae_model)s
+        >>> vae.sample(3).shape, torch.equal(vae.sample(3, torch.Generator().manual_seed(1)),
+        ...                                  vae.sample(3, torch.Generator().manual_seed(1)))
+        (torch.Size([3, 4]), True)
+        """
         z = torch.randn((n, self.config.latent_dim), generator=generator)
         return self.decode(z, condition)
 
     @torch.no_grad()
     def interpolate(self, x1, x2, steps: int) -> torch.Tensor:
         """Decode ``steps`` codes on the straight line between the posterior means of x1 and x2
-        (a conditional variant decodes them all with x1's condition)."""
+        (a conditional variant decodes them all with x1's condition).
+
+        Parameters
+        ----------
+        x1, x2 : torch.Tensor of shape (1, input_dim), or tuples
+            The two ends (one row each).
+        steps : int
+            Points on the line, ends included.
+
+        Returns
+        -------
+        torch.Tensor of shape (steps, n_outputs)
+
+        Examples
+        --------
+        %(vae_model)s
+        >>> path = vae.interpolate(x[:1], x[1:2], steps=5)
+        >>> path.shape, torch.allclose(path[0], vae(x[:1])[0]), torch.allclose(path[-1], vae(x[1:2])[0])
+        (torch.Size([5, 4]), True, True)
+        """
         z1, z2 = self.encode(x1), self.encode(x2)  # (1, d) each
         t = torch.linspace(0.0, 1.0, steps, dtype=z1.dtype).unsqueeze(1)
         return self.decode((1 - t) * z1 + t * z2, repeat_rows(x1, steps))  # a condition follows x1

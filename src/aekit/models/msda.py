@@ -27,6 +27,7 @@ from torch import nn
 
 from aekit.models.base import BaseAutoencoder, ModelConfig
 from aekit.nn import ACTIVATIONS, make_activation
+from aekit._docs import fill_doc
 
 OUTPUTS = ("concat", "top")
 
@@ -35,7 +36,26 @@ OUTPUTS = ("concat", "top")
 class MSDAConfig(ModelConfig):
     """``n_layers`` mDA layers of width ``input_dim``; ``output="concat"``
     gives the input and every layer's codes side by side, ``"top"`` the last
-    layer's codes."""
+    layer's codes.
+
+    Attributes
+    ----------
+    input_dim, n_layers : int
+        Width of the rows (and of every layer), number of layers.
+    noise_level : float
+        Masking probability p in [0, 1), marginalised in closed form.
+    ridge : float
+        Ridge on the weights (not the bias) of each layer's solve.
+    activation : str
+        Applied to each layer's output (a key of ``aekit.nn.ACTIVATIONS``).
+    output : {"concat", "top"}
+        What ``encode`` returns.
+
+    Examples
+    --------
+    >>> MSDAConfig(input_dim=10, n_layers=3).latent_dim, MSDAConfig(input_dim=10, output="top").latent_dim
+    (40, 10)
+    """
 
     input_dim: int
     n_layers: int = 3
@@ -94,8 +114,28 @@ def solve_layer(S: np.ndarray, noise_level: float, ridge: float) -> np.ndarray:
     return scipy.linalg.solve(Q, P.T).T
 
 
+@fill_doc
 class MSDA(BaseAutoencoder):
-    """Stacked mDA layers; weights are set by :meth:`fit_closed_form`."""
+    """Stacked mDA layers; weights are set by :meth:`fit_closed_form`.
+
+    Parameters
+    ----------
+    config : MSDAConfig
+        Its settings, validated on construction.
+
+    Attributes
+    ----------
+    weights : torch.nn.ParameterList
+        One (d, d + 1) matrix per layer, the last column the bias (not trained by gradients).
+    activation : torch.nn.Module
+        The layers' activation.
+
+    Examples
+    --------
+    %(msda_model)s
+    >>> msda.encode(X[:5]).shape, len(msda.layer_codes(X[:5]))
+    (torch.Size([5, 192]), 2)
+    """
 
     family = "msda"
     config_class = MSDAConfig
@@ -109,7 +149,25 @@ class MSDA(BaseAutoencoder):
 
     @torch.no_grad()
     def fit_closed_form(self, X) -> MSDA:
-        """Solve every layer on ``X`` (n, d), dense or scipy sparse, in float64."""
+        """Solve every layer on ``X`` in float64 (no gradient steps).
+
+        Parameters
+        ----------
+        X : numpy.ndarray or scipy.sparse matrix of shape (n, input_dim)
+            The (scaled) training rows.
+
+        Returns
+        -------
+        MSDA
+            ``self``.
+
+        Examples
+        --------
+        %(msda_model)s
+        >>> corrupted = X * (torch.rand(X.shape, generator=torch.Generator().manual_seed(0)) > 0.5)
+        >>> bool(((msda(corrupted) - X) ** 2).mean() < ((corrupted - X) ** 2).mean())   # it denoises
+        True
+        """
         c = self.config
         h = X
         for k, weight in enumerate(self.weights):
@@ -125,6 +183,22 @@ class MSDA(BaseAutoencoder):
         return self.activation(torch.from_numpy(np.asarray(linear, dtype=np.float32))).numpy()
 
     def layer_codes(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """Each layer's codes, bottom first.
+
+        Parameters
+        ----------
+        %(x_batch)s
+
+        Returns
+        -------
+        list of torch.Tensor of shape (batch, input_dim)
+
+        Examples
+        --------
+        %(msda_model)s
+        >>> [code.shape[1] for code in msda.layer_codes(X[:5])]
+        [64, 64]
+        """
         codes = []
         for weight in self.weights:
             x = self.activation(x @ weight[:, :-1].T + weight[:, -1])
@@ -136,10 +210,42 @@ class MSDA(BaseAutoencoder):
         return torch.cat([x, *codes], dim=1) if self.config.output == "concat" else codes[-1]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """The first layer's denoised reconstruction ``W [x; 1]`` (what mDA is solved for)."""
+        """The first layer's denoised reconstruction ``W [x; 1]`` (what mDA is solved for).
+
+        Parameters
+        ----------
+        %(x_batch)s
+
+        Returns
+        -------
+        torch.Tensor of shape (batch, input_dim)
+
+        Examples
+        --------
+        %(msda_model)s
+        >>> msda(X[:5]).shape
+        torch.Size([5, 64])
+        """
         weight = self.weights[0]
         return x @ weight[:, :-1].T + weight[:, -1]
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Not available: mSDA has no decoder from its codes.
+
+        Parameters
+        ----------
+        %(z_batch)s
+
+        Raises
+        ------
+        NotImplementedError
+            Always; :meth:`forward` gives the first layer's reconstruction.
+
+        Examples
+        --------
+        >>> MSDA(MSDAConfig(input_dim=3)).decode(torch.zeros(1, 12))
+        Traceback (most recent call last):
+        NotImplementedError: mSDA codes cannot be decoded back to inputs; ...
+        """
         raise NotImplementedError("mSDA codes cannot be decoded back to inputs; use forward(x) "
                                   "for the first layer's denoised reconstruction")

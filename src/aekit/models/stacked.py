@@ -27,10 +27,12 @@ from torch.nn import functional as F
 
 from aekit.models.autoencoder import AutoencoderConfig, DenseAutoencoder
 from aekit.models.base import BaseAutoencoder, ModelConfig, reconstruction_loss
+from aekit._docs import fill_doc
 
 TASKS = ("classify", "regress")
 
 
+@fill_doc
 @dataclasses.dataclass
 class StackedConfig(ModelConfig):
     """A stack of one-layer autoencoders and an optional supervised head.
@@ -41,6 +43,28 @@ class StackedConfig(ModelConfig):
     (``n_outputs`` targets). ``dropout`` is the probability of dropping each
     layer's codes while the whole stack trains (fine-tuning); pretraining and
     ``eval()`` never drop.
+
+    Attributes
+    ----------
+    input_dim : int
+        Width of the rows.
+    layers : tuple of dict
+        One :class:`AutoencoderConfig` (as a dict, ``hidden=()``) per layer.
+    task : {None, "classify", "regress"}
+        The supervised head.
+    n_outputs : int
+        Classes or targets of the head.
+    dropout : float
+        In [0, 1).
+
+    Examples
+    --------
+    %(stack_model)s
+    >>> stack.config.latent_dim, [c.latent_dim for c in stack.config.layer_configs()]
+    (2, [4, 2])
+    >>> StackedConfig(input_dim=5, layers=layers).validate()
+    Traceback (most recent call last):
+    ValueError: layer 1 takes 6 inputs, but the layer below gives 5; expected them to match
     """
 
     input_dim: int
@@ -70,6 +94,23 @@ class StackedConfig(ModelConfig):
             raise ValueError(f"task={self.task!r} needs n_outputs >= {least}, got {self.n_outputs}")
 
     def layer_configs(self) -> list[AutoencoderConfig]:
+        """Each layer's :class:`AutoencoderConfig`, rebuilt (and validated) from ``layers``.
+
+        Returns
+        -------
+        list of AutoencoderConfig
+
+        Raises
+        ------
+        ValueError
+            A layer with an unknown field or a value its validation refuses.
+
+        Examples
+        --------
+        >>> config = StackedConfig(input_dim=6, layers=({"input_dim": 6, "latent_dim": 3, "hidden": ()},))
+        >>> config.layer_configs()[0].latent_dim
+        3
+        """
         return [AutoencoderConfig.from_dict(dict(layer)) for layer in self.layers]
 
     @property
@@ -78,8 +119,33 @@ class StackedConfig(ModelConfig):
         return int(self.layers[-1]["latent_dim"])
 
 
+@fill_doc
 class AutoencoderStack(BaseAutoencoder):
-    """Dense autoencoder layers stacked on each other, with an optional head."""
+    """Dense autoencoder layers stacked on each other, with an optional head.
+
+    Parameters
+    ----------
+    config : StackedConfig
+        Its settings, validated on construction.
+
+    Attributes
+    ----------
+    layers : torch.nn.ModuleList of DenseAutoencoder
+        One one-layer autoencoder per level, bottom first.
+    head : torch.nn.Linear or None
+        The supervised head on the top codes (``task`` set).
+
+    Raises
+    ------
+    ValueError
+        A config that :meth:`StackedConfig.validate` refuses.
+
+    Examples
+    --------
+    %(stack_model)s
+    >>> stack(torch.zeros(5, 6)).shape, stack.predict_head(torch.zeros(5, 6)).shape
+    (torch.Size([5, 6]), torch.Size([5, 3]))
+    """
 
     family = "stacked"
     config_class = StackedConfig
@@ -91,7 +157,24 @@ class AutoencoderStack(BaseAutoencoder):
 
     def encode(self, x: torch.Tensor, depth: int | None = None) -> torch.Tensor:
         """Codes of the first ``depth`` layers (all of them by default), each
-        dropped out with probability ``dropout`` in training mode."""
+        dropped out with probability ``dropout`` in training mode.
+
+        Parameters
+        ----------
+        %(x_batch)s
+        depth : int or None
+            How many layers (None: all).
+
+        Returns
+        -------
+        torch.Tensor of shape (batch, latent_dim of layer ``depth``)
+
+        Examples
+        --------
+        %(stack_model)s
+        >>> stack.encode(torch.zeros(5, 6), depth=1).shape, stack.encode(torch.zeros(5, 6)).shape
+        (torch.Size([5, 4]), torch.Size([5, 2]))
+        """
         for layer in self.layers[:depth]:
             x = layer.encode(x)
             if self.training and self.config.dropout:
@@ -104,7 +187,27 @@ class AutoencoderStack(BaseAutoencoder):
         return z
 
     def predict_head(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits (classification) or predictions in scaled units (regression)."""
+        """Logits (classification) or predictions in scaled units (regression).
+
+        Parameters
+        ----------
+        %(x_batch)s
+
+        Returns
+        -------
+        torch.Tensor of shape (batch, n_outputs)
+
+        Raises
+        ------
+        RuntimeError
+            The stack has no head (``task=None``).
+
+        Examples
+        --------
+        %(stack_model)s
+        >>> stack.predict_head(torch.zeros(5, 6)).shape
+        torch.Size([5, 3])
+        """
         if self.head is None:
             raise RuntimeError("this stack has no supervised head (task=None)")
         return self.head(self.encode(x))
@@ -117,6 +220,26 @@ class AutoencoderStack(BaseAutoencoder):
         return {"loss": reconstruction_loss(self(x), x, kind).mean()}
 
     def supervised_loss(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The fine-tuning loss: cross-entropy of the classes, or MSE of the (scaled) targets.
+
+        Parameters
+        ----------
+        %(x_batch)s
+        y : torch.Tensor of shape (batch,) or (batch, n_outputs)
+            Class indices, or targets.
+
+        Returns
+        -------
+        dict of str to torch.Tensor
+            ``"loss"``.
+
+        Examples
+        --------
+        %(stack_model)s
+        >>> loss = stack.supervised_loss(torch.zeros(4, 6), torch.tensor([0, 1, 2, 0]))["loss"]
+        >>> bool(abs(float(loss) - float(torch.log(torch.tensor(3.0)))) < 0.5)   # near log(3) untrained
+        True
+        """
         out = self.predict_head(x)
         if self.config.task == "classify":
             return {"loss": F.cross_entropy(out, y.long())}

@@ -19,6 +19,7 @@ from torch import nn
 from aekit.models.latent import VariationalAutoencoder, VariationalConfig
 from aekit.nn import ACTIVATIONS, MLPDecoder, MLPEncoder
 from aekit.nn.conv import ConvDecoder, ConvFeatures, check_image_shape
+from aekit._docs import fill_doc
 
 ARCHITECTURES = ("dense", "conv")
 
@@ -31,7 +32,34 @@ class VAEConfig(VariationalConfig):
     mirrors them). ``architecture="conv"``: stride-2 conv blocks with
     ``channels`` on images of ``image_shape`` (C, H, W), C*H*W = input_dim.
     ``dynamic_binarization`` draws x ~ Bernoulli(pixel) afresh for every
-    training batch (the protocol of the MNIST likelihood papers).
+    training batch (the protocol of the MNIST likelihood papers). The latent
+    variable and the objective are :class:`VariationalConfig`'s.
+
+    Attributes
+    ----------
+    input_dim : int
+        Width of the rows.
+    architecture : {"dense", "conv"}
+        The networks.
+    hidden : tuple of int
+        The dense encoder's layers (the decoder mirrors them).
+    activation : str
+        Hidden activation (a key of ``aekit.nn.ACTIVATIONS``).
+    image_shape : tuple (C, H, W) or None
+        The conv architecture's images.
+    channels : tuple of int
+        The conv blocks' output channels.
+    batch_norm : bool
+        Batch normalisation in the conv blocks.
+    dynamic_binarization : bool
+        Binarise each training batch afresh (Bernoulli likelihood only).
+
+    Examples
+    --------
+    >>> VAEConfig(input_dim=64, architecture="conv", image_shape=(1, 8, 8)).validate()
+    >>> VAEConfig(input_dim=4, likelihood="gaussian", dynamic_binarization=True).validate()
+    Traceback (most recent call last):
+    ValueError: dynamic_binarization needs likelihood='bernoulli'
     """
 
     input_dim: int
@@ -77,8 +105,31 @@ def _networks(c: VAEConfig, n_conditions: int = 0) -> tuple[nn.Module, nn.Module
     return encoder, decoder, c.hidden[-1]
 
 
+@fill_doc
 class VAEModel(VariationalAutoencoder):
-    """A VAE / beta-VAE with a dense or convolutional encoder and decoder."""
+    """A VAE / beta-VAE with a dense or convolutional encoder and decoder.
+
+    Parameters
+    ----------
+    config : VAEConfig
+        Its settings, validated on construction.
+
+    Attributes
+    ----------
+    encoder, decoder, posterior, likelihood : torch.nn.Module
+        As in :class:`VariationalAutoencoder`.
+
+    Raises
+    ------
+    ValueError
+        A config that :meth:`VAEConfig.validate` refuses.
+
+    Examples
+    --------
+    %(vae_model)s
+    >>> vae.family, vae.sample(2).shape
+    ('vae', torch.Size([2, 4]))
+    """
 
     family = "vae"
     config_class = VAEConfig
@@ -91,7 +142,26 @@ class VAEModel(VariationalAutoencoder):
 
     @staticmethod
     def n_conditions_of(config: VAEConfig) -> int:
-        """Inputs besides x that join the encoder's features and the decoder's input (none here)."""
+        """Inputs besides x that join the encoder's features and the decoder's input (none here).
+
+        Parameters
+        ----------
+        config : VAEConfig
+            The settings.
+
+        Returns
+        -------
+        int
+            0 for the VAE; a conditional variant's number of classes.
+
+        Examples
+        --------
+        >>> from aekit.models import ConditionalVAEConfig, ConditionalVAEModel
+        >>> VAEModel.n_conditions_of(VAEConfig(input_dim=4))
+        0
+        >>> ConditionalVAEModel.n_conditions_of(ConditionalVAEConfig(input_dim=4, n_classes=3))
+        3
+        """
         return 0
 
     def loss(self, batch) -> dict[str, torch.Tensor]:

@@ -53,6 +53,26 @@ class TiedLinear(nn.Module):
     ``y = x @ W + b`` where ``W`` is ``source.weight`` (shape out x in of the
     source), so this layer maps the source's outputs back to its inputs. Only
     the bias is a parameter of its own.
+
+    Parameters
+    ----------
+    source : torch.nn.Linear
+        The layer whose weight is shared.
+
+    Attributes
+    ----------
+    bias : torch.nn.Parameter of shape (source.in_features,)
+        Starts at zero.
+
+    Examples
+    --------
+    >>> import torch
+    >>> source = torch.nn.Linear(4, 2)
+    >>> tied = TiedLinear(source)
+    >>> [name for name, _ in tied.named_parameters()]   # the weight is the source's
+    ['bias']
+    >>> torch.allclose(tied(torch.ones(1, 2)), torch.ones(1, 2) @ source.weight)
+    True
     """
 
     def __init__(self, source: nn.Linear):
@@ -61,4 +81,22 @@ class TiedLinear(nn.Module):
         self.bias = nn.Parameter(torch.zeros(source.in_features))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x @ W + b``, with ``W`` the source's current weight.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (batch, source.out_features)
+            What the source layer outputs.
+
+        Returns
+        -------
+        torch.Tensor of shape (batch, source.in_features)
+
+        Examples
+        --------
+        >>> import torch
+        >>> source = torch.nn.Linear(3, 2)
+        >>> TiedLinear(source)(torch.zeros(5, 2)).shape
+        torch.Size([5, 3])
+        """
         return F.linear(x, self.source[0].weight.t(), self.bias)

@@ -8,8 +8,10 @@ import torch
 from torch import nn
 
 from aekit.nn.layers import TiedLinear, make_activation
+from aekit._docs import fill_doc
 
 
+@fill_doc
 class MLPEncoder(nn.Module):
     """``input_dim -> hidden[0] -> ... -> latent_dim``.
 
@@ -24,8 +26,7 @@ class MLPEncoder(nn.Module):
         Hidden layer sizes.
     latent_dim : int
         Code size.
-    activation : str, default="relu"
-        Hidden-layer activation (a key of ``aekit.nn.ACTIVATIONS``).
+    %(activation)s
     latent_activation : str, default="identity"
         The code layer's activation.
 
@@ -38,8 +39,7 @@ class MLPEncoder(nn.Module):
 
     Raises
     ------
-    ValueError
-        An unknown activation name.
+    %(bad_activation)s
 
     Examples
     --------
@@ -71,12 +71,21 @@ class MLPEncoder(nn.Module):
         -------
         torch.Tensor
             Shape (batch, latent_dim).
+
+        Examples
+        --------
+        >>> import torch
+        >>> encoder = MLPEncoder(4, (8,), 2, latent_activation="sigmoid")
+        >>> codes = encoder(torch.randn(3, 4))
+        >>> codes.shape, bool(((codes > 0) & (codes < 1)).all())
+        (torch.Size([3, 2]), True)
         """
         for linear, act in zip(self.linears, self.activations):
             x = act(linear(x))
         return x
 
 
+@fill_doc
 class MLPDecoder(nn.Module):
     """``latent_dim -> hidden[::-1] -> output_dim`` with its own weights.
 
@@ -88,8 +97,7 @@ class MLPDecoder(nn.Module):
         The encoder's hidden sizes (used in reverse).
     output_dim : int
         Output features.
-    activation : str, default="relu"
-        Hidden-layer activation (a key of ``aekit.nn.ACTIVATIONS``).
+    %(activation)s
     output_activation : str, default="identity"
         The output layer's activation (e.g. "sigmoid" for data in [0, 1]).
 
@@ -100,8 +108,7 @@ class MLPDecoder(nn.Module):
 
     Raises
     ------
-    ValueError
-        An unknown activation name.
+    %(bad_activation)s
 
     Examples
     --------
@@ -126,17 +133,25 @@ class MLPDecoder(nn.Module):
 
         Parameters
         ----------
-        z : torch.Tensor of shape (batch, latent_dim)
-            A batch.
+        %(decoder_forward)s
 
         Returns
         -------
         torch.Tensor
             Shape (batch, output_dim).
+
+        Examples
+        --------
+        >>> import torch
+        >>> decoder = MLPDecoder(2, (8,), 4, output_activation="sigmoid")
+        >>> rows = decoder(torch.randn(3, 2))
+        >>> rows.shape, bool(((rows > 0) & (rows < 1)).all())
+        (torch.Size([3, 4]), True)
         """
         return self.net(z)
 
 
+@fill_doc
 class TiedMLPDecoder(nn.Module):
     """The mirror of an :class:`MLPEncoder` that reuses its weights, transposed.
 
@@ -147,8 +162,7 @@ class TiedMLPDecoder(nn.Module):
     ----------
     encoder : MLPEncoder
         The encoder whose weights are shared.
-    activation : str, default="relu"
-        Hidden-layer activation (a key of ``aekit.nn.ACTIVATIONS``).
+    %(activation)s
     output_activation : str, default="identity"
         The output layer's activation.
 
@@ -161,8 +175,7 @@ class TiedMLPDecoder(nn.Module):
 
     Raises
     ------
-    ValueError
-        An unknown activation name.
+    %(bad_activation)s
 
     Examples
     --------
@@ -188,13 +201,20 @@ class TiedMLPDecoder(nn.Module):
 
         Parameters
         ----------
-        z : torch.Tensor of shape (batch, latent_dim)
-            A batch.
+        %(decoder_forward)s
 
         Returns
         -------
         torch.Tensor
-            Shape (batch, output_dim).
+            Shape (batch, input_dim of the encoder).
+
+        Examples
+        --------
+        >>> import torch
+        >>> encoder = MLPEncoder(4, (8,), 2)
+        >>> decoder = TiedMLPDecoder(encoder)
+        >>> decoder(torch.zeros(3, 2)).shape, decoder.linears[-1].source[0] is encoder.linears[0]
+        (torch.Size([3, 4]), True)
         """
         for linear, act in zip(self.linears, self.activations):
             z = act(linear(z))

@@ -22,9 +22,10 @@ class DivergenceGuard(pl.Callback):
     ``factor`` times the loss of the run's first batch (an untrained model's;
     a learning rate far too high sends it to 1e30 within an epoch while
     staying finite) and than ``factor`` times ``floor`` (a model can start
-    near 0: a dense autoencoder's linear path reconstructs exactly at first), or a weight of any of the model's networks (the
-    adversarial autoencoder's discriminator too) is NaN or infinite at the
-    end of an epoch. Raises :class:`~aekit.exceptions.TrainingDivergedError`;
+    near 0: a dense autoencoder's linear path reconstructs exactly at first), or,
+    for a model trained in phases (the adversarial autoencoder, the VAE-GAN), the
+    loss of any phase is NaN or infinite, or a weight of any of the model's networks (the
+    discriminators too) is NaN or infinite at the end of an epoch. Raises :class:`~aekit.exceptions.TrainingDivergedError`;
     :func:`aekit.training.fit.fit_model` then keeps the best epoch's weights
     when there is one.
     """
@@ -38,10 +39,25 @@ class DivergenceGuard(pl.Callback):
         if self.first_loss is None:  # the untrained model's loss: before the first step of several
             first = float(getattr(pl_module, "first_slice_loss", loss))
             self.first_loss = abs(first) if math.isfinite(first) else None
+        self._check_phases(trainer, pl_module, batch_idx)
         exploded = self.first_loss is not None and abs(loss) > self.factor * max(self.first_loss, self.floor)
         if not math.isfinite(loss) or exploded:
             self._raise(trainer, pl_module, f"the loss became {loss:.3g} (batch {batch_idx + 1}"
                         + (f"; it was {self.first_loss:.3g} at the start)" if self.first_loss is not None else ")"))
+
+    def _check_phases(self, trainer, pl_module, batch_idx: int) -> None:
+        """Several networks (adversarial phases): the first phase whose loss was NaN or inf, not
+        only the reported one (a NaN there also spoils the later slices' reported losses)."""
+        steps = getattr(pl_module, "phase_losses", None)
+        if not steps:
+            return
+        values = torch.stack(steps).flatten()  # slice-major, phases in their order
+        bad = (~torch.isfinite(values)).nonzero()
+        if len(bad):
+            i = int(bad[0])
+            phase = pl_module.phases[i % len(pl_module.phases)]
+            self._raise(trainer, pl_module, f"the {phase} phase's loss became {float(values[i]):.3g} "
+                        f"(batch {batch_idx + 1})")
 
     def on_train_epoch_end(self, trainer, pl_module) -> None:
         bad = [name for name, p in pl_module.named_parameters() if not torch.isfinite(p).all()]

@@ -124,14 +124,46 @@ class TrainConfig:
     def sized_for(self, n_rows: int) -> TrainConfig:
         """A copy with every ``"auto"`` setting chosen for ``n_rows`` rows of data.
 
-        batch_size: rows / 20 in [16, 128]; max_epochs: enough epochs for
-        4000 optimiser steps, in [50, 500]; patience: 500 steps, at least 5
-        epochs. A 400-row table thus trains with batches of 18 for about 190
-        epochs instead of 50 epochs of 3 steps; big data keep 128 and 50.
+        validation_fraction: a fifth under 1000 rows, else a tenth;
+        batch_size: training rows / 20 in [16, 128]; max_epochs: enough
+        epochs for 4000 optimiser steps, in [50, 500]; patience: 500 steps,
+        at least 5 epochs. A 400-row table thus trains on 320 rows with
+        batches of 16 for 200 epochs instead of 50 epochs of 3 steps; big
+        data keep 128 and 50.
+
+        Parameters
+        ----------
+        n_rows : int
+            Rows of the training data (validation rows included).
+
+        Returns
+        -------
+        TrainConfig
+            No setting left at "auto".
+
+        Raises
+        ------
+        ValueError
+            A budget setting that is neither a positive integer nor "auto",
+            or a validation fraction that is neither a number nor "auto".
+
+        Examples
+        --------
+        >>> auto = TrainConfig(max_epochs="auto", batch_size="auto", patience="auto", validation_fraction="auto")
+        >>> small, big = auto.sized_for(400), auto.sized_for(100_000)
+        >>> small.validation_fraction, small.batch_size, small.max_epochs, small.patience
+        (0.2, 16, 200, 25)
+        >>> big.validation_fraction, big.batch_size, big.max_epochs, big.patience
+        (0.1, 128, 50, 5)
+        >>> TrainConfig(max_epochs=0).sized_for(400)
+        Traceback (most recent call last):
+        ValueError: max_epochs must be a positive integer or 'auto', got 0
         """
         for key in ("max_epochs", "batch_size", "patience"):
             value = getattr(self, key)
-            if isinstance(value, str) and value != AUTO:
+            if value == AUTO:
+                continue
+            if isinstance(value, (str, bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"{key} must be a positive integer or 'auto', got {value!r}")
         fraction = self.validation_fraction
         if isinstance(fraction, str):
@@ -154,7 +186,23 @@ class TrainConfig:
 
     def validate(self) -> None:
         """Check the settings; ``"auto"`` ones are checked once :meth:`sized_for` (or
-        :func:`fit_model`, which calls it) has chosen them."""
+        :func:`fit_model`, which calls it) has chosen them.
+
+        Raises
+        ------
+        ValueError
+            The first setting outside its range, named with its value.
+
+        Examples
+        --------
+        >>> TrainConfig(max_epochs=5).validate()
+        >>> TrainConfig(learning_rate=0.0).validate()
+        Traceback (most recent call last):
+        ValueError: learning_rate must be > 0, got 0.0
+        >>> TrainConfig(resume=True).validate()
+        Traceback (most recent call last):
+        ValueError: resume=True needs a checkpoint_dir to resume from
+        """
         if any(v == AUTO for v in (self.max_epochs, self.batch_size, self.patience, self.validation_fraction)):
             self.sized_for(1).validate()  # the other settings, and that "auto" is spelled right
             return
@@ -177,6 +225,66 @@ class TrainConfig:
         if self.steps_per_call is not None and self.steps_per_call < 1:
             raise ValueError(f"steps_per_call must be >= 1 or None, got {self.steps_per_call}")
         validate_device_settings(self)
+
+
+# "Still improving" (see still_improving): the last `patience` epochs (500 optimiser steps under
+# "auto") lowered the monitored loss by more than this share of its final value. A loss that creeps
+# down by 0.1 % an epoch at the end of a long run has converged for practical purposes (its last
+# epoch is then often the best by chance); one that still fell by 5 % in the last 500 steps has not.
+STILL_IMPROVING_SHARE = 0.05
+
+
+def still_improving(history: pd.DataFrame, best_epoch: int, epochs_run: int, stopped_early: bool,
+                    window: int) -> bool:
+    """Whether a run ended while its loss was still falling appreciably, i.e. ran out of epochs
+    rather than of progress: it did not stop early, its last epoch was its best, and the last
+    ``window`` epochs (early stopping's patience) lowered the validation loss (the training loss
+    without validation) by more than ``STILL_IMPROVING_SHARE`` (5 %) of its final value (a run
+    shorter than ``window``: at its last epochs' pace, projected over ``window`` epochs).
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        Per-epoch ``train_loss`` (and ``val_loss``), as :class:`TrainResult` holds it.
+    best_epoch, epochs_run : int
+        The restored epoch and the epochs trained.
+    stopped_early : bool
+        Whether early stopping ended training.
+    window : int
+        Epochs to look back (early stopping's patience).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> creeping = pd.DataFrame({"val_loss": [1.0, 0.5, 0.3, 0.2, 0.1995, 0.199]})
+    >>> still_improving(creeping, 6, 6, False, window=2), still_improving(creeping, 6, 6, False, window=3)
+    (False, True)
+    """
+    if stopped_early or epochs_run < 1 or best_epoch < epochs_run:
+        return False
+    column = "val_loss" if "val_loss" in history and history["val_loss"].notna().any() else "train_loss"
+    if column not in history:
+        return True
+    losses = history[column].dropna().to_numpy(dtype=float)
+    if len(losses) < 2:
+        return True
+    window = max(1, window)
+    k = min(window, len(losses) - 1)  # a run shorter than the window: its pace, projected over the window
+    recent = (losses[-1 - k] - losses[-1]) * window / k
+    return bool(recent > STILL_IMPROVING_SHARE * abs(losses[-1]))
+
+
+def more_epochs_advice(max_epochs, epochs_run: int) -> str:
+    """What to do about a run that was still improving, for the ``max_epochs`` it was given
+    (``"auto"``: raise it above the budget "auto" chose, ``epochs_run``)."""
+    if max_epochs == AUTO:
+        return (f"max_epochs='auto' chose {epochs_run} epochs for this data; give more, e.g. "
+                f"max_epochs={2 * epochs_run} (CLI: --epochs {2 * epochs_run})")
+    return "raise max_epochs (CLI: --epochs), or use max_epochs='auto'"
 
 
 @dataclasses.dataclass

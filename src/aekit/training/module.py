@@ -116,6 +116,7 @@ class AutoencoderModule(pl.LightningModule):
             self._accumulate("train", terms["loss"], batch_rows(batch))
             return terms["loss"]
         parts = list(self._slices(batch))
+        self.phase_losses: list[torch.Tensor] = []
         for i, part in enumerate(parts):
             plain = self.plain_inner_steps and i < len(parts) - 1
             loss = (self._phase_steps(optimizer, part, plain) if self.phases
@@ -139,9 +140,12 @@ class AutoencoderModule(pl.LightningModule):
         return loss
 
     def _phase_steps(self, optimizers, batch, plain: bool = False) -> torch.Tensor:
-        """One step of every phase in turn; the first phase's loss is reported."""
+        """One step of every phase in turn; the first phase's loss is reported, and every
+        phase's is kept in ``phase_losses`` (one row per slice of the Lightning step: the
+        divergence guard checks them all)."""
         losses = [self._step(optimizer, functools.partial(self.model.phase_loss, phase), batch, plain)
                   for phase, optimizer in zip(self.phases, optimizers)]
+        self.phase_losses.append(torch.stack([loss.detach() for loss in losses]))
         return losses[0]
 
     def _lbfgs_step(self, optimizer, batch) -> dict[str, torch.Tensor]:

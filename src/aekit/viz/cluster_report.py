@@ -11,7 +11,7 @@ import pandas as pd
 
 from aekit.evaluation.clustering import cluster_to_class, clustering_metrics
 from aekit.viz.explorer import code_map_figure
-from aekit.viz.figures import plot_image_rows
+from aekit.viz.figures import new_figure, plot_image_rows, save_figure
 from aekit.viz.report import write_report
 
 EXAMPLES = 10  # images (or rows) shown per cluster
@@ -74,18 +74,41 @@ def cluster_report(clustering, codes: np.ndarray, out, *, X=None, image_shape=No
                 "; click a cluster in the legend to hide it.",
         fields=fields, images=X if X is not None and image_shape is not None else None, image_shape=image_shape,
         row_name="row", what="rows")]
+    scores = getattr(clustering, "n_clusters_scores_", None)
+    if scores is not None:
+        criterion = clustering.auto_criterion
+        figures.append((str(_plot_k_scores(scores, k, criterion, out / "n_clusters.png")),
+                        f"n_clusters='auto' scored each k on the codes by the {criterion} "
+                        f"({'highest' if criterion == 'silhouette' else 'lowest'} wins) and chose {k}: a clear "
+                        "peak means the codes hold that many groups; a flat curve means no number stands out."))
+    examples = _examples(labels, k, EXAMPLES, seed)
     if X is not None and image_shape is not None:
-        rows = {f"cluster {j} ({sizes[j]})": np.asarray(X)[labels == j][:EXAMPLES] for j in range(k) if sizes[j]}
+        rows = {f"cluster {j} ({sizes[j]})": np.asarray(X)[examples[j]] for j in range(k) if sizes[j]}
         figures.append((str(plot_image_rows(rows, image_shape, out / "examples.png", n=EXAMPLES,
-                                            title="The first images of each cluster", figsize=(10, 0.9 * len(rows) + 0.6))),
-                        "Each row shows images of one cluster: a good cluster looks alike."))
+                                            title="A random sample of each cluster's images",
+                                            figsize=(10, 0.9 * len(rows) + 0.6))),
+                        "Each row shows images of one cluster, drawn at random from it (not its best members, "
+                        "nor the first files): a good cluster looks alike."))
     elif X is not None:
-        tables.append(("Example rows per cluster", _example_rows(X, labels, ids, k),
-                       f"The first {min(3, EXAMPLES)} rows of each cluster (the first 8 columns)."))
+        tables.append(("Example rows per cluster", _example_rows(X, labels, ids, k, examples),
+                       f"{min(3, EXAMPLES)} rows of each cluster drawn at random (the first 8 columns)."))
     intro = (f"{len(labels)} rows of {name} in {k} clusters by {clustering.method} on the codes of "
              f"the autoencoder {type(clustering.encoder_).__name__}.")
     return write_report(out / "report.html", title=f"Clusters of {name}", table=table, figures=figures,
                         meta=meta or {}, intro=intro, tables=tables)
+
+
+def _plot_k_scores(scores: pd.DataFrame, chosen: int, criterion: str, path) -> Path:
+    """The score of each number of clusters tried by ``n_clusters="auto"``, the chosen one marked."""
+    fig, ax = new_figure((6, 3.5), f"Choosing the number of clusters ({criterion})")
+    ax.plot(scores["k"], scores["score"], marker="o", markersize=3)
+    best = scores[scores["k"] == chosen]
+    ax.plot(best["k"], best["score"], marker="o", markersize=9, linestyle="none", color="tab:red",
+            label=f"chosen: {chosen}")
+    ax.set_xlabel("number of clusters k")
+    ax.set_ylabel(criterion)
+    ax.legend(frameon=False)
+    return save_figure(fig, path)
 
 
 def _confusion(labels: np.ndarray, y, classes, k: int) -> pd.DataFrame:
@@ -100,11 +123,18 @@ def _confusion(labels: np.ndarray, y, classes, k: int) -> pd.DataFrame:
     return counts.reset_index()
 
 
-def _example_rows(X, labels: np.ndarray, ids, k: int) -> pd.DataFrame:
+def _examples(labels: np.ndarray, k: int, n: int, seed: int) -> list[np.ndarray]:
+    """Up to ``n`` rows of each cluster drawn at random (seeded), in their original order: the
+    first rows of a folder sorted by class would show only the misfits of a cluster."""
+    rng = np.random.default_rng(seed)
+    return [np.sort(rng.permutation(np.flatnonzero(labels == j))[:n]) for j in range(k)]
+
+
+def _example_rows(X, labels: np.ndarray, ids, k: int, examples: list[np.ndarray]) -> pd.DataFrame:
     frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X)).add_prefix("x")
     frame = frame.iloc[:, :8].reset_index(drop=True)
     if ids is not None:
         frame = pd.concat([ids.reset_index(drop=True), frame], axis=1)
-    parts = [frame[labels == j].head(3).assign(cluster=j) for j in range(k)]
+    parts = [frame.iloc[examples[j][:3]].assign(cluster=j) for j in range(k)]
     shown = pd.concat(parts)
     return shown[["cluster", *[c for c in shown.columns if c != "cluster"]]]

@@ -144,8 +144,8 @@ def report_meta(dataset, seed: int, command: str | None, settings: dict[str, Any
 def still_improving_notes(evaluations: list) -> list[str]:
     """One line per model whose training ended on its best epoch."""
     return [f"{ev.name} was still improving when training stopped (its last epoch, {ev.row.get('epochs')}, was "
-            "its best): it is likely undertrained; more epochs (--epochs, or max_epochs='auto') should help."
-            for ev in evaluations if ev.still_improving]
+            f"its best, and the loss still falling appreciably): it is likely undertrained; more epochs should help "
+            f"(--epochs above {ev.row.get('epochs')})." for ev in evaluations if ev.still_improving]
 
 
 def write_comparison(evaluations: list, dataset, out_dir: Path, *, title: str, seed: int, command: str | None,

@@ -21,6 +21,7 @@ from matplotlib.ticker import MaxNLocator
 from aekit.evaluation.validation import as_matrix, as_vector, check_image_shape, check_same_length
 from aekit.exceptions import DataError
 from aekit.viz._images import display_range, grid_rows, image_rows, mosaic, row_centers, show, to_pixels
+from aekit._docs import fill_doc
 
 DPI = 100
 CODE_MAP_METHODS = ("tsne", "umap", "pca")
@@ -30,6 +31,7 @@ MAX_LEGEND_CLASSES = 20
 # ---------------------------------------------------------------- images
 
 
+@fill_doc
 def plot_reconstructions(
     X, X_rec, image_shape, path, n: int = 10,
     title: str = "Originals (top) and their reconstructions (bottom)", figsize=(10, 2.5),
@@ -45,19 +47,16 @@ def plot_reconstructions(
         Originals and their reconstructions.
     image_shape : tuple (c, h, w)
         How a row is an image.
-    path : str or pathlib.Path
-        The PNG to write.
+    %(png_path)s
     n : int, default=10
         How many images.
-    title : str
-        The figure's title.
+    %(fig_title)s
     figsize : tuple of float, default=(10, 2.5)
         Inches (100 px each).
 
     Returns
     -------
-    pathlib.Path
-        The PNG written.
+    %(png_written)s
 
     Raises
     ------
@@ -81,6 +80,7 @@ def plot_reconstructions(
     return _labelled_rows([X[:n], X_rec[:n]], ["original", "reconstruction"], shape, path, title, figsize)
 
 
+@fill_doc
 def plot_denoising(
     X_noisy, X_denoised, X_clean, image_shape, path, n: int = 10,
     title: str = "Denoising: corrupted input, model output, clean target", figsize=(10, 3.3),
@@ -89,6 +89,38 @@ def plot_denoising(
 
     All rows share the clean images' value range (noise beyond it is clipped).
     Default size: figsize (10, 3.3) → 1000x330 px.
+
+    Parameters
+    ----------
+    X_noisy, X_denoised, X_clean : array-like of shape (n_samples, c * h * w) or images
+        The corrupted inputs, the model's outputs and the clean targets.
+    image_shape : tuple (c, h, w)
+        How a row is an image.
+    %(png_path)s
+    n : int, default=10
+        How many images.
+    %(fig_title)s
+    figsize : tuple of float, default=(10, 3.3)
+        Inches (100 px each).
+
+    Returns
+    -------
+    %(png_written)s
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        Rows that are not images of ``image_shape``, or the three of different shapes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> from aekit.data import corrupt_array, load_dataset
+    >>> X = load_dataset("digits").X_test[:10]
+    >>> Image.open(plot_denoising(corrupt_array(X, "masking", 0.5, random_state=0), X, X, (1, 8, 8),
+    ...                           "denoise.png")).size
+    (1000, 330)
     """
     X_noisy, shape = image_rows(X_noisy, image_shape, "X_noisy")
     X_denoised, _ = image_rows(X_denoised, image_shape, "X_denoised")
@@ -100,10 +132,42 @@ def plot_denoising(
     return _labelled_rows(rows, ["corrupted", "denoised", "clean"], shape, path, title, figsize, reference=2)
 
 
+@fill_doc
 def plot_samples(
     X_samples, image_shape, path, n: int = 64, title: str = "Generated samples", figsize=(8, 8),
 ) -> Path:
-    """A square-ish grid of the first ``n`` samples. Default: (8, 8) → 800x800 px."""
+    """A square-ish grid of the first ``n`` samples. Default: (8, 8) → 800x800 px.
+
+    Parameters
+    ----------
+    X_samples : array-like of shape (n_samples, c * h * w) or images
+        Generated images (e.g. a VAE's ``sample``).
+    image_shape : tuple (c, h, w)
+        How a row is an image.
+    %(png_path)s
+    n : int, default=64
+        How many samples (the grid is ceil(sqrt(n)) wide).
+    %(fig_title)s
+    figsize : tuple of float, default=(8, 8)
+        Inches (100 px each).
+
+    Returns
+    -------
+    %(png_written)s
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        Rows that are not images of ``image_shape``.
+
+    Examples
+    --------
+    >>> from PIL import Image
+    >>> from aekit.data import load_dataset
+    >>> X = load_dataset("digits").X_test
+    >>> Image.open(plot_samples(X, (1, 8, 8), "samples.png", n=16, figsize=(4, 4))).size
+    (400, 400)
+    """
     X, shape = image_rows(X_samples, image_shape, "X_samples")
     images = to_pixels(X[:n], shape, display_range(X[:n]))
     fig, ax = new_figure(figsize, title)
@@ -112,6 +176,7 @@ def plot_samples(
     return save_figure(fig, path)
 
 
+@fill_doc
 def plot_latent_manifold(
     decode_fn: Callable[[np.ndarray], np.ndarray], image_shape, path, n: int = 15, lim: float = 3.0,
     title: str = "Decoded images over a grid of 2-D codes", figsize=(8, 8),
@@ -120,6 +185,44 @@ def plot_latent_manifold(
 
     ``decode_fn`` takes an (m, 2) float array and returns (m, c*h*w). The
     axes show the code values (z1 right, z2 up). Default: (8, 8) → 800x800 px.
+
+    Parameters
+    ----------
+    decode_fn : callable
+        Codes (m, 2) -> images (m, c*h*w), e.g. a 2-D VAE's ``decode``.
+    image_shape : tuple (c, h, w)
+        How a decoded row is an image.
+    %(png_path)s
+    n : int, default=15
+        Grid points per axis (at least 2).
+    lim : float, default=3.0
+        The grid spans [-lim, lim] on both axes (> 0).
+    %(fig_title)s
+    figsize : tuple of float, default=(8, 8)
+        Inches (100 px each).
+
+    Returns
+    -------
+    %(png_written)s
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        ``n`` below 2 or ``lim`` not positive, or ``decode_fn`` returning
+        another number of rows or rows that are not images.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> def decode(z):   # a stand-in decoder: a bright pixel where the code points
+    ...     return np.stack([np.outer(np.exp(-(np.arange(8) - 3.5 - a) ** 2), np.exp(-(np.arange(8) - 3.5 - b) ** 2))
+    ...                      .ravel() for a, b in z])
+    >>> Image.open(plot_latent_manifold(decode, (1, 8, 8), "manifold.png", n=5, figsize=(3, 3))).size
+    (300, 300)
+    >>> plot_latent_manifold(decode, (1, 8, 8), "manifold.png", n=1)
+    Traceback (most recent call last):
+    aekit.exceptions.DataError: n, lim: expected n >= 2 and lim > 0, got n=1, lim=3.0
     """
     if n < 2 or lim <= 0:
         raise DataError(f"n, lim: expected n >= 2 and lim > 0, got n={n}, lim={lim}")
@@ -139,6 +242,7 @@ def plot_latent_manifold(
     return save_figure(fig, path)
 
 
+@fill_doc
 def plot_image_rows(
     rows: dict, image_shape, path, n: int = 10, title: str = "Images", reference: str | None = None,
     figsize=None,
@@ -149,6 +253,39 @@ def plot_image_rows(
     All rows share the value range of ``rows[reference]`` (default: the
     first). Default size: 10 inches wide, 0.9 inch a row plus 0.6 for the
     title, at dpi 100 (e.g. 4 rows → 1000x420 px).
+
+    Parameters
+    ----------
+    rows : dict of str to array-like of shape (m, c * h * w)
+        Row label -> images, in the order drawn.
+    image_shape : tuple (c, h, w)
+        How a row is an image.
+    %(png_path)s
+    n : int, default=10
+        Most images a row.
+    %(fig_title)s
+    reference : str or None
+        The row whose value range every row shares (None: the first).
+    figsize : tuple of float or None
+        Inches; None sizes it by the number of rows.
+
+    Returns
+    -------
+    %(png_written)s
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        No rows, rows that are not images of ``image_shape``, or an unknown ``reference``.
+
+    Examples
+    --------
+    >>> from PIL import Image
+    >>> from aekit.data import load_dataset
+    >>> X = load_dataset("digits").X_test
+    >>> rows = {"original": X, "blurred": (X + X[:, ::-1]) / 2, "inverted": 1 - X, "dark": X / 2}
+    >>> Image.open(plot_image_rows(rows, (1, 8, 8), "rows.png")).size
+    (1000, 420)
     """
     if not rows:
         raise DataError("rows: expected at least one row of images, got none")
@@ -179,9 +316,10 @@ def _labelled_rows(rows, labels, shape, path, title, figsize, reference: int = 0
 # ---------------------------------------------------------------- codes
 
 
+@fill_doc
 def plot_code_map(
     Z, y, path, method: str = "tsne", max_points: int = 2000, random_state=0,
-    title: str | None = None, figsize=(8, 6),
+    title: str | None = None, figsize=(8, 6), legend_title: str = "label",
 ) -> Path:
     """A 2-D map of codes, one dot per sample, coloured by label.
 
@@ -197,8 +335,7 @@ def plot_code_map(
         Codes, at least 2 columns.
     y : array-like of shape (n_samples,) or None
         Labels for the colours.
-    path : str or pathlib.Path
-        The PNG to write.
+    %(png_path)s
     method : {"tsne", "umap", "pca"}, default="tsne"
         The 2-D embedding of wider codes.
     max_points : int, default=2000
@@ -209,11 +346,12 @@ def plot_code_map(
         The figure's title (None: says what is drawn).
     figsize : tuple of float, default=(8, 6)
         Inches (100 px each).
+    legend_title : str, default="label"
+        What the colours are (the legend's or colorbar's title), e.g. ``"cluster"``.
 
     Returns
     -------
-    pathlib.Path
-        The PNG written.
+    %(png_written)s
 
     Raises
     ------
@@ -244,12 +382,13 @@ def plot_code_map(
         Z, y = Z[keep], (None if y is None else y[keep])
     points, axis_name = embed_2d(Z, method, random_state)
     fig, ax = new_figure(figsize, title or f"Codes ({Z.shape[1]}-D, {len(Z)} points) by {axis_name}, coloured by label")
-    _scatter_by_label(fig, ax, points, y)
+    _scatter_by_label(fig, ax, points, y, legend_title=legend_title)
     ax.set_xlabel(f"{axis_name} 1")
     ax.set_ylabel(f"{axis_name} 2")
     return save_figure(fig, path)
 
 
+@fill_doc
 def plot_code_maps(
     codes: dict, y, path, method: str = "tsne", max_points: int = 1000, random_state=0,
     title: str = "Test codes in 2-D, coloured by label", n_cols: int = 3,
@@ -258,6 +397,41 @@ def plot_code_maps(
 
     The same random subsample of at most ``max_points`` rows is used for
     every model. Size: 4 x 3.6 inches a panel (+ a legend column) at dpi 100.
+
+    Parameters
+    ----------
+    codes : dict of str to array-like of shape (n_samples, n_codes)
+        Model name -> its codes of the same samples.
+    y : array-like of shape (n_samples,) or None
+        Labels for the colours.
+    %(png_path)s
+    method : {"tsne", "umap", "pca"}, default="tsne"
+        The 2-D embedding of codes wider than 2.
+    max_points : int, default=1000
+        Most samples drawn (one random subsample for all panels).
+    random_state : int, default=0
+        Seed of the subsample and the embeddings.
+    %(fig_title)s
+    n_cols : int, default=3
+        Panels per row.
+
+    Returns
+    -------
+    %(png_written)s
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        No codes, an unknown method, or codes and labels of different lengths.
+
+    Examples
+    --------
+    >>> from PIL import Image
+    >>> from sklearn.datasets import load_iris
+    >>> X, y = load_iris(return_X_y=True)
+    >>> codes = {"first two": X[:, :2], "all four": X}
+    >>> Image.open(plot_code_maps(codes, y, "maps.png", method="pca")).size
+    (920, 410)
     """
     keep, maps = embed_code_maps(codes, y, method, max_points, random_state)
     return plot_point_maps(maps, None if y is None else np.asarray(y)[keep], path, title=title, n_cols=n_cols)
@@ -396,12 +570,42 @@ def label_text(label) -> str:
 # ---------------------------------------------------------------- training and scores
 
 
+@fill_doc
 def plot_loss_curves(history: pd.DataFrame, path, title: str = "Loss per epoch", figsize=(8, 5)) -> Path:
     """Training (and validation, if present) loss against epoch.
 
     ``history`` needs columns "epoch" and "train_loss"; "val_loss" is
     optional. The y axis is logarithmic when the losses span more than two
     decades. Default: (8, 5) → 800x500 px.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        A fitted estimator's ``history_``.
+    %(png_path)s
+    %(fig_title)s
+    figsize : tuple of float, default=(8, 5)
+        Inches (100 px each).
+
+    Returns
+    -------
+    %(png_written)s
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        No "epoch" or "train_loss" column, or no rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from PIL import Image
+    >>> history = pd.DataFrame({"epoch": [0, 1, 2], "train_loss": [1.0, 0.5, 0.4], "val_loss": [1.1, 0.6, 0.5]})
+    >>> Image.open(plot_loss_curves(history, "loss.png")).size
+    (800, 500)
+    >>> plot_loss_curves(history[["epoch"]], "loss.png")
+    Traceback (most recent call last):
+    aekit.exceptions.DataError: history: expected columns 'epoch' and 'train_loss', missing ['train_loss']
     """
     missing = {"epoch", "train_loss"} - set(history.columns)
     if missing:
@@ -426,12 +630,40 @@ def plot_loss_curves(history: pd.DataFrame, path, title: str = "Loss per epoch",
     return save_figure(fig, path)
 
 
+@fill_doc
 def plot_loss_comparison(
     histories: dict, path, title: str = "Validation loss per epoch", figsize=(8, 5),
 ) -> Path:
     """One curve per model (name -> history with "epoch" and "val_loss" or
     "train_loss"): validation loss where recorded, else training loss (dashed).
     Log y axis when the losses span more than two decades. Default 800x500 px.
+
+    Parameters
+    ----------
+    histories : dict of str to pandas.DataFrame
+        Model name -> its ``history_``.
+    %(png_path)s
+    %(fig_title)s
+    figsize : tuple of float, default=(8, 5)
+        Inches (100 px each).
+
+    Returns
+    -------
+    %(png_written)s
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        No histories, or one without "epoch" and a loss column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from PIL import Image
+    >>> pca = pd.DataFrame({"epoch": [0, 1], "train_loss": [0.5, 0.5]})
+    >>> ae = pd.DataFrame({"epoch": [0, 1, 2], "train_loss": [0.9, 0.4, 0.3], "val_loss": [1.0, 0.5, 0.4]})
+    >>> Image.open(plot_loss_comparison({"pca": pca, "ae": ae}, "compare.png", figsize=(6, 4))).size
+    (600, 400)
     """
     if not histories:
         raise DataError("histories: expected at least one model's history, got none")
@@ -455,6 +687,7 @@ def plot_loss_comparison(
     return save_figure(fig, path)
 
 
+@fill_doc
 def plot_score_histogram(
     scores, path, threshold: float | None = None, labels=None,
     title: str = "Anomaly scores", figsize=(8, 5),
@@ -463,6 +696,39 @@ def plot_score_histogram(
     ``labels`` is given, with a dashed vertical line at ``threshold``.
 
     Default: (8, 5) → 800x500 px.
+
+    Parameters
+    ----------
+    scores : array-like of shape (n_samples,)
+        Anomaly scores, higher = more anomalous.
+    %(png_path)s
+    threshold : float or None
+        Where the detector cuts (a dashed line).
+    labels : array-like of shape (n_samples,) or None
+        1 for known anomalies, 0 for normal samples: two histograms.
+    %(fig_title)s
+    figsize : tuple of float, default=(8, 5)
+        Inches (100 px each).
+
+    Returns
+    -------
+    %(png_written)s
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        Scores with NaN or inf, or labels of another length.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> scores = np.r_[np.random.default_rng(0).normal(1, 0.2, 200), [3.0, 3.5]]
+    >>> Image.open(plot_score_histogram(scores, "scores.png", threshold=2.0, labels=scores > 2)).size
+    (800, 500)
+    >>> plot_score_histogram([1.0, np.nan], "scores.png")
+    Traceback (most recent call last):
+    aekit.exceptions.DataError: scores: expected finite values, got NaN/inf
     """
     scores = as_vector(np.asarray(scores, dtype=float), "scores")
     if not np.isfinite(scores).all():

@@ -10,10 +10,12 @@ import pandas as pd
 
 from aekit.exceptions import DataError
 from aekit.viz.figures import new_figure, save_figure
+from aekit._docs import fill_doc
 
 MAX_FEATURES_SHOWN = 30
 
 
+@fill_doc
 def plot_feature_errors(errors: pd.DataFrame, path, title: str = "Reconstruction error per column (test rows)",
                         max_features: int = MAX_FEATURES_SHOWN) -> Path:
     """Horizontal grouped bars: one group per original column, one bar per model.
@@ -24,11 +26,31 @@ def plot_feature_errors(errors: pd.DataFrame, path, title: str = "Reconstruction
         Index: the columns of the data; one column per model holding that
         column's mean squared reconstruction error (scaled units; a
         categorical column: the sum over its one-hot block).
-    path : str or Path
-        The PNG to write.
+    %(png_path)s
+    %(fig_title)s
     max_features : int, default=30
         Only the columns with the largest error (mean over models) are shown
         when there are more; the title says so.
+
+    Returns
+    -------
+    %(png_written)s
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        ``errors`` empty, not a DataFrame, or holding non-finite values.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from PIL import Image
+    >>> errors = pd.DataFrame({"pca": [0.2, 0.5, 0.1], "ae": [0.1, 0.3, 0.1]}, index=["age", "income", "height"])
+    >>> Image.open(plot_feature_errors(errors, "columns.png")).size
+    (900, 300)
+    >>> plot_feature_errors(errors.iloc[:0], "columns.png")
+    Traceback (most recent call last):
+    aekit.exceptions.DataError: errors: expected a non-empty DataFrame (columns of the data x models)
     """
     if not isinstance(errors, pd.DataFrame) or errors.empty:
         raise DataError("errors: expected a non-empty DataFrame (columns of the data x models)")

@@ -1,0 +1,145 @@
+"""aekit.VAEGAN on sklearn's digits (and the plain GAN with its networks): three networks
+with three optimisers, samples better than an untrained generator's, reconstruction,
+the divergence guard on every phase, save/load, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import aekit
+from aekit import VAEGAN
+from aekit.evaluation import SampleQualityScorer
+from aekit.exceptions import DataError, TrainingDivergedError
+from aekit.models.vaegan import GANModel, VAEGANConfig, VAEGANModel
+
+SMALL = dict(latent_dim=8, hidden=(64,), discriminator_hidden=(64,), batch_size=64, random_state=0)
+pytestmark = pytest.mark.filterwarnings("ignore::aekit.exceptions.StillImprovingWarning")
+
+
+class PlainGAN(VAEGAN):
+    """The benchmark's GAN reference: the VAE-GAN's generator and discriminator, no encoder."""
+
+    family = "gan"
+
+
+@pytest.fixture(scope="module")
+def vaegan(digits):
+    return VAEGAN(max_epochs=15, patience=15, **SMALL).fit(digits[0])
+
+
+@pytest.fixture(scope="module")
+def scorer(digits):
+    X_train, _, y_train, _ = digits
+    return SampleQualityScorer(max_iter=50, random_state=0).fit(X_train, y_train)
+
+
+def fd_of(model, scorer, X_test) -> float:
+    return scorer.frechet_distance(X_test, model.sample(len(X_test), random_state=0))
+
+
+def test_three_optimisers_cover_the_three_networks_once():
+    model = VAEGANModel(VAEGANConfig(input_dim=64, latent_dim=4, hidden=(16,), discriminator_hidden=(16,)))
+    groups = [{id(p) for p in model.parameters_of(phase)} for phase in model.phases]
+    assert model.phases == ("encoder", "decoder", "discriminator")
+    assert all(groups) and sum(map(len, groups)) == len(set().union(*groups))  # disjoint
+    assert set().union(*groups) == {id(p) for p in model.parameters()}  # all trained
+    gan = GANModel(model.config)
+    assert gan.encoder is None and set().union(*({id(p) for p in gan.parameters_of(ph)} for ph in gan.phases)) == {
+        id(p) for p in gan.parameters()}
+
+
+def test_samples_and_reconstructions_are_learned(vaegan, scorer, digits):
+    X_train, X_test = digits[0], digits[1]
+    untrained = VAEGAN(max_epochs=1, **SMALL).fit(X_train[:2])  # two rows, one epoch: near its initial weights
+    assert fd_of(vaegan, scorer, X_test) < 0.5 * fd_of(untrained, scorer, X_test)
+    # test reconstructions beat the mean image
+    mse = np.mean((vaegan.reconstruct(X_test) - X_test) ** 2)
+    assert mse < 0.75 * np.mean((X_test - X_train.mean(axis=0)) ** 2)
+    assert vaegan.history_["val_loss"].iloc[-1] < vaegan.history_["val_loss"].iloc[0]  # the ELBO rises
+
+
+def test_the_discriminator_trains(vaegan):
+    torch.manual_seed(0)  # the weights the fit started from (random_state=0)
+    untrained = VAEGANModel(vaegan.model_.config)
+    assert not torch.allclose(untrained.discriminator.head.weight, vaegan.model_.discriminator.head.weight)
+
+
+def test_the_plain_gan_learns_to_generate(scorer, digits):
+    X_train, X_test = digits[0], digits[1]
+    gan = PlainGAN(max_epochs=30, patience=30, **SMALL).fit(X_train)
+    untrained = PlainGAN(max_epochs=1, **SMALL).fit(X_train[:2])
+    assert type(gan.model_) is GANModel
+    assert fd_of(gan, scorer, X_test) < 0.5 * fd_of(untrained, scorer, X_test)
+
+
+def test_sampling_is_reproducible_and_survives_save_and_load(vaegan, digits, tmp_path):
+    a = vaegan.sample(6, random_state=4)
+    assert a.shape == (6, 64) and np.array_equal(a, vaegan.sample(6, random_state=4))
+    assert not np.allclose(a, vaegan.sample(6, random_state=5))
+    loaded = aekit.load(vaegan.save(tmp_path / "vaegan.safetensors"))
+    assert type(loaded) is VAEGAN and loaded.get_params() == vaegan.get_params()
+    assert np.array_equal(loaded.sample(8, random_state=1), vaegan.sample(8, random_state=1))
+    assert np.array_equal(loaded.transform(digits[1]), vaegan.transform(digits[1]))
+
+
+def test_conv_vaegan_on_images(digits):
+    images = digits[0][:200].reshape(-1, 8, 8)
+    model = VAEGAN(architecture="conv", channels=(8,), discriminator_channels=(8,), latent_dim=4, max_epochs=2,
+                   random_state=0).fit(images)
+    assert model.image_shape_ == (1, 8, 8) and model.sample(3, random_state=0).shape == (3, 64)
+    with pytest.raises(DataError):
+        model.transform(np.zeros((2, 9, 9), dtype=np.float32))
+
+
+def test_a_diverging_discriminator_stops_training_naming_its_phase(digits, monkeypatch):
+    real = VAEGANModel.phase_loss
+
+    def poisoned(self, phase, batch):
+        terms = real(self, phase, batch)
+        if phase == "discriminator" and self.epoch == 1:  # the reported (encoder) loss stays finite
+            terms["loss"] = terms["loss"] * float("nan")
+        return terms
+
+    monkeypatch.setattr(VAEGANModel, "phase_loss", poisoned)
+    with pytest.warns(aekit.exceptions.TrainingDivergedWarning, match="epoch 2: the discriminator phase's loss"):
+        model = VAEGAN(max_epochs=4, **SMALL).fit(digits[0])
+    assert model.best_epoch_ == 1 and all(torch.isfinite(p).all() for p in model.model_.parameters())
+    monkeypatch.setattr(VAEGANModel, "phase_loss", lambda self, phase, batch: {
+        "loss": real(self, phase, batch)["loss"] * (float("inf") if phase == "decoder" else 1.0)})
+    with pytest.raises(TrainingDivergedError, match="epoch 1: the decoder phase's loss became inf"):
+        VAEGAN(max_epochs=2, **SMALL).fit(digits[0])
+
+
+def test_bad_input_gets_one_clear_error(digits, vaegan):
+    X_train = digits[0]
+    for params, message in [({"gamma": -1.0}, "gamma must be >= 0"),
+                            ({"pixel_weight": float("nan")}, "pixel_weight must be >= 0"),
+                            ({"discriminator_hidden": ()}, "discriminator_hidden must be one or more"),
+                            ({"discriminator_channels": (0,), "architecture": "conv", "image_shape": (8, 8)},
+                             "discriminator_channels must be one or more"),
+                            ({"architecture": "mlp"}, "architecture must be one of")]:
+        with pytest.raises(ValueError, match=message):
+            VAEGAN(max_epochs=1, **{**SMALL, **params}).fit(X_train)
+    with pytest.raises(DataError, match="likelihood='bernoulli'"):
+        VAEGAN(max_epochs=1, scaling="none", **SMALL).fit(X_train * 16)
+    with pytest.raises(DataError, match="n must be"):
+        vaegan.sample(0)
+    with pytest.raises(ValueError, match="unknown phase 'generator'"):
+        vaegan.model_.phase_loss("generator", torch.zeros(2, 64))
+
+
+def test_train_and_generate_from_the_cli(tmp_path, capsys):
+    from test_cli import run  # the CLI in-process: (exit code, stdout, stderr)
+
+    code, out, err = run(["train", "--model", "vae-gan", "--data", "digits", "--latent", "4", "--hidden", "32",
+                          "--epochs", "2", "--out", str(tmp_path), "--quiet"], capsys)
+    assert code == 0, err
+    model = aekit.load(tmp_path / "model.safetensors")
+    assert type(model) is VAEGAN and model.n_epochs_ == 2
+    code, out, err = run(["generate", str(tmp_path / "model.safetensors"), "-n", "6", "--seed", "3",
+                          "-o", str(tmp_path / "samples.png"), "--npy"], capsys)
+    assert code == 0, err
+    assert np.array_equal(np.load(tmp_path / "samples.npy"), model.sample(6, random_state=3))
+    assert (tmp_path / "samples.png").stat().st_size > 0
