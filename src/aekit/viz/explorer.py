@@ -136,12 +136,11 @@ def point_limit(method: str, codes: dict) -> int:
     return MAX_POINTS if method == "pca" or all_2d else EMBED_POINTS
 
 
-def code_map_figure(codes: dict, png_path, *, colour_by=None, colour_name: str = "label", colours: dict | None = None,
-                    method: str = "tsne",
-                    random_state: int = 0, title: str, caption: str, fields: dict | None = None,
-                    map_fields: dict | None = None, flagged=None, flag_name: str = "above the threshold",
-                    images=None, image_shape=None, rows=None, row_name: str = "test row",
-                    what: str = "test rows") -> tuple[str, str, CodeExplorer]:
+def code_map_figure(codes: dict, png_path, *, title: str, caption: str, colour_by=None, colour_name: str = "label",
+                    colours: dict | None = None, method: str = "tsne", random_state: int = 0,
+                    fields: dict | None = None, map_fields: dict | None = None, flagged=None,
+                    flag_name: str = "above the threshold", images=None, image_shape=None, rows=None,
+                    row_name: str = "test row", what: str = "test rows") -> tuple[str, str, CodeExplorer]:
     """The code map of a report: the static PNG and the explorer, on the same sample of rows.
 
     Parameters
@@ -196,7 +195,7 @@ def code_map_figure(codes: dict, png_path, *, colour_by=None, colour_name: str =
                flag_name: flagged, "images": images, "rows": rows}
     for name, values in per_row.items():  # before the (slow) embedding
         if values is not None:
-            _take(values, np.arange(0), name, n_rows)
+            _check_rows(values, name, n_rows)
     limit = point_limit(method, codes)
     keep, maps = embed_code_maps(codes, colour_by, method, limit, random_state)
     shown_colours = None if colour_by is None else as_vector(colour_by, colour_name)[keep]
@@ -207,7 +206,7 @@ def code_map_figure(codes: dict, png_path, *, colour_by=None, colour_name: str =
         note = (f"Showing a random sample of {len(keep):,} of the {n_rows:,} {what} (at most {limit:,}: {why}); "
                 "the static map shows the same sample.")
     explorer = build_explorer(
-        {name: (points, axis, dims) for name, (points, axis, dims) in maps.items()}, title=title,
+        maps, title=title,
         colour_by=shown_colours, colour_name=colour_name, colours=colours,
         fields={k: _take(v, keep, k, n_rows) for k, v in (fields or {}).items()},
         map_fields={m: {k: _take(v, keep, k, n_rows) for k, v in f.items()} for m, f in (map_fields or {}).items()},
@@ -285,11 +284,15 @@ def build_explorer(maps: dict, *, colour_by=None, colour_name: str = "label", co
     return CodeExplorer(payload)
 
 
-def _take(values, keep: np.ndarray, name: str, n_rows: int) -> np.ndarray:
+def _check_rows(values, name: str, n_rows: int) -> np.ndarray:
     values = np.asarray(values)
     if len(values) != n_rows:
         raise DataError(f"{name}: expected {n_rows} values (one per row of the codes), got {len(values)}")
-    return values[keep]
+    return values
+
+
+def _take(values, keep: np.ndarray, name: str, n_rows: int) -> np.ndarray:
+    return _check_rows(values, name, n_rows)[keep]
 
 
 def _check_length(values, n: int, name: str) -> None:
