@@ -203,3 +203,11 @@ def test_a_table_without_labels_or_images_still_explores(chromium, tmp_path):
     report = browser.explorer_report(path)
     assert report["errors"] == [] and report["plotted"] == 300 and report["tip_visible"]
     assert "anomaly score: " in report["tip_text"] and not report["tip_image"]
+
+
+def test_text_cannot_break_out_of_the_page():
+    label = '</script><script>alert("x")</script>'
+    explorer = build_explorer({"a": (np.arange(4.0).reshape(2, 2), "z")}, colour_by=np.array([label, "ok"]))
+    page = explorer.html("<img>")
+    assert "</script><script>" not in page and page.count("</script>") == 1
+    assert _payload(page)["groups"] == sorted([label, "ok"])
