@@ -208,9 +208,20 @@ def test_the_walk_finds_the_public_api():
         assert expected in names, expected
 
 
+def _where(obj) -> str:
+    """``path:line`` of an object's definition, relative to the repository."""
+    target = obj.fget if isinstance(obj, property) else obj
+    try:
+        path = Path(inspect.getsourcefile(target)).resolve().relative_to(ROOT)
+        return f"{path}:{inspect.getsourcelines(target)[1]}"
+    except (OSError, TypeError, ValueError):
+        return "?"
+
+
 def test_every_public_object_has_a_numpydoc_docstring():
     gaps = {name: missing for name, obj in OBJECTS.items() if (missing := missing_sections(obj))}
-    report = "\n".join(f"  {name}: missing {', '.join(missing)}" for name, missing in sorted(gaps.items()))
+    report = "\n".join(f"  {name} ({_where(OBJECTS[name])}): missing {', '.join(missing)}"
+                       for name, missing in sorted(gaps.items()))
     assert not gaps, (f"{len(gaps)} public object(s) of the API reference lack numpydoc sections "
                       f"(the rules: the docstring of tests/test_docstrings.py; shared texts: aekit._docs):\n"
                       f"{report}")

@@ -428,7 +428,7 @@ def test_cli_generate_with_fuzzed_counts(cli_model, tmp_path, examples):
 
 
 @budget(3, 40)
-def test_cli_train_and_compare_on_fuzzed_csvs(tmp_path, examples):
+def test_cli_train_compare_complete_cluster_on_fuzzed_csvs(tmp_path, examples):
     @examples_of(examples)
     @given(content=csv_texts())
     def check(content):
@@ -438,5 +438,7 @@ def test_cli_train_and_compare_on_fuzzed_csvs(tmp_path, examples):
         cli(["compare", "--data", data, "--models", "pca,ae", "--epochs", 1, "--hidden", 4, "--latent", 2, "-q",
              "--out", tmp_path / "cmp"])
         cli(["recommend", "train", "--model", "ease", "--data", data, "-q", "--out", tmp_path / "rec"])
+        cli(["complete", "--data", data, "--epochs", 1, "--out", tmp_path / "filled.csv"])
+        cli(["cluster", "--data", data, "--k", 2, "--epochs", 1, "-q", "--out", tmp_path / "clusters"])
 
     check()

@@ -119,9 +119,7 @@ class MarginalizedDenoisingAutoencoder(AutoencoderEstimator):
         y : None
             Ignored.
 
-        Returns
-        -------
-        %(self_fitted)s
+        %(returns_self)s
 
         Raises
         ------
