@@ -134,7 +134,7 @@ def test_large_colour_images_are_shrunk_to_the_thumbnail_budget(monkeypatch):
     np.testing.assert_allclose(first, block, atol=1 / 255)  # each thumbnail pixel is its block's mean
 
 
-def test_bad_inputs_are_refused_with_what_was_expected():
+def test_bad_inputs_are_refused_with_what_was_expected(tmp_path):
     points = np.zeros((10, 2))
     with pytest.raises(DataError, match="expected at least one map"):
         build_explorer({})
@@ -147,7 +147,7 @@ def test_bad_inputs_are_refused_with_what_was_expected():
     with pytest.raises(DataError, match="image_shape: expected"):
         build_explorer({"a": (points, "z")}, images=np.zeros((10, 4)))
     with pytest.raises(DataError, match=r"above the threshold: expected 20 values \(one per row of the codes\)"):
-        code_map_figure({"a": np.zeros((20, 3))}, "x.png", method="pca", title="t", caption="c", flagged=np.ones(3))
+        code_map_figure({"a": np.zeros((20, 3))}, tmp_path / "x.png", method="pca", title="t", caption="c", flagged=np.ones(3))
 
 
 def test_missing_values_travel_as_null():
