@@ -208,3 +208,15 @@ def test_cli_run_folders_and_model_files_of_the_wrong_kind_give_aekit_errors(tab
         result = runner.invoke(app, [str(a) for a in args])
         assert isinstance(result.exception, kind), (args, repr(result.exception))
         assert re.search(message, str(result.exception)), (args, str(result.exception))
+
+
+@pytest.mark.parametrize("value", ["1e20", "100000000000000000000", 1e308, "inf", 1.5, "2.5"])
+def test_an_id_that_cannot_be_one_of_the_models_integer_ids_is_a_data_error(value):
+    """Found by fuzzing `aekit serve`'s /recommend: a user id of 1e20 raised OverflowError (a 500),
+    and 1.5 was silently taken as user 1."""
+    from aekit.estimators.recommender import typed_ids
+
+    known = np.array([1, 2, 7])
+    with pytest.raises(DataError, match=r"not among this model's user ids, which are whole numbers"):
+        typed_ids([value], known, "user", "user")
+    assert typed_ids(["7", 2.0, " 1 "], known, "user", "user") == [7, 2, 1]
