@@ -47,8 +47,9 @@ class SphinxRoles(griffe.Extension):
                 if member.is_alias or not member.is_function or member.docstring is not None:
                     continue
                 inherited = _inherited_docstring(cls, name)
-                if inherited is not None:
-                    member.docstring = griffe.Docstring(inherited, parent=member)
+                if inherited is not None:  # parsed as the original is (numpy sections, not headings)
+                    member.docstring = griffe.Docstring(inherited.value, parent=member, parser=inherited.parser,
+                                                        parser_options=inherited.parser_options)
 
 
 def _classes(module: griffe.Module):
@@ -61,7 +62,7 @@ def _classes(module: griffe.Module):
             yield member
 
 
-def _inherited_docstring(cls: griffe.Class, name: str) -> str | None:
+def _inherited_docstring(cls: griffe.Class, name: str) -> griffe.Docstring | None:
     try:
         bases = cls.mro()
     except Exception:  # noqa: BLE001 - a base outside the loaded packages: nothing to inherit
@@ -69,5 +70,5 @@ def _inherited_docstring(cls: griffe.Class, name: str) -> str | None:
     for base in bases:
         member = base.members.get(name)
         if member is not None and not member.is_alias and member.docstring is not None:
-            return member.docstring.value
+            return member.docstring
     return None
