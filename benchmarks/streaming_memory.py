@@ -99,7 +99,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=options.folder) as folder:
         folder = Path(folder)
         write_npy(folder / "train.npy", 5_000, options.seed)
-        detector, model = folder / "det.safetensors", folder / "ae.safetensors"
+        detector = folder / "det.safetensors"
         common = ["--epochs", "2", "--latent", "4", "--hidden", "16", "--seed", str(options.seed), "-q"]
         subprocess.run([*aekit, "detect", "fit", "--data", str(folder / "train.npy"), *common, "--out", str(detector)],
                        check=True, capture_output=True)
@@ -127,13 +127,19 @@ def main() -> None:
                            "rows": int(np.load(data, mmap_mode="r").shape[0]), **measure(args(path))}
                     results.append(row)
                     print(row, flush=True)
+                    write_results(options, sizes_mb, reduced, results, done=False)  # a partial run keeps its rows
             for path in inputs:
                 if size:
                     path.unlink()
+    write_results(options, sizes_mb, reduced, results, done=True)
+
+
+def write_results(options, sizes_mb: list[int], reduced: bool, results: list[dict], done: bool) -> None:
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / ("streaming_memory_reduced.json" if reduced else "streaming_memory.json")
+    protocol = f"reduced: {sizes_mb} MB" if reduced else "full: 0.25, 1 and 4 GB"
     out.write_text(json.dumps({
-        "protocol": f"reduced: {sizes_mb} MB" if reduced else "full: 0.25, 1 and 4 GB",
+        "protocol": protocol if done else f"{protocol} (INCOMPLETE: stopped before the last size)",
         "command": "python " + " ".join(sys.argv),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores (shared), "
                    f"{os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} GiB",
