@@ -271,3 +271,30 @@ def _complete(a):
 def test_the_check_sees_missing_sections():
     assert missing_sections(_incomplete) == ["Returns", "Raises", "Examples"]
     assert missing_sections(_complete) == []
+
+
+def test_no_fragment_is_left_unfilled_anywhere():
+    """Private helpers too: a ``%(name)s`` line without ``@fill_doc`` would show as is in ``help()``."""
+    import pkgutil
+
+    import aekit
+    from aekit._docs import PLACEHOLDER
+
+    unfilled = []
+    for info in pkgutil.walk_packages(aekit.__path__, "aekit."):
+        if info.name == "aekit.__main__":
+            continue
+        try:
+            module = importlib.import_module(info.name)
+        except ImportError:  # an optional extra that is not installed
+            continue
+        for name, obj in vars(module).items():
+            if getattr(obj, "__module__", None) != module.__name__:
+                continue
+            members = [obj, *(vars(obj).values() if inspect.isclass(obj) else ())]
+            for member in members:
+                member = member.__func__ if isinstance(member, (staticmethod, classmethod)) else member
+                doc = getattr(member, "__doc__", None)
+                if isinstance(doc, str) and PLACEHOLDER.search(doc):
+                    unfilled.append(f"{module.__name__}.{name}")
+    assert not unfilled, f"docstrings with an unfilled %(name)s line (add @fill_doc): {sorted(set(unfilled))}"
