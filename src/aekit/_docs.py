@@ -96,6 +96,10 @@ lengths : torch.Tensor of shape (B,), optional
     # -- Returns ---------------------------------------------------------------------------------------------------
     "self_fitted": """self
     The fitted estimator.""",
+    "returns_self": """Returns
+-------
+self
+    The fitted estimator.""",
     "samples": """numpy.ndarray of shape (n, n_features_in_)
     The samples.""",
     "png_written": """pathlib.Path

@@ -13,6 +13,7 @@ from aekit.data.files import read_csv, read_parquet
 from aekit.data.contract import DataContract, column_list, find_column
 from aekit.data.validation import check_data, id_like_columns
 from aekit.exceptions import DataError
+from aekit.memory import check_fits_in_memory
 
 __all__ = ["IMAGE_SUFFIXES", "TABLE_SUFFIXES", "ImageFolder", "Table", "list_images", "load_any", "load_image_folder",
            "load_table", "read_image_folder", "save_image_folder", "save_table", "select_table"]
@@ -171,6 +172,11 @@ def load_table(path: str | Path, label: str | int | None = None,
     return _split_table(frame, path.name, label, column_list(drop), column_list(ids))
 
 
+# Memory a whole read takes, in bytes of file: the DataFrame (a numeric CSV's text is about as
+# large as its float64 values; a compressed file several times larger) and the float32 copy.
+WHOLE_READ_FACTOR = {".csv": 2, ".csv.gz": 10, ".parquet": 4, ".npy": 2, ".npz": 10}
+
+
 def read_frame(path: str | Path, label: str | int | None = None):
     """The table of a .csv (.csv.gz), .parquet, .npy or .npz file as a DataFrame, as stored
     (missing cells kept as NaN; the header rule of :func:`load_table`).
@@ -191,12 +197,17 @@ def read_frame(path: str | Path, label: str | int | None = None):
     DataError
         Missing file, unsupported extension, unreadable content, or no data rows
         (a header only, blank lines): each entry point that reads a table refuses
-        it here, naming the file, instead of deep in the fitting code.
+        it here, naming the file, instead of deep in the fitting code. A file
+        whose whole read would not fit in the memory available (estimated from
+        its size) is refused before reading, naming the commands that stream.
     """
     path = Path(path)
     if not path.is_file():
         raise DataError(f"no such file: {path}")
     suffix = _table_suffix(path)
+    check_fits_in_memory(path.stat().st_size * WHOLE_READ_FACTOR.get(suffix, 2), f"reading {path.name} whole",
+                         "`aekit encode`, `reconstruct` and `detect score` stream .npy and .parquet files "
+                         "(and `detect score` CSVs) in blocks: convert it, or split it")
     if suffix in (".csv", ".csv.gz"):
         frame = _read_csv(path)
     elif suffix == ".parquet":

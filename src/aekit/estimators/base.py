@@ -150,9 +150,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
             or a large ``np.memmap``, read one block at a time.
         %(y_ignored)s
 
-        Returns
-        -------
-        %(self_fitted)s
+        %(returns_self)s
 
         Raises
         ------

@@ -103,9 +103,7 @@ class ClassLabelsMixin:
             One class label per row (numbers or strings); ``classes_`` keeps
             their sorted set.
 
-        Returns
-        -------
-        %(self_fitted)s
+        %(returns_self)s
 
         Raises
         ------

@@ -440,11 +440,13 @@ def typed_ids(values: list, known: np.ndarray, field: str, what: str) -> list:
     texts = [str(v) for v in values]
     if known.dtype.kind not in "iuf":
         return texts
-    bad = [t for t in texts if not _is_number(t)]
+    typed = [_typed_number(t, known.dtype) for t in texts]
+    bad = [t for t, v in zip(texts, typed) if v is None]
     if bad:
+        kind = "whole numbers" if known.dtype.kind in "iu" else "numbers"
         raise DataError(f"{field}: {listed(bad)} {'is' if len(bad) == 1 else 'are'} not among this model's {what} "
-                        f"ids, which are numbers (like {listed(known[:3].tolist())})")
-    return [known.dtype.type(float(t)).item() for t in texts]
+                        f"ids, which are {kind} (like {listed(known[:3].tolist())})")
+    return typed
 
 
 def known_history(estimator: RecommenderEstimator, items: list, field: str) -> tuple[list, list]:
@@ -460,12 +462,24 @@ def known_history(estimator: RecommenderEstimator, items: list, field: str) -> t
     return [item for item in items if item in known_ids], unknown
 
 
-def _is_number(text: str) -> bool:
+def _typed_number(text: str, dtype: np.dtype):
+    """``text`` as an id of ``dtype``, or None when it cannot be one: not a number, or for
+    integer ids a fraction, inf or a number outside the type's range (found by fuzzing
+    ``aekit serve``: 1e20 raised OverflowError, and 1.5 was silently taken as id 1)."""
     try:
-        float(text)
+        value = float(text)
     except ValueError:
-        return False
-    return True
+        return None
+    if dtype.kind == "f":
+        return dtype.type(value).item()
+    try:
+        whole = int(text.strip())  # exact for long integer literals
+    except ValueError:
+        if not np.isfinite(value) or not value.is_integer():
+            return None
+        whole = int(value)
+    info = np.iinfo(dtype)
+    return whole if info.min <= whole <= info.max else None
 
 
 def listed(values: list) -> str:

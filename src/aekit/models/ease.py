@@ -59,7 +59,7 @@ class EASEConfig(RecommenderConfig):
     """
 
     input_dim: int = 1  # n_items
-    l2: float = 500.0  # lambda
+    l2: float = 200.0  # lambda (the estimator's default)
 
     def validate(self) -> None:
         super().validate()
