@@ -87,7 +87,7 @@ def test_report_renders_in_chromium(comparison, digits_data, tmp_path):
     assert explorer["errors"] == [] and explorer["explorers"] == 1
     assert explorer["points"] == explorer["plotted"] == n_test
     assert explorer["tip_visible"] and explorer["tip_image"], explorer
-    assert "label: " in explorer["tip_text"] and "reconstruction error: " in explorer["tip_text"]
+    assert "label: " in explorer["tip_text"] and all(f"reconstruction error ({m}): " in explorer["tip_text"] for m in MODELS)
     assert 0 < explorer["plotted_without_first"] < n_test  # a legend click hides one class
 
 

@@ -175,7 +175,7 @@ def test_explorer_draws_every_point_and_a_hover_shows_the_image(chromium, digits
     assert report["errors"] == []  # no console error, nothing blocked by the page's policy
     assert report["explorers"] == 1 and report["points"] == report["plotted"] == len(X)
     assert report["tip_visible"] and report["tip_image"], report
-    assert f"label: {y[0]}" in report["tip_text"] and "reconstruction error: " in report["tip_text"]
+    assert f"label: {y[0]}" in report["tip_text"] and "reconstruction error (pca-8): " in report["tip_text"]
     assert report["plotted_without_first"] == len(X) - np.sum(y == 0)  # the legend hid class 0
 
 

@@ -220,3 +220,17 @@ def test_an_id_that_cannot_be_one_of_the_models_integer_ids_is_a_data_error(valu
     with pytest.raises(DataError, match=r"not among this model's user ids, which are whole numbers"):
         typed_ids([value], known, "user", "user")
     assert typed_ids(["7", 2.0, " 1 "], known, "user", "user") == [7, 2, 1]
+
+
+@pytest.mark.parametrize("content", [b"0.0\n0.0,0.0", b"a\n1\n" + b"2\n" * 30 + b"3,4\n", b"a,b\n\xff\xfe,1\n"])
+def test_cli_detect_score_of_a_ragged_or_undecodable_csv_is_a_data_error(table_models, tmp_path, content):
+    """Found by the slow fuzzing run: `detect score` streams a CSV in chunks, and pandas' ParserError
+    (a ragged row, in the first chunk or a later one) reached the CLI."""
+    from aekit.cli import app
+    from test_fuzz import runner
+
+    (tmp_path / "bad.csv").write_bytes(content)
+    result = runner.invoke(app, ["detect", "score", str(table_models / "d.safetensors"), "--data",
+                                 str(tmp_path / "bad.csv"), "--out", str(tmp_path / "s.csv"), "--chunk-size", "8"])
+    assert isinstance(result.exception, DataError), repr(result.exception)
+    assert not (tmp_path / "s.csv").exists()

@@ -55,6 +55,7 @@ def serve(
     if workers == 1:
         uvicorn.run(app, host=host, port=port, log_level=log_level)
         return
+    del app  # each worker process loads its own copy
     os.environ[SETTINGS_VARIABLE] = json.dumps({"model_path": str(Path(model).resolve()), **settings})
     uvicorn.run("aekit.serve.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
                 log_level=log_level)

@@ -24,8 +24,8 @@ from aekit.viz.series import plot_series_rows
 from aekit.viz.tables import plot_feature_errors
 
 GRID_SAMPLES = 10  # per model in the side-by-side sample grid
-_EXPLORER_HINT = (" Point at a dot to see its row (its image), label and each model's reconstruction error; "
-                  "click a label in the legend to hide it; the buttons switch models.")
+_EXPLORER_HINT = (" Point at a dot to see its row (its image), label and every model's reconstruction error of "
+                  "it (the shown model's first); click a label in the legend to hide it; the buttons switch models.")
 
 
 def comparison_figures(evaluations: list, dataset, fig_dir: Path, *, X_masked: np.ndarray, masked_label: str,

@@ -64,6 +64,7 @@ CSS = """
 .explorer-thumb { image-rendering: pixelated; border: 1px solid #ddd; }
 .explorer-row { font-weight: 600; }
 .explorer-key { color: #666; }
+.explorer-current { font-weight: 600; }
 .explorer-flagged { color: #d62728; font-weight: 600; }
 .explorer-legend { flex: 0 0 230px; display: flex; flex-direction: column; gap: 1px; max-height: 560px;
   overflow-y: auto; }

@@ -319,9 +319,15 @@
     var lines = el("div", "explorer-lines");
     lines.appendChild(el("div", "explorer-row", d.row_name + " " + d.rows[i]));
     if (d.groups) lines.appendChild(this.line(d.colour_by, d.groups[d.c[i]]));
-    var self = this;
-    [d.fields || {}, this.map.fields || {}].forEach(function (fields) {
-      Object.keys(fields).forEach(function (name) { lines.appendChild(self.line(name, fields[name][i])); });
+    var self = this, current = this.map;
+    Object.keys(d.fields || {}).forEach(function (name) { lines.appendChild(self.line(name, d.fields[name][i])); });
+    // each map's own fields (a model's reconstruction error): every model's, the shown one's first
+    [current].concat(d.maps.filter(function (m) { return m !== current; })).forEach(function (m) {
+      Object.keys(m.fields || {}).forEach(function (name) {
+        var line = self.line(d.maps.length > 1 ? name + " (" + m.name + ")" : name, m.fields[name][i]);
+        if (m === current && d.maps.length > 1) line.className += " explorer-current";
+        lines.appendChild(line);
+      });
     });
     if (d.flag && d.flag.on[i]) lines.appendChild(el("div", "explorer-flagged", d.flag.name));
     tip.appendChild(lines);
