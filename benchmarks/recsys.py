@@ -13,7 +13,8 @@ Three parts, all on the same splits within one run:
    users held out, 80% of each one's items folded in, 20% to find.
    Mult-VAE, Mult-DAE, EASE, U-AutoRec (fold-in of the rated history) and
    the popularity baseline: Recall@20, Recall@50, NDCG@100, coverage.
-   Target: NDCG@100 >= 1.5 x popularity for Mult-VAE, Mult-DAE and EASE.
+   Targets: NDCG@100 >= 1.8 x popularity for EASE and Mult-VAE, >= 1.6 x for
+   Mult-DAE (issue 22; the earlier target was 1.5 x for all three).
 3. Memory on a synthetic matrix of MovieLens-20M's shape (138,493 users,
    26,744 items, 20,000,263 ratings), each in its own process: peak RSS and
    time of one I-AutoRec epoch (``--memory-batches`` limits the batches for
@@ -49,6 +50,7 @@ ML20M_SHAPE = (138_493, 26_744, 20_000_263)
 I_AUTOREC = dict(kind="item")  # AutoRec's defaults: hidden 500, lambda 100, full-batch Rprop, early stopping
 U_AUTOREC = dict(kind="user")
 THRESHOLD = 3.5
+TOPN_TARGETS = {"EASE": 1.8, "Mult-VAE": 1.8, "Mult-DAE": 1.6}  # NDCG@100 / popularity (issue 22)
 
 
 def timed(fn):
@@ -77,7 +79,7 @@ def run_surprise(algo, train: pd.DataFrame, test: pd.DataFrame, scale) -> tuple[
     return predicted, seconds
 
 
-def rating_part(ratings: pd.DataFrame, seeds: list[int], scale, keep) -> list[dict]:
+def rating_part(ratings: pd.DataFrame, seeds: list[int], scale, keep, wanted=lambda name: True) -> list[dict]:
     from aekit import AutoRec
     from aekit.evaluation.recsys import evaluate_ratings, random_split, rating_metrics
 
@@ -89,6 +91,8 @@ def rating_part(ratings: pd.DataFrame, seeds: list[int], scale, keep) -> list[di
             rows.append({"seed": seed, "model": name, **rating_metrics(test["rating"], predicted), "fit_seconds": seconds})
             keep(rows)
         for name, params in (("I-AutoRec", I_AUTOREC), ("U-AutoRec", U_AUTOREC)):
+            if not wanted(name):
+                continue
             model = AutoRec(**params, rating_scale=scale, random_state=seed)
             _, seconds = timed(lambda: model.fit(train))
             rows.append({"seed": seed, "model": name, **evaluate_ratings(model, test), "fit_seconds": seconds,
@@ -115,7 +119,7 @@ def summarise_ratings(rows: list[dict]) -> dict:
 # --- 2. top-N -----------------------------------------------------------------------------------------
 
 
-def topn_part(ratings: pd.DataFrame, seeds: list[int], epochs: int | None, keep) -> list[dict]:
+def topn_part(ratings: pd.DataFrame, seeds: list[int], epochs: int | None, keep, wanted=lambda name: True) -> list[dict]:
     from aekit import EASE, AutoRec, MultDAE, MultVAE
     from aekit.evaluation.recsys import evaluate_popularity, evaluate_topn, strong_generalization_split
 
@@ -126,9 +130,11 @@ def topn_part(ratings: pd.DataFrame, seeds: list[int], epochs: int | None, keep)
         rows.append({"seed": seed, "model": "popularity", **evaluate_popularity(split)})
         extra = {} if epochs is None else {"max_epochs": epochs}
         models = {"Mult-VAE": MultVAE(random_state=seed, **extra), "Mult-DAE": MultDAE(random_state=seed, **extra),
-                  "EASE": EASE(l2=500.0),
+                  "EASE": EASE(),  # the estimators' defaults, chosen on validation users (recsys_tuning.py)
                   "U-AutoRec (ranking)": AutoRec(**{**U_AUTOREC, **extra}, rating_scale=(0.5, 5.0), random_state=seed)}
         for name, model in models.items():
+            if not wanted(name):
+                continue
             _, seconds = timed(lambda: model.fit(split.train))
             metrics = evaluate_topn(model, split, with_ratings=name.startswith("U-AutoRec"))
             rows.append({"seed": seed, "model": name, **metrics, "fit_seconds": seconds})
@@ -143,10 +149,14 @@ def summarise_topn(rows: list[dict]) -> dict:
     columns = ["recall@20", "recall@50", "ndcg@100", "coverage@100", "ndcg@100_ratio_to_popularity"]
     stats = frame.groupby("model", sort=False)[columns].mean()
     stats["ndcg@100_std"] = frame.groupby("model", sort=False)["ndcg@100"].std()
-    targets = {m: bool(stats.loc[m, "ndcg@100_ratio_to_popularity"] >= 1.5) for m in ("Mult-VAE", "Mult-DAE", "EASE")
-               if m in stats.index}
+    stats["ndcg@100_ratio_min_over_seeds"] = frame.groupby("model", sort=False)["ndcg@100_ratio_to_popularity"].min()
+    targets = {m: {"target": goal, "mean": float(stats.loc[m, "ndcg@100_ratio_to_popularity"]),
+                   "met": bool(stats.loc[m, "ndcg@100_ratio_to_popularity"] >= goal),
+                   "met_at_every_seed": bool(stats.loc[m, "ndcg@100_ratio_min_over_seeds"] >= goal)}
+               for m, goal in TOPN_TARGETS.items() if m in stats.index}
     return {"table": stats.reset_index().to_dict(orient="records"),
-            "target": "NDCG@100 >= 1.5 x popularity", "met": targets, "rows": rows}
+            "target": "NDCG@100 / popularity >= " + ", ".join(f"{g} x ({m})" for m, g in TOPN_TARGETS.items()),
+            "met": targets, "rows": rows}
 
 
 # --- 3. memory (each measurement in a fresh process) ---------------------------------------------------
@@ -219,6 +229,9 @@ def main() -> None:
                         help="reduced memory run: batches of the AutoRec epoch actually run (default all)")
     parser.add_argument("--ease-items", type=int, default=10_000, help="item count of the EASE fit that fits")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: ratings,topn,memory")
+    parser.add_argument("--skip-models", default="",
+                        help="comma-separated models left out of the rating and top-N parts, e.g. "
+                             "'U-AutoRec,U-AutoRec (ranking)' (a reduced run; the results say so)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "recsys.json")
     parser.add_argument("--summarise", action="store_true",
@@ -252,15 +265,19 @@ def main() -> None:
         results["reduced"]["rating_seeds"] = f"{args.seeds} seeds instead of 5"
     if args.topn_seeds < 5:
         results["reduced"]["topn_seeds"] = f"{args.topn_seeds} seeds instead of 5"
+    skipped_models = [m.strip() for m in args.skip_models.split(",") if m.strip()]
+    wanted = lambda name: name not in skipped_models  # noqa: E731
+    if skipped_models:
+        results["reduced"]["models"] = f"left out: {', '.join(skipped_models)}"
     if args.topn_epochs:
         results["reduced"]["topn_epochs"] = f"Mult-VAE / Mult-DAE / U-AutoRec trained for at most {args.topn_epochs} epochs"
     if "ratings" not in skip:
         results["ratings"] = summarise_ratings(rating_part(ratings, list(range(args.seeds)), scale,
-                                                           partial(keep_rows, results, "ratings", args.out)))
+                                                           partial(keep_rows, results, "ratings", args.out), wanted))
         write(results, args.out)
     if "topn" not in skip:
         results["topn"] = summarise_topn(topn_part(ratings, list(range(args.topn_seeds)), args.topn_epochs,
-                                                   partial(keep_rows, results, "topn", args.out)))
+                                                   partial(keep_rows, results, "topn", args.out), wanted))
         write(results, args.out)
     if "memory" not in skip:
         if args.memory_batches:

@@ -5,7 +5,7 @@ movielens-small as in ``recsys.py``; its *training* ratings are split again
 90/10 (seed 100) and each setting is fitted on the first part and scored
 (RMSE) on the second. The test 10% is never read.
 
-``--model multdae`` / ``multvae``: seed 0's strong-generalisation split as in
+``--model multdae`` / ``multvae`` / ``ease``: seed 0's strong-generalisation split as in
 ``recsys.py``; its *training users* are split again (20% of them held out,
 seed 100, 80% of each one's items folded in) and each setting is scored by
 NDCG@100 on those validation users, against popularity on the same users.
@@ -50,7 +50,7 @@ def topn_validation():
 
 
 def score(model_name: str, params: dict, data) -> dict:
-    from aekit import AutoRec, MultDAE, MultVAE
+    from aekit import EASE, AutoRec, MultDAE, MultVAE
     from aekit.evaluation.recsys import evaluate_popularity, evaluate_ratings, evaluate_topn
 
     if model_name.endswith("autorec"):
@@ -61,18 +61,21 @@ def score(model_name: str, params: dict, data) -> dict:
         model.fit(train)
         metrics = evaluate_ratings(model, valid)
     else:
-        model = {"multdae": MultDAE, "multvae": MultVAE}[model_name](random_state=0, **params)
+        if model_name == "ease":  # closed form: no seed, no epochs
+            model = EASE(**params)
+        else:
+            model = {"multdae": MultDAE, "multvae": MultVAE}[model_name](random_state=0, **params)
         start = time.perf_counter()
         model.fit(data.train)
         metrics = {**evaluate_topn(model, data), "popularity_ndcg@100": evaluate_popularity(data)["ndcg@100"]}
         metrics["ratio_to_popularity"] = metrics["ndcg@100"] / metrics["popularity_ndcg@100"]
     return {"model": model_name, "params": params, "seconds": time.perf_counter() - start,
-            "epochs": model.n_epochs_, "best_epoch": model.best_epoch_, **metrics}
+            "epochs": getattr(model, "n_epochs_", 0), "best_epoch": getattr(model, "best_epoch_", 0), **metrics}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", required=True, choices=["i-autorec", "u-autorec", "multdae", "multvae"])
+    parser.add_argument("--model", required=True, choices=["i-autorec", "u-autorec", "multdae", "multvae", "ease"])
     parser.add_argument("--grid", required=True, help="JSON list of parameter settings")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "recsys_tuning.jsonl")
     parser.add_argument("--threads", type=int, default=1)

@@ -2,12 +2,14 @@
 
 A small detector (64 features) is fitted once on 5,000 rows. Each .npy file of N rows x 64
 float32 is then scored (`aekit detect score --chunk-size 10000`) and encoded (`aekit encode`,
-read in 64 MB blocks), each in a fresh process. Recorded per run: the process's peak
-resident set size (RSS, from its rusage: everything the kernel counted, memory-mapped
-file pages included), and, sampled every 20 ms from /proc/PID/status, the peak of its
-anonymous memory (RssAnon: what the process itself allocated) and of its file-backed
-pages (RssFile: mapped files and libraries, which the kernel can drop). Streaming
-means all three stay flat while the file grows to several times the process's peak.
+read in 64 MB blocks), each in a fresh process. Recorded per run, sampled every 20 ms
+from /proc/PID/status: the process's peak resident set size (VmHWM: everything the
+kernel counted, memory-mapped file pages included), the peak of its anonymous memory
+(RssAnon: what the process itself allocated) and of its file-backed pages (RssFile:
+mapped files and libraries, which the kernel can drop). Streaming means all three stay
+flat while the file grows to several times the process's peak. (The rusage peak of a
+child is not used: Linux carries the parent's peak at fork into it, so it showed the
+parent's footprint; the files are also written by a separate process for that reason.)
 A CSV of the same rows (pandas' chunked reader) is scored at the smallest size.
 
     python benchmarks/streaming_memory.py            # full protocol: 0.25, 1 and 4 GB .npy files
@@ -56,23 +58,34 @@ def write_csv(path: Path, npy: Path) -> None:
             np.savetxt(f, array[start:start + WRITE_ROWS], delimiter=",", fmt="%.6g")
 
 
+def in_child(fn, *args) -> None:
+    """``fn(*args)`` in a separate process, so that this one's peak memory stays small."""
+    import multiprocessing
+
+    child = multiprocessing.get_context("spawn").Process(target=fn, args=args)
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise SystemExit(f"{fn.__name__} failed (exit code {child.exitcode})")
+
+
 def _status_kb(pid: int) -> dict[str, int]:
     try:
         with open(f"/proc/{pid}/status") as f:
             return {k: int(v.split()[0]) for k, _, v in (line.partition(":") for line in f)
-                    if k in ("RssAnon", "RssFile")}
+                    if k in ("VmHWM", "RssAnon", "RssFile")}
     except (FileNotFoundError, ProcessLookupError, ValueError):
         return {}
 
 
 def measure(args: list[str]) -> dict:
-    """Run ``args``; its peak RSS (rusage) and sampled peak RssAnon / RssFile, in MiB, and seconds."""
+    """Run ``args``; its sampled peak RSS (VmHWM), RssAnon and RssFile in MiB, and seconds."""
     start = time.perf_counter()
     child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                              env={**os.environ, "OMP_NUM_THREADS": "1"})
-    peaks = {"RssAnon": 0, "RssFile": 0}
+    peaks = {"VmHWM": 0, "RssAnon": 0, "RssFile": 0}
     while True:
-        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        pid, status, _ = os.wait4(child.pid, os.WNOHANG)
         if pid:
             break
         for key, kb in _status_kb(child.pid).items():
@@ -80,7 +93,7 @@ def measure(args: list[str]) -> dict:
         time.sleep(0.02)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(args)} failed:\n{child.stderr.read().decode()[-2000:]}")
-    return {"peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "peak_anon_mb": round(peaks["RssAnon"] / 1024, 1),
+    return {"peak_rss_mb": round(peaks["VmHWM"] / 1024, 1), "peak_anon_mb": round(peaks["RssAnon"] / 1024, 1),
             "peak_file_backed_mb": round(peaks["RssFile"] / 1024, 1),
             "seconds": round(time.perf_counter() - start, 1)}
 
@@ -98,8 +111,8 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory(dir=options.folder) as folder:
         folder = Path(folder)
-        write_npy(folder / "train.npy", 5_000, options.seed)
-        detector, model = folder / "det.safetensors", folder / "ae.safetensors"
+        in_child(write_npy, folder / "train.npy", 5_000, options.seed)
+        detector = folder / "det.safetensors"
         common = ["--epochs", "2", "--latent", "4", "--hidden", "16", "--seed", str(options.seed), "-q"]
         subprocess.run([*aekit, "detect", "fit", "--data", str(folder / "train.npy"), *common, "--out", str(detector)],
                        check=True, capture_output=True)
@@ -114,10 +127,10 @@ def main() -> None:
             data = folder / "train.npy"
             if size:
                 data = folder / "big.npy"
-                write_npy(data, size * 2**20 // (4 * FEATURES), options.seed + 1)
+                in_child(write_npy, data, size * 2**20 // (4 * FEATURES), options.seed + 1)
             inputs = [data]
             if size == sizes_mb[0]:
-                write_csv(folder / "big.csv", data)
+                in_child(write_csv, folder / "big.csv", data)
                 inputs.append(folder / "big.csv")
             for path in inputs:
                 for command, args in runs.items():
@@ -127,13 +140,19 @@ def main() -> None:
                            "rows": int(np.load(data, mmap_mode="r").shape[0]), **measure(args(path))}
                     results.append(row)
                     print(row, flush=True)
+                    write_results(options, sizes_mb, reduced, results, done=False)  # a partial run keeps its rows
             for path in inputs:
                 if size:
                     path.unlink()
+    write_results(options, sizes_mb, reduced, results, done=True)
+
+
+def write_results(options, sizes_mb: list[int], reduced: bool, results: list[dict], done: bool) -> None:
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / ("streaming_memory_reduced.json" if reduced else "streaming_memory.json")
+    protocol = f"reduced: {sizes_mb} MB" if reduced else "full: 0.25, 1 and 4 GB"
     out.write_text(json.dumps({
-        "protocol": f"reduced: {sizes_mb} MB" if reduced else "full: 0.25, 1 and 4 GB",
+        "protocol": protocol if done else f"{protocol} (INCOMPLETE: stopped before the last size)",
         "command": "python " + " ".join(sys.argv),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores (shared), "
                    f"{os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} GiB",

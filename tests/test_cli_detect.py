@@ -110,7 +110,9 @@ def test_report_on_images_has_histogram_curves_and_heat_maps(tmp_path, capsys):
                           "-o", str(tmp_path / "report")], capsys)
     assert code == 0, err
     html = (tmp_path / "report" / "report.html").read_text()
-    assert html.count("<img") == 3 and "IsolationForest" in html and "threshold" in html
+    # scores, curves, the code map (its static PNG inside the interactive explorer), the heat maps
+    assert html.count("<img") == 4 and "IsolationForest" in html and "threshold" in html
+    assert html.count('class="aekit-explorer"') == 1 and "above the threshold (" in html
     results = pd.read_csv(tmp_path / "report" / "results.csv")
     assert list(results["detector"]) == ["ae", "IsolationForest", "PCA"]
     assert (results["auroc"] > 0.5).all()

@@ -67,7 +67,7 @@ def test_unknown_model_is_refused(digits_data, tmp_path):
 
 
 @pytest.mark.browser
-def test_report_renders_in_chromium(comparison, tmp_path):
+def test_report_renders_in_chromium(comparison, digits_data, tmp_path):
     if browser.chromium_path() is None:
         if os.environ.get("AEKIT_REQUIRE_BROWSER") == "1":
             pytest.fail("AEKIT_REQUIRE_BROWSER=1 but headless Chromium is not installed")
@@ -81,6 +81,14 @@ def test_report_renders_in_chromium(comparison, tmp_path):
     # reconstructions, denoising, codes, loss; the samples of ae and dae side by side, and each one's grid
     assert len(widths) == 7 and all(w > 0 for w in widths), widths
     assert browser.count_result_rows(browser.dump_dom(report)) == len(MODELS)
+    # the code map is interactive: every test row drawn, a hover shows the digit and each model's error
+    explorer = browser.explorer_report(report)
+    n_test = len(digits_data.X_test)
+    assert explorer["errors"] == [] and explorer["explorers"] == 1
+    assert explorer["points"] == explorer["plotted"] == n_test
+    assert explorer["tip_visible"] and explorer["tip_image"], explorer
+    assert "label: " in explorer["tip_text"] and all(f"reconstruction error ({m}): " in explorer["tip_text"] for m in MODELS)
+    assert 0 < explorer["plotted_without_first"] < n_test  # a legend click hides one class
 
 
 def test_cli_train_then_evaluate(tmp_path, capsys):

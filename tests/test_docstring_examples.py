@@ -26,7 +26,8 @@ FAST = ["aekit.data.noise", "aekit.data.scaling", "aekit.data.series", "aekit.da
         "aekit.evaluation.timing", "aekit.viz.report", "aekit.viz.series", "aekit.viz.tables",
         "aekit.formatting", "aekit.models.vaegan", "aekit.models.base", "aekit.models.autoencoder",
         "aekit.models.conv", "aekit.models.stacked", "aekit.models.msda", "aekit.models.latent", "aekit.models.vae",
-        "aekit.models.cvae"]
+        "aekit.models.cvae", "aekit.models.sequence", "aekit.models.autorec", "aekit.models.ease",
+        "aekit.models.multvae", "aekit.models.aae", "aekit.models.codec", "aekit.models.dec", "aekit.memory"]
 SLOW = ["aekit.estimators.autoencoder", "aekit.estimators.detector", "aekit.estimators.stacked",
         "aekit.estimators.vae", "aekit.estimators.cvae", "aekit.estimators.aae", "aekit.estimators.conv",
         "aekit.estimators.sequence", "aekit.estimators.series_detector", "aekit.evaluation.generation",
@@ -36,6 +37,8 @@ SLOW = ["aekit.estimators.autoencoder", "aekit.estimators.detector", "aekit.esti
         "aekit.estimators.labels", "aekit.estimators.vaegan"]
 # examples marked +SKIP only: they need a ratings set (the recommenders' own tests train them)
 SKIPPED_ONLY = ["aekit.estimators.ease", "aekit.estimators.multvae", "aekit.data.files"]
+FAST += ["aekit.serve.families", "aekit.serve.app"]  # aekit serve (the serve extra)
+FAST += ["aekit.viz.explorer"]  # the reports' interactive code map
 
 
 def _run(name: str, tmp_path, monkeypatch) -> None:

@@ -160,3 +160,46 @@ def test_results_table_and_markdown():
     assert "123,457" in markdown[2] and "0.0123" in markdown[2]
     assert "ae\\|tied" in markdown[3] and "–" in markdown[3]
     assert len({len(line) for line in markdown}) == 1  # columns line up
+
+
+def _probe_without_convergence_warning(data):
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from threadpoolctl import threadpool_limits
+
+    from aekit.evaluation import linear_probe
+    from aekit.evaluation.codes import PROBE_C_GRID, PROBE_MAX_ITER
+
+    with warnings.catch_warnings(), threadpool_limits(1):  # one BLAS thread: the machine is shared
+        warnings.simplefilter("error", ConvergenceWarning)  # an unconverged lbfgs fails the test
+        probe = linear_probe(data.X_train, data.y_train, random_state=0)
+    assert probe.C in PROBE_C_GRID and set(probe.validation_scores) == set(PROBE_C_GRID)
+    assert probe.n_iter < PROBE_MAX_ITER
+    return probe
+
+
+def test_linear_probe_converges_on_784_pixels_and_picks_c_on_validation_rows():
+    """4,000 x 784 MNIST pixels (mnist-5k): every fit of the grid and the refit converge, and
+    C is the validation split's best."""
+    from aekit.data import load_dataset
+
+    data = load_dataset("mnist-5k", random_state=0)
+    probe = _probe_without_convergence_warning(data)
+    assert probe.validation_scores[probe.C] == max(probe.validation_scores.values())
+    assert probe.score(data.X_test, data.y_test) > 0.88
+
+
+@pytest.mark.slow
+def test_linear_probe_converges_on_full_fashion_mnist_pixels():
+    """The size that warned before: 60,000 x 784 standardised pixels."""
+    from aekit.data import load_dataset
+
+    data = load_dataset("fashion-mnist", random_state=0)
+    probe = _probe_without_convergence_warning(data)
+    assert probe.score(data.X_test, data.y_test) > 0.84
+
+
+def test_linear_probe_refuses_a_bad_c():
+    with pytest.raises(DataError, match="C: expected 'auto' or a positive number"):
+        probe_accuracy(np.zeros((6, 2)), np.arange(6) % 2, np.zeros((2, 2)), np.arange(2), C=0)

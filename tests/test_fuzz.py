@@ -428,7 +428,7 @@ def test_cli_generate_with_fuzzed_counts(cli_model, tmp_path, examples):
 
 
 @budget(3, 40)
-def test_cli_train_and_compare_on_fuzzed_csvs(tmp_path, examples):
+def test_cli_train_compare_complete_cluster_on_fuzzed_csvs(tmp_path, examples):
     @examples_of(examples)
     @given(content=csv_texts())
     def check(content):
@@ -438,5 +438,90 @@ def test_cli_train_and_compare_on_fuzzed_csvs(tmp_path, examples):
         cli(["compare", "--data", data, "--models", "pca,ae", "--epochs", 1, "--hidden", 4, "--latent", 2, "-q",
              "--out", tmp_path / "cmp"])
         cli(["recommend", "train", "--model", "ease", "--data", data, "-q", "--out", tmp_path / "rec"])
+        cli(["complete", "--data", data, "--epochs", 1, "--out", tmp_path / "filled.csv"])
+        cli(["cluster", "--data", data, "--k", 2, "--epochs", 1, "-q", "--out", tmp_path / "clusters"])
+
+    check()
+
+
+# -- aekit serve, in-process (FastAPI's TestClient) -------------------------------------------------------------
+SERVED = {"ae": ("/encode", "/reconstruct"), "detector": ("/score",), "vae": ("/encode", "/sample"),
+          "cvae": ("/encode", "/sample"), "ease": ("/recommend",), "autorec": ("/recommend",)}
+json_scalars = (st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.sampled_from([1e308, -1e308, 1e-320, 0.5])
+                | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=4))
+json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4)
+                           | st.dictionaries(st.text(max_size=4), inner, max_size=3), max_leaves=12)
+cells_json = st.floats(-3, 3) | st.sampled_from([1e30, -1e30, 1e308, 1e-320, 0, 1]) | json_scalars
+
+
+@st.composite
+def bodies_for(draw, endpoint: str, width: int, labelled: bool = False):
+    """Bodies close to what ``endpoint`` takes (so that most reach the model), or any JSON."""
+    if draw(st.integers(0, 4)) == 0:
+        return draw(json_values)
+    if endpoint == "/recommend":
+        ids = st.integers(-2, 35) | json_scalars
+        body = draw(st.sampled_from([{"user": draw(ids)}, {"items": draw(st.lists(ids, max_size=5))}]))
+        body.update(draw(st.fixed_dictionaries({}, optional={"k": st.integers(-1, 40) | json_scalars,
+                                                             "exclude_seen": st.booleans() | json_scalars})))
+        return body
+    if endpoint == "/sample":
+        return draw(st.fixed_dictionaries({}, optional={"n": st.integers(-2, 60) | json_scalars,
+                                                        "seed": st.integers(-2, 10**12) | json_scalars,
+                                                        "label": st.integers(-1, 3) | json_scalars}))
+    cols = draw(st.sampled_from([width, width, width, width - 1, width + 1, 0]))
+    cell = st.floats(0, 1) if draw(st.booleans()) else cells_json  # in the training range, or anything
+    body = {"data": draw(st.lists(st.lists(cell, min_size=cols, max_size=cols), max_size=4))}
+    if endpoint == "/score":
+        body.update(draw(st.fixed_dictionaries({}, optional={"explain": st.booleans() | json_scalars})))
+    elif draw(st.booleans()) == labelled:  # mostly right: labels for a conditional model only
+        body["labels"] = draw(st.lists(st.integers(-1, 3) | json_scalars, min_size=len(body["data"]),
+                                       max_size=len(body["data"]) + 1))
+    return body
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, fitted):
+    pytest.importorskip("fastapi")
+    pytest.importorskip("httpx")
+    from fastapi.testclient import TestClient
+
+    from aekit.serve.app import create_app
+
+    folder = tmp_path_factory.mktemp("serve")
+    clients = {}
+    for name in SERVED:
+        path = fitted(name).save(folder / f"{name}.safetensors")
+        clients[name] = TestClient(create_app(path, max_rows=50), raise_server_exceptions=False)
+    return clients
+
+
+def fitted_width(name: str) -> int:
+    return {"ae": 16, "detector": 16, "vae": 16, "cvae": 16}.get(name, 0)  # the zoo's tables
+
+
+@budget(10, 200)
+@pytest.mark.parametrize("name", list(SERVED))
+def test_serve_endpoints_on_fuzzed_bodies(name, served, examples):
+    """Every answer is a 2xx with finite numbers or a 4xx with one line of JSON: never a 500."""
+    client = served[name]
+
+    width = fitted_width(name)
+
+    @examples_of(examples)
+    @given(data=st.data(), endpoint=st.sampled_from(SERVED[name]), raw=st.integers(0, 9))
+    def check(data, endpoint, raw):
+        import json
+
+        content = json.dumps(data.draw(bodies_for(endpoint, width, labelled=name == "cvae")))
+        if raw == 0:  # a torn body
+            content = content[: max(len(content) - 2, 0)]
+        answer = client.post(endpoint, content=content, headers={"content-type": "application/json"})
+        assert answer.status_code < 500, (endpoint, content[:300], answer.text[:500])
+        if answer.status_code >= 400:
+            detail = answer.json()["detail"]
+            assert isinstance(detail, str) and detail.strip() and "\n" not in detail, answer.text
+        else:
+            assert "NaN" not in answer.text and "Infinity" not in answer.text, (endpoint, content[:300])
 
     check()

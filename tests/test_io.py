@@ -90,7 +90,7 @@ def test_metadata_edited_to_a_wrong_shape_is_refused(model_file):
 
 @pytest.mark.parametrize("field,value,match", [
     ("config", "{not json", "not valid JSON"),
-    ("family", "gan", "unknown model family"),
+    ("family", "no-such-family", "unknown model family"),
     ("format", "something-else", "not an aekit model"),
     ("scaler", json.dumps({"kind": "minmax", "min": 0.0, "max": 1.0, "n_features": 3}), "scaler expects 3"),
     ("fitted", json.dumps({"n_features_in_": 64}), "do not fit together"),

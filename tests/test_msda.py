@@ -37,6 +37,25 @@ def test_no_noise_gives_the_least_squares_reconstruction():
     np.testing.assert_allclose(W[:, :-1], np.eye(6), atol=1e-8)  # X reconstructs itself exactly
 
 
+def test_float32_blocked_scatter_gives_the_float64_weights(digits):
+    """Under masking noise the scatter's products are float32, in blocks of rows (more than one
+    block here) summed in float64: the weights match the all-float64 solve."""
+    import aekit.models.msda as msda_module
+
+    X = np.tile(digits[0], (4, 1))  # 5,388 rows
+    old = msda_module.SCATTER_BLOCK_ROWS
+    msda_module.SCATTER_BLOCK_ROWS = 1000
+    try:
+        S32 = scatter_with_bias(X, msda_module.scatter_dtype(0.3))
+    finally:
+        msda_module.SCATTER_BLOCK_ROWS = old
+    S64 = scatter_with_bias(X.astype(np.float64))
+    np.testing.assert_allclose(S32, S64, rtol=1e-6, atol=1e-6 * np.abs(S64).max())
+    W32, W64 = solve_layer(S32, 0.3, 1e-5), solve_layer(S64, 0.3, 1e-5)
+    assert np.abs(W32 - W64).max() < 1e-4 * np.abs(W64).max()
+    assert msda_module.scatter_dtype(0.0) is np.float64  # least squares keeps float64 products
+
+
 def test_sparse_and_dense_input_give_the_same_codes(digits):
     X_train, X_test, *_ = digits
     dense = MarginalizedDenoisingAutoencoder(n_layers=2, noise_level=0.4, scaling="none").fit(X_train)

@@ -193,3 +193,28 @@ def test_scoring_chunks_of_a_npy_do_not_keep_its_pages_in_memory(tmp_path):
         growth = max(growth, _rss_file_mb() - before)  # while the file is open
     assert total == count_rows(path) == 250_000 and np.isnan(first[7, 3]) and first.shape == (10_000, 64)
     assert growth < 16, f"file-backed resident memory grew by {growth:.0f} MB reading a 61 MB file"
+
+
+def test_a_file_too_large_to_read_whole_is_refused_before_reading(tmp_path, monkeypatch):
+    """Item 7 of the reliability issue: a request that cannot fit says so before the OS kills the
+    process. The memory available is made 1 kB here; the CSV (3 kB) would need about twice its size."""
+    import aekit.memory
+    from aekit.data import load_table
+    from test_fuzz import cli
+
+    pd.DataFrame(np.random.default_rng(0).random((60, 4)), columns=list("abcd")).to_csv(tmp_path / "t.csv",
+                                                                                        index=False)
+    X = load_table(tmp_path / "t.csv").X
+    model = Autoencoder(**FAST).fit(X)
+    model.save(tmp_path / "m.safetensors")
+    np.save(tmp_path / "t.npy", X)
+    monkeypatch.setattr(aekit.memory, "_meminfo_available", lambda: 1024)
+    monkeypatch.setattr(aekit.memory, "_cgroup_room", lambda: None)
+    with pytest.raises(DataError, match=r"reading t.csv whole needs about 0.0 MiB, more than the 0.0 MiB of memory "
+                                        r"available; `aekit encode`, `reconstruct` and `detect score` stream"):
+        load_table(tmp_path / "t.csv")
+    code, _ = cli(["encode", tmp_path / "m.safetensors", "--data", tmp_path / "t.csv", "--out", tmp_path / "c.csv"])
+    assert code != 0 and not (tmp_path / "c.csv").exists()
+    code, out = cli(["encode", tmp_path / "m.safetensors", "--data", tmp_path / "t.npy", "--out", tmp_path / "c.npy"])
+    assert code == 0, out
+    np.testing.assert_array_equal(np.load(tmp_path / "c.npy"), model.transform(X))  # the .npy streams: it runs

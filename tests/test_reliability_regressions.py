@@ -3,6 +3,8 @@ what was wrong; docs/reliability.md lists them."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -181,3 +183,54 @@ def test_load_table_refuses_a_header_only_file(tmp_path):
     np.save(tmp_path / "h.npy", np.zeros((0, 3), np.float32))
     with pytest.raises(DataError, match=r"h.npy has 0 sample\(s\)"):
         load_table(tmp_path / "h.npy")
+
+
+def test_cli_run_folders_and_model_files_of_the_wrong_kind_give_aekit_errors(table_models, tmp_path):
+    """Found by trying the CLI as a new user: `evaluate` / `recommend evaluate` of a folder without a
+    run.json raised FileNotFoundError, of a torn run.json JSONDecodeError, of the other command's run
+    KeyError; `recommend top` of an autoencoder AttributeError."""
+    from aekit.cli import app
+    from aekit.exceptions import ModelFileError
+    from test_fuzz import runner
+
+    (tmp_path / "torn").mkdir()
+    (tmp_path / "torn" / "run.json").write_text('{"model": "ae", "da')
+    cases = {("evaluate", tmp_path): (DataError, "is not a run directory"),
+             ("evaluate", tmp_path / "torn"): (DataError, "run.json is not valid JSON"),
+             ("recommend", "evaluate", tmp_path / "torn"): (DataError, "run.json is not valid JSON"),
+             ("recommend", "evaluate", table_models / "run"): (DataError, r"has no \['columns', 'params'\]; "
+                                                               "expected a run folder written by `aekit recommend"),
+             ("recommend", "top", table_models / "run" / "model.safetensors", "--user", "1"):
+                 (ModelFileError, "holds a Autoencoder, not a recommender"),
+             ("recommend", "predict", table_models / "d.safetensors", "--data", table_models / "ratings.csv",
+              "--out", tmp_path / "p.csv"): (ModelFileError, "holds a AnomalyDetector, not a recommender")}
+    for args, (kind, message) in cases.items():
+        result = runner.invoke(app, [str(a) for a in args])
+        assert isinstance(result.exception, kind), (args, repr(result.exception))
+        assert re.search(message, str(result.exception)), (args, str(result.exception))
+
+
+@pytest.mark.parametrize("value", ["1e20", "100000000000000000000", 1e308, "inf", 1.5, "2.5"])
+def test_an_id_that_cannot_be_one_of_the_models_integer_ids_is_a_data_error(value):
+    """Found by fuzzing `aekit serve`'s /recommend: a user id of 1e20 raised OverflowError (a 500),
+    and 1.5 was silently taken as user 1."""
+    from aekit.estimators.recommender import typed_ids
+
+    known = np.array([1, 2, 7])
+    with pytest.raises(DataError, match=r"not among this model's user ids, which are whole numbers"):
+        typed_ids([value], known, "user", "user")
+    assert typed_ids(["7", 2.0, " 1 "], known, "user", "user") == [7, 2, 1]
+
+
+@pytest.mark.parametrize("content", [b"0.0\n0.0,0.0", b"a\n1\n" + b"2\n" * 30 + b"3,4\n", b"a,b\n\xff\xfe,1\n"])
+def test_cli_detect_score_of_a_ragged_or_undecodable_csv_is_a_data_error(table_models, tmp_path, content):
+    """Found by the slow fuzzing run: `detect score` streams a CSV in chunks, and pandas' ParserError
+    (a ragged row, in the first chunk or a later one) reached the CLI."""
+    from aekit.cli import app
+    from test_fuzz import runner
+
+    (tmp_path / "bad.csv").write_bytes(content)
+    result = runner.invoke(app, ["detect", "score", str(table_models / "d.safetensors"), "--data",
+                                 str(tmp_path / "bad.csv"), "--out", str(tmp_path / "s.csv"), "--chunk-size", "8"])
+    assert isinstance(result.exception, DataError), repr(result.exception)
+    assert not (tmp_path / "s.csv").exists()

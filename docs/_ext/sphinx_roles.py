@@ -46,9 +46,10 @@ class SphinxRoles(griffe.Extension):
             for name, member in cls.members.items():
                 if member.is_alias or not member.is_function or member.docstring is not None:
                     continue
-                inherited = _inherited_docstring(cls, name)
-                if inherited is not None:
-                    member.docstring = griffe.Docstring(inherited, parent=member)
+                inherited = _inherited_docstring(cls, name, _parameter_names(member))
+                if inherited is not None:  # parsed as the original is (numpy sections, not headings)
+                    member.docstring = griffe.Docstring(inherited.value, parent=member, parser=inherited.parser,
+                                                        parser_options=inherited.parser_options)
 
 
 def _classes(module: griffe.Module):
@@ -61,7 +62,12 @@ def _classes(module: griffe.Module):
             yield member
 
 
-def _inherited_docstring(cls: griffe.Class, name: str) -> str | None:
+def _parameter_names(function: griffe.Object) -> list[str]:
+    return [parameter.name for parameter in function.parameters if parameter.name not in ("self", "cls")]
+
+
+def _inherited_docstring(cls: griffe.Class, name: str, parameters: list[str]) -> griffe.Docstring | None:
+    """The nearest base's docstring of ``name``, if that base's method takes the same parameters."""
     try:
         bases = cls.mro()
     except Exception:  # noqa: BLE001 - a base outside the loaded packages: nothing to inherit
@@ -69,5 +75,5 @@ def _inherited_docstring(cls: griffe.Class, name: str) -> str | None:
     for base in bases:
         member = base.members.get(name)
         if member is not None and not member.is_alias and member.docstring is not None:
-            return member.docstring.value
+            return member.docstring if _parameter_names(member) == parameters else None
     return None

@@ -83,8 +83,22 @@ config : ModelConfig
     Rows (a conditional variant: rows and their conditions).""",
     "draws_generator": """generator : torch.Generator, optional
     Source of the draws (reproducible numbers).""",
+    "series_batch": """x : torch.Tensor of shape (B, T, C)
+    Zero-padded series.
+lengths : torch.Tensor of shape (B,), optional
+    Real steps of each series (None: all T).""",
+    "recommender_sizes": """n_users, n_items, n_interactions : int
+    The fitted user x item matrix (:class:`aekit.models.recommender.RecommenderConfig`).""",
+    "recommender_model": """config : RecommenderConfig
+    The family's config, validated on construction.""",
+    "recommender_attributes": """interactions : InteractionStore
+    The training user x item matrix (stored with the model).""",
     # -- Returns ---------------------------------------------------------------------------------------------------
     "self_fitted": """self
+    The fitted estimator.""",
+    "returns_self": """Returns
+-------
+self
     The fitted estimator.""",
     "samples": """numpy.ndarray of shape (n, n_features_in_)
     The samples.""",
@@ -250,6 +264,28 @@ aekit.exceptions.TrainingDivergedError
 >>> from aekit.models import VAEConfig, VAEModel
 >>> vae = VAEModel(VAEConfig(input_dim=4, latent_dim=2, hidden=(8,)))
 >>> x = torch.rand(5, 4)                     # Bernoulli likelihood: data in [0, 1]""",
+    "seq_model": """>>> import torch
+>>> from aekit.models import SequenceAutoencoderConfig, SequenceAutoencoderModel
+>>> model = SequenceAutoencoderModel(SequenceAutoencoderConfig(n_channels=2, latent_dim=3, encoder="gru", hidden=(8,)))
+>>> x, lengths = torch.randn(4, 10, 2), torch.tensor([10, 7, 10, 3])""",
+    "seq_vae_model": """>>> import torch
+>>> from aekit.models import SequenceVAEConfig, SequenceVAEModel
+>>> vae = SequenceVAEModel(SequenceVAEConfig(n_channels=2, latent_dim=3, encoder="gru", hidden=(8,)))
+>>> x, lengths = torch.randn(4, 10, 2), torch.tensor([10, 7, 10, 3])""",
+    "aae_model": """>>> import torch
+>>> from aekit.models import AdversarialAutoencoderConfig, AdversarialAutoencoderModel
+>>> config = AdversarialAutoencoderConfig(input_dim=4, latent_dim=2, hidden=(8,), discriminator_hidden=(8,),
+...                                       prior="mixture", n_components=3, n_classes=3)
+>>> aae = AdversarialAutoencoderModel(config)""",
+    "codec_model": """>>> import torch
+>>> from aekit.models import ImageCodecConfig, ImageCodecModel
+>>> codec = ImageCodecModel(ImageCodecConfig(input_dim=64, image_shape=(1, 8, 8), filters=4, latent_channels=3,
+...                                          entropy_model="hyperprior", hyper_filters=4))
+>>> images = torch.rand(2, 1, 8, 8)""",
+    "dec_model": """>>> import torch
+>>> from aekit.models import DECConfig, DECModel
+>>> config = DECConfig(autoencoder_config={"input_dim": 4, "latent_dim": 2, "hidden": [8]}, n_clusters=3)
+>>> dec = DECModel(config)""",
     "fit_scaler": """>>> import numpy as np
 >>> from aekit.data import Scaler
 >>> X = np.array([[0.0, 10.0], [2.0, 30.0]], dtype=np.float32)

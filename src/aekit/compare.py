@@ -114,6 +114,11 @@ def _squared_errors(scaled: _Scaled, X_rec_raw) -> pd.DataFrame:
     return pd.DataFrame({name: squared[:, part].sum(axis=1) for name, part in _column_slices(scaled).items()})
 
 
+def row_errors(scaled: _Scaled, X_rec_raw) -> np.ndarray:
+    """Mean squared error of each test row in scaled units (the rows' share of test_mse)."""
+    return np.mean(np.square(scaled.scaler.transform(X_rec_raw) - scaled.X_test), axis=1)
+
+
 def feature_errors(evaluations: list[Evaluation], scaled: _Scaled) -> pd.DataFrame:
     """Mean squared test error per original column (rows) and model (columns)."""
     return pd.DataFrame({ev.name: _squared_errors(scaled, ev.X_rec).mean(axis=0) for ev in evaluations})
@@ -221,13 +226,16 @@ def fit_sample_scorer(dataset: Dataset, seed: int):
 
 def write_outputs(evaluations: list[Evaluation], scaled: _Scaled, out_dir: Path, *, title: str, seed: int,
                   command: str | None, settings: dict[str, Any], code_map_method: str = "tsne",
-                  tables: list[tuple[str, pd.DataFrame, str]] | None = None) -> tuple[pd.DataFrame, Path]:
-    """results.csv, results.md, the figures and report.html for these evaluations (see :mod:`aekit.viz.comparison`)."""
+                  tables: list[tuple[str, pd.DataFrame, str]] | None = None,
+                  test_rows=None) -> tuple[pd.DataFrame, Path]:
+    """results.csv, results.md, the figures and report.html for these evaluations (see :mod:`aekit.viz.comparison`);
+    ``test_rows``: the test rows' numbers in the data file, shown on the code map."""
     d = scaled.dataset
     figures = comparison_figures(
         evaluations, d, out_dir / "figures", X_masked=scaled.X_masked,
         masked_label=f"{int(TEST_NOISE[1] * 100)}% masked", seed=seed, code_map_method=code_map_method,
-        feature_errors=feature_errors(evaluations, scaled) if d.kind == "table" else None)
+        feature_errors=feature_errors(evaluations, scaled) if d.kind == "table" else None,
+        row_errors={ev.name: row_errors(scaled, ev.X_rec) for ev in evaluations}, row_numbers=test_rows)
     return write_comparison(evaluations, d, out_dir, title=title, seed=seed, command=command, settings=settings,
                             figures=figures, column_notes=COLUMN_NOTES, better=BETTER, tables=tables)
 
@@ -305,5 +313,5 @@ def evaluate_fitted(name: str, estimator: AutoencoderEstimator, dataset: Dataset
                f"'row' is the {where}. Look for data errors, rare categories or true outliers.")]
     table, report = write_outputs(evaluations, scaled, out_dir, title=f"aekit evaluation: {name} on {dataset.name}",
                                   seed=seed, command=command, settings=settings, code_map_method=code_map_method,
-                                  tables=tables)
+                                  tables=tables, test_rows=test_rows)
     return ComparisonResult(table, report, out_dir, {name: estimator})

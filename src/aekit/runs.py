@@ -20,6 +20,44 @@ TEST_FRACTION_DENOMINATOR = 5  # user data: one row in five is held out for test
 HASH_CHUNK = 1 << 20
 
 
+def read_run(run_dir: str | Path, written_by: str, keys: tuple[str, ...] = ("model", "data")) -> dict[str, Any]:
+    """The ``run.json`` of a run folder, checked: it exists, is JSON, and holds ``keys``.
+
+    Parameters
+    ----------
+    run_dir : str or Path
+        The folder ``written_by`` wrote.
+    written_by : str
+        The command that writes such folders (``"aekit train"``), for the message.
+    keys : tuple of str
+        What the reading command needs from it.
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        No run.json, one that is not JSON (a torn or hand-edited file), or one
+        without ``keys`` (a folder written by another command).
+    """
+    import json
+
+    run_file = Path(run_dir) / "run.json"
+    if not run_file.is_file():
+        raise DataError(f"{run_dir} is not a run directory: expected {run_file} (written by `{written_by}`)")
+    try:
+        run = json.loads(run_file.read_text())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DataError(f"{run_file} is not valid JSON ({exc}); expected the file `{written_by}` writes: "
+                        "run it again") from None
+    missing = [k for k in keys if not isinstance(run, dict) or k not in run]
+    if missing:
+        raise DataError(f"{run_file} has no {missing}; expected a run folder written by `{written_by}`")
+    return run
+
+
 def split_rows(n_rows: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(train rows, test rows) of a random 80/20 split of ``n_rows`` rows."""
     order = np.random.default_rng(seed).permutation(n_rows)

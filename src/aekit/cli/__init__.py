@@ -9,6 +9,7 @@ per command group and holds the entry point :func:`main`.
 - :mod:`aekit.cli.cluster`: ``cluster`` (DeepClustering: labels, model file, report);
 - :mod:`aekit.cli.codec`: ``compress`` and ``decompress`` (ImageCodec streams);
 - :mod:`aekit.cli.complete`: ``complete`` (missing cells of a table, holes in images);
+- :mod:`aekit.cli.serve`: ``serve`` (a model file as an HTTP scoring service; the ``serve`` extra);
 - :mod:`aekit.cli._common`: the console, the shared options and data loading.
 
 A new command goes in its own module here and is registered below.
@@ -28,7 +29,7 @@ from typing import Optional
 
 import typer
 
-from aekit.cli import cluster, codec, compare, complete, detect, generate, recommend, train
+from aekit.cli import cluster, codec, compare, complete, detect, generate, recommend, serve, train
 from aekit.cli._common import Command, console, with_option_names
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -67,6 +68,7 @@ app.command()(cluster.cluster)
 app.command(cls=Command)(codec.compress)
 app.command()(codec.decompress)
 app.command()(complete.complete)
+app.command()(serve.serve)
 
 
 # -- entry point ----------------------------------------------------------------------

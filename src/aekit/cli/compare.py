@@ -91,9 +91,9 @@ def demo(
     """The main job on embedded data: every dense autoencoder against PCA, with a report.
 
     Code size and training budget are the estimators' "auto" defaults. Time
-    budget: 8 minutes on one core of the shared 2-core machine (each of the 4
-    autoencoders trains for at most about 4,000 optimiser steps on mnist-5k;
-    docs/benchmarks/demo.md has the measured time); --epochs N shortens it.
+    budget: 5 minutes on one idle core (each of the 4 autoencoders trains
+    for at most about 4,000 optimiser steps on mnist-5k; see
+    docs/benchmarks/demo.md); --epochs N shortens it.
     """
     console.print(f"aekit demo: {DEMO_MODELS} on {data}, code size auto, seed 0")
     _run_compare(data, DEMO_MODELS, "auto", "256", epochs, 0, out, "tsne", quiet)

@@ -254,6 +254,7 @@ def report(
     out: Path = typer.Option(Path("runs/detect-report"), "--out", "-o", help="Output directory."),
     label: Optional[str] = label_option(),
     drop: Optional[str] = drop_option(),
+    code_map: str = typer.Option("tsne", "--code-map", help="2-D map of codes in the report: tsne, umap or pca."),
 ) -> None:
     """Score a labelled test set; write report.html with IsolationForest and PCA beside the detector.
 
@@ -270,6 +271,10 @@ def report(
 
     from aekit.data import contract_of
 
+    from aekit.viz.figures import CODE_MAP_METHODS
+
+    if code_map not in CODE_MAP_METHODS:
+        raise typer.BadParameter(f"--code-map expects one of {', '.join(CODE_MAP_METHODS)}, got {code_map!r}")
     detector = load(model)
     contract = contract_of(detector) if getattr(detector, "data_contract_", None) is not None else None
     dataset = load_data(data, seed=seed, label=label, drop=drop, contract=contract)  # the detector's columns
@@ -278,5 +283,5 @@ def report(
     X_test = features(dataset.X_test, dataset.feature_names)
     path = detector_report(detector, X_test, anomalous.astype(int), out, X_train=X_train,
                            image_shape=dataset.image_shape, name=detector.model, seed=seed,
-                           command="aekit " + shlex.join(sys.argv[1:]))
+                           command="aekit " + shlex.join(sys.argv[1:]), code_map=code_map)
     console.print(f"wrote [bold]{path}[/]")

@@ -26,6 +26,7 @@ def generate(
     """Write a grid of N samples drawn from MODEL (and the raw samples with --npy)."""
     import numpy as np
 
+    from aekit.estimators.labels import class_of
     from aekit.io import load
     from aekit.viz import plot_samples
 
@@ -38,7 +39,7 @@ def generate(
     if image_shape is None and not npy:
         raise DataError(f"{model} was not trained on images, so there is no grid to draw; "
                          "pass --npy to write the samples as an array")
-    by_class = {} if label is None else {"y": class_of(estimator, label)}
+    by_class = {} if label is None else {"y": class_of(estimator, label, "--label")}
     samples = estimator.sample(n, random_state=seed, **by_class)
     written = []
     if image_shape is not None:
@@ -47,15 +48,3 @@ def generate(
         np.save(output.with_suffix(".npy"), samples)
         written.append(output.with_suffix(".npy"))
     console.print(f"drew {n} samples from {model}; wrote {', '.join(map(str, written))}")
-
-
-def class_of(estimator, label: str):
-    """The class of ``estimator`` that ``--label`` names (labels arrive as text; classes may be numbers)."""
-    classes = getattr(estimator, "classes_", None)
-    if classes is None:
-        raise DataError(f"--label {label}: this {type(estimator).__name__} was not trained with class labels, "
-                         "so it cannot generate a chosen class (train cvae or aae-mixture with labels)")
-    named = [c for c in classes.tolist() if str(c) == label]
-    if not named:
-        raise DataError(f"--label {label} is not one of the model's classes {classes.tolist()}")
-    return named[0]

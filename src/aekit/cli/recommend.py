@@ -82,6 +82,21 @@ def _split(run: dict):
     return strong_generalization_split(positives, 0.1, 0.8, seed=run["seed"])
 
 
+def _load_recommender(model: Path, ratings: bool = False):
+    """The recommender in ``model`` (with ``ratings``: one that predicts ratings), or a ModelFileError."""
+    from aekit.estimators.recommender import RecommenderEstimator
+    from aekit.io import load
+
+    estimator = load(model)
+    if not isinstance(estimator, RecommenderEstimator):
+        raise ModelFileError(f"{model} holds a {type(estimator).__name__}, not a recommender; "
+                             "write one with `aekit recommend train`")
+    if ratings and not hasattr(estimator, "predict"):
+        raise ModelFileError(f"{model} holds a {type(estimator).__name__}, which ranks items but does not predict "
+                             "ratings; use `aekit recommend top`")
+    return estimator
+
+
 def _estimator(model: str, epochs: Optional[int], seed: int, verbose: int, checkpoint_dir: Optional[Path] = None,
                resume: bool = False):
     import aekit.estimators as estimators
@@ -134,14 +149,10 @@ def evaluate(run_dir: Path = typer.Argument(..., help="A directory written by `a
     """Metrics on the run's test part (beside the popularity baseline for top-N) and report.html."""
     import pandas as pd
 
-    from aekit.io import load
+    from aekit.runs import read_run
 
-    run_file = run_dir / "run.json"
-    if not run_file.is_file():
-        raise FileNotFoundError(f"{run_dir} is not a run directory: expected {run_file} "
-                                "(written by `aekit recommend train`)")
-    run = json.loads(run_file.read_text())
-    estimator = load(run_dir / "model.safetensors")
+    run = read_run(run_dir, "aekit recommend train", keys=("model", "data", "columns", "seed", "params"))
+    estimator = _load_recommender(run_dir / "model.safetensors")
     table = pd.DataFrame(_metrics(run, estimator))
     out = run_dir / "evaluation"
     out.mkdir(parents=True, exist_ok=True)
@@ -195,12 +206,8 @@ def predict(
     pairs = renamed(data, old_pairs, "the positional PAIRS", "--data")
     output = renamed(out, old_output, "--output", "--out")
     from aekit.data.ratings import read_ratings_file
-    from aekit.io import load
 
-    estimator = load(model)
-    if not hasattr(estimator, "predict"):
-        raise ModelFileError(f"{model} holds a {type(estimator).__name__}, which ranks items but does not predict "
-                         "ratings; use `aekit recommend top`")
+    estimator = _load_recommender(model, ratings=True)
     frame = read_ratings_file(pairs)
     check_columns(frame, pairs.name, {"--user-col": user_col, "--item-col": item_col})
     frame["prediction"] = estimator.predict(frame[user_col].to_numpy(), frame[item_col].to_numpy())
@@ -223,55 +230,23 @@ def top(
     """Print the top-N items for a known user or for a new user's history."""
     import pandas as pd
 
-    from aekit.exceptions import DataError
-    from aekit.io import load
+    from aekit.estimators.recommender import known_history, listed, typed_ids
 
     if (user is None) == (history is None):
         raise typer.BadParameter("give exactly one of --user or --history")
-    estimator = load(model)
+    estimator = _load_recommender(model)
     if user is not None:
         query = typed_ids([user], estimator.user_ids_, "--user", "user")[0]
     else:
         items = typed_ids([h.strip() for h in history.split(",") if h.strip()], estimator.item_ids_, "--history",
                           "item")
-        unknown = [item for item in items if item not in set(estimator.item_ids_.tolist())]
-        if len(unknown) == len(items):
-            raise DataError(f"--history: none of the items {_listed(unknown)} is known to the model "
-                                     f"(its item ids are like {_listed(estimator.item_ids_[:3].tolist())})")
+        query, unknown = known_history(estimator, items, "--history")
         if unknown:
             err_console.print(f"note: --history items unknown to the model are left out: "
-                                       f"{_listed(unknown)}", style="yellow", highlight=False)
-        query = items
+                              f"{listed(unknown)}", style="yellow", highlight=False)
     ranked = estimator.recommend(query, n=n_items, exclude_seen=not include_seen)
     print_table(pd.DataFrame({"rank": range(1, len(ranked) + 1), "item": [str(i) for i in ranked]}), fmt,
                 console=console)
-
-
-def typed_ids(texts: list[str], known, option: str, what: str) -> list:
-    """Ids typed for ``option``, as numbers when the model's ids are numbers; the ones that are
-    not numbers then are named."""
-    if known.dtype.kind not in "iuf":
-        return texts
-    from aekit.exceptions import DataError
-
-    bad = [t for t in texts if not _is_number(t)]
-    if bad:
-        raise DataError(f"{option}: {_listed(bad)} {'is' if len(bad) == 1 else 'are'} not among this model's {what} "
-                        f"ids, which are numbers (like {_listed(known[:3].tolist())})")
-    return [known.dtype.type(float(t)) for t in texts]
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _listed(values: list) -> str:
-    shown = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in values[:5])
-    return shown + (f" and {len(values) - 5} more" if len(values) > 5 else "")
 
 
 # -- compare: every recommender and its baseline on one split --------------------------------------

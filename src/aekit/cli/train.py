@@ -387,12 +387,9 @@ def evaluate(
     from aekit.data import contract_of
     from aekit.io import load
 
-    run_file = run_dir / "run.json"
-    if not run_file.is_file():
-        raise FileNotFoundError(f"{run_dir} is not a run directory: expected {run_file} (written by `aekit train`)")
-    from aekit.runs import check_unchanged
+    from aekit.runs import check_unchanged, read_run
 
-    run = json.loads(run_file.read_text())
+    run = read_run(run_dir, "aekit train")
     estimator = load(run_dir / "model.safetensors")
     check_unchanged(run)
     contract = contract_of(estimator) if getattr(estimator, "data_contract_", None) is not None else None

@@ -13,9 +13,10 @@ from aekit.data.files import read_csv, read_parquet
 from aekit.data.contract import DataContract, column_list, find_column
 from aekit.data.validation import check_data, id_like_columns
 from aekit.exceptions import DataError
+from aekit.memory import check_fits_in_memory
 
 __all__ = ["IMAGE_SUFFIXES", "TABLE_SUFFIXES", "ImageFolder", "Table", "list_images", "load_any", "load_image_folder",
-           "load_table", "read_image_folder", "save_image_folder", "save_table"]
+           "load_table", "read_image_folder", "save_image_folder", "save_table", "select_table"]
 
 TABLE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".npy", ".npz")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -167,8 +168,13 @@ def load_table(path: str | Path, label: str | int | None = None,
     path = Path(path)
     frame = read_frame(path, label)
     if contract is not None:
-        return _select_table(frame, path.name, contract, label, column_list(drop), column_list(ids))
+        return select_table(frame, path.name, contract, label, column_list(drop), column_list(ids))
     return _split_table(frame, path.name, label, column_list(drop), column_list(ids))
+
+
+# Memory a whole read takes, in bytes of file: the DataFrame (a numeric CSV's text is about as
+# large as its float64 values; a compressed file several times larger) and the float32 copy.
+WHOLE_READ_FACTOR = {".csv": 2, ".csv.gz": 10, ".parquet": 4, ".npy": 2, ".npz": 10}
 
 
 def read_frame(path: str | Path, label: str | int | None = None):
@@ -191,12 +197,17 @@ def read_frame(path: str | Path, label: str | int | None = None):
     DataError
         Missing file, unsupported extension, unreadable content, or no data rows
         (a header only, blank lines): each entry point that reads a table refuses
-        it here, naming the file, instead of deep in the fitting code.
+        it here, naming the file, instead of deep in the fitting code. A file
+        whose whole read would not fit in the memory available (estimated from
+        its size) is refused before reading, naming the commands that stream.
     """
     path = Path(path)
     if not path.is_file():
         raise DataError(f"no such file: {path}")
     suffix = _table_suffix(path)
+    check_fits_in_memory(path.stat().st_size * WHOLE_READ_FACTOR.get(suffix, 2), f"reading {path.name} whole",
+                         "`aekit encode`, `reconstruct` and `detect score` stream .npy and .parquet files "
+                         "(and `detect score` CSVs) in blocks: convert it, or split it")
     if suffix in (".csv", ".csv.gz"):
         frame = _read_csv(path)
     elif suffix == ".parquet":
@@ -209,8 +220,38 @@ def read_frame(path: str | Path, label: str | int | None = None):
     return frame
 
 
-def _select_table(frame, name: str, contract, label, drop: list[str], ids: list[str]) -> Table:
-    """The model's columns of ``frame`` (see :meth:`aekit.data.contract.DataContract.select`)."""
+def select_table(frame, name: str, contract, label=None, drop: list[str] = (), ids: list[str] = ()) -> Table:
+    """The model's columns of ``frame``, read as :func:`load_table` reads a file with ``contract``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        String column names for rows by name, integers for rows by position.
+    name : str
+        Where the rows came from, for messages.
+    contract : aekit.data.contract.DataContract
+        The model's contract (see :meth:`~aekit.data.contract.DataContract.select`).
+    label, drop, ids : optional
+        Columns named for these rows, added to the contract's own.
+
+    Returns
+    -------
+    Table
+
+    Raises
+    ------
+    DataError
+        As :meth:`~aekit.data.contract.DataContract.select`, and for values that are not numbers,
+        NaN or inf in numeric columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from aekit.data.contract import DataContract
+    >>> contract = DataContract(("a", "b"), 2, ("number", "number"))
+    >>> select_table(pd.DataFrame([{"b": 2.0, "a": 1.0}]), "records", contract).X.tolist()
+    [[1.0, 2.0]]
+    """
     npz_labels = frame.attrs.pop("npz_labels", None)
     chosen = contract.select(frame, name, label=None if label is None else str(label), drop=drop, ids=ids)
     values = chosen.label if chosen.label is not None else npz_labels

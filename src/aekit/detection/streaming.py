@@ -41,6 +41,8 @@ def csv_has_header(path: Path) -> bool:
         first = pd.read_csv(path, header=None, nrows=1, dtype=str).iloc[0]
     except (pd.errors.EmptyDataError, IndexError):  # blank lines only (found by tests/test_fuzz.py)
         raise DataError(f"{path.name} is empty; expected a table with at least one row") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"could not read {path.name} as CSV: {' '.join(str(exc).split())}") from None
     return not all(is_number(v) for v in first)
 
 
@@ -74,6 +76,19 @@ def iter_chunks(path: str | Path, chunk_size: int = 10_000) -> Iterator:
         for block in range(source.n_blocks):
             yield source.raw(block)
     else:
-        from aekit.data.files import read_csv
-        chunks = read_csv(path, header=0 if csv_has_header(path) else None, chunksize=chunk_size)
-        yield from (chunk for chunk in chunks if len(chunk))  # a header only: no chunk
+        yield from _csv_chunks(path, chunk_size)
+
+
+def _csv_chunks(path: Path, chunk_size: int) -> Iterator:
+    """A CSV's chunks (none for a header only); a file pandas cannot parse (ragged rows, not
+    text) is a DataError naming it, also when the bad line comes in a later chunk."""
+    import pandas as pd
+
+    from aekit.data.files import read_csv
+
+    try:
+        for chunk in read_csv(path, header=0 if csv_has_header(path) else None, chunksize=chunk_size):
+            if len(chunk):
+                yield chunk
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:  # found by the slow fuzzing run
+        raise DataError(f"could not read {path.name} as CSV: {' '.join(str(exc).split())}") from None

@@ -13,7 +13,11 @@ from typing import Any
 
 from aekit.registry import BASE_MODULES, ESTIMATOR_MODULES, estimator_class
 
-__all__ = ["ESTIMATORS", *ESTIMATOR_MODULES, *BASE_MODULES]
+def _public_names() -> list[str]:
+    return ["ESTIMATORS", *ESTIMATOR_MODULES, *BASE_MODULES]
+
+
+__all__ = _public_names()  # a call, not a literal: the documentation's parser reads only literal strings
 
 
 def __getattr__(name: str) -> Any:

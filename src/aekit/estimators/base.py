@@ -150,9 +150,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
             or a large ``np.memmap``, read one block at a time.
         %(y_ignored)s
 
-        Returns
-        -------
-        %(self_fitted)s
+        %(returns_self)s
 
         Raises
         ------
@@ -286,8 +284,8 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
     @property
     def still_improving_(self) -> bool:
         """True when training ran out of epochs, not of progress: it ended on its best epoch and
-        its last ``patience`` epochs still brought more than 1 % of the run's whole decrease of the
-        validation loss (:func:`aekit.training.fit.still_improving`)."""
+        its last ``patience`` epochs still lowered the validation loss by more than 5 % of its value
+        (:func:`aekit.training.fit.still_improving`)."""
         check_is_fitted(self, "model_")
         window = getattr(self, "training_settings_", {}).get("patience", 1)
         return still_improving(self.history_, self.best_epoch_, self.n_epochs_, self.stopped_early_, window)

@@ -90,9 +90,7 @@ class ImageCompleter(ImageInputMixin, AutoencoderEstimator):
             is missing.
         %(y_ignored)s
 
-        Returns
-        -------
-        %(self_fitted)s
+        %(returns_self)s
 
         Raises
         ------

@@ -165,9 +165,7 @@ class AutoencoderImputer(AutoencoderEstimator):
             numeric, categorical and integer columns.
         %(y_ignored)s
 
-        Returns
-        -------
-        %(self_fitted)s
+        %(returns_self)s
 
         Raises
         ------

@@ -36,6 +36,46 @@ def check_labels(y, n_rows: int, owner: str) -> np.ndarray:
     return y
 
 
+def class_of(estimator, label, field: str = "label"):
+    """The class of ``estimator`` that ``label`` names: labels often arrive as text (a command
+    line) or as JSON, while the classes may be numbers.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A fitted estimator with ``classes_`` (trained with class labels).
+    label : str, int or float
+        The class as given.
+    field : str, default="label"
+        Where it came from, for messages (``"--label"``).
+
+    Returns
+    -------
+    object
+        The matching element of ``estimator.classes_``.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        The estimator has no classes, or ``label`` is not one of them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from types import SimpleNamespace
+    >>> class_of(SimpleNamespace(classes_=np.array([0, 1, 2])), "2", "--label")
+    2
+    """
+    classes = getattr(estimator, "classes_", None)
+    if classes is None:
+        raise DataError(f"{field} {label}: this {type(estimator).__name__} was not trained with class labels, "
+                         "so it cannot generate a chosen class (train cvae or aae-mixture with labels)")
+    named = [c for c in classes.tolist() if str(c) == str(label)]
+    if not named:
+        raise DataError(f"{field} {label} is not one of the model's classes {classes.tolist()}")
+    return named[0]
+
+
 @fill_doc
 class ClassLabelsMixin:
     """Fit with class labels; ``classes_`` and one-hot encoding for every later call.
@@ -63,9 +103,7 @@ class ClassLabelsMixin:
             One class label per row (numbers or strings); ``classes_`` keeps
             their sorted set.
 
-        Returns
-        -------
-        %(self_fitted)s
+        %(returns_self)s
 
         Raises
         ------

@@ -119,9 +119,7 @@ class MarginalizedDenoisingAutoencoder(AutoencoderEstimator):
         y : None
             Ignored.
 
-        Returns
-        -------
-        %(self_fitted)s
+        %(returns_self)s
 
         Raises
         ------
@@ -146,7 +144,7 @@ class MarginalizedDenoisingAutoencoder(AutoencoderEstimator):
             # Scaling "none" ignores the data; a zero row gives it the width.
             scaler = Scaler("none").fit(np.zeros((1, X.shape[1])))
         else:
-            scaler, X = fit_preprocessing(X, self.scaling, type(self).__name__)
+            scaler, X = fit_preprocessing(X, self.scaling, type(self).__name__, copy=False)  # only read
         config = self._model_config(X.shape[1], scaler.kind)
         config.validate()
         self.model_ = MSDA(config).fit_closed_form(X).eval()

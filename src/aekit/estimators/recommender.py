@@ -180,7 +180,7 @@ class RecommenderEstimator(BaseEstimator):
         """
         return self.recommend_batch([user], n=n, exclude_seen=exclude_seen)[0]
 
-    def recommend_batch(self, users, n: int = 10, exclude_seen: bool = True) -> np.ndarray:
+    def recommend_batch(self, users, n: int = 10, exclude_seen: bool = True, return_scores: bool = False):
         """The ``n`` best item ids for many users at once, best first.
 
         Parameters
@@ -191,11 +191,15 @@ class RecommenderEstimator(BaseEstimator):
             How many items per user.
         exclude_seen : bool, default=True
             Leave out each user's own items.
+        return_scores : bool, default=False
+            Also return each listed item's score (as :meth:`scores` gives it).
 
         Returns
         -------
-        numpy.ndarray of shape (len(users), n)
+        items : numpy.ndarray of shape (len(users), n)
             Item ids, one row per user.
+        scores : numpy.ndarray of shape (len(users), n)
+            Only with ``return_scores=True``: the items' scores, highest first.
 
         Raises
         ------
@@ -213,14 +217,16 @@ class RecommenderEstimator(BaseEstimator):
         if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
             raise DataError(f"n must be a positive integer, got {n!r}")
         rows, user_rows = self._input_rows(list(users))
-        top = []
+        top, top_scores = [], []
         for start in range(0, rows.shape[0], SCORE_BATCH):
             block = rows[start:start + SCORE_BATCH]
             scores = self._score_rows(block, user_rows[start:start + SCORE_BATCH])
             if exclude_seen:
                 scores[_nonzero_positions(block)] = -np.inf
             top.append(_top_n(scores, min(n, self.n_items_)))
-        return self.item_ids_[np.concatenate(top)]
+            top_scores.append(np.take_along_axis(scores, top[-1], axis=1))
+        items = self.item_ids_[np.concatenate(top)]
+        return (items, np.concatenate(top_scores)) if return_scores else items
 
     def scores(self, users) -> np.ndarray:
         """Scores of every item for each user id or history; higher is better.
@@ -394,3 +400,89 @@ class TrainedRecommender(RecommenderEstimator):
         self.best_epoch_, self.n_epochs_ = int(fitted["best_epoch_"]), int(fitted["n_epochs_"])
         self.stopped_early_ = bool(fitted["stopped_early_"])
         return self
+
+
+# -- ids as a user types them (the CLI's text, a JSON body's values) ---------------------------------
+
+def typed_ids(values: list, known: np.ndarray, field: str, what: str) -> list:
+    """``values`` typed for ``field`` (an option or a request field) as the model's ids: numbers
+    when the model's ids are numbers, else text.
+
+    Parameters
+    ----------
+    values : list
+        The ids as given (text from a command line, or JSON numbers / strings).
+    known : numpy.ndarray
+        The model's ids (``user_ids_`` or ``item_ids_``).
+    field : str
+        Where the ids came from, for messages (``"--user"``, ``"items"``).
+    what : str
+        ``"user"`` or ``"item"``, for messages.
+
+    Returns
+    -------
+    list
+        The ids, of the model's id type.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        The model's ids are numbers and some values are not.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> typed_ids(["7", 8], np.array([7, 8, 9]), "--user", "user")
+    [7, 8]
+    >>> typed_ids([7], np.array(["a", "b"]), "items", "item")
+    ['7']
+    """
+    texts = [str(v) for v in values]
+    if known.dtype.kind not in "iuf":
+        return texts
+    typed = [_typed_number(t, known.dtype) for t in texts]
+    bad = [t for t, v in zip(texts, typed) if v is None]
+    if bad:
+        kind = "whole numbers" if known.dtype.kind in "iu" else "numbers"
+        raise DataError(f"{field}: {listed(bad)} {'is' if len(bad) == 1 else 'are'} not among this model's {what} "
+                        f"ids, which are {kind} (like {listed(known[:3].tolist())})")
+    return typed
+
+
+def known_history(estimator: RecommenderEstimator, items: list, field: str) -> tuple[list, list]:
+    """The items of a new user's history that ``estimator`` knows, and the ones it does not.
+
+    Raises :class:`~aekit.exceptions.DataError` when it knows none of them (nothing to fold in).
+    """
+    known_ids = set(estimator.item_ids_.tolist())
+    unknown = [item for item in items if item not in known_ids]
+    if len(unknown) == len(items):
+        raise DataError(f"{field}: none of the items {listed(unknown)} is known to the model "
+                        f"(its item ids are like {listed(estimator.item_ids_[:3].tolist())})")
+    return [item for item in items if item in known_ids], unknown
+
+
+def _typed_number(text: str, dtype: np.dtype):
+    """``text`` as an id of ``dtype``, or None when it cannot be one: not a number, or for
+    integer ids a fraction, inf or a number outside the type's range (found by fuzzing
+    ``aekit serve``: 1e20 raised OverflowError, and 1.5 was silently taken as id 1)."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if dtype.kind == "f":
+        return dtype.type(value).item()
+    try:
+        whole = int(text.strip())  # exact for long integer literals
+    except ValueError:
+        if not np.isfinite(value) or not value.is_integer():
+            return None
+        whole = int(value)
+    info = np.iinfo(dtype)
+    return whole if info.min <= whole <= info.max else None
+
+
+def listed(values: list) -> str:
+    """The first five of ``values``, for a message (``'a', 'b' and 3 more``)."""
+    shown = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in values[:5])
+    return shown + (f" and {len(values) - 5} more" if len(values) > 5 else "")

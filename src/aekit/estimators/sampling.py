@@ -12,7 +12,6 @@ Put it before :class:`~aekit.estimators.base.AutoencoderEstimator`.
 from __future__ import annotations
 
 import numbers
-import os
 from typing import Any
 
 import numpy as np
@@ -20,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from aekit.data.blocks import BlockSource
 from aekit.exceptions import DataError
+from aekit.memory import check_fits_in_memory
 from aekit._docs import fill_doc
 
 # Rows whose codes the Gaussian is fitted on. 10,000 rows estimate a 32-d mean to
@@ -44,22 +44,6 @@ def check_n_draws(n, values_per_draw: int = 1) -> None:
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
         raise DataError(f"n must be a positive integer, got {n!r}")
     check_fits_in_memory(int(n) * max(int(values_per_draw), 1) * 4 * 4, f"drawing n={n} samples")
-
-
-def available_memory() -> int | None:
-    """Bytes of memory available now (Linux / macOS), or None where it cannot be told."""
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-def check_fits_in_memory(n_bytes: int, what: str) -> None:
-    """DataError when ``what`` needs more than the memory available now."""
-    free = available_memory()
-    if free is not None and n_bytes > free:
-        raise DataError(f"{what} needs about {n_bytes / 2**30:,.1f} GiB, more than the {free / 2**30:,.1f} GiB "
-                        "of memory available; ask for fewer at a time")
 
 
 def moment_rows(rows, seed: int, limit: int | None = None):

@@ -45,9 +45,7 @@ class SequenceEstimator(AutoencoderEstimator):
         %(lengths)s
         %(y_ignored)s
 
-        Returns
-        -------
-        %(self_fitted)s
+        %(returns_self)s
 
         Raises
         ------

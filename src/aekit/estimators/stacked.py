@@ -137,9 +137,7 @@ class _StackedEstimator(AutoencoderEstimator):
             The targets of a classifier (any labels) or a regressor (numbers);
             ignored by the unsupervised :class:`StackedAutoencoder`.
 
-        Returns
-        -------
-        %(self_fitted)s
+        %(returns_self)s
 
         Raises
         ------

@@ -8,7 +8,7 @@ speed, and results tables.
 """
 
 from aekit.evaluation.clustering import cluster_to_class, clustering_accuracy, clustering_metrics
-from aekit.evaluation.codes import code_quality, pca_baseline, probe_accuracy
+from aekit.evaluation.codes import LinearProbe, code_quality, linear_probe, pca_baseline, probe_accuracy
 from aekit.evaluation.generation import SampleQualityScorer, frechet_distance
 from aekit.evaluation.metrics import anomaly_metrics, reconstruction_metrics
 from aekit.evaluation.tables import format_value, results_table, table_to_markdown
@@ -22,6 +22,8 @@ __all__ = [
     "frechet_distance",
     "anomaly_metrics",
     "code_quality",
+    "LinearProbe",
+    "linear_probe",
     "format_value",
     "pca_baseline",
     "probe_accuracy",

@@ -34,6 +34,7 @@ from aekit.models.autoencoder import AutoencoderConfig, DenseAutoencoder
 from aekit.models.conv import ConvAutoencoderModel
 from aekit.nn import MLPEncoder
 from aekit.nn.conv import check_image_shape
+from aekit._docs import fill_doc
 
 PRIORS = ("gaussian", "mixture")
 ARCHITECTURES = ("dense", "conv")
@@ -46,6 +47,27 @@ class AdversarialAutoencoderConfig(AutoencoderConfig):
     ``n_classes`` > 0 conditions the discriminator on one-hot labels (class i
     is matched to mixture component i), so it needs ``prior="mixture"`` and
     ``n_components >= n_classes``.
+
+    Attributes
+    ----------
+    architecture : {"dense", "conv"}
+        The autoencoder's networks.
+    image_shape, channels, batch_norm :
+        The conv architecture's images and blocks (as :class:`ConvAutoencoderConfig`).
+    prior : {"gaussian", "mixture"}
+        The distribution the codes are pushed to.
+    n_components, component_radius, component_std : int, float, float
+        The mixture: its components, their distance from 0 and their std.
+    n_classes : int
+        One-hot labels given to the discriminator (0: none).
+    discriminator_hidden : tuple of int
+        The code discriminator's hidden layers.
+
+    Examples
+    --------
+    >>> AdversarialAutoencoderConfig(input_dim=4, n_classes=3).validate()
+    Traceback (most recent call last):
+    ValueError: class labels (n_classes=3) need prior='mixture', got 'gaussian'
     """
 
     architecture: str = "dense"
@@ -91,8 +113,30 @@ class AdversarialAutoencoderConfig(AutoencoderConfig):
                              "(one component per class)")
 
 
+@fill_doc
 class AdversarialAutoencoderModel(DenseAutoencoder):
-    """A dense or conv autoencoder, a code discriminator and a prior to match."""
+    """A dense or conv autoencoder, a code discriminator and a prior to match.
+
+    Training alternates three phases (``phases``), each with its own
+    parameters (:meth:`parameters_of`) and loss (:meth:`phase_loss`).
+
+    Parameters
+    ----------
+    config : AdversarialAutoencoderConfig
+        Its settings, validated on construction.
+
+    Attributes
+    ----------
+    %(model_attributes)s
+    discriminator : MLPEncoder
+        Code (and label) -> the logit that it came from the prior.
+
+    Examples
+    --------
+    %(aae_model)s
+    >>> aae.phases, aae.encode(torch.zeros(5, 4)).shape
+    (('reconstruction', 'discriminator', 'generator'), torch.Size([5, 2]))
+    """
 
     family = "aae"
     config_class = AdversarialAutoencoderConfig
@@ -107,6 +151,24 @@ class AdversarialAutoencoderModel(DenseAutoencoder):
                                         "leaky_relu", "identity")
 
     def build_networks(self, c: AdversarialAutoencoderConfig):
+        """The dense networks, or the conv ones with ``architecture="conv"``.
+
+        Parameters
+        ----------
+        c : AdversarialAutoencoderConfig
+            The settings.
+
+        Returns
+        -------
+        encoder, decoder : torch.nn.Module
+
+        Examples
+        --------
+        >>> config = AdversarialAutoencoderConfig(input_dim=64, latent_dim=2, hidden=(), architecture="conv",
+        ...                                       image_shape=(1, 8, 8), channels=(4,))
+        >>> [type(net).__name__ for net in AdversarialAutoencoderModel(config).build_networks(config)]
+        ['ConvEncoder', 'ConvDecoder']
+        """
         if c.architecture == "conv":
             return ConvAutoencoderModel.build_networks(self, c)
         return super().build_networks(c)
@@ -114,7 +176,18 @@ class AdversarialAutoencoderModel(DenseAutoencoder):
     # -- the prior -----------------------------------------------------------------------
     def component_means(self) -> torch.Tensor:
         """(n_components, latent_dim): +-radius on the code axes, or a circle in the first two dimensions
-        when there are more than 2 * latent_dim components."""
+        when there are more than 2 * latent_dim components.
+
+        Returns
+        -------
+        torch.Tensor of shape (n_components, latent_dim)
+
+        Examples
+        --------
+        %(aae_model)s
+        >>> aae.component_means().tolist()   # +4 on each axis, then -4
+        [[4.0, 0.0], [0.0, 4.0], [-4.0, 0.0]]
+        """
         c = self.config
         means = torch.zeros(c.n_components, c.latent_dim)
         k = torch.arange(c.n_components)
@@ -129,7 +202,27 @@ class AdversarialAutoencoderModel(DenseAutoencoder):
     def sample_prior(self, n: int, components: torch.Tensor | None = None,
                      generator: torch.Generator | None = None) -> torch.Tensor:
         """n codes from the prior; for the mixture, from ``components`` (one index per row,
-        drawn uniformly when None)."""
+        drawn uniformly when None).
+
+        Parameters
+        ----------
+        n : int
+            How many codes.
+        components : torch.Tensor of shape (n,), optional
+            The mixture component of each code.
+        %(draws_generator)s
+
+        Returns
+        -------
+        torch.Tensor of shape (n, latent_dim)
+
+        Examples
+        --------
+        %(aae_model)s
+        >>> codes = aae.sample_prior(1000, torch.full((1000,), 1), torch.Generator().manual_seed(0))
+        >>> [round(v) for v in codes.mean(dim=0).tolist()]   # around component 1's mean
+        [0, 4]
+        """
         c = self.config
         noise = torch.randn((n, c.latent_dim), generator=generator)
         if c.prior == "gaussian":
@@ -144,10 +237,44 @@ class AdversarialAutoencoderModel(DenseAutoencoder):
         return (batch[0], batch[1]) if isinstance(batch, (tuple, list)) else (batch, None)
 
     def discriminate(self, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
-        """Logit that ``z`` came from the prior (given the label, when the model has classes)."""
+        """Logit that ``z`` came from the prior (given the label, when the model has classes).
+
+        Parameters
+        ----------
+        %(z_batch)s
+        labels : torch.Tensor of shape (batch, n_classes) or None
+            One-hot labels (None for a model without classes).
+
+        Returns
+        -------
+        torch.Tensor of shape (batch,)
+
+        Examples
+        --------
+        %(aae_model)s
+        >>> aae.discriminate(torch.zeros(4, 2), torch.eye(3)[[0, 1, 2, 0]]).shape
+        torch.Size([4])
+        """
         return self.discriminator(z if labels is None else torch.cat([z, labels], dim=1)).squeeze(1)
 
     def parameters_of(self, phase: str) -> list[torch.nn.Parameter]:
+        """What a phase's optimiser moves: the autoencoder, the discriminator, or the encoder.
+
+        Parameters
+        ----------
+        phase : {"reconstruction", "discriminator", "generator"}
+            One of ``phases``.
+
+        Returns
+        -------
+        list of torch.nn.Parameter
+
+        Examples
+        --------
+        %(aae_model)s
+        >>> [len(aae.parameters_of(phase)) for phase in aae.phases]   # weights and biases
+        [8, 4, 4]
+        """
         if phase == "reconstruction":
             return [*self.encoder.parameters(), *self.decoder.parameters()]
         if phase == "discriminator":
@@ -155,6 +282,28 @@ class AdversarialAutoencoderModel(DenseAutoencoder):
         return list(self.encoder.parameters())
 
     def phase_loss(self, phase: str, batch) -> dict[str, torch.Tensor]:
+        """The loss of one phase: reconstruction, the discriminator's (prior codes real,
+        encoded ones fake), or the generator's (the encoder fooling it).
+
+        Parameters
+        ----------
+        phase : {"reconstruction", "discriminator", "generator"}
+            One of ``phases``.
+        batch : torch.Tensor or tuple (rows, one-hot labels)
+            A batch.
+
+        Returns
+        -------
+        dict of str to torch.Tensor
+            ``"loss"`` (and the reconstruction terms in that phase).
+
+        Examples
+        --------
+        %(aae_model)s
+        >>> batch = (torch.rand(6, 4), torch.eye(3)[[0, 1, 2, 0, 1, 2]])
+        >>> [sorted(aae.phase_loss(phase, batch)) for phase in aae.phases]
+        [['loss', 'reconstruction'], ['loss'], ['loss']]
+        """
         x, labels = self._split(batch)
         if phase == "reconstruction":
             return super().loss(x)
@@ -170,5 +319,23 @@ class AdversarialAutoencoderModel(DenseAutoencoder):
         return {"loss": F.binary_cross_entropy_with_logits(fooled, torch.ones_like(fooled))}
 
     def loss(self, batch) -> dict[str, torch.Tensor]:
-        """The reconstruction phase's loss: what validation and early stopping watch."""
+        """The reconstruction phase's loss: what validation and early stopping watch.
+
+        Parameters
+        ----------
+        batch : torch.Tensor or tuple (rows, one-hot labels)
+            A batch.
+
+        Returns
+        -------
+        dict of str to torch.Tensor
+            As :meth:`phase_loss` of "reconstruction".
+
+        Examples
+        --------
+        %(aae_model)s
+        >>> batch = (torch.rand(6, 4), torch.eye(3)[[0, 1, 2, 0, 1, 2]])
+        >>> torch.equal(aae.loss(batch)["loss"], aae.phase_loss("reconstruction", batch)["loss"])
+        True
+        """
         return self.phase_loss("reconstruction", batch)

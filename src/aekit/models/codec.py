@@ -35,6 +35,7 @@ from torch.nn import functional as F
 from aekit.models.base import BaseAutoencoder, ModelConfig
 from aekit.nn.entropy import FactorizedDensity, GaussianConditional
 from aekit.nn.gdn import GDN
+from aekit._docs import fill_doc
 
 ENTROPY_MODELS = ("factorized", "hyperprior")
 # CompressAI's MSE ladder (qualities 1-8): one model per value
@@ -52,6 +53,30 @@ class ImageCodecConfig(ModelConfig):
     number of stride-2 stages of g_a (y is 2**downsamplings times smaller
     per side); ``max_symbol`` bounds the coded symbols; ``n_scales`` is the
     number of Gaussian scales the hyperprior's coder knows.
+
+    Attributes
+    ----------
+    input_dim : int
+        C * H * W of the training images.
+    image_shape : tuple (C, H, W)
+        The training images' shape.
+    entropy_model : {"factorized", "hyperprior"}
+        The prior of y (Ballé et al. 2017, or 2018 with a hyperprior z).
+    filters, latent_channels, downsamplings, hyper_filters : int
+        The transforms' sizes (see above).
+    lmbda : float
+        Weight of the distortion in rate + lmbda * 255^2 * MSE.
+    max_symbol, n_scales : int
+        The coder's symbol bound and scale table size.
+
+    Examples
+    --------
+    >>> config = ImageCodecConfig(input_dim=784, image_shape=(1, 28, 28), latent_channels=8)
+    >>> config.stride, config.latent_size(28, 28), config.latent_dim
+    (4, (7, 7), 392)
+    >>> ImageCodecConfig(input_dim=100, image_shape=(1, 28, 28)).validate()
+    Traceback (most recent call last):
+    ValueError: image_shape (1, 28, 28) has 784 values, but input_dim is 100
     """
 
     input_dim: int
@@ -83,6 +108,7 @@ class ImageCodecConfig(ModelConfig):
 
     @property
     def hyperprior(self) -> bool:
+        """Whether the entropy model has a hyperprior (``entropy_model="hyperprior"``)."""
         return self.entropy_model == "hyperprior"
 
     @property
@@ -91,7 +117,22 @@ class ImageCodecConfig(ModelConfig):
         return 2 ** (self.downsamplings + (HYPER_DOWNSAMPLINGS if self.hyperprior else 0))
 
     def latent_size(self, height: int, width: int) -> tuple[int, int]:
-        """(h, w) of y for an image of height x width."""
+        """(h, w) of y for an image of height x width.
+
+        Parameters
+        ----------
+        height, width : int
+            The image's size (any; padded to a multiple of ``stride``).
+
+        Returns
+        -------
+        tuple of int
+
+        Examples
+        --------
+        >>> ImageCodecConfig(input_dim=64, image_shape=(1, 8, 8)).latent_size(30, 17)
+        (8, 5)
+        """
         pad = self.stride
         scale = 2 ** self.downsamplings
         return -(-height // pad) * pad // scale, -(-width // pad) * pad // scale
@@ -130,8 +171,33 @@ def _hyper_transforms(c: ImageCodecConfig) -> tuple[nn.Sequential, nn.Sequential
     return h_a, h_s
 
 
+@fill_doc
 class ImageCodecModel(BaseAutoencoder):
-    """Analysis / synthesis transforms and an entropy model, trained on rate + lmbda * distortion."""
+    """Analysis / synthesis transforms and an entropy model, trained on rate + lmbda * distortion.
+
+    Parameters
+    ----------
+    config : ImageCodecConfig
+        Its settings, validated on construction.
+
+    Attributes
+    ----------
+    g_a, g_s : torch.nn.Sequential
+        The analysis (image -> y) and synthesis (y -> image) transforms.
+    h_a, h_s : torch.nn.Sequential
+        With the hyperprior: y -> z and z -> the scales of y.
+    density : FactorizedDensity
+        The prior of y (or of z with the hyperprior).
+    gaussian : GaussianConditional
+        With the hyperprior: y's conditional Gaussian.
+
+    Examples
+    --------
+    %(codec_model)s
+    >>> terms = codec.loss(images.flatten(1))
+    >>> sorted(terms), bool(terms["bpp"] > 0)
+    (['bpp', 'loss', 'mse'], True)
+    """
 
     family = "codec"
     config_class = ImageCodecConfig
@@ -147,30 +213,124 @@ class ImageCodecModel(BaseAutoencoder):
 
     # -- transforms on (N, C, H, W) images of any size --------------------------------------
     def analyse(self, images: torch.Tensor) -> torch.Tensor:
-        """Latents y of images (N, C, H, W), padded to a multiple of ``config.stride``."""
+        """Latents y of images (N, C, H, W), padded to a multiple of ``config.stride``.
+
+        Parameters
+        ----------
+        images : torch.Tensor of shape (N, C, H, W)
+            Any H and W.
+
+        Returns
+        -------
+        torch.Tensor of shape (N, latent_channels, h, w)
+            ``(h, w) = config.latent_size(H, W)``.
+
+        Examples
+        --------
+        %(codec_model)s
+        >>> codec.config.stride, codec.analyse(torch.rand(1, 1, 30, 17)).shape   # padded to 32 x 32
+        (16, torch.Size([1, 3, 8, 8]))
+        """
         pad = self.config.stride
         h, w = images.shape[-2:]
         padded = F.pad(images, (0, -w % pad, 0, -h % pad), mode="replicate")
         return self.g_a(padded)
 
     def synthesise(self, y: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-        """Images (N, C, *size) from latents (unclipped values)."""
+        """Images (N, C, *size) from latents (unclipped values).
+
+        Parameters
+        ----------
+        y : torch.Tensor of shape (N, latent_channels, h, w)
+            Latents.
+        size : (height, width)
+            The images' size (the padding is cut off).
+
+        Returns
+        -------
+        torch.Tensor of shape (N, C, height, width)
+
+        Examples
+        --------
+        %(codec_model)s
+        >>> codec.synthesise(codec.analyse(torch.rand(1, 1, 30, 17)), (30, 17)).shape
+        torch.Size([1, 1, 30, 17])
+        """
         return self.g_s(y)[..., :size[0], :size[1]]
 
     def hyper_analyse(self, y: torch.Tensor) -> torch.Tensor:
+        """The hyper-latents z of y (from |y|), with the hyperprior only.
+
+        Parameters
+        ----------
+        y : torch.Tensor of shape (N, latent_channels, h, w)
+            Latents.
+
+        Returns
+        -------
+        torch.Tensor of shape (N, hyper_filters, h / 4, w / 4)
+
+        Examples
+        --------
+        %(codec_model)s
+        >>> codec.hyper_analyse(codec.analyse(images)).shape
+        torch.Size([2, 4, 1, 1])
+        """
         return self.h_a(y.abs())
 
     def hyper_scales(self, z: torch.Tensor) -> torch.Tensor:
+        """The scales (>= 0) of y's Gaussian, from the hyper-latents z.
+
+        Parameters
+        ----------
+        z : torch.Tensor of shape (N, hyper_filters, h / 4, w / 4)
+            Hyper-latents.
+
+        Returns
+        -------
+        torch.Tensor of shape (N, latent_channels, h, w)
+
+        Examples
+        --------
+        %(codec_model)s
+        >>> scales = codec.hyper_scales(codec.hyper_analyse(codec.analyse(images)))
+        >>> scales.shape, bool((scales >= 0).all())
+        (torch.Size([2, 3, 4, 4]), True)
+        """
         return self.h_s(z)
 
     def symbols(self, latents: torch.Tensor) -> torch.Tensor:
-        """Latents rounded and clipped to the coder's range, as int32."""
+        """Latents rounded and clipped to the coder's range, as int32.
+
+        Parameters
+        ----------
+        latents : torch.Tensor
+            y (or z).
+
+        Returns
+        -------
+        torch.Tensor of int32, the same shape
+
+        Examples
+        --------
+        %(codec_model)s
+        >>> codec.symbols(torch.tensor([0.4, -1.6, 500.0])).tolist()
+        [0, -2, 63]
+        """
         m = self.config.max_symbol
         return torch.round(latents).clamp(-m, m).to(torch.int32)
 
     @torch.no_grad()
     def update_tables(self) -> None:
-        """Fill the integer frequency tables the coder uses (call after training)."""
+        """Fill the integer frequency tables the coder uses (call after training).
+
+        Examples
+        --------
+        %(codec_model)s
+        >>> codec.update_tables()
+        >>> int(codec.density.table.sum(dim=-1).min()) > 0   # every channel has a non-empty table
+        True
+        """
         self.density.update_table()
 
     # -- the flat-row interface every aekit model has (training shape) -----------------------
@@ -178,7 +338,25 @@ class ImageCodecModel(BaseAutoencoder):
         return x.view(-1, *self.config.image_shape)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """Coded symbols of y (as floats), flat: (N, latent_dim)."""
+        """Coded symbols of y (as floats), flat: (N, latent_dim).
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (N, C * H * W)
+            Flat training-shape images.
+
+        Returns
+        -------
+        torch.Tensor of shape (N, latent_dim)
+            Whole numbers.
+
+        Examples
+        --------
+        %(codec_model)s
+        >>> codes = codec.encode(images.flatten(1))
+        >>> codes.shape, torch.equal(codes, codes.round())
+        (torch.Size([2, 48]), True)
+        """
         return self.symbols(self.analyse(self._images(x))).float().flatten(1)
 
     def decode(self, codes: torch.Tensor) -> torch.Tensor:

@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from aekit.models.base import BaseAutoencoder, ModelConfig
+from aekit._docs import fill_doc
 
 
 def soft_assignment(z: torch.Tensor, centers: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
@@ -47,6 +48,7 @@ def kl_divergence(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
     return (p * (torch.log(p.clamp_min(eps)) - torch.log(q.clamp_min(eps)))).sum(dim=1)
 
 
+@fill_doc
 @dataclasses.dataclass
 class DECConfig(ModelConfig):
     """A DEC / IDEC model: the wrapped autoencoder (its family and config) and the clustering settings.
@@ -54,9 +56,33 @@ class DECConfig(ModelConfig):
     Attributes the wrapped config has (``input_dim``, ``latent_dim``,
     ``image_shape``, ...) read through, so a DEC model stands wherever its
     autoencoder did.
+
+    Attributes
+    ----------
+    autoencoder_family : str
+        The wrapped family (a key of ``aekit.models.MODEL_FAMILIES``, not "dec").
+    autoencoder_config : dict
+        Its config, as ``to_dict`` gives it.
+    n_clusters : int
+        Number of centres.
+    alpha : float
+        Degrees of freedom of the Student's t kernel (1 in both papers).
+    keep_reconstruction : bool
+        IDEC: the autoencoder's loss stays beside the clustering loss.
+    gamma : float
+        IDEC's weight of the clustering loss.
+
+    Examples
+    --------
+    %(dec_model)s
+    >>> config.latent_dim, config.input_dim         # read through from the autoencoder's config
+    (2, 4)
+    >>> DECConfig(autoencoder_family="dec").validate()
+    Traceback (most recent call last):
+    ValueError: autoencoder_family must be an autoencoder family other than 'dec', ...
     """
 
-    autoencoder_family: str = "dense"
+    autoencoder_family: str = "autoencoder"  # the dense family
     autoencoder_config: dict[str, Any] = dataclasses.field(default_factory=dict)
     n_clusters: int = 10
     alpha: float = 1.0  # degrees of freedom of the Student's t kernel (1 in both papers)
@@ -64,7 +90,19 @@ class DECConfig(ModelConfig):
     gamma: float = 0.1  # IDEC's weight of the clustering loss (0.1 in Guo et al.)
 
     def autoencoder(self) -> ModelConfig:
-        """The wrapped autoencoder's config object."""
+        """The wrapped autoencoder's config object.
+
+        Returns
+        -------
+        ModelConfig
+            Rebuilt from ``autoencoder_config`` (and validated).
+
+        Examples
+        --------
+        %(dec_model)s
+        >>> type(config.autoencoder()).__name__, config.autoencoder().hidden
+        ('AutoencoderConfig', (8,))
+        """
         return DECModel.families[self.autoencoder_family].config_class.from_dict(self.autoencoder_config)
 
     def __getattr__(self, name: str):
@@ -86,6 +124,7 @@ class DECConfig(ModelConfig):
         self.autoencoder()  # the wrapped config must be valid too
 
 
+@fill_doc
 class DECModel(BaseAutoencoder):
     """An autoencoder of any family plus ``n_clusters`` learnable centres in its code space.
 
@@ -93,6 +132,25 @@ class DECModel(BaseAutoencoder):
     such as series and lengths) with the target distribution's rows as its
     last element. Everything else (``encode``, ``decode``, reconstruction
     errors, ...) is the wrapped autoencoder's.
+
+    Parameters
+    ----------
+    config : DECConfig
+        Its settings, validated on construction.
+
+    Attributes
+    ----------
+    autoencoder : BaseAutoencoder
+        The wrapped model.
+    centers : torch.nn.Parameter of shape (n_clusters, latent_dim)
+        The cluster centres in code space.
+
+    Examples
+    --------
+    %(dec_model)s
+    >>> x = torch.randn(5, 4)
+    >>> torch.equal(dec.encode(x), dec.autoencoder.encode(x)), dec.soft_assignment(x).shape
+    (True, torch.Size([5, 3]))
     """
 
     family = "dec"
@@ -131,7 +189,25 @@ class DECModel(BaseAutoencoder):
         self.autoencoder.set_epoch(epoch)
 
     def soft_assignment(self, *inputs) -> torch.Tensor:
-        """``q`` of the samples of a batch (the autoencoder's inputs), shape (n, n_clusters)."""
+        """``q`` of the samples of a batch (the autoencoder's inputs), shape (n, n_clusters).
+
+        Parameters
+        ----------
+        *inputs : torch.Tensor
+            What the wrapped autoencoder's ``encode`` takes.
+
+        Returns
+        -------
+        torch.Tensor of shape (n, n_clusters)
+            Student's t similarities to the centres; each row sums to 1.
+
+        Examples
+        --------
+        %(dec_model)s
+        >>> q = dec.soft_assignment(torch.randn(5, 4))
+        >>> torch.allclose(q.sum(dim=1), torch.ones(5))
+        True
+        """
         return soft_assignment(self.encode(*inputs), self.centers, self.config.alpha)
 
     def loss(self, batch) -> dict[str, torch.Tensor]:

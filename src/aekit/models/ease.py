@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from aekit.models.recommender import RecommenderConfig, RecommenderModel
+from aekit._docs import fill_doc
 
 # Peak of the dense n_items x n_items matrices while solving: the Gram matrix and
 # its inverse in float64, and the float32 weights B.
@@ -37,10 +38,28 @@ def item_gram(X, users_per_block: int = 2048) -> np.ndarray:
     return gram
 
 
+@fill_doc
 @dataclasses.dataclass
 class EASEConfig(RecommenderConfig):
+    """EASE (Steck 2019): an item x item weight matrix with a zero diagonal, in closed form.
+
+    Attributes
+    ----------
+    input_dim : int
+        n_items.
+    l2 : float
+        The ridge lambda (> 0).
+    %(recommender_sizes)s
+
+    Examples
+    --------
+    >>> EASEConfig(n_users=2, n_items=3, input_dim=3, l2=0).validate()
+    Traceback (most recent call last):
+    ValueError: l2 (lambda) must be > 0, got 0
+    """
+
     input_dim: int = 1  # n_items
-    l2: float = 500.0  # lambda
+    l2: float = 200.0  # lambda (the estimator's default)
 
     def validate(self) -> None:
         super().validate()
@@ -50,7 +69,32 @@ class EASEConfig(RecommenderConfig):
             raise ValueError(f"l2 (lambda) must be > 0, got {self.l2}")
 
 
+@fill_doc
 class EASE(RecommenderModel):
+    """The EASE model: scores are ``x @ weights``; :meth:`solve` sets the weights.
+
+    Parameters
+    ----------
+    config : EASEConfig
+        Its settings, validated on construction.
+
+    Attributes
+    ----------
+    weights : torch.Tensor of shape (n_items, n_items)
+        Zero on the diagonal (an item never recommends itself).
+    %(recommender_attributes)s
+
+    Examples
+    --------
+    >>> import torch
+    >>> from scipy import sparse
+    >>> model = EASE(EASEConfig(n_users=3, n_items=3, input_dim=3, l2=1.0))
+    >>> model.solve(sparse.csr_matrix([[1.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 1.0]]))
+    >>> scores = model(torch.tensor([[1.0, 0.0, 0.0]]))   # a user who has item 0
+    >>> bool(scores[0, 1] > scores[0, 2])                  # item 1 goes with item 0
+    True
+    """
+
     family = "ease"
     config_class = EASEConfig
     config: EASEConfig
@@ -60,7 +104,22 @@ class EASE(RecommenderModel):
         self.register_buffer("weights", torch.zeros(config.n_items, config.n_items))
 
     def solve(self, X) -> None:
-        """Fill ``weights`` from the binary users x items sparse matrix ``X``."""
+        """Fill ``weights`` from the binary users x items sparse matrix ``X``.
+
+        Parameters
+        ----------
+        X : scipy.sparse matrix of shape (n_users, n_items)
+            The interactions (1 where a user has an item).
+
+        Examples
+        --------
+        >>> import torch
+        >>> from scipy import sparse
+        >>> model = EASE(EASEConfig(n_users=2, n_items=2, input_dim=2, l2=1.0))
+        >>> model.solve(sparse.csr_matrix([[1.0, 1.0], [1.0, 0.0]]))
+        >>> torch.diagonal(model.weights).tolist(), bool(model.weights[0, 1] > 0)
+        ([0.0, 0.0], True)
+        """
         gram = item_gram(X)
         gram[np.diag_indices_from(gram)] += self.config.l2
         P = np.linalg.inv(gram)

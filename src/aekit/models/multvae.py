@@ -27,6 +27,7 @@ from torch.nn import functional as F
 from aekit.models.latent import gaussian_kl, reparameterize
 from aekit.models.recommender import RecommenderConfig, RecommenderModel
 from aekit.nn.mlp import MLPDecoder, MLPEncoder
+from aekit._docs import fill_doc
 
 
 VALIDATION_K = 100
@@ -43,8 +44,36 @@ def ranking_ndcg(scores: torch.Tensor, targets: torch.Tensor, k: int) -> torch.T
     return (dcg / idcg.clamp(min=1e-12)).mean()
 
 
+@fill_doc
 @dataclasses.dataclass
 class MultVAEConfig(RecommenderConfig):
+    """Mult-VAE / Mult-DAE (Liang et al. 2018): a multinomial likelihood over a user's items.
+
+    Attributes
+    ----------
+    input_dim : int
+        n_items.
+    hidden : tuple of int
+        The encoder's hidden layers (tanh; the decoder mirrors them).
+    latent_dim : int
+        Size of the code.
+    variational : bool
+        True: Mult-VAE; False: Mult-DAE.
+    input_dropout : float
+        Dropout on the normalised input, in [0, 1).
+    anneal_cap, anneal_steps : float, int
+        The KL weight rises linearly to ``anneal_cap`` over ``anneal_steps`` training steps.
+    l2 : float
+        Weight decay added per batch.
+    %(recommender_sizes)s
+
+    Examples
+    --------
+    >>> MultVAEConfig(n_users=2, n_items=4, input_dim=4, hidden=(8,), latent_dim=0).validate()
+    Traceback (most recent call last):
+    ValueError: latent_dim and hidden sizes must be >= 1, got 0, (8,)
+    """
+
     input_dim: int = 1  # n_items
     hidden: tuple[int, ...] = (600,)
     latent_dim: int = 200
@@ -68,7 +97,31 @@ class MultVAEConfig(RecommenderConfig):
             raise ValueError(f"l2 must be >= 0, got {self.l2}")
 
 
+@fill_doc
 class MultVAE(RecommenderModel):
+    """The Mult-VAE / Mult-DAE network (see :class:`MultVAEConfig`).
+
+    Parameters
+    ----------
+    config : MultVAEConfig
+        Its settings, validated on construction.
+
+    Attributes
+    ----------
+    encoder, decoder : torch.nn.Module
+        tanh MLPs, initialised as Liang et al.'s code.
+    step : torch.Tensor
+        Training steps taken (drives the KL annealing).
+    %(recommender_attributes)s
+
+    Examples
+    --------
+    >>> import torch
+    >>> model = MultVAE(MultVAEConfig(n_users=2, n_items=6, input_dim=6, hidden=(8,), latent_dim=3)).eval()
+    >>> model.encode(torch.ones(2, 6)).shape, model(torch.ones(2, 6)).shape
+    (torch.Size([2, 3]), torch.Size([2, 6]))
+    """
+
     family = "multvae"
     config_class = MultVAEConfig
     config: MultVAEConfig
@@ -100,15 +153,50 @@ class MultVAE(RecommenderModel):
         return mu, logvar
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """The code of each user (the posterior mean for Mult-VAE)."""
+        """The code of each user (the posterior mean for Mult-VAE).
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n_users, n_items)
+            Each user's interactions (normalised inside).
+
+        Returns
+        -------
+        torch.Tensor of shape (n_users, latent_dim)
+
+        Examples
+        --------
+        >>> import torch
+        >>> model = MultVAE(MultVAEConfig(n_users=2, n_items=6, input_dim=6, hidden=(8,), latent_dim=3)).eval()
+        >>> torch.allclose(model.encode(torch.ones(1, 6)), model.encode(3 * torch.ones(1, 6)))   # scale-free
+        True
+        """
         return self._posterior(x)[0]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Item logits from the posterior mean: the scores used for ranking."""
+        """Item logits from the posterior mean: the scores used for ranking.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n_users, n_items)
+            Each user's interactions.
+
+        Returns
+        -------
+        torch.Tensor of shape (n_users, n_items)
+
+        Examples
+        --------
+        >>> import torch
+        >>> model = MultVAE(MultVAEConfig(n_users=2, n_items=6, input_dim=6, hidden=(8,), latent_dim=3)).eval()
+        >>> model(torch.eye(6)[:2]).shape
+        torch.Size([2, 6])
+        """
         return self.decode(self.encode(x))
 
     @property
     def beta(self) -> float:
+        """The KL weight now: ``anneal_cap * min(1, step / anneal_steps)``."""
         return self.config.anneal_cap * min(1.0, float(self.step) / self.config.anneal_steps)
 
     def loss(self, batch) -> dict[str, torch.Tensor]:

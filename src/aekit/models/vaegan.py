@@ -6,7 +6,7 @@ its last hidden layer Dis_l gives the reconstruction loss, "learned
 similarity": ``0.5 * ||Dis_l(x~) - Dis_l(x)||^2`` per sample (a unit-variance
 Gaussian on those features, in nats) besides the pixel likelihood, weighted
 by ``pixel_weight`` (0: features only, as in the paper; the default 1 keeps the
-VAE's pixel term, which trains faster and steadier on small budgets). Each batch goes through three phases, each
+VAE's pixel term, so the negative ELBO that validation watches is what training lowers). Each batch goes through three phases, each
 with its own Adam optimiser (stepped in turn by :mod:`aekit.training`, as for
 the adversarial autoencoder, through ``phases``, ``parameters_of`` and
 ``phase_loss``):

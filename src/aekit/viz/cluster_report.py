@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from aekit.evaluation.clustering import cluster_to_class, clustering_metrics
-from aekit.viz.figures import new_figure, plot_code_map, plot_image_rows, save_figure
+from aekit.viz.explorer import code_map_figure
+from aekit.viz.figures import new_figure, plot_image_rows, save_figure
 from aekit.viz.report import write_report
 
 EXAMPLES = 10  # images (or rows) shown per cluster
@@ -60,9 +61,19 @@ def cluster_report(clustering, codes: np.ndarray, out, *, X=None, image_shape=No
         tables.append(("Clusters against the known labels", _confusion(labels, y, classes, k),
                        "Rows of each cluster by known label; 'matched' is the label each cluster counts as "
                        "for ACC (the one-to-one matching with most agreeing rows)."))
-    figures = [(str(plot_code_map(codes, labels, out / "code_map.png", method=code_map, random_state=seed,
-                                  title=f"Codes in 2-D ({code_map}), coloured by cluster", legend_title="cluster")),
-                "Each dot a row, coloured by its cluster: compact, separate colours mean clusters the codes support.")]
+    fields = {} if ids is None else {str(c): ids[c].astype(str).to_numpy() for c in list(ids.columns)[:3]}
+    if y is not None:
+        fields["label"] = np.asarray([str(classes[v]) for v in y] if classes is not None else y)
+    if confidence is not None:
+        fields["confidence"] = confidence
+    figures = [code_map_figure(
+        {type(clustering.encoder_).__name__: codes}, out / "code_map.png", colour_by=labels, colour_name="cluster",
+        method=code_map, random_state=seed, title=f"Codes in 2-D ({code_map}), coloured by cluster",
+        caption="Each dot a row, coloured by its cluster: compact, separate colours mean clusters the codes "
+                "support. Point at a dot for its row" + (" and image" if image_shape is not None else "") +
+                "; click a cluster in the legend to hide it.",
+        fields=fields, images=X if X is not None and image_shape is not None else None, image_shape=image_shape,
+        row_name="row", what="rows")]
     scores = getattr(clustering, "n_clusters_scores_", None)
     if scores is not None:
         criterion = clustering.auto_criterion

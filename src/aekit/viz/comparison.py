@@ -17,16 +17,20 @@ import pandas as pd
 
 from aekit._version import __version__
 from aekit.evaluation import results_table, table_to_markdown
-from aekit.viz.figures import plot_code_maps, plot_image_rows, plot_latent_manifold, plot_loss_comparison, plot_samples
+from aekit.viz.explorer import code_map_figure
+from aekit.viz.figures import plot_image_rows, plot_latent_manifold, plot_loss_comparison, plot_samples
 from aekit.viz.report import write_report
 from aekit.viz.series import plot_series_rows
 from aekit.viz.tables import plot_feature_errors
 
 GRID_SAMPLES = 10  # per model in the side-by-side sample grid
+_EXPLORER_HINT = (" Point at a dot to see its row (its image), label and every model's reconstruction error of "
+                  "it (the shown model's first); click a label in the legend to hide it; the buttons switch models.")
 
 
 def comparison_figures(evaluations: list, dataset, fig_dir: Path, *, X_masked: np.ndarray, masked_label: str,
-                       feature_errors: pd.DataFrame | None, seed: int, code_map_method: str) -> list[tuple[str, str]]:
+                       feature_errors: pd.DataFrame | None, seed: int, code_map_method: str,
+                       row_errors: dict[str, np.ndarray] | None = None, row_numbers=None) -> list[tuple]:
     """A few figures that put every model side by side, each with its caption.
 
     Parameters
@@ -46,10 +50,15 @@ def comparison_figures(evaluations: list, dataset, fig_dir: Path, *, X_masked: n
         Mean squared error per original column (rows) and model (columns); tables only.
     seed : int
     code_map_method : {"tsne", "umap", "pca"}
+    row_errors : dict of str to ndarray, optional
+        Each model's reconstruction error of every test row, shown when pointing at a dot of the code map.
+    row_numbers : array-like, optional
+        The test rows' numbers in the data file (default: their positions in the test set).
 
     Returns
     -------
-    list of (path, caption)
+    list of (path, caption) or (path, caption, CodeExplorer)
+        The code map carries its interactive explorer (:mod:`aekit.viz.explorer`).
     """
     d = dataset
     figures: list[tuple[str, str]] = []
@@ -70,13 +79,17 @@ def comparison_figures(evaluations: list, dataset, fig_dir: Path, *, X_masked: n
                                 title="Test series (black) and each model's reconstruction")
         figures.append((str(path), "Series reconstructions: look for lost peaks, lag and smoothing."))
     if d.y_test is not None or d.kind == "table":
-        path = plot_code_maps({ev.name: ev.Z_test for ev in evaluations}, d.y_test, fig_dir / "codes.png",
-                              method=code_map_method, random_state=seed,
-                              title="Test codes in 2-D" + (", coloured by label" if d.y_test is not None else ""))
-        figures.append((str(path), "Codes in 2-D: separate, compact colour clusters mean the codes keep the "
-                                   "classes apart without ever seeing a label." if d.y_test is not None else
-                                   "Codes in 2-D (2-D codes as they are, wider ones mapped): clusters and "
-                                   "outliers of the test rows; pass --label to colour them."))
+        caption = ("Codes in 2-D: separate, compact colour clusters mean the codes keep the classes apart without "
+                   "ever seeing a label." if d.y_test is not None else
+                   "Codes in 2-D (2-D codes as they are, wider ones mapped): clusters and outliers of the test "
+                   "rows; pass --label to colour them.")
+        figures.append(code_map_figure(
+            {ev.name: ev.Z_test for ev in evaluations}, fig_dir / "codes.png", colour_by=d.y_test,
+            method=code_map_method, random_state=seed, caption=caption + _EXPLORER_HINT,
+            title="Test codes in 2-D" + (", coloured by label" if d.y_test is not None else ""),
+            map_fields={name: {"reconstruction error": errors} for name, errors in (row_errors or {}).items()},
+            images=d.X_test if d.image_shape is not None else None, image_shape=d.image_shape,
+            rows=row_numbers, row_name="test row" if row_numbers is None else "row"))
     if feature_errors is not None:
         path = plot_feature_errors(feature_errors, fig_dir / "feature_errors.png")
         figures.append((str(path), "Error per column: columns that every model reconstructs badly carry "

@@ -18,6 +18,7 @@ from sklearn.metrics import average_precision_score, f1_score, precision_score, 
 from aekit.exceptions import DataError
 
 N_SHOWN = 8
+TRUTH_COLOURS = {"normal": "#8da0b3", "anomaly": "#ff7f0e"}  # grey-blue and orange; red rings mark the flagged
 
 
 def baseline_scores(X_train, X_test, seed: int = 0) -> dict[str, np.ndarray]:
@@ -43,12 +44,14 @@ def _numeric(detector, X_train, X_test) -> tuple[np.ndarray, np.ndarray]:
 
 
 def detector_report(detector, X_test, y_test, out, *, X_train=None, image_shape=None, name: str = "detector",
-                    seed: int = 0, command: str = "") -> Path:
+                    seed: int = 0, command: str = "", code_map: str = "tsne") -> Path:
     """Write ``out/report.html`` (+ ``results.csv`` and ``figures/``); return the report's path.
 
     ``y_test``: 1 = anomaly, 0 = normal. ``X_train``: the normal rows the
     detector was fitted on, to fit the baselines on (optional; a table with
     text columns is one-hot encoded for them as for the detector).
+    ``code_map``: how the test rows' codes are drawn in 2-D ("tsne", "umap" or
+    "pca"), in the interactive map where the rows above the threshold are ringed.
     """
     from aekit.data.tabular import take_rows
     from aekit.viz import plot_score_histogram, write_report
@@ -76,6 +79,11 @@ def detector_report(detector, X_test, y_test, out, *, X_train=None, image_shape=
                 "Scores of normal and anomalous test samples; the dashed line is the threshold."),
                (plot_roc_pr(y_test, scores, out / "figures" / "roc_pr.png"),
                 "ROC and precision-recall curves of every method on the same test samples.")]
+    codes = detector.estimator_.transform(X_test)
+    if codes.ndim == 2 and codes.shape[1] >= 2:  # (a 1-D code has no map)
+        figures.append(_code_map(detector, codes, scores[name], flagged, y_test, out, name=name, method=code_map,
+                                 seed=seed, images=X_test if image_shape is not None else None,
+                                 image_shape=image_shape))
     if detector.score in ("mse", "mae"):
         top = np.argsort(-scores[name])[:N_SHOWN]
         labels = [f"#{i} {'anomaly' if y_test[i] else 'normal'}" for i in top]
@@ -92,3 +100,19 @@ def detector_report(detector, X_test, y_test, out, *, X_train=None, image_shape=
     return write_report(out / "report.html", title=f"Anomaly detection: {name}", table=table, figures=figures,
                         meta=meta, intro="Precision, recall and F1 are those of the detector's own threshold; "
                                          "AUROC and average precision rank every method on the same samples.")
+
+
+def _code_map(detector, codes, scores, flagged, y_test, out: Path, *, name: str, method: str, seed: int,
+              images, image_shape) -> tuple:
+    """The test rows' codes in 2-D, normal and anomalous coloured apart, those above the threshold ringed."""
+    from aekit.viz.explorer import code_map_figure
+
+    threshold = "above the threshold"
+    return code_map_figure(
+        {name: codes}, out / "figures" / "code_map.png", colour_by=np.where(y_test == 1, "anomaly", "normal"),
+        colour_name="truth", colours=TRUTH_COLOURS, method=method, random_state=seed, fields={"anomaly score": scores},
+        flagged=flagged, flag_name=threshold, images=images, image_shape=image_shape,
+        title=f"{name}: test codes in 2-D, normal and anomalous samples",
+        caption="The detector's codes of the test samples: anomalies that sit among the normal ones are the "
+                "hard cases for a reconstruction score. Red rings mark the samples " + threshold +
+                f" ({detector.threshold_:.4g}); point at a dot for its score" + (" and image" if image_shape is not None else "") + ".")

@@ -433,31 +433,70 @@ def plot_code_maps(
     >>> Image.open(plot_code_maps(codes, y, "maps.png", method="pca")).size
     (920, 410)
     """
+    keep, maps = embed_code_maps(codes, y, method, max_points, random_state)
+    return plot_point_maps(maps, None if y is None else np.asarray(y)[keep], path, title=title, n_cols=n_cols)
+
+
+def embed_code_maps(codes: dict, y, method: str, max_points: int, random_state=0
+                    ) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, str, int]]]:
+    """One random subsample of at most ``max_points`` rows, embedded in 2-D for every model.
+
+    Parameters
+    ----------
+    codes : dict of str to array-like of shape (n_samples, n_codes)
+        Each model's codes of the same rows.
+    y : array-like of shape (n_samples,) or None
+        Labels, checked for their length only.
+    method : {"tsne", "umap", "pca"}
+    max_points : int
+        Most rows kept.
+    random_state : int
+
+    Returns
+    -------
+    keep : ndarray of int
+        The kept rows, in ascending order.
+    maps : dict of str to (ndarray of shape (len(keep), 2), str, int)
+        Each model's 2-D points, the name of their axes ("t-SNE", "PC", "z", ...) and its
+        code size.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        No codes, an unknown method, or codes and labels of different lengths.
+    """
     if not codes:
         raise DataError("codes: expected at least one model's codes, got none")
     if method not in CODE_MAP_METHODS:
         raise DataError(f"method: expected one of {CODE_MAP_METHODS}, got {method!r}")
     checked = {name: as_matrix(Z, f"codes[{name!r}]") for name, Z in codes.items()}
-    n_rows_data = len(next(iter(checked.values())))
-    y = None if y is None else as_vector(y, "y")
     first = next(iter(checked.values()))
     for name, Z in checked.items():
         check_same_length(first, Z, "the first codes", f"codes[{name!r}]")
+        if Z.shape[1] < 2:
+            raise DataError(f"codes[{name!r}]: expected at least 2 code dimensions for a 2-D map, got {Z.shape[1]}")
     if y is not None:
-        check_same_length(first, y, "codes", "y")
-    keep = np.arange(n_rows_data)
-    if n_rows_data > max_points:
-        keep = np.sort(np.random.default_rng(random_state).choice(n_rows_data, max_points, replace=False))
-    labels = None if y is None else y[keep]
-    n_cols = min(n_cols, len(checked))
-    n_rows = math.ceil(len(checked) / n_cols)
+        check_same_length(first, as_vector(y, "y"), "codes", "y")
+    keep = np.arange(len(first))
+    if len(first) > max_points:
+        keep = np.sort(np.random.default_rng(random_state).choice(len(first), max_points, replace=False))
+    return keep, {name: (*embed_2d(Z[keep], method, random_state), Z.shape[1]) for name, Z in checked.items()}
+
+
+def plot_point_maps(maps: dict, y, path, title: str = "Test codes in 2-D, coloured by label", n_cols: int = 3,
+                    legend_title: str = "label", colours: dict | None = None) -> Path:
+    """Small multiples of 2-D points already embedded (name -> (points, axis name, code size), as
+    :func:`embed_code_maps` gives them), coloured by ``y``."""
+    y = None if y is None else as_vector(y, "y")
+    n_cols = min(n_cols, len(maps))
+    n_rows = math.ceil(len(maps) / n_cols)
     fig = Figure(figsize=(4 * n_cols + 1.2, 3.6 * n_rows + 0.5), dpi=DPI, layout="constrained")
     fig.suptitle(title, fontsize=13)
-    for i, (name, Z) in enumerate(checked.items()):
+    for i, (name, (points, axis_name, n_codes)) in enumerate(maps.items()):
         ax = fig.add_subplot(n_rows, n_cols, i + 1)
-        points, axis_name = embed_2d(Z[keep], method, random_state)
-        _scatter_by_label(fig, ax, points, labels, legend=(i == n_cols - 1 or len(checked) == 1))
-        ax.set_title(f"{name} ({Z.shape[1]}-D, {axis_name})", fontsize=11)
+        _scatter_by_label(fig, ax, points, y, legend=(i == n_cols - 1 or len(maps) == 1),
+                          legend_title=legend_title, colours=colours)
+        ax.set_title(f"{name} ({n_codes}-D, {axis_name})", fontsize=11)
         ax.set_xticks([])
         ax.set_yticks([])
     return save_figure(fig, path)
@@ -486,28 +525,43 @@ def embed_2d(Z: np.ndarray, method: str, random_state) -> tuple[np.ndarray, str]
     return tsne.fit_transform(Z), "t-SNE"
 
 
-def _scatter_by_label(fig, ax, points: np.ndarray, y, legend: bool = True, legend_title: str = "label") -> None:
-    style = {"s": 10, "alpha": 0.8, "linewidths": 0}
-    if y is None:
-        ax.scatter(points[:, 0], points[:, 1], **style)
-        return
+def label_colours(y: np.ndarray, colours: dict | None = None) -> tuple[np.ndarray, list | None]:
+    """The distinct labels of ``y`` and one colour each (tab10, or tab20 past 10), or ``None``
+    when the labels are continuous or too many for a legend (they get the viridis ramp).
+    ``colours`` (label -> colour) sets both the order and the colours instead."""
+    if colours:
+        unknown = sorted(set(map(str, np.unique(y))) - set(map(str, colours)))
+        if unknown:
+            raise DataError(f"colours: expected a colour for every label, got none for {unknown}")
+        return np.asarray(list(colours)), [matplotlib.colors.to_rgb(c) for c in colours.values()]
     classes = np.unique(y)
     continuous = np.issubdtype(y.dtype, np.floating) and not np.all(np.mod(classes, 1) == 0)
     if continuous or len(classes) > MAX_LEGEND_CLASSES:
+        return classes, None
+    palette = "tab10" if len(classes) <= 10 else "tab20"
+    return classes, list(matplotlib.colormaps[palette].colors[: len(classes)])
+
+
+def _scatter_by_label(fig, ax, points: np.ndarray, y, legend: bool = True, legend_title: str = "label",
+                      colours: dict | None = None) -> None:
+    style = {"s": 10 if len(points) <= 2000 else 5, "alpha": 0.8, "linewidths": 0}
+    if y is None:
+        ax.scatter(points[:, 0], points[:, 1], **style)
+        return
+    classes, colours = label_colours(y, colours)
+    if colours is None:
         values = y if np.issubdtype(y.dtype, np.number) else np.searchsorted(classes, y)
         dots = ax.scatter(points[:, 0], points[:, 1], c=values, cmap="viridis", **style)
         fig.colorbar(dots, ax=ax, label=legend_title)
         return
-    palette = "tab10" if len(classes) <= 10 else "tab20"
-    colours = matplotlib.colormaps[palette].colors
-    for i, label in enumerate(classes):
+    for label, colour in zip(classes, colours):
         mask = y == label
-        ax.scatter(points[mask, 0], points[mask, 1], color=colours[i], label=_label_text(label), **style)
+        ax.scatter(points[mask, 0], points[mask, 1], color=colour, label=label_text(label), **style)
     if legend:
         ax.legend(title=legend_title, loc="center left", bbox_to_anchor=(1.0, 0.5), markerscale=2, frameon=False)
 
 
-def _label_text(label) -> str:
+def label_text(label) -> str:
     if isinstance(label, (float, np.floating)) and float(label).is_integer():
         return str(int(label))
     return str(label)

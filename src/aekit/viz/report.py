@@ -1,8 +1,10 @@
 """One self-contained HTML report: results table, figures, and how it was made.
 
 The file embeds its images as base64 data URIs and its CSS inline; it loads
-nothing from the network and runs no script (a Content-Security-Policy says
-so to the browser), so it can be mailed, archived or opened offline.
+nothing from the network, so it can be mailed, archived or opened offline. A
+report runs no script, except one with an interactive code map
+(:mod:`aekit.viz.explorer`), which carries that one script inline; its
+Content-Security-Policy allows nothing else, and nothing from the network.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import pandas as pd
 
 from aekit.evaluation.tables import format_value, is_numeric_column
 from aekit.exceptions import DataError
+from aekit.viz.explorer import CSS as EXPLORER_CSS
+from aekit.viz.explorer import script, script_hash
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -85,8 +89,11 @@ def write_report(
         One row per model, one column per metric; shown first, as
         ``<table id="results">``. Numbers are right-aligned and the best
         value of each metric column is bold.
-    figures : list of (png_path, caption)
+    figures : list of (png_path, caption) or (png_path, caption, CodeExplorer)
         Each PNG is embedded; the caption is one line saying what to look for.
+        With a :class:`aekit.viz.explorer.CodeExplorer` (from
+        :func:`aekit.viz.explorer.code_map_figure`), the figure is the
+        interactive map, and the PNG is what prints.
     meta : dict of str to str
         How the numbers were made (command, seed, data, versions, ...);
         shown last, in a small table.
@@ -129,6 +136,8 @@ def write_report(
     if not isinstance(table.index, pd.RangeIndex):
         table = table.reset_index()
     directions = _directions(table, better or {})
+    live = any(len(entry) > 2 and entry[2] is not None for entry in figures)
+    script_src = f"; script-src {script_hash()}" if live else ""
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -136,9 +145,9 @@ def write_report(
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta http-equiv="Content-Security-Policy" '
-        "content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\">",
+        f"content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'{script_src}\">",
         f"<title>{_esc(title)}</title>",
-        f"<style>{_CSS}</style>",
+        f"<style>{_CSS}{EXPLORER_CSS if live else ''}</style>",
         "</head>",
         "<body>",
         "<main>",
@@ -153,10 +162,13 @@ def write_report(
                   f'<p class="note">{_esc(caption)}</p>' if caption else ""]
     if figures:
         parts.append("<h2>Figures</h2>")
-        parts += [_figure(png, caption) for png, caption in figures]
+        parts += [_figure(*entry) for entry in figures]
     if meta:
         parts += ["<h2>How these numbers were made</h2>", _meta_table(meta)]
-    parts += ["</main>", "</body>", "</html>", ""]
+    parts.append("</main>")
+    if live:
+        parts.append(f"<script>{script()}</script>")
+    parts += ["</body>", "</html>", ""]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(parts), encoding="utf-8")
@@ -248,12 +260,13 @@ def _direction_note(directions: dict[str, str]) -> str:
     return f'<p class="note">{_esc(" ".join(sentences))}</p>'
 
 
-def _figure(png_path, caption: str) -> str:
+def _figure(png_path, caption: str, explorer=None) -> str:
     data = _read_png(png_path)
     width, height = struct.unpack(">II", data[16:24])
     uri = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+    image = f'<img src="{uri}" alt="{_esc(caption)}" width="{width}" height="{height}">'
     return (
-        f'<figure><img src="{uri}" alt="{_esc(caption)}" width="{width}" height="{height}">'
+        f"<figure>{explorer.html(image) if explorer is not None else image}"
         f"<figcaption>{_esc(caption)}</figcaption></figure>"
     )
 
