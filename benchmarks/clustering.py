@@ -183,6 +183,8 @@ def target_table(summary, reduced: bool) -> str:
             ran = [by[dataset, m] for m in AE_PIPELINES if (dataset, m) in by]
             methods = (max(ran, key=lambda e: e[metric][0])["method"],) if ran else ()
             label = f"best autoencoder pipeline ({methods[0] if methods else '-'})"
+            if 0 < len(ran) < len(AE_PIPELINES):
+                label += f" of the {len(ran)} that ran"
         else:
             label = " and ".join(methods)
         entries = [by[dataset, m] for m in methods if (dataset, m) in by]
