@@ -32,7 +32,8 @@ import numpy as np
 
 from aekit.exceptions import DataError
 
-__all__ = ["ENDPOINTS", "Rows", "encode", "endpoints_of", "recommend", "reconstruct", "rows_of", "sample", "score"]
+__all__ = ["ENDPOINTS", "Rows", "encode", "endpoints_of", "npy_rows", "recommend", "reconstruct", "rows_of", "sample",
+           "score"]
 
 # endpoint -> what it gives, for /model and the docs
 ENDPOINTS = {
@@ -133,7 +134,7 @@ def rows_of(estimator, data=None, records=None, max_rows: int | None = None) -> 
         raise DataError('expected exactly one of "data" (rows as arrays) or "records" (rows by column name), '
                         f"got {'both' if data is not None else 'neither'}")
     given = data if data is not None else records
-    if not given:
+    if len(given) == 0:
         raise DataError(f'"{"data" if data is not None else "records"}" holds no rows; expected at least one')
     if max_rows is not None and len(given) > max_rows:
         raise RowLimitError(f"{len(given)} rows is over the limit of {max_rows} rows per request (--max-rows); "
@@ -158,6 +159,37 @@ def rows_of(estimator, data=None, records=None, max_rows: int | None = None) -> 
 
 class RowLimitError(DataError):
     """A request with more rows than ``--max-rows`` allows (answered with 413)."""
+
+
+def npy_rows(body: bytes) -> np.ndarray:
+    """The rows of a body sent as one NumPy ``.npy`` array (``np.save``), as float32.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        The bytes are not an ``.npy`` array, hold pickled objects, or are not a 2-D (or, for
+        images, 3-D / 4-D) array of numbers.
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.BytesIO(); np.save(out, np.eye(2))
+    >>> npy_rows(out.getvalue()).dtype
+    dtype('float32')
+    """
+    import io
+
+    expected = "application/x-npy body: expected the bytes of one .npy array of numbers (np.save), got"
+    if not body.startswith(b"\x93NUMPY"):
+        raise DataError(f"{expected} {len(body)} bytes that do not start as an .npy file does")
+    try:
+        array = np.load(io.BytesIO(body), allow_pickle=False)
+    except ValueError as err:  # an array of Python objects (it would need pickle), or a damaged header
+        why = "an array of Python objects" if "pickle" in str(err) else f"bytes np.load cannot read ({err})"
+        raise DataError(f"{expected} {why}") from None
+    except (OSError, EOFError):
+        raise DataError(f"{expected} {len(body)} bytes, fewer than its header announces") from None
+    return _numbers(array)
 
 
 def _numbers(data: list) -> np.ndarray:
