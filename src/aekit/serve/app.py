@@ -223,8 +223,8 @@ def _serialised(estimator) -> Callable[[Callable[[], dict]], dict]:
     bad-input errors turned into 4xx answers.
 
     The model's endpoints are ``async``: their work runs on the event loop itself, not in a
-    thread of the pool (two thread hand-overs a request fewer, measured by
-    ``benchmarks/serve.py``); as a worker computes one request at a time anyway, nothing is lost
+    thread of the pool (two thread hand-overs a request fewer: the endpoint's and its answer's
+    validation); as a worker computes one request at a time anyway, nothing is lost
     but the answers to ``/health`` and ``/model`` waiting for the request in progress."""
     import torch
 
