@@ -378,17 +378,16 @@ class DeepClustering(ClusterMixin, BaseEstimator):
         return self.encoder_.transform(X)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        """Names of the code columns :meth:`transform` gives (the encoder's).
+        """Names of the code columns :meth:`transform` gives: the encoder's (``autoencoder0``, ...).
 
         Parameters
         ----------
         input_features : None
-            Ignored (scikit-learn convention).
+            Not used; there for scikit-learn's ``set_output`` and pipelines.
 
         Returns
         -------
         numpy.ndarray of str, shape (latent_dim,)
-            The encoder's code names (``autoencoder0``, ``autoencoder1``, ...).
 
         Raises
         ------
