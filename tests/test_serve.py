@@ -263,9 +263,33 @@ def test_the_api_key_guards_every_endpoint_but_health(detector_server):
         assert anonymous.get("/health").status_code == 200
         for answer in (anonymous.get("/model"), anonymous.post("/score", json={"data": [[0.0] * 30]})):
             assert answer.status_code == 401 and "X-API-Key" in answer.json()["detail"]
+            assert answer.headers["WWW-Authenticate"] == "APIKey"
         wrong = anonymous.get("/model", headers={"X-API-Key": "guess"})
         assert wrong.status_code == 401 and "wrong API key" in wrong.json()["detail"]
-        assert anonymous.get("/docs").status_code == 200  # the page to try it, where the key is typed in
+        for page in ("/docs", "/openapi.json", "/redoc"):  # closed too: a browser is asked for the key
+            answer = anonymous.get(page)
+            assert answer.status_code == 401 and "password" in answer.json()["detail"], page
+            assert answer.headers["WWW-Authenticate"] == 'Basic realm="aekit serve"'
+        assert anonymous.get("/docs", auth=("me", "guess")).status_code == 401
+        assert anonymous.get("/docs", headers={"Authorization": "Basic %%%"}).status_code == 401
+
+
+def test_with_the_key_the_docs_page_opens_and_offers_it_to_authorize(detector_server, cancer):
+    url = detector_server.client.base_url
+    with httpx.Client(base_url=url, auth=("anyone", KEY)) as browser:  # the key typed as the browser's password
+        page = browser.get("/docs")
+        assert page.status_code == 200 and "/openapi.json" in page.text and "swagger" in page.text.lower()
+        schema = browser.get("/openapi.json").json()
+        frame, _ = _cancer_frame(cancer)
+        tried = browser.post("/score", json={"records": frame.head(2).to_dict(orient="records")})  # "Try it out"
+        assert tried.status_code == 200 and len(tried.json()["scores"]) == 2
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["APIKeyHeader"] == {"type": "apiKey", "in": "header", "name": "X-API-Key",
+                                       "description": schemes["APIKeyHeader"]["description"]}
+    assert schemes["HTTPBasic"]["scheme"] == "basic"
+    assert {"APIKeyHeader": []} in schema["paths"]["/score"]["post"]["security"]  # "Authorize" applies to it
+    assert "security" not in schema["paths"]["/health"]["get"]
+    assert detector_server.client.get("/openapi.json").status_code == 200  # the X-API-Key header opens it too
 
 
 def test_request_size_and_row_limits_are_413_and_say_so(encoder_server):
@@ -291,6 +315,8 @@ def test_openapi_page_lists_the_models_endpoints(encoder_server):
     schema = encoder_server.client.get("/openapi.json").json()
     assert {"/health", "/model", "/encode", "/reconstruct", "/sample"} == set(schema["paths"])
     assert "RowsRequest" in schema["components"]["schemas"]
+    assert "securitySchemes" not in schema.get("components", {})  # no key: nothing to authorize
+    assert encoder_server.client.get("/docs").status_code == 200
 
 
 # -- the command -----------------------------------------------------------------------------
