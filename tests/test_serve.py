@@ -403,3 +403,21 @@ def test_workers_build_their_app_from_the_environment(models, monkeypatch):
     monkeypatch.setenv(SETTINGS_VARIABLE, json.dumps({"model_path": str(models / "ease.safetensors"),
                                                       "api_key": None, "max_body_mb": 1, "max_rows": 5}))
     assert app_from_environment().state.endpoints == ("health", "model", "recommend")
+
+
+def test_a_category_not_seen_in_fit_is_scored_and_named_in_the_answer(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from aekit.serve import create_app
+
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"temp": rng.normal(60, 5, 200), "rpm": rng.normal(1500, 90, 200),
+                          "site": rng.choice(["north", "south", "east"], 200)})
+    detector = AnomalyDetector("ae", latent_dim=1, hidden=(8,), max_epochs=2, random_state=0).fit(table)
+    path = detector.save(tmp_path / "sites.safetensors")
+    rows = pd.DataFrame({"temp": [61.0, 59.0], "rpm": [1400.0, 1600.0], "site": ["west", "north"]})
+    with TestClient(create_app(path)) as client:
+        answer = client.post("/score", json={"records": rows.to_dict(orient="records")})
+    assert answer.status_code == 200, answer.text
+    np.testing.assert_array_equal(answer.json()["scores"], load(path).decision_function(rows))
+    assert any("'site': ['west']" in note for note in answer.json()["warnings"])  # not in the server's log only

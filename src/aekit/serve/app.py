@@ -208,12 +208,13 @@ def _model_info(estimator, metadata: dict[str, str], offered: tuple[str, ...]) -
 
 
 def _carried(rows: families.Rows, endpoint: Callable, estimator, **options) -> dict:
-    """The endpoint's answer, with the records' id columns and the notes on the request."""
-    answer = endpoint(estimator, rows, **options)
+    """The endpoint's answer, with the records' id columns and the notes on the request: the
+    contract's (columns the model does not read) and the model's (categories not seen in fit)."""
+    answer, notes = families.with_notes(lambda: endpoint(estimator, rows, **options))
     if rows.ids is not None:
         answer["ids"] = rows.ids
-    if rows.warnings:
-        answer["warnings"] = list(rows.warnings)
+    if rows.warnings or notes:
+        answer["warnings"] = [*rows.warnings, *notes]
     return answer
 
 

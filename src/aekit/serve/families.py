@@ -26,14 +26,14 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from aekit.exceptions import DataError
 
 __all__ = ["ENDPOINTS", "Rows", "encode", "endpoints_of", "npy_rows", "recommend", "reconstruct", "rows_of", "sample",
-           "score"]
+           "score", "with_notes"]
 
 # endpoint -> what it gives, for /model and the docs
 ENDPOINTS = {
@@ -150,11 +150,23 @@ def rows_of(estimator, data=None, records=None, max_rows: int | None = None) -> 
         if contract is None or array.ndim != 2 or (array.shape[1] == contract.n_features and not contract.categories):
             return Rows(array)  # the features by position (images, series: checked by the estimator itself)
         frame, name = pd.DataFrame(array), "data"
+    table, notes = with_notes(lambda: select_table(frame, name, contract))
+    ids = None if table.ids is None else table.ids.to_dict(orient="records")
+    return Rows(table.features(), ids, notes)
+
+
+def with_notes(work: Callable[[], Any]) -> tuple[Any, tuple[str, ...]]:
+    """``work()``, and the warnings it gave (each on one line), for the answer's ``"warnings"``.
+
+    Examples
+    --------
+    >>> with_notes(lambda: warnings.warn("a category   not seen in fit") or 1)
+    (1, ('a category not seen in fit',))
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        table = select_table(frame, name, contract)
-    ids = None if table.ids is None else table.ids.to_dict(orient="records")
-    return Rows(table.features(), ids, tuple(" ".join(str(w.message).split()) for w in caught))
+        value = work()
+    return value, tuple(" ".join(str(w.message).split()) for w in caught)
 
 
 class RowLimitError(DataError):
