@@ -21,6 +21,7 @@ import pytest
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
+pytest.importorskip("orjson")
 
 from aekit import EASE, AnomalyDetector, Autoencoder, ConditionalVAE, load  # noqa: E402
 from aekit.cli import main  # noqa: E402

@@ -22,6 +22,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+import orjson
 import pydantic_core
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -139,26 +140,29 @@ def create_app(model_path: str | Path, *, api_key: Optional[str] = None, max_bod
         data = body.data if npy is None else families.npy_rows(npy)
         return families.rows_of(estimator, data, body.records, max_rows)
 
+    def answer_rows(body, request: Request, endpoint: Callable, **options) -> Answer:
+        return Answer(call(lambda: _carried(rows(body, request), endpoint, estimator, **options)))
+
     if "encode" in offered:
         @guarded.post("/encode", response_model=EncodeResponse, response_model_exclude_none=True, tags=["encoder"],
                       openapi_extra=NPY_BODY)
-        async def encode(body: RowsRequest, request: Request) -> dict:
+        async def encode(body: RowsRequest, request: Request) -> Answer:
             """The codes of the rows (``transform``)."""
-            return call(lambda: _carried(rows(body, request), families.encode, estimator, labels=body.labels))
+            return answer_rows(body, request, families.encode, labels=body.labels)
 
     if "reconstruct" in offered:
         @guarded.post("/reconstruct", response_model=ReconstructResponse, response_model_exclude_none=True,
                       tags=["encoder"], openapi_extra=NPY_BODY)
-        async def reconstruct(body: RowsRequest, request: Request) -> dict:
+        async def reconstruct(body: RowsRequest, request: Request) -> Answer:
             """The reconstructions of the rows."""
-            return call(lambda: _carried(rows(body, request), families.reconstruct, estimator, labels=body.labels))
+            return answer_rows(body, request, families.reconstruct, labels=body.labels)
 
     if "score" in offered:
         @guarded.post("/score", response_model=ScoreResponse, response_model_exclude_none=True, tags=["detector"],
                       openapi_extra=NPY_BODY)
-        async def score(body: ScoreRequest, request: Request) -> dict:
+        async def score(body: ScoreRequest, request: Request) -> Answer:
             """Anomaly scores, the threshold, the flags; with ``explain``, each feature's share of each score."""
-            return call(lambda: _carried(rows(body, request), families.score, estimator, explain=body.explain))
+            return answer_rows(body, request, families.score, explain=body.explain)
 
     if "recommend" in offered:
         @guarded.post("/recommend", response_model=RecommendResponse, response_model_exclude_none=True,
@@ -169,12 +173,12 @@ def create_app(model_path: str | Path, *, api_key: Optional[str] = None, max_bod
 
     if "sample" in offered:
         @guarded.post("/sample", response_model=SampleResponse, tags=["generative"])
-        async def sample(body: SampleRequest) -> dict:
+        async def sample(body: SampleRequest) -> Answer:
             """New samples drawn from the model (the same seed gives the same samples)."""
             if body.n > max_rows:
                 raise HTTPException(413, f"n={body.n} samples is over the limit of {max_rows} rows per request "
                                          "(--max-rows); ask in several requests")
-            return call(lambda: families.sample(estimator, body.n, body.label, body.seed))
+            return Answer(call(lambda: families.sample(estimator, body.n, body.label, body.seed)))
 
     app.include_router(guarded)
     return app
@@ -360,6 +364,16 @@ def validation_message(errors: list[dict[str, Any]]) -> str:
     got = first.get("input")
     shown = f"a {type(got).__name__} of {len(got)}" if isinstance(got, (dict, list)) else f"{type(got).__name__} {got!r:.80}"
     return f"{where or 'body'}: {first.get('msg', 'invalid')}, got {shown}{more}"
+
+
+class Answer(JSONResponse):
+    """An endpoint's answer, written by orjson: numpy arrays straight to JSON text (several
+    times faster than a list of Python floats through the response model; a float32 is
+    written with the fewest digits that read back as the same float32). The endpoints
+    declare their response model for the OpenAPI page; the tests check the answers."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
 class FastJSONRequest(Request):

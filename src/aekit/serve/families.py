@@ -1,7 +1,7 @@
 """What ``aekit serve`` offers for each kind of model, and what each endpoint computes.
 
 No web framework here: plain numpy and pandas over a loaded estimator, so the
-answers are the estimator's own (the app in :mod:`aekit.serve.app` validates
+answers are the estimator's own (arrays as numpy arrays, written as JSON by the app) (the app in :mod:`aekit.serve.app` validates
 requests, calls these and turns their errors into 4xx answers).
 
 =====================  =========================================================
@@ -230,11 +230,12 @@ def _labels(estimator, labels) -> dict:
     return {"y": np.asarray(labels)}
 
 
-def _plain(values) -> list:
-    """An estimator's output as JSON lists (a DataFrame: one record per row)."""
+def _plain(values) -> np.ndarray | list:
+    """An estimator's output for an answer: an array as a C-ordered array (the app writes it
+    as JSON, without a list of Python floats in between), a DataFrame as one record per row."""
     if hasattr(values, "to_dict"):
         return values.to_dict(orient="records")
-    return np.asarray(values).tolist()
+    return np.ascontiguousarray(values)
 
 
 # -- the endpoints ------------------------------------------------------------------
@@ -254,8 +255,8 @@ def score(detector, rows: Rows, explain: bool = False) -> dict:
     """``{"scores", "threshold", "is_anomaly"}`` of an anomaly detector, and with ``explain``
     each feature's share of each score (``{"feature": share, ...}`` per row)."""
     scores = detector.decision_function(rows.X)
-    answer = {"scores": scores.tolist(), "threshold": float(detector.threshold_),
-              "is_anomaly": (scores > detector.threshold_).tolist()}
+    answer = {"scores": _plain(scores), "threshold": float(detector.threshold_),
+              "is_anomaly": _plain(scores > detector.threshold_)}
     if explain:
         names = detector.feature_names_
         answer["explanation"] = [dict(zip(names, row)) for row in detector.explain(rows.X).tolist()]
@@ -291,4 +292,4 @@ def sample(model, n: int = 1, label=None, seed: int = 0) -> dict:
     from aekit.estimators.labels import class_of
 
     by_class = {} if label is None else {"y": class_of(model, label, '"label"')}
-    return {"samples": np.asarray(model.sample(n, random_state=seed, **by_class)).tolist()}
+    return {"samples": _plain(model.sample(n, random_state=seed, **by_class))}
