@@ -73,7 +73,8 @@ def train(
                                        "(stacked, sda) on the data's labels, with a softmax / linear head."),
     beta: Optional[float] = typer.Option(None, "--beta", help="Weight of the KL term (VAEs; > 1: beta-VAE)."),
     likelihood: Optional[str] = typer.Option(None, "--likelihood", help="p(x|z) of a VAE: bernoulli (data in "
-                                             "[0, 1]) or gaussian."),
+                                             "[0, 1]), gaussian, or auto [default: auto = bernoulli when every "
+                                             "scaled training value lies in [0, 1] (images), else gaussian]."),
     channels: Optional[str] = typer.Option(None, "--channels", help="Conv channel widths, comma-separated, "
                                            "e.g. 32,64 (conv, conv-vae, ...)."),
     accelerator: str = ACCELERATOR, devices: str = DEVICES, num_nodes: int = NUM_NODES,
@@ -150,6 +151,9 @@ def train(
     measured = f"test MSE {test_mse:.5f} (scaled units)" if test_mse is not None else "no test rows to measure"
     if test_elbo is not None:
         measured = f"test ELBO {test_elbo:.2f} nats per sample"
+    picked = auto_choices(estimator).get("likelihood")
+    if picked and getattr(estimator, "likelihood", None) == "auto":  # say what "auto" picked (a VAE)
+        measured = f"likelihood {picked} (auto: scaled data {'' if picked == 'bernoulli' else 'not '}all in [0, 1]), {measured}"
     console.print(f"trained {model} on {dataset.name}: {estimator.n_epochs_} epochs (best {estimator.best_epoch_}), "
                   f"{measured}; wrote {out}/model.safetensors")
 

@@ -506,7 +506,8 @@ def with_categories(contract: DataContract, model) -> DataContract:
 
 
 def _categorical_state(model, names, kinds=None) -> dict[str, Any]:
-    scaler = getattr(getattr(model, "estimator_", model), "scaler_", None)
+    inner = next((getattr(model, a) for a in ("estimator_", "encoder_") if hasattr(model, a)), model)  # wrappers
+    scaler = getattr(inner, "scaler_", None)
     categories = getattr(scaler, "categories_", None)
     if names is None:
         return {}
