@@ -21,6 +21,9 @@ Cheap pipelines first, then DEC / IDEC on the same cached autoencoders:
     python benchmarks/clustering.py --methods kmeans,gmm,n2d
     python benchmarks/clustering.py --methods dec,idec
 Reduced (say so wherever quoted): --max-rows N, --max-epochs N, --max-iter N.
+Variants (not the protocol; their own cache and JSON): --encoder-params JSON over the encoder's
+defaults, e.g. '{"max_epochs": 500, "patience": 500}', and --params JSON over DeepClustering's,
+e.g. '{"update_interval": 10}'.
 Each (dataset, method, seed) result is cached under benchmarks/results/clustering/
 (a capped run: clustering-rows...-epochs...-iter.../), the pretrained autoencoders
 under benchmarks/results/cache/, so a stopped run resumes; the summary of every
@@ -95,7 +98,8 @@ def pipeline_name(method: str, max_iter: int | None) -> str:
     return f"ae+{method}" + (f" (max_iter {max_iter}: reduced)" if capped else "")
 
 
-def deep(X, X_eval, seed: int, methods, encoder_params: dict, max_iter, record, encoder_file: Path) -> None:
+def deep(X, X_eval, seed: int, methods, encoder_params: dict, max_iter, record, encoder_file: Path,
+         params: dict | None = None) -> None:
     """Each method on one pretrained autoencoder; ``record`` gets each one's labels of the fitted rows
     (or those predicted for X_eval) as soon as it is done. The pretrained autoencoder is kept in
     ``encoder_file`` so that a stopped run resumes without pretraining again."""
@@ -112,7 +116,7 @@ def deep(X, X_eval, seed: int, methods, encoder_params: dict, max_iter, record, 
             "epochs": int(encoder.n_epochs_), **encoder.training_settings_})})
     for method in methods:
         start, cpu = time.perf_counter(), time.process_time()
-        settings = {"max_iter": max_iter} if max_iter is not None else {}
+        settings = {**(params or {}), **({"max_iter": max_iter} if max_iter is not None else {})}
         dc = DeepClustering(K, method=method, encoder=encoder, random_state=seed, **settings).fit(X)
         pred = dc.labels_ if X_eval is None else dc.predict(X_eval)
         extra = {"n_iter": int(dc.n_iter_), "converged": bool(dc.converged_)} if method in ("dec", "idec") else {}
@@ -214,6 +218,10 @@ def main(argv=None) -> None:
     parser.add_argument("--max-rows", type=int, default=None, help="reduced: subsample each data set")
     parser.add_argument("--max-epochs", type=int, default=None, help="reduced: cap on pretraining epochs")
     parser.add_argument("--max-iter", type=int, default=None, help="reduced: cap on DEC / IDEC iterations")
+    parser.add_argument("--encoder-params", type=json.loads, default=None,
+                        help="variant: JSON over the encoder's defaults (own cache and JSON)")
+    parser.add_argument("--params", type=json.loads, default=None,
+                        help="variant: JSON over DeepClustering's defaults (own cache and JSON)")
     parser.add_argument("--no-spectral", action="store_true")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
@@ -223,11 +231,19 @@ def main(argv=None) -> None:
     # iteration cap only changes those two, whose rows are then named apart (pipeline_name)
     caps = {"rows": args.max_rows, "epochs": args.max_epochs}
     reduced = any(v is not None for v in caps.values())
-    tag = "clustering" + "".join(f"-{k}{v}" for k, v in caps.items() if v is not None)
+    # a variant (--encoder-params, --params) is named apart too; its baselines are the protocol's
+    # (not rerun), and a --params variant reuses the pretrained autoencoders of the encoder it names
+    def named(settings: dict) -> str:
+        return "".join(re.sub(r"[^\w.]+", "", f"-{k}{v}") for k, v in sorted(settings.items()))
+
+    encoder_variant = {f"encoder_{k}": v for k, v in (args.encoder_params or {}).items()}
+    variant = encoder_variant | (args.params or {})
+    encoder_tag = "clustering" + "".join(f"-{k}{v}" for k, v in caps.items() if v is not None) + named(encoder_variant)
+    tag = encoder_tag + named(args.params or {})
     out = args.out or RESULTS / f"{tag}.json"
     cache = RESULTS / tag  # one JSON per (dataset, method, seed): a stopped run resumes where it was
-    encoders = RESULTS / "cache" / tag  # pretrained autoencoders (not in git)
-    encoder_params = {"max_epochs": args.max_epochs} if args.max_epochs else {}
+    encoders = RESULTS / "cache" / encoder_tag  # pretrained autoencoders (not in git)
+    encoder_params = {**(args.encoder_params or {}), **({"max_epochs": args.max_epochs} if args.max_epochs else {})}
     datasets = args.datasets.split(",")
     seeds = range(args.first_seed, args.first_seed + args.seeds)
 
@@ -237,7 +253,8 @@ def main(argv=None) -> None:
 
     def write_summary() -> None:
         rows = [json.loads(f.read_text()) for f in sorted(cache.glob("*.json"))] if cache.exists() else []
-        out.write_text(json.dumps({"protocol": "reduced" if reduced else "full", "caps": caps,
+        out.write_text(json.dumps({"protocol": "reduced" if reduced else "variant" if variant else "full",
+                                   "caps": caps, "variant": variant,
                                    "machine": f"2-core shared CPU ({platform.platform()})", "torch_threads": 1,
                                    "summary": summarise(rows), "runs": rows}, indent=1))
         return rows
@@ -259,20 +276,21 @@ def main(argv=None) -> None:
             baseline_names = ["kmeans-pixels", "pca10+kmeans", "pca50+kmeans"]
             missing = [m for m in args.methods.split(",")
                        if not cached(dataset, pipeline_name(m, args.max_iter), seed).exists()]
-            if all(cached(dataset, m, seed).exists() for m in baseline_names) and not missing:
+            has_baselines = bool(variant) or all(cached(dataset, m, seed).exists() for m in baseline_names)
+            if has_baselines and not missing:
                 continue
             X, y, X_eval, y_eval = load(dataset, args.max_rows, seed)
             truth = y if X_eval is None else y_eval
 
             record = functools.partial(store, dataset, seed, len(X), truth)
-            if not all(cached(dataset, m, seed).exists() for m in baseline_names):
+            if not has_baselines:
                 record(baselines(X, y, X_eval, y_eval, seed, not args.no_spectral))
             if missing:
                 deep(X, X_eval, seed, missing, encoder_params, args.max_iter,
-                     record, encoders / f"{dataset}-seed{seed}.safetensors")
+                     record, encoders / f"{dataset}-seed{seed}.safetensors", args.params)
     rows = write_summary()
     print(markdown(summarise([r for r in rows if r["dataset"] in datasets and r["seed"] in seeds])))
-    print(target_table(summarise(rows), reduced))
+    print(target_table(summarise(rows), reduced or bool(variant)))
 
 
 if __name__ == "__main__":

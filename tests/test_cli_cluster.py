@@ -63,3 +63,44 @@ def test_examples_are_drawn_from_the_whole_cluster():
     assert [len(e) for e in examples] == [10, 10] and all((labels[e] == j).all() for j, e in enumerate(examples))
     assert (examples[1] >= 105).sum() >= 5  # mostly from the big block, not the 5 leading rows
     np.testing.assert_array_equal(_examples(labels, 2, 10, seed=0)[1], examples[1])  # seeded
+
+
+def test_saved_clustering_assigns_new_rows_of_a_table_with_a_text_column(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    centres = np.repeat(np.eye(3) * 6, 40, axis=0)
+    frame = pd.DataFrame(centres + rng.normal(size=(120, 3)), columns=["a", "b", "c"])
+    frame.insert(0, "customer", [f"c{i:03d}" for i in range(120)])
+    frame["region"] = rng.choice(["north", "south"], 120)  # a text column: one-hot, its categories in the file
+    frame["segment"] = np.repeat(["x", "y", "z"], 40)
+    frame.to_csv(tmp_path / "train.csv", index=False)
+    out = tmp_path / "c"
+    code, _, err = run(["cluster", "--data", str(tmp_path / "train.csv"), "--k", "3", "--id", "customer",
+                        "--label", "segment", "--out", str(out), *TINY], capsys)
+    assert code == 0, err
+    model = aekit.load(out / "model.safetensors")
+    new = frame.drop(columns="segment").iloc[::-1][["region", "c", "customer", "a", "b"]]  # other order, no label
+    new.to_csv(tmp_path / "new.csv", index=False)
+    code, stdout, err = run(["cluster", "--data", str(tmp_path / "new.csv"), "--model", str(out / "model.safetensors"),
+                             "--out", str(tmp_path / "new"), "--quiet", "--code-map", "pca"], capsys)
+    assert code == 0, err
+    assigned = pd.read_csv(tmp_path / "new" / "labels.csv")
+    assert assigned["customer"].tolist() == new["customer"].tolist()  # ids carried by the model's contract
+    expected = model.predict(frame.drop(columns=["customer", "segment"]).iloc[::-1])
+    np.testing.assert_array_equal(assigned["cluster"].to_numpy(), expected)
+    np.testing.assert_array_equal(assigned["cluster"].to_numpy(), model.labels_[::-1])  # same rows, same clusters
+    assert not (tmp_path / "new" / "model.safetensors").exists() and (tmp_path / "new" / "report.html").exists()
+    code, _, err = run(["encode", str(out / "model.safetensors"), "--data", str(tmp_path / "new.csv"),
+                        "--out", str(tmp_path / "codes.csv")], capsys)
+    assert code == 0, err
+    codes = pd.read_csv(tmp_path / "codes.csv")
+    assert list(codes.columns) == ["customer", "autoencoder0", "autoencoder1", "autoencoder2", "autoencoder3"]
+    code, _, err = run(["cluster", "--data", str(tmp_path / "new.csv"), "--model", str(out / "model.safetensors"),
+                        "--k", "3", "--out", str(tmp_path / "x")], capsys)
+    assert code != 0 and "leave out --k and --method" in err and "Traceback" not in err
+
+
+def test_cluster_needs_k_or_a_clustering_file(tmp_path, capsys):
+    code, _, err = run(["cluster", "--data", "digits", "--out", str(tmp_path)], capsys)
+    assert code != 0 and "--k is required" in err and "Traceback" not in err
+    code, _, err = run(["cluster", "--data", "digits", "--k", "3", "--model", "nosuch", "--out", str(tmp_path)], capsys)
+    assert code != 0 and "--model expects one of" in err and "Traceback" not in err

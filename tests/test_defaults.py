@@ -197,8 +197,35 @@ def test_vae_auto_budget_and_code_on_a_small_table():
 
     X = StandardScaler().fit_transform(load_wine().data).astype(np.float32)[:100]
     vae = aekit.VAE(likelihood="gaussian", hidden=(8,), max_epochs=3, random_state=0).fit(X)
-    assert vae.training_settings_ == {"latent_dim": 6, "max_epochs": 3, "batch_size": 16, "patience": 84}
+    assert vae.training_settings_ == {"latent_dim": 6, "max_epochs": 3, "batch_size": 16, "patience": 84,
+                                      "likelihood": "gaussian"}
     assert vae.transform(X).shape == (100, 6)
+
+
+def test_vae_picks_its_likelihood_from_the_data(tmp_path):
+    """likelihood="auto" (the default): Gaussian for a table (which Bernoulli refuses), Bernoulli for
+    pixels in [0, 1]; the choice is kept in the model file."""
+    from sklearn.datasets import load_digits, load_wine
+
+    from aekit.exceptions import DataError
+
+    X_train, X_test = train_test_split(load_wine().data, test_size=0.25, random_state=0)
+    with pytest.raises(DataError, match="likelihood='bernoulli' needs data in"):
+        aekit.VAE(likelihood="bernoulli", max_epochs=1).fit(X_train)
+    table = aekit.VAE(hidden=(16,), max_epochs=60, random_state=0).fit(X_train)
+    assert table.likelihood_ == "gaussian" and table.training_settings_["likelihood"] == "gaussian"
+    assert table.likelihood == "auto"  # the parameter is left as given (scikit-learn's clone needs it)
+    scaled, rec = table.scaler_.transform(X_test), table.scaler_.transform(table.reconstruct(X_test))
+    # it learned: test reconstructions (standardised units) well ahead of the training mean (0)
+    assert np.mean((rec - scaled) ** 2) < 0.85 * np.mean(scaled ** 2)
+    elbo = table.elbo(X_test)
+    assert np.isfinite(elbo).all()
+    table.save(tmp_path / "vae.safetensors")
+    again = aekit.load(tmp_path / "vae.safetensors")
+    assert again.likelihood_ == "gaussian" and np.array_equal(again.elbo(X_test), elbo)
+
+    pixels = aekit.VAE(hidden=(16,), max_epochs=1, random_state=0).fit(load_digits().data[:200] / 16)
+    assert pixels.likelihood_ == "bernoulli"
 
 
 @pytest.mark.slow

@@ -16,7 +16,7 @@ import numpy as np
 import typer
 
 from aekit.cli._common import (console, drop_option, id_option, image_size_option, label_option, parse_hidden,
-                               parse_latent, parse_size, skip_unreadable_option)
+                               parse_latent, parse_size, remember_contract, skip_unreadable_option)
 from aekit.estimators.presets import PRESETS
 
 METHODS = ("kmeans", "gmm", "n2d", "dec", "idec")
@@ -25,10 +25,14 @@ CODE_MAPS = ("tsne", "umap", "pca")
 
 def cluster(
     data: str = typer.Option(..., "--data", "-d", help="A dataset name, a CSV/Parquet/NPY table or a folder of images."),
-    k: str = typer.Option(..., "--k", help="Number of clusters, or 'auto' (picked by the silhouette of k-means "
-                          "on the codes, 2 to --max-k)."),
-    method: str = typer.Option("kmeans", "--method", help=f"One of: {', '.join(METHODS)}."),
-    model: str = typer.Option("ae", "--model", "-m", help=f"The autoencoder: one of {', '.join(PRESETS)}."),
+    k: Optional[str] = typer.Option(None, "--k", help="Number of clusters, or 'auto' (picked by the silhouette of "
+                                    "k-means on the codes, 2 to --max-k). Required unless --model is a clustering's "
+                                    "model file."),
+    method: Optional[str] = typer.Option(None, "--method", help=f"One of: {', '.join(METHODS)} (default: kmeans)."),
+    model: str = typer.Option("ae", "--model", "-m", help=f"The autoencoder: one of {', '.join(PRESETS)}; or a "
+                              "model file: one written by `aekit cluster` assigns the rows of --data to its "
+                              "clusters (no training; leave out --k and --method), an autoencoder's (`aekit "
+                              "train`) is used as the pretrained encoder."),
     latent: str = typer.Option("auto", "--latent", help="Code size, or 'auto': the fewest principal components "
                                "explaining 90% of the variance, at most 10 (DEC's size) and half the columns."),
     hidden: str = typer.Option("500,500,2000", "--hidden", help="Hidden layer sizes, comma-separated (dense models)."),
@@ -54,47 +58,94 @@ def cluster(
     confusion against them with ACC / NMI / ARI). Labels (--label, a
     named dataset's, class subfolders) are used for the report only.
     """
-    import pandas as pd
-
     from aekit import DeepClustering
     from aekit.viz.cluster_report import cluster_report
 
-    if method not in METHODS:
+    if method is not None and method not in METHODS:
         raise typer.BadParameter(f"--method expects one of {', '.join(METHODS)}, got {method!r}")
     if code_map not in CODE_MAPS:
         raise typer.BadParameter(f"--code-map expects one of {', '.join(CODE_MAPS)}, got {code_map!r}")
-    n_clusters = _parse_k(k)
-    X, y, classes, row_ids, image_shape, name = _rows(data, label, drop, ids, image_size, skip_unreadable)
-    encoder_params = {"latent_dim": parse_latent(latent), "hidden": parse_hidden(hidden), "verbose": 0 if quiet else 1,
-                      **({"max_epochs": epochs} if epochs is not None else {})}
-    if image_shape is not None:  # images: scaled to [0, 1]; a convolutional model sees their shape
-        encoder_params.update(scaling="minmax", image_shape=image_shape)
-    clustering = DeepClustering(n_clusters, method=method, encoder=model, encoder_params=encoder_params,
-                                max_clusters=max_k, random_state=seed).fit(X)
+    saved = _saved_model(model)
+    if isinstance(saved, DeepClustering) and (k is not None or method is not None):
+        raise typer.BadParameter(f"--model {model} is a fitted clustering ({saved.n_clusters_} clusters, "
+                                 f"{saved.method}): it assigns rows to its clusters; leave out --k and --method")
+    n_clusters = None if isinstance(saved, DeepClustering) else _parse_k(k)
+    X, y, classes, row_ids, image_shape, name, table = _rows(data, label, drop, ids, image_size, skip_unreadable,
+                                                              _contract(saved))
     out.mkdir(parents=True, exist_ok=True)
-    clustering.save(out / "model.safetensors")
-    confidence = clustering.score_samples(X)
-    table = pd.DataFrame({"row": np.arange(len(X)), "cluster": clustering.labels_, "confidence": confidence})
+    if isinstance(saved, DeepClustering):  # new rows into the clusters of a saved clustering
+        clustering, labels, written = saved, saved.predict(X), None
+    else:
+        clustering = DeepClustering(n_clusters, method=method or "kmeans", encoder=saved or model,
+                                    encoder_params=None if saved is not None else _encoder_params(
+                                        latent, hidden, epochs, quiet, image_shape),
+                                    max_clusters=max_k, random_state=seed).fit(X)
+        if table is not None:
+            remember_contract(clustering, table)  # its file then reads new tables by column name
+        labels, written = clustering.labels_, clustering.save(out / "model.safetensors")
+    _write_labels(out / "labels.csv", clustering, X, labels, row_ids, y, classes)
+    command = "aekit " + shlex.join(sys.argv[1:])
+    run = {"command": command, "data": data, "method": clustering.method, "model": model,
+           "k": k if written else None, "n_clusters": clustering.n_clusters_, "seed": seed, "rows": len(X),
+           "assigned_by": None if written else model}
+    (out / "run.json").write_text(json.dumps(run, indent=2))
+    report = cluster_report(clustering, clustering.transform(X), out, X=X, labels=labels, image_shape=image_shape,
+                            y=y, classes=classes, ids=row_ids, code_map=code_map, name=name, seed=seed,
+                            meta={"command": command, "data": data, "seed": str(seed), "model": model,
+                                  "method": clustering.method})
+    sizes = np.bincount(labels, minlength=clustering.n_clusters_)
+    how = (f"{clustering.method} on {model} codes" if written else f"assigned by {model}")
+    files = ", ".join(str(p) for p in (out / "labels.csv", written, report) if p is not None)
+    console.print(f"{len(X)} rows of {name} in {clustering.n_clusters_} clusters ({how}; "
+                  f"sizes {sizes.min()} to {sizes.max()}); wrote {files}")
+
+
+def _encoder_params(latent: str, hidden: str, epochs, quiet: bool, image_shape) -> dict:
+    """The preset encoder's settings from the command's options."""
+    params = {"latent_dim": parse_latent(latent), "hidden": parse_hidden(hidden), "verbose": 0 if quiet else 1,
+              **({"max_epochs": epochs} if epochs is not None else {})}
+    if image_shape is not None:  # images: scaled to [0, 1]; a convolutional model sees their shape
+        params.update(scaling="minmax", image_shape=image_shape)
+    return params
+
+
+def _saved_model(model: str):
+    """The estimator in a model file named by --model, or None for a preset name."""
+    path = Path(model)
+    if model in PRESETS or not (path.is_file() or path.suffix == ".safetensors"):
+        if model not in PRESETS:
+            raise typer.BadParameter(f"--model expects one of {', '.join(PRESETS)} or a model file, got {model!r}")
+        return None
+    from aekit.io import load
+
+    return load(path)  # a missing or broken file is one clear ModelFileError
+
+
+def _contract(saved):
+    """The columns a saved model reads (None for a preset, which reads the file as it is)."""
+    if saved is None:
+        return None
+    from aekit.data import contract_of
+
+    return contract_of(saved)
+
+
+def _write_labels(path: Path, clustering, X, labels, row_ids, y, classes) -> None:
+    """One row per input row: its id columns (or image file), cluster, confidence and known label."""
+    import pandas as pd
+
+    table = pd.DataFrame({"row": np.arange(len(X)), "cluster": labels, "confidence": clustering.score_samples(X)})
     if row_ids is not None:
         table = pd.concat([row_ids.reset_index(drop=True), table], axis=1)
     if y is not None:
         table["true_label"] = [classes[v] for v in y] if classes is not None else y
-    table.to_csv(out / "labels.csv", index=False)
-    command = "aekit " + shlex.join(sys.argv[1:])
-    run = {"command": command, "data": data, "method": method, "model": model, "k": k,
-           "n_clusters": clustering.n_clusters_, "seed": seed, "rows": len(X)}
-    (out / "run.json").write_text(json.dumps(run, indent=2))
-    report = cluster_report(clustering, clustering.transform(X), out, X=X, image_shape=image_shape, y=y,
-                            classes=classes, ids=row_ids, code_map=code_map, name=name, seed=seed,
-                            meta={"command": command, "data": data, "seed": str(seed), "model": model,
-                                  "method": method})
-    sizes = np.bincount(clustering.labels_, minlength=clustering.n_clusters_)
-    console.print(f"{len(X)} rows of {name} in {clustering.n_clusters_} clusters ({method} on {model} codes; "
-                  f"sizes {sizes.min()} to {sizes.max()}); wrote {out / 'labels.csv'}, {out / 'model.safetensors'}, "
-                  f"{report}")
+    table.to_csv(path, index=False)
 
 
-def _parse_k(text: str):
+def _parse_k(text: Optional[str]):
+    if text is None:
+        raise typer.BadParameter("--k is required: a number of clusters (>= 2) or 'auto' (or --model naming a "
+                                 "clustering's model file, to assign rows to its clusters)")
     if text.strip().lower() == "auto":
         return "auto"
     try:
@@ -106,8 +157,9 @@ def _parse_k(text: str):
     return value
 
 
-def _rows(data: str, label, drop, ids, image_size, skip_unreadable):
-    """Every row of DATA: (X, y, classes, id columns or image files, image_shape, name)."""
+def _rows(data: str, label, drop, ids, image_size, skip_unreadable, contract=None):
+    """Every row of DATA: (X, y, classes, id columns or image files, image_shape, name, the table or None);
+    a table's columns are a saved model's (``contract``) where one is given."""
     import pandas as pd
 
     from aekit.data import DATASET_NAMES, load_dataset, load_table, read_image_folder
@@ -116,11 +168,10 @@ def _rows(data: str, label, drop, ids, image_size, skip_unreadable):
     if path.is_dir():
         images = read_image_folder(path, size=parse_size(image_size), skip_unreadable=skip_unreadable)
         return (images.X, images.y, images.classes, pd.DataFrame({"file": images.files}), images.image_shape,
-                path.name or str(path))
+                path.name or str(path), None)
     if path.is_file():
-        table = load_table(path, label=label, drop=drop, ids=ids)
-        X = table.features()
-        return X, table.y, table.classes, table.ids, None, path.name
+        table = load_table(path, label=label, drop=drop, ids=ids, contract=contract)
+        return table.features(), table.y, table.classes, table.ids, None, path.name, table
     if label is not None or drop or ids:
         raise typer.BadParameter(f"--label / --drop / --id apply to table files; {data} is not a file")
     if data.strip().lower().replace("_", "-") not in DATASET_NAMES:
@@ -130,4 +181,4 @@ def _rows(data: str, label, drop, ids, image_size, skip_unreadable):
     X = dataset.X_train if dataset.X_test is None else np.concatenate([dataset.X_train, dataset.X_test])
     y = dataset.y_train if dataset.X_test is None or dataset.y_train is None else np.concatenate(
         [dataset.y_train, dataset.y_test])
-    return X, y, dataset.classes, None, dataset.image_shape, dataset.name
+    return X, y, dataset.classes, None, dataset.image_shape, dataset.name, None

@@ -23,8 +23,9 @@ def serve(
     port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port to listen on."),
     workers: int = typer.Option(1, "--workers", min=1, help="Worker processes, each with its own copy of the model."),
     api_key: Optional[str] = typer.Option(None, "--api-key", envvar="AEKIT_API_KEY", show_envvar=True,
-                                          help="Require this key in the X-API-Key header on every endpoint "
-                                               "but /health (401 otherwise)."),
+                                          help="Require this key on every endpoint but /health, /docs "
+                                               "included: in the X-API-Key header, or as the password a browser "
+                                               "asks for (401 otherwise)."),
     max_body_mb: float = typer.Option(16.0, "--max-body-mb", min=0.001, help="Largest request body, in MB (413 "
                                       "beyond it)."),
     max_rows: int = typer.Option(10_000, "--max-rows", min=1, help="Most rows (or samples) per request (413 "
@@ -67,9 +68,9 @@ def _check_installed() -> None:
 
     from aekit.exceptions import MissingDependencyError
 
-    missing = [name for name in ("fastapi", "uvicorn") if importlib.util.find_spec(name) is None]
+    missing = [name for name in ("fastapi", "uvicorn", "orjson") if importlib.util.find_spec(name) is None]
     if missing:
-        raise MissingDependencyError(f"aekit serve needs {' and '.join(missing)}, which "
+        raise MissingDependencyError(f"aekit serve needs {', '.join(missing)}, which "
                                      f"{'is' if len(missing) == 1 else 'are'} not installed: {INSTALL_HINT}")
 
 

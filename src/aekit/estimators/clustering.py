@@ -377,6 +377,31 @@ class DeepClustering(ClusterMixin, BaseEstimator):
         check_is_fitted(self, "labels_")
         return self.encoder_.transform(X)
 
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Names of the code columns :meth:`transform` gives: the encoder's (``autoencoder0``, ...).
+
+        Parameters
+        ----------
+        input_features : None
+            Not used; there for scikit-learn's ``set_output`` and pipelines.
+
+        Returns
+        -------
+        numpy.ndarray of str, shape (latent_dim,)
+
+        Raises
+        ------
+        %(not_fitted)s
+
+        Examples
+        --------
+        %(fit_clustering)s
+        >>> list(dc.get_feature_names_out())
+        ['autoencoder0', 'autoencoder1', 'autoencoder2', 'autoencoder3']
+        """
+        check_is_fitted(self, "labels_")
+        return self.encoder_.get_feature_names_out()
+
     def predict_proba(self, X) -> np.ndarray:
         """Soft assignment of each sample to each cluster.
 

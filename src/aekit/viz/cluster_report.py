@@ -17,15 +17,15 @@ from aekit.viz.report import write_report
 EXAMPLES = 10  # images (or rows) shown per cluster
 
 
-def cluster_report(clustering, codes: np.ndarray, out, *, X=None, image_shape=None, y=None, classes=None,
+def cluster_report(clustering, codes: np.ndarray, out, *, X=None, labels=None, image_shape=None, y=None, classes=None,
                    ids: pd.DataFrame | None = None, code_map: str = "tsne", meta: dict | None = None,
                    name: str = "data", seed: int = 0) -> Path:
-    """Write ``out/report.html`` for a fitted :class:`aekit.DeepClustering` and its training rows.
+    """Write ``out/report.html`` for a fitted :class:`aekit.DeepClustering` and its training rows (or new ones).
 
     Parameters
     ----------
     clustering : DeepClustering
-        Fitted; its ``labels_`` are the rows' clusters.
+        Fitted; its ``labels_`` are the rows' clusters unless ``labels`` are given.
     codes : numpy.ndarray of shape (n_samples, latent_dim)
         The rows' codes (``clustering.transform(X)``).
     out : str or Path
@@ -33,6 +33,8 @@ def cluster_report(clustering, codes: np.ndarray, out, *, X=None, image_shape=No
     X : numpy.ndarray, optional
         The rows themselves: example images per cluster when ``image_shape`` is
         given, else example rows (the first features) in a table.
+    labels : numpy.ndarray, optional
+        The rows' clusters, for rows other than the training rows (``clustering.predict(X)``).
     y, classes : optional
         Known labels of the rows (and their names): the confusion and ACC / NMI / ARI.
     ids : pandas.DataFrame, optional
@@ -47,7 +49,7 @@ def cluster_report(clustering, codes: np.ndarray, out, *, X=None, image_shape=No
     Path of the report.
     """
     out = Path(out)
-    labels = np.asarray(clustering.labels_)
+    labels = np.asarray(clustering.labels_ if labels is None else labels)
     k = int(clustering.n_clusters_)
     sizes = np.bincount(labels, minlength=k)
     confidence = clustering.score_samples(X) if X is not None else None
