@@ -128,7 +128,10 @@ def test_compare_gathers_still_improving_warnings_into_one_note(monkeypatch, tmp
     import aekit.compare
     from aekit.exceptions import StillImprovingWarning
 
+    seen = {}
+
     def fake_compare_models(*args, **kwargs):
+        seen.update(kwargs)
         for _ in range(2):
             warnings.warn(StillImprovingWarning("Autoencoder stopped at max_epochs=30 while the loss was still improving"))
         warnings.warn(UserWarning("column 'id' looks like an identifier"))
@@ -145,3 +148,6 @@ def test_compare_gathers_still_improving_warnings_into_one_note(monkeypatch, tmp
     # the demo's budget is the estimators' "auto" one (no fixed 30 epochs any more)
     assert "2 model(s) were still improving when training stopped (ae, dae: the last of their epochs was the best)" \
         in " ".join(out.split())
+    assert seen["training"] == {"num_threads": 1}  # the demo trains on one torch thread unless told otherwise
+    run(["demo", "--out", str(tmp_path), "--quiet", "--num-threads", "2"], capsys)
+    assert seen["training"] == {"num_threads": 2}

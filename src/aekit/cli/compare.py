@@ -79,6 +79,10 @@ def compare(
 # Four autoencoders, one of each idea (plain, denoising, sparse, contractive), to keep the demo within
 # its time budget (docs/benchmarks/demo.md); `aekit compare --models ...` runs the others.
 DEMO_MODELS = "pca,ae,dae,sparse,contractive"
+# torch threads for the demo's training: on a 2-core machine with other work running, torch's default
+# (one thread a core) made the same 4,000 optimiser steps of `ae` 7 to 15 times slower than one thread
+# (docs/benchmarks/demo.md).
+DEMO_THREADS = 1
 
 
 def demo(
@@ -87,6 +91,9 @@ def demo(
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Maximum epochs per model; default auto, as "
                                          "in `aekit train`."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
+    num_threads: int = typer.Option(DEMO_THREADS, "--num-threads", min=1, help=(
+        "torch threads while training. One by default: these small dense models gain little from more, "
+        "and more threads than idle cores (a shared or busy machine) slow training several times over.")),
 ) -> None:
     """The main job on embedded data: every dense autoencoder against PCA, with a report.
 
@@ -96,4 +103,4 @@ def demo(
     docs/benchmarks/demo.md); --epochs N shortens it.
     """
     console.print(f"aekit demo: {DEMO_MODELS} on {data}, code size auto, seed 0")
-    _run_compare(data, DEMO_MODELS, "auto", "256", epochs, 0, out, "tsne", quiet)
+    _run_compare(data, DEMO_MODELS, "auto", "256", epochs, 0, out, "tsne", quiet, training={"num_threads": num_threads})
