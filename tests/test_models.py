@@ -147,3 +147,26 @@ def test_denoising_corrupts_only_while_training():
 def test_bad_config_is_refused(bad, match):
     with pytest.raises(ValueError, match=match):
         DenseAutoencoder(AutoencoderConfig(input_dim=10, **bad))
+
+
+def test_denoising_validation_uses_the_same_corruption_every_epoch():
+    """Early stopping watches a denoising model's denoising loss on held-out rows, with the same
+    corruption every epoch (whatever the training stream's state, which it leaves untouched)."""
+    from aekit.training.module import AutoencoderModule
+
+    model = DenseAutoencoder(AutoencoderConfig(input_dim=10, latent_dim=2, hidden=(), noise="masking",
+                                               noise_level=0.5)).eval()
+    module = AutoencoderModule(model)
+    x = torch.rand(64, 10)
+
+    def validation_loss() -> float:
+        module.validation_step(x, 0)
+        return module._epoch_mean("val")
+
+    torch.manual_seed(0)
+    first = validation_loss()
+    torch.manual_seed(1)
+    state = torch.get_rng_state()
+    assert validation_loss() == first
+    assert torch.equal(torch.get_rng_state(), state)
+    assert abs(first - float(model.loss(x)["loss"])) > 1e-3  # corrupted inputs, not the clean ones

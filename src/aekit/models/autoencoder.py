@@ -235,9 +235,11 @@ class DenseAutoencoder(BaseAutoencoder):
             return encoder, TiedMLPDecoder(encoder, c.activation, c.output_activation)
         return encoder, MLPDecoder(c.latent_dim, c.hidden, c.input_dim, c.activation, c.output_activation)
 
+    _validating = False  # set by validation_loss: corrupt the inputs in eval mode too
+
     def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         c = self.config
-        x_in = corrupt(x, c.noise, c.noise_level) if (self.training and c.noise) else x
+        x_in = corrupt(x, c.noise, c.noise_level) if ((self.training or self._validating) and c.noise) else x
         code = self.encode(x_in)
         recon = reconstruction_loss(self.decode(code), x, c.reconstruction_loss).mean()
         terms = {"reconstruction": recon}
@@ -247,6 +249,37 @@ class DenseAutoencoder(BaseAutoencoder):
             terms["contractive"] = c.contractive_weight * self.jacobian_norm(x_in).mean()
         terms["loss"] = sum(terms.values())
         return terms
+
+    def validation_loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """A denoising model is validated on what it is trained for: reconstructing held-out rows
+        from corrupted copies (the same corruption every epoch: training fixes the seeds). Its
+        error on clean inputs, which it never sees in training, swung by 5 to 10 percent from epoch to
+        epoch on MNIST-5k and ended training at a lucky minimum. Without noise: :meth:`loss`.
+
+        Parameters
+        ----------
+        x : torch.Tensor or tuple of tensors
+            A batch of validation rows, as :meth:`loss` takes it.
+
+        Returns
+        -------
+        dict of str to torch.Tensor
+            As :meth:`loss`.
+
+        Examples
+        --------
+        >>> import torch
+        >>> model = DenseAutoencoder(AutoencoderConfig(input_dim=4, latent_dim=2, noise="masking", noise_level=0.5))
+        >>> x = torch.rand(8, 4)
+        >>> _ = torch.manual_seed(0)
+        >>> bool(model.eval().validation_loss(x)["loss"] != model.loss(x)["loss"])   # corrupted vs clean
+        True
+        """
+        self._validating = True
+        try:
+            return self.loss(x)
+        finally:
+            self._validating = False
 
     def sparsity_penalty(self, code: torch.Tensor) -> torch.Tensor:
         """L1: mean |code|. KL: sum over units of KL(rho || mean activation).
