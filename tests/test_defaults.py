@@ -143,7 +143,8 @@ def test_auto_code_is_narrower_than_a_30_column_table_and_scores_are_not_round_o
     rule = TrainConfig(max_epochs="auto", batch_size="auto", patience="auto",
                        validation_fraction="auto").sized_for(int((y_train == 1).sum()))
     assert det.estimator_.training_settings_ == {"latent_dim": code, "max_epochs": rule.max_epochs,
-                                                 "batch_size": rule.batch_size, "patience": rule.patience}
+                                                 "batch_size": rule.batch_size, "patience": rule.patience,
+                                                 "epoch_limit": rule.epoch_limit}
     assert rule.max_epochs > 200  # 268 normal rows: many small steps, not 50 epochs of 3
 
 
