@@ -256,15 +256,7 @@ class DenseAutoencoder(BaseAutoencoder):
         error on clean inputs, which it never sees in training, swung by 5 to 10 percent from epoch to
         epoch on MNIST-5k and ended training at a lucky minimum. Without noise: :meth:`loss`.
 
-        Parameters
-        ----------
-        x : torch.Tensor or tuple of tensors
-            A batch of validation rows, as :meth:`loss` takes it.
-
-        Returns
-        -------
-        dict of str to torch.Tensor
-            As :meth:`loss`.
+        %(validation_loss)s
 
         Examples
         --------
@@ -318,7 +310,7 @@ class DenseAutoencoder(BaseAutoencoder):
         matrix shared by the batch, about 30 times cheaper than the
         ``latent_dim`` backward passes of automatic differentiation, which
         every other encoder uses. Both give the same numbers (to float
-        rounding).
+        rounding; ``tests/test_models.py`` checks values and gradients).
 
         Parameters
         ----------
@@ -338,7 +330,7 @@ class DenseAutoencoder(BaseAutoencoder):
         """
         if self._closed_form_jacobian():
             return self._one_layer_jacobian_norm(x)
-        return self.autograd_jacobian_norm(x)
+        return self._autograd_jacobian_norm(x)
 
     def _closed_form_jacobian(self) -> bool:
         encoder = self.encoder
@@ -352,25 +344,8 @@ class DenseAutoencoder(BaseAutoencoder):
         K = (W1 @ W1.T) * (W2.T @ W2)  # (hidden, hidden)
         return ((slopes @ K) * slopes).sum(dim=1)
 
-    def autograd_jacobian_norm(self, x: torch.Tensor) -> torch.Tensor:
-        """:meth:`jacobian_norm` by automatic differentiation, for any encoder (one backward pass per code unit).
-
-        Parameters
-        ----------
-        %(x_batch)s
-
-        Returns
-        -------
-        torch.Tensor of shape (batch,)
-
-        Examples
-        --------
-        >>> import torch
-        >>> model = DenseAutoencoder(AutoencoderConfig(input_dim=6, latent_dim=2, hidden=(5,), activation="tanh"))
-        >>> x = torch.randn(4, 6)
-        >>> torch.allclose(model.autograd_jacobian_norm(x), model.jacobian_norm(x), rtol=1e-4)   # closed form
-        True
-        """
+    def _autograd_jacobian_norm(self, x: torch.Tensor) -> torch.Tensor:
+        """:meth:`jacobian_norm` by automatic differentiation, for any encoder (one backward pass per code unit)."""
         def encode_one(sample: torch.Tensor) -> torch.Tensor:
             return self.encode(sample.unsqueeze(0)).squeeze(0)
 

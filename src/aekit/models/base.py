@@ -252,20 +252,7 @@ class BaseAutoencoder(nn.Module):
         Training draws the same random numbers for it every epoch (fixed seeds), so the curve moves
         only with the weights.
 
-        Parameters
-        ----------
-        x : torch.Tensor or tuple of tensors
-            A batch of validation rows, as :meth:`loss` takes it.
-
-        Returns
-        -------
-        dict of str to torch.Tensor
-            As :meth:`loss`.
-
-        Raises
-        ------
-        NotImplementedError
-            On the base class: each family defines its loss.
+        %(validation_loss)s
 
         Examples
         --------
