@@ -178,7 +178,7 @@ def parse_size(text: Optional[str]) -> Optional[tuple[int, int]]:
 LATENT_HELP = ("Code size, or auto: the fewest principal components explaining 90% of the scaled training "
                "data's variance, at most half the columns and 32 (VAEs 16, adversarial 8).")
 EPOCHS_HELP = ("Maximum number of epochs; default auto: enough for about 4000 optimiser steps, 50 to 500, "
-               "with early stopping.")
+               "with early stopping; a run still improving by over 5% then goes on, up to 3 times that.")
 BATCH_HELP = "Rows per optimiser step; default auto: training rows / 20, in 16..128."
 PATIENCE_HELP = "Early-stopping patience in epochs; default auto: 500 optimiser steps, at least 5 epochs."
 
@@ -235,6 +235,7 @@ def load_data(name_or_path: str, image_size: Optional[str] = None, seed: int = 0
     ``test_rows`` (user data only) fixes the test rows, as recorded in run.json.
     """
     from aekit.data import DATASET_NAMES, load_any
+    from aekit.exceptions import DataError
     from aekit.runs import split_rows
 
     options = {"random_state": seed} if name_or_path in DATASET_NAMES else {
@@ -246,6 +247,9 @@ def load_data(name_or_path: str, image_size: Optional[str] = None, seed: int = 0
     train_rows, test_idx = split_rows(n, seed)
     if test_rows is not None:
         test_idx = np.asarray(test_rows, dtype=np.int64)
+        if len(test_idx) and (test_idx.min() < 0 or test_idx.max() >= n):  # found by tests/test_fuzz.py
+            raise DataError(f"{name_or_path} has {n} rows, but the run's test rows go up to row {test_idx.max()}: "
+                            "it is not the data the run was trained on; restore that data or retrain")
         train_rows = np.setdiff1d(np.arange(n), test_idx)
     from aekit.data.tabular import take_rows
 
