@@ -245,7 +245,7 @@ def main(argv=None) -> None:
     # a variant (--encoder-params, --params) is named apart too; its baselines are the protocol's
     # (not rerun), and a --params variant reuses the pretrained autoencoders of the encoder it names
     def named(settings: dict) -> str:
-        return "".join(re.sub(r"[^\w.]+", "", f"-{k}{v}") for k, v in sorted(settings.items()))
+        return "".join("-" + re.sub(r"[^\w.]+", "", f"{k}{v}") for k, v in sorted(settings.items()))
 
     encoder_variant = {f"encoder_{k}": v for k, v in (args.encoder_params or {}).items()}
     variant = encoder_variant | (args.params or {})
