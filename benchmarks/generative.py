@@ -42,7 +42,7 @@ Figures (all in one process, one seed):
    spread (sample standard deviation and range) over the seeds. The CVAE's
    unconditional samples take the classes in turn, so its coverage is given,
    not learned. Grid: seed 0's samples of every model, one block per data set,
-   in docs/benchmarks/generative_adversarial_samples.png.
+   in docs/benchmarks/generative_adversarial_samples-<datasets>[-reduced].png.
 
 ``--data mnist`` follows Burda et al.'s 1-stochastic-layer setting for the
 dense VAE (784-200-200-50, tanh, dynamic binarisation), where they report
@@ -60,7 +60,8 @@ Run:  python benchmarks/generative.py [--data fashion-mnist] [--epochs 20] [--va
       (REDUCED, labelled in the results: [--n-train N] (each data set's training rows))
 Writes benchmarks/results/generative[-mnist].json (sections autoencoders, vaes) or
 benchmarks/results/generative-sampling[-mnist].json (section sampling) or
-benchmarks/results/generative-adversarial.json (section adversarial) and prints a summary.
+benchmarks/results/generative-adversarial-<datasets>[-reduced].json (section adversarial, e.g.
+generative-adversarial-mnist-5k.json) and prints a summary.
 """
 
 from __future__ import annotations
@@ -493,10 +494,10 @@ def main() -> None:
                         f"(fewer than {FULL_EPOCHS}: REDUCED)")
     parser.add_argument("--adv-samples", type=int, default=10_000, help="adversarial: samples per model and seed")
     parser.add_argument("--adv-models", default=",".join(ADVERSARIAL_MODELS), help="adversarial: the models")
-    parser.add_argument("--adv-grid", default="../docs/benchmarks/generative_adversarial_samples.png",
-                        help="adversarial: the grid, relative to benchmarks/ (shown in the docs)")
+    parser.add_argument("--adv-grid", default=None, help="adversarial: the grid, relative to benchmarks/ "
+                        "(default ../docs/benchmarks/generative_adversarial_samples-<datasets>[-reduced].png)")
     parser.add_argument("--tables", action="store_true", help="adversarial: print the Markdown tables of "
-                        "benchmarks/results/generative-adversarial.json (as in the docs); trains nothing")
+                        "benchmarks/results/generative-adversarial-*.json (as in the docs); trains nothing")
     parser.add_argument("--merge", default=None, help="sampling: merge these results files (comma-separated, "
                         "under benchmarks/results/, runs of other models with the same scorer) into "
                         "generative-sampling.json and the grid; trains nothing")
@@ -573,6 +574,9 @@ def main() -> None:
 def adversarial_markdown(result: dict) -> str:
     """The per-seed tables, the summary and the targets of a results file, as Markdown (for the docs)."""
     lines = []
+    full = result["protocol"] == "full"
+    met = "met" if full else f"met at a {result['protocol']} protocol: not yet measured at the full protocol"
+    missed = "MISSED" if full else f"MISSED at a {result['protocol']} protocol"
     for name, entry in result["adversarial"].items():
         lines += [f"### {name} ({entry['n_train']} training images, {entry['training_rows']}; scorer test accuracy "
                   f"{entry['scorer']['test_accuracy']:.4f})", "",
@@ -594,15 +598,17 @@ def adversarial_markdown(result: dict) -> str:
                          f"{fmt(m['coverage_min'], '.1f')} | {fmt(m['entropy_over_uniform_mean'], '.3f')} | "
                          f"{m['collapsed_seeds']} | {m['diverged_seeds']} | {fmt(m['test_mse_mean'], '.4f')} |")
         lines += ["", "| target | result |", "|---|---|"]
-        lines += [f"| {t} | {'met' if ok else 'MISSED'} |" for t, ok in entry["targets"].items()]
+        lines += [f"| {t} | {met if ok else missed} |" for t, ok in entry["targets"].items()]
         lines.append("")
     return "\n".join(lines)
 
 
 def run_adversarial(args) -> None:
-    """Section adversarial: results to benchmarks/results/generative-adversarial.json, the grid to the docs."""
+    """Section adversarial: results to benchmarks/results/generative-adversarial-<datasets>[-reduced].json,
+    the grid to the docs beside them."""
     if args.tables:
-        print(adversarial_markdown(json.loads((RESULTS / "generative-adversarial.json").read_text())))
+        for path in sorted(RESULTS.glob("generative-adversarial-*.json")):
+            print(f"<!-- {path.name} -->\n{adversarial_markdown(json.loads(path.read_text()))}")
         return
     args.datasets = args.datasets.split(",")
     args.seeds = [int(s) for s in args.seeds.split(",")]
@@ -623,8 +629,10 @@ def run_adversarial(args) -> None:
               "protocol": "full" if not reduced else f"REDUCED ({', '.join(reduced)})",
               "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}",
               "date": time.strftime("%Y-%m-%d %H:%M %Z"), "found_share": FOUND_SHARE, "adversarial": {}}
-    out = RESULTS / "generative-adversarial.json"
-    grid_png = Path(__file__).parent / args.adv_grid
+    stem = "+".join(args.datasets) + ("-reduced" if reduced else "")
+    out = RESULTS / f"generative-adversarial-{stem}.json"
+    grid_png = Path(__file__).parent / (args.adv_grid or f"../docs/benchmarks/generative_adversarial_samples-{stem}.png")
+    result["grid"] = grid_png.name
 
     def save(grid: dict) -> None:
         write(result, out, [], quiet=True)

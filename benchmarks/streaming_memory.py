@@ -10,10 +10,13 @@ mapped files and libraries, which the kernel can drop). Streaming means all thre
 flat while the file grows to several times the process's peak. (The rusage peak of a
 child is not used: Linux carries the parent's peak at fork into it, so it showed the
 parent's footprint; the files are also written by a separate process for that reason.)
-A CSV of the same rows (pandas' chunked reader) is scored at the smallest size.
+A CSV of the same rows (pandas' chunked reader, 10,000 rows at a time) is scored and encoded at
+the smallest size, or at every size with --csv-every-size.
 
     python benchmarks/streaming_memory.py            # full protocol: 0.25, 1 and 4 GB .npy files
     python benchmarks/streaming_memory.py --quick    # reduced: 64 and 256 MB
+    python benchmarks/streaming_memory.py --sizes-mb 64 256 1024 --commands encode --csv-every-size
+                                                     # reduced: `encode` of .npy and CSV files only
 
 Writes benchmarks/results/streaming_memory.json (a reduced run: streaming_memory_reduced.json).
 """
@@ -34,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 RESULTS = Path(__file__).parent / "results"
+COMMANDS = ("detect score", "encode")
 FEATURES = 64
 WRITE_ROWS = 500_000
 
@@ -104,9 +108,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--sizes-mb", type=int, nargs="+", default=None, help="other .npy sizes (a reduced run)")
     parser.add_argument("--folder", type=Path, default=None, help="where the large files go (default: a temp folder)")
+    parser.add_argument("--commands", nargs="+", choices=COMMANDS, default=list(COMMANDS),
+                        help="which commands to measure (fewer: a reduced run)")
+    parser.add_argument("--csv-every-size", action="store_true",
+                        help="a CSV of the rows at every size, not only the smallest")
     options = parser.parse_args()
     sizes_mb = options.sizes_mb or ([64, 256] if options.quick else [256, 1024, 4096])
-    reduced = options.quick or options.sizes_mb is not None
+    reduced = options.quick or options.sizes_mb is not None or len(options.commands) < len(COMMANDS)
     aekit = [sys.executable, "-m", "aekit"]
     results = []
     with tempfile.TemporaryDirectory(dir=options.folder) as folder:
@@ -129,13 +137,13 @@ def main() -> None:
                 data = folder / "big.npy"
                 in_child(write_npy, data, size * 2**20 // (4 * FEATURES), options.seed + 1)
             inputs = [data]
-            if size == sizes_mb[0]:
+            if size == sizes_mb[0] or (size and options.csv_every_size):
                 in_child(write_csv, folder / "big.csv", data)
                 inputs.append(folder / "big.csv")
             for path in inputs:
                 for command, args in runs.items():
-                    if path.suffix == ".csv" and command == "encode":
-                        continue  # a CSV is encoded whole (see docs/reliability.md)
+                    if command not in options.commands:
+                        continue
                     row = {"command": command, "input": path.suffix[1:], "file_mb": round(path.stat().st_size / 2**20),
                            "rows": int(np.load(data, mmap_mode="r").shape[0]), **measure(args(path))}
                     results.append(row)
@@ -150,7 +158,8 @@ def main() -> None:
 def write_results(options, sizes_mb: list[int], reduced: bool, results: list[dict], done: bool) -> None:
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / ("streaming_memory_reduced.json" if reduced else "streaming_memory.json")
-    protocol = f"reduced: {sizes_mb} MB" if reduced else "full: 0.25, 1 and 4 GB"
+    protocol = (f"reduced: {sizes_mb} MB, {' and '.join(options.commands)}"
+                + (", a CSV at every size" if options.csv_every_size else "")) if reduced else "full: 0.25, 1 and 4 GB"
     out.write_text(json.dumps({
         "protocol": protocol if done else f"{protocol} (INCOMPLETE: stopped before the last size)",
         "command": "python " + " ".join(sys.argv),

@@ -57,6 +57,22 @@ def test_chunked_scores_equal_in_memory_scores(tables, detector_file, name, caps
     assert "flagged above threshold" in stdout
 
 
+def test_a_score_that_fails_in_a_later_chunk_leaves_the_old_output_and_no_temp_file(tables, detector_file,
+                                                                                    tmp_path, capsys):
+    """The output is written with aekit.files.atomic_write (fsynced, renamed whole); it was a fixed
+    `<out>.tmp` beside it, left behind by a failure and never fsynced."""
+    folder, test = tables
+    bad = test.astype({"f2": object})
+    bad.loc[90, "f2"] = "n/a?"  # text in a numeric column, in the third 40-row chunk
+    bad.to_csv(tmp_path / "bad.csv", index=False)
+    (tmp_path / "scores.csv").write_text("the previous scores\n")
+    code, _, err = run(["detect", "score", str(detector_file), "--data", str(tmp_path / "bad.csv"),
+                        "-o", str(tmp_path / "scores.csv"), "--chunk-size", "40", "--quiet"], capsys)
+    assert code == 1 and "'f2' (e.g. 'n/a?')" in err
+    assert (tmp_path / "scores.csv").read_text() == "the previous scores\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "scores.csv"]
+
+
 def test_fit_reports_threshold_and_flags_contamination(detector_file):
     detector = aekit.load(detector_file)
     assert detector.threshold_rule_ == "contamination"

@@ -49,3 +49,21 @@ def test_a_bad_likelihood_gets_one_line(tmp_path, capsys):
     code, _, err = run(["train", *SMALL, "--model", "vae", "--likelihood", "poisson", "--out", str(tmp_path / "x")],
                        capsys)
     assert code == 1 and "likelihood must be one of" in err and len(err.strip().splitlines()) == 1
+
+
+def test_vae_on_a_numeric_table_picks_gaussian_and_says_so(tmp_path, capsys):
+    """`aekit train --model vae` on a table works without --likelihood: "auto" picks Gaussian, says so
+    in its summary line and records it in run.json."""
+    import json
+
+    from sklearn.datasets import load_wine
+
+    wine = load_wine(as_frame=True).frame
+    wine.to_csv(tmp_path / "wine.csv", index=False)
+    out = tmp_path / "run"
+    code, stdout, err = run(["train", "--model", "vae", "--data", str(tmp_path / "wine.csv"), "--label", "target",
+                             "--hidden", "16", "--epochs", "3", "--quiet", "--out", str(out)], capsys)
+    assert code == 0, err
+    assert "likelihood gaussian (auto: scaled data not all in [0, 1])" in " ".join(stdout.split())
+    assert json.loads((out / "run.json").read_text())["chosen"]["likelihood"] == "gaussian"
+    assert aekit.load(out).likelihood_ == "gaussian"

@@ -139,7 +139,7 @@ def test_flat_rows_that_do_not_match_image_shape_are_refused(images):
 def test_bernoulli_likelihood_refuses_data_outside_0_1(cancer, conv_vae, images):
     X_train, *_ = cancer
     with pytest.raises(DataError, match=r"likelihood='bernoulli' needs data in \[0, 1\]"):
-        VAE(max_epochs=1).fit(X_train)
+        VAE(likelihood="bernoulli", max_epochs=1).fit(X_train)
     with pytest.raises(DataError, match=r"values in \[-2, .*\[0, 1\]"):
         conv_vae.elbo(images[1][:3] * 3 - 2)
 

@@ -85,6 +85,22 @@ def test_fetch_with_right_hash_downloads_once(server, tmp_path):
     assert server.requests == ["/data.bin"]  # the second call used the verified local copy
 
 
+def test_a_download_is_made_durable(server, tmp_path, monkeypatch):
+    """Item 3 of the reliability issue ("any cached data"): pooch renames the verified file into
+    place; aekit then fsyncs the file and its folder."""
+    import os
+
+    import aekit.files
+
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(aekit.files.os, "fsync", lambda fd: (synced.append(os.readlink(f"/proc/self/fd/{fd}")),
+                                                             real_fsync(fd)))
+    sha = server.put("cached.bin", b"rows\n" * 10)
+    path = fetch_file(server.url + "cached.bin", sha, data_home=tmp_path / "home")
+    assert synced == [str(path), str(path.parent)]
+
+
 def test_fetch_with_custom_file_name(server, tmp_path):
     sha = server.put("x.gz", b"abc")
     path = fetch_file(server.url + "x.gz", sha, data_home=tmp_path / "home", fname="renamed.gz")

@@ -17,16 +17,17 @@ from aekit.exceptions import StillImprovingWarning
 from aekit.training import TrainConfig
 
 
-@pytest.mark.parametrize("n_rows,batch,epochs,patience", [
-    (398, 17, 182, 23),     # breast-cancer training part: many small steps
-    (105, 16, 500, 84),     # iris: capped at 500 epochs
-    (60000, 128, 50, 5),    # Fashion-MNIST keeps the usual settings
+@pytest.mark.parametrize("n_rows,batch,epochs,patience,limit", [
+    (398, 17, 182, 23, 500),     # breast-cancer training part: many small steps
+    (105, 16, 500, 84, 500),     # iris: capped at 500 epochs
+    (4000, 128, 138, 18, 414),   # mnist-5k's training part (the demo): 3 x the budget
+    (60000, 128, 50, 5, 150),    # Fashion-MNIST keeps the usual settings
 ])
-def test_auto_training_budget_counts_optimiser_steps(n_rows, batch, epochs, patience):
+def test_auto_training_budget_counts_optimiser_steps(n_rows, batch, epochs, patience, limit):
     cfg = TrainConfig(max_epochs="auto", batch_size="auto", patience="auto").sized_for(n_rows)
-    assert (cfg.batch_size, cfg.max_epochs, cfg.patience) == (batch, epochs, patience)
+    assert (cfg.batch_size, cfg.max_epochs, cfg.patience, cfg.epoch_limit) == (batch, epochs, patience, limit)
     fixed = TrainConfig(max_epochs=7, batch_size=32, patience=3).sized_for(n_rows)
-    assert (fixed.batch_size, fixed.max_epochs, fixed.patience) == (32, 7, 3)
+    assert (fixed.batch_size, fixed.max_epochs, fixed.patience, fixed.epoch_limit) == (32, 7, 3, None)
     with pytest.raises(ValueError, match="max_epochs must be a positive integer or 'auto'"):
         TrainConfig(max_epochs="many").sized_for(n_rows)
 
@@ -142,7 +143,8 @@ def test_auto_code_is_narrower_than_a_30_column_table_and_scores_are_not_round_o
     rule = TrainConfig(max_epochs="auto", batch_size="auto", patience="auto",
                        validation_fraction="auto").sized_for(int((y_train == 1).sum()))
     assert det.estimator_.training_settings_ == {"latent_dim": code, "max_epochs": rule.max_epochs,
-                                                 "batch_size": rule.batch_size, "patience": rule.patience}
+                                                 "batch_size": rule.batch_size, "patience": rule.patience,
+                                                 "epoch_limit": rule.epoch_limit}
     assert rule.max_epochs > 200  # 268 normal rows: many small steps, not 50 epochs of 3
 
 
@@ -197,8 +199,35 @@ def test_vae_auto_budget_and_code_on_a_small_table():
 
     X = StandardScaler().fit_transform(load_wine().data).astype(np.float32)[:100]
     vae = aekit.VAE(likelihood="gaussian", hidden=(8,), max_epochs=3, random_state=0).fit(X)
-    assert vae.training_settings_ == {"latent_dim": 6, "max_epochs": 3, "batch_size": 16, "patience": 84}
+    assert vae.training_settings_ == {"latent_dim": 6, "max_epochs": 3, "batch_size": 16, "patience": 84,
+                                      "likelihood": "gaussian"}
     assert vae.transform(X).shape == (100, 6)
+
+
+def test_vae_picks_its_likelihood_from_the_data(tmp_path):
+    """likelihood="auto" (the default): Gaussian for a table (which Bernoulli refuses), Bernoulli for
+    pixels in [0, 1]; the choice is kept in the model file."""
+    from sklearn.datasets import load_digits, load_wine
+
+    from aekit.exceptions import DataError
+
+    X_train, X_test = train_test_split(load_wine().data, test_size=0.25, random_state=0)
+    with pytest.raises(DataError, match="likelihood='bernoulli' needs data in"):
+        aekit.VAE(likelihood="bernoulli", max_epochs=1).fit(X_train)
+    table = aekit.VAE(hidden=(16,), max_epochs=60, random_state=0).fit(X_train)
+    assert table.likelihood_ == "gaussian" and table.training_settings_["likelihood"] == "gaussian"
+    assert table.likelihood == "auto"  # the parameter is left as given (scikit-learn's clone needs it)
+    scaled, rec = table.scaler_.transform(X_test), table.scaler_.transform(table.reconstruct(X_test))
+    # it learned: test reconstructions (standardised units) well ahead of the training mean (0)
+    assert np.mean((rec - scaled) ** 2) < 0.85 * np.mean(scaled ** 2)
+    elbo = table.elbo(X_test)
+    assert np.isfinite(elbo).all()
+    table.save(tmp_path / "vae.safetensors")
+    again = aekit.load(tmp_path / "vae.safetensors")
+    assert again.likelihood_ == "gaussian" and np.array_equal(again.elbo(X_test), elbo)
+
+    pixels = aekit.VAE(hidden=(16,), max_epochs=1, random_state=0).fit(load_digits().data[:200] / 16)
+    assert pixels.likelihood_ == "bernoulli"
 
 
 @pytest.mark.slow
@@ -275,3 +304,28 @@ def test_a_model_that_never_beat_its_pca_start_says_so():
 def test_budget_settings_must_be_positive_integers(setting, value):
     with pytest.raises(ValueError, match=f"{setting} must be a positive integer or 'auto', got {value!r}"):
         TrainConfig(**{setting: value}).sized_for(100)
+
+
+def test_auto_budget_is_soft_while_the_loss_still_falls(digits):
+    """An "auto" budget (epoch_limit set) is extended while the run is still improving by more than
+    5 % over its patience window, and ends at the budget when it is not; an int budget is hard."""
+    import dataclasses
+
+    from aekit.models import AutoencoderConfig, DenseAutoencoder
+    from aekit.training import fit_model
+    from aekit.training.fit import still_improving
+
+    X = digits[0][:600]
+
+    def fit(**settings):
+        torch.manual_seed(0)
+        model = DenseAutoencoder(AutoencoderConfig(input_dim=X.shape[1], latent_dim=8, hidden=(32,)))
+        cfg = TrainConfig(max_epochs=3, batch_size=64, patience=3, validation_fraction=0.2, accelerator="cpu")
+        return fit_model(model, X, dataclasses.replace(cfg, **settings))
+
+    soft = fit(epoch_limit=100)
+    assert 3 < soft.epochs_run <= 100  # still improving after 3 epochs: it went on
+    assert soft.epochs_run == 100 or not still_improving(soft.history, soft.best_epoch, soft.epochs_run,
+                                                         soft.stopped_early, 3)
+    assert fit().epochs_run == 3  # a hard budget
+    assert fit(epoch_limit=100, learning_rate=1e-7).epochs_run == 3  # not improving: ends at its budget

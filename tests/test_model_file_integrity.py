@@ -74,6 +74,8 @@ def test_intact_file_reloads_same_weights(name, saved, tmp_path):
     state = torch_model(loaded).state_dict()
     assert state.keys() == tensors.keys()
     assert all(torch.equal(state[k].cpu(), tensors[k]) for k in tensors)
+    # saved again, the same bytes (safetensors wrote its metadata in hash order, other bytes each time)
+    assert loaded.save(tmp_path / "again.safetensors").read_bytes() == saved[name]
 
 
 @pytest.mark.parametrize("name", ZOO)

@@ -67,12 +67,25 @@ def test_contractive_penalty_lowers_jacobian_norm(digits):
     assert mean_jacobian_norm(cae) < 0.5 * mean_jacobian_norm(plain)
 
 
-def test_jacobian_norm_matches_autograd():
-    model = DenseAutoencoder(AutoencoderConfig(input_dim=5, latent_dim=3, hidden=(4,), activation="tanh"))
-    x = torch.randn(2, 5)
-    expected = torch.stack([torch.autograd.functional.jacobian(model.encode, x[i:i + 1]).pow(2).sum()
-                            for i in range(2)])
-    torch.testing.assert_close(model.jacobian_norm(x), expected)
+@pytest.mark.parametrize("activation", ["tanh", "relu", "gelu", "elu", "sigmoid", "leaky_relu"])
+@pytest.mark.parametrize("hidden, sparsity", [((4,), None), ((4, 3), None), ((4,), "kl")])
+def test_jacobian_norm_matches_autograd(activation, hidden, sparsity):
+    """The closed form (one hidden layer, linear code) and the autograd path (deeper encoders, a
+    sigmoid code) against the Jacobian itself: the same values and the same weight gradients."""
+    torch.manual_seed(0)
+    model = DenseAutoencoder(AutoencoderConfig(input_dim=5, latent_dim=3, hidden=hidden, activation=activation,
+                                               sparsity=sparsity))
+    assert model._closed_form_jacobian() == (hidden == (4,) and sparsity is None)
+    x = torch.randn(6, 5)
+    weight = model.encoder.linears[0].weight
+    norm = model.jacobian_norm(x)
+    expected = torch.stack([torch.autograd.functional.jacobian(model.encode, x[i:i + 1], create_graph=True)
+                            .pow(2).sum() for i in range(len(x))])
+    torch.testing.assert_close(norm, expected)
+    torch.testing.assert_close(torch.autograd.grad(norm.sum(), weight)[0],
+                               torch.autograd.grad(expected.sum(), weight)[0])
+    with torch.no_grad():  # a validation loss: no graph, same numbers
+        torch.testing.assert_close(model.jacobian_norm(x), expected.detach())
 
 
 def test_contractive_loss_has_gradients():
@@ -134,3 +147,26 @@ def test_denoising_corrupts_only_while_training():
 def test_bad_config_is_refused(bad, match):
     with pytest.raises(ValueError, match=match):
         DenseAutoencoder(AutoencoderConfig(input_dim=10, **bad))
+
+
+def test_denoising_validation_uses_the_same_corruption_every_epoch():
+    """Early stopping watches a denoising model's denoising loss on held-out rows, with the same
+    corruption every epoch (whatever the training stream's state, which it leaves untouched)."""
+    from aekit.training.module import AutoencoderModule
+
+    model = DenseAutoencoder(AutoencoderConfig(input_dim=10, latent_dim=2, hidden=(), noise="masking",
+                                               noise_level=0.5)).eval()
+    module = AutoencoderModule(model)
+    x = torch.rand(64, 10)
+
+    def validation_loss() -> float:
+        module.validation_step(x, 0)
+        return module._epoch_mean("val")
+
+    torch.manual_seed(0)
+    first = validation_loss()
+    torch.manual_seed(1)
+    state = torch.get_rng_state()
+    assert validation_loss() == first
+    assert torch.equal(torch.get_rng_state(), state)
+    assert abs(first - float(model.loss(x)["loss"])) > 1e-3  # corrupted inputs, not the clean ones

@@ -213,8 +213,100 @@ def test_a_file_too_large_to_read_whole_is_refused_before_reading(tmp_path, monk
     with pytest.raises(DataError, match=r"reading t.csv whole needs about 0.0 MiB, more than the 0.0 MiB of memory "
                                         r"available; `aekit encode`, `reconstruct` and `detect score` stream"):
         load_table(tmp_path / "t.csv")
-    code, _ = cli(["encode", tmp_path / "m.safetensors", "--data", tmp_path / "t.csv", "--out", tmp_path / "c.csv"])
-    assert code != 0 and not (tmp_path / "c.csv").exists()
-    code, out = cli(["encode", tmp_path / "m.safetensors", "--data", tmp_path / "t.npy", "--out", tmp_path / "c.npy"])
+    code, _ = cli(["train", "--data", tmp_path / "t.csv", "--epochs", 1, "-q", "--out", tmp_path / "run"])
+    assert code != 0 and not (tmp_path / "run" / "model.safetensors").exists()  # training reads the file whole
+    for data in ("t.npy", "t.csv"):  # these stream: they run
+        code, out = cli(["encode", tmp_path / "m.safetensors", "--data", tmp_path / data, "--out", tmp_path / "c.npy"])
+        assert code == 0, out
+        np.testing.assert_array_equal(np.load(tmp_path / "c.npy"), model.transform(X))
+
+
+@pytest.fixture(scope="module")
+def mixed_run(tmp_path_factory):
+    """A model of a CSV with an id column, numbers and a category column whose values include "1"
+    (a chunk holding only that one reads as numbers), trained by `aekit train`."""
+    from test_fuzz import cli
+
+    folder = tmp_path_factory.mktemp("chunks")
+    rng = np.random.default_rng(0)
+    n = 300
+    frame = pd.DataFrame({"key": [f"k{i}" for i in range(n)], "a": rng.random(n), "b": 10 * rng.random(n),
+                          "colour": rng.choice(["red", "blue", "1"], n), "c": rng.integers(0, 5, n)})
+    frame = pd.concat([frame[frame.colour == "1"].iloc[:40], frame])  # the first 37-row chunk: "1" only
+    frame.to_csv(folder / "rows.csv", index=False)
+    code, out = cli(["train", "--data", folder / "rows.csv", "--id", "key", "--epochs", 3, "--latent", 2,
+                     "--hidden", 8, "-q", "--out", folder / "run"])
     assert code == 0, out
-    np.testing.assert_array_equal(np.load(tmp_path / "c.npy"), model.transform(X))  # the .npy streams: it runs
+    return folder
+
+
+@pytest.mark.parametrize("command", ["encode", "reconstruct"])
+def test_cli_encode_and_reconstruct_stream_a_csv_in_chunks_with_the_whole_read_result(mixed_run, tmp_path, command,
+                                                                                     monkeypatch):
+    """Item 7 of the reliability issue: a CSV is applied chunk by chunk (CHUNK_ROWS rows, 37 here), and
+    gives the very bytes that reading it whole gives: ids first, categories read as in training."""
+    import aekit.cli.train as train
+    from aekit.data import contract_of, load_table
+    from aekit.io import load
+    from test_fuzz import cli
+
+    model, data = mixed_run / "run" / "model.safetensors", mixed_run / "rows.csv"
+    estimator = load(model)
+    table = load_table(data, contract=contract_of(estimator))  # the whole read
+    train.write_rows(tmp_path / "whole.csv", *train._applied(estimator, table, command.replace("encode", "transform")),
+                     table.ids)
+    read_whole = pd.read_csv
+    monkeypatch.setattr(train, "CHUNK_ROWS", 37)
+    monkeypatch.setattr(pd, "read_csv", lambda *a, **k: read_whole(*a, **k) if k.get("chunksize") or k.get("nrows")
+                        else pytest.fail(f"read whole: {a}"))
+    code, out = cli([command, model, "--data", data, "--out", tmp_path / "chunked.csv"])
+    assert code == 0, out
+    assert f"wrote {len(table.X)} rows" in out and "(key first)" in out
+    assert (tmp_path / "chunked.csv").read_text() == (tmp_path / "whole.csv").read_text()
+    if command == "encode":  # a .npy of the codes: the row count is known only at the end
+        code, out = cli([command, model, "--data", data, "--out", tmp_path / "codes.npy"])
+        assert code == 0 and "without the id columns ['key']" in out, out
+        np.testing.assert_array_equal(np.load(tmp_path / "codes.npy"), estimator.transform(table.features()))
+    else:  # reconstructions with categories are not numbers: a .npy is refused, and nothing is left behind
+        assert "holds numbers only" in _error([command, model, "--data", data, "--out", tmp_path / "rows.npy"])
+        assert not list(tmp_path.glob("rows*"))
+
+
+def test_a_chunked_csv_names_the_rows_of_a_bad_chunk_and_writes_nothing(mixed_run, tmp_path, monkeypatch):
+    import aekit.cli.train as train
+
+    frame = pd.read_csv(mixed_run / "rows.csv")
+    frame.loc[50, "a"] = np.inf  # in the second chunk, its row 13
+    frame.to_csv(tmp_path / "bad.csv", index=False)
+    monkeypatch.setattr(train, "CHUNK_ROWS", 37)
+    error = _error(["encode", mixed_run / "run" / "model.safetensors", "--data", tmp_path / "bad.csv",
+                    "--out", tmp_path / "codes.csv"])
+    assert "bad.csv (its rows from 37 on, numbered from 0) contains NaN or infinity in 1 cells (rows [13]" in error
+    (tmp_path / "header.csv").write_text(",".join(frame.columns) + "\n")
+    error = _error(["encode", mixed_run / "run" / "model.safetensors", "--data", tmp_path / "header.csv",
+                    "--out", tmp_path / "codes.csv"])
+    assert "header.csv has no data rows" in error and not list(tmp_path.glob("codes*"))
+
+
+def _error(args) -> str:
+    """The aekit error that `aekit args` stops with."""
+    from aekit.cli import app
+    from aekit.exceptions import AekitError
+    from test_fuzz import runner
+
+    result = runner.invoke(app, [str(a) for a in args])
+    assert isinstance(result.exception, AekitError), (args, repr(result.exception), result.output)
+    return str(result.exception)
+
+
+def test_streamed_csvs_take_the_header_rule_of_whole_reads(tmp_path):
+    """`detect score` and the chunked `encode` read a CSV whose header is pandas' default labels
+    0, 1, 2, ... as a header, as load_table does (they read it as a data row before)."""
+    from aekit.data import load_table
+    from aekit.detection.streaming import count_rows, iter_chunks
+
+    pd.DataFrame(np.arange(12.0).reshape(4, 3) / 10).to_csv(tmp_path / "t.csv", index=False)
+    assert (tmp_path / "t.csv").read_text().startswith("0,1,2\n")
+    chunks = list(iter_chunks(tmp_path / "t.csv", 3))
+    assert [len(c) for c in chunks] == [3, 1] and count_rows(tmp_path / "t.csv") == 4
+    np.testing.assert_array_equal(np.vstack([c.to_numpy(np.float32) for c in chunks]), load_table(tmp_path / "t.csv").X)

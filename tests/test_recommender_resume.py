@@ -5,6 +5,7 @@ tests is tests/test_kill_resume.py (slow)."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from test_estimator import Crash, crash_at_epoch
 from zoo import data_of, make
@@ -64,3 +65,27 @@ def test_cli_recommend_train_keeps_checkpoints_and_resumes(tmp_path):
     assert code == 0, out
     again = load(tmp_path / "run" / "model.safetensors")
     assert all(np.array_equal(w, first[k]) for k, w in _weights(again).items())
+
+
+@pytest.mark.parametrize("command", ["recommend", "train"])
+def test_resume_of_a_closed_form_model_is_named_not_ignored_silently(command, tmp_path):
+    """EASE (`recommend train`) and mSDA (`train`) are solved in closed form: --resume and --epochs
+    cannot apply. They used to be dropped without a word; now a warning names them, and the run
+    fits the same model as one without them."""
+    from test_fuzz import cli
+
+    data = tmp_path / "data.csv"
+    if command == "recommend":
+        data_of("ease")[1][0].to_csv(data, index=False)
+        args = ["recommend", "train", "--model", "ease", "--data", data, "-q"]
+    else:
+        pd.DataFrame(data_of("ae")[1][0]).add_prefix("x").to_csv(data, index=False)
+        args = ["train", "--model", "msda", "--data", data, "-q"]
+    assert cli([*args, "--out", tmp_path / "plain"])[0] == 0
+    with pytest.warns(UserWarning, match=r"--epochs, --resume do not apply to --model (ease|msda) \(.*\): it is "
+                                         r"solved in closed form, with no epochs and no checkpoints, so they are "
+                                         r"ignored; there is nothing to resume"):
+        code, out = cli([*args, "--epochs", 3, "--resume", "--out", tmp_path / "resumed"])
+    assert code == 0, out
+    plain, resumed = (load(tmp_path / run / "model.safetensors") for run in ("plain", "resumed"))
+    assert all(np.array_equal(w, _weights(plain)[k]) for k, w in _weights(resumed).items())

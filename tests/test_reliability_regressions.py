@@ -234,3 +234,28 @@ def test_cli_detect_score_of_a_ragged_or_undecodable_csv_is_a_data_error(table_m
                                  str(tmp_path / "bad.csv"), "--out", str(tmp_path / "s.csv"), "--chunk-size", "8"])
     assert isinstance(result.exception, DataError), repr(result.exception)
     assert not (tmp_path / "s.csv").exists()
+
+
+def test_evaluate_of_a_run_whose_test_rows_are_not_in_its_data_is_a_data_error(tmp_path):
+    """Found by tests/test_fuzz.py -k evaluate_of: a data file with fewer rows than the run's test rows
+    (run.json's hash made to match it) raised numpy's IndexError ("index 16 is out of bounds")."""
+    import json
+
+    from aekit.runs import content_hash
+    from test_fuzz import clean_rows
+
+    data = tmp_path / "rows.csv"
+    pd.DataFrame(clean_rows(4, rows=60), columns=list("abcd")).to_csv(data, index=False)
+    code, out = cli(["train", "--data", data, "--epochs", 1, "--hidden", 4, "--latent", 2, "-q",
+                     "--out", tmp_path / "run"])
+    assert code == 0, out
+    pd.read_csv(data).iloc[:10].to_csv(data, index=False)
+    run = json.loads((tmp_path / "run" / "run.json").read_text())
+    (tmp_path / "run" / "run.json").write_text(json.dumps({**run, "data_sha256": content_hash(data)}))
+    from aekit.cli import app
+    from test_fuzz import runner
+
+    result = runner.invoke(app, ["evaluate", str(tmp_path / "run")])
+    assert isinstance(result.exception, DataError), repr(result.exception)
+    assert re.search(r"rows.csv has 10 rows, but the run's test rows go up to row \d+: it is not the data the run "
+                     r"was trained on", str(result.exception))

@@ -7,7 +7,9 @@ against a 4xx with one line of JSON and no traceback, and the server must stay u
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -20,12 +22,14 @@ import pytest
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
+pytest.importorskip("orjson")
 
 from aekit import EASE, AnomalyDetector, Autoencoder, ConditionalVAE, load  # noqa: E402
 from aekit.cli import main  # noqa: E402
 from aekit.data import load_table  # noqa: E402
 from aekit.data.contract import attach_contract  # noqa: E402
 from aekit.io import read_metadata  # noqa: E402
+from aekit.viz import browser  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::aekit.exceptions.StillImprovingWarning")
 KEY = "s3cret-key"
@@ -173,6 +177,59 @@ def test_score_by_records_takes_columns_by_name_carries_ids_and_explains(detecto
     np.testing.assert_array_equal(shares, detector.explain(rows))
 
 
+def _npy(array) -> bytes:
+    out = io.BytesIO()
+    np.save(out, array, allow_pickle=True)
+    return out.getvalue()
+
+
+NPY = {"Content-Type": "application/x-npy"}
+
+
+def test_rows_sent_as_an_npy_array_get_the_same_answers(detector_server, encoder_server, models, cancer, digits):
+    frame, _ = _cancer_frame(cancer)
+    detector = load(models / "detector.safetensors")
+    X = frame.to_numpy(dtype=np.float32)[:7]
+    answer = detector_server.post("/score", content=_npy(X), headers=NPY, params={"explain": "true"})
+    assert answer.status_code == 200, answer.text
+    by_json = detector_server.post("/score", json={"data": X.tolist(), "explain": True}).json()
+    assert answer.json() == by_json
+    np.testing.assert_array_equal(answer.json()["scores"], detector.decision_function(frame.iloc[:7]))
+    assert len(answer.json()["explanation"]) == 7
+    model, D = load(models / "ae.safetensors"), digits[1][:20]
+    codes = encoder_server.post("/encode", content=_npy(D), headers=NPY).json()["codes"]  # float64 is taken too
+    np.testing.assert_array_equal(np.asarray(codes, dtype=np.float32), model.transform(D))
+    spec = detector_server.client.get("/openapi.json").json()["paths"]["/score"]["post"]["requestBody"]["content"]
+    assert {"application/json", "application/x-npy"} <= set(spec)
+
+
+BAD_NPY = [
+    (b"not an array", "do not start as an .npy file does"),
+    (_npy(np.array([{"a": 1}], dtype=object)), "an array of Python objects"),
+    (_npy(np.ones((2, 30)))[:-8], "cannot read"),
+    (_npy(np.ones(30)), "a flat list of 30 numbers"),
+    (_npy(np.ones((2, 5))), "data has 5 columns and no header; expected 31 columns"),
+    (_npy(np.array([["a"] * 30])), "values that are not numbers"),
+]
+
+
+@pytest.mark.parametrize("content, message", BAD_NPY, ids=[m for _, m in BAD_NPY])
+def test_a_bad_npy_body_gets_one_line_naming_the_problem(detector_server, content, message):
+    answer = detector_server.post("/score", content=content, headers=NPY)
+    assert answer.status_code == 422 and message in answer.json()["detail"], answer.text
+    assert "\n" not in answer.json()["detail"]
+
+
+def test_npy_bodies_take_their_options_from_the_query_and_only_where_rows_go(detector_server, ease_server):
+    body = _npy(np.ones((1, 30), dtype=np.float32))
+    unknown = detector_server.post("/score", content=body, headers=NPY, params={"explian": "1"})
+    assert unknown.status_code == 422 and "explian: unknown field" in unknown.json()["detail"]
+    wrong = detector_server.post("/score", content=body, headers=NPY, params={"explain": "maybe"})
+    assert wrong.status_code == 422 and "explain: Input should be a valid boolean" in wrong.json()["detail"]
+    elsewhere = ease_server.post("/recommend", content=body, headers=NPY)
+    assert elsewhere.status_code == 422 and "expected a JSON object" in elsewhere.json()["detail"]
+
+
 def test_model_describes_the_file(detector_server, models):
     body = detector_server.client.get("/model").json()
     metadata = read_metadata(models / "detector.safetensors")
@@ -266,12 +323,29 @@ def test_the_api_key_guards_every_endpoint_but_health(detector_server):
             assert answer.headers["WWW-Authenticate"] == "APIKey"
         wrong = anonymous.get("/model", headers={"X-API-Key": "guess"})
         assert wrong.status_code == 401 and "wrong API key" in wrong.json()["detail"]
-        for page in ("/docs", "/openapi.json", "/redoc"):  # closed too: a browser is asked for the key
+        for page in ("/docs", "/openapi.json", "/docs/swagger-ui-bundle.js"):  # closed too: a browser is asked for the key
             answer = anonymous.get(page)
             assert answer.status_code == 401 and "password" in answer.json()["detail"], page
             assert answer.headers["WWW-Authenticate"] == 'Basic realm="aekit serve"'
         assert anonymous.get("/docs", auth=("me", "guess")).status_code == 401
         assert anonymous.get("/docs", headers={"Authorization": "Basic %%%"}).status_code == 401
+
+
+@pytest.mark.browser
+def test_the_docs_page_draws_offline_in_chromium(encoder_server):
+    """Swagger UI's script and style sheet come from the server itself, not a CDN: Chromium,
+    with no network, draws one operation block per endpoint."""
+    if browser.chromium_path() is None:
+        if os.environ.get("AEKIT_REQUIRE_BROWSER") == "1":
+            pytest.fail("AEKIT_REQUIRE_BROWSER=1 but headless Chromium is not installed")
+        pytest.skip("headless Chromium not found (apt install chromium)")
+    page = encoder_server.client.get("/docs").text
+    assert "cdn." not in page and "https://" not in page  # nothing fetched from elsewhere
+    assert encoder_server.client.get("/docs/swagger-ui-bundle.js").status_code == 200
+    assert encoder_server.client.get("/docs/app.py").status_code == 404  # a fixed list of files, nothing else
+    dom = browser.dump_dom(f"{encoder_server.client.base_url}/docs")
+    drawn = set(re.findall(r'class="opblock-summary-path"[^>]*data-path="([^"]+)"', dom))
+    assert {"/health", "/model", "/encode", "/reconstruct"} <= drawn, drawn
 
 
 def test_with_the_key_the_docs_page_opens_and_offers_it_to_authorize(detector_server, cancer):
@@ -349,3 +423,21 @@ def test_workers_build_their_app_from_the_environment(models, monkeypatch):
     monkeypatch.setenv(SETTINGS_VARIABLE, json.dumps({"model_path": str(models / "ease.safetensors"),
                                                       "api_key": None, "max_body_mb": 1, "max_rows": 5}))
     assert app_from_environment().state.endpoints == ("health", "model", "recommend")
+
+
+def test_a_category_not_seen_in_fit_is_scored_and_named_in_the_answer(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from aekit.serve import create_app
+
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"temp": rng.normal(60, 5, 200), "rpm": rng.normal(1500, 90, 200),
+                          "site": rng.choice(["north", "south", "east"], 200)})
+    detector = AnomalyDetector("ae", latent_dim=1, hidden=(8,), max_epochs=2, random_state=0).fit(table)
+    path = detector.save(tmp_path / "sites.safetensors")
+    rows = pd.DataFrame({"temp": [61.0, 59.0], "rpm": [1400.0, 1600.0], "site": ["west", "north"]})
+    with TestClient(create_app(path)) as client:
+        answer = client.post("/score", json={"records": rows.to_dict(orient="records")})
+    assert answer.status_code == 200, answer.text
+    np.testing.assert_array_equal(answer.json()["scores"], load(path).decision_function(rows))
+    assert any("'site': ['west']" in note for note in answer.json()["warnings"])  # not in the server's log only

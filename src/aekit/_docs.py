@@ -71,6 +71,15 @@ y_pred : array-like of shape (n_samples,)
     A batch of codes.""",
     "x_batch": """x : torch.Tensor of shape (batch, input_dim)
     A batch of (scaled) rows.""",
+    "validation_loss": """Parameters
+----------
+x : torch.Tensor or tuple of tensors
+    A batch of validation rows, as :meth:`loss` takes it.
+
+Returns
+-------
+dict of str to torch.Tensor
+    As :meth:`loss`.""",
     "z_batch": """z : torch.Tensor of shape (batch, latent_dim)
     A batch of codes.""",
     "model_config": """config : ModelConfig

@@ -293,6 +293,43 @@ def compare_models(dataset: Dataset, models: list[str], out_dir: str | Path, *, 
     return ComparisonResult(table, report, out_dir, estimators)
 
 
+def probe_against_pca(table: pd.DataFrame, n_test: int) -> str | None:
+    """One line saying which models' codes beat PCA's on the linear probe, and which do not
+    (None without a ``pca`` row or probe column). A difference smaller than twice the standard
+    error of PCA's accuracy on ``n_test`` rows is called within noise.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A comparison's results (``model`` and ``linear_probe`` columns).
+    n_test : int
+        Test rows the probe was scored on.
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"model": ["pca", "ae", "dae"], "linear_probe": [0.887, 0.882, 0.897]})
+    >>> probe_against_pca(table, 1000)
+    'linear probe vs PCA (0.887): ahead dae 0.897; behind ae 0.882 (one split and seed: differences under 0.020 are within the noise of 1,000 test rows)'
+    """
+    if "linear_probe" not in table or "pca" not in set(table["model"]):
+        return None
+    scores = dict(zip(table["model"], table["linear_probe"]))
+    pca = float(scores.pop("pca"))
+    if not np.isfinite(pca) or n_test < 1:
+        return None
+    noise = 2 * np.sqrt(pca * (1 - pca) / n_test)
+    ahead = [f"{m} {v:.3f}" for m, v in scores.items() if v > pca]
+    behind = [f"{m} {v:.3f}" for m, v in scores.items() if v <= pca]
+    parts = [f"ahead {', '.join(ahead)}" if ahead else "none ahead",
+             *([f"behind {', '.join(behind)}"] if behind else [])]
+    return (f"linear probe vs PCA ({pca:.3f}): {'; '.join(parts)} (one split and seed: differences under "
+            f"{noise:.3f} are within the noise of {n_test:,} test rows)")
+
+
 def evaluate_fitted(name: str, estimator: AutoencoderEstimator, dataset: Dataset, out_dir: str | Path, *,
                     seed: int = 0, command: str | None = None, code_map_method: str = "tsne",
                     test_rows=None, test_ids: pd.DataFrame | None = None) -> ComparisonResult:

@@ -75,6 +75,35 @@ def fsync_folder(folder: str | Path) -> None:
         os.close(fd)
 
 
+def fsync_file(path: str | Path) -> None:
+    """Make a file written by someone else (pooch's download, renamed into place) durable:
+    fsync its data, then its folder's entry.
+
+    Parameters
+    ----------
+    path : str or Path
+        An existing file.
+
+    Raises
+    ------
+    OSError
+        The file cannot be opened.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "rows.csv"
+    >>> _ = target.write_text("a,b")
+    >>> fsync_file(target)
+    """
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    fsync_folder(Path(path).parent)
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

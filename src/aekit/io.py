@@ -202,7 +202,17 @@ def write_model_file(path: str | Path, metadata: dict[str, str], tensors: dict[s
     tensors = {k: v.detach().contiguous().cpu() for k, v in tensors.items()}
     metadata = {**{k: v for k, v in metadata.items() if k != CHECKSUM_KEY},
                 CHECKSUM_KEY: content_digest(metadata, tensors)}
-    return write_bytes_atomic(path, safetensors_bytes(tensors, metadata=metadata))
+    return write_bytes_atomic(path, _sorted_header(safetensors_bytes(tensors, metadata=metadata)))
+
+
+def _sorted_header(data: bytes) -> bytes:
+    """``data`` (a safetensors file) with its JSON header's keys sorted. safetensors writes the
+    metadata in hash order, which changes from call to call: the same model and seed gave files
+    of different bytes. The tensors' offsets count from the end of the header, so they stay."""
+    length = int.from_bytes(data[:8], "little")
+    header = json.dumps(json.loads(data[8:8 + length]), sort_keys=True, separators=(",", ":")).encode()
+    header += b" " * (-len(header) % 8)  # the data start 8-byte aligned, as safetensors writes them
+    return len(header).to_bytes(8, "little") + header + data[8 + length:]
 
 
 @fill_doc

@@ -116,6 +116,27 @@ def renamed(value, old_value, old: str, new: str, default=None):
     return default if value is None else value
 
 
+def warn_unused_options(model: str, cls, given: dict[str, tuple[str, object]]) -> None:
+    """Warn (one line on stderr) about training options that ``--model`` has no use for, instead of
+    ignoring them silently: a closed-form model (EASE, mSDA) has no epochs and no checkpoints.
+
+    ``given`` maps an option's spelling to (the estimator parameter it sets, its value); an option
+    left unset (None or False) is not named.
+    """
+    accepted = set(cls._get_param_names())
+    unused = [option for option, (param, value) in given.items() if value not in (None, False)
+              and param not in accepted]
+    if not unused:
+        return
+    why = ("it is solved in closed form, with no epochs and no checkpoints" if "max_epochs" not in accepted
+           else f"{cls.__name__} has no parameter for {'it' if len(unused) == 1 else 'them'}")
+    resumed = ("; there is nothing to resume: the model is fitted from the start (the same model)"
+               if "--resume" in unused else "")
+    warnings.warn(f"{', '.join(unused)} {'does' if len(unused) == 1 else 'do'} not apply to --model {model} "
+                  f"({cls.__name__}): {why}, so {'it is' if len(unused) == 1 else 'they are'} ignored{resumed}",
+                  UserWarning, stacklevel=2)
+
+
 def required(value, name: str):
     """``value`` of a parameter that has no click-level default because of an old spelling; a usage error if None."""
     return renamed(value, None, "", name)
@@ -157,7 +178,7 @@ def parse_size(text: Optional[str]) -> Optional[tuple[int, int]]:
 LATENT_HELP = ("Code size, or auto: the fewest principal components explaining 90% of the scaled training "
                "data's variance, at most half the columns and 32 (VAEs 16, adversarial 8).")
 EPOCHS_HELP = ("Maximum number of epochs; default auto: enough for about 4000 optimiser steps, 50 to 500, "
-               "with early stopping.")
+               "with early stopping; a run still improving by over 5% then goes on, up to 3 times that.")
 BATCH_HELP = "Rows per optimiser step; default auto: training rows / 20, in 16..128."
 PATIENCE_HELP = "Early-stopping patience in epochs; default auto: 500 optimiser steps, at least 5 epochs."
 
@@ -214,6 +235,7 @@ def load_data(name_or_path: str, image_size: Optional[str] = None, seed: int = 0
     ``test_rows`` (user data only) fixes the test rows, as recorded in run.json.
     """
     from aekit.data import DATASET_NAMES, load_any
+    from aekit.exceptions import DataError
     from aekit.runs import split_rows
 
     options = {"random_state": seed} if name_or_path in DATASET_NAMES else {
@@ -225,6 +247,9 @@ def load_data(name_or_path: str, image_size: Optional[str] = None, seed: int = 0
     train_rows, test_idx = split_rows(n, seed)
     if test_rows is not None:
         test_idx = np.asarray(test_rows, dtype=np.int64)
+        if len(test_idx) and (test_idx.min() < 0 or test_idx.max() >= n):  # found by tests/test_fuzz.py
+            raise DataError(f"{name_or_path} has {n} rows, but the run's test rows go up to row {test_idx.max()}: "
+                            "it is not the data the run was trained on; restore that data or retrain")
         train_rows = np.setdiff1d(np.arange(n), test_idx)
     from aekit.data.tabular import take_rows
 

@@ -145,6 +145,7 @@ def score(
     from aekit.data.contract import IgnoredColumnsWarning
     from aekit.detection.streaming import count_rows, iter_chunks
     from aekit.estimators import AnomalyDetector
+    from aekit.files import atomic_write
     from aekit.io import load
 
     detector = load(model)
@@ -154,10 +155,9 @@ def score(
     input = renamed(data, old_input, "the positional INPUT", "--data")
     output = renamed(out, old_output, "--output", "--out")
     total = count_rows(input)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(output.name + ".tmp")
     tally = {"rows": 0, "flagged": 0, "nan_rows": [], "shown": []}
-    with _progress(quiet) as progress:
+    # the output appears whole, fsynced, or not at all (aekit.files.atomic_write)
+    with _progress(quiet) as progress, atomic_write(output, "w") as written:
         task = progress.add_task(f"scoring {input.name}", total=total)
         contract = contract_of(detector)
         for number, chunk in enumerate(iter_chunks(input, chunk_size)):
@@ -170,12 +170,10 @@ def score(
                 frame = pd.concat([chosen.ids, frame], axis=1)
             if chosen.label is not None:
                 frame["true_label"] = chosen.label
-            frame.to_csv(tmp, mode="w" if number == 0 else "a", header=number == 0, index=False)
+            frame.to_csv(written, header=number == 0, index=False)
             progress.advance(task, len(frame))
-    if tally["rows"] == 0:
-        tmp.unlink(missing_ok=True)
-        raise DataError(f"{input} has no data rows; expected at least one row to score")
-    tmp.replace(output)
+        if tally["rows"] == 0:
+            raise DataError(f"{input} has no data rows; expected at least one row to score")
     _print_summary(detector, tally, output, fmt)
 
 

@@ -17,7 +17,7 @@ from typing import Optional
 
 import typer
 from aekit.cli._common import (Command, console, data_file_option, err_console, old_argument, old_option,
-                               out_option, renamed)
+                               out_option, renamed, warn_unused_options)
 from aekit.cli._tables import format_option, print_table
 from aekit.exceptions import ModelFileError
 
@@ -105,6 +105,7 @@ def _estimator(model: str, epochs: Optional[int], seed: int, verbose: int, check
         raise typer.BadParameter(f"unknown model {model!r}; expected one of {', '.join(MODELS)}")
     name, params = MODELS[model]
     cls = getattr(estimators, name)
+    warn_unused_options(model, cls, {"--epochs": ("max_epochs", epochs), "--resume": ("resume", resume)})
     accepted = set(cls._get_param_names())
     extra = {"max_epochs": epochs, "random_state": seed, "verbose": verbose,
              "checkpoint_dir": None if checkpoint_dir is None else str(checkpoint_dir), "resume": resume}
@@ -124,7 +125,8 @@ def train(
     out: Path = typer.Option(Path("runs/recommend"), "--out", "-o", help="Output directory."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in --out (AutoRec, "
-                                "Mult-VAE / Mult-DAE: their checkpoints are kept in OUT/checkpoints)."),
+                                "Mult-VAE / Mult-DAE: their checkpoints are kept in OUT/checkpoints; EASE, "
+                                "solved in closed form, has none: it is fitted again, with a warning)."),
 ) -> None:
     """Fit on the training part of the split; write model.safetensors, metrics.csv and run.json."""
     estimator = _estimator(model, epochs, seed, verbose=0 if quiet else 1, checkpoint_dir=out / "checkpoints",

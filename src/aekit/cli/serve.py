@@ -68,9 +68,9 @@ def _check_installed() -> None:
 
     from aekit.exceptions import MissingDependencyError
 
-    missing = [name for name in ("fastapi", "uvicorn") if importlib.util.find_spec(name) is None]
+    missing = [name for name in ("fastapi", "uvicorn", "orjson") if importlib.util.find_spec(name) is None]
     if missing:
-        raise MissingDependencyError(f"aekit serve needs {' and '.join(missing)}, which "
+        raise MissingDependencyError(f"aekit serve needs {', '.join(missing)}, which "
                                      f"{'is' if len(missing) == 1 else 'are'} not installed: {INSTALL_HINT}")
 
 

@@ -20,7 +20,7 @@ from aekit.cli._common import (ACCELERATOR, BATCH_HELP, DEVICES, EPOCHS_HELP, MO
                                device_settings, drop_option, features, handle_unknown_option, id_option,
                                image_size_option, label_option, latent_option, load_data, old_argument, old_option,
                                out_option, parse_hidden, parse_latent, parse_size, parse_sizes, print_table,
-                               remember_contract, renamed, skip_unreadable_option)
+                               remember_contract, renamed, skip_unreadable_option, warn_unused_options)
 from aekit.cli._tables import format_option
 from aekit.exceptions import DataError
 from aekit.estimators.presets import PRESETS, make_estimator
@@ -73,7 +73,8 @@ def train(
                                        "(stacked, sda) on the data's labels, with a softmax / linear head."),
     beta: Optional[float] = typer.Option(None, "--beta", help="Weight of the KL term (VAEs; > 1: beta-VAE)."),
     likelihood: Optional[str] = typer.Option(None, "--likelihood", help="p(x|z) of a VAE: bernoulli (data in "
-                                             "[0, 1]) or gaussian."),
+                                             "[0, 1]), gaussian, or auto [default: auto = bernoulli when every "
+                                             "scaled training value lies in [0, 1] (images), else gaussian]."),
     channels: Optional[str] = typer.Option(None, "--channels", help="Conv channel widths, comma-separated, "
                                            "e.g. 32,64 (conv, conv-vae, ...)."),
     accelerator: str = ACCELERATOR, devices: str = DEVICES, num_nodes: int = NUM_NODES,
@@ -91,6 +92,12 @@ def train(
         channels=parse_sizes(channels, "--channels") if channels else None).items() if v is not None}
     extra = parse_settings(model, settings or [])
     check_named_options(model, chosen, extra)
+    if model in PRESETS:
+        from aekit.estimators.presets import estimator_class
+
+        warn_unused_options(model, estimator_class(model), {
+            "--epochs": ("max_epochs", epochs), "--batch-size": ("batch_size", batch_size),
+            "--patience": ("patience", patience), "--resume": ("resume", resume)})
     from aekit.runs import data_record
 
     dataset = load_data(data, image_size, seed, label, drop, ids=ids, skip_unreadable=skip_unreadable)
@@ -144,6 +151,9 @@ def train(
     measured = f"test MSE {test_mse:.5f} (scaled units)" if test_mse is not None else "no test rows to measure"
     if test_elbo is not None:
         measured = f"test ELBO {test_elbo:.2f} nats per sample"
+    picked = auto_choices(estimator).get("likelihood")
+    if picked and getattr(estimator, "likelihood", None) == "auto":  # say what "auto" picked (a VAE)
+        measured = f"likelihood {picked} (auto: scaled data {'' if picked == 'bernoulli' else 'not '}all in [0, 1]), {measured}"
     console.print(f"trained {model} on {dataset.name}: {estimator.n_epochs_} epochs (best {estimator.best_epoch_}), "
                   f"{measured}; wrote {out}/model.safetensors")
 
@@ -225,7 +235,9 @@ def _numeric_label(label: str, data: str, image_size: Optional[str], seed: int) 
 
 # -- using a model -------------------------------------------------------------------
 
-STREAMED_INPUTS = (".npy", ".parquet")
+STREAMED_INPUTS = (".npy", ".parquet")  # read in blocks of about 64 MB (aekit.estimators.blocks)
+CSV_INPUTS = (".csv", ".csv.gz")  # read in chunks of rows (pandas' chunked reader)
+CHUNK_ROWS = 10_000  # rows of a CSV read, applied and written at a time
 
 
 def _apply_model(model_path: Path, input_path: Path, output: Path, method: str,
@@ -242,6 +254,10 @@ def _apply_model(model_path: Path, input_path: Path, output: Path, method: str,
         _apply_to_images(estimator, input_path, output, method, image_size, skip_unreadable)
         return
     contract = contract_of(estimator)
+    if input_path.name.lower().endswith(CSV_INPUTS) and contract is not None:  # possibly larger than memory
+        _apply_by_chunks(estimator, contract, input_path, output, method, dict(label=label, drop=drop, ids=ids),
+                         CHUNK_ROWS)
+        return
     if (input_path.suffix.lower() in STREAMED_INPUTS and label is None and drop is None and ids is None
             and _streamable(estimator, contract, input_path)):  # possibly larger than memory: block by block
         from aekit.estimators.blocks import apply_by_blocks
@@ -252,19 +268,101 @@ def _apply_model(model_path: Path, input_path: Path, output: Path, method: str,
     from aekit.data import load_table
 
     table = load_table(input_path, label=label, drop=drop, ids=ids, contract=contract)  # the model's columns
-    X = table.features()
+    write_rows(output, *_applied(estimator, table, method), table.ids)
+
+
+def _applied(estimator, table, method: str) -> tuple:
+    """The codes (``transform``) or reconstructions of a table's rows, and their column names."""
     if method == "transform":
-        result, names = estimator.transform(X), list(estimator.get_feature_names_out())
-    else:
-        names = table.columns or [f"x{i}" for i in range(table.X.shape[1])]
-        result = estimator.reconstruct(X)
-    write_rows(output, result, names, table.ids)
+        return estimator.transform(table.features()), list(estimator.get_feature_names_out())
+    return estimator.reconstruct(table.features()), table.columns or [f"x{i}" for i in range(table.X.shape[1])]
+
+
+def _apply_by_chunks(estimator, contract, input_path: Path, output: Path, method: str, named: dict,
+                     chunk_rows: int = CHUNK_ROWS) -> None:
+    """Apply the model to a CSV chunk by chunk, writing each result as it comes: memory
+    holds one chunk, whatever the file's size. Columns are chosen as for a whole read;
+    warnings (ignored columns, ...) are given for the first chunk only."""
+    import warnings
+
+    from aekit.data.contract import column_list
+    from aekit.data.loaders import select_table
+    from aekit.detection.streaming import iter_chunks
+
+    if output.suffix.lower() not in (".csv", ".npy", ".parquet"):
+        raise DataError(f"cannot save {output.name}: expected a .csv, .npy or .parquet file name, "
+                        f"got {output.suffix or 'no extension'}")
+    rows, columns = 0, None
+    with _ChunkWriter(output) as writer:
+        for number, chunk in enumerate(iter_chunks(input_path, chunk_rows)):
+            name = input_path.name if number == 0 else f"{input_path.name} (its rows from {rows} on, numbered from 0)"
+            with warnings.catch_warnings():
+                if number:
+                    warnings.simplefilter("ignore")
+                table = select_table(chunk, name, contract, named["label"], column_list(named["drop"]),
+                                     column_list(named["ids"]))
+            result, columns = _applied(estimator, table, method)
+            writer.write(result, columns, table.ids)
+            rows += len(chunk)
+        if rows == 0:
+            raise DataError(f"{input_path.name} has no data rows; expected a table with at least one row")
+    console.print(f"wrote {rows} rows x {len(columns)} columns to {output}{writer.note}")
+
+
+class _ChunkWriter:
+    """Results written chunk by chunk, the file appearing whole at the end: a .csv by pandas
+    (id columns first, categories as text, as :func:`write_rows`), a .npy or .parquet through
+    :class:`aekit.data.blocks.BlockWriter` (numbers only)."""
+
+    def __init__(self, output: Path):
+        self.output, self.note, self._writer = output, "", None
+
+    def __enter__(self) -> "_ChunkWriter":
+        if self.output.suffix.lower() == ".csv":
+            from aekit.files import atomic_write
+
+            self._writer = atomic_write(self.output, "w")
+            self._file, self._first = self._writer.__enter__(), True
+        return self
+
+    def write(self, result, names: list[str], ids) -> None:
+        if self.output.suffix.lower() == ".csv":
+            _framed(result, names, ids).to_csv(self._file, header=self._first, index=False)
+            self._first = False
+            if ids is not None:
+                self.note = f" ({', '.join(map(str, ids.columns))} first)"
+            return
+        from pandas.api.types import is_numeric_dtype
+
+        if self._writer is None:
+            from aekit.data.blocks import BlockWriter
+
+            self._writer = BlockWriter(self.output, None, names)
+            self._writer.__enter__()
+        if hasattr(result, "dtypes") and not all(map(is_numeric_dtype, result.dtypes)):
+            raise DataError(f"{self.output.name} holds numbers only, and these reconstructions hold categories "
+                            f"(text): write a .csv")
+        self._writer.write(np.asarray(result))
+        if ids is not None:
+            self.note = f" (without the id columns {list(ids.columns)}: it holds numbers only; write a .csv for them)"
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self._writer is not None:
+            self._writer.__exit__(exc_type, exc, tb)
+
+
+def _framed(result, names: list[str], ids=None):
+    """The result as a DataFrame with the id columns first."""
+    import pandas as pd
+
+    frame = result if isinstance(result, pd.DataFrame) else pd.DataFrame(np.asarray(result), columns=names)
+    if ids is None:
+        return frame
+    return pd.concat([ids.reset_index(drop=True), frame.reset_index(drop=True)], axis=1)
 
 
 def write_rows(output: Path, result, names: list[str], ids=None) -> None:
     """Write one output row per input row; in a .csv, the id columns (or image files) come first."""
-    import pandas as pd
-
     from aekit.data import save_table
 
     note = ""
@@ -273,12 +371,10 @@ def write_rows(output: Path, result, names: list[str], ids=None) -> None:
         if ids is not None:
             note = f" (without the id columns {list(ids.columns)}: a .npy holds numbers only; write a .csv for them)"
     else:
-        frame = result if isinstance(result, pd.DataFrame) else pd.DataFrame(np.asarray(result), columns=names)
         if ids is not None:
-            frame = pd.concat([ids.reset_index(drop=True), frame.reset_index(drop=True)], axis=1)
             note = f" ({', '.join(map(str, ids.columns))} first)"
         output.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(output, index=False)
+        _framed(result, names, ids).to_csv(output, index=False)
     console.print(f"wrote {len(result)} rows x {np.shape(result)[1]} columns to {output}{note}")
 
 

@@ -11,6 +11,8 @@ and writes each result as it comes (:class:`BlockWriter`).
 from __future__ import annotations
 
 import math
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -227,32 +229,41 @@ def open_blocks(X, block_rows: int | None = None) -> BlockSource:
 class BlockWriter:
     """Write a 2-D result block by block to ``.npy``, ``.csv`` or ``.parquet``,
     without holding it whole. Use as a context manager; the file appears
-    (renamed from a temporary name) only when every block was written."""
+    (renamed from a temporary name) only when every block was written.
+
+    ``n_rows`` may be None when the number of rows is not known in advance (a
+    CSV read in chunks): a ``.npy``'s rows then go to a temporary file in the
+    same folder first, and are copied behind the header, block by block, at the end."""
 
     SUFFIXES = (".npy", ".csv", ".parquet")
 
-    def __init__(self, path, n_rows: int, columns: list[str]):
+    def __init__(self, path, n_rows: int | None, columns: list[str]):
         self.path = Path(path)
         self.suffix = self.path.suffix.lower()
         if self.suffix not in self.SUFFIXES:
             raise DataError(f"cannot write {self.path.name}: expected one of {self.SUFFIXES}")
         self.n_rows, self.columns, self.written = n_rows, list(columns), 0
-        self._parquet = None
+        self._parquet = self._spool = None
 
     def __enter__(self) -> BlockWriter:
         self._writing = atomic_write(self.path)  # the file appears whole (and durable) or not at all
         self._file = self._writing.__enter__()
-        if self.suffix == ".npy":
-            header = {"descr": "<f4", "fortran_order": False, "shape": (self.n_rows, len(self.columns))}
-            np.lib.format.write_array_header_2_0(self._file, header)
+        if self.suffix == ".npy" and self.n_rows is None:
+            self._spool = tempfile.TemporaryFile(dir=self.path.parent)  # the header needs the final row count
+        elif self.suffix == ".npy":
+            self._npy_header(self.n_rows)
         elif self.suffix == ".csv":
             self._file.write((",".join(self.columns) + "\n").encode())
         return self
 
+    def _npy_header(self, n_rows: int) -> None:
+        header = {"descr": "<f4", "fortran_order": False, "shape": (n_rows, len(self.columns))}
+        np.lib.format.write_array_header_2_0(self._file, header)
+
     def write(self, block: np.ndarray) -> None:
         block = np.ascontiguousarray(block, dtype=np.float32).reshape(len(block), -1)
         if self.suffix == ".npy":
-            self._file.write(block.tobytes())
+            (self._spool or self._file).write(block.tobytes())
         elif self.suffix == ".csv":
             np.savetxt(self._file, block, delimiter=",", fmt="%.9g")
         else:
@@ -271,7 +282,13 @@ class BlockWriter:
     def __exit__(self, exc_type, exc, tb) -> None:
         if self._parquet is not None:
             self._parquet.close()
-        if exc_type is None and self.written != self.n_rows:
+        if self._spool is not None:
+            with self._spool:
+                if exc_type is None:
+                    self._npy_header(self.written)
+                    self._spool.seek(0)
+                    shutil.copyfileobj(self._spool, self._file, BLOCK_BYTES)
+        if exc_type is None and self.n_rows is not None and self.written != self.n_rows:
             exc = DataError(f"wrote {self.written} rows to {self.path.name}, expected {self.n_rows}")
             self._writing.__exit__(DataError, exc, None)  # drops the temporary file
             raise exc

@@ -263,7 +263,9 @@ class DataContract:
         return self._typed(X.set_axis(list(self.features), axis=1), name)
 
     def _typed(self, X, name: str):
-        """Refuse text in a column the model reads as numbers (one error naming every such column)."""
+        """Refuse text in a column the model reads as numbers (one error naming every such column);
+        a categorical column that pandas read as numbers (a chunk or file where every value looks
+        like one) gets its categories back as the text learned in fit."""
         import pandas as pd
 
         if self.kinds is None:
@@ -271,6 +273,8 @@ class DataContract:
         wrong = {}
         for column, kind in zip(self.features, self.kinds):
             values = X[column]
+            if kind == "category" and pd.api.types.is_numeric_dtype(values.dtype):
+                X = X.assign(**{column: self._as_categories(column, values)})
             if kind == "number" and not pd.api.types.is_numeric_dtype(values.dtype):
                 text = values[pd.to_numeric(values, errors="coerce").isna() & values.notna()]
                 if len(text):
@@ -282,6 +286,17 @@ class DataContract:
             raise DataError(f"{name}: columns the model reads as numbers hold text: {described}; "
                             "expected numbers, as in training")
         return X
+
+    def _as_categories(self, column: str, values):
+        """Numbers read from a categorical column, as the category text learned in fit that reads as the
+        same number ("1" for 1 and 1.0, "007" for 7), else as text (an unknown category)."""
+        learned = {}
+        for text in self.categories.get(column, ()):
+            try:
+                learned.setdefault(float(text), text)
+            except ValueError:
+                pass
+        return values.astype(object).map(lambda v: v if v != v else learned.get(float(v), str(v)))
 
     # -- the model file ------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

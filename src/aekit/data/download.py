@@ -1,7 +1,8 @@
 """Downloads with pinned SHA-256 hashes, through pooch.
 
 pooch streams a download to a temporary file in the target folder and moves it
-into place only when its hash matches; otherwise it deletes it. This module
+into place only when its hash matches; otherwise it deletes it. The file and
+its folder are then fsynced (a power cut does not lose a finished download). This module
 adds aekit's data folder and turns pooch's and requests' errors into one-line
 :class:`~aekit.exceptions.DatasetUnavailableError` messages.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 import pooch
 
 from aekit.exceptions import DataError, DatasetUnavailableError
+from aekit.files import fsync_file
 
 __all__ = ["DATA_HOME_ENV", "default_data_home", "fetch_file", "resolve_data_home"]
 
@@ -138,6 +140,7 @@ def fetch_file(
         ) from None
     except OSError as exc:  # requests' errors derive from OSError, as do disk and permission errors
         raise _download_failed(url, target, exc) from None
+    fsync_file(path)  # pooch renames the verified download into place but fsyncs nothing
     return Path(path)
 
 

@@ -206,8 +206,8 @@ def read_frame(path: str | Path, label: str | int | None = None):
         raise DataError(f"no such file: {path}")
     suffix = _table_suffix(path)
     check_fits_in_memory(path.stat().st_size * WHOLE_READ_FACTOR.get(suffix, 2), f"reading {path.name} whole",
-                         "`aekit encode`, `reconstruct` and `detect score` stream .npy and .parquet files "
-                         "(and `detect score` CSVs) in blocks: convert it, or split it")
+                         "`aekit encode`, `reconstruct` and `detect score` stream CSV, .npy and .parquet files "
+                         "in blocks: convert it, or split it")
     if suffix in (".csv", ".csv.gz"):
         frame = _read_csv(path)
     elif suffix == ".parquet":
@@ -754,16 +754,20 @@ def _read_csv(path: Path):
 
     try:
         first_row = pd.read_csv(path, header=None, nrows=1, dtype=str)
-        fields = [str(v).strip() for v in first_row.iloc[0]]
-        # pandas writes default column labels 0, 1, ..., n-1 as a header: with 3 or more
-        # columns that is taken as a header too (a data row of exactly 0, 1, 2, ... is unlikely).
-        is_default_labels = len(fields) >= 3 and fields == [str(i) for i in range(len(fields))]
-        has_header = is_default_labels or not all(is_number(v) for v in fields)
-        return read_csv(path, header=0 if has_header else None)
+        return read_csv(path, header=0 if is_header(first_row.iloc[0]) else None)
     except pd.errors.EmptyDataError:
         raise DataError(f"{path.name} is empty; expected a CSV table of numbers.") from None
     except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
         raise DataError(f"could not read {path.name} as CSV: {' '.join(str(exc).split())}") from None
+
+
+def is_header(first_row) -> bool:
+    """Whether a CSV's first row (its fields as text, NaN where empty) is a header: unless every
+    field is a number. pandas writes default column labels 0, 1, ..., n-1 as a header: with 3 or
+    more columns that is taken as a header too (a data row of exactly 0, 1, 2, ... is unlikely)."""
+    fields = [str(v).strip() for v in first_row]
+    is_default_labels = len(fields) >= 3 and fields == [str(i) for i in range(len(fields))]
+    return is_default_labels or not all(is_number(v) for v in first_row)
 
 
 def is_number(text: Any) -> bool:

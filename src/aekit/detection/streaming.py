@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aekit.data.loaders import is_number  # the header rule of load_table
+from aekit.data.loaders import is_header  # the header rule of load_table
 from aekit.exceptions import DataError
 
 STREAMABLE = (".csv", ".csv.gz", ".parquet", ".npy")
@@ -34,7 +34,7 @@ def table_kind(path: Path) -> str:
 
 
 def csv_has_header(path: Path) -> bool:
-    """True unless every field of the first line is a number (as :func:`aekit.data.load_table`)."""
+    """Whether the first line is a header (the rule of :func:`aekit.data.load_table`)."""
     import pandas as pd
 
     try:
@@ -43,7 +43,7 @@ def csv_has_header(path: Path) -> bool:
         raise DataError(f"{path.name} is empty; expected a table with at least one row") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(f"could not read {path.name} as CSV: {' '.join(str(exc).split())}") from None
-    return not all(is_number(v) for v in first)
+    return is_header(first)
 
 
 def count_rows(path: Path) -> int:

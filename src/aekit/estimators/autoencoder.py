@@ -143,7 +143,8 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
         The code size used (``latent_dim``, or what "auto" chose).
     training_settings_ : dict
         What the "auto" settings chose: ``latent_dim``, ``max_epochs``,
-        ``batch_size``, ``patience``.
+        ``batch_size``, ``patience`` (and with ``max_epochs="auto"``,
+        ``epoch_limit``: how far a run still improving at its budget may go on).
     still_improving_ : bool
         Training ended on its best epoch (more epochs would likely help).
     code_mean_, code_cov_ : ndarray

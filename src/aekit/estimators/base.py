@@ -250,6 +250,8 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         self.stopped_early_ = result.stopped_early
         self.training_settings_ = {"max_epochs": int(cfg.max_epochs), "batch_size": int(cfg.batch_size),
                                    "patience": int(cfg.patience)}
+        if cfg.epoch_limit is not None:  # an "auto" budget: how far a run still improving could go on
+            self.training_settings_["epoch_limit"] = int(cfg.epoch_limit)
         if latent_dim is not None:
             self.latent_dim_ = int(latent_dim)
             self.training_settings_ = {"latent_dim": int(latent_dim), **self.training_settings_}

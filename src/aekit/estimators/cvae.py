@@ -71,7 +71,7 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
     conditional = True
 
     def __init__(self, latent_dim="auto", architecture="dense", hidden=(256,), channels=(32, 64), batch_norm=False,
-                 image_shape=None, activation="relu", likelihood="bernoulli", gaussian_variance="fixed",
+                 image_shape=None, activation="relu", likelihood="auto", gaussian_variance="fixed",
                  sigma=1.0, beta=1.0, warmup_epochs=0, free_bits=0.0, dynamic_binarization=False,
                  weight_decay=0.0, scaling="auto", learning_rate=1e-3, batch_size="auto", max_epochs="auto",
                  validation_fraction=0.1, patience="auto", random_state=None, verbose=0, checkpoint_dir=None,

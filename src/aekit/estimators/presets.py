@@ -39,7 +39,7 @@ PRESETS: dict[str, Preset] = {
 }
 CONV, VAE = "conv:ConvAutoencoder", "vae:VAE"
 PRESETS["conv"] = Preset("convolutional autoencoder (conv 32-64, stride 2)", CONV)
-PRESETS["vae"] = Preset("variational autoencoder (dense, Bernoulli likelihood)", VAE)
+PRESETS["vae"] = Preset("variational autoencoder (dense; Bernoulli likelihood for data in [0, 1], else Gaussian)", VAE)
 PRESETS["beta-vae"] = Preset("beta-VAE (dense, beta 4, KL warm-up 5 epochs)", VAE, {"beta": 4.0, "warmup_epochs": 5})
 PRESETS["conv-vae"] = Preset("variational autoencoder (convolutional)", VAE, {"architecture": "conv"})
 SEQ = "sequence:SequenceAutoencoder"

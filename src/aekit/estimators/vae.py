@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
 
+from aekit.data.blocks import is_block_source
 from aekit.estimators.base import PREDICT_BATCH, AutoencoderEstimator, tensor_batches
 from aekit.estimators.images import ImageInputMixin
 from aekit.estimators.params import store_params
@@ -44,8 +45,12 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
     batch_norm : bool, default=False
     image_shape : tuple (C, H, W) or (H, W), or None
     activation : str, default="relu"
-    likelihood : {"bernoulli", "gaussian"}, default="bernoulli"
-        Bernoulli needs data in [0, 1] after scaling (images); Gaussian takes any data.
+    likelihood : {"auto", "bernoulli", "gaussian"}, default="auto"
+        p(x | z). Bernoulli needs data in [0, 1] after scaling (images);
+        Gaussian takes any data (tables). "auto" picks Bernoulli when every
+        scaled training value lies in [0, 1] (images, or data already in
+        [0, 1]; with data read block by block, when the scaling is "minmax"),
+        else Gaussian; ``likelihood_`` says which.
     gaussian_variance : {"fixed", "learned"}, default="fixed"
         Fixed std ``sigma``, or one std per feature learned from ``sigma``.
     sigma : float, default=1.0
@@ -68,6 +73,8 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
     ----------
     model_ : VAEModel
     image_shape_ : tuple (C, H, W) or None
+    likelihood_ : {"bernoulli", "gaussian"}
+        The likelihood trained (what "auto" picked); also in ``training_settings_``.
     scaler_, n_features_in_, history_, best_epoch_, n_epochs_, stopped_early_ :
         As for :class:`aekit.Autoencoder`; ``history_`` holds the negative
         ELBO (with beta) per epoch.
@@ -77,6 +84,8 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
     %(fit_errors_images)s
     aekit.exceptions.DataError
         Also from ``fit`` with ``likelihood="bernoulli"``: values outside [0, 1] after scaling.
+    ValueError
+        From ``fit``: ``likelihood`` not one of "auto", "bernoulli", "gaussian".
 
     Examples
     --------
@@ -88,13 +97,17 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
     ((2, 4), (5, 64))
     >>> bool(vae.log_likelihood(X[:10], n_samples=100).mean() >= vae.elbo(X[:10], n_samples=100).mean())
     True
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> table = VAE(hidden=(16,), max_epochs=1, random_state=0).fit(load_breast_cancer().data)
+    >>> vae.likelihood_, table.likelihood_   # "auto": pixels in [0, 1]; a standardised table
+    ('bernoulli', 'gaussian')
     """
 
     family = "vae"
     auto_latent_max = 16
 
     def __init__(self, latent_dim="auto", architecture="dense", hidden=(256,), channels=(32, 64), batch_norm=False,
-                 image_shape=None, activation="relu", likelihood="bernoulli", gaussian_variance="fixed",
+                 image_shape=None, activation="relu", likelihood="auto", gaussian_variance="fixed",
                  sigma=1.0, beta=1.0, warmup_epochs=0, free_bits=0.0, dynamic_binarization=False,
                  weight_decay=0.0, scaling="auto", learning_rate=1e-3, batch_size="auto", max_epochs="auto",
                  validation_fraction=0.1, patience="auto", random_state=None, verbose=0, checkpoint_dir=None,
@@ -110,29 +123,43 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
             input_dim=n_features, latent_dim=self._code_size(n_features), architecture=self.architecture,
             hidden=tuple(self.hidden), activation=self.activation,
             image_shape=self._fit_image_shape if conv else None, channels=tuple(self.channels),
-            batch_norm=self.batch_norm, likelihood=self.likelihood, gaussian_variance=self.gaussian_variance,
+            batch_norm=self.batch_norm, likelihood=self._fit_likelihood or self.likelihood,
+            gaussian_variance=self.gaussian_variance,
             sigma=self.sigma, beta=self.beta, warmup_epochs=self.warmup_epochs, free_bits=self.free_bits,
             dynamic_binarization=self.dynamic_binarization)
 
+    _fit_likelihood = None  # the likelihood of the fit in progress (what "auto" picked)
+
+    def _fit_scaled(self, data, scaler, n_features, names):
+        rows = data[0] if isinstance(data, tuple) else data  # (rows, one-hot labels) for a conditional model
+        self._fit_likelihood = choose_likelihood(self.likelihood, rows, scaler.kind)
+        try:
+            super()._fit_scaled(data, scaler, n_features, names)
+        finally:
+            self._fit_likelihood = None
+        self.training_settings_["likelihood"] = self.likelihood_
+        return self
+
+    @property
+    def likelihood_(self) -> str:
+        """The likelihood the fitted model was trained with ("bernoulli" or "gaussian"; what "auto" picked)."""
+        check_is_fitted(self, "model_")
+        return self.model_.config.likelihood
+
     def _check_scaled(self, X_scaled: np.ndarray, name: str) -> np.ndarray:
-        if self.likelihood == "bernoulli":
-            low, high = float(X_scaled.min()), float(X_scaled.max())
-            if low < 0.0 or high > 1.0:
-                raise DataError(
-                    f"{name} has values in [{low:.4g}, {high:.4g}] after scaling, but likelihood='bernoulli' "
-                    "needs data in [0, 1] (pixel intensities); scale the data to [0, 1] "
-                    "(scaling='minmax') or use likelihood='gaussian'")
-        return X_scaled
+        # In fit, before the likelihood is picked: only an explicit Bernoulli one is checked here.
+        return check_bernoulli_range(X_scaled, name) if self.likelihood == "bernoulli" else X_scaled
 
     # -- likelihoods -----------------------------------------------------------------------
     def _scaled(self, X) -> np.ndarray:
         X_scaled = self.scaler_.transform(self._checked(X))
-        if self.likelihood == "bernoulli":
-            # New rows of data scaled to [0, 1] in fit step a little outside it (a held-out row
-            # beyond the training minimum): clipped. Far outside, they are refused below.
-            inside = (X_scaled >= -BERNOULLI_MARGIN) & (X_scaled <= 1 + BERNOULLI_MARGIN)
-            X_scaled = np.where(inside, np.clip(X_scaled, 0.0, 1.0), X_scaled).astype(np.float32, copy=False)
-        return self._check_scaled(X_scaled, "X")
+        if self.likelihood_ != "bernoulli":
+            return X_scaled
+        # New rows of data scaled to [0, 1] in fit step a little outside it (a held-out row
+        # beyond the training minimum): clipped. Far outside, they are refused below.
+        inside = (X_scaled >= -BERNOULLI_MARGIN) & (X_scaled <= 1 + BERNOULLI_MARGIN)
+        X_scaled = np.where(inside, np.clip(X_scaled, 0.0, 1.0), X_scaled).astype(np.float32, copy=False)
+        return check_bernoulli_range(X_scaled, "X")
 
     def _model_input(self, X, y=None):
         """What the model takes for rows X: the scaled rows (a conditional model adds its labels)."""
@@ -354,6 +381,64 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
 
 
 BERNOULLI_MARGIN = 0.1  # how far outside [0, 1] (after scaling) new rows may be and still be clipped
+LIKELIHOODS = ("auto", "bernoulli", "gaussian")
+
+
+def choose_likelihood(likelihood: str, X_scaled, scaling: str) -> str:
+    """The likelihood a VAE trains with: ``likelihood`` itself, or for "auto" Bernoulli when every
+    scaled training value lies in [0, 1] (images; data read block by block: when ``scaling`` is
+    "minmax"), else Gaussian.
+
+    Parameters
+    ----------
+    likelihood : {"auto", "bernoulli", "gaussian"}
+        The estimator's parameter.
+    X_scaled : numpy.ndarray or BlockSource
+        The scaled training rows.
+    scaling : str
+        The scaling fitted on them ("minmax", "standard", "none").
+
+    Returns
+    -------
+    str
+        "bernoulli" or "gaussian".
+
+    Raises
+    ------
+    ValueError
+        ``likelihood`` not one of "auto", "bernoulli", "gaussian".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> choose_likelihood("auto", np.array([[0.0, 0.5], [1.0, 0.2]]), "none")
+    'bernoulli'
+    >>> choose_likelihood("auto", np.array([[-1.2, 0.5], [1.3, 0.2]]), "standard")
+    'gaussian'
+    >>> choose_likelihood("poisson", np.zeros((2, 2)), "none")
+    Traceback (most recent call last):
+    ValueError: likelihood must be one of ('auto', 'bernoulli', 'gaussian'), got 'poisson'
+    """
+    if likelihood not in LIKELIHOODS:
+        raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
+    if likelihood != "auto":
+        return likelihood
+    if is_block_source(X_scaled):
+        return "bernoulli" if scaling == "minmax" else "gaussian"
+    X_scaled = np.asarray(X_scaled)
+    inside = X_scaled.size and float(np.nanmin(X_scaled)) >= 0.0 and float(np.nanmax(X_scaled)) <= 1.0
+    return "bernoulli" if inside else "gaussian"
+
+
+def check_bernoulli_range(X_scaled: np.ndarray, name: str) -> np.ndarray:
+    """``X_scaled`` if it lies in [0, 1] (what a Bernoulli likelihood takes), else a DataError."""
+    low, high = float(X_scaled.min()), float(X_scaled.max())
+    if low < 0.0 or high > 1.0:
+        raise DataError(
+            f"{name} has values in [{low:.4g}, {high:.4g}] after scaling, but likelihood='bernoulli' "
+            "needs data in [0, 1] (pixel intensities); scale the data to [0, 1] "
+            "(scaling='minmax') or use likelihood='gaussian' (or 'auto', which picks it for such data)")
+    return X_scaled
 
 
 def _check_n_samples(n_samples) -> None:

@@ -247,6 +247,21 @@ class BaseAutoencoder(nn.Module):
         """
         raise NotImplementedError
 
+    def validation_loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The loss early stopping watches on held-out rows: by default :meth:`loss` in eval mode.
+        Training draws the same random numbers for it every epoch (fixed seeds), so the curve moves
+        only with the weights.
+
+        %(validation_loss)s
+
+        Examples
+        --------
+        %(dense_model)s
+        >>> torch.equal(model.eval().validation_loss(torch.ones(2, 4))["loss"], model.loss(torch.ones(2, 4))["loss"])
+        True
+        """
+        return self.loss(x)
+
     def set_epoch(self, epoch: int) -> None:
         """Called by training at the start of each epoch (0-based); schedules
         such as a VAE's KL warm-up use it. Most families ignore it.

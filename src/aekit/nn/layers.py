@@ -47,6 +47,40 @@ def make_activation(name: str) -> nn.Module:
         raise ValueError(f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}") from None
 
 
+def activation_slopes(activation: nn.Module, pre_activation: torch.Tensor) -> torch.Tensor:
+    """The slope of an elementwise ``activation`` at every entry of ``pre_activation``,
+    differentiable with respect to what ``pre_activation`` depends on (for a penalty on them).
+
+    Parameters
+    ----------
+    activation : torch.nn.Module
+        An elementwise activation (one of ``ACTIVATIONS``).
+    pre_activation : torch.Tensor
+        Its inputs.
+
+    Returns
+    -------
+    torch.Tensor
+        The derivative, of the shape of ``pre_activation``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> a = torch.tensor([-1.0, 0.5, 2.0])
+    >>> activation_slopes(make_activation("relu"), a).tolist()
+    [0.0, 1.0, 1.0]
+    >>> torch.allclose(activation_slopes(make_activation("tanh"), a), 1 - torch.tanh(a) ** 2)
+    True
+    """
+    if isinstance(activation, nn.Identity):
+        return torch.ones_like(pre_activation)
+    with torch.enable_grad():  # also under no_grad (a validation loss)
+        tracked = pre_activation.requires_grad
+        source = pre_activation if tracked else pre_activation.detach().requires_grad_(True)
+        (slopes,) = torch.autograd.grad(activation(source).sum(), source, create_graph=tracked)
+    return slopes
+
+
 class TiedLinear(nn.Module):
     """A linear layer that reuses another layer's weight, transposed.
 

@@ -22,11 +22,12 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+import orjson
 import pydantic_core
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPBasic, HTTPBasicCredentials
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -44,8 +45,13 @@ DEFAULT_MAX_ROWS = 10_000
 API_KEY_HEADER = "X-API-Key"
 SETTINGS_VARIABLE = "AEKIT_SERVE_SETTINGS"  # create_app's arguments as JSON, for uvicorn's worker processes
 MAX_MESSAGE = 500
-DOC_PATHS = ("/docs", "/redoc", "/openapi.json")  # a browser opens them: a 401 there asks for a password
+DOC_PATHS = ("/docs", "/openapi.json")  # a browser opens them: a 401 there asks for a password
 REALM = "aekit serve"
+NPY_TYPE = "application/x-npy"  # rows as one NumPy .npy array: no text to parse
+NPY_SCOPE_KEY = "aekit.npy"
+NPY_BODY = {"requestBody": {"content": {NPY_TYPE: {"schema": {"type": "string", "format": "binary", "description": (
+    "The rows as one NumPy .npy array of numbers (np.save; no pickled objects), by position as `data`; the "
+    "other fields go in the query string, e.g. ?explain=true.")}}}}}
 
 logger = logging.getLogger("aekit.serve")
 
@@ -129,43 +135,50 @@ def create_app(model_path: str | Path, *, api_key: Optional[str] = None, max_bod
         """The model: family, config, input columns or shape, format version and checksum."""
         return info
 
-    def rows(body) -> families.Rows:
-        return families.rows_of(estimator, body.data, body.records, max_rows)
+    def rows(body, request: Request) -> families.Rows:
+        npy = request.scope.get(NPY_SCOPE_KEY)  # the body's bytes, when it came as an .npy array
+        data = body.data if npy is None else families.npy_rows(npy)
+        return families.rows_of(estimator, data, body.records, max_rows)
+
+    def answer_rows(body, request: Request, endpoint: Callable, **options) -> Answer:
+        return Answer(call(lambda: _carried(rows(body, request), endpoint, estimator, **options)))
 
     if "encode" in offered:
-        @guarded.post("/encode", response_model=EncodeResponse, response_model_exclude_none=True, tags=["encoder"])
-        def encode(body: RowsRequest) -> dict:
+        @guarded.post("/encode", response_model=EncodeResponse, response_model_exclude_none=True, tags=["encoder"],
+                      openapi_extra=NPY_BODY)
+        async def encode(body: RowsRequest, request: Request) -> Answer:
             """The codes of the rows (``transform``)."""
-            return call(lambda: _carried(rows(body), families.encode, estimator, labels=body.labels))
+            return answer_rows(body, request, families.encode, labels=body.labels)
 
     if "reconstruct" in offered:
         @guarded.post("/reconstruct", response_model=ReconstructResponse, response_model_exclude_none=True,
-                  tags=["encoder"])
-        def reconstruct(body: RowsRequest) -> dict:
+                      tags=["encoder"], openapi_extra=NPY_BODY)
+        async def reconstruct(body: RowsRequest, request: Request) -> Answer:
             """The reconstructions of the rows."""
-            return call(lambda: _carried(rows(body), families.reconstruct, estimator, labels=body.labels))
+            return answer_rows(body, request, families.reconstruct, labels=body.labels)
 
     if "score" in offered:
-        @guarded.post("/score", response_model=ScoreResponse, response_model_exclude_none=True, tags=["detector"])
-        def score(body: ScoreRequest) -> dict:
+        @guarded.post("/score", response_model=ScoreResponse, response_model_exclude_none=True, tags=["detector"],
+                      openapi_extra=NPY_BODY)
+        async def score(body: ScoreRequest, request: Request) -> Answer:
             """Anomaly scores, the threshold, the flags; with ``explain``, each feature's share of each score."""
-            return call(lambda: _carried(rows(body), families.score, estimator, explain=body.explain))
+            return answer_rows(body, request, families.score, explain=body.explain)
 
     if "recommend" in offered:
         @guarded.post("/recommend", response_model=RecommendResponse, response_model_exclude_none=True,
-                  tags=["recommender"])
-        def recommend(body: RecommendRequest) -> dict:
+                      tags=["recommender"])
+        async def recommend(body: RecommendRequest) -> dict:
             """The top-k items of a known user, or of a new user's items (folded in)."""
             return call(lambda: families.recommend(estimator, body.user, body.items, body.k, body.exclude_seen))
 
     if "sample" in offered:
         @guarded.post("/sample", response_model=SampleResponse, tags=["generative"])
-        def sample(body: SampleRequest) -> dict:
+        async def sample(body: SampleRequest) -> Answer:
             """New samples drawn from the model (the same seed gives the same samples)."""
             if body.n > max_rows:
                 raise HTTPException(413, f"n={body.n} samples is over the limit of {max_rows} rows per request "
                                          "(--max-rows); ask in several requests")
-            return call(lambda: families.sample(estimator, body.n, body.label, body.seed))
+            return Answer(call(lambda: families.sample(estimator, body.n, body.label, body.seed)))
 
     app.include_router(guarded)
     return app
@@ -199,19 +212,25 @@ def _model_info(estimator, metadata: dict[str, str], offered: tuple[str, ...]) -
 
 
 def _carried(rows: families.Rows, endpoint: Callable, estimator, **options) -> dict:
-    """The endpoint's answer, with the records' id columns and the notes on the request."""
-    answer = endpoint(estimator, rows, **options)
+    """The endpoint's answer, with the records' id columns and the notes on the request: the
+    contract's (columns the model does not read) and the model's (categories not seen in fit)."""
+    answer, notes = families.with_notes(lambda: endpoint(estimator, rows, **options))
     if rows.ids is not None:
         answer["ids"] = rows.ids
-    if rows.warnings:
-        answer["warnings"] = list(rows.warnings)
+    if rows.warnings or notes:
+        answer["warnings"] = [*rows.warnings, *notes]
     return answer
 
 
 def _serialised(estimator) -> Callable[[Callable[[], dict]], dict]:
     """Run each request's work under one lock (the model is used by one request at a time per
     worker: its warnings are caught per request, and torch's threads are not fought over), its
-    bad-input errors turned into 4xx answers."""
+    bad-input errors turned into 4xx answers.
+
+    The model's endpoints are ``async``: their work runs on the event loop itself, not in a
+    thread of the pool (two thread hand-overs a request fewer: the endpoint's and its answer's
+    validation); as a worker computes one request at a time anyway, nothing is lost
+    but the answers to ``/health`` and ``/model`` waiting for the request in progress."""
     import torch
 
     lock = threading.Lock()
@@ -219,8 +238,8 @@ def _serialised(estimator) -> Callable[[Callable[[], dict]], dict]:
 
     def call(work: Callable[[], dict]) -> dict:
         with lock:
-            # OpenMP's (and MKL's) thread count is per thread: a request runs in one of the
-            # server's worker threads, which would otherwise use every core and round differently
+            # OpenMP's (and MKL's) thread count is per thread: set it in the thread that computes,
+            # which would otherwise use every core and round differently
             torch.set_num_threads(threads)
             try:
                 return work()
@@ -238,9 +257,15 @@ def one_line(err: BaseException | str) -> str:
     return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 3] + "..."
 
 
+SWAGGER_UI = Path(__file__).parent / "static" / "swagger-ui"  # swagger-ui-dist, vendored: /docs works offline
+SWAGGER_ASSETS = {"swagger-ui-bundle.js": "text/javascript", "swagger-ui.css": "text/css",
+                  "favicon-32x32.png": "image/png"}
+
+
 def _add_doc_pages(app: FastAPI, router: APIRouter) -> None:
-    """``/openapi.json``, ``/docs`` (Swagger UI) and ``/redoc`` of ``app``, as routes of
-    ``router``: its dependencies (the API key) apply to them as to the endpoints."""
+    """``/openapi.json`` and ``/docs`` (Swagger UI, its script and style served from the
+    package, not a CDN) of ``app``, as routes of ``router``: its dependencies (the API key)
+    apply to them as to the endpoints."""
 
     @router.get("/openapi.json", include_in_schema=False)
     def openapi() -> JSONResponse:
@@ -248,13 +273,18 @@ def _add_doc_pages(app: FastAPI, router: APIRouter) -> None:
 
     @router.get("/docs", include_in_schema=False)
     def docs(request: Request) -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url=request.scope.get("root_path", "") + "/openapi.json",
-                                   title=f"{app.title} - docs")
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(openapi_url=root + "/openapi.json", title=f"{app.title} - docs",
+                                   swagger_js_url=root + "/docs/swagger-ui-bundle.js",
+                                   swagger_css_url=root + "/docs/swagger-ui.css",
+                                   swagger_favicon_url=root + "/docs/favicon-32x32.png")
 
-    @router.get("/redoc", include_in_schema=False)
-    def redoc(request: Request) -> HTMLResponse:
-        return get_redoc_html(openapi_url=request.scope.get("root_path", "") + "/openapi.json",
-                              title=f"{app.title} - ReDoc")
+    @router.get("/docs/{asset}", include_in_schema=False)
+    def docs_asset(asset: str) -> FileResponse:
+        if asset not in SWAGGER_ASSETS:  # a fixed list: no path from the request reaches the disk
+            raise HTTPException(status_code=404, detail=f"no such file: /docs/{asset}")
+        return FileResponse(SWAGGER_UI / asset, media_type=SWAGGER_ASSETS[asset],
+                            headers={"Cache-Control": "max-age=86400"})
 
 
 class _Login(HTTPBasic):
@@ -283,7 +313,7 @@ def _key_check(api_key: str) -> Callable:
               basic: Optional[HTTPBasicCredentials] = Depends(login)) -> None:
         if matches(key) or matches(basic and basic.password):
             return
-        page = request.url.path in DOC_PATHS
+        page = request.url.path in DOC_PATHS or request.url.path.startswith("/docs/")
         challenge = {"WWW-Authenticate": f'Basic realm="{REALM}"' if page else "APIKey"}
         where = f"the {API_KEY_HEADER} header" + (" or as the password your browser asks for" if page else "")
         if key is None and basic is None:
@@ -347,13 +377,31 @@ def validation_message(errors: list[dict[str, Any]]) -> str:
     return f"{where or 'body'}: {first.get('msg', 'invalid')}, got {shown}{more}"
 
 
+class Answer(JSONResponse):
+    """An endpoint's answer, written by orjson: numpy arrays straight to JSON text (several
+    times faster than a list of Python floats through the response model; a float32 is
+    written with the fewest digits that read back as the same float32). The endpoints
+    declare their response model for the OpenAPI page; the tests check the answers."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
 class FastJSONRequest(Request):
     """A request whose JSON body is parsed by pydantic-core (Rust): several times faster than
-    the standard library on arrays of numbers, the bulk of a scoring request."""
+    the standard library on arrays of numbers, the bulk of a scoring request.
+
+    A body sent as ``application/x-npy`` (see :class:`FastJSONRoute`) is not parsed here: its
+    bytes are kept in the scope for the endpoint, and the query string stands for the JSON
+    fields (``?explain=true``)."""
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
             body = await self.body()
+            if NPY_SCOPE_KEY in self.scope:
+                self.scope[NPY_SCOPE_KEY] = body
+                self._json = dict(self.query_params)
+                return self._json
             try:
                 self._json = pydantic_core.from_json(body, allow_inf_nan=True)
             except ValueError as err:  # FastAPI answers json.JSONDecodeError as a validation error
@@ -362,13 +410,20 @@ class FastJSONRequest(Request):
 
 
 class FastJSONRoute(APIRoute):
-    """The route class of the app: its requests are :class:`FastJSONRequest`."""
+    """The route class of the app: its requests are :class:`FastJSONRequest`; on the rows
+    endpoints, an ``application/x-npy`` body goes through FastAPI as JSON fields taken from
+    the query string, its array left to the endpoint."""
 
     def get_route_handler(self) -> Callable:
         handler = super().get_route_handler()
+        takes_npy = self.openapi_extra is NPY_BODY
 
         async def route(request: Request):
-            return await handler(FastJSONRequest(request.scope, request.receive))
+            scope = request.scope
+            if takes_npy and request.headers.get("content-type", "").split(";")[0].strip() == NPY_TYPE:
+                headers = [(k, v) for k, v in scope["headers"] if k != b"content-type"]
+                scope = {**scope, "headers": [*headers, (b"content-type", b"application/json")], NPY_SCOPE_KEY: b""}
+            return await handler(FastJSONRequest(scope, request.receive))
 
         return route
 

@@ -1,7 +1,7 @@
 """What ``aekit serve`` offers for each kind of model, and what each endpoint computes.
 
 No web framework here: plain numpy and pandas over a loaded estimator, so the
-answers are the estimator's own (the app in :mod:`aekit.serve.app` validates
+answers are the estimator's own (arrays as numpy arrays, written as JSON by the app) (the app in :mod:`aekit.serve.app` validates
 requests, calls these and turns their errors into 4xx answers).
 
 =====================  =========================================================
@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from aekit.exceptions import DataError
 
-__all__ = ["ENDPOINTS", "Rows", "encode", "endpoints_of", "recommend", "reconstruct", "rows_of", "sample", "score"]
+__all__ = ["ENDPOINTS", "Rows", "encode", "endpoints_of", "npy_rows", "recommend", "reconstruct", "rows_of", "sample",
+           "score", "with_notes"]
 
 # endpoint -> what it gives, for /model and the docs
 ENDPOINTS = {
@@ -133,7 +134,7 @@ def rows_of(estimator, data=None, records=None, max_rows: int | None = None) -> 
         raise DataError('expected exactly one of "data" (rows as arrays) or "records" (rows by column name), '
                         f"got {'both' if data is not None else 'neither'}")
     given = data if data is not None else records
-    if not given:
+    if len(given) == 0:
         raise DataError(f'"{"data" if data is not None else "records"}" holds no rows; expected at least one')
     if max_rows is not None and len(given) > max_rows:
         raise RowLimitError(f"{len(given)} rows is over the limit of {max_rows} rows per request (--max-rows); "
@@ -149,15 +150,58 @@ def rows_of(estimator, data=None, records=None, max_rows: int | None = None) -> 
         if contract is None or array.ndim != 2 or (array.shape[1] == contract.n_features and not contract.categories):
             return Rows(array)  # the features by position (images, series: checked by the estimator itself)
         frame, name = pd.DataFrame(array), "data"
+    table, notes = with_notes(lambda: select_table(frame, name, contract))
+    ids = None if table.ids is None else table.ids.to_dict(orient="records")
+    return Rows(table.features(), ids, notes)
+
+
+def with_notes(work: Callable[[], Any]) -> tuple[Any, tuple[str, ...]]:
+    """``work()``, and the warnings it gave (each on one line), for the answer's ``"warnings"``.
+
+    Examples
+    --------
+    >>> with_notes(lambda: warnings.warn("a category   not seen in fit") or 1)
+    (1, ('a category not seen in fit',))
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        table = select_table(frame, name, contract)
-    ids = None if table.ids is None else table.ids.to_dict(orient="records")
-    return Rows(table.features(), ids, tuple(" ".join(str(w.message).split()) for w in caught))
+        value = work()
+    return value, tuple(" ".join(str(w.message).split()) for w in caught)
 
 
 class RowLimitError(DataError):
     """A request with more rows than ``--max-rows`` allows (answered with 413)."""
+
+
+def npy_rows(body: bytes) -> np.ndarray:
+    """The rows of a body sent as one NumPy ``.npy`` array (``np.save``), as float32.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        The bytes are not an ``.npy`` array, hold pickled objects, or are not a 2-D (or, for
+        images, 3-D / 4-D) array of numbers.
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.BytesIO(); np.save(out, np.eye(2))
+    >>> npy_rows(out.getvalue()).dtype
+    dtype('float32')
+    """
+    import io
+
+    expected = "application/x-npy body: expected the bytes of one .npy array of numbers (np.save), got"
+    if not body.startswith(b"\x93NUMPY"):
+        raise DataError(f"{expected} {len(body)} bytes that do not start as an .npy file does")
+    try:
+        array = np.load(io.BytesIO(body), allow_pickle=False)
+    except ValueError as err:  # an array of Python objects (it would need pickle), or a damaged header
+        why = "an array of Python objects" if "pickle" in str(err) else f"bytes np.load cannot read ({err})"
+        raise DataError(f"{expected} {why}") from None
+    except (OSError, EOFError):
+        raise DataError(f"{expected} {len(body)} bytes, fewer than its header announces") from None
+    return _numbers(array)
 
 
 def _numbers(data: list) -> np.ndarray:
@@ -186,11 +230,12 @@ def _labels(estimator, labels) -> dict:
     return {"y": np.asarray(labels)}
 
 
-def _plain(values) -> list:
-    """An estimator's output as JSON lists (a DataFrame: one record per row)."""
+def _plain(values) -> np.ndarray | list:
+    """An estimator's output for an answer: an array as a C-ordered array (the app writes it
+    as JSON, without a list of Python floats in between), a DataFrame as one record per row."""
     if hasattr(values, "to_dict"):
         return values.to_dict(orient="records")
-    return np.asarray(values).tolist()
+    return np.ascontiguousarray(values)
 
 
 # -- the endpoints ------------------------------------------------------------------
@@ -210,8 +255,8 @@ def score(detector, rows: Rows, explain: bool = False) -> dict:
     """``{"scores", "threshold", "is_anomaly"}`` of an anomaly detector, and with ``explain``
     each feature's share of each score (``{"feature": share, ...}`` per row)."""
     scores = detector.decision_function(rows.X)
-    answer = {"scores": scores.tolist(), "threshold": float(detector.threshold_),
-              "is_anomaly": (scores > detector.threshold_).tolist()}
+    answer = {"scores": _plain(scores), "threshold": float(detector.threshold_),
+              "is_anomaly": _plain(scores > detector.threshold_)}
     if explain:
         names = detector.feature_names_
         answer["explanation"] = [dict(zip(names, row)) for row in detector.explain(rows.X).tolist()]
@@ -247,4 +292,4 @@ def sample(model, n: int = 1, label=None, seed: int = 0) -> dict:
     from aekit.estimators.labels import class_of
 
     by_class = {} if label is None else {"y": class_of(model, label, '"label"')}
-    return {"samples": np.asarray(model.sample(n, random_state=seed, **by_class)).tolist()}
+    return {"samples": _plain(model.sample(n, random_state=seed, **by_class))}

@@ -6,7 +6,10 @@ Rows come in one of two shapes::
     {"data": [[0.1, 0.2, ...], ...]}                  # arrays by position; images as nested arrays
     {"records": [{"age": 50, "bmi": 22.1}, ...]}      # by column name, as the model was trained
 
-Unknown fields are refused (a misspelt ``"recrods"`` is an error, not an empty request).
+The rows endpoints (``/encode``, ``/reconstruct``, ``/score``) also take the rows as one
+NumPy ``.npy`` array (``Content-Type: application/x-npy``, read as ``data``), their other
+fields then in the query string. Unknown fields are refused (a misspelt ``"recrods"`` is an
+error, not an empty request).
 """
 
 from __future__ import annotations

@@ -84,6 +84,11 @@ def batch_rows(batch) -> int:
     return len(batch[0]) if isinstance(batch, (tuple, list)) else len(batch)
 
 
+def first_tensor(batch) -> torch.Tensor:
+    """The first tensor of a batch (its rows): the batch itself, or the first of a tuple (or list)."""
+    return batch[0] if isinstance(batch, (tuple, list)) else batch
+
+
 def slice_batch(batch, part: slice):
     """Rows ``part`` of a batch, in the batch's own form (a tensor or a tuple of tensors)."""
     return tuple(t[part] for t in batch) if isinstance(batch, (tuple, list)) else batch[part]

@@ -7,12 +7,52 @@ from __future__ import annotations
 import math
 
 import lightning.pytorch as pl
+import numpy as np
+import pandas as pd
 import torch
 from lightning.pytorch.callbacks import Checkpoint, ModelCheckpoint, RichProgressBar
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
 from aekit.exceptions import TrainingDivergedError
 from aekit.files import atomic_write
+
+
+class SoftBudget(Checkpoint):
+    """End training at ``budget`` epochs unless the run is still improving, then at the first later
+    epoch where it no longer is (the trainer's ``max_epochs`` is the hard limit): an "auto" budget.
+
+    ``rule(history, best_epoch, epochs_run, stopped_early, window)`` says whether a run is still
+    improving (:func:`aekit.training.fit.still_improving`). A ``Checkpoint`` subclass, so Lightning
+    runs it after the module has added the epoch to its ``history``.
+
+    Parameters
+    ----------
+    budget : int
+        Epochs after which training ends unless still improving.
+    window : int
+        Epochs the rule looks back (early stopping's patience).
+    rule : callable
+        The still-improving rule.
+
+    Examples
+    --------
+    >>> from aekit.training.fit import still_improving
+    >>> SoftBudget(budget=100, window=10, rule=still_improving).budget
+    100
+    """
+
+    def __init__(self, budget: int, window: int, rule):
+        self.budget, self.window, self.rule = budget, window, rule
+
+    def on_train_epoch_end(self, trainer, pl_module) -> None:
+        epochs = len(pl_module.history)
+        if epochs < self.budget or trainer.should_stop:
+            return
+        history = pd.DataFrame(pl_module.history)
+        column = "val_loss" if "val_loss" in history and history["val_loss"].notna().any() else "train_loss"
+        best = int(np.nanargmin(history[column].to_numpy(dtype=float))) + 1
+        if not self.rule(history, best, epochs, False, self.window):
+            trainer.should_stop = True
 
 
 class DivergenceGuard(pl.Callback):

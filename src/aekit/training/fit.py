@@ -24,7 +24,7 @@ from aekit.exceptions import DataError, TrainingDivergedError, TrainingDivergedW
 from aekit.models.base import BaseAutoencoder
 from aekit.training.batches import BlockBatches, SparseRowBatches, TensorBatches
 from aekit.training.callbacks import (BestWeights, DivergenceGuard, DurableCheckpointIO, EpochProgressBar,
-                                      ShardBatches)
+                                      ShardBatches, SoftBudget)
 from aekit.training.devices import intra_op_threads, steps_per_call, trainer_device_options, validate_device_settings
 from aekit.training.module import OPTIMIZERS, AutoencoderModule
 
@@ -41,6 +41,10 @@ AUTO_BATCH_RANGE = (16, 128)
 AUTO_MIN_STEPS = 4000  # epochs: at least 50, and enough for this many steps, at most 500
 AUTO_EPOCH_RANGE = (50, 500)
 AUTO_PATIENCE_STEPS = 500  # patience: at least 5 epochs, and at least this many steps
+# An "auto" budget is soft: a run still improving when it is spent (see still_improving) goes on,
+# epoch by epoch, until it no longer is, for at most AUTO_EXTENSION times the budget (and at most
+# the larger of the budget and AUTO_EPOCH_RANGE's top). A run that is not still improving ends there.
+AUTO_EXTENSION = 3
 # validation_fraction "auto": a fifth of a small table (its early stopping then watches
 # enough rows to be trusted), a tenth of anything with at least AUTO_SMALL_ROWS rows.
 AUTO_SMALL_ROWS = 1000
@@ -82,6 +86,12 @@ class TrainConfig:
         The optimiser (the last two for full batches).
     limit_batches : int or None
         Run only this many batches per epoch (measurements, smoke runs).
+    epoch_limit : int or None
+        Set by :meth:`sized_for` for ``max_epochs="auto"``: a run still
+        improving (by more than 5 percent over its last ``patience`` epochs) when
+        the budget is spent goes on until it no longer is, up to this many
+        epochs (3 times the budget, at most 500 or the budget). None: the
+        budget is a hard limit.
 
     Raises
     ------
@@ -120,6 +130,9 @@ class TrainConfig:
     compile: bool = False  # torch.compile the model's loss (pays off only for long runs)
     optimizer: str = "adam"  # "adam", "rprop" or "lbfgs" (the last two are meant for full batches)
     limit_batches: int | None = None  # run only this many batches per epoch (measurements, smoke runs)
+    # With max_epochs="auto" (set by sized_for): the most epochs a run still improving at its budget may
+    # go on to; None: max_epochs is a hard limit.
+    epoch_limit: int | None = None
 
     def sized_for(self, n_rows: int) -> TrainConfig:
         """A copy with every ``"auto"`` setting chosen for ``n_rows`` rows of data.
@@ -175,14 +188,15 @@ class TrainConfig:
         if batch == AUTO:
             batch = int(np.clip(n_fit // AUTO_BATCH_ROWS, *AUTO_BATCH_RANGE))
         steps_per_epoch = max(1, -(-n_fit // batch))
-        epochs = self.max_epochs
+        epochs, limit = self.max_epochs, self.epoch_limit
         if epochs == AUTO:
             epochs = int(np.clip(-(-AUTO_MIN_STEPS // steps_per_epoch), *AUTO_EPOCH_RANGE))
+            limit = max(epochs, min(AUTO_EXTENSION * epochs, AUTO_EPOCH_RANGE[1]))
         patience = self.patience
         if patience == AUTO:
             patience = max(5, -(-AUTO_PATIENCE_STEPS // steps_per_epoch))
         return dataclasses.replace(self, max_epochs=epochs, batch_size=batch, patience=patience,
-                                   validation_fraction=fraction)
+                                   validation_fraction=fraction, epoch_limit=limit)
 
     def validate(self) -> None:
         """Check the settings; ``"auto"`` ones are checked once :meth:`sized_for` (or
@@ -218,6 +232,8 @@ class TrainConfig:
             raise ValueError(f"validation_fraction must be in [0, 1), got {self.validation_fraction}")
         if self.patience < 1:
             raise ValueError(f"patience must be >= 1, got {self.patience}")
+        if self.epoch_limit is not None and self.epoch_limit < self.max_epochs:
+            raise ValueError(f"epoch_limit must be None or >= max_epochs ({self.max_epochs}), got {self.epoch_limit}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
         if self.resume and self.checkpoint_dir is None:
@@ -422,6 +438,8 @@ def _callbacks(cfg: TrainConfig, monitor: str, checkpoint_dir: Path | None) -> l
     written each epoch (a measurable cost per epoch, see benchmarks/README.md)."""
     callbacks = [DivergenceGuard(), EarlyStopping(monitor=monitor, patience=cfg.patience, mode="min"),
                  BestWeights(monitor, in_memory=checkpoint_dir is None)]
+    if cfg.epoch_limit is not None and cfg.epoch_limit > cfg.max_epochs:
+        callbacks.append(SoftBudget(cfg.max_epochs, cfg.patience, still_improving))
     if checkpoint_dir is not None:
         callbacks.append(ModelCheckpoint(dirpath=checkpoint_dir, filename="best", monitor=monitor, mode="min",
                                          save_top_k=1, save_last=True, enable_version_counter=False))
@@ -550,7 +568,7 @@ def _fit(model: BaseAutoencoder, X: TrainData, cfg: TrainConfig, validation: Tra
         checkpoint_dir = Path(cfg.checkpoint_dir) if cfg.checkpoint_dir else None
         callbacks = [*_callbacks(cfg, monitor, checkpoint_dir), ShardBatches(train_batches)]
         trainer = pl.Trainer(
-            max_epochs=cfg.max_epochs, **trainer_device_options(cfg),
+            max_epochs=cfg.epoch_limit or cfg.max_epochs, **trainer_device_options(cfg),
             callbacks=callbacks, plugins=[DurableCheckpointIO()],
             logger=False,  # the per-epoch history is written by the module (it survives resume)
             enable_progress_bar=cfg.verbose > 0, enable_model_summary=cfg.verbose > 1,

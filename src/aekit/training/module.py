@@ -12,9 +12,12 @@ import torch
 from aekit.exceptions import CheckpointError
 from aekit.files import atomic_write
 from aekit.models.base import BaseAutoencoder
-from aekit.training.batches import batch_rows, slice_batch
+from aekit.training.batches import batch_rows, first_tensor, slice_batch
 
 OPTIMIZERS = ("adam", "rprop", "lbfgs")
+
+
+VALIDATION_SEED = 20_240_901  # seeds the random numbers of validation batch i: VALIDATION_SEED + i
 
 
 class AutoencoderModule(pl.LightningModule):
@@ -161,7 +164,12 @@ class AutoencoderModule(pl.LightningModule):
             return self.model.loss(batch)
 
     def validation_step(self, batch: torch.Tensor, batch_idx: int) -> None:
-        self._accumulate("val", self._loss(batch)["loss"], batch_rows(batch))
+        # The same random numbers every epoch (a denoising model's corruption, a VAE's draws), so
+        # the validation curve moves with the weights only; the training stream is left as it was.
+        device = first_tensor(batch).device
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            torch.manual_seed(VALIDATION_SEED + batch_idx)
+            self._accumulate("val", self.model.validation_loss(batch)["loss"], batch_rows(batch))
 
     def on_validation_epoch_end(self) -> None:
         if self.trainer.sanity_checking:
