@@ -574,8 +574,9 @@ def main() -> None:
 def adversarial_markdown(result: dict) -> str:
     """The per-seed tables, the summary and the targets of a results file, as Markdown (for the docs)."""
     lines = []
-    met = "met" if result["protocol"] == "full" else \
-        f"met at a {result['protocol']} protocol: not yet measured at the full protocol"
+    full = result["protocol"] == "full"
+    met = "met" if full else f"met at a {result['protocol']} protocol: not yet measured at the full protocol"
+    missed = "MISSED" if full else f"MISSED at a {result['protocol']} protocol"
     for name, entry in result["adversarial"].items():
         lines += [f"### {name} ({entry['n_train']} training images, {entry['training_rows']}; scorer test accuracy "
                   f"{entry['scorer']['test_accuracy']:.4f})", "",
@@ -597,7 +598,7 @@ def adversarial_markdown(result: dict) -> str:
                          f"{fmt(m['coverage_min'], '.1f')} | {fmt(m['entropy_over_uniform_mean'], '.3f')} | "
                          f"{m['collapsed_seeds']} | {m['diverged_seeds']} | {fmt(m['test_mse_mean'], '.4f')} |")
         lines += ["", "| target | result |", "|---|---|"]
-        lines += [f"| {t} | {met if ok else 'MISSED'} |" for t, ok in entry["targets"].items()]
+        lines += [f"| {t} | {met if ok else missed} |" for t, ok in entry["targets"].items()]
         lines.append("")
     return "\n".join(lines)
 

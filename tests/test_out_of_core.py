@@ -274,7 +274,6 @@ def test_cli_encode_and_reconstruct_stream_a_csv_in_chunks_with_the_whole_read_r
 
 def test_a_chunked_csv_names_the_rows_of_a_bad_chunk_and_writes_nothing(mixed_run, tmp_path, monkeypatch):
     import aekit.cli.train as train
-    from test_fuzz import cli
 
     frame = pd.read_csv(mixed_run / "rows.csv")
     frame.loc[50, "a"] = np.inf  # in the second chunk, its row 13

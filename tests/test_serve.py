@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -28,6 +29,7 @@ from aekit.cli import main  # noqa: E402
 from aekit.data import load_table  # noqa: E402
 from aekit.data.contract import attach_contract  # noqa: E402
 from aekit.io import read_metadata  # noqa: E402
+from aekit.viz import browser  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::aekit.exceptions.StillImprovingWarning")
 KEY = "s3cret-key"
@@ -321,12 +323,29 @@ def test_the_api_key_guards_every_endpoint_but_health(detector_server):
             assert answer.headers["WWW-Authenticate"] == "APIKey"
         wrong = anonymous.get("/model", headers={"X-API-Key": "guess"})
         assert wrong.status_code == 401 and "wrong API key" in wrong.json()["detail"]
-        for page in ("/docs", "/openapi.json", "/redoc"):  # closed too: a browser is asked for the key
+        for page in ("/docs", "/openapi.json", "/docs/swagger-ui-bundle.js"):  # closed too: a browser is asked for the key
             answer = anonymous.get(page)
             assert answer.status_code == 401 and "password" in answer.json()["detail"], page
             assert answer.headers["WWW-Authenticate"] == 'Basic realm="aekit serve"'
         assert anonymous.get("/docs", auth=("me", "guess")).status_code == 401
         assert anonymous.get("/docs", headers={"Authorization": "Basic %%%"}).status_code == 401
+
+
+@pytest.mark.browser
+def test_the_docs_page_draws_offline_in_chromium(encoder_server):
+    """Swagger UI's script and style sheet come from the server itself, not a CDN: Chromium,
+    with no network, draws one operation block per endpoint."""
+    if browser.chromium_path() is None:
+        if os.environ.get("AEKIT_REQUIRE_BROWSER") == "1":
+            pytest.fail("AEKIT_REQUIRE_BROWSER=1 but headless Chromium is not installed")
+        pytest.skip("headless Chromium not found (apt install chromium)")
+    page = encoder_server.client.get("/docs").text
+    assert "cdn." not in page and "https://" not in page  # nothing fetched from elsewhere
+    assert encoder_server.client.get("/docs/swagger-ui-bundle.js").status_code == 200
+    assert encoder_server.client.get("/docs/app.py").status_code == 404  # a fixed list of files, nothing else
+    dom = browser.dump_dom(f"{encoder_server.client.base_url}/docs")
+    drawn = set(re.findall(r'class="opblock-summary-path"[^>]*data-path="([^"]+)"', dom))
+    assert {"/health", "/model", "/encode", "/reconstruct"} <= drawn, drawn
 
 
 def test_with_the_key_the_docs_page_opens_and_offers_it_to_authorize(detector_server, cancer):

@@ -26,8 +26,8 @@ import orjson
 import pydantic_core
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPBasic, HTTPBasicCredentials
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -45,7 +45,7 @@ DEFAULT_MAX_ROWS = 10_000
 API_KEY_HEADER = "X-API-Key"
 SETTINGS_VARIABLE = "AEKIT_SERVE_SETTINGS"  # create_app's arguments as JSON, for uvicorn's worker processes
 MAX_MESSAGE = 500
-DOC_PATHS = ("/docs", "/redoc", "/openapi.json")  # a browser opens them: a 401 there asks for a password
+DOC_PATHS = ("/docs", "/openapi.json")  # a browser opens them: a 401 there asks for a password
 REALM = "aekit serve"
 NPY_TYPE = "application/x-npy"  # rows as one NumPy .npy array: no text to parse
 NPY_SCOPE_KEY = "aekit.npy"
@@ -257,9 +257,15 @@ def one_line(err: BaseException | str) -> str:
     return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 3] + "..."
 
 
+SWAGGER_UI = Path(__file__).parent / "static" / "swagger-ui"  # swagger-ui-dist, vendored: /docs works offline
+SWAGGER_ASSETS = {"swagger-ui-bundle.js": "text/javascript", "swagger-ui.css": "text/css",
+                  "favicon-32x32.png": "image/png"}
+
+
 def _add_doc_pages(app: FastAPI, router: APIRouter) -> None:
-    """``/openapi.json``, ``/docs`` (Swagger UI) and ``/redoc`` of ``app``, as routes of
-    ``router``: its dependencies (the API key) apply to them as to the endpoints."""
+    """``/openapi.json`` and ``/docs`` (Swagger UI, its script and style served from the
+    package, not a CDN) of ``app``, as routes of ``router``: its dependencies (the API key)
+    apply to them as to the endpoints."""
 
     @router.get("/openapi.json", include_in_schema=False)
     def openapi() -> JSONResponse:
@@ -267,13 +273,18 @@ def _add_doc_pages(app: FastAPI, router: APIRouter) -> None:
 
     @router.get("/docs", include_in_schema=False)
     def docs(request: Request) -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url=request.scope.get("root_path", "") + "/openapi.json",
-                                   title=f"{app.title} - docs")
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(openapi_url=root + "/openapi.json", title=f"{app.title} - docs",
+                                   swagger_js_url=root + "/docs/swagger-ui-bundle.js",
+                                   swagger_css_url=root + "/docs/swagger-ui.css",
+                                   swagger_favicon_url=root + "/docs/favicon-32x32.png")
 
-    @router.get("/redoc", include_in_schema=False)
-    def redoc(request: Request) -> HTMLResponse:
-        return get_redoc_html(openapi_url=request.scope.get("root_path", "") + "/openapi.json",
-                              title=f"{app.title} - ReDoc")
+    @router.get("/docs/{asset}", include_in_schema=False)
+    def docs_asset(asset: str) -> FileResponse:
+        if asset not in SWAGGER_ASSETS:  # a fixed list: no path from the request reaches the disk
+            raise HTTPException(status_code=404, detail=f"no such file: /docs/{asset}")
+        return FileResponse(SWAGGER_UI / asset, media_type=SWAGGER_ASSETS[asset],
+                            headers={"Cache-Control": "max-age=86400"})
 
 
 class _Login(HTTPBasic):
@@ -302,7 +313,7 @@ def _key_check(api_key: str) -> Callable:
               basic: Optional[HTTPBasicCredentials] = Depends(login)) -> None:
         if matches(key) or matches(basic and basic.password):
             return
-        page = request.url.path in DOC_PATHS
+        page = request.url.path in DOC_PATHS or request.url.path.startswith("/docs/")
         challenge = {"WWW-Authenticate": f'Basic realm="{REALM}"' if page else "APIKey"}
         where = f"the {API_KEY_HEADER} header" + (" or as the password your browser asks for" if page else "")
         if key is None and basic is None:

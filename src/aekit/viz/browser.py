@@ -116,7 +116,10 @@ def screenshot(html_path, png_path, width: int = 1280, height: int = 2000, *, ho
 
 
 def dump_dom(html_path) -> str:
-    """The page's DOM as Chromium serializes it after load (scripts run)."""
+    """The page's DOM as Chromium serializes it after load (scripts run).
+
+    ``html_path`` is a file, or an ``http://`` URL (e.g. a local ``aekit serve``'s ``/docs``).
+    """
     return _run_chromium(
         ["--dump-dom", f"--virtual-time-budget={VIRTUAL_TIME_BUDGET_MS}"], html_path
     ).stdout
@@ -181,7 +184,7 @@ def _run_chromium(extra_args: list[str], html_path) -> subprocess.CompletedProce
     executable = chromium_path()
     if executable is None:
         raise BrowserError("chromium: expected a Chromium executable (apt install chromium), found none")
-    url = Path(html_path).resolve().as_uri()
+    url = str(html_path) if str(html_path).startswith(("http://", "https://")) else Path(html_path).resolve().as_uri()
     with tempfile.TemporaryDirectory(prefix="aekit-chromium-") as profile:
         command = [executable, *_FLAGS, f"--user-data-dir={profile}", *extra_args, url]
         try:
