@@ -623,8 +623,9 @@ def adversarial_markdown(result: dict) -> str:
                          f"{fmt(m['frechet_distance_std'], '.2f')} | {fmt(m['frechet_distance_range'], '.2f')} | "
                          f"{fmt(m['coverage_min'], '.1f')} | {fmt(m['entropy_over_uniform_mean'], '.3f')} | "
                          f"{m['collapsed_seeds']} | {m['diverged_seeds']} | {fmt(m['test_mse_mean'], '.4f')} |")
-        lines += ["", "| target | result |", "|---|---|"]
-        lines += [f"| {t} | {met if ok else missed} |" for t, ok in entry["targets"].items()]
+        if entry["targets"]:
+            lines += ["", "| target | result |", "|---|---|"]
+            lines += [f"| {t} | {met if ok else missed} |" for t, ok in entry["targets"].items()]
         lines.append("")
     return "\n".join(lines)
 
