@@ -80,6 +80,8 @@ from aekit import VAE, VAEGAN, AdversarialAutoencoder, Autoencoder, ConditionalV
 from aekit.data import load_dataset
 from aekit.evaluation import SampleQualityScorer, code_quality, pca_baseline
 from aekit.exceptions import TrainingDivergedError, TrainingDivergedWarning
+from aekit.models import MODEL_FAMILIES
+from aekit.models.vaegan import GANModel
 from aekit.viz import plot_image_rows
 
 RESULTS = Path(__file__).parent / "results"
@@ -321,7 +323,30 @@ class GAN(VAEGAN):
     family = "gan"
 
 
+class LastEpochGANModel(GANModel):
+    """The plain GAN kept at its last epoch: its held-out "loss" is minus the epoch, so the
+    best-epoch rule keeps the last one (the generator's loss is no measure of sample quality)."""
+
+    family = "gan-last"
+    epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        super().set_epoch(epoch)
+        self.epoch = epoch
+
+    def loss(self, batch) -> dict[str, torch.Tensor]:
+        return {"loss": torch.tensor(-float(self.epoch), device=self.data_of(batch).device)}
+
+
+class LastEpochGAN(GAN):
+    """A diagnostic, not in the default models: ``--adv-models gan-last``."""
+
+    family = "gan-last"
+
+
+MODEL_FAMILIES.setdefault(LastEpochGANModel.family, LastEpochGANModel)
 ADVERSARIAL_MODELS = ("vae", "cvae", "aae", "vae-gan", "gan")
+EXTRA_MODELS = ("gan-last",)  # diagnostics: results go to a file of their own
 FULL_EPOCHS = 30  # the full protocol's training budget of every model
 FOUND_SHARE = 0.1  # a class is found with at least this share of its uniform share of the samples
 
@@ -333,7 +358,8 @@ def adversarial_models(args, seed: int) -> dict:
     adversarial = dict(discriminator_hidden=(256,))
     models = {"vae": lambda: VAE(**common), "cvae": lambda: ConditionalVAE(**common),
               "aae": lambda: AdversarialAutoencoder(**common, **adversarial),
-              "vae-gan": lambda: VAEGAN(**common, **adversarial), "gan": lambda: GAN(**common, **adversarial)}
+              "vae-gan": lambda: VAEGAN(**common, **adversarial), "gan": lambda: GAN(**common, **adversarial),
+              "gan-last": lambda: LastEpochGAN(**common, **adversarial)}
     return {name: models[name]() for name in args.adv_models}
 
 
@@ -371,7 +397,7 @@ def adversarial_row(model, scorer, data, args, seed: int) -> tuple[dict, np.ndar
         return {**row, "diverged": True, "divergence": "non-finite samples"}, None
     row["frechet_distance"] = scorer.frechet_distance(data.X_test, samples)
     row.update(mode_coverage(scorer.classifier_.predict(samples), scorer.classes_))
-    if not isinstance(model, GAN):  # the models with an encoder
+    if not isinstance(model, GAN):  # the models with an encoder (LastEpochGAN is a GAN)
         row["test_mse"] = float(np.mean((reconstruct(model, data) - data.X_test) ** 2))
     return row, samples[:10]
 
@@ -597,8 +623,9 @@ def adversarial_markdown(result: dict) -> str:
                          f"{fmt(m['frechet_distance_std'], '.2f')} | {fmt(m['frechet_distance_range'], '.2f')} | "
                          f"{fmt(m['coverage_min'], '.1f')} | {fmt(m['entropy_over_uniform_mean'], '.3f')} | "
                          f"{m['collapsed_seeds']} | {m['diverged_seeds']} | {fmt(m['test_mse_mean'], '.4f')} |")
-        lines += ["", "| target | result |", "|---|---|"]
-        lines += [f"| {t} | {met if ok else missed} |" for t, ok in entry["targets"].items()]
+        if entry["targets"]:
+            lines += ["", "| target | result |", "|---|---|"]
+            lines += [f"| {t} | {met if ok else missed} |" for t, ok in entry["targets"].items()]
         lines.append("")
     return "\n".join(lines)
 
@@ -613,9 +640,10 @@ def run_adversarial(args) -> None:
     args.datasets = args.datasets.split(",")
     args.seeds = [int(s) for s in args.seeds.split(",")]
     args.adv_models = args.adv_models.split(",")
-    unknown = set(args.adv_models) - set(ADVERSARIAL_MODELS)
+    unknown = set(args.adv_models) - set(ADVERSARIAL_MODELS + EXTRA_MODELS)
     if unknown:
-        raise SystemExit(f"--adv-models: unknown {sorted(unknown)}; expected some of {ADVERSARIAL_MODELS}")
+        raise SystemExit(f"--adv-models: unknown {sorted(unknown)}; expected some of "
+                         f"{ADVERSARIAL_MODELS + EXTRA_MODELS}")
     flags = " ".join(f"--{k} {v}" for k, v in [("sections", "adversarial"), ("datasets", ",".join(args.datasets)),
                                                 ("seeds", ",".join(map(str, args.seeds))),
                                                 ("adv-epochs", args.adv_epochs), ("adv-samples", args.adv_samples),
@@ -630,6 +658,8 @@ def run_adversarial(args) -> None:
               "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}",
               "date": time.strftime("%Y-%m-%d %H:%M %Z"), "found_share": FOUND_SHARE, "adversarial": {}}
     stem = "+".join(args.datasets) + ("-reduced" if reduced else "")
+    if list(args.adv_models) != list(ADVERSARIAL_MODELS):  # a subset or a diagnostic: a file of its own
+        stem += "-" + "+".join(args.adv_models)
     out = RESULTS / f"generative-adversarial-{stem}.json"
     grid_png = Path(__file__).parent / (args.adv_grid or f"../docs/benchmarks/generative_adversarial_samples-{stem}.png")
     result["grid"] = grid_png.name

@@ -39,6 +39,7 @@ SLOW = ["aekit.estimators.autoencoder", "aekit.estimators.detector", "aekit.esti
 SKIPPED_ONLY = ["aekit.estimators.ease", "aekit.estimators.multvae", "aekit.data.files"]
 FAST += ["aekit.serve.families", "aekit.serve.app"]  # aekit serve (the serve extra)
 FAST += ["aekit.viz.explorer"]  # the reports' interactive code map
+FAST += ["aekit.compare", "aekit.training.callbacks"]  # the probe-against-PCA line, the soft epoch budget
 
 
 def _run(name: str, tmp_path, monkeypatch) -> None:

@@ -21,7 +21,9 @@ def trained_vae(digits):
     X_train, X_test, *_ = digits
     torch.manual_seed(0)
     model = VAEModel(VAEConfig(input_dim=64, latent_dim=8, hidden=(64,)))
-    fit_model(model, X_train, TrainConfig(max_epochs=8, batch_size=64, patience=8, seed=0))
+    # 30 epochs: after 8 the posterior was nearly collapsed (KL 0.55 nats), so the importance-sampled
+    # bounds for k = 10 and 200 differed by less than their Monte Carlo noise
+    fit_model(model, X_train, TrainConfig(max_epochs=30, batch_size=64, patience=30, seed=0))
     return model.eval(), torch.from_numpy(X_test[:200])
 
 

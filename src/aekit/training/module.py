@@ -169,7 +169,8 @@ class AutoencoderModule(pl.LightningModule):
         device = first_tensor(batch).device
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             torch.manual_seed(VALIDATION_SEED + batch_idx)
-            self._accumulate("val", self.model.validation_loss(batch)["loss"], batch_rows(batch))
+            watched = getattr(self.model, "validation_loss", self.model.loss)  # a plain nn.Module has loss only
+            self._accumulate("val", watched(batch)["loss"], batch_rows(batch))
 
     def on_validation_epoch_end(self) -> None:
         if self.trainer.sanity_checking:
