@@ -21,11 +21,12 @@ import pytest
 
 HERE = Path(__file__).parent
 EPOCHS = 40
-LONGER: dict[str, int] = {}  # families whose epochs are too short for a kill to land within EPOCHS
+LONGER: dict[str, int] = {"vae": 160}  # families whose epochs are too short for a kill to land within EPOCHS
 FAMILIES = ["ae", "dae", "conv", "vae", "cvae", "aae", "vae-gan", "stacked", "lstm-ae", "autorec", "multvae",
             "multdae"]
-# Bitwise where reachable; otherwise this tolerance, and the test says which families needed it.
-TOLERANCE = 1e-5
+# Bitwise: every family above reaches it on the CPU (one thread, the same seed). A family that
+# cannot would get its own tolerance here, with the reason.
+TOLERANCE: dict[str, float] = {}
 KILLS = 2  # SIGKILLs per family, at random moments, before the run that finishes
 
 
@@ -93,7 +94,7 @@ def test_kill_during_training_then_resume_equals_an_uninterrupted_run(name, tmp_
     got = dict(np.load(tmp_path / "resumed.npz"))
     assert got.keys() == straight.keys()
     worst = max(float(np.max(np.abs(got[k] - straight[k]), initial=0.0)) for k in got)
-    assert worst <= TOLERANCE, f"{name}: resumed weights differ from the uninterrupted run's by {worst:.3g}"
+    assert worst <= TOLERANCE.get(name, 0.0), f"{name}: resumed weights differ from the straight run's by {worst:.3g}"
     print(f"{name}: max |difference| {worst:.3g} ({'bitwise' if worst == 0 else 'within tolerance'})")
 
 
