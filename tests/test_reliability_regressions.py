@@ -259,3 +259,15 @@ def test_evaluate_of_a_run_whose_test_rows_are_not_in_its_data_is_a_data_error(t
     assert isinstance(result.exception, DataError), repr(result.exception)
     assert re.search(r"rows.csv has 10 rows, but the run's test rows go up to row \d+: it is not the data the run "
                      r"was trained on", str(result.exception))
+
+
+def test_a_reconstruction_that_overflows_in_the_data_units_is_refused_not_inf():
+    """Found by the slow fuzz run (fit_on_fuzzed_tables[msda]): fitted on two rows of values near
+    3e38, mSDA's reconstruction was finite in scaled units but overflowed to inf once unscaled."""
+    from aekit import MarginalizedDenoisingAutoencoder
+
+    X = np.array([[0, 0, 3e38, 3e38, 3e38], [3e38, 3e38, 3e38, 3e38, 3e38]])
+    msda = MarginalizedDenoisingAutoencoder().fit(X)
+    with pytest.raises(DataError, match=r"NaN or inf for 1 row\(s\) \(rows \[1\]\).*too large for float32"):
+        msda.reconstruct(X)
+    assert np.isfinite(msda.transform(X)).all()  # its codes are finite: returned

@@ -72,8 +72,8 @@ def finite_result(values: np.ndarray, who: str) -> np.ndarray:
     if bad.any():
         rows = np.flatnonzero(bad)
         raise DataError(f"{who}: the result is NaN or inf for {len(rows)} row(s) (rows {rows[:5].tolist()}"
-                        f"{' ...' if len(rows) > 5 else ''}): their values are too far outside the range seen in "
-                        "fit for float32 arithmetic; check or clip them")
+                        f"{' ...' if len(rows) > 5 else ''}): their values, or the range seen in fit, are too large "
+                        "for float32 arithmetic; check or clip them")
     return values
 
 
@@ -322,6 +322,11 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
             raise DataError(f"X's columns do not match the {len(fitted)} columns {type(self).__name__} "
                             f"was fitted on: {detail}; pass the columns seen in fit, in that order")
 
+    def _unscaled(self, values: np.ndarray) -> np.ndarray:
+        """``values`` back in the training data's units, checked: a finite result in scaled units
+        can still overflow float32 there (inputs near 3e38 with a scale of the same size)."""
+        return finite_result(self.scaler_.inverse_transform(values), type(self).__name__)
+
     @torch.inference_mode()
     def _batched(self, fn, X: np.ndarray | tuple[np.ndarray, ...]) -> np.ndarray:
         """``fn`` over ``X`` (or a tuple of aligned arrays, e.g. rows and one-hot labels)
@@ -389,7 +394,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "model_")
         Z = self._checked(Z, name="Z", n_features=self.model_.config.latent_dim)
-        return self.scaler_.inverse_transform(self._batched(self.model_.decode, Z))
+        return self._unscaled(self._batched(self.model_.decode, Z))
 
     def reconstruct(self, X) -> np.ndarray:
         """Reconstruct ``X``: ``inverse_transform(transform(X))`` in one pass.
@@ -415,7 +420,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         (360, 64)
         """
         X = self._checked(X)
-        return self.scaler_.inverse_transform(self._batched(self.model_, self.scaler_.transform(X)))
+        return self._unscaled(self._batched(self.model_, self.scaler_.transform(X)))
 
     def score_samples(self, X) -> np.ndarray:
         """Per-sample reconstruction error.

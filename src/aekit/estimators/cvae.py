@@ -165,7 +165,7 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
         >>> cvae.reconstruct(data.X_test, data.y_test).shape
         (360, 64)
         """
-        return self.scaler_.inverse_transform(self._batched(self.model_, self._model_input(X, y, "reconstruct")))
+        return self._unscaled(self._batched(self.model_, self._model_input(X, y, "reconstruct")))
 
     def inverse_transform(self, Z, y=None) -> np.ndarray:
         """Decode codes ``Z`` as examples of the classes ``y``.
@@ -195,8 +195,7 @@ class ConditionalVAE(ClassLabelsMixin, VAE):
         """
         Z = self._checked(Z, name="Z", n_features=self.model_.config.latent_dim)
         labels = self.onehot(y, len(Z), "inverse_transform")
-        return self.scaler_.inverse_transform(
-            self._batched(lambda b: self.model_.decode(b[0], b), (Z, labels)))
+        return self._unscaled(self._batched(lambda b: self.model_.decode(b[0], b), (Z, labels)))
 
     def elbo(self, X, y=None, n_samples: int = 1, random_state=None) -> np.ndarray:
         """ELBO of log p(x | y) per sample, in nats (see :meth:`aekit.VAE.elbo`).

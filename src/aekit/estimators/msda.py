@@ -216,7 +216,7 @@ class MarginalizedDenoisingAutoencoder(AutoencoderEstimator):
         >>> msda.reconstruct(data.X_test).shape
         (360, 64)
         """
-        return self.scaler_.inverse_transform(self._apply(self.model_, X))
+        return self._unscaled(self._apply(self.model_, X))
 
     def score_samples(self, X) -> np.ndarray:
         """Per-sample mean squared error of the first layer's reconstruction (scaled units).
