@@ -325,7 +325,11 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
     def _unscaled(self, values: np.ndarray) -> np.ndarray:
         """``values`` back in the training data's units, checked: a finite result in scaled units
         can still overflow float32 there (inputs near 3e38 with a scale of the same size)."""
-        return finite_result(self.scaler_.inverse_transform(values), type(self).__name__)
+        result = self.scaler_.inverse_transform(values)
+        if isinstance(result, np.ndarray):
+            return finite_result(result, type(self).__name__)
+        finite_result(result.select_dtypes("number").to_numpy(), type(self).__name__)  # a table: its numbers
+        return result
 
     @torch.inference_mode()
     def _batched(self, fn, X: np.ndarray | tuple[np.ndarray, ...]) -> np.ndarray:
