@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -27,3 +29,15 @@ def cancer():
     data = load_breast_cancer()
     X = data.data.astype(np.float32)
     return train_test_split(X, data.target, test_size=0.25, random_state=0, stratify=data.target)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Skip without headless Chromium, or fail where CI requires it (AEKIT_REQUIRE_BROWSER=1)."""
+    from aekit.viz import browser
+
+    if browser.chromium_path() is None:
+        reason = "headless Chromium not found (apt install chromium)"
+        if os.environ.get("AEKIT_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"AEKIT_REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)

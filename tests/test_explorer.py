@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
 import re
 
 import numpy as np
@@ -158,14 +157,6 @@ def test_missing_values_travel_as_null():
 
 
 # ---------------------------------------------------------------- in Chromium
-
-@pytest.fixture()
-def chromium():
-    if browser.chromium_path() is None:
-        if os.environ.get("AEKIT_REQUIRE_BROWSER") == "1":
-            pytest.fail("AEKIT_REQUIRE_BROWSER=1 but headless Chromium is not installed")
-        pytest.skip("headless Chromium not found (apt install chromium)")
-
 
 @pytest.mark.browser
 def test_explorer_draws_every_point_and_a_hover_shows_the_image(chromium, digits_report, digits):

@@ -4,7 +4,6 @@ Skipped when Chromium is missing, unless AEKIT_REQUIRE_BROWSER=1 (CI), in
 which case a missing browser is a failure.
 """
 
-import os
 import re
 
 import numpy as np
@@ -23,12 +22,8 @@ DIGIT_SHAPE = (1, 8, 8)
 
 
 @pytest.fixture(scope="module", autouse=True)
-def require_chromium():
-    if browser.chromium_path() is None:
-        reason = "headless Chromium not found (apt install chromium)"
-        if os.environ.get("AEKIT_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"AEKIT_REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
+def require_chromium(chromium):
+    """Every test here needs the browser (see conftest's ``chromium``)."""
 
 
 @pytest.fixture(scope="module")
