@@ -172,3 +172,38 @@ def test_compare_gives_a_vae_gan_row_with_its_samples_and_figures(tmp_path):
     assert (figures / "samples_vae-gan.png").is_file() and (figures / "samples_side_by_side.png").is_file()
     assert "vae-gan: new images decoded from random codes" in result.report.read_text()
     assert type(aekit.load(tmp_path / "models" / "vae-gan.safetensors")) is VAEGAN
+
+
+def epoch_recorder(started: list):
+    import lightning.pytorch as pl
+
+    class EpochRecorder(pl.Callback):
+        def on_train_epoch_start(self, trainer, pl_module):
+            started.append(trainer.current_epoch)
+
+    return EpochRecorder()
+
+
+def test_resume_after_a_crash_gives_the_uninterrupted_three_networks(digits, tmp_path, monkeypatch):
+    """The three optimisers' states and the RNG are in the checkpoint: a run crashed at epoch 3 and
+    resumed ends with the same encoder, decoder and discriminator as one that never stopped (the
+    SIGKILL version: tests/test_kill_resume.py, slow)."""
+    import aekit.training.fit as fit
+    from test_estimator import Crash, crash_at_epoch
+
+    X = digits[0][:300]
+    params = dict(SMALL, max_epochs=5, patience=6)
+    straight = VAEGAN(**params).fit(X)
+    make_callbacks = fit._callbacks
+    monkeypatch.setattr(fit, "_callbacks", lambda *a: [*make_callbacks(*a), crash_at_epoch(3)])
+    with pytest.raises(Crash):
+        VAEGAN(**params, checkpoint_dir=str(tmp_path)).fit(X)
+    started = []  # the epochs the resumed run trains: only those after the checkpoint
+    monkeypatch.setattr(fit, "_callbacks", lambda *a: [*make_callbacks(*a), epoch_recorder(started)])
+    resumed = VAEGAN(**params, checkpoint_dir=str(tmp_path), resume=True).fit(X)
+    assert started == [3, 4] and resumed.n_epochs_ == 5
+    want = straight.model_.state_dict()
+    assert any(k.startswith("discriminator.") for k in want)
+    for key, value in resumed.model_.state_dict().items():
+        assert torch.equal(value, want[key]), key
+    assert np.array_equal(resumed.sample(4, random_state=0), straight.sample(4, random_state=0))
