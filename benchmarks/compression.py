@@ -136,8 +136,9 @@ class PCACodec:
     def __init__(self, n_components: int, step: float, max_symbol: int = 63, seed: int = 0):
         self.n_components, self.step, self.max_symbol, self.seed = n_components, step, max_symbol, seed
 
-    def fit(self, rows: np.ndarray) -> PCACodec:
-        self.pca = PCA(self.n_components, random_state=self.seed).fit(rows)
+    def fit(self, rows: np.ndarray, pca: PCA | None = None) -> PCACodec:
+        """Fit the PCA (or take ``pca``, fitted on ``rows`` already) and the symbol tables."""
+        self.pca = pca or PCA(self.n_components, random_state=self.seed).fit(rows)
         symbols = self._symbols(rows)
         counts = np.stack([np.bincount(s + self.max_symbol, minlength=2 * self.max_symbol + 1)
                            for s in symbols.T]) + 1.0
@@ -276,8 +277,9 @@ def fashion(args) -> dict:
     curves = classical_curves(test_u8)
     print(f"classical codecs: {time.perf_counter() - t:.0f} s", flush=True)
     pca_points = []
+    basis = PCA(args.pca_components, random_state=args.seed).fit(train.reshape(len(train), -1))
     for step in PCA_STEPS:
-        pca = PCACodec(args.pca_components, step, seed=args.seed).fit(train.reshape(len(train), -1))
+        pca = PCACodec(args.pca_components, step, seed=args.seed).fit(train.reshape(len(train), -1), basis)
         sizes = [len(pca.compress(row[None], (1, 28, 28))) for row in test.reshape(len(test), -1)]
         stream = pca.compress(test.reshape(len(test), -1), (1, 28, 28))
         pca_points.append({"setting": step, "bpp": 8 * float(np.mean(sizes)) / 784,

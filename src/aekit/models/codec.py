@@ -10,8 +10,8 @@ the rate is the likelihood of the latents plus uniform noise (a smooth
 stand-in for rounding), while the synthesis is trained on the rounded
 latents it will decode, with the gradient passed straight through the
 rounding. (Noise in the synthesis too, as in Ballé et al., trains the decoder
-on inputs it never sees: at low rates, where most latents round to 0, that
-cost 1.3 dB at 0.3 bpp on Fashion-MNIST.) It minimises, per image,
+on inputs it never sees; at low rates, where most latents round to 0, that
+cost about 0.5 dB at 0.3 bpp on Fashion-MNIST.) It minimises, per image,
 
     rate + lmbda * 255^2 * MSE
 
