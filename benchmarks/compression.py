@@ -254,6 +254,8 @@ def train_codec(images: np.ndarray, lmbda: float, args, entropy_model: str) -> I
                   learning_rate=args.learning_rate, batch_size=args.batch_size)
     if args.filters:
         params.update(filters=args.filters, latent_channels=args.latent_channels, hyper_filters=args.filters)
+    if args.downsamplings != "auto":
+        params.update(downsamplings=int(args.downsamplings))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StillImprovingWarning)
         return ImageCodec(**params).fit(images)
@@ -431,6 +433,7 @@ def main() -> None:
     parser.add_argument("--batch-size", default="auto")
     parser.add_argument("--filters", type=int, default=None, help="filters (and hyper filters); default the estimator's")
     parser.add_argument("--latent-channels", type=int, default=96)
+    parser.add_argument("--downsamplings", default="auto", help="stride-2 stages of every codec trained; default the estimator's \"auto\" rule")
     parser.add_argument("--pca-components", type=int, default=128)
     parser.add_argument("--patch", type=int, default=64)
     parser.add_argument("--patches", type=int, default=4000)
