@@ -422,7 +422,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="the reduced protocol (see REDUCED)")
     # below the ladder too: 28x28 images reach 0.1 bpp only at smaller lambdas
-    parser.add_argument("--lambdas", type=float, nargs="+", default=[0.0002, 0.0004, *LAMBDA_LADDER[:6]])
+    parser.add_argument("--lambdas", type=float, nargs="+", default=[0.00003, 0.0001, 0.0004, *LAMBDA_LADDER[:5]])
     parser.add_argument("--photo-lambdas", type=float, nargs="+", default=list(LAMBDA_LADDER[:6]))
     parser.add_argument("--entropy-models", nargs="+", default=["factorized", "hyperprior"])
     parser.add_argument("--train-images", type=int, default=60000)
