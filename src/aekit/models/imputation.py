@@ -111,7 +111,18 @@ class MIWAEConfig(ImputerConfig):
 
 @dataclasses.dataclass
 class NotMIWAEConfig(MIWAEConfig):
-    """MIWAE plus a logistic self-masking model of each numeric column's mask."""
+    """MIWAE plus a logistic self-masking model of each numeric column's mask.
+
+    ``mask_directions``: the start of each numeric column's mask weight (+1: high values
+    missing, -1: low ones; see :func:`aekit.data.missing.self_masking_directions`); empty: 0."""
+
+    mask_directions: tuple[float, ...] = ()
+
+    def validate(self) -> None:
+        super().validate()
+        if self.mask_directions and len(self.mask_directions) != self.n_numeric:
+            raise ValueError(f"mask_directions must have one value per numeric column ({self.n_numeric}), "
+                             f"got {len(self.mask_directions)}")
 
 
 class TableHead(nn.Module):
@@ -355,7 +366,9 @@ class NotMIWAEImputer(MIWAEImputer):
 
     def __init__(self, config: NotMIWAEConfig):
         super().__init__(config)
-        self.mask_weight = nn.Parameter(torch.zeros(config.n_numeric))
+        # a zero start is a saddle point (no direction, no gradient toward one): start from the data's
+        start = torch.tensor(config.mask_directions, dtype=torch.float32) if config.mask_directions else None
+        self.mask_weight = nn.Parameter(torch.zeros(config.n_numeric) if start is None else start)
         self.mask_bias = nn.Parameter(torch.zeros(config.n_numeric))
 
     def completed_rows(self, out, x, observed, generator=None):
