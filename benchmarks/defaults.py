@@ -46,6 +46,7 @@ Jobs and baselines (each with every aekit default: ``latent_dim``,
                                                   # classifier on 6 tables only, 1,000 patches, 20,000 ratings
     python benchmarks/defaults.py --jobs reduction,detection --sets biopsy,crabs
     python benchmarks/defaults.py --summarise     # the tables of what is cached (or of FILES...)
+    python benchmarks/defaults.py --quick --variants --seeds 0   # candidate defaults, development tables only
 
 Writes one file per dataset and seed, benchmarks/results/defaults[_quick]/NAME-seedK.json
 (a rerun skips those it finds: a stopped run resumes; --redo recomputes),
@@ -101,6 +102,10 @@ IMAGES = ("photo-patches",)
 PATCH = 16
 # name -> (package, item, user column, item column(s) or None for wide, rating column or None)
 RATINGS = ("instEval", "bfi")
+# --variants: candidate defaults, run on the development (and tuning) tables only, never the held-out ones
+VARIANT_MODELS = {"ae-no-linear-path": ("ae", {"linear_path": False})}  # the dense ae without its PCA start
+VARIANT_SCORES = ("mse", "latent", "mse+latent", "standardized_mse+latent")
+VARIANT_HIDDEN = ("auto", (500, 250, 100))
 JOBS = ("reduction", "classification", "detection", "series", "ratings")
 TIE = {"reduction": 0.01, "classification": 0.02, "detection": 0.01, "series": 0.01, "ratings": 0.005}
 
@@ -194,10 +199,11 @@ def reduction(name, X_train, X_test, seed, models, image_shape=None) -> list[dic
 
     rows = []
     for model in models:
-        params = {"random_state": seed}
+        preset, params = VARIANT_MODELS.get(model, (model, {}))
+        params = {**params, "random_state": seed}
         if image_shape is not None:
             params["image_shape"] = image_shape
-        estimator = make_estimator(model, **params)
+        estimator = make_estimator(preset, **params)
         start = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -216,19 +222,30 @@ def reduction(name, X_train, X_test, seed, models, image_shape=None) -> list[dic
     return rows
 
 
-def classification(name, X_train, X_test, y_train, y_test, seed) -> list[dict]:
+def classification(name, X_train, X_test, y_train, y_test, seed, hidden=(None,)) -> list[dict]:
+    """The stacked classifier at its defaults (``hidden=(None,)``), or at each ``hidden`` of a variant run."""
     from sklearn.linear_model import LogisticRegression
 
     from aekit import StackedAutoencoderClassifier
 
     A, B = standardised(X_train, X_test)
     logistic = LogisticRegression(max_iter=5000).fit(A, y_train).score(B, y_test)
-    start = time.perf_counter()
-    clf = StackedAutoencoderClassifier(random_state=seed).fit(X_train, y_train)
-    accuracy = clf.score(X_test, y_test)
-    return [dict(dataset=name, job="classification", model="stacked-classifier", baseline="logistic", seed=seed,
-                 metric="accuracy_diff", value=accuracy - logistic, model_score=accuracy, baseline_score=logistic,
-                 chosen=clf.training_settings_, seconds=time.perf_counter() - start)]
+    rows = []
+    for sizes in hidden:
+        start = time.perf_counter()
+        params = {} if sizes is None else {"hidden": sizes}
+        clf = StackedAutoencoderClassifier(random_state=seed, **params).fit(X_train, y_train)
+        accuracy = clf.score(X_test, y_test)
+        model = "stacked-classifier" if sizes is None else f"stacked-classifier[hidden={_spelt(sizes)}]"
+        rows.append(dict(dataset=name, job="classification", model=model, baseline="logistic", seed=seed,
+                         metric="accuracy_diff", value=accuracy - logistic, model_score=accuracy,
+                         baseline_score=logistic, chosen=clf.training_settings_,
+                         seconds=time.perf_counter() - start))
+    return rows
+
+
+def _spelt(value) -> str:
+    return value if isinstance(value, str) else "-".join(map(str, value))
 
 
 def anomaly_split(X, y, seed: int, max_anomalies: int = 300):
@@ -262,7 +279,9 @@ def peers(X_train_s, X_test_s, seed: int) -> dict[str, np.ndarray]:
     return scores
 
 
-def detection(name, X, y, seed, max_rows) -> list[dict]:
+def detection(name, X, y, seed, max_rows, scores=(None,)) -> list[dict]:
+    """``AnomalyDetector()`` at its defaults (``scores=(None,)``), or, in a variant run, the same
+    fitted model scored each way of ``scores`` (``score`` of :class:`aekit.AnomalyDetector`)."""
     from sklearn.metrics import roc_auc_score
 
     from aekit import AnomalyDetector
@@ -273,19 +292,25 @@ def detection(name, X, y, seed, max_rows) -> list[dict]:
     X_train, X_test, truth = anomaly_split(X, y, seed)
     A, B = standardised(X_train, X_test)
     start = time.perf_counter()
+    aurocs = {}
     try:
         detector = AnomalyDetector(random_state=seed).fit(X_train)
-        auroc = roc_auc_score(truth, detector.decision_function(X_test))
+        for score in scores:
+            if score is not None:  # the same trained model, its score refitted on the training rows
+                detector.set_params(score=score)._calibrate(detector.estimator_, X_train)
+            aurocs[score] = roc_auc_score(truth, detector.decision_function(X_test))
         chosen, error = detector.estimator_.training_settings_, None
     except Exception as err:  # a refusal (e.g. round-off scores) is reported, not hidden
-        auroc, chosen, error = float("nan"), None, f"{type(err).__name__}: {err}"
+        aurocs, chosen, error = {score: float("nan") for score in scores}, None, f"{type(err).__name__}: {err}"
     seconds = time.perf_counter() - start
     rows = []
-    for peer, scores in peers(A, B, seed).items():
-        other = roc_auc_score(truth, scores)
-        rows.append(dict(dataset=name, job="detection", model="ae-detector", baseline=peer, seed=seed,
-                         metric="auroc_diff", value=auroc - other, model_score=auroc, baseline_score=other,
-                         chosen=chosen, error=error, seconds=seconds))
+    for peer, peer_scores in peers(A, B, seed).items():
+        other = roc_auc_score(truth, peer_scores)
+        for score, auroc in aurocs.items():
+            model = "ae-detector" if score is None else f"ae-detector[{score}]"
+            rows.append(dict(dataset=name, job="detection", model=model, baseline=peer, seed=seed,
+                             metric="auroc_diff", value=auroc - other, model_score=auroc, baseline_score=other,
+                             chosen=chosen, error=error, seconds=seconds))
     return rows
 
 
@@ -437,6 +462,20 @@ def targets(frame: pd.DataFrame) -> list[str]:
     return lines
 
 
+def run_variants(name: str, seed: int, jobs: list[str], max_rows: int | None) -> list[dict]:
+    """``--variants``: the candidate defaults of one table, beside the baselines (see VARIANT_*)."""
+    X, y = load_table(name)
+    X_train, X_test, y_train, y_test = split(X, y, seed, max_rows)
+    records: list[dict] = []
+    if "reduction" in jobs:
+        records += reduction(name, X_train, X_test, seed, ("aae", *VARIANT_MODELS))
+    if y is not None and "detection" in jobs:
+        records += detection(name, X, y, seed, max_rows and 2 * max_rows, scores=VARIANT_SCORES)
+    if y is not None and "classification" in jobs:
+        records += classification(name, X_train, X_test, y_train, y_test, seed, hidden=VARIANT_HIDDEN)
+    return records
+
+
 def run_dataset(name: str, seed: int, jobs: list[str], quick: bool, max_rows: int | None) -> list[dict]:
     """Every job of ``jobs`` that applies to dataset ``name``, for one seed."""
     records: list[dict] = []
@@ -474,6 +513,11 @@ def all_sets() -> list[str]:
     return [*IMAGES, *short_series, *RATINGS, *TABLES, "osuleaf", *TUNING_TABLES]
 
 
+def variant_sets() -> list[str]:
+    """The tables a ``--variants`` run may use: development and tuning, never held-out."""
+    return [name for name in (*TABLES, *TUNING_TABLES) if name not in HELD_OUT]
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="at most 600 rows per table, aae and the stacked "
@@ -486,11 +530,15 @@ def main(argv=None) -> None:
                         help="folder of per-dataset, per-seed results (default benchmarks/results/defaults[_quick]/); "
                              "a rerun skips what it holds")
     parser.add_argument("--redo", action="store_true", help="recompute cached datasets too")
+    parser.add_argument("--variants", action="store_true",
+                        help="candidate defaults on the development and tuning tables (cache defaults_variants[_quick]/):"
+                             " the detector's scores, the stacked classifier's hidden='auto' against (500, 250, 100), "
+                             "the aae beside the ae without its PCA start")
     parser.add_argument("--summarise", type=Path, nargs="*", default=None,
                         help="only print the tables: of the cached results, or of these result files "
                              "(the single-file format of earlier runs, e.g. benchmarks/results/defaults_quick.json)")
     args = parser.parse_args(argv)
-    cache = args.cache or RESULTS / f"defaults{'_quick' if args.quick else ''}"
+    cache = args.cache or RESULTS / f"defaults{'_variants' if args.variants else ''}{'_quick' if args.quick else ''}"
     if args.summarise is not None:
         files = args.summarise
         print(summarise([r for path in files for r in json.loads(path.read_text())["records"]] if files
@@ -499,8 +547,8 @@ def main(argv=None) -> None:
     torch.set_num_threads(1)
     max_rows = args.max_rows or (600 if args.quick else None)
     jobs = args.jobs.split(",")
-    names = args.sets.split(",") if args.sets else all_sets()
-    unknown = sorted(set(names) - set(all_sets()))
+    names = args.sets.split(",") if args.sets else (variant_sets() if args.variants else all_sets())
+    unknown = sorted(set(names) - set(variant_sets() if args.variants else all_sets()))
     if unknown:
         parser.error(f"unknown sets {unknown}; expected some of {all_sets()}")
     # seeds outer, datasets inner: a run stopped early has every dataset of its first seeds
@@ -511,7 +559,8 @@ def main(argv=None) -> None:
                 continue
             log(f"{name} seed {seed}")
             start = time.perf_counter()
-            records = run_dataset(name, seed, jobs, args.quick, max_rows)
+            records = (run_variants(name, seed, jobs, max_rows) if args.variants
+                       else run_dataset(name, seed, jobs, args.quick, max_rows))
             _save(path, records, args, seed, time.perf_counter() - start)
     print(summarise(cached_records(cache)))
 

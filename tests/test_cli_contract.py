@@ -179,6 +179,11 @@ def ease_run(tmp_path_factory):
     return folder / "ease"
 
 
+def test_recommend_train_writes_what_its_help_says(ease_run):
+    # EASE is solved in closed form: no per-epoch losses, so no metrics.csv (the help says so)
+    assert sorted(p.name for p in ease_run.iterdir()) == ["model.safetensors", "run.json"]
+
+
 def test_recommend_evaluate_is_readable_in_a_pipe(ease_run, capsys):
     code, out, err = run(["recommend", "evaluate", str(ease_run)], capsys)  # stdout is not a terminal here
     assert code == 0, err

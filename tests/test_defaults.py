@@ -191,7 +191,27 @@ def test_every_gradient_trained_family_defaults_to_auto(name):
     assert all(params[key] == "auto" for key in ("max_epochs", "batch_size", "patience")), params
     assert params.get("latent_dim", "auto") in ("auto", None), params  # stacked: the top of `hidden`
     if name.startswith("Stacked"):
-        assert params["pretrain_epochs"] == "auto"
+        assert params["pretrain_epochs"] == "auto" and params["hidden"] == "auto"
+
+
+def test_stacked_auto_widths_follow_a_small_table_and_survive_a_reload(tmp_path):
+    """hidden="auto" on iris (4 columns): 16-8-4, not 500 units per 4 inputs; images keep 500-250-100."""
+    from aekit import StackedAutoencoder, StackedAutoencoderClassifier, load
+    from aekit.estimators.sizing import auto_stack_hidden
+
+    X, y = load_iris(return_X_y=True)
+    clf = StackedAutoencoderClassifier(pretrain_epochs=1, max_epochs=1, random_state=0).fit(X, y)
+    assert clf.layer_sizes() == (16, 8, 4) and clf.training_settings_["hidden"] == [16, 8, 4]
+    path = clf.save(tmp_path / "clf.safetensors")
+    same = load(path)
+    assert same.layer_sizes() == (16, 8, 4)
+    np.testing.assert_array_equal(same.predict_proba(X), clf.predict_proba(X))
+    assert auto_stack_hidden(784) == (500, 250, 100) and auto_stack_hidden(1) == (4, 2, 1)
+    assert StackedAutoencoder(latent_dim=2).layer_sizes(n_features=4) == (16, 8, 4, 2)
+    with pytest.raises(ValueError, match="hidden='auto' is chosen from the input width"):
+        StackedAutoencoder().layer_sizes()
+    with pytest.raises(ValueError, match="hidden must be 'auto' or a sequence of layer sizes, got 'wide'"):
+        StackedAutoencoder(hidden="wide", max_epochs=1, pretrain_epochs=1).fit(X)
 
 
 def test_vae_auto_budget_and_code_on_a_small_table():

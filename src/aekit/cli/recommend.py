@@ -128,7 +128,11 @@ def train(
                                 "Mult-VAE / Mult-DAE: their checkpoints are kept in OUT/checkpoints; EASE, "
                                 "solved in closed form, has none: it is fitted again, with a warning)."),
 ) -> None:
-    """Fit on the training part of the split; write model.safetensors, metrics.csv and run.json."""
+    """Fit on the training part of the split; write model.safetensors and run.json.
+
+    Models trained by gradient steps (AutoRec, Mult-VAE, Mult-DAE) also write metrics.csv, their per-epoch
+    losses; EASE, solved in closed form, has no epochs and writes none.
+    """
     estimator = _estimator(model, epochs, seed, verbose=0 if quiet else 1, checkpoint_dir=out / "checkpoints",
                            resume=resume)
     columns = _columns(user_col, item_col, rating_col)  # the split renames them to user, item, rating

@@ -70,7 +70,7 @@ def check_data(
     array = _to_numeric_array(X, name)
     _check_shape(array, name)
     array = _to_float32(array)
-    _check_finite(array, name, allow_nan)
+    _check_finite(array, name, allow_nan, columns=feature_names_of(X))
     if n_features is not None and array.shape[1] != n_features:
         raise DataError(
             f"{name} has {array.shape[1]} features, but {estimator_name} "
@@ -239,19 +239,21 @@ def _to_float32(array: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(array, dtype=np.float32)
 
 
-def _check_finite(array: np.ndarray, name: str, allow_nan: bool) -> None:
+def _check_finite(array: np.ndarray, name: str, allow_nan: bool, columns: np.ndarray | None = None) -> None:
+    """Refuse NaN / inf, naming the rows and the columns (by name where ``columns`` gives them)."""
     if not allow_nan and _sum_is_finite(array):
         return
     bad = np.isinf(array) if allow_nan else ~np.isfinite(array)
     if not bad.any():
         return
     rows, cols = np.nonzero(bad)
+    cols = np.unique(cols)
     what = "infinity (NaN is allowed)" if allow_nan else "NaN or infinity"
     raise DataError(
         f"{name} contains {what} in {rows.size} cells (rows {short_list(np.unique(rows))}, "
-        f"columns {short_list(np.unique(cols))}); expected finite numbers (no NaN or inf), "
-        "remove or impute them before fitting (a value too large for float32 also counts as inf); "
-        "aekit.AutoencoderImputer fills missing cells (NaN) of a table."
+        f"columns {short_list(cols if columns is None else columns[cols].tolist())}); expected finite numbers "
+        "(no NaN or inf), remove or impute them before fitting (a value too large for float32 also counts as "
+        "inf); aekit.AutoencoderImputer (`aekit complete` on the command line) fills missing cells (NaN) of a table."
     )
 
 

@@ -20,6 +20,13 @@ digits (64 pixels) 21; Fashion-MNIST (784 pixels) 32. The 90 % and the
 caps were set on breast-cancer, wine and digits and checked on the tables
 of ``benchmarks/defaults.py`` (docs/benchmarks/defaults.md).
 
+The stacked families' layer widths, ``hidden="auto"`` (:func:`auto_stack_hidden`):
+the classic 500-250-100 of the stacked autoencoder papers (set for 784-pixel
+images), each layer capped at 4, 2 and 1 times the input width, so a table of
+4 columns gets 16-8-4 instead of 500 units learning the identity of 4 inputs
+from a hundred rows; inputs of 500 features or more keep 500-250-100.
+The multiples were fixed before any run on the defaults benchmark's tables.
+
 An explicit code as wide as the input or wider is allowed (an overcomplete
 sparse or denoising code is a known design) but warned about with
 :class:`aekit.exceptions.WideCodeWarning`; :class:`aekit.AnomalyDetector`
@@ -39,6 +46,8 @@ AUTO = "auto"
 AUTO_LATENT_VARIANCE = 0.90
 AUTO_LATENT_MAX = 32
 AUTO_LATENT_ROWS = 2000
+AUTO_STACK = (500, 250, 100)  # the stacked autoencoder papers' widths, for 784-pixel images
+AUTO_STACK_MULTIPLES = (4, 2, 1)  # each layer at most this many times the input width
 
 
 def latent_cap(n_features: int, maximum: int = AUTO_LATENT_MAX) -> int:
@@ -65,6 +74,28 @@ def auto_latent_dim(X_scaled: np.ndarray, seed: int = 0, maximum: int = AUTO_LAT
     explained = np.cumsum(variance) / variance.sum()
     k = int(np.searchsorted(explained, AUTO_LATENT_VARIANCE - 1e-12) + 1)
     return int(min(max(k, 1), cap))
+
+
+def auto_stack_hidden(n_features: int) -> tuple[int, ...]:
+    """The layer widths of a stacked autoencoder with ``hidden="auto"`` for ``n_features`` inputs.
+
+    Parameters
+    ----------
+    n_features : int
+        Width of the (scaled, one-hot encoded) input.
+
+    Returns
+    -------
+    tuple of int
+        500, 250 and 100, each capped at 4, 2 and 1 times ``n_features`` (at least 1).
+
+    Examples
+    --------
+    >>> auto_stack_hidden(4), auto_stack_hidden(13), auto_stack_hidden(784)
+    ((16, 8, 4), (52, 26, 13), (500, 250, 100))
+    """
+    return tuple(int(max(1, min(width, multiple * int(n_features))))
+                 for width, multiple in zip(AUTO_STACK, AUTO_STACK_MULTIPLES))
 
 
 def resolve_latent_dim(latent_dim, X_scaled, n_features: int, estimator_name: str, seed: int = 0,

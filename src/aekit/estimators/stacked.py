@@ -19,6 +19,7 @@ from aekit.data import feature_names_of
 from aekit.data.tabular import fit_preprocessing
 from aekit.estimators.base import PREDICT_BATCH, SCALINGS, AutoencoderEstimator
 from aekit.estimators.params import store_params
+from aekit.estimators.sizing import AUTO, auto_stack_hidden
 from aekit.exceptions import CheckpointError, DataError
 from aekit.models import AutoencoderConfig, AutoencoderStack, StackedConfig
 from aekit.training import TrainConfig, TrainResult, fit_model
@@ -37,7 +38,7 @@ class _StackedEstimator(AutoencoderEstimator):
     family = "stacked"
     task: ClassVar[str | None] = None
 
-    def __init__(self, hidden=(500, 250, 100), latent_dim=None, activation="relu", output_activation="auto",
+    def __init__(self, hidden="auto", latent_dim=None, activation="relu", output_activation="auto",
                  loss="mse", tied=False, noise=None, noise_level=0.0, sparsity=None, sparsity_weight=1e-3,
                  sparsity_target=0.05, contractive_weight=0.0, layer_params=None, pretrain=True,
                  pretrain_epochs="auto", fine_tune=True, dropout=0.0, weight_decay=0.0, scaling="auto",
@@ -47,11 +48,18 @@ class _StackedEstimator(AutoencoderEstimator):
         store_params(self, locals())
 
     # -- the network ----------------------------------------------------------------
-    def layer_sizes(self) -> tuple[int, ...]:
+    def layer_sizes(self, n_features: int | None = None) -> tuple[int, ...]:
         """Code sizes of the layers, bottom to top.
 
-        ``hidden``, then ``latent_dim`` if set; "auto" is chosen from the data in
-        ``fit`` (see :mod:`aekit.estimators.sizing`).
+        ``hidden``, then ``latent_dim`` if set. "auto" values are chosen from the
+        data in ``fit`` (see :mod:`aekit.estimators.sizing`): a fitted stack
+        gives the sizes it chose; before ``fit``, ``hidden="auto"`` needs the
+        input width ``n_features``.
+
+        Parameters
+        ----------
+        n_features : int or None, default=None
+            Width of the input, for ``hidden="auto"`` before ``fit``.
 
         Returns
         -------
@@ -61,24 +69,40 @@ class _StackedEstimator(AutoencoderEstimator):
         Raises
         ------
         ValueError
-            ``latent_dim="auto"`` before ``fit``, or a size below 1.
+            ``latent_dim="auto"``, or ``hidden="auto"`` without ``n_features``, before
+            ``fit``; a size below 1.
 
         Examples
         --------
         >>> from aekit import StackedAutoencoder
         >>> StackedAutoencoder(hidden=(64, 32), latent_dim=8).layer_sizes()
         (64, 32, 8)
+        >>> StackedAutoencoder().layer_sizes(n_features=4)   # hidden="auto" on a 4-column table
+        (16, 8, 4)
         """
+        model = getattr(self, "model_", None)
+        if n_features is None and model is not None:
+            return tuple(int(layer["latent_dim"]) for layer in model.config.layers)
         top = self.latent_dim
         if isinstance(top, str) and top == "auto":
             top = getattr(self, "_fit_latent", None) or getattr(self, "latent_dim_", None)
             if top is None:
                 raise ValueError("latent_dim='auto' is chosen from the training data: fit first")
-        sizes = tuple(self.hidden) + (() if top is None else (top,))
+        sizes = self._hidden(n_features) + (() if top is None else (top,))
         if not sizes or any(int(s) < 1 for s in sizes):
             raise ValueError(f"layer sizes must be >= 1 and there must be at least one, got hidden={self.hidden}, "
                              f"latent_dim={self.latent_dim}")
         return tuple(int(s) for s in sizes)
+
+    def _hidden(self, n_features: int | None) -> tuple[int, ...]:
+        """``hidden`` as sizes: "auto" by :func:`~aekit.estimators.sizing.auto_stack_hidden`."""
+        if isinstance(self.hidden, str):
+            if self.hidden != AUTO:
+                raise ValueError(f"hidden must be 'auto' or a sequence of layer sizes, got {self.hidden!r}")
+            if n_features is None:
+                raise ValueError("hidden='auto' is chosen from the input width: fit first, or give n_features")
+            return auto_stack_hidden(n_features)
+        return tuple(self.hidden)
 
     def _layer_options(self, n_layers: int) -> list[dict[str, Any]]:
         per_layer = list(self.layer_params) if self.layer_params is not None else [{}] * n_layers
@@ -92,7 +116,7 @@ class _StackedEstimator(AutoencoderEstimator):
         return [{**shared, **options} for options in per_layer]
 
     def _model_config(self, n_features: int, scaling: str, n_outputs: int = 0) -> StackedConfig:
-        sizes = (n_features, *self.layer_sizes())
+        sizes = (n_features, *self.layer_sizes(n_features))
         first_output = self.output_activation
         if first_output == "auto":
             first_output = "sigmoid" if scaling == "minmax" else "identity"
@@ -184,6 +208,7 @@ class _StackedEstimator(AutoencoderEstimator):
         sized = train_cfg.sized_for(len(X))
         self._remember_training(result, model_cfg.latent_dim, sized)
         self.training_settings_["pretrain_epochs"] = [sized.max_epochs if e == "auto" else e for e in epochs]
+        self.training_settings_["hidden"] = list(self._hidden(X.shape[1]))
         return self
 
     def _has_fine_tune_phase(self) -> bool:
@@ -293,8 +318,12 @@ class StackedAutoencoder(_StackedEstimator):
 
     Parameters
     ----------
-    hidden : tuple of int, default=(500, 250, 100)
-        Code size of each layer, bottom to top.
+    hidden : tuple of int or "auto", default="auto"
+        Code size of each layer, bottom to top. "auto": the papers'
+        (500, 250, 100), each layer capped at 4, 2 and 1 times the input
+        width (a 4-column table gets (16, 8, 4); inputs of 500 features or
+        more keep (500, 250, 100)); ``training_settings_["hidden"]`` records
+        the choice. See :mod:`aekit.estimators.sizing`.
     latent_dim : int, "auto" or None, default=None
         If set, one more layer of this size on top of ``hidden``; "auto" as
         for :class:`aekit.Autoencoder` (the CLI's default).
