@@ -67,9 +67,10 @@ def fit(
     contamination: Optional[float] = typer.Option(None, "--contamination",
                                                   help="Expected anomaly share of the data (0-0.5]."),
     threshold_k: Optional[float] = typer.Option(None, "--threshold-k", help="Width of the auto / iqr rule."),
-    score: str = typer.Option("mse", "--score", help="mse, mae, standardized_mse (each feature's error over its training mean), latent "
+    score: str = typer.Option("auto", "--score", help="auto (standardized_mse+latent; mse for series models), mse, "
+                                    "mae, standardized_mse (each feature's error over its training mean), latent "
                                     "(Mahalanobis distance of the code) or parts joined by '+', e.g. "
-                                    "standardized_mse+latent (or elbo, reconstruction_probability for VAEs)."),
+                                    "mse+latent (or elbo, reconstruction_probability for VAEs)."),
     latent: str = latent_option(),
     hidden: str = typer.Option("256", "--hidden", help="Hidden layer sizes, comma-separated."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help=EPOCHS_HELP),
@@ -108,6 +109,8 @@ def fit(
     remember_contract(detector, dataset)
     detector.save(out)
     chosen = auto_choices(detector.estimator_)
+    if score == "auto":
+        chosen["score"] = detector.score_
     if chosen:
         console.print("chose " + ", ".join(f"{k} {v}" for k, v in chosen.items()))
     console.print(f"fitted {model} on {len(X)} rows of {dataset.name}: threshold {detector.threshold_:.6g} "
@@ -199,7 +202,6 @@ def _score_chunk(detector, chunk, tally: dict, top: int, ids=None):
     import pandas as pd
 
     from aekit.data.tabular import take_rows
-    from aekit.estimators.detector import FEATURE_SCORES
 
     X = _chunk_matrix(detector, chunk)
     rows = tally["rows"] + np.arange(len(X))
@@ -211,7 +213,7 @@ def _score_chunk(detector, chunk, tally: dict, top: int, ids=None):
         kept = take_rows(X, np.flatnonzero(complete))
         scores[complete] = detector.decision_function(kept)
         labels[complete] = (scores[complete] > detector.threshold_).astype(int)
-        if top and detector.score in FEATURE_SCORES:
+        if top and detector.explained_score_ is not None:
             for i, features in zip(np.flatnonzero(complete), detector.top_features(kept, n=top)):
                 tops[i] = ";".join(f"{name}={share:.4g}" for name, share in features)
     flagged = np.flatnonzero(complete & (scores > detector.threshold_))
