@@ -51,6 +51,7 @@ RESULTS = Path(__file__).parent / "results"
 JPEG_QUALITIES = (1, 3, 5, 8, 10, 15, 20, 25, 30, 40, 50, 60, 70, 75, 80, 85, 90, 95)
 WEBP_QUALITIES = (0, 2, 5, 10, 15, 20, 25, 30, 40, 50, 60, 70, 75, 80, 85, 90, 95, 100)
 J2K_PSNRS = tuple(range(16, 52, 2))  # OpenJPEG's target PSNR per layer: its rate mode cannot go small on 28x28
+PCA_KEY = b"PCA0"  # the PCA codec's "model hash" in aekit's stream format
 PCA_STEPS = (2.0, 1.4, 1.0, 0.7, 0.5, 0.35, 0.25, 0.18, 0.12, 0.08)
 
 
@@ -152,14 +153,14 @@ class PCACodec:
 
     def compress(self, rows: np.ndarray, shape: tuple[int, int, int]) -> bytes:
         symbols = self._symbols(rows)
-        header = StreamHeader(b"PCA0", len(rows), *shape, layout="rows").to_bytes()
+        header = StreamHeader(PCA_KEY[0], len(rows), *shape, layout="rows").to_bytes(shape[1:])
         component = np.broadcast_to(np.arange(symbols.shape[1]), symbols.shape).ravel()
         payload = encode_groups((self.coder, row, part) for row, part in grouped(symbols.ravel(), component))
-        return seal(header + payload)
+        return seal(header + payload, PCA_KEY)
 
-    def decompress(self, stream: bytes) -> np.ndarray:
-        header, _, payload = parse(stream)
-        check(stream)
+    def decompress(self, stream: bytes, shape: tuple[int, int, int]) -> np.ndarray:
+        header, _, payload = parse(stream, shape)
+        check(stream, PCA_KEY)
         component = np.broadcast_to(np.arange(self.n_components), (header.n_images, self.n_components)).ravel()
         symbols = ungroup(StreamDecoder(payload), self.coder, component).reshape(header.n_images, -1)
         return np.clip(self._rows(symbols), 0, 1)
@@ -281,7 +282,7 @@ def fashion(args) -> dict:
         stream = pca.compress(test.reshape(len(test), -1), (1, 28, 28))
         pca_points.append({"setting": step, "bpp": 8 * float(np.mean(sizes)) / 784,
                            "bpp_set": 8 * len(stream) / (784 * len(test)),
-                           "decoded": to_u8(pca.decompress(stream).reshape(-1, 28, 28))})
+                           "decoded": to_u8(pca.decompress(stream, (1, 28, 28)).reshape(-1, 28, 28))})
     curves["pca"] = pca_points
     for entropy_model in args.entropy_models:
         points = []

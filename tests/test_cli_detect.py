@@ -171,12 +171,27 @@ def test_label_is_the_truth_never_a_feature_in_fit_score_and_report(labelled_tab
     from sklearn.metrics import roc_auc_score
     assert roc_auc_score(scores["true_label"] == "malignant", scores["score"]) > 0.85
 
-    code, _, err = run(["detect", "report", str(det), "--data", str(path), *columns, "--normal", "benign",
-                        "-o", str(tmp_path / "report")], capsys)
+    code, out, err = run(["detect", "report", str(det), "--data", str(path), *columns, "--normal", "benign",
+                          "-o", str(tmp_path / "report"), "--quiet"], capsys)
     assert code == 0, err
     results = pd.read_csv(tmp_path / "report" / "results.csv")
     assert results.loc[0, "detector"] == "ae" and results.loc[0, "auroc"] > 0.85
     assert (tmp_path / "report" / "report.html").is_file()
+    # the saved detector was fitted on every benign row, the report's test rows included: by default the
+    # report fits its settings again on the baselines' rows (the 80%'s benign rows), so that none has seen a test row
+    from aekit.runs import split_rows
+    train_rows, test_rows = split_rows(len(frame), 0)
+    n_fit = int((frame["diagnosis"].to_numpy()[train_rows] == "benign").sum())
+    assert f"fitted ae again on the {n_fit} normal rows of the 80%" in " ".join(out.split())
+    code, _, err = run(["detect", "report", str(det), "--data", str(path), *columns, "--normal", "benign",
+                        "-o", str(tmp_path / "as-saved"), "--as-saved"], capsys)
+    assert code == 0, err
+    as_saved = pd.read_csv(tmp_path / "as-saved" / "results.csv")
+    test = frame.iloc[test_rows]
+    truth = (test["diagnosis"] == "malignant").to_numpy()
+    saved_scores = detector.decision_function(test.drop(columns=["id", "diagnosis"]))
+    assert as_saved.loc[0, "auroc"] == pytest.approx(roc_auc_score(truth, saved_scores))
+    assert as_saved.loc[0, "auroc"] != pytest.approx(results.loc[0, "auroc"], abs=1e-9)
 
 
 def test_bad_label_options_get_one_line(labelled_table, detector_file, tmp_path, capsys):

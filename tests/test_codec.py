@@ -66,10 +66,24 @@ def test_stream_length_matches_the_tables_estimate(codec, hyper, digits_images):
     images = digits_images[1500:]
     for model in (codec, hyper):
         stream = model.compress(images)
-        header, head, payload = parse(stream)
+        header, head, payload = parse(stream, model.image_shape_)
         estimate = model.bits(images).sum()
         assert 8 * len(payload) == pytest.approx(estimate, rel=0.01, abs=40)
         assert len(stream) == len(head) + len(payload) + 4
+
+
+def test_one_image_stream_costs_little_beyond_its_latents(codec, hyper, digits_images):
+    """At 28x28 one byte is 0.01 bpp: one image's stream is its latents' bits, 8 bytes of
+    header and checksum, and the range coder's flush (at most a 32-bit word)."""
+    for model in (codec, hyper):
+        for image in digits_images[1500:1520]:
+            stream = model.compress(image[None])
+            header, head, payload = parse(stream, model.image_shape_)
+            assert len(head) + 4 == 8
+            assert 8 * len(payload) - model.bits(image[None])[0] <= 32
+        other = model.compress(np.zeros((1, 9, 12), np.float32))  # another size: height and width written
+        assert len(parse(other, model.image_shape_)[1]) == 6
+        assert model.decompress(other).shape == (1, 9, 12)
 
 
 def test_hyperprior_round_trip_is_exact(hyper, digits_images):
@@ -127,6 +141,8 @@ def test_streams_that_cannot_be_decoded_are_refused(codec, hyper, digits_images)
         hyper.decompress(stream)
     with pytest.raises(StreamError, match="not an aekit codec stream"):
         codec.decompress(b"")
+    with pytest.raises(StreamError, match="version 1"):
+        codec.decompress(b"AE\x01\x00" + stream)
     for cut in (1, 5, len(stream) // 2):
         with pytest.raises(StreamError):
             codec.decompress(stream[:-cut])

@@ -40,6 +40,7 @@ SKIPPED_ONLY = ["aekit.estimators.ease", "aekit.estimators.multvae", "aekit.data
 FAST += ["aekit.serve.families", "aekit.serve.app"]  # aekit serve (the serve extra)
 FAST += ["aekit.viz.explorer"]  # the reports' interactive code map
 FAST += ["aekit.compare", "aekit.training.callbacks"]  # the probe-against-PCA line, the soft epoch budget
+FAST += ["aekit.coding"]  # the image codec's stream header
 
 
 def _run(name: str, tmp_path, monkeypatch) -> None:

@@ -172,3 +172,23 @@ def test_placeholder_missing_values_and_the_nan_refusal_elsewhere(diabetes_missi
 
 def test_scikit_learn_check_estimator():
     check_estimator(AutoencoderImputer(latent_dim=2, hidden=(8,), max_epochs=1, random_state=0))
+
+
+def test_not_miwae_starts_from_the_data_s_direction_of_self_masking():
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal(400)
+    X = np.column_stack([z + 0.3 * rng.standard_normal(400), z + 0.3 * rng.standard_normal(400),
+                         -z + 0.3 * rng.standard_normal(400)])
+    hidden = X[:, 0] > 0.3  # high values of the first column left blank
+    X_missing = np.where(np.column_stack([hidden, np.zeros((400, 2), bool)]), np.nan, X)
+    errors = {}
+    for direction in ("auto", "low"):
+        imputer = AutoencoderImputer(missing="mnar", self_masking=direction, max_epochs=60, random_state=0)
+        filled = imputer.fit_transform(X_missing)[hidden, 0]
+        errors[direction] = np.sqrt(np.mean((filled - X[hidden, 0]) ** 2))
+        if direction == "auto":
+            assert imputer.model_.config.mask_directions == (1.0, 0.0, 0.0)
+            assert filled.mean() > np.nanmean(X_missing[:, 0]) + 0.5  # pulled up, past the seen values
+    assert errors["auto"] < 0.7 * errors["low"]
+    with pytest.raises(ValueError, match="self_masking must be one of"):
+        AutoencoderImputer(missing="mnar", self_masking="up").fit(X_missing)

@@ -1,23 +1,31 @@
 """The image codec's bitstream: a small header, range-coded symbols, a checksum.
 
-Layout (all integers unsigned; ``varint`` is LEB128)::
+Layout (format version 2; ``varint`` is unsigned LEB128)::
 
-    b"AE"  format version (1 byte)  flags (1 byte)  model hash (4 bytes)
-    varint n_images  varint channels  varint height  varint width
+    0xAE (magic, 1 byte)  version << 4 | flags (1 byte)  model tag (1 byte)
+    varint n_images  [varint height  varint width: only if not the model's training size]
     payload: the range coder's 32-bit words, little-endian, trailing zero
              bytes of the last word dropped
-    CRC-32 (4 bytes) of everything before it, and of the decoder-side
-             probability-table indexes (the hyperprior's scale indexes)
+    CRC-32 (4 bytes) of the model's 4-byte hash, everything before it, and the
+             decoder-side probability-table indexes (the hyperprior's scale indexes)
 
 ``flags``: bits 0-1 the array layout the images came in (0: (N, C, H, W),
-1: (N, H, W), 2: flat rows), bit 2 the hyperprior. Symbols are coded with
-constriction's range coder, in groups that share one integer frequency table
-(a channel of a factorized density, or one scale of the hyperprior), in an
-order the decoder can rebuild. The tables are integer arrays stored in the
-model file (:mod:`aekit.nn.entropy`), so the coder's probabilities do not
-depend on floating point; the hyperprior's choice of table per symbol does,
-and the checksum covers that choice: a decoder that computes other indexes
-than the encoder fails with an error instead of returning a wrong image.
+1: (N, H, W), 2: flat rows), bit 2 the hyperprior, bit 3 "height and width
+follow" (images of another size than the training images). The channel count
+is the model's. The model tag is the first byte of the model's hash; the
+checksum covers the whole hash, so a stream from another model is refused
+either way (by the tag: "made by another model"; by the checksum, for the one
+model in 256 whose tag collides). One 28x28 image costs 8 bytes of header and
+checksum (version 1 had 16), plus the coder's flush (about 2 bytes).
+
+Symbols are coded with constriction's range coder, in groups that share one
+integer frequency table (a channel of a factorized density, or one scale of
+the hyperprior), in an order the decoder can rebuild. The tables are integer
+arrays stored in the model file (:mod:`aekit.nn.entropy`), so the coder's
+probabilities do not depend on floating point; the hyperprior's choice of
+table per symbol does, and the checksum covers that choice: a decoder that
+computes other indexes than the encoder fails with an error instead of
+returning a wrong image.
 """
 
 from __future__ import annotations
@@ -32,17 +40,31 @@ import numpy as np
 from aekit.exceptions import StreamError
 from aekit.nn.entropy import TABLE_BITS
 
-MAGIC = b"AE"
-FORMAT_VERSION = 1
+MAGIC = 0xAE
+FORMAT_VERSION = 2
 LAYOUTS = ("nchw", "nhw", "rows")
 HYPERPRIOR_FLAG = 4
+SIZE_FLAG = 8
+CHECKSUM_BYTES = 4
 
 
 @dataclasses.dataclass(frozen=True)
 class StreamHeader:
-    """What a stream says about itself."""
+    """What a stream says about itself.
 
-    model_hash: bytes
+    Attributes
+    ----------
+    model_tag : int
+        The first byte of the writing model's hash (0-255).
+    n_images, channels, height, width : int
+        The images; ``channels`` is the model's (not written).
+    layout : {"nchw", "nhw", "rows"}
+        The array layout the images came in.
+    hyperprior : bool
+        Whether the hyperprior wrote it.
+    """
+
+    model_tag: int
     n_images: int
     channels: int
     height: int
@@ -50,10 +72,19 @@ class StreamHeader:
     layout: str = "nchw"
     hyperprior: bool = False
 
-    def to_bytes(self) -> bytes:
-        flags = LAYOUTS.index(self.layout) | (HYPERPRIOR_FLAG if self.hyperprior else 0)
-        sizes = b"".join(_varint(v) for v in (self.n_images, self.channels, self.height, self.width))
-        return MAGIC + bytes([FORMAT_VERSION, flags]) + self.model_hash + sizes
+    def to_bytes(self, training_size: tuple[int, int] | None = None) -> bytes:
+        """The header's bytes; height and width are written only if they are not ``training_size``.
+
+        Examples
+        --------
+        >>> header = StreamHeader(model_tag=7, n_images=1, channels=1, height=28, width=28)
+        >>> header.to_bytes((28, 28)).hex(), header.to_bytes((32, 32)).hex()
+        ('ae200701', 'ae2807011c1c')
+        """
+        own_size = (self.height, self.width) != tuple(training_size or ())
+        flags = LAYOUTS.index(self.layout) | (HYPERPRIOR_FLAG if self.hyperprior else 0) | (SIZE_FLAG if own_size else 0)
+        sizes = (self.n_images, self.height, self.width) if own_size else (self.n_images,)
+        return bytes([MAGIC, FORMAT_VERSION << 4 | flags, self.model_tag]) + b"".join(_varint(v) for v in sizes)
 
 
 def _varint(value: int) -> bytes:
@@ -76,12 +107,15 @@ def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
     raise StreamError("the stream ends inside its header (it is truncated or not an aekit codec stream)")
 
 
-def parse(data: bytes) -> tuple[StreamHeader, bytes, bytes]:
+def parse(data: bytes, image_shape: tuple[int, int, int]) -> tuple[StreamHeader, bytes, bytes]:
     """Split a stream into its header and payload; the checksum is checked by :func:`check`.
 
     Parameters
     ----------
     data : bytes
+    image_shape : tuple (C, H, W)
+        The decoding model's training shape: its channels, and the size of
+        images whose stream does not write one.
 
     Returns
     -------
@@ -92,40 +126,57 @@ def parse(data: bytes) -> tuple[StreamHeader, bytes, bytes]:
     ------
     StreamError
         Not bytes, too short, another magic or format version, a damaged header.
+
+    Examples
+    --------
+    >>> header = StreamHeader(model_tag=7, n_images=3, channels=1, height=28, width=28)
+    >>> parse(header.to_bytes((28, 28)) + b"payload" + bytes(4), (1, 28, 28))[0] == header
+    True
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise StreamError(f"a compressed stream must be bytes, got {type(data).__name__}")
     data = bytes(data)
-    if len(data) < 8 + 4 + 4 or data[:2] != MAGIC:
+    if data[:2] == b"AE":
+        raise StreamError("this is a codec stream of format version 1 (aekit before the 8-byte header); "
+                          f"this aekit reads version {FORMAT_VERSION}: compress the images again")
+    if len(data) < 4 + CHECKSUM_BYTES or data[0] != MAGIC:
         raise StreamError(f"not an aekit codec stream ({len(data)} bytes, starting {data[:4]!r}; "
-                          f"expected the magic {MAGIC!r} and at least 16 bytes)")
-    if data[2] != FORMAT_VERSION:
-        raise StreamError(f"codec stream format version {data[2]} is not supported "
+                          f"expected the magic byte {MAGIC:#04x} and at least {4 + CHECKSUM_BYTES} bytes)")
+    if data[1] >> 4 != FORMAT_VERSION:
+        raise StreamError(f"codec stream format version {data[1] >> 4} is not supported "
                           f"(this aekit reads version {FORMAT_VERSION})")
-    flags, model_hash = data[3], data[4:8]
-    if flags & 3 >= len(LAYOUTS) or flags >> 3:
+    flags = data[1] & 0x0F
+    if flags & 3 >= len(LAYOUTS):
         raise StreamError(f"the stream's header is damaged (flags {flags:#04x})")
-    pos, sizes = 8, []
-    for _ in range(4):
+    pos, sizes = 3, []
+    for _ in range(3 if flags & SIZE_FLAG else 1):
         value, pos = _read_varint(data, pos)
         sizes.append(value)
-    if pos + 4 > len(data):
+    if pos + CHECKSUM_BYTES > len(data):
         raise StreamError("the stream ends inside its header (it is truncated)")
-    header = StreamHeader(model_hash, *sizes, layout=LAYOUTS[flags & 3], hyperprior=bool(flags & HYPERPRIOR_FLAG))
-    return header, data[:pos], data[pos:-4]
+    height, width = sizes[1:] if flags & SIZE_FLAG else image_shape[1:]
+    header = StreamHeader(data[2], sizes[0], image_shape[0], height, width, layout=LAYOUTS[flags & 3],
+                          hyperprior=bool(flags & HYPERPRIOR_FLAG))
+    return header, data[:pos], data[pos:-CHECKSUM_BYTES]
 
 
-def check(data: bytes, decoder_side: bytes = b"") -> None:
-    """Refuse a stream whose checksum does not match its contents (and the decoder's table choice)."""
-    expected = struct.unpack("<I", bytes(data[-4:]))[0]
-    if zlib.crc32(decoder_side, zlib.crc32(bytes(data[:-4]))) != expected:
-        raise StreamError("the stream's checksum does not match: it was altered or truncated, or this "
-                          "machine computes other probability tables than the one that encoded it")
+def _checksum(model_hash: bytes, body: bytes, decoder_side: bytes) -> bytes:
+    return struct.pack("<I", zlib.crc32(decoder_side, zlib.crc32(body, zlib.crc32(model_hash))))
 
 
-def seal(body: bytes, decoder_side: bytes = b"") -> bytes:
-    """``body`` with its checksum appended."""
-    return body + struct.pack("<I", zlib.crc32(decoder_side, zlib.crc32(body)))
+def check(data: bytes, model_hash: bytes, decoder_side: bytes = b"") -> None:
+    """Refuse a stream whose checksum does not match its contents, the decoding model's hash
+    (and the decoder's table choice)."""
+    data = bytes(data)
+    if _checksum(model_hash, data[:-CHECKSUM_BYTES], decoder_side) != data[-CHECKSUM_BYTES:]:
+        raise StreamError("the stream's checksum does not match: it was altered or truncated, or written by "
+                          "another model, or this machine computes other probability tables than the one that "
+                          "encoded it")
+
+
+def seal(body: bytes, model_hash: bytes, decoder_side: bytes = b"") -> bytes:
+    """``body`` with its checksum (over the model's hash, ``body`` and ``decoder_side``) appended."""
+    return body + _checksum(model_hash, body, decoder_side)
 
 
 def _constriction():

@@ -212,13 +212,15 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
         images, layout = self._coding_images(images)
         y, z, indexes = self._symbols(images)
         config = self.model_.config
-        header = StreamHeader(model_hash(self.model_), len(images), *images.shape[1:], layout=layout,
-                              hyperprior=config.hyperprior).to_bytes()
+        key = model_hash(self.model_)
+        header = StreamHeader(key[0], len(images), *images.shape[1:], layout=layout,
+                              hyperprior=config.hyperprior).to_bytes(self.image_shape_[1:])
         if config.hyperprior:
             payload = _encode_two(self._coder("density"), z, self._coder("gaussian"), y, indexes)
-            return seal(header + payload, indexes.astype("<u2").tobytes())
+            return seal(header + payload, key, indexes.astype("<u2").tobytes())
         density = self._coder("density")
-        return seal(header + encode_groups((density, row, part) for row, part in grouped(y.ravel(), _channel_rows(y))))
+        payload = encode_groups((density, row, part) for row, part in grouped(y.ravel(), _channel_rows(y)))
+        return seal(header + payload, key)
 
     def decompress(self, stream: bytes) -> np.ndarray:
         """Decode a stream written by :meth:`compress` of this same model.
@@ -252,14 +254,15 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
         aekit.exceptions.StreamError: ...
         """
         check_is_fitted(self, "model_")
-        header, _, payload = parse(stream)
-        if header.model_hash != model_hash(self.model_):
-            raise StreamError(f"the stream was made by another model (model hash {header.model_hash.hex()}, "
-                              f"this model's is {model_hash(self.model_).hex()}); decode it with that model")
+        header, _, payload = parse(stream, self.image_shape_)
+        key = model_hash(self.model_)
+        if header.model_tag != key[0]:
+            raise StreamError(f"the stream was made by another model (model tag {header.model_tag:#04x}, "
+                              f"this model's is {key[0]:#04x}); decode it with that model")
         config = self.model_.config
-        if header.channels != self.image_shape_[0] or header.hyperprior != config.hyperprior:
-            raise StreamError(f"the stream's header does not fit this model ({header.channels} channels, "
-                              f"hyperprior={header.hyperprior}); it was altered")
+        if header.hyperprior != config.hyperprior:
+            raise StreamError(f"the stream's header does not fit this model (hyperprior={header.hyperprior}); "
+                              "it was altered, or written by another model")
         if header.n_images < 1 or header.height < 1 or header.width < 1 or \
                 header.n_images * header.channels * header.height * header.width > 2**34:
             raise StreamError(f"the stream's header is damaged ({header.n_images} images of "
@@ -268,11 +271,11 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
         y_shape = (header.n_images, config.latent_channels, h, w)
         if config.hyperprior:
             y, indexes = self._decode_two(payload, header, y_shape)
-            check(stream, indexes.astype("<u2").tobytes())
+            check(stream, key, indexes.astype("<u2").tobytes())
         else:
             y = ungroup(StreamDecoder(payload), self._coder("density"), _channel_rows(np.empty(y_shape, np.int8)))
             y = y.reshape(y_shape)
-            check(stream)
+            check(stream, key)
         images = self._images_from(y, (header.height, header.width))
         return _in_layout(images, header.layout)
 
