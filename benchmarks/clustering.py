@@ -110,7 +110,7 @@ def deep(X, X_eval, seed: int, methods, encoder_params: dict, max_iter, record, 
         encoder = load_model(encoder_file)
     else:
         start, cpu = time.perf_counter(), time.process_time()
-        encoder = preset_encoder("ae", encoder_params, seed_from(seed)).fit(X)  # as DeepClustering(encoder="ae")
+        encoder = preset_encoder("ae", encoder_params, seed_from(seed), n_rows=len(X)).fit(X)  # as DeepClustering(encoder="ae")
         encoder_file.parent.mkdir(parents=True, exist_ok=True)
         encoder.save(encoder_file)
         record({"pretraining": (None, time.perf_counter() - start, {"cpu_seconds": time.process_time() - cpu,

@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits
+from sklearn.mixture import GaussianMixture
 
 from aekit import Autoencoder, DeepClustering, load
+from aekit.estimators.clustering import preset_encoder
 from aekit.evaluation import cluster_to_class, clustering_accuracy, clustering_metrics
 from aekit.exceptions import DataError, MissingDependencyError
 
@@ -59,6 +61,12 @@ def test_mixture_on_codes_beats_pixel_kmeans_and_reloads(digits_all, pretrained,
     again = load(dc.save(tmp_path / "g.safetensors"))
     np.testing.assert_array_equal(again.predict(X), dc.labels_)
     np.testing.assert_allclose(again.score_samples(X[:100]), dc.score_samples(X[:100]), rtol=1e-6)
+    # the mixture kept is at least as likely as N2D's (one GMM start) and as one started from the best k-means
+    codes = dc.transform(X)
+    start = KMeans(10, n_init=20, random_state=0).fit(codes).cluster_centers_
+    for single in (GaussianMixture(10, covariance_type="full", random_state=0),
+                   GaussianMixture(10, covariance_type="full", means_init=start, random_state=0)):
+        assert dc.mixture_.score(codes) >= single.fit(codes).score(codes) - 1e-9
 
 
 def test_kmeans_on_codes_reloads(digits_all, pretrained, tmp_path):
@@ -148,6 +156,15 @@ def test_n2d_without_umap_says_how_to_install(digits_all, pretrained, monkeypatc
     monkeypatch.setitem(sys.modules, "umap", None)  # import umap now raises ImportError
     with pytest.raises(MissingDependencyError, match=r"pip install 'aekit\[umap\]'"):
         DeepClustering(10, method="n2d", encoder=pretrained).fit(digits_all[0])
+
+
+def test_small_tables_get_the_presets_own_hidden_layers():
+    """DEC's 500-500-2000 from 1,000 rows up; below, the preset's (256,) (seconds instead of minutes)."""
+    X = np.random.default_rng(0).random((300, 6)).astype(np.float32)
+    dc = DeepClustering(3, encoder_params={"max_epochs": 1}, random_state=0).fit(X)
+    assert dc.encoder_.get_params()["hidden"] == (256,) and dc.encoder_.latent_dim_ <= 3
+    assert preset_encoder("ae", n_rows=1000).get_params()["hidden"] == (500, 500, 2000)
+    assert preset_encoder("ae", {"hidden": (64,)}, n_rows=5000).get_params()["hidden"] == (64,)
 
 
 # -- bad input -------------------------------------------------------------------------------

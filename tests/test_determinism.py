@@ -81,11 +81,12 @@ def _file_digest(estimator) -> str:
 
 def plain_gan():
     """The plain GAN of the VAE-GAN family (the benchmark's reference: no encoder), fitted on the zoo's table."""
-    from test_vaegan import PlainGAN
+    from test_vaegan import benchmark_gan
     from zoo import TINY, data_of
 
-    params = {k: v for k, v in TINY.items() if k in PlainGAN._get_param_names()}
-    return PlainGAN(**params).fit(*data_of("vae-gan")[1])
+    GAN = benchmark_gan()
+    params = {k: v for k, v in TINY.items() if k in GAN._get_param_names()}
+    return GAN(**params).fit(*data_of("vae-gan")[1])
 
 
 CASES = ("gan",)  # beside tests/zoo.py's ZOO: families without a preset of their own

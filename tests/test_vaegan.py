@@ -4,6 +4,11 @@ the divergence guard on every phase, save/load, bad input."""
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -18,10 +23,18 @@ SMALL = dict(latent_dim=8, hidden=(64,), discriminator_hidden=(64,), batch_size=
 pytestmark = pytest.mark.filterwarnings("ignore::aekit.exceptions.StillImprovingWarning")
 
 
-class PlainGAN(VAEGAN):
-    """The benchmark's GAN reference: the VAE-GAN's generator and discriminator, no encoder."""
+BENCHMARK = Path(__file__).parents[1] / "benchmarks" / "generative.py"
 
-    family = "gan"
+
+def benchmark_gan() -> type:
+    """The plain GAN that benchmarks/generative.py measures the VAE-GAN against (the VAE-GAN's
+    generator and discriminator, no encoder): the tests check that very class, not a copy."""
+    name = "aekit_benchmarks_generative"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, BENCHMARK)
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name].GAN
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +81,9 @@ def test_the_discriminator_trains(vaegan):
 
 def test_the_plain_gan_learns_to_generate(scorer, digits):
     X_train, X_test = digits[0], digits[1]
-    gan = PlainGAN(max_epochs=30, patience=30, **SMALL).fit(X_train)
-    untrained = PlainGAN(max_epochs=1, **SMALL).fit(X_train[:2])
+    GAN = benchmark_gan()
+    gan = GAN(max_epochs=30, patience=30, **SMALL).fit(X_train)
+    untrained = GAN(max_epochs=1, **SMALL).fit(X_train[:2])
     assert type(gan.model_) is GANModel
     assert fd_of(gan, scorer, X_test) < 0.5 * fd_of(untrained, scorer, X_test)
 
@@ -143,3 +157,91 @@ def test_train_and_generate_from_the_cli(tmp_path, capsys):
     assert code == 0, err
     assert np.array_equal(np.load(tmp_path / "samples.npy"), model.sample(6, random_state=3))
     assert (tmp_path / "samples.png").stat().st_size > 0
+
+
+def test_compare_gives_a_vae_gan_row_with_its_samples_and_figures(tmp_path):
+    import pandas as pd
+
+    from aekit.compare import compare_models
+    from aekit.data import load_dataset
+
+    result = compare_models(load_dataset("digits", random_state=0), ["vae", "vae-gan"], tmp_path, latent_dim=4,
+                            hidden=(32,), max_epochs=2, seed=0, code_map_method="pca")
+    row = pd.read_csv(tmp_path / "results.csv").set_index("model").loc["vae-gan"]
+    assert row["test_elbo"] < 0 and row["sample_fd"] > 0 and 0 < row["test_mse"] < 1 and row["epochs"] == 2
+    figures = tmp_path / "figures"
+    assert (figures / "samples_vae-gan.png").is_file() and (figures / "samples_side_by_side.png").is_file()
+    assert "vae-gan: new images decoded from random codes" in result.report.read_text()
+    assert type(aekit.load(tmp_path / "models" / "vae-gan.safetensors")) is VAEGAN
+
+
+def epoch_recorder(started: list):
+    import lightning.pytorch as pl
+
+    class EpochRecorder(pl.Callback):
+        def on_train_epoch_start(self, trainer, pl_module):
+            started.append(trainer.current_epoch)
+
+    return EpochRecorder()
+
+
+def test_resume_after_a_crash_gives_the_uninterrupted_three_networks(digits, tmp_path, monkeypatch):
+    """The three optimisers' states and the RNG are in the checkpoint: a run crashed at epoch 3 and
+    resumed ends with the same encoder, decoder and discriminator as one that never stopped (the
+    SIGKILL version: tests/test_kill_resume.py, slow)."""
+    import aekit.training.fit as fit
+    from test_estimator import Crash, crash_at_epoch
+
+    X = digits[0][:300]
+    params = dict(SMALL, max_epochs=5, patience=6)
+    straight = VAEGAN(**params).fit(X)
+    make_callbacks = fit._callbacks
+    monkeypatch.setattr(fit, "_callbacks", lambda *a: [*make_callbacks(*a), crash_at_epoch(3)])
+    with pytest.raises(Crash):
+        VAEGAN(**params, checkpoint_dir=str(tmp_path)).fit(X)
+    started = []  # the epochs the resumed run trains: only those after the checkpoint
+    monkeypatch.setattr(fit, "_callbacks", lambda *a: [*make_callbacks(*a), epoch_recorder(started)])
+    resumed = VAEGAN(**params, checkpoint_dir=str(tmp_path), resume=True).fit(X)
+    assert started == [3, 4] and resumed.n_epochs_ == 5
+    want = straight.model_.state_dict()
+    assert any(k.startswith("discriminator.") for k in want)
+    for key, value in resumed.model_.state_dict().items():
+        assert torch.equal(value, want[key]), key
+    assert np.array_equal(resumed.sample(4, random_state=0), straight.sample(4, random_state=0))
+
+
+def test_a_stopped_benchmark_run_continues_to_the_results_of_one_uninterrupted_run(tmp_path, monkeypatch):
+    """benchmarks/generative.py --sections adversarial --continue: a run stopped part-way keeps its
+    runs, fits only the missing ones, and ends as the run that never stopped; its tables say
+    INCOMPLETE (no verdict) while runs are missing."""
+    benchmark_gan()
+    bench = sys.modules["aekit_benchmarks_generative"]
+    monkeypatch.setattr(bench, "RESULTS", tmp_path)
+    args = ["generative.py", "--sections", "adversarial", "--datasets", "digits", "--seeds", "0,1", "--adv-epochs",
+            "1", "--adv-samples", "200", "--adv-models", "vae,gan", "--scorer", "mlp", "--scorer-epochs", "20",
+            "--threads", "1", "--adv-grid", str(tmp_path / "grid.png")]
+    monkeypatch.setattr(sys, "argv", args)
+    bench.main()
+    out = tmp_path / "generative-adversarial-digits-reduced-vae+gan.json"
+    whole = json.loads(out.read_text())
+    stopped = json.loads(out.read_text())
+    del stopped["adversarial"]["digits"]["runs"]["gan"]["1"]  # as if stopped before its last run
+    out.write_text(json.dumps(stopped))
+    tables = bench.adversarial_markdown(stopped)
+    assert "INCOMPLETE: missing gan seed 1" in tables and "| met" not in tables and "| MISSED" not in tables
+    fitted = []
+    real_row = bench.adversarial_row
+    monkeypatch.setattr(bench, "adversarial_row", lambda model, *a: (fitted.append(type(model).__name__),
+                                                                      real_row(model, *a))[1])
+    monkeypatch.setattr(sys, "argv", [*args, "--continue"])
+    bench.main()
+    assert fitted == ["GAN"]
+    again = json.loads(out.read_text())
+    assert len(again["continued"]) == 1 and not bench.missing_runs(again)
+    runs, want = again["adversarial"]["digits"]["runs"], whole["adversarial"]["digits"]["runs"]
+    assert [(m, s) for m in runs for s in runs[m]] == [(m, s) for m in want for s in want[m]]
+    assert all(runs[m][s]["frechet_distance"] == want[m][s]["frechet_distance"] for m in want for s in want[m])
+    assert again["adversarial"]["digits"]["summary"] == whole["adversarial"]["digits"]["summary"]
+    monkeypatch.setattr(sys, "argv", [a if a != "200" else "300" for a in args] + ["--continue"])
+    with pytest.raises(SystemExit, match="holds a run of another command"):
+        bench.main()

@@ -35,7 +35,8 @@ def cluster(
                               "train`) is used as the pretrained encoder."),
     latent: str = typer.Option("auto", "--latent", help="Code size, or 'auto': the fewest principal components "
                                "explaining 90% of the variance, at most 10 (DEC's size) and half the columns."),
-    hidden: str = typer.Option("500,500,2000", "--hidden", help="Hidden layer sizes, comma-separated (dense models)."),
+    hidden: str = typer.Option("auto", "--hidden", help="Hidden layer sizes, comma-separated (dense models), or "
+                               "'auto': DEC's 500,500,2000 from 1,000 rows up, the model's own below."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Maximum pretraining epochs (default: the model's own 'auto' budget, counted in optimiser steps)."),
     max_k: int = typer.Option(20, "--max-k", help="Largest number of clusters --k auto tries."),
     code_map: str = typer.Option("tsne", "--code-map", help="2-D map of codes in the report: tsne, umap or pca."),
@@ -102,7 +103,8 @@ def cluster(
 
 def _encoder_params(latent: str, hidden: str, epochs, quiet: bool, image_shape) -> dict:
     """The preset encoder's settings from the command's options."""
-    params = {"latent_dim": parse_latent(latent), "hidden": parse_hidden(hidden), "verbose": 0 if quiet else 1,
+    params = {"latent_dim": parse_latent(latent), "verbose": 0 if quiet else 1,
+              **({"hidden": parse_hidden(hidden)} if hidden != "auto" else {}),
               **({"max_epochs": epochs} if epochs is not None else {})}
     if image_shape is not None:  # images: scaled to [0, 1]; a convolutional model sees their shape
         params.update(scaling="minmax", image_shape=image_shape)

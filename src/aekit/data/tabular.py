@@ -291,7 +291,8 @@ class TabularPreprocessor:
         if missing.to_numpy().any():
             counts = {c: int(n) for c, n in missing.sum().items() if n}
             raise DataError(f"X has missing values in categorical columns {counts}; expected a category on "
-                            "every row: fill them (e.g. with 'missing') before fitting or encoding")
+                            "every row: fill them (e.g. with 'missing') before fitting or encoding, or impute them with "
+                            "aekit.AutoencoderImputer (`aekit complete` on the command line)")
         return texts.astype(str)
 
     def _apply_unknown_policy(self, texts) -> None:

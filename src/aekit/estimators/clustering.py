@@ -4,7 +4,7 @@ An autoencoder of any family (dense, convolutional, sequence; by preset name
 or as an estimator) is fitted on the data, then the codes are clustered:
 
 - ``"kmeans"``: k-means on the codes;
-- ``"gmm"``: a Gaussian mixture (full covariances) on the codes, started from k-means;
+- ``"gmm"``: a Gaussian mixture (full covariances) on the codes, the likeliest of several starts;
 - ``"n2d"``: N2D (McConville et al. 2020): UMAP of the codes to
   ``n_clusters`` dimensions, then a Gaussian mixture there (needs the
   ``umap`` extra: ``pip install 'aekit[umap]'``);
@@ -51,7 +51,11 @@ AUTO_CRITERIA = ("silhouette", "bic")
 # The code is "auto" (aekit.estimators.sizing) with DEC's 10 as its largest size: 10 on images and
 # wide tables as in the papers, narrower on narrow tables (iris: 2), where a 10-wide code would be
 # wider than the input and could learn the identity map.
+# Below DEC_MIN_ROWS rows the encoder keeps its preset's own (smaller) hidden layers: DEC's 3.3 M
+# weights (784 inputs) would be thousands per row, and pretraining them took minutes on a 300-row table
+# for no better clusters; the papers' smallest data sets have about 7,000 rows (USPS, pendigits, HAR).
 ENCODER_DEFAULTS = {"latent_dim": "auto", "hidden": (500, 500, 2000)}
+DEC_MIN_ROWS = 1000
 CLUSTER_CODE_MAX = 10
 AUTO_SAMPLE = 5000  # n_clusters="auto" scores each k on at most this many codes
 MIXTURE_STATE = ("weights_", "means_", "covariances_", "precisions_cholesky_")
@@ -76,12 +80,17 @@ class DeepClustering(ClusterMixin, BaseEstimator):
         fitted one is copied and used as is (no pretraining).
     encoder_params : dict or None, default=None
         Parameters for a preset encoder, over ``latent_dim="auto",
-        hidden=(500, 500, 2000)`` (DEC's architecture, d-500-500-2000-10):
+        hidden=(500, 500, 2000)`` (DEC's architecture, d-500-500-2000-10;
+        below 1,000 rows the preset's own hidden layers, ``(256,)`` for
+        ``"ae"``, which pretrain in seconds instead of minutes):
         "auto" is the code size rule of :mod:`aekit.estimators.sizing` with
         DEC's 10 as its largest size (10 on images, 2 on iris's 4 columns);
         the training budget is the family's default (``"auto"``).
     n_init : int, default=20
-        Starts of k-means (also the start of the mixtures and of DEC's centres).
+        Starts of k-means (whose best start gives DEC's centres) and of the
+        Gaussian mixtures (``"gmm"``, ``"n2d"``: the likelier of a mixture
+        started from the best k-means and one with ``n_init`` starts of its
+        own; a single start often merges two groups and splits another).
     max_clusters : int, default=20
         Largest number of clusters ``"auto"`` tries.
     auto_criterion : {"silhouette", "bic"}, default="silhouette"
@@ -219,21 +228,20 @@ class DeepClustering(ClusterMixin, BaseEstimator):
             k, self.n_clusters_scores_ = self._pick_n_clusters(codes, seed)
         self.n_clusters_, self.seed_ = int(k), seed
         self.n_iter_, self.converged_, self.clustering_history_ = 0, False, None
-        kmeans = KMeans(self.n_clusters_, n_init=self.n_init, random_state=seed).fit(codes)
-        if self.method == "kmeans":
-            self.cluster_centers_, self.labels_ = kmeans.cluster_centers_.astype(np.float32), kmeans.labels_
-        elif self.method == "gmm":
-            self.mixture_ = self._mixture(kmeans.cluster_centers_, seed).fit(codes)
+        if self.method == "gmm":
+            self.mixture_ = self._mixture(codes, seed)
             self.cluster_centers_ = self.mixture_.means_.astype(np.float32)
             self.labels_ = self.mixture_.predict(codes)
         elif self.method == "n2d":
             self.codes_ = codes  # UMAP is refitted on them after loading (it is not stored)
             embedding = self._umap().embedding_
-            start = KMeans(self.n_clusters_, n_init=self.n_init, random_state=seed).fit(embedding)
-            self.mixture_ = self._mixture(start.cluster_centers_, seed).fit(embedding)
+            self.mixture_ = self._mixture(embedding, seed)
             self.labels_ = self.mixture_.predict(embedding)
             self.cluster_centers_ = _cluster_means(codes, self.labels_, self.n_clusters_)
         else:
+            kmeans = KMeans(self.n_clusters_, n_init=self.n_init, random_state=seed).fit(codes)
+            self.cluster_centers_, self.labels_ = kmeans.cluster_centers_.astype(np.float32), kmeans.labels_
+        if self.method in ("dec", "idec"):
             encoder = self._fine_tune(encoder, X, kmeans.cluster_centers_, seed)
             self.cluster_centers_ = encoder.model_.centers.detach().cpu().numpy().copy()
         self.labels_ = np.asarray(self.labels_, dtype=np.int64)
@@ -261,7 +269,7 @@ class DeepClustering(ClusterMixin, BaseEstimator):
     def _fitted_encoder(self, X, seed: int) -> AutoencoderEstimator:
         """A copy of a fitted ``encoder`` as is; otherwise a new one, fitted on ``X``."""
         if isinstance(self.encoder, str):
-            encoder = preset_encoder(self.encoder, self.encoder_params, seed)
+            encoder = preset_encoder(self.encoder, self.encoder_params, seed, n_rows=len(X))
         elif hasattr(self.encoder, "model_"):
             return copy.deepcopy(self.encoder)  # fine-tuning must not change the caller's model
         elif hasattr(self.encoder, "transform") and hasattr(self.encoder, "fit"):
@@ -289,8 +297,19 @@ class DeepClustering(ClusterMixin, BaseEstimator):
         best = table["score"].idxmax() if self.auto_criterion == "silhouette" else table["score"].idxmin()
         return int(table["k"][best]), table
 
-    def _mixture(self, means: np.ndarray, seed: int) -> GaussianMixture:
-        return GaussianMixture(self.n_clusters_, covariance_type="full", means_init=means, random_state=seed)
+    def _mixture(self, points: np.ndarray, seed: int) -> GaussianMixture:
+        """The most likely of two full-covariance mixtures: one started from the best of ``n_init``
+        k-means runs, one with ``n_init`` starts of its own (each from one k-means run).
+
+        Either alone often ends in a local optimum that merges two groups and splits another;
+        the likelihood (unsupervised, comparable on the same points) picks between them.
+        """
+        start = KMeans(self.n_clusters_, n_init=self.n_init, random_state=seed).fit(points)
+        candidates = [GaussianMixture(self.n_clusters_, covariance_type="full", random_state=seed,
+                                      means_init=start.cluster_centers_).fit(points),
+                      GaussianMixture(self.n_clusters_, covariance_type="full", random_state=seed,
+                                      n_init=self.n_init).fit(points)]
+        return max(candidates, key=lambda mixture: mixture.lower_bound_)
 
     def _umap(self):
         """N2D's UMAP, fitted on the training codes (once; again after loading, from the same seed)."""
@@ -563,11 +582,13 @@ class DeepClustering(ClusterMixin, BaseEstimator):
         return self
 
 
-def preset_encoder(name: str = "ae", params: dict | None = None, seed: int = 0) -> AutoencoderEstimator:
+def preset_encoder(name: str = "ae", params: dict | None = None, seed: int = 0,
+                   n_rows: int | None = None) -> AutoencoderEstimator:
     """The unfitted autoencoder :class:`DeepClustering` pretrains for a preset ``encoder`` name.
 
-    DEC's architecture (``hidden=(500, 500, 2000)``) and a code of ``latent_dim="auto"`` capped at
-    DEC's 10, under ``params``; fit it once and pass it, fitted, to several ``DeepClustering``.
+    DEC's architecture (``hidden=(500, 500, 2000)``) for ``n_rows`` of at least 1,000 (or not
+    given), the preset's own hidden layers below that, and a code of ``latent_dim="auto"`` capped
+    at DEC's 10, under ``params``; fit it once and pass it, fitted, to several ``DeepClustering``.
 
     Parameters
     ----------
@@ -577,6 +598,9 @@ def preset_encoder(name: str = "ae", params: dict | None = None, seed: int = 0) 
         Parameters over the defaults (as ``encoder_params``).
     seed : int, default=0
         The encoder's ``random_state`` unless ``params`` sets one.
+    n_rows : int or None, default=None
+        Rows it will be fitted on: fewer than 1,000 keep the preset's hidden layers
+        (``(256,)`` for ``"ae"``), which pretrain in seconds instead of minutes.
 
     Returns
     -------
@@ -588,8 +612,13 @@ def preset_encoder(name: str = "ae", params: dict | None = None, seed: int = 0) 
     >>> from aekit.estimators.clustering import preset_encoder
     >>> preset_encoder("ae", {"max_epochs": 5}).get_params()["hidden"]
     (500, 500, 2000)
+    >>> preset_encoder("ae", n_rows=300).get_params()["hidden"]
+    (256,)
     """
-    encoder = make_estimator(name, **{**ENCODER_DEFAULTS, "random_state": seed, **(params or {})})
+    defaults = dict(ENCODER_DEFAULTS)
+    if n_rows is not None and n_rows < DEC_MIN_ROWS:
+        del defaults["hidden"]
+    encoder = make_estimator(name, **{**defaults, "random_state": seed, **(params or {})})
     if hasattr(encoder, "auto_latent_max"):  # "auto" picks at most DEC's 10 here
         encoder.auto_latent_max = min(encoder.auto_latent_max, CLUSTER_CODE_MAX)
     return encoder

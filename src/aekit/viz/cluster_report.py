@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from aekit.evaluation.clustering import cluster_to_class, clustering_metrics
 from aekit.viz.explorer import code_map_figure
@@ -135,6 +136,8 @@ def _examples(labels: np.ndarray, k: int, n: int, seed: int) -> list[np.ndarray]
 def _example_rows(X, labels: np.ndarray, ids, k: int, examples: list[np.ndarray]) -> pd.DataFrame:
     frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X)).add_prefix("x")
     frame = frame.iloc[:, :8].reset_index(drop=True)
+    # the data's own numbers as the file has them (a year is 2007, not "2,007"), not a summary's format
+    frame = frame.apply(lambda column: column.map("{:.6g}".format) if is_numeric_dtype(column) and not is_bool_dtype(column) else column)
     if ids is not None:
         frame = pd.concat([ids.reset_index(drop=True), frame], axis=1)
     parts = [frame.iloc[examples[j][:3]].assign(cluster=j) for j in range(k)]
