@@ -58,6 +58,7 @@ Run:  python benchmarks/generative.py [--data fashion-mnist] [--epochs 20] [--va
       python benchmarks/generative.py --sections adversarial [--datasets mnist-5k,fashion-mnist] [--seeds 0,1,2]
       [--adv-epochs 30] [--adv-samples 10000] [--adv-models vae,cvae,aae,vae-gan,gan]
       (REDUCED, labelled in the results: [--n-train N] (each data set's training rows))
+      ... --continue: a stopped run (the same command) goes on: its runs are kept, the others run
 Writes benchmarks/results/generative[-mnist].json (sections autoencoders, vaes) or
 benchmarks/results/generative-sampling[-mnist].json (section sampling) or
 benchmarks/results/generative-adversarial-<datasets>[-reduced].json (section adversarial, e.g.
@@ -69,6 +70,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import re
 import time
 import warnings
 from pathlib import Path
@@ -444,34 +446,55 @@ def adversarial_targets(summary: dict, runs: dict) -> dict:
     return targets
 
 
-def adversarial(args, result: dict, save) -> None:
-    """Every data set, seed and model of the comparison; ``save(grid)`` after each model."""
-    grid = {}
+def planned_runs(result: dict) -> list[tuple[str, str, str]]:
+    """(data set, seed, model) of every run the command of a results file asks for."""
+    flag = lambda name: re.search(rf"--{name} (\S+)", result["command"]).group(1).split(",")  # noqa: E731
+    return [(d, s, m) for d in flag("datasets") for s in flag("seeds") for m in flag("adv-models")]
+
+
+def missing_runs(result: dict) -> list[tuple[str, str, str]]:
+    """The planned runs a results file does not hold: none once its run has finished."""
+    return [(d, s, m) for d, s, m in planned_runs(result)
+            if s not in result["adversarial"].get(d, {}).get("runs", {}).get(m, {})]
+
+
+def adversarial(args, result: dict, save, grid: dict) -> None:
+    """Every data set, seed and model of the comparison; ``save(grid)`` after each model. Runs
+    already in ``result`` (``--continue``) are kept, not run again: each fit starts from its own
+    seed, so the remaining runs give what they would have given in one go."""
     for name in args.datasets:
         data = load_dataset(name)
         n_all = len(data.X_train)
         if args.n_train and args.n_train < n_all:
             data = data.subsample(args.n_train, None, random_state=0)
         scorer, info = fit_scorer(data, args)
+        done = result["adversarial"].get(name, {}).get("runs", {})
         entry = result["adversarial"][name] = {
             "data": data.source, "n_train": len(data.X_train), "n_test": len(data.X_test),
             "training_rows": "all" if len(data.X_train) == n_all else
-            f"REDUCED: {len(data.X_train)} of {n_all}, drawn at random with seed 0", "scorer": info, "runs": {}}
+            f"REDUCED: {len(data.X_train)} of {n_all}, drawn at random with seed 0", "scorer": info, "runs": done}
         print(f"{name}: scorer test accuracy {info['test_accuracy']:.4f}", flush=True)
         grid[f"{name}: real"] = data.X_test[np.argsort(data.y_test, kind="stable")][:: len(data.X_test) // 10][:10]
         for seed in args.seeds:
             torch.manual_seed(seed)
             for model_name, model in adversarial_models(args, seed).items():
+                if str(seed) in done.get(model_name, {}):
+                    continue
                 row, samples = adversarial_row(model, scorer, data, args, seed)
                 entry["runs"].setdefault(model_name, {})[str(seed)] = row
                 if seed == args.seeds[0] and samples is not None:
                     grid[f"{name}: {model_name}"] = samples
-                entry["summary"] = adversarial_summary(entry["runs"])
-                entry["targets"] = adversarial_targets(entry["summary"], entry["runs"])
+                summarise(entry)
                 print(f"{name} seed {seed} {model_name}: FD {row.get('frechet_distance', float('nan')):.2f}, "
                       f"coverage {row.get('coverage', float('nan')):.2f}, diverged {row['diverged']}, "
                       f"{row['fit_seconds']:.0f} s", flush=True)
                 save(grid)
+        summarise(entry)
+
+
+def summarise(entry: dict) -> None:
+    entry["summary"] = adversarial_summary(entry["runs"])
+    entry["targets"] = adversarial_targets(entry["summary"], entry["runs"])
 
 
 def main() -> None:
@@ -522,6 +545,8 @@ def main() -> None:
     parser.add_argument("--adv-models", default=",".join(ADVERSARIAL_MODELS), help="adversarial: the models")
     parser.add_argument("--adv-grid", default=None, help="adversarial: the grid, relative to benchmarks/ "
                         "(default ../docs/benchmarks/generative_adversarial_samples-<datasets>[-reduced].png)")
+    parser.add_argument("--continue", dest="resume_runs", action="store_true", help="adversarial: keep the "
+                        "runs of a stopped run of the same command (its results file) and run only the others")
     parser.add_argument("--tables", action="store_true", help="adversarial: print the Markdown tables of "
                         "benchmarks/results/generative-adversarial-*.json (as in the docs); trains nothing")
     parser.add_argument("--merge", default=None, help="sampling: merge these results files (comma-separated, "
@@ -604,8 +629,13 @@ def adversarial_markdown(result: dict) -> str:
     met = "met" if full else f"met at a {result['protocol']} protocol: not yet measured at the full protocol"
     missed = "MISSED" if full else f"MISSED at a {result['protocol']} protocol"
     for name, entry in result["adversarial"].items():
+        missing = [f"{m} seed {s}" for d, s, m in missing_runs(result) if d == name]
+        if missing:  # a run stopped before its end: no verdict on a part of the seeds
+            met = missed = (f"not yet measured at the {'full' if full else 'reduced'} protocol: the run is "
+                            f"INCOMPLETE ({len(missing)} runs missing)")
         lines += [f"### {name} ({entry['n_train']} training images, {entry['training_rows']}; scorer test accuracy "
-                  f"{entry['scorer']['test_accuracy']:.4f})", "",
+                  f"{entry['scorer']['test_accuracy']:.4f})"
+                  + (f"; INCOMPLETE: missing {', '.join(missing)}" if missing else ""), "",
                   "| model | seed | FD | coverage | entropy / log K | collapsed | diverged | test MSE | fit s |",
                   "|---|---:|---:|---:|---:|---|---|---:|---:|"]
         for model, per_seed in entry["runs"].items():
@@ -663,18 +693,44 @@ def run_adversarial(args) -> None:
     out = RESULTS / f"generative-adversarial-{stem}.json"
     grid_png = Path(__file__).parent / (args.adv_grid or f"../docs/benchmarks/generative_adversarial_samples-{stem}.png")
     result["grid"] = grid_png.name
+    grid = continued(args, result, out)
+    keep_figure = grid is None
 
     def save(grid: dict) -> None:
         write(result, out, [], quiet=True)
+        if keep_figure:
+            return
+        np.savez_compressed(out.with_suffix(".grid.npz"), **{
+            name: np.round(np.clip(rows, 0, 1) * 255).astype(np.uint8) for name, rows in grid.items()})
         side = int(np.sqrt(next(iter(grid.values())).shape[1]))
         plot_image_rows(grid, (1, side, side), grid_png, title="Seed 0's samples of each model (top of each "
                         "block: real test images)")
 
-    adversarial(args, result, save)
+    adversarial(args, result, save, grid if grid is not None else {})
     write(result, out, [], quiet=True)
     for name, entry in result["adversarial"].items():
         print(name, json.dumps({"summary": entry["summary"], "targets": entry["targets"]}, indent=1))
     print(f"wrote {out}")
+
+
+def continued(args, result: dict, out: Path) -> dict | None:
+    """``--continue``: the runs and the grid rows of a stopped run of the same command, taken into
+    ``result``; without it, or with no such run, nothing (an empty grid); None where the stopped run
+    left no grid rows (the figure is then not rewritten)."""
+    if not args.resume_runs or not out.exists():
+        return {}
+    previous = json.loads(out.read_text())
+    if previous["command"] != result["command"]:
+        raise SystemExit(f"--continue: {out.name} holds a run of another command ({previous['command']}); "
+                         f"expected {result['command']}")
+    result.update(date=previous["date"], machine=previous["machine"], adversarial=previous["adversarial"],
+                  continued=[*previous.get("continued", []), result["date"]])
+    grid_file = out.with_suffix(".grid.npz")
+    if not grid_file.exists():  # a run of an older script: its figure stays as it was
+        print(f"--continue: no {grid_file.name}: the grid {result['grid']} is left as the stopped run wrote it")
+        return None
+    with np.load(grid_file) as rows:
+        return {name: rows[name].astype(np.float32) / 255 for name in rows.files}
 
 
 def add_time_ratios(result: dict) -> None:

@@ -113,6 +113,35 @@ def test_train_on_an_image_folder(tmp_path, capsys, digits):
     assert (out / "reconstructions.png").is_file()
 
 
+def test_a_colour_folder_stays_in_colour_through_train_evaluate_and_reconstruct(tmp_path, capsys, digits):
+    # found on crops of sklearn's sample photos: colour read as gray, labels shown as 0/1, pixels as "worst columns"
+    from PIL import Image
+
+    folder = tmp_path / "tinted"
+    for i, image in enumerate(digits[0][:40]):
+        tint = "red" if i % 2 else "blue"
+        rgb = np.zeros((8, 8, 3), dtype=np.uint8)
+        rgb[..., 0 if tint == "red" else 2] = (image.reshape(8, 8) * 255).astype(np.uint8)
+        (folder / tint).mkdir(parents=True, exist_ok=True)
+        Image.fromarray(rgb).save(folder / tint / f"{i:03}.png")
+    out = tmp_path / "run"
+    code, _, err = run(["train", "--data", str(folder), "--latent", "4", "--hidden", "16", "--epochs", "2",
+                        "--out", str(out), "--quiet"], capsys)
+    assert code == 0, err
+    assert aekit.load(out / "model.safetensors").n_features_in_ == 3 * 8 * 8
+    code, _, err = run(["evaluate", str(out)], capsys)
+    assert code == 0, err
+    worst = pd.read_csv(out / "evaluation" / "worst_rows.csv")
+    assert list(worst.columns) == ["file", "row", "error"] and worst["file"].str.match(r"(red|blue)/\d{3}\.png").all()
+    html = (out / "evaluation" / "report.html").read_text()
+    assert '"red"' in html and '"blue"' in html  # the code map's legend names the class folders
+    code, _, err = run(["reconstruct", str(out / "model.safetensors"), "--data", str(folder), "--out",
+                        str(tmp_path / "rec")], capsys)
+    assert code == 0, err
+    with Image.open(tmp_path / "rec" / "red" / "001.png") as image:
+        assert image.mode == "RGB" and image.size == (8, 8)
+
+
 def test_bad_image_size_is_a_usage_error(tmp_path, capsys):
     code, _, err = run(["train", "--data", "digits", "--image-size", "ten", "--out", str(tmp_path)], capsys)
     assert code != 0 and "WIDTHxHEIGHT" in err

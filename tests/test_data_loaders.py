@@ -166,6 +166,30 @@ def test_rgb_folder_is_flattened_channel_first(tmp_path):
     np.testing.assert_allclose(restored[0, 2], 0.2)
 
 
+def test_auto_mode_reads_colour_only_where_the_folder_has_colour(tmp_path):
+    # a colour photo folder used to come back gray, silently (found on crops of sklearn's sample photos)
+    photos = tmp_path / "photos"
+    (photos / "a").mkdir(parents=True)
+    (photos / "b").mkdir()
+    gray = np.full((6, 7), 90, dtype=np.uint8)
+    Image.fromarray(gray).save(photos / "a" / "gray.png")
+    coloured = np.zeros((6, 7, 3), dtype=np.uint8)
+    coloured[..., 0], coloured[2, 3, 1] = 200, 10  # one class of colour images is enough
+    Image.fromarray(coloured).save(photos / "b" / "red.png")
+    X, shape = load_image_folder(photos)
+    assert shape == (3, 6, 7)
+    np.testing.assert_array_equal(X.reshape(-1, *shape)[0], np.float32(90) / np.float32(255))  # the gray image: three equal channels
+    assert load_any(photos).image_shape == (3, 6, 7)
+    # a gray folder, even saved as RGB files, reads exactly as mode="L" reads it
+    (photos / "b" / "red.png").unlink()
+    rgb_saved_gray = np.repeat(load_digits().images[0].astype(np.uint8)[..., None] * 15, 3, axis=2)
+    Image.fromarray(rgb_saved_gray).resize((7, 6)).save(photos / "b" / "gray_rgb.png")
+    X_auto, shape_auto = load_image_folder(photos)
+    X_gray, shape_gray = load_image_folder(photos, mode="L")
+    assert shape_auto == shape_gray == (1, 6, 7)
+    np.testing.assert_array_equal(X_auto, X_gray)
+
+
 def test_jpeg_with_upper_case_extension(tmp_path):
     _write_digits(tmp_path / "jpg", n=2, size=(16, 16), suffix=".JPG")
     X, shape = load_image_folder(tmp_path / "jpg")
@@ -199,7 +223,7 @@ def test_image_folder_errors(tmp_path):
     (tmp_path / "bad" / "zz_broken.png").write_bytes(b"definitely not a png")
     with pytest.raises(DataError, match=r"1 of 3 files in .*bad cannot be read as images: zz_broken.png \(cannot identify"):
         load_image_folder(tmp_path / "bad")
-    with pytest.raises(DataError, match="image mode must be one of L, RGB; got 'CMYK'"):
+    with pytest.raises(DataError, match="image mode must be one of L, RGB or auto; got 'CMYK'"):
         load_image_folder(tmp_path / "bad", mode="CMYK")
     with pytest.raises(DataError, match="image size must be"):
         load_image_folder(tmp_path / "bad", size=(0, 5))

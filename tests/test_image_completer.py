@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from sklearn.datasets import load_digits
 
 from aekit import ImageCompleter, load
@@ -46,3 +47,10 @@ def test_nan_marks_holes_reload_is_identical_and_bad_masks_are_refused(completer
         completer.complete(digit_images[1][:20], np.zeros((20, 4, 4), dtype=bool))
     with pytest.raises(DataError, match="fitted on images of shape"):
         completer.complete(np.zeros((2, 7, 7)), np.zeros((2, 7, 7), dtype=bool))
+
+
+def test_the_local_path_is_dilated_and_bad_dilations_are_refused(completer, digit_images):
+    convs = [m for m in completer.model_.local if isinstance(m, torch.nn.Conv2d)]
+    assert [c.dilation[0] for c in convs] == [1, 2, 4, 1]  # sees 17x17 pixels: the middle of a 14x14 hole
+    with pytest.raises(ValueError, match=r"local_dilations must be >= 1, got \(0,\)"):
+        ImageCompleter(local_dilations=(0,), max_epochs=1).fit(digit_images[0][:50])

@@ -54,9 +54,12 @@ def _rmse(filled, X, missing):
 def test_masked_dae_beats_mean_imputation_on_breast_cancer(cancer_mcar):
     X, X_missing, missing = cancer_mcar
     mean_rmse = _rmse(SimpleImputer().fit_transform(X_missing), X, missing)
-    filled = AutoencoderImputer(max_epochs=40, random_state=0).fit_transform(X_missing)
+    imputer = AutoencoderImputer(max_epochs=40, random_state=0)
+    filled = imputer.fit_transform(X_missing)
     assert np.array_equal(filled[~missing], X_missing[~missing])  # observed cells as given
     assert _rmse(filled, X, missing) < 0.7 * mean_rmse  # about 0.5 against the mean's 1.03
+    # patience="auto" waits 1,000 steps (the library's 500 stopped it on a plateau): 455 rows, batch 22
+    assert imputer.training_settings_["patience"] == 48
 
 
 @pytest.mark.parametrize("model, missing_kind", [("miwae", "mcar"), ("auto", "mnar")])
@@ -166,9 +169,29 @@ def test_placeholder_missing_values_and_the_nan_refusal_elsewhere(diabetes_missi
     a = AutoencoderImputer(missing_values=-999.0, **QUICK).fit(coded).transform(coded)
     b = AutoencoderImputer(**QUICK).fit(X).transform(X)
     np.testing.assert_array_equal(a, b)
-    with pytest.raises(DataError, match="AutoencoderImputer fills missing cells"):
+    with pytest.raises(DataError, match=r"AutoencoderImputer .*fills missing cells"):
         Autoencoder(max_epochs=1).fit(X)
 
 
 def test_scikit_learn_check_estimator():
     check_estimator(AutoencoderImputer(latent_dim=2, hidden=(8,), max_epochs=1, random_state=0))
+
+
+def test_not_miwae_starts_from_the_data_s_direction_of_self_masking():
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal(400)
+    X = np.column_stack([z + 0.3 * rng.standard_normal(400), z + 0.3 * rng.standard_normal(400),
+                         -z + 0.3 * rng.standard_normal(400)])
+    hidden = X[:, 0] > 0.3  # high values of the first column left blank
+    X_missing = np.where(np.column_stack([hidden, np.zeros((400, 2), bool)]), np.nan, X)
+    errors = {}
+    for direction in ("auto", "low"):
+        imputer = AutoencoderImputer(missing="mnar", self_masking=direction, max_epochs=60, random_state=0)
+        filled = imputer.fit_transform(X_missing)[hidden, 0]
+        errors[direction] = np.sqrt(np.mean((filled - X[hidden, 0]) ** 2))
+        if direction == "auto":
+            assert imputer.model_.config.mask_directions == (1.0, 0.0, 0.0)
+            assert filled.mean() > np.nanmean(X_missing[:, 0]) + 0.5  # pulled up, past the seen values
+    assert errors["auto"] < 0.7 * errors["low"]
+    with pytest.raises(ValueError, match="self_masking must be one of"):
+        AutoencoderImputer(missing="mnar", self_masking="up").fit(X_missing)

@@ -5,6 +5,7 @@ the divergence guard on every phase, save/load, bad input."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -207,3 +208,40 @@ def test_resume_after_a_crash_gives_the_uninterrupted_three_networks(digits, tmp
     for key, value in resumed.model_.state_dict().items():
         assert torch.equal(value, want[key]), key
     assert np.array_equal(resumed.sample(4, random_state=0), straight.sample(4, random_state=0))
+
+
+def test_a_stopped_benchmark_run_continues_to_the_results_of_one_uninterrupted_run(tmp_path, monkeypatch):
+    """benchmarks/generative.py --sections adversarial --continue: a run stopped part-way keeps its
+    runs, fits only the missing ones, and ends as the run that never stopped; its tables say
+    INCOMPLETE (no verdict) while runs are missing."""
+    benchmark_gan()
+    bench = sys.modules["aekit_benchmarks_generative"]
+    monkeypatch.setattr(bench, "RESULTS", tmp_path)
+    args = ["generative.py", "--sections", "adversarial", "--datasets", "digits", "--seeds", "0,1", "--adv-epochs",
+            "1", "--adv-samples", "200", "--adv-models", "vae,gan", "--scorer", "mlp", "--scorer-epochs", "20",
+            "--threads", "1", "--adv-grid", str(tmp_path / "grid.png")]
+    monkeypatch.setattr(sys, "argv", args)
+    bench.main()
+    out = tmp_path / "generative-adversarial-digits-reduced-vae+gan.json"
+    whole = json.loads(out.read_text())
+    stopped = json.loads(out.read_text())
+    del stopped["adversarial"]["digits"]["runs"]["gan"]["1"]  # as if stopped before its last run
+    out.write_text(json.dumps(stopped))
+    tables = bench.adversarial_markdown(stopped)
+    assert "INCOMPLETE: missing gan seed 1" in tables and "| met" not in tables and "| MISSED" not in tables
+    fitted = []
+    real_row = bench.adversarial_row
+    monkeypatch.setattr(bench, "adversarial_row", lambda model, *a: (fitted.append(type(model).__name__),
+                                                                      real_row(model, *a))[1])
+    monkeypatch.setattr(sys, "argv", [*args, "--continue"])
+    bench.main()
+    assert fitted == ["GAN"]
+    again = json.loads(out.read_text())
+    assert len(again["continued"]) == 1 and not bench.missing_runs(again)
+    runs, want = again["adversarial"]["digits"]["runs"], whole["adversarial"]["digits"]["runs"]
+    assert [(m, s) for m in runs for s in runs[m]] == [(m, s) for m in want for s in want[m]]
+    assert all(runs[m][s]["frechet_distance"] == want[m][s]["frechet_distance"] for m in want for s in want[m])
+    assert again["adversarial"]["digits"]["summary"] == whole["adversarial"]["digits"]["summary"]
+    monkeypatch.setattr(sys, "argv", [a if a != "200" else "300" for a in args] + ["--continue"])
+    with pytest.raises(SystemExit, match="holds a run of another command"):
+        bench.main()

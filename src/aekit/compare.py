@@ -142,9 +142,10 @@ def worst_rows(evaluation: Evaluation, scaled: _Scaled, row_ids=None, n: int = W
         row = int(row_ids[i]) if row_ids is not None else int(i)
         # the row number is an identifier, shown without a thousands separator
         carried = {str(c): ids[c].iloc[i] for c in ids.columns} if ids is not None else {}
-        rows.append({**carried, "row": str(row), "error": float(per_row.iloc[i]),
-                     "worst columns (data -> reconstruction)": "; ".join(
-                         f"{c}: {_short(original[c].iloc[i])} -> {_short(rec[c].iloc[i])}" for c in worst)})
+        rows.append({**carried, "row": str(row), "error": float(per_row.iloc[i])})
+        if scaled.dataset.image_shape is None:  # an image's worst pixels say nothing: its file does
+            rows[-1]["worst columns (data -> reconstruction)"] = "; ".join(
+                f"{c}: {_short(original[c].iloc[i])} -> {_short(rec[c].iloc[i])}" for c in worst)
     return pd.DataFrame(rows)
 
 

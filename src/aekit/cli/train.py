@@ -400,7 +400,9 @@ def _apply_to_images(estimator, folder: Path, output: Path, method: str, image_s
 
     from aekit.data import read_image_folder, save_image_folder
 
-    images = read_image_folder(folder, size=parse_size(image_size), skip_unreadable=skip_unreadable)
+    shape = getattr(estimator, "image_shape_", None)  # an image model reads its own channels; others as trained
+    mode = "auto" if shape is None else {1: "L", 3: "RGB"}.get(shape[0], "auto")
+    images = read_image_folder(folder, size=parse_size(image_size), mode=mode, skip_unreadable=skip_unreadable)
     X = images.X
     files = pd.DataFrame({"file": images.files})
     if images.classes is not None:
@@ -464,8 +466,19 @@ def export(model: Path = typer.Argument(..., help="A .safetensors model file."),
 
 
 def _test_ids(run: dict, contract):
-    """The id columns of the run's test rows (None without ids), for the report's worst rows."""
-    if contract is None or not contract.ids or not run.get("data_path") or run.get("test_indices") is None:
+    """The id columns of the run's test rows (None without ids), for the report's worst rows;
+    for an image folder, the test images' files."""
+    if not run.get("data_path") or run.get("test_indices") is None:
+        return None
+    if Path(run["data_path"]).is_dir() and not run.get("skip_unreadable"):  # skipped files would shift the rows
+        import pandas as pd
+
+        from aekit.data import list_images
+
+        folder = Path(run["data_path"])
+        files = [f.relative_to(folder).as_posix() for f in list_images(folder)]
+        return pd.DataFrame({"file": np.asarray(files, dtype=object)[run["test_indices"]]})
+    if contract is None or not contract.ids:
         return None
     from aekit.data import load_table
 

@@ -438,7 +438,7 @@ class ImageFolder:
     skipped: list[str] = field(default_factory=list)
 
 
-def read_image_folder(path: str | Path, size: tuple[int, int] | None = None, mode: str = "L",
+def read_image_folder(path: str | Path, size: tuple[int, int] | None = None, mode: str = "auto",
                       skip_unreadable: bool = False) -> ImageFolder:
     """Read the .png/.jpg/.jpeg images of a folder: directly in it, or in class subfolders.
 
@@ -452,8 +452,10 @@ def read_image_folder(path: str | Path, size: tuple[int, int] | None = None, mod
     path : str or Path
     size : (width, height), optional
         Resize every image to this size; required when sizes differ.
-    mode : {"L", "RGB"}, default="L"
-        Grayscale or colour.
+    mode : {"auto", "L", "RGB"}, default="auto"
+        Grayscale (one channel), colour (three), or ``"auto"``: colour when
+        any image of the folder has a pixel whose red, green and blue differ,
+        else grayscale (a gray folder reads as it does with ``"L"``, exactly).
     skip_unreadable : bool, default=False
         Skip files that cannot be read as images (listed in ``skipped``, with
         a warning) instead of refusing the folder.
@@ -484,15 +486,15 @@ def read_image_folder(path: str | Path, size: tuple[int, int] | None = None, mod
     folder = Path(path)
     if not folder.is_dir():
         raise DataError(f"no such folder: {folder}")
-    if mode not in IMAGE_MODES:
-        raise DataError(f"image mode must be one of {', '.join(IMAGE_MODES)}; got {mode!r}.")
+    if mode not in (*IMAGE_MODES, "auto"):
+        raise DataError(f"image mode must be one of {', '.join(IMAGE_MODES)} or auto; got {mode!r}.")
     if size is not None:
         size = _checked_size(size)
     files, classes = _image_files(folder)
     images, unreadable = [], {}
     for file in files:
         try:
-            images.append(_read_image(file, mode, size))
+            images.append(_read_image(file, "RGB" if mode == "auto" else mode, size))
         except DataError as err:
             unreadable[file] = str(err)
     names = [f.relative_to(folder).as_posix() for f in files]
@@ -512,7 +514,9 @@ def read_image_folder(path: str | Path, size: tuple[int, int] | None = None, mod
     if not kept:
         raise DataError(f"none of the {len(files)} files in {folder} could be read as an image")
     _check_same_size([f.relative_to(folder).as_posix() for f in kept], images)
-    stacked = np.stack(images).reshape(len(images), *images[0].shape[:2], IMAGE_MODES[mode])
+    stacked = np.stack(images).reshape(len(images), *images[0].shape[:2], IMAGE_MODES.get(mode, 3))
+    if mode == "auto" and _is_gray(stacked):
+        stacked = stacked[..., :1]  # Pillow's RGB -> L of equal channels is that channel, exactly
     channels_first = stacked.transpose(0, 3, 1, 2)
     X = np.ascontiguousarray(channels_first.reshape(len(images), -1), dtype=np.float32) / np.float32(255)
     y = None
@@ -525,7 +529,7 @@ def read_image_folder(path: str | Path, size: tuple[int, int] | None = None, mod
 def load_image_folder(
     path: str | Path,
     size: tuple[int, int] | None = None,
-    mode: str = "L",
+    mode: str = "auto",
 ) -> tuple[np.ndarray, tuple[int, int, int]]:
     """``(X, image_shape)`` of the images of a folder (see :func:`read_image_folder`,
     which also gives the files, the classes of class subfolders and the skipped files).
@@ -536,8 +540,8 @@ def load_image_folder(
         The folder: images directly in it, or in class subfolders.
     size : (width, height), optional
         Resize every image to this size; required when sizes differ.
-    mode : {"L", "RGB"}, default="L"
-        Grayscale or colour.
+    mode : {"auto", "L", "RGB"}, default="auto"
+        Grayscale, colour, or colour only when the folder has any (see :func:`read_image_folder`).
 
     Returns
     -------
@@ -656,7 +660,7 @@ def load_any(
     path_or_name: str | Path,
     *,
     image_size: tuple[int, int] | None = None,
-    image_mode: str = "L",
+    image_mode: str = "auto",
     label: str | int | None = None,
     drop: str | list[str] | None = None,
     ids: str | list[str] | None = None,
@@ -683,8 +687,9 @@ def load_any(
         or a dataset name (:func:`aekit.data.list_datasets`).
     image_size : (width, height), optional
         For a folder: resize every image.
-    image_mode : {"L", "RGB"}, default="L"
-        For a folder: grayscale or colour.
+    image_mode : {"auto", "L", "RGB"}, default="auto"
+        For a folder: grayscale, colour, or colour only when the folder has any
+        (see :func:`read_image_folder`).
     label, drop, ids : optional
         For a table: the label column, columns to leave out, id columns.
     skip_unreadable : bool, default=False
@@ -861,6 +866,11 @@ def _read_image(path: Path, mode: str, size: tuple[int, int] | None) -> np.ndarr
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         reason = " ".join(str(exc).replace(f"'{path}'", "").replace(str(path), "").split())
         raise DataError(f"cannot read image {path.name}: {reason}") from None
+
+
+def _is_gray(stacked: np.ndarray) -> bool:
+    """Whether every pixel of (n, h, w, 3) images has equal red, green and blue."""
+    return bool(np.array_equal(stacked[..., 0], stacked[..., 1]) and np.array_equal(stacked[..., 1], stacked[..., 2]))
 
 
 def _check_same_size(files: list[str], images: list[np.ndarray]) -> None:

@@ -111,7 +111,18 @@ class MIWAEConfig(ImputerConfig):
 
 @dataclasses.dataclass
 class NotMIWAEConfig(MIWAEConfig):
-    """MIWAE plus a logistic self-masking model of each numeric column's mask."""
+    """MIWAE plus a logistic self-masking model of each numeric column's mask.
+
+    ``mask_directions``: the start of each numeric column's mask weight (+1: high values
+    missing, -1: low ones; see :func:`aekit.data.missing.self_masking_directions`); empty: 0."""
+
+    mask_directions: tuple[float, ...] = ()
+
+    def validate(self) -> None:
+        super().validate()
+        if self.mask_directions and len(self.mask_directions) != self.n_numeric:
+            raise ValueError(f"mask_directions must have one value per numeric column ({self.n_numeric}), "
+                             f"got {len(self.mask_directions)}")
 
 
 class TableHead(nn.Module):
@@ -355,7 +366,9 @@ class NotMIWAEImputer(MIWAEImputer):
 
     def __init__(self, config: NotMIWAEConfig):
         super().__init__(config)
-        self.mask_weight = nn.Parameter(torch.zeros(config.n_numeric))
+        # a zero start is a saddle point (no direction, no gradient toward one): start from the data's
+        start = torch.tensor(config.mask_directions, dtype=torch.float32) if config.mask_directions else None
+        self.mask_weight = nn.Parameter(torch.zeros(config.n_numeric) if start is None else start)
         self.mask_bias = nn.Parameter(torch.zeros(config.n_numeric))
 
     def completed_rows(self, out, x, observed, generator=None):
@@ -378,8 +391,9 @@ class ConvImputerConfig(MaskedDAEConfig):
     """A masked denoising autoencoder on images of ``image_shape`` (C, H, W): stride-2 conv
     blocks with ``channels`` see the image and its mask (2C channels) and a transposed-conv
     decoder rebuilds the image; beside it, ``local_channels`` > 0 adds a full-resolution path of
-    three 3x3 convolutions (no bottleneck: what the pixels next to a hole say, as the top
-    skip connection of a U-Net), summed before the output activation. Training hides random blocks (a rectangle with sides from a
+    3x3 convolutions, the middle ones dilated by ``local_dilations`` (no bottleneck: what the
+    pixels around a hole say, as the top skip connection of a U-Net), summed before the output
+    activation. Training hides random blocks (a rectangle with sides from a
     quarter to three quarters of the image's, or one half of it) or, for the other
     ``1 - block_share`` of the images, random pixels at a rate drawn from [0.2, 0.9]."""
 
@@ -391,6 +405,7 @@ class ConvImputerConfig(MaskedDAEConfig):
     block_share: float = 0.6
     linear_skip: bool = False
     local_channels: int = 32
+    local_dilations: tuple[int, ...] = (1,)  # the estimator's default is (2, 4); (1,) reads older files
 
     def validate(self) -> None:
         super().validate()
@@ -399,6 +414,8 @@ class ConvImputerConfig(MaskedDAEConfig):
             raise ValueError("linear_skip does not apply to the convolutional imputer")
         if self.local_channels < 0:
             raise ValueError(f"local_channels must be >= 0, got {self.local_channels}")
+        if any(d < 1 for d in self.local_dilations):
+            raise ValueError(f"local_dilations must be >= 1, got {self.local_dilations}")
         if not 0 <= self.block_share <= 1:
             raise ValueError(f"block_share must be in [0, 1], got {self.block_share}")
         if self.output_activation not in ACTIVATIONS:
@@ -420,9 +437,11 @@ class ConvMaskedImputer(MaskedDenoisingImputer):
         super().__init__(config)
         channels, height, width = config.image_shape
         k = config.local_channels
+        middle = [layer for d in config.local_dilations
+                  for layer in (nn.Conv2d(k, k, 3, padding=d, dilation=d), nn.ReLU())]
         self.local = nn.Sequential(
             nn.Unflatten(1, (2 * channels, height, width)), nn.Conv2d(2 * channels, k, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(k, k, 3, padding=1), nn.ReLU(), nn.Conv2d(k, channels, 3, padding=1), nn.Flatten(),
+            *middle, nn.Conv2d(k, channels, 3, padding=1), nn.Flatten(),
         ) if k else None
         self.output_activation = make_activation(config.output_activation)
 

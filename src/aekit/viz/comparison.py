@@ -84,7 +84,7 @@ def comparison_figures(evaluations: list, dataset, fig_dir: Path, *, X_masked: n
                    "Codes in 2-D (2-D codes as they are, wider ones mapped): clusters and outliers of the test "
                    "rows; pass --label to colour them.")
         figures.append(code_map_figure(
-            {ev.name: ev.Z_test for ev in evaluations}, fig_dir / "codes.png", colour_by=d.y_test,
+            {ev.name: ev.Z_test for ev in evaluations}, fig_dir / "codes.png", colour_by=_label_names(d),
             method=code_map_method, random_state=seed, caption=caption + _EXPLORER_HINT,
             title="Test codes in 2-D" + (", coloured by label" if d.y_test is not None else ""),
             map_fields={name: {"reconstruction error": errors} for name, errors in (row_errors or {}).items()},
@@ -189,3 +189,11 @@ def write_comparison(evaluations: list, dataset, out_dir: Path, *, title: str, s
                           better={k: v for k, v in better.items() if k in table.columns},
                           notes=still_improving_notes(evaluations), tables=tables)
     return table, report
+
+
+def _label_names(d):
+    """The test labels as their class names where the data has them (class folders, a table's text label)."""
+    classes = getattr(d, "classes", None)
+    if d.y_test is None or classes is None:
+        return d.y_test
+    return np.asarray(classes, dtype=object)[np.asarray(d.y_test)]
