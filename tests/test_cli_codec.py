@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -72,3 +74,18 @@ def test_train_codec_from_the_cli(tmp_path, capsys):
     assert isinstance(codec, ImageCodec)
     images = load_digits().images[:3] / 16
     assert codec.decompress(codec.compress(images)).shape == (3, 8, 8)
+
+
+def test_a_stream_larger_than_the_pixels_is_flagged(files, capsys):
+    # an undertrained codec (one epoch on 300 images, 32 latent channels) writes more bits than the raw
+    # 8-bit pixels (about 30 bpp here): say so
+    _, _, folder, root = files
+    images = (load_digits().images / 16).astype(np.float32)
+    other = ImageCodec(filters=8, latent_channels=32, max_epochs=1, random_state=1).fit(images[:300])
+    other = other.save(root / "wide.safetensors")
+    code, out, err = run(["compress", str(other), "--data", str(folder), "--out", str(root / "big.aec")], capsys)
+    assert code == 0, err
+    assert re.search(r"aekit: warning: the stream is larger than the raw 8-bit pixels \(\d+\.\d\d bpp\)", err)
+    code, out, err = run(["compress", str(files[0]), "--data", str(folder), "--out", str(root / "ok.aec")], capsys)
+    assert code == 0 and "larger than the raw" not in err
+    assert 8 * (root / "big.aec").stat().st_size / (60 * 8 * 8) >= 8

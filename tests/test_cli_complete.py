@@ -80,3 +80,18 @@ def test_complete_images_with_masks(tmp_path, capsys):
                         str(tmp_path / "old"), "--epochs", "1"], capsys)
     assert code == 0 and "--images is deprecated" in err and "use --data" in err, err
     assert np.array_equal(np.asarray(Image.open(tmp_path / "old" / "007.png"))[hole == 0], images[7][hole == 0])
+
+
+def test_mnar_with_a_known_direction_and_a_bad_one(table_csv, tmp_path, capsys):
+    path, table = table_csv
+    out = tmp_path / "filled.csv"
+    code, _, err = run(["complete", "--data", str(path), "--out", str(out), "--id", "id", "--missing", "mnar",
+                        "--self-masking", "high", "--epochs", "2", "--save", str(tmp_path / "m.safetensors")],
+                       capsys)
+    assert code == 0, err
+    assert pd.read_csv(out)[table.columns[1:-1]].notna().all().all()
+    from aekit import load
+    assert load(tmp_path / "m.safetensors").model_.config.mask_directions == (1.0,) * 11  # the 10 features and the target
+    code, _, err = run(["complete", "--data", str(path), "--out", str(out), "--missing", "mnar",
+                        "--self-masking", "up", "--epochs", "1"], capsys)
+    assert code != 0 and "self_masking must be one of" in err and "Traceback" not in err

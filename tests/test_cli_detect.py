@@ -49,7 +49,7 @@ def test_chunked_scores_equal_in_memory_scores(tables, detector_file, name, caps
     complete = test.drop(columns="id").dropna()
     assert scores["row"].tolist() == list(range(len(test)))
     np.testing.assert_allclose(scores["score"].dropna().to_numpy(), detector.decision_function(complete),
-                               rtol=1e-6)
+                               rtol=1e-6, atol=1e-6)  # the default score is a sum of standardised parts: some near 0
     np.testing.assert_array_equal(scores["label"].dropna().astype(int), detector.predict(complete))
     assert scores.loc[[4, 77], ["score", "label"]].isna().all().all()  # NaN rows are not scored ...
     assert "2 rows with missing values (rows 4, 77)" in " ".join(err.split())  # ... and are reported
@@ -96,7 +96,9 @@ def test_summed_score_option_is_saved_and_scores_files_as_in_memory(tables, tmp_
     scores = pd.read_csv(tmp_path / "s.csv")
     np.testing.assert_allclose(scores["score"].dropna().to_numpy(),
                                detector.decision_function(test.drop(columns="id").dropna()), rtol=1e-6, atol=1e-6)
-    assert scores["top_features"].isna().all()  # a summed score is not a sum over features: no shares
+    # a summed score's top features are the shares of its reconstruction part (standardized_mse)
+    assert scores["top_features"].dropna().str.match(r"^f\d+=[\d.e-]+;f\d+=").all()
+    assert scores.loc[[4, 77], "top_features"].isna().all()
 
 
 def test_bad_files_get_one_line(tables, detector_file, tmp_path, capsys):
@@ -169,12 +171,27 @@ def test_label_is_the_truth_never_a_feature_in_fit_score_and_report(labelled_tab
     from sklearn.metrics import roc_auc_score
     assert roc_auc_score(scores["true_label"] == "malignant", scores["score"]) > 0.85
 
-    code, _, err = run(["detect", "report", str(det), "--data", str(path), *columns, "--normal", "benign",
-                        "-o", str(tmp_path / "report")], capsys)
+    code, out, err = run(["detect", "report", str(det), "--data", str(path), *columns, "--normal", "benign",
+                          "-o", str(tmp_path / "report"), "--quiet"], capsys)
     assert code == 0, err
     results = pd.read_csv(tmp_path / "report" / "results.csv")
     assert results.loc[0, "detector"] == "ae" and results.loc[0, "auroc"] > 0.85
     assert (tmp_path / "report" / "report.html").is_file()
+    # the saved detector was fitted on every benign row, the report's test rows included: by default the
+    # report fits its settings again on the baselines' rows (the 80%'s benign rows), so that none has seen a test row
+    from aekit.runs import split_rows
+    train_rows, test_rows = split_rows(len(frame), 0)
+    n_fit = int((frame["diagnosis"].to_numpy()[train_rows] == "benign").sum())
+    assert f"fitted ae again on the {n_fit} normal rows of the 80%" in " ".join(out.split())
+    code, _, err = run(["detect", "report", str(det), "--data", str(path), *columns, "--normal", "benign",
+                        "-o", str(tmp_path / "as-saved"), "--as-saved"], capsys)
+    assert code == 0, err
+    as_saved = pd.read_csv(tmp_path / "as-saved" / "results.csv")
+    test = frame.iloc[test_rows]
+    truth = (test["diagnosis"] == "malignant").to_numpy()
+    saved_scores = detector.decision_function(test.drop(columns=["id", "diagnosis"]))
+    assert as_saved.loc[0, "auroc"] == pytest.approx(roc_auc_score(truth, saved_scores))
+    assert as_saved.loc[0, "auroc"] != pytest.approx(results.loc[0, "auroc"], abs=1e-9)
 
 
 def test_bad_label_options_get_one_line(labelled_table, detector_file, tmp_path, capsys):

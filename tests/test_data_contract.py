@@ -142,7 +142,7 @@ def test_contract_round_trips_and_refuses_bad_state():
 def test_detector_one_hot_encodes_as_train_does(cars, tmp_path):
     features = load_table(cars[0], label="Type", ids="Make").features()
     params = dict(latent_dim=3, hidden=(16,), max_epochs=3, random_state=0)
-    detector = AnomalyDetector("ae", **params).fit(features)
+    detector = AnomalyDetector("ae", score="mse", **params).fit(features)  # explain sums to an mse score
     plain = Autoencoder(**params).fit(features)
     assert detector.estimator_.scaler_.to_dict() == plain.scaler_.to_dict()  # the same preprocessing
     assert detector.n_features_in_ == 14 and detector.feature_names_ == list(features.columns)

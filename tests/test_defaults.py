@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -135,8 +137,9 @@ def test_auto_code_is_narrower_than_a_30_column_table_and_scores_are_not_round_o
     det = AnomalyDetector(random_state=0).fit(X_train[y_train == 1])  # every default, as a new user
     code = det.estimator_.latent_dim_
     assert 1 <= code <= 15 and det.estimator_.model_.config.latent_dim == code  # at most half of 30
-    scores = det.decision_scores_
-    assert scores.min() > 1e-4 and np.ptp(scores) > 1e-2, (scores.min(), np.ptp(scores))  # not round-off
+    assert det.score_ == "standardized_mse+latent" and np.ptp(det.decision_scores_) > 1e-2
+    errors = copy.deepcopy(det).set_params(score="mse").decision_function(X_train[y_train == 1])
+    assert errors.min() > 1e-4 and np.ptp(errors) > 1e-2, (errors.min(), np.ptp(errors))  # not round-off
     from sklearn.metrics import roc_auc_score
 
     assert roc_auc_score(y_test == 0, det.decision_function(X_test)) > 0.9  # malignant rows score higher

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import numpy as np
@@ -103,7 +104,11 @@ def test_explain_shares_sum_to_the_score(cancer_detector, cancer):
     X = pd.DataFrame(cancer[1][:20], columns=cancer_detector.feature_names_in_)
     shares = cancer_detector.explain(X)
     assert shares.shape == (20, 30) and (shares >= 0).all()
-    np.testing.assert_allclose(shares.sum(axis=1), cancer_detector.decision_function(X), rtol=1e-5)
+    # the default score is a sum: the shares are those of its reconstruction part, alone a score of its own
+    assert cancer_detector.score_ == "standardized_mse+latent"
+    assert cancer_detector.explained_score_ == "standardized_mse"
+    part = copy.deepcopy(cancer_detector).set_params(score="standardized_mse")
+    np.testing.assert_allclose(shares.sum(axis=1), part.decision_function(X), rtol=1e-5)
     top = cancer_detector.top_features(X, n=3)
     assert [name for name, _ in top[0]][0] == f"f{int(np.argmax(shares[0]))}"
     assert top[0][0][1] >= top[0][1][1] >= top[0][2][1]
@@ -164,7 +169,7 @@ def test_constant_training_data_is_refused(digits):
     ({"model": "ae", "latent": 3}, r"\['latent'\] are not parameters"),
     ({"model": "ae", "score": "elbo"}, "needs a variational model"),
     ({"model": "dae", "score": "reconstruction_probability"}, "needs a variational model"),
-    ({"model": "ae", "score": "rmse"}, "score: expected one of"),
+    ({"model": "ae", "score": "rmse"}, "score: expected 'auto', one of"),
     ({"model": "ae", "threshold": "median"}, "expected None, a number or one of"),
     ({"model": "ae", "contamination": 0.7}, "fraction in"),
 ])
@@ -267,7 +272,7 @@ def test_latent_score_is_the_mahalanobis_distance_of_the_code(zeros_detectors, d
     z = det.estimator_.transform(X_test[:5]) - det.code_gaussian_.mean
     expected = np.sqrt(np.einsum("ij,jk,ik->i", z, det.code_gaussian_.precision, z))
     np.testing.assert_allclose(det.decision_function(X_test[:5]), expected, rtol=1e-6)
-    with pytest.raises(ValueError, match="needs score='mse', 'mae' or 'standardized_mse'"):
+    with pytest.raises(ValueError, match="needs a score with a reconstruction part"):
         det.explain(X_test[:5])
 
 

@@ -41,6 +41,7 @@ FAST += ["aekit.serve.families", "aekit.serve.app"]  # aekit serve (the serve ex
 FAST += ["aekit.viz.explorer"]  # the reports' interactive code map
 FAST += ["aekit.compare", "aekit.training.callbacks"]  # the probe-against-PCA line, the soft epoch budget
 FAST += ["aekit.coding"]  # the image codec's stream header
+FAST += ["aekit.estimators.sizing"]  # the "auto" hidden widths
 
 
 def _run(name: str, tmp_path, monkeypatch) -> None:

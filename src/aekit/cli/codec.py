@@ -82,8 +82,14 @@ def compress(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(stream)
     n, c, h, w = pixels.shape
-    console.print(f"{n} images ({c}x{h}x{w}) -> {len(stream)} bytes, {8 * len(stream) / (n * h * w):.4f} bpp, "
+    bpp = 8 * len(stream) / (n * h * w)
+    console.print(f"{n} images ({c}x{h}x{w}) -> {len(stream)} bytes, {bpp:.4f} bpp, "
                   f"PSNR {_psnr(decoded, pixels):.2f} dB; wrote {out}")
+    if bpp >= 8 * c:  # an undertrained codec's density is still wide: its stream outgrows the pixels
+        import warnings
+
+        warnings.warn(f"the stream is larger than the raw {c * 8}-bit pixels ({bpp:.2f} bpp): the codec is "
+                      "undertrained (train it longer: --epochs auto) or its λ is too high for these images", stacklevel=2)
 
 
 def decompress(

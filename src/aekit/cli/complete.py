@@ -39,6 +39,8 @@ def complete(
                               "ImageCompleter (.safetensors) to use instead of training one."),
     missing: str = typer.Option("mcar", "--missing", help="Tables: mcar (also MAR) or mnar (values missing "
                                 "because of their value; uses not-MIWAE)."),
+    self_masking: str = typer.Option("auto", "--self-masking", help="Tables with --missing mnar: which values are "
+                                     "the ones left blank, high, low, or auto (read per column from the data)."),
     epochs: str = typer.Option("auto", "--epochs", help="Training epochs, or auto."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     save: Optional[Path] = typer.Option(None, "--save", help="Also save the fitted model (.safetensors)."),
@@ -48,14 +50,16 @@ def complete(
     max_epochs = epochs if epochs == "auto" else int(epochs)
     if not data.is_dir():
         carried = ",".join(c for c in (ids, drop) if c)
-        _complete_table(data, out, label, carried, indicator, n_imputations, model, missing, max_epochs, seed, save)
+        _complete_table(data, out, label, carried, indicator, n_imputations, model, missing, max_epochs, seed, save,
+                        self_masking)
     else:
         if masks is None:
             raise typer.BadParameter("an image folder needs --masks FOLDER (white where the image is missing)")
         _complete_images(data, masks, out, model, max_epochs, seed, save)
 
 
-def _complete_table(path, out, label, drop, indicator, n_imputations, model, missing, max_epochs, seed, save):
+def _complete_table(path, out, label, drop, indicator, n_imputations, model, missing, max_epochs, seed, save,
+                    self_masking="auto"):
     import pandas as pd
 
     from aekit import AutoencoderImputer
@@ -69,8 +73,8 @@ def _complete_table(path, out, label, drop, indicator, n_imputations, model, mis
         raise DataError(f"{path.name} has no column {unknown}; its columns are {list(table.columns)}")
     features = table.drop(columns=carried)
     gaps = int(features.isna().sum().sum())
-    imputer = AutoencoderImputer(model=model, missing=missing, add_indicator=indicator, keep_empty_features=True,
-                                 max_epochs=max_epochs, random_state=seed)
+    imputer = AutoencoderImputer(model=model, missing=missing, self_masking=self_masking, add_indicator=indicator,
+                                 keep_empty_features=True, max_epochs=max_epochs, random_state=seed)
     with console.status(f"fitting {imputer.family} on {len(features)} rows x {features.shape[1]} columns"):
         imputer.fit(features)
     fills = [imputer.transform(features)] if n_imputations == 1 else imputer.sample(features, n_imputations)

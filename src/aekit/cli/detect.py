@@ -67,9 +67,10 @@ def fit(
     contamination: Optional[float] = typer.Option(None, "--contamination",
                                                   help="Expected anomaly share of the data (0-0.5]."),
     threshold_k: Optional[float] = typer.Option(None, "--threshold-k", help="Width of the auto / iqr rule."),
-    score: str = typer.Option("mse", "--score", help="mse, mae, standardized_mse (each feature's error over its training mean), latent "
+    score: str = typer.Option("auto", "--score", help="auto (standardized_mse+latent; mse for series models), mse, "
+                                    "mae, standardized_mse (each feature's error over its training mean), latent "
                                     "(Mahalanobis distance of the code) or parts joined by '+', e.g. "
-                                    "standardized_mse+latent (or elbo, reconstruction_probability for VAEs)."),
+                                    "mse+latent (or elbo, reconstruction_probability for VAEs)."),
     latent: str = latent_option(),
     hidden: str = typer.Option("256", "--hidden", help="Hidden layer sizes, comma-separated."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help=EPOCHS_HELP),
@@ -108,6 +109,8 @@ def fit(
     remember_contract(detector, dataset)
     detector.save(out)
     chosen = auto_choices(detector.estimator_)
+    if score == "auto":
+        chosen["score"] = detector.score_
     if chosen:
         console.print("chose " + ", ".join(f"{k} {v}" for k, v in chosen.items()))
     console.print(f"fitted {model} on {len(X)} rows of {dataset.name}: threshold {detector.threshold_:.6g} "
@@ -199,7 +202,6 @@ def _score_chunk(detector, chunk, tally: dict, top: int, ids=None):
     import pandas as pd
 
     from aekit.data.tabular import take_rows
-    from aekit.estimators.detector import FEATURE_SCORES
 
     X = _chunk_matrix(detector, chunk)
     rows = tally["rows"] + np.arange(len(X))
@@ -211,7 +213,7 @@ def _score_chunk(detector, chunk, tally: dict, top: int, ids=None):
         kept = take_rows(X, np.flatnonzero(complete))
         scores[complete] = detector.decision_function(kept)
         labels[complete] = (scores[complete] > detector.threshold_).astype(int)
-        if top and detector.score in FEATURE_SCORES:
+        if top and detector.explained_score_ is not None:
             for i, features in zip(np.flatnonzero(complete), detector.top_features(kept, n=top)):
                 tops[i] = ";".join(f"{name}={share:.4g}" for name, share in features)
     flagged = np.flatnonzero(complete & (scores > detector.threshold_))
@@ -253,12 +255,19 @@ def report(
     label: Optional[str] = label_option(),
     drop: Optional[str] = drop_option(),
     code_map: str = typer.Option("tsne", "--code-map", help="2-D map of codes in the report: tsne, umap or pca."),
+    as_saved: bool = typer.Option(False, "--as-saved", help="Score the saved detector as it was fitted, for data it "
+                                  "has never seen; by default its settings are fitted again on the same rows as the "
+                                  "baselines, since `detect fit` on this file has seen every test row."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Score a labelled test set; write report.html with IsolationForest and PCA beside the detector.
 
     A file is split 80/20 at random (--seed) as `aekit train` splits it; the
-    baselines fit on the normal rows of the 80%, every method is scored on
-    the 20%, with the --label column as the truth.
+    baselines fit on the normal rows of the 80%, and so does a fresh detector
+    with the saved one's settings (unless --as-saved); every method is scored
+    on the 20%, with the --label column as the truth. No method has then seen
+    a test row: a detector from `detect fit` on the same file has seen all of
+    them, which would flatter it against the baselines.
     """
     import shlex
     import sys
@@ -279,6 +288,13 @@ def report(
     X_train = take_rows(dataset.X_train, np.flatnonzero(normal_rows(dataset.y_train, dataset.classes, normal, data)))
     anomalous = ~normal_rows(dataset.y_test, dataset.classes, normal, data)
     X_test = features(dataset.X_test, dataset.feature_names)
+    if not as_saved:
+        from sklearn.base import clone
+
+        detector = clone(detector).set_params(verbose=0 if quiet else 1)
+        detector.fit(features(X_train, dataset.feature_names))
+        console.print(f"fitted {detector.model} again on the {len(X_train)} normal rows of the 80% the baselines "
+                      "fit on (--as-saved scores the saved detector instead)")
     path = detector_report(detector, X_test, anomalous.astype(int), out, X_train=X_train,
                            image_shape=dataset.image_shape, name=detector.model, seed=seed,
                            command="aekit " + shlex.join(sys.argv[1:]), code_map=code_map)

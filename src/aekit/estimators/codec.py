@@ -32,7 +32,8 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
     """A learned lossy image codec that writes real, decodable bytes.
 
     Convolutional analysis and synthesis transforms with GDN / inverse GDN,
-    uniform-noise quantisation in training and rounding when coding, and an
+    rounding when coding (in training: uniform noise for the rate, the rounded
+    latents with a straight-through gradient for the synthesis), and an
     entropy model: a factorized prior (one learned density per latent
     channel, Ballé et al. 2017) or a scale hyperprior (Ballé et al. 2018).
     Training minimises ``bits per pixel + lmbda * 255^2 * MSE``; one model

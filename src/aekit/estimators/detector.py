@@ -36,6 +36,10 @@ VARIATIONAL_SCORES = ("elbo", "reconstruction_probability")
 ROUND_OFF = 1e-9
 ELBO_SAMPLES = 10  # draws of z per sample for the variational scores, from a fixed seed so scores repeat
 PROBA_METHODS = ("linear", "unify")
+# score="auto" (the default): the reconstruction error where normal rows have little, plus how unusual the
+# code is; chosen on the development tables of benchmarks/defaults.py (and the anomaly benchmark's tables).
+# Sequence models offer "mse" and "elbo" only.
+AUTO_SCORE = "standardized_mse+latent"
 SCORE_STATE = ("feature_scale_", "code_gaussian_", "part_scalers_")  # fitted by the score, saved with it
 OWN_PARAMS = ("model", "threshold", "contamination", "score", "threshold_k")
 
@@ -57,8 +61,13 @@ class AnomalyDetector(BaseEstimator):
     contamination : float in (0, 0.5] or None, default=None
         Expected share of anomalies in the training data; with the
         ``"contamination"`` rule that share of training samples is flagged.
-    score : str, default="mse"
-        Per-sample score: ``"mse"`` / ``"mae"``, the mean squared or absolute
+    score : str, default="auto"
+        Per-sample score. ``"auto"``: ``"standardized_mse+latent"`` (tables and
+        images; the reconstruction error where normal rows have little, plus
+        how unusual the code is: a row unlike the normal ones along the
+        directions the code keeps is reconstructed well, but its code is far
+        from the training codes), ``"mse"`` for sequence models; ``score_``
+        says which. Otherwise ``"mse"`` / ``"mae"``, the mean squared or absolute
         reconstruction error over features (on the model's scaled data, so
         every feature counts alike); ``"standardized_mse"``, each feature's
         squared error divided by its mean on the training rows (errors where
@@ -88,6 +97,8 @@ class AnomalyDetector(BaseEstimator):
         Scores of the training samples.
     threshold_ : float
         Samples scoring above it are anomalies.
+    score_ : str
+        The score in use (``score`` with "auto" resolved).
     feature_scale_ : numpy.ndarray of shape (n_features,)
         Mean squared training error of each feature (``"standardized_mse"`` only).
     code_gaussian_ : aekit.detection.scoring.CodeGaussian
@@ -127,7 +138,7 @@ class AnomalyDetector(BaseEstimator):
     True
     """
 
-    def __init__(self, model="ae", threshold=None, contamination=None, score="mse", threshold_k=None,
+    def __init__(self, model="ae", threshold=None, contamination=None, score="auto", threshold_k=None,
                  **model_params):
         self.model = model
         self.threshold = threshold
@@ -463,11 +474,15 @@ class AnomalyDetector(BaseEstimator):
         return np.where(self._labels(scores) == 1, confidence, 1.0 - confidence)
 
     def explain(self, X) -> np.ndarray:
-        """Each feature's (pixel's) share of each sample's score.
+        """Each feature's (pixel's) share of each sample's reconstruction score.
 
-        Rows sum to :meth:`decision_function` (for the ``"mse"`` / ``"mae"`` /
-        ``"standardized_mse"`` scores: the feature's squared / absolute /
-        standardised squared error divided by the number of features).
+        For the ``"mse"`` / ``"mae"`` / ``"standardized_mse"`` scores, rows sum
+        to :meth:`decision_function` (the feature's squared / absolute /
+        standardised squared error divided by the number of features). For a
+        sum of parts (the default ``"auto"``: ``"standardized_mse+latent"``),
+        the shares are those of its reconstruction part (``explained_score_``;
+        rows sum to that part's raw score): the ``"latent"`` part, how
+        unusual the code is, has no per-feature shares.
 
         Parameters
         ----------
@@ -482,7 +497,7 @@ class AnomalyDetector(BaseEstimator):
         ------
         %(not_fitted)s
         ValueError
-            The score is not a reconstruction error (``"latent"``, a sum, or a
+            The score has no reconstruction part (``"latent"`` alone, or a
             variational likelihood), so it has no per-feature shares.
         %(bad_rows)s
 
@@ -494,8 +509,7 @@ class AnomalyDetector(BaseEstimator):
         True
         """
         check_is_fitted(self, "estimator_")
-        self._require_reconstruction_score("explain")
-        errors = self._feature_errors(self.estimator_, X, self.score)
+        errors = self._feature_errors(self.estimator_, X, self._require_reconstruction_score("explain"))
         shares = errors / errors.shape[1]  # the score is the mean over the model's (one-hot) inputs
         if not self.estimator_._has_categories():
             return shares
@@ -532,6 +546,18 @@ class AnomalyDetector(BaseEstimator):
         names = self.feature_names_
         order = np.argsort(-shares, axis=1)[:, :n]
         return [[(names[j], float(row[j])) for j in top] for row, top in zip(shares, order)]
+
+    @property
+    def score_(self) -> str:
+        """The score in use: ``score``, with "auto" resolved (see the class)."""
+        check_is_fitted(self, "estimator_")
+        return self._resolved_score()
+
+    @property
+    def explained_score_(self) -> str | None:
+        """The reconstruction part of the score that :meth:`explain` splits by feature, or None."""
+        check_is_fitted(self, "estimator_")
+        return self._feature_part()
 
     @property
     def feature_names_(self) -> list[str]:
@@ -678,26 +704,34 @@ class AnomalyDetector(BaseEstimator):
             raise ValueError(f"{unknown} are not parameters of model {self.model!r} ({cls.__name__}); "
                              f"expected some of {sorted(accepted)}")
         self._score_parts()
-        sequence = _is_sequence_model(cls)
-        if sequence and self.score not in ("mse", "elbo"):
-            raise ValueError(f"score={self.score!r} is not offered for the sequence model {self.model!r}; use 'mse'"
+        sequence, score = _is_sequence_model(cls), self._resolved_score()
+        if sequence and score not in ("mse", "elbo"):
+            raise ValueError(f"score={score!r} is not offered for the sequence model {self.model!r}; use 'mse'"
                              f"{' or elbo' if hasattr(cls, 'elbo') else ''}")
-        if self.score in VARIATIONAL_SCORES and not hasattr(cls, "elbo" if sequence else "reconstruction_log_prob"):
-            raise ValueError(f"score={self.score!r} needs a variational model (with an ELBO), "
+        if score in VARIATIONAL_SCORES and not hasattr(cls, "elbo" if sequence else "reconstruction_log_prob"):
+            raise ValueError(f"score={score!r} needs a variational model (with an ELBO), "
                              f"but {self.model!r} is a {cls.__name__}; use 'mse' or 'mae'")
         return cls
 
     def _make_estimator(self):
         return self._estimator_class()(**{**PRESETS[self.model].params, **self.model_params})
 
+    def _resolved_score(self) -> str:
+        """``score`` with "auto" resolved: AUTO_SCORE, or "mse" for a sequence model."""
+        if self.score != "auto":
+            return self.score
+        sequence = self.model in PRESETS and _is_sequence_model(estimator_class(self.model))
+        return "mse" if sequence else AUTO_SCORE
+
     def _score_parts(self) -> tuple[str, ...]:
         """The parts of ``score`` ("a+b" -> ("a", "b")), checked."""
-        if self.score in VARIATIONAL_SCORES:
-            return (self.score,)
-        parts = tuple(str(self.score).split("+"))
+        score = self._resolved_score()
+        if score in VARIATIONAL_SCORES:
+            return (score,)
+        parts = tuple(str(score).split("+"))
         if not all(part in SCORE_PARTS for part in parts) or len(set(parts)) != len(parts):
-            raise ValueError(f"score: expected one of {SCORE_PARTS + VARIATIONAL_SCORES}, or distinct parts of "
-                             f"{SCORE_PARTS} joined by '+' (e.g. 'standardized_mse+latent'); got {self.score!r}")
+            raise ValueError(f"score: expected 'auto', one of {SCORE_PARTS + VARIATIONAL_SCORES}, or distinct parts "
+                             f"of {SCORE_PARTS} joined by '+' (e.g. 'standardized_mse+latent'); got {score!r}")
         return parts
 
     def _feature_errors(self, estimator, X, part: str) -> np.ndarray:
@@ -736,20 +770,31 @@ class AnomalyDetector(BaseEstimator):
 
     def _scores(self, estimator, X) -> np.ndarray:
         if _is_sequence_model(estimator):
-            scores = estimator.reconstruction_error(X) if self.score == "mse" else -estimator.elbo(X)
+            scores = estimator.reconstruction_error(X) if self._resolved_score() == "mse" else -estimator.elbo(X)
             return np.asarray(scores, dtype=np.float64)
-        if self.score in VARIATIONAL_SCORES:
-            per_sample = estimator.elbo if self.score == "elbo" else estimator.reconstruction_log_prob
+        score = self._resolved_score()
+        if score in VARIATIONAL_SCORES:
+            per_sample = estimator.elbo if score == "elbo" else estimator.reconstruction_log_prob
             return -np.asarray(per_sample(X, n_samples=ELBO_SAMPLES, random_state=0), dtype=np.float64)
         parts = self._score_parts()
         if len(parts) == 1:
             return self._part_score(estimator, X, parts[0])
         return sum(self.part_scalers_[part](self._part_score(estimator, X, part)) for part in parts)
 
-    def _require_reconstruction_score(self, what: str) -> None:
-        if self.score not in FEATURE_SCORES:
-            raise ValueError(f"{what} needs score='mse', 'mae' or 'standardized_mse' (a sum over features), "
-                             f"got {self.score!r}")
+    def _feature_part(self) -> str | None:
+        """The part of the score that sums over features ("mse", "mae", "standardized_mse"), or None."""
+        score = self._resolved_score()
+        if score in VARIATIONAL_SCORES:
+            return None
+        return next((part for part in self._score_parts() if part in FEATURE_SCORES), None)
+
+    def _require_reconstruction_score(self, what: str) -> str:
+        """The score's feature part, which ``what`` needs; a score without one is refused."""
+        part = self._feature_part()
+        if part is None:
+            raise ValueError(f"{what} needs a score with a reconstruction part ('mse', 'mae' or 'standardized_mse', "
+                             f"alone or in a sum such as 'standardized_mse+latent'), got {self._resolved_score()!r}")
+        return part
 
     def _set_threshold(self, scores: np.ndarray, threshold: float, rule: str) -> None:
         self.decision_scores_ = np.asarray(scores, dtype=np.float64)

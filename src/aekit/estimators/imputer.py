@@ -3,6 +3,7 @@ autoencoder, as a scikit-learn transformer and a drop-in for ``IterativeImputer`
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 import warnings
 from typing import Any
@@ -25,6 +26,10 @@ from aekit._docs import fill_doc
 MODELS = ("auto", "dae", "miwae", "not-miwae")
 MISSING = ("mcar", "mnar")
 SELF_MASKING = ("auto", "high", "low")
+# patience="auto": at least this many steps without a better validation loss (the library's 500 stopped
+# the masked DAE on a plateau: concrete / Boston at MCAR 20%, error on extra-hidden observed cells
+# 0.845 / 0.658 after 38 / 68 epochs, 0.736 / 0.578 with 40 epochs' patience)
+PATIENCE_STEPS = 1000
 SCORE_FRACTION = 0.2  # share of the observed cells ``score`` hides
 SCORE_STREAM = 27  # its random stream: not the one a user's own default_rng(seed) mask comes from
 
@@ -103,7 +108,9 @@ class AutoencoderImputer(AutoencoderEstimator):
         kept in the output).
     learning_rate, weight_decay, batch_size, max_epochs, validation_fraction, patience :
         As for :class:`aekit.Autoencoder` (``"auto"`` budgets from the number of rows).
-        Early stopping watches the loss on hidden observed cells of held-out rows.
+        Early stopping watches the loss on hidden observed cells of held-out rows;
+        ``patience="auto"`` waits at least 1,000 optimiser steps (twice the
+        library's 500: that loss has long plateaus before it falls again).
     random_state : int or None
         Seed for initialisation, masking, training and the draws behind fills.
     verbose, checkpoint_dir, resume, log_dir, accelerator, devices, num_nodes, strategy, precision, num_threads :
@@ -168,6 +175,9 @@ class AutoencoderImputer(AutoencoderEstimator):
         return MIWAEConfig(**shared, n_samples=self.n_samples)
 
     # -- fitting -----------------------------------------------------------------------
+    def _train_config(self):
+        return dataclasses.replace(super()._train_config(), patience_steps=PATIENCE_STEPS)
+
     def fit(self, X, y=None):
         """Fit the imputer on ``X``, missing cells included.
 

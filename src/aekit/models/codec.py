@@ -5,8 +5,13 @@ The analysis transform ``g_a`` (stride-2 5x5 convolutions with GDN) maps an
 image to latents y; coding rounds them to integer symbols, which an entropy
 coder writes with the probabilities of an entropy model; the synthesis
 transform ``g_s`` (transposed convolutions with inverse GDN) rebuilds the
-image from them. Training replaces rounding by additive uniform noise and
-minimises, per image,
+image from them. Training uses "mixed quantisation" (Minnen & Singh 2020):
+the rate is the likelihood of the latents plus uniform noise (a smooth
+stand-in for rounding), while the synthesis is trained on the rounded
+latents it will decode, with the gradient passed straight through the
+rounding. (Noise in the synthesis too, as in Ballé et al., trains the decoder
+on inputs it never sees; at low rates, where most latents round to 0, that
+cost about 0.5 dB at 0.3 bpp on Fashion-MNIST.) It minimises, per image,
 
     rate + lmbda * 255^2 * MSE
 
@@ -368,7 +373,8 @@ class ImageCodecModel(BaseAutoencoder):
         images = self._images(x)
         n_pixels = images.shape[-2] * images.shape[-1]
         y = self.analyse(images)
-        y_noisy = y + torch.rand_like(y) - 0.5
+        y_noisy = y + torch.rand_like(y) - 0.5  # the rate's stand-in for rounding
+        y_rounded = y + (torch.round(y) - y).detach()  # what the synthesis decodes; gradient straight through
         if self.config.hyperprior:
             z = self.hyper_analyse(y)
             z_noisy = z + torch.rand_like(z) - 0.5
@@ -377,7 +383,7 @@ class ImageCodecModel(BaseAutoencoder):
         else:
             bits = _bits(self.density.likelihood(y_noisy))
         bpp = bits / n_pixels
-        mse = F.mse_loss(self.synthesise(y_noisy, images.shape[-2:]), images, reduction="none").flatten(1).mean(1)
+        mse = F.mse_loss(self.synthesise(y_rounded, images.shape[-2:]), images, reduction="none").flatten(1).mean(1)
         loss = bpp + self.config.lmbda * 255.0 ** 2 * mse
         return {"loss": loss.mean(), "bpp": bpp.mean().detach(), "mse": mse.mean().detach()}
 

@@ -28,6 +28,7 @@ from torch.nn import functional as F
 LIKELIHOOD_MIN = 1e-9
 TABLE_BITS = 20  # frequencies sum to 2**TABLE_BITS (the range coder works at 24 bits)
 SCALE_MIN, SCALE_MAX = 0.11, 64.0
+SPEED = 10.0  # the factorized density's parameters are stored divided by this: it learns SPEED times faster
 
 
 def quantize_pmf(pmf: np.ndarray, bits: int = TABLE_BITS) -> np.ndarray:
@@ -86,6 +87,13 @@ class FactorizedDensity(nn.Module):
     non-negative (softplus) matrices and ``tanh`` gates; the likelihood of a
     noisy or rounded value y is ``c(y + 1/2) - c(y - 1/2)``.
 
+    The parameters are stored divided by ``SPEED`` (10) and multiplied back
+    when used: with Adam, whose steps do not depend on the gradient's scale,
+    the density then learns 10 times faster than the transforms. It starts
+    wide (``init_scale``) and must narrow as the latents do; at the shared
+    learning rate that took about 2,000 steps on Fashion-MNIST (the rate at
+    step 500 was 0.76 bits per pixel, and 0.25 with ``SPEED``).
+
     Parameters
     ----------
     channels : int
@@ -107,8 +115,8 @@ class FactorizedDensity(nn.Module):
         self.factors = nn.ParameterList()
         for i in range(len(widths) - 1):
             init = math.log(math.expm1(1 / scale / widths[i + 1]))
-            self.matrices.append(nn.Parameter(torch.full((channels, widths[i + 1], widths[i]), init)))
-            self.biases.append(nn.Parameter(torch.rand(channels, widths[i + 1], 1) - 0.5))
+            self.matrices.append(nn.Parameter(torch.full((channels, widths[i + 1], widths[i]), init / SPEED)))
+            self.biases.append(nn.Parameter((torch.rand(channels, widths[i + 1], 1) - 0.5) / SPEED))
             if i < len(widths) - 2:
                 self.factors.append(nn.Parameter(torch.zeros(channels, widths[i + 1], 1)))
         self.max_symbol = max_symbol
@@ -119,9 +127,9 @@ class FactorizedDensity(nn.Module):
         """Logit of the cumulative at ``values`` of shape (C, 1, K)."""
         logits = values
         for i, (matrix, bias) in enumerate(zip(self.matrices, self.biases)):
-            logits = torch.matmul(F.softplus(matrix), logits) + bias
+            logits = torch.matmul(F.softplus(SPEED * matrix), logits) + SPEED * bias
             if i < len(self.factors):
-                logits = logits + torch.tanh(self.factors[i]) * torch.tanh(logits)
+                logits = logits + torch.tanh(SPEED * self.factors[i]) * torch.tanh(logits)
         return logits
 
     def likelihood(self, y: torch.Tensor) -> torch.Tensor:

@@ -92,6 +92,9 @@ class TrainConfig:
         the budget is spent goes on until it no longer is, up to this many
         epochs (3 times the budget, at most 500 or the budget). None: the
         budget is a hard limit.
+    patience_steps : int
+        What ``patience="auto"`` waits for: at least this many optimiser steps
+        (and 5 epochs). Estimators whose validation loss is noisier set more.
 
     Raises
     ------
@@ -133,6 +136,7 @@ class TrainConfig:
     # With max_epochs="auto" (set by sized_for): the most epochs a run still improving at its budget may
     # go on to; None: max_epochs is a hard limit.
     epoch_limit: int | None = None
+    patience_steps: int = AUTO_PATIENCE_STEPS
 
     def sized_for(self, n_rows: int) -> TrainConfig:
         """A copy with every ``"auto"`` setting chosen for ``n_rows`` rows of data.
@@ -194,7 +198,7 @@ class TrainConfig:
             limit = max(epochs, min(AUTO_EXTENSION * epochs, AUTO_EPOCH_RANGE[1]))
         patience = self.patience
         if patience == AUTO:
-            patience = max(5, -(-AUTO_PATIENCE_STEPS // steps_per_epoch))
+            patience = max(5, -(-self.patience_steps // steps_per_epoch))
         return dataclasses.replace(self, max_epochs=epochs, batch_size=batch, patience=patience,
                                    validation_fraction=fraction, epoch_limit=limit)
 

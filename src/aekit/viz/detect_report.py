@@ -84,7 +84,7 @@ def detector_report(detector, X_test, y_test, out, *, X_train=None, image_shape=
         figures.append(_code_map(detector, codes, scores[name], flagged, y_test, out, name=name, method=code_map,
                                  seed=seed, images=X_test if image_shape is not None else None,
                                  image_shape=image_shape))
-    if detector.score in ("mse", "mae"):
+    if detector.explained_score_ is not None:
         top = np.argsort(-scores[name])[:N_SHOWN]
         labels = [f"#{i} {'anomaly' if y_test[i] else 'normal'}" for i in top]
         rows = take_rows(X_test, top)  # a table with text columns stays a DataFrame
@@ -93,7 +93,8 @@ def detector_report(detector, X_test, y_test, out, *, X_train=None, image_shape=
         figures.append((plot_explanations(shown, shares,
                                           out / "figures" / "most_anomalous.png", image_shape=image_shape,
                                           names=detector.feature_names_, row_labels=labels),
-                        f"The {len(top)} most anomalous test samples and each feature's share of their score."))
+                        f"The {len(top)} most anomalous test samples and each feature's share of their score "
+                        f"({detector.explained_score_})."))
     meta = {"command": command, "model": f"{detector.model} ({type(detector.estimator_).__name__})",
             "threshold": f"{detector.threshold_:.6g} ({detector.threshold_rule_})", "seed": str(seed),
             "test samples": f"{len(y_test)} ({y_test.sum()} anomalous)"}
