@@ -348,6 +348,7 @@ class LastEpochGAN(GAN):
 
 MODEL_FAMILIES.setdefault(LastEpochGANModel.family, LastEpochGANModel)
 ADVERSARIAL_MODELS = ("vae", "cvae", "aae", "vae-gan", "gan")
+TARGET_MODELS = ("vae", "vae-gan", "gan")  # the models the targets compare
 EXTRA_MODELS = ("gan-last",)  # diagnostics: results go to a file of their own
 FULL_EPOCHS = 30  # the full protocol's training budget of every model
 FOUND_SHARE = 0.1  # a class is found with at least this share of its uniform share of the samples
@@ -629,10 +630,11 @@ def adversarial_markdown(result: dict) -> str:
     met = "met" if full else f"met at a {result['protocol']} protocol: not yet measured at the full protocol"
     missed = "MISSED" if full else f"MISSED at a {result['protocol']} protocol"
     for name, entry in result["adversarial"].items():
-        missing = [f"{m} seed {s}" for d, s, m in missing_runs(result) if d == name]
-        if missing:  # a run stopped before its end: no verdict on a part of the seeds
+        missing = [(m, s) for d, s, m in missing_runs(result) if d == name]
+        if any(m in TARGET_MODELS for m, _ in missing):  # stopped before its end: no verdict on part of the seeds
             met = missed = (f"not yet measured at the {'full' if full else 'reduced'} protocol: the run is "
                             f"INCOMPLETE ({len(missing)} runs missing)")
+        missing = [f"{m} seed {s}" for m, s in missing]
         lines += [f"### {name} ({entry['n_train']} training images, {entry['training_rows']}; scorer test accuracy "
                   f"{entry['scorer']['test_accuracy']:.4f})"
                   + (f"; INCOMPLETE: missing {', '.join(missing)}" if missing else ""), "",

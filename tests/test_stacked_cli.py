@@ -92,3 +92,16 @@ def test_task_regress_on_a_continuous_label_column(tmp_path, capsys):
               "--label", "sex", "--drop", "progression", "--out", str(tmp_path / "x"), "--epochs", "1", "--quiet"])
     assert exit_info.value.code in (0, None)  # a 2-valued numeric column regresses on its values, not codes
     assert load(tmp_path / "x" / "model.safetensors").n_features_in_ == 9
+
+
+def test_train_without_hidden_builds_what_python_builds(tmp_path, capsys):
+    # the CLI's --hidden used to default to 256 for every model: stacked models then never got their own
+    # "auto" widths (a 4-column table: 16-8-4), sequence models not their 64; the CLI now leaves it to the model
+    table = tmp_path / "four.csv"
+    X = load_dataset("digits").X_train[:80, 20:24]
+    pd.DataFrame(X, columns=["a", "b", "c", "d"]).to_csv(table, index=False)
+    out = tmp_path / "stacked"
+    _ok(["train", "--model", "stacked", "--data", str(table), "--latent", "2", "--epochs", "1", "--out", str(out),
+         "--quiet"], capsys)
+    run = json.loads((out / "run.json").read_text())
+    assert run["hidden"] == [16, 8, 4] and load(out / "model.safetensors").get_params()["hidden"] == "auto"

@@ -145,3 +145,29 @@ def test_slices_before_the_last_skip_lightnings_backward_plumbing_in_32_bit(digi
     calls.clear()
     _trained_weights(X, steps_per_call=8, validation_fraction=0.0, precision="bf16-mixed")
     assert len(calls) == 3 * 32
+
+
+def test_cli_device_options_hold_for_families_without_device_parameters(tmp_path, monkeypatch, capsys):
+    # VAE (like most families) takes no num_threads / precision parameters: --num-threads used to be dropped
+    # in silence (2 threads on a loaded 2-core machine, 25 times the CPU), --precision too
+    from aekit.cli import main
+    from aekit.estimators.vae import VAE
+
+    seen, original_fit = [], VAE.fit
+
+    def recording_fit(self, *args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return original_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(VAE, "fit", recording_fit)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with pytest.raises(SystemExit) as stop:
+            main(["train", "--model", "vae", "--data", "digits", "--epochs", "1", "--latent", "2", "--quiet",
+                  "--num-threads", "1", "--precision", "bf16-mixed", "--out", str(tmp_path / "run")])
+        assert not stop.value.code, capsys.readouterr().err
+        assert seen == [1] and torch.get_num_threads() == 2  # applied around the fit, then restored
+    finally:
+        torch.set_num_threads(before)
+    assert "--precision bf16-mixed is not taken by VAE: it trains with precision='32'" in capsys.readouterr().err

@@ -163,6 +163,26 @@ def device_settings(accelerator: str, devices: str, num_nodes: int, strategy: st
 
 # -- parsing ------------------------------------------------------------------------
 
+def device_context(estimator, settings: dict):
+    """Apply the device options to a model that does not take them as parameters.
+
+    ``--num-threads`` holds for every model: the returned context sets torch's
+    threads around the fit. The other device options reach only the estimators
+    that take them; for any other, a setting away from its default gets a
+    warning instead of being dropped in silence.
+    """
+    import warnings
+
+    from aekit.training.devices import DEVICE_PARAMS, intra_op_threads
+
+    accepted = set(estimator.get_params())
+    for key, value in settings.items():
+        if key != "num_threads" and key not in accepted and value != DEVICE_PARAMS.get(key, value):
+            warnings.warn(f"--{key.replace('_', '-')} {value} is not taken by {type(estimator).__name__}: it trains "
+                          f"with {key}={DEVICE_PARAMS[key]!r}", stacklevel=2)
+    return intra_op_threads(settings.get("num_threads"))
+
+
 def parse_size(text: Optional[str]) -> Optional[tuple[int, int]]:
     """'28x28' or '28,28' -> (28, 28)."""
     if not text:

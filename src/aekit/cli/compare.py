@@ -32,8 +32,10 @@ def _run_compare(data: str, models: str, latent: int | str, hidden: str, epochs:
     if n_train:
         dataset = dataset.subsample(n_train, max(1, n_train // 4), random_state=seed)
     names = [m.strip() for m in models.split(",") if m.strip()]
-    with warnings.catch_warnings():  # one line for all such models below, not one warning each
-        warnings.simplefilter("ignore", StillImprovingWarning)
+    from aekit.training.devices import intra_op_threads
+
+    with warnings.catch_warnings(), intra_op_threads((training or {}).get("num_threads")):  # every model's threads
+        warnings.simplefilter("ignore", StillImprovingWarning)  # one line for all such models below, not one each
         result = compare_models(
             dataset, names, out, latent_dim=parse_latent(latent), hidden=parse_hidden(hidden), max_epochs=epochs or "auto",
             seed=seed, command="aekit " + shlex.join(sys.argv[1:]), code_map_method=code_map, training=training,

@@ -17,7 +17,7 @@ import typer
 
 from aekit.cli._common import (ACCELERATOR, BATCH_HELP, DEVICES, EPOCHS_HELP, MODEL_HELP, NUM_NODES, NUM_THREADS,
                                PATIENCE_HELP, PRECISION, STRATEGY, auto_choices, console, data_file_option,
-                               device_settings, drop_option, features, handle_unknown_option, id_option,
+                               device_context, device_settings, drop_option, features, handle_unknown_option, id_option,
                                image_size_option, label_option, latent_option, load_data, old_argument, old_option,
                                out_option, parse_hidden, parse_latent, parse_size, parse_sizes, print_table,
                                remember_contract, renamed, skip_unreadable_option, warn_unused_options)
@@ -44,7 +44,9 @@ def train(
     model: str = typer.Option("ae", "--model", "-m", help=f"One of: {', '.join(PRESETS)}."),
     data: str = typer.Option("digits", "--data", "-d", help="Dataset name or a CSV/Parquet/NPY/NPZ file or image folder."),
     latent: str = latent_option(),
-    hidden: str = typer.Option("256", "--hidden", help="Hidden layer sizes, comma-separated."),
+    hidden: Optional[str] = typer.Option(None, "--hidden", help="Hidden layer sizes, comma-separated (default: the "
+                                         "model's own, as in Python: 256 for dense models, 64 for sequence models, "
+                                         "auto for stacked ones)."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help=EPOCHS_HELP),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help=BATCH_HELP),
     learning_rate: float = typer.Option(1e-3, "--lr", help="Adam learning rate."),
@@ -83,7 +85,7 @@ def train(
     """Train an autoencoder; write the model file, the loss log and a reconstructions image."""
     from aekit.viz import plot_reconstructions
 
-    hidden_sizes = parse_hidden(hidden)
+    hidden_sizes = parse_hidden(hidden) if hidden is not None else None
     latent = parse_latent(latent)
     chosen = {k: v for k, v in dict(
         noise_level=noise_level, sparsity_weight=sparsity_weight, sparsity_target=sparsity_target,
@@ -106,19 +108,20 @@ def train(
     budget = {k: v for k, v in dict(max_epochs=epochs, batch_size=batch_size, patience=patience).items()
               if v is not None}  # unset: the model's own defaults ("auto")
     params = dict(
-        latent_dim=latent, hidden=hidden_sizes, **budget, learning_rate=learning_rate,
+        latent_dim=latent, **({"hidden": hidden_sizes} if hidden_sizes else {}), **budget, learning_rate=learning_rate,
         random_state=seed, verbose=0 if quiet else 1,
         checkpoint_dir=str(out / "checkpoints"), resume=resume, log_dir=str(out), image_shape=dataset.image_shape,
         n_channels=dataset.series_shape[1] if dataset.series_shape else None,
-        scaling="minmax" if dataset.image_shape is not None else "auto",  # image scaling for images only
-        **device_settings(accelerator, devices, num_nodes, strategy, precision, num_threads))
-    estimator = make_estimator(model, **{**params, **chosen, **extra})
+        scaling="minmax" if dataset.image_shape is not None else "auto")  # image scaling for images only
+    devices_used = device_settings(accelerator, devices, num_nodes, strategy, precision, num_threads)
+    estimator = make_estimator(model, **{**params, **devices_used, **chosen, **extra})
     y_fit = y_test = None
     if task:
         estimator, y_fit, y_test = _supervised(estimator, task, dataset, label, (data, image_size, seed))
     elif getattr(estimator, "fits_on_labels", False):  # cvae; aae with a class-mixture prior
         y_fit = dataset.y_train
-    estimator.fit(features(dataset.X_train, dataset.feature_names), y_fit)
+    with device_context(estimator, devices_used):
+        estimator.fit(features(dataset.X_train, dataset.feature_names), y_fit)
     if getattr(estimator, "_global_rank", 0) != 0:
         return  # distributed training: rank 0 writes the model file and the run's outputs
     remember_contract(estimator, dataset)
@@ -127,7 +130,7 @@ def train(
     test_mse = float(np.mean(estimator.score_samples(dataset.X_test))) if len(dataset.X_test) and not is_vae else None
     test_labels = {"y": dataset.y_test} if getattr(estimator, "conditional", False) else {}  # cvae
     test_elbo = float(np.mean(estimator.elbo(dataset.X_test, **test_labels))) if len(dataset.X_test) and is_vae else None
-    run = {"model": model, "data": data, "latent": latent, "hidden": list(hidden_sizes), "seed": seed,
+    run = {"model": model, "data": data, "latent": latent, "hidden": _hidden_used(estimator), "seed": seed,
            "image_size": image_size, "epochs_run": estimator.n_epochs_, "best_epoch": estimator.best_epoch_,
            "chosen": auto_choices(estimator),  # what "auto" picked: latent_dim, max_epochs, batch_size, patience
            "test_mse_scaled": test_mse, "test_elbo_nats": test_elbo, "label": label, "drop": drop, "ids": ids,
@@ -207,6 +210,13 @@ def _supervised(estimator, task: str, dataset, label: Optional[str], source: tup
         return supervised, dataset.y_train, dataset.y_test
     classes = np.asarray(dataset.classes, dtype=object)
     return supervised, classes[dataset.y_train], None if dataset.y_test is None else classes[dataset.y_test]
+
+
+def _hidden_used(estimator):
+    """The hidden layers the model was built with, for run.json: the sizes, or None where it has none."""
+    settings = getattr(estimator, "training_settings_", None) or {}
+    hidden = settings.get("hidden", estimator.get_params().get("hidden"))  # stacked: its "auto" resolved
+    return list(hidden) if isinstance(hidden, (tuple, list)) else hidden
 
 
 def _numeric_label(label: str, data: str, image_size: Optional[str], seed: int) -> tuple[np.ndarray, np.ndarray]:
