@@ -171,3 +171,36 @@ def test_cli_device_options_hold_for_families_without_device_parameters(tmp_path
     finally:
         torch.set_num_threads(before)
     assert "--precision bf16-mixed is not taken by VAE: it trains with precision='32'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["cluster", "--k", "2", "--method", "kmeans"], ["complete"],
+                                     ["detect", "fit", "--threshold", "auto"]])
+def test_every_training_command_takes_num_threads(command, tmp_path, monkeypatch, capsys):
+    # aekit cluster, complete and detect fit had no --num-threads (a busy 2-core machine: 4-8x the CPU)
+    import numpy as np
+    import pandas as pd
+
+    from sklearn.datasets import load_digits
+
+    import aekit.training.devices as devices
+    from aekit.cli import main
+
+    seen = []
+    original = devices.intra_op_threads
+
+    def recording(n):
+        seen.append(n)
+        return original(n)
+
+    monkeypatch.setattr(devices, "intra_op_threads", recording)
+    X = load_digits().data[:120, ::8] / 16
+    if command == ["complete"]:
+        X[::7, 1] = np.nan
+    pd.DataFrame(X, columns=[f"c{i}" for i in range(X.shape[1])]).to_csv(tmp_path / "t.csv", index=False)
+    out = ["--out", str(tmp_path / ("o.csv" if command == ["complete"] else "o"))]
+    with pytest.raises(SystemExit) as stop:
+        main([*command, "--data", str(tmp_path / "t.csv"), "--epochs", "1", "--num-threads", "1", *out])
+    assert not stop.value.code, capsys.readouterr().err
+    assert 1 in seen
+    if command[0] == "cluster":  # "auto" gives these 8 columns a 1-D code: its map is the code and a jitter
+        assert '"dims":1,' in (tmp_path / "o" / "report.html").read_text()  # it used to fail: "expected 2-D codes"

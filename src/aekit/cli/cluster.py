@@ -15,8 +15,8 @@ from typing import Optional
 import numpy as np
 import typer
 
-from aekit.cli._common import (console, drop_option, id_option, image_size_option, label_option, parse_hidden,
-                               parse_latent, parse_size, remember_contract, skip_unreadable_option)
+from aekit.cli._common import (NUM_THREADS, console, drop_option, id_option, image_size_option, label_option,
+                               parse_hidden, parse_latent, parse_size, remember_contract, skip_unreadable_option)
 from aekit.estimators.presets import PRESETS
 
 METHODS = ("kmeans", "gmm", "n2d", "dec", "idec")
@@ -48,6 +48,7 @@ def cluster(
     ids: Optional[str] = id_option(),
     image_size: Optional[str] = image_size_option(),
     skip_unreadable: bool = skip_unreadable_option(),
+    num_threads: Optional[int] = NUM_THREADS,
 ) -> None:
     """Cluster the rows of DATA on an autoencoder's codes.
 
@@ -77,10 +78,14 @@ def cluster(
     if isinstance(saved, DeepClustering):  # new rows into the clusters of a saved clustering
         clustering, labels, written = saved, saved.predict(X), None
     else:
+        from aekit.training.devices import intra_op_threads
+
         clustering = DeepClustering(n_clusters, method=method or "kmeans", encoder=saved or model,
                                     encoder_params=None if saved is not None else _encoder_params(
                                         latent, hidden, epochs, quiet, image_shape),
-                                    max_clusters=max_k, random_state=seed).fit(X)
+                                    max_clusters=max_k, random_state=seed)
+        with intra_op_threads(num_threads):
+            clustering.fit(X)
         if table is not None:
             remember_contract(clustering, table)  # its file then reads new tables by column name
         labels, written = clustering.labels_, clustering.save(out / "model.safetensors")

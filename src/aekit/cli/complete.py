@@ -19,7 +19,7 @@ from typing import Optional
 import numpy as np
 import typer
 
-from aekit.cli._common import console, drop_option, id_option, label_option, old_option, renamed
+from aekit.cli._common import NUM_THREADS, console, drop_option, id_option, label_option, old_option, renamed
 
 
 def complete(
@@ -44,10 +44,20 @@ def complete(
     epochs: str = typer.Option("auto", "--epochs", help="Training epochs, or auto."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     save: Optional[Path] = typer.Option(None, "--save", help="Also save the fitted model (.safetensors)."),
+    num_threads: Optional[int] = NUM_THREADS,
 ) -> None:
     """Fill missing cells of a table (--data TABLE.csv) or holes in images (--data FOLDER --masks FOLDER)."""
+    from aekit.training.devices import intra_op_threads
+
     data = renamed(data, images, "--images", "--data")
     max_epochs = epochs if epochs == "auto" else int(epochs)
+    with intra_op_threads(num_threads):
+        _complete(data, masks, out, label, ids, drop, indicator, n_imputations, model, missing, max_epochs, seed,
+                  save, self_masking)
+
+
+def _complete(data, masks, out, label, ids, drop, indicator, n_imputations, model, missing, max_epochs, seed, save,
+              self_masking):
     if not data.is_dir():
         carried = ",".join(c for c in (ids, drop) if c)
         _complete_table(data, out, label, carried, indicator, n_imputations, model, missing, max_epochs, seed, save,

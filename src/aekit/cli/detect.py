@@ -11,7 +11,7 @@ from typing import Optional
 
 import numpy as np
 import typer
-from aekit.cli._common import (EPOCHS_HELP, Command, auto_choices, console, data_file_option, drop_option,
+from aekit.cli._common import (EPOCHS_HELP, NUM_THREADS, Command, auto_choices, console, data_file_option, drop_option,
                                err_console, features, handle_unknown_option, id_option, latent_option, load_data,
                                old_argument, old_option, out_option, parse_hidden, parse_latent, remember_contract,
                                renamed, skip_unreadable_option)
@@ -84,6 +84,7 @@ def fit(
     ids: Optional[str] = id_option(),
     handle_unknown: Optional[str] = handle_unknown_option(),
     skip_unreadable: bool = skip_unreadable_option(),
+    num_threads: Optional[int] = NUM_THREADS,
 ) -> None:
     """Fit a detector on (mostly) normal data and write its model file.
 
@@ -105,7 +106,10 @@ def fit(
                                hidden=parse_hidden(hidden), max_epochs=epochs or "auto", random_state=seed,
                                verbose=0 if quiet else 1,
                                **({"handle_unknown": handle_unknown} if handle_unknown is not None else {}))
-    detector.fit(X)
+    from aekit.training.devices import intra_op_threads
+
+    with intra_op_threads(num_threads):
+        detector.fit(X)
     remember_contract(detector, dataset)
     detector.save(out)
     chosen = auto_choices(detector.estimator_)

@@ -473,8 +473,6 @@ def embed_code_maps(codes: dict, y, method: str, max_points: int, random_state=0
     first = next(iter(checked.values()))
     for name, Z in checked.items():
         check_same_length(first, Z, "the first codes", f"codes[{name!r}]")
-        if Z.shape[1] < 2:
-            raise DataError(f"codes[{name!r}]: expected at least 2 code dimensions for a 2-D map, got {Z.shape[1]}")
     if y is not None:
         check_same_length(first, as_vector(y, "y"), "codes", "y")
     keep = np.arange(len(first))
@@ -503,7 +501,12 @@ def plot_point_maps(maps: dict, y, path, title: str = "Test codes in 2-D, colour
 
 
 def embed_2d(Z: np.ndarray, method: str, random_state) -> tuple[np.ndarray, str]:
-    """Project codes to 2-D; return the points and the axis name to show."""
+    """Project codes to 2-D; return the points and the axis name to show (1-D codes: the code
+    across, a seeded random jitter up, so that dots do not hide each other)."""
+    if Z.shape[1] == 1:
+        spread = float(Z.std()) or 1.0
+        jitter = np.random.default_rng(random_state).uniform(-0.25, 0.25, len(Z)) * spread
+        return np.column_stack([Z[:, 0], jitter]), "z"
     if Z.shape[1] == 2:
         return Z, "z"
     if method == "umap":

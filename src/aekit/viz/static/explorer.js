@@ -162,8 +162,8 @@
     this.box = bounds(this.map);
     (this.tabs || []).forEach(function (tab, j) { tab.setAttribute("aria-pressed", String(i === j)); });
     var m = this.map;
-    this.axis.textContent = m.name + (m.dims ? " (" + m.dims + "-D codes)" : "") + ": " + m.axis + " 1 (right), " +
-      m.axis + " 2 (up)";
+    this.axis.textContent = m.name + (m.dims ? " (" + m.dims + "-D codes)" : "") + ": " + (m.dims === 1 ?
+      "the code (right), random jitter (up)" : m.axis + " 1 (right), " + m.axis + " 2 (up)");
     this.hideTip();
     this.draw();
   };
