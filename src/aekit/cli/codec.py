@@ -32,11 +32,11 @@ def _load_codec(model: str):
 def _read_images(source: str, channels: int) -> tuple[np.ndarray, list[str]]:
     """(N, C, H, W) float32 images in [0, 1] and their names."""
     from aekit.data import DATASET_NAMES, load_dataset
-    from aekit.data.loaders import IMAGE_SUFFIXES, list_images, load_image_folder
+    from aekit.data.loaders import IMAGE_SUFFIXES, image_mode_for, list_images, load_image_folder
     from aekit.exceptions import DataError
 
     path = Path(source)
-    mode = "L" if channels == 1 else "RGB"
+    mode = image_mode_for(channels)
     if path.is_dir():
         with console.status(f"reading {source}"):
             X, shape = load_image_folder(path, mode=mode)

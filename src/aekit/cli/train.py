@@ -409,10 +409,11 @@ def _apply_to_images(estimator, folder: Path, output: Path, method: str, image_s
     import pandas as pd
 
     from aekit.data import read_image_folder, save_image_folder
+    from aekit.data.loaders import image_mode_for
 
     shape = getattr(estimator, "image_shape_", None)  # an image model reads its own channels; others as trained
-    mode = "auto" if shape is None else {1: "L", 3: "RGB"}.get(shape[0], "auto")
-    images = read_image_folder(folder, size=parse_size(image_size), mode=mode, skip_unreadable=skip_unreadable)
+    images = read_image_folder(folder, size=parse_size(image_size), mode=image_mode_for(shape and shape[0]),
+                               skip_unreadable=skip_unreadable)
     X = images.X
     files = pd.DataFrame({"file": images.files})
     if images.classes is not None:

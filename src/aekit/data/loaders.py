@@ -868,6 +868,17 @@ def _read_image(path: Path, mode: str, size: tuple[int, int] | None) -> np.ndarr
         raise DataError(f"cannot read image {path.name}: {reason}") from None
 
 
+def image_mode_for(channels: int | None) -> str:
+    """The read mode that gives images of ``channels`` channels ("L" for 1, "RGB" for 3), else "auto".
+
+    Examples
+    --------
+    >>> image_mode_for(1), image_mode_for(3), image_mode_for(None)
+    ('L', 'RGB', 'auto')
+    """
+    return {count: mode for mode, count in IMAGE_MODES.items()}.get(channels, "auto")
+
+
 def _is_gray(stacked: np.ndarray) -> bool:
     """Whether every pixel of (n, h, w, 3) images has equal red, green and blue."""
     return bool(np.array_equal(stacked[..., 0], stacked[..., 1]) and np.array_equal(stacked[..., 1], stacked[..., 2]))
