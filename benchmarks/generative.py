@@ -55,6 +55,9 @@ Run:  python benchmarks/generative.py [--data fashion-mnist] [--epochs 20] [--va
       python benchmarks/generative.py --sections sampling [--gen-epochs 30] [--gen-hidden 512,256]
       [--gen-latent 16] [--scorer cnn] [--scorer-epochs 10] [--models cvae,aae]
       python benchmarks/generative.py --sections sampling --merge A.json,B.json   (runs of other models)
+      python benchmarks/generative.py --sections sampling --validation 10000 --models none
+      --cvae-variants '[{"beta": 1}, {"beta": 2}]' --seed 1   (selection on training images only: the
+      stated rule's pick is in the results; measure it then on the test images at another seed)
       python benchmarks/generative.py --sections adversarial [--datasets mnist-5k,fashion-mnist] [--seeds 0,1,2]
       [--adv-epochs 30] [--adv-samples 10000] [--adv-models vae,cvae,aae,vae-gan,gan]
       (REDUCED, labelled in the results: [--n-train N] (each data set's training rows))
