@@ -3,6 +3,7 @@ a real bitstream: ``compress(images) -> bytes``, ``decompress(bytes) -> images``
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -65,6 +66,12 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
     random_state, verbose, checkpoint_dir, resume, log_dir :
         As for :class:`aekit.Autoencoder` ("auto" budgets from the number of
         training images).
+    lr_drop : float, default=0.2
+        The last share of the ``max_epochs`` budget's optimiser steps is
+        trained at a tenth of ``learning_rate`` (the step decay of
+        learned-compression papers); 0: a constant rate. With
+        ``max_epochs="auto"`` the budget is then not extended (see
+        :class:`aekit.training.TrainConfig`).
 
     Attributes
     ----------
@@ -90,8 +97,11 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
     def __init__(self, lmbda=0.013, entropy_model="factorized", filters=64, latent_channels=96,
                  downsamplings="auto", hyper_filters=64, max_symbol=63, image_shape=None, learning_rate=1e-3,
                  batch_size="auto", max_epochs="auto", validation_fraction=0.1, patience="auto",
-                 random_state=None, verbose=0, checkpoint_dir=None, resume=False, log_dir=None):
+                 random_state=None, verbose=0, checkpoint_dir=None, resume=False, log_dir=None, lr_drop=0.2):
         store_params(self, locals())
+
+    def _train_config(self):
+        return dataclasses.replace(super()._train_config(), lr_drop=self.lr_drop)
 
     # -- fitting -------------------------------------------------------------------------------
     def _model_config(self, n_features: int, scaling: str) -> ImageCodecConfig:
