@@ -297,7 +297,7 @@ def fashion(args) -> dict:
             codec = train_codec(train, lmbda, args, entropy_model)
             fit_seconds = time.perf_counter() - t
             point = codec_points(codec, test, lmbda)
-            point.update(fit_seconds=fit_seconds, epochs=codec.n_epochs_)
+            point.update(fit_seconds=fit_seconds, epochs=codec.n_epochs_, lr_drop=codec.lr_drop)
             points.append(point)
             print(f"aekit {entropy_model} lambda={lmbda}: {point['bpp']:.3f} bpp per image, "
                   f"{point['bpp_set']:.3f} as one stream, fit {fit_seconds:.0f} s", flush=True)
