@@ -44,7 +44,7 @@ class _StackedEstimator(AutoencoderEstimator):
                  pretrain_epochs="auto", fine_tune=True, dropout=0.0, weight_decay=0.0, scaling="auto",
                  learning_rate=1e-3, batch_size="auto", max_epochs="auto", validation_fraction=0.1, patience="auto",
                  random_state=None,
-                 verbose=0, checkpoint_dir=None, resume=False, log_dir=None):
+                 verbose=0, checkpoint_dir=None, resume=False, log_dir=None, accelerator="auto", devices=1, num_nodes=1, strategy="auto", precision="32", num_threads=None):
         store_params(self, locals())
 
     # -- the network ----------------------------------------------------------------
@@ -356,7 +356,7 @@ class StackedAutoencoder(_StackedEstimator):
     max_epochs : int or "auto", default="auto"
         Epochs of the fine-tuning phase ("auto": as for :class:`aekit.Autoencoder`).
     weight_decay, scaling, learning_rate, batch_size, validation_fraction, patience,
-    random_state, verbose, checkpoint_dir, resume, log_dir
+    random_state, verbose, checkpoint_dir, resume, log_dir, accelerator, devices, num_nodes, strategy, precision, num_threads
         As in :class:`aekit.Autoencoder`; every phase uses early stopping.
         Each pretrained layer keeps its checkpoints and log in a subfolder
         ``pretrain-layer<k>`` of ``checkpoint_dir`` / ``log_dir``, fine-tuning
