@@ -398,3 +398,38 @@ def test_stacked_classifier_is_no_worse_than_its_logistic_regression_when_the_st
     np.testing.assert_array_equal(same.predict_proba(X_test), clf.predict_proba(X_test))
     with pytest.raises(ValueError, match="linear_path=True needs a supervised head"):
         aekit.StackedAutoencoder(linear_path=True, max_epochs=1, pretrain_epochs=1).fit(X_train)
+
+
+# -- the adversarial autoencoder's whitened PCA start -----------------------------------------------
+
+def test_adversarial_autoencoder_starts_at_whitened_pca_and_keeps_it_unless_training_beats_it():
+    """linear_path="auto" on a table (Gaussian prior): the start's codes are PCA's, whitened (mean 0, unit
+    variance: the prior's first two moments), and it reconstructs as PCA does. After real training the
+    model is never behind that start on the validation rows early stopping watched."""
+    from sklearn.datasets import load_wine
+
+    from aekit import AdversarialAutoencoder
+    from aekit.training.fit import validation_rows
+
+    X = load_wine().data
+    small = dict(hidden=(16,), discriminator_hidden=(16,), random_state=0)
+    start = AdversarialAutoencoder(**small, max_epochs=1, learning_rate=1e-9).fit(X)
+    scaled = start.scaler_.transform(X)
+    pca = PCA(start.latent_dim_).fit(scaled)
+    codes = start.transform(X)
+    np.testing.assert_allclose(codes.mean(axis=0), 0.0, atol=1e-4)
+    np.testing.assert_allclose(codes.std(axis=0, ddof=1), 1.0, atol=1e-3)
+    np.testing.assert_allclose(start.scaler_.transform(start.reconstruct(X)),
+                               pca.inverse_transform(pca.transform(scaled)), atol=1e-4)
+
+    trained = AdversarialAutoencoder(**small, max_epochs=40).fit(X)
+    assert trained.model_.config.linear_path and trained.latent_dim_ == pca.n_components_
+    _, rows = validation_rows(len(X), 0.2, 0)  # validation_fraction="auto": a fifth of 178 rows
+
+    def error(model_error_rows):
+        return float(np.mean((model_error_rows - scaled[rows]) ** 2))
+
+    pca_error = error(pca.inverse_transform(pca.transform(scaled[rows])))
+    assert error(trained.scaler_.transform(trained.reconstruct(X[rows]))) <= pca_error * 1.0001
+    mixture = AdversarialAutoencoder(**small, prior="mixture", max_epochs=1).fit(X)
+    assert not mixture.model_.config.linear_path  # its components are not PCA's whitened codes
