@@ -34,7 +34,8 @@ def test_cluster_a_table_with_ids_and_labels(tmp_path, capsys):
     model = aekit.load(out / "model.safetensors")
     np.testing.assert_array_equal(model.labels_, labels["cluster"].to_numpy())
     page = (out / "report.html").read_text()
-    for part in ("Cluster sizes", "Clusters against the known labels", "Example rows per cluster", "nmi"):
+    for part in ("Cluster sizes", "Clusters against the known labels", "Example rows per cluster", "nmi",
+                 "Higher is better: acc, nmi, ari.", "in 4 clusters by kmeans on the "):
         assert part in page, part
     shown = re.findall(r"<td>(s\d{3})</td>", page)  # the example rows carry their ids
     assert 0 < len(shown) <= 3 * 4 and set(shown) <= set(frame["sample_id"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -143,6 +145,7 @@ def test_denoising_corrupts_only_while_training():
     (dict(activation="swish"), "activation must be"),
     (dict(latent_dim=0), "layer sizes"),
     (dict(noise_level=float("nan")), "noise_level"),
+    (dict(weight_init="he"), "weight_init must be one of"),
 ])
 def test_bad_config_is_refused(bad, match):
     with pytest.raises(ValueError, match=match):
@@ -170,3 +173,27 @@ def test_denoising_validation_uses_the_same_corruption_every_epoch():
     assert validation_loss() == first
     assert torch.equal(torch.get_rng_state(), state)
     assert abs(first - float(model.loss(x)["loss"])) > 1e-3  # corrupted inputs, not the clean ones
+
+
+def test_glorot_init_sets_glorot_weights_and_zero_biases():
+    config = AutoencoderConfig(input_dim=784, latent_dim=10, hidden=(500, 2000))
+    glorot = DenseAutoencoder(dataclasses.replace(config, weight_init="glorot"))
+    torch.manual_seed(0)
+    default = DenseAutoencoder(config)
+    layers = [m for m in glorot.modules() if isinstance(m, torch.nn.Linear)]
+    assert len(layers) == 6  # 784-500-2000-10 and back
+    for layer in layers:
+        fan_out, fan_in = layer.weight.shape
+        bound = (6 / (fan_in + fan_out)) ** 0.5
+        assert layer.weight.abs().max() <= bound and layer.weight.abs().max() > 0.95 * bound
+        assert layer.bias.abs().max() == 0
+    # PyTorch's default is narrower than Glorot's on the code layer (2000 -> 10): 1/sqrt(2000) against sqrt(6/2010)
+    widths = [float(m.weight.abs().max()) for m in default.modules() if isinstance(m, torch.nn.Linear)]
+    assert widths[2] < 0.5 * float(layers[2].weight.abs().max())
+
+
+def test_estimator_passes_weight_init_to_its_model(digits):
+    X_train, *_ = digits
+    ae = Autoencoder(**{**FAST, "max_epochs": 2, "weight_init": "glorot"}).fit(X_train[:200])
+    assert ae.model_.config.weight_init == "glorot"
+    assert Autoencoder(**{**FAST, "max_epochs": 1}).fit(X_train[:200]).model_.config.weight_init == "default"

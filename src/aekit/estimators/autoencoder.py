@@ -58,6 +58,10 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
         Weight of the squared Frobenius norm of the encoder Jacobian.
     weight_decay : float, default=0.0
         L2 weight decay.
+    weight_init : {"default", "glorot"}, default="default"
+        Starting weights of the networks: PyTorch's default, or
+        Glorot-uniform with zero biases (Keras's default, which the deep
+        clustering papers DEC, IDEC and N2D trained from).
     linear_path : bool or "auto", default="auto"
         Add a linear encoder and decoder beside the networks (code =
         network(x) + A x, output = network(code) + B code), set to PCA's
@@ -174,11 +178,12 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
     """
 
     family = "autoencoder"
+    weight_init = "default"  # what subclasses without the parameter (conv, AAE) build with
 
     def __init__(self, latent_dim="auto", hidden=(256,), activation="relu", latent_activation="auto",
                  output_activation="auto", loss="mse", tied=False, noise=None, noise_level=0.0,
                  sparsity=None, sparsity_weight=1e-3, sparsity_target=0.05, contractive_weight=0.0,
-                 weight_decay=0.0, linear_path="auto", scaling="auto", handle_unknown="ignore", learning_rate=1e-3, batch_size="auto", max_epochs="auto",
+                 weight_decay=0.0, weight_init="default", linear_path="auto", scaling="auto", handle_unknown="ignore", learning_rate=1e-3, batch_size="auto", max_epochs="auto",
                  validation_fraction="auto", patience="auto", random_state=None, verbose=0,
                  checkpoint_dir=None, resume=False, log_dir=None, accelerator="auto", devices=1,
                  num_nodes=1, strategy="auto", precision="32", num_threads=None):
@@ -195,7 +200,7 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
             output_activation=output_activation, reconstruction_loss=self.loss, tied=self.tied,
             noise=self.noise, noise_level=self.noise_level, sparsity=self.sparsity,
             sparsity_weight=self.sparsity_weight, sparsity_target=self.sparsity_target,
-            contractive_weight=self.contractive_weight,
+            contractive_weight=self.contractive_weight, weight_init=self.weight_init,
             linear_path=self._linear_path(output_activation))
 
     def _linear_path(self, output_activation: str) -> bool:

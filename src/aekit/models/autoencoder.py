@@ -22,6 +22,7 @@ from aekit.nn import ACTIVATIONS, MLPDecoder, MLPEncoder, TiedMLPDecoder, activa
 from aekit._docs import fill_doc
 
 SPARSITY_KINDS = ("l1", "kl")
+WEIGHT_INITS = ("default", "glorot")
 
 
 @dataclasses.dataclass
@@ -53,6 +54,10 @@ class AutoencoderConfig(ModelConfig):
         Weight of the encoder's Jacobian norm (a contractive autoencoder).
     linear_path : bool
         A linear (PCA-initialised) encoder and decoder beside the networks.
+    weight_init : {"default", "glorot"}
+        The networks' starting weights: PyTorch's default (uniform within
+        1/sqrt(fan_in)) or Glorot-uniform with zero biases (Keras's default,
+        which DEC, IDEC and N2D were trained from).
 
     Examples
     --------
@@ -78,6 +83,7 @@ class AutoencoderConfig(ModelConfig):
     sparsity_target: float = 0.05
     contractive_weight: float = 0.0
     linear_path: bool = False
+    weight_init: str = "default"
 
     def validate(self) -> None:
         if self.input_dim < 1 or self.latent_dim < 1 or any(h < 1 for h in self.hidden):
@@ -95,6 +101,8 @@ class AutoencoderConfig(ModelConfig):
         if self.reconstruction_loss == "bce" and self.output_activation != "sigmoid":
             raise ValueError("reconstruction_loss='bce' needs output_activation='sigmoid' "
                              f"(outputs in (0, 1)), got {self.output_activation!r}")
+        if self.weight_init not in WEIGHT_INITS:
+            raise ValueError(f"weight_init must be one of {WEIGHT_INITS}, got {self.weight_init!r}")
         if self.noise is not None and self.noise not in NOISE_KINDS:
             raise ValueError(f"noise must be None or one of {NOISE_KINDS}, got {self.noise!r}")
         if self.sparsity is not None and self.sparsity not in SPARSITY_KINDS:
@@ -154,6 +162,8 @@ class DenseAutoencoder(BaseAutoencoder):
     def __init__(self, config: AutoencoderConfig):
         super().__init__(config)
         self.encoder, self.decoder = self.build_networks(config)
+        if getattr(config, "weight_init", "default") == "glorot":
+            glorot_init(self.encoder, self.decoder)
         if self._has_linear_path():
             self._add_linear_path(config)
 
@@ -366,3 +376,27 @@ class DenseAutoencoder(BaseAutoencoder):
 
         jacobians = vmap(jacrev(encode_one))(x)  # (n, latent_dim, input_dim)
         return jacobians.pow(2).sum(dim=(1, 2))
+
+
+@torch.no_grad()
+def glorot_init(*networks: torch.nn.Module) -> None:
+    """Glorot-uniform weights and zero biases for every fully connected layer of ``networks``.
+
+    Parameters
+    ----------
+    *networks : torch.nn.Module
+        Modules whose ``torch.nn.Linear`` layers are reset in place.
+
+    Examples
+    --------
+    >>> layer = torch.nn.Linear(300, 100)
+    >>> glorot_init(layer)
+    >>> bool(layer.weight.abs().max() <= (6 / 400) ** 0.5), bool(layer.bias.abs().max() == 0)
+    (True, True)
+    """
+    for network in networks:
+        for layer in network.modules():
+            if isinstance(layer, torch.nn.Linear):
+                torch.nn.init.xavier_uniform_(layer.weight)
+                if layer.bias is not None:
+                    torch.nn.init.zeros_(layer.bias)

@@ -95,8 +95,9 @@ def cluster_report(clustering, codes: np.ndarray, out, *, X=None, labels=None, i
     elif X is not None:
         tables.append(("Example rows per cluster", _example_rows(X, labels, ids, k, examples),
                        f"{min(3, EXAMPLES)} rows of each cluster drawn at random (the first 8 columns)."))
-    intro = (f"{len(labels)} rows of {name} in {k} clusters by {clustering.method} on the codes of "
-             f"the autoencoder {type(clustering.encoder_).__name__}.")
+    encoder = clustering.encoder if isinstance(clustering.encoder, str) else "given"
+    intro = (f"{len(labels)} rows of {name} in {k} clusters by {clustering.method} on the {codes.shape[1]}-D codes "
+             f"of an autoencoder ({type(clustering.encoder_).__name__}, encoder {encoder!r}).")
     return write_report(out / "report.html", title=f"Clusters of {name}", table=table, figures=figures,
                         meta=meta or {}, intro=intro, tables=tables)
 
