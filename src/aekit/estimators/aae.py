@@ -72,7 +72,8 @@ class AdversarialAutoencoder(ClassLabelsMixin, ImageInputMixin, Autoencoder):
         mixture prior (whose components PCA's codes do not match).
     activation, output_activation, loss, noise, noise_level, weight_decay,
     scaling, learning_rate, batch_size, max_epochs, validation_fraction,
-    patience, random_state, verbose, checkpoint_dir, resume, log_dir :
+    patience, random_state, verbose, checkpoint_dir, resume, log_dir,
+    accelerator, devices, num_nodes, strategy, precision, num_threads :
         As for :class:`aekit.Autoencoder` (weight decay applies to the
         autoencoder's optimiser only). Early stopping watches the
         reconstruction loss.
@@ -114,7 +115,8 @@ class AdversarialAutoencoder(ClassLabelsMixin, ImageInputMixin, Autoencoder):
                  discriminator_hidden=(256, 256), linear_path="auto", activation="relu", output_activation="auto",
                  loss="mse", noise=None, noise_level=0.0, weight_decay=0.0, scaling="auto", learning_rate=1e-3,
                  batch_size="auto", max_epochs="auto", validation_fraction="auto", patience="auto", random_state=None,
-                 verbose=0, checkpoint_dir=None, resume=False, log_dir=None):
+                 verbose=0, checkpoint_dir=None, resume=False, log_dir=None, accelerator="auto", devices=1,
+                 num_nodes=1, strategy="auto", precision="32", num_threads=None):
         store_params(self, locals())
 
     def _requires_image_shape(self) -> bool:

@@ -28,7 +28,7 @@ from aekit.exceptions import DataError, StartKeptWarning, StillImprovingWarning
 from aekit.models import MODEL_FAMILIES, BaseAutoencoder, ModelConfig
 from aekit.training import TrainConfig, fit_model
 from aekit.training.fit import more_epochs_advice, still_improving
-from aekit.training.devices import DEVICE_PARAMS, model_device
+from aekit.training.devices import device_settings, model_device
 from aekit._docs import fill_doc
 
 SCALINGS = ("auto", "minmax", "standard", "none")
@@ -136,7 +136,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
             weight_decay=self.weight_decay, validation_fraction=self.validation_fraction,
             patience=self.patience, seed=seed, verbose=self.verbose,
             checkpoint_dir=self.checkpoint_dir, resume=self.resume, log_dir=self.log_dir,
-            **{name: getattr(self, name, default) for name, default in DEVICE_PARAMS.items()})
+            **device_settings(self))
 
     # -- fitting -------------------------------------------------------------
     def fit(self, X, y=None):

@@ -43,10 +43,10 @@ class _StackedEstimator(AutoencoderEstimator):
                  loss="mse", tied=False, noise=None, noise_level=0.0, sparsity=None, sparsity_weight=1e-3,
                  sparsity_target=0.05, contractive_weight=0.0, layer_params=None, pretrain=True,
                  pretrain_epochs="auto", fine_tune=True, dropout=0.0, linear_path="auto", weight_decay=0.0,
-                 scaling="auto",
-                 learning_rate=1e-3, batch_size="auto", max_epochs="auto", validation_fraction="auto", patience="auto",
-                 random_state=None,
-                 verbose=0, checkpoint_dir=None, resume=False, log_dir=None):
+                 scaling="auto", learning_rate=1e-3, batch_size="auto", max_epochs="auto",
+                 validation_fraction="auto", patience="auto", random_state=None, verbose=0, checkpoint_dir=None,
+                 resume=False, log_dir=None, accelerator="auto", devices=1, num_nodes=1, strategy="auto",
+                 precision="32", num_threads=None):
         store_params(self, locals())
 
     # -- the network ----------------------------------------------------------------
@@ -461,7 +461,7 @@ class StackedAutoencoder(_StackedEstimator):
     max_epochs : int or "auto", default="auto"
         Epochs of the fine-tuning phase ("auto": as for :class:`aekit.Autoencoder`).
     weight_decay, scaling, learning_rate, batch_size, validation_fraction, patience,
-    random_state, verbose, checkpoint_dir, resume, log_dir
+    random_state, verbose, checkpoint_dir, resume, log_dir, accelerator, devices, num_nodes, strategy, precision, num_threads
         As in :class:`aekit.Autoencoder` (``validation_fraction="auto"``: a
         fifth of a table under 1,000 rows, else a tenth; the fraction used is
         ``training_settings_["validation_fraction"]``); every phase uses early stopping.
