@@ -48,6 +48,7 @@ def test_cluster_images_of_a_named_dataset_with_auto_k(tmp_path, capsys):
     assert code == 0, err
     page = (out / "report.html").read_text()
     assert "Each row shows images of one cluster" in page and "Clusters against the known labels" in page
+    assert "1797 images of digits" in page and "Images assigned to each cluster" in page and "rows of" not in page
     assert "scored each k on the codes by the silhouette" in page and (out / "n_clusters.png").stat().st_size > 1000
     assert (out / "examples.png").stat().st_size > 1000 and len(pd.read_csv(out / "labels.csv")) == 1797
 
