@@ -205,32 +205,39 @@ def downstream(filled, y, seed) -> float | None:
     return float(cross_val_score(LogisticRegression(max_iter=2000), filled, y, cv=folds).mean())
 
 
-def run_case(name, X, y, scenario, seed, quick, heldout):
+def _timed_fill(make, fit_on, fill):
+    """(the filled table, seconds to fit and fill)."""
+    start = time.perf_counter()
+    filled = make().fit(fit_on).transform(fill)
+    return filled, round(time.perf_counter() - start, 2)
+
+
+def run_case(name, X, y, scenario, seed, quick, heldout, same=True):
+    """Rows of every method on one (table, scenario, seed): protocol "same" (fit and fill the table)
+    when ``same``, and "heldout" (fit on 70% of the rows, fill the other 30%) when ``heldout``."""
     mask = not_miwae_mask(X) if scenario == "not-miwae" else make_mask(X, scenario, seed)
     X_missing = np.where(mask, np.nan, X)
     spread = X.max(0) - X.min(0)
+    order = np.random.default_rng(seed).permutation(len(X))
+    train, test = order[: int(0.7 * len(X))], order[int(0.7 * len(X)):]
     rows = []
     for method, make in methods(quick, seed, mnar=scenario in ("mnar30", "not-miwae"),
                                 known_direction=scenario == "not-miwae").items():
+        base = {"table": name, "scenario": scenario, "seed": seed, "method": method,
+                "missing_rate": float(mask.mean())}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            start = time.perf_counter()
-            imputer = make().fit(X_missing)
-            filled = imputer.transform(X_missing)
-            seconds = time.perf_counter() - start
-            row = {"table": name, "scenario": scenario, "seed": seed, "method": method, "protocol": "same",
-                   "fit_seconds": round(seconds, 2), "missing_rate": float(mask.mean()),
-                   **errors(filled, X, mask, spread), "accuracy": downstream(filled, y, seed)}
-            rows.append(row)
-            if heldout:
-                order = np.random.default_rng(seed).permutation(len(X))
-                train, test = order[: int(0.7 * len(X))], order[int(0.7 * len(X)):]
-                if mask[test].any():
-                    filled = make().fit(X_missing[train]).transform(X_missing[test])
-                    rows.append({**row, "protocol": "heldout", "accuracy": None,
-                                 **errors(filled, X[test], mask[test], spread)})
-        print(f"{name:14s} {scenario:9s} seed {seed} {method:11s} rmse {row['rmse']:.3f} "
-              f"({row['fit_seconds']:.1f} s)", flush=True)
+            if same:
+                filled, seconds = _timed_fill(make, X_missing, X_missing)
+                rows.append({**base, "protocol": "same", "fit_seconds": seconds, **errors(filled, X, mask, spread),
+                             "accuracy": downstream(filled, y, seed)})
+            if heldout and mask[test].any():
+                filled, seconds = _timed_fill(make, X_missing[train], X_missing[test])
+                rows.append({**base, "protocol": "heldout", "fit_seconds": seconds, "accuracy": None,
+                             **errors(filled, X[test], mask[test], spread)})
+        for row in rows[-(same + heldout):]:
+            print(f"{name:14s} {scenario:9s} seed {seed} {method:11s} {row['protocol']:7s} rmse {row['rmse']:.3f} "
+                  f"({row['fit_seconds']:.1f} s)", flush=True)
     return rows
 
 
@@ -280,7 +287,8 @@ def table_benchmark(args) -> dict:
         X, y = load_table(name)
         for scenario in args.scenarios:
             for seed in args.seeds:
-                rows += run_case(name, X, y, scenario, seed, args.quick, heldout=scenario in args.heldout)
+                rows += run_case(name, X, y, scenario, seed, args.quick, heldout=scenario in args.heldout,
+                                 same="same" in args.protocols)
     for name in ("concrete", "breast-cancer"):
         if args.not_miwae:
             X, y = load_table(name)
@@ -298,7 +306,13 @@ def main(argv=None) -> None:
     parser.add_argument("--seeds", nargs="+", type=int)
     parser.add_argument("--scenarios", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
     parser.add_argument("--heldout", nargs="*", choices=SCENARIOS, help="scenarios also run fit-on-train, fill-test")
+    parser.add_argument("--protocols", nargs="+", choices=("same", "heldout"), default=["same", "heldout"],
+                        help="'same' fits and fills one table; 'heldout' (for the --heldout scenarios) fits on "
+                        "70%% of the rows and fills the rest")
     parser.add_argument("--no-not-miwae", dest="not_miwae", action="store_false")
+    parser.add_argument("--merge", nargs="+", type=Path, metavar="JSON",
+                        help="no run: pool the table rows of these results files (e.g. runs of different seeds) "
+                        "and summarise them together into --out")
     parser.add_argument("--image-sets", nargs="+", default=["mnist-5k", "fashion-mnist"])
     parser.add_argument("--image-seeds", nargs="+", type=int)
     parser.add_argument("--image-epochs", default="auto", type=lambda v: v if v == "auto" else int(v),
@@ -314,6 +328,10 @@ def main(argv=None) -> None:
         args.image_epochs = 20
     if args.heldout is None:
         args.heldout = ["mcar20"] if args.quick else list(SCENARIOS)
+    if "heldout" not in args.protocols:
+        args.heldout = []
+    if args.merge:
+        return merge(args.merge, args.out)
     torch.set_num_threads(1)
     out = args.out or RESULTS / ("completion_reduced.json" if args.quick else "completion.json")
     result = {"protocol": "reduced" if args.quick else "full", "argv": argv, "tables": args.tables,
@@ -328,6 +346,24 @@ def main(argv=None) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(out.read_text()) if out.exists() else {}
     out.write_text(json.dumps({**previous, **result}, indent=1))
+    print(f"wrote {out}")
+
+
+def merge(paths: list[Path], out: Path | None) -> None:
+    """Pool the table rows of several results files into one, summarised together."""
+    runs = [json.loads(Path(p).read_text()) for p in paths]
+    rows = [row for run in runs for row in run["tables_benchmark"]["rows"]]
+    keys = [(r["table"], r["scenario"], r["seed"], r["method"], r["protocol"]) for r in rows]
+    if len(set(keys)) != len(keys):
+        raise SystemExit("the files share (table, scenario, seed, method, protocol) rows: pool disjoint runs only")
+    result = {"protocol": "reduced" if any(run.get("protocol") == "reduced" for run in runs) else "full",
+              "merged_from": [str(p) for p in paths], "tables": sorted({r["table"] for r in rows}),
+              "seeds": sorted({r["seed"] for r in rows}), "machine": runs[0].get("machine"), "torch_threads": 1,
+              "dates": [run.get("date") for run in runs],
+              "tables_benchmark": {"rows": rows, "summary": summarise(rows)}}
+    print(markdown(result["tables_benchmark"]["summary"]))
+    out = out or RESULTS / "completion_merged.json"
+    out.write_text(json.dumps(result, indent=1))
     print(f"wrote {out}")
 
 

@@ -192,3 +192,13 @@ def test_streams_that_cannot_be_decoded_are_refused(codec, hyper, digits_images)
 def test_presets_build_the_codec():
     assert isinstance(make_estimator("codec"), ImageCodec)
     assert make_estimator("codec-hyperprior").entropy_model == "hyperprior"
+
+
+def test_auto_latent_channels_follow_the_image_size(digits_images):
+    """8x8 digits get 16 channels of 4x4 (not 96: 24 latent values per pixel), trained with the
+    default learning-rate drop (the last fifth of the steps at a tenth of the rate)."""
+    small = ImageCodec(max_epochs=1, batch_size=256, random_state=0).fit(digits_images[:600])
+    assert (small.model_.config.latent_channels, small.model_.config.downsamplings) == (16, 1)
+    assert small.lr_drop == 0.2
+    with pytest.raises(ValueError, match="latent_channels must be a positive integer or 'auto', got 'big'"):
+        ImageCodec(latent_channels="big", max_epochs=1).fit(digits_images[:100])

@@ -18,7 +18,7 @@ from sklearn.utils.estimator_checks import check_estimator
 
 from aekit import Autoencoder, AutoencoderImputer, load
 from aekit.estimators.imputer import EmptyRowWarning
-from aekit.exceptions import DataError
+from aekit.exceptions import DataError, WideCodeWarning
 
 QUICK = dict(max_epochs=3, random_state=0)
 pytestmark = pytest.mark.filterwarnings("ignore::aekit.exceptions.StillImprovingWarning")
@@ -72,6 +72,23 @@ def test_latent_variable_imputers_beat_the_mean_and_draw_several_fills(cancer_mc
         SimpleImputer().fit_transform(X_missing), X, missing)
     first, second = imputer.sample(X_missing[:50], n_imputations=2)
     assert not np.allclose(first, second) and np.array_equal(first[~missing[:50]], X_missing[:50][~missing[:50]])
+
+
+def test_n_draws_sets_the_importance_samples_behind_a_fill(diabetes_missing):
+    X, _ = diabetes_missing
+    imputer = AutoencoderImputer(model="miwae", **QUICK).fit(X)
+    many = imputer.transform(X[:50])
+    assert not np.allclose(many, imputer.set_params(n_draws=2).transform(X[:50]))  # it was ignored: k=100 always
+    np.testing.assert_array_equal(many, imputer.set_params(n_draws=100).transform(X[:50]))
+    with pytest.raises(ValueError, match="n_draws must be a positive integer, got 0"):
+        imputer.set_params(n_draws=0).transform(X[:5])
+
+
+def test_a_code_as_wide_as_the_table_is_not_warned_about(diabetes_missing):
+    X, _ = diabetes_missing  # 10 columns, latent_dim=16: no identity shortcut when scored on hidden cells
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", WideCodeWarning)
+        AutoencoderImputer(max_epochs=1, random_state=0).fit(X)
 
 
 def test_the_masked_dae_draws_differing_completions(diabetes_missing):

@@ -3,6 +3,7 @@ a real bitstream: ``compress(images) -> bytes``, ``decompress(bytes) -> images``
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -25,6 +26,24 @@ def auto_downsamplings(height: int, width: int) -> int:
     """Stride-2 stages for training images of height x width: log2(shorter side) - 2, in [1, 4]
     (28x28 -> 2, so y is 7x7; 8x8 -> 1; 64x64 patches and larger -> 4)."""
     return int(np.clip(math.floor(math.log2(min(height, width))) - 2, 1, 4))
+
+
+AUTO_LATENT_RANGE = (16, 96)
+
+
+def auto_latent_channels(channels: int, downsamplings: int) -> int:
+    """Channels of y for images of ``channels`` colour channels after ``downsamplings`` stride-2
+    stages: twice the pixel values one latent position covers (2 * C * 4**downsamplings), in
+    [16, 96]. So y has at most about twice as many values as the image (gray 28x28 -> 32 channels
+    of 7x7, gray 8x8 -> 16 of 4x4; 64x64 patches and larger -> 96), instead of 96 channels on every
+    size (24 values per pixel on 8x8 digits, which only slowed training).
+
+    Examples
+    --------
+    >>> auto_latent_channels(1, 2), auto_latent_channels(1, 1), auto_latent_channels(3, 4)
+    (32, 16, 96)
+    """
+    return int(np.clip(2 * channels * 4 ** downsamplings, *AUTO_LATENT_RANGE))
 
 
 @fill_doc
@@ -50,8 +69,10 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
     entropy_model : {"factorized", "hyperprior"}, default="factorized"
     filters : int, default=64
         Channels of the transforms' hidden stages.
-    latent_channels : int, default=96
-        Channels of the latents y.
+    latent_channels : int or "auto", default="auto"
+        Channels of the latents y; "auto": 2 * C * 4**downsamplings, in
+        [16, 96] (32 on gray 28x28 images, 16 on 8x8 ones, 96 on 64x64
+        patches and larger).
     downsamplings : int or "auto", default="auto"
         Stride-2 stages of the analysis transform; "auto": log2 of the
         training images' shorter side minus 2, in [1, 4].
@@ -62,9 +83,15 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
     image_shape : tuple (C, H, W) or (H, W), or None
         How to view flat training rows as images; not needed for 3-D / 4-D input.
     learning_rate, batch_size, max_epochs, validation_fraction, patience,
-    random_state, verbose, checkpoint_dir, resume, log_dir :
+    random_state, verbose, checkpoint_dir, resume, log_dir, accelerator, devices, num_nodes, strategy, precision, num_threads :
         As for :class:`aekit.Autoencoder` ("auto" budgets from the number of
         training images).
+    lr_drop : float, default=0.2
+        The last share of the ``max_epochs`` budget's optimiser steps is
+        trained at a tenth of ``learning_rate`` (the step decay of
+        learned-compression papers); 0: a constant rate. With
+        ``max_epochs="auto"`` the budget is then not extended (see
+        :class:`aekit.training.TrainConfig`).
 
     Attributes
     ----------
@@ -87,11 +114,15 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
     scaling = "none"  # pixels in [0, 1]: not a parameter
     weight_decay = 0.0
 
-    def __init__(self, lmbda=0.013, entropy_model="factorized", filters=64, latent_channels=96,
+    def __init__(self, lmbda=0.013, entropy_model="factorized", filters=64, latent_channels="auto",
                  downsamplings="auto", hyper_filters=64, max_symbol=63, image_shape=None, learning_rate=1e-3,
                  batch_size="auto", max_epochs="auto", validation_fraction=0.1, patience="auto",
-                 random_state=None, verbose=0, checkpoint_dir=None, resume=False, log_dir=None):
+                 random_state=None, verbose=0, checkpoint_dir=None, resume=False, log_dir=None, lr_drop=0.2,
+                 accelerator="auto", devices=1, num_nodes=1, strategy="auto", precision="32", num_threads=None):
         store_params(self, locals())
+
+    def _train_config(self):
+        return dataclasses.replace(super()._train_config(), lr_drop=self.lr_drop)
 
     # -- fitting -------------------------------------------------------------------------------
     def _model_config(self, n_features: int, scaling: str) -> ImageCodecConfig:
@@ -101,9 +132,14 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
             downsamplings = auto_downsamplings(*shape[1:])
         elif isinstance(downsamplings, str):
             raise ValueError(f"downsamplings must be a positive integer or 'auto', got {downsamplings!r}")
+        latent_channels = self.latent_channels
+        if latent_channels == "auto":
+            latent_channels = auto_latent_channels(shape[0], int(downsamplings))
+        elif isinstance(latent_channels, str):
+            raise ValueError(f"latent_channels must be a positive integer or 'auto', got {latent_channels!r}")
         return ImageCodecConfig(
             input_dim=n_features, image_shape=shape, entropy_model=self.entropy_model, filters=self.filters,
-            latent_channels=self.latent_channels, downsamplings=int(downsamplings),
+            latent_channels=int(latent_channels), downsamplings=int(downsamplings),
             hyper_filters=self.hyper_filters, lmbda=float(self.lmbda), max_symbol=self.max_symbol)
 
     def _check_scaled(self, X_scaled: np.ndarray, name: str) -> np.ndarray:

@@ -18,7 +18,7 @@ from aekit.data.missing import MissingTableEncoder, self_masking_directions
 from aekit.data.validation import feature_names_of, is_dataframe, short_list
 from aekit.estimators.base import AutoencoderEstimator, hidden_sizes, seed_from
 from aekit.estimators.params import store_params
-from aekit.exceptions import DataError
+from aekit.exceptions import DataError, WideCodeWarning
 from aekit.models.imputation import ImputerConfig, MaskedDAEConfig, MIWAEConfig, NotMIWAEConfig
 from aekit.training.devices import model_device
 from aekit._docs import fill_doc
@@ -89,7 +89,9 @@ class AutoencoderImputer(AutoencoderEstimator):
     n_samples : int, default=20
         "miwae" / "not-miwae": importance samples K of the training bound.
     n_draws : int, default=100
-        "miwae" / "not-miwae": importance samples behind each fill.
+        "miwae" / "not-miwae": importance samples behind each fill (``transform``,
+        ``score``) and each draw (``sample``); read when filling, so
+        ``set_params`` after ``fit`` applies.
     self_masking : {"auto", "high", "low"}, default="auto"
         "not-miwae": which values of a numeric column its mask model starts
         out taking as the ones left blank: "high" (large incomes left blank),
@@ -160,6 +162,8 @@ class AutoencoderImputer(AutoencoderEstimator):
             raise ValueError(f"missing must be one of {MISSING}, got {self.missing!r}")
         if self.self_masking not in SELF_MASKING:
             raise ValueError(f"self_masking must be one of {SELF_MASKING}, got {self.self_masking!r}")
+        if isinstance(self.n_draws, bool) or not isinstance(self.n_draws, numbers.Integral) or self.n_draws < 1:
+            raise ValueError(f"n_draws must be a positive integer, got {self.n_draws!r}")
         if self.model == "auto":
             return "not-miwae" if self.missing == "mnar" else "masked-dae"
         return {"dae": "masked-dae"}.get(self.model, self.model)
@@ -175,6 +179,13 @@ class AutoencoderImputer(AutoencoderEstimator):
         return MIWAEConfig(**shared, n_samples=self.n_samples)
 
     # -- fitting -----------------------------------------------------------------------
+    def _choose_latent_dim(self, data, n_features: int, seed: int) -> int:
+        """``latent_dim`` without the wide-code warning: every model here fills cells hidden from its
+        input, so a code as wide as the table is no identity shortcut (see ``latent_dim``)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", WideCodeWarning)
+            return super()._choose_latent_dim(data, n_features, seed)
+
     def _train_config(self):
         return dataclasses.replace(super()._train_config(), patience_steps=PATIENCE_STEPS)
 
@@ -287,7 +298,8 @@ class AutoencoderImputer(AutoencoderEstimator):
         >>> filled.shape, bool(np.isnan(filled).any())
         ((5, 10), False)
         """
-        return self._completed(X, lambda x, observed, generator: self.model_.impute(x, observed, generator))
+        return self._completed(X, lambda x, observed, generator: self.model_.impute(x, observed, generator,
+                                                                                   self.n_draws))
 
     def sample(self, X, n_imputations: int = 5) -> list:
         """``n_imputations`` plausible completions of ``X`` (multiple imputation).
@@ -327,7 +339,8 @@ class AutoencoderImputer(AutoencoderEstimator):
         """
         if isinstance(n_imputations, bool) or not isinstance(n_imputations, numbers.Integral) or n_imputations < 1:
             raise ValueError(f"n_imputations must be a positive integer, got {n_imputations!r}")
-        return [self._completed(X, lambda x, observed, generator: self.model_.draw(x, observed, generator),
+        return [self._completed(X, lambda x, observed, generator: self.model_.draw(x, observed, generator,
+                                                                                   self.n_draws),
                                 offset=i + 1) for i in range(n_imputations)]
 
     def score(self, X, y=None) -> float:
@@ -412,7 +425,8 @@ class AutoencoderImputer(AutoencoderEstimator):
         rng = np.random.default_rng([seed_from(self.random_state), SCORE_STREAM])
         hide = seen * (rng.random(seen.shape) < SCORE_FRACTION)
         filled = self._filled_values(values, observed * (1 - hide[:, column_of]),
-                                     lambda x, observed, generator: self.model_.impute(x, observed, generator))
+                                     lambda x, observed, generator: self.model_.impute(x, observed, generator,
+                                                                                       self.n_draws))
         errors = np.square(filled - values)[:, :self._layout_of()[0]]
         wrong = [np.argmax(filled[:, s], 1) != np.argmax(values[:, s], 1) for s in self._block_slices()]
         return np.concatenate([errors, *(w[:, None] for w in wrong)], axis=1).astype(np.float64), hide
@@ -437,6 +451,7 @@ class AutoencoderImputer(AutoencoderEstimator):
 
     def _completed(self, X, fill, offset: int = 0):
         check_is_fitted(self, "model_")
+        self.family  # noqa: B018  (checks n_draws, which set_params may have changed after fit)
         X = self._with_nan(X)
         self._check_feature_names(X)
         self.scaler_.handle_unknown = self.handle_unknown  # set_params after fit applies

@@ -228,18 +228,20 @@ class TableImputer(BaseAutoencoder):
         return torch.cat([x * observed, observed], dim=-1)
 
     def predict(self, x: torch.Tensor, observed: torch.Tensor,
-                generator: torch.Generator | None = None) -> torch.Tensor:
+                generator: torch.Generator | None = None, k: int = 100) -> torch.Tensor:
+        """The expected encoded row given the observed cells; ``k``: the samples behind it
+        (the latent-variable models' importance samples; a deterministic model ignores it)."""
         raise NotImplementedError
 
     def impute(self, x: torch.Tensor, observed: torch.Tensor,
-               generator: torch.Generator | None = None) -> torch.Tensor:
+               generator: torch.Generator | None = None, k: int = 100) -> torch.Tensor:
         """Observed cells as given, missing ones predicted (encoded units)."""
-        return torch.where(observed > 0, x, self.predict(x, observed, generator))
+        return torch.where(observed > 0, x, self.predict(x, observed, generator, k))
 
     def draw(self, x: torch.Tensor, observed: torch.Tensor,
-             generator: torch.Generator | None = None) -> torch.Tensor:
+             generator: torch.Generator | None = None, k: int = 100) -> torch.Tensor:
         """One plausible completion (multiple imputation); default: the prediction."""
-        return self.impute(x, observed, generator)
+        return self.impute(x, observed, generator, k)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(self.network_input(x, torch.ones_like(x)))
@@ -278,10 +280,10 @@ class MaskedDenoisingImputer(TableImputer):
         out = self.decoder(self.encoder(inputs))
         return out if self.skip is None else out + self.skip(inputs)
 
-    def predict(self, x, observed, generator=None):
+    def predict(self, x, observed, generator=None, k=100):
         return self.head.prediction(self.outputs(x, observed))
 
-    def draw(self, x, observed, generator=None):
+    def draw(self, x, observed, generator=None, k=100):
         """One plausible completion: predicted with a further random share (``mask_rate``) of the
         observed cells hidden, as MIDAS draws with dropout (observed cells stay as given)."""
         seen = self.column_mask(observed)
