@@ -135,6 +135,8 @@ def test_a_colour_folder_stays_in_colour_through_train_evaluate_and_reconstruct(
     assert list(worst.columns) == ["file", "row", "error"] and worst["file"].str.match(r"(red|blue)/\d{3}\.png").all()
     html = (out / "evaluation" / "report.html").read_text()
     assert '"red"' in html and '"blue"' in html  # the code map's legend names the class folders
+    assert "Images ae reconstructs worst" in html and "position in the folder&#x27;s sorted file list" in html
+    assert " images of " in html and " rows of " not in html
     code, _, err = run(["reconstruct", str(out / "model.safetensors"), "--data", str(folder), "--out",
                         str(tmp_path / "rec")], capsys)
     assert code == 0, err

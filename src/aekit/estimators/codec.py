@@ -83,7 +83,7 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
     image_shape : tuple (C, H, W) or (H, W), or None
         How to view flat training rows as images; not needed for 3-D / 4-D input.
     learning_rate, batch_size, max_epochs, validation_fraction, patience,
-    random_state, verbose, checkpoint_dir, resume, log_dir :
+    random_state, verbose, checkpoint_dir, resume, log_dir, accelerator, devices, num_nodes, strategy, precision, num_threads :
         As for :class:`aekit.Autoencoder` ("auto" budgets from the number of
         training images).
     lr_drop : float, default=0.2
@@ -117,7 +117,8 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
     def __init__(self, lmbda=0.013, entropy_model="factorized", filters=64, latent_channels="auto",
                  downsamplings="auto", hyper_filters=64, max_symbol=63, image_shape=None, learning_rate=1e-3,
                  batch_size="auto", max_epochs="auto", validation_fraction=0.1, patience="auto",
-                 random_state=None, verbose=0, checkpoint_dir=None, resume=False, log_dir=None, lr_drop=0.2):
+                 random_state=None, verbose=0, checkpoint_dir=None, resume=False, log_dir=None, lr_drop=0.2,
+                 accelerator="auto", devices=1, num_nodes=1, strategy="auto", precision="32", num_threads=None):
         store_params(self, locals())
 
     def _train_config(self):
