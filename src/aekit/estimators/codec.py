@@ -66,7 +66,10 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
         Weight of the distortion: larger means better images and more bits.
         ``aekit.models.codec.LAMBDA_LADDER`` is the documented ladder
         (0.0018 .. 0.18, CompressAI's qualities 1-8).
-    entropy_model : {"factorized", "hyperprior"}, default="factorized"
+    entropy_model : {"factorized", "hyperprior", "positional"}, default="factorized"
+        "positional": a factorized density per channel and position of y,
+        for images of the training size only (coding another size is
+        refused).
     filters : int, default=64
         Channels of the transforms' hidden stages.
     latent_channels : int or "auto", default="auto"
@@ -171,6 +174,9 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
             raise DataError(f"{name} has {np.shape(array)[1]} values per row, but {type(self).__name__} was "
                             f"fitted on images of shape {shape} ({math.prod(shape)} values); pass other "
                             "sizes as (N, C, H, W) arrays")
+        if self.model_.config.positional and tuple(shape[1:]) != tuple(self.image_shape_[1:]):
+            raise DataError(f"{name} are {shape[1]}x{shape[2]}, but a codec with entropy_model='positional' "
+                            f"codes only its training size, {self.image_shape_[1]}x{self.image_shape_[2]}")
         if shape[0] != channels:
             raise DataError(f"{name} have {shape[0]} channel(s), but {type(self).__name__} was fitted on "
                             f"{channels}-channel images (shape (C, H, W) = {self.image_shape_})")
@@ -256,8 +262,15 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
             payload = _encode_two(self._coder("density"), z, self._coder("gaussian"), y, indexes)
             return seal(header + payload, key, indexes.astype("<u2").tobytes())
         density = self._coder("density")
-        payload = encode_groups((density, row, part) for row, part in grouped(y.ravel(), _channel_rows(y)))
+        payload = encode_groups((density, row, part) for row, part in grouped(y.ravel(), self._y_rows(y)))
         return seal(header + payload, key)
+
+    def _y_rows(self, y: np.ndarray) -> np.ndarray:
+        """The table row of each value of y (N, C, h, w), flattened: its channel, or with the
+        positional model its channel and position."""
+        if not self.model_.config.positional:
+            return _channel_rows(y)
+        return np.broadcast_to(np.arange(math.prod(y.shape[1:])).reshape(y.shape[1:]), y.shape).ravel()
 
     def decompress(self, stream: bytes) -> np.ndarray:
         """Decode a stream written by :meth:`compress` of this same model.
@@ -304,13 +317,17 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
                 header.n_images * header.channels * header.height * header.width > 2**34:
             raise StreamError(f"the stream's header is damaged ({header.n_images} images of "
                               f"{header.height}x{header.width})")
+        if config.positional and (header.height, header.width) != tuple(self.image_shape_[1:]):
+            raise StreamError(f"the stream holds {header.height}x{header.width} images, but this positional "
+                              f"codec codes only {self.image_shape_[1]}x{self.image_shape_[2]}; it was altered, "
+                              "or written by another model")
         h, w = config.latent_size(header.height, header.width)
         y_shape = (header.n_images, config.latent_channels, h, w)
         if config.hyperprior:
             y, indexes = self._decode_two(payload, header, y_shape)
             check(stream, key, indexes.astype("<u2").tobytes())
         else:
-            y = ungroup(StreamDecoder(payload), self._coder("density"), _channel_rows(np.empty(y_shape, np.int8)))
+            y = ungroup(StreamDecoder(payload), self._coder("density"), self._y_rows(np.empty(y_shape, np.int8)))
             y = y.reshape(y_shape)
             check(stream, key)
         images = self._images_from(y, (header.height, header.width))
@@ -387,7 +404,7 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
         images, _ = self._coding_images(images)
         y, z, indexes = self._symbols(images)
         if z is None:
-            bits = self._coder("density").bits(y, _channel_rows(y).reshape(y.shape))
+            bits = self._coder("density").bits(y, self._y_rows(y).reshape(y.shape))
             return bits.reshape(len(y), -1).sum(1)
         bits_z = self._coder("density").bits(z, _channel_rows(z).reshape(z.shape))
         bits_y = self._coder("gaussian").bits(y, indexes)

@@ -103,7 +103,9 @@ class TrainConfig:
         ``max_epochs`` budget's steps (a Lightning learning-rate scheduler);
         with ``max_epochs="auto"`` the budget is then a hard limit (the
         schedule, not the still-improving rule, ends the run). Early stopping
-        may end a run before the drop.
+        may end a run before the drop. Steps are counted as Lightning
+        counts them: with several optimiser steps per Lightning step
+        (``steps_per_call``) the drop falls on the boundary of one.
     lr_drop_factor : float
         What the learning rate is multiplied by at the drop, in (0, 1].
 
