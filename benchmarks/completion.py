@@ -251,7 +251,8 @@ def summarise(rows: list[dict]) -> dict:
         per_table = part.groupby(["table", "method"])[["rmse", "mae", "rmse_minmax", "fit_seconds"]].mean()
         rmse = per_table["rmse"].unstack()
         ranks = rmse.rank(axis=1).mean()
-        ratio = np.exp(np.log(rmse.div(rmse["mean"], axis=0)).mean())
+        # a run of some methods only (--methods) has no mean imputation to divide by
+        ratio = np.exp(np.log(rmse.div(rmse["mean"], axis=0)).mean()) if "mean" in rmse else rmse.mean() * np.nan
         summary = {"tables": sorted(rmse.index), "seeds": sorted(part["seed"].unique().tolist()),
                    "mean_rmse": rmse.mean().round(4).to_dict(), "mean_mae": per_table["mae"].unstack().mean().round(4).to_dict(),
                    "mean_rmse_minmax": per_table["rmse_minmax"].unstack().mean().round(4).to_dict(),
@@ -275,7 +276,8 @@ def markdown(summary: dict) -> str:
         lines.append("|---|---|---|---|---|---|---|")
         for m in s["mean_rmse"]:
             lines.append(f"| {m} | {s['mean_rmse'][m]:.3f} | {s['mean_mae'][m]:.3f} | {s['mean_rmse_minmax'][m]:.3f} "
-                         f"| {s['average_rank'][m]:.2f} | {s['rmse_over_mean_geomean'][m]:.3f} | {s['fit_seconds'][m]:.1f} |")
+                         f"| {s['average_rank'][m]:.2f} | {s['rmse_over_mean_geomean'][m]:.3f} | {s['fit_seconds'][m]:.1f} |"
+                         .replace("| nan |", "| - |"))
         if "aekit_ahead_of_ice_tables" in s:
             lines.append(f"\n{AEKIT} ahead of ICE on {s['aekit_ahead_of_ice_tables']} of {len(s['tables'])} tables.")
     return "\n".join(lines)

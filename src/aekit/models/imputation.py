@@ -8,8 +8,10 @@ Losses only ever look at observed cells. The three families:
 - :class:`MaskedDenoisingImputer` (``"masked-dae"``, the default): MIDAS /
   ReMasker-like. In training, a further ``mask_rate`` of the observed columns
   is hidden; the network sees the rest and the mask, and is scored on the
-  observed cells, the hidden ones weighted ``emphasis``. Assumes values are
-  missing at random (MCAR / MAR): what is missing looks like what is seen.
+  observed cells, the hidden ones weighted ``emphasis``; ``n_members``
+  such networks side by side, their predictions averaged (a deep ensemble).
+  Assumes values are missing at random (MCAR / MAR): what is missing looks
+  like what is seen.
 - :class:`MIWAEImputer` (``"miwae"``, Mattei & Frellsen 2019): a deep latent
   variable model trained on the importance-weighted bound of the observed
   entries, ``log 1/K sum_k p(x_o | z_k) p(z_k) / q(z_k | x_o)``; fills are
