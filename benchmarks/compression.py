@@ -256,6 +256,8 @@ def train_codec(images: np.ndarray, lmbda: float, args, entropy_model: str) -> I
         params.update(filters=args.filters, latent_channels=args.latent_channels, hyper_filters=args.filters)
     if args.downsamplings != "auto":
         params.update(downsamplings=int(args.downsamplings))
+    if args.lr_drop is not None:
+        params.update(lr_drop=args.lr_drop)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StillImprovingWarning)
         return ImageCodec(**params).fit(images)
@@ -295,7 +297,7 @@ def fashion(args) -> dict:
             codec = train_codec(train, lmbda, args, entropy_model)
             fit_seconds = time.perf_counter() - t
             point = codec_points(codec, test, lmbda)
-            point.update(fit_seconds=fit_seconds, epochs=codec.n_epochs_)
+            point.update(fit_seconds=fit_seconds, epochs=codec.n_epochs_, lr_drop=codec.lr_drop)
             points.append(point)
             print(f"aekit {entropy_model} lambda={lmbda}: {point['bpp']:.3f} bpp per image, "
                   f"{point['bpp_set']:.3f} as one stream, fit {fit_seconds:.0f} s", flush=True)
@@ -431,6 +433,9 @@ def main() -> None:
     parser.add_argument("--epochs", default="auto")
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--batch-size", default="auto")
+    parser.add_argument("--lr-drop", type=float, default=None,
+                        help="share of the training steps, at the end, at a tenth of the learning rate; "
+                             "default the estimator's (0.2); 0: a constant rate")
     parser.add_argument("--filters", type=int, default=None, help="filters (and hyper filters); default the estimator's")
     parser.add_argument("--latent-channels", type=int, default=96)
     parser.add_argument("--downsamplings", default="auto", help="stride-2 stages of every codec trained; default the estimator's \"auto\" rule")

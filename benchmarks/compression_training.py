@@ -41,6 +41,8 @@ def bits_per_image(model: ImageCodecModel, y: torch.Tensor) -> torch.Tensor:
     if model.config.hyperprior:
         z = torch.round(model.hyper_analyse(y))
         likelihoods = [model.density.likelihood(z), model.gaussian.likelihood(y, model.hyper_scales(z))]
+    elif model.config.positional:
+        likelihoods = [model.density.likelihood(y.reshape(len(y), -1, 1, 1))]
     else:
         likelihoods = [model.density.likelihood(y)]
     return sum(-torch.log2(p).flatten(1).sum(1) for p in likelihoods)

@@ -55,6 +55,9 @@ Run:  python benchmarks/generative.py [--data fashion-mnist] [--epochs 20] [--va
       python benchmarks/generative.py --sections sampling [--gen-epochs 30] [--gen-hidden 512,256]
       [--gen-latent 16] [--scorer cnn] [--scorer-epochs 10] [--models cvae,aae]
       python benchmarks/generative.py --sections sampling --merge A.json,B.json   (runs of other models)
+      python benchmarks/generative.py --sections sampling --validation 10000 --models none
+      --cvae-variants '[{"beta": 1}, {"beta": 2}]' --seed 1   (selection on training images only: the
+      stated rule's pick is in the results; measure it then on the test images at another seed)
       python benchmarks/generative.py --sections adversarial [--datasets mnist-5k,fashion-mnist] [--seeds 0,1,2]
       [--adv-epochs 30] [--adv-samples 10000] [--adv-models vae,cvae,aae,vae-gan,gan]
       (REDUCED, labelled in the results: [--n-train N] (each data set's training rows))
@@ -73,10 +76,12 @@ import platform
 import re
 import time
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
+from sklearn.model_selection import train_test_split
 
 from aekit import VAE, VAEGAN, AdversarialAutoencoder, Autoencoder, ConditionalVAE, ConvAutoencoder
 from aekit.data import load_dataset
@@ -281,6 +286,32 @@ def sampling(data, args, save) -> dict:
               flush=True)
         save(result, grid)
     return result
+
+
+# The selection rule of --validation, fixed before its runs (issue 22): the highest mean class accuracy on the
+# validation images; of the models within this much of it, the first in run order (list a grid from the
+# smallest change up, e.g. beta 1, 2, 3, 4: the smallest KL weight that is as good is kept).
+SELECTION_TOLERANCE = 0.005
+
+
+def validation_split(data, n_validation: int, seed: int):
+    """Selection mode: ``n_validation`` training images (stratified by class, drawn with ``seed``) take the
+    test images' place; the scorer and the models fit on the other training images; no test image is used."""
+    X_fit, X_val, y_fit, y_val = train_test_split(data.X_train, data.y_train, test_size=n_validation,
+                                                  stratify=data.y_train, random_state=seed)
+    return replace(data, X_train=X_fit, y_train=y_fit, X_test=X_val, y_test=y_val,
+                   source=f"{data.source}; VALIDATION: {n_validation} of the training images (stratified, seed "
+                          f"{seed}) in place of the test images, the other {len(X_fit)} to fit on")
+
+
+def select(models: dict) -> dict:
+    """The model the stated rule picks from the class-conditional models' validation class accuracies."""
+    scores = {name: row["class_accuracy_mean"] for name, row in models.items() if "class_accuracy_mean" in row}
+    best = max(scores.values())
+    return {"rule": f"highest mean class accuracy on the validation images; of the models within "
+                    f"{SELECTION_TOLERANCE} of it, the first in run order (fixed before the runs)",
+            "validation_class_accuracy_mean": scores,
+            "chosen": next(name for name, score in scores.items() if score >= best - SELECTION_TOLERANCE)}
 
 
 GRID_TITLE = "Samples side by side (class-conditional models: classes 0-9 in turn; top: real test images)"
@@ -512,8 +543,8 @@ def main() -> None:
     parser.add_argument("--conv-ll-rows", type=int, default=None,
                         help="REDUCED: fewer test images (a fixed random subset) for the conv VAE's log-likelihood "
                         "(default: --ll-rows)")
-    parser.add_argument("--out", default=None, help="autoencoders/vaes: results file under benchmarks/results/ "
-                        "(default generative[-mnist].json)")
+    parser.add_argument("--out", default=None, help="results file under benchmarks/results/ (default "
+                        "generative[-mnist].json; sampling: generative-sampling[-<models>][-mnist].json)")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
@@ -538,6 +569,9 @@ def main() -> None:
                         "aae-mixture (comma-separated); results go to generative-sampling-<models>.json")
     parser.add_argument("--cvae-variants", default="[]", help='sampling: also these CVAEs, a JSON list of '
                         'parameter changes, e.g. \'[{"architecture": "conv"}]\' (run whatever --models says)')
+    parser.add_argument("--validation", type=int, default=None, help="sampling: selection mode: this many "
+                        "training images (stratified, --seed) replace the test images, the rest is fitted on; "
+                        "results name the model the stated rule picks (generative-sampling-...-validation.json)")
     parser.add_argument("--datasets", default="mnist-5k,fashion-mnist", help="adversarial: the data sets")
     parser.add_argument("--seeds", default="0,1,2", help="adversarial: the seeds of every model")
     parser.add_argument("--adv-epochs", type=int, default=FULL_EPOCHS, help="adversarial: epochs of every model "
@@ -574,6 +608,8 @@ def main() -> None:
     data = load_dataset(args.data)
     if args.n_train:
         data = data.subsample(args.n_train, None, random_state=args.seed)
+    if args.validation:
+        data = validation_split(data, args.validation, args.seed)
     flags = " ".join(f"--{k.replace('_', '-')} {','.join(map(str, v)) if isinstance(v, tuple) else v}"
                      for k, v in vars(args).items() if v is not None)
     result = {"command": f"python benchmarks/generative.py {flags}", "data": data.source,
@@ -596,10 +632,13 @@ def main() -> None:
         args.image_shape = data.image_shape
         subset = f"-{'+'.join(m.replace(' + ', '-') for m in args.models)}" if args.models else ""
         subset += "+cvae-variants" if json.loads(args.cvae_variants) else ""
-        out = RESULTS / f"generative-sampling{subset}{suffix}.json"
+        subset += "-validation" if args.validation else ""
+        out = RESULTS / (args.out or f"generative-sampling{subset}{suffix}.json")
 
         def save(sampling_result: dict, grid: dict) -> None:
             result["sampling"] = {**sampling_result, "grid": args.grid}
+            if args.validation and any("class_accuracy_mean" in r for r in sampling_result["models"].values()):
+                result["sampling"]["selection"] = select(sampling_result["models"])
             out.parent.mkdir(exist_ok=True)
             out.write_text(json.dumps(result, indent=2) + "\n")
             save_grid(grid, out, data.image_shape, Path(__file__).parent / args.grid)

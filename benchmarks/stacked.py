@@ -72,9 +72,12 @@ def stack_rows(d, args, record) -> None:
     """Rows (a)-(d). (d)'s pretraining runs before (c) and leaves its pretraining checkpoints for (c) to
     resume: (d) is (c)'s pretraining without fine-tuning, and this computes it once (the
     resumed fit gives the same model as a fresh one; tests/test_stacked_resume.py)."""
+    # the papers' networks and split: no linear path beside the stack (the classifier's default since the
+    # defaults benchmark, docs/benchmarks/defaults.md), a tenth of the training rows for early stopping
     shared = dict(hidden=tuple(args.hidden), activation=args.activation, pretrain_epochs=args.pretrain_epochs,
                   max_epochs=args.epochs, patience=args.patience, batch_size=args.batch_size,
-                  learning_rate=args.lr, random_state=args.seed, verbose=args.verbose)
+                  learning_rate=args.lr, random_state=args.seed, verbose=args.verbose, linear_path=False,
+                  validation_fraction=0.1)
     suffix = f"_dropout{args.dropout:g}" if args.dropout else ""  # kept apart from the protocol's rows
     sda = dict(noise="masking", noise_level=args.noise_level)
     with tempfile.TemporaryDirectory() as folder:

@@ -135,6 +135,8 @@ def test_a_colour_folder_stays_in_colour_through_train_evaluate_and_reconstruct(
     assert list(worst.columns) == ["file", "row", "error"] and worst["file"].str.match(r"(red|blue)/\d{3}\.png").all()
     html = (out / "evaluation" / "report.html").read_text()
     assert '"red"' in html and '"blue"' in html  # the code map's legend names the class folders
+    assert "Images ae reconstructs worst" in html and "position in the folder&#x27;s sorted file list" in html
+    assert " images of " in html and " rows of " not in html
     code, _, err = run(["reconstruct", str(out / "model.safetensors"), "--data", str(folder), "--out",
                         str(tmp_path / "rec")], capsys)
     assert code == 0, err
@@ -183,3 +185,19 @@ def test_compare_gathers_still_improving_warnings_into_one_note(monkeypatch, tmp
     assert seen["training"] == {"num_threads": 1}  # the demo trains on one torch thread unless told otherwise
     run(["demo", "--out", str(tmp_path), "--quiet", "--num-threads", "2"], capsys)
     assert seen["training"] == {"num_threads": 2}
+
+
+def test_compare_takes_id_columns(tmp_path, capsys):
+    # the id warning says "CLI: --id customer_id", which compare refused; without it a unique text id was one-hot
+    # encoded into one column per training row (test MSE near 0, found on AER CreditCard)
+    from sklearn.datasets import load_diabetes
+
+    frame = load_diabetes(as_frame=True).frame.drop(columns="target")
+    frame.insert(0, "patient", [f"P{i:04d}" for i in range(len(frame))])
+    path = tmp_path / "patients.csv"
+    frame.to_csv(path, index=False)
+    code, _, err = run(["compare", "--data", str(path), "--models", "pca,ae", "--epochs", "2", "--latent", "3",
+                        "--id", "patient", "--out", str(tmp_path / "cmp"), "--quiet"], capsys)
+    assert code == 0, err
+    assert "patient" not in err  # no id warning and no unseen-category warning: it is not a feature
+    assert "per-column" not in err and (tmp_path / "cmp" / "report.html").exists()

@@ -34,7 +34,8 @@ def test_cluster_a_table_with_ids_and_labels(tmp_path, capsys):
     model = aekit.load(out / "model.safetensors")
     np.testing.assert_array_equal(model.labels_, labels["cluster"].to_numpy())
     page = (out / "report.html").read_text()
-    for part in ("Cluster sizes", "Clusters against the known labels", "Example rows per cluster", "nmi"):
+    for part in ("Cluster sizes", "Clusters against the known labels", "Example rows per cluster", "nmi",
+                 "Higher is better: acc, nmi, ari.", "in 4 clusters by kmeans on the "):
         assert part in page, part
     shown = re.findall(r"<td>(s\d{3})</td>", page)  # the example rows carry their ids
     assert 0 < len(shown) <= 3 * 4 and set(shown) <= set(frame["sample_id"])
@@ -47,6 +48,7 @@ def test_cluster_images_of_a_named_dataset_with_auto_k(tmp_path, capsys):
     assert code == 0, err
     page = (out / "report.html").read_text()
     assert "Each row shows images of one cluster" in page and "Clusters against the known labels" in page
+    assert "1797 images of digits" in page and "Images assigned to each cluster" in page and "rows of" not in page
     assert "scored each k on the codes by the silhouette" in page and (out / "n_clusters.png").stat().st_size > 1000
     assert (out / "examples.png").stat().st_size > 1000 and len(pd.read_csv(out / "labels.csv")) == 1797
 

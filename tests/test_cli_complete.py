@@ -48,6 +48,21 @@ def test_complete_a_table_carries_ids_and_labels_and_adds_indicators(table_csv, 
     assert "filled" in stdout
 
 
+def test_whole_number_columns_are_written_as_integers(tmp_path, capsys):
+    # a CSV column with empty cells reads as floats: the filled file must not turn an observed 59 into 59.0
+    data = load_diabetes(as_frame=True, scaled=False).frame.drop(columns="target")
+    gaps = data.mask(np.random.default_rng(1).random(data.shape) < 0.2)
+    path, out = tmp_path / "raw.csv", tmp_path / "filled.csv"
+    gaps.to_csv(path, index=False)
+    code, _, err = run(["complete", "--data", str(path), "--out", str(out), "--epochs", "2"], capsys)
+    assert code == 0, err
+    text = pd.read_csv(out, dtype=str)
+    assert not text["age"].str.contains(".", regex=False).any() and text["age"].notna().all()
+    assert text["bmi"].str.contains(".", regex=False).any()  # a real-valued column keeps its decimals
+    observed = gaps["age"].notna()
+    assert (text["age"][observed].astype(int) == gaps["age"][observed].astype(int)).all()
+
+
 def test_several_imputations_write_several_files_and_bad_columns_are_one_line(table_csv, tmp_path, capsys):
     path, _ = table_csv
     out = tmp_path / "filled.csv"

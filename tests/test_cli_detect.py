@@ -53,7 +53,9 @@ def test_chunked_scores_equal_in_memory_scores(tables, detector_file, name, caps
     np.testing.assert_array_equal(scores["label"].dropna().astype(int), detector.predict(complete))
     assert scores.loc[[4, 77], ["score", "label"]].isna().all().all()  # NaN rows are not scored ...
     assert "2 rows with missing values (rows 4, 77)" in " ".join(err.split())  # ... and are reported
-    assert scores["top_features"].dropna().str.match(r"^f\d+=[\d.e-]+;f\d+=").all()
+    assert scores["top_features"].dropna().str.match(r"^f\d+=[\d.e+-]+%;f\d+=").all()
+    percents = scores["top_features"].dropna().str.findall(r"=([\d.e+-]+)%").apply(lambda p: sum(map(float, p)))
+    assert percents.between(0, 100.5).all() and percents.max() > 20  # parts of each row's error, not raw values
     assert "flagged above threshold" in stdout
 
 
@@ -97,7 +99,7 @@ def test_summed_score_option_is_saved_and_scores_files_as_in_memory(tables, tmp_
     np.testing.assert_allclose(scores["score"].dropna().to_numpy(),
                                detector.decision_function(test.drop(columns="id").dropna()), rtol=1e-6, atol=1e-6)
     # a summed score's top features are the shares of its reconstruction part (standardized_mse)
-    assert scores["top_features"].dropna().str.match(r"^f\d+=[\d.e-]+;f\d+=").all()
+    assert scores["top_features"].dropna().str.match(r"^f\d+=[\d.e+-]+%;f\d+=").all()
     assert scores.loc[[4, 77], "top_features"].isna().all()
 
 

@@ -192,3 +192,29 @@ def test_streams_that_cannot_be_decoded_are_refused(codec, hyper, digits_images)
 def test_presets_build_the_codec():
     assert isinstance(make_estimator("codec"), ImageCodec)
     assert make_estimator("codec-hyperprior").entropy_model == "hyperprior"
+
+
+def test_auto_latent_channels_follow_the_image_size(digits_images):
+    """8x8 digits get 16 channels of 4x4 (not 96: 24 latent values per pixel), trained with the
+    default learning-rate drop (the last fifth of the steps at a tenth of the rate)."""
+    small = ImageCodec(max_epochs=1, batch_size=256, random_state=0).fit(digits_images[:600])
+    assert (small.model_.config.latent_channels, small.model_.config.downsamplings) == (16, 1)
+    assert small.lr_drop == 0.2
+    with pytest.raises(ValueError, match="latent_channels must be a positive integer or 'auto', got 'big'"):
+        ImageCodec(latent_channels="big", max_epochs=1).fit(digits_images[:100])
+
+
+def test_positional_density_codes_fewer_bits_at_the_same_quality(codec, digits_images):
+    """A density per channel and position of y (fixed-size images): digits' border latents get their
+    own tables; at the same settings it needs clearly fewer bits than one density per channel,
+    decodes exactly, and refuses another image size."""
+    positional = ImageCodec(**TINY, entropy_model="positional", lmbda=0.002, max_epochs=10).fit(digits_images[:1500])
+    test = digits_images[1500:]
+    stream = positional.compress(test)
+    decoded = positional.decompress(stream)
+    assert np.array_equal(decoded, positional.reconstruct(test))
+    mse, mse_channel = ((decoded - test) ** 2).mean(), ((codec.reconstruct(test) - test) ** 2).mean()
+    assert len(stream) < 0.85 * len(codec.compress(test)) and mse < 1.1 * mse_channel
+    assert positional.model_.density.table.shape[0] == 8 * 4 * 4  # channels x positions
+    with pytest.raises(DataError, match="codes only its training size, 8x8"):
+        positional.compress(np.zeros((2, 16, 16), np.float32))

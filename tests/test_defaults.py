@@ -352,3 +352,84 @@ def test_auto_budget_is_soft_while_the_loss_still_falls(digits):
                                                          soft.stopped_early, 3)
     assert fit().epochs_run == 3  # a hard budget
     assert fit(epoch_limit=100, learning_rate=1e-7).epochs_run == 3  # not improving: ends at its budget
+
+
+# -- the stacked classifier's linear path: it contains the logistic regression ---------------------
+
+def test_stacked_classifier_starts_as_the_logistic_regression_of_its_training_rows():
+    """linear_path="auto": the linear path is set to scikit-learn's logistic regression of the training
+    rows (the validation rows, a fifth of a small table, left out) and the head to zero, so the
+    network's start predicts exactly what that regression does (here nothing moves it: lr 1e-9)."""
+    from sklearn.datasets import load_wine
+    from sklearn.linear_model import LogisticRegression
+
+    from aekit import StackedAutoencoderClassifier
+    from aekit.training.fit import validation_rows
+
+    X, y = load_wine(return_X_y=True)
+    clf = StackedAutoencoderClassifier(hidden=(4,), pretrain_epochs=1, max_epochs=1, learning_rate=1e-9,
+                                       random_state=0).fit(X, y)
+    assert clf.model_.config.linear_path and clf.training_settings_["validation_fraction"] == 0.2
+    scaled = clf.scaler_.transform(X)
+    rows, _ = validation_rows(len(X), 0.2, 0)
+    logistic = LogisticRegression(max_iter=1000, random_state=0).fit(scaled[rows], y[rows])
+    np.testing.assert_allclose(clf.predict_proba(X), logistic.predict_proba(scaled), atol=1e-4)
+
+
+def test_stacked_classifier_is_no_worse_than_its_logistic_regression_when_the_stack_carries_little(tmp_path):
+    """A one-unit stack cannot carry wine's three classes: without the linear path it scores 0.56; with
+    it (the default) the classifier keeps what the logistic regression knows. Reloads identically."""
+    from sklearn.datasets import load_wine
+    from sklearn.linear_model import LogisticRegression
+
+    from aekit import StackedAutoencoderClassifier, load
+
+    X, y = load_wine(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
+    scaler = StandardScaler().fit(X_train)
+    logistic = LogisticRegression(max_iter=1000).fit(scaler.transform(X_train), y_train)
+    baseline = logistic.score(scaler.transform(X_test), y_test)
+    small = dict(hidden=(1,), pretrain_epochs=5, max_epochs=30, random_state=0)
+    clf = StackedAutoencoderClassifier(**small).fit(X_train, y_train)
+    plain = StackedAutoencoderClassifier(**small, linear_path=False).fit(X_train, y_train)
+    assert clf.score(X_test, y_test) >= baseline - 0.02
+    assert plain.score(X_test, y_test) < baseline - 0.2  # the stack alone: what the linear path makes up for
+    same = load(clf.save(tmp_path / "clf.safetensors"))
+    np.testing.assert_array_equal(same.predict_proba(X_test), clf.predict_proba(X_test))
+    with pytest.raises(ValueError, match="linear_path=True needs a supervised head"):
+        aekit.StackedAutoencoder(linear_path=True, max_epochs=1, pretrain_epochs=1).fit(X_train)
+
+
+# -- the adversarial autoencoder's whitened PCA start -----------------------------------------------
+
+def test_adversarial_autoencoder_starts_at_whitened_pca_and_keeps_it_unless_training_beats_it():
+    """linear_path="auto" on a table (Gaussian prior): the start's codes are PCA's, whitened (mean 0, unit
+    variance: the prior's first two moments), and it reconstructs as PCA does. After real training the
+    model is never behind that start on the validation rows early stopping watched."""
+    from sklearn.datasets import load_wine
+
+    from aekit import AdversarialAutoencoder
+    from aekit.training.fit import validation_rows
+
+    X = load_wine().data
+    small = dict(hidden=(16,), discriminator_hidden=(16,), random_state=0)
+    start = AdversarialAutoencoder(**small, max_epochs=1, learning_rate=1e-9).fit(X)
+    scaled = start.scaler_.transform(X)
+    pca = PCA(start.latent_dim_).fit(scaled)
+    codes = start.transform(X)
+    np.testing.assert_allclose(codes.mean(axis=0), 0.0, atol=1e-4)
+    np.testing.assert_allclose(codes.std(axis=0, ddof=1), 1.0, atol=1e-3)
+    np.testing.assert_allclose(start.scaler_.transform(start.reconstruct(X)),
+                               pca.inverse_transform(pca.transform(scaled)), atol=1e-4)
+
+    trained = AdversarialAutoencoder(**small, max_epochs=40).fit(X)
+    assert trained.model_.config.linear_path and trained.latent_dim_ == pca.n_components_
+    _, rows = validation_rows(len(X), 0.2, 0)  # validation_fraction="auto": a fifth of 178 rows
+
+    def error(model_error_rows):
+        return float(np.mean((model_error_rows - scaled[rows]) ** 2))
+
+    pca_error = error(pca.inverse_transform(pca.transform(scaled[rows])))
+    assert error(trained.scaler_.transform(trained.reconstruct(X[rows]))) <= pca_error * 1.0001
+    mixture = AdversarialAutoencoder(**small, prior="mixture", max_epochs=1).fit(X)
+    assert not mixture.model_.config.linear_path  # its components are not PCA's whitened codes

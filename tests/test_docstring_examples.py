@@ -42,6 +42,7 @@ FAST += ["aekit.viz.explorer"]  # the reports' interactive code map
 FAST += ["aekit.compare", "aekit.training.callbacks"]  # the probe-against-PCA line, the soft epoch budget
 FAST += ["aekit.coding"]  # the image codec's stream header
 FAST += ["aekit.estimators.sizing"]  # the "auto" hidden widths
+FAST += ["aekit.training.devices"]  # the estimators' device settings
 
 
 def _run(name: str, tmp_path, monkeypatch) -> None:

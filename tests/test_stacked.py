@@ -12,7 +12,9 @@ from sklearn.utils.estimator_checks import check_estimator
 import aekit.estimators.stacked as stacked_module
 from aekit import StackedAutoencoder, StackedAutoencoderClassifier, StackedAutoencoderRegressor, load
 
-FAST = dict(hidden=(48, 24), pretrain_epochs=4, max_epochs=25, batch_size=64, random_state=0)
+# linear_path=False: the papers' network, whose pretraining and fine-tuning these tests follow (the default
+# linear path and its logistic-regression start: tests/test_defaults.py)
+FAST = dict(hidden=(48, 24), pretrain_epochs=4, max_epochs=25, batch_size=64, linear_path=False, random_state=0)
 NAMES = np.array(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])
 
 

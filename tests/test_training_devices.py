@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from safetensors import safe_open
@@ -148,29 +149,65 @@ def test_slices_before_the_last_skip_lightnings_backward_plumbing_in_32_bit(digi
 
 
 def test_cli_device_options_hold_for_families_without_device_parameters(tmp_path, monkeypatch, capsys):
-    # VAE (like most families) takes no num_threads / precision parameters: --num-threads used to be dropped
-    # in silence (2 threads on a loaded 2-core machine, 25 times the CPU), --precision too
+    # the closed-form mSDA takes no num_threads / precision parameters: --num-threads used to be dropped
+    # in silence for such families (2 threads on a loaded 2-core machine, 25 times the CPU), --precision too
     from aekit.cli import main
-    from aekit.estimators.vae import VAE
+    from aekit.estimators.msda import MarginalizedDenoisingAutoencoder as MSDA
 
-    seen, original_fit = [], VAE.fit
+    seen, original_fit = [], MSDA.fit
 
     def recording_fit(self, *args, **kwargs):
         seen.append(torch.get_num_threads())
         return original_fit(self, *args, **kwargs)
 
-    monkeypatch.setattr(VAE, "fit", recording_fit)
+    monkeypatch.setattr(MSDA, "fit", recording_fit)
     before = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
         with pytest.raises(SystemExit) as stop:
-            main(["train", "--model", "vae", "--data", "digits", "--epochs", "1", "--latent", "2", "--quiet",
+            main(["train", "--model", "msda", "--data", "digits", "--quiet",
                   "--num-threads", "1", "--precision", "bf16-mixed", "--out", str(tmp_path / "run")])
         assert not stop.value.code, capsys.readouterr().err
         assert seen == [1] and torch.get_num_threads() == 2  # applied around the fit, then restored
     finally:
         torch.set_num_threads(before)
-    assert "--precision bf16-mixed is not taken by VAE: it trains with precision='32'" in capsys.readouterr().err
+    assert ("--precision bf16-mixed is not taken by MarginalizedDenoisingAutoencoder: it trains with "
+            "precision='32'") in capsys.readouterr().err
+
+
+def _gradient_trained_estimators():
+    import aekit
+    from sklearn.base import BaseEstimator
+
+    closed_form = {"EASE", "MarginalizedDenoisingAutoencoder"}
+    wrappers = {"AnomalyDetector", "SeriesAnomalyDetector", "DeepClustering"}  # they pass settings to their model
+    return sorted(name for name in dir(aekit) if isinstance(getattr(aekit, name), type)
+                  and issubclass(getattr(aekit, name), BaseEstimator) and name not in closed_form | wrappers)
+
+
+@pytest.mark.parametrize("name", _gradient_trained_estimators())
+def test_every_gradient_trained_estimator_takes_the_device_parameters(name):
+    # they were set by getattr with a default: the Python API could not train a VAE in bf16 or on the CPU
+    # of a GPU machine, while `aekit train` could
+    import aekit
+    from aekit.training.devices import DEVICE_PARAMS
+
+    params = getattr(aekit, name)().get_params()
+    assert {key: params.get(key, "missing") for key in DEVICE_PARAMS} == DEVICE_PARAMS
+
+
+def test_device_parameters_reach_the_training_of_a_vae_and_a_recommender(digits):
+    from aekit import VAE, MultVAE
+
+    with pytest.raises(ValueError, match="accelerator must be one of"):
+        VAE(accelerator="tpu", **FAST).fit(digits[0])
+    rng = np.random.default_rng(0)
+    ratings = pd.DataFrame({"user": rng.integers(0, 60, 900), "item": rng.integers(0, 40, 900),
+                            "rating": rng.integers(1, 6, 900)})
+    with pytest.raises(ValueError, match="precision must be one of"):
+        MultVAE(precision="8", max_epochs=1).fit(ratings)
+    vae = VAE(num_threads=1, precision="bf16-mixed", **FAST).fit(digits[0])
+    assert vae.history_["val_loss"].iloc[-1] < vae.history_["val_loss"].iloc[0]
 
 
 @pytest.mark.parametrize("command", [["cluster", "--k", "2", "--method", "kmeans"], ["complete"],

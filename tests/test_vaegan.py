@@ -4,14 +4,13 @@ the divergence guard on every phase, save/load, bad input."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from benchmark_modules import benchmark_module
 
 import aekit
 from aekit import VAEGAN
@@ -23,18 +22,10 @@ SMALL = dict(latent_dim=8, hidden=(64,), discriminator_hidden=(64,), batch_size=
 pytestmark = pytest.mark.filterwarnings("ignore::aekit.exceptions.StillImprovingWarning")
 
 
-BENCHMARK = Path(__file__).parents[1] / "benchmarks" / "generative.py"
-
-
 def benchmark_gan() -> type:
     """The plain GAN that benchmarks/generative.py measures the VAE-GAN against (the VAE-GAN's
     generator and discriminator, no encoder): the tests check that very class, not a copy."""
-    name = "aekit_benchmarks_generative"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, BENCHMARK)
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name].GAN
+    return benchmark_module("generative").GAN
 
 
 @pytest.fixture(scope="module")
@@ -189,8 +180,9 @@ def test_resume_after_a_crash_gives_the_uninterrupted_three_networks(digits, tmp
     """The three optimisers' states and the RNG are in the checkpoint: a run crashed at epoch 3 and
     resumed ends with the same encoder, decoder and discriminator as one that never stopped (the
     SIGKILL version: tests/test_kill_resume.py, slow)."""
-    import aekit.training.fit as fit
     from test_estimator import Crash, crash_at_epoch
+
+    from aekit.training import fit
 
     X = digits[0][:300]
     params = dict(SMALL, max_epochs=5, patience=6)
@@ -214,8 +206,7 @@ def test_a_stopped_benchmark_run_continues_to_the_results_of_one_uninterrupted_r
     """benchmarks/generative.py --sections adversarial --continue: a run stopped part-way keeps its
     runs, fits only the missing ones, and ends as the run that never stopped; its tables say
     INCOMPLETE (no verdict) while runs are missing."""
-    benchmark_gan()
-    bench = sys.modules["aekit_benchmarks_generative"]
+    bench = benchmark_module("generative")
     monkeypatch.setattr(bench, "RESULTS", tmp_path)
     args = ["generative.py", "--sections", "adversarial", "--datasets", "digits", "--seeds", "0,1", "--adv-epochs",
             "1", "--adv-samples", "200", "--adv-models", "vae,gan", "--scorer", "mlp", "--scorer-epochs", "20",

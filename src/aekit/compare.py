@@ -345,9 +345,13 @@ def evaluate_fitted(name: str, estimator: AutoencoderEstimator, dataset: Dataset
     worst = worst_rows(evaluations[1], scaled, test_rows, ids=test_ids)
     out_dir.mkdir(parents=True, exist_ok=True)
     worst.to_csv(out_dir / "worst_rows.csv", index=False)
-    where = "row number in the data file, 0 = first data row" if test_rows is not None else "position in the test set"
-    tables = [(f"Rows {name} reconstructs worst", worst,
-               f"The {len(worst)} test rows with the largest reconstruction error (mean squared, scaled units); "
+    images = dataset.image_shape is not None
+    where = ("position in the test set" if test_rows is None else
+             "image's position in the folder's sorted file list, 0 = first" if images else
+             "row number in the data file, 0 = first data row")
+    unit = "images" if images else "rows"
+    tables = [(f"{unit.capitalize()} {name} reconstructs worst", worst,
+               f"The {len(worst)} test {unit} with the largest reconstruction error (mean squared, scaled units); "
                f"'row' is the {where}. Look for data errors, rare categories or true outliers.")]
     table, report = write_outputs(evaluations, scaled, out_dir, title=f"aekit evaluation: {name} on {dataset.name}",
                                   seed=seed, command=command, settings=settings, code_map_method=code_map_method,

@@ -102,7 +102,7 @@ def cluster(
     sizes = np.bincount(labels, minlength=clustering.n_clusters_)
     how = (f"{clustering.method} on {model} codes" if written else f"assigned by {model}")
     files = ", ".join(str(p) for p in (out / "labels.csv", written, report) if p is not None)
-    console.print(f"{len(X)} rows of {name} in {clustering.n_clusters_} clusters ({how}; "
+    console.print(f"{len(X)} {'rows' if image_shape is None else 'images'} of {name} in {clustering.n_clusters_} clusters ({how}; "
                   f"sizes {sizes.min()} to {sizes.max()}); wrote {files}")
 
 

@@ -13,8 +13,8 @@ from typing import Optional
 import typer
 
 from aekit.cli._common import (ACCELERATOR, DEVICES, NUM_NODES, NUM_THREADS, PRECISION, STRATEGY, console,
-                               device_settings, drop_option, label_option, latent_option, load_data, parse_hidden,
-                               parse_latent, print_table)
+                               device_settings, drop_option, id_option, label_option, latent_option, load_data,
+                               parse_hidden, parse_latent, print_table)
 from aekit.cli._tables import format_option
 from aekit.estimators.presets import model_names
 
@@ -22,13 +22,13 @@ from aekit.estimators.presets import model_names
 def _run_compare(data: str, models: str, latent: int | str, hidden: str, epochs: Optional[int], seed: int, out: Path,
                  code_map: str, quiet: bool, n_train: Optional[int] = None,
                  label: Optional[str] = None, drop: Optional[str] = None, training: Optional[dict] = None,
-                 fmt: str = "table") -> None:
+                 fmt: str = "table", ids: Optional[str] = None) -> None:
     import warnings
 
     from aekit.compare import compare_models, probe_against_pca
     from aekit.exceptions import StillImprovingWarning
 
-    dataset = load_data(data, None, seed, label, drop)
+    dataset = load_data(data, None, seed, label, drop, ids=ids)
     if n_train:
         dataset = dataset.subsample(n_train, max(1, n_train // 4), random_state=seed)
     names = [m.strip() for m in models.split(",") if m.strip()]
@@ -68,16 +68,18 @@ def compare(
     n_train: Optional[int] = typer.Option(None, "--n-train", help="Use a random subset of this many training rows."),
     code_map: str = typer.Option("tsne", "--code-map", help="2-D map of codes: tsne, umap or pca."),
     out: Path = typer.Option(Path("runs/compare"), "--out", "-o", help="Output directory."),
-    quiet: bool = typer.Option(False, "--quiet", "-q"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     fmt: str = format_option(),
     label: Optional[str] = label_option(),
     drop: Optional[str] = drop_option(),
+    ids: Optional[str] = id_option(),
     accelerator: str = ACCELERATOR, devices: str = DEVICES, num_nodes: int = NUM_NODES,
     strategy: str = STRATEGY, precision: str = PRECISION, num_threads: Optional[int] = NUM_THREADS,
 ) -> None:
     """Train several models on one split and seed; write results.csv/.md, figures and report.html."""
     _run_compare(data, models, latent, hidden, epochs, seed, out, code_map, quiet or fmt != "table", n_train, label,
-                 drop, device_settings(accelerator, devices, num_nodes, strategy, precision, num_threads), fmt=fmt)
+                 drop, device_settings(accelerator, devices, num_nodes, strategy, precision, num_threads), fmt=fmt,
+                 ids=ids)
 
 
 

@@ -95,6 +95,7 @@ def _complete_table(path, out, label, drop, indicator, n_imputations, model, mis
         result = table.copy()
         for column in frame.columns:
             result[column] = frame[column].to_numpy()
+        _write_whole_numbers(result, imputer.scaler_.integers_)
         target = out if n_imputations == 1 else out.with_name(f"{out.stem}_{i}{out.suffix or '.csv'}")
         target.parent.mkdir(parents=True, exist_ok=True)
         result.to_csv(target, index=False)
@@ -104,6 +105,17 @@ def _complete_table(path, out, label, drop, indicator, n_imputations, model, mis
     _print_column_errors(imputer.hidden_cell_errors(features))
     console.print(f"filled {gaps} missing cells of {path.name} ({len(table)} rows) with {imputer.family}; "
                   f"wrote {', '.join(written)}")
+
+
+def _write_whole_numbers(result, integer_columns) -> None:
+    """Integer columns (their fills are rounded) as integers, so an observed ``54`` is written ``54``, not
+    ``54.0``: a CSV column with empty cells is read as floats."""
+    import numpy as np
+
+    for column in integer_columns:
+        values = result[column].to_numpy(dtype=np.float64, na_value=np.nan)
+        if np.isfinite(values).all() and np.array_equal(values, np.round(values)):
+            result[column] = result[column].astype("Int64")
 
 
 def _print_column_errors(errors) -> None:

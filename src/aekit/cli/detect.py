@@ -21,6 +21,8 @@ from aekit.estimators.presets import PRESETS
 
 detect_app = typer.Typer(no_args_is_help=True, help="Anomaly detection by reconstruction error.")
 SHOWN_FLAGGED = 20  # flagged rows listed on the terminal with their top features
+# each listed feature's part of the row's reconstruction error (the latent part of a sum score has no features)
+TOP_FEATURES_TITLE = "top features (% of the reconstruction error)"
 
 
 def label_option():
@@ -125,7 +127,8 @@ def fit(
 def score(
     model: Path = typer.Argument(..., help="A detector file written by `aekit detect fit`."),
     data: Optional[Path] = data_file_option("CSV, CSV.GZ, Parquet or NPY file; read in chunks."),
-    out: Optional[Path] = out_option("Output CSV: row, score, label, top_features."),
+    out: Optional[Path] = out_option("Output CSV: row, score, label, top_features (name=percent of the row's "
+                                                  "reconstruction error; ...)."),
     chunk_size: int = typer.Option(10_000, "--chunk-size", min=1, help="Rows scored at a time."),
     top: int = typer.Option(3, "--top", min=0, help="Top features listed per row."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
@@ -218,8 +221,8 @@ def _score_chunk(detector, chunk, tally: dict, top: int, ids=None):
         scores[complete] = detector.decision_function(kept)
         labels[complete] = (scores[complete] > detector.threshold_).astype(int)
         if top and detector.explained_score_ is not None:
-            for i, features in zip(np.flatnonzero(complete), detector.top_features(kept, n=top)):
-                tops[i] = ";".join(f"{name}={share:.4g}" for name, share in features)
+            for i, features in zip(np.flatnonzero(complete), detector.top_features(kept, n=top, relative=True)):
+                tops[i] = ";".join(f"{name}={100 * share:.3g}%" for name, share in features)
     flagged = np.flatnonzero(complete & (scores > detector.threshold_))
     tally["rows"] += len(X)
     tally["flagged"] += len(flagged)
@@ -227,7 +230,7 @@ def _score_chunk(detector, chunk, tally: dict, top: int, ids=None):
     room = SHOWN_FLAGGED - len(tally["shown"])
     tally["shown"].extend({**({str(c): ids[c].iloc[i] for c in ids.columns} if ids is not None else {}),
                            "row": int(rows[i]), "score": float(scores[i]),
-                           "top features (share of the score)": tops[i]} for i in flagged[:max(room, 0)])
+                           TOP_FEATURES_TITLE: tops[i]} for i in flagged[:max(room, 0)])
     return pd.DataFrame({"row": rows, "score": scores, "label": labels, "top_features": tops})
 
 

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from aekit.cli._common import (Command, console, data_file_option, err_console, old_argument, old_option,
-                               out_option, renamed, warn_unused_options)
+from aekit.cli._common import (ACCELERATOR, DEVICES, NUM_NODES, NUM_THREADS, PRECISION, STRATEGY, Command, console,
+                               data_file_option, device_context, device_settings, err_console, old_argument,
+                               old_option, out_option, renamed, warn_unused_options)
 from aekit.cli._tables import format_option, print_table
 from aekit.exceptions import ModelFileError
 
@@ -98,7 +99,7 @@ def _load_recommender(model: Path, ratings: bool = False):
 
 
 def _estimator(model: str, epochs: Optional[int], seed: int, verbose: int, checkpoint_dir: Optional[Path] = None,
-               resume: bool = False):
+               resume: bool = False, devices: Optional[dict] = None):
     import aekit.estimators as estimators
 
     if model not in MODELS:
@@ -109,6 +110,7 @@ def _estimator(model: str, epochs: Optional[int], seed: int, verbose: int, check
     accepted = set(cls._get_param_names())
     extra = {"max_epochs": epochs, "random_state": seed, "verbose": verbose,
              "checkpoint_dir": None if checkpoint_dir is None else str(checkpoint_dir), "resume": resume}
+    extra.update(devices or {})  # where to train: taken by the gradient-trained models, not by EASE
     params = {**params, **{k: v for k, v in extra.items() if k in accepted and v is not None}}
     return cls(**params)
 
@@ -127,19 +129,23 @@ def train(
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in --out (AutoRec, "
                                 "Mult-VAE / Mult-DAE: their checkpoints are kept in OUT/checkpoints; EASE, "
                                 "solved in closed form, has none: it is fitted again, with a warning)."),
+    accelerator: str = ACCELERATOR, devices: str = DEVICES, num_nodes: int = NUM_NODES,
+    strategy: str = STRATEGY, precision: str = PRECISION, num_threads: Optional[int] = NUM_THREADS,
 ) -> None:
     """Fit on the training part of the split; write model.safetensors and run.json.
 
     Models trained by gradient steps (AutoRec, Mult-VAE, Mult-DAE) also write metrics.csv, their per-epoch
     losses; EASE, solved in closed form, has no epochs and writes none.
     """
+    devices_used = device_settings(accelerator, devices, num_nodes, strategy, precision, num_threads)
     estimator = _estimator(model, epochs, seed, verbose=0 if quiet else 1, checkpoint_dir=out / "checkpoints",
-                           resume=resume)
+                           resume=resume, devices=devices_used)
     columns = _columns(user_col, item_col, rating_col)  # the split renames them to user, item, rating
     run = {"model": model, "data": data, "columns": columns, "seed": seed, "params": estimator.get_params()}
     split = _split(run)
     train_part = split[0] if model in RATING_MODELS else split.train
-    estimator.fit(train_part)
+    with device_context(estimator, devices_used):
+        estimator.fit(train_part)
     out.mkdir(parents=True, exist_ok=True)
     estimator.save(out / "model.safetensors")
     if hasattr(estimator, "history_"):

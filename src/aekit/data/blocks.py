@@ -343,8 +343,8 @@ class _BlockStats:
             return "standard"
         if self.low >= 0 and self.high <= 1:
             return "minmax"
-        if self.low >= 0 and self.high <= 255 and self.integers:
-            varying = self.col_high > self.col_low
-            if varying.any() and float(np.mean(self.col_high[varying] >= self.high / 2)) >= 0.75:
-                return "minmax"
+        from aekit.data.scaling import columns_share_range
+
+        if self.low >= 0 and self.high <= 255 and self.integers and columns_share_range(self.col_low, self.col_high):
+            return "minmax"
         return "standard"

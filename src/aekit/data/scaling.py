@@ -309,8 +309,12 @@ def choose_scaling(X: Any) -> str:
     Data look like images when every value lies in [0, 1], or when every
     value is a non-negative integer no larger than 255 (8-bit pixels) and the
     columns share one range: at least 3 in 4 of the non-constant columns
-    reach half the overall maximum. An integer table whose columns have
-    different ranges (age, counts, ratings) is standardised column by column.
+    span half the overall range or more (a pixel goes from dark to bright).
+    An integer table whose columns have different ranges (age, counts,
+    ratings), or sit in narrow bands of their own (skull measurements of
+    119-148 mm and 44-60 mm), is standardised column by column: one global
+    minimum and maximum would leave such columns uncentred, with a spread
+    of a few hundredths.
     Data known to be images (an image folder, a named image dataset) should
     say so with ``scaling="minmax"`` rather than rely on this guess.
 
@@ -334,6 +338,8 @@ def choose_scaling(X: Any) -> str:
     >>> import numpy as np
     >>> choose_scaling(np.array([[0, 255], [128, 3]])), choose_scaling(np.array([[30, 1], [70, 5]]))
     ('minmax', 'standard')
+    >>> choose_scaling(np.array([[131, 44], [148, 60], [119, 51]]))   # narrow bands far from 0: a table
+    'standard'
     """
     values = np.asarray(X)
     if values.size == 0 or values.ndim != 2 or values.dtype.kind not in "biuf":
@@ -343,7 +349,8 @@ def choose_scaling(X: Any) -> str:
         return "standard"
     if low >= 0 and high <= 1:
         return "minmax"
-    if low >= 0 and high <= 255 and _is_integral(values) and _columns_share_range(values, high):
+    if (low >= 0 and high <= 255 and _is_integral(values)
+            and columns_share_range(values.min(axis=0), values.max(axis=0))):
         return "minmax"
     return "standard"
 
@@ -359,10 +366,14 @@ def _is_integral(X: np.ndarray) -> bool:
     return X.dtype.kind in "biu" or all(np.array_equal(chunk, np.round(chunk)) for chunk in _row_chunks(X))
 
 
-def _columns_share_range(X: np.ndarray, high: float) -> bool:
-    col_max, col_min = X.max(axis=0), X.min(axis=0)
+def columns_share_range(col_min: np.ndarray, col_max: np.ndarray) -> bool:
+    """The image rule of :func:`choose_scaling`: at least 3 in 4 of the non-constant columns span
+    half the overall range or more (from each column's minimum and maximum)."""
     varying = col_max > col_min
-    return bool(varying.any()) and float(np.mean(col_max[varying] >= high / 2)) >= 0.75
+    if not varying.any():
+        return False
+    half = (float(col_max.max()) - float(col_min.min())) / 2
+    return float(np.mean(col_max[varying] - col_min[varying] >= half)) >= 0.75
 
 
 def _column_mean_std(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

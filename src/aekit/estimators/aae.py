@@ -60,9 +60,20 @@ class AdversarialAutoencoder(ClassLabelsMixin, ImageInputMixin, Autoencoder):
         Standard deviation of each mixture component, in every dimension.
     discriminator_hidden : tuple of int, default=(256, 256)
         Hidden layers of the discriminator (leaky ReLU).
+    linear_path : bool or "auto", default="auto"
+        As for :class:`aekit.Autoencoder`, with the PCA start *whitened*: its
+        codes have mean 0 and unit variance, the first two moments of the
+        N(0, I) prior, and it reconstructs as PCA does. Training (the three
+        phases) starts there; as for the autoencoder, the start is kept when
+        training never lowers the validation reconstruction loss below it
+        (``best_epoch_ == 0``, with a ``StartKeptWarning``). "auto": on for
+        the dense architecture with a linear output (tables) and the Gaussian
+        prior without labels; off for images, the conv architecture and the
+        mixture prior (whose components PCA's codes do not match).
     activation, output_activation, loss, noise, noise_level, weight_decay,
     scaling, learning_rate, batch_size, max_epochs, validation_fraction,
-    patience, random_state, verbose, checkpoint_dir, resume, log_dir :
+    patience, random_state, verbose, checkpoint_dir, resume, log_dir,
+    accelerator, devices, num_nodes, strategy, precision, num_threads :
         As for :class:`aekit.Autoencoder` (weight decay applies to the
         autoencoder's optimiser only). Early stopping watches the
         reconstruction loss.
@@ -101,10 +112,11 @@ class AdversarialAutoencoder(ClassLabelsMixin, ImageInputMixin, Autoencoder):
 
     def __init__(self, latent_dim="auto", architecture="dense", hidden=(256,), channels=(32, 64), batch_norm=False,
                  image_shape=None, prior="gaussian", n_components=None, component_radius=4.0, component_std=0.5,
-                 discriminator_hidden=(256, 256), activation="relu", output_activation="auto", loss="mse",
-                 noise=None, noise_level=0.0, weight_decay=0.0, scaling="auto", learning_rate=1e-3,
-                 batch_size="auto", max_epochs="auto", validation_fraction=0.1, patience="auto", random_state=None,
-                 verbose=0, checkpoint_dir=None, resume=False, log_dir=None):
+                 discriminator_hidden=(256, 256), linear_path="auto", activation="relu", output_activation="auto",
+                 loss="mse", noise=None, noise_level=0.0, weight_decay=0.0, scaling="auto", learning_rate=1e-3,
+                 batch_size="auto", max_epochs="auto", validation_fraction="auto", patience="auto", random_state=None,
+                 verbose=0, checkpoint_dir=None, resume=False, log_dir=None, accelerator="auto", devices=1,
+                 num_nodes=1, strategy="auto", precision="32", num_threads=None):
         store_params(self, locals())
 
     def _requires_image_shape(self) -> bool:
@@ -112,6 +124,20 @@ class AdversarialAutoencoder(ClassLabelsMixin, ImageInputMixin, Autoencoder):
 
     def _needs_labels(self, y) -> bool:
         return self.prior == "mixture" and y is not None
+
+    def _linear_path(self, output_activation: str) -> bool:
+        """"auto": the whitened PCA start for a dense model of a table with the Gaussian prior, no labels."""
+        if isinstance(self.linear_path, str) and self.linear_path == "auto":
+            return (self.architecture == "dense" and output_activation == "identity" and self.prior == "gaussian"
+                    and self._fit_classes is None)
+        return super()._linear_path(output_activation)
+
+    def _linear_path_scale(self, pca) -> np.ndarray:
+        """Whitened: each code unit divided by its component's standard deviation (the prior's unit variance)."""
+        return np.sqrt(np.maximum(pca.explained_variance_, np.finfo(np.float32).tiny))
+
+    def _start_description(self) -> str:
+        return f"its whitened PCA start (PCA with {self.latent_dim_} components, codes of unit variance)"
 
     def _model_config(self, n_features: int, scaling: str) -> AdversarialAutoencoderConfig:
         dense = super()._model_config(n_features, scaling)

@@ -223,9 +223,15 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
         rows = data if len(data) <= PCA_ROWS else data[np.random.default_rng(cfg.seed).choice(
             len(data), PCA_ROWS, replace=False)]
         pca = PCA(min(model.config.latent_dim, *rows.shape), random_state=cfg.seed).fit(rows)
+        scale = self._linear_path_scale(pca)
         model.init_linear_path(torch.as_tensor(pca.components_, dtype=torch.float32),
-                               torch.as_tensor(pca.mean_, dtype=torch.float32))
+                               torch.as_tensor(pca.mean_, dtype=torch.float32),
+                               None if scale is None else torch.as_tensor(scale, dtype=torch.float32))
         self._start_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+    def _linear_path_scale(self, pca) -> np.ndarray | None:
+        """The scale of each PCA code unit of the linear path's start (None: PCA's own units)."""
+        return None
 
     def _start_description(self) -> str:
         return f"its PCA start (PCA with {self.latent_dim_} components)"

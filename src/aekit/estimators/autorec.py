@@ -86,6 +86,8 @@ class AutoRec(TrainedRecommender):
         weights of an uninterrupted fit with the same seed, on the CPU).
     log_dir : str or None
         Where the per-epoch ``metrics.csv`` is written as training goes.
+    accelerator, devices, num_nodes, strategy, precision, num_threads :
+        Where training runs, as for :class:`aekit.Autoencoder`.
 
     Attributes
     ----------
@@ -123,7 +125,9 @@ class AutoRec(TrainedRecommender):
                  cold_start: Any = "baseline", rating_scale: tuple[float, float] | None = None,
                  user_col: str = "user", item_col: str = "item", rating_col: str = "rating",
                  duplicates: str = "last", random_state: int | None = None, verbose: int = 0,
-                 checkpoint_dir: str | None = None, resume: bool = False, log_dir: str | None = None):
+                 checkpoint_dir: str | None = None, resume: bool = False, log_dir: str | None = None,
+                 accelerator: str = "auto", devices: int | str = 1, num_nodes: int = 1, strategy: str = "auto",
+                 precision: str = "32", num_threads: int | None = None):
         store_params(self, locals())
 
     # -- fitting -------------------------------------------------------------------

@@ -28,7 +28,7 @@ from aekit.exceptions import DataError, StartKeptWarning, StillImprovingWarning
 from aekit.models import MODEL_FAMILIES, BaseAutoencoder, ModelConfig
 from aekit.training import TrainConfig, fit_model
 from aekit.training.fit import more_epochs_advice, still_improving
-from aekit.training.devices import DEVICE_PARAMS, model_device
+from aekit.training.devices import device_settings, model_device
 from aekit._docs import fill_doc
 
 SCALINGS = ("auto", "minmax", "standard", "none")
@@ -136,7 +136,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
             weight_decay=self.weight_decay, validation_fraction=self.validation_fraction,
             patience=self.patience, seed=seed, verbose=self.verbose,
             checkpoint_dir=self.checkpoint_dir, resume=self.resume, log_dir=self.log_dir,
-            **{name: getattr(self, name, default) for name, default in DEVICE_PARAMS.items()})
+            **device_settings(self))
 
     # -- fitting -------------------------------------------------------------
     def fit(self, X, y=None):
@@ -271,13 +271,17 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
                 f"{type(self).__name__} stopped at max_epochs={self.n_epochs_} while the loss was still "
                 f"improving (the last epoch was the best); the model is likely undertrained: "
                 f"{more_epochs_advice(getattr(self, 'max_epochs', None), self.n_epochs_)}"), stacklevel=3)
+        self._warn_if_start_kept()
+
+    def _warn_if_start_kept(self) -> None:
+        """Say when training never beat its starting point (best epoch 0): the model is that start."""
         if self.best_epoch_ == 0 and self.n_epochs_ > 0:
             cause = (f"on {getattr(self, '_n_training_rows', 'these')} training rows the network did not generalise "
                      "better than its start; more rows would help" if self.stopped_early_ else
                      f"{self.n_epochs_} epoch(s) were too few to move past it: raise max_epochs")
             warnings.warn(StartKeptWarning(
                 f"{type(self).__name__}: in {self.n_epochs_} epoch(s) training never beat {self._start_description()} "
-                f"on the validation rows, so the fitted model is that start (best_epoch_=0); {cause}"), stacklevel=3)
+                f"on the validation rows, so the fitted model is that start (best_epoch_=0); {cause}"), stacklevel=4)
 
     def _start_description(self) -> str:
         """What the weights of epoch 0 are (for the best-epoch-0 warning)."""

@@ -3,6 +3,7 @@ a real bitstream: ``compress(images) -> bytes``, ``decompress(bytes) -> images``
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -27,6 +28,24 @@ def auto_downsamplings(height: int, width: int) -> int:
     return int(np.clip(math.floor(math.log2(min(height, width))) - 2, 1, 4))
 
 
+AUTO_LATENT_RANGE = (16, 96)
+
+
+def auto_latent_channels(channels: int, downsamplings: int) -> int:
+    """Channels of y for images of ``channels`` colour channels after ``downsamplings`` stride-2
+    stages: twice the pixel values one latent position covers (2 * C * 4**downsamplings), in
+    [16, 96]. So y has at most about twice as many values as the image (gray 28x28 -> 32 channels
+    of 7x7, gray 8x8 -> 16 of 4x4; 64x64 patches and larger -> 96), instead of 96 channels on every
+    size (24 values per pixel on 8x8 digits, which only slowed training).
+
+    Examples
+    --------
+    >>> auto_latent_channels(1, 2), auto_latent_channels(1, 1), auto_latent_channels(3, 4)
+    (32, 16, 96)
+    """
+    return int(np.clip(2 * channels * 4 ** downsamplings, *AUTO_LATENT_RANGE))
+
+
 @fill_doc
 class ImageCodec(ImageInputMixin, AutoencoderEstimator):
     """A learned lossy image codec that writes real, decodable bytes.
@@ -47,11 +66,16 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
         Weight of the distortion: larger means better images and more bits.
         ``aekit.models.codec.LAMBDA_LADDER`` is the documented ladder
         (0.0018 .. 0.18, CompressAI's qualities 1-8).
-    entropy_model : {"factorized", "hyperprior"}, default="factorized"
+    entropy_model : {"factorized", "hyperprior", "positional"}, default="factorized"
+        "positional": a factorized density per channel and position of y,
+        for images of the training size only (coding another size is
+        refused).
     filters : int, default=64
         Channels of the transforms' hidden stages.
-    latent_channels : int, default=96
-        Channels of the latents y.
+    latent_channels : int or "auto", default="auto"
+        Channels of the latents y; "auto": 2 * C * 4**downsamplings, in
+        [16, 96] (32 on gray 28x28 images, 16 on 8x8 ones, 96 on 64x64
+        patches and larger).
     downsamplings : int or "auto", default="auto"
         Stride-2 stages of the analysis transform; "auto": log2 of the
         training images' shorter side minus 2, in [1, 4].
@@ -62,9 +86,15 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
     image_shape : tuple (C, H, W) or (H, W), or None
         How to view flat training rows as images; not needed for 3-D / 4-D input.
     learning_rate, batch_size, max_epochs, validation_fraction, patience,
-    random_state, verbose, checkpoint_dir, resume, log_dir :
+    random_state, verbose, checkpoint_dir, resume, log_dir, accelerator, devices, num_nodes, strategy, precision, num_threads :
         As for :class:`aekit.Autoencoder` ("auto" budgets from the number of
         training images).
+    lr_drop : float, default=0.2
+        The last share of the ``max_epochs`` budget's optimiser steps is
+        trained at a tenth of ``learning_rate`` (the step decay of
+        learned-compression papers); 0: a constant rate. With
+        ``max_epochs="auto"`` the budget is then not extended (see
+        :class:`aekit.training.TrainConfig`).
 
     Attributes
     ----------
@@ -87,11 +117,15 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
     scaling = "none"  # pixels in [0, 1]: not a parameter
     weight_decay = 0.0
 
-    def __init__(self, lmbda=0.013, entropy_model="factorized", filters=64, latent_channels=96,
+    def __init__(self, lmbda=0.013, entropy_model="factorized", filters=64, latent_channels="auto",
                  downsamplings="auto", hyper_filters=64, max_symbol=63, image_shape=None, learning_rate=1e-3,
                  batch_size="auto", max_epochs="auto", validation_fraction=0.1, patience="auto",
-                 random_state=None, verbose=0, checkpoint_dir=None, resume=False, log_dir=None):
+                 random_state=None, verbose=0, checkpoint_dir=None, resume=False, log_dir=None, lr_drop=0.2,
+                 accelerator="auto", devices=1, num_nodes=1, strategy="auto", precision="32", num_threads=None):
         store_params(self, locals())
+
+    def _train_config(self):
+        return dataclasses.replace(super()._train_config(), lr_drop=self.lr_drop)
 
     # -- fitting -------------------------------------------------------------------------------
     def _model_config(self, n_features: int, scaling: str) -> ImageCodecConfig:
@@ -101,9 +135,14 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
             downsamplings = auto_downsamplings(*shape[1:])
         elif isinstance(downsamplings, str):
             raise ValueError(f"downsamplings must be a positive integer or 'auto', got {downsamplings!r}")
+        latent_channels = self.latent_channels
+        if latent_channels == "auto":
+            latent_channels = auto_latent_channels(shape[0], int(downsamplings))
+        elif isinstance(latent_channels, str):
+            raise ValueError(f"latent_channels must be a positive integer or 'auto', got {latent_channels!r}")
         return ImageCodecConfig(
             input_dim=n_features, image_shape=shape, entropy_model=self.entropy_model, filters=self.filters,
-            latent_channels=self.latent_channels, downsamplings=int(downsamplings),
+            latent_channels=int(latent_channels), downsamplings=int(downsamplings),
             hyper_filters=self.hyper_filters, lmbda=float(self.lmbda), max_symbol=self.max_symbol)
 
     def _check_scaled(self, X_scaled: np.ndarray, name: str) -> np.ndarray:
@@ -135,6 +174,9 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
             raise DataError(f"{name} has {np.shape(array)[1]} values per row, but {type(self).__name__} was "
                             f"fitted on images of shape {shape} ({math.prod(shape)} values); pass other "
                             "sizes as (N, C, H, W) arrays")
+        if self.model_.config.positional and tuple(shape[1:]) != tuple(self.image_shape_[1:]):
+            raise DataError(f"{name} are {shape[1]}x{shape[2]}, but a codec with entropy_model='positional' "
+                            f"codes only its training size, {self.image_shape_[1]}x{self.image_shape_[2]}")
         if shape[0] != channels:
             raise DataError(f"{name} have {shape[0]} channel(s), but {type(self).__name__} was fitted on "
                             f"{channels}-channel images (shape (C, H, W) = {self.image_shape_})")
@@ -220,8 +262,15 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
             payload = _encode_two(self._coder("density"), z, self._coder("gaussian"), y, indexes)
             return seal(header + payload, key, indexes.astype("<u2").tobytes())
         density = self._coder("density")
-        payload = encode_groups((density, row, part) for row, part in grouped(y.ravel(), _channel_rows(y)))
+        payload = encode_groups((density, row, part) for row, part in grouped(y.ravel(), self._y_rows(y)))
         return seal(header + payload, key)
+
+    def _y_rows(self, y: np.ndarray) -> np.ndarray:
+        """The table row of each value of y (N, C, h, w), flattened: its channel, or with the
+        positional model its channel and position."""
+        if not self.model_.config.positional:
+            return _channel_rows(y)
+        return np.broadcast_to(np.arange(math.prod(y.shape[1:])).reshape(y.shape[1:]), y.shape).ravel()
 
     def decompress(self, stream: bytes) -> np.ndarray:
         """Decode a stream written by :meth:`compress` of this same model.
@@ -268,13 +317,17 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
                 header.n_images * header.channels * header.height * header.width > 2**34:
             raise StreamError(f"the stream's header is damaged ({header.n_images} images of "
                               f"{header.height}x{header.width})")
+        if config.positional and (header.height, header.width) != tuple(self.image_shape_[1:]):
+            raise StreamError(f"the stream holds {header.height}x{header.width} images, but this positional "
+                              f"codec codes only {self.image_shape_[1]}x{self.image_shape_[2]}; it was altered, "
+                              "or written by another model")
         h, w = config.latent_size(header.height, header.width)
         y_shape = (header.n_images, config.latent_channels, h, w)
         if config.hyperprior:
             y, indexes = self._decode_two(payload, header, y_shape)
             check(stream, key, indexes.astype("<u2").tobytes())
         else:
-            y = ungroup(StreamDecoder(payload), self._coder("density"), _channel_rows(np.empty(y_shape, np.int8)))
+            y = ungroup(StreamDecoder(payload), self._coder("density"), self._y_rows(np.empty(y_shape, np.int8)))
             y = y.reshape(y_shape)
             check(stream, key)
         images = self._images_from(y, (header.height, header.width))
@@ -351,7 +404,7 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
         images, _ = self._coding_images(images)
         y, z, indexes = self._symbols(images)
         if z is None:
-            bits = self._coder("density").bits(y, _channel_rows(y).reshape(y.shape))
+            bits = self._coder("density").bits(y, self._y_rows(y).reshape(y.shape))
             return bits.reshape(len(y), -1).sum(1)
         bits_z = self._coder("density").bits(z, _channel_rows(z).reshape(z.shape))
         bits_y = self._coder("gaussian").bits(y, indexes)

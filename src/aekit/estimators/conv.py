@@ -41,7 +41,7 @@ class ConvAutoencoder(ImageInputMixin, Autoencoder):
     sparsity, sparsity_weight, sparsity_target, contractive_weight,
     weight_decay, scaling, learning_rate, batch_size, max_epochs,
     validation_fraction, patience, random_state, verbose, checkpoint_dir,
-    resume, log_dir :
+    resume, log_dir, accelerator, devices, num_nodes, strategy, precision, num_threads :
         As for :class:`aekit.Autoencoder`.
 
     Attributes
@@ -75,7 +75,7 @@ class ConvAutoencoder(ImageInputMixin, Autoencoder):
                  noise=None, noise_level=0.0, sparsity=None, sparsity_weight=1e-3, sparsity_target=0.05,
                  contractive_weight=0.0, weight_decay=0.0, scaling="auto", learning_rate=1e-3,
                  batch_size="auto", max_epochs="auto", validation_fraction=0.1, patience="auto", random_state=None,
-                 verbose=0, checkpoint_dir=None, resume=False, log_dir=None):
+                 verbose=0, checkpoint_dir=None, resume=False, log_dir=None, accelerator="auto", devices=1, num_nodes=1, strategy="auto", precision="32", num_threads=None):
         store_params(self, locals())
 
     def _model_config(self, n_features: int, scaling: str) -> ConvAutoencoderConfig:

@@ -516,7 +516,7 @@ class AnomalyDetector(BaseEstimator):
         # a categorical column's share is the sum over its one-hot block
         return np.column_stack([shares[:, part].sum(axis=1) for part in self.estimator_._column_slices().values()])
 
-    def top_features(self, X, n: int = 3) -> list[list[tuple[str, float]]]:
+    def top_features(self, X, n: int = 3, relative: bool = False) -> list[list[tuple[str, float]]]:
         """The ``n`` features with the largest share of each sample's score, largest first.
 
         Parameters
@@ -524,6 +524,10 @@ class AnomalyDetector(BaseEstimator):
         %(X_detector)s
         n : int, default=3
             How many features per sample.
+        relative : bool, default=False
+            Each share as a fraction of the sample's whole reconstruction
+            error (the shares of all its features sum to 1), instead of the
+            raw share of :meth:`explain`.
 
         Returns
         -------
@@ -541,8 +545,12 @@ class AnomalyDetector(BaseEstimator):
         %(fit_detector)s
         >>> len(det.top_features(X[:2], n=3)[0])
         3
+        >>> sum(share for _, share in det.top_features(X[:1], n=30, relative=True)[0])  # doctest: +ELLIPSIS
+        1.0...
         """
         shares = self.explain(X)
+        if relative:
+            shares = shares / np.maximum(shares.sum(axis=1, keepdims=True), np.finfo(shares.dtype).tiny)
         names = self.feature_names_
         order = np.argsort(-shares, axis=1)[:, :n]
         return [[(names[j], float(row[j])) for j in top] for row, top in zip(shares, order)]

@@ -48,7 +48,8 @@ class MultVAE(TrainedRecommender):
     threshold : float, default=3.5
         Ratings at or above it count as interactions (ignored when
         ``rating_col`` is None: every row is an interaction).
-    user_col, item_col, rating_col, duplicates, random_state, verbose, checkpoint_dir, resume, log_dir
+    user_col, item_col, rating_col, duplicates, random_state, verbose, checkpoint_dir, resume, log_dir,
+    accelerator, devices, num_nodes, strategy, precision, num_threads
         As in :class:`aekit.AutoRec`.
 
     Attributes
@@ -80,7 +81,9 @@ class MultVAE(TrainedRecommender):
                  validation_fraction: float = 0.1, patience: int = 20, threshold: float = 3.5,
                  user_col: str = "user", item_col: str = "item", rating_col: str | None = "rating",
                  duplicates: str = "last", random_state: int | None = None, verbose: int = 0,
-                 checkpoint_dir: str | None = None, resume: bool = False, log_dir: str | None = None):
+                 checkpoint_dir: str | None = None, resume: bool = False, log_dir: str | None = None,
+                 accelerator: str = "auto", devices: int | str = 1, num_nodes: int = 1, strategy: str = "auto",
+                 precision: str = "32", num_threads: int | None = None):
         store_params(self, locals())
 
     def _fit_matrix(self, matrix):
@@ -157,10 +160,13 @@ class MultDAE(MultVAE):
                  validation_fraction: float = 0.1, patience: int = 20, threshold: float = 3.5,
                  user_col: str = "user", item_col: str = "item", rating_col: str | None = "rating",
                  duplicates: str = "last", random_state: int | None = None, verbose: int = 0,
-                 checkpoint_dir: str | None = None, resume: bool = False, log_dir: str | None = None):
+                 checkpoint_dir: str | None = None, resume: bool = False, log_dir: str | None = None,
+                 accelerator: str = "auto", devices: int | str = 1, num_nodes: int = 1, strategy: str = "auto",
+                 precision: str = "32", num_threads: int | None = None):
         super().__init__(hidden, latent_dim, input_dropout, anneal_cap, anneal_steps, l2, learning_rate,
                          max_epochs, batch_size, validation_fraction, patience, threshold, user_col, item_col,
-                         rating_col, duplicates, random_state, verbose, checkpoint_dir, resume, log_dir)
+                         rating_col, duplicates, random_state, verbose, checkpoint_dir, resume, log_dir,
+                         accelerator, devices, num_nodes, strategy, precision, num_threads)
 
 
 def _hold_out_users(matrix, fraction: float, seed: int):

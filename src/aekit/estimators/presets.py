@@ -62,6 +62,8 @@ CODEC = "codec:ImageCodec"
 PRESETS["codec"] = Preset("learned image codec, factorized prior (GDN; rate + lambda MSE; compress to bytes)", CODEC)
 PRESETS["codec-hyperprior"] = Preset("learned image codec, scale hyperprior (Balle 2018)", CODEC,
                                      {"entropy_model": "hyperprior"})
+PRESETS["codec-positional"] = Preset("learned image codec, a density per latent channel and position "
+                                     "(images of one size)", CODEC, {"entropy_model": "positional"})
 VAEGAN = "vaegan:VAEGAN"
 PRESETS["vae-gan"] = Preset("VAE-GAN (dense; VAE + discriminator on the data, reconstruction in its features)", VAEGAN)
 PRESETS["conv-vae-gan"] = Preset("VAE-GAN (convolutional encoder, decoder and discriminator)", VAEGAN,

@@ -25,6 +25,7 @@ from aekit.data.ratings import InteractionMatrix, check_ratings, load_ratings
 from aekit.estimators.base import seed_from
 from aekit.exceptions import DataError
 from aekit.models.recommender import RecommenderModel
+from aekit.training.devices import device_settings
 from aekit._docs import fill_doc
 
 SCORE_BATCH = 1024
@@ -380,9 +381,10 @@ class TrainedRecommender(RecommenderEstimator):
         self._training = result
 
     def _training_files(self) -> dict[str, Any]:
-        """The checkpoint / resume / history settings for :class:`aekit.training.TrainConfig`,
+        """The checkpoint / resume / history and device settings for :class:`aekit.training.TrainConfig`,
         as every gradient-trained family passes them (``aekit recommend train --resume``)."""
-        return {"checkpoint_dir": self.checkpoint_dir, "resume": self.resume, "log_dir": self.log_dir}
+        return {"checkpoint_dir": self.checkpoint_dir, "resume": self.resume, "log_dir": self.log_dir,
+                **device_settings(self)}
 
     def _after_fit(self) -> None:
         result = self._training

@@ -378,7 +378,8 @@ class SequenceAutoencoder(SequenceEstimator):
         split of 30 series thus gets 500 epochs of 2 steps, not 50 epochs.
     random_state : int or None
     verbose : int, default=0
-    checkpoint_dir, resume, log_dir : as for :class:`aekit.Autoencoder`.
+    checkpoint_dir, resume, log_dir, accelerator, devices, num_nodes, strategy, precision, num_threads :
+        As for :class:`aekit.Autoencoder`.
 
     Attributes
     ----------
@@ -415,7 +416,7 @@ class SequenceAutoencoder(SequenceEstimator):
                  activation="relu", noise=None, noise_level=0.0, weight_decay=0.0, scaling="standard",
                  n_channels=None, learning_rate=1e-3, batch_size="auto", max_epochs="auto",
                  validation_fraction=0.1, patience="auto", random_state=None, verbose=0, checkpoint_dir=None,
-                 resume=False, log_dir=None):
+                 resume=False, log_dir=None, accelerator="auto", devices=1, num_nodes=1, strategy="auto", precision="32", num_threads=None):
         store_params(self, locals())
 
     def _model_config(self, n_channels: int, scaling: str) -> SequenceAutoencoderConfig:
@@ -447,7 +448,8 @@ class SequenceVAE(SequenceAutoencoder):
         One std per channel, fixed at ``sigma`` or learned from it.
     sigma : float, default=1.0
     weight_decay, scaling, n_channels, learning_rate, batch_size, max_epochs,
-    validation_fraction, patience, random_state, verbose, checkpoint_dir, resume, log_dir :
+    validation_fraction, patience, random_state, verbose, checkpoint_dir, resume, log_dir,
+    accelerator, devices, num_nodes, strategy, precision, num_threads :
         As for :class:`SequenceAutoencoder`.
 
     Attributes
@@ -478,10 +480,11 @@ class SequenceVAE(SequenceAutoencoder):
                  gaussian_variance="learned", sigma=1.0, weight_decay=0.0, scaling="standard",
                  n_channels=None, learning_rate=1e-3, batch_size="auto", max_epochs="auto",
                  validation_fraction=0.1, patience="auto", random_state=None, verbose=0, checkpoint_dir=None,
-                 resume=False, log_dir=None):
+                 resume=False, log_dir=None, accelerator="auto", devices=1, num_nodes=1, strategy="auto", precision="32", num_threads=None):
         super().__init__(encoder, latent_dim, hidden, kernel_size, n_heads, activation, noise, noise_level,
                          weight_decay, scaling, n_channels, learning_rate, batch_size, max_epochs,
-                         validation_fraction, patience, random_state, verbose, checkpoint_dir, resume, log_dir)
+                         validation_fraction, patience, random_state, verbose, checkpoint_dir, resume, log_dir,
+                         accelerator, devices, num_nodes, strategy, precision, num_threads)
         self.beta = beta
         self.warmup_epochs = warmup_epochs
         self.free_bits = free_bits

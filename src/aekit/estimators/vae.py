@@ -65,7 +65,7 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
         Train on x ~ Bernoulli(pixel), redrawn every batch (Bernoulli only).
     weight_decay, scaling, learning_rate, batch_size, max_epochs,
     validation_fraction, patience, random_state, verbose, checkpoint_dir,
-    resume, log_dir :
+    resume, log_dir, accelerator, devices, num_nodes, strategy, precision, num_threads :
         As for :class:`aekit.Autoencoder`. ``random_state`` also seeds the
         Monte-Carlo draws of ``elbo`` / ``score_samples`` (0 when None).
 
@@ -111,7 +111,7 @@ class VAE(ImageInputMixin, AutoencoderEstimator):
                  sigma=1.0, beta=1.0, warmup_epochs=0, free_bits=0.0, dynamic_binarization=False,
                  weight_decay=0.0, scaling="auto", learning_rate=1e-3, batch_size="auto", max_epochs="auto",
                  validation_fraction=0.1, patience="auto", random_state=None, verbose=0, checkpoint_dir=None,
-                 resume=False, log_dir=None):
+                 resume=False, log_dir=None, accelerator="auto", devices=1, num_nodes=1, strategy="auto", precision="32", num_threads=None):
         store_params(self, locals())
 
     def _requires_image_shape(self) -> bool:

@@ -44,7 +44,7 @@ class VAEGAN(VAE):
         epoch kept may be an early one.
     weight_decay, scaling, learning_rate, batch_size, max_epochs,
     validation_fraction, patience, random_state, verbose, checkpoint_dir,
-    resume, log_dir :
+    resume, log_dir, accelerator, devices, num_nodes, strategy, precision, num_threads :
         As for :class:`aekit.Autoencoder` (weight decay applies to the
         encoder's optimiser only). Early stopping and the best epoch kept
         watch the VAE's negative ELBO on the held-out rows (the adversarial
@@ -87,7 +87,8 @@ class VAEGAN(VAE):
                  pixel_weight=1.0, activation="relu", likelihood="auto", gaussian_variance="fixed", sigma=1.0,
                  beta=1.0, warmup_epochs=0, free_bits=0.0, dynamic_binarization=False, weight_decay=0.0,
                  scaling="auto", learning_rate=1e-3, batch_size="auto", max_epochs="auto", validation_fraction=0.1,
-                 patience="auto", random_state=None, verbose=0, checkpoint_dir=None, resume=False, log_dir=None):
+                 patience="auto", random_state=None, verbose=0, checkpoint_dir=None, resume=False, log_dir=None,
+                 accelerator="auto", devices=1, num_nodes=1, strategy="auto", precision="32", num_threads=None):
         store_params(self, locals())
 
     def _model_config(self, n_features: int, scaling: str) -> VAEGANConfig:

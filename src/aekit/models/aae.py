@@ -89,6 +89,8 @@ class AdversarialAutoencoderConfig(AutoencoderConfig):
             check_image_shape(self.image_shape, self.input_dim, self.channels)
             if self.tied:
                 raise ValueError("tied=True is not available with architecture='conv'")
+            if self.linear_path:
+                raise ValueError("linear_path=True is available with architecture='dense' only")
         if self.prior not in PRIORS:
             raise ValueError(f"prior must be one of {PRIORS}, got {self.prior!r}")
         if any(h < 1 for h in self.discriminator_hidden):
@@ -276,10 +278,11 @@ class AdversarialAutoencoderModel(DenseAutoencoder):
         [8, 4, 4]
         """
         if phase == "reconstruction":
-            return [*self.encoder.parameters(), *self.decoder.parameters()]
+            return [*self.encoder.parameters(), *self.decoder.parameters(), *self.linear_path_parameters()]
         if phase == "discriminator":
             return list(self.discriminator.parameters())
-        return list(self.encoder.parameters())
+        # the generator moves what makes the code: the encoder (and the linear path's encoding side)
+        return [*self.encoder.parameters(), *self.linear_path_parameters()]
 
     def phase_loss(self, phase: str, batch) -> dict[str, torch.Tensor]:
         """The loss of one phase: reconstruction, the discriminator's (prior codes real,

@@ -181,7 +181,8 @@ class DenseAutoencoder(BaseAutoencoder):
         self.network_share = torch.nn.Parameter(torch.zeros(2))  # (encoder, decoder)
 
     @torch.no_grad()
-    def init_linear_path(self, components: torch.Tensor, mean: torch.Tensor) -> None:
+    def init_linear_path(self, components: torch.Tensor, mean: torch.Tensor,
+                         scale: torch.Tensor | None = None) -> None:
         """Set the linear path to PCA's. Code units beyond the k components start at zero.
 
         Parameters
@@ -190,6 +191,11 @@ class DenseAutoencoder(BaseAutoencoder):
             Orthonormal rows (PCA's ``components_``).
         mean : torch.Tensor of shape (input_dim,)
             The rows' mean (PCA's ``mean_``).
+        scale : torch.Tensor of shape (k,), optional
+            Each code unit is divided by its scale and the decoder multiplies it
+            back (the reconstruction is PCA's either way): with the components'
+            standard deviations (``sqrt(explained_variance_)``) the codes are
+            whitened, of mean 0 and unit variance on the rows PCA saw.
 
         Examples
         --------
@@ -203,12 +209,21 @@ class DenseAutoencoder(BaseAutoencoder):
         True
         """
         k = min(len(components), self.config.latent_dim)
+        units = torch.ones(self.config.latent_dim, dtype=components.dtype)
+        if scale is not None:
+            units[:k] = scale[:k]
         weight = torch.zeros_like(self.linear_encoder.weight)
         weight[:k] = components[:k]
-        self.linear_encoder.weight.copy_(weight)
-        self.linear_encoder.bias.copy_(-weight @ mean)
-        self.linear_decoder.weight.copy_(weight.T)
+        self.linear_encoder.weight.copy_(weight / units[:, None])
+        self.linear_encoder.bias.copy_(-(weight @ mean) / units)
+        self.linear_decoder.weight.copy_(weight.T * units[None, :])
         self.linear_decoder.bias.copy_(mean)
+
+    def linear_path_parameters(self) -> list[torch.nn.Parameter]:
+        """The linear path's parameters (none without one): for families that train parts apart."""
+        if not self._has_linear_path():
+            return []
+        return [*self.linear_encoder.parameters(), *self.linear_decoder.parameters(), self.network_share]
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         if not self._has_linear_path():

@@ -19,6 +19,10 @@ with the rate in bits per pixel, -log2 of the latents' likelihoods over the
 number of pixels (so lmbda follows CompressAI's ladder: 0.0018 .. 0.18).
 
 ``entropy_model="factorized"``: one learned density per channel of y.
+``"positional"``: one learned density per channel *and position* of y, for
+images of one fixed size (the training size): the latents at an image's
+border and at its centre get their own tables, as each component of a PCA
+codec does.
 ``"hyperprior"``: y is Gaussian with a scale per value, predicted by a
 hyper-synthesis ``h_s`` from side information z = ``h_a(|y|)``, itself coded
 with a factorized density.
@@ -42,7 +46,7 @@ from aekit.nn.entropy import FactorizedDensity, GaussianConditional
 from aekit.nn.gdn import GDN
 from aekit._docs import fill_doc
 
-ENTROPY_MODELS = ("factorized", "hyperprior")
+ENTROPY_MODELS = ("factorized", "hyperprior", "positional")
 # CompressAI's MSE ladder (qualities 1-8): one model per value
 LAMBDA_LADDER = (0.0018, 0.0035, 0.0067, 0.0130, 0.0250, 0.0483, 0.0932, 0.1800)
 HYPER_DOWNSAMPLINGS = 2
@@ -65,8 +69,10 @@ class ImageCodecConfig(ModelConfig):
         C * H * W of the training images.
     image_shape : tuple (C, H, W)
         The training images' shape.
-    entropy_model : {"factorized", "hyperprior"}
-        The prior of y (Ballé et al. 2017, or 2018 with a hyperprior z).
+    entropy_model : {"factorized", "hyperprior", "positional"}
+        The prior of y (Ballé et al. 2017, or 2018 with a hyperprior z; or
+        one factorized density per channel and position of y at the
+        training size).
     filters, latent_channels, downsamplings, hyper_filters : int
         The transforms' sizes (see above).
     lmbda : float
@@ -115,6 +121,20 @@ class ImageCodecConfig(ModelConfig):
     def hyperprior(self) -> bool:
         """Whether the entropy model has a hyperprior (``entropy_model="hyperprior"``)."""
         return self.entropy_model == "hyperprior"
+
+    @property
+    def positional(self) -> bool:
+        """Whether y has a density per channel and position (``entropy_model="positional"``):
+        coding then takes the training size only."""
+        return self.entropy_model == "positional"
+
+    @property
+    def density_channels(self) -> int:
+        """Densities of the factorized prior: of z's channels (hyperprior), of y's channels, or of
+        y's values at the training size (positional)."""
+        if self.hyperprior:
+            return self.hyper_filters
+        return self.latent_dim if self.positional else self.latent_channels
 
     @property
     def stride(self) -> int:
@@ -213,8 +233,7 @@ class ImageCodecModel(BaseAutoencoder):
         if config.hyperprior:
             self.h_a, self.h_s = _hyper_transforms(config)
             self.gaussian = GaussianConditional(config.n_scales, config.max_symbol)
-        side_channels = config.hyper_filters if config.hyperprior else config.latent_channels
-        self.density = FactorizedDensity(side_channels, max_symbol=config.max_symbol)
+        self.density = FactorizedDensity(config.density_channels, max_symbol=config.max_symbol)
 
     # -- transforms on (N, C, H, W) images of any size --------------------------------------
     def analyse(self, images: torch.Tensor) -> torch.Tensor:
@@ -380,6 +399,8 @@ class ImageCodecModel(BaseAutoencoder):
             z_noisy = z + torch.rand_like(z) - 0.5
             bits = _bits(self.density.likelihood(z_noisy)) + _bits(
                 self.gaussian.likelihood(y_noisy, self.hyper_scales(z_noisy)))
+        elif self.config.positional:  # every value of y its own density: y as (N, C*h*w, 1, 1)
+            bits = _bits(self.density.likelihood(y_noisy.reshape(len(y), -1, 1, 1)))
         else:
             bits = _bits(self.density.likelihood(y_noisy))
         bpp = bits / n_pixels

@@ -12,6 +12,12 @@ the estimator:
    (encoders, then decoders in reverse) or through a supervised head on the
    top codes (softmax for classification, linear for regression).
 
+A supervised stack may also have a *linear path*: a linear map from the
+input straight to the head's outputs, added to the head's. Set to a
+logistic (or linear) regression and with the head at zero, the network is
+that regression; fine-tuning then brings the stack in only as far as it
+helps (see :meth:`AutoencoderStack.init_linear_path`).
+
 ``loss(x)`` is the reconstruction loss of the unrolled stack; ``loss((x, y))``
 is the supervised loss of the head.
 """
@@ -42,7 +48,8 @@ class StackedConfig(ModelConfig):
     (no head), ``"classify"`` (``n_outputs`` classes) or ``"regress"``
     (``n_outputs`` targets). ``dropout`` is the probability of dropping each
     layer's codes while the whole stack trains (fine-tuning); pretraining and
-    ``eval()`` never drop.
+    ``eval()`` never drop. ``linear_path`` adds a linear map from the input to
+    the head's outputs (a supervised stack only).
 
     Attributes
     ----------
@@ -56,6 +63,8 @@ class StackedConfig(ModelConfig):
         Classes or targets of the head.
     dropout : float
         In [0, 1).
+    linear_path : bool
+        A linear map from the input straight to the outputs, added to the head's.
 
     Examples
     --------
@@ -72,6 +81,7 @@ class StackedConfig(ModelConfig):
     task: str | None = None
     n_outputs: int = 0
     dropout: float = 0.0
+    linear_path: bool = False  # model files written before it have none
 
     def validate(self) -> None:
         if not self.layers:
@@ -92,6 +102,9 @@ class StackedConfig(ModelConfig):
         least = {"classify": 2, "regress": 1}.get(self.task, 0)
         if self.n_outputs < least:
             raise ValueError(f"task={self.task!r} needs n_outputs >= {least}, got {self.n_outputs}")
+        if self.linear_path and self.task is None:
+            raise ValueError("linear_path=True maps the input to a supervised head's outputs: it needs "
+                             "task='classify' or 'regress', got task=None")
 
     def layer_configs(self) -> list[AutoencoderConfig]:
         """Each layer's :class:`AutoencoderConfig`, rebuilt (and validated) from ``layers``.
@@ -134,6 +147,8 @@ class AutoencoderStack(BaseAutoencoder):
         One one-layer autoencoder per level, bottom first.
     head : torch.nn.Linear or None
         The supervised head on the top codes (``task`` set).
+    linear : torch.nn.Linear or None
+        The linear path from the input to the outputs (``linear_path`` set).
 
     Raises
     ------
@@ -154,6 +169,51 @@ class AutoencoderStack(BaseAutoencoder):
         super().__init__(config)
         self.layers = nn.ModuleList(DenseAutoencoder(c) for c in config.layer_configs())
         self.head = nn.Linear(config.latent_dim, config.n_outputs) if config.task else None
+        self.linear = nn.Linear(config.input_dim, config.n_outputs) if config.linear_path else None
+
+    @torch.no_grad()
+    def init_linear_path(self, weight: torch.Tensor, bias: torch.Tensor) -> None:
+        """Start as a linear model: the linear path set to ``weight`` and ``bias``, the head at zero.
+
+        The network's outputs are then exactly ``x @ weight.T + bias`` (e.g. a
+        logistic regression's logits), whatever the stack's codes; training
+        moves the head off zero only where the codes lower the loss.
+
+        Parameters
+        ----------
+        weight : torch.Tensor of shape (n_outputs, input_dim)
+        bias : torch.Tensor of shape (n_outputs,)
+
+        Raises
+        ------
+        RuntimeError
+            The stack has no linear path (``linear_path=False``).
+        ValueError
+            ``weight`` or ``bias`` of another shape.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from aekit.models import AutoencoderStack, StackedConfig
+        >>> layers = ({"input_dim": 6, "latent_dim": 4, "hidden": ()},)
+        >>> stack = AutoencoderStack(StackedConfig(input_dim=6, layers=layers, task="classify", n_outputs=3,
+        ...                                        linear_path=True))
+        >>> weight, bias = torch.randn(3, 6), torch.randn(3)
+        >>> stack.init_linear_path(weight, bias)
+        >>> x = torch.randn(5, 6)
+        >>> torch.allclose(stack.predict_head(x), x @ weight.T + bias)
+        True
+        """
+        if self.linear is None:
+            raise RuntimeError("this stack has no linear path (linear_path=False)")
+        if tuple(weight.shape) != tuple(self.linear.weight.shape) or tuple(bias.shape) != tuple(self.linear.bias.shape):
+            raise ValueError(f"the linear path takes a weight of shape {tuple(self.linear.weight.shape)} and a bias "
+                             f"of shape {tuple(self.linear.bias.shape)}, got {tuple(weight.shape)} and "
+                             f"{tuple(bias.shape)}")
+        self.linear.weight.copy_(weight)
+        self.linear.bias.copy_(bias)
+        self.head.weight.zero_()
+        self.head.bias.zero_()
 
     def encode(self, x: torch.Tensor, depth: int | None = None) -> torch.Tensor:
         """Codes of the first ``depth`` layers (all of them by default), each
@@ -210,7 +270,8 @@ class AutoencoderStack(BaseAutoencoder):
         """
         if self.head is None:
             raise RuntimeError("this stack has no supervised head (task=None)")
-        return self.head(self.encode(x))
+        out = self.head(self.encode(x))
+        return out if self.linear is None else out + self.linear(x)
 
     def loss(self, batch) -> dict[str, torch.Tensor]:
         if isinstance(batch, (tuple, list)) and len(batch) == 2:

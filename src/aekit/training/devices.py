@@ -18,6 +18,22 @@ import torch
 # model files store the defaults (a GPU-trained model refits on a CPU).
 DEVICE_PARAMS = {"accelerator": "auto", "devices": 1, "num_nodes": 1, "strategy": "auto",
                  "precision": "32", "num_threads": None}
+
+
+def device_settings(estimator) -> dict:
+    """The estimator's device parameters (:data:`DEVICE_PARAMS`) for a TrainConfig, each default where it
+    takes none.
+
+    Examples
+    --------
+    >>> from aekit.training.devices import device_settings
+    >>> class Bare: num_threads = 2
+    >>> device_settings(Bare())["num_threads"], device_settings(Bare())["accelerator"]
+    (2, 'auto')
+    """
+    return {name: getattr(estimator, name, default) for name, default in DEVICE_PARAMS.items()}
+
+
 ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps")
 PRECISIONS = ("32", "bf16-mixed", "16-mixed")
 STRATEGIES = ("auto", "ddp", "ddp_find_unused_parameters_true")

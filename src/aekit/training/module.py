@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from pathlib import Path
 
 import lightning.pytorch as pl
@@ -30,6 +31,13 @@ class AutoencoderModule(pl.LightningModule):
     minimise ``model.phase_loss(phase, batch)["loss"]``; the first phase's
     loss is the one reported (and ``model.loss`` the one validated).
 
+    With ``lr_drop`` > 0, the last ``lr_drop`` share of the run's Lightning
+    steps (``trainer.estimated_stepping_batches``: the epoch budget) runs at
+    ``learning_rate * lr_drop_factor``: a ``MultiStepLR`` per optimiser,
+    returned by ``configure_optimizers`` and stepped after every training
+    step (manual optimisation steps schedulers by hand); Lightning keeps its
+    state in checkpoints, so a resumed run drops at the same step.
+
     Per-epoch means of the training and validation loss are logged as
     ``train_loss`` / ``val_loss`` and kept in ``history`` (saved in
     checkpoints, so a resumed run keeps the whole curve).
@@ -38,7 +46,7 @@ class AutoencoderModule(pl.LightningModule):
     def __init__(self, model: BaseAutoencoder, learning_rate: float = 1e-3, weight_decay: float = 0.0,
                  fingerprint: dict | None = None, history_csv: Path | None = None,
                  step_rows: int | None = None, compile_loss: bool = False, optimizer: str = "adam",
-                 plain_inner_steps: bool = False):
+                 plain_inner_steps: bool = False, lr_drop: float = 0.0, lr_drop_factor: float = 0.1):
         super().__init__()
         self.fingerprint = fingerprint  # what a checkpoint must match to be resumed
         self.history_csv = history_csv
@@ -62,6 +70,7 @@ class AutoencoderModule(pl.LightningModule):
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
         self.optimizer_name = optimizer
+        self.lr_drop, self.lr_drop_factor = lr_drop, lr_drop_factor
         self.history: list[dict[str, float]] = []
         self._sums = {"train": [0.0, 0], "val": [0.0, 0]}
 
@@ -70,6 +79,25 @@ class AutoencoderModule(pl.LightningModule):
         return tuple(getattr(self.model, "phases", ()))
 
     def configure_optimizers(self):
+        optimizers = self._optimizers()
+        if not self.lr_drop:
+            return optimizers
+        optimizers = optimizers if isinstance(optimizers, list) else [optimizers]
+        steps = self.trainer.estimated_stepping_batches
+        milestone = max(1, round((1 - self.lr_drop) * steps)) if math.isfinite(steps) else None
+        if milestone is None:
+            raise ValueError("lr_drop needs a run of known length (a finite epoch budget)")
+        schedulers = [{"scheduler": torch.optim.lr_scheduler.MultiStepLR(o, [milestone], gamma=self.lr_drop_factor),
+                       "interval": "step"} for o in optimizers]
+        return optimizers, schedulers
+
+    def _step_schedulers(self) -> None:
+        """One step of every learning-rate scheduler (none without ``lr_drop``): once per training step."""
+        schedulers = self.lr_schedulers()
+        for scheduler in schedulers if isinstance(schedulers, list) else [schedulers] if schedulers else []:
+            scheduler.step()
+
+    def _optimizers(self):
         if self.phases:  # weight decay on the first phase's (reconstruction's) parameters only
             betas = getattr(self.model, "phase_adam_betas", {})
             return [torch.optim.Adam(self.model.parameters_of(phase), lr=self.learning_rate,
@@ -117,6 +145,7 @@ class AutoencoderModule(pl.LightningModule):
         if self.optimizer_name == "lbfgs":  # one closure-driven step on the whole batch
             terms = self._lbfgs_step(optimizer, batch)
             self._accumulate("train", terms["loss"], batch_rows(batch))
+            self._step_schedulers()
             return terms["loss"]
         parts = list(self._slices(batch))
         self.phase_losses: list[torch.Tensor] = []
@@ -127,6 +156,7 @@ class AutoencoderModule(pl.LightningModule):
             self._accumulate("train", loss, batch_rows(part))
             if i == 0:
                 self.first_slice_loss = loss.detach()  # before this call's first step (divergence guard)
+        self._step_schedulers()
         return loss  # a NaN or inf in any slice carries into the last one, which the NaN guard checks
 
     def _step(self, optimizer, loss_of, batch, plain: bool = False) -> torch.Tensor:

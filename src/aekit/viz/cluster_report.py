@@ -54,16 +54,18 @@ def cluster_report(clustering, codes: np.ndarray, out, *, X=None, labels=None, i
     k = int(clustering.n_clusters_)
     sizes = np.bincount(labels, minlength=k)
     confidence = clustering.score_samples(X) if X is not None else None
-    table = pd.DataFrame([{"method": clustering.method, "clusters": k, "rows": len(labels),
+    table = pd.DataFrame([{"method": clustering.method, "clusters": k,
+                           ("rows" if image_shape is None else "images"): len(labels),
                            "smallest cluster": int(sizes.min()), "largest cluster": int(sizes.max()),
                            **({"mean confidence": float(confidence.mean())} if confidence is not None else {}),
                            **(clustering_metrics(y, labels) if y is not None else {})}])
-    size_table = pd.DataFrame({"cluster": np.arange(k), "rows": sizes, "share": sizes / max(len(labels), 1)})
-    tables = [("Cluster sizes", size_table, "Rows assigned to each cluster.")]
+    unit = "rows" if image_shape is None else "images"
+    size_table = pd.DataFrame({"cluster": np.arange(k), unit: sizes, "share": sizes / max(len(labels), 1)})
+    tables = [("Cluster sizes", size_table, f"{unit.capitalize()} assigned to each cluster.")]
     if y is not None:
         tables.append(("Clusters against the known labels", _confusion(labels, y, classes, k),
-                       "Rows of each cluster by known label; 'matched' is the label each cluster counts as "
-                       "for ACC (the one-to-one matching with most agreeing rows)."))
+                       f"{unit.capitalize()} of each cluster by known label; 'matched' is the label each cluster "
+                       f"counts as for ACC (the one-to-one matching with most agreeing {unit})."))
     fields = {} if ids is None else {str(c): ids[c].astype(str).to_numpy() for c in list(ids.columns)[:3]}
     if y is not None:
         fields["label"] = np.asarray([str(classes[v]) for v in y] if classes is not None else y)
@@ -72,11 +74,12 @@ def cluster_report(clustering, codes: np.ndarray, out, *, X=None, labels=None, i
     figures = [code_map_figure(
         {type(clustering.encoder_).__name__: codes}, out / "code_map.png", colour_by=labels, colour_name="cluster",
         method=code_map, random_state=seed, title=f"Codes in 2-D ({code_map}), coloured by cluster",
-        caption="Each dot a row, coloured by its cluster: compact, separate colours mean clusters the codes "
-                "support. Point at a dot for its row" + (" and image" if image_shape is not None else "") +
+        caption=f"Each dot {'a row' if image_shape is None else 'an image'}, coloured by its cluster: compact, "
+                "separate colours mean clusters the codes support. Point at a dot for its row"
+                + (" and image" if image_shape is not None else "") +
                 "; click a cluster in the legend to hide it.",
         fields=fields, images=X if X is not None and image_shape is not None else None, image_shape=image_shape,
-        row_name="row", what="rows")]
+        row_name="row", what=unit)]
     scores = getattr(clustering, "n_clusters_scores_", None)
     if scores is not None:
         criterion = clustering.auto_criterion
@@ -95,8 +98,9 @@ def cluster_report(clustering, codes: np.ndarray, out, *, X=None, labels=None, i
     elif X is not None:
         tables.append(("Example rows per cluster", _example_rows(X, labels, ids, k, examples),
                        f"{min(3, EXAMPLES)} rows of each cluster drawn at random (the first 8 columns)."))
-    intro = (f"{len(labels)} rows of {name} in {k} clusters by {clustering.method} on the codes of "
-             f"the autoencoder {type(clustering.encoder_).__name__}.")
+    encoder = clustering.encoder if isinstance(clustering.encoder, str) else "given"
+    intro = (f"{len(labels)} {unit} of {name} in {k} clusters by {clustering.method} on the {codes.shape[1]}-D codes "
+             f"of an autoencoder ({type(clustering.encoder_).__name__}, encoder {encoder!r}).")
     return write_report(out / "report.html", title=f"Clusters of {name}", table=table, figures=figures,
                         meta=meta or {}, intro=intro, tables=tables)
 

@@ -181,8 +181,9 @@ def write_comparison(evaluations: list, dataset, out_dir: Path, *, title: str, s
     table.to_csv(out_dir / "results.csv", index=False)
     (out_dir / "results.md").write_text(table_to_markdown(table) + "\n")
     d = dataset
-    intro = (f"Each model was trained on the same {len(d.X_train):,} rows of {d.name} with seed {seed} and "
-             f"measured on the same {len(d.X_test):,} held-out rows, beside PCA with the same number of "
+    unit = "rows" if d.image_shape is None else "images"
+    intro = (f"Each model was trained on the same {len(d.X_train):,} {unit} of {d.name} with seed {seed} and "
+             f"measured on the same {len(d.X_test):,} held-out {unit}, beside PCA with the same number of "
              "components.")
     report = write_report(out_dir / "report.html", title=title, table=table, figures=figures,
                           meta=report_meta(d, seed, command, settings, column_notes), intro=intro,

@@ -29,7 +29,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _LOWER_IS_BETTER = {"mse", "mae", "rmse", "loss", "error", "err", "nll", "time", "seconds", "sec", "bpd"}
 _HIGHER_IS_BETTER = {
     "psnr", "ssim", "acc", "accuracy", "probe", "knn", "auroc", "auc", "ap", "average_precision",
-    "precision", "recall", "f1", "silhouette", "throughput", "ndcg", "hit", "hr", "elbo",
+    "precision", "recall", "f1", "silhouette", "throughput", "ndcg", "hit", "hr", "elbo", "nmi", "ari",
 }
 
 _CSS = """
