@@ -25,6 +25,7 @@ def test_train_stacked_classifier_on_the_dataset_labels(tmp_path, capsys):
          "--epochs", "20", "--out", str(out), "--quiet"], capsys)
     run = json.loads((out / "run.json").read_text())
     assert run["task"] == "classify" and run["test_score"] > 0.6  # chance is 0.1
+    assert f"test accuracy {run['test_score']:.4f}" in capsys.readouterr().out  # the summary line, not an MSE
     model = load(out / "model.safetensors")
     assert isinstance(model, StackedAutoencoderClassifier) and model.noise == "masking"
     assert (out / "pretrain-layer1" / "metrics.csv").is_file() and (out / "metrics.csv").is_file()

@@ -154,6 +154,9 @@ def train(
     measured = f"test MSE {test_mse:.5f} (scaled units)" if test_mse is not None else "no test rows to measure"
     if test_elbo is not None:
         measured = f"test ELBO {test_elbo:.2f} nats per sample"
+    if "test_score" in run:  # a supervised stack: its score on the test rows is the figure that matters
+        metric = "accuracy" if run["task"] == "classify" else "R^2"
+        measured = f"test {metric} {run['test_score']:.4f}"
     picked = auto_choices(estimator).get("likelihood")
     if picked and getattr(estimator, "likelihood", None) == "auto":  # say what "auto" picked (a VAE)
         measured = f"likelihood {picked} (auto: scaled data {'' if picked == 'bernoulli' else 'not '}all in [0, 1]), {measured}"
