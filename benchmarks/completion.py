@@ -164,7 +164,7 @@ def not_miwae_mask(X) -> np.ndarray:
 
 
 # -- methods -------------------------------------------------------------------------------------
-def methods(quick: bool, seed: int, mnar: bool, known_direction: bool = False) -> dict:
+def methods(quick: bool, seed: int, mnar: bool, known_direction: bool = False, only=None) -> dict:
     from sklearn.ensemble import ExtraTreesRegressor
     from sklearn.experimental import enable_iterative_imputer  # noqa: F401
     from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
@@ -185,7 +185,7 @@ def methods(quick: bool, seed: int, mnar: bool, known_direction: bool = False) -
     if known_direction:  # the not-MIWAE paper's "self-masking known": told that high values go missing
         found[f"{MNAR_MODEL}-high"] = lambda: AutoencoderImputer(missing="mnar", self_masking="high",
                                                                  random_state=seed)
-    return found
+    return {name: make for name, make in found.items() if only is None or name in only}
 
 
 def errors(filled, X, mask, spread) -> dict:
@@ -212,7 +212,7 @@ def _timed_fill(make, fit_on, fill):
     return filled, round(time.perf_counter() - start, 2)
 
 
-def run_case(name, X, y, scenario, seed, quick, heldout, same=True):
+def run_case(name, X, y, scenario, seed, quick, heldout, same=True, only=None):
     """Rows of every method on one (table, scenario, seed): protocol "same" (fit and fill the table)
     when ``same``, and "heldout" (fit on 70% of the rows, fill the other 30%) when ``heldout``."""
     mask = not_miwae_mask(X) if scenario == "not-miwae" else make_mask(X, scenario, seed)
@@ -222,7 +222,7 @@ def run_case(name, X, y, scenario, seed, quick, heldout, same=True):
     train, test = order[: int(0.7 * len(X))], order[int(0.7 * len(X)):]
     rows = []
     for method, make in methods(quick, seed, mnar=scenario in ("mnar30", "not-miwae"),
-                                known_direction=scenario == "not-miwae").items():
+                                known_direction=scenario == "not-miwae", only=only).items():
         base = {"table": name, "scenario": scenario, "seed": seed, "method": method,
                 "missing_rate": float(mask.mean())}
         with warnings.catch_warnings():
@@ -251,7 +251,8 @@ def summarise(rows: list[dict]) -> dict:
         per_table = part.groupby(["table", "method"])[["rmse", "mae", "rmse_minmax", "fit_seconds"]].mean()
         rmse = per_table["rmse"].unstack()
         ranks = rmse.rank(axis=1).mean()
-        ratio = np.exp(np.log(rmse.div(rmse["mean"], axis=0)).mean())
+        # a run of some methods only (--methods) has no mean imputation to divide by
+        ratio = np.exp(np.log(rmse.div(rmse["mean"], axis=0)).mean()) if "mean" in rmse else rmse.mean() * np.nan
         summary = {"tables": sorted(rmse.index), "seeds": sorted(part["seed"].unique().tolist()),
                    "mean_rmse": rmse.mean().round(4).to_dict(), "mean_mae": per_table["mae"].unstack().mean().round(4).to_dict(),
                    "mean_rmse_minmax": per_table["rmse_minmax"].unstack().mean().round(4).to_dict(),
@@ -275,7 +276,8 @@ def markdown(summary: dict) -> str:
         lines.append("|---|---|---|---|---|---|---|")
         for m in s["mean_rmse"]:
             lines.append(f"| {m} | {s['mean_rmse'][m]:.3f} | {s['mean_mae'][m]:.3f} | {s['mean_rmse_minmax'][m]:.3f} "
-                         f"| {s['average_rank'][m]:.2f} | {s['rmse_over_mean_geomean'][m]:.3f} | {s['fit_seconds'][m]:.1f} |")
+                         f"| {s['average_rank'][m]:.2f} | {s['rmse_over_mean_geomean'][m]:.3f} | {s['fit_seconds'][m]:.1f} |"
+                         .replace("| nan |", "| - |"))
         if "aekit_ahead_of_ice_tables" in s:
             lines.append(f"\n{AEKIT} ahead of ICE on {s['aekit_ahead_of_ice_tables']} of {len(s['tables'])} tables.")
     return "\n".join(lines)
@@ -288,12 +290,12 @@ def table_benchmark(args) -> dict:
         for scenario in args.scenarios:
             for seed in args.seeds:
                 rows += run_case(name, X, y, scenario, seed, args.quick, heldout=scenario in args.heldout,
-                                 same="same" in args.protocols)
+                                 same="same" in args.protocols, only=args.methods)
     for name in ("concrete", "breast-cancer"):
         if args.not_miwae:
             X, y = load_table(name)
             for seed in args.seeds:
-                rows += run_case(name, X, y, "not-miwae", seed, args.quick, heldout=False)
+                rows += run_case(name, X, y, "not-miwae", seed, args.quick, heldout=False, only=args.methods)
     return {"rows": rows, "summary": summarise(rows)}
 
 
@@ -310,9 +312,12 @@ def main(argv=None) -> None:
                         help="'same' fits and fills one table; 'heldout' (for the --heldout scenarios) fits on "
                         "70%% of the rows and fills the rest")
     parser.add_argument("--no-not-miwae", dest="not_miwae", action="store_false")
+    parser.add_argument("--methods", nargs="+", help="run only these methods (default: all), e.g. to rerun "
+                        "aekit-dae after a change and --merge it over an earlier run's rows")
     parser.add_argument("--merge", nargs="+", type=Path, metavar="JSON",
-                        help="no run: pool the table rows of these results files (e.g. runs of different seeds) "
-                        "and summarise them together into --out")
+                        help="no run: pool the table rows of these results files (e.g. runs of different seeds; "
+                        "a later file's row replaces an earlier one's for the same table, scenario, seed, "
+                        "method and protocol) and summarise them together into --out")
     parser.add_argument("--image-sets", nargs="+", default=["mnist-5k", "fashion-mnist"])
     parser.add_argument("--image-seeds", nargs="+", type=int)
     parser.add_argument("--image-epochs", default="auto", type=lambda v: v if v == "auto" else int(v),
@@ -350,12 +355,15 @@ def main(argv=None) -> None:
 
 
 def merge(paths: list[Path], out: Path | None) -> None:
-    """Pool the table rows of several results files into one, summarised together."""
+    """Pool the table rows of several results files into one, summarised together (a later file's
+    row replaces an earlier one's with the same table, scenario, seed, method and protocol)."""
     runs = [json.loads(Path(p).read_text()) for p in paths]
-    rows = [row for run in runs for row in run["tables_benchmark"]["rows"]]
-    keys = [(r["table"], r["scenario"], r["seed"], r["method"], r["protocol"]) for r in rows]
-    if len(set(keys)) != len(keys):
-        raise SystemExit("the files share (table, scenario, seed, method, protocol) rows: pool disjoint runs only")
+    pooled = {}
+    for run, path in zip(runs, paths):
+        for row in run["tables_benchmark"]["rows"]:
+            pooled[(row["table"], row["scenario"], row["seed"], row["method"], row["protocol"])] = {
+                **row, "file": Path(path).name}
+    rows = list(pooled.values())
     result = {"protocol": "reduced" if any(run.get("protocol") == "reduced" for run in runs) else "full",
               "merged_from": [str(p) for p in paths], "tables": sorted({r["table"] for r in rows}),
               "seeds": sorted({r["seed"] for r in rows}), "machine": runs[0].get("machine"), "torch_threads": 1,

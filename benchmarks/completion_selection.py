@@ -14,7 +14,10 @@ Variants, all from ``AutoencoderImputer()`` at its defaults:
   further ``mask_rate`` of the observed cells, as training does: ``sample``);
 - ``half``: the mean of ``single`` and ``draws``;
 - ``ensemble``: the mean of ``--fits`` fits' fills (seeds ``seed + 1000 j``);
-- ``ensemble-draws``: the mean of their ``draws`` fills.
+- ``ensemble-draws``: the mean of their ``draws`` fills;
+- ``members``: ``AutoencoderImputer(n_members=M)``, one fit of ``M`` networks
+  side by side (``--members M``; ``--fits 0 --draws 0 --members 3`` runs only
+  this one and missForest).
 
     python benchmarks/completion_selection.py --scenarios mcar20 mar30 --seeds 0
 
@@ -62,38 +65,47 @@ def run_case(name, X, scenario, seed, args) -> dict:
     hide = validation_cells(mask, args.hide, seed)
     X_fit = np.where(mask | hide, np.nan, X)
     plain, drawn, seconds = [], [], []
+    row = {"table": name, "scenario": scenario, "seed": seed, "validation_cells": int(hide.sum())}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for j in range(args.fits):
             start = time.perf_counter()
-            imputer = AutoencoderImputer(random_state=seed + 1000 * j).fit(X_fit)
+            imputer = AutoencoderImputer(n_members=1, random_state=seed + 1000 * j).fit(X_fit)
             seconds.append(time.perf_counter() - start)
             plain.append(imputer.transform(X_fit))
-            drawn.append(np.mean(imputer.sample(X_fit, n_imputations=args.draws), axis=0))
+            if args.draws:
+                drawn.append(np.mean(imputer.sample(X_fit, n_imputations=args.draws), axis=0))
+        if args.fits:
+            row |= {"single": rmse(plain[0], X, hide), "fit_seconds": round(float(np.mean(seconds)), 2)}
+        if args.draws:
+            row |= {"draws": rmse(drawn[0], X, hide), "half": rmse((plain[0] + drawn[0]) / 2, X, hide)}
+        if args.fits > 1:
+            row["ensemble"] = rmse(np.mean(plain, axis=0), X, hide)
+            if args.draws:
+                row["ensemble-draws"] = rmse(np.mean(drawn, axis=0), X, hide)
+        if args.members:
+            start = time.perf_counter()
+            filled = AutoencoderImputer(n_members=args.members, random_state=seed).fit(X_fit).transform(X_fit)
+            row |= {"members": rmse(filled, X, hide), "members_seconds": round(time.perf_counter() - start, 2)}
         start = time.perf_counter()
         forest = methods(quick=True, seed=seed, mnar=False)["missforest"]().fit_transform(X_fit)
-        forest_seconds = time.perf_counter() - start
-    row = {"table": name, "scenario": scenario, "seed": seed, "validation_cells": int(hide.sum()),
-           "single": rmse(plain[0], X, hide), "draws": rmse(drawn[0], X, hide),
-           "half": rmse((plain[0] + drawn[0]) / 2, X, hide), "ensemble": rmse(np.mean(plain, axis=0), X, hide),
-           "ensemble-draws": rmse(np.mean(drawn, axis=0), X, hide),
-           "missforest": rmse(forest, X, hide),
-           "fit_seconds": round(float(np.mean(seconds)), 2), "missforest_seconds": round(forest_seconds, 2)}
+        row |= {"missforest": rmse(forest, X, hide), "missforest_seconds": round(time.perf_counter() - start, 2)}
     print(" ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()), flush=True)
     return row
 
 
-VARIANTS = ("single", "draws", "half", "ensemble", "ensemble-draws", "missforest")
+VARIANTS = ("single", "draws", "half", "ensemble", "ensemble-draws", "members", "missforest")
 
 
 def markdown(rows: list[dict]) -> str:
     import pandas as pd
 
     frame = pd.DataFrame(rows)
-    lines = ["| scenario | " + " | ".join(VARIANTS) + " |", "|---" * (len(VARIANTS) + 1) + "|"]
+    variants = [v for v in VARIANTS if v in frame]
+    lines = ["| scenario | " + " | ".join(variants) + " |", "|---" * (len(variants) + 1) + "|"]
     for scenario, part in frame.groupby("scenario"):
-        means = part.groupby("table")[list(VARIANTS)].mean().mean()
-        lines.append(f"| {scenario} | " + " | ".join(f"{means[v]:.4f}" for v in VARIANTS) + " |")
+        means = part.groupby("table")[variants].mean().mean()
+        lines.append(f"| {scenario} | " + " | ".join(f"{means[v]:.4f}" for v in variants) + " |")
     return "\n".join(lines)
 
 
@@ -103,8 +115,9 @@ def main(argv=None) -> None:
     parser.add_argument("--scenarios", nargs="+", choices=SCENARIOS, default=["mcar20", "mar30"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--hide", type=float, default=0.1, help="share of the observed cells hidden for scoring")
-    parser.add_argument("--fits", type=int, default=2)
-    parser.add_argument("--draws", type=int, default=16)
+    parser.add_argument("--fits", type=int, default=2, help="0: no one-network variants")
+    parser.add_argument("--draws", type=int, default=16, help="0: no 'draws' variants")
+    parser.add_argument("--members", type=int, default=0, help="M > 0: the 'members' variant, n_members=M")
     parser.add_argument("--out", type=Path, default=RESULTS / "completion_selection.json")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
@@ -113,7 +126,7 @@ def main(argv=None) -> None:
     print(markdown(rows))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"argv": argv, "tables": args.tables, "seeds": args.seeds, "hide": args.hide,
-                                    "fits": args.fits, "draws": args.draws, "machine": "2-core shared CPU",
+                                    "fits": args.fits, "draws": args.draws, "members": args.members, "machine": "2-core shared CPU",
                                     "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                                     "rows": rows}, indent=1))
     print(f"wrote {args.out}")

@@ -30,6 +30,7 @@ SELF_MASKING = ("auto", "high", "low")
 # the masked DAE on a plateau: concrete / Boston at MCAR 20%, error on extra-hidden observed cells
 # 0.845 / 0.658 after 38 / 68 epochs, 0.736 / 0.578 with 40 epochs' patience)
 PATIENCE_STEPS = 1000
+AUTO_MEMBERS = 3  # n_members="auto" for the masked DAE (see n_members)
 SCORE_FRACTION = 0.2  # share of the observed cells ``score`` hides
 SCORE_STREAM = 27  # its random stream: not the one a user's own default_rng(seed) mask comes from
 
@@ -86,6 +87,17 @@ class AutoencoderImputer(AutoencoderEstimator):
         Hidden layers of the encoder (the decoder mirrors them).
     mask_rate : float, default=0.25
         "dae": share of the observed columns hidden in each training batch.
+    n_members : int or "auto", default="auto"
+        "dae": independent networks trained side by side (own weights, own
+        hidden cells each step, one early stop on their mean validation
+        loss), their fills averaged: a deep ensemble, less variance on the
+        small tables imputers usually get (chosen on extra-hidden observed
+        cells, benchmarks/completion_selection.py: two separately fitted
+        networks averaged were 2.5% closer than one on the six reduced
+        tables at MCAR 20% and MAR 30%). Each epoch costs more (three
+        members: 1.6 to 2.3 times one, on concrete and breast cancer). "auto": 3 for "dae", 1
+        for the other models, which take no other value; ``n_members=1`` is
+        the single network of aekit before it.
     n_samples : int, default=20
         "miwae" / "not-miwae": importance samples K of the training bound.
     n_draws : int, default=100
@@ -140,7 +152,7 @@ class AutoencoderImputer(AutoencoderEstimator):
     """
 
     def __init__(self, model="auto", missing="mcar", missing_values=np.nan, add_indicator=False,
-                 keep_empty_features=False, latent_dim=16, hidden=(128, 128), mask_rate=0.25, n_samples=20,
+                 keep_empty_features=False, latent_dim=16, hidden=(128, 128), mask_rate=0.25, n_members="auto", n_samples=20,
                  n_draws=100, self_masking="auto", integer_columns="auto", handle_unknown="error", learning_rate=1e-3,
                  weight_decay=0.0, batch_size="auto", max_epochs="auto", validation_fraction="auto",
                  patience="auto", random_state=None, verbose=0, checkpoint_dir=None, resume=False, log_dir=None,
@@ -162,18 +174,24 @@ class AutoencoderImputer(AutoencoderEstimator):
             raise ValueError(f"missing must be one of {MISSING}, got {self.missing!r}")
         if self.self_masking not in SELF_MASKING:
             raise ValueError(f"self_masking must be one of {SELF_MASKING}, got {self.self_masking!r}")
-        if isinstance(self.n_draws, bool) or not isinstance(self.n_draws, numbers.Integral) or self.n_draws < 1:
-            raise ValueError(f"n_draws must be a positive integer, got {self.n_draws!r}")
+        _check_count("n_draws", self.n_draws)
+        _check_count("n_members", self.n_members, auto=True)
         if self.model == "auto":
-            return "not-miwae" if self.missing == "mnar" else "masked-dae"
-        return {"dae": "masked-dae"}.get(self.model, self.model)
+            family = "not-miwae" if self.missing == "mnar" else "masked-dae"
+        else:
+            family = {"dae": "masked-dae"}.get(self.model, self.model)
+        if self.n_members not in ("auto", 1) and family != "masked-dae":
+            raise ValueError(f"n_members applies to the masked DAE only (model='dae'), got "
+                             f"n_members={self.n_members} with model={self.model!r}, missing={self.missing!r}")
+        return family
 
     def _model_config(self, n_features: int, scaling: str) -> ImputerConfig:
         n_numeric, sizes = self._layout
         shared = dict(input_dim=n_features, n_numeric=n_numeric, category_sizes=sizes,
                       latent_dim=self.latent_dim, hidden=hidden_sizes(self.hidden))
         if self.family == "masked-dae":
-            return MaskedDAEConfig(**shared, mask_rate=self.mask_rate)
+            members = AUTO_MEMBERS if self.n_members == "auto" else self.n_members
+            return MaskedDAEConfig(**shared, mask_rate=self.mask_rate, n_members=members)
         if self.family == "not-miwae":
             return NotMIWAEConfig(**shared, n_samples=self.n_samples, mask_directions=getattr(self, "_mask_directions", ()))
         return MIWAEConfig(**shared, n_samples=self.n_samples)
@@ -568,6 +586,14 @@ class AutoencoderImputer(AutoencoderEstimator):
         super()._restore(model, scaler, fitted)
         self.indicator_features_ = np.asarray(fitted.get("indicator_features_", []), dtype=np.int64)
         return self
+
+
+def _check_count(name: str, value, auto: bool = False) -> None:
+    """Raise ValueError unless ``value`` is a positive int (or, with ``auto``, "auto")."""
+    if auto and isinstance(value, str) and value == "auto":
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer{' or auto' if auto else ''}, got {value!r}")
 
 
 def _categorical_names(X) -> set[str]:
