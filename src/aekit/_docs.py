@@ -239,7 +239,7 @@ aekit.exceptions.TrainingDivergedError
     "fit_codec": """>>> from sklearn.datasets import load_digits
 >>> from aekit import ImageCodec
 >>> images = load_digits().images / 16          # (1797, 8, 8) in [0, 1]
->>> codec = ImageCodec(filters=8, latent_channels=8, max_epochs=2, random_state=0).fit(images)""",
+>>> codec = ImageCodec(filters=8, latent_channels=8, max_epochs=4, random_state=0).fit(images)""",
     "fit_imputer": """>>> import numpy as np
 >>> from sklearn.datasets import load_diabetes
 >>> from aekit import AutoencoderImputer

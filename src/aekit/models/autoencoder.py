@@ -220,7 +220,20 @@ class DenseAutoencoder(BaseAutoencoder):
         self.linear_decoder.bias.copy_(mean)
 
     def linear_path_parameters(self) -> list[torch.nn.Parameter]:
-        """The linear path's parameters (none without one): for families that train parts apart."""
+        """The linear path's parameters (none without one): for families that train parts apart.
+
+        Returns
+        -------
+        list of torch.nn.Parameter
+            The linear encoder's and decoder's weights and biases and the
+            networks' shares; empty without a linear path.
+
+        Examples
+        --------
+        >>> with_path = DenseAutoencoder(AutoencoderConfig(input_dim=4, latent_dim=2, hidden=(8,), linear_path=True))
+        >>> len(with_path.linear_path_parameters()), DenseAutoencoder(AutoencoderConfig(4, 2)).linear_path_parameters()
+        (5, [])
+        """
         if not self._has_linear_path():
             return []
         return [*self.linear_encoder.parameters(), *self.linear_decoder.parameters(), self.network_share]
