@@ -110,8 +110,6 @@ def _complete_table(path, out, label, drop, indicator, n_imputations, model, mis
 def _write_whole_numbers(result, integer_columns) -> None:
     """Integer columns (their fills are rounded) as integers, so an observed ``54`` is written ``54``, not
     ``54.0``: a CSV column with empty cells is read as floats."""
-    import numpy as np
-
     for column in integer_columns:
         values = result[column].to_numpy(dtype=np.float64, na_value=np.nan)
         if np.isfinite(values).all() and np.array_equal(values, np.round(values)):

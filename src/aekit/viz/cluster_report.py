@@ -54,12 +54,11 @@ def cluster_report(clustering, codes: np.ndarray, out, *, X=None, labels=None, i
     k = int(clustering.n_clusters_)
     sizes = np.bincount(labels, minlength=k)
     confidence = clustering.score_samples(X) if X is not None else None
-    table = pd.DataFrame([{"method": clustering.method, "clusters": k,
-                           ("rows" if image_shape is None else "images"): len(labels),
+    unit = "rows" if image_shape is None else "images"
+    table = pd.DataFrame([{"method": clustering.method, "clusters": k, unit: len(labels),
                            "smallest cluster": int(sizes.min()), "largest cluster": int(sizes.max()),
                            **({"mean confidence": float(confidence.mean())} if confidence is not None else {}),
                            **(clustering_metrics(y, labels) if y is not None else {})}])
-    unit = "rows" if image_shape is None else "images"
     size_table = pd.DataFrame({"cluster": np.arange(k), unit: sizes, "share": sizes / max(len(labels), 1)})
     tables = [("Cluster sizes", size_table, f"{unit.capitalize()} assigned to each cluster.")]
     if y is not None:
