@@ -161,10 +161,8 @@ def device_settings(accelerator: str, devices: str, num_nodes: int, strategy: st
             "num_nodes": num_nodes, "strategy": strategy, "precision": precision, "num_threads": num_threads}
 
 
-# -- parsing ------------------------------------------------------------------------
-
 def device_context(estimator, settings: dict):
-    """Apply the device options to a model that does not take them as parameters.
+    """The device options around a fit, for models that take them as parameters and for those that do not.
 
     ``--num-threads`` holds for every model: the returned context sets torch's
     threads around the fit. The other device options reach only the estimators
@@ -182,6 +180,8 @@ def device_context(estimator, settings: dict):
                           f"with {key}={DEVICE_PARAMS[key]!r}", stacklevel=2)
     return intra_op_threads(settings.get("num_threads"))
 
+
+# -- parsing ------------------------------------------------------------------------
 
 def parse_size(text: Optional[str]) -> Optional[tuple[int, int]]:
     """'28x28' or '28,28' -> (28, 28)."""
