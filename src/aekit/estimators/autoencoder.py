@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from aekit.estimators.base import AutoencoderEstimator, hidden_sizes
+from aekit.estimators.base import AutoencoderEstimator, hidden_sizes, keep_start_unless_beaten, weights_of
 from aekit.estimators.params import store_params
 from aekit.estimators.sampling import GaussianCodeSampler
 from aekit.models import AutoencoderConfig
@@ -227,7 +227,7 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
         model.init_linear_path(torch.as_tensor(pca.components_, dtype=torch.float32),
                                torch.as_tensor(pca.mean_, dtype=torch.float32),
                                None if scale is None else torch.as_tensor(scale, dtype=torch.float32))
-        self._start_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        self._start_state = weights_of(model)
 
     def _linear_path_scale(self, pca) -> np.ndarray | None:
         """The scale of each PCA code unit of the linear path's start (None: PCA's own units)."""
@@ -247,15 +247,7 @@ class Autoencoder(GaussianCodeSampler, AutoencoderEstimator):
         if rows is None:
             return False
         X_val = data[rows]  # the rows early stopping watched
-        trained = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        errors = []
-        for state in (start, trained):
-            model.load_state_dict(state)
-            errors.append(_mean_error(model.eval(), X_val))
-        if errors[0] <= errors[1]:
-            model.load_state_dict(start)
-            return True
-        return False
+        return keep_start_unless_beaten(model, start, lambda trained: _mean_error(trained, X_val))
 
     def _check_loss(self, output_activation: str, scaling: str) -> None:
         if self.loss not in RECONSTRUCTION_LOSSES:

@@ -65,6 +65,26 @@ def tensor_batches(data: np.ndarray | tuple[np.ndarray, ...], size: int, device=
         yield batch if isinstance(data, tuple) else batch[0]
 
 
+def weights_of(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """A copy of ``model``'s weights (its state dict, detached and cloned), to load back later."""
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def keep_start_unless_beaten(model: torch.nn.Module, start: dict[str, torch.Tensor], validation_loss) -> bool:
+    """Load the ``start`` weights back into the trained ``model`` unless the trained weights have a lower
+    ``validation_loss(model)`` (a float, the model in eval mode); True when the start was kept."""
+    trained = weights_of(model)
+    losses = []
+    for state in (start, trained):
+        model.load_state_dict(state)
+        losses.append(validation_loss(model.eval()))
+    if losses[0] <= losses[1]:
+        model.load_state_dict(start)
+        return True
+    model.load_state_dict(trained)
+    return False
+
+
 def finite_result(values: np.ndarray, who: str) -> np.ndarray:
     """``values`` (one row per sample), or a DataError naming the rows whose result overflowed:
     finite inputs far outside the range seen in fit (1e30, say) overflow float32 in the network."""

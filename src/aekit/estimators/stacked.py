@@ -17,7 +17,8 @@ from sklearn.utils.validation import column_or_1d
 
 from aekit.data import feature_names_of
 from aekit.data.tabular import fit_preprocessing
-from aekit.estimators.base import PREDICT_BATCH, SCALINGS, AutoencoderEstimator
+from aekit.estimators.base import (PREDICT_BATCH, SCALINGS, AutoencoderEstimator, keep_start_unless_beaten,
+                                   weights_of)
 from aekit.estimators.params import store_params
 from aekit.estimators.sizing import AUTO, auto_stack_hidden
 from aekit.exceptions import CheckpointError, DataError
@@ -246,7 +247,7 @@ class _StackedEstimator(AutoencoderEstimator):
             rows = np.random.default_rng(cfg.seed).choice(rows, LINEAR_START_ROWS, replace=False)
         weight, bias = _linear_model(X[rows], targets[rows], model.config.n_outputs, self.task, cfg.seed)
         model.init_linear_path(torch.as_tensor(weight, dtype=torch.float32), torch.as_tensor(bias, dtype=torch.float32))
-        return {k: v.detach().clone() for k, v in model.state_dict().items()}
+        return weights_of(model)
 
     def _start_description(self) -> str:
         kind = "logistic regression" if self.task == "classify" else "ridge regression"
@@ -344,16 +345,7 @@ def _keep_start(model: AutoencoderStack, start: dict, X: np.ndarray, targets, cf
     if rows is None:
         return False
     batch = (torch.from_numpy(np.asarray(X[rows], dtype=np.float32)), torch.from_numpy(targets[rows]))
-    trained = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    losses = []
-    for state in (start, trained):
-        model.load_state_dict(state)
-        losses.append(float(model.eval().loss(batch)["loss"]))
-    if losses[0] <= losses[1]:
-        model.load_state_dict(start)
-        return True
-    model.load_state_dict(trained)
-    return False
+    return keep_start_unless_beaten(model, start, lambda trained: float(trained.loss(batch)["loss"]))
 
 
 FINE_TUNING_START = "fine-tune-start.json"  # beside fine-tuning's checkpoints: the weights it started from
