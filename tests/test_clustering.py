@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits
 from sklearn.mixture import GaussianMixture
@@ -160,11 +161,15 @@ def test_auto_picks_on_codes_and_keeps_the_curve(digits_all, pretrained):
 def test_n2d(digits_all, pretrained, tmp_path):
     pytest.importorskip("umap")
     X, y = digits_all
+    torch.set_num_threads(1)
     dc = DeepClustering(10, method="n2d", encoder=pretrained, n_init=2, random_state=0).fit(X[:600])
     assert clustering_accuracy(y[:600], dc.labels_) > 0.6
     again = load(dc.save(tmp_path / "n.safetensors"))
     np.testing.assert_array_equal(again.labels_, dc.labels_)
     np.testing.assert_array_equal(again.predict(X[600:700]), dc.predict(X[600:700]))
+    # UMAP's numba code sets OpenMP to every core; the caller's torch threads are given back
+    # (the benchmark's DEC / IDEC after N2D in one process ran on two threads before)
+    assert torch.get_num_threads() == 1
 
 
 def test_n2d_without_umap_says_how_to_install(digits_all, pretrained, monkeypatch):

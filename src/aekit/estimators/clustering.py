@@ -42,6 +42,7 @@ from aekit.estimators.presets import make_estimator
 from aekit.exceptions import DataError, MissingDependencyError
 from aekit.models.dec import DECConfig, DECModel, kl_divergence, soft_assignment, target_distribution
 from aekit.training import fit_model
+from aekit.training.devices import intra_op_threads
 from aekit._docs import fill_doc
 
 METHODS = ("kmeans", "gmm", "n2d", "dec", "idec")
@@ -315,8 +316,9 @@ class DeepClustering(ClusterMixin, BaseEstimator):
         """N2D's UMAP, fitted on the training codes (once; again after loading, from the same seed)."""
         if getattr(self, "umap_", None) is None:
             umap = _umap_module()
-            self.umap_ = umap.UMAP(n_components=self.n_clusters_, n_neighbors=self.umap_neighbors,
-                                   min_dist=self.umap_min_dist, random_state=self.seed_).fit(self.codes_)
+            with intra_op_threads(None):  # UMAP's numba code resets torch's OpenMP threads to every core
+                self.umap_ = umap.UMAP(n_components=self.n_clusters_, n_neighbors=self.umap_neighbors,
+                                       min_dist=self.umap_min_dist, random_state=self.seed_).fit(self.codes_)
         return self.umap_
 
     # -- DEC and IDEC ------------------------------------------------------------------
@@ -451,7 +453,9 @@ class DeepClustering(ClusterMixin, BaseEstimator):
         if self.method == "gmm":
             return self.mixture_.predict_proba(codes)
         if self.method == "n2d":
-            return self.mixture_.predict_proba(self._umap().transform(codes))
+            umap = self._umap()
+            with intra_op_threads(None):
+                return self.mixture_.predict_proba(umap.transform(codes))
         # float64: codes of rows far outside the training data (1e30) square to inf in float32,
         # and their soft assignment would be 0 / 0
         return self._soft_codes(codes, self.cluster_centers_, torch.float64).numpy()
