@@ -164,27 +164,61 @@ def markdown(summary) -> str:
     return "\n".join(lines)
 
 
+def seed_table(rows) -> str:
+    """One line per (data set, method, seed): ACC / NMI / ARI, CPU seconds, and DEC / IDEC's steps."""
+    lines = ["| data | method | seed | ACC | NMI | ARI | CPU s | steps |", "|---|---|---|---|---|---|---|---|"]
+    rank = {name: i for i, name in enumerate(ORDER)}
+    for r in sorted(rows, key=lambda r: (DATASETS.index(r["dataset"]), r["seed"],
+                                         rank.get(r["method"].split(" (")[0], len(ORDER)), r["method"])):
+        cells = [f"{r[k]:.3f}" if r.get(k) is not None else "" for k in ("acc", "nmi", "ari")]
+        cpu = f"{r['cpu_seconds']:.0f}" if "cpu_seconds" in r else ""
+        steps = (f"{r['n_iter']} ({'tol' if r['converged'] else 'cap'})" if "n_iter" in r
+                 else f"{r['epochs']} epochs" if "epochs" in r else "")
+        lines.append(f"| {r['dataset']} | {r['method']} | {r['seed']} | {' | '.join(cells)} | {cpu} | {steps} |")
+    return "\n".join(lines)
+
+
 # Issue 29's targets: (data, pipelines, metric, threshold); "best" = the best autoencoder pipeline.
+# The Fashion-MNIST targets are read on both of its protocols: all 70,000 images, and the 10,000 test
+# images predicted by a clustering fitted on the 60,000 training images.
 AE_PIPELINES = tuple(f"ae+{m}" for m in METHODS)
+FASHION = ("fashion-mnist", "fashion-mnist-split")
 TARGETS = (
-    ("fashion-mnist", ("ae+n2d",), "acc", 0.65), ("fashion-mnist", ("ae+n2d",), "nmi", 0.66),
-    ("fashion-mnist", ("ae+dec", "ae+idec"), "acc", 0.60), ("fashion-mnist", ("ae+dec", "ae+idec"), "nmi", 0.63),
+    *((data, methods, metric, threshold) for data in FASHION for methods, metric, threshold in (
+        (("ae+n2d",), "acc", 0.65), (("ae+n2d",), "nmi", 0.66),
+        (("ae+dec", "ae+idec"), "acc", 0.60), (("ae+dec", "ae+idec"), "nmi", 0.63))),
     ("mnist-5k", "best", "acc", 0.90), ("digits", "best", "acc", 0.85),
 )
 BASELINES = ("kmeans-pixels", "pca10+kmeans", "pca50+kmeans")
 FULL_SEEDS = 5
 
 
+def readings(by: dict, dataset: str, methods) -> tuple[list, bool]:
+    """Each method's summary entry: the protocol's, or else a run whose DEC / IDEC hit a --max-iter cap
+    ("ae+dec (max_iter N: reduced)"); the flag says whether any of them is such a capped run."""
+    entries, capped = [], False
+    for method in methods:
+        if (dataset, method) in by:
+            entries.append(by[dataset, method])
+            continue
+        runs = [e for (d, m), e in sorted(by.items()) if d == dataset and m.startswith(f"{method} (max_iter ")]
+        if runs:
+            entries.append(runs[0])
+            capped = True
+    return entries, capped
+
+
 def target_table(summary, reduced: bool) -> str:
     """Each target of issue 29 as met / missed / not yet measured at the full protocol (5 seeds, no caps)."""
     by = {(e["dataset"], e["method"]): e for e in summary}
 
-    def status(entries, ok: bool, not_run: tuple = ()) -> str:
+    def status(entries, ok: bool, not_run: tuple = (), capped: bool = False) -> str:
         if not entries:
             return "not yet measured at the full protocol (not run)"
         seeds = min(e["n_seeds"] for e in entries)
-        if reduced or seeds < FULL_SEEDS:
-            return f"{'above' if ok else 'below'} on {seeds} seed(s): not yet measured at the full protocol"
+        if reduced or capped or seeds < FULL_SEEDS:
+            run = " of a reduced run (DEC / IDEC stopped by the --max-iter cap)" if capped else ""
+            return f"{'above' if ok else 'below'} on {seeds} seed(s){run}: not yet measured at the full protocol"
         if not_run:  # "the best pipeline" with some pipelines missing: only a miss by those that ran is known
             return (f"missed by the {len(AE_PIPELINES) - len(not_run)} pipelines that ran ({', '.join(not_run)} "
                     "not run)") if not ok else "met"
@@ -202,21 +236,24 @@ def target_table(summary, reduced: bool) -> str:
                 label += f" of the {len(ran)} that ran"
         else:
             label = " and ".join(methods)
-        entries = [by[dataset, m] for m in methods if (dataset, m) in by]
+        entries, capped = readings(by, dataset, methods)
         values = ", ".join(f"{e['method']} {e[metric][0]:.3f} ± {e[metric][1]:.3f}" for e in entries)
         ok = len(entries) == len(methods) and all(e[metric][0] >= threshold for e in entries)
         lines.append(f"| {dataset} | {label} ≥ {threshold:.2f} {metric.upper()} | {values or '-'} | "
-                     f"{status(entries if len(entries) == len(methods) else [], ok, not_run)} |")
-    base = [by["fashion-mnist", m] for m in BASELINES if ("fashion-mnist", m) in by]
-    for method in AE_PIPELINES:
-        entry = by.get(("fashion-mnist", method))
-        if entry is None or len(base) < len(BASELINES):
-            lines.append(f"| fashion-mnist | {method} ≥ 0.10 ACC above k-means on pixels and PCA | - | "
-                         f"{status([], False)} |")
-            continue
-        margin = entry["acc"][0] - max(b["acc"][0] for b in base)
-        lines.append(f"| fashion-mnist | {method} ≥ 0.10 ACC above k-means on pixels and PCA | "
-                     f"{margin:+.3f} over the best baseline | {status([entry, *base], margin >= 0.10)} |")
+                     f"{status(entries if len(entries) == len(methods) else [], ok, not_run, capped)} |")
+    for dataset in FASHION:
+        base = [by[dataset, m] for m in BASELINES if (dataset, m) in by]
+        for method in AE_PIPELINES:
+            entries, capped = readings(by, dataset, (method,))
+            if not entries or len(base) < len(BASELINES):
+                lines.append(f"| {dataset} | {method} ≥ 0.10 ACC above k-means on pixels and PCA | - | "
+                             f"{status([], False)} |")
+                continue
+            margin = entries[0]["acc"][0] - max(b["acc"][0] for b in base)
+            name = f"{entries[0]['method']} " if capped else ""
+            lines.append(f"| {dataset} | {method} ≥ 0.10 ACC above k-means on pixels and PCA | "
+                         f"{name}{margin:+.3f} over the best baseline | "
+                         f"{status([*entries, *base], margin >= 0.10, capped=capped)} |")
     return "\n".join(lines)
 
 
@@ -300,7 +337,9 @@ def main(argv=None) -> None:
                 deep(X, X_eval, seed, missing, encoder_params, args.max_iter,
                      record, encoders / f"{dataset}-seed{seed}.safetensors", args.params)
     rows = write_summary()
-    print(markdown(summarise([r for r in rows if r["dataset"] in datasets and r["seed"] in seeds])))
+    chosen = [r for r in rows if r["dataset"] in datasets and r["seed"] in seeds]
+    print(markdown(summarise(chosen)))
+    print(seed_table(chosen))
     print(target_table(summarise(rows), reduced or bool(variant)))
 
 

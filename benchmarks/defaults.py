@@ -58,6 +58,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import subprocess
 import sys
 import time
 import warnings
@@ -107,6 +108,7 @@ VARIANT_MODELS = {"ae-no-linear-path": ("ae", {"linear_path": False})}  # the de
 VARIANT_SCORES = ("mse", "latent", "mse+latent", "standardized_mse+latent")
 VARIANT_HIDDEN = ("auto", (500, 250, 100))
 JOBS = ("reduction", "classification", "detection", "series", "ratings")
+GROUPS = ("development", "held-out", "tuning")  # the order of every table
 TIE = {"reduction": 0.01, "classification": 0.02, "detection": 0.01, "series": 0.01, "ratings": 0.005}
 
 
@@ -395,7 +397,7 @@ def summarise(records: list[dict]) -> str:
     frame["outcome"] = [outcome(r) for r in records]
     frame["group"] = frame["dataset"].map(group_of)
     lines = []
-    for group in ("development", "held-out", "tuning"):
+    for group in GROUPS:
         part = frame[frame["group"] == group]
         if part.empty:
             continue
@@ -406,21 +408,25 @@ def summarise(records: list[dict]) -> str:
             counts = g["outcome"].value_counts()
             lines.append(f"| {job} | {model} | {baseline} | {counts.get('win', 0)} | {counts.get('tie', 0)} | "
                          f"{counts.get('loss', 0)} | {g['model_score'].mean():.4f} | {g['baseline_score'].mean():.4f} |")
-    lines += targets(frame[frame["group"] != "tuning"])
+    lines += targets(frame[frame["group"] != "tuning"], "development and held-out sets")
+    if (frame["group"] == "held-out").any():
+        lines += targets(frame[frame["group"] == "held-out"], "held-out sets only")
     lines.append("\n### per dataset (mean over seeds; outcome per seed)\n")
     lines.append("| group | dataset | job | model | baseline | model | baseline | seeds: outcome |")
     lines.append("|---|---|---|---|---|---|---|---|")
-    for (group, dataset, job, model, baseline), g in frame.groupby(["group", "dataset", "job", "model", "baseline"],
-                                                                  sort=False):
+    by_group = frame.sort_values("group", key=lambda g: g.map(GROUPS.index), kind="stable")
+    for (group, dataset, job, model, baseline), g in by_group.groupby(["group", "dataset", "job", "model", "baseline"],
+                                                                     sort=False):
         per_seed = ", ".join(f"{s}:{o}" for s, o in zip(g["seed"], g["outcome"]))
         lines.append(f"| {group} | {dataset} | {job} | {model} | {baseline} | {g['model_score'].mean():.4f} | "
                      f"{g['baseline_score'].mean():.4f} | {per_seed} |")
     return "\n".join(lines)
 
 
-def targets(frame: pd.DataFrame) -> list[str]:
-    """The issue's targets, on the development and held-out sets together (tuning sets left out)."""
-    lines = ["\n### targets (development and held-out sets; every dataset and seed)\n",
+def targets(frame: pd.DataFrame, sets: str) -> list[str]:
+    """The issue's targets on ``frame`` (the suite: development and held-out sets, tuning sets left out;
+    or the held-out sets alone), whose sets ``sets`` names in the heading."""
+    lines = [f"\n### targets ({sets}; every dataset and seed)\n",
              "| target | measured | met |", "|---|---|---|"]
 
     def row(target: str, measured: str, met: bool) -> None:
@@ -545,6 +551,9 @@ def main(argv=None) -> None:
                         else cached_records(cache)))
         return
     torch.set_num_threads(1)
+    from threadpoolctl import threadpool_limits  # scikit-learn's dependency
+
+    threadpool_limits(1)  # BLAS / OpenMP of numpy and scikit-learn: 1 thread, as torch
     max_rows = args.max_rows or (600 if args.quick else None)
     jobs = args.jobs.split(",")
     names = args.sets.split(",") if args.sets else (variant_sets() if args.variants else all_sets())
@@ -558,10 +567,10 @@ def main(argv=None) -> None:
             if path.exists() and not args.redo:
                 continue
             log(f"{name} seed {seed}")
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             records = (run_variants(name, seed, jobs, max_rows) if args.variants
                        else run_dataset(name, seed, jobs, args.quick, max_rows))
-            _save(path, records, args, seed, time.perf_counter() - start)
+            _save(path, records, args, seed, time.perf_counter() - start, time.process_time() - cpu_start)
     print(summarise(cached_records(cache)))
 
 
@@ -569,11 +578,34 @@ def cached_records(cache: Path) -> list[dict]:
     return [r for path in sorted(cache.glob("*-seed*.json")) for r in json.loads(path.read_text())["records"]]
 
 
-def _save(path: Path, records: list[dict], args, seed: int, seconds: float) -> None:
+def commit_of_checkout() -> str:
+    """The commit the measured code is at, "-dirty" when ``src/`` or ``benchmarks/*.py`` differ from it
+    (docs and results files do not count), or "unknown" outside git."""
+    git = ["git", "-C", str(Path(__file__).parent)]
+    try:
+        commit = subprocess.run([*git, "rev-parse", "--short=10", "HEAD"], capture_output=True, text=True,
+                                check=True).stdout.strip()
+        changed = subprocess.run([*git, "diff", "--quiet", "HEAD", "--", ":/src", ":/benchmarks/*.py"]).returncode
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return commit + ("-dirty" if changed else "")
+
+
+def _blas_threads() -> int | None:
+    from threadpoolctl import threadpool_info
+
+    return max((pool["num_threads"] for pool in threadpool_info()), default=None)
+
+
+def _save(path: Path, records: list[dict], args, seed: int, seconds: float, cpu_seconds: float) -> None:
+    """One dataset's records and how they were made: command, seed, commit, machine, threads, wall and CPU
+    seconds (of this process, all its threads), and when."""
     path.parent.mkdir(parents=True, exist_ok=True)
     meta = {"command": "python benchmarks/defaults.py " + " ".join(sys.argv[1:]), "seed": seed,
-            "quick": args.quick, "machine": f"{platform.platform()}, 2-core shared CPU", "python": platform.python_version(),
-            "torch_threads": torch.get_num_threads(), "seconds": round(seconds, 1),
+            "quick": args.quick, "commit": commit_of_checkout(),
+            "machine": f"{platform.platform()}, 2-core shared CPU", "python": platform.python_version(),
+            "torch_threads": torch.get_num_threads(), "blas_threads": _blas_threads(), "seconds": round(seconds, 1),
+            "cpu_seconds": round(cpu_seconds, 1),
             "written": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     path.write_text(json.dumps({"meta": meta, "records": records}, indent=1, default=str))
 

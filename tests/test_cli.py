@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -201,3 +202,17 @@ def test_compare_takes_id_columns(tmp_path, capsys):
     assert code == 0, err
     assert "patient" not in err  # no id warning and no unseen-category warning: it is not a feature
     assert "per-column" not in err and (tmp_path / "cmp" / "report.html").exists()
+
+
+def test_the_command_puts_idle_openmp_threads_to_sleep_before_torch_loads():
+    """libgomp reads OMP_WAIT_POLICY when torch loads it: the entry point must set it
+    first, and leave a user's own setting alone."""
+    script = ("import os, sys\nfrom aekit.cli import main\n"
+              "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+              "print(os.environ.get('OMP_WAIT_POLICY'), 'torch' in sys.modules)")
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-2:] == ["PASSIVE", "False"]
+    out = subprocess.run([sys.executable, "-c", script], env={**env, "GOMP_SPINCOUNT": "300000"},
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-2:] == ["None", "False"]

@@ -113,6 +113,30 @@ def test_detect_fit_takes_text_columns_and_score_carries_ids_and_truth(cars, tmp
     assert (tmp_path / "report" / "figures" / "most_anomalous.png").is_file()
 
 
+def test_detect_report_takes_the_normal_label_the_detector_was_fitted_with(cars, tmp_path, capsys):
+    folder, _ = cars
+    fit = ["detect", "fit", "--data", str(folder / "cars.csv"), "--label", "Type", "--id", "Make", "--latent", "3",
+           "--hidden", "16", "--epochs", "3", "--quiet"]
+    code, _, err = run(fit + ["--normal", "Midsize", "-o", str(tmp_path / "mid.safetensors")], capsys)
+    assert code == 0, err
+    assert aekit.load(tmp_path / "mid.safetensors").data_contract_.normal == "Midsize"
+    report = ["detect", "report", "--data", str(folder / "cars.csv"), "--as-saved", "--code-map", "pca", "--quiet"]
+    results = {}
+    for name, extra in {"stored": [], "given": ["--normal", "Midsize"], "other": ["--normal", "Small"]}.items():
+        code, _, err = run([*report[:2], str(tmp_path / "mid.safetensors"), *report[2:], *extra,
+                            "-o", str(tmp_path / name)], capsys)
+        assert code == 0, err
+        results[name] = pd.read_csv(tmp_path / name / "results.csv")
+    pd.testing.assert_frame_equal(results["stored"], results["given"])
+    assert not results["stored"]["auroc"].equals(results["other"]["auroc"])
+
+    code, _, err = run(fit + ["-o", str(tmp_path / "all.safetensors")], capsys)  # fitted on every row
+    assert code == 0, err
+    code, _, err = run([*report[:2], str(tmp_path / "all.safetensors"), *report[2:], "-o", str(tmp_path / "r")],
+                       capsys)
+    assert code != 0 and "--normal is needed" in err and "records none" in err
+
+
 def test_image_class_folders_with_corrupt_files(digit_folders, tmp_path, capsys):  # noqa: F811
     out = tmp_path / "run"
     args = ["train", "--data", str(digit_folders), "--latent", "4", "--hidden", "16", "--epochs", "2", "--out",

@@ -82,6 +82,21 @@ def test_kmeans_on_codes_reloads(digits_all, pretrained, tmp_path):
     np.testing.assert_array_equal(again.predict(X), dc.predict(X))
 
 
+def test_a_fitted_encoder_is_used_as_is_by_every_method(digits_all, pretrained, monkeypatch):
+    """The benchmark pretrains one autoencoder per data set and seed and hands it to every method,
+    as DEC / IDEC start from the network N2D and k-means use: no method may pretrain it again."""
+    X, _ = digits_all
+
+    def no_pretraining(self, *args, **kwargs):
+        raise AssertionError("a fitted encoder was pretrained again")
+
+    codes = pretrained.transform(X)
+    monkeypatch.setattr(type(pretrained), "fit", no_pretraining)
+    for method in ("kmeans", "gmm", "dec"):
+        dc = DeepClustering(10, method=method, encoder=pretrained, n_init=2, max_iter=0, random_state=0).fit(X)
+        assert dc.encoder_ is not pretrained
+        np.testing.assert_array_equal(dc.transform(X), codes)  # max_iter=0: DEC's encoder not fine-tuned yet
+
 
 # -- DEC and IDEC ----------------------------------------------------------------------------
 def test_dec_clustering_loss_falls_and_tol_stops_it(digits_all, pretrained, tmp_path):

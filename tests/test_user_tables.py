@@ -61,6 +61,18 @@ def test_id_like_column_warns_with_the_fix(cancer_csv):
         load_table(cancer_csv[0], label="diagnosis", drop="patient_id")
 
 
+def test_a_column_named_like_a_label_warns_when_no_label_is_given(tmp_path):
+    from sklearn.datasets import load_wine
+
+    frame = load_wine(as_frame=True).frame  # its class column is called "target"
+    frame.to_csv(tmp_path / "wine.csv", index=False)
+    with pytest.warns(UserWarning, match="'target' is named like a label.*--label target"):
+        assert load_table(tmp_path / "wine.csv").X.shape == (178, 14)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_table(tmp_path / "wine.csv", label="target").X.shape == (178, 13)
+
+
 def test_npz_y_is_the_label(tmp_path):
     X = np.random.default_rng(0).normal(size=(30, 4)).astype(np.float32)
     y = np.repeat([3, 7, 9], 10)

@@ -113,6 +113,10 @@ def fit(
     with intra_op_threads(num_threads):
         detector.fit(X)
     remember_contract(detector, dataset)
+    if normal is not None and getattr(detector, "data_contract_", None) is not None:
+        from dataclasses import replace
+
+        detector.data_contract_ = replace(detector.data_contract_, normal=normal)  # for `detect report`
     detector.save(out)
     chosen = auto_choices(detector.estimator_)
     if score == "auto":
@@ -256,7 +260,8 @@ def report(
     model: Path = typer.Argument(..., help="A detector file written by `aekit detect fit`."),
     data: str = typer.Option(..., "--data", "-d", help="A labelled dataset name (digits, breast-cancer, ...), "
                              "or a table file with a label column (the detector's, or --label)."),
-    normal: str = typer.Option(..., "--normal", help="The label of normal samples; every other label is an anomaly."),
+    normal: Optional[str] = typer.Option(None, "--normal", help="The label of normal samples; every other label is "
+                                         "an anomaly (default: the --normal the detector was fitted with)."),
     seed: int = typer.Option(0, "--seed"),
     out: Path = typer.Option(Path("runs/detect-report"), "--out", "-o", help="Output directory."),
     label: Optional[str] = label_option(),
@@ -272,7 +277,8 @@ def report(
     A file is split 80/20 at random (--seed) as `aekit train` splits it; the
     baselines fit on the normal rows of the 80%, and so does a fresh detector
     with the saved one's settings (unless --as-saved); every method is scored
-    on the 20%, with the --label column as the truth. No method has then seen
+    on the 20%, with the --label column as the truth (--normal: the label of
+    the normal rows, by default the one `detect fit --normal` stored). No method has then seen
     a test row: a detector from `detect fit` on the same file has seen all of
     them, which would flatter it against the baselines.
     """
@@ -292,6 +298,10 @@ def report(
     detector = load(model)
     contract = contract_of(detector) if getattr(detector, "data_contract_", None) is not None else None
     dataset = load_data(data, seed=seed, label=label, drop=drop, contract=contract)  # the detector's columns
+    normal = normal if normal is not None else getattr(contract, "normal", None)
+    if normal is None:
+        raise typer.BadParameter(f"--normal is needed: the label of the normal rows of {data}; {model} records "
+                                 "none (`detect fit --normal` on a table file stores it)")
     X_train = take_rows(dataset.X_train, np.flatnonzero(normal_rows(dataset.y_train, dataset.classes, normal, data)))
     anomalous = ~normal_rows(dataset.y_test, dataset.classes, normal, data)
     X_test = features(dataset.X_test, dataset.feature_names)

@@ -91,6 +91,9 @@ class DataContract:
         for a file without a header).
     categories : dict of str to list of str
         The categories of each categorical feature, as learned in fit.
+    normal : str or None
+        The label of the rows a detector was fitted on (``aekit detect fit
+        --normal``); None when it was fitted on every row.
 
     Attributes
     ----------
@@ -125,6 +128,7 @@ class DataContract:
     ids: tuple[str, ...] = ()
     file_columns: tuple[str, ...] | None = None
     categories: dict[str, list[str]] = field(default_factory=dict)
+    normal: str | None = None
 
     def __post_init__(self) -> None:
         if self.features is not None and len(self.features) != self.n_features:
@@ -317,7 +321,7 @@ class DataContract:
                 "kinds": None if self.kinds is None else list(self.kinds), "label": self.label,
                 "drop": list(self.drop), "ids": list(self.ids),
                 "file_columns": None if self.file_columns is None else list(self.file_columns),
-                "categories": {c: list(v) for c, v in self.categories.items()}}
+                "categories": {c: list(v) for c, v in self.categories.items()}, "normal": self.normal}
 
     def to_json(self) -> str:
         """:meth:`to_dict` as one JSON text.
@@ -368,9 +372,10 @@ class DataContract:
             n_features = state["n_features"]
             if not isinstance(n_features, int) or n_features < 1:
                 raise DataError(f"data contract: n_features must be a positive integer, got {n_features!r}")
-            label = state.get("label")
-            if label is not None and not isinstance(label, str):
-                raise DataError(f"data contract: label must be a string, got {label!r}")
+            label, normal = state.get("label"), state.get("normal")
+            for name, value in (("label", label), ("normal", normal)):
+                if value is not None and not isinstance(value, str):
+                    raise DataError(f"data contract: {name} must be a string, got {value!r}")
             categories = state.get("categories") or {}
             if not isinstance(categories, dict) or not all(is_str_list(v) for v in categories.values()):
                 raise DataError("data contract: categories must map columns to lists of strings")
@@ -378,7 +383,7 @@ class DataContract:
                        kinds=_optional_tuple(state, "kinds"), label=label,
                        drop=_optional_tuple(state, "drop") or (), ids=_optional_tuple(state, "ids") or (),
                        file_columns=_optional_tuple(state, "file_columns"),
-                       categories={str(c): list(v) for c, v in categories.items()})
+                       categories={str(c): list(v) for c, v in categories.items()}, normal=normal)
         except KeyError as err:
             raise DataError(f"data contract lacks the field {err}") from None
 

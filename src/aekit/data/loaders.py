@@ -141,8 +141,9 @@ def load_table(path: str | Path, label: str | int | None = None,
     -----
     UserWarning
         For an integer or text column whose values differ on every row (it
-        looks like an id: pass it to ``drop``), and for a label with too many
-        distinct values to be classes.
+        looks like an id: pass it to ``drop``), for a column named like a
+        label (``target``, ``label``, ``class``, ``y``) when no ``label`` is
+        given, and for a label with too many distinct values to be classes.
 
     Raises
     ------
@@ -276,6 +277,8 @@ def _split_table(frame, name: str, label: str | int | None, drop: list[str], ids
     features = frame.drop(columns=[find_column(frame, c) for c in drop]
                           + ([label_column] if label_column is not None else []))
     _warn_id_like(features, name)
+    if y is None and named:
+        _warn_label_like(features, name)
     columns = [str(c) for c in features.columns] if named else None
     id_columns = [find_column(frame, c) for c in ids]
     id_frame = frame[id_columns].set_axis([str(c) for c in ids], axis=1).reset_index(drop=True) if ids else None
@@ -343,6 +346,19 @@ def _warn_id_like(frame, name: str) -> None:
             warnings.warn(f"{name}: column {column!r} has a different value on every row, like an id; "
                           f"if it is one, name it with --id {column} (ids= in Python: left out of the features, "
                           f"copied to outputs) or leave it out with --drop {column}", stacklevel=4)
+
+
+LABEL_LIKE_NAMES = frozenset({"target", "label", "labels", "class", "y"})
+
+
+def _warn_label_like(frame, name: str) -> None:
+    """A column named like a label (``target``, ``class``, ...) in a table read without one: it is
+    a feature then, which a probe, a detector or a clustering would silently use."""
+    for column in frame.columns:
+        if str(column).strip().lower() in LABEL_LIKE_NAMES:
+            warnings.warn(f"{name}: column {column!r} is named like a label but is used as a feature; if it is "
+                          f"the label, name it with --label {column} (label= in Python: never a feature)",
+                          stacklevel=4)
 
 
 def save_table(path: str | Path, X: Any, columns: list[str] | None = None) -> Path:
