@@ -108,6 +108,7 @@ VARIANT_MODELS = {"ae-no-linear-path": ("ae", {"linear_path": False})}  # the de
 VARIANT_SCORES = ("mse", "latent", "mse+latent", "standardized_mse+latent")
 VARIANT_HIDDEN = ("auto", (500, 250, 100))
 JOBS = ("reduction", "classification", "detection", "series", "ratings")
+GROUPS = ("development", "held-out", "tuning")  # the order of every table
 TIE = {"reduction": 0.01, "classification": 0.02, "detection": 0.01, "series": 0.01, "ratings": 0.005}
 
 
@@ -396,7 +397,7 @@ def summarise(records: list[dict]) -> str:
     frame["outcome"] = [outcome(r) for r in records]
     frame["group"] = frame["dataset"].map(group_of)
     lines = []
-    for group in ("development", "held-out", "tuning"):
+    for group in GROUPS:
         part = frame[frame["group"] == group]
         if part.empty:
             continue
@@ -407,21 +408,25 @@ def summarise(records: list[dict]) -> str:
             counts = g["outcome"].value_counts()
             lines.append(f"| {job} | {model} | {baseline} | {counts.get('win', 0)} | {counts.get('tie', 0)} | "
                          f"{counts.get('loss', 0)} | {g['model_score'].mean():.4f} | {g['baseline_score'].mean():.4f} |")
-    lines += targets(frame[frame["group"] != "tuning"])
+    lines += targets(frame[frame["group"] != "tuning"], "development and held-out sets")
+    if (frame["group"] == "held-out").any():
+        lines += targets(frame[frame["group"] == "held-out"], "held-out sets only")
     lines.append("\n### per dataset (mean over seeds; outcome per seed)\n")
     lines.append("| group | dataset | job | model | baseline | model | baseline | seeds: outcome |")
     lines.append("|---|---|---|---|---|---|---|---|")
-    for (group, dataset, job, model, baseline), g in frame.groupby(["group", "dataset", "job", "model", "baseline"],
-                                                                  sort=False):
+    by_group = frame.sort_values("group", key=lambda g: g.map(GROUPS.index), kind="stable")
+    for (group, dataset, job, model, baseline), g in by_group.groupby(["group", "dataset", "job", "model", "baseline"],
+                                                                     sort=False):
         per_seed = ", ".join(f"{s}:{o}" for s, o in zip(g["seed"], g["outcome"]))
         lines.append(f"| {group} | {dataset} | {job} | {model} | {baseline} | {g['model_score'].mean():.4f} | "
                      f"{g['baseline_score'].mean():.4f} | {per_seed} |")
     return "\n".join(lines)
 
 
-def targets(frame: pd.DataFrame) -> list[str]:
-    """The issue's targets, on the development and held-out sets together (tuning sets left out)."""
-    lines = ["\n### targets (development and held-out sets; every dataset and seed)\n",
+def targets(frame: pd.DataFrame, sets: str) -> list[str]:
+    """The issue's targets on ``frame`` (the suite: development and held-out sets, tuning sets left out;
+    or the held-out sets alone), whose sets ``sets`` names in the heading."""
+    lines = [f"\n### targets ({sets}; every dataset and seed)\n",
              "| target | measured | met |", "|---|---|---|"]
 
     def row(target: str, measured: str, met: bool) -> None:

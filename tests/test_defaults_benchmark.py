@@ -27,3 +27,22 @@ def test_saved_results_name_the_commit_threads_and_cpu_time(tmp_path):
     assert "2-core shared CPU" in saved["meta"]["machine"]
     assert saved["records"] == records
     assert defaults.cached_records(tmp_path) == records
+
+
+def test_summary_reports_held_out_sets_apart_and_orders_every_table_by_group():
+    defaults = benchmark_module("defaults")
+
+    def row(dataset, seed, ratio):
+        return dict(dataset=dataset, job="reduction", model="ae", baseline="pca", seed=seed, metric="mse_ratio",
+                    value=ratio, model_score=ratio, baseline_score=1.0)
+
+    # alphabetical order of the files: skulls (held-out), then wine (tuning), then crabs would come first
+    records = [row("skulls", 0, 1.20), row("wine", 0, 0.90), row("crabs", 0, 0.95), row("crabs", 1, 1.00)]
+    text = defaults.summarise(records)
+    suite, held_out = text.split("### targets (development and held-out sets")[1].split("### targets (held-out sets only")
+    assert "1 of 3 worse (max ratio 1.200: skulls) | **no**" in suite  # the tuning set (wine) is left out
+    assert "1 of 1 worse (max ratio 1.200: skulls) | **no**" in held_out
+    per_dataset = text.split("### per dataset")[1]
+    assert per_dataset.index("| development | crabs |") < per_dataset.index("| held-out | skulls |") \
+        < per_dataset.index("| tuning | wine |")
+    assert "| development | crabs | reduction | ae | pca | 0.9750 | 1.0000 | 0:win, 1:tie |" in per_dataset

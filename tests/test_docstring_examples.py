@@ -38,6 +38,7 @@ SLOW = ["aekit.estimators.autoencoder", "aekit.estimators.detector", "aekit.esti
 # examples marked +SKIP only: they need a ratings set (the recommenders' own tests train them)
 SKIPPED_ONLY = ["aekit.estimators.ease", "aekit.estimators.multvae", "aekit.data.files"]
 FAST += ["aekit.serve.families", "aekit.serve.app"]  # aekit serve (the serve extra)
+FAST += ["aekit.cli"]  # the entry point's idle_threads_sleep
 FAST += ["aekit.viz.explorer"]  # the reports' interactive code map
 FAST += ["aekit.compare", "aekit.training.callbacks"]  # the probe-against-PCA line, the soft epoch budget
 FAST += ["aekit.coding"]  # the image codec's stream header

@@ -176,6 +176,15 @@ def test_user_autorec_folds_in_a_history(split):
     row = rec._interactions.matrix[3]
     history = dict(zip(rec.item_ids_[row.indices], row.data))
     np.testing.assert_array_equal(rec.recommend(history, n=20), rec.recommend(user, n=20))
+    assert rec.model_.config.input_dropout == 0.25  # input_dropout="auto" for U-AutoRec
+
+
+def test_autorec_input_dropout_auto_is_chosen_per_kind(item_autorec, split):
+    assert item_autorec.model_.config.input_dropout == 0.4  # "auto" for I-AutoRec (0.25 for U-AutoRec, above)
+    given = AutoRec(kind="user", hidden=8, max_epochs=1, input_dropout=0.1, random_state=0).fit(split[0])
+    assert given.model_.config.input_dropout == 0.1
+    with pytest.raises(ValueError, match=r"input_dropout must be a number in \[0, 1\) or 'auto', got 'high'"):
+        AutoRec(input_dropout="high", max_epochs=1).fit(split[0])
 
 
 def test_autorec_bad_input(item_autorec, split):

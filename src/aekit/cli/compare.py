@@ -102,7 +102,7 @@ def demo(
         "torch threads while training. One by default: these small dense models gain little from more, "
         "and more threads than idle cores (a shared or busy machine) slow training several times over.")),
 ) -> None:
-    """The main job on embedded data: every dense autoencoder against PCA, with a report.
+    """The main job on embedded data: ae, dae, sparse and contractive against PCA, with a report.
 
     Code size and training budget are the estimators' "auto" defaults (about
     4,000 optimiser steps each on mnist-5k, more only while a model still

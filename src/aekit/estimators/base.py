@@ -289,7 +289,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         if self.still_improving_:
             warnings.warn(StillImprovingWarning(
                 f"{type(self).__name__} stopped at max_epochs={self.n_epochs_} while the loss was still "
-                f"improving (the last epoch was the best); the model is likely undertrained: "
+                f"improving (its last epoch was its best, and its last epochs lowered the loss by more than 5%); the model is likely undertrained: "
                 f"{more_epochs_advice(getattr(self, 'max_epochs', None), self.n_epochs_)}"), stacklevel=3)
         self._warn_if_start_kept()
 
