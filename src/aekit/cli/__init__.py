@@ -91,7 +91,8 @@ def idle_threads_sleep(environ=os.environ) -> None:
     work spin for about 300,000 rounds before it sleeps. On a machine whose
     cores are busy with other processes the spinning threads take turns from
     the ones doing work: measured by ``benchmarks/wait_policy.py`` at 1.6-2x
-    the wall time of ``aekit train`` on a loaded 2-core machine. Set before
+    the wall time of ``aekit train`` on a loaded 2-core machine (and at
+    about 0.85x on an idle one: waking a sleeping thread costs). Set before
     torch is imported (libgomp reads it when it loads); a user's own
     ``OMP_WAIT_POLICY`` or ``GOMP_SPINCOUNT`` is left as it is.
 
