@@ -27,7 +27,7 @@ from aekit.estimators.sizing import AUTO_LATENT_MAX, resolve_latent_dim
 from aekit.exceptions import DataError, StartKeptWarning, StillImprovingWarning
 from aekit.models import MODEL_FAMILIES, BaseAutoencoder, ModelConfig
 from aekit.training import TrainConfig, fit_model
-from aekit.training.fit import more_epochs_advice, still_improving
+from aekit.training.fit import STILL_IMPROVING_SHARE, more_epochs_advice, still_improving
 from aekit.training.devices import device_settings, model_device
 from aekit._docs import fill_doc
 
@@ -289,7 +289,8 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         if self.still_improving_:
             warnings.warn(StillImprovingWarning(
                 f"{type(self).__name__} stopped at max_epochs={self.n_epochs_} while the loss was still "
-                f"improving (its last epoch was its best, and its last epochs lowered the loss by more than 5%); the model is likely undertrained: "
+                f"improving (its last epoch was its best, and its last epochs lowered the loss by more than "
+                f"{STILL_IMPROVING_SHARE:.0%}); the model is likely undertrained: "
                 f"{more_epochs_advice(getattr(self, 'max_epochs', None), self.n_epochs_)}"), stacklevel=3)
         self._warn_if_start_kept()
 
