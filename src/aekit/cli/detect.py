@@ -297,11 +297,11 @@ def report(
         raise typer.BadParameter(f"--code-map expects one of {', '.join(CODE_MAP_METHODS)}, got {code_map!r}")
     detector = load(model)
     contract = contract_of(detector) if getattr(detector, "data_contract_", None) is not None else None
-    dataset = load_data(data, seed=seed, label=label, drop=drop, contract=contract)  # the detector's columns
     normal = normal if normal is not None else getattr(contract, "normal", None)
-    if normal is None:
+    if normal is None:  # before the data are read
         raise typer.BadParameter(f"--normal is needed: the label of the normal rows of {data}; {model} records "
                                  "none (`detect fit --normal` on a table file stores it)")
+    dataset = load_data(data, seed=seed, label=label, drop=drop, contract=contract)  # the detector's columns
     X_train = take_rows(dataset.X_train, np.flatnonzero(normal_rows(dataset.y_train, dataset.classes, normal, data)))
     anomalous = ~normal_rows(dataset.y_test, dataset.classes, normal, data)
     X_test = features(dataset.X_test, dataset.feature_names)
