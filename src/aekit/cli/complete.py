@@ -47,7 +47,7 @@ def complete(
     num_threads: Optional[int] = NUM_THREADS,
 ) -> None:
     """Fill missing cells of a table (--data TABLE.csv) or holes in images (--data FOLDER --masks FOLDER)."""
-    from aekit.training.devices import intra_op_threads
+    from aekit._threads import intra_op_threads
 
     data = renamed(data, images, "--images", "--data")
     max_epochs = epochs if epochs == "auto" else int(epochs)
