@@ -233,7 +233,8 @@ def code_diagnostics(model, X_test, y_test) -> dict:
 
 
 def fit_scorer(data, args) -> tuple[SampleQualityScorer, dict]:
-    """The one classifier every model's samples are scored with, and its own test accuracy."""
+    """The one classifier every model's samples are scored with, and its own accuracy on the held-out images
+    (the test images; in --validation's selection mode the validation images, and the key says which)."""
     start = time.perf_counter()
     scorer = SampleQualityScorer(args.scorer, max_iter=args.scorer_epochs, image_shape=data.image_shape,
                                  random_state=args.seed).fit(data.X_train, data.y_train)
@@ -242,7 +243,8 @@ def fit_scorer(data, args) -> tuple[SampleQualityScorer, dict]:
             else "sklearn MLPClassifier (256, 128), early stopping")
     info = {"classifier": f"{kind}, max {args.scorer_epochs} epochs, trained on the {len(data.X_train)} "
                           "training images",
-            "epochs_run": scorer.n_epochs_, "test_accuracy": scorer.accuracy(data.X_test, data.y_test),
+            "epochs_run": scorer.n_epochs_,
+            f"{held_out_name(data)}_accuracy": scorer.accuracy(data.X_test, data.y_test),
             "fit_seconds": time.perf_counter() - start}
     return scorer, info
 
@@ -273,7 +275,7 @@ def sampling(data, args, save) -> dict:
     for sigma in (0.1, 0.3):
         noisy = np.clip(X_test + rng.normal(0, sigma, X_test.shape), 0, 1).astype(np.float32)
         result["references"][f"test images + N(0, {sigma}^2) noise"] = scorer.frechet_distance(X_test, noisy)
-    print(f"scorer: test accuracy {info['test_accuracy']:.4f} ({info['fit_seconds']:.0f} s); "
+    print(f"scorer: {held_out_name(data)} accuracy {scorer_accuracy(info):.4f} ({info['fit_seconds']:.0f} s); "
           f"references {result['references']}", flush=True)
     grid = {"real (test)": X_test[np.argsort(y_test, kind="stable")][:: len(X_test) // 10][:10]}
     save(result, grid)
@@ -288,10 +290,21 @@ def sampling(data, args, save) -> dict:
     return result
 
 
+VALIDATION_SOURCE = "VALIDATION:"  # marks the data of --validation's split in its source line
 # The selection rule of --validation, fixed before its runs (issue 22): the highest mean class accuracy on the
 # validation images; of the models within this much of it, the first in run order (list a grid from the
 # smallest change up, e.g. beta 1, 2, 3, 4: the smallest KL weight that is as good is kept).
 SELECTION_TOLERANCE = 0.005
+
+
+def held_out_name(data) -> str:
+    """"validation" for --validation's split (its images stand where the test images stood), else "test"."""
+    return "validation" if VALIDATION_SOURCE in data.source else "test"
+
+
+def scorer_accuracy(info: dict) -> float:
+    """The scorer's accuracy on the held-out images, under either key (``test_accuracy`` or ``validation_accuracy``)."""
+    return info["test_accuracy"] if "test_accuracy" in info else info["validation_accuracy"]
 
 
 def validation_split(data, n_validation: int, seed: int):
@@ -300,7 +313,7 @@ def validation_split(data, n_validation: int, seed: int):
     X_fit, X_val, y_fit, y_val = train_test_split(data.X_train, data.y_train, test_size=n_validation,
                                                   stratify=data.y_train, random_state=seed)
     return replace(data, X_train=X_fit, y_train=y_fit, X_test=X_val, y_test=y_val,
-                   source=f"{data.source}; VALIDATION: {n_validation} of the training images (stratified, seed "
+                   source=f"{data.source}; {VALIDATION_SOURCE} {n_validation} of the training images (stratified, seed "
                           f"{seed}) in place of the test images, the other {len(X_fit)} to fit on")
 
 
@@ -327,9 +340,9 @@ def save_grid(grid: dict, out: Path, image_shape, grid_png: Path) -> None:
 def merge_sampling(paths: list[Path], out: Path, grid_png: Path) -> None:
     """One results file and one grid from runs of different models with the same scorer."""
     runs = [json.loads(p.read_text()) for p in paths]
-    scorers = {json.dumps(r["sampling"]["scorer"]["test_accuracy"]) for r in runs}
+    scorers = {json.dumps(scorer_accuracy(r["sampling"]["scorer"])) for r in runs}
     if len(scorers) != 1:
-        raise SystemExit(f"--merge: the runs used different scorers (test accuracies {sorted(scorers)})")
+        raise SystemExit(f"--merge: the runs used different scorers (held-out accuracies {sorted(scorers)})")
     merged = {**runs[0], "merged_from": [{"file": p.name, "command": r["command"], "date": r["date"],
                                           "machine": r["machine"]} for p, r in zip(paths, runs)]}
     models = {k: v for r in runs for k, v in r["sampling"]["models"].items()}
@@ -505,7 +518,7 @@ def adversarial(args, result: dict, save, grid: dict) -> None:
             "data": data.source, "n_train": len(data.X_train), "n_test": len(data.X_test),
             "training_rows": "all" if len(data.X_train) == n_all else
             f"REDUCED: {len(data.X_train)} of {n_all}, drawn at random with seed 0", "scorer": info, "runs": done}
-        print(f"{name}: scorer test accuracy {info['test_accuracy']:.4f}", flush=True)
+        print(f"{name}: scorer test accuracy {scorer_accuracy(info):.4f}", flush=True)
         grid[f"{name}: real"] = data.X_test[np.argsort(data.y_test, kind="stable")][:: len(data.X_test) // 10][:10]
         for seed in args.seeds:
             torch.manual_seed(seed)
@@ -675,7 +688,7 @@ def adversarial_markdown(result: dict) -> str:
                             f"INCOMPLETE ({len(missing)} runs missing)")
         missing = [f"{m} seed {s}" for m, s in missing]
         lines += [f"### {name} ({entry['n_train']} training images, {entry['training_rows']}; scorer test accuracy "
-                  f"{entry['scorer']['test_accuracy']:.4f})"
+                  f"{scorer_accuracy(entry['scorer']):.4f})"
                   + (f"; INCOMPLETE: missing {', '.join(missing)}" if missing else ""), "",
                   "| model | seed | FD | coverage | entropy / log K | collapsed | diverged | test MSE | fit s |",
                   "|---|---:|---:|---:|---:|---|---|---:|---:|"]

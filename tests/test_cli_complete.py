@@ -110,3 +110,24 @@ def test_mnar_with_a_known_direction_and_a_bad_one(table_csv, tmp_path, capsys):
     code, _, err = run(["complete", "--data", str(path), "--out", str(out), "--missing", "mnar",
                         "--self-masking", "up", "--epochs", "1"], capsys)
     assert code != 0 and "self_masking must be one of" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_complete_shows_training_progress_unless_quiet(quiet, table_csv, tmp_path, capsys, monkeypatch):
+    # complete had no --quiet, and its fits showed no progress bar (a spinner only), unlike every other command
+    import aekit
+
+    seen = []
+    fit = aekit.AutoencoderImputer.fit
+
+    def recording_fit(self, X, y=None):
+        seen.append(self.verbose)
+        return fit(self, X, y)
+
+    monkeypatch.setattr(aekit.AutoencoderImputer, "fit", recording_fit)
+    path, _ = table_csv
+    code, stdout, err = run(["complete", "--data", str(path), "--out", str(tmp_path / "f.csv"), "--id", "id",
+                             "--label", "target", "--epochs", "2", *(["--quiet"] if quiet else [])], capsys)
+    assert code == 0, err
+    assert seen == [0 if quiet else 1]
+    assert ("fitting" in stdout) is not quiet and "filled" in stdout

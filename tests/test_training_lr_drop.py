@@ -3,7 +3,6 @@ last share of the budget's steps; off by default, so no family's training change
 
 from __future__ import annotations
 
-import lightning.pytorch as pl
 import numpy as np
 import pytest
 import torch

@@ -80,7 +80,7 @@ def cluster(
     if isinstance(saved, DeepClustering):  # new rows into the clusters of a saved clustering
         clustering, labels, written = saved, saved.predict(X), None
     else:
-        from aekit.training.devices import intra_op_threads
+        from aekit._threads import intra_op_threads
 
         clustering = DeepClustering(n_clusters, method=method or "kmeans", encoder=saved or model,
                                     encoder_params=None if saved is not None else _encoder_params(

@@ -108,7 +108,7 @@ def fit(
                                hidden=parse_hidden(hidden), max_epochs=epochs or "auto", random_state=seed,
                                verbose=0 if quiet else 1,
                                **({"handle_unknown": handle_unknown} if handle_unknown is not None else {}))
-    from aekit.training.devices import intra_op_threads
+    from aekit._threads import intra_op_threads
 
     with intra_op_threads(num_threads):
         detector.fit(X)
