@@ -145,6 +145,8 @@ def summarise(rows):
             values = [r[key] for r in runs if r.get(key) is not None]
             if values:
                 entry[key] = [float(np.mean(values)), float(np.std(values))]
+        if "acc" in entry:  # each seed's ACC: a margin over the baselines is taken on the pipeline's own seeds
+            entry["acc_by_seed"] = {str(r["seed"]): float(r["acc"]) for r in runs if r.get("acc") is not None}
         summary.append(entry)
     return summary
 
@@ -208,6 +210,15 @@ def readings(by: dict, dataset: str, methods) -> tuple[list, bool]:
     return entries, capped
 
 
+def baseline_acc(baseline: dict, pipeline: dict) -> float:
+    """A baseline's mean ACC over the seeds the pipeline ran (a pipeline run on fewer seeds than the
+    baselines, e.g. DEC on seed 0 only, is compared with seed 0's baselines, not with all seeds' mean)."""
+    seeds, by_seed = pipeline.get("acc_by_seed", {}), baseline.get("acc_by_seed", {})
+    if seeds and all(seed in by_seed for seed in seeds):
+        return float(np.mean([by_seed[seed] for seed in seeds]))
+    return baseline["acc"][0]
+
+
 def target_table(summary, reduced: bool) -> str:
     """Each target of issue 29 as met / missed / not yet measured at the full protocol (5 seeds, no caps)."""
     by = {(e["dataset"], e["method"]): e for e in summary}
@@ -249,7 +260,7 @@ def target_table(summary, reduced: bool) -> str:
                 lines.append(f"| {dataset} | {method} ≥ 0.10 ACC above k-means on pixels and PCA | - | "
                              f"{status([], False)} |")
                 continue
-            margin = entries[0]["acc"][0] - max(b["acc"][0] for b in base)
+            margin = entries[0]["acc"][0] - max(baseline_acc(b, entries[0]) for b in base)
             name = f"{entries[0]['method']} " if capped else ""
             lines.append(f"| {dataset} | {method} ≥ 0.10 ACC above k-means on pixels and PCA | "
                          f"{name}{margin:+.3f} over the best baseline | "
