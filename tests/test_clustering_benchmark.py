@@ -67,3 +67,13 @@ def test_the_margin_over_the_baselines_is_taken_on_the_pipelines_own_seeds():
     # N2D ran on both seeds: the baselines' two-seed means (best: PCA-50, 0.505)
     assert table["fashion-mnist", "ae+n2d ≥ 0.10 ACC above k-means on pixels and PCA"][0] == \
         "+0.115 over the best baseline"
+
+
+def test_a_figure_just_below_a_target_is_not_rounded_onto_it():
+    summary = [*baselines("fashion-mnist", acc=0.5), entry("fashion-mnist", "ae+gmm", 0.59952),
+               entry("fashion-mnist", "ae+n2d", 0.64961, nmi=0.66)]
+    table = rows(clustering.target_table(summary, reduced=False))
+    assert table["fashion-mnist", "ae+gmm ≥ 0.10 ACC above k-means on pixels and PCA"] == \
+        ("+0.0995 over the best baseline", "missed")
+    assert table["fashion-mnist", "ae+n2d ≥ 0.65 ACC"] == ("ae+n2d 0.6496 ± 0.010", "missed")
+    assert table["fashion-mnist", "ae+n2d ≥ 0.66 NMI"] == ("ae+n2d 0.660 ± 0.010", "met")
