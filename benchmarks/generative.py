@@ -24,7 +24,9 @@ Figures (all in one process, one seed):
    and the test images with Gaussian noise. For the class-conditional models
    the classifier's accuracy on samples asked for class by class (per class
    and mean; target for the CVAE: mean >= 0.90). The side-by-side sample
-   grid is written to docs/benchmarks/generative_samples.png.
+   grid is written to docs/benchmarks/generative_samples.png by the run
+   that writes generative-sampling.json and by --merge; any other run
+   (a subset, --validation, another --out) draws it beside its results.
 
 5. ``--sections adversarial``: the VAE-GAN against a plain GAN with the same
    generator and discriminator and against the VAE, CVAE and AAE (issue 25),
@@ -72,6 +74,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import re
 import time
@@ -290,6 +293,7 @@ def sampling(data, args, save) -> dict:
     return result
 
 
+DOCS_GRID = "../docs/benchmarks/generative_samples.png"  # the figure the docs show
 VALIDATION_SOURCE = "VALIDATION:"  # marks the data of --validation's split in its source line
 # The selection rule of --validation, fixed before its runs (issue 22): the highest mean class accuracy on the
 # validation images; of the models within this much of it, the first in run order (list a grid from the
@@ -576,8 +580,10 @@ def main() -> None:
                         help="sampling: the classifier of SampleQualityScorer")
     parser.add_argument("--scorer-epochs", type=int, default=10, help="sampling: max epochs of the classifier")
     parser.add_argument("--per-class", type=int, default=1000, help="sampling: samples per class for the accuracy")
-    parser.add_argument("--grid", default="../docs/benchmarks/generative_samples.png",
-                        help="sampling: the grid, relative to benchmarks/ (shown in the docs)")
+    parser.add_argument("--grid", default=None,
+                        help="sampling: the grid's PNG, relative to benchmarks/ (default: the docs' figure for "
+                        "--merge and for the run that writes generative-sampling.json; beside the results file "
+                        "for any other run, so that a subset or a trial never replaces the published figure)")
     parser.add_argument("--models", default=None, help="sampling: only these of 'ae + gaussian', vae, cvae, aae, "
                         "aae-mixture (comma-separated); results go to generative-sampling-<models>.json")
     parser.add_argument("--cvae-variants", default="[]", help='sampling: also these CVAEs, a JSON list of '
@@ -611,7 +617,7 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     if args.merge:
         merge_sampling([RESULTS / f for f in args.merge.split(",")], RESULTS / "generative-sampling.json",
-                       Path(__file__).parent / args.grid)
+                       Path(__file__).parent / (args.grid or DOCS_GRID))
         return
 
     if sections == {"adversarial"}:
@@ -647,14 +653,16 @@ def main() -> None:
         subset += "+cvae-variants" if json.loads(args.cvae_variants) else ""
         subset += "-validation" if args.validation else ""
         out = RESULTS / (args.out or f"generative-sampling{subset}{suffix}.json")
+        grid_png = args.grid or (DOCS_GRID if out == RESULTS / "generative-sampling.json"
+                                 else os.path.relpath(out.with_suffix(".png"), Path(__file__).parent))
 
         def save(sampling_result: dict, grid: dict) -> None:
-            result["sampling"] = {**sampling_result, "grid": args.grid}
+            result["sampling"] = {**sampling_result, "grid": grid_png}
             if args.validation and any("class_accuracy_mean" in r for r in sampling_result["models"].values()):
                 result["sampling"]["selection"] = select(sampling_result["models"])
             out.parent.mkdir(exist_ok=True)
             out.write_text(json.dumps(result, indent=2) + "\n")
-            save_grid(grid, out, data.image_shape, Path(__file__).parent / args.grid)
+            save_grid(grid, out, data.image_shape, Path(__file__).parent / grid_png)
 
         sampling(data, args, save)
         write(result, out, ["sampling"])

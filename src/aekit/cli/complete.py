@@ -140,8 +140,10 @@ def _complete_images(folder, masks, out, model, max_epochs, seed, save, verbose)
 
     X, shape = load_image_folder(folder, mode="L")
     M, mask_shape = load_image_folder(masks, mode="L")
-    names, mask_names = [f.name for f in list_images(folder)], [f.name for f in list_images(masks)]
-    if [Path(n).stem for n in names] != [Path(n).stem for n in mask_names] or mask_shape != shape:
+    # relative paths: class subfolders may hold files of the same name (cat/1.png, dog/1.png), kept apart
+    names = [f.relative_to(folder).as_posix() for f in list_images(folder)]
+    mask_names = [f.relative_to(masks).as_posix() for f in list_images(masks)]
+    if [_without_suffix(n) for n in names] != [_without_suffix(n) for n in mask_names] or mask_shape != shape:
         raise DataError(f"{masks} must hold one mask per image of {folder}, same names and size; got "
                         f"{len(mask_names)} masks of {mask_shape} for {len(names)} images of {shape}")
     images = X.reshape(len(X), *shape)
@@ -160,3 +162,8 @@ def _complete_images(folder, masks, out, model, max_epochs, seed, save, verbose)
     if save is not None:
         completer.save(save)
     console.print(f"filled {int(hole.sum())} missing pixels in {len(images)} images; wrote {out}")
+
+
+def _without_suffix(name: str) -> str:
+    """``cat/1.jpg`` -> ``cat/1``: an image and its mask may differ in format."""
+    return str(Path(name).with_suffix(""))
