@@ -230,9 +230,9 @@ def test_score_an_image_folder_in_chunks(tmp_path, capsys):
         for i in rows:
             Image.fromarray(pixels[i]).save(tmp_path / "test" / name / f"{i}.png")
     det = tmp_path / "det.safetensors"
-    code, _, err = run(["detect", "fit", "--data", str(tmp_path / "normal"), "--latent", "4", "--hidden", "32",
+    code, out, err = run(["detect", "fit", "--data", str(tmp_path / "normal"), "--latent", "4", "--hidden", "32",
                         "--epochs", "30", "--out", str(det), "--quiet"], capsys)
-    assert code == 0, err
+    assert code == 0 and "on 120 images of normal" in out and "of training images flagged" in out, err
     code, out, err = run(["detect", "score", str(det), "--data", str(tmp_path / "test"), "--chunk-size", "7",
                           "--out", str(tmp_path / "s.csv"), "--quiet"], capsys)
     assert code == 0, err

@@ -123,8 +123,9 @@ def fit(
         chosen["score"] = detector.score_
     if chosen:
         console.print("chose " + ", ".join(f"{k} {v}" for k, v in chosen.items()))
-    console.print(f"fitted {model} on {len(X)} rows of {dataset.name}: threshold {detector.threshold_:.6g} "
-                  f"({detector.threshold_rule_}), {detector.labels_.mean():.1%} of training rows flagged; wrote {out}")
+    rows = "images" if dataset.image_shape is not None else "rows"
+    console.print(f"fitted {model} on {len(X)} {rows} of {dataset.name}: threshold {detector.threshold_:.6g} "
+                  f"({detector.threshold_rule_}), {detector.labels_.mean():.1%} of training {rows} flagged; wrote {out}")
 
 
 @detect_app.command("score", cls=Command)
