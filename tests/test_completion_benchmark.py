@@ -64,3 +64,19 @@ def test_reduced_runs_fewer_seeds_or_tables_are_never_met_or_missed():
     assert lines[0] == "not yet measured at the full protocol (this run: on target)"
     assert lines[1] == "not yet measured at the full protocol (this run: on target)"
     assert lines[2] == "met"
+
+
+def test_a_pooled_run_with_some_tables_at_fewer_seeds_is_not_the_full_protocol():
+    partial = scenario(0.70, 0.69)
+    partial["seeds_every_table"] = [0]  # seeds 1-4 on some tables only
+    lines = completion.target_lines(full_summary(**{"same/mcar20": partial}), True)
+    assert lines[2].endswith("not yet measured at the full protocol (this run: on target)")
+    assert "on every table [0]" in lines[2]
+
+
+def test_the_summary_knows_which_seeds_every_table_has():
+    rows = [{"table": t, "scenario": "mcar20", "seed": seed, "method": m, "protocol": "same", "rmse": 0.5,
+             "mae": 0.4, "rmse_minmax": 0.1, "fit_seconds": 1.0, "accuracy": None}
+            for t, seeds in (("a", (0, 1, 2, 3, 4)), ("b", (0,))) for seed in seeds for m in ("mean", "ice")]
+    summary = completion.summarise(rows)["same/mcar20"]
+    assert summary["seeds"] == [0, 1, 2, 3, 4] and summary["seeds_every_table"] == [0]
