@@ -145,6 +145,8 @@ def summarise(rows):
             values = [r[key] for r in runs if r.get(key) is not None]
             if values:
                 entry[key] = [float(np.mean(values)), float(np.std(values))]
+        if "acc" in entry:  # each seed's ACC: a margin over the baselines is taken on the pipeline's own seeds
+            entry["acc_by_seed"] = {str(r["seed"]): float(r["acc"]) for r in runs if r.get("acc") is not None}
         summary.append(entry)
     return summary
 
@@ -208,6 +210,22 @@ def readings(by: dict, dataset: str, methods) -> tuple[list, bool]:
     return entries, capped
 
 
+def near(value: float, threshold: float, sign: str = "") -> str:
+    """``value`` to 3 decimals, or to 4 where 3 would round it onto the other side of ``threshold``
+    (a margin of 0.0995 is shown +0.0995, not a +0.100 that reads as met)."""
+    shown = f"{value:{sign}.3f}"
+    return shown if (float(shown) >= threshold) == (value >= threshold) else f"{value:{sign}.4f}"
+
+
+def baseline_acc(baseline: dict, pipeline: dict) -> float:
+    """A baseline's mean ACC over the seeds the pipeline ran (a pipeline run on fewer seeds than the
+    baselines, e.g. DEC on seed 0 only, is compared with seed 0's baselines, not with all seeds' mean)."""
+    seeds, by_seed = pipeline.get("acc_by_seed", {}), baseline.get("acc_by_seed", {})
+    if seeds and all(seed in by_seed for seed in seeds):
+        return float(np.mean([by_seed[seed] for seed in seeds]))
+    return baseline["acc"][0]
+
+
 def target_table(summary, reduced: bool) -> str:
     """Each target of issue 29 as met / missed / not yet measured at the full protocol (5 seeds, no caps)."""
     by = {(e["dataset"], e["method"]): e for e in summary}
@@ -237,7 +255,7 @@ def target_table(summary, reduced: bool) -> str:
         else:
             label = " and ".join(methods)
         entries, capped = readings(by, dataset, methods)
-        values = ", ".join(f"{e['method']} {e[metric][0]:.3f} ± {e[metric][1]:.3f}" for e in entries)
+        values = ", ".join(f"{e['method']} {near(e[metric][0], threshold)} ± {e[metric][1]:.3f}" for e in entries)
         ok = len(entries) == len(methods) and all(e[metric][0] >= threshold for e in entries)
         lines.append(f"| {dataset} | {label} ≥ {threshold:.2f} {metric.upper()} | {values or '-'} | "
                      f"{status(entries if len(entries) == len(methods) else [], ok, not_run, capped)} |")
@@ -249,10 +267,10 @@ def target_table(summary, reduced: bool) -> str:
                 lines.append(f"| {dataset} | {method} ≥ 0.10 ACC above k-means on pixels and PCA | - | "
                              f"{status([], False)} |")
                 continue
-            margin = entries[0]["acc"][0] - max(b["acc"][0] for b in base)
+            margin = entries[0]["acc"][0] - max(baseline_acc(b, entries[0]) for b in base)
             name = f"{entries[0]['method']} " if capped else ""
             lines.append(f"| {dataset} | {method} ≥ 0.10 ACC above k-means on pixels and PCA | "
-                         f"{name}{margin:+.3f} over the best baseline | "
+                         f"{name}{near(margin, 0.10, '+')} over the best baseline | "
                          f"{status([*entries, *base], margin >= 0.10, capped=capped)} |")
     return "\n".join(lines)
 

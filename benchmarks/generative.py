@@ -24,7 +24,9 @@ Figures (all in one process, one seed):
    and the test images with Gaussian noise. For the class-conditional models
    the classifier's accuracy on samples asked for class by class (per class
    and mean; target for the CVAE: mean >= 0.90). The side-by-side sample
-   grid is written to docs/benchmarks/generative_samples.png.
+   grid is written to docs/benchmarks/generative_samples.png by the run
+   that writes generative-sampling.json and by --merge; any other run
+   (a subset, --validation, another --out) draws it beside its results.
 
 5. ``--sections adversarial``: the VAE-GAN against a plain GAN with the same
    generator and discriminator and against the VAE, CVAE and AAE (issue 25),
@@ -72,6 +74,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import re
 import time
@@ -233,7 +236,8 @@ def code_diagnostics(model, X_test, y_test) -> dict:
 
 
 def fit_scorer(data, args) -> tuple[SampleQualityScorer, dict]:
-    """The one classifier every model's samples are scored with, and its own test accuracy."""
+    """The one classifier every model's samples are scored with, and its own accuracy on the held-out images
+    (the test images; in --validation's selection mode the validation images, and the key says which)."""
     start = time.perf_counter()
     scorer = SampleQualityScorer(args.scorer, max_iter=args.scorer_epochs, image_shape=data.image_shape,
                                  random_state=args.seed).fit(data.X_train, data.y_train)
@@ -242,7 +246,8 @@ def fit_scorer(data, args) -> tuple[SampleQualityScorer, dict]:
             else "sklearn MLPClassifier (256, 128), early stopping")
     info = {"classifier": f"{kind}, max {args.scorer_epochs} epochs, trained on the {len(data.X_train)} "
                           "training images",
-            "epochs_run": scorer.n_epochs_, "test_accuracy": scorer.accuracy(data.X_test, data.y_test),
+            "epochs_run": scorer.n_epochs_,
+            f"{held_out_name(data)}_accuracy": scorer.accuracy(data.X_test, data.y_test),
             "fit_seconds": time.perf_counter() - start}
     return scorer, info
 
@@ -273,7 +278,7 @@ def sampling(data, args, save) -> dict:
     for sigma in (0.1, 0.3):
         noisy = np.clip(X_test + rng.normal(0, sigma, X_test.shape), 0, 1).astype(np.float32)
         result["references"][f"test images + N(0, {sigma}^2) noise"] = scorer.frechet_distance(X_test, noisy)
-    print(f"scorer: test accuracy {info['test_accuracy']:.4f} ({info['fit_seconds']:.0f} s); "
+    print(f"scorer: {held_out_name(data)} accuracy {scorer_accuracy(info):.4f} ({info['fit_seconds']:.0f} s); "
           f"references {result['references']}", flush=True)
     grid = {"real (test)": X_test[np.argsort(y_test, kind="stable")][:: len(X_test) // 10][:10]}
     save(result, grid)
@@ -288,10 +293,22 @@ def sampling(data, args, save) -> dict:
     return result
 
 
+DOCS_GRID = "../docs/benchmarks/generative_samples.png"  # the figure the docs show
+VALIDATION_SOURCE = "VALIDATION:"  # marks the data of --validation's split in its source line
 # The selection rule of --validation, fixed before its runs (issue 22): the highest mean class accuracy on the
 # validation images; of the models within this much of it, the first in run order (list a grid from the
 # smallest change up, e.g. beta 1, 2, 3, 4: the smallest KL weight that is as good is kept).
 SELECTION_TOLERANCE = 0.005
+
+
+def held_out_name(data) -> str:
+    """"validation" for --validation's split (its images stand where the test images stood), else "test"."""
+    return "validation" if VALIDATION_SOURCE in data.source else "test"
+
+
+def scorer_accuracy(info: dict) -> float:
+    """The scorer's accuracy on the held-out images, under either key (``test_accuracy`` or ``validation_accuracy``)."""
+    return info["test_accuracy"] if "test_accuracy" in info else info["validation_accuracy"]
 
 
 def validation_split(data, n_validation: int, seed: int):
@@ -300,7 +317,7 @@ def validation_split(data, n_validation: int, seed: int):
     X_fit, X_val, y_fit, y_val = train_test_split(data.X_train, data.y_train, test_size=n_validation,
                                                   stratify=data.y_train, random_state=seed)
     return replace(data, X_train=X_fit, y_train=y_fit, X_test=X_val, y_test=y_val,
-                   source=f"{data.source}; VALIDATION: {n_validation} of the training images (stratified, seed "
+                   source=f"{data.source}; {VALIDATION_SOURCE} {n_validation} of the training images (stratified, seed "
                           f"{seed}) in place of the test images, the other {len(X_fit)} to fit on")
 
 
@@ -327,9 +344,9 @@ def save_grid(grid: dict, out: Path, image_shape, grid_png: Path) -> None:
 def merge_sampling(paths: list[Path], out: Path, grid_png: Path) -> None:
     """One results file and one grid from runs of different models with the same scorer."""
     runs = [json.loads(p.read_text()) for p in paths]
-    scorers = {json.dumps(r["sampling"]["scorer"]["test_accuracy"]) for r in runs}
+    scorers = {json.dumps(scorer_accuracy(r["sampling"]["scorer"])) for r in runs}
     if len(scorers) != 1:
-        raise SystemExit(f"--merge: the runs used different scorers (test accuracies {sorted(scorers)})")
+        raise SystemExit(f"--merge: the runs used different scorers (held-out accuracies {sorted(scorers)})")
     merged = {**runs[0], "merged_from": [{"file": p.name, "command": r["command"], "date": r["date"],
                                           "machine": r["machine"]} for p, r in zip(paths, runs)]}
     models = {k: v for r in runs for k, v in r["sampling"]["models"].items()}
@@ -505,7 +522,7 @@ def adversarial(args, result: dict, save, grid: dict) -> None:
             "data": data.source, "n_train": len(data.X_train), "n_test": len(data.X_test),
             "training_rows": "all" if len(data.X_train) == n_all else
             f"REDUCED: {len(data.X_train)} of {n_all}, drawn at random with seed 0", "scorer": info, "runs": done}
-        print(f"{name}: scorer test accuracy {info['test_accuracy']:.4f}", flush=True)
+        print(f"{name}: scorer test accuracy {scorer_accuracy(info):.4f}", flush=True)
         grid[f"{name}: real"] = data.X_test[np.argsort(data.y_test, kind="stable")][:: len(data.X_test) // 10][:10]
         for seed in args.seeds:
             torch.manual_seed(seed)
@@ -563,8 +580,10 @@ def main() -> None:
                         help="sampling: the classifier of SampleQualityScorer")
     parser.add_argument("--scorer-epochs", type=int, default=10, help="sampling: max epochs of the classifier")
     parser.add_argument("--per-class", type=int, default=1000, help="sampling: samples per class for the accuracy")
-    parser.add_argument("--grid", default="../docs/benchmarks/generative_samples.png",
-                        help="sampling: the grid, relative to benchmarks/ (shown in the docs)")
+    parser.add_argument("--grid", default=None,
+                        help="sampling: the grid's PNG, relative to benchmarks/ (default: the docs' figure for "
+                        "--merge and for the run that writes generative-sampling.json; beside the results file "
+                        "for any other run, so that a subset or a trial never replaces the published figure)")
     parser.add_argument("--models", default=None, help="sampling: only these of 'ae + gaussian', vae, cvae, aae, "
                         "aae-mixture (comma-separated); results go to generative-sampling-<models>.json")
     parser.add_argument("--cvae-variants", default="[]", help='sampling: also these CVAEs, a JSON list of '
@@ -598,7 +617,7 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     if args.merge:
         merge_sampling([RESULTS / f for f in args.merge.split(",")], RESULTS / "generative-sampling.json",
-                       Path(__file__).parent / args.grid)
+                       Path(__file__).parent / (args.grid or DOCS_GRID))
         return
 
     if sections == {"adversarial"}:
@@ -634,14 +653,16 @@ def main() -> None:
         subset += "+cvae-variants" if json.loads(args.cvae_variants) else ""
         subset += "-validation" if args.validation else ""
         out = RESULTS / (args.out or f"generative-sampling{subset}{suffix}.json")
+        grid_png = args.grid or (DOCS_GRID if out == RESULTS / "generative-sampling.json"
+                                 else os.path.relpath(out.with_suffix(".png"), Path(__file__).parent))
 
         def save(sampling_result: dict, grid: dict) -> None:
-            result["sampling"] = {**sampling_result, "grid": args.grid}
+            result["sampling"] = {**sampling_result, "grid": grid_png}
             if args.validation and any("class_accuracy_mean" in r for r in sampling_result["models"].values()):
                 result["sampling"]["selection"] = select(sampling_result["models"])
             out.parent.mkdir(exist_ok=True)
             out.write_text(json.dumps(result, indent=2) + "\n")
-            save_grid(grid, out, data.image_shape, Path(__file__).parent / args.grid)
+            save_grid(grid, out, data.image_shape, Path(__file__).parent / grid_png)
 
         sampling(data, args, save)
         write(result, out, ["sampling"])
@@ -675,7 +696,7 @@ def adversarial_markdown(result: dict) -> str:
                             f"INCOMPLETE ({len(missing)} runs missing)")
         missing = [f"{m} seed {s}" for m, s in missing]
         lines += [f"### {name} ({entry['n_train']} training images, {entry['training_rows']}; scorer test accuracy "
-                  f"{entry['scorer']['test_accuracy']:.4f})"
+                  f"{scorer_accuracy(entry['scorer']):.4f})"
                   + (f"; INCOMPLETE: missing {', '.join(missing)}" if missing else ""), "",
                   "| model | seed | FD | coverage | entropy / log K | collapsed | diverged | test MSE | fit s |",
                   "|---|---:|---:|---:|---:|---|---|---:|---:|"]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
 import pandas as pd
+import pytest
 from sklearn.datasets import load_digits
 
 import aekit
+from aekit.evaluation import clustering_metrics
 from aekit.viz.cluster_report import _examples
 from test_cli import run
 
@@ -33,6 +36,10 @@ def test_cluster_a_table_with_ids_and_labels(tmp_path, capsys):
     assert set(labels["cluster"]) <= set(range(4)) and labels["confidence"].between(0, 1).all()
     model = aekit.load(out / "model.safetensors")
     np.testing.assert_array_equal(model.labels_, labels["cluster"].to_numpy())
+    run_record = json.loads((out / "run.json").read_text())  # the scores against the labels, not only in the page
+    expected = clustering_metrics(frame["digit"], labels["cluster"])
+    assert {key: run_record[key] for key in ("acc", "nmi", "ari")} == pytest.approx(expected)
+    assert 0.2 < run_record["acc"] <= 1 and run_record["nmi"] > 0
     page = (out / "report.html").read_text()
     for part in ("Cluster sizes", "Clusters against the known labels", "Example rows per cluster", "nmi",
                  "Higher is better: acc, nmi, ari.", "in 4 clusters by kmeans on the "):
@@ -91,6 +98,8 @@ def test_saved_clustering_assigns_new_rows_of_a_table_with_a_text_column(tmp_pat
     np.testing.assert_array_equal(assigned["cluster"].to_numpy(), expected)
     np.testing.assert_array_equal(assigned["cluster"].to_numpy(), model.labels_[::-1])  # same rows, same clusters
     assert not (tmp_path / "new" / "model.safetensors").exists() and (tmp_path / "new" / "report.html").exists()
+    assigned_run = json.loads((tmp_path / "new" / "run.json").read_text())
+    assert assigned_run["acc"] is None and assigned_run["nmi"] is None  # no labels given: nothing to score
     code, _, err = run(["encode", str(out / "model.safetensors"), "--data", str(tmp_path / "new.csv"),
                         "--out", str(tmp_path / "codes.csv")], capsys)
     assert code == 0, err

@@ -66,6 +66,17 @@ def test_decompress_with_another_model_is_one_clear_error(files, capsys):
     assert code == 1 and "another model" in err and "Traceback" not in err
 
 
+def test_a_stream_given_where_the_model_goes_gets_the_right_call(files, capsys):
+    # `aekit decompress s.aec --out DIR` said only "--data is required"
+    model, _, folder, root = files
+    run(["compress", str(model), "-d", str(folder), "-o", str(root / "m.aec")], capsys)
+    code, out, err = run(["decompress", str(root / "m.aec"), "--out", str(root / "y")], capsys)
+    said = " ".join(err.replace("│", " ").split())  # the error box wraps the message
+    assert code == 2 and "is a compressed stream, not a model" in said and "aekit decompress MODEL --data" in said
+    code, out, err = run(["decompress", str(model), "--out", str(root / "y")], capsys)  # a model: as before
+    assert code == 2 and "--data" in err and "compressed stream" not in err
+
+
 def test_train_codec_from_the_cli(tmp_path, capsys):
     code, out, err = run(["train", "--model", "codec", "--data", "digits", "--epochs", "1", "--out",
                           str(tmp_path / "run")], capsys)

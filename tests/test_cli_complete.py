@@ -97,6 +97,30 @@ def test_complete_images_with_masks(tmp_path, capsys):
     assert np.array_equal(np.asarray(Image.open(tmp_path / "old" / "007.png"))[hole == 0], images[7][hole == 0])
 
 
+def test_complete_images_in_class_subfolders_keeps_every_image(tmp_path, capsys):
+    # class subfolders with the same file names (a/000.png, b/000.png) were written to one flat folder:
+    # 3 classes of 40 images came out as 40 files, two thirds of the fills lost
+    images = (load_digits().images[:120] / 16 * 255).astype(np.uint8)
+    hole = np.zeros((8, 8), np.uint8)
+    hole[2:5, 2:5] = 255
+    for i, image in enumerate(images):
+        for root, pixels in ((tmp_path / "images", image), (tmp_path / "masks", hole)):
+            (root / "abc"[i // 40]).mkdir(parents=True, exist_ok=True)
+            Image.fromarray(pixels).save(root / "abc"[i // 40] / f"{i % 40:03d}.png")
+    code, stdout, err = run(["complete", "--data", str(tmp_path / "images"), "--masks", str(tmp_path / "masks"),
+                             "--out", str(tmp_path / "out"), "--epochs", "1", "-q"], capsys)
+    assert code == 0, err
+    written = sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*.png"))
+    assert written == [f"{c}/{i:03d}.png" for c in "abc" for i in range(40)]
+    for i in (5, 45, 85):  # each fill in its own image's place, its observed pixels its own
+        result = np.asarray(Image.open(tmp_path / "out" / "abc"[i // 40] / f"{i % 40:03d}.png"))
+        assert np.array_equal(result[hole == 0], images[i][hole == 0])
+    (tmp_path / "masks" / "c" / "039.png").rename(tmp_path / "masks" / "c" / "x.png")  # one mask misnamed
+    code, _, err = run(["complete", "--data", str(tmp_path / "images"), "--masks", str(tmp_path / "masks"),
+                        "--out", str(tmp_path / "o2"), "--epochs", "1", "-q"], capsys)
+    assert code != 0 and "one mask per image" in " ".join(err.replace("│", " ").split())
+
+
 def test_mnar_with_a_known_direction_and_a_bad_one(table_csv, tmp_path, capsys):
     path, table = table_csv
     out = tmp_path / "filled.csv"
@@ -110,3 +134,24 @@ def test_mnar_with_a_known_direction_and_a_bad_one(table_csv, tmp_path, capsys):
     code, _, err = run(["complete", "--data", str(path), "--out", str(out), "--missing", "mnar",
                         "--self-masking", "up", "--epochs", "1"], capsys)
     assert code != 0 and "self_masking must be one of" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_complete_shows_training_progress_unless_quiet(quiet, table_csv, tmp_path, capsys, monkeypatch):
+    # complete had no --quiet, and its fits showed no progress bar (a spinner only), unlike every other command
+    import aekit
+
+    seen = []
+    fit = aekit.AutoencoderImputer.fit
+
+    def recording_fit(self, X, y=None):
+        seen.append(self.verbose)
+        return fit(self, X, y)
+
+    monkeypatch.setattr(aekit.AutoencoderImputer, "fit", recording_fit)
+    path, _ = table_csv
+    code, stdout, err = run(["complete", "--data", str(path), "--out", str(tmp_path / "f.csv"), "--id", "id",
+                             "--label", "target", "--epochs", "2", *(["--quiet"] if quiet else [])], capsys)
+    assert code == 0, err
+    assert seen == [0 if quiet else 1]
+    assert ("fitting" in stdout) is not quiet and "filled" in stdout

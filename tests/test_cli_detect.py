@@ -211,3 +211,46 @@ def test_bad_label_options_get_one_line(labelled_table, detector_file, tmp_path,
                         str(tmp_path / "o.csv"), "--label", "0", "--quiet"], capsys)
     assert code == 0, err
     assert pd.read_csv(tmp_path / "o.csv")["true_label"].tolist() == [0.0] * 5
+
+
+def test_score_an_image_folder_in_chunks(tmp_path, capsys):
+    # detect fit took an image folder, but score took tables only ("cannot stream FOLDER")
+    from PIL import Image
+    from sklearn.datasets import load_digits
+    from sklearn.metrics import roc_auc_score
+
+    digits = load_digits()
+    pixels = np.round(digits.images / 16 * 255).astype(np.uint8)
+    zeros, sevens = np.flatnonzero(digits.target == 0), np.flatnonzero(digits.target == 7)
+    (tmp_path / "normal").mkdir()
+    for i in zeros[:120]:
+        Image.fromarray(pixels[i]).save(tmp_path / "normal" / f"{i}.png")
+    for name, rows in (("zero", zeros[120:150]), ("seven", sevens[:30])):
+        (tmp_path / "test" / name).mkdir(parents=True)
+        for i in rows:
+            Image.fromarray(pixels[i]).save(tmp_path / "test" / name / f"{i}.png")
+    det = tmp_path / "det.safetensors"
+    code, out, err = run(["detect", "fit", "--data", str(tmp_path / "normal"), "--latent", "4", "--hidden", "32",
+                        "--epochs", "30", "--out", str(det), "--quiet"], capsys)
+    assert code == 0 and "on 120 images of normal" in out and "of training images flagged" in out, err
+    code, out, err = run(["detect", "score", str(det), "--data", str(tmp_path / "test"), "--chunk-size", "7",
+                          "--out", str(tmp_path / "s.csv"), "--quiet"], capsys)
+    assert code == 0, err
+    scores = pd.read_csv(tmp_path / "s.csv")
+    assert len(scores) == 60 and list(scores.columns[:2]) == ["file", "row"]
+    assert set(scores["true_label"]) == {"seven", "zero"}
+    assert all(f.startswith(label + "/") for f, label in zip(scores["file"], scores["true_label"]))
+    detector = aekit.load(det)  # chunks of 7 score as the whole folder in memory does
+    X = np.stack([np.asarray(Image.open(tmp_path / "test" / f), dtype=np.float32).ravel() / 255
+                  for f in scores["file"]])
+    np.testing.assert_allclose(scores["score"], detector.decision_function(X), rtol=1e-5, atol=1e-6)
+    assert roc_auc_score(scores["true_label"] == "seven", scores["score"]) > 0.8
+    (tmp_path / "big").mkdir()
+    Image.fromarray(np.zeros((9, 9), np.uint8)).save(tmp_path / "big" / "a.png")
+    code, _, err = run(["detect", "score", str(det), "--data", str(tmp_path / "big"), "--out",
+                        str(tmp_path / "b.csv")], capsys)
+    said = " ".join(err.replace("│", " ").split())
+    assert code == 1 and "rows of 64 values" in said and "9x9" in said and "Traceback" not in err
+    code, _, err = run(["detect", "score", str(det), "--data", str(tmp_path / "test"), "--label", "y", "--out",
+                        str(tmp_path / "c.csv")], capsys)
+    assert code == 2 and "apply to table files" in " ".join(err.replace("│", " ").split())

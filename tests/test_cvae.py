@@ -105,6 +105,28 @@ def test_train_and_generate_a_class_from_the_cli(tmp_path, capsys):
     assert code == 1 and "not one of the model's classes" in err
 
 
+def test_a_cvae_trained_on_class_subfolders_knows_them_by_name(tmp_path, capsys):
+    # the CLI gave the model the subfolders' indices: `generate --label coins` was refused, the model
+    # knowing only [0, 1, ...]
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    for i in range(150):
+        folder = tmp_path / "images" / ("zero", "one", "two")[digits.target[i] % 3]
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(np.round(digits.images[i] / 16 * 255).astype(np.uint8)).save(folder / f"{i}.png")
+    code, out, err = run(["train", "--model", "cvae", "--data", str(tmp_path / "images"), "--latent", "2",
+                          "--epochs", "1", "--out", str(tmp_path / "run"), "--quiet"], capsys)
+    assert code == 0, err
+    model = str(tmp_path / "run" / "model.safetensors")
+    assert list(aekit.load(model).classes_) == ["one", "two", "zero"]
+    code, out, err = run(["generate", model, "-n", "4", "--label", "two", "-o", str(tmp_path / "s.png")], capsys)
+    assert code == 0, err
+    code, _, err = run(["generate", model, "--label", "1", "-o", str(tmp_path / "t.png")], capsys)
+    assert code == 1 and "['one', 'two', 'zero']" in err
+
+
 def test_a_tampered_class_list_is_one_model_file_error(cvae, tmp_path):
     import json
 

@@ -219,17 +219,17 @@ def test_every_training_command_takes_num_threads(command, tmp_path, monkeypatch
 
     from sklearn.datasets import load_digits
 
-    import aekit.training.devices as devices
+    import aekit._threads as threads
     from aekit.cli import main
 
     seen = []
-    original = devices.intra_op_threads
+    original = threads.intra_op_threads
 
     def recording(n):
         seen.append(n)
         return original(n)
 
-    monkeypatch.setattr(devices, "intra_op_threads", recording)
+    monkeypatch.setattr(threads, "intra_op_threads", recording)
     X = load_digits().data[:120, ::8] / 16
     if command == ["complete"]:
         X[::7, 1] = np.nan

@@ -3,7 +3,6 @@ last share of the budget's steps; off by default, so no family's training change
 
 from __future__ import annotations
 
-import lightning.pytorch as pl
 import numpy as np
 import pytest
 import torch
@@ -73,3 +72,20 @@ def test_an_auto_budget_with_a_drop_is_not_extended():
     assert auto.sized_for(400).epoch_limit > auto.sized_for(400).max_epochs
     dropped = TrainConfig(max_epochs="auto", batch_size="auto", patience="auto", lr_drop=0.2).sized_for(400)
     assert dropped.epoch_limit == dropped.max_epochs
+
+
+def test_a_resumed_run_with_a_longer_budget_drops_at_its_own_end(monkeypatch, tmp_path):
+    # the scheduler's milestone came back from the checkpoint: a run resumed with max_epochs raised from 2
+    # to 4 had dropped at the old run's step 15 and ran all of its new steps at the lowered rate
+    settings = dict(batch_size=40, learning_rate=1e-2, validation_fraction=0.0, patience=10, accelerator="cpu",
+                    steps_per_call=1, lr_drop=0.25, checkpoint_dir=str(tmp_path))
+    first = _rates(monkeypatch, TrainConfig(max_epochs=2, **settings))
+    assert first[:15] == [1e-2] * 15 and first[15:] == pytest.approx([1e-3] * 5)
+    monkeypatch.undo()
+    resumed = _rates(monkeypatch, TrainConfig(max_epochs=4, resume=True, **settings))
+    assert len(resumed) == 20  # epochs 3 and 4: steps 20-39 of a 40-step run, whose drop is at step 30
+    assert resumed[:10] == [1e-2] * 10
+    assert resumed[10:] == pytest.approx([1e-3] * 10)
+    monkeypatch.undo()
+    same = _rates(monkeypatch, TrainConfig(max_epochs=4, resume=True, **settings))  # finished: nothing to run
+    assert same == []

@@ -1,5 +1,7 @@
 """Every figure writes a non-empty PNG of the documented pixel size."""
 
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -86,6 +88,31 @@ def test_code_map_umap_falls_back_or_works(digits, tmp_path):
     else:
         path = plot_code_map(Z, y[:120], tmp_path / "umap.png", method="umap")
     assert png_size(path) == (800, 600)
+
+
+def test_code_map_umap_gives_torch_threads_back(monkeypatch):
+    # numba's OpenMP launch (nearest-neighbour descent on large code sets) resets the runtime torch
+    # shares to every core; a report's UMAP code map then left later fits in the process on every core.
+    # A stand-in UMAP does what numba does, so the check runs without umap-learn and on any data size.
+    import types
+
+    import torch
+
+    from aekit.viz.figures import embed_2d
+
+    class ResettingUMAP:
+        def __init__(self, **params):
+            pass
+
+        def fit_transform(self, Z):
+            torch.set_num_threads(torch.get_num_threads() + 1)
+            return Z[:, :2]
+
+    monkeypatch.setitem(sys.modules, "umap", types.SimpleNamespace(UMAP=ResettingUMAP))
+    before = torch.get_num_threads()
+    points, axis = embed_2d(np.random.default_rng(0).normal(size=(50, 4)), "umap", 0)
+    assert points.shape == (50, 2) and axis == "UMAP"
+    assert torch.get_num_threads() == before
 
 
 def test_code_map_two_columns_many_labels_and_no_labels(tmp_path):

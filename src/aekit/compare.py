@@ -315,6 +315,12 @@ def probe_against_pca(table: pd.DataFrame, n_test: int) -> str | None:
     >>> table = pd.DataFrame({"model": ["pca", "ae", "dae"], "linear_probe": [0.887, 0.882, 0.897]})
     >>> probe_against_pca(table, 1000)
     'linear probe vs PCA (0.887): ahead dae 0.897; behind ae 0.882 (one split and seed: differences under 0.020 are within the noise of 1,000 test rows)'
+
+    A model with PCA's very accuracy is level with it, not behind:
+
+    >>> table = pd.DataFrame({"model": ["pca", "ae", "dae"], "linear_probe": [0.899, 0.899, 0.886]})
+    >>> probe_against_pca(table, 79)
+    'linear probe vs PCA (0.899): none ahead; level ae 0.899; behind dae 0.886 (one split and seed: differences under 0.068 are within the noise of 79 test rows)'
     """
     if "linear_probe" not in table or "pca" not in set(table["model"]):
         return None
@@ -323,10 +329,12 @@ def probe_against_pca(table: pd.DataFrame, n_test: int) -> str | None:
     if not np.isfinite(pca) or n_test < 1:
         return None
     noise = 2 * np.sqrt(pca * (1 - pca) / n_test)
-    ahead = [f"{m} {v:.3f}" for m, v in scores.items() if v > pca]
-    behind = [f"{m} {v:.3f}" for m, v in scores.items() if v <= pca]
-    parts = [f"ahead {', '.join(ahead)}" if ahead else "none ahead",
-             *([f"behind {', '.join(behind)}"] if behind else [])]
+    groups = {"ahead": [m for m, v in scores.items() if v > pca], "level": [m for m, v in scores.items() if v == pca],
+              "behind": [m for m, v in scores.items() if v < pca]}
+    parts = [f"{group} {', '.join(f'{m} {scores[m]:.3f}' for m in models)}" for group, models in groups.items()
+             if models]
+    if not groups["ahead"]:
+        parts.insert(0, "none ahead")
     return (f"linear probe vs PCA ({pca:.3f}): {'; '.join(parts)} (one split and seed: differences under "
             f"{noise:.3f} are within the noise of {n_test:,} test rows)")
 

@@ -171,7 +171,8 @@ def device_context(estimator, settings: dict):
     """
     import warnings
 
-    from aekit.training.devices import DEVICE_PARAMS, intra_op_threads
+    from aekit._threads import intra_op_threads
+    from aekit.training.devices import DEVICE_PARAMS
 
     accepted = set(estimator.get_params())
     for key, value in settings.items():

@@ -57,10 +57,12 @@ def cluster(
     the true label), OUT/model.safetensors (load it with aekit.load and
     predict on new rows) and OUT/report.html (the code map coloured by
     cluster, examples of each cluster, cluster sizes and, with labels, the
-    confusion against them with ACC / NMI / ARI). Labels (--label, a
-    named dataset's, class subfolders) are used for the report only.
+    confusion against them with ACC / NMI / ARI) and OUT/run.json (the
+    command, the clusters and, with labels, ACC / NMI / ARI). Labels
+    (--label, a named dataset's, class subfolders) are used for scoring only.
     """
     from aekit import DeepClustering
+    from aekit.evaluation.clustering import clustering_metrics
     from aekit.viz.cluster_report import cluster_report
 
     if method is not None and method not in METHODS:
@@ -78,7 +80,7 @@ def cluster(
     if isinstance(saved, DeepClustering):  # new rows into the clusters of a saved clustering
         clustering, labels, written = saved, saved.predict(X), None
     else:
-        from aekit.training.devices import intra_op_threads
+        from aekit._threads import intra_op_threads
 
         clustering = DeepClustering(n_clusters, method=method or "kmeans", encoder=saved or model,
                                     encoder_params=None if saved is not None else _encoder_params(
@@ -93,7 +95,9 @@ def cluster(
     command = "aekit " + shlex.join(sys.argv[1:])
     run = {"command": command, "data": data, "method": clustering.method, "model": model,
            "k": k if written else None, "n_clusters": clustering.n_clusters_, "seed": seed, "rows": len(X),
-           "assigned_by": None if written else model}
+           "assigned_by": None if written else model,
+           # against the known labels (--label, a named dataset's, class subfolders); null without them
+           **(clustering_metrics(y, labels) if y is not None else dict.fromkeys(("acc", "nmi", "ari")))}
     (out / "run.json").write_text(json.dumps(run, indent=2))
     report = cluster_report(clustering, clustering.transform(X), out, X=X, labels=labels, image_shape=image_shape,
                             y=y, classes=classes, ids=row_ids, code_map=code_map, name=name, seed=seed,

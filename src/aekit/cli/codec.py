@@ -92,6 +92,23 @@ def compress(
                       "undertrained (train it longer: --epochs auto) or its λ is too high for these images", stacklevel=2)
 
 
+def _refuse_stream_as_model(model: Optional[str], data: Optional[Path]) -> None:
+    """``aekit decompress s.aec --out DIR``: the stream stands where the model goes; say the right call
+    instead of "--data is required"."""
+    from aekit.coding import StreamError, parse
+
+    if data is not None or model is None or not Path(model).is_file():
+        return
+    with open(model, "rb") as f:
+        head = f.read(64)
+    try:
+        parse(head + bytes(8), (1, 1, 1))  # a header (with room for a checksum) parses: it is a stream
+    except StreamError:
+        return
+    raise typer.BadParameter(f"{model} is a compressed stream, not a model: aekit decompress MODEL --data {model} "
+                             "--out FOLDER, where MODEL is the model that compressed it")
+
+
 def decompress(
     model: Optional[str] = typer.Argument(None, help=MODEL_HELP + " The one that compressed the stream."),
     data: Optional[Path] = data_file_option("A stream written by `aekit compress`."),
@@ -110,6 +127,7 @@ def decompress(
         model, old_stream = renamed(None, old_model, "--model", "MODEL as the first argument"), model
         stream = renamed(data, None if old_stream is None else Path(old_stream), "the positional STREAM", "--data")
     else:
+        _refuse_stream_as_model(model, data)
         stream = required(data, "--data")
     model, out = required(model, "MODEL"), required(out, "--out")
 

@@ -32,7 +32,7 @@ def _run_compare(data: str, models: str, latent: int | str, hidden: str, epochs:
     if n_train:
         dataset = dataset.subsample(n_train, max(1, n_train // 4), random_state=seed)
     names = [m.strip() for m in models.split(",") if m.strip()]
-    from aekit.training.devices import intra_op_threads
+    from aekit._threads import intra_op_threads
 
     with warnings.catch_warnings(), intra_op_threads((training or {}).get("num_threads")):  # every model's threads
         warnings.simplefilter("ignore", StillImprovingWarning)  # one line for all such models below, not one each

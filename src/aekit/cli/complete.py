@@ -44,32 +44,33 @@ def complete(
     epochs: str = typer.Option("auto", "--epochs", help="Training epochs, or auto."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     save: Optional[Path] = typer.Option(None, "--save", help="Also save the fitted model (.safetensors)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     num_threads: Optional[int] = NUM_THREADS,
 ) -> None:
     """Fill missing cells of a table (--data TABLE.csv) or holes in images (--data FOLDER --masks FOLDER)."""
-    from aekit.training.devices import intra_op_threads
+    from aekit._threads import intra_op_threads
 
     data = renamed(data, images, "--images", "--data")
     max_epochs = epochs if epochs == "auto" else int(epochs)
     with intra_op_threads(num_threads):
         _complete(data, masks, out, label, ids, drop, indicator, n_imputations, model, missing, max_epochs, seed,
-                  save, self_masking)
+                  save, self_masking, verbose=0 if quiet else 1)
 
 
 def _complete(data, masks, out, label, ids, drop, indicator, n_imputations, model, missing, max_epochs, seed, save,
-              self_masking):
+              self_masking, verbose):
     if not data.is_dir():
         carried = ",".join(c for c in (ids, drop) if c)
         _complete_table(data, out, label, carried, indicator, n_imputations, model, missing, max_epochs, seed, save,
-                        self_masking)
+                        self_masking, verbose)
     else:
         if masks is None:
             raise typer.BadParameter("an image folder needs --masks FOLDER (white where the image is missing)")
-        _complete_images(data, masks, out, model, max_epochs, seed, save)
+        _complete_images(data, masks, out, model, max_epochs, seed, save, verbose)
 
 
 def _complete_table(path, out, label, drop, indicator, n_imputations, model, missing, max_epochs, seed, save,
-                    self_masking="auto"):
+                    self_masking, verbose):
     import pandas as pd
 
     from aekit import AutoencoderImputer
@@ -84,9 +85,10 @@ def _complete_table(path, out, label, drop, indicator, n_imputations, model, mis
     features = table.drop(columns=carried)
     gaps = int(features.isna().sum().sum())
     imputer = AutoencoderImputer(model=model, missing=missing, self_masking=self_masking, add_indicator=indicator,
-                                 keep_empty_features=True, max_epochs=max_epochs, random_state=seed)
-    with console.status(f"fitting {imputer.family} on {len(features)} rows x {features.shape[1]} columns"):
-        imputer.fit(features)
+                                 keep_empty_features=True, max_epochs=max_epochs, random_state=seed, verbose=verbose)
+    if verbose:
+        console.print(f"fitting {imputer.family} on {len(features)} rows x {features.shape[1]} columns")
+    imputer.fit(features)
     fills = [imputer.transform(features)] if n_imputations == 1 else imputer.sample(features, n_imputations)
     names = list(imputer.get_feature_names_out())
     written = []
@@ -130,7 +132,7 @@ def _print_column_errors(errors) -> None:
     console.print(table)
 
 
-def _complete_images(folder, masks, out, model, max_epochs, seed, save):
+def _complete_images(folder, masks, out, model, max_epochs, seed, save, verbose):
     from aekit import ImageCompleter
     from aekit.data.loaders import list_images, load_image_folder, save_image_folder
     from aekit.exceptions import DataError
@@ -138,16 +140,19 @@ def _complete_images(folder, masks, out, model, max_epochs, seed, save):
 
     X, shape = load_image_folder(folder, mode="L")
     M, mask_shape = load_image_folder(masks, mode="L")
-    names, mask_names = [f.name for f in list_images(folder)], [f.name for f in list_images(masks)]
-    if [Path(n).stem for n in names] != [Path(n).stem for n in mask_names] or mask_shape != shape:
+    # relative paths: class subfolders may hold files of the same name (cat/1.png, dog/1.png), kept apart
+    names = [f.relative_to(folder).as_posix() for f in list_images(folder)]
+    mask_names = [f.relative_to(masks).as_posix() for f in list_images(masks)]
+    if [_without_suffix(n) for n in names] != [_without_suffix(n) for n in mask_names] or mask_shape != shape:
         raise DataError(f"{masks} must hold one mask per image of {folder}, same names and size; got "
                         f"{len(mask_names)} masks of {mask_shape} for {len(names)} images of {shape}")
     images = X.reshape(len(X), *shape)
     hole = M.reshape(len(M), *shape) > 0.5
     if model == "auto":
-        completer = ImageCompleter(max_epochs=max_epochs, random_state=seed)
-        with console.status(f"fitting ImageCompleter on {len(images)} images (holes left out)"):
-            completer.fit(np.where(hole, np.nan, images))
+        completer = ImageCompleter(max_epochs=max_epochs, random_state=seed, verbose=verbose)
+        if verbose:
+            console.print(f"fitting ImageCompleter on {len(images)} images (holes left out)")
+        completer.fit(np.where(hole, np.nan, images))
     else:
         completer = load(model)
         if not isinstance(completer, ImageCompleter):
@@ -157,3 +162,8 @@ def _complete_images(folder, masks, out, model, max_epochs, seed, save):
     if save is not None:
         completer.save(save)
     console.print(f"filled {int(hole.sum())} missing pixels in {len(images)} images; wrote {out}")
+
+
+def _without_suffix(name: str) -> str:
+    """``cat/1.jpg`` -> ``cat/1``: an image and its mask may differ in format."""
+    return str(Path(name).with_suffix(""))

@@ -108,7 +108,7 @@ def fit(
                                hidden=parse_hidden(hidden), max_epochs=epochs or "auto", random_state=seed,
                                verbose=0 if quiet else 1,
                                **({"handle_unknown": handle_unknown} if handle_unknown is not None else {}))
-    from aekit.training.devices import intra_op_threads
+    from aekit._threads import intra_op_threads
 
     with intra_op_threads(num_threads):
         detector.fit(X)
@@ -123,14 +123,16 @@ def fit(
         chosen["score"] = detector.score_
     if chosen:
         console.print("chose " + ", ".join(f"{k} {v}" for k, v in chosen.items()))
-    console.print(f"fitted {model} on {len(X)} rows of {dataset.name}: threshold {detector.threshold_:.6g} "
-                  f"({detector.threshold_rule_}), {detector.labels_.mean():.1%} of training rows flagged; wrote {out}")
+    rows = "images" if dataset.image_shape is not None else "rows"
+    console.print(f"fitted {model} on {len(X)} {rows} of {dataset.name}: threshold {detector.threshold_:.6g} "
+                  f"({detector.threshold_rule_}), {detector.labels_.mean():.1%} of training {rows} flagged; wrote {out}")
 
 
 @detect_app.command("score", cls=Command)
 def score(
     model: Path = typer.Argument(..., help="A detector file written by `aekit detect fit`."),
-    data: Optional[Path] = data_file_option("CSV, CSV.GZ, Parquet or NPY file; read in chunks."),
+    data: Optional[Path] = data_file_option("CSV, CSV.GZ, Parquet or NPY file, or a folder of images (the size "
+                                            "the detector was fitted on); read in chunks."),
     out: Optional[Path] = out_option("Output CSV: row, score, label, top_features (name=percent of the row's "
                                                   "reconstruction error; ...)."),
     chunk_size: int = typer.Option(10_000, "--chunk-size", min=1, help="Rows scored at a time."),
@@ -150,14 +152,13 @@ def score(
     first in the output; the label column is copied as true_label, beside
     the detector's label. Rows with missing values are not scored: their
     score and label are left empty and their row numbers are reported.
+    An image folder gives one row per image: its file first, and its class
+    subfolder as true_label.
     """
-    import warnings
-
     import pandas as pd
 
-    from aekit.data import contract_of
-    from aekit.data.contract import IgnoredColumnsWarning
-    from aekit.detection.streaming import count_rows, iter_chunks
+    from aekit.data.loaders import list_images
+    from aekit.detection.streaming import count_rows
     from aekit.estimators import AnomalyDetector
     from aekit.files import atomic_write
     from aekit.io import load
@@ -168,27 +169,74 @@ def score(
                          "write one with `aekit detect fit`")
     input = renamed(data, old_input, "the positional INPUT", "--data")
     output = renamed(out, old_output, "--output", "--out")
-    total = count_rows(input)
+    if input.is_dir():
+        if label or drop or ids:
+            raise typer.BadParameter("--label / --drop / --id apply to table files; an image folder's rows are its "
+                                     "files (the file column) and its class subfolders the true labels")
+        total, chunks = len(list_images(input)), _image_chunks(detector, input, chunk_size)
+    else:
+        total, chunks = count_rows(input), _table_chunks(detector, input, chunk_size, label, drop, ids)
     tally = {"rows": 0, "flagged": 0, "nan_rows": [], "shown": []}
     # the output appears whole, fsynced, or not at all (aekit.files.atomic_write)
     with _progress(quiet) as progress, atomic_write(output, "w") as written:
         task = progress.add_task(f"scoring {input.name}", total=total)
-        contract = contract_of(detector)
-        for number, chunk in enumerate(iter_chunks(input, chunk_size)):
-            with warnings.catch_warnings():
-                if number:  # ignored columns are named once, for the first chunk
-                    warnings.simplefilter("ignore", IgnoredColumnsWarning)
-                chosen = contract.select(chunk, input.name, label=label, drop=drop, ids=ids)
-            frame = _score_chunk(detector, chosen.X, tally, top, chosen.ids)
-            if chosen.ids is not None:
-                frame = pd.concat([chosen.ids, frame], axis=1)
-            if chosen.label is not None:
-                frame["true_label"] = chosen.label
+        for number, (X, chunk_ids, true_label) in enumerate(chunks):
+            frame = _score_chunk(detector, X, tally, top, chunk_ids)
+            if chunk_ids is not None:
+                frame = pd.concat([chunk_ids, frame], axis=1)
+            if true_label is not None:
+                frame["true_label"] = true_label
             frame.to_csv(written, header=number == 0, index=False)
             progress.advance(task, len(frame))
         if tally["rows"] == 0:
             raise DataError(f"{input} has no data rows; expected at least one row to score")
     _print_summary(detector, tally, output, fmt)
+
+
+def _table_chunks(detector, input: Path, chunk_size: int, label, drop, ids):
+    """(the detector's columns, the id columns, the labels) of each chunk of a table file."""
+    import warnings
+
+    from aekit.data import contract_of
+    from aekit.data.contract import IgnoredColumnsWarning
+    from aekit.detection.streaming import iter_chunks
+
+    contract = contract_of(detector)
+    for number, chunk in enumerate(iter_chunks(input, chunk_size)):
+        with warnings.catch_warnings():
+            if number:  # ignored columns are named once, for the first chunk
+                warnings.simplefilter("ignore", IgnoredColumnsWarning)
+            chosen = contract.select(chunk, input.name, label=label, drop=drop, ids=ids)
+        yield chosen.X, chosen.ids, chosen.label
+
+
+def _image_chunks(detector, folder: Path, chunk_size: int):
+    """(pixels, the file column, the class subfolder or None) of each chunk of an image folder, read gray or
+    colour as the detector's row length says."""
+    import pandas as pd
+
+    from aekit.data.loaders import iter_image_folder
+
+    for chunk in iter_image_folder(folder, chunk_size, _image_mode(detector, folder)):
+        classes = None if chunk.y is None else np.asarray(chunk.classes, dtype=object)[chunk.y]
+        yield chunk.X, pd.DataFrame({"file": chunk.files}), classes
+
+
+def _image_mode(detector, folder: Path) -> str:
+    """"L" or "RGB": the one whose pixel count is the detector's row length, judged on the first image."""
+    from PIL import Image
+
+    from aekit.data.loaders import list_images
+
+    first = list_images(folder)[0]
+    with Image.open(first) as image:
+        width, height = image.size
+    for mode, channels in (("L", 1), ("RGB", 3)):
+        if channels * width * height == detector.n_features_in_:
+            return mode
+    raise DataError(f"the detector takes rows of {detector.n_features_in_} values; the images of {folder} are "
+                    f"{width}x{height} ({first.name}: {width * height} gray or {3 * width * height} colour values). "
+                    "Score images of the size it was fitted on")
 
 
 def _progress(quiet: bool):

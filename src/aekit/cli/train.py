@@ -119,7 +119,7 @@ def train(
     if task:
         estimator, y_fit, y_test = _supervised(estimator, task, dataset, label, (data, image_size, seed))
     elif getattr(estimator, "fits_on_labels", False):  # cvae; aae with a class-mixture prior
-        y_fit = dataset.y_train
+        y_fit = _class_names(dataset, dataset.y_train)  # `aekit generate --label coins` names a class as written
     with device_context(estimator, devices_used):
         estimator.fit(features(dataset.X_train, dataset.feature_names), y_fit)
     if getattr(estimator, "_global_rank", 0) != 0:
@@ -128,7 +128,7 @@ def train(
     estimator.save(out / "model.safetensors")
     is_vae = hasattr(estimator, "elbo")  # a VAE's score_samples is -ELBO: report the ELBO itself
     test_mse = float(np.mean(estimator.score_samples(dataset.X_test))) if len(dataset.X_test) and not is_vae else None
-    test_labels = {"y": dataset.y_test} if getattr(estimator, "conditional", False) else {}  # cvae
+    test_labels = {"y": _class_names(dataset, dataset.y_test)} if getattr(estimator, "conditional", False) else {}
     test_elbo = float(np.mean(estimator.elbo(dataset.X_test, **test_labels))) if len(dataset.X_test) and is_vae else None
     run = {"model": model, "data": data, "latent": latent, "hidden": _hidden_used(estimator), "seed": seed,
            "image_size": image_size, "epochs_run": estimator.n_epochs_, "best_epoch": estimator.best_epoch_,
@@ -142,7 +142,7 @@ def train(
     (out / "run.json").write_text(json.dumps(run, indent=2))
     if dataset.image_shape is not None and len(dataset.X_test):
         sample = dataset.X_test[:10]
-        sample_labels = {"y": dataset.y_test[:10]} if test_labels else {}
+        sample_labels = {"y": test_labels["y"][:10]} if test_labels else {}
         plot_reconstructions(sample, estimator.reconstruct(sample, **sample_labels), dataset.image_shape,
                              out / "reconstructions.png", title=f"{model}: originals (top) and reconstructions")
     if dataset.series_shape is not None and len(dataset.X_test):
@@ -198,6 +198,14 @@ def check_named_options(model: str, chosen: dict, settings: dict) -> None:
             raise typer.BadParameter(f"{option} and --set {key}=... both set {key!r}; give it once")
 
 
+def _class_names(dataset, y):
+    """Class indices as the classes' names where the data has names (a label column's values, class
+    subfolders), so that a model trained on them knows its classes by name; else as they are."""
+    if dataset.classes is None or y is None:
+        return y
+    return np.asarray(dataset.classes, dtype=object)[y]
+
+
 def _supervised(estimator, task: str, dataset, label: Optional[str], source: tuple):
     """The supervised form of a stacked model, and its training and test targets: the --label
     column of a file (class names as written; numbers for regress), or a named dataset's labels."""
@@ -209,10 +217,7 @@ def _supervised(estimator, task: str, dataset, label: Optional[str], source: tup
     if dataset.y_train is None:
         raise DataError(f"--task {task} needs labels, but {dataset.name} has none"
                          + ("" if label is not None else ": name the target column with --label"))
-    if dataset.classes is None:
-        return supervised, dataset.y_train, dataset.y_test
-    classes = np.asarray(dataset.classes, dtype=object)
-    return supervised, classes[dataset.y_train], None if dataset.y_test is None else classes[dataset.y_test]
+    return supervised, _class_names(dataset, dataset.y_train), _class_names(dataset, dataset.y_test)
 
 
 def _hidden_used(estimator):

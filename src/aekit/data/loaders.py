@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,8 @@ from aekit.data.validation import check_data, id_like_columns
 from aekit.exceptions import DataError
 from aekit.memory import check_fits_in_memory
 
-__all__ = ["IMAGE_SUFFIXES", "TABLE_SUFFIXES", "ImageFolder", "Table", "list_images", "load_any", "load_image_folder",
-           "load_table", "read_image_folder", "save_image_folder", "save_table", "select_table"]
+__all__ = ["IMAGE_SUFFIXES", "TABLE_SUFFIXES", "ImageFolder", "Table", "iter_image_folder", "list_images", "load_any",
+           "load_image_folder", "load_table", "read_image_folder", "save_image_folder", "save_table", "select_table"]
 
 TABLE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".npy", ".npz")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -530,16 +531,78 @@ def read_image_folder(path: str | Path, size: tuple[int, int] | None = None, mod
     if not kept:
         raise DataError(f"none of the {len(files)} files in {folder} could be read as an image")
     _check_same_size([f.relative_to(folder).as_posix() for f in kept], images)
+    X, image_shape = _pixel_rows(images, mode)
+    return ImageFolder(X, image_shape, [n for n in names if n not in set(skipped)],
+                       _class_indices(folder, kept, classes), classes, skipped)
+
+
+def iter_image_folder(path: str | Path, chunk_size: int, mode: str, size: tuple[int, int] | None = None
+                      ) -> Iterator[ImageFolder]:
+    """The images of a folder (as :func:`read_image_folder` finds them) in chunks of at most
+    ``chunk_size``, so that a folder larger than memory can be scored.
+
+    Parameters
+    ----------
+    path : str or Path
+        The folder: images directly in it, or in class subfolders.
+    chunk_size : int
+        Images per chunk.
+    mode : {"L", "RGB"}
+        Grayscale or colour; fixed for every chunk ("auto" could read one chunk gray, the next colour).
+    size : (width, height), optional
+        Resize every image to this size.
+
+    Yields
+    ------
+    ImageFolder
+        One chunk: its rows, files (relative to the folder), class indices and the whole folder's classes.
+
+    Raises
+    ------
+    aekit.exceptions.DataError
+        As :func:`read_image_folder`; an unreadable file or a size that differs from the first image's
+        is refused when its chunk is read.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> _ = save_image_folder("many", np.zeros((5, 4)), (1, 2, 2), [f"c{i % 2}/{i}.png" for i in range(5)])
+    >>> [(chunk.X.shape, chunk.files) for chunk in iter_image_folder("many", 2, "L")]  # doctest: +NORMALIZE_WHITESPACE
+    [((2, 4), ['c0/0.png', 'c0/2.png']), ((2, 4), ['c0/4.png', 'c1/1.png']), ((1, 4), ['c1/3.png'])]
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise DataError(f"no such folder: {folder}")
+    if mode not in IMAGE_MODES:
+        raise DataError(f"image mode must be one of {', '.join(IMAGE_MODES)}; got {mode!r}.")
+    files, classes = _image_files(folder)
+    first = None
+    for start in range(0, len(files), chunk_size):
+        part = files[start:start + chunk_size]
+        images = [_read_image(f, mode, size) for f in part]
+        first = images[0] if first is None else first
+        _check_same_size([f.relative_to(folder).as_posix() for f in [files[0], *part]], [first, *images])
+        X, image_shape = _pixel_rows(images, mode)
+        yield ImageFolder(X, image_shape, [f.relative_to(folder).as_posix() for f in part],
+                          _class_indices(folder, part, classes), classes, [])
+
+
+def _pixel_rows(images: list[np.ndarray], mode: str) -> tuple[np.ndarray, tuple[int, int, int]]:
+    """8-bit images read in ``mode`` as float32 rows in [0, 1], channel-first, and their (c, h, w)."""
     stacked = np.stack(images).reshape(len(images), *images[0].shape[:2], IMAGE_MODES.get(mode, 3))
     if mode == "auto" and _is_gray(stacked):
         stacked = stacked[..., :1]  # Pillow's RGB -> L of equal channels is that channel, exactly
     channels_first = stacked.transpose(0, 3, 1, 2)
     X = np.ascontiguousarray(channels_first.reshape(len(images), -1), dtype=np.float32) / np.float32(255)
-    y = None
-    if classes is not None:
-        index = {name: i for i, name in enumerate(classes)}
-        y = np.asarray([index[f.relative_to(folder).parts[0]] for f in kept], dtype=np.int64)
-    return ImageFolder(X, channels_first.shape[1:], [n for n in names if n not in set(skipped)], y, classes, skipped)
+    return X, channels_first.shape[1:]
+
+
+def _class_indices(folder: Path, files: list[Path], classes: tuple[str, ...] | None) -> np.ndarray | None:
+    """Each file's class: the position of its class subfolder in ``classes`` (None for a flat folder)."""
+    if classes is None:
+        return None
+    index = {name: i for i, name in enumerate(classes)}
+    return np.asarray([index[f.relative_to(folder).parts[0]] for f in files], dtype=np.int64)
 
 
 def load_image_folder(

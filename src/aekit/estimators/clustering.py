@@ -42,7 +42,7 @@ from aekit.estimators.presets import make_estimator
 from aekit.exceptions import DataError, MissingDependencyError
 from aekit.models.dec import DECConfig, DECModel, kl_divergence, soft_assignment, target_distribution
 from aekit.training import fit_model
-from aekit.training.devices import intra_op_threads
+from aekit._threads import intra_op_threads
 from aekit._docs import fill_doc
 
 METHODS = ("kmeans", "gmm", "n2d", "dec", "idec")

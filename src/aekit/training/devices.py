@@ -8,7 +8,6 @@ module only checks the settings early, with messages that say what to do.
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 
 import torch
 
@@ -91,18 +90,6 @@ def steps_per_call(cfg) -> int:
     if cfg.steps_per_call is not None:
         return cfg.steps_per_call
     return max(1, min(MAX_STEPS_PER_CALL, math.ceil(ROWS_PER_CALL / cfg.batch_size)))
-
-
-@contextmanager
-def intra_op_threads(num_threads: int | None):
-    """Run with ``num_threads`` intra-op threads, then restore the previous number."""
-    previous = torch.get_num_threads()
-    if num_threads is not None:
-        torch.set_num_threads(num_threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def model_device(model: torch.nn.Module) -> torch.device:

@@ -19,13 +19,14 @@ import pandas as pd
 import torch
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 
+from aekit._threads import intra_op_threads
 from aekit.data.blocks import BlockSource
 from aekit.exceptions import DataError, TrainingDivergedError, TrainingDivergedWarning
 from aekit.models.base import BaseAutoencoder
 from aekit.training.batches import BlockBatches, SparseRowBatches, TensorBatches
 from aekit.training.callbacks import (BestWeights, DivergenceGuard, DurableCheckpointIO, EpochProgressBar,
                                       ShardBatches, SoftBudget)
-from aekit.training.devices import intra_op_threads, steps_per_call, trainer_device_options, validate_device_settings
+from aekit.training.devices import steps_per_call, trainer_device_options, validate_device_settings
 from aekit.training.module import OPTIMIZERS, AutoencoderModule
 
 LAST_CHECKPOINT = "last.ckpt"

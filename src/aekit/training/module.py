@@ -36,7 +36,8 @@ class AutoencoderModule(pl.LightningModule):
     ``learning_rate * lr_drop_factor``: a ``MultiStepLR`` per optimiser,
     returned by ``configure_optimizers`` and stepped after every training
     step (manual optimisation steps schedulers by hand); Lightning keeps its
-    state in checkpoints, so a resumed run drops at the same step.
+    state in checkpoints, so a resumed run drops at the same step (a run resumed
+    with another epoch budget drops at the end of its own: ``on_train_start``).
 
     Per-epoch means of the training and validation loss are logged as
     ``train_loss`` / ``val_loss`` and kept in ``history`` (saved in
@@ -83,18 +84,42 @@ class AutoencoderModule(pl.LightningModule):
         if not self.lr_drop:
             return optimizers
         optimizers = optimizers if isinstance(optimizers, list) else [optimizers]
-        steps = self.trainer.estimated_stepping_batches
-        milestone = max(1, round((1 - self.lr_drop) * steps)) if math.isfinite(steps) else None
-        if milestone is None:
-            raise ValueError("lr_drop needs a run of known length (a finite epoch budget)")
+        milestone = self._drop_step()
         schedulers = [{"scheduler": torch.optim.lr_scheduler.MultiStepLR(o, [milestone], gamma=self.lr_drop_factor),
                        "interval": "step"} for o in optimizers]
         return optimizers, schedulers
 
+    def _drop_step(self) -> int:
+        """The step from which this run's budget runs at the lowered rate."""
+        steps = self.trainer.estimated_stepping_batches
+        if not math.isfinite(steps):
+            raise ValueError("lr_drop needs a run of known length (a finite epoch budget)")
+        return max(1, round((1 - self.lr_drop) * steps))
+
+    def on_train_start(self) -> None:
+        """A resumed run's schedulers come back from its checkpoint with the drop step of the run that
+        wrote it; move it to this run's own budget (the same step when the budget is unchanged), and set
+        the rate the new schedule gives at the step reached (a longer budget may put it back up)."""
+        if not self.lr_drop:
+            return
+        milestone = self._drop_step()
+        for scheduler in self._schedulers():
+            if list(scheduler.milestones) == [milestone]:
+                continue
+            scheduler.milestones = type(scheduler.milestones)([milestone])
+            factor = self.lr_drop_factor if scheduler.last_epoch >= milestone else 1.0
+            for group, base in zip(scheduler.optimizer.param_groups, scheduler.base_lrs):
+                group["lr"] = base * factor
+            scheduler._last_lr = [group["lr"] for group in scheduler.optimizer.param_groups]
+
+    def _schedulers(self) -> list:
+        """The learning-rate schedulers (none without ``lr_drop``)."""
+        schedulers = self.lr_schedulers()
+        return schedulers if isinstance(schedulers, list) else [schedulers] if schedulers else []
+
     def _step_schedulers(self) -> None:
         """One step of every learning-rate scheduler (none without ``lr_drop``): once per training step."""
-        schedulers = self.lr_schedulers()
-        for scheduler in schedulers if isinstance(schedulers, list) else [schedulers] if schedulers else []:
+        for scheduler in self._schedulers():
             scheduler.step()
 
     def _optimizers(self):

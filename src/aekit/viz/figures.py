@@ -516,7 +516,10 @@ def embed_2d(Z: np.ndarray, method: str, random_state) -> tuple[np.ndarray, str]
             warnings.warn("umap-learn is not installed; using t-SNE instead", stacklevel=3)
             method = "tsne"
         else:
-            return umap.UMAP(n_components=2, random_state=random_state).fit_transform(Z), "UMAP"
+            from aekit._threads import intra_op_threads
+
+            with intra_op_threads(None):  # numba resets torch's OpenMP threads to every core; give them back
+                return umap.UMAP(n_components=2, random_state=random_state).fit_transform(Z), "UMAP"
     if method == "pca":
         from sklearn.decomposition import PCA
 
