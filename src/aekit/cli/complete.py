@@ -134,15 +134,14 @@ def _print_column_errors(errors) -> None:
 
 def _complete_images(folder, masks, out, model, max_epochs, seed, save, verbose):
     from aekit import ImageCompleter
-    from aekit.data.loaders import list_images, load_image_folder, save_image_folder
+    from aekit.data.loaders import read_image_folder, save_image_folder
     from aekit.exceptions import DataError
     from aekit.io import load
 
-    X, shape = load_image_folder(folder, mode="L")
-    M, mask_shape = load_image_folder(masks, mode="L")
-    # relative paths: class subfolders may hold files of the same name (cat/1.png, dog/1.png), kept apart
-    names = [f.relative_to(folder).as_posix() for f in list_images(folder)]
-    mask_names = [f.relative_to(masks).as_posix() for f in list_images(masks)]
+    # files relative to their folder: class subfolders may hold files of the same name (cat/1.png, dog/1.png)
+    read, read_masks = read_image_folder(folder, mode="L"), read_image_folder(masks, mode="L")
+    X, shape, names = read.X, read.image_shape, read.files
+    M, mask_shape, mask_names = read_masks.X, read_masks.image_shape, read_masks.files
     if [_without_suffix(n) for n in names] != [_without_suffix(n) for n in mask_names] or mask_shape != shape:
         raise DataError(f"{masks} must hold one mask per image of {folder}, same names and size; got "
                         f"{len(mask_names)} masks of {mask_shape} for {len(names)} images of {shape}")
