@@ -173,7 +173,8 @@ def score(
         if label or drop or ids:
             raise typer.BadParameter("--label / --drop / --id apply to table files; an image folder's rows are its "
                                      "files (the file column) and its class subfolders the true labels")
-        total, chunks = len(list_images(input)), _image_chunks(detector, input, chunk_size)
+        files = list_images(input)
+        total, chunks = len(files), _image_chunks(detector, input, chunk_size, _image_mode(detector, input, files[0]))
     else:
         total, chunks = count_rows(input), _table_chunks(detector, input, chunk_size, label, drop, ids)
     tally = {"rows": 0, "flagged": 0, "nan_rows": [], "shown": []}
@@ -210,25 +211,22 @@ def _table_chunks(detector, input: Path, chunk_size: int, label, drop, ids):
         yield chosen.X, chosen.ids, chosen.label
 
 
-def _image_chunks(detector, folder: Path, chunk_size: int):
-    """(pixels, the file column, the class subfolder or None) of each chunk of an image folder, read gray or
-    colour as the detector's row length says."""
+def _image_chunks(detector, folder: Path, chunk_size: int, mode: str):
+    """(pixels, the file column, the class subfolder or None) of each chunk of an image folder, read in
+    ``mode`` (gray or colour, as the detector's row length says: :func:`_image_mode`)."""
     import pandas as pd
 
     from aekit.data.loaders import iter_image_folder
 
-    for chunk in iter_image_folder(folder, chunk_size, _image_mode(detector, folder)):
+    for chunk in iter_image_folder(folder, chunk_size, mode):
         classes = None if chunk.y is None else np.asarray(chunk.classes, dtype=object)[chunk.y]
         yield chunk.X, pd.DataFrame({"file": chunk.files}), classes
 
 
-def _image_mode(detector, folder: Path) -> str:
-    """"L" or "RGB": the one whose pixel count is the detector's row length, judged on the first image."""
+def _image_mode(detector, folder: Path, first: Path) -> str:
+    """"L" or "RGB": the one whose pixel count is the detector's row length, judged on ``folder``'s first image."""
     from PIL import Image
 
-    from aekit.data.loaders import list_images
-
-    first = list_images(folder)[0]
     with Image.open(first) as image:
         width, height = image.size
     for mode, channels in (("L", 1), ("RGB", 3)):
