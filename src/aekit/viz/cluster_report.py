@@ -91,7 +91,7 @@ def cluster_report(clustering, codes: np.ndarray, out, *, X=None, labels=None, i
         rows = {f"cluster {j} ({sizes[j]})": np.asarray(X)[examples[j]] for j in range(k) if sizes[j]}
         figures.append((str(plot_image_rows(rows, image_shape, out / "examples.png", n=EXAMPLES,
                                             title="A random sample of each cluster's images",
-                                            figsize=(10, 0.9 * len(rows) + 0.6))),
+                                            figsize=(10, 0.9 * len(rows) + 0.6), equal_rows=False)),
                         "Each row shows images of one cluster, drawn at random from it (not its best members, "
                         "nor the first files): a good cluster looks alike."))
     elif X is not None:
