@@ -50,3 +50,15 @@ def test_cluster_report_draws_unequal_clusters_in_full(tmp_path, monkeypatch):
 
     module.cluster_report(Fitted(), np.zeros((13, 2)), tmp_path, X=np.zeros((13, 64)), image_shape=(1, 8, 8))
     assert calls["equal_rows"] is False and calls["n"] == module.EXAMPLES
+
+
+def test_the_number_of_clusters_axis_has_whole_numbers(tmp_path, monkeypatch):
+    # k = 2 ... 20 was labelled 2.5, 5.0, 7.5, ...
+    from aekit.viz import cluster_report as module
+
+    drawn = {}
+    monkeypatch.setattr(module, "save_figure", lambda fig, path: drawn.setdefault("fig", fig) and path)
+    scores = pd.DataFrame({"k": np.arange(2, 21), "score": np.linspace(0.2, 0.3, 19)})
+    module._plot_k_scores(scores, 5, "silhouette", tmp_path / "k.png")
+    ticks = drawn["fig"].axes[0].get_xticks()
+    assert len(ticks) >= 3 and np.array_equal(ticks, np.round(ticks))

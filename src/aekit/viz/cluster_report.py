@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from aekit.evaluation.clustering import cluster_to_class, clustering_metrics
@@ -111,6 +112,7 @@ def _plot_k_scores(scores: pd.DataFrame, chosen: int, criterion: str, path) -> P
     best = scores[scores["k"] == chosen]
     ax.plot(best["k"], best["score"], marker="o", markersize=9, linestyle="none", color="tab:red",
             label=f"chosen: {chosen}")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # k is a count: 2, 4, 6, not 2.5, 5.0, 7.5
     ax.set_xlabel("number of clusters k")
     ax.set_ylabel(criterion)
     ax.legend(frameon=False)
