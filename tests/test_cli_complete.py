@@ -45,6 +45,7 @@ def test_complete_a_table_carries_ids_and_labels_and_adds_indicators(table_csv, 
     observed = table.notna()
     assert np.allclose(filled[table.columns][observed].fillna(0), table[observed].fillna(0))
     assert filled["missingindicator_bmi"].sum() == table["bmi"].isna().sum()
+    assert set(pd.read_csv(out, dtype=str)["missingindicator_bmi"]) == {"0", "1"}  # was written 0.0 / 1.0
     assert "filled" in stdout
 
 

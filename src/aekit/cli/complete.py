@@ -98,6 +98,8 @@ def _complete_table(path, out, label, drop, indicator, n_imputations, model, mis
         for column in frame.columns:
             result[column] = frame[column].to_numpy()
         _write_whole_numbers(result, imputer.scaler_.integers_)
+        for column in frame.columns.difference(features.columns):  # the was-missing indicators: 0 / 1, not 0.0 / 1.0
+            result[column] = result[column].astype(np.int8)
         target = out if n_imputations == 1 else out.with_name(f"{out.stem}_{i}{out.suffix or '.csv'}")
         target.parent.mkdir(parents=True, exist_ok=True)
         result.to_csv(target, index=False)
