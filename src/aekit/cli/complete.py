@@ -136,7 +136,7 @@ def _print_column_errors(errors) -> None:
 
 def _complete_images(folder, masks, out, model, max_epochs, seed, save, verbose):
     from aekit import ImageCompleter
-    from aekit.data.loaders import read_image_folder, save_image_folder
+    from aekit.data.loaders import _MixedSizesError, read_image_folder, save_image_folder
     from aekit.exceptions import DataError
     from aekit.io import load
 
@@ -148,7 +148,11 @@ def _complete_images(folder, masks, out, model, max_epochs, seed, save, verbose)
     # colour stays colour (a folder of gray images reads as gray); a saved model reads as it was fitted
     mode = "auto" if completer is None else ("L" if completer.image_shape_[0] == 1 else "RGB")
     # files relative to their folder: class subfolders may hold files of the same name (cat/1.png, dog/1.png)
-    read, read_masks = read_image_folder(folder, mode=mode), read_image_folder(masks, mode="L")
+    try:
+        read, read_masks = read_image_folder(folder, mode=mode), read_image_folder(masks, mode="L")
+    except _MixedSizesError as err:  # there is no --image-size here: a fill goes back into its own image
+        raise err.with_hint("images and masks must all have one size (the folder's); resize them first, or "
+                            "complete each size as its own folder") from None
     X, shape, names = read.X, read.image_shape, read.files
     M, mask_shape, mask_names = read_masks.X, read_masks.image_shape, read_masks.files
     if [_without_suffix(n) for n in names] != [_without_suffix(n) for n in mask_names] or mask_shape[1:] != shape[1:]:
