@@ -107,21 +107,23 @@ def test_complete_colour_images_stay_colour(tmp_path, capsys):
     for root in ("images", "masks"):
         (tmp_path / root).mkdir()
     for i, image in enumerate(colour):
-        Image.fromarray(image).save(tmp_path / "images" / f"{i:03d}.png")
+        Image.fromarray(image if i % 2 == 0 else digits[i]).save(tmp_path / "images" / f"{i:03d}.png")
         Image.fromarray(hole).save(tmp_path / "masks" / f"{i:03d}.png")  # a gray mask for a colour image
     code, stdout, err = run(["complete", "--data", str(tmp_path / "images"), "--masks", str(tmp_path / "masks"),
                              "--out", str(tmp_path / "out"), "--epochs", "1", "-q",
                              "--save", str(tmp_path / "c.safetensors")], capsys)
     assert code == 0, err
-    result = Image.open(tmp_path / "out" / "007.png")
+    result = Image.open(tmp_path / "out" / "006.png")
     assert result.mode == "RGB"
-    assert np.array_equal(np.asarray(result)[hole == 0], colour[7][hole == 0])
+    assert np.array_equal(np.asarray(result)[hole == 0], colour[6][hole == 0])
     assert "filled 540 missing pixels in 60 images" in " ".join(stdout.split())  # pixels, not pixels x channels
+    gray = np.asarray(Image.open(tmp_path / "out" / "001.png"))  # a gray image among colour ones: filled gray
+    assert gray.shape == (8, 8, 3) and (gray[..., 0] == gray[..., 1]).all() and (gray[..., 1] == gray[..., 2]).all()
     # a saved colour model reads the folder in colour too
     code, _, err = run(["complete", "--data", str(tmp_path / "images"), "--masks", str(tmp_path / "masks"),
                         "--out", str(tmp_path / "again"), "--model", str(tmp_path / "c.safetensors")], capsys)
     assert code == 0, err
-    assert np.array_equal(np.asarray(Image.open(tmp_path / "again" / "007.png"))[hole == 0], colour[7][hole == 0])
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "again" / "006.png"))[hole == 0], colour[6][hole == 0])
 
 
 def test_complete_images_in_class_subfolders_keeps_every_image(tmp_path, capsys):

@@ -166,6 +166,9 @@ def _complete_images(folder, masks, out, model, max_epochs, seed, save, verbose)
             console.print(f"fitting ImageCompleter on {len(images)} images (holes left out)")
         completer.fit(np.where(hole, np.nan, images))
     filled = completer.complete(images, hole)
+    if shape[0] == 3:  # a gray image in a colour folder gets a gray fill, not a tint of the colour images
+        gray = ((images[:, 0] == images[:, 1]) & (images[:, 1] == images[:, 2])).all(axis=(1, 2))
+        filled[gray] = np.where(hole[gray], filled[gray].mean(axis=1, keepdims=True), filled[gray])
     save_image_folder(out, filled.reshape(len(filled), -1), shape, names)
     if save is not None:
         completer.save(save)
