@@ -35,8 +35,9 @@ def complete(
     indicator: bool = typer.Option(False, "--indicator", help="Add a 0/1 was-missing column per column with gaps."),
     n_imputations: int = typer.Option(1, "--n-imputations", min=1, help="Write K plausible completions "
                                       "(OUT_1.csv ... OUT_K.csv): multiple imputation."),
-    model: str = typer.Option("auto", "--model", "-m", help="Tables: auto, dae, miwae or not-miwae. Images: a saved "
-                              "ImageCompleter (.safetensors) to use instead of training one."),
+    model: str = typer.Option("auto", "--model", "-m", help="Tables: auto, dae, miwae or not-miwae, or a saved "
+                              "AutoencoderImputer (--save). Images: a saved ImageCompleter. A saved model (.safetensors) "
+                              "is used instead of training one."),
     missing: str = typer.Option("mcar", "--missing", help="Tables: mcar (also MAR) or mnar (values missing "
                                 "because of their value; uses not-MIWAE)."),
     self_masking: str = typer.Option("auto", "--self-masking", help="Tables with --missing mnar: which values are "
@@ -83,12 +84,22 @@ def _complete_table(path, out, label, drop, indicator, n_imputations, model, mis
     if unknown:
         raise DataError(f"{path.name} has no column {unknown}; its columns are {list(table.columns)}")
     features = table.drop(columns=carried)
+    if model in TABLE_MODELS:
+        imputer = AutoencoderImputer(model=model, missing=missing, self_masking=self_masking, add_indicator=indicator,
+                                     keep_empty_features=True, max_epochs=max_epochs, random_state=seed,
+                                     verbose=verbose)
+        if verbose:
+            console.print(f"fitting {imputer.family} on {len(features)} rows x {features.shape[1]} columns")
+        imputer.fit(features)
+    else:  # a saved imputer (--save) fills the table as it is, untrained again
+        imputer = _saved_imputer(model)
+        known = [str(c) for c in getattr(imputer, "feature_names_in_", [])]
+        absent = [c for c in known if c not in features.columns]
+        if not known or absent:
+            raise DataError(f"{path.name} lacks the columns {absent} that {model} was fitted on" if absent else
+                            f"{model} was fitted without column names: it cannot take the columns of {path.name}")
+        features = features[known]  # its columns by name, in any order; the others are carried untouched
     gaps = int(features.isna().sum().sum())
-    imputer = AutoencoderImputer(model=model, missing=missing, self_masking=self_masking, add_indicator=indicator,
-                                 keep_empty_features=True, max_epochs=max_epochs, random_state=seed, verbose=verbose)
-    if verbose:
-        console.print(f"fitting {imputer.family} on {len(features)} rows x {features.shape[1]} columns")
-    imputer.fit(features)
     fills = [imputer.transform(features)] if n_imputations == 1 else imputer.sample(features, n_imputations)
     names = list(imputer.get_feature_names_out())
     written = []
@@ -109,6 +120,25 @@ def _complete_table(path, out, label, drop, indicator, n_imputations, model, mis
     _print_column_errors(imputer.hidden_cell_errors(features))
     console.print(f"filled {gaps} missing cells of {path.name} ({len(table)} rows) with {imputer.family}; "
                   f"wrote {', '.join(written)}")
+
+
+TABLE_MODELS = ("auto", "dae", "miwae", "not-miwae")
+
+
+def _saved_imputer(model: str):
+    """The AutoencoderImputer of the file ``model`` (written by --save), or one message saying what --model takes."""
+    from aekit import AutoencoderImputer
+    from aekit.exceptions import DataError
+    from aekit.io import load
+
+    if not Path(model).is_file():
+        raise DataError(f"--model for a table expects one of {', '.join(TABLE_MODELS)} or a saved AutoencoderImputer "
+                        f"file (--save); got {model!r}, which is neither")
+    imputer = load(model)
+    if not isinstance(imputer, AutoencoderImputer):
+        raise DataError(f"{model} is a {type(imputer).__name__}, not an AutoencoderImputer (written by "
+                        "`aekit complete --save`)")
+    return imputer
 
 
 def _write_whole_numbers(result, integer_columns) -> None:
