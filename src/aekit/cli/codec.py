@@ -44,7 +44,7 @@ def _read_images(source: str, channels: int) -> tuple[np.ndarray, list[str]]:
             except _MixedSizesError as err:  # there is no --image-size here
                 raise err.with_hint("a stream holds images of one size: resize them to one size first, "
                                     "or code each size as its own stream") from None
-        return X.reshape(len(X), *shape), [f.name for f in list_images(path)]
+        return X.reshape(len(X), *shape), [f.relative_to(path).as_posix() for f in list_images(path)]
     if path.suffix.lower() in IMAGE_SUFFIXES:
         from PIL import Image
 
@@ -117,12 +117,13 @@ def decompress(
     model: Optional[str] = typer.Argument(None, help=MODEL_HELP + " The one that compressed the stream."),
     data: Optional[Path] = data_file_option("A stream written by `aekit compress`."),
     out: Optional[Path] = out_option("Folder to write the decoded images to (PNG)."),
-    originals: Optional[str] = typer.Option(None, "--originals", help="The original images, for PSNR: "
+    originals: Optional[str] = typer.Option(None, "--originals", help="The original images, for PSNR and "
+                                            "the decoded files' names (a folder's, subfolders kept): "
                                             + IMAGES_HELP),
     old_model: Optional[str] = old_option("--model"),
 ) -> None:
-    """Decode the stream of --data to PNG files (000000.png, ...); print images, bytes, bpp and PSNR when the
-    originals are given."""
+    """Decode the stream of --data to PNG files (000000.png, ..., or the names of --originals); print images,
+    bytes, bpp and PSNR when the originals are given."""
     from rich.progress import track
 
     from aekit.data.loaders import save_image_folder
@@ -142,14 +143,18 @@ def decompress(
     if images.ndim != 4:
         images = images.reshape(len(images), *codec.image_shape_)
     n, c, h, w = images.shape
-    for i in track(range(n), description="writing", console=console, transient=True, disable=n < 50):
-        save_image_folder(out, images[i:i + 1].reshape(1, -1), (c, h, w), [f"{i:06d}"])
+    names = [f"{i:06d}" for i in range(n)]
     line = f"{n} images ({c}x{h}x{w}) <- {len(data)} bytes, {8 * len(data) / (n * h * w):.4f} bpp"
     if originals is not None:
-        reference, _ = _read_images(originals, c)
+        reference, original_names = _read_images(originals, c)
         if reference.shape != images.shape:
             from aekit.exceptions import DataError
 
             raise DataError(f"the originals have shape {reference.shape}, the stream {images.shape}")
         line += f", PSNR {_psnr(images, reference):.2f} dB"
+        # each decoded image under its original's name (subfolders kept, as PNG), unless two would collide
+        if len({str(Path(name).with_suffix("")) for name in original_names}) == n:
+            names = original_names
+    for i in track(range(n), description="writing", console=console, transient=True, disable=n < 50):
+        save_image_folder(out, images[i:i + 1].reshape(1, -1), (c, h, w), [names[i]])
     console.print(f"{line}; wrote {out}")
