@@ -13,6 +13,7 @@ import typer
 
 from aekit.cli._common import (MODEL_HELP, console, data_file_option, old_argument, old_option, out_option, renamed,
                                required)
+from aekit.formatting import with_article
 
 IMAGES_HELP = ("A folder of .png/.jpg images (one size), one image file, an .npy array of images "
                "(N, H, W) or (N, C, H, W) in [0, 1] or 0..255, or a dataset name (its test images).")
@@ -24,7 +25,7 @@ def _load_codec(model: str):
 
     codec = load(model)
     if not isinstance(codec, ImageCodec):
-        raise typer.BadParameter(f"{model} is a {type(codec).__name__}, not an ImageCodec; "
+        raise typer.BadParameter(f"{model} is {with_article(type(codec).__name__)}, not an ImageCodec; "
                                  "train one with `aekit train --model codec`")
     return codec
 
@@ -32,7 +33,7 @@ def _load_codec(model: str):
 def _read_images(source: str, channels: int) -> tuple[np.ndarray, list[str]]:
     """(N, C, H, W) float32 images in [0, 1] and their names."""
     from aekit.data import DATASET_NAMES, load_dataset
-    from aekit.data.loaders import IMAGE_SUFFIXES, _MixedSizesError, image_mode_for, list_images, load_image_folder
+    from aekit.data.loaders import IMAGE_SUFFIXES, MixedSizesError, image_mode_for, list_images, load_image_folder
     from aekit.exceptions import DataError
 
     path = Path(source)
@@ -41,7 +42,7 @@ def _read_images(source: str, channels: int) -> tuple[np.ndarray, list[str]]:
         with console.status(f"reading {source}"):
             try:
                 X, shape = load_image_folder(path, mode=mode)
-            except _MixedSizesError as err:  # there is no --image-size here
+            except MixedSizesError as err:  # there is no --image-size here
                 raise err.with_hint("a stream holds images of one size: resize them to one size first, "
                                     "or code each size as its own stream") from None
         return X.reshape(len(X), *shape), [f.relative_to(path).as_posix() for f in list_images(path)]

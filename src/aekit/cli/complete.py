@@ -20,6 +20,7 @@ import numpy as np
 import typer
 
 from aekit.cli._common import NUM_THREADS, console, drop_option, id_option, label_option, old_option, renamed
+from aekit.formatting import with_article
 
 
 def complete(
@@ -136,7 +137,7 @@ def _saved_imputer(model: str):
                         f"file (--save); got {model!r}, which is neither")
     imputer = load(model)
     if not isinstance(imputer, AutoencoderImputer):
-        raise DataError(f"{model} is a {type(imputer).__name__}, not an AutoencoderImputer (written by "
+        raise DataError(f"{model} is {with_article(type(imputer).__name__)}, not an AutoencoderImputer (written by "
                         "`aekit complete --save`)")
     return imputer
 
@@ -166,7 +167,7 @@ def _print_column_errors(errors) -> None:
 
 def _complete_images(folder, masks, out, model, max_epochs, seed, save, verbose):
     from aekit import ImageCompleter
-    from aekit.data.loaders import _MixedSizesError, read_image_folder, save_image_folder
+    from aekit.data.loaders import MixedSizesError, read_image_folder, save_image_folder
     from aekit.exceptions import DataError
     from aekit.io import load
 
@@ -174,13 +175,13 @@ def _complete_images(folder, masks, out, model, max_epochs, seed, save, verbose)
     if model != "auto":
         completer = load(model)
         if not isinstance(completer, ImageCompleter):
-            raise DataError(f"{model} is a {type(completer).__name__}, not an ImageCompleter")
+            raise DataError(f"{model} is {with_article(type(completer).__name__)}, not an ImageCompleter")
     # colour stays colour (a folder of gray images reads as gray); a saved model reads as it was fitted
     mode = "auto" if completer is None else ("L" if completer.image_shape_[0] == 1 else "RGB")
     # files relative to their folder: class subfolders may hold files of the same name (cat/1.png, dog/1.png)
     try:
         read, read_masks = read_image_folder(folder, mode=mode), read_image_folder(masks, mode="L")
-    except _MixedSizesError as err:  # there is no --image-size here: a fill goes back into its own image
+    except MixedSizesError as err:  # there is no --image-size here: a fill goes back into its own image
         raise err.with_hint("images and masks must all have one size (the folder's); resize them first, or "
                             "complete each size as its own folder") from None
     X, shape, names = read.X, read.image_shape, read.files
