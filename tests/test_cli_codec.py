@@ -100,3 +100,19 @@ def test_a_stream_larger_than_the_pixels_is_flagged(files, capsys):
     code, out, err = run(["compress", str(files[0]), "--data", str(folder), "--out", str(root / "ok.aec")], capsys)
     assert code == 0 and "larger than the raw" not in err
     assert 8 * (root / "big.aec").stat().st_size / (60 * 8 * 8) >= 8
+
+
+def test_a_folder_of_two_sizes_gets_a_remedy_that_compress_has(files, capsys, tmp_path):
+    # the loader's advice, "pass --image-size", named an option that compress and complete do not have
+    model, _, _, _ = files
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(folder / "a.png")
+    Image.fromarray(np.zeros((10, 6), np.uint8)).save(folder / "b.png")
+    code, _, err = run(["compress", str(model), "--data", str(folder), "--out", str(tmp_path / "s.aec")], capsys)
+    err = " ".join(err.split())
+    assert code == 1 and "a.png is 8x8, b.png is 6x10" in err and "one size" in err and "--image-size" not in err
+    code, _, err = run(["complete", "--data", str(folder), "--masks", str(folder), "--out", str(tmp_path / "o")],
+                       capsys)
+    err = " ".join(err.split())
+    assert code == 1 and "a.png is 8x8, b.png is 6x10" in err and "one size" in err and "--image-size" not in err

@@ -45,6 +45,7 @@ def test_complete_a_table_carries_ids_and_labels_and_adds_indicators(table_csv, 
     observed = table.notna()
     assert np.allclose(filled[table.columns][observed].fillna(0), table[observed].fillna(0))
     assert filled["missingindicator_bmi"].sum() == table["bmi"].isna().sum()
+    assert set(pd.read_csv(out, dtype=str)["missingindicator_bmi"]) == {"0", "1"}  # was written 0.0 / 1.0
     assert "filled" in stdout
 
 
@@ -95,6 +96,34 @@ def test_complete_images_with_masks(tmp_path, capsys):
                         str(tmp_path / "old"), "--epochs", "1"], capsys)
     assert code == 0 and "--images is deprecated" in err and "use --data" in err, err
     assert np.array_equal(np.asarray(Image.open(tmp_path / "old" / "007.png"))[hole == 0], images[7][hole == 0])
+
+
+def test_complete_colour_images_stay_colour(tmp_path, capsys):
+    # the folder was read as grayscale: colour photos came back gray, their observed pixels changed too
+    digits = (load_digits().images[:60] / 16 * 255).astype(np.uint8)
+    colour = np.stack([digits, 255 - digits, digits // 2], axis=-1)  # (60, 8, 8, 3), red, green and blue differ
+    hole = np.zeros((8, 8), np.uint8)
+    hole[2:5, 2:5] = 255
+    for root in ("images", "masks"):
+        (tmp_path / root).mkdir()
+    for i, image in enumerate(colour):
+        Image.fromarray(image if i % 2 == 0 else digits[i]).save(tmp_path / "images" / f"{i:03d}.png")
+        Image.fromarray(hole).save(tmp_path / "masks" / f"{i:03d}.png")  # a gray mask for a colour image
+    code, stdout, err = run(["complete", "--data", str(tmp_path / "images"), "--masks", str(tmp_path / "masks"),
+                             "--out", str(tmp_path / "out"), "--epochs", "1", "-q",
+                             "--save", str(tmp_path / "c.safetensors")], capsys)
+    assert code == 0, err
+    result = Image.open(tmp_path / "out" / "006.png")
+    assert result.mode == "RGB"
+    assert np.array_equal(np.asarray(result)[hole == 0], colour[6][hole == 0])
+    assert "filled 540 missing pixels in 60 images" in " ".join(stdout.split())  # pixels, not pixels x channels
+    gray = np.asarray(Image.open(tmp_path / "out" / "001.png"))  # a gray image among colour ones: filled gray
+    assert gray.shape == (8, 8, 3) and (gray[..., 0] == gray[..., 1]).all() and (gray[..., 1] == gray[..., 2]).all()
+    # a saved colour model reads the folder in colour too
+    code, _, err = run(["complete", "--data", str(tmp_path / "images"), "--masks", str(tmp_path / "masks"),
+                        "--out", str(tmp_path / "again"), "--model", str(tmp_path / "c.safetensors")], capsys)
+    assert code == 0, err
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "again" / "006.png"))[hole == 0], colour[6][hole == 0])
 
 
 def test_complete_images_in_class_subfolders_keeps_every_image(tmp_path, capsys):
