@@ -165,6 +165,36 @@ def test_mnar_with_a_known_direction_and_a_bad_one(table_csv, tmp_path, capsys):
     assert code != 0 and "self_masking must be one of" in err and "Traceback" not in err
 
 
+def test_a_saved_table_model_fills_new_rows_without_training(table_csv, tmp_path, capsys, monkeypatch):
+    # --save wrote an AutoencoderImputer that --model refused ("model must be one of ('auto', ...)"): only
+    # images could reuse a saved model
+    import aekit
+
+    path, table = table_csv
+    saved = tmp_path / "imputer.safetensors"
+    code, _, err = run(["complete", "--data", str(path), "--out", str(tmp_path / "first.csv"), "--id", "id",
+                        "--label", "target", "--epochs", "2", "-q", "--save", str(saved)], capsys)
+    assert code == 0, err
+    new = table.iloc[:50, ::-1].assign(note="x")  # its columns in another order, and one it never saw
+    new.to_csv(tmp_path / "new.csv", index=False)
+    monkeypatch.setattr(aekit.AutoencoderImputer, "fit", lambda *a, **k: pytest.fail("trained again"))
+    out = tmp_path / "new_filled.csv"
+    code, stdout, err = run(["complete", "--data", str(tmp_path / "new.csv"), "--out", str(out), "--model",
+                             str(saved)], capsys)
+    assert code == 0, err
+    filled = pd.read_csv(out)
+    assert list(filled.columns) == list(new.columns) and filled.notna().all().all()
+    observed = new.notna()
+    assert np.allclose(filled[observed].drop(columns="note").fillna(0), new[observed].drop(columns="note").fillna(0))
+    assert (filled["id"] == new["id"]).all() and (filled["note"] == "x").all()
+    code, _, err = run(["complete", "--data", str(tmp_path / "new.csv"), "--out", str(out), "--model", "dea"], capsys)
+    err = " ".join(err.split())
+    assert code == 1 and "auto, dae, miwae, not-miwae or a saved AutoencoderImputer file" in err and "'dea'" in err
+    code, _, err = run(["complete", "--data", str(tmp_path / "new.csv"), "--out", str(out), "--model", str(saved),
+                        "--drop", "bmi"], capsys)
+    assert code == 1 and "lacks the columns ['bmi']" in " ".join(err.split())
+
+
 @pytest.mark.parametrize("quiet", [False, True])
 def test_complete_shows_training_progress_unless_quiet(quiet, table_csv, tmp_path, capsys, monkeypatch):
     # complete had no --quiet, and its fits showed no progress bar (a spinner only), unlike every other command

@@ -963,7 +963,7 @@ def _is_gray(stacked: np.ndarray) -> bool:
     return bool(np.array_equal(stacked[..., 0], stacked[..., 1]) and np.array_equal(stacked[..., 1], stacked[..., 2]))
 
 
-class _MixedSizesError(DataError):
+class MixedSizesError(DataError):
     """Images of one folder with different sizes; ``with_hint`` tells a command without
     ``--image-size`` to say its own remedy."""
 
@@ -974,8 +974,8 @@ class _MixedSizesError(DataError):
     def __reduce__(self):
         return type(self), (self.first, self.other, self.hint)
 
-    def with_hint(self, hint: str) -> _MixedSizesError:
-        return _MixedSizesError(self.first, self.other, hint)
+    def with_hint(self, hint: str) -> MixedSizesError:
+        return MixedSizesError(self.first, self.other, hint)
 
 
 def _check_same_size(files: list[str], images: list[np.ndarray]) -> None:
@@ -983,4 +983,4 @@ def _check_same_size(files: list[str], images: list[np.ndarray]) -> None:
     for path, image in zip(files[1:], images[1:]):
         height, width = image.shape[:2]
         if (height, width) != (first_h, first_w):
-            raise _MixedSizesError(f"{files[0]} is {first_w}x{first_h}", f"{path} is {width}x{height}")
+            raise MixedSizesError(f"{files[0]} is {first_w}x{first_h}", f"{path} is {width}x{height}")
