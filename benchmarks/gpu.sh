@@ -64,6 +64,8 @@ BENCHMARKS=(
   "anomaly|benchmarks/anomaly.py|benchmarks/anomaly.py --n-train 100 --n-test 500 --epochs 1 --classes 0 --skip-tabular --no-baselines"
   "recsys|benchmarks/recsys.py --skip memory|benchmarks/recsys.py --seeds 1 --topn-seeds 1 --topn-epochs 1 --skip ratings,memory"
   "clustering|benchmarks/clustering.py|benchmarks/clustering.py --datasets digits --methods dec --seeds 1 --max-rows 300 --max-epochs 2 --max-iter 20 --no-spectral"
+  "compression|benchmarks/compression.py|benchmarks/compression.py --skip-photos --train-images 200 --test-images 50 --classifier-images 200 --epochs 1 --lambdas 0.001 0.01 --filters 8 --latent-channels 8 --pca-components 8"
+  "completion|benchmarks/completion.py --part images|benchmarks/completion.py --quick --part images --image-epochs 1 --train-images 200 --test-images 50 --image-sets mnist-5k"
 )
 
 declare -a NAMES STATUS SECS FILES

@@ -21,6 +21,8 @@ EXPECTED_KEYS = {
     "anomaly": {"command", "datasets"},
     "recsys": {"command", "topn", "runs"},
     "clustering": {"protocol", "summary", "runs"},
+    "compression": {"protocol", "settings", "fashion_mnist"},
+    "completion": {"protocol", "images_benchmark"},
 }
 
 
