@@ -44,7 +44,7 @@ def latent_bits(model: ImageCodecModel, y: torch.Tensor) -> list[torch.Tensor]:
     with a hyperprior, the bits of z follow."""
     if model.config.hyperprior:
         z = torch.round(model.hyper_analyse(y))
-        return [-torch.log2(model.gaussian.likelihood(y, model.hyper_scales(z))),
+        return [-torch.log2(model.gaussian.likelihood(y, model.hyper_scales(z, y.shape[-2:]))),
                 -torch.log2(model.density.likelihood(z))]
     if model.config.positional:
         return [-torch.log2(model.density.likelihood(y.reshape(len(y), -1, 1, 1))).reshape(y.shape)]

@@ -152,6 +152,10 @@ def test_cli_train_encode_reconstruct_with_a_text_column(tmp_path, capsys):
     assert code != 0 and "orchid" in err and "Traceback" not in err
     code, _, _ = run(["evaluate", str(out), "--code-map", "pca"], capsys)
     assert code == 0 and (out / "evaluation" / "report.html").is_file()
+    # train's "test MSE" is evaluate's: a category scored as the class it decodes to, not its probabilities
+    evaluated = pd.read_csv(out / "evaluation" / "results.csv").set_index("model").loc["ae", "test_mse"]
+    trained = json.loads((out / "run.json").read_text())["test_mse_scaled"]
+    assert trained == pytest.approx(evaluated, rel=1e-4)
     code, _, err = run(["compare", "--data", str(data), "--label", "label", "--models", "pca,ae", "--latent", "2",
                         "--hidden", "8", "--epochs", "2", "--code-map", "pca", "--out", str(tmp_path / "cmp"), "-q"],
                        capsys)

@@ -100,3 +100,42 @@ def test_a_stream_larger_than_the_pixels_is_flagged(files, capsys):
     code, out, err = run(["compress", str(files[0]), "--data", str(folder), "--out", str(root / "ok.aec")], capsys)
     assert code == 0 and "larger than the raw" not in err
     assert 8 * (root / "big.aec").stat().st_size / (60 * 8 * 8) >= 8
+
+
+def test_a_folder_of_two_sizes_gets_a_remedy_that_compress_has(files, capsys, tmp_path):
+    # the loader's advice, "pass --image-size", named an option that compress and complete do not have
+    model, _, _, _ = files
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(folder / "a.png")
+    Image.fromarray(np.zeros((10, 6), np.uint8)).save(folder / "b.png")
+    code, _, err = run(["compress", str(model), "--data", str(folder), "--out", str(tmp_path / "s.aec")], capsys)
+    err = " ".join(err.split())
+    assert code == 1 and "a.png is 8x8, b.png is 6x10" in err and "one size" in err and "--image-size" not in err
+    code, _, err = run(["complete", "--data", str(folder), "--masks", str(folder), "--out", str(tmp_path / "o")],
+                       capsys)
+    err = " ".join(err.split())
+    assert code == 1 and "a.png is 8x8, b.png is 6x10" in err and "one size" in err and "--image-size" not in err
+
+
+def test_decompress_with_the_originals_keeps_their_names(files, capsys, tmp_path):
+    # the decoded images were 000000.png, ... even with the originals' folder at hand: the names were lost
+    model, _, folder, _ = files
+    photos = tmp_path / "photos"
+    for i, png in enumerate(sorted(folder.glob("*.png"))[:6]):
+        (photos / "ab"[i % 2]).mkdir(parents=True, exist_ok=True)
+        (photos / "ab"[i % 2] / f"shot{i}.png").write_bytes(png.read_bytes())
+    code, _, err = run(["compress", str(model), "--data", str(photos), "--out", str(tmp_path / "p.aec")], capsys)
+    assert code == 0, err
+    code, out, err = run(["decompress", str(model), "--data", str(tmp_path / "p.aec"), "--out",
+                          str(tmp_path / "named"), "--originals", str(photos)], capsys)
+    assert code == 0 and "PSNR" in out, err
+    named = sorted(p.relative_to(tmp_path / "named").as_posix() for p in (tmp_path / "named").rglob("*.png"))
+    assert named == sorted(p.relative_to(photos).as_posix() for p in photos.rglob("*.png"))
+    original, decoded = (np.asarray(Image.open(root / "b" / "shot3.png"), np.float64) for root in (photos,
+                                                                                                 tmp_path / "named"))
+    assert np.abs(original - decoded).mean() < np.abs(original - original.mean()).mean()  # its own image, decoded
+    code, _, err = run(["decompress", str(model), "--data", str(tmp_path / "p.aec"), "--out",
+                        str(tmp_path / "numbered")], capsys)
+    assert code == 0 and sorted(p.name for p in (tmp_path / "numbered").glob("*.png"))[:2] == ["000000.png",
+                                                                                             "000001.png"]

@@ -45,6 +45,7 @@ def test_complete_a_table_carries_ids_and_labels_and_adds_indicators(table_csv, 
     observed = table.notna()
     assert np.allclose(filled[table.columns][observed].fillna(0), table[observed].fillna(0))
     assert filled["missingindicator_bmi"].sum() == table["bmi"].isna().sum()
+    assert set(pd.read_csv(out, dtype=str)["missingindicator_bmi"]) == {"0", "1"}  # was written 0.0 / 1.0
     assert "filled" in stdout
 
 
@@ -97,6 +98,34 @@ def test_complete_images_with_masks(tmp_path, capsys):
     assert np.array_equal(np.asarray(Image.open(tmp_path / "old" / "007.png"))[hole == 0], images[7][hole == 0])
 
 
+def test_complete_colour_images_stay_colour(tmp_path, capsys):
+    # the folder was read as grayscale: colour photos came back gray, their observed pixels changed too
+    digits = (load_digits().images[:60] / 16 * 255).astype(np.uint8)
+    colour = np.stack([digits, 255 - digits, digits // 2], axis=-1)  # (60, 8, 8, 3), red, green and blue differ
+    hole = np.zeros((8, 8), np.uint8)
+    hole[2:5, 2:5] = 255
+    for root in ("images", "masks"):
+        (tmp_path / root).mkdir()
+    for i, image in enumerate(colour):
+        Image.fromarray(image if i % 2 == 0 else digits[i]).save(tmp_path / "images" / f"{i:03d}.png")
+        Image.fromarray(hole).save(tmp_path / "masks" / f"{i:03d}.png")  # a gray mask for a colour image
+    code, stdout, err = run(["complete", "--data", str(tmp_path / "images"), "--masks", str(tmp_path / "masks"),
+                             "--out", str(tmp_path / "out"), "--epochs", "1", "-q",
+                             "--save", str(tmp_path / "c.safetensors")], capsys)
+    assert code == 0, err
+    result = Image.open(tmp_path / "out" / "006.png")
+    assert result.mode == "RGB"
+    assert np.array_equal(np.asarray(result)[hole == 0], colour[6][hole == 0])
+    assert "filled 540 missing pixels in 60 images" in " ".join(stdout.split())  # pixels, not pixels x channels
+    gray = np.asarray(Image.open(tmp_path / "out" / "001.png"))  # a gray image among colour ones: filled gray
+    assert gray.shape == (8, 8, 3) and (gray[..., 0] == gray[..., 1]).all() and (gray[..., 1] == gray[..., 2]).all()
+    # a saved colour model reads the folder in colour too
+    code, _, err = run(["complete", "--data", str(tmp_path / "images"), "--masks", str(tmp_path / "masks"),
+                        "--out", str(tmp_path / "again"), "--model", str(tmp_path / "c.safetensors")], capsys)
+    assert code == 0, err
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "again" / "006.png"))[hole == 0], colour[6][hole == 0])
+
+
 def test_complete_images_in_class_subfolders_keeps_every_image(tmp_path, capsys):
     # class subfolders with the same file names (a/000.png, b/000.png) were written to one flat folder:
     # 3 classes of 40 images came out as 40 files, two thirds of the fills lost
@@ -134,6 +163,36 @@ def test_mnar_with_a_known_direction_and_a_bad_one(table_csv, tmp_path, capsys):
     code, _, err = run(["complete", "--data", str(path), "--out", str(out), "--missing", "mnar",
                         "--self-masking", "up", "--epochs", "1"], capsys)
     assert code != 0 and "self_masking must be one of" in err and "Traceback" not in err
+
+
+def test_a_saved_table_model_fills_new_rows_without_training(table_csv, tmp_path, capsys, monkeypatch):
+    # --save wrote an AutoencoderImputer that --model refused ("model must be one of ('auto', ...)"): only
+    # images could reuse a saved model
+    import aekit
+
+    path, table = table_csv
+    saved = tmp_path / "imputer.safetensors"
+    code, _, err = run(["complete", "--data", str(path), "--out", str(tmp_path / "first.csv"), "--id", "id",
+                        "--label", "target", "--epochs", "2", "-q", "--save", str(saved)], capsys)
+    assert code == 0, err
+    new = table.iloc[:50, ::-1].assign(note="x")  # its columns in another order, and one it never saw
+    new.to_csv(tmp_path / "new.csv", index=False)
+    monkeypatch.setattr(aekit.AutoencoderImputer, "fit", lambda *a, **k: pytest.fail("trained again"))
+    out = tmp_path / "new_filled.csv"
+    code, stdout, err = run(["complete", "--data", str(tmp_path / "new.csv"), "--out", str(out), "--model",
+                             str(saved)], capsys)
+    assert code == 0, err
+    filled = pd.read_csv(out)
+    assert list(filled.columns) == list(new.columns) and filled.notna().all().all()
+    observed = new.notna()
+    assert np.allclose(filled[observed].drop(columns="note").fillna(0), new[observed].drop(columns="note").fillna(0))
+    assert (filled["id"] == new["id"]).all() and (filled["note"] == "x").all()
+    code, _, err = run(["complete", "--data", str(tmp_path / "new.csv"), "--out", str(out), "--model", "dea"], capsys)
+    err = " ".join(err.split())
+    assert code == 1 and "auto, dae, miwae, not-miwae or a saved AutoencoderImputer file" in err and "'dea'" in err
+    code, _, err = run(["complete", "--data", str(tmp_path / "new.csv"), "--out", str(out), "--model", str(saved),
+                        "--drop", "bmi"], capsys)
+    assert code == 1 and "lacks the columns ['bmi']" in " ".join(err.split())
 
 
 @pytest.mark.parametrize("quiet", [False, True])

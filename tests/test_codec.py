@@ -10,10 +10,10 @@ import torch
 from sklearn.datasets import load_digits, load_sample_image
 
 from aekit import ImageCodec, load
-from aekit.coding import parse
+from aekit.coding import parse, seal
 from aekit.estimators.presets import make_estimator
 from aekit.exceptions import DataError, StreamError
-from aekit.models.codec import ImageCodecConfig, ImageCodecModel
+from aekit.models.codec import ImageCodecConfig, ImageCodecModel, model_hash
 from aekit.nn.entropy import TABLE_BITS, FactorizedDensity, quantize_pmf
 
 pytestmark = pytest.mark.filterwarnings("ignore::aekit.exceptions.StillImprovingWarning")
@@ -127,6 +127,17 @@ def test_hyperprior_round_trip_is_exact(hyper, digits_images):
     assert np.array_equal(hyper.decompress(hyper.compress(images[:1])), hyper.reconstruct(images[:1]))
 
 
+def test_hyperprior_codes_y_at_the_images_own_size(codec, hyper, digits_images):
+    """The hyperprior's y is as small as the factorized model's (it once padded every image to a
+    multiple of 16: 2,048 values of y for a 28x28 image instead of 1,568), at any size."""
+    for size in ((8, 8), (28, 28), (13, 21)):
+        assert hyper.model_.config.latent_size(*size) == codec.model_.config.latent_size(*size)
+        y = hyper.model_.analyse(torch.rand(1, 1, *size))
+        assert tuple(y.shape[-2:]) == hyper.model_.config.latent_size(*size)
+    odd = np.random.default_rng(0).random((3, 13, 21)).astype(np.float32)
+    assert np.array_equal(hyper.decompress(hyper.compress(odd)), hyper.reconstruct(odd))
+
+
 def test_any_size_and_layout_and_rgb():
     photo = load_sample_image("china.jpg").astype(np.float32) / 255  # (427, 640, 3)
     rng = np.random.default_rng(0)
@@ -178,6 +189,16 @@ def test_streams_that_cannot_be_decoded_are_refused(codec, hyper, digits_images)
         codec.decompress(b"")
     with pytest.raises(StreamError, match="version 1"):
         codec.decompress(b"AE\x01\x00" + stream)
+    as_version_2 = bytes([stream[0], 0x20 | stream[1] & 0x0F]) + stream[2:-4]  # version 2 factorized: read
+    assert np.array_equal(codec.decompress(seal(as_version_2, model_hash(codec.model_))),
+                          codec.decompress(stream))
+    hyper_stream = hyper.compress(digits_images[:2])
+    old_hyper = seal(bytes([hyper_stream[0], 0x20 | hyper_stream[1] & 0x0F]) + hyper_stream[2:-4],
+                     model_hash(hyper.model_))
+    with pytest.raises(StreamError, match="version 2.*compress the images again"):
+        hyper.decompress(old_hyper)
+    with pytest.raises(StreamError, match="version 9 is not supported"):
+        codec.decompress(bytes([stream[0], 0x90 | stream[1] & 0x0F]) + stream[2:])
     for cut in (1, 5, len(stream) // 2):
         with pytest.raises(StreamError):
             codec.decompress(stream[:-cut])

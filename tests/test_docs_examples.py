@@ -15,6 +15,7 @@ options (hidden aliases included), read from the typer app without running it.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shlex
 from dataclasses import dataclass
@@ -118,8 +119,13 @@ def aekit_commands() -> list:
     for path in markdown_pages():
         for block in code_blocks(path):
             if block.lang in ("sh", "bash", "console", "shell"):
-                params += [pytest.param(cmd, id=f"{block.page}:{block.line}:{cmd[:60]}")
-                           for cmd in shell_commands(block)]
+                commands = shell_commands(block)
+            elif not block.lang:  # a fence without a language: its lines that are aekit commands
+                lines = [line for line in block.code.splitlines() if line.lstrip().startswith("aekit ")]
+                commands = shell_commands(dataclasses.replace(block, code="\n".join(lines)))
+            else:
+                continue
+            params += [pytest.param(cmd, id=f"{block.page}:{block.line}:{cmd[:60]}") for cmd in commands]
     return params
 
 
@@ -145,6 +151,31 @@ def test_cli_commands_are_real(command, cli_root):
         if word.startswith("-") and not re.fullmatch(r"-\d.*", word):
             option = word.split("=", 1)[0]
             assert option in known, f"`{' '.join(path)}` has no option {option} (in: {command})"
+
+
+@pytest.mark.parametrize("command", aekit_commands())
+def test_cli_commands_use_no_deprecated_spelling(command, cli_root):
+    """A copied example must not warn: no hidden option (an old spelling) and no positional word in a
+    hidden argument's place (``aekit encode MODEL rows.csv``: the old place of ``--data``)."""
+    words = shlex.split(command.replace("[", " ").replace("]", " "))[1:]
+    cmd, path = cli_root, ["aekit"]
+    while hasattr(cmd, "commands") and words and not words[0].startswith("-"):
+        cmd = cmd.commands[words[0]]
+        path.append(words.pop(0))
+    options = {opt: param for param in cmd.params for opt in (*param.opts, *param.secondary_opts)
+               if param.param_type_name == "option"}
+    arguments = [param for param in cmd.params if param.param_type_name == "argument"]
+    while words:
+        word = words.pop(0)
+        if word.startswith("-") and not re.fullmatch(r"-\d.*", word):
+            option = options.get(word.split("=", 1)[0])
+            assert option is None or not option.hidden, f"`{' '.join(path)}` {word} is an old spelling (in: {command})"
+            if option is not None and not option.is_flag and not option.count and "=" not in word and words:
+                words.pop(0)  # its value
+        elif arguments:
+            argument = arguments.pop(0)
+            assert not getattr(argument, "hidden", False), (
+                f"`{' '.join(path)}` {word!r} stands in the old place of an option (in: {command})")
 
 
 def test_every_public_name_has_an_api_page():

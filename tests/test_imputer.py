@@ -182,6 +182,22 @@ def test_mixed_table_fills_categories_and_integers_and_keeps_observed_cells():
         imputer.transform(gaps.assign(group="z"))
 
 
+def test_a_text_column_unique_per_row_warns_as_in_every_other_model():
+    # an id or date column was one-hot encoded into a column per row without a word (Autoencoder warns)
+    from aekit.data.tabular import IdLikeColumnWarning
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"day": [f"1973-05-{i:02d}" for i in range(1, 31)], "ozone": rng.normal(40, 10, 30),
+                          "wind": rng.normal(10, 3, 30), "weekday": rng.choice(["Mon", "Tue", "Wed"], 30)})
+    frame.loc[::4, "ozone"] = np.nan
+    with pytest.warns(IdLikeColumnWarning, match="'day' has a different value on each of the 30.*--id day") as caught:
+        AutoencoderImputer(**QUICK).fit(frame)
+    assert [w.filename for w in caught if w.category is IdLikeColumnWarning] == [__file__]  # points at the caller
+    with warnings.catch_warnings():  # 'weekday' has few values: an ordinary category
+        warnings.simplefilter("error", IdLikeColumnWarning)
+        AutoencoderImputer(**QUICK).fit(frame.drop(columns="day"))
+
+
 def test_bad_input_is_one_clear_error(diabetes_missing):
     X, _ = diabetes_missing
     imputer = AutoencoderImputer(**QUICK).fit(X)

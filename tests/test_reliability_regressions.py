@@ -201,9 +201,9 @@ def test_cli_run_folders_and_model_files_of_the_wrong_kind_give_aekit_errors(tab
              ("recommend", "evaluate", table_models / "run"): (DataError, r"has no \['columns', 'params'\]; "
                                                                "expected a run folder written by `aekit recommend"),
              ("recommend", "top", table_models / "run" / "model.safetensors", "--user", "1"):
-                 (ModelFileError, "holds a Autoencoder, not a recommender"),
+                 (ModelFileError, "holds an Autoencoder, not a recommender"),
              ("recommend", "predict", table_models / "d.safetensors", "--data", table_models / "ratings.csv",
-              "--out", tmp_path / "p.csv"): (ModelFileError, "holds a AnomalyDetector, not a recommender")}
+              "--out", tmp_path / "p.csv"): (ModelFileError, "holds an AnomalyDetector, not a recommender")}
     for args, (kind, message) in cases.items():
         result = runner.invoke(app, [str(a) for a in args])
         assert isinstance(result.exception, kind), (args, repr(result.exception))

@@ -1,6 +1,6 @@
 """The image codec's bitstream: a small header, range-coded symbols, a checksum.
 
-Layout (format version 2; ``varint`` is unsigned LEB128)::
+Layout (format version 3; ``varint`` is unsigned LEB128)::
 
     0xAE (magic, 1 byte)  version << 4 | flags (1 byte)  model tag (1 byte)
     varint n_images  [varint height  varint width: only if not the model's training size]
@@ -17,6 +17,10 @@ checksum covers the whole hash, so a stream from another model is refused
 either way (by the tag: "made by another model"; by the checksum, for the one
 model in 256 whose tag collides). One 28x28 image costs 8 bytes of header and
 checksum (version 1 had 16), plus the coder's flush (about 2 bytes).
+Version 3 differs from 2 in the hyperprior's streams only (y is no longer
+coded for images padded to a multiple of 16, see :mod:`aekit.models.codec`):
+a version-2 stream of a factorized or positional model is read as before, a
+version-2 hyperprior stream is refused with a message to compress again.
 
 Symbols are coded with constriction's range coder, in groups that share one
 integer frequency table (a channel of a factorized density, or one scale of
@@ -41,7 +45,8 @@ from aekit.exceptions import StreamError
 from aekit.nn.entropy import TABLE_BITS
 
 MAGIC = 0xAE
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (2, 3)  # 2: the same layout, but its hyperprior streams padded y
 LAYOUTS = ("nchw", "nhw", "rows")
 HYPERPRIOR_FLAG = 4
 SIZE_FLAG = 8
@@ -79,7 +84,7 @@ class StreamHeader:
         --------
         >>> header = StreamHeader(model_tag=7, n_images=1, channels=1, height=28, width=28)
         >>> header.to_bytes((28, 28)).hex(), header.to_bytes((32, 32)).hex()
-        ('ae200701', 'ae2807011c1c')
+        ('ae300701', 'ae3807011c1c')
         """
         own_size = (self.height, self.width) != tuple(training_size or ())
         flags = LAYOUTS.index(self.layout) | (HYPERPRIOR_FLAG if self.hyperprior else 0) | (SIZE_FLAG if own_size else 0)
@@ -142,10 +147,14 @@ def parse(data: bytes, image_shape: tuple[int, int, int]) -> tuple[StreamHeader,
     if len(data) < 4 + CHECKSUM_BYTES or data[0] != MAGIC:
         raise StreamError(f"not an aekit codec stream ({len(data)} bytes, starting {data[:4]!r}; "
                           f"expected the magic byte {MAGIC:#04x} and at least {4 + CHECKSUM_BYTES} bytes)")
-    if data[1] >> 4 != FORMAT_VERSION:
-        raise StreamError(f"codec stream format version {data[1] >> 4} is not supported "
-                          f"(this aekit reads version {FORMAT_VERSION})")
-    flags = data[1] & 0x0F
+    version, flags = data[1] >> 4, data[1] & 0x0F
+    if version not in READABLE_VERSIONS:
+        raise StreamError(f"codec stream format version {version} is not supported "
+                          f"(this aekit reads versions {READABLE_VERSIONS[0]}-{FORMAT_VERSION})")
+    if version == 2 and flags & HYPERPRIOR_FLAG:
+        raise StreamError("this hyperprior stream is of format version 2 (aekit before 7 December 2026, which "
+                          "coded y for images padded to a multiple of 16); this aekit codes y at the images' "
+                          f"own size (version {FORMAT_VERSION}): compress the images again")
     if flags & 3 >= len(LAYOUTS):
         raise StreamError(f"the stream's header is damaged (flags {flags:#04x})")
     pos, sizes = 3, []

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import numbers
 
-__all__ = ["format_value"]
+__all__ = ["format_value", "with_article"]
 
 
 def format_value(value) -> str:
@@ -48,3 +48,23 @@ def format_value(value) -> str:
             return f"{x:,.0f}"
         return f"{x:.3e}"
     return str(value)
+
+
+def with_article(noun: str) -> str:
+    """``noun`` after "a" or "an", by its first letter (class names in messages: "an Autoencoder").
+
+    Parameters
+    ----------
+    noun : str
+        A word, e.g. a class name.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> with_article("AnomalyDetector"), with_article("ImageCodec"), with_article("DeepClustering")
+    ('an AnomalyDetector', 'an ImageCodec', 'a DeepClustering')
+    """
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"

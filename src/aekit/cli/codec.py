@@ -13,6 +13,7 @@ import typer
 
 from aekit.cli._common import (MODEL_HELP, console, data_file_option, old_argument, old_option, out_option, renamed,
                                required)
+from aekit.formatting import with_article
 
 IMAGES_HELP = ("A folder of .png/.jpg images (one size), one image file, an .npy array of images "
                "(N, H, W) or (N, C, H, W) in [0, 1] or 0..255, or a dataset name (its test images).")
@@ -24,7 +25,7 @@ def _load_codec(model: str):
 
     codec = load(model)
     if not isinstance(codec, ImageCodec):
-        raise typer.BadParameter(f"{model} is a {type(codec).__name__}, not an ImageCodec; "
+        raise typer.BadParameter(f"{model} is {with_article(type(codec).__name__)}, not an ImageCodec; "
                                  "train one with `aekit train --model codec`")
     return codec
 
@@ -32,15 +33,19 @@ def _load_codec(model: str):
 def _read_images(source: str, channels: int) -> tuple[np.ndarray, list[str]]:
     """(N, C, H, W) float32 images in [0, 1] and their names."""
     from aekit.data import DATASET_NAMES, load_dataset
-    from aekit.data.loaders import IMAGE_SUFFIXES, image_mode_for, list_images, load_image_folder
+    from aekit.data.loaders import IMAGE_SUFFIXES, MixedSizesError, image_mode_for, list_images, load_image_folder
     from aekit.exceptions import DataError
 
     path = Path(source)
     mode = image_mode_for(channels)
     if path.is_dir():
         with console.status(f"reading {source}"):
-            X, shape = load_image_folder(path, mode=mode)
-        return X.reshape(len(X), *shape), [f.name for f in list_images(path)]
+            try:
+                X, shape = load_image_folder(path, mode=mode)
+            except MixedSizesError as err:  # there is no --image-size here
+                raise err.with_hint("a stream holds images of one size: resize them to one size first, "
+                                    "or code each size as its own stream") from None
+        return X.reshape(len(X), *shape), [f.relative_to(path).as_posix() for f in list_images(path)]
     if path.suffix.lower() in IMAGE_SUFFIXES:
         from PIL import Image
 
@@ -113,12 +118,13 @@ def decompress(
     model: Optional[str] = typer.Argument(None, help=MODEL_HELP + " The one that compressed the stream."),
     data: Optional[Path] = data_file_option("A stream written by `aekit compress`."),
     out: Optional[Path] = out_option("Folder to write the decoded images to (PNG)."),
-    originals: Optional[str] = typer.Option(None, "--originals", help="The original images, for PSNR: "
+    originals: Optional[str] = typer.Option(None, "--originals", help="The original images, for PSNR and "
+                                            "the decoded files' names (a folder's, subfolders kept): "
                                             + IMAGES_HELP),
     old_model: Optional[str] = old_option("--model"),
 ) -> None:
-    """Decode the stream of --data to PNG files (000000.png, ...); print images, bytes, bpp and PSNR when the
-    originals are given."""
+    """Decode the stream of --data to PNG files (000000.png, ..., or the names of --originals); print images,
+    bytes, bpp and PSNR when the originals are given."""
     from rich.progress import track
 
     from aekit.data.loaders import save_image_folder
@@ -138,14 +144,18 @@ def decompress(
     if images.ndim != 4:
         images = images.reshape(len(images), *codec.image_shape_)
     n, c, h, w = images.shape
-    for i in track(range(n), description="writing", console=console, transient=True, disable=n < 50):
-        save_image_folder(out, images[i:i + 1].reshape(1, -1), (c, h, w), [f"{i:06d}"])
+    names = [f"{i:06d}" for i in range(n)]
     line = f"{n} images ({c}x{h}x{w}) <- {len(data)} bytes, {8 * len(data) / (n * h * w):.4f} bpp"
     if originals is not None:
-        reference, _ = _read_images(originals, c)
+        reference, original_names = _read_images(originals, c)
         if reference.shape != images.shape:
             from aekit.exceptions import DataError
 
             raise DataError(f"the originals have shape {reference.shape}, the stream {images.shape}")
         line += f", PSNR {_psnr(images, reference):.2f} dB"
+        # each decoded image under its original's name (subfolders kept, as PNG), unless two would collide
+        if len({str(Path(name).with_suffix("")) for name in original_names}) == n:
+            names = original_names
+    for i in track(range(n), description="writing", console=console, transient=True, disable=n < 50):
+        save_image_folder(out, images[i:i + 1].reshape(1, -1), (c, h, w), [names[i]])
     console.print(f"{line}; wrote {out}")

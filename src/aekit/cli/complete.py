@@ -20,6 +20,7 @@ import numpy as np
 import typer
 
 from aekit.cli._common import NUM_THREADS, console, drop_option, id_option, label_option, old_option, renamed
+from aekit.formatting import with_article
 
 
 def complete(
@@ -35,8 +36,9 @@ def complete(
     indicator: bool = typer.Option(False, "--indicator", help="Add a 0/1 was-missing column per column with gaps."),
     n_imputations: int = typer.Option(1, "--n-imputations", min=1, help="Write K plausible completions "
                                       "(OUT_1.csv ... OUT_K.csv): multiple imputation."),
-    model: str = typer.Option("auto", "--model", "-m", help="Tables: auto, dae, miwae or not-miwae. Images: a saved "
-                              "ImageCompleter (.safetensors) to use instead of training one."),
+    model: str = typer.Option("auto", "--model", "-m", help="Tables: auto, dae, miwae or not-miwae, or a saved "
+                              "AutoencoderImputer (--save). Images: a saved ImageCompleter. A saved model (.safetensors) "
+                              "is used instead of training one."),
     missing: str = typer.Option("mcar", "--missing", help="Tables: mcar (also MAR) or mnar (values missing "
                                 "because of their value; uses not-MIWAE)."),
     self_masking: str = typer.Option("auto", "--self-masking", help="Tables with --missing mnar: which values are "
@@ -83,12 +85,22 @@ def _complete_table(path, out, label, drop, indicator, n_imputations, model, mis
     if unknown:
         raise DataError(f"{path.name} has no column {unknown}; its columns are {list(table.columns)}")
     features = table.drop(columns=carried)
+    if model in TABLE_MODELS:
+        imputer = AutoencoderImputer(model=model, missing=missing, self_masking=self_masking, add_indicator=indicator,
+                                     keep_empty_features=True, max_epochs=max_epochs, random_state=seed,
+                                     verbose=verbose)
+        if verbose:
+            console.print(f"fitting {imputer.family} on {len(features)} rows x {features.shape[1]} columns")
+        imputer.fit(features)
+    else:  # a saved imputer (--save) fills the table as it is, untrained again
+        imputer = _saved_imputer(model)
+        known = [str(c) for c in getattr(imputer, "feature_names_in_", [])]
+        absent = [c for c in known if c not in features.columns]
+        if not known or absent:
+            raise DataError(f"{path.name} lacks the columns {absent} that {model} was fitted on" if absent else
+                            f"{model} was fitted without column names: it cannot take the columns of {path.name}")
+        features = features[known]  # its columns by name, in any order; the others are carried untouched
     gaps = int(features.isna().sum().sum())
-    imputer = AutoencoderImputer(model=model, missing=missing, self_masking=self_masking, add_indicator=indicator,
-                                 keep_empty_features=True, max_epochs=max_epochs, random_state=seed, verbose=verbose)
-    if verbose:
-        console.print(f"fitting {imputer.family} on {len(features)} rows x {features.shape[1]} columns")
-    imputer.fit(features)
     fills = [imputer.transform(features)] if n_imputations == 1 else imputer.sample(features, n_imputations)
     names = list(imputer.get_feature_names_out())
     written = []
@@ -98,6 +110,8 @@ def _complete_table(path, out, label, drop, indicator, n_imputations, model, mis
         for column in frame.columns:
             result[column] = frame[column].to_numpy()
         _write_whole_numbers(result, imputer.scaler_.integers_)
+        for column in frame.columns.difference(features.columns):  # the was-missing indicators: 0 / 1, not 0.0 / 1.0
+            result[column] = result[column].astype(np.int8)
         target = out if n_imputations == 1 else out.with_name(f"{out.stem}_{i}{out.suffix or '.csv'}")
         target.parent.mkdir(parents=True, exist_ok=True)
         result.to_csv(target, index=False)
@@ -107,6 +121,25 @@ def _complete_table(path, out, label, drop, indicator, n_imputations, model, mis
     _print_column_errors(imputer.hidden_cell_errors(features))
     console.print(f"filled {gaps} missing cells of {path.name} ({len(table)} rows) with {imputer.family}; "
                   f"wrote {', '.join(written)}")
+
+
+TABLE_MODELS = ("auto", "dae", "miwae", "not-miwae")
+
+
+def _saved_imputer(model: str):
+    """The AutoencoderImputer of the file ``model`` (written by --save), or one message saying what --model takes."""
+    from aekit import AutoencoderImputer
+    from aekit.exceptions import DataError
+    from aekit.io import load
+
+    if not Path(model).is_file():
+        raise DataError(f"--model for a table expects one of {', '.join(TABLE_MODELS)} or a saved AutoencoderImputer "
+                        f"file (--save); got {model!r}, which is neither")
+    imputer = load(model)
+    if not isinstance(imputer, AutoencoderImputer):
+        raise DataError(f"{model} is {with_article(type(imputer).__name__)}, not an AutoencoderImputer (written by "
+                        "`aekit complete --save`)")
+    return imputer
 
 
 def _write_whole_numbers(result, integer_columns) -> None:
@@ -134,33 +167,48 @@ def _print_column_errors(errors) -> None:
 
 def _complete_images(folder, masks, out, model, max_epochs, seed, save, verbose):
     from aekit import ImageCompleter
-    from aekit.data.loaders import read_image_folder, save_image_folder
+    from aekit.data.loaders import MixedSizesError, read_image_folder, save_image_folder
     from aekit.exceptions import DataError
     from aekit.io import load
 
+    completer = None
+    if model != "auto":
+        completer = load(model)
+        if not isinstance(completer, ImageCompleter):
+            raise DataError(f"{model} is {with_article(type(completer).__name__)}, not an ImageCompleter")
+    # colour stays colour (a folder of gray images reads as gray); a saved model reads as it was fitted
+    mode = "auto" if completer is None else ("L" if completer.image_shape_[0] == 1 else "RGB")
     # files relative to their folder: class subfolders may hold files of the same name (cat/1.png, dog/1.png)
-    read, read_masks = read_image_folder(folder, mode="L"), read_image_folder(masks, mode="L")
+    try:
+        read, read_masks = read_image_folder(folder, mode=mode), read_image_folder(masks, mode="L")
+    except MixedSizesError as err:  # there is no --image-size here: a fill goes back into its own image
+        raise err.with_hint("images and masks must all have one size (the folder's); resize them first, or "
+                            "complete each size as its own folder") from None
     X, shape, names = read.X, read.image_shape, read.files
     M, mask_shape, mask_names = read_masks.X, read_masks.image_shape, read_masks.files
-    if [_without_suffix(n) for n in names] != [_without_suffix(n) for n in mask_names] or mask_shape != shape:
+    if [_without_suffix(n) for n in names] != [_without_suffix(n) for n in mask_names] or mask_shape[1:] != shape[1:]:
         raise DataError(f"{masks} must hold one mask per image of {folder}, same names and size; got "
-                        f"{len(mask_names)} masks of {mask_shape} for {len(names)} images of {shape}")
+                        f"{len(mask_names)} masks of {_size(mask_shape)} for {len(names)} images of {_size(shape)}")
     images = X.reshape(len(X), *shape)
-    hole = M.reshape(len(M), *shape) > 0.5
-    if model == "auto":
+    hole = np.repeat(M.reshape(len(M), *mask_shape) > 0.5, shape[0], axis=1)  # one mask for every channel
+    if completer is None:
         completer = ImageCompleter(max_epochs=max_epochs, random_state=seed, verbose=verbose)
         if verbose:
             console.print(f"fitting ImageCompleter on {len(images)} images (holes left out)")
         completer.fit(np.where(hole, np.nan, images))
-    else:
-        completer = load(model)
-        if not isinstance(completer, ImageCompleter):
-            raise DataError(f"{model} is a {type(completer).__name__}, not an ImageCompleter")
     filled = completer.complete(images, hole)
+    if shape[0] == 3:  # a gray image in a colour folder gets a gray fill, not a tint of the colour images
+        gray = ((images[:, 0] == images[:, 1]) & (images[:, 1] == images[:, 2])).all(axis=(1, 2))
+        filled[gray] = np.where(hole[gray], filled[gray].mean(axis=1, keepdims=True), filled[gray])
     save_image_folder(out, filled.reshape(len(filled), -1), shape, names)
     if save is not None:
         completer.save(save)
-    console.print(f"filled {int(hole.sum())} missing pixels in {len(images)} images; wrote {out}")
+    console.print(f"filled {int(hole[:, 0].sum())} missing pixels in {len(images)} images; wrote {out}")
+
+
+def _size(shape) -> str:
+    """``(3, 32, 48)`` -> ``48x32`` (width x height, as --image-size writes it)."""
+    return f"{shape[2]}x{shape[1]}"
 
 
 def _without_suffix(name: str) -> str:

@@ -18,6 +18,7 @@ from aekit.cli._common import (EPOCHS_HELP, NUM_THREADS, Command, auto_choices, 
 from aekit.cli._tables import format_option, print_table
 from aekit.exceptions import DataError, ModelFileError
 from aekit.estimators.presets import PRESETS
+from aekit.formatting import with_article
 
 detect_app = typer.Typer(no_args_is_help=True, help="Anomaly detection by reconstruction error.")
 SHOWN_FLAGGED = 20  # flagged rows listed on the terminal with their top features
@@ -165,7 +166,7 @@ def score(
 
     detector = load(model)
     if not isinstance(detector, AnomalyDetector):
-        raise ModelFileError(f"{model} holds a {type(detector).__name__}, not an anomaly detector; "
+        raise ModelFileError(f"{model} holds {with_article(type(detector).__name__)}, not an anomaly detector; "
                          "write one with `aekit detect fit`")
     input = renamed(data, old_input, "the positional INPUT", "--data")
     output = renamed(out, old_output, "--output", "--out")

@@ -10,6 +10,7 @@ import typer
 
 from aekit.cli._common import console, old_option, renamed
 from aekit.exceptions import DataError, ModelFileError
+from aekit.formatting import with_article
 
 
 def generate(
@@ -33,7 +34,7 @@ def generate(
     output = renamed(out, old_output, "--output", "--out", default=Path("samples.png"))
     estimator = load(model)
     if not hasattr(estimator, "sample"):
-        raise ModelFileError(f"{model} holds a {type(estimator).__name__}, which cannot generate; "
+        raise ModelFileError(f"{model} holds {with_article(type(estimator).__name__)}, which cannot generate; "
                          "expected a generative model such as one trained with --model vae")
     image_shape = getattr(estimator, "image_shape_", None)
     if image_shape is None and not npy:

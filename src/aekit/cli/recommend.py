@@ -21,6 +21,7 @@ from aekit.cli._common import (ACCELERATOR, DEVICES, NUM_NODES, NUM_THREADS, PRE
                                old_option, out_option, renamed, warn_unused_options)
 from aekit.cli._tables import format_option, print_table
 from aekit.exceptions import ModelFileError
+from aekit.formatting import with_article
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Recommenders: AutoRec rating prediction, Mult-VAE / Mult-DAE / EASE top-N lists.")
@@ -90,10 +91,11 @@ def _load_recommender(model: Path, ratings: bool = False):
 
     estimator = load(model)
     if not isinstance(estimator, RecommenderEstimator):
-        raise ModelFileError(f"{model} holds a {type(estimator).__name__}, not a recommender; "
+        raise ModelFileError(f"{model} holds {with_article(type(estimator).__name__)}, not a recommender; "
                              "write one with `aekit recommend train`")
     if ratings and not hasattr(estimator, "predict"):
-        raise ModelFileError(f"{model} holds a {type(estimator).__name__}, which ranks items but does not predict "
+        kind = with_article(type(estimator).__name__)
+        raise ModelFileError(f"{model} holds {kind}, which ranks items but does not predict "
                              "ratings; use `aekit recommend top`")
     return estimator
 

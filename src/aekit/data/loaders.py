@@ -963,12 +963,24 @@ def _is_gray(stacked: np.ndarray) -> bool:
     return bool(np.array_equal(stacked[..., 0], stacked[..., 1]) and np.array_equal(stacked[..., 1], stacked[..., 2]))
 
 
+class MixedSizesError(DataError):
+    """Images of one folder with different sizes; ``with_hint`` tells a command without
+    ``--image-size`` to say its own remedy."""
+
+    def __init__(self, first: str, other: str, hint: str = "pass size=(w, h) / --image-size to resize them."):
+        self.first, self.other, self.hint = first, other, hint
+        super().__init__(f"images have different sizes: {first}, {other}; {hint}")
+
+    def __reduce__(self):
+        return type(self), (self.first, self.other, self.hint)
+
+    def with_hint(self, hint: str) -> MixedSizesError:
+        return MixedSizesError(self.first, self.other, hint)
+
+
 def _check_same_size(files: list[str], images: list[np.ndarray]) -> None:
     first_h, first_w = images[0].shape[:2]
     for path, image in zip(files[1:], images[1:]):
         height, width = image.shape[:2]
         if (height, width) != (first_h, first_w):
-            raise DataError(
-                f"images have different sizes: {files[0]} is {first_w}x{first_h}, {path} is "
-                f"{width}x{height}; pass size=(w, h) / --image-size to resize them."
-            )
+            raise MixedSizesError(f"{files[0]} is {first_w}x{first_h}", f"{path} is {width}x{height}")

@@ -156,7 +156,7 @@ class TabularPreprocessor:
         self.categorical_ = categorical
         self.numeric_ = [c for c in self.columns_ if c not in set(categorical)]
         self.booleans_ = [c for c in categorical if _is_bool(X[c])]
-        _warn_id_like(X)
+        warn_id_like(X)
         texts = self._category_texts(X)
         numeric = check_data(X[self.numeric_], name="X") if self.numeric_ else None
         scaling = "standard" if self.scaling == "auto" and numeric is None else self.scaling
@@ -318,13 +318,13 @@ class TabularPreprocessor:
             raise NotFittedError("This TabularPreprocessor is not fitted yet; call fit(X) first.")
 
 
-def _warn_id_like(X) -> None:
+def warn_id_like(X, stacklevel: int = 5) -> None:
     for column in id_like_columns(X, "text"):
         warnings.warn(IdLikeColumnWarning(
             f"column {column!r} has a different value on each of the {len(X)} training rows, like an id or a name: "
             f"one-hot encoding it adds {len(X)} columns that each describe one row and nothing else, and every new "
             f"row's value is unknown. Leave it out of the features: drop it from X (CLI: --drop {column}), or carry "
-            f"it to the outputs as an id (CLI: --id {column})"), stacklevel=5)
+            f"it to the outputs as an id (CLI: --id {column})"), stacklevel=stacklevel)
 
 
 def _is_bool(series) -> bool:

@@ -198,15 +198,15 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
             if model.config.hyperprior:
                 z = model.symbols(model.hyper_analyse(y))
                 zs.append(z.cpu().numpy())
-                indexes.append(self._scale_indexes(z))
+                indexes.append(self._scale_indexes(z, y.shape[-2:]))
         if not model.config.hyperprior:
             return np.concatenate(ys), None, None
         return np.concatenate(ys), np.concatenate(zs), np.concatenate(indexes)
 
-    def _scale_indexes(self, z_symbols: torch.Tensor) -> np.ndarray:
+    def _scale_indexes(self, z_symbols: torch.Tensor, y_size: tuple[int, int]) -> np.ndarray:
         """Which Gaussian table codes each value of y: from one batch of z (same batches on both sides)."""
         model = self.model_
-        return model.gaussian.scale_index(model.hyper_scales(z_symbols.float())).cpu().numpy()
+        return model.gaussian.scale_index(model.hyper_scales(z_symbols.float(), y_size)).cpu().numpy()
 
     @torch.inference_mode()
     def _images_from(self, y_symbols: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -335,11 +335,13 @@ class ImageCodec(ImageInputMixin, AutoencoderEstimator):
 
     def _decode_two(self, payload: bytes, header: StreamHeader, y_shape) -> tuple[np.ndarray, np.ndarray]:
         decoder = StreamDecoder(payload)
-        z_shape = (y_shape[0], self.model_.config.hyper_filters, y_shape[2] // 4, y_shape[3] // 4)
+        z_shape = (y_shape[0], self.model_.config.hyper_filters,
+                   *self.model_.config.hyper_size(header.height, header.width))
         z = ungroup(decoder, self._coder("density"), _channel_rows(np.empty(z_shape, np.int8))).reshape(z_shape)
         with torch.inference_mode():
             device = next(self.model_.parameters()).device
-            indexes = np.concatenate([self._scale_indexes(torch.from_numpy(z[s:s + CODING_BATCH]).to(device))
+            indexes = np.concatenate([self._scale_indexes(torch.from_numpy(z[s:s + CODING_BATCH]).to(device),
+                                                          y_shape[2:])
                                       for s in range(0, len(z), CODING_BATCH)])
         y = ungroup(decoder, self._coder("gaussian"), indexes.ravel()).reshape(y_shape)  # same decoder, on
         return y, indexes

@@ -26,6 +26,7 @@ from aekit.detection.thresholds import best_threshold, compute_threshold, resolv
 from aekit.estimators.presets import PRESETS, estimator_class
 from aekit.exceptions import DataError, DegenerateModelError
 from aekit._docs import fill_doc
+from aekit.formatting import with_article
 
 RECONSTRUCTION_SCORES = ("mse", "mae")
 FEATURE_SCORES = RECONSTRUCTION_SCORES + ("standardized_mse",)  # sums over features: explain() works
@@ -660,7 +661,8 @@ class AnomalyDetector(BaseEstimator):
         if scores.ndim != 1 or scores.size == 0 or not np.isfinite(scores).all() or not np.isfinite(threshold):
             raise ValueError("the detector's training scores or threshold are not finite numbers")
         if not isinstance(estimator, self._estimator_class()):
-            raise ValueError(f"the file holds a {type(estimator).__name__}, not the model {self.model!r} needs")
+            raise ValueError(f"the file holds {with_article(type(estimator).__name__)}, "
+                             f"not the model {self.model!r} needs")
         if int(fitted["n_features_in_"]) != estimator.n_features_in_:
             raise ValueError(f"the detector expects {fitted['n_features_in_']} features, "
                              f"its model {estimator.n_features_in_}")

@@ -15,6 +15,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from aekit.data.missing import MissingTableEncoder, self_masking_directions
+from aekit.data.tabular import warn_id_like
 from aekit.data.validation import feature_names_of, is_dataframe, short_list
 from aekit.estimators.base import AutoencoderEstimator, hidden_sizes, seed_from
 from aekit.estimators.params import store_params
@@ -239,6 +240,7 @@ class AutoencoderImputer(AutoencoderEstimator):
         """
         self.family  # noqa: B018  (checks model and missing before any work)
         X = self._with_nan(X)
+        warn_id_like(X, stacklevel=3)  # an id or a name would be one-hot encoded into a column per row
         encoder = MissingTableEncoder(self.handle_unknown, self.integer_columns).fit(X)
         if not encoder.numeric_ and not encoder.categorical_:
             raise DataError("X has no observed value in any column; expected at least one observed cell")

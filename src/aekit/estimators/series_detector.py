@@ -28,6 +28,7 @@ from aekit.detection.thresholds import compute_threshold, resolve_threshold_rule
 from aekit.estimators.params import store_params
 from aekit.exceptions import DataError
 from aekit._docs import fill_doc
+from aekit.formatting import with_article
 
 LOG_SCALE_RULES = ("auto", "iqr")  # rules on spread: applied to log scores
 
@@ -309,7 +310,7 @@ class SeriesAnomalyDetector(BaseEstimator):
         if scores.ndim != 1 or scores.size == 0 or not np.isfinite(scores).all() or not np.isfinite(threshold):
             raise ValueError("the series detector's training scores or threshold are not finite numbers")
         if not isinstance(estimator, SequenceEstimator):
-            raise ValueError(f"the file holds a {type(estimator).__name__}, not a sequence autoencoder")
+            raise ValueError(f"the file holds {with_article(type(estimator).__name__)}, not a sequence autoencoder")
         if int(fitted["n_channels_"]) != estimator.n_channels_:
             raise ValueError(f"the detector expects {fitted['n_channels_']} channels, its model "
                              f"{estimator.n_channels_}")

@@ -27,8 +27,10 @@ codec does.
 hyper-synthesis ``h_s`` from side information z = ``h_a(|y|)``, itself coded
 with a factorized density.
 
-Images of any size are padded (edge values repeated) to a multiple of the
-transforms' total stride and cropped back after synthesis. Rows are flat
+Images of any size are padded (edge values repeated) to a multiple of g_a's
+stride and cropped back after synthesis; the hyperprior's h_a and h_s work on
+y of any size (z is y's size over 4, rounded up; h_s's output is cut back to
+y's size), so no image is padded for them. Rows are flat
 (C*H*W) in training, like every aekit model; coding takes (N, C, H, W).
 """
 
@@ -138,8 +140,9 @@ class ImageCodecConfig(ModelConfig):
 
     @property
     def stride(self) -> int:
-        """Images are padded to a multiple of this on each side."""
-        return 2 ** (self.downsamplings + (HYPER_DOWNSAMPLINGS if self.hyperprior else 0))
+        """Images are padded to a multiple of this on each side (the hyperprior's z is not: its
+        transforms work on y of any size, see ``hyper_size``)."""
+        return 2 ** self.downsamplings
 
     def latent_size(self, height: int, width: int) -> tuple[int, int]:
         """(h, w) of y for an image of height x width.
@@ -158,9 +161,28 @@ class ImageCodecConfig(ModelConfig):
         >>> ImageCodecConfig(input_dim=64, image_shape=(1, 8, 8)).latent_size(30, 17)
         (8, 5)
         """
-        pad = self.stride
-        scale = 2 ** self.downsamplings
-        return -(-height // pad) * pad // scale, -(-width // pad) * pad // scale
+        return -(-height // self.stride), -(-width // self.stride)
+
+    def hyper_size(self, height: int, width: int) -> tuple[int, int]:
+        """(h, w) of the hyperprior's z for an image of height x width: y's size over 4, rounded up.
+
+        Parameters
+        ----------
+        height, width : int
+            The image's size (any).
+
+        Returns
+        -------
+        tuple of int
+
+        Examples
+        --------
+        >>> ImageCodecConfig(input_dim=784, image_shape=(1, 28, 28)).hyper_size(28, 28)   # y is 7 x 7
+        (2, 2)
+        """
+        scale = 2 ** HYPER_DOWNSAMPLINGS
+        h, w = self.latent_size(height, width)
+        return -(-h // scale), -(-w // scale)
 
     @property
     def latent_dim(self) -> int:
@@ -252,8 +274,8 @@ class ImageCodecModel(BaseAutoencoder):
         Examples
         --------
         %(codec_model)s
-        >>> codec.config.stride, codec.analyse(torch.rand(1, 1, 30, 17)).shape   # padded to 32 x 32
-        (16, torch.Size([1, 3, 8, 8]))
+        >>> codec.config.stride, codec.analyse(torch.rand(1, 1, 30, 17)).shape   # padded to 32 x 20
+        (4, torch.Size([1, 3, 8, 5]))
         """
         pad = self.config.stride
         h, w = images.shape[-2:]
@@ -292,7 +314,8 @@ class ImageCodecModel(BaseAutoencoder):
 
         Returns
         -------
-        torch.Tensor of shape (N, hyper_filters, h / 4, w / 4)
+        torch.Tensor of shape (N, hyper_filters, ceil(h / 4), ceil(w / 4))
+            Any h and w: the convolutions' zero padding stands in for y's missing border.
 
         Examples
         --------
@@ -302,13 +325,15 @@ class ImageCodecModel(BaseAutoencoder):
         """
         return self.h_a(y.abs())
 
-    def hyper_scales(self, z: torch.Tensor) -> torch.Tensor:
+    def hyper_scales(self, z: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
         """The scales (>= 0) of y's Gaussian, from the hyper-latents z.
 
         Parameters
         ----------
-        z : torch.Tensor of shape (N, hyper_filters, h / 4, w / 4)
+        z : torch.Tensor of shape (N, hyper_filters, ceil(h / 4), ceil(w / 4))
             Hyper-latents.
+        size : (h, w)
+            y's size: h_s gives 4 times z's, cut to this.
 
         Returns
         -------
@@ -317,11 +342,12 @@ class ImageCodecModel(BaseAutoencoder):
         Examples
         --------
         %(codec_model)s
-        >>> scales = codec.hyper_scales(codec.hyper_analyse(codec.analyse(images)))
+        >>> y = codec.analyse(images)
+        >>> scales = codec.hyper_scales(codec.hyper_analyse(y), y.shape[-2:])
         >>> scales.shape, bool((scales >= 0).all())
-        (torch.Size([2, 3, 4, 4]), True)
+        (torch.Size([2, 3, 2, 2]), True)
         """
-        return self.h_s(z)
+        return self.h_s(z)[..., :size[0], :size[1]]
 
     def symbols(self, latents: torch.Tensor) -> torch.Tensor:
         """Latents rounded and clipped to the coder's range, as int32.
@@ -379,7 +405,7 @@ class ImageCodecModel(BaseAutoencoder):
         %(codec_model)s
         >>> codes = codec.encode(images.flatten(1))
         >>> codes.shape, torch.equal(codes, codes.round())
-        (torch.Size([2, 48]), True)
+        (torch.Size([2, 12]), True)
         """
         return self.symbols(self.analyse(self._images(x))).float().flatten(1)
 
@@ -398,7 +424,7 @@ class ImageCodecModel(BaseAutoencoder):
             z = self.hyper_analyse(y)
             z_noisy = z + torch.rand_like(z) - 0.5
             bits = _bits(self.density.likelihood(z_noisy)) + _bits(
-                self.gaussian.likelihood(y_noisy, self.hyper_scales(z_noisy)))
+                self.gaussian.likelihood(y_noisy, self.hyper_scales(z_noisy, y.shape[-2:])))
         elif self.config.positional:  # every value of y its own density: y as (N, C*h*w, 1, 1)
             bits = _bits(self.density.likelihood(y_noisy.reshape(len(y), -1, 1, 1)))
         else:

@@ -33,6 +33,7 @@ from fastapi.security import APIKeyHeader, HTTPBasic, HTTPBasicCredentials
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aekit.exceptions import AekitError
+from aekit.formatting import with_article
 from aekit.serve import families
 from aekit.serve.schemas import (EncodeResponse, Error, Health, ModelInfo, RecommendRequest, RecommendResponse,
                                  ReconstructResponse, RowsRequest, SampleRequest, SampleResponse, ScoreRequest,
@@ -107,7 +108,8 @@ def create_app(model_path: str | Path, *, api_key: Optional[str] = None, max_bod
     estimator = load(path)
     offered = families.endpoints_of(estimator)
     if not offered:
-        raise ValueError(f"{path} holds a {type(estimator).__name__}, for which aekit serve has no endpoint; "
+        kind = with_article(type(estimator).__name__)
+        raise ValueError(f"{path} holds {kind}, for which aekit serve has no endpoint; "
                          f"it serves models that can {', '.join(families.ENDPOINTS)}")
     info = _model_info(estimator, read_metadata(path), offered)
     app = FastAPI(title=f"aekit serve: {info.estimator} ({info.family})",
@@ -373,7 +375,8 @@ def validation_message(errors: list[dict[str, Any]]) -> str:
     if kind == "missing" and not where:
         return 'expected a JSON body, got none; e.g. {"data": [[0.1, 0.2]]}'
     got = first.get("input")
-    shown = f"a {type(got).__name__} of {len(got)}" if isinstance(got, (dict, list)) else f"{type(got).__name__} {got!r:.80}"
+    shown = (f"{with_article(type(got).__name__)} of {len(got)}" if isinstance(got, (dict, list))
+             else f"{type(got).__name__} {got!r:.80}")
     return f"{where or 'body'}: {first.get('msg', 'invalid')}, got {shown}{more}"
 
 

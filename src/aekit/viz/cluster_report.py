@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from aekit.evaluation.clustering import cluster_to_class, clustering_metrics
@@ -59,7 +60,7 @@ def cluster_report(clustering, codes: np.ndarray, out, *, X=None, labels=None, i
                            "smallest cluster": int(sizes.min()), "largest cluster": int(sizes.max()),
                            **({"mean confidence": float(confidence.mean())} if confidence is not None else {}),
                            **(clustering_metrics(y, labels) if y is not None else {})}])
-    size_table = pd.DataFrame({"cluster": np.arange(k), unit: sizes, "share": sizes / max(len(labels), 1)})
+    size_table = pd.DataFrame({"cluster": np.arange(k), unit: sizes, "share": np.round(sizes / max(len(labels), 1), 3)})
     tables = [("Cluster sizes", size_table, f"{unit.capitalize()} assigned to each cluster.")]
     if y is not None:
         tables.append(("Clusters against the known labels", _confusion(labels, y, classes, k),
@@ -91,7 +92,7 @@ def cluster_report(clustering, codes: np.ndarray, out, *, X=None, labels=None, i
         rows = {f"cluster {j} ({sizes[j]})": np.asarray(X)[examples[j]] for j in range(k) if sizes[j]}
         figures.append((str(plot_image_rows(rows, image_shape, out / "examples.png", n=EXAMPLES,
                                             title="A random sample of each cluster's images",
-                                            figsize=(10, 0.9 * len(rows) + 0.6))),
+                                            figsize=(10, 0.9 * len(rows) + 0.6), equal_rows=False)),
                         "Each row shows images of one cluster, drawn at random from it (not its best members, "
                         "nor the first files): a good cluster looks alike."))
     elif X is not None:
@@ -111,6 +112,7 @@ def _plot_k_scores(scores: pd.DataFrame, chosen: int, criterion: str, path) -> P
     best = scores[scores["k"] == chosen]
     ax.plot(best["k"], best["score"], marker="o", markersize=9, linestyle="none", color="tab:red",
             label=f"chosen: {chosen}")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # k is a count: 2, 4, 6, not 2.5, 5.0, 7.5
     ax.set_xlabel("number of clusters k")
     ax.set_ylabel(criterion)
     ax.legend(frameon=False)

@@ -245,7 +245,7 @@ def plot_latent_manifold(
 @fill_doc
 def plot_image_rows(
     rows: dict, image_shape, path, n: int = 10, title: str = "Images", reference: str | None = None,
-    figsize=None,
+    figsize=None, equal_rows: bool = True,
 ) -> Path:
     """One labelled row of images per entry of ``rows`` (label -> (m, c*h*w) array).
 
@@ -268,6 +268,10 @@ def plot_image_rows(
         The row whose value range every row shares (None: the first).
     figsize : tuple of float or None
         Inches; None sizes it by the number of rows.
+    equal_rows : bool, default=True
+        Every row shows as many images as the shortest (the same originals
+        under each other); False: each row up to ``n`` of its own, a shorter
+        row left blank at its end (groups of different sizes).
 
     Returns
     -------
@@ -291,7 +295,8 @@ def plot_image_rows(
         raise DataError("rows: expected at least one row of images, got none")
     checked = {label: image_rows(X, image_shape, f"rows[{label!r}]")[0] for label, X in rows.items()}
     shape = check_image_shape(image_shape, next(iter(checked.values())).shape[1])
-    n = min([n, *(len(X) for X in checked.values())])
+    if equal_rows:
+        n = min([n, *(len(X) for X in checked.values())])
     labels = list(checked)
     if reference is not None and reference not in checked:
         raise DataError(f"reference: expected one of the row labels {labels}, got {reference!r}")

@@ -155,7 +155,8 @@ def write_report(
     ]
     if intro:
         parts.append(f'<p class="intro">{_esc(intro)}</p>')
-    parts += ["<h2>Results</h2>", _results_table(table, directions), _direction_note(directions)]
+    bold = any(_best_rows(table[c], d) for c, d in directions.items())
+    parts += ["<h2>Results</h2>", _results_table(table, directions), _direction_note(directions, bold)]
     parts += [f'<p class="note warn">{_esc(note)}</p>' for note in notes or []]
     for heading, extra, caption in tables or []:
         parts += [f"<h2>{_esc(heading)}</h2>", _results_table(extra, {}, table_id=_slug(heading)),
@@ -247,12 +248,14 @@ def _num_class(is_numeric: bool) -> str:
     return ' class="num"' if is_numeric else ""
 
 
-def _direction_note(directions: dict[str, str]) -> str:
+def _direction_note(directions: dict[str, str], bold: bool = True) -> str:
+    """Which way is better per column; the sentence on bold only where some value is bold (one row, or
+    all rows equal, single out none)."""
     if not directions:
         return ""
     lower = [c for c, d in directions.items() if d == "min"]
     higher = [c for c, d in directions.items() if d == "max"]
-    sentences = ["Bold marks the best value in each column."]
+    sentences = ["Bold marks the best value in each column."] if bold else []
     if lower:
         sentences.append("Lower is better: " + ", ".join(map(str, lower)) + ".")
     if higher:
