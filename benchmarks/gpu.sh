@@ -10,7 +10,8 @@
 #   --out DIR          results folder (default benchmarks/results/gpu; --dry-run needs one, e.g. a temp folder)
 #   --only a,b         run only these benchmarks (names as in the summary)
 #   --budget SECONDS wall-clock limit of each run (default 7200 on a GPU, 900 in a dry run)
-#   --precision P      16-mixed or bf16-mixed (default: bf16-mixed where the GPU supports it, else 16-mixed)
+#   --precision P      bf16-mixed, 16-mixed or 32 (full precision); default bf16-mixed where the GPU supports it,
+#                      else 16-mixed; a dry run always uses 32
 #
 # Needs the extras: pip install -e ".[test,benchmarks]" (PyOD, Surprise and the other baselines).
 # Installs nothing itself. Every fit that goes through aekit's trainer runs with
@@ -30,7 +31,7 @@ while [ $# -gt 0 ]; do
     --only) ONLY="$2"; shift ;;
     --budget) BUDGET="$2"; shift ;;
     --precision) PRECISION="$2"; shift ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "gpu.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -49,7 +50,7 @@ else
     PRECISION=$("$PYTHON" -c 'import torch; print("bf16-mixed" if torch.cuda.is_bf16_supported() else "16-mixed")')
   fi
 fi
-case "$PRECISION" in 32|16-mixed|bf16-mixed) ;; *) echo "gpu.sh: --precision must be 16-mixed or bf16-mixed, got $PRECISION" >&2; exit 2 ;; esac
+case "$PRECISION" in 32|16-mixed|bf16-mixed) ;; *) echo "gpu.sh: --precision must be bf16-mixed, 16-mixed or 32, got $PRECISION" >&2; exit 2 ;; esac
 mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
 echo "gpu.sh: device $DEVICE, accelerator $ACCELERATOR, precision $PRECISION, budget ${BUDGET}s per run, results in $OUT"
@@ -58,10 +59,13 @@ echo "gpu.sh: device $DEVICE, accelerator $ACCELERATOR, precision $PRECISION, bu
 BENCHMARKS=(
   "reconstruction|benchmarks/reconstruction.py --skip-speed|benchmarks/reconstruction.py --skip-speed --epochs 1"
   "generative|benchmarks/generative.py --sections autoencoders,vaes|benchmarks/generative.py --sections autoencoders,vaes --n-train 300 --epochs 1 --vae-epochs 1 --vae-models dense --ll-samples 2 --ll-rows 100 --channels 8,16 --conv-batch-norm off --threads 1"
+  "sampling|benchmarks/generative.py --sections sampling --models cvae|benchmarks/generative.py --sections sampling --models cvae --n-train 300 --gen-epochs 1 --gen-hidden 32 --gen-latent 4 --scorer-epochs 1 --per-class 10 --threads 1"
   "stacked|benchmarks/stacked.py --rows abcde|benchmarks/stacked.py --data fashion-mnist --rows a --n-train 300 --hidden 32 32 --pretrain-epochs 1 --epochs 1 --reduced dry-run"
   "anomaly|benchmarks/anomaly.py|benchmarks/anomaly.py --n-train 100 --n-test 500 --epochs 1 --classes 0 --skip-tabular --no-baselines"
   "recsys|benchmarks/recsys.py --skip memory|benchmarks/recsys.py --seeds 1 --topn-seeds 1 --topn-epochs 1 --skip ratings,memory"
   "clustering|benchmarks/clustering.py|benchmarks/clustering.py --datasets digits --methods dec --seeds 1 --max-rows 300 --max-epochs 2 --max-iter 20 --no-spectral"
+  "compression|benchmarks/compression.py|benchmarks/compression.py --skip-photos --train-images 200 --test-images 50 --classifier-images 200 --epochs 1 --lambdas 0.001 0.01 --filters 8 --latent-channels 8 --pca-components 8"
+  "completion|benchmarks/completion.py --part images|benchmarks/completion.py --quick --part images --image-epochs 1 --train-images 200 --test-images 50 --image-sets mnist-5k"
 )
 
 declare -a NAMES STATUS SECS FILES

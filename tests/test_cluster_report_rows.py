@@ -62,3 +62,23 @@ def test_the_number_of_clusters_axis_has_whole_numbers(tmp_path, monkeypatch):
     module._plot_k_scores(scores, 5, "silhouette", tmp_path / "k.png")
     ticks = drawn["fig"].axes[0].get_xticks()
     assert len(ticks) >= 3 and np.array_equal(ticks, np.round(ticks))
+
+
+def test_cluster_sizes_share_has_three_decimals(tmp_path, monkeypatch):
+    """The sizes table's share reads 0.008, 0.042, 0.2 (it mixed 0.008333 and 0.04167)."""
+    from aekit.viz import cluster_report as module
+
+    seen = {}
+    monkeypatch.setattr(module, "plot_image_rows", lambda rows, shape, path, **kw: path)
+    monkeypatch.setattr(module, "code_map_figure", lambda *a, **kw: ("x.png", "map"))
+    monkeypatch.setattr(module, "write_report", lambda path, **kw: seen.update(kw) or path)
+
+    class Fitted:
+        labels_, n_clusters_, method, encoder, encoder_ = np.array([0] + [1] * 5 + [2] * 114), 3, "kmeans", "ae", object()
+
+        def score_samples(self, X):
+            return np.ones(len(X))
+
+    module.cluster_report(Fitted(), np.zeros((120, 2)), tmp_path, X=np.zeros((120, 64)), image_shape=(1, 8, 8))
+    sizes = next(table for title, table, _ in seen["tables"] if title == "Cluster sizes")
+    assert sizes["share"].tolist() == [0.008, 0.042, 0.95]

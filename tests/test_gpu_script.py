@@ -16,10 +16,13 @@ SCRIPT = ROOT / "benchmarks" / "gpu.sh"
 EXPECTED_KEYS = {
     "reconstruction": {"command", "quality"},
     "generative": {"command", "autoencoders", "vaes"},
+    "sampling": {"command", "sampling"},
     "stacked": {"command", "datasets"},
     "anomaly": {"command", "datasets"},
     "recsys": {"command", "topn", "runs"},
     "clustering": {"protocol", "summary", "runs"},
+    "compression": {"protocol", "settings", "fashion_mnist"},
+    "completion": {"protocol", "images_benchmark"},
 }
 
 
@@ -48,6 +51,13 @@ def test_dry_run_of_one_benchmark_writes_its_results(tmp_path):
     check_runs(done, summary, {"anomaly"})
     assert Path(summary["runs"][0]["results"]).parent == tmp_path.resolve()
     assert "| anomaly | 0 |" in done.stdout
+
+
+def test_dry_run_of_cvae_sampling_writes_its_class_accuracy(tmp_path):
+    done, summary = dry_run(tmp_path, "--only", "sampling")
+    check_runs(done, summary, {"sampling"})
+    cvae = json.loads(Path(summary["runs"][0]["results"]).read_text())["sampling"]["models"]["cvae"]
+    assert {"frechet_distance", "class_accuracy", "class_accuracy_mean"} <= set(cvae), sorted(cvae)
 
 
 def test_a_failing_run_makes_the_script_fail(tmp_path):

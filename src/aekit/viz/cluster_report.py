@@ -60,7 +60,7 @@ def cluster_report(clustering, codes: np.ndarray, out, *, X=None, labels=None, i
                            "smallest cluster": int(sizes.min()), "largest cluster": int(sizes.max()),
                            **({"mean confidence": float(confidence.mean())} if confidence is not None else {}),
                            **(clustering_metrics(y, labels) if y is not None else {})}])
-    size_table = pd.DataFrame({"cluster": np.arange(k), unit: sizes, "share": sizes / max(len(labels), 1)})
+    size_table = pd.DataFrame({"cluster": np.arange(k), unit: sizes, "share": np.round(sizes / max(len(labels), 1), 3)})
     tables = [("Cluster sizes", size_table, f"{unit.capitalize()} assigned to each cluster.")]
     if y is not None:
         tables.append(("Clusters against the known labels", _confusion(labels, y, classes, k),
