@@ -33,7 +33,7 @@ def _load_codec(model: str):
 def _read_images(source: str, channels: int) -> tuple[np.ndarray, list[str]]:
     """(N, C, H, W) float32 images in [0, 1] and their names."""
     from aekit.data import DATASET_NAMES, load_dataset
-    from aekit.data.loaders import IMAGE_SUFFIXES, MixedSizesError, image_mode_for, list_images, load_image_folder
+    from aekit.data.loaders import IMAGE_SUFFIXES, MixedSizesError, image_mode_for, read_image_folder
     from aekit.exceptions import DataError
 
     path = Path(source)
@@ -41,11 +41,11 @@ def _read_images(source: str, channels: int) -> tuple[np.ndarray, list[str]]:
     if path.is_dir():
         with console.status(f"reading {source}"):
             try:
-                X, shape = load_image_folder(path, mode=mode)
+                folder = read_image_folder(path, mode=mode)  # its files relative to the folder, listed once
             except MixedSizesError as err:  # there is no --image-size here
                 raise err.with_hint("a stream holds images of one size: resize them to one size first, "
                                     "or code each size as its own stream") from None
-        return X.reshape(len(X), *shape), [f.relative_to(path).as_posix() for f in list_images(path)]
+        return folder.X.reshape(len(folder.X), *folder.image_shape), folder.files
     if path.suffix.lower() in IMAGE_SUFFIXES:
         from PIL import Image
 
