@@ -80,3 +80,19 @@ def test_the_summary_knows_which_seeds_every_table_has():
             for t, seeds in (("a", (0, 1, 2, 3, 4)), ("b", (0,))) for seed in seeds for m in ("mean", "ice")]
     summary = completion.summarise(rows)["same/mcar20"]
     assert summary["seeds"] == [0, 1, 2, 3, 4] and summary["seeds_every_table"] == [0]
+
+
+def test_the_held_out_protocol_is_judged_too_where_it_was_run():
+    # last session's held-out MCAR 20%: +3.2% over missForest, past the 3% margin; same-table +1.8% met
+    summary = full_summary(**{"same/mcar20": scenario(0.593, 0.5825), "heldout/mcar20": scenario(0.603, 0.584, ahead=9),
+                              "heldout/mcar50": scenario(0.80, 0.82)})
+    lines = completion.target_lines(summary, True)
+    held = [line for line in lines if "held-out protocol" in line]
+    assert len(held) == 4 and len(lines) == 9  # mcar50, mar30, mcar20 and ICE, each beside its same-table line
+    assert [v for line, v in zip(lines, verdicts(summary)) if line in held] == [
+        "met", "not yet measured at the full protocol (not run)", "missed",
+        "not yet measured at the full protocol (this run: on target)"]  # ICE: mar30 and mnar30 held-out not run
+    assert [v for line, v in zip(lines, verdicts(summary)) if line not in held] == ["met"] * 5
+    assert "mcar20, held-out protocol: aekit-dae 0.603 vs missforest 0.584 (+3.3%" in held[2]
+    held_ice = full_summary(**{"heldout/mcar20": scenario(0.70, 0.69, ahead=5)})
+    assert verdicts(held_ice)[-2] == "missed" and verdicts(held_ice)[-3] == "met"
