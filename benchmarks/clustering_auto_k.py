@@ -20,7 +20,8 @@ photograph, as a user's image folder with class subfolders would be).
 
     PYTHONPATH=src OMP_NUM_THREADS=1 python benchmarks/clustering_auto_k.py --seeds 0 1 2
 
-About 12 CPU-minutes a seed on one core (MNIST-5k's pretraining is most of it). Writes
+A few CPU-minutes a seed on one core (MNIST-5k's pretraining, about 2, is most of it; seeds 0-1 took 15 minutes
+wall-clock at low priority on the busy 2-core machine). Writes
 benchmarks/results/clustering-auto-k.json and prints a table.
 """
 
