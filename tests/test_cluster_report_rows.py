@@ -82,3 +82,15 @@ def test_cluster_sizes_share_has_three_decimals(tmp_path, monkeypatch):
     module.cluster_report(Fitted(), np.zeros((120, 2)), tmp_path, X=np.zeros((120, 64)), image_shape=(1, 8, 8))
     sizes = next(table for title, table, _ in seen["tables"] if title == "Cluster sizes")
     assert sizes["share"].tolist() == [0.008, 0.042, 0.95]
+
+
+def test_the_k_curve_caption_says_when_no_number_is_supported():
+    """A best silhouette at or below 0.25 (Kaufman and Rousseeuw's "no substantial structure") is called a
+    guess in the report; a clear peak is not; the BIC has no such scale."""
+    from aekit.viz.cluster_report import _weak_structure_note
+
+    flat = pd.DataFrame({"k": np.arange(2, 8), "score": [0.16, 0.18, 0.21, 0.19, 0.2, 0.2]})
+    peak = pd.DataFrame({"k": np.arange(2, 8), "score": [0.3, 0.71, 0.5, 0.4, 0.35, 0.3]})
+    assert "best silhouette is 0.21" in _weak_structure_note(flat, "silhouette")
+    assert "a guess" in _weak_structure_note(flat, "silhouette")
+    assert _weak_structure_note(peak, "silhouette") == "" and _weak_structure_note(flat, "bic") == ""

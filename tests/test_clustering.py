@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import itertools
 import sys
+import warnings
 
 import numpy as np
 import pytest
 import torch
 from sklearn.cluster import KMeans
-from sklearn.datasets import load_digits
+from sklearn.datasets import load_digits, make_blobs
 from sklearn.mixture import GaussianMixture
 
 from aekit import Autoencoder, DeepClustering, load
 from aekit.estimators.clustering import preset_encoder
 from aekit.evaluation import cluster_to_class, clustering_accuracy, clustering_metrics
-from aekit.exceptions import DataError, MissingDependencyError
+from aekit.exceptions import DataError, MissingDependencyError, StartKeptWarning, WeakClusterStructureWarning
 
 SMALL = {"latent_dim": 10, "hidden": (256,)}  # the "auto" training budget: 190 epochs on digits
 
@@ -155,6 +156,27 @@ def test_auto_picks_on_codes_and_keeps_the_curve(digits_all, pretrained):
     scores = dc.n_clusters_scores_
     assert list(scores["k"]) == list(range(2, 13))
     assert dc.n_clusters_ == scores["k"][scores["score"].idxmax()] and dc.cluster_centers_.shape[0] == dc.n_clusters_
+
+
+def test_auto_warns_when_the_codes_have_no_substantial_structure():
+    """Codes of Gaussian noise: a low, flat silhouette curve (at or below Kaufman and Rousseeuw's 0.25), so
+    the pick is a guess and says so. Three well-separated blobs: a clear peak at 3, and no warning."""
+    def fit(X):  # a 6-D code: PCA's, which the dense autoencoder starts from (3 epochs do not move it)
+        encoder = Autoencoder(latent_dim=6, hidden=(16,), max_epochs=3, random_state=0).fit(X)
+        return DeepClustering("auto", encoder=encoder, max_clusters=8, n_init=2, random_state=0).fit(X)
+
+    noise = np.random.default_rng(0).normal(size=(300, 12)).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StartKeptWarning)
+        with pytest.warns(WeakClusterStructureWarning, match=r"best silhouette is 0\.\d\d .*Pass the number"):
+            dc = fit(noise)
+    assert dc.n_clusters_scores_["score"].max() <= 0.25
+    blobs = make_blobs(300, n_features=12, centers=3, cluster_std=0.5, random_state=0)[0].astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StartKeptWarning)
+        warnings.simplefilter("error", WeakClusterStructureWarning)
+        dc = fit(blobs)
+    assert dc.n_clusters_ == 3 and dc.n_clusters_scores_["score"].max() > 0.5
 
 
 @pytest.mark.slow  # UMAP compiles its numba functions on first use: about a minute

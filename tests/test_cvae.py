@@ -161,3 +161,19 @@ def test_the_benchmark_chooses_beta_on_training_images_only_by_its_stated_rule()
     assert bench.select(rows)["chosen"] == "cvae (beta=3)"  # 0.002 below the best: within the tolerance
     rows["cvae (beta=4)"]["class_accuracy_mean"] = 0.95
     assert bench.select(rows)["chosen"] == "cvae (beta=4)"
+
+
+def test_the_benchmark_measures_the_shipped_default_cvae_only_when_named():
+    """benchmarks/generative.py --models "cvae (defaults)" (issue 22: the CVAE target is on the shipped
+    default): ConditionalVAE() with every parameter at its default but the seed, not the section's shared
+    network; not among the models of a run that does not name it."""
+    import argparse
+    bench = benchmark_module("generative")
+    args = argparse.Namespace(gen_latent=16, gen_hidden=(512, 256), gen_epochs=30, batch_size=128, seed=2,
+                              cvae_variants="[]", image_shape=(1, 28, 28), models=None)
+    assert bench.DEFAULTS_CVAE not in bench.generators(args)
+    args.models = ["cvae (defaults)", "cvae"]
+    models = bench.generators(args)
+    assert list(models) == ["cvae (defaults)", "cvae"]
+    assert models["cvae (defaults)"].get_params() == ConditionalVAE(random_state=2).get_params()
+    assert models["cvae"].get_params()["hidden"] == (512, 256)

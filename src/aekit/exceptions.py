@@ -59,6 +59,11 @@ class WideCodeWarning(UserWarning):
     """An explicit code as wide as the input or wider: the model can learn the identity map."""
 
 
+class WeakClusterStructureWarning(UserWarning):
+    """``n_clusters="auto"`` found no substantial cluster structure in the codes (best silhouette at
+    most 0.25, Kaufman and Rousseeuw's line): the number it picked is a guess, not a finding."""
+
+
 class DegenerateModelError(AekitError, ValueError):
     """A fitted model is useless for its job (e.g. a detector whose scores are round-off)."""
 

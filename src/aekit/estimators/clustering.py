@@ -26,6 +26,7 @@ import copy
 import dataclasses
 import math
 import numbers
+import warnings
 from typing import Any
 
 import numpy as np
@@ -39,7 +40,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from aekit.estimators.base import AutoencoderEstimator, seed_from
 from aekit.estimators.presets import make_estimator
-from aekit.exceptions import DataError, MissingDependencyError
+from aekit.evaluation.clustering import NO_STRUCTURE_SILHOUETTE
+from aekit.exceptions import DataError, MissingDependencyError, WeakClusterStructureWarning
 from aekit.models.dec import DECConfig, DECModel, kl_divergence, soft_assignment, target_distribution
 from aekit.training import fit_model
 from aekit._threads import intra_op_threads
@@ -99,7 +101,13 @@ class DeepClustering(ClusterMixin, BaseEstimator):
         k-means on the codes (highest wins; it needs no assumption on the
         clusters' shape), or the BIC of a full-covariance Gaussian mixture
         (lowest wins; it keeps adding components where the clusters of the
-        codes are not Gaussian, so it tends to pick too many).
+        codes are not Gaussian, so it tends to pick too many). With the
+        silhouette, a best score of 0.25 or less (no substantial structure,
+        on Kaufman and Rousseeuw's scale) gives a
+        :class:`~aekit.exceptions.WeakClusterStructureWarning`: the number
+        picked is then a guess. Measured on sets with known classes
+        (``benchmarks/clustering_auto_k.py``), neither criterion finds the
+        10 classes of digits or MNIST-5k.
     update_interval : int, default=140
         DEC / IDEC: training iterations between two updates of the target
         distribution (140 in both papers).
@@ -296,7 +304,14 @@ class DeepClustering(ClusterMixin, BaseEstimator):
             raise DataError(f"n_clusters='auto' needs at least 4 rows to compare numbers of clusters, got {len(codes)}")
         table = pd.DataFrame({"k": range(2, 2 + len(scores)), "score": np.asarray(scores, dtype=float)})
         best = table["score"].idxmax() if self.auto_criterion == "silhouette" else table["score"].idxmin()
-        return int(table["k"][best]), table
+        k, score = int(table["k"][best]), float(table["score"][best])
+        if self.auto_criterion == "silhouette" and score <= NO_STRUCTURE_SILHOUETTE:
+            warnings.warn(f"n_clusters='auto' found no substantial cluster structure in the codes: the best "
+                          f"silhouette is {score:.2f} (at k={k}), at or below the 0.25 where Kaufman and Rousseeuw "
+                          f"put 'no substantial structure', so k={k} is a guess, not a finding. Pass the number of "
+                          "groups you expect as n_clusters (--k), and look at n_clusters_scores_ (the report's "
+                          "curve)", WeakClusterStructureWarning, stacklevel=3)
+        return k, table
 
     def _mixture(self, points: np.ndarray, seed: int) -> GaussianMixture:
         """The most likely of two full-covariance mixtures: one started from the best of ``n_init``

@@ -17,6 +17,10 @@ from sklearn.metrics.cluster import contingency_matrix
 from aekit.exceptions import DataError
 from aekit._docs import fill_doc
 
+# Kaufman and Rousseeuw (1990), "Finding Groups in Data": an average silhouette of 0.25 or less means that
+# "no substantial structure has been found". The published line, used as is (not tuned in aekit).
+NO_STRUCTURE_SILHOUETTE = 0.25
+
 
 def _labels(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
     y_true, y_pred = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()

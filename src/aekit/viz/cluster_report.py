@@ -11,7 +11,7 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
-from aekit.evaluation.clustering import cluster_to_class, clustering_metrics
+from aekit.evaluation.clustering import NO_STRUCTURE_SILHOUETTE, cluster_to_class, clustering_metrics
 from aekit.viz.explorer import code_map_figure
 from aekit.viz.figures import new_figure, plot_image_rows, save_figure
 from aekit.viz.report import write_report
@@ -86,7 +86,8 @@ def cluster_report(clustering, codes: np.ndarray, out, *, X=None, labels=None, i
         figures.append((str(_plot_k_scores(scores, k, criterion, out / "n_clusters.png")),
                         f"n_clusters='auto' scored each k on the codes by the {criterion} "
                         f"({'highest' if criterion == 'silhouette' else 'lowest'} wins) and chose {k}: a clear "
-                        "peak means the codes hold that many groups; a flat curve means no number stands out."))
+                        "peak means the codes hold that many groups; a flat curve means no number stands out."
+                        + _weak_structure_note(scores, criterion)))
     examples = _examples(labels, k, EXAMPLES, seed)
     if X is not None and image_shape is not None:
         rows = {f"cluster {j} ({sizes[j]})": np.asarray(X)[examples[j]] for j in range(k) if sizes[j]}
@@ -103,6 +104,15 @@ def cluster_report(clustering, codes: np.ndarray, out, *, X=None, labels=None, i
              f"of an autoencoder ({type(clustering.encoder_).__name__}, encoder {encoder!r}).")
     return write_report(out / "report.html", title=f"Clusters of {name}", table=table, figures=figures,
                         meta=meta or {}, intro=intro, tables=tables)
+
+
+def _weak_structure_note(scores: pd.DataFrame, criterion: str) -> str:
+    """A sentence for a best silhouette at or below 0.25 (no substantial structure), else nothing."""
+    best = float(scores["score"].max())
+    if criterion != "silhouette" or best > NO_STRUCTURE_SILHOUETTE:
+        return ""
+    return (f" Here the best silhouette is {best:.2f}, at or below 0.25: no substantial structure on Kaufman and "
+            "Rousseeuw's scale, so the number chosen is a guess; pass the number of groups you expect (--k).")
 
 
 def _plot_k_scores(scores: pd.DataFrame, chosen: int, criterion: str, path) -> Path:
