@@ -94,3 +94,26 @@ def test_the_k_curve_caption_says_when_no_number_is_supported():
     assert "best silhouette is 0.21" in _weak_structure_note(flat, "silhouette")
     assert "a guess" in _weak_structure_note(flat, "silhouette")
     assert _weak_structure_note(peak, "silhouette") == "" and _weak_structure_note(flat, "bic") == ""
+
+
+def test_the_report_says_at_the_top_when_the_number_of_clusters_is_a_guess(tmp_path, monkeypatch):
+    from aekit.viz import cluster_report as module
+
+    seen = {}
+    monkeypatch.setattr(module, "code_map_figure", lambda *a, **kw: ("x.png", "map"))
+    monkeypatch.setattr(module, "_plot_k_scores", lambda *a, **kw: "k.png")
+    monkeypatch.setattr(module, "write_report", lambda path, **kw: seen.update(kw) or path)
+
+    class Fitted:
+        labels_, n_clusters_, method, encoder, encoder_ = np.array([0, 1, 2] * 10), 3, "kmeans", "ae", object()
+        auto_criterion = "silhouette"
+        n_clusters_scores_ = pd.DataFrame({"k": [2, 3, 4], "score": [0.12, 0.14, 0.13]})
+
+        def score_samples(self, X):
+            return np.ones(len(X))
+
+    module.cluster_report(Fitted(), np.zeros((30, 2)), tmp_path, X=pd.DataFrame({"a": np.arange(30.0)}))
+    assert "in 3 clusters" in seen["intro"] and "best silhouette is 0.14" in seen["intro"]
+    Fitted.n_clusters_scores_ = pd.DataFrame({"k": [2, 3, 4], "score": [0.3, 0.7, 0.4]})
+    module.cluster_report(Fitted(), np.zeros((30, 2)), tmp_path, X=pd.DataFrame({"a": np.arange(30.0)}))
+    assert "silhouette" not in seen["intro"]

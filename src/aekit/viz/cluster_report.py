@@ -102,6 +102,8 @@ def cluster_report(clustering, codes: np.ndarray, out, *, X=None, labels=None, i
     encoder = clustering.encoder if isinstance(clustering.encoder, str) else "given"
     intro = (f"{len(labels)} {unit} of {name} in {k} clusters by {clustering.method} on the {codes.shape[1]}-D codes "
              f"of an autoencoder ({type(clustering.encoder_).__name__}, encoder {encoder!r}).")
+    if scores is not None:  # a k picked on codes without structure is said at the top, not only under its curve
+        intro += _weak_structure_note(scores, clustering.auto_criterion)
     return write_report(out / "report.html", title=f"Clusters of {name}", table=table, figures=figures,
                         meta=meta or {}, intro=intro, tables=tables)
 
