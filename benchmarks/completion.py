@@ -448,22 +448,30 @@ def main(argv=None) -> None:
 
 
 def merge(paths: list[Path], out: Path | None) -> None:
-    """Pool the table rows of several results files into one, summarised together (a later file's
-    row replaces an earlier one's with the same table, scenario, seed, method and protocol)."""
+    """Pool the table rows and the image rows of several results files into one, summarised together (a
+    later file's row replaces an earlier one's with the same table, scenario, seed, method and protocol;
+    for images, the same data set, mask, seed and method)."""
     runs = [json.loads(Path(p).read_text()) for p in paths]
-    pooled = {}
+    pooled, images = {}, {}
     for run, path in zip(runs, paths):
-        for row in run["tables_benchmark"]["rows"]:
+        for row in run.get("tables_benchmark", {}).get("rows", []):
             pooled[(row["table"], row["scenario"], row["seed"], row["method"], row["protocol"])] = {
                 **row, "file": Path(path).name}
+        for row in run.get("images_benchmark", {}).get("rows", []):
+            images[(row["dataset"], row["mask"], row["seed"], row["method"])] = {**row, "file": Path(path).name}
     rows = list(pooled.values())
     result = {"protocol": "reduced" if any(run.get("protocol") == "reduced" for run in runs) else "full",
               "merged_from": [str(p) for p in paths], "tables": sorted({r["table"] for r in rows}),
               "seeds": sorted({r["seed"] for r in rows}), "machine": runs[0].get("machine"), "torch_threads": 1,
-              "dates": [run.get("date") for run in runs],
-              "tables_benchmark": {"rows": rows, "summary": summarise(rows)}}
-    print(markdown(result["tables_benchmark"]["summary"]))
-    print("\nTargets:\n" + "\n".join(target_lines(result["tables_benchmark"]["summary"], result["protocol"] == "full")))
+              "dates": [run.get("date") for run in runs]}
+    if rows:
+        result["tables_benchmark"] = {"rows": rows, "summary": summarise(rows)}
+        print(markdown(result["tables_benchmark"]["summary"]))
+        print("\nTargets:\n" + "\n".join(target_lines(result["tables_benchmark"]["summary"],
+                                                     result["protocol"] == "full")))
+    if images:
+        result["images_benchmark"] = {"rows": list(images.values())}
+        print(image_markdown(result["images_benchmark"]["rows"]))
     out = out or RESULTS / "completion_merged.json"
     out.write_text(json.dumps(result, indent=1))
     print(f"wrote {out}")
@@ -586,8 +594,10 @@ def image_markdown(rows: list[dict]) -> str:
         mse = part.groupby(["mask", "method"])["masked_mse"].mean().unstack()
         psnr = part.groupby(["mask", "method"])["psnr"].mean().unstack()
         methods = list(mse.columns)
+        fits = part.drop_duplicates("seed")  # one ImageCompleter a seed: its epochs and fit time
         lines.append(f"\n### {name} ({part['train_images'].iloc[0]} training images, {part['test_images'].iloc[0]} test "
-                     f"images, ImageCompleter {part['epochs'].iloc[0]} epochs, {part['fit_seconds'].iloc[0]:.0f} s)\n")
+                     f"images; seeds {sorted(fits['seed'].tolist())}, mean over them; ImageCompleter "
+                     f"{'/'.join(map(str, fits['epochs']))} epochs, {'/'.join(f'{t:.0f}' for t in fits['fit_seconds'])} s)\n")
         lines.append("| mask | " + " | ".join(f"{m} MSE / PSNR" for m in methods) + " |")
         lines.append("|---|" + "---|" * len(methods))
         for kind in IMAGE_MASKS:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from benchmark_modules import benchmark_module
 
 completion = benchmark_module("completion")
@@ -96,3 +98,21 @@ def test_the_held_out_protocol_is_judged_too_where_it_was_run():
     assert "mcar20, held-out protocol: aekit-dae 0.603 vs missforest 0.584 (+3.3%" in held[2]
     held_ice = full_summary(**{"heldout/mcar20": scenario(0.70, 0.69, ahead=5)})
     assert verdicts(held_ice)[-2] == "missed" and verdicts(held_ice)[-3] == "met"
+
+
+def test_merge_pools_image_rows_of_several_seeds(tmp_path):
+    # seeds of the image part run as separate files (one ImageCompleter each) are summarised together
+    def run(seed, mse):
+        rows = [{"dataset": "mnist-5k", "mask": "centre14", "seed": seed, "method": method, "train_images": 4000,
+                 "test_images": 1000, "epochs": 138, "fit_seconds": 1590.0 + seed, "masked_mse": value, "psnr": 17.0}
+                for method, value in (("knn", 0.106), ("aekit-completer", mse))]
+        path = tmp_path / f"s{seed}.json"
+        path.write_text(json.dumps({"protocol": "full", "images_benchmark": {"rows": rows}}))
+        return path
+
+    out = tmp_path / "merged.json"
+    completion.merge([run(0, 0.08), run(1, 0.09)], out)
+    merged = json.loads(out.read_text())
+    assert "tables_benchmark" not in merged and len(merged["images_benchmark"]["rows"]) == 4
+    table = completion.image_markdown(merged["images_benchmark"]["rows"])
+    assert "seeds [0, 1], mean over them" in table and "1590/1591 s" in table and "0.0850" in table
