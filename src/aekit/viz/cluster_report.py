@@ -81,13 +81,15 @@ def cluster_report(clustering, codes: np.ndarray, out, *, X=None, labels=None, i
         fields=fields, images=X if X is not None and image_shape is not None else None, image_shape=image_shape,
         row_name="row", what=unit)]
     scores = getattr(clustering, "n_clusters_scores_", None)
+    # a k picked on codes without structure is called a guess at the top and under its curve
+    weak = "" if scores is None else _weak_structure_note(scores, clustering.auto_criterion)
     if scores is not None:
         criterion = clustering.auto_criterion
         figures.append((str(_plot_k_scores(scores, k, criterion, out / "n_clusters.png")),
                         f"n_clusters='auto' scored each k on the codes by the {criterion} "
                         f"({'highest' if criterion == 'silhouette' else 'lowest'} wins) and chose {k}: a clear "
                         "peak means the codes hold that many groups; a flat curve means no number stands out."
-                        + _weak_structure_note(scores, criterion)))
+                        + weak))
     examples = _examples(labels, k, EXAMPLES, seed)
     if X is not None and image_shape is not None:
         rows = {f"cluster {j} ({sizes[j]})": np.asarray(X)[examples[j]] for j in range(k) if sizes[j]}
@@ -101,9 +103,7 @@ def cluster_report(clustering, codes: np.ndarray, out, *, X=None, labels=None, i
                        f"{min(3, EXAMPLES)} rows of each cluster drawn at random (the first 8 columns)."))
     encoder = clustering.encoder if isinstance(clustering.encoder, str) else "given"
     intro = (f"{len(labels)} {unit} of {name} in {k} clusters by {clustering.method} on the {codes.shape[1]}-D codes "
-             f"of an autoencoder ({type(clustering.encoder_).__name__}, encoder {encoder!r}).")
-    if scores is not None:  # a k picked on codes without structure is said at the top, not only under its curve
-        intro += _weak_structure_note(scores, clustering.auto_criterion)
+             f"of an autoencoder ({type(clustering.encoder_).__name__}, encoder {encoder!r}).{weak}")
     return write_report(out / "report.html", title=f"Clusters of {name}", table=table, figures=figures,
                         meta=meta or {}, intro=intro, tables=tables)
 
