@@ -49,6 +49,24 @@ def test_complete_a_table_carries_ids_and_labels_and_adds_indicators(table_csv, 
     assert "filled" in stdout
 
 
+def test_a_table_report_shows_each_column_against_its_mean_or_mode(table_csv, tmp_path, capsys):
+    path, table = table_csv
+    report = tmp_path / "report.html"
+    code, stdout, err = run(["complete", "--data", str(path), "--out", str(tmp_path / "filled.csv"), "--id", "id",
+                             "--label", "target", "--epochs", "3", "-q", "--report", str(report)], capsys)
+    assert code == 0, err
+    assert "column mean / mode" in stdout and str(report) in " ".join(stdout.split())
+    page = report.read_text()
+    assert "Completion of table.csv" in page and "baseline error" in page and "Filled rows" in page
+    assert all(f"<td>{c}</td>" in page for c in table.columns[1:-1])  # a row per feature column
+    assert "<td>id</td>" not in page and "<td>target</td>" not in page  # carried columns are no features
+    assert page.count("data:image/png;base64") == 2 and "<script src" not in page
+    assert " *</td>" in page  # filled cells are marked
+    code, _, err = run(["complete", "--data", str(path), "--out", str(tmp_path / "f.csv"), "--report",
+                        str(tmp_path / "report.png")], capsys)
+    assert code != 0 and "--report expects an .html file" in err
+
+
 def test_whole_number_columns_are_written_as_integers(tmp_path, capsys):
     # a CSV column with empty cells reads as floats: the filled file must not turn an observed 59 into 59.0
     data = load_diabetes(as_frame=True, scaled=False).frame.drop(columns="target")
@@ -86,10 +104,13 @@ def test_complete_images_with_masks(tmp_path, capsys):
         Image.fromarray(image).save(folder / f"{i:03d}.png")
         Image.fromarray(hole).save(masks / f"{i:03d}.png")
     code, stdout, err = run(["complete", "--data", str(folder), "--masks", str(masks), "--out",
-                             str(tmp_path / "out"), "--epochs", "2"], capsys)
+                             str(tmp_path / "out"), "--epochs", "2", "--report", str(tmp_path / "r.html")], capsys)
     assert code == 0, err
     result = np.asarray(Image.open(tmp_path / "out" / "007.png"))
     assert np.array_equal(result[hole == 0], images[7][hole == 0])
+    page = (tmp_path / "r.html").read_text()  # the fills, and a check on hidden observed blocks against the mean
+    assert "<td>ImageCompleter</td>" in page and "<td>mean image</td>" in page and "masked-pixel MSE" in page
+    assert page.count("data:image/png;base64") == 2
     code, _, err = run(["complete", "--data", str(folder), "--out", str(tmp_path / "o")], capsys)
     assert code != 0 and "--masks" in err
     code, _, err = run(["complete", "--images", str(folder), "--masks", str(masks), "--out",  # the old spelling
@@ -214,3 +235,13 @@ def test_complete_shows_training_progress_unless_quiet(quiet, table_csv, tmp_pat
     assert code == 0, err
     assert seen == [0 if quiet else 1]
     assert ("fitting" in stdout) is not quiet and "filled" in stdout
+
+
+def test_the_image_check_hides_only_observed_pixels():
+    from aekit.viz.completion_report import _observed_blocks
+
+    holes = np.zeros((50, 1, 8, 8), bool)
+    holes[:, :, 2:6, 2:6] = True
+    block = _observed_blocks(holes, np.random.default_rng(0))
+    assert not (block & holes).any() and block.sum(axis=(1, 2, 3)).min() > 0
+    assert block.sum(axis=(1, 2, 3)).max() <= 16  # a 4x4 square (half of 8) at most

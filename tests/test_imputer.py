@@ -178,6 +178,9 @@ def test_mixed_table_fills_categories_and_integers_and_keeps_observed_cells():
     assert np.array_equal(filled.loc[observed, "count"], gaps.loc[observed, "count"])
     per_column = imputer.hidden_cell_errors(gaps)
     assert list(per_column.index) == ["size", "count", "group"] and per_column.loc["group", "error_rate"] < 0.2
+    # the simplest fill on the same cells: the most frequent group, the column means (1 in standardised units)
+    assert per_column.loc["group", "baseline_error_rate"] > 0.5
+    assert per_column.loc["count", "rmse"] < 0.5 < per_column.loc["count", "baseline_rmse"] < 1.5
     with pytest.raises(DataError, match="categories not seen in fit: 'group': \\['z'\\]"):
         imputer.transform(gaps.assign(group="z"))
 

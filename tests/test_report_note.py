@@ -13,3 +13,14 @@ def test_one_row_has_no_bold_and_no_sentence_about_it(tmp_path):
     two = pd.DataFrame([{"model": "pca", "test_mse": 0.5}, {"model": "ae", "test_mse": 0.4}])
     page = write_report(tmp_path / "two.html", title="t", table=two, figures=[], meta={}).read_text()
     assert 'class="num best"' in page and "Bold marks the best value in each column." in page
+
+
+def test_columns_given_no_direction_get_no_bold(tmp_path):
+    # rows that are no rivals (the columns of one table, in a completion report): "error" alone guesses "min"
+    rows = pd.DataFrame([{"column": "age", "error": 0.9, "baseline error": 1.0},
+                         {"column": "income", "error": 0.5, "baseline error": 1.1}])
+    page = write_report(tmp_path / "none.html", title="t", table=rows, figures=[], meta={},
+                        better={"error": None, "baseline error": None}).read_text()
+    assert 'class="num best"' not in page and "Bold marks" not in page and "is better" not in page
+    page = write_report(tmp_path / "guessed.html", title="t", table=rows, figures=[], meta={}).read_text()
+    assert 'class="num best"' in page and "Lower is better: error, baseline error." in page

@@ -46,6 +46,11 @@ def complete(
     epochs: str = typer.Option("auto", "--epochs", help="Training epochs, or auto."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     save: Optional[Path] = typer.Option(None, "--save", help="Also save the fitted model (.safetensors)."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Also write an HTML report (one self-contained "
+                                          "file): a table's per-column error on hidden observed cells against the "
+                                          "column mean or most frequent category, where the gaps are and filled "
+                                          "rows; an image folder's holes and fills, and fills of hidden blocks "
+                                          "beside their originals."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     num_threads: Optional[int] = NUM_THREADS,
 ) -> None:
@@ -56,23 +61,32 @@ def complete(
     max_epochs = epochs if epochs == "auto" else int(epochs)
     with intra_op_threads(num_threads):
         _complete(data, masks, out, label, ids, drop, indicator, n_imputations, model, missing, max_epochs, seed,
-                  save, self_masking, verbose=0 if quiet else 1)
+                  save, self_masking, report, verbose=0 if quiet else 1)
 
 
 def _complete(data, masks, out, label, ids, drop, indicator, n_imputations, model, missing, max_epochs, seed, save,
-              self_masking, verbose):
+              self_masking, report, verbose):
+    if report is not None and report.suffix.lower() not in (".html", ".htm"):
+        raise typer.BadParameter(f"--report expects an .html file to write, got {str(report)!r}")
     if not data.is_dir():
         carried = ",".join(c for c in (ids, drop) if c)
         _complete_table(data, out, label, carried, indicator, n_imputations, model, missing, max_epochs, seed, save,
-                        self_masking, verbose)
+                        self_masking, report, verbose)
     else:
         if masks is None:
             raise typer.BadParameter("an image folder needs --masks FOLDER (white where the image is missing)")
-        _complete_images(data, masks, out, model, max_epochs, seed, save, verbose)
+        _complete_images(data, masks, out, model, max_epochs, seed, save, report, verbose)
+
+
+def _command() -> str:
+    import shlex
+    import sys
+
+    return "aekit " + shlex.join(sys.argv[1:])
 
 
 def _complete_table(path, out, label, drop, indicator, n_imputations, model, missing, max_epochs, seed, save,
-                    self_masking, verbose):
+                    self_masking, report, verbose):
     import pandas as pd
 
     from aekit import AutoencoderImputer
@@ -118,7 +132,16 @@ def _complete_table(path, out, label, drop, indicator, n_imputations, model, mis
         written.append(str(target))
     if save is not None:
         imputer.save(save)
-    _print_column_errors(imputer.hidden_cell_errors(features))
+    errors = imputer.hidden_cell_errors(features)
+    _print_column_errors(errors)
+    if report is not None:
+        from aekit.viz.completion_report import table_completion_report
+
+        first = fills[0] if isinstance(fills[0], pd.DataFrame) else pd.DataFrame(fills[0], columns=names)
+        written.append(str(table_completion_report(
+            report, errors, features, first[features.columns], name=path.name, model=imputer.family,
+            meta={"command": _command(), "data": str(path), "model": imputer.family, "seed": str(seed),
+                  "rows x columns": f"{len(features)} x {features.shape[1]}"})))
     console.print(f"filled {gaps} missing cells of {path.name} ({len(table)} rows) with {imputer.family}; "
                   f"wrote {', '.join(written)}")
 
@@ -156,16 +179,18 @@ def _print_column_errors(errors) -> None:
     from rich.table import Table
 
     table = Table(title="error on hidden observed cells (20% of them, standardised units)")
-    for name in ("column", "hidden cells", "RMSE / error rate"):
+    for name in ("column", "hidden cells", "RMSE / error rate", "column mean / mode"):
         table.add_column(name)
     for column, row in errors.iterrows():
-        value = row["rmse"] if row["rmse"] == row["rmse"] else row["error_rate"]
+        numeric = row["rmse"] == row["rmse"]
+        value, baseline = (row["rmse"], row["baseline_rmse"]) if numeric else (row["error_rate"],
+                                                                             row["baseline_error_rate"])
         hidden = int(row["hidden_cells"])
-        table.add_row(str(column), str(hidden), f"{value:.3f}" if hidden else "-")
+        table.add_row(str(column), str(hidden), *((f"{value:.3f}", f"{baseline:.3f}") if hidden else ("-", "-")))
     console.print(table)
 
 
-def _complete_images(folder, masks, out, model, max_epochs, seed, save, verbose):
+def _complete_images(folder, masks, out, model, max_epochs, seed, save, report, verbose):
     from aekit import ImageCompleter
     from aekit.data.loaders import MixedSizesError, read_image_folder, save_image_folder
     from aekit.exceptions import DataError
@@ -203,7 +228,15 @@ def _complete_images(folder, masks, out, model, max_epochs, seed, save, verbose)
     save_image_folder(out, filled.reshape(len(filled), -1), shape, names)
     if save is not None:
         completer.save(save)
-    console.print(f"filled {int(hole[:, 0].sum())} missing pixels in {len(images)} images; wrote {out}")
+    written = str(out)
+    if report is not None:
+        from aekit.viz.completion_report import image_completion_report
+
+        written += ", " + str(image_completion_report(
+            report, completer, images, hole, filled, name=folder.name, seed=seed,
+            meta={"command": _command(), "data": str(folder), "masks": str(masks), "seed": str(seed),
+                  "images": f"{len(images)} of {_size(shape)}, {'gray' if shape[0] == 1 else 'colour'}"}))
+    console.print(f"filled {int(hole[:, 0].sum())} missing pixels in {len(images)} images; wrote {written}")
 
 
 def _size(shape) -> str:

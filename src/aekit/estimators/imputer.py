@@ -410,7 +410,12 @@ class AutoencoderImputer(AutoencoderEstimator):
         pandas.DataFrame
             One row per column: ``hidden_cells`` (how many were hidden),
             ``rmse`` (numeric columns, standardised units) or ``error_rate``
-            (categorical columns, the share of wrong categories).
+            (categorical columns, the share of wrong categories), and the
+            same error of the simplest fill on the same cells,
+            ``baseline_rmse`` (the column's mean from ``fit``) or
+            ``baseline_error_rate`` (its most frequent category among the
+            cells of ``X`` left observed): below the baseline, the model
+            knows more about a column than its average.
 
         Raises
         ------
@@ -422,20 +427,25 @@ class AutoencoderImputer(AutoencoderEstimator):
         >>> errors = imputer.hidden_cell_errors(X)
         >>> errors.index[:3].tolist(), bool((errors["hidden_cells"] > 0).all())
         (['x0', 'x1', 'x2'], True)
+        >>> bool((errors["rmse"] < errors["baseline_rmse"]).all())    # the columns tell each other
+        True
         """
-        errors, hidden = self._hidden_cell_errors(X)
+        errors, hidden, baseline = self._hidden_cell_errors(X, with_baseline=True)
         n_numeric = self._layout_of()[0]
         names = self.scaler_.numeric_ + self.scaler_.categorical_
         counts = hidden.sum(axis=0)
-        means = (errors * hidden).sum(axis=0) / np.maximum(counts, 1)
+        means, base = ((e * hidden).sum(axis=0) / np.maximum(counts, 1) for e in (errors, baseline))
         rows = [{"column": name, "hidden_cells": int(counts[i]),
                  "rmse": float(np.sqrt(means[i])) if i < n_numeric else np.nan,
-                 "error_rate": float(means[i]) if i >= n_numeric else np.nan}
+                 "error_rate": float(means[i]) if i >= n_numeric else np.nan,
+                 "baseline_rmse": float(np.sqrt(base[i])) if i < n_numeric else np.nan,
+                 "baseline_error_rate": float(base[i]) if i >= n_numeric else np.nan}
                 for i, name in enumerate(names)]
         return pd.DataFrame(rows).set_index("column")
 
-    def _hidden_cell_errors(self, X) -> tuple[np.ndarray, np.ndarray]:
-        """(error per original column and row, 1 where that cell was hidden), both (n, n_columns)."""
+    def _hidden_cell_errors(self, X, with_baseline: bool = False) -> tuple[np.ndarray, ...]:
+        """(error per original column and row, 1 where that cell was hidden), both (n, n_columns); with
+        ``with_baseline``, third, the error of the column mean's or most frequent category's fill."""
         check_is_fitted(self, "model_")
         X = self._with_nan(X)
         values, observed = self.scaler_.transform(X)
@@ -449,7 +459,19 @@ class AutoencoderImputer(AutoencoderEstimator):
                                                                                        self.n_draws))
         errors = np.square(filled - values)[:, :self._layout_of()[0]]
         wrong = [np.argmax(filled[:, s], 1) != np.argmax(values[:, s], 1) for s in self._block_slices()]
-        return np.concatenate([errors, *(w[:, None] for w in wrong)], axis=1).astype(np.float64), hide
+        errors = np.concatenate([errors, *(w[:, None] for w in wrong)], axis=1).astype(np.float64)
+        if not with_baseline:
+            return errors, hide
+        return errors, hide, self._baseline_errors(values, observed * (1 - hide[:, column_of]))
+
+    def _baseline_errors(self, values: np.ndarray, kept: np.ndarray) -> np.ndarray:
+        """Per cell, the error of the simplest fill: the column's mean (0 in standardised units) for a number,
+        the most frequent category among the ``kept`` cells for a category."""
+        n_numeric = self._layout_of()[0]
+        wrong = [np.argmax(values[:, s], 1) != np.argmax((values[:, s] * kept[:, s]).sum(axis=0))
+                 for s in self._block_slices()]
+        return np.concatenate([np.square(values[:, :n_numeric]), *(w[:, None] for w in wrong)],
+                              axis=1).astype(np.float64)
 
     def _layout_of(self) -> tuple[int, tuple[int, ...]]:
         return self.model_.config.n_numeric, tuple(self.model_.config.category_sizes)

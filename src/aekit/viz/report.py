@@ -99,11 +99,12 @@ def write_report(
         shown last, in a small table.
     intro : str, optional
         A short paragraph under the title.
-    better : dict of column to "min" or "max", optional
+    better : dict of column to "min", "max" or None, optional
         Which direction is better per column. Columns not given are guessed
         from their names (mse, loss, time → min; accuracy, psnr, ssim, auroc,
-        throughput → max); columns with no direction get no bold. The
-        directions used are stated under the table.
+        throughput → max); columns with no direction (or given None: rows
+        that are no rivals, such as the columns of one table) get no bold.
+        The directions used are stated under the table.
     notes : list of str, optional
         Lines shown under the results table, highlighted (e.g. a model that
         stopped while still improving).
@@ -193,14 +194,14 @@ def _directions(table: pd.DataFrame, better: dict[str, str]) -> dict[str, str]:
     unknown = set(better) - set(table.columns)
     if unknown:
         raise DataError(f"better: expected names of table columns, got {sorted(unknown)}")
-    bad = {k: v for k, v in better.items() if v not in ("min", "max")}
+    bad = {k: v for k, v in better.items() if v not in ("min", "max", None)}
     if bad:
-        raise DataError(f"better: expected 'min' or 'max' per column, got {bad}")
+        raise DataError(f"better: expected 'min', 'max' or None per column, got {bad}")
     directions = {}
     for column in table.columns:
         if not is_numeric_column(table[column]):
             continue
-        direction = better.get(column) or guess_better(column)
+        direction = better[column] if column in better else guess_better(column)
         if direction:
             directions[column] = direction
     return directions

@@ -1,0 +1,207 @@
+"""The report page of a completion (``aekit complete --report``).
+
+A table's report says how well each column is filled, measured where it can
+be: on observed cells hidden from the model, against the simplest fill (the
+column's mean or most frequent category); it shows where the gaps are and
+some filled rows. An image folder's report shows the images with their holes
+and filled, then hides a block of observed pixels in some images, fills it
+and puts the fill beside the original, against the folder's mean image.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from aekit.viz.figures import new_figure, plot_image_rows, save_figure
+from aekit.viz.report import write_report
+
+HOLE_COLOUR = (0.85, 0.15, 0.15)  # red: a hole drawn in an image
+SHOWN = 10  # images a strip
+CHECKED = 200  # images whose observed block is hidden and filled for the check
+EXAMPLE_ROWS = 10  # filled rows shown in a table's report
+
+
+def table_completion_report(path, errors: pd.DataFrame, original: pd.DataFrame, filled: pd.DataFrame, *,
+                            name: str, model: str, meta: dict) -> Path:
+    """Write the report of a completed table to ``path`` (one self-contained ``.html``) and return it.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.html`` file.
+    errors : pandas.DataFrame
+        :meth:`aekit.AutoencoderImputer.hidden_cell_errors` of the table's feature columns.
+    original, filled : pandas.DataFrame
+        The feature columns before and after completion (same rows and columns).
+    name, model : str
+        The data's name (file) and the model that filled it, for the title and the first lines.
+    meta : dict
+        How it was made (command, seed, ...), shown last.
+    """
+    gaps = original.isna()
+    table = _column_table(errors, gaps)
+    with tempfile.TemporaryDirectory() as folder:  # the PNGs are embedded in the page
+        figures = [(str(_plot_against_baseline(table, Path(folder) / "errors.png")),
+                    "Each column's error on hidden observed cells over the simplest fill's on the same cells "
+                    "(its mean, or its most frequent category): left of the line the model knows more about the "
+                    "column than its average; at or right of it, its fills are no better than that."),
+                   (str(_plot_gaps(gaps, Path(folder) / "gaps.png")),
+                    "Where the gaps are (dark: missing), rows down, columns across: a block or a stripe means "
+                    "values missing together, which the fills of those rows cannot check against each other.")]
+        intro = (f"{int(gaps.to_numpy().sum()):,} missing cells in {len(original):,} rows x {original.shape[1]} columns "
+                 f"of {name}, filled by {model}. The errors are measured on observed cells hidden from the model "
+                 "(a fifth of them) and filled: they stand for the truly missing cells if those are missing at "
+                 "random; values missing because of their value (--missing mnar) are harder than this shows.")
+        return write_report(path, title=f"Completion of {name}", table=table, figures=figures, meta=meta,
+                            intro=intro, better={"error": None, "baseline error": None, "error / baseline": None},
+                            tables=[("Filled rows", _example_rows(original, filled, gaps),
+                                     f"The first {EXAMPLE_ROWS} rows with a gap; a filled cell is marked *.")])
+
+
+def _column_table(errors: pd.DataFrame, gaps: pd.DataFrame) -> pd.DataFrame:
+    numeric = errors["rmse"].notna()
+    error = errors["rmse"].where(numeric, errors["error_rate"])
+    baseline = errors["baseline_rmse"].where(numeric, errors["baseline_error_rate"])
+    return pd.DataFrame({
+        "column": errors.index.astype(str),
+        "measure": np.where(numeric, "RMSE (standardised)", "share wrong"),
+        "missing cells": [int(gaps[c].sum()) if c in gaps else 0 for c in errors.index],
+        "hidden cells": errors["hidden_cells"].astype(int).to_numpy(),
+        "error": error.to_numpy(),
+        "baseline error": baseline.to_numpy(),
+        "error / baseline": (error / baseline.where(baseline > 0)).to_numpy(),
+    })
+
+
+def _plot_against_baseline(table: pd.DataFrame, path) -> Path:
+    shown = table[table["hidden cells"] > 0].iloc[::-1]  # the first column at the top
+    ratio = shown["error / baseline"].fillna(1.0).to_numpy()
+    fig, ax = new_figure((9, max(2.5, 0.9 + 0.28 * len(shown))), "Error on hidden cells / the simplest fill's")
+    ax.barh(np.arange(len(shown)), ratio, color=np.where(ratio < 1, "#4c78a8", "#e45756"))
+    ax.axvline(1.0, color="#333", linestyle="--", linewidth=1)
+    ax.set_yticks(np.arange(len(shown)), [str(c) for c in shown["column"]], fontsize=9)
+    ax.set_xlabel("error / (column mean or most frequent category)'s error")
+    ax.margins(y=0.02)
+    return save_figure(fig, path)
+
+
+def _plot_gaps(gaps: pd.DataFrame, path, max_rows: int = 1000) -> Path:
+    shown = gaps.iloc[:max_rows]
+    fig, ax = new_figure((9, 4), f"Missing cells, the first {len(shown)} rows" if len(gaps) > max_rows
+                         else "Missing cells")
+    ax.imshow(shown.to_numpy(dtype=float), aspect="auto", cmap="Greys", vmin=0, vmax=1, interpolation="nearest")
+    ax.set_xticks(np.arange(shown.shape[1]), [str(c) for c in shown.columns], rotation=45, ha="right", fontsize=8)
+    ax.set_ylabel("row")
+    return save_figure(fig, path)
+
+
+def _example_rows(original: pd.DataFrame, filled: pd.DataFrame, gaps: pd.DataFrame) -> pd.DataFrame:
+    rows = np.nonzero(gaps.any(axis=1).to_numpy())[0][:EXAMPLE_ROWS]
+    shown = filled.iloc[rows].astype(object).copy()
+    for column in shown.columns:
+        values = filled[column].iloc[rows]
+        text = values.map(_as_written)
+        shown[column] = np.where(gaps[column].iloc[rows], text + " *", text)
+    shown.insert(0, "row", rows)
+    return shown.reset_index(drop=True)
+
+
+def _as_written(value) -> str:
+    """A cell as a CSV shows it: a whole number without a fraction or separators, others to 6 digits."""
+    if isinstance(value, (float, np.floating)):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.6g}"
+    return str(value)
+
+
+def image_completion_report(path, completer, images: np.ndarray, holes: np.ndarray, filled: np.ndarray, *,
+                            name: str, meta: dict, seed: int = 0) -> Path:
+    """Write the report of a completed image folder to ``path`` and return it.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.html`` file.
+    completer : ImageCompleter
+        Fitted; used again to fill the check's blocks.
+    images, holes, filled : numpy.ndarray of shape (N, C, H, W)
+        The images (values in the holes are ignored), True where missing, and the completed images.
+    name : str
+        The folder's name, for the title.
+    meta : dict
+        How it was made, shown last.
+    seed : int
+        Which images are checked and where their blocks are.
+    """
+    rng = np.random.default_rng(seed)
+    checked = np.sort(rng.permutation(len(images))[:CHECKED])
+    block = _observed_blocks(holes[checked], rng)
+    refilled = completer.complete(images[checked], holes[checked] | block)
+    mean_image = np.nanmean(np.where(holes, np.nan, images), axis=0)
+    mean_image = np.where(np.isnan(mean_image), np.nanmean(mean_image), mean_image)
+    table = pd.DataFrame([_block_scores("ImageCompleter", refilled, images[checked], block),
+                          _block_scores("mean image", np.broadcast_to(mean_image, refilled.shape),
+                                        images[checked], block)])
+    shown, size = slice(0, SHOWN), images.shape[2:]
+    with tempfile.TemporaryDirectory() as folder:
+        strips = [(_strips({"with hole": _painted(images[shown], holes[shown]), "filled": _rgb(filled[shown])}, size,
+                           Path(folder) / "filled.png", "The images and their fills"),
+                   f"The first {min(SHOWN, len(images))} images of {name}: the hole in red, then filled (the "
+                   "observed pixels are kept as they are). There is no original under a hole: the check below "
+                   "measures fills where there is one."),
+                  (_strips({"block hidden": _painted(images[checked][shown], (holes[checked] | block)[shown]),
+                            "filled": _rgb(refilled[shown]), "original": _rgb(images[checked][shown])}, size,
+                           Path(folder) / "check.png", "A block of observed pixels hidden and filled"),
+                   "The check: a square block of observed pixels hidden (red, with the image's own hole), "
+                   "filled, and the original under it.")]
+        intro = (f"{int(holes[:, 0].sum()):,} missing pixels in {len(images):,} images of {name}, filled by "
+                 f"ImageCompleter. To measure the fills, a square block of observed pixels (half the image's side) "
+                 f"was hidden in {len(checked)} images and filled; the table scores those pixels only, against "
+                 f"the folder's mean image (PSNR over the whole image, pixels in [0, 1]).")
+        return write_report(path, title=f"Completion of {name}", table=table, figures=strips, meta=meta,
+                            intro=intro, better={"masked-pixel MSE": "min", "PSNR": "max"})
+
+
+def _observed_blocks(holes: np.ndarray, rng, tries: int = 10) -> np.ndarray:
+    """Per image, a square of side half the shorter edge, minus the image's own hole: at the first of
+    ``tries`` random places where at least half of it is observed (else where most of it is)."""
+    n, c, h, w = holes.shape
+    side = max(1, min(h, w) // 2)
+    block = np.zeros_like(holes)
+    for i in range(n):
+        places = np.stack([rng.integers(0, h - side + 1, tries), rng.integers(0, w - side + 1, tries)], axis=1)
+        observed = np.array([(~holes[i, 0, t:t + side, s:s + side]).sum() for t, s in places])
+        enough = np.nonzero(observed * 2 >= side * side)[0]
+        top, left = places[enough[0] if len(enough) else np.argmax(observed)]
+        block[i, :, top:top + side, left:left + side] = True
+    return block & ~holes
+
+
+def _block_scores(method: str, fill: np.ndarray, original: np.ndarray, block: np.ndarray) -> dict:
+    image_mse = np.mean((np.where(block, fill, original) - original) ** 2, axis=(1, 2, 3))
+    return {"method": method, "hidden pixels": int(block[:, 0].sum()),
+            "masked-pixel MSE": float(np.mean((fill - original)[block] ** 2)),
+            "PSNR": float(np.mean(10 * np.log10(1 / np.maximum(image_mse, 1e-10))))}
+
+
+def _rgb(images: np.ndarray) -> np.ndarray:
+    """(n, c, h, w) -> rows of RGB images, (n, 3*h*w), clipped to [0, 1]."""
+    images = np.clip(images, 0.0, 1.0)
+    if images.shape[1] == 1:
+        images = np.repeat(images, 3, axis=1)
+    return images.reshape(len(images), -1)
+
+
+def _painted(images: np.ndarray, holes: np.ndarray) -> np.ndarray:
+    rgb = _rgb(images).reshape(len(images), 3, *images.shape[2:])
+    hole = holes[:, :1].repeat(3, axis=1)
+    colour = np.asarray(HOLE_COLOUR, dtype=rgb.dtype)[None, :, None, None]
+    return np.where(hole, colour, rgb).reshape(len(images), -1)
+
+
+def _strips(rows: dict, size: tuple[int, int], path: Path, title: str) -> str:
+    """Labelled rows of RGB images of ``size`` (h, w), as one PNG."""
+    return str(plot_image_rows(rows, (3, *size), path, n=SHOWN, title=title))
