@@ -59,7 +59,8 @@ def table_completion_report(path, errors: pd.DataFrame, original: pd.DataFrame, 
         return write_report(path, title=f"Completion of {name}", table=table, figures=figures, meta=meta,
                             intro=intro, better={"error": None, "baseline error": None, "error / baseline": None},
                             tables=[("Filled rows", _example_rows(original, filled, gaps),
-                                     f"The first {EXAMPLE_ROWS} rows with a gap; a filled cell is marked *.")])
+                                     f"The first {EXAMPLE_ROWS} rows with a gap (row: the position among the data rows, from "
+                                     "0); a filled cell is marked *.")])
 
 
 def _column_table(errors: pd.DataFrame, gaps: pd.DataFrame) -> pd.DataFrame:
