@@ -141,8 +141,9 @@ def image_completion_report(path, completer, images: np.ndarray, holes: np.ndarr
     checked = np.sort(rng.permutation(len(images))[:CHECKED])
     block = _observed_blocks(holes[checked], rng)
     refilled = completer.complete(images[checked], holes[checked] | block)
-    mean_image = np.nanmean(np.where(holes, np.nan, images), axis=0)
-    mean_image = np.where(np.isnan(mean_image), np.nanmean(mean_image), mean_image)
+    seen = (~holes).sum(axis=0)  # a pixel in every image's hole takes the mean of all observed pixels
+    mean_image = np.where(holes, 0, images).sum(axis=0) / np.maximum(seen, 1)
+    mean_image = np.where(seen > 0, mean_image, mean_image[seen > 0].mean() if seen.any() else 0.0)
     table = pd.DataFrame([_block_scores("ImageCompleter", refilled, images[checked], block),
                           _block_scores("mean image", np.broadcast_to(mean_image, refilled.shape),
                                         images[checked], block)])
