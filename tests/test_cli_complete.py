@@ -94,6 +94,7 @@ def test_several_imputations_write_several_files_and_bad_columns_are_one_line(ta
     assert code == 1 and "has no column ['nope']" in err and "Traceback" not in err
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # a pixel in every hole made the report's mean image warn
 def test_complete_images_with_masks(tmp_path, capsys):
     images = (load_digits().images[:200] / 16 * 255).astype(np.uint8)
     folder, masks = tmp_path / "images", tmp_path / "masks"

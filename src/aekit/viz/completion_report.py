@@ -59,7 +59,8 @@ def table_completion_report(path, errors: pd.DataFrame, original: pd.DataFrame, 
         return write_report(path, title=f"Completion of {name}", table=table, figures=figures, meta=meta,
                             intro=intro, better={"error": None, "baseline error": None, "error / baseline": None},
                             tables=[("Filled rows", _example_rows(original, filled, gaps),
-                                     f"The first {EXAMPLE_ROWS} rows with a gap; a filled cell is marked *.")])
+                                     f"The first {EXAMPLE_ROWS} rows with a gap (row: the position among the data rows, from "
+                                     "0); a filled cell is marked *.")])
 
 
 def _column_table(errors: pd.DataFrame, gaps: pd.DataFrame) -> pd.DataFrame:
@@ -140,8 +141,9 @@ def image_completion_report(path, completer, images: np.ndarray, holes: np.ndarr
     checked = np.sort(rng.permutation(len(images))[:CHECKED])
     block = _observed_blocks(holes[checked], rng)
     refilled = completer.complete(images[checked], holes[checked] | block)
-    mean_image = np.nanmean(np.where(holes, np.nan, images), axis=0)
-    mean_image = np.where(np.isnan(mean_image), np.nanmean(mean_image), mean_image)
+    seen = (~holes).sum(axis=0)  # a pixel in every image's hole takes the mean of all observed pixels
+    mean_image = np.where(holes, 0, images).sum(axis=0) / np.maximum(seen, 1)
+    mean_image = np.where(seen > 0, mean_image, mean_image[seen > 0].mean() if seen.any() else 0.0)
     table = pd.DataFrame([_block_scores("ImageCompleter", refilled, images[checked], block),
                           _block_scores("mean image", np.broadcast_to(mean_image, refilled.shape),
                                         images[checked], block)])
