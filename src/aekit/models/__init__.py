@@ -17,7 +17,8 @@ from aekit.models.multvae import MultVAE, MultVAEConfig
 from aekit.models.vae import VAEConfig, VAEModel
 from aekit.models.cvae import ConditionalVAEConfig, ConditionalVAEModel
 from aekit.models.aae import AdversarialAutoencoderConfig, AdversarialAutoencoderModel
-from aekit.models.imputation import ConvMaskedImputer, MaskedDenoisingImputer, MIWAEImputer, NotMIWAEImputer
+from aekit.models.imputation import (ConvMaskedImputer, MaskedDenoisingImputer, MIWAEImputer, NotMIWAEImputer,
+                                     VAEACImputer)
 from aekit.models.dec import DECConfig, DECModel
 from aekit.models.codec import ImageCodecConfig, ImageCodecModel
 from aekit.models.vaegan import GANModel, VAEGANConfig, VAEGANModel
@@ -39,6 +40,7 @@ MODEL_FAMILIES: dict[str, type[BaseAutoencoder]] = {
     MIWAEImputer.family: MIWAEImputer,
     NotMIWAEImputer.family: NotMIWAEImputer,
     ConvMaskedImputer.family: ConvMaskedImputer,
+    VAEACImputer.family: VAEACImputer,
     DECModel.family: DECModel,
     ImageCodecModel.family: ImageCodecModel,
     VAEGANModel.family: VAEGANModel,

@@ -39,10 +39,11 @@ from torch import nn
 from torch.nn import functional as F
 
 from aekit.models.base import BaseAutoencoder, ModelConfig
-from aekit.models.latent import GaussianPosterior, diagonal_gaussian_log_prob
+from aekit.models.latent import (LOG_2PI, LOGVAR_MAX, LOGVAR_MIN, GaussianPosterior, diagonal_gaussian_log_prob,
+                                 reparameterize)
 from aekit.nn import ACTIVATIONS, MLPDecoder, MLPEncoder
 from aekit.nn.layers import make_activation
-from aekit.nn.conv import ConvDecoder, ConvEncoder, check_image_shape
+from aekit.nn.conv import ConvDecoder, ConvEncoder, ConvFeatures, check_image_shape
 
 VALIDATION_SEED = 27  # the hidden cells of the masked DAE's validation loss
 MIN_SCALE = 1e-2  # floor of a numeric column's Gaussian scale (standardised units)
@@ -458,6 +459,43 @@ class ConvImputerConfig(MaskedDAEConfig):
                              f"got {self.output_activation!r}")
 
 
+def local_path(c: ConvImputerConfig) -> nn.Module | None:
+    """(values, mask) -> image, at full resolution: 3x3 convolutions with ``c.local_channels``, the
+    middle ones dilated by ``c.local_dilations`` (None when ``local_channels`` is 0)."""
+    channels, height, width = c.image_shape
+    k = c.local_channels
+    if not k:
+        return None
+    middle = [layer for d in c.local_dilations for layer in (nn.Conv2d(k, k, 3, padding=d, dilation=d), nn.ReLU())]
+    return nn.Sequential(
+        nn.Unflatten(1, (2 * channels, height, width)), nn.Conv2d(2 * channels, k, 3, padding=1), nn.ReLU(),
+        *middle, nn.Conv2d(k, channels, 3, padding=1), nn.Flatten())
+
+
+def random_image_holes(n: int, image_shape, block_share: float, device,
+                       generator: torch.Generator | None) -> torch.Tensor:
+    """(n, C*H*W) float, 1 on a random hole per image: a rectangle (sides from a quarter to three
+    quarters of the image's, anywhere inside it) for ``0.7 * block_share`` of the images, one half
+    (top, bottom, left or right) for ``0.3 * block_share``, else random pixels at a rate from [0.2, 0.9]."""
+    channels, height, width = image_shape
+    kw = dict(device=device, generator=generator)
+    rows = torch.arange(height, device=device).view(1, -1, 1)
+    cols = torch.arange(width, device=device).view(1, 1, -1)
+    h = (height * (0.25 + 0.5 * torch.rand(n, **kw))).long().clamp_min(1).view(-1, 1, 1)
+    w = (width * (0.25 + 0.5 * torch.rand(n, **kw))).long().clamp_min(1).view(-1, 1, 1)
+    top = (torch.rand(n, 1, 1, **kw) * (height - h + 1)).long()
+    left = (torch.rand(n, 1, 1, **kw) * (width - w + 1)).long()
+    block = (rows >= top) & (rows < top + h) & (cols >= left) & (cols < left + w)
+    side = torch.randint(0, 4, (n, 1, 1), **kw)
+    half = torch.where(side == 0, rows < height // 2, torch.where(side == 1, rows >= height // 2,
+                       torch.where(side == 2, cols < width // 2, cols >= width // 2)))
+    rate = 0.2 + 0.7 * torch.rand(n, 1, 1, **kw)
+    pixels = torch.rand(n, height, width, **kw) < rate
+    kind = torch.rand(n, 1, 1, **kw)
+    hidden = torch.where(kind < block_share * 0.7, block, torch.where(kind < block_share, half, pixels))
+    return hidden.unsqueeze(1).expand(n, channels, height, width).reshape(n, -1).float()
+
+
 class ConvMaskedImputer(MaskedDenoisingImputer):
     """The masked denoising autoencoder with conv networks and block / pixel masks (image holes)."""
 
@@ -470,14 +508,7 @@ class ConvMaskedImputer(MaskedDenoisingImputer):
 
     def __init__(self, config: ConvImputerConfig):
         super().__init__(config)
-        channels, height, width = config.image_shape
-        k = config.local_channels
-        middle = [layer for d in config.local_dilations
-                  for layer in (nn.Conv2d(k, k, 3, padding=d, dilation=d), nn.ReLU())]
-        self.local = nn.Sequential(
-            nn.Unflatten(1, (2 * channels, height, width)), nn.Conv2d(2 * channels, k, 3, padding=1), nn.ReLU(),
-            *middle, nn.Conv2d(k, channels, 3, padding=1), nn.Flatten(),
-        ) if k else None
+        self.local = local_path(config)
         self.output_activation = make_activation(config.output_activation)
 
     def build_decoder(self, c: ConvImputerConfig) -> nn.Module:
@@ -489,24 +520,105 @@ class ConvMaskedImputer(MaskedDenoisingImputer):
         return self.output_activation(out if self.local is None else out + self.local(inputs))
 
     def hide(self, seen: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
-        n = seen.shape[0]
-        channels, height, width = self.config.image_shape
-        kw = dict(device=seen.device, generator=generator)
-        rows = torch.arange(height, device=seen.device).view(1, -1, 1)
-        cols = torch.arange(width, device=seen.device).view(1, 1, -1)
-        # rectangles: sides in [1/4, 3/4] of the image's, anywhere inside it
-        h = (height * (0.25 + 0.5 * torch.rand(n, **kw))).long().clamp_min(1).view(-1, 1, 1)
-        w = (width * (0.25 + 0.5 * torch.rand(n, **kw))).long().clamp_min(1).view(-1, 1, 1)
-        top = (torch.rand(n, 1, 1, **kw) * (height - h + 1)).long()
-        left = (torch.rand(n, 1, 1, **kw) * (width - w + 1)).long()
-        block = (rows >= top) & (rows < top + h) & (cols >= left) & (cols < left + w)
-        # halves: top, bottom, left or right
-        side = torch.randint(0, 4, (n, 1, 1), **kw)
-        half = torch.where(side == 0, rows < height // 2, torch.where(side == 1, rows >= height // 2,
-                           torch.where(side == 2, cols < width // 2, cols >= width // 2)))
-        rate = 0.2 + 0.7 * torch.rand(n, 1, 1, **kw)
-        pixels = torch.rand(n, height, width, **kw) < rate
-        kind = torch.rand(n, 1, 1, **kw)
-        share = self.config.block_share
-        hidden = torch.where(kind < share * 0.7, block, torch.where(kind < share, half, pixels))
-        return seen * hidden.unsqueeze(1).expand(n, channels, height, width).reshape(n, -1)
+        return seen * random_image_holes(seen.shape[0], self.config.image_shape, self.config.block_share,
+                                         seen.device, generator)
+
+
+@dataclasses.dataclass
+class VAEACConfig(ConvImputerConfig):
+    """VAEAC on images (Ivanov, Figurnov & Vetrov 2019, "Variational Autoencoder with Arbitrary
+    Conditioning"): the image fields and training holes of :class:`ConvImputerConfig` (``mask_rate``
+    and ``emphasis`` unused), ``latent_dim`` the size of z, and the prior network's regularisation
+    of the paper: ``prior_mean_scale`` (sigma_mu: a N(0, sigma_mu^2) penalty on the prior means) and
+    ``prior_scale_weight`` (sigma_sigma: a weight on ``log s - s`` of the prior scales s), which keep
+    the prior from drifting where nothing pulls it."""
+
+    latent_dim: int = 16
+    prior_mean_scale: float = 1e4
+    prior_scale_weight: float = 1e-4
+
+    def validate(self) -> None:
+        super().validate()
+        if self.prior_mean_scale <= 0 or self.prior_scale_weight < 0:
+            raise ValueError(f"prior_mean_scale must be > 0 and prior_scale_weight >= 0, got "
+                             f"{self.prior_mean_scale} and {self.prior_scale_weight}")
+
+
+class VAEACImputer(TableImputer):
+    """VAEAC for image holes: several plausible fills of one hole.
+
+    - proposal q(z | x, b): conv features of the whole image and the mask (training only);
+    - prior p(z | x_o, b): conv features of the observed pixels and the mask;
+    - decoder p(x_b | z, x_o, b): a transposed-conv decoder of z plus the full-resolution local
+      path on the observed pixels and the mask (:func:`local_path`, the skip from the observed
+      part), a sigmoid / identity mean and one learned Gaussian scale per pixel.
+
+    Loss per image (per pixel): ``-log p(hidden pixels | z ~ q) + KL(q || p)`` minus the prior's
+    regularisation. Holes in training: :func:`random_image_holes`. :meth:`predict` decodes the
+    prior's mean (deterministic); :meth:`draw` decodes z drawn from the prior.
+    """
+
+    family = "vaeac"
+    config_class = VAEACConfig
+
+    def __init__(self, config: VAEACConfig):
+        super().__init__(config, scales=False)
+        c = config
+        channels, height, width = c.image_shape
+        self.proposal_features = ConvFeatures((2 * channels, height, width), c.channels, c.activation)
+        self.proposal = GaussianPosterior(self.proposal_features.out_features, c.latent_dim)
+        self.prior_features = ConvFeatures((2 * channels, height, width), c.channels, c.activation)
+        self.prior = GaussianPosterior(self.prior_features.out_features, c.latent_dim)
+        self.local = local_path(c)
+        self.log_sigma = nn.Parameter(torch.full((c.input_dim,), math.log(0.1)))
+        self.output_activation = make_activation(c.output_activation)
+
+    def build_decoder(self, c: VAEACConfig) -> nn.Module:
+        return ConvDecoder(c.latent_dim, tuple(c.image_shape), c.channels, c.activation, "identity")
+
+    def prior_of(self, x: torch.Tensor, observed: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mean, log-variance) of p(z | x_o, b)."""
+        return self.prior(self.prior_features(self.network_input(x, observed)))
+
+    def mean_of(self, z: torch.Tensor, x: torch.Tensor, observed: torch.Tensor) -> torch.Tensor:
+        """The decoder's mean image given z and the observed pixels."""
+        out = self.decoder(z)
+        return self.output_activation(out if self.local is None else out + self.local(self.network_input(x, observed)))
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.prior_of(x, torch.ones_like(x))[0]
+
+    def loss(self, batch) -> dict[str, torch.Tensor]:
+        x, seen = batch
+        # validation hides the same pixels and draws the same noise every epoch (like with like)
+        generator = None if self.training else torch.Generator(seen.device).manual_seed(VALIDATION_SEED)
+        hidden = seen * random_image_holes(seen.shape[0], self.config.image_shape, self.config.block_share,
+                                           seen.device, generator)
+        kept = seen - hidden
+        q_mean, q_log_var = self.proposal(self.proposal_features(self.network_input(x, kept)))
+        p_mean, p_log_var = self.prior_of(x, kept)
+        z = reparameterize(q_mean, q_log_var, generator)
+        mean = self.mean_of(z, x, kept)
+        log_var = (2 * self.log_sigma).clamp(LOGVAR_MIN, LOGVAR_MAX)
+        log_px = -0.5 * (LOG_2PI + log_var + (x - mean).pow(2) / log_var.exp())
+        reconstruction = -(log_px * hidden).sum(-1)
+        kl = 0.5 * (p_log_var - q_log_var + (q_log_var.exp() + (q_mean - p_mean).pow(2)) / p_log_var.exp()
+                    - 1.0).sum(-1)
+        c = self.config
+        p_scale = torch.exp(0.5 * p_log_var)
+        regulariser = (p_mean.pow(2).sum(-1) / (2 * c.prior_mean_scale ** 2)
+                       - c.prior_scale_weight * (p_scale.log() - p_scale).sum(-1))
+        n_pixels = x.shape[-1]
+        terms = {"reconstruction": reconstruction.mean() / n_pixels, "kl": kl.mean() / n_pixels}
+        terms["loss"] = terms["reconstruction"] + terms["kl"] + regulariser.mean() / n_pixels
+        terms["hidden_mse"] = ((x - mean).pow(2) * hidden).sum() / hidden.sum().clamp_min(1)
+        return terms
+
+    def predict(self, x, observed, generator=None, k=100):
+        """The decoder's mean at the prior's mean z (one deterministic pass)."""
+        return self.mean_of(self.prior_of(x, observed)[0], x, observed)
+
+    def draw(self, x, observed, generator=None, k=100):
+        """One plausible fill: z drawn from the prior, decoded to its mean; observed pixels as given."""
+        z = reparameterize(*self.prior_of(x, observed), generator)
+        return torch.where(observed > 0, x, self.mean_of(z, x, observed))
