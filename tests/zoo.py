@@ -55,7 +55,7 @@ def _kind(name: str) -> str:
 
 RECOMMENDERS = ("autorec", "multvae", "multdae", "ease")
 DETECTORS = ("detector", "series-detector")
-OTHERS = ("imputer", "image-completer", "clustering")  # estimators without a preset
+OTHERS = ("imputer", "image-completer", "image-completer-vaeac", "clustering")  # estimators without a preset
 ZOO = (*PRESETS, *RECOMMENDERS, *DETECTORS, *OTHERS)
 # which gradient-trained cases there are (closed-form ones solve in fit)
 CLOSED_FORM = ("msda", "ease")
@@ -73,7 +73,7 @@ def data_of(name: str, seed: int = 0):
         X = tables(seed)
         X[np.random.default_rng(seed).random(X.shape) < 0.1] = np.nan
         return "table", (X,)
-    if name == "image-completer":
+    if name in ("image-completer", "image-completer-vaeac"):
         return "images", (images(seed),)
     kind = _kind(name)
     if kind == "images":
@@ -109,6 +109,11 @@ def make(name: str):
         from aekit.estimators.image_completer import ImageCompleter
 
         return ImageCompleter(latent_dim=2, channels=(4,), max_epochs=2, random_state=0)
+    if name == "image-completer-vaeac":
+        from aekit.estimators.image_completer import ImageCompleter
+
+        return ImageCompleter(model="vaeac", latent_dim=2, channels=(4,), local_channels=4, max_epochs=2,
+                              random_state=0)
     if name == "clustering":
         from aekit.estimators.clustering import DeepClustering
 

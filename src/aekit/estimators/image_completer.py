@@ -1,21 +1,28 @@
-"""``aekit.ImageCompleter``: fill holes in images with a convolutional masked autoencoder."""
+"""``aekit.ImageCompleter``: fill holes in images with a convolutional masked autoencoder or a VAEAC."""
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
+import torch
 from sklearn.utils.validation import check_is_fitted
 
-from aekit.estimators.base import AutoencoderEstimator
+from aekit.estimators.base import AutoencoderEstimator, seed_from
 from aekit.estimators.images import ImageInputMixin, image_rows
 from aekit.estimators.params import store_params
 from aekit.exceptions import DataError
-from aekit.models.imputation import ConvImputerConfig
+from aekit.models.imputation import ConvImputerConfig, VAEACConfig
+from aekit.training.devices import model_device
 from aekit._docs import fill_doc
+
+
+MODELS = {"masked-ae": "masked-conv", "vaeac": "vaeac"}  # the ``model`` parameter -> the model family
 
 
 @fill_doc
 class ImageCompleter(ImageInputMixin, AutoencoderEstimator):
-    """Fill in missing regions of images (inpainting) with a convolutional masked autoencoder.
+    """Fill in missing regions of images (inpainting) with a convolutional masked autoencoder or a VAEAC.
 
     Trained on complete images: each training image gets a random hole (a
     rectangle, half of the image, or random pixels at a rate from 20% to 90%),
@@ -24,8 +31,19 @@ class ImageCompleter(ImageInputMixin, AutoencoderEstimator):
     :class:`aekit.AutoencoderImputer`). :meth:`complete` keeps every observed
     pixel exactly as given and fills only the holes.
 
+    ``model="vaeac"`` trains a VAEAC instead (Ivanov, Figurnov & Vetrov 2019,
+    a VAE conditioned on the observed pixels and the mask) on the same random
+    holes: :meth:`sample` then gives several plausible fills of one hole.
+
     Parameters
     ----------
+    model : {"masked-ae", "vaeac"}, default="masked-ae"
+        "masked-ae": one fill per hole (the masked autoencoder). "vaeac": a
+        proposal network sees the whole image, a prior network only the
+        observed pixels and the mask, the decoder fills the hole from a code
+        z; trained on the hidden pixels' likelihood plus KL(proposal || prior).
+        :meth:`complete` decodes the prior's mean code, :meth:`sample` codes
+        drawn from the prior.
     latent_dim : int, default=64
         Size of the code between the conv encoder and decoder.
     channels : tuple of int, default=(32, 64)
@@ -57,7 +75,7 @@ class ImageCompleter(ImageInputMixin, AutoencoderEstimator):
 
     Attributes
     ----------
-    model_ : aekit.models.imputation.ConvMaskedImputer
+    model_ : aekit.models.imputation.ConvMaskedImputer or aekit.models.imputation.VAEACImputer
     image_shape_ : tuple (C, H, W)
     scaler_, n_features_in_, history_, best_epoch_, n_epochs_, stopped_early_ :
         As for :class:`aekit.Autoencoder`.
@@ -71,17 +89,23 @@ class ImageCompleter(ImageInputMixin, AutoencoderEstimator):
     True
     """
 
-    family = "masked-conv"
-
-    def __init__(self, latent_dim=64, channels=(32, 64), local_channels=16, local_dilations=(2, 4), mask_rate=0.25, block_share=0.6, image_shape=None,
+    def __init__(self, model="masked-ae", latent_dim=64, channels=(32, 64), local_channels=16, local_dilations=(2, 4), mask_rate=0.25, block_share=0.6, image_shape=None,
                  scaling="minmax", learning_rate=3e-3, weight_decay=0.0, batch_size="auto", max_epochs="auto",
                  validation_fraction="auto", patience="auto", random_state=None, verbose=0, checkpoint_dir=None,
                  resume=False, log_dir=None, accelerator="auto", devices=1, num_nodes=1, strategy="auto",
                  precision="32", num_threads=None):
         store_params(self, locals())
 
+    @property
+    def family(self) -> str:
+        """The model family ``model`` chooses."""
+        if self.model not in MODELS:
+            raise ValueError(f"model must be one of {tuple(MODELS)}, got {self.model!r}")
+        return MODELS[self.model]
+
     def _model_config(self, n_features: int, scaling: str) -> ConvImputerConfig:
-        return ConvImputerConfig(input_dim=n_features, n_numeric=n_features, latent_dim=self.latent_dim,
+        config_class = VAEACConfig if self.family == "vaeac" else ConvImputerConfig
+        return config_class(input_dim=n_features, n_numeric=n_features, latent_dim=self.latent_dim,
                                  image_shape=self._fit_image_shape, channels=tuple(self.channels),
                                  mask_rate=self.mask_rate, block_share=self.block_share,
                                  local_channels=self.local_channels,
@@ -117,6 +141,7 @@ class ImageCompleter(ImageInputMixin, AutoencoderEstimator):
         >>> completer.image_shape_, bool(np.isnan(completer.complete(images[:2])).any())
         ((1, 8, 8), False)
         """
+        self.family  # noqa: B018  (checks model before any work)
         if self.scaling not in ("minmax", "none"):
             raise ValueError(f"scaling must be 'minmax' or 'none' for images, got {self.scaling!r}")
         values = np.asarray(X, dtype=np.float32) if not hasattr(X, "columns") else X
@@ -163,6 +188,69 @@ class ImageCompleter(ImageInputMixin, AutoencoderEstimator):
         Traceback (most recent call last):
         aekit.exceptions.DataError: mask has shape (3, 4, 8), but images have shape (3, 8, 8); ...
         """
+        original, missing, x, observed = self._holes(images, mask)
+        filled = self.scaler_.inverse_transform(
+            self._batched(lambda batch: self.model_.impute(*batch), (x, observed)))
+        return np.where(missing, filled.reshape(original.shape), original)
+
+    def sample(self, images, mask=None, n_samples: int = 5) -> np.ndarray:
+        """``n_samples`` plausible fills of each image's holes (``model="vaeac"`` only).
+
+        Each fill decodes a code drawn from the prior network given the
+        observed pixels and the mask; observed pixels are returned exactly as
+        given. Seeded by ``random_state``: the same seed gives the same fills.
+
+        Parameters
+        ----------
+        images : array of shape (N, H, W), (N, C, H, W) or (N, C*H*W)
+            In the units of the training images; NaN marks a missing pixel too.
+        mask : bool array of the same shape, or None
+            True where a pixel is missing (the hole). None: the NaN pixels.
+        n_samples : int, default=5
+            How many fills of each image.
+
+        Returns
+        -------
+        numpy.ndarray of float32 of shape (n_samples, *images.shape)
+
+        Raises
+        ------
+        %(not_fitted)s
+        ValueError
+            ``n_samples`` is not a positive integer, or the model is the masked
+            autoencoder (it gives one fill: use :meth:`complete`, or ``model="vaeac"``).
+        aekit.exceptions.DataError
+            As for :meth:`complete`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_digits
+        >>> images = load_digits().images[:200] / 16
+        >>> vaeac = ImageCompleter(model="vaeac", channels=(8,), max_epochs=1, random_state=0).fit(images)
+        >>> hole = np.zeros((3, 8, 8), dtype=bool); hole[:, 2:6, 2:6] = True
+        >>> fills = vaeac.sample(images[:3], hole, n_samples=4)
+        >>> fills.shape, bool((fills[:, ~hole] == images[:3][~hole]).all())
+        ((4, 3, 8, 8), True)
+        >>> ImageCompleter(channels=(8,), max_epochs=1).fit(images).sample(images[:3], hole)
+        Traceback (most recent call last):
+        ValueError: the masked autoencoder (model='masked-ae') gives one fill per hole: use complete(), ...
+        """
+        check_is_fitted(self, "model_")
+        if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+        if self.model_.family != "vaeac":
+            raise ValueError("the masked autoencoder (model='masked-ae') gives one fill per hole: use complete(), "
+                             "or fit ImageCompleter(model='vaeac') for several plausible fills")
+        original, missing, x, observed = self._holes(images, mask)
+        generator = torch.Generator(device=model_device(self.model_)).manual_seed(seed_from(self.random_state))
+        fills = [self.scaler_.inverse_transform(
+                     self._batched(lambda batch: self.model_.draw(*batch, generator), (x, observed)))
+                 for _ in range(n_samples)]
+        return np.stack([np.where(missing, f.reshape(original.shape), original) for f in fills])
+
+    def _holes(self, images, mask):
+        """(images as float32, the missing pixels, scaled rows with 0 in holes, observed rows)."""
         check_is_fitted(self, "model_")
         original = np.asarray(images, dtype=np.float32)
         missing = np.isnan(original)
@@ -175,7 +263,4 @@ class ImageCompleter(ImageInputMixin, AutoencoderEstimator):
         rows, _ = image_rows(np.where(missing, 0.0, original), None, type(self).__name__,
                              expected=self.image_shape_)
         observed = (~missing).reshape(len(rows), -1).astype(np.float32)
-        x = self.scaler_.transform(self._checked(rows)) * observed
-        filled = self.scaler_.inverse_transform(
-            self._batched(lambda batch: self.model_.impute(*batch), (x, observed)))
-        return np.where(missing, filled.reshape(original.shape), original)
+        return original, missing, self.scaler_.transform(self._checked(rows)) * observed, observed

@@ -1,0 +1,91 @@
+"""ImageCompleter(model="vaeac"): the loss goes down, centre holes are filled better than by the
+mean image, ``sample`` gives different fills with exact observed pixels, reloads give identical
+fills and seeded samples, and bad input is refused."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_digits
+
+from aekit import ImageCompleter, load
+from aekit.exceptions import DataError
+from aekit.models.imputation import VAEACConfig, VAEACImputer
+
+pytestmark = pytest.mark.filterwarnings("ignore::aekit.exceptions.StillImprovingWarning")
+
+
+@pytest.fixture(scope="module")
+def digit_images():
+    images = (load_digits().images / 16).astype(np.float32)
+    return images[:1400], images[1400:]
+
+
+@pytest.fixture(scope="module")
+def vaeac(digit_images):
+    return ImageCompleter(model="vaeac", max_epochs=15, batch_size=32, random_state=0).fit(digit_images[0])
+
+
+@pytest.fixture(scope="module")
+def centre_hole(digit_images):
+    hole = np.zeros(digit_images[1].shape, dtype=bool)
+    hole[:, 2:6, 2:6] = True
+    return hole
+
+
+def test_the_training_loss_goes_down(vaeac):
+    assert vaeac.model_.family == "vaeac"
+    losses = vaeac.history_["train_loss"].to_numpy()
+    assert losses[-1] < losses[0] - 0.5  # per pixel, nats: the first epoch is far above the last
+
+
+def test_fills_centre_holes_better_than_the_mean_image_and_keeps_observed_pixels(vaeac, digit_images, centre_hole):
+    train, test = digit_images
+    filled = vaeac.complete(test, centre_hole)
+    assert np.array_equal(filled[~centre_hole], test[~centre_hole])
+    mse = np.mean((filled - test)[centre_hole] ** 2)
+    mean_image_mse = np.mean((np.broadcast_to(train.mean(0), test.shape) - test)[centre_hole] ** 2)
+    assert mse < 0.75 * mean_image_mse
+
+
+def test_samples_differ_in_the_hole_and_keep_observed_pixels_exactly(vaeac, digit_images, centre_hole):
+    test, hole = digit_images[1][:30], centre_hole[:30]
+    draws = vaeac.sample(test, hole, n_samples=3)
+    assert draws.shape == (3, *test.shape) and draws.dtype == np.float32
+    for draw in draws:
+        assert np.array_equal(draw[~hole], test[~hole])
+    assert not np.allclose(draws[0][hole], draws[1][hole])
+    assert np.array_equal(vaeac.sample(test, hole, n_samples=3), draws)  # random_state=0: the same draws
+
+
+def test_reload_gives_identical_fills_and_seeded_samples(vaeac, digit_images, centre_hole, tmp_path):
+    test, hole = digit_images[1][:20], centre_hole[:20]
+    same = load(vaeac.save(tmp_path / "vaeac.safetensors"))
+    assert same.model == "vaeac" and same.model_.family == "vaeac"
+    assert np.array_equal(same.complete(test, hole), vaeac.complete(test, hole))
+    assert np.array_equal(same.sample(test, hole, n_samples=2), vaeac.sample(test, hole, n_samples=2))
+
+
+def test_bad_input_is_refused(vaeac, digit_images, centre_hole):
+    test, hole = digit_images[1][:5], centre_hole[:5]
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(ValueError, match="n_samples must be a positive integer"):
+            vaeac.sample(test, hole, n_samples=bad)
+    with pytest.raises(DataError, match="mask has shape"):
+        vaeac.sample(test, hole[:, :4])
+    with pytest.raises(ValueError, match="model must be one of"):
+        ImageCompleter(model="vae").fit(digit_images[0][:50])
+    masked_ae = ImageCompleter(channels=(8,), max_epochs=1, random_state=0).fit(digit_images[0][:100])
+    with pytest.raises(ValueError, match="gives one fill per hole"):
+        masked_ae.sample(test, hole)
+
+
+def test_the_prior_sees_only_observed_pixels():
+    torch.manual_seed(0)
+    model = VAEACImputer(VAEACConfig(input_dim=64, n_numeric=64, image_shape=(1, 8, 8), channels=(8,))).eval()
+    x, observed = torch.rand(4, 64), (torch.rand(4, 64) > 0.5).float()
+    changed = torch.where(observed > 0, x, torch.rand(4, 64))  # other values in the hole
+    assert not torch.equal(x, changed)
+    assert torch.equal(model.predict(x, observed), model.predict(changed, observed))
+    assert torch.equal(model.prior_of(x, observed)[0], model.prior_of(changed, observed)[0])
