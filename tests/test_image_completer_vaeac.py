@@ -55,7 +55,9 @@ def test_samples_differ_in_the_hole_and_keep_observed_pixels_exactly(vaeac, digi
     assert draws.shape == (3, *test.shape) and draws.dtype == np.float32
     for draw in draws:
         assert np.array_equal(draw[~hole], test[~hole])
-    assert not np.allclose(draws[0][hole], draws[1][hole])
+    # really different digits, not jitter: with a proposal that saw only the observed pixels (as the
+    # prior does) the KL collapsed and the draws' spread in the hole was 0.01; it is about 0.12
+    assert draws.std(0)[hole].mean() > 0.05
     assert np.array_equal(vaeac.sample(test, hole, n_samples=3), draws)  # random_state=0: the same draws
 
 
