@@ -120,6 +120,32 @@ def test_complete_images_with_masks(tmp_path, capsys):
     assert np.array_equal(np.asarray(Image.open(tmp_path / "old" / "007.png"))[hole == 0], images[7][hole == 0])
 
 
+def test_complete_images_with_the_vaeac_writes_several_plausible_fills(tmp_path, capsys):
+    images = (load_digits().images[:200] / 16 * 255).astype(np.uint8)
+    folder, masks = tmp_path / "images", tmp_path / "masks"
+    folder.mkdir(), masks.mkdir()
+    hole = np.zeros((8, 8), np.uint8)
+    hole[2:6, 2:6] = 255
+    for i, image in enumerate(images):
+        Image.fromarray(image).save(folder / f"{i:03d}.png")
+        Image.fromarray(hole).save(masks / f"{i:03d}.png")
+    common = ["complete", "--data", str(folder), "--masks", str(masks)]
+    code, stdout, err = run([*common, "--out", str(tmp_path / "out"), "--model", "vaeac", "--n-imputations", "3",
+                             "--epochs", "3", "--save", str(tmp_path / "vaeac.safetensors")], capsys)
+    assert code == 0, err
+    fills = np.stack([[np.asarray(Image.open(tmp_path / f"out_{k}" / f"{i:03d}.png")) for i in range(20)]
+                      for k in (1, 2, 3)])
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out_4").exists()
+    assert (fills[:, :, hole == 0] == images[:20][:, hole == 0]).all()  # observed pixels exact in every fill
+    assert not np.array_equal(fills[0][:, hole > 0], fills[1][:, hole > 0])  # the holes differ
+    code, _, err = run([*common, "--out", str(tmp_path / "again"), "--model", str(tmp_path / "vaeac.safetensors"),
+                        "--n-imputations", "2"], capsys)
+    assert code == 0 and (tmp_path / "again_2" / "007.png").exists(), err
+    code, _, err = run([*common, "--out", str(tmp_path / "ae"), "--n-imputations", "2", "--epochs", "1"], capsys)
+    message = " ".join(err.replace("│", " ").split())  # typer's box wraps lines
+    assert code != 0 and "use --model vaeac" in message and "one fill per hole" in message, message
+
+
 def test_complete_colour_images_stay_colour(tmp_path, capsys):
     # the folder was read as grayscale: colour photos came back gray, their observed pixels changed too
     digits = (load_digits().images[:60] / 16 * 255).astype(np.uint8)

@@ -6,9 +6,11 @@ Tables: ``aekit complete --data table.csv --out filled.csv`` reads a CSV
 filled; ``--label``, ``--id`` and ``--drop`` columns are no features and are
 carried through untouched, in their place.
 Images: ``aekit complete --data FOLDER --masks FOLDER --out FOLDER`` fits
-an :class:`aekit.ImageCompleter` (or loads ``--model``) and writes each image
-with its hole filled; a mask is an image of the same name and size whose
-white pixels mark the hole.
+an :class:`aekit.ImageCompleter` (the masked autoencoder, or ``--model vaeac``;
+or loads a saved one with ``--model FILE``) and writes each image with its
+hole filled; a mask is an image of the same name and size whose white pixels
+mark the hole. With ``--model vaeac --n-imputations K`` it writes K folders
+(OUT_1 ... OUT_K) of plausible fills.
 """
 
 from __future__ import annotations
@@ -35,9 +37,11 @@ def complete(
     drop: Optional[str] = drop_option(),
     indicator: bool = typer.Option(False, "--indicator", help="Add a 0/1 was-missing column per column with gaps."),
     n_imputations: int = typer.Option(1, "--n-imputations", min=1, help="Write K plausible completions "
-                                      "(OUT_1.csv ... OUT_K.csv): multiple imputation."),
+                                      "(OUT_1.csv ... OUT_K.csv, or the folders OUT_1 ... OUT_K with images and "
+                                      "--model vaeac): multiple imputation."),
     model: str = typer.Option("auto", "--model", "-m", help="Tables: auto, dae, miwae or not-miwae, or a saved "
-                              "AutoencoderImputer (--save). Images: a saved ImageCompleter. A saved model (.safetensors) "
+                              "AutoencoderImputer (--save). Images: auto or masked-ae (one fill per hole), vaeac "
+                              "(several plausible fills), or a saved ImageCompleter. A saved model (.safetensors) "
                               "is used instead of training one."),
     missing: str = typer.Option("mcar", "--missing", help="Tables: mcar (also MAR) or mnar (values missing "
                                 "because of their value; uses not-MIWAE)."),
@@ -75,7 +79,7 @@ def _complete(data, masks, out, label, ids, drop, indicator, n_imputations, mode
     else:
         if masks is None:
             raise typer.BadParameter("an image folder needs --masks FOLDER (white where the image is missing)")
-        _complete_images(data, masks, out, model, max_epochs, seed, save, report, verbose)
+        _complete_images(data, masks, out, model, max_epochs, seed, save, report, verbose, n_imputations)
 
 
 def _command() -> str:
@@ -190,17 +194,24 @@ def _print_column_errors(errors) -> None:
     console.print(table)
 
 
-def _complete_images(folder, masks, out, model, max_epochs, seed, save, report, verbose):
+IMAGE_MODELS = ("auto", "masked-ae", "vaeac")  # --model names that train; anything else is a saved file
+
+
+def _complete_images(folder, masks, out, model, max_epochs, seed, save, report, verbose, n_imputations=1):
     from aekit import ImageCompleter
     from aekit.data.loaders import MixedSizesError, read_image_folder, save_image_folder
     from aekit.exceptions import DataError
     from aekit.io import load
 
     completer = None
-    if model != "auto":
+    if model not in IMAGE_MODELS:
         completer = load(model)
         if not isinstance(completer, ImageCompleter):
             raise DataError(f"{model} is {with_article(type(completer).__name__)}, not an ImageCompleter")
+    family = "vaeac" if (completer.model_.family if completer is not None else model) == "vaeac" else "masked-ae"
+    if n_imputations > 1 and family != "vaeac":
+        raise typer.BadParameter(f"--n-imputations {n_imputations} needs several plausible fills: use --model vaeac "
+                                 "(the masked autoencoder gives one fill per hole)")
     # colour stays colour (a folder of gray images reads as gray); a saved model reads as it was fitted
     mode = "auto" if completer is None else ("L" if completer.image_shape_[0] == 1 else "RGB")
     # files relative to their folder: class subfolders may hold files of the same name (cat/1.png, dog/1.png)
@@ -217,18 +228,22 @@ def _complete_images(folder, masks, out, model, max_epochs, seed, save, report, 
     images = X.reshape(len(X), *shape)
     hole = np.repeat(M.reshape(len(M), *mask_shape) > 0.5, shape[0], axis=1)  # one mask for every channel
     if completer is None:
-        completer = ImageCompleter(max_epochs=max_epochs, random_state=seed, verbose=verbose)
+        completer = ImageCompleter(model=family, max_epochs=max_epochs, random_state=seed, verbose=verbose)
         if verbose:
-            console.print(f"fitting ImageCompleter on {len(images)} images (holes left out)")
+            console.print(f"fitting ImageCompleter (model={family}) on {len(images)} images (holes left out)")
         completer.fit(np.where(hole, np.nan, images))
-    filled = completer.complete(images, hole)
-    if shape[0] == 3:  # a gray image in a colour folder gets a gray fill, not a tint of the colour images
-        gray = ((images[:, 0] == images[:, 1]) & (images[:, 1] == images[:, 2])).all(axis=(1, 2))
-        filled[gray] = np.where(hole[gray], filled[gray].mean(axis=1, keepdims=True), filled[gray])
-    save_image_folder(out, filled.reshape(len(filled), -1), shape, names)
+    fills = [completer.complete(images, hole)] if n_imputations == 1 else list(
+        completer.sample(images, hole, n_imputations))
+    for i, filled in enumerate(fills):
+        if shape[0] == 3:  # a gray image in a colour folder gets a gray fill, not a tint of the colour images
+            gray = ((images[:, 0] == images[:, 1]) & (images[:, 1] == images[:, 2])).all(axis=(1, 2))
+            filled[gray] = np.where(hole[gray], filled[gray].mean(axis=1, keepdims=True), filled[gray])
+        target = out if n_imputations == 1 else out.with_name(f"{out.name}_{i + 1}")
+        save_image_folder(target, filled.reshape(len(filled), -1), shape, names)
+    filled = fills[0]
     if save is not None:
         completer.save(save)
-    written = str(out)
+    written = str(out) if n_imputations == 1 else f"{out.name}_1 ... {out.name}_{n_imputations} in {out.parent}"
     if report is not None:
         from aekit.viz.completion_report import image_completion_report
 
