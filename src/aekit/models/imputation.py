@@ -530,10 +530,9 @@ class VAEACConfig(ConvImputerConfig):
     Conditioning"): the image fields and training holes of :class:`ConvImputerConfig` (``mask_rate``
     and ``emphasis`` unused), ``latent_dim`` the size of z, ``pixel_scale`` the fixed standard deviation
     of each pixel's Gaussian p(x_b | z, x_o, b) (in the model's units: [0, 1] after min-max scaling;
-    on 8x8 digits, fit on the first 1,100, centre 4x4 holes of the next 300, 15 epochs, seed 0,
-    0.1 filled with MSE 0.076 where per-pixel scales predicted by the decoder gave 0.119: the
-    predicted scales widened on hard pixels instead of fitting them; a reduced smoke run), and the
-    prior network's regularisation
+    in benchmarks/completion_vaeac_smoke.py's reduced run, 0.1 filled with MSE 0.076 where a variant
+    with per-pixel scales predicted by the decoder, not kept, gave 0.119: the predicted scales
+    widened on hard pixels instead of fitting them), and the prior network's regularisation
     of the paper: ``prior_mean_scale`` (sigma_mu: a N(0, sigma_mu^2) penalty on the prior means) and
     ``prior_scale_weight`` (sigma_sigma: a weight on ``log s - s`` of the prior scales s), which keep
     the prior from drifting where nothing pulls it."""
