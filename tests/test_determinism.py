@@ -58,7 +58,14 @@ def outputs_of(name: str) -> dict[str, str]:
     for attribute in ("threshold_", "labels_"):
         if hasattr(estimator, attribute):
             out[attribute] = _digest(getattr(estimator, attribute))
-    if callable(getattr(estimator, "sample", None)) and name != "imputer":  # the imputer's sample() draws fills
+    if name.startswith("image-completer"):  # fills of a centre hole, and (the VAEAC) seeded draws of them
+        hole = np.zeros(X.shape, dtype=bool)
+        hole[:, 4:12, 4:12] = True
+        out["complete"] = _digest(estimator.complete(X, hole))
+        if estimator.model == "vaeac":
+            out["sample fills"] = _digest(estimator.sample(X, hole, n_samples=2))
+    if callable(getattr(estimator, "sample", None)) and name not in ("imputer", "image-completer",
+                                                                    "image-completer-vaeac"):  # these draw fills
         try:
             out["sample"] = _digest(estimator.sample(5, random_state=3))
         except (AttributeError, ValueError):
@@ -131,6 +138,14 @@ def test_the_vae_gan_family_gives_identical_outputs_in_two_processes():
     assert {"model file", "transform", "sample"} <= set(outputs["vae-gan"])
     assert {"model file", "sample"} <= set(outputs["gan"])
 
+
+
+@pytest.mark.slow
+def test_the_image_completers_give_identical_fills_in_two_processes():
+    """The masked AE and the VAEAC, on their own: weights, model file, fills and the VAEAC's seeded draws."""
+    outputs = _same_in_two_processes(("image-completer", "image-completer-vaeac"))
+    assert {"model file", "complete"} <= set(outputs["image-completer"])
+    assert {"model file", "complete", "sample fills"} <= set(outputs["image-completer-vaeac"])
 
 if __name__ == "__main__":
     import torch

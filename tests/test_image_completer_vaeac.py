@@ -91,3 +91,16 @@ def test_the_prior_sees_only_observed_pixels():
     assert not torch.equal(x, changed)
     assert torch.equal(model.predict(x, observed), model.predict(changed, observed))
     assert torch.equal(model.prior_of(x, observed)[0], model.prior_of(changed, observed)[0])
+
+
+def test_generate_and_serve_do_not_take_the_fills_for_new_images(vaeac, tmp_path, capsys):
+    """``sample`` here draws fills of given holes: ``aekit generate`` refuses the model clearly (it would
+    have called sample(n) and failed inside), and ``aekit serve`` offers no /sample endpoint."""
+    from aekit.cli import main
+    from aekit.serve.families import endpoints_of
+
+    assert "sample" not in endpoints_of(vaeac) and "reconstruct" in endpoints_of(vaeac)
+    path = vaeac.save(tmp_path / "vaeac.safetensors")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["generate", str(path), "-o", str(tmp_path / "x.png")])
+    assert exit_info.value.code == 1 and "cannot generate" in capsys.readouterr().err

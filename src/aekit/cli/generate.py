@@ -33,7 +33,7 @@ def generate(
 
     output = renamed(out, old_output, "--output", "--out", default=Path("samples.png"))
     estimator = load(model)
-    if not hasattr(estimator, "sample"):
+    if not hasattr(estimator, "sample") or getattr(estimator, "samples_fills", False):  # imputers: aekit complete
         raise ModelFileError(f"{model} holds {with_article(type(estimator).__name__)}, which cannot generate; "
                          "expected a generative model such as one trained with --model vae")
     image_shape = getattr(estimator, "image_shape_", None)

@@ -89,6 +89,9 @@ class ImageCompleter(ImageInputMixin, AutoencoderEstimator):
     True
     """
 
+    # ``sample`` draws fills of given images' holes, not new images (``aekit generate``, ``aekit serve``)
+    samples_fills = True
+
     def __init__(self, model="masked-ae", latent_dim=64, channels=(32, 64), local_channels=16, local_dilations=(2, 4), mask_rate=0.25, block_share=0.6, image_shape=None,
                  scaling="minmax", learning_rate=3e-3, weight_decay=0.0, batch_size="auto", max_epochs="auto",
                  validation_fraction="auto", patience="auto", random_state=None, verbose=0, checkpoint_dir=None,

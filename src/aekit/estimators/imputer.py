@@ -152,6 +152,9 @@ class AutoencoderImputer(AutoencoderEstimator):
     (False, True)
     """
 
+    # ``sample`` draws fills of given rows' gaps, not new rows (``aekit generate``, ``aekit serve``)
+    samples_fills = True
+
     def __init__(self, model="auto", missing="mcar", missing_values=np.nan, add_indicator=False,
                  keep_empty_features=False, latent_dim=16, hidden=(128, 128), mask_rate=0.25, n_members="auto", n_samples=20,
                  n_draws=100, self_masking="auto", integer_columns="auto", handle_unknown="error", learning_rate=1e-3,

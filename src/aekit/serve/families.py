@@ -73,7 +73,7 @@ def endpoints_of(estimator) -> tuple[str, ...]:
         found.append("score")
     if hasattr(estimator, "recommend_batch"):
         found.append("recommend")
-    if hasattr(estimator, "sample"):
+    if hasattr(estimator, "sample") and not getattr(estimator, "samples_fills", False):  # imputers draw fills
         found.append("sample")
     return tuple(found)
 
