@@ -24,6 +24,13 @@ def digits():
 
 
 @pytest.fixture(scope="session")
+def digit_images():
+    """scikit-learn's 8x8 digits as images in [0, 1]: the first 1,400 (to fit) and the other 397."""
+    images = (load_digits().images / 16).astype(np.float32)
+    return images[:1400], images[1400:]
+
+
+@pytest.fixture(scope="session")
 def cancer():
     """Breast cancer table (raw units): (X_train, X_test, y_train, y_test)."""
     data = load_breast_cancer()

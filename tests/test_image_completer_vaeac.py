@@ -7,19 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from sklearn.datasets import load_digits
 
 from aekit import ImageCompleter, load
 from aekit.exceptions import DataError
 from aekit.models.imputation import VAEACConfig, VAEACImputer
 
 pytestmark = pytest.mark.filterwarnings("ignore::aekit.exceptions.StillImprovingWarning")
-
-
-@pytest.fixture(scope="module")
-def digit_images():
-    images = (load_digits().images / 16).astype(np.float32)
-    return images[:1400], images[1400:]
 
 
 @pytest.fixture(scope="module")

@@ -63,6 +63,10 @@ max_epochs, patience : int
     Known classes.
 y_pred : array-like of shape (n_samples,)
     Cluster labels (any integers or strings).""",
+    "images_and_mask": """images : array of shape (N, H, W), (N, C, H, W) or (N, C*H*W)
+    In the units of the training images; NaN marks a missing pixel too.
+mask : bool array of the same shape, or None
+    True where a pixel is missing (the hole). None: the NaN pixels.""",
     "png_path": """path : str or pathlib.Path
     The PNG to write (its folder is created).""",
     "fig_title": """title : str

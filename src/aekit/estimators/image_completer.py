@@ -163,10 +163,7 @@ class ImageCompleter(ImageInputMixin, AutoencoderEstimator):
 
         Parameters
         ----------
-        images : array of shape (N, H, W), (N, C, H, W) or (N, C*H*W)
-            In the units of the training images; NaN marks a missing pixel too.
-        mask : bool array of the same shape, or None
-            True where a pixel is missing (the hole). None: the NaN pixels.
+        %(images_and_mask)s
 
         Returns
         -------
@@ -205,10 +202,7 @@ class ImageCompleter(ImageInputMixin, AutoencoderEstimator):
 
         Parameters
         ----------
-        images : array of shape (N, H, W), (N, C, H, W) or (N, C*H*W)
-            In the units of the training images; NaN marks a missing pixel too.
-        mask : bool array of the same shape, or None
-            True where a pixel is missing (the hole). None: the NaN pixels.
+        %(images_and_mask)s
         n_samples : int, default=5
             How many fills of each image.
 
