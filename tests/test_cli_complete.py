@@ -94,16 +94,23 @@ def test_several_imputations_write_several_files_and_bad_columns_are_one_line(ta
     assert code == 1 and "has no column ['nope']" in err and "Traceback" not in err
 
 
-@pytest.mark.filterwarnings("error::RuntimeWarning")  # a pixel in every hole made the report's mean image warn
-def test_complete_images_with_masks(tmp_path, capsys):
+def digit_folder(tmp_path, side: int):
+    """200 digits as 8x8 PNGs in tmp_path/images, each with a mask in tmp_path/masks: a centred square
+    hole of ``side`` pixels from (2, 2). Returns (images, folder, masks, hole)."""
     images = (load_digits().images[:200] / 16 * 255).astype(np.uint8)
     folder, masks = tmp_path / "images", tmp_path / "masks"
     folder.mkdir(), masks.mkdir()
     hole = np.zeros((8, 8), np.uint8)
-    hole[2:5, 2:5] = 255
+    hole[2:2 + side, 2:2 + side] = 255
     for i, image in enumerate(images):
         Image.fromarray(image).save(folder / f"{i:03d}.png")
         Image.fromarray(hole).save(masks / f"{i:03d}.png")
+    return images, folder, masks, hole
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # a pixel in every hole made the report's mean image warn
+def test_complete_images_with_masks(tmp_path, capsys):
+    images, folder, masks, hole = digit_folder(tmp_path, 3)
     code, stdout, err = run(["complete", "--data", str(folder), "--masks", str(masks), "--out",
                              str(tmp_path / "out"), "--epochs", "2", "--report", str(tmp_path / "r.html")], capsys)
     assert code == 0, err
@@ -121,14 +128,7 @@ def test_complete_images_with_masks(tmp_path, capsys):
 
 
 def test_complete_images_with_the_vaeac_writes_several_plausible_fills(tmp_path, capsys):
-    images = (load_digits().images[:200] / 16 * 255).astype(np.uint8)
-    folder, masks = tmp_path / "images", tmp_path / "masks"
-    folder.mkdir(), masks.mkdir()
-    hole = np.zeros((8, 8), np.uint8)
-    hole[2:6, 2:6] = 255
-    for i, image in enumerate(images):
-        Image.fromarray(image).save(folder / f"{i:03d}.png")
-        Image.fromarray(hole).save(masks / f"{i:03d}.png")
+    images, folder, masks, hole = digit_folder(tmp_path, 4)
     common = ["complete", "--data", str(folder), "--masks", str(masks)]
     code, stdout, err = run([*common, "--out", str(tmp_path / "out"), "--model", "vaeac", "--n-imputations", "3",
                              "--epochs", "3", "--save", str(tmp_path / "vaeac.safetensors")], capsys)
