@@ -8,6 +8,8 @@ the data loaders are imported inside :func:`load_data`.
 from __future__ import annotations
 
 import dataclasses
+import shlex
+import sys
 import warnings
 from typing import Optional
 
@@ -135,6 +137,11 @@ def warn_unused_options(model: str, cls, given: dict[str, tuple[str, object]]) -
     warnings.warn(f"{', '.join(unused)} {'does' if len(unused) == 1 else 'do'} not apply to --model {model} "
                   f"({cls.__name__}): {why}, so {'it is' if len(unused) == 1 else 'they are'} ignored{resumed}",
                   UserWarning, stacklevel=2)
+
+
+def command_line() -> str:
+    """The command as typed (``aekit`` and its arguments, shell-quoted), for a report's or run's record."""
+    return "aekit " + shlex.join(sys.argv[1:])
 
 
 def required(value, name: str):

@@ -7,15 +7,13 @@ Like the rest of the CLI, torch and the estimators are imported inside the comma
 from __future__ import annotations
 
 import json
-import shlex
-import sys
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
 import typer
 
-from aekit.cli._common import (NUM_THREADS, console, drop_option, id_option, image_size_option, label_option,
+from aekit.cli._common import (NUM_THREADS, command_line, console, drop_option, id_option, image_size_option, label_option,
                                parse_hidden, parse_latent, parse_size, remember_contract, skip_unreadable_option)
 from aekit.estimators.presets import PRESETS
 
@@ -92,7 +90,7 @@ def cluster(
             remember_contract(clustering, table)  # its file then reads new tables by column name
         labels, written = clustering.labels_, clustering.save(out / "model.safetensors")
     _write_labels(out / "labels.csv", clustering, X, labels, row_ids, y, classes)
-    command = "aekit " + shlex.join(sys.argv[1:])
+    command = command_line()
     run = {"command": command, "data": data, "method": clustering.method, "model": model,
            "k": k if written else None, "n_clusters": clustering.n_clusters_, "seed": seed, "rows": len(X),
            "assigned_by": None if written else model,

@@ -5,14 +5,12 @@ the training and the report, :mod:`aekit.compare`, are imported inside the comma
 
 from __future__ import annotations
 
-import shlex
-import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from aekit.cli._common import (ACCELERATOR, DEVICES, NUM_NODES, NUM_THREADS, PRECISION, STRATEGY, console,
+from aekit.cli._common import (ACCELERATOR, DEVICES, NUM_NODES, NUM_THREADS, PRECISION, STRATEGY, command_line, console,
                                device_settings, drop_option, id_option, label_option, latent_option, load_data,
                                parse_hidden, parse_latent, print_table)
 from aekit.cli._tables import format_option
@@ -38,7 +36,7 @@ def _run_compare(data: str, models: str, latent: int | str, hidden: str, epochs:
         warnings.simplefilter("ignore", StillImprovingWarning)  # one line for all such models below, not one each
         result = compare_models(
             dataset, names, out, latent_dim=parse_latent(latent), hidden=parse_hidden(hidden), max_epochs=epochs or "auto",
-            seed=seed, command="aekit " + shlex.join(sys.argv[1:]), code_map_method=code_map, training=training,
+            seed=seed, command=command_line(), code_map_method=code_map, training=training,
             on_model=None if quiet else (lambda name: console.print(f"[bold]training {name}[/] ...")))
     print_table(result.table, fmt)
     if fmt != "table":  # stdout holds the csv / json only

@@ -21,7 +21,7 @@ from typing import Optional
 import numpy as np
 import typer
 
-from aekit.cli._common import NUM_THREADS, console, drop_option, id_option, label_option, old_option, renamed
+from aekit.cli._common import NUM_THREADS, command_line, console, drop_option, id_option, label_option, old_option, renamed
 from aekit.formatting import with_article
 
 
@@ -82,13 +82,6 @@ def _complete(data, masks, out, label, ids, drop, indicator, n_imputations, mode
         _complete_images(data, masks, out, model, max_epochs, seed, save, report, verbose, n_imputations)
 
 
-def _command() -> str:
-    import shlex
-    import sys
-
-    return "aekit " + shlex.join(sys.argv[1:])
-
-
 def _complete_table(path, out, label, drop, indicator, n_imputations, model, missing, max_epochs, seed, save,
                     self_masking, report, verbose):
     import pandas as pd
@@ -144,7 +137,7 @@ def _complete_table(path, out, label, drop, indicator, n_imputations, model, mis
         first = fills[0] if isinstance(fills[0], pd.DataFrame) else pd.DataFrame(fills[0], columns=names)
         written.append(str(table_completion_report(
             report, errors, features, first[features.columns], name=path.name, model=imputer.family,
-            meta={"command": _command(), "data": str(path), "model": imputer.family, "seed": str(seed),
+            meta={"command": command_line(), "data": str(path), "model": imputer.family, "seed": str(seed),
                   "rows x columns": f"{len(features)} x {features.shape[1]}"})))
     console.print(f"filled {gaps} missing cells of {path.name} ({len(table)} rows) with {imputer.family}; "
                   f"wrote {', '.join(written)}")
@@ -249,7 +242,7 @@ def _complete_images(folder, masks, out, model, max_epochs, seed, save, report, 
 
         written += ", " + str(image_completion_report(
             report, completer, images, hole, filled, name=folder.name, seed=seed,
-            meta={"command": _command(), "data": str(folder), "masks": str(masks), "seed": str(seed),
+            meta={"command": command_line(), "data": str(folder), "masks": str(masks), "seed": str(seed),
                   "images": f"{len(images)} of {_size(shape)}, {'gray' if shape[0] == 1 else 'colour'}"}))
     console.print(f"filled {int(hole[:, 0].sum())} missing pixels in {len(images)} images; wrote {written}")
 

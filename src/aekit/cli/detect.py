@@ -11,7 +11,7 @@ from typing import Optional
 
 import numpy as np
 import typer
-from aekit.cli._common import (EPOCHS_HELP, NUM_THREADS, Command, auto_choices, console, data_file_option, drop_option,
+from aekit.cli._common import (EPOCHS_HELP, NUM_THREADS, Command, auto_choices, command_line, console, data_file_option, drop_option,
                                err_console, features, handle_unknown_option, id_option, latent_option, load_data,
                                old_argument, old_option, out_option, parse_hidden, parse_latent, remember_contract,
                                renamed, skip_unreadable_option)
@@ -329,8 +329,6 @@ def report(
     a test row: a detector from `detect fit` on the same file has seen all of
     them, which would flatter it against the baselines.
     """
-    import shlex
-    import sys
 
     from aekit.data.tabular import take_rows
     from aekit.viz.detect_report import detector_report
@@ -361,5 +359,5 @@ def report(
                       "fit on (--as-saved scores the saved detector instead)")
     path = detector_report(detector, X_test, anomalous.astype(int), out, X_train=X_train,
                            image_shape=dataset.image_shape, name=detector.model, seed=seed,
-                           command="aekit " + shlex.join(sys.argv[1:]), code_map=code_map)
+                           command=command_line(), code_map=code_map)
     console.print(f"wrote [bold]{path}[/]")

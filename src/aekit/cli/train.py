@@ -6,9 +6,7 @@
 from __future__ import annotations
 
 import json
-import shlex
 import shutil
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -16,7 +14,7 @@ import numpy as np
 import typer
 
 from aekit.cli._common import (ACCELERATOR, BATCH_HELP, DEVICES, EPOCHS_HELP, MODEL_HELP, NUM_NODES, NUM_THREADS,
-                               PATIENCE_HELP, PRECISION, STRATEGY, auto_choices, console, data_file_option,
+                               PATIENCE_HELP, PRECISION, STRATEGY, auto_choices, command_line, console, data_file_option,
                                device_context, device_settings, drop_option, features, handle_unknown_option, id_option,
                                image_size_option, label_option, latent_option, load_data, old_argument, old_option,
                                out_option, parse_hidden, parse_latent, parse_size, parse_sizes, print_table,
@@ -135,7 +133,7 @@ def train(
            "chosen": auto_choices(estimator),  # what "auto" picked: latent_dim, max_epochs, batch_size, patience
            "test_mse_scaled": test_mse, "test_elbo_nats": test_elbo, "label": label, "drop": drop, "ids": ids,
            "skip_unreadable": skip_unreadable,
-           **data_record(data, len(dataset.X_train) + len(dataset.X_test), seed), "command": "aekit " + shlex.join(sys.argv[1:])}
+           **data_record(data, len(dataset.X_train) + len(dataset.X_test), seed), "command": command_line()}
     if task and y_test is not None and len(dataset.X_test):
         run["task"], run["test_score"] = task, float(estimator.score(features(dataset.X_test, dataset.feature_names),
                                                                      y_test))
@@ -537,7 +535,7 @@ def evaluate(
     if len(dataset.X_test) == 0:
         raise DataError(f"{run['data']} has too few rows for a test split (need at least 5); nothing to evaluate on")
     result = evaluate_fitted(run["model"], estimator, dataset, run_dir / "evaluation", seed=run.get("seed", 0),
-                             command="aekit " + shlex.join(sys.argv[1:]), code_map_method=code_map,
+                             command=command_line(), code_map_method=code_map,
                              test_rows=run.get("test_indices"), test_ids=_test_ids(run, contract))
     print_table(result.table, fmt)
     if fmt == "table":
