@@ -4,12 +4,14 @@ fills and seeded samples, and bad input is refused."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
 
 from aekit import ImageCompleter, load
-from aekit.exceptions import DataError
+from aekit.exceptions import DataError, WideCodeWarning
 from aekit.models.imputation import VAEACConfig, VAEACImputer
 
 pytestmark = pytest.mark.filterwarnings("ignore::aekit.exceptions.StillImprovingWarning")
@@ -97,3 +99,12 @@ def test_generate_and_serve_do_not_take_the_fills_for_new_images(vaeac, tmp_path
     with pytest.raises(SystemExit) as exit_info:
         main(["generate", str(path), "-o", str(tmp_path / "x.png")])
     assert exit_info.value.code == 1 and "cannot generate" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("model", ["masked-ae", "vaeac"])
+def test_a_code_as_wide_as_the_image_is_not_warned_about(model, digit_images):
+    # latent_dim=64 on 8x8 images: the wide-code warning told users of `aekit complete` to set a
+    # --latent it lacks; the hidden pixels are not in the input, so a wide code copies nothing
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", WideCodeWarning)
+        ImageCompleter(model=model, channels=(8,), max_epochs=1, random_state=0).fit(digit_images[0][:200])

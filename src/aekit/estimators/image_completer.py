@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 from aekit.estimators.base import AutoencoderEstimator, seed_from
 from aekit.estimators.images import ImageInputMixin, image_rows
 from aekit.estimators.params import store_params
+from aekit.estimators.sizing import FillsHiddenInput
 from aekit.exceptions import DataError
 from aekit.models.imputation import ConvImputerConfig, VAEACConfig
 from aekit.training.devices import model_device
@@ -21,7 +22,7 @@ MODELS = {"masked-ae": "masked-conv", "vaeac": "vaeac"}  # the ``model`` paramet
 
 
 @fill_doc
-class ImageCompleter(ImageInputMixin, AutoencoderEstimator):
+class ImageCompleter(FillsHiddenInput, ImageInputMixin, AutoencoderEstimator):
     """Fill in missing regions of images (inpainting) with a convolutional masked autoencoder or a VAEAC.
 
     Trained on complete images: each training image gets a random hole (a
@@ -45,7 +46,10 @@ class ImageCompleter(ImageInputMixin, AutoencoderEstimator):
         :meth:`complete` decodes the prior's mean code, :meth:`sample` codes
         drawn from the prior.
     latent_dim : int, default=64
-        Size of the code between the conv encoder and decoder.
+        Size of the code between the conv encoder and decoder (the VAEAC's z).
+        A code as wide as the image (8x8 digits: 64 pixels) is not warned
+        about: the network fills pixels hidden from its input, so it cannot
+        copy them through the code.
     channels : tuple of int, default=(32, 64)
         Output channels of the encoder's stride-2 conv blocks; the decoder mirrors them.
     local_channels : int, default=16
