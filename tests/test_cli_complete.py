@@ -146,6 +146,20 @@ def test_complete_images_with_the_vaeac_writes_several_plausible_fills(tmp_path,
     assert code != 0 and "use --model vaeac" in message and "one fill per hole" in message, message
 
 
+def test_too_many_imputations_for_the_memory_are_refused_before_the_fit(tmp_path, capsys, monkeypatch):
+    import aekit.memory
+
+    _, folder, masks, _ = digit_folder(tmp_path, 4)
+    monkeypatch.setattr(aekit.memory, "_meminfo_available", lambda: 2**20)  # 1 MiB left
+    monkeypatch.setattr(aekit.memory, "_cgroup_room", lambda: None)
+    code, _, err = run(["complete", "--data", str(folder), "--masks", str(masks), "--out", str(tmp_path / "out"),
+                        "--model", "vaeac", "--n-imputations", "5000", "--save", str(tmp_path / "m.safetensors")],
+                       capsys)
+    message = " ".join(err.replace("│", " ").split())
+    assert code != 0 and "drawing --n-imputations=5000 fills" in message and "draw fewer fills" in message, message
+    assert not (tmp_path / "m.safetensors").exists() and not (tmp_path / "out_1").exists()  # refused before fitting
+
+
 def test_complete_colour_images_stay_colour(tmp_path, capsys):
     # the folder was read as grayscale: colour photos came back gray, their observed pixels changed too
     digits = (load_digits().images[:60] / 16 * 255).astype(np.uint8)

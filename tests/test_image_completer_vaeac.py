@@ -108,3 +108,15 @@ def test_a_code_as_wide_as_the_image_is_not_warned_about(model, digit_images):
     with warnings.catch_warnings():
         warnings.simplefilter("error", WideCodeWarning)
         ImageCompleter(model=model, channels=(8,), max_epochs=1, random_state=0).fit(digit_images[0][:200])
+
+
+def test_too_many_samples_for_the_memory_are_refused_before_drawing(vaeac, digit_images, centre_hole, monkeypatch):
+    import aekit.memory
+
+    test, hole = digit_images[1][:20], centre_hole[:20]
+    monkeypatch.setattr(aekit.memory, "_meminfo_available", lambda: 2**20)  # 1 MiB left
+    monkeypatch.setattr(aekit.memory, "_cgroup_room", lambda: None)
+    with pytest.raises(DataError, match=r"drawing n_samples=10000 fills of 1,280 pixel values needs about 48\.9 MiB, "
+                                        r"more than the 1\.0 MiB of memory available; draw fewer fills"):
+        vaeac.sample(test, hole, n_samples=10_000)
+    assert vaeac.sample(test, hole, n_samples=3).shape == (3, 20, 8, 8)  # 35 kB: fits

@@ -192,6 +192,7 @@ IMAGE_MODELS = ("auto", "masked-ae", "vaeac")  # --model names that train; anyth
 
 def _complete_images(folder, masks, out, model, max_epochs, seed, save, report, verbose, n_imputations=1):
     from aekit import ImageCompleter
+    from aekit.estimators.image_completer import check_samples_fit
     from aekit.data.loaders import MixedSizesError, read_image_folder, save_image_folder
     from aekit.exceptions import DataError
     from aekit.io import load
@@ -220,6 +221,8 @@ def _complete_images(folder, masks, out, model, max_epochs, seed, save, report, 
                         f"{len(mask_names)} masks of {_size(mask_shape)} for {len(names)} images of {_size(shape)}")
     images = X.reshape(len(X), *shape)
     hole = np.repeat(M.reshape(len(M), *mask_shape) > 0.5, shape[0], axis=1)  # one mask for every channel
+    if n_imputations > 1:  # K fills of every image held at once: refused now, not after the fit
+        check_samples_fit(images.size, n_imputations, "--n-imputations")
     if completer is None:
         completer = ImageCompleter(model=family, max_epochs=max_epochs, random_state=seed, verbose=verbose)
         if verbose:

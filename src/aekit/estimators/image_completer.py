@@ -13,12 +13,23 @@ from aekit.estimators.images import ImageInputMixin, image_rows
 from aekit.estimators.params import store_params
 from aekit.estimators.sizing import FillsHiddenInput
 from aekit.exceptions import DataError
+from aekit.memory import check_fits_in_memory
 from aekit.models.imputation import ConvImputerConfig, VAEACConfig
 from aekit.training.devices import model_device
 from aekit._docs import fill_doc
 
 
 MODELS = {"masked-ae": "masked-conv", "vaeac": "vaeac"}  # the ``model`` parameter -> the model family
+
+
+def check_samples_fit(n_values: int, n_samples: int, name: str = "n_samples") -> None:
+    """Refuse :meth:`ImageCompleter.sample` of ``n_samples`` fills of images holding ``n_values``
+    pixel values in all when they would not fit in the memory available now (float32 fills,
+    plus one fill's working copies), before any is drawn: a clear error, not the OS killing
+    the process. ``aekit complete --n-imputations`` asks before it fits (``name``: the option)."""
+    check_fits_in_memory((int(n_samples) + 6) * int(n_values) * 4,
+                         f"drawing {name}={n_samples} fills of {int(n_values):,} pixel values",
+                         "draw fewer fills, or fill fewer images at a time")
 
 
 @fill_doc
@@ -221,7 +232,8 @@ class ImageCompleter(FillsHiddenInput, ImageInputMixin, AutoencoderEstimator):
             ``n_samples`` is not a positive integer, or the model is the masked
             autoencoder (it gives one fill: use :meth:`complete`, or ``model="vaeac"``).
         aekit.exceptions.DataError
-            As for :meth:`complete`.
+            As for :meth:`complete`; or the fills would need more memory than
+            is available (checked before any is drawn).
 
         Examples
         --------
@@ -243,12 +255,15 @@ class ImageCompleter(FillsHiddenInput, ImageInputMixin, AutoencoderEstimator):
         if self.model_.family != "vaeac":
             raise ValueError("the masked autoencoder (model='masked-ae') gives one fill per hole: use complete(), "
                              "or fit ImageCompleter(model='vaeac') for several plausible fills")
+        check_samples_fit(np.size(images), n_samples)
         original, missing, x, observed = self._holes(images, mask)
         generator = torch.Generator(device=model_device(self.model_)).manual_seed(seed_from(self.random_state))
-        fills = [self.scaler_.inverse_transform(
-                     self._batched(lambda batch: self.model_.draw(*batch, generator), (x, observed)))
-                 for _ in range(n_samples)]
-        return np.stack([np.where(missing, f.reshape(original.shape), original) for f in fills])
+        fills = np.empty((n_samples, *original.shape), dtype=np.float32)
+        for fill in fills:  # one draw at a time into the result: no list of draws beside it
+            drawn = self.scaler_.inverse_transform(
+                self._batched(lambda batch: self.model_.draw(*batch, generator), (x, observed)))
+            fill[...] = np.where(missing, drawn.reshape(original.shape), original)
+        return fills
 
     def _holes(self, images, mask):
         """(images as float32, the missing pixels, scaled rows with 0 in holes, observed rows)."""
