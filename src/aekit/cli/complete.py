@@ -228,8 +228,8 @@ def _complete_images(folder, masks, out, model, max_epochs, seed, save, report, 
         if verbose:
             console.print(f"fitting ImageCompleter (model={family}) on {len(images)} images (holes left out)")
         completer.fit(np.where(hole, np.nan, images))
-    fills = [completer.complete(images, hole)] if n_imputations == 1 else list(
-        completer.sample(images, hole, n_imputations))
+    fills = completer.complete(images, hole)[None] if n_imputations == 1 else completer.sample(
+        images, hole, n_imputations)
     for i, filled in enumerate(fills):
         if shape[0] == 3:  # a gray image in a colour folder gets a gray fill, not a tint of the colour images
             gray = ((images[:, 0] == images[:, 1]) & (images[:, 1] == images[:, 2])).all(axis=(1, 2))
@@ -245,6 +245,7 @@ def _complete_images(folder, masks, out, model, max_epochs, seed, save, report, 
 
         written += ", " + str(image_completion_report(
             report, completer, images, hole, filled, name=folder.name, seed=seed,
+            fills=fills if n_imputations > 1 else None,
             meta={"command": command_line(), "data": str(folder), "masks": str(masks), "seed": str(seed),
                   "images": f"{len(images)} of {_size(shape)}, {'gray' if shape[0] == 1 else 'colour'}"}))
     console.print(f"filled {int(hole[:, 0].sum())} missing pixels in {len(images)} images; wrote {written}")
