@@ -88,6 +88,22 @@ def test_the_prior_sees_only_observed_pixels():
     assert torch.equal(model.prior_of(x, observed)[0], model.prior_of(changed, observed)[0])
 
 
+def test_the_vaeac_config_holds_no_masked_autoencoder_fields_and_reads_older_files(vaeac):
+    import dataclasses
+
+    from aekit.models.imputation import ConvImputerConfig, ImageImputerConfig
+
+    fields = {f.name for f in dataclasses.fields(VAEACConfig)}
+    assert not fields & {"mask_rate", "emphasis", "linear_skip", "n_members"}
+    assert issubclass(VAEACConfig, ImageImputerConfig) and issubclass(ConvImputerConfig, ImageImputerConfig)
+    assert {f.name for f in dataclasses.fields(ImageImputerConfig)} <= fields
+    written_before = {**vaeac.model_.config.to_dict(), "mask_rate": 0.25, "emphasis": 0.75, "linear_skip": False,
+                      "n_members": 1}  # a VAEAC file of 6 Dec 2026 held these four
+    assert VAEACConfig.from_dict(written_before) == vaeac.model_.config
+    with pytest.raises(ValueError, match="unknown fields"):
+        VAEACConfig.from_dict({**written_before, "depth": 3})
+
+
 def test_generate_and_serve_do_not_take_the_fills_for_new_images(vaeac, tmp_path, capsys):
     """``sample`` here draws fills of given holes: ``aekit generate`` refuses the model clearly (it would
     have called sample(n) and failed inside), and ``aekit serve`` offers no /sample endpoint."""

@@ -14,7 +14,7 @@ from aekit.estimators.params import store_params
 from aekit.estimators.sizing import FillsHiddenInput
 from aekit.exceptions import DataError
 from aekit.memory import check_fits_in_memory
-from aekit.models.imputation import ConvImputerConfig, VAEACConfig
+from aekit.models.imputation import ConvImputerConfig, ImageImputerConfig, VAEACConfig
 from aekit.training.devices import model_device
 from aekit._docs import fill_doc
 
@@ -74,7 +74,8 @@ class ImageCompleter(FillsHiddenInput, ImageInputMixin, AutoencoderEstimator):
         fill as well as 32 channels with (1,) at 0.6 times the time per epoch
         (docs/benchmarks/completion.md).
     mask_rate : float, default=0.25
-        Unused by images' block masks; kept for the shared masked-autoencoder config.
+        Unused by images' block masks; kept for the masked autoencoder's config
+        (the VAEAC's has no such field).
     block_share : float, default=0.6
         Share of training images given a block (rectangle or half) hole; the
         rest get random pixels hidden.
@@ -121,14 +122,14 @@ class ImageCompleter(FillsHiddenInput, ImageInputMixin, AutoencoderEstimator):
             raise ValueError(f"model must be one of {tuple(MODELS)}, got {self.model!r}")
         return MODELS[self.model]
 
-    def _model_config(self, n_features: int, scaling: str) -> ConvImputerConfig:
-        config_class = VAEACConfig if self.family == "vaeac" else ConvImputerConfig
-        return config_class(input_dim=n_features, n_numeric=n_features, latent_dim=self.latent_dim,
-                                 image_shape=self._fit_image_shape, channels=tuple(self.channels),
-                                 mask_rate=self.mask_rate, block_share=self.block_share,
-                                 local_channels=self.local_channels,
-                                 local_dilations=tuple(self.local_dilations),
-                                 output_activation="sigmoid" if scaling == "minmax" else "identity")
+    def _model_config(self, n_features: int, scaling: str) -> ImageImputerConfig:
+        shared = dict(input_dim=n_features, n_numeric=n_features, latent_dim=self.latent_dim,
+                      image_shape=self._fit_image_shape, channels=tuple(self.channels), block_share=self.block_share,
+                      local_channels=self.local_channels, local_dilations=tuple(self.local_dilations),
+                      output_activation="sigmoid" if scaling == "minmax" else "identity")
+        if self.family == "vaeac":
+            return VAEACConfig(**shared)
+        return ConvImputerConfig(**shared, mask_rate=self.mask_rate)
 
     def fit(self, X, y=None):
         """Fit on images; NaN pixels are holes, never trained on.
