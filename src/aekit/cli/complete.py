@@ -21,8 +21,8 @@ from typing import Optional
 import numpy as np
 import typer
 
-from aekit.cli._common import NUM_THREADS, command_line, console, drop_option, id_option, label_option, old_option, renamed
-from aekit.formatting import with_article
+from aekit.cli._common import (NUM_THREADS, command_line, console, drop_option, id_option, label_option,
+                               load_model_as, old_option, renamed)
 
 
 def complete(
@@ -150,16 +150,12 @@ def _saved_imputer(model: str):
     """The AutoencoderImputer of the file ``model`` (written by --save), or one message saying what --model takes."""
     from aekit import AutoencoderImputer
     from aekit.exceptions import DataError
-    from aekit.io import load
 
     if not Path(model).is_file():
         raise DataError(f"--model for a table expects one of {', '.join(TABLE_MODELS)} or a saved AutoencoderImputer "
                         f"file (--save); got {model!r}, which is neither")
-    imputer = load(model)
-    if not isinstance(imputer, AutoencoderImputer):
-        raise DataError(f"{model} is {with_article(type(imputer).__name__)}, not an AutoencoderImputer (written by "
-                        "`aekit complete --save`)")
-    return imputer
+    return load_model_as(model, AutoencoderImputer, "an AutoencoderImputer",
+                         "write one with `aekit complete --data TABLE --save FILE`")
 
 
 def _write_whole_numbers(result, integer_columns) -> None:
@@ -194,13 +190,11 @@ def _complete_images(folder, masks, out, model, max_epochs, seed, save, report, 
     from aekit import ImageCompleter
     from aekit.data.loaders import MixedSizesError, read_image_folder, save_image_folder
     from aekit.exceptions import DataError
-    from aekit.io import load
 
     completer = None
     if model not in IMAGE_MODELS:
-        completer = load(model)
-        if not isinstance(completer, ImageCompleter):
-            raise DataError(f"{model} is {with_article(type(completer).__name__)}, not an ImageCompleter")
+        completer = load_model_as(model, ImageCompleter, "an ImageCompleter",
+                                  "write one with `aekit complete --data FOLDER --masks FOLDER --save FILE`")
     family = "vaeac" if (completer.model_.family if completer is not None else model) == "vaeac" else "masked-ae"
     if n_imputations > 1 and family != "vaeac":
         raise typer.BadParameter(f"--n-imputations {n_imputations} needs several plausible fills: use --model vaeac "

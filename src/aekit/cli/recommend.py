@@ -17,8 +17,8 @@ from typing import Optional
 
 import typer
 from aekit.cli._common import (ACCELERATOR, DEVICES, NUM_NODES, NUM_THREADS, PRECISION, STRATEGY, Command, console,
-                               data_file_option, device_context, device_settings, err_console, old_argument,
-                               old_option, out_option, renamed, warn_unused_options)
+                               data_file_option, device_context, device_settings, err_console, load_model_as,
+                               old_argument, old_option, out_option, renamed, warn_unused_options)
 from aekit.cli._tables import format_option, print_table
 from aekit.exceptions import ModelFileError
 from aekit.formatting import with_article
@@ -87,12 +87,8 @@ def _split(run: dict):
 def _load_recommender(model: Path, ratings: bool = False):
     """The recommender in ``model`` (with ``ratings``: one that predicts ratings), or a ModelFileError."""
     from aekit.estimators.recommender import RecommenderEstimator
-    from aekit.io import load
 
-    estimator = load(model)
-    if not isinstance(estimator, RecommenderEstimator):
-        raise ModelFileError(f"{model} holds {with_article(type(estimator).__name__)}, not a recommender; "
-                             "write one with `aekit recommend train`")
+    estimator = load_model_as(model, RecommenderEstimator, "a recommender", "write one with `aekit recommend train`")
     if ratings and not hasattr(estimator, "predict"):
         kind = with_article(type(estimator).__name__)
         raise ModelFileError(f"{model} holds {kind}, which ranks items but does not predict "
