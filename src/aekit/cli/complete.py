@@ -87,7 +87,7 @@ def _complete_table(path, out, label, drop, indicator, n_imputations, model, mis
     import pandas as pd
 
     from aekit import AutoencoderImputer
-    from aekit.data.loaders import read_frame
+    from aekit.data.loaders import read_frame, warn_suspect_columns
     from aekit.exceptions import DataError
 
     table = read_frame(path)  # one DataError for a missing, unreadable or empty file; NaN cells kept
@@ -97,6 +97,7 @@ def _complete_table(path, out, label, drop, indicator, n_imputations, model, mis
         raise DataError(f"{path.name} has no column {unknown}; its columns are {list(table.columns)}")
     features = table.drop(columns=carried)
     if model in TABLE_MODELS:
+        warn_suspect_columns(features, path.name, labelled=label is not None)  # as every other command reads a table
         imputer = AutoencoderImputer(model=model, missing=missing, self_masking=self_masking, add_indicator=indicator,
                                      keep_empty_features=True, max_epochs=max_epochs, random_state=seed,
                                      verbose=verbose)
