@@ -316,9 +316,26 @@ def _feature_values(features, name: str):
     if not categorical or not _has_names(features):
         return check_data(features, name=name)
     numeric = [c for c in features.columns if c not in set(categorical)]
+    _refuse_missing_categories(features, categorical, numeric, name)
     if numeric:
         check_data(features[numeric], name=name)  # NaN / inf reported here, with the file's name
     return features.reset_index(drop=True)
+
+
+def _refuse_missing_categories(features, categorical: list, numeric: list, name: str) -> None:
+    """Empty cells in category columns, refused when the file is read, every column with gaps named
+    at once: the one-hot encoder refused them only when it met them, which for a row in the test
+    split was after training."""
+    blank = features[categorical].isna().sum()
+    if not blank.any():
+        return
+    gaps = {str(c): int(n) for c, n in blank.items() if n}
+    numbers = {str(c): int(n) for c, n in features[numeric].isna().sum().items() if n}
+    raise DataError(f"{name} has empty cells in category columns {gaps}"
+                    + (f" and in number columns {numbers}" if numbers else "")
+                    + "; expected a value in every cell: fill them before fitting (in a category column, e.g. "
+                    "with 'missing'), or impute them with aekit.AutoencoderImputer (`aekit complete` on the "
+                    "command line)")
 
 
 def _labels(values, what: str) -> tuple[np.ndarray | None, tuple[str, ...] | None]:
