@@ -10,14 +10,12 @@ estimators are imported inside the commands only.
 from __future__ import annotations
 
 import json
-import shlex
-import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
-from aekit.cli._common import (ACCELERATOR, DEVICES, NUM_NODES, NUM_THREADS, PRECISION, STRATEGY, Command, console,
-                               data_file_option, device_context, device_settings, err_console, load_model_as,
+from aekit.cli._common import (ACCELERATOR, DEVICES, NUM_NODES, NUM_THREADS, PRECISION, STRATEGY, Command, command_line,
+                               console, data_file_option, device_context, device_settings, err_console, load_model_as,
                                old_argument, old_option, out_option, renamed, warn_unused_options)
 from aekit.cli._tables import format_option, print_table
 from aekit.exceptions import ModelFileError
@@ -148,7 +146,7 @@ def train(
     estimator.save(out / "model.safetensors")
     if hasattr(estimator, "history_"):
         estimator.history_.to_csv(out / "metrics.csv", index=False)
-    run["command"] = "aekit recommend " + shlex.join(sys.argv[2:])
+    run["command"] = command_line()
     (out / "run.json").write_text(json.dumps(run, indent=2, default=str))
     console.print(f"trained {model} on {len(train_part):,} {data} ratings; wrote {out / 'model.safetensors'}")
 
@@ -310,7 +308,7 @@ def compare(
     from aekit.viz import write_report
 
     meta = {"data": data, "models": ", ".join(chosen), "seed": str(seed),
-            "command": "aekit recommend " + shlex.join(sys.argv[2:])}
+            "command": command_line()}
     report = write_report(out / "report.html", title=f"aekit recommend compare on {data}", table=table,
                           figures=figures, meta=meta,
                           intro="Rating models: RMSE / MAE on a random 10% of the ratings, beside the "
