@@ -198,6 +198,7 @@ IMAGE_MODELS = ("auto", "masked-ae", "vaeac")  # --model names that train; anyth
 
 def _complete_images(folder, masks, out, model, max_epochs, seed, save, report, verbose, n_imputations=1):
     from aekit import ImageCompleter
+    from aekit.estimators.image_completer import check_samples_fit
     from aekit.data.loaders import MixedSizesError, read_image_folder, save_image_folder
     from aekit.exceptions import DataError
 
@@ -224,13 +225,15 @@ def _complete_images(folder, masks, out, model, max_epochs, seed, save, report, 
                         f"{len(mask_names)} masks of {_size(mask_shape)} for {len(names)} images of {_size(shape)}")
     images = X.reshape(len(X), *shape)
     hole = np.repeat(M.reshape(len(M), *mask_shape) > 0.5, shape[0], axis=1)  # one mask for every channel
+    if n_imputations > 1:  # K fills of every image held at once: refused now, not after the fit
+        check_samples_fit(images.size, n_imputations, "--n-imputations")
     if completer is None:
         completer = ImageCompleter(model=family, max_epochs=max_epochs, random_state=seed, verbose=verbose)
         if verbose:
             console.print(f"fitting ImageCompleter (model={family}) on {len(images)} images (holes left out)")
         completer.fit(np.where(hole, np.nan, images))
-    fills = [completer.complete(images, hole)] if n_imputations == 1 else list(
-        completer.sample(images, hole, n_imputations))
+    fills = completer.complete(images, hole)[None] if n_imputations == 1 else completer.sample(
+        images, hole, n_imputations)
     for i, filled in enumerate(fills):
         if shape[0] == 3:  # a gray image in a colour folder gets a gray fill, not a tint of the colour images
             gray = ((images[:, 0] == images[:, 1]) & (images[:, 1] == images[:, 2])).all(axis=(1, 2))
@@ -246,6 +249,7 @@ def _complete_images(folder, masks, out, model, max_epochs, seed, save, report, 
 
         written += ", " + str(image_completion_report(
             report, completer, images, hole, filled, name=folder.name, seed=seed,
+            fills=fills if n_imputations > 1 else None,
             meta={"command": command_line(), "data": str(folder), "masks": str(masks), "seed": str(seed),
                   "images": f"{len(images)} of {_size(shape)}, {'gray' if shape[0] == 1 else 'colour'}"}))
     console.print(f"filled {int(hole[:, 0].sum())} missing pixels in {len(images)} images; wrote {written}")

@@ -19,7 +19,8 @@ from aekit.data.tabular import warn_id_like
 from aekit.data.validation import feature_names_of, is_dataframe, short_list
 from aekit.estimators.base import AutoencoderEstimator, hidden_sizes, seed_from
 from aekit.estimators.params import store_params
-from aekit.exceptions import DataError, WideCodeWarning
+from aekit.estimators.sizing import FillsHiddenInput
+from aekit.exceptions import DataError
 from aekit.models.imputation import ImputerConfig, MaskedDAEConfig, MIWAEConfig, NotMIWAEConfig
 from aekit.training.devices import model_device
 from aekit._docs import fill_doc
@@ -42,7 +43,7 @@ class EmptyRowWarning(UserWarning):
 
 
 @fill_doc
-class AutoencoderImputer(AutoencoderEstimator):
+class AutoencoderImputer(FillsHiddenInput, AutoencoderEstimator):
     """Fill in missing values of a table with an autoencoder.
 
     A scikit-learn transformer with ``IterativeImputer``'s interface
@@ -214,13 +215,6 @@ class AutoencoderImputer(AutoencoderEstimator):
         return MIWAEConfig(**shared, n_samples=self.n_samples)
 
     # -- fitting -----------------------------------------------------------------------
-    def _choose_latent_dim(self, data, n_features: int, seed: int) -> int:
-        """``latent_dim`` without the wide-code warning: every model here fills cells hidden from its
-        input, so a code as wide as the table is no identity shortcut (see ``latent_dim``)."""
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", WideCodeWarning)
-            return super()._choose_latent_dim(data, n_features, seed)
-
     def _train_config(self):
         return dataclasses.replace(super()._train_config(), patience_steps=PATIENCE_STEPS)
 
