@@ -409,6 +409,11 @@ def main(argv=None) -> None:
     parser.add_argument("--image-seeds", nargs="+", type=int)
     parser.add_argument("--image-epochs", default="auto", type=lambda v: v if v == "auto" else int(v),
                         help="ImageCompleter's max_epochs (reduced: 20)")
+    parser.add_argument("--image-models", nargs="+", choices=tuple(IMAGE_MODELS), default=["masked-ae"],
+                        help="ImageCompleter models fitted, each its own method row (default: masked-ae, row "
+                        "'aekit-completer'; vaeac: row 'aekit-vaeac')")
+    parser.add_argument("--image-peers", nargs="+", choices=IMAGE_PEERS, default=list(IMAGE_PEERS),
+                        help="peer methods of the image part (default: all)")
     parser.add_argument("--train-images", type=int, default=5000, help="reduced: training images per set")
     parser.add_argument("--test-images", type=int, default=1000)
     parser.add_argument("--out", type=Path)
@@ -441,6 +446,8 @@ def main(argv=None) -> None:
         print(markdown(result["tables_benchmark"]["summary"]))
         print("\nTargets:\n" + "\n".join(target_lines(result["tables_benchmark"]["summary"], not args.quick)))
     if args.part in ("images", "all"):
+        result.update(image_models=args.image_models, image_peers=args.image_peers, image_epochs=args.image_epochs,
+                      images_protocol="full" if args.image_epochs == "auto" and not args.quick else "reduced")
         result["images_benchmark"] = image_benchmark(args)
         print(image_markdown(result["images_benchmark"]["rows"]))
     write(finished=True)
@@ -479,6 +486,8 @@ def merge(paths: list[Path], out: Path | None) -> None:
 
 # -- images --------------------------------------------------------------------------------------
 IMAGE_MASKS = ("centre14", "random14", "bottom-half", "pixels50", "pixels80")
+IMAGE_MODELS = {"masked-ae": "aekit-completer", "vaeac": "aekit-vaeac"}  # ImageCompleter(model=...) -> its row
+IMAGE_PEERS = ("mean-image", "knn", "iterative-pca", "opencv-telea", "opencv-ns", "biharmonic")
 
 
 def image_mask(kind: str, n: int, seed: int) -> np.ndarray:
@@ -550,10 +559,23 @@ def image_scores(filled, test, missing) -> dict:
     return {"masked_mse": masked_mse, "psnr": float(np.mean(10 * np.log10(1 / np.maximum(image_mse, 1e-10))))}
 
 
+def peer_fill(method: str, train: np.ndarray, test: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """One of ``IMAGE_PEERS``' fills of ``test``'s ``missing`` pixels (flat rows)."""
+    if method == "mean-image":
+        return np.where(missing, train.mean(0), test)
+    if method == "knn":
+        return knn_fill(train, test, missing)
+    if method == "iterative-pca":
+        return iterative_pca_fill(train, test, missing)
+    return classical_fill(test, missing, method)
+
+
 def image_benchmark(args) -> dict:
     from aekit import ImageCompleter
     from aekit.data import load_dataset
 
+    models = getattr(args, "image_models", ["masked-ae"])
+    peers = getattr(args, "image_peers", IMAGE_PEERS)
     rows = []
     for name in args.image_sets:
         data = load_dataset(name, random_state=0)
@@ -562,23 +584,26 @@ def image_benchmark(args) -> dict:
             train = train[np.random.default_rng(0).permutation(len(train))[:args.train_images]]
         test = test[:args.test_images]
         for seed in args.image_seeds:
-            start = time.perf_counter()
-            completer = ImageCompleter(max_epochs=args.image_epochs, random_state=seed).fit(
-                train.reshape(-1, 28, 28))
-            fit_seconds = time.perf_counter() - start
-            print(f"{name}: ImageCompleter fitted in {fit_seconds:.0f} s ({completer.n_epochs_} epochs)", flush=True)
+            completers, fits = {}, {}
+            for model in models:
+                start = time.perf_counter()
+                completers[model] = ImageCompleter(model=model, max_epochs=args.image_epochs, random_state=seed).fit(
+                    train.reshape(-1, 28, 28))
+                fits[model] = (completers[model].n_epochs_, round(time.perf_counter() - start, 1))
+                print(f"{name}: ImageCompleter(model={model!r}) fitted in {fits[model][1]:.0f} s "
+                      f"({fits[model][0]} epochs)", flush=True)
             for kind in IMAGE_MASKS:
                 missing = image_mask(kind, len(test), seed).reshape(len(test), -1)
-                fills = {"mean-image": np.where(missing, train.mean(0), test),
-                         "knn": knn_fill(train, test, missing),
-                         "iterative-pca": iterative_pca_fill(train, test, missing),
-                         **{m: classical_fill(test, missing, m) for m in ("opencv-telea", "opencv-ns", "biharmonic")},
-                         "aekit-completer": completer.complete(test.reshape(-1, 28, 28),
-                                                               missing.reshape(-1, 28, 28)).reshape(len(test), -1)}
-                for method, filled in fills.items():
+                fills = {method: (peer_fill(method, train, test, missing), models[0]) for method in peers}
+                for model, completer in completers.items():
+                    fills[IMAGE_MODELS[model]] = (completer.complete(
+                        test.reshape(-1, 28, 28), missing.reshape(-1, 28, 28)).reshape(len(test), -1), model)
+                for method, (filled, model) in fills.items():
+                    # a peer row carries the first model's fit (as before, when the completer was alone)
                     rows.append({"dataset": name, "mask": kind, "seed": seed, "method": method,
                                  "train_images": len(train), "test_images": len(test),
-                                 "epochs": completer.n_epochs_, "fit_seconds": round(fit_seconds, 1),
+                                 "epochs": fits[model][0], "fit_seconds": fits[model][1],
+                                 "max_epochs": args.image_epochs,
                                  **image_scores(filled, test, missing)})
                 line = ", ".join(f"{r['method']} {r['masked_mse']:.4f}" for r in rows[-len(fills):])
                 print(f"{name:14s} {kind:12s} seed {seed}: {line}", flush=True)
@@ -594,10 +619,15 @@ def image_markdown(rows: list[dict]) -> str:
         mse = part.groupby(["mask", "method"])["masked_mse"].mean().unstack()
         psnr = part.groupby(["mask", "method"])["psnr"].mean().unstack()
         methods = list(mse.columns)
-        fits = part.drop_duplicates("seed")  # one ImageCompleter a seed: its epochs and fit time
+        fitted = []  # one ImageCompleter a model and seed: its epochs and fit time
+        for model, method in IMAGE_MODELS.items():
+            fits = part[part["method"] == method].drop_duplicates("seed")
+            if len(fits):
+                fitted.append(f"ImageCompleter(model={model!r}) seeds {sorted(fits['seed'].tolist())}: "
+                              f"{'/'.join(map(str, fits['epochs']))} epochs, "
+                              f"{'/'.join(f'{t:.0f}' for t in fits['fit_seconds'])} s")
         lines.append(f"\n### {name} ({part['train_images'].iloc[0]} training images, {part['test_images'].iloc[0]} test "
-                     f"images; seeds {sorted(fits['seed'].tolist())}, mean over them; ImageCompleter "
-                     f"{'/'.join(map(str, fits['epochs']))} epochs, {'/'.join(f'{t:.0f}' for t in fits['fit_seconds'])} s)\n")
+                     f"images; mean over the seeds; {'; '.join(fitted)})\n")
         lines.append("| mask | " + " | ".join(f"{m} MSE / PSNR" for m in methods) + " |")
         lines.append("|---|" + "---|" * len(methods))
         for kind in IMAGE_MASKS:

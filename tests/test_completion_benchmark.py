@@ -115,4 +115,4 @@ def test_merge_pools_image_rows_of_several_seeds(tmp_path):
     merged = json.loads(out.read_text())
     assert "tables_benchmark" not in merged and len(merged["images_benchmark"]["rows"]) == 4
     table = completion.image_markdown(merged["images_benchmark"]["rows"])
-    assert "seeds [0, 1], mean over them" in table and "1590/1591 s" in table and "0.0850" in table
+    assert "seeds [0, 1]: 138/138 epochs, 1590/1591 s" in table and "0.0850" in table

@@ -49,6 +49,12 @@ def test_csv_with_text_columns_keeps_them_as_categories(tmp_path):
     # named, not numbered: a position among the numeric columns (1 here) is not the file's (2)
     with pytest.raises(DataError, match=r"holes.csv contains NaN .*columns \['height'\]\).*`aekit complete`"):
         load_table(holes)
+    # an empty category cell is refused as the file is read, with every column's gaps: the encoder
+    # refused it only when it met it, after training when the row fell in the test split
+    holes.write_text("age,city,height\n30,,\n41,Rome,1.7\n52,Oslo,1.6\n")
+    with pytest.raises(DataError, match=r"holes.csv has empty cells in category columns \{'city': 1\} and in number "
+                       r"columns \{'height': 1\}; .*`aekit complete`"):
+        load_table(holes)
 
 
 def test_csv_with_missing_values_names_file_rows_and_columns(tmp_path):

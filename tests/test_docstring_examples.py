@@ -23,7 +23,7 @@ FAST = ["aekit.data.noise", "aekit.data.scaling", "aekit.data.series", "aekit.da
         "aekit.evaluation.codes", "aekit.data.ucr",
         "aekit.training.fit", "aekit.exceptions", "aekit.viz.figures",
         "aekit.nn.mlp", "aekit.nn.layers", "aekit.nn.entropy", "aekit._docs",
-        "aekit.evaluation.timing", "aekit.viz.report", "aekit.viz.series", "aekit.viz.tables",
+        "aekit.evaluation.timing", "aekit.viz.report", "aekit.viz.series", "aekit.viz.tables", "aekit.viz.completion_report",
         "aekit.formatting", "aekit.models.vaegan", "aekit.models.base", "aekit.models.autoencoder",
         "aekit.models.conv", "aekit.models.stacked", "aekit.models.msda", "aekit.models.latent", "aekit.models.vae",
         "aekit.models.cvae", "aekit.models.sequence", "aekit.models.autorec", "aekit.models.ease",

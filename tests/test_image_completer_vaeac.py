@@ -4,12 +4,14 @@ fills and seeded samples, and bad input is refused."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
 
 from aekit import ImageCompleter, load
-from aekit.exceptions import DataError
+from aekit.exceptions import DataError, WideCodeWarning
 from aekit.models.imputation import VAEACConfig, VAEACImputer
 
 pytestmark = pytest.mark.filterwarnings("ignore::aekit.exceptions.StillImprovingWarning")
@@ -86,6 +88,22 @@ def test_the_prior_sees_only_observed_pixels():
     assert torch.equal(model.prior_of(x, observed)[0], model.prior_of(changed, observed)[0])
 
 
+def test_the_vaeac_config_holds_no_masked_autoencoder_fields_and_reads_older_files(vaeac):
+    import dataclasses
+
+    from aekit.models.imputation import ConvImputerConfig, ImageImputerConfig
+
+    fields = {f.name for f in dataclasses.fields(VAEACConfig)}
+    assert not fields & {"mask_rate", "emphasis", "linear_skip", "n_members"}
+    assert issubclass(VAEACConfig, ImageImputerConfig) and issubclass(ConvImputerConfig, ImageImputerConfig)
+    assert {f.name for f in dataclasses.fields(ImageImputerConfig)} <= fields
+    written_before = {**vaeac.model_.config.to_dict(), "mask_rate": 0.25, "emphasis": 0.75, "linear_skip": False,
+                      "n_members": 1}  # a VAEAC file of 6 Dec 2026 held these four
+    assert VAEACConfig.from_dict(written_before) == vaeac.model_.config
+    with pytest.raises(ValueError, match="unknown fields"):
+        VAEACConfig.from_dict({**written_before, "depth": 3})
+
+
 def test_generate_and_serve_do_not_take_the_fills_for_new_images(vaeac, tmp_path, capsys):
     """``sample`` here draws fills of given holes: ``aekit generate`` refuses the model clearly (it would
     have called sample(n) and failed inside), and ``aekit serve`` offers no /sample endpoint."""
@@ -97,3 +115,24 @@ def test_generate_and_serve_do_not_take_the_fills_for_new_images(vaeac, tmp_path
     with pytest.raises(SystemExit) as exit_info:
         main(["generate", str(path), "-o", str(tmp_path / "x.png")])
     assert exit_info.value.code == 1 and "cannot generate" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("model", ["masked-ae", "vaeac"])
+def test_a_code_as_wide_as_the_image_is_not_warned_about(model, digit_images):
+    # latent_dim=64 on 8x8 images: the wide-code warning told users of `aekit complete` to set a
+    # --latent it lacks; the hidden pixels are not in the input, so a wide code copies nothing
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", WideCodeWarning)
+        ImageCompleter(model=model, channels=(8,), max_epochs=1, random_state=0).fit(digit_images[0][:200])
+
+
+def test_too_many_samples_for_the_memory_are_refused_before_drawing(vaeac, digit_images, centre_hole, monkeypatch):
+    import aekit.memory
+
+    test, hole = digit_images[1][:20], centre_hole[:20]
+    monkeypatch.setattr(aekit.memory, "_meminfo_available", lambda: 2**20)  # 1 MiB left
+    monkeypatch.setattr(aekit.memory, "_cgroup_room", lambda: None)
+    with pytest.raises(DataError, match=r"drawing n_samples=10000 fills of 1,280 pixel values needs about 48\.9 MiB, "
+                                        r"more than the 1\.0 MiB of memory available; draw fewer fills"):
+        vaeac.sample(test, hole, n_samples=10_000)
+    assert vaeac.sample(test, hole, n_samples=3).shape == (3, 20, 8, 8)  # 35 kB: fits

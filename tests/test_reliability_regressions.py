@@ -204,6 +204,19 @@ def test_cli_run_folders_and_model_files_of_the_wrong_kind_give_aekit_errors(tab
                  (ModelFileError, "holds an Autoencoder, not a recommender"),
              ("recommend", "predict", table_models / "d.safetensors", "--data", table_models / "ratings.csv",
               "--out", tmp_path / "p.csv"): (ModelFileError, "holds an AnomalyDetector, not a recommender")}
+    # every command that takes a model file says the same thing of one of another kind (five checks had
+    # three error types and two wordings; `detect report` had none and failed later on a missing attribute)
+    autoencoder, csv = table_models / "run" / "model.safetensors", table_models / "t.csv"
+    cases |= {("compress", autoencoder, "--data", "digits", "--out", tmp_path / "s.aek"):
+                  (ModelFileError, "holds an Autoencoder, not an ImageCodec; train one with `aekit train --model codec`"),
+              ("complete", "--data", csv, "--model", autoencoder, "--out", tmp_path / "f.csv"):
+                  (ModelFileError, "holds an Autoencoder, not an AutoencoderImputer; write one with `aekit complete"),
+              ("complete", "--data", tmp_path, "--masks", tmp_path, "--model", autoencoder, "--out", tmp_path / "o"):
+                  (ModelFileError, "holds an Autoencoder, not an ImageCompleter; write one with `aekit complete"),
+              ("detect", "score", autoencoder, "--data", csv, "--out", tmp_path / "s.csv"):
+                  (ModelFileError, "holds an Autoencoder, not an anomaly detector; write one with `aekit detect fit`"),
+              ("detect", "report", autoencoder, "--data", csv, "--label", "label", "--normal", "0", "--out", tmp_path):
+                  (ModelFileError, "holds an Autoencoder, not an anomaly detector; write one with `aekit detect fit`")}
     for args, (kind, message) in cases.items():
         result = runner.invoke(app, [str(a) for a in args])
         assert isinstance(result.exception, kind), (args, repr(result.exception))

@@ -144,6 +144,23 @@ def command_line() -> str:
     return "aekit " + shlex.join(sys.argv[1:])
 
 
+def load_model_as(path, kind: type, expected: str, how: str):
+    """The estimator saved in ``path``, checked to be a ``kind`` before a command uses it.
+
+    A file holding another estimator (a detector given to ``recommend``, an autoencoder to
+    ``decompress``) gets one :class:`~aekit.exceptions.ModelFileError` that says what it holds, what
+    was ``expected`` ("an anomaly detector") and ``how`` to write one, the same for every command.
+    """
+    from aekit.exceptions import ModelFileError
+    from aekit.formatting import with_article
+    from aekit.io import load
+
+    estimator = load(path)
+    if not isinstance(estimator, kind):
+        raise ModelFileError(f"{path} holds {with_article(type(estimator).__name__)}, not {expected}; {how}")
+    return estimator
+
+
 def required(value, name: str):
     """``value`` of a parameter that has no click-level default because of an old spelling; a usage error if None."""
     return renamed(value, None, "", name)

@@ -11,9 +11,8 @@ from typing import Optional
 import numpy as np
 import typer
 
-from aekit.cli._common import (MODEL_HELP, console, data_file_option, old_argument, old_option, out_option, renamed,
-                               required)
-from aekit.formatting import with_article
+from aekit.cli._common import (MODEL_HELP, console, data_file_option, load_model_as, old_argument, old_option,
+                               out_option, renamed, required)
 
 IMAGES_HELP = ("A folder of .png/.jpg images (one size), one image file, an .npy array of images "
                "(N, H, W) or (N, C, H, W) in [0, 1] or 0..255, or a dataset name (its test images).")
@@ -21,13 +20,8 @@ IMAGES_HELP = ("A folder of .png/.jpg images (one size), one image file, an .npy
 
 def _load_codec(model: str):
     from aekit.estimators.codec import ImageCodec
-    from aekit.io import load
 
-    codec = load(model)
-    if not isinstance(codec, ImageCodec):
-        raise typer.BadParameter(f"{model} is {with_article(type(codec).__name__)}, not an ImageCodec; "
-                                 "train one with `aekit train --model codec`")
-    return codec
+    return load_model_as(model, ImageCodec, "an ImageCodec", "train one with `aekit train --model codec`")
 
 
 def _read_images(source: str, channels: int) -> tuple[np.ndarray, list[str]]:

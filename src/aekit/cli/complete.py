@@ -21,8 +21,8 @@ from typing import Optional
 import numpy as np
 import typer
 
-from aekit.cli._common import NUM_THREADS, command_line, console, drop_option, id_option, label_option, old_option, renamed
-from aekit.formatting import with_article
+from aekit.cli._common import (NUM_THREADS, command_line, console, drop_option, id_option, label_option,
+                               load_model_as, old_option, renamed)
 
 
 def complete(
@@ -47,6 +47,9 @@ def complete(
                                 "because of their value; uses not-MIWAE)."),
     self_masking: str = typer.Option("auto", "--self-masking", help="Tables with --missing mnar: which values are "
                                      "the ones left blank, high, low, or auto (read per column from the data)."),
+    fill_range: str = typer.Option("auto", "--fill-range", help="Tables: where a number column's fills may lie: "
+                                   "observed (between its lowest and highest observed value), none (anywhere), "
+                                   "or auto (observed; none with --missing mnar)."),
     epochs: str = typer.Option("auto", "--epochs", help="Training epochs, or auto."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     save: Optional[Path] = typer.Option(None, "--save", help="Also save the fitted model (.safetensors)."),
@@ -65,17 +68,19 @@ def complete(
     max_epochs = epochs if epochs == "auto" else int(epochs)
     with intra_op_threads(num_threads):
         _complete(data, masks, out, label, ids, drop, indicator, n_imputations, model, missing, max_epochs, seed,
-                  save, self_masking, report, verbose=0 if quiet else 1)
+                  save, self_masking, report, verbose=0 if quiet else 1, fill_range=fill_range)
 
 
 def _complete(data, masks, out, label, ids, drop, indicator, n_imputations, model, missing, max_epochs, seed, save,
-              self_masking, report, verbose):
+              self_masking, report, verbose, fill_range="auto"):
     if report is not None and report.suffix.lower() not in (".html", ".htm"):
         raise typer.BadParameter(f"--report expects an .html file to write, got {str(report)!r}")
     if not data.is_dir():
         carried = ",".join(c for c in (ids, drop) if c)
+        if fill_range not in FILL_RANGES:
+            raise typer.BadParameter(f"--fill-range expects one of {', '.join(FILL_RANGES)}, got {fill_range!r}")
         _complete_table(data, out, label, carried, indicator, n_imputations, model, missing, max_epochs, seed, save,
-                        self_masking, report, verbose)
+                        self_masking, report, verbose, FILL_RANGES[fill_range])
     else:
         if masks is None:
             raise typer.BadParameter("an image folder needs --masks FOLDER (white where the image is missing)")
@@ -83,11 +88,11 @@ def _complete(data, masks, out, label, ids, drop, indicator, n_imputations, mode
 
 
 def _complete_table(path, out, label, drop, indicator, n_imputations, model, missing, max_epochs, seed, save,
-                    self_masking, report, verbose):
+                    self_masking, report, verbose, fill_range="auto"):
     import pandas as pd
 
     from aekit import AutoencoderImputer
-    from aekit.data.loaders import read_frame
+    from aekit.data.loaders import read_frame, warn_suspect_columns
     from aekit.exceptions import DataError
 
     table = read_frame(path)  # one DataError for a missing, unreadable or empty file; NaN cells kept
@@ -97,7 +102,9 @@ def _complete_table(path, out, label, drop, indicator, n_imputations, model, mis
         raise DataError(f"{path.name} has no column {unknown}; its columns are {list(table.columns)}")
     features = table.drop(columns=carried)
     if model in TABLE_MODELS:
-        imputer = AutoencoderImputer(model=model, missing=missing, self_masking=self_masking, add_indicator=indicator,
+        warn_suspect_columns(features, path.name, labelled=label is not None)  # as every other command reads a table
+        imputer = AutoencoderImputer(model=model, missing=missing, self_masking=self_masking, fill_range=fill_range,
+                                     add_indicator=indicator,
                                      keep_empty_features=True, max_epochs=max_epochs, random_state=seed,
                                      verbose=verbose)
         if verbose:
@@ -105,6 +112,8 @@ def _complete_table(path, out, label, drop, indicator, n_imputations, model, mis
         imputer.fit(features)
     else:  # a saved imputer (--save) fills the table as it is, untrained again
         imputer = _saved_imputer(model)
+        if fill_range != "auto":  # read when filling: a saved imputer takes it as it is
+            imputer.set_params(fill_range=fill_range)
         known = [str(c) for c in getattr(imputer, "feature_names_in_", [])]
         absent = [c for c in known if c not in features.columns]
         if not known or absent:
@@ -144,22 +153,19 @@ def _complete_table(path, out, label, drop, indicator, n_imputations, model, mis
 
 
 TABLE_MODELS = ("auto", "dae", "miwae", "not-miwae")
+FILL_RANGES = {"auto": "auto", "observed": "observed", "none": None}  # --fill-range: AutoencoderImputer's fill_range
 
 
 def _saved_imputer(model: str):
     """The AutoencoderImputer of the file ``model`` (written by --save), or one message saying what --model takes."""
     from aekit import AutoencoderImputer
     from aekit.exceptions import DataError
-    from aekit.io import load
 
     if not Path(model).is_file():
         raise DataError(f"--model for a table expects one of {', '.join(TABLE_MODELS)} or a saved AutoencoderImputer "
                         f"file (--save); got {model!r}, which is neither")
-    imputer = load(model)
-    if not isinstance(imputer, AutoencoderImputer):
-        raise DataError(f"{model} is {with_article(type(imputer).__name__)}, not an AutoencoderImputer (written by "
-                        "`aekit complete --save`)")
-    return imputer
+    return load_model_as(model, AutoencoderImputer, "an AutoencoderImputer",
+                         "write one with `aekit complete --data TABLE --save FILE`")
 
 
 def _write_whole_numbers(result, integer_columns) -> None:
@@ -192,15 +198,14 @@ IMAGE_MODELS = ("auto", "masked-ae", "vaeac")  # --model names that train; anyth
 
 def _complete_images(folder, masks, out, model, max_epochs, seed, save, report, verbose, n_imputations=1):
     from aekit import ImageCompleter
+    from aekit.estimators.image_completer import check_samples_fit
     from aekit.data.loaders import MixedSizesError, read_image_folder, save_image_folder
     from aekit.exceptions import DataError
-    from aekit.io import load
 
     completer = None
     if model not in IMAGE_MODELS:
-        completer = load(model)
-        if not isinstance(completer, ImageCompleter):
-            raise DataError(f"{model} is {with_article(type(completer).__name__)}, not an ImageCompleter")
+        completer = load_model_as(model, ImageCompleter, "an ImageCompleter",
+                                  "write one with `aekit complete --data FOLDER --masks FOLDER --save FILE`")
     family = "vaeac" if (completer.model_.family if completer is not None else model) == "vaeac" else "masked-ae"
     if n_imputations > 1 and family != "vaeac":
         raise typer.BadParameter(f"--n-imputations {n_imputations} needs several plausible fills: use --model vaeac "
@@ -220,13 +225,15 @@ def _complete_images(folder, masks, out, model, max_epochs, seed, save, report, 
                         f"{len(mask_names)} masks of {_size(mask_shape)} for {len(names)} images of {_size(shape)}")
     images = X.reshape(len(X), *shape)
     hole = np.repeat(M.reshape(len(M), *mask_shape) > 0.5, shape[0], axis=1)  # one mask for every channel
+    if n_imputations > 1:  # K fills of every image held at once: refused now, not after the fit
+        check_samples_fit(images.size, n_imputations, "--n-imputations")
     if completer is None:
         completer = ImageCompleter(model=family, max_epochs=max_epochs, random_state=seed, verbose=verbose)
         if verbose:
             console.print(f"fitting ImageCompleter (model={family}) on {len(images)} images (holes left out)")
         completer.fit(np.where(hole, np.nan, images))
-    fills = [completer.complete(images, hole)] if n_imputations == 1 else list(
-        completer.sample(images, hole, n_imputations))
+    fills = completer.complete(images, hole)[None] if n_imputations == 1 else completer.sample(
+        images, hole, n_imputations)
     for i, filled in enumerate(fills):
         if shape[0] == 3:  # a gray image in a colour folder gets a gray fill, not a tint of the colour images
             gray = ((images[:, 0] == images[:, 1]) & (images[:, 1] == images[:, 2])).all(axis=(1, 2))
@@ -242,6 +249,7 @@ def _complete_images(folder, masks, out, model, max_epochs, seed, save, report, 
 
         written += ", " + str(image_completion_report(
             report, completer, images, hole, filled, name=folder.name, seed=seed,
+            fills=fills if n_imputations > 1 else None,
             meta={"command": command_line(), "data": str(folder), "masks": str(masks), "seed": str(seed),
                   "images": f"{len(images)} of {_size(shape)}, {'gray' if shape[0] == 1 else 'colour'}"}))
     console.print(f"filled {int(hole[:, 0].sum())} missing pixels in {len(images)} images; wrote {written}")

@@ -11,14 +11,13 @@ from typing import Optional
 
 import numpy as np
 import typer
-from aekit.cli._common import (EPOCHS_HELP, NUM_THREADS, Command, auto_choices, command_line, console, data_file_option, drop_option,
-                               err_console, features, handle_unknown_option, id_option, latent_option, load_data,
-                               old_argument, old_option, out_option, parse_hidden, parse_latent, remember_contract,
-                               renamed, skip_unreadable_option)
+from aekit.cli._common import (EPOCHS_HELP, NUM_THREADS, Command, auto_choices, command_line, console,
+                               data_file_option, drop_option, err_console, features, handle_unknown_option, id_option,
+                               latent_option, load_data, load_model_as, old_argument, old_option, out_option,
+                               parse_hidden, parse_latent, remember_contract, renamed, skip_unreadable_option)
 from aekit.cli._tables import format_option, print_table
-from aekit.exceptions import DataError, ModelFileError
+from aekit.exceptions import DataError
 from aekit.estimators.presets import PRESETS
-from aekit.formatting import with_article
 
 detect_app = typer.Typer(no_args_is_help=True, help="Anomaly detection by reconstruction error.")
 SHOWN_FLAGGED = 20  # flagged rows listed on the terminal with their top features
@@ -162,12 +161,8 @@ def score(
     from aekit.detection.streaming import count_rows
     from aekit.estimators import AnomalyDetector
     from aekit.files import atomic_write
-    from aekit.io import load
 
-    detector = load(model)
-    if not isinstance(detector, AnomalyDetector):
-        raise ModelFileError(f"{model} holds {with_article(type(detector).__name__)}, not an anomaly detector; "
-                         "write one with `aekit detect fit`")
+    detector = load_model_as(model, AnomalyDetector, "an anomaly detector", "write one with `aekit detect fit`")
     input = renamed(data, old_input, "the positional INPUT", "--data")
     output = renamed(out, old_output, "--output", "--out")
     if input.is_dir():
@@ -331,16 +326,14 @@ def report(
     """
 
     from aekit.data.tabular import take_rows
-    from aekit.viz.detect_report import detector_report
-    from aekit.io import load
-
     from aekit.data import contract_of
-
+    from aekit.estimators import AnomalyDetector
+    from aekit.viz.detect_report import detector_report
     from aekit.viz.figures import CODE_MAP_METHODS
 
     if code_map not in CODE_MAP_METHODS:
         raise typer.BadParameter(f"--code-map expects one of {', '.join(CODE_MAP_METHODS)}, got {code_map!r}")
-    detector = load(model)
+    detector = load_model_as(model, AnomalyDetector, "an anomaly detector", "write one with `aekit detect fit`")
     contract = contract_of(detector) if getattr(detector, "data_contract_", None) is not None else None
     normal = normal if normal is not None else getattr(contract, "normal", None)
     if normal is None:  # before the data are read

@@ -10,15 +10,13 @@ estimators are imported inside the commands only.
 from __future__ import annotations
 
 import json
-import shlex
-import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
-from aekit.cli._common import (ACCELERATOR, DEVICES, NUM_NODES, NUM_THREADS, PRECISION, STRATEGY, Command, console,
-                               data_file_option, device_context, device_settings, err_console, old_argument,
-                               old_option, out_option, renamed, warn_unused_options)
+from aekit.cli._common import (ACCELERATOR, DEVICES, NUM_NODES, NUM_THREADS, PRECISION, STRATEGY, Command, command_line,
+                               console, data_file_option, device_context, device_settings, err_console, load_model_as,
+                               old_argument, old_option, out_option, renamed, warn_unused_options)
 from aekit.cli._tables import format_option, print_table
 from aekit.exceptions import ModelFileError
 from aekit.formatting import with_article
@@ -87,12 +85,8 @@ def _split(run: dict):
 def _load_recommender(model: Path, ratings: bool = False):
     """The recommender in ``model`` (with ``ratings``: one that predicts ratings), or a ModelFileError."""
     from aekit.estimators.recommender import RecommenderEstimator
-    from aekit.io import load
 
-    estimator = load(model)
-    if not isinstance(estimator, RecommenderEstimator):
-        raise ModelFileError(f"{model} holds {with_article(type(estimator).__name__)}, not a recommender; "
-                             "write one with `aekit recommend train`")
+    estimator = load_model_as(model, RecommenderEstimator, "a recommender", "write one with `aekit recommend train`")
     if ratings and not hasattr(estimator, "predict"):
         kind = with_article(type(estimator).__name__)
         raise ModelFileError(f"{model} holds {kind}, which ranks items but does not predict "
@@ -152,7 +146,7 @@ def train(
     estimator.save(out / "model.safetensors")
     if hasattr(estimator, "history_"):
         estimator.history_.to_csv(out / "metrics.csv", index=False)
-    run["command"] = "aekit recommend " + shlex.join(sys.argv[2:])
+    run["command"] = command_line()
     (out / "run.json").write_text(json.dumps(run, indent=2, default=str))
     console.print(f"trained {model} on {len(train_part):,} {data} ratings; wrote {out / 'model.safetensors'}")
 
@@ -314,7 +308,7 @@ def compare(
     from aekit.viz import write_report
 
     meta = {"data": data, "models": ", ".join(chosen), "seed": str(seed),
-            "command": "aekit recommend " + shlex.join(sys.argv[2:])}
+            "command": command_line()}
     report = write_report(out / "report.html", title=f"aekit recommend compare on {data}", table=table,
                           figures=figures, meta=meta,
                           intro="Rating models: RMSE / MAE on a random 10% of the ratings, beside the "

@@ -277,9 +277,7 @@ def _split_table(frame, name: str, label: str | int | None, drop: list[str], ids
         else (_labels(npz_labels, f"{name} array 'y'") if npz_labels is not None else (None, None))
     features = frame.drop(columns=[find_column(frame, c) for c in drop]
                           + ([label_column] if label_column is not None else []))
-    _warn_id_like(features, name)
-    if y is None and named:
-        _warn_label_like(features, name)
+    warn_suspect_columns(features, name, labelled=y is not None or not named)
     columns = [str(c) for c in features.columns] if named else None
     id_columns = [find_column(frame, c) for c in ids]
     id_frame = frame[id_columns].set_axis([str(c) for c in ids], axis=1).reset_index(drop=True) if ids else None
@@ -318,9 +316,26 @@ def _feature_values(features, name: str):
     if not categorical or not _has_names(features):
         return check_data(features, name=name)
     numeric = [c for c in features.columns if c not in set(categorical)]
+    _refuse_missing_categories(features, categorical, numeric, name)
     if numeric:
         check_data(features[numeric], name=name)  # NaN / inf reported here, with the file's name
     return features.reset_index(drop=True)
+
+
+def _refuse_missing_categories(features, categorical: list, numeric: list, name: str) -> None:
+    """Empty cells in category columns, refused when the file is read, every column with gaps named
+    at once: the one-hot encoder refused them only when it met them, which for a row in the test
+    split was after training."""
+    blank = features[categorical].isna().sum()
+    if not blank.any():
+        return
+    gaps = {str(c): int(n) for c, n in blank.items() if n}
+    numbers = {str(c): int(n) for c, n in features[numeric].isna().sum().items() if n}
+    raise DataError(f"{name} has empty cells in category columns {gaps}"
+                    + (f" and in number columns {numbers}" if numbers else "")
+                    + "; expected a value in every cell: fill them before fitting (in a category column, e.g. "
+                    "with 'missing'), or impute them with aekit.AutoencoderImputer (`aekit complete` on the "
+                    "command line)")
 
 
 def _labels(values, what: str) -> tuple[np.ndarray | None, tuple[str, ...] | None]:
@@ -338,6 +353,16 @@ def _labels(values, what: str) -> tuple[np.ndarray | None, tuple[str, ...] | Non
     return codes.astype(np.int64), tuple(str(u) for u in uniques)
 
 
+def warn_suspect_columns(features, name: str, labelled: bool) -> None:
+    """Warn of feature columns a user most likely did not mean as features: integers with a different
+    value on every row (an id), and, in a table read without a label (``labelled`` False), a column
+    named like one. ``name``: the file, as the warnings say it. Called where a table is split into its
+    features (:func:`load_table`) and by ``aekit complete``, which reads its table whole."""
+    _warn_id_like(features, name)
+    if not labelled:
+        _warn_label_like(features, name)
+
+
 def _warn_id_like(frame, name: str) -> None:
     """Integer columns unique per row, like an id (text ones: the one-hot encoder warns, see
     :mod:`aekit.data.tabular`, in Python too)."""
@@ -346,7 +371,7 @@ def _warn_id_like(frame, name: str) -> None:
         if column not in text:
             warnings.warn(f"{name}: column {column!r} has a different value on every row, like an id; "
                           f"if it is one, name it with --id {column} (ids= in Python: left out of the features, "
-                          f"copied to outputs) or leave it out with --drop {column}", stacklevel=4)
+                          f"copied to outputs) or leave it out with --drop {column}", stacklevel=5)
 
 
 LABEL_LIKE_NAMES = frozenset({"target", "label", "labels", "class", "y"})
@@ -359,7 +384,7 @@ def _warn_label_like(frame, name: str) -> None:
         if str(column).strip().lower() in LABEL_LIKE_NAMES:
             warnings.warn(f"{name}: column {column!r} is named like a label but is used as a feature; if it is "
                           f"the label, name it with --label {column} (label= in Python: never a feature)",
-                          stacklevel=4)
+                          stacklevel=5)
 
 
 def save_table(path: str | Path, X: Any, columns: list[str] | None = None) -> Path:

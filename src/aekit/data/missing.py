@@ -52,6 +52,9 @@ class MissingTableEncoder:
     numeric_, categorical_, integers_ : list of str
         The encoded columns, by kind.
     categories_ : dict of str to list of str
+    ranges_ : dict of str to (float, float)
+        Each numeric column's lowest and highest observed value in fit
+        (empty for an encoder restored from a model file older than them).
     scaler_ : Scaler
         Standardisation of the numeric columns (observed cells' mean and std).
     n_features_in_ : int
@@ -96,6 +99,8 @@ class MissingTableEncoder:
                             for c in self.categorical_}
         self.booleans_ = [c for c in self.categorical_ if frame[c].dropna().map(type).isin([bool, np.bool_]).all()]
         mean, std = np.nanmean(numbers, axis=0), np.nanstd(numbers, axis=0)
+        self.ranges_ = {c: (float(np.nanmin(numbers[:, i])), float(np.nanmax(numbers[:, i])))
+                        for i, c in enumerate(self.numeric_)}
         self.scaler_ = Scaler.from_dict({"kind": "standard", "n_features": max(len(self.numeric_), 1),
                                          "mean": [float(v) for v in mean] or [0.0],
                                          "std": [float(v) for v in std] or [1.0]})
@@ -186,6 +191,18 @@ class MissingTableEncoder:
             start += size
         return pd.DataFrame({c: decoded[c] for c in self.columns_ if c in decoded})
 
+    def encoded_ranges(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The observed ranges (``ranges_``) of the numeric columns in encoded (standardised) units,
+        as (low, high) arrays in the order of ``numeric_``; None where the encoder has none."""
+        self._require_fitted()
+        if not self.numeric_ or set(self.ranges_) != set(self.numeric_):
+            return None
+        bounds = np.array([self.ranges_[c] for c in self.numeric_], dtype=np.float64).T  # (2, k)
+        offset = np.asarray(self.scaler_.offset_, dtype=np.float64)[:len(self.numeric_)]
+        scale = np.asarray(self.scaler_.scale_, dtype=np.float64)[:len(self.numeric_)]
+        low, high = (bounds - offset) / scale
+        return low, high
+
     def checked_frame(self, X: Any):
         """``X`` as a DataFrame with the fitted columns, or one DataError saying what differs."""
         self._require_fitted()
@@ -236,6 +253,7 @@ class MissingTableEncoder:
                 "numeric": list(self.numeric_), "integers": list(self.integers_), "empty": list(self.empty_),
                 "booleans": list(self.booleans_), "from_frame": bool(self._from_frame),
                 "categories": [[c, list(self.categories_[c])] for c in self.categorical_],
+                "ranges": [[c, *self.ranges_[c]] for c in self.numeric_],
                 "scaler": self.scaler_.to_dict(), "n_features": int(self.n_features_)}
 
     @classmethod
@@ -260,6 +278,7 @@ class MissingTableEncoder:
         enc.integers_ = [c for c in str_list(state, "integers") if c in numeric]
         enc.booleans_ = [c for c in str_list(state, "booleans") if c in enc.categorical_]
         enc._from_frame = bool(state.get("from_frame"))
+        enc.ranges_ = _ranges(state.get("ranges", []), numeric)
         enc.scaler_ = Scaler.from_dict(state["scaler"])
         if enc.scaler_.n_features_ != max(len(numeric), 1):
             raise DataError(f"missing-table state: the scaler has {enc.scaler_.n_features_} columns, "
@@ -279,6 +298,22 @@ class MissingTableEncoder:
 
             raise NotFittedError("This MissingTableEncoder is not fitted yet; call fit(X) first.")
 
+
+
+def _ranges(pairs, numeric: list[str]) -> dict[str, tuple[float, float]]:
+    """A stored ``ranges`` field ([[column, low, high], ...], one per numeric column, or none at all
+    in a file written before it) as ``ranges_``, or one DataError saying what is wrong."""
+    if not isinstance(pairs, list) or not all(
+            isinstance(p, list) and len(p) == 3 and isinstance(p[0], str) and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in p[1:])
+            and p[1] <= p[2] for p in pairs):
+        raise DataError("missing-table state field 'ranges' must be a list of [column, low, high] with finite "
+                        "low <= high")
+    ranges = {p[0]: (float(p[1]), float(p[2])) for p in pairs}
+    if ranges and sorted(ranges) != sorted(numeric):
+        raise DataError(f"missing-table state: 'ranges' covers {short_list(sorted(ranges))}, expected the numeric "
+                        f"columns {short_list(numeric)}")
+    return ranges
 
 
 def self_masking_directions(values: np.ndarray, observed: np.ndarray) -> np.ndarray:

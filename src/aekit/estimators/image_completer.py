@@ -11,8 +11,10 @@ from sklearn.utils.validation import check_is_fitted
 from aekit.estimators.base import AutoencoderEstimator, seed_from
 from aekit.estimators.images import ImageInputMixin, image_rows
 from aekit.estimators.params import store_params
+from aekit.estimators.sizing import FillsHiddenInput
 from aekit.exceptions import DataError
-from aekit.models.imputation import ConvImputerConfig, VAEACConfig
+from aekit.memory import check_fits_in_memory
+from aekit.models.imputation import ConvImputerConfig, ImageImputerConfig, VAEACConfig
 from aekit.training.devices import model_device
 from aekit._docs import fill_doc
 
@@ -20,8 +22,18 @@ from aekit._docs import fill_doc
 MODELS = {"masked-ae": "masked-conv", "vaeac": "vaeac"}  # the ``model`` parameter -> the model family
 
 
+def check_samples_fit(n_values: int, n_samples: int, name: str = "n_samples") -> None:
+    """Refuse :meth:`ImageCompleter.sample` of ``n_samples`` fills of images holding ``n_values``
+    pixel values in all when they would not fit in the memory available now (float32 fills,
+    plus one fill's working copies), before any is drawn: a clear error, not the OS killing
+    the process. ``aekit complete --n-imputations`` asks before it fits (``name``: the option)."""
+    check_fits_in_memory((int(n_samples) + 6) * int(n_values) * 4,
+                         f"drawing {name}={n_samples} fills of {int(n_values):,} pixel values",
+                         "draw fewer fills, or fill fewer images at a time")
+
+
 @fill_doc
-class ImageCompleter(ImageInputMixin, AutoencoderEstimator):
+class ImageCompleter(FillsHiddenInput, ImageInputMixin, AutoencoderEstimator):
     """Fill in missing regions of images (inpainting) with a convolutional masked autoencoder or a VAEAC.
 
     Trained on complete images: each training image gets a random hole (a
@@ -45,7 +57,10 @@ class ImageCompleter(ImageInputMixin, AutoencoderEstimator):
         :meth:`complete` decodes the prior's mean code, :meth:`sample` codes
         drawn from the prior.
     latent_dim : int, default=64
-        Size of the code between the conv encoder and decoder.
+        Size of the code between the conv encoder and decoder (the VAEAC's z).
+        A code as wide as the image (8x8 digits: 64 pixels) is not warned
+        about: the network fills pixels hidden from its input, so it cannot
+        copy them through the code.
     channels : tuple of int, default=(32, 64)
         Output channels of the encoder's stride-2 conv blocks; the decoder mirrors them.
     local_channels : int, default=16
@@ -59,7 +74,8 @@ class ImageCompleter(ImageInputMixin, AutoencoderEstimator):
         fill as well as 32 channels with (1,) at 0.6 times the time per epoch
         (docs/benchmarks/completion.md).
     mask_rate : float, default=0.25
-        Unused by images' block masks; kept for the shared masked-autoencoder config.
+        Unused by images' block masks; kept for the masked autoencoder's config
+        (the VAEAC's has no such field).
     block_share : float, default=0.6
         Share of training images given a block (rectangle or half) hole; the
         rest get random pixels hidden.
@@ -106,14 +122,14 @@ class ImageCompleter(ImageInputMixin, AutoencoderEstimator):
             raise ValueError(f"model must be one of {tuple(MODELS)}, got {self.model!r}")
         return MODELS[self.model]
 
-    def _model_config(self, n_features: int, scaling: str) -> ConvImputerConfig:
-        config_class = VAEACConfig if self.family == "vaeac" else ConvImputerConfig
-        return config_class(input_dim=n_features, n_numeric=n_features, latent_dim=self.latent_dim,
-                                 image_shape=self._fit_image_shape, channels=tuple(self.channels),
-                                 mask_rate=self.mask_rate, block_share=self.block_share,
-                                 local_channels=self.local_channels,
-                                 local_dilations=tuple(self.local_dilations),
-                                 output_activation="sigmoid" if scaling == "minmax" else "identity")
+    def _model_config(self, n_features: int, scaling: str) -> ImageImputerConfig:
+        shared = dict(input_dim=n_features, n_numeric=n_features, latent_dim=self.latent_dim,
+                      image_shape=self._fit_image_shape, channels=tuple(self.channels), block_share=self.block_share,
+                      local_channels=self.local_channels, local_dilations=tuple(self.local_dilations),
+                      output_activation="sigmoid" if scaling == "minmax" else "identity")
+        if self.family == "vaeac":
+            return VAEACConfig(**shared)
+        return ConvImputerConfig(**shared, mask_rate=self.mask_rate)
 
     def fit(self, X, y=None):
         """Fit on images; NaN pixels are holes, never trained on.
@@ -217,7 +233,8 @@ class ImageCompleter(ImageInputMixin, AutoencoderEstimator):
             ``n_samples`` is not a positive integer, or the model is the masked
             autoencoder (it gives one fill: use :meth:`complete`, or ``model="vaeac"``).
         aekit.exceptions.DataError
-            As for :meth:`complete`.
+            As for :meth:`complete`; or the fills would need more memory than
+            is available (checked before any is drawn).
 
         Examples
         --------
@@ -239,12 +256,15 @@ class ImageCompleter(ImageInputMixin, AutoencoderEstimator):
         if self.model_.family != "vaeac":
             raise ValueError("the masked autoencoder (model='masked-ae') gives one fill per hole: use complete(), "
                              "or fit ImageCompleter(model='vaeac') for several plausible fills")
+        check_samples_fit(np.size(images), n_samples)
         original, missing, x, observed = self._holes(images, mask)
         generator = torch.Generator(device=model_device(self.model_)).manual_seed(seed_from(self.random_state))
-        fills = [self.scaler_.inverse_transform(
-                     self._batched(lambda batch: self.model_.draw(*batch, generator), (x, observed)))
-                 for _ in range(n_samples)]
-        return np.stack([np.where(missing, f.reshape(original.shape), original) for f in fills])
+        fills = np.empty((n_samples, *original.shape), dtype=np.float32)
+        for fill in fills:  # one draw at a time into the result: no list of draws beside it
+            drawn = self.scaler_.inverse_transform(
+                self._batched(lambda batch: self.model_.draw(*batch, generator), (x, observed)))
+            fill[...] = np.where(missing, drawn.reshape(original.shape), original)
+        return fills
 
     def _holes(self, images, mask):
         """(images as float32, the missing pixels, scaled rows with 0 in holes, observed rows)."""

@@ -118,3 +118,16 @@ def resolve_latent_dim(latent_dim, X_scaled, n_features: int, estimator_name: st
             f"Use {param}='auto' (here {auto()}) "
             f"or a code narrower than {n_features}"), stacklevel=4)
     return int(latent_dim)
+
+
+class FillsHiddenInput:
+    """Mixin for the estimators that fill what their input hides (:class:`aekit.AutoencoderImputer`,
+    :class:`aekit.ImageCompleter`): ``latent_dim`` without the wide-code warning. The network
+    rebuilds cells or pixels hidden from its input, never the input it sees, so a code as wide
+    as the input is no identity shortcut (the warning would be a false alarm, and its advice,
+    ``latent_dim='auto'``, is not theirs to take)."""
+
+    def _choose_latent_dim(self, data, n_features: int, seed: int) -> int:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", WideCodeWarning)
+            return super()._choose_latent_dim(data, n_features, seed)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import ClassVar
 
 import torch
 from torch import nn
@@ -421,15 +422,15 @@ class NotMIWAEImputer(MIWAEImputer):
 # -- images ----------------------------------------------------------------------------------------
 
 @dataclasses.dataclass
-class ConvImputerConfig(MaskedDAEConfig):
-    """A masked denoising autoencoder on images of ``image_shape`` (C, H, W): stride-2 conv
-    blocks with ``channels`` see the image and its mask (2C channels) and a transposed-conv
-    decoder rebuilds the image; beside it, ``local_channels`` > 0 adds a full-resolution path of
-    3x3 convolutions, the middle ones dilated by ``local_dilations`` (no bottleneck: what the
-    pixels around a hole say, as the top skip connection of a U-Net), summed before the output
-    activation. Training hides random blocks (a rectangle with sides from a
-    quarter to three quarters of the image's, or one half of it) or, for the other
-    ``1 - block_share`` of the images, random pixels at a rate drawn from [0.2, 0.9]."""
+class ImageImputerConfig(ImputerConfig):
+    """What both image models share (:class:`ConvImputerConfig`, :class:`VAEACConfig`): images of
+    ``image_shape`` (C, H, W) seen with their mask (2C channels) by stride-2 conv blocks with
+    ``channels``, a transposed-conv decoder from a code of ``latent_dim``, and beside it, when
+    ``local_channels`` > 0, a full-resolution path of 3x3 convolutions, the middle ones dilated by
+    ``local_dilations`` (no bottleneck: what the pixels around a hole say, as the top skip
+    connection of a U-Net), summed before the output activation. Training hides random blocks (a
+    rectangle with sides from a quarter to three quarters of the image's, or one half of it) or,
+    for the other ``1 - block_share`` of the images, random pixels at a rate drawn from [0.2, 0.9]."""
 
     hidden: tuple[int, ...] = (1,)  # not used: the conv layers are ``channels``
     latent_dim: int = 64
@@ -437,17 +438,12 @@ class ConvImputerConfig(MaskedDAEConfig):
     channels: tuple[int, ...] = (32, 64)
     output_activation: str = "sigmoid"
     block_share: float = 0.6
-    linear_skip: bool = False
     local_channels: int = 32
     local_dilations: tuple[int, ...] = (1,)  # the estimator's default is (2, 4); (1,) reads older files
 
     def validate(self) -> None:
         super().validate()
         check_image_shape(self.image_shape, self.input_dim, self.channels)
-        if self.linear_skip:
-            raise ValueError("linear_skip does not apply to the convolutional imputer")
-        if self.n_members != 1:
-            raise ValueError(f"the convolutional imputer has one member, got n_members={self.n_members}")
         if self.local_channels < 0:
             raise ValueError(f"local_channels must be >= 0, got {self.local_channels}")
         if any(d < 1 for d in self.local_dilations):
@@ -459,7 +455,23 @@ class ConvImputerConfig(MaskedDAEConfig):
                              f"got {self.output_activation!r}")
 
 
-def local_path(c: ConvImputerConfig) -> nn.Module | None:
+@dataclasses.dataclass
+class ConvImputerConfig(ImageImputerConfig, MaskedDAEConfig):
+    """The masked denoising autoencoder on images: :class:`ImageImputerConfig`'s fields, and of
+    :class:`MaskedDAEConfig`'s, ``emphasis`` (the hidden pixels' weight in the loss); ``mask_rate``
+    is unused (the image holes replace it), ``linear_skip`` must be False and ``n_members`` 1."""
+
+    linear_skip: bool = False
+
+    def validate(self) -> None:
+        super().validate()
+        if self.linear_skip:
+            raise ValueError("linear_skip does not apply to the convolutional imputer")
+        if self.n_members != 1:
+            raise ValueError(f"the convolutional imputer has one member, got n_members={self.n_members}")
+
+
+def local_path(c: ImageImputerConfig) -> nn.Module | None:
     """(values, mask) -> image, at full resolution: 3x3 convolutions with ``c.local_channels``, the
     middle ones dilated by ``c.local_dilations`` (None when ``local_channels`` is 0)."""
     channels, height, width = c.image_shape
@@ -525,10 +537,9 @@ class ConvMaskedImputer(MaskedDenoisingImputer):
 
 
 @dataclasses.dataclass
-class VAEACConfig(ConvImputerConfig):
+class VAEACConfig(ImageImputerConfig):
     """VAEAC on images (Ivanov, Figurnov & Vetrov 2019, "Variational Autoencoder with Arbitrary
-    Conditioning"): the image fields and training holes of :class:`ConvImputerConfig` (``mask_rate``
-    and ``emphasis`` unused), ``latent_dim`` the size of z, ``pixel_scale`` the fixed standard deviation
+    Conditioning"): the image fields and training holes of :class:`ImageImputerConfig`, ``latent_dim`` the size of z, ``pixel_scale`` the fixed standard deviation
     of each pixel's Gaussian p(x_b | z, x_o, b) (in the model's units: [0, 1] after min-max scaling;
     in benchmarks/completion_vaeac_smoke.py's reduced run, 0.1 filled with MSE 0.076 where a variant
     with per-pixel scales predicted by the decoder, not kept, gave 0.119: the predicted scales
@@ -541,6 +552,14 @@ class VAEACConfig(ConvImputerConfig):
     pixel_scale: float = 0.1
     prior_mean_scale: float = 1e4
     prior_scale_weight: float = 1e-4
+
+    # the masked autoencoder's fields, unused here, that VAEAC files written before 7 Dec 2026 hold
+    UNUSED_FIELDS: ClassVar[tuple[str, ...]] = ("mask_rate", "emphasis", "linear_skip", "n_members")
+
+    @classmethod
+    def from_dict(cls, data: dict) -> VAEACConfig:
+        """As :meth:`ModelConfig.from_dict`; the fields in ``UNUSED_FIELDS`` (older files) are dropped."""
+        return super().from_dict({k: v for k, v in data.items() if k not in cls.UNUSED_FIELDS})
 
     def validate(self) -> None:
         super().validate()

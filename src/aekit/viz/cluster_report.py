@@ -156,7 +156,7 @@ def _example_rows(X, labels: np.ndarray, ids, k: int, examples: list[np.ndarray]
     # the data's own numbers as the file has them (a year is 2007, not "2,007"), not a summary's format
     frame = frame.apply(lambda column: column.map("{:.6g}".format) if is_numeric_dtype(column) and not is_bool_dtype(column) else column)
     if ids is not None:
-        frame = pd.concat([ids.reset_index(drop=True), frame], axis=1)
+        frame = pd.concat([ids.reset_index(drop=True).astype(str), frame], axis=1)  # an id 1400, not "1,400"
     parts = [frame.iloc[examples[j][:3]].assign(cluster=j) for j in range(k)]
     shown = pd.concat(parts)
     return shown[["cluster", *[c for c in shown.columns if c != "cluster"]]]

@@ -22,7 +22,9 @@ from aekit.viz.report import write_report
 HOLE_COLOUR = (0.85, 0.15, 0.15)  # red: a hole drawn in an image
 SHOWN = 10  # images a strip
 CHECKED = 200  # images whose observed block is hidden and filled for the check
+FILLS_SHOWN = 8  # of K plausible fills (--n-imputations K), the rows shown
 EXAMPLE_ROWS = 10  # filled rows shown in a table's report
+GAP_MAP_BANDS = 250  # lines of the gap map at most: a longer table is drawn in bands of rows
 
 
 def table_completion_report(path, errors: pd.DataFrame, original: pd.DataFrame, filled: pd.DataFrame, *,
@@ -50,7 +52,8 @@ def table_completion_report(path, errors: pd.DataFrame, original: pd.DataFrame, 
                     "(its mean, or its most frequent category): left of the line the model knows more about the "
                     "column than its average; at or right of it, its fills are no better than that."),
                    (str(_plot_gaps(gaps, Path(folder) / "gaps.png")),
-                    "Where the gaps are (dark: missing), rows down, columns across: a block or a stripe means "
+                    "Where the gaps are (dark: missing), rows down, columns across, every row of the table (a long "
+                    "table in bands of rows, dark where any row of the band has a gap): a block or a stripe means "
                     "values missing together, which the fills of those rows cannot check against each other.")]
         intro = (f"{int(gaps.to_numpy().sum()):,} missing cells in {len(original):,} rows x {original.shape[1]} columns "
                  f"of {name}, filled by {model}. The errors are measured on observed cells hidden from the model "
@@ -90,12 +93,29 @@ def _plot_against_baseline(table: pd.DataFrame, path) -> Path:
     return save_figure(fig, path)
 
 
-def _plot_gaps(gaps: pd.DataFrame, path, max_rows: int = 1000) -> Path:
-    shown = gaps.iloc[:max_rows]
-    fig, ax = new_figure((9, 4), f"Missing cells, the first {len(shown)} rows" if len(gaps) > max_rows
-                         else "Missing cells")
-    ax.imshow(shown.to_numpy(dtype=float), aspect="auto", cmap="Greys", vmin=0, vmax=1, interpolation="nearest")
-    ax.set_xticks(np.arange(shown.shape[1]), [str(c) for c in shown.columns], rotation=45, ha="right", fontsize=8)
+def gap_bands(gaps: pd.DataFrame, max_bands: int = GAP_MAP_BANDS) -> tuple[np.ndarray, int]:
+    """Whether each band of consecutive rows has a gap, per column, and the rows a band holds.
+
+    A figure a few hundred pixels high cannot show every row of a long table: drawn row by row, the
+    rows between two pixel lines vanish, and with them many isolated gaps. A band is dark where any of
+    its rows is missing, so every gap shows.
+
+    >>> bands, rows = gap_bands(pd.DataFrame({"a": [False] * 9 + [True], "b": [False] * 10}), max_bands=4)
+    >>> rows, bands.astype(int).tolist()
+    (3, [[0, 0], [0, 0], [0, 0], [1, 0]])
+    """
+    rows_per_band = max(1, -(-len(gaps) // max_bands))
+    starts = np.arange(0, len(gaps), rows_per_band)
+    return np.logical_or.reduceat(gaps.to_numpy(dtype=bool), starts, axis=0), rows_per_band
+
+
+def _plot_gaps(gaps: pd.DataFrame, path) -> Path:
+    bands, rows_per_band = gap_bands(gaps)
+    fig, ax = new_figure((9, 4), f"Missing cells: {len(gaps):,} rows" + (
+        f", a line per {rows_per_band} rows (dark: any of them missing)" if rows_per_band > 1 else ""))
+    ax.imshow(bands.astype(float), aspect="auto", cmap="Greys", vmin=0, vmax=1, interpolation="nearest",
+              extent=(-0.5, gaps.shape[1] - 0.5, len(gaps), 0))
+    ax.set_xticks(np.arange(gaps.shape[1]), [str(c) for c in gaps.columns], rotation=45, ha="right", fontsize=8)
     ax.set_ylabel("row")
     return save_figure(fig, path)
 
@@ -119,7 +139,7 @@ def _as_written(value) -> str:
 
 
 def image_completion_report(path, completer, images: np.ndarray, holes: np.ndarray, filled: np.ndarray, *,
-                            name: str, meta: dict, seed: int = 0) -> Path:
+                            name: str, meta: dict, seed: int = 0, fills: np.ndarray | None = None) -> Path:
     """Write the report of a completed image folder to ``path`` and return it.
 
     Parameters
@@ -136,6 +156,9 @@ def image_completion_report(path, completer, images: np.ndarray, holes: np.ndarr
         How it was made, shown last.
     seed : int
         Which images are checked and where their blocks are.
+    fills : numpy.ndarray of shape (K, N, C, H, W) or None
+        K plausible fills (``ImageCompleter.sample``, ``--n-imputations K``): with K > 1 a figure
+        shows the first images' fills under each other (at most ``FILLS_SHOWN``) and their spread.
     """
     rng = np.random.default_rng(seed)
     checked = np.sort(rng.permutation(len(images))[:CHECKED])
@@ -163,8 +186,32 @@ def image_completion_report(path, completer, images: np.ndarray, holes: np.ndarr
                  f"ImageCompleter. To measure the fills, a square block of observed pixels (half the image's side) "
                  f"was hidden in {len(checked)} images and filled; the table scores those pixels only, against "
                  f"the folder's mean image (PSNR over the whole image, pixels in [0, 1]).")
+        if fills is not None and len(fills) > 1:
+            holed = np.nonzero(holes.any(axis=(1, 2, 3)))[0][:SHOWN]  # images with a hole: fills to compare
+            strips.insert(1, _spread_strip(images[holed], holes[holed], fills[:, holed], size, Path(folder)))
+            spread = float(fills.std(axis=0)[holes].mean()) if holes.any() else 0.0
+            intro += (f" {len(fills)} plausible fills were drawn (--n-imputations {len(fills)}; the first is "
+                      f"shown above and in the check); their spread, the standard deviation over the fills "
+                      f"averaged over the missing pixels, is {spread:.3f}.")
         return write_report(path, title=f"Completion of {name}", table=table, figures=strips, meta=meta,
                             intro=intro, better={"masked-pixel MSE": "min", "PSNR": "max"})
+
+
+def _spread_strip(images: np.ndarray, holes: np.ndarray, fills: np.ndarray, size, folder: Path) -> tuple[str, str]:
+    """(figure, caption): the images with their holes, then each of the K fills (at most
+    ``FILLS_SHOWN``), then their spread per pixel (the standard deviation over all K, white at
+    the largest among these images)."""
+    spread = fills.std(axis=0).max(axis=1, keepdims=True)  # (n, 1, h, w): the widest channel
+    spread = spread / max(float(spread.max()), 1e-12)
+    rows = {"with hole": _painted(images, holes),
+            **{f"fill {k + 1}": _rgb(fill) for k, fill in enumerate(fills[:FILLS_SHOWN])},
+            f"spread of {len(fills)}": _rgb(spread)}
+    shown = "" if len(fills) <= FILLS_SHOWN else f" (the first {FILLS_SHOWN} of {len(fills)})"
+    return (_strips(rows, size, folder / "fills.png", f"{len(fills)} plausible fills"),
+            f"The first {len(images)} images with a hole: in red, then the plausible fills{shown} under each other "
+            f"(each a code drawn from the VAEAC's prior; the observed pixels are the same in every fill), and "
+            f"their spread: the standard deviation over the {len(fills)} fills per pixel, white where it is "
+            f"largest among these images, black where the fills agree.")
 
 
 def _observed_blocks(holes: np.ndarray, rng, tries: int = 10) -> np.ndarray:
