@@ -47,3 +47,18 @@ def test_the_local_path_is_dilated_and_bad_dilations_are_refused(completer, digi
     assert [c.dilation[0] for c in convs] == [1, 2, 4, 1]  # sees 17x17 pixels: the middle of a 14x14 hole
     with pytest.raises(ValueError, match=r"local_dilations must be >= 1, got \(0,\)"):
         ImageCompleter(local_dilations=(0,), max_epochs=1).fit(digit_images[0][:50])
+
+
+def test_an_auto_code_size_is_chosen_from_the_data(digit_images):
+    """Found by a helper: ImageCompleter(latent_dim="auto") (and AutoencoderImputer's) failed with a bare
+    TypeError, the config receiving the string; it is sized as every other family's "auto" code."""
+    from aekit import AutoencoderImputer
+
+    images = digit_images[0][:300]
+    for model in ("masked-ae", "vaeac"):
+        completer = ImageCompleter(model=model, latent_dim="auto", max_epochs=1, random_state=0).fit(images)
+        assert isinstance(completer.latent_dim_, int) and 1 <= completer.latent_dim_ < 64
+    table = images.reshape(len(images), -1).copy()
+    table[np.random.default_rng(0).random(table.shape) < 0.2] = np.nan
+    imputer = AutoencoderImputer(latent_dim="auto", max_epochs=1, random_state=0).fit(table)
+    assert isinstance(imputer.latent_dim_, int) and not np.isnan(imputer.transform(table)).any()

@@ -56,11 +56,12 @@ class ImageCompleter(FillsHiddenInput, ImageInputMixin, AutoencoderEstimator):
         z; trained on the hidden pixels' likelihood plus KL(proposal || prior).
         :meth:`complete` decodes the prior's mean code, :meth:`sample` codes
         drawn from the prior.
-    latent_dim : int, default=64
+    latent_dim : int or "auto", default=64
         Size of the code between the conv encoder and decoder (the VAEAC's z).
         A code as wide as the image (8x8 digits: 64 pixels) is not warned
         about: the network fills pixels hidden from its input, so it cannot
-        copy them through the code.
+        copy them through the code. "auto" sizes it from the images as
+        :class:`aekit.Autoencoder` does (``latent_dim_``).
     channels : tuple of int, default=(32, 64)
         Output channels of the encoder's stride-2 conv blocks; the decoder mirrors them.
     local_channels : int, default=16
@@ -123,7 +124,7 @@ class ImageCompleter(FillsHiddenInput, ImageInputMixin, AutoencoderEstimator):
         return MODELS[self.model]
 
     def _model_config(self, n_features: int, scaling: str) -> ImageImputerConfig:
-        shared = dict(input_dim=n_features, n_numeric=n_features, latent_dim=self.latent_dim,
+        shared = dict(input_dim=n_features, n_numeric=n_features, latent_dim=self._code_size(n_features),
                       image_shape=self._fit_image_shape, channels=tuple(self.channels), block_share=self.block_share,
                       local_channels=self.local_channels, local_dilations=tuple(self.local_dilations),
                       output_activation="sigmoid" if scaling == "minmax" else "identity")

@@ -78,14 +78,15 @@ class AutoencoderImputer(FillsHiddenInput, AutoencoderEstimator):
     keep_empty_features : bool, default=False
         Columns without any observed value in fit are dropped from the output
         (with a warning), as in scikit-learn; True keeps them, filled with 0.
-    latent_dim : int, default=16
+    latent_dim : int or "auto", default=16
         Size of the code. Fixed rather than "auto" on purpose: the
         imputers are scored on cells hidden from their input (the masked
         DAE hides ``mask_rate`` of the observed cells; MIWAE's bound is on
         the observed entries through a stochastic code), so a code as wide
         as the input gives no identity shortcut, and the width that matters
         is the one that fills gaps best (16 was set on the completion
-        benchmark, docs/benchmarks/completion.md).
+        benchmark, docs/benchmarks/completion.md). "auto" sizes it from the
+        data as :class:`aekit.Autoencoder` does (``latent_dim_``).
     hidden : int or tuple of int, default=(128, 128)
         Hidden layers of the encoder (the decoder mirrors them).
     mask_rate : float, default=0.25
@@ -208,7 +209,7 @@ class AutoencoderImputer(FillsHiddenInput, AutoencoderEstimator):
     def _model_config(self, n_features: int, scaling: str) -> ImputerConfig:
         n_numeric, sizes = self._layout
         shared = dict(input_dim=n_features, n_numeric=n_numeric, category_sizes=sizes,
-                      latent_dim=self.latent_dim, hidden=hidden_sizes(self.hidden))
+                      latent_dim=self._code_size(n_features), hidden=hidden_sizes(self.hidden))
         if self.family == "masked-dae":
             members = AUTO_MEMBERS if self.n_members == "auto" else self.n_members
             return MaskedDAEConfig(**shared, mask_rate=self.mask_rate, n_members=members)
