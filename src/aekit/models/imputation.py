@@ -40,7 +40,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from aekit.models.base import BaseAutoencoder, ModelConfig
-from aekit.models.latent import (LOG_2PI, GaussianPosterior, diagonal_gaussian_log_prob,
+from aekit.models.latent import (LOG_2PI, GaussianPosterior, diagonal_gaussian_log_prob, gaussian_kl,
                                  reparameterize)
 from aekit.nn import ACTIVATIONS, MLPDecoder, MLPEncoder
 from aekit.nn.layers import make_activation
@@ -627,8 +627,7 @@ class VAEACImputer(TableImputer):
         mean = self.mean_of(z, x, kept)
         log_px = -0.5 * (LOG_2PI + ((x - mean) / c.pixel_scale).pow(2)) - math.log(c.pixel_scale)
         reconstruction = -(log_px * hidden).sum(-1)
-        kl = 0.5 * (p_log_var - q_log_var + (q_log_var.exp() + (q_mean - p_mean).pow(2)) / p_log_var.exp()
-                    - 1.0).sum(-1)
+        kl = gaussian_kl(q_mean, q_log_var, p_mean, p_log_var).sum(-1)
         p_scale = torch.exp(0.5 * p_log_var)
         regulariser = (p_mean.pow(2).sum(-1) / (2 * c.prior_mean_scale ** 2)
                        - c.prior_scale_weight * (p_scale.log() - p_scale).sum(-1))

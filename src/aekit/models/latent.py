@@ -98,9 +98,14 @@ def reparameterize(mean: torch.Tensor, log_var: torch.Tensor,
     return mean + torch.exp(0.5 * log_var) * eps
 
 
-def gaussian_kl(mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
-    """KL(N(mean, exp(log_var)) || N(0, 1)) per sample and latent unit, shape (n, d)."""
-    return 0.5 * (mean.pow(2) + log_var.exp() - 1.0 - log_var)
+def gaussian_kl(mean: torch.Tensor, log_var: torch.Tensor, prior_mean: torch.Tensor | None = None,
+                prior_log_var: torch.Tensor | None = None) -> torch.Tensor:
+    """KL(N(mean, exp(log_var)) || prior) per sample and latent unit, shape (n, d): the prior
+    N(0, 1), or the diagonal Gaussian N(prior_mean, exp(prior_log_var)) (a learned prior, as the
+    VAEAC's p(z | x_o, b))."""
+    if prior_mean is None:
+        return 0.5 * (mean.pow(2) + log_var.exp() - 1.0 - log_var)
+    return 0.5 * (prior_log_var - log_var + (log_var.exp() + (mean - prior_mean).pow(2)) / prior_log_var.exp() - 1.0)
 
 
 def diagonal_gaussian_log_prob(z: torch.Tensor, mean: torch.Tensor | float = 0.0,
