@@ -235,10 +235,11 @@ def _complete_images(folder, masks, out, model, max_epochs, seed, save, report, 
         completer.fit(np.where(hole, np.nan, images))
     fills = completer.complete(images, hole)[None] if n_imputations == 1 else completer.sample(
         images, hole, n_imputations)
+    # a gray image in a colour folder gets a gray fill, not a tint of the colour images
+    gray = ((images[:, 0] == images[:, 1]) & (images[:, 1] == images[:, 2])).all(axis=(1, 2)) if shape[0] == 3 \
+        else np.zeros(len(images), dtype=bool)
     for i, filled in enumerate(fills):
-        if shape[0] == 3:  # a gray image in a colour folder gets a gray fill, not a tint of the colour images
-            gray = ((images[:, 0] == images[:, 1]) & (images[:, 1] == images[:, 2])).all(axis=(1, 2))
-            filled[gray] = np.where(hole[gray], filled[gray].mean(axis=1, keepdims=True), filled[gray])
+        filled[gray] = np.where(hole[gray], filled[gray].mean(axis=1, keepdims=True), filled[gray])
         target = out if n_imputations == 1 else out.with_name(f"{out.name}_{i + 1}")
         save_image_folder(target, filled.reshape(len(filled), -1), shape, names)
     filled = fills[0]
