@@ -102,9 +102,14 @@ TABLES = {
 QUICK_TABLES = ("diabetes", "wine", "concrete", "boston", "pima", "iris")
 
 
-def load_table(name: str):
+def raw_table(name: str):
+    """A table in its own units, constant columns left out (completion_fill_range.py fills these)."""
     X, y = TABLES[name]()
-    X = X[:, X.std(0) > 0]
+    return X[:, X.std(0) > 0], y
+
+
+def load_table(name: str):
+    X, y = raw_table(name)
     return (X - X.mean(0)) / X.std(0), y  # z-scored with complete-data statistics
 
 
